@@ -1,0 +1,18 @@
+/**
+ * @fedmark/protocol: the contract between node and coordinator. Wire schemas (zod), canonical
+ * encoding, hashing and signatures, error codes, and the segment-query layout.
+ *
+ * @example
+ * import { signCanonical, verifyCanonical, generateSigningKeyPair } from '@fedmark/protocol';
+ * const kp = generateSigningKeyPair();
+ * const sig = signCanonical('submission', { jobId: 'j1', round: 0 }, kp.secretKey);
+ * verifyCanonical('submission', { jobId: 'j1', round: 0 }, sig, kp.publicKey); // true
+ */
+export * from './version.ts';
+export * from './errors.ts';
+export * from './encoding.ts';
+export * from './hashing.ts';
+export * from './signing.ts';
+export * from './layout.ts';
+export * from './schemas/common.ts';
+export * from './schemas/segment-query.ts';
