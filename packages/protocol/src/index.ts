@@ -16,3 +16,5 @@ export * from './signing.ts';
 export * from './layout.ts';
 export * from './schemas/common.ts';
 export * from './schemas/segment-query.ts';
+export * from './schemas/policy.ts';
+export * from './schemas/ledger.ts';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { Hash256Schema } from './common.ts';
+
+/**
+ * Ledger entry types (DESIGN §4). The set is closed: an auditor's verifier refuses an unknown
+ * type rather than skipping it.
+ */
+export const LEDGER_ENTRY_TYPES = [
+  'node_initialized',
+  'import',
+  'consent_granted',
+  'consent_revoked',
+  'lawful_basis_declared',
+  'erasure',
+  'policy_change',
+  'job_accepted',
+  'job_refused',
+  'release',
+  'budget_reset',
+  'key_ceremony',
+  'checkpoint',
+] as const;
+export const LedgerEntryTypeSchema = z.enum(LEDGER_ENTRY_TYPES);
+export type LedgerEntryType = z.infer<typeof LedgerEntryTypeSchema>;
+
+/**
+ * One ledger entry as hashed, signed (via checkpoints) and shown to auditors. It never holds a
+ * raw customer id: `subject` is a keyed pseudonym (HMAC-SHA256 with the node pepper), and any
+ * detail that could identify someone lives in a private side table as (salt, payload), committed
+ * here by `commitment` = SHA-256(salt || canonical(payload)). Erasure deletes the side row; the
+ * entry, its hash and every Merkle proof still verify.
+ *
+ * hash = canonicalHash('ledger-entry', { seq, type, at, subject, body, commitment, prevHash })
+ * The Merkle leaf for checkpoints (RFC 6962) is the canonical bytes of that same object plus hash.
+ */
+export const LedgerEntrySchema = z.object({
+  seq: z.number().int().min(0),
+  type: LedgerEntryTypeSchema,
+  /** ISO 8601 UTC timestamp with milliseconds. */
+  at: z.string().datetime({ offset: false }),
+  subject: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  /** Non-personal facts about the event (counts, hashes, epsilon, reasons). */
+  body: z.record(z.string(), z.unknown()),
+  commitment: Hash256Schema.nullable(),
+  /** Hash of the previous entry; 64 zeros for seq 0. */
+  prevHash: Hash256Schema,
+  hash: Hash256Schema,
+});
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+export const GENESIS_HASH = '0'.repeat(64);

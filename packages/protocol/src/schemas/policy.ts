@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { EpsilonSchema, PurposeSchema, PURPOSES } from './common.ts';
+
+export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter', 'year', 'total'] as const;
+export const BudgetPeriodSchema = z.enum(BUDGET_PERIODS);
+export type BudgetPeriod = z.infer<typeof BudgetPeriodSchema>;
+
+export const JOB_KINDS = ['segment_stats', 'train'] as const;
+export const JobKindSchema = z.enum(JOB_KINDS);
+
+export const BudgetRuleSchema = z.object({
+  purpose: PurposeSchema,
+  /** Calendar period (UTC) over which releases compose sequentially; `total` never resets. */
+  period: BudgetPeriodSchema,
+  /** Cap on the sum of epsilons released for this purpose within one period. */
+  epsilon: EpsilonSchema,
+});
+export type BudgetRule = z.infer<typeof BudgetRuleSchema>;
+
+/**
+ * A node's own policy: what it will answer. Auditors read it; every change is a ledger entry.
+ * Defaults are deliberately conservative: k = 10 follows the common statistical-disclosure
+ * floor for published cells (e.g. Eurostat/ONS threshold rules use 10), and a monthly epsilon of
+ * 4 per purpose allows e.g. eight releases at epsilon 0.5.
+ */
+export const PolicySchema = z.object({
+  version: z.literal(1).default(1),
+  /** Minimum cohort: cells with fewer rows after consent filtering are suppressed before noise. */
+  minCohort: z.number().int().min(2).max(1_000_000).default(10),
+  allowedKinds: z.array(JobKindSchema).min(1).default([...JOB_KINDS]),
+  allowedPurposes: z.array(PurposeSchema).min(1).default([...PURPOSES]),
+  /** Largest epsilon a single job (all its rounds together) may spend at this node. */
+  maxEpsilonPerJob: EpsilonSchema.default(2),
+  /** Smallest number of contributing nodes a federated job must require (floor 3: DESIGN §2). */
+  minNodes: z.number().int().min(3).default(3),
+  budgets: z
+    .array(BudgetRuleSchema)
+    .default([
+      { purpose: 'analytics', period: 'month', epsilon: 4 },
+      { purpose: 'model_training', period: 'month', epsilon: 4 },
+      { purpose: 'marketing', period: 'month', epsilon: 2 },
+    ]),
+  /**
+   * TEST ONLY: lets a caller switch noise off to check exactness. Refused unless this is true,
+   * and `fedmark node init` never writes it; a release made without noise is marked in the ledger.
+   */
+  testOnlyAllowNoiseOff: z.boolean().default(false),
+});
+export type Policy = z.infer<typeof PolicySchema>;
