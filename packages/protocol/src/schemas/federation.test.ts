@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Base64Schema,
+  DecryptionSchema,
+  JobSpecSchema,
+  KeyBundleSchema,
+  MAX_BLOB_BASE64_CHARS,
+  SubmissionSchema,
+  TaskSchema,
+  keyBundleSigningPayload,
+  submissionSigningPayload,
+  SUBMISSION_DOMAIN,
+  type Submission,
+} from './federation.ts';
+import { signCanonical, signingKeyPairFromSeed, verifyCanonical } from '../signing.ts';
+import { sha256Hex, toBase64 } from '../hashing.ts';
+
+const H = 'ab'.repeat(32);
+const SIG = 'cd'.repeat(64);
+const ct = toBase64(new Uint8Array([1, 2, 3, 4, 5, 6]));
+const query = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 0.5 } as const;
+
+const submission: Submission = {
+  version: 1,
+  jobId: 'j1',
+  round: 0,
+  node: 'bank',
+  keyId: 'k1',
+  layoutHash: H,
+  ciphertexts: [ct],
+  ciphertextHashes: [sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6]))],
+  enforced: { minCohort: 10, epsilon: 0.5, noise: 'on' },
+  signature: SIG,
+};
+
+describe('federation schemas', () => {
+  it('applies job spec defaults (minNodes 3, deadline 120 s, straggler wait 2 s, noise on)', () => {
+    const spec = JobSpecSchema.parse({ version: 1, kind: 'segment_stats', query });
+    expect(spec).toMatchObject({ minNodes: 3, deadlineMs: 120_000, stragglerWaitMs: 2000, noise: 'on', name: 'job' });
+    expect(spec.nodes).toBeUndefined();
+  });
+
+  it('refuses minNodes below the floor of 3 and an rfm job without its three measures', () => {
+    const low = JobSpecSchema.safeParse({ version: 1, kind: 'segment_stats', query, minNodes: 2 });
+    expect(low.success).toBe(false);
+    expect(low.error?.issues[0]?.path).toEqual(['minNodes']);
+    const rfm = JobSpecSchema.safeParse({ version: 1, kind: 'rfm', query: { ...query, measures: [{ field: 'monetary', lower: 0, upper: 1000 }] } });
+    expect(rfm.success).toBe(false);
+    expect(rfm.error?.issues.map((i) => i.message)).toEqual([
+      'an rfm job needs a measure on recency_days (with clipping bounds)',
+      'an rfm job needs a measure on frequency (with clipping bounds)',
+    ]);
+  });
+
+  it('validates base64 blobs by alphabet, padding and length', () => {
+    expect(Base64Schema.safeParse('AQIDBAUG').success).toBe(true);
+    for (const bad of ['', 'AQI', 'AQ!D', 'AQIDBA=G', '====', 'A'.repeat(MAX_BLOB_BASE64_CHARS + 4)]) {
+      expect(Base64Schema.safeParse(bad).success, JSON.stringify(bad.slice(0, 10))).toBe(false);
+    }
+  });
+
+  it('requires as many hashes as ciphertexts and at most 64 ciphertexts', () => {
+    expect(SubmissionSchema.parse(submission)).toEqual(submission);
+    const r = SubmissionSchema.safeParse({ ...submission, ciphertextHashes: [H, H] });
+    expect(r.error?.issues[0]?.message).toBe('ciphertexts and ciphertextHashes must have the same length');
+    expect(SubmissionSchema.safeParse({ ...submission, ciphertexts: Array(65).fill(ct), ciphertextHashes: Array(65).fill(H) }).success).toBe(false);
+  });
+
+  it('rejects hostile values in every field', () => {
+    const hostile: [string, unknown][] = [
+      ['version', 2],
+      ['jobId', '../etc'],
+      ['round', -1],
+      ['keyId', 'key1'],
+      ['layoutHash', 'AB'.repeat(32)],
+      ['signature', 'cd'],
+      ['enforced', { minCohort: 10, epsilon: -1, noise: 'on' }],
+      ['node', ''],
+    ];
+    for (const [field, value] of hostile) {
+      expect(SubmissionSchema.safeParse({ ...submission, [field]: value }).success, field).toBe(false);
+    }
+    expect(DecryptionSchema.safeParse({ version: 1, jobId: 'j', round: 0, node: 'n', layoutHash: H, values: ['1.5'], signature: SIG }).success).toBe(false);
+    expect(DecryptionSchema.safeParse({ version: 1, jobId: 'j', round: 0, node: 'n', layoutHash: H, values: ['-12', '0'], signature: SIG }).success).toBe(true);
+  });
+
+  it('submission signing payload excludes ciphertexts and signature, so a signature binds the hashes', () => {
+    const kp = signingKeyPairFromSeed(new Uint8Array(32).fill(3));
+    const sig = signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(submission), kp.secretKey);
+    const ref = { ...submission, ciphertexts: undefined, signature: sig };
+    expect(verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(ref), sig, kp.publicKey)).toBe(true);
+    const tampered = { ...ref, ciphertextHashes: [H] };
+    expect(verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(tampered), sig, kp.publicKey)).toBe(false);
+  });
+
+  it('key bundle payload signs hashes of the decoded blobs', () => {
+    const bundle = KeyBundleSchema.parse({ version: 1, keyId: 'k2', publicKey: ct, sealed: { b: toBase64(new Uint8Array([9])) }, signature: SIG });
+    expect(keyBundleSigningPayload(bundle)).toEqual({
+      keyId: 'k2',
+      publicKeyHash: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])),
+      sealedHashes: { b: sha256Hex(new Uint8Array([9])) },
+    });
+  });
+
+  it('discriminates tasks by type and refuses unknown types', () => {
+    const member = { name: 'a', signingKey: H, boxKey: H };
+    expect(TaskSchema.parse({ type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members: [member] }).type).toBe('key_generate');
+    expect(TaskSchema.safeParse({ type: 'steal_keys', keyId: 'k1' }).success).toBe(false);
+    expect(TaskSchema.safeParse({ type: 'key_generate', keyId: 'k1', heParams: 'ckks-weak', members: [member] }).success).toBe(false);
+  });
+});

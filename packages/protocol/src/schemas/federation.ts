@@ -1,0 +1,478 @@
+import { z } from 'zod';
+import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
+import { SegmentQuerySchema } from './segment-query.ts';
+import { fromBase64, sha256Hex } from '../hashing.ts';
+import type { Canonical } from '../encoding.ts';
+
+/**
+ * Wire schemas of the federation protocol (docs/federation-protocol.md): enrollment, node task
+ * polling, the key ceremony, job rounds, submissions, decryptions and results. Every signed
+ * message has a `<name>SigningPayload(msg)` returning exactly the value signed with
+ * `signCanonical(<NAME>_DOMAIN, payload, key)`, so node and coordinator sign the same bytes.
+ */
+
+// ---- domains (one per signed message kind; see encoding.ts for domain separation) ----
+export const ENROLL_DOMAIN = 'enroll';
+export const NODE_REQUEST_DOMAIN = 'node-request';
+export const KEY_BUNDLE_DOMAIN = 'key-bundle';
+export const KEY_ACK_DOMAIN = 'key-ack';
+export const SUBMISSION_DOMAIN = 'submission';
+export const REFUSAL_DOMAIN = 'refusal';
+export const RECEIPT_DOMAIN = 'receipt';
+export const DECRYPTION_DOMAIN = 'decryption';
+
+// ---- primitives ----
+/** 32-byte public key (Ed25519 or X25519), lower-case hex. */
+export const PublicKeyHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 32-byte key as 64 lower-case hex characters');
+/** 64-byte Ed25519 signature, lower-case hex. */
+export const SignatureHexSchema = z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature as 128 lower-case hex characters');
+
+/**
+ * Largest base64 blob accepted (characters). A BFV ciphertext for N = 8192 with the 218-bit
+ * default modulus is 2 x 8192 x 5 x 8 B = 640 KiB raw, ~220-450 KiB after SEAL's zstd
+ * compression (seeded symmetric ciphertexts about half); public keys are the same order.
+ * 2 Mi characters (1.5 MiB of bytes) leaves room without letting one field eat the body limit.
+ */
+export const MAX_BLOB_BASE64_CHARS = 2 * 1024 * 1024;
+/** At most 64 ciphertexts per submission: 64 x 8192 = 524288 slots, far above any layout we build. */
+export const MAX_CIPHERTEXTS = 64;
+/** Largest layout (slots) a decryption may carry: MAX_CIPHERTEXTS whole ciphertexts of 8192 slots. */
+export const MAX_LAYOUT_SLOTS = MAX_CIPHERTEXTS * 8192;
+
+/** Standard base64 (RFC 4648 §4, padded), bounded so a hostile body cannot allocate without limit. */
+export const Base64Schema = z
+  .string()
+  .min(4, 'expected non-empty base64')
+  .max(MAX_BLOB_BASE64_CHARS, `base64 blob longer than ${MAX_BLOB_BASE64_CHARS} characters`)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected standard base64')
+  .refine((s) => s.length % 4 === 0, 'base64 length must be a multiple of 4');
+
+/** Decimal signed integer as text (BigInt-safe): aggregate slot values after signed decoding. */
+export const DecimalIntSchema = z.string().regex(/^-?(0|[1-9][0-9]{0,39})$/, 'expected a decimal integer');
+
+export const IsoTimestampSchema = z.string().datetime({ offset: false });
+
+// ---- membership ----
+export const MemberSchema = z.object({
+  name: IdSchema,
+  signingKey: PublicKeyHexSchema,
+  boxKey: PublicKeyHexSchema,
+});
+export type Member = z.infer<typeof MemberSchema>;
+
+/**
+ * HE parameter set ids on the wire. The sets themselves (and the `HeParamsId` type,
+ * `HE_PARAMS_IDS`) live in he/params.ts; this list must name the same ids.
+ */
+export const HeParamsIdSchema = z.enum(['bfv-8192-t40']);
+
+// ---- enrollment ----
+export const EnrollRequestSchema = z.object({
+  version: z.literal(1),
+  name: IdSchema,
+  signingKey: PublicKeyHexSchema,
+  boxKey: PublicKeyHexSchema,
+  token: z.string().regex(/^[0-9a-f]{64}$/, 'expected a 64-hex-character enrollment token'),
+  signature: SignatureHexSchema,
+});
+export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
+
+export function enrollSigningPayload(m: Omit<EnrollRequest, 'version' | 'signature'>): Canonical {
+  return { name: m.name, signingKey: m.signingKey, boxKey: m.boxKey, token: m.token };
+}
+
+export const EnrollResponseSchema = z.object({
+  version: z.literal(1),
+  name: IdSchema,
+  coordinatorKey: PublicKeyHexSchema,
+});
+export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
+
+/** Operator: admit a node by its public keys. */
+export const AdmitNodeRequestSchema = z.object({
+  name: IdSchema,
+  signingKey: PublicKeyHexSchema,
+  boxKey: PublicKeyHexSchema,
+});
+export type AdmitNodeRequest = z.infer<typeof AdmitNodeRequestSchema>;
+
+export const NodeInfoSchema = MemberSchema.extend({
+  admittedAt: IsoTimestampSchema,
+  lastSeenAt: IsoTimestampSchema.nullable(),
+});
+export type NodeInfo = z.infer<typeof NodeInfoSchema>;
+
+export const EnrollmentTokenRequestSchema = z.object({
+  name: IdSchema,
+  /** Lifetime; default 24 h, at most 30 days. */
+  ttlMs: z.number().int().min(1000).max(30 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
+});
+export const EnrollmentTokenResponseSchema = z.object({
+  name: IdSchema,
+  token: z.string().regex(/^[0-9a-f]{64}$/),
+  expiresAt: IsoTimestampSchema,
+});
+export type EnrollmentTokenResponse = z.infer<typeof EnrollmentTokenResponseSchema>;
+
+// ---- key ceremony ----
+export const KeyIdSchema = z.string().regex(/^k[1-9][0-9]{0,8}$/, 'expected a key id like k3');
+
+export const KeyBundleSchema = z.object({
+  version: z.literal(1),
+  keyId: KeyIdSchema,
+  publicKey: Base64Schema,
+  /** Serialized secret key sealed (tweetnacl box, nonce || box) to each other member's box key. */
+  sealed: z.record(IdSchema, Base64Schema),
+  signature: SignatureHexSchema,
+});
+export type KeyBundle = z.infer<typeof KeyBundleSchema>;
+
+/** Hashes of the decoded blobs, signed instead of the (large) blobs themselves. */
+export function keyBundleSigningPayload(b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'>): Canonical {
+  const sealedHashes: Record<string, string> = {};
+  for (const [member, blob] of Object.entries(b.sealed)) sealedHashes[member] = sha256Hex(fromBase64(blob, `sealed.${member}`));
+  return { keyId: b.keyId, publicKeyHash: sha256Hex(fromBase64(b.publicKey, 'publicKey')), sealedHashes };
+}
+
+export const KeyAckSchema = z.object({
+  version: z.literal(1),
+  keyId: KeyIdSchema,
+  publicKeyHash: Hash256Schema,
+  signature: SignatureHexSchema,
+});
+export type KeyAck = z.infer<typeof KeyAckSchema>;
+
+export function keyAckSigningPayload(a: Pick<KeyAck, 'keyId' | 'publicKeyHash'>): Canonical {
+  return { keyId: a.keyId, publicKeyHash: a.publicKeyHash };
+}
+
+export const KEY_EPOCH_STATES = ['generating', 'installing', 'active', 'retired'] as const;
+export const KeyEpochSchema = z.object({
+  keyId: KeyIdSchema,
+  heParams: HeParamsIdSchema,
+  state: z.enum(KEY_EPOCH_STATES),
+  members: z.array(MemberSchema),
+  generator: IdSchema,
+  publicKeyHash: Hash256Schema.nullable(),
+  acked: z.array(IdSchema),
+  createdAt: IsoTimestampSchema,
+});
+export type KeyEpoch = z.infer<typeof KeyEpochSchema>;
+
+// ---- jobs ----
+export const NOISE_MODES = ['on', 'off-test-only'] as const;
+export const NoiseModeSchema = z.enum(NOISE_MODES);
+export type NoiseMode = z.infer<typeof NoiseModeSchema>;
+
+/** Floor 3 (DESIGN §2): with two contributors each could subtract its own share and read the other's. */
+export const MIN_NODES_FLOOR = 3;
+
+const jobCommon = {
+  version: z.literal(1),
+  name: z.string().min(1).max(200).default('job'),
+  minNodes: z.number().int().min(MIN_NODES_FLOOR).max(1000).default(MIN_NODES_FLOOR),
+  /** Per round: the round fails if fewer than minNodes submitted this long after it opened. */
+  deadlineMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).default(120_000),
+  /** Once minNodes submitted, wait this long for the remaining participants. */
+  stragglerWaitMs: z.number().int().min(0).max(24 * 3600 * 1000).default(2000),
+  noise: NoiseModeSchema.default('on'),
+  /** Participants; default all members of the active key epoch. */
+  nodes: z.array(IdSchema).min(1).max(1000).optional(),
+};
+
+export const SegmentStatsJobSpecSchema = z.object({ ...jobCommon, kind: z.literal('segment_stats'), query: SegmentQuerySchema });
+
+/** Measures an RFM job's base query must declare (with clipping bounds): phase 1 means them. */
+export const RFM_MEASURE_FIELDS = ['recency_days', 'frequency', 'monetary'] as const;
+
+/**
+ * Two-phase RFM (DESIGN §5). `query` is the base: purpose, asOf, unit, params, epsilon (spent
+ * per round, so the job costs 2 x epsilon at each node) and the three RFM measures with bounds.
+ * Round 0 runs it with no dimensions (federated means); round 1 groups by `rfm_class` against
+ * those means with the monetary measure only.
+ */
+export const RfmJobSpecSchema = z
+  .object({ ...jobCommon, kind: z.literal('rfm'), query: SegmentQuerySchema })
+  .superRefine((s, ctx) => {
+    for (const f of RFM_MEASURE_FIELDS) {
+      if (!s.query.measures.some((m) => m.field === f)) {
+        ctx.addIssue({ code: 'custom', path: ['query', 'measures'], message: `an rfm job needs a measure on ${f} (with clipping bounds)` });
+      }
+    }
+  });
+
+export const JobSpecSchema = z.discriminatedUnion('kind', [SegmentStatsJobSpecSchema, RfmJobSpecSchema]);
+export type JobSpec = z.infer<typeof JobSpecSchema>;
+export type JobSpecInput = z.input<typeof JobSpecSchema>;
+export type JobKind = JobSpec['kind'];
+
+/** What one round asks of a node. */
+export const JobRoundSpecSchema = z.object({
+  name: z.string().min(1).max(200),
+  query: SegmentQuerySchema,
+  minNodes: z.number().int().min(MIN_NODES_FLOOR),
+  noise: NoiseModeSchema,
+  deadline: IsoTimestampSchema,
+});
+export type JobRoundSpec = z.infer<typeof JobRoundSpecSchema>;
+
+// ---- submissions ----
+export const EnforcedSchema = z.object({
+  minCohort: z.number().int().min(1),
+  epsilon: EpsilonSchema,
+  noise: NoiseModeSchema,
+});
+export type Enforced = z.infer<typeof EnforcedSchema>;
+
+const submissionMeta = {
+  jobId: IdSchema,
+  round: z.number().int().min(0).max(1000),
+  node: IdSchema,
+  keyId: KeyIdSchema,
+  layoutHash: Hash256Schema,
+  /** SHA-256 of each decoded ciphertext's bytes, in order. */
+  ciphertextHashes: z.array(Hash256Schema).min(1).max(MAX_CIPHERTEXTS),
+  enforced: EnforcedSchema,
+  signature: SignatureHexSchema,
+};
+
+export const SubmissionSchema = z
+  .object({ version: z.literal(1), ...submissionMeta, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })
+  .refine((s) => s.ciphertexts.length === s.ciphertextHashes.length, {
+    message: 'ciphertexts and ciphertextHashes must have the same length',
+    path: ['ciphertextHashes'],
+  });
+export type Submission = z.infer<typeof SubmissionSchema>;
+
+/** A submission without its ciphertexts: enough for a decrypting node to check the signature. */
+export const ContributionRefSchema = z.object(submissionMeta);
+export type ContributionRef = z.infer<typeof ContributionRefSchema>;
+
+/** Everything except `ciphertexts` (bound through their hashes), `signature` and `version`. */
+export function submissionSigningPayload(s: Omit<ContributionRef, 'signature'>): Canonical {
+  return {
+    jobId: s.jobId,
+    round: s.round,
+    node: s.node,
+    keyId: s.keyId,
+    layoutHash: s.layoutHash,
+    ciphertextHashes: s.ciphertextHashes,
+    enforced: { minCohort: s.enforced.minCohort, epsilon: s.enforced.epsilon, noise: s.enforced.noise },
+  };
+}
+
+export const RefusalSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  round: z.number().int().min(0).max(1000),
+  node: IdSchema,
+  reason: z.string().min(1).max(1000),
+  signature: SignatureHexSchema,
+});
+export type Refusal = z.infer<typeof RefusalSchema>;
+
+export function refusalSigningPayload(r: Omit<Refusal, 'version' | 'signature'>): Canonical {
+  return { jobId: r.jobId, round: r.round, node: r.node, reason: r.reason };
+}
+
+/** Coordinator's signed acknowledgement; for a refusal `ciphertextHashes` is empty. */
+export const ReceiptSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  round: z.number().int().min(0),
+  node: IdSchema,
+  ciphertextHashes: z.array(Hash256Schema).max(MAX_CIPHERTEXTS),
+  receivedAt: IsoTimestampSchema,
+  coordinatorSignature: SignatureHexSchema,
+});
+export type Receipt = z.infer<typeof ReceiptSchema>;
+
+export function receiptSigningPayload(r: Omit<Receipt, 'version' | 'coordinatorSignature'>): Canonical {
+  return { jobId: r.jobId, round: r.round, node: r.node, ciphertextHashes: r.ciphertextHashes, receivedAt: r.receivedAt };
+}
+
+// ---- decryption ----
+export const DecryptionSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  round: z.number().int().min(0).max(1000),
+  node: IdSchema,
+  layoutHash: Hash256Schema,
+  /** Decoded signed slot values of the aggregate, length = layout length. */
+  values: z.array(DecimalIntSchema).min(1).max(MAX_LAYOUT_SLOTS),
+  signature: SignatureHexSchema,
+});
+export type Decryption = z.infer<typeof DecryptionSchema>;
+
+export function decryptionSigningPayload(d: Omit<Decryption, 'version' | 'signature'>): Canonical {
+  return { jobId: d.jobId, round: d.round, node: d.node, layoutHash: d.layoutHash, values: d.values };
+}
+
+/** `GET /v1/node/jobs/:jobId/rounds/:round/ciphertexts`: the contributions summed into the aggregate. */
+export const RoundCiphertextsSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  round: z.number().int().min(0),
+  contributions: z.array(z.object({ node: IdSchema, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })),
+});
+export type RoundCiphertexts = z.infer<typeof RoundCiphertextsSchema>;
+
+// ---- tasks ----
+export const KeyGenerateTaskSchema = z.object({
+  type: z.literal('key_generate'),
+  keyId: KeyIdSchema,
+  heParams: HeParamsIdSchema,
+  members: z.array(MemberSchema).min(1),
+});
+export const KeyInstallTaskSchema = z.object({
+  type: z.literal('key_install'),
+  keyId: KeyIdSchema,
+  heParams: HeParamsIdSchema,
+  members: z.array(MemberSchema).min(1),
+  generator: IdSchema,
+  sealedSecretKey: Base64Schema,
+  publicKey: Base64Schema,
+  /**
+   * Extension over the v1 doc: the generator's bundle signature and the hashes it covers, so the
+   * installing node can check `keyBundleSigningPayload` against the generator's signing key.
+   */
+  sealedHashes: z.record(IdSchema, Hash256Schema).optional(),
+  bundleSignature: SignatureHexSchema.optional(),
+});
+export const JobRoundTaskSchema = z.object({
+  type: z.literal('job_round'),
+  jobId: IdSchema,
+  round: z.number().int().min(0),
+  spec: JobRoundSpecSchema,
+  keyId: KeyIdSchema,
+  members: z.array(MemberSchema).min(1),
+});
+export const DecryptTaskSchema = z.object({
+  type: z.literal('decrypt'),
+  jobId: IdSchema,
+  round: z.number().int().min(0),
+  keyId: KeyIdSchema,
+  layoutHash: Hash256Schema,
+  aggregate: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS),
+  contributions: z.array(ContributionRefSchema).min(1),
+  minNodes: z.number().int().min(MIN_NODES_FLOOR),
+});
+export const TaskSchema = z.discriminatedUnion('type', [KeyGenerateTaskSchema, KeyInstallTaskSchema, JobRoundTaskSchema, DecryptTaskSchema]);
+export type KeyGenerateTask = z.infer<typeof KeyGenerateTaskSchema>;
+export type KeyInstallTask = z.infer<typeof KeyInstallTaskSchema>;
+export type JobRoundTask = z.infer<typeof JobRoundTaskSchema>;
+export type DecryptTask = z.infer<typeof DecryptTaskSchema>;
+export type Task = z.infer<typeof TaskSchema>;
+
+export const TasksResponseSchema = z.object({ version: z.literal(1), tasks: z.array(TaskSchema) });
+export type TasksResponse = z.infer<typeof TasksResponseSchema>;
+
+// ---- results and status ----
+export const ResultCellSchema = z.object({
+  /** One label per query dimension (empty for a query without dimensions). */
+  labels: z.array(z.string()),
+  /** Block name: `count`, `total`, `sum:<field>`, `sumsq:<field>`, or derived `mean:<field>`. */
+  block: z.string(),
+  estimate: z.number(),
+  /** Standard deviation of the DP noise in the estimate (0 when noise was off). */
+  noiseStd: z.number().min(0),
+  ci95: z.tuple([z.number(), z.number()]),
+});
+export type ResultCell = z.infer<typeof ResultCellSchema>;
+
+export const RoundResultSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  round: z.number().int().min(0),
+  name: z.string(),
+  layoutHash: Hash256Schema,
+  contributingNodes: z.array(IdSchema),
+  /** Epsilon each contributing node spent on this round. */
+  epsilonPerNode: z.number(),
+  noise: NoiseModeSchema,
+  /** Raw aggregate slot values (signed decimal), the source of every estimate. */
+  values: z.array(DecimalIntSchema),
+  /** Noise variance per slot in slot units: sum over contributors of each one's discrete Laplace variance. */
+  noiseVariance: z.array(z.number().min(0)),
+  cells: z.array(ResultCellSchema),
+  /** Output of the protocol results module (`interpretVector`), when available. */
+  interpretation: z.unknown().optional(),
+  notes: z.array(z.string()),
+  publishedAt: IsoTimestampSchema,
+});
+export type RoundResult = z.infer<typeof RoundResultSchema>;
+
+export const JOB_STATUSES = ['running', 'published', 'failed'] as const;
+export const JobStatusNameSchema = z.enum(JOB_STATUSES);
+export const ROUND_STATUSES = ['pending', 'open', 'decrypting', 'published', 'failed'] as const;
+export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused'] as const;
+
+export const FailureSchema = z.object({ code: z.string(), message: z.string() });
+
+export const JobResultSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  name: z.string(),
+  kind: z.enum(['segment_stats', 'rfm']),
+  status: JobStatusNameSchema,
+  rounds: z.array(RoundResultSchema),
+  /** rfm: the federated means from round 0 that round 1 classified against. */
+  rfmMeans: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number() }).optional(),
+  failure: FailureSchema.optional(),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
+
+export const JobStatusSchema = z.object({
+  version: z.literal(1),
+  jobId: IdSchema,
+  name: z.string(),
+  kind: z.enum(['segment_stats', 'rfm']),
+  status: JobStatusNameSchema,
+  createdAt: IsoTimestampSchema,
+  keyId: KeyIdSchema,
+  minNodes: z.number().int(),
+  participants: z.array(IdSchema),
+  rounds: z.array(
+    z.object({
+      round: z.number().int().min(0),
+      status: z.enum(ROUND_STATUSES),
+      deadline: IsoTimestampSchema.nullable(),
+      closeReason: z.string().nullable(),
+      nodes: z.array(z.object({ name: IdSchema, state: z.enum(NODE_ROUND_STATES), reason: z.string().nullable() })),
+      decryptions: z.array(z.object({ node: IdSchema, agrees: z.boolean().nullable() })),
+    })
+  ),
+  failure: FailureSchema.optional(),
+});
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const JOB_EVENT_TYPES = [
+  'job_created',
+  'round_opened',
+  'submission_accepted',
+  'refusal_recorded',
+  'round_closed',
+  'aggregate_stored',
+  'decryption_received',
+  'decryption_disagreement',
+  'round_published',
+  'job_published',
+  'job_failed',
+] as const;
+export const JobEventSchema = z.object({
+  seq: z.number().int().min(0),
+  jobId: IdSchema,
+  at: IsoTimestampSchema,
+  type: z.enum(JOB_EVENT_TYPES),
+  round: z.number().int().min(0).nullable(),
+  node: IdSchema.nullable(),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type JobEvent = z.infer<typeof JobEventSchema>;
+
+export const JobEventsResponseSchema = z.object({ version: z.literal(1), events: z.array(JobEventSchema) });
+export const JobListResponseSchema = z.object({
+  version: z.literal(1),
+  jobs: z.array(z.object({ jobId: IdSchema, name: z.string(), kind: z.enum(['segment_stats', 'rfm']), status: JobStatusNameSchema, createdAt: IsoTimestampSchema })),
+});
+export type JobListResponse = z.infer<typeof JobListResponseSchema>;
