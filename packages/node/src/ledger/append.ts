@@ -1,0 +1,92 @@
+import type Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import {
+  GENESIS_HASH,
+  LedgerEntryTypeSchema,
+  type Canonical,
+  type LedgerEntry,
+  type LedgerEntryType,
+} from '@fedmark/protocol';
+import { assertJsonSafe, entryHash, privateCommitment } from './_row.ts';
+
+export interface AppendLedgerInput {
+  type: LedgerEntryType;
+  /** Non-personal facts only: counts, hashes, epsilon, reasons. Must be plain JSON. */
+  body: Record<string, Canonical>;
+  /** A keyed pseudonym (64 hex), never a raw customer id. */
+  subject?: string | null;
+  /** Personal detail kept off the chain: stored in ledger_private, committed to by hash. */
+  privatePayload?: Canonical;
+  at?: Date;
+}
+
+interface Statements {
+  head: Database.Statement;
+  insert: Database.Statement;
+  insertPrivate: Database.Statement;
+}
+
+const STATEMENTS = new WeakMap<Database.Database, Statements>();
+
+function statements(db: Database.Database): Statements {
+  let s = STATEMENTS.get(db);
+  if (!s) {
+    s = {
+      head: db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare(
+        'INSERT INTO ledger (seq, type, at, subject, body, commitment, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      ),
+      insertPrivate: db.prepare('INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)'),
+    };
+    STATEMENTS.set(db, s);
+  }
+  return s;
+}
+
+const SUBJECT_RE = /^[0-9a-f]{64}$/;
+
+export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInput): LedgerEntry {
+  const type = LedgerEntryTypeSchema.parse(entry.type);
+  const subject = entry.subject ?? null;
+  if (subject !== null && !SUBJECT_RE.test(subject)) {
+    // Never echo the value: a caller passing a raw customer id here must not leak it into logs.
+    throw new TypeError('"subject" expected a 64-hex pseudonym (pseudonymFor), not a raw identifier');
+  }
+  if (typeof entry.body !== 'object' || entry.body === null || Array.isArray(entry.body)) {
+    throw new TypeError('"body" expected a plain object');
+  }
+  assertJsonSafe(entry.body, 'body');
+  const bodyJson = JSON.stringify(entry.body);
+  // Hash what will be read back, so verification from the stored row always agrees.
+  const body = JSON.parse(bodyJson) as Record<string, Canonical>;
+  const atDate = entry.at ?? new Date();
+  if (!(atDate instanceof Date) || Number.isNaN(atDate.getTime())) throw new TypeError('"at" expected a valid Date');
+  const at = atDate.toISOString();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at)) throw new RangeError(`"at" outside years 0000-9999: ${at}`);
+
+  let priv: { salt: Uint8Array; payloadJson: string } | null = null;
+  let commitment: string | null = null;
+  if (entry.privatePayload !== undefined) {
+    assertJsonSafe(entry.privatePayload, 'privatePayload');
+    const payloadJson = JSON.stringify(entry.privatePayload);
+    // 32-byte random salt: the commitment of a low-entropy payload (a customer id) must not be
+    // brute-forceable once the payload is erased.
+    const salt = new Uint8Array(randomBytes(32));
+    commitment = privateCommitment(salt, JSON.parse(payloadJson) as Canonical);
+    priv = { salt, payloadJson };
+  }
+
+  const s = statements(db);
+  const write = db.transaction((): LedgerEntry => {
+    const head = s.head.get() as { seq: number; hash: string } | undefined;
+    const seq = head ? head.seq + 1 : 0;
+    const prevHash = head ? head.hash : GENESIS_HASH;
+    const hash = entryHash({ seq, type, at, subject, body, commitment, prevHash });
+    s.insert.run(seq, type, at, subject, bodyJson, commitment, prevHash, hash);
+    if (priv) s.insertPrivate.run(seq, subject, priv.salt, priv.payloadJson);
+    return { seq, type, at, subject, body, commitment, prevHash, hash };
+  });
+  // Outside a caller's transaction take the write lock up front (IMMEDIATE): reading the head
+  // and then writing in a DEFERRED transaction could fail with SQLITE_BUSY under concurrency.
+  return db.inTransaction ? write() : write.immediate();
+}

@@ -1,0 +1,15 @@
+/**
+ * The node's append-only, hash-chained ledger (DESIGN §4; entry format in
+ * protocol/src/schemas/ledger.ts). Entries hold pseudonyms only; personal detail goes to a
+ * private side table that erasure may delete while every hash still verifies.
+ *
+ * @example
+ * import { appendLedgerEntry, verifyLedger } from './ledger/index.ts';
+ * appendLedgerEntry(db, { type: 'policy_change', body: { field: 'minCohort', from: 10, to: 20 } });
+ * verifyLedger(db); // { ok: true, size: 2, head: '…' }
+ */
+export { appendLedgerEntry, type AppendLedgerInput } from './append.ts';
+/** Entries in seq order, optionally filtered (fromSeq, type, subject) and limited. */
+export { listLedger, ledgerSize, ledgerEntryLeafBytes, type ListLedgerOptions } from './list.ts';
+/** Recomputes the whole chain; names the first bad entry. */
+export { verifyLedger, type VerifyLedgerResult, type VerifyLedgerOptions } from './verify.ts';

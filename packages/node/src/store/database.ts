@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './_schema.ts';
+
+/** The node's single database file inside its directory (DESIGN §4). */
+export const NODE_DB_FILE = 'node.db';
+
+/**
+ * Opens (creating if needed) `<dir>/node.db` and brings the store's tables up to date.
+ * - WAL: readers (HTTP API, auditors) never block the writer.
+ * - secure_delete=ON: SQLite overwrites deleted content with zeros, so an erased customer's
+ *   bytes do not linger in free pages (erasure also truncates the WAL, see erasure/).
+ * - synchronous=NORMAL: in WAL mode a commit survives a process crash; only an OS crash or
+ *   power loss may lose the last transactions, never corrupt the file (sqlite.org/wal.html).
+ */
+export function openNodeDatabase(dir: string): Database.Database {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('"dir" expected a non-empty path');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(dir, NODE_DB_FILE), { timeout: 5000 });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('secure_delete = ON');
+    db.pragma('foreign_keys = ON');
+    db.pragma('synchronous = NORMAL');
+    // 64 MiB page cache: bulk imports touch the tail of large b-trees repeatedly.
+    db.pragma('cache_size = -65536');
+    db.pragma('temp_store = MEMORY');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS node_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set(
+    db.prepare('SELECT name FROM node_migrations').pluck().all() as string[]
+  );
+  const record = db.prepare('INSERT OR IGNORE INTO node_migrations (name, applied_at) VALUES (?, ?)');
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.name)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.name, new Date().toISOString());
+    }).immediate();
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The node's SQLite store (DESIGN §4): one file `<dir>/node.db`, WAL, secure_delete.
+ *
+ * @example
+ * const db = openNodeDatabase('/srv/node-a');
+ * const src = createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' });
+ * for (const c of src.customers()) console.log(c.purchaseCount);
+ */
+export { openNodeDatabase, NODE_DB_FILE } from './database.ts';
