@@ -77,7 +77,7 @@ describe('generateSynthetic', () => {
     expect(signup.size).toBe(600);
     for (const c of customers) {
       expect(c[0]).toMatch(/^rt\d{7}$/);
-      expect(c[1] >= '2024-01-01' && c[1] <= '2024-12-31').toBe(true);
+      expect((c[1] as string) >= '2024-01-01' && (c[1] as string) <= '2024-12-31').toBe(true);
       expect(['18-24', '25-34', '35-44', '45-54', '55-64', '65+']).toContain(c[2]);
       expect(['bronze', 'silver', 'gold', 'platinum']).toContain(c[4]);
     }
