@@ -1,7 +1,7 @@
 import { layoutOf, type Measure, type QueryUnit, type SegmentLayout, type SegmentQuery } from '@fedmark/protocol';
 import { OrderedCursor, outOfOrder } from './_merge.ts';
 import { compileCellIndex, compileDimension, toNumber } from './cell-index.ts';
-import { deriveContext, type DeriveContext } from './customer-fields.ts';
+import { deriveContext } from './customer-fields.ts';
 import { resolveField, type Getter, type RowCursor } from './field-catalog.ts';
 import { ExactSums, roundHalfAway } from './fixed-point.ts';
 import { unitRowGroups } from './unit-rows.ts';
