@@ -21,3 +21,32 @@ export { CompactMerkleTree, type CompactTreeState, type SubtreeListener } from '
 export { MerkleTreeBuilder } from './builder.ts';
 export { consistencyProof, inclusionProof } from './proofs.ts';
 export { verifyConsistency, verifyInclusion } from './verify.ts';
+export {
+  CHECKPOINT_DOMAIN,
+  CHECKPOINT_LEAF_DOMAIN,
+  CHECKPOINT_RECEIPT_DOMAIN,
+  CheckpointReceiptSchema,
+  CheckpointSchema,
+  CheckpointSignedSchema,
+  checkpointLeafHash,
+  checkpointReceiptSigningPayload,
+  checkpointSigningPayload,
+  receiptMatchesCheckpoint,
+  signCheckpoint,
+  signCheckpointReceipt,
+  verifyCheckpoint,
+  verifyCheckpointConsistency,
+  verifyCheckpointReceipt,
+  type Checkpoint,
+  type CheckpointReceipt,
+  type CheckpointSigned,
+} from './checkpoint.ts';
+export {
+  ConsistencyProofSchema,
+  InclusionProofSchema,
+  MAX_PROOF_HASHES,
+  proofFromHex,
+  proofToHex,
+  type ConsistencyProof,
+  type InclusionProof,
+} from './wire.ts';
