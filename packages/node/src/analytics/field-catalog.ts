@@ -46,7 +46,7 @@ const tc = (x: RowCursor): TouchRow => x.row as TouchRow;
 const as = (x: RowCursor): AssignmentRow => x.row as AssignmentRow;
 const ch = (x: RowCursor): ChannelRow => x.row as ChannelRow;
 
-/** Outcomes that count as a response (a click or a conversion), for `responded` and activity. */
+/** Outcomes that count as a response (a click or a conversion): `responded`, assignment `clicked`. */
 export const RESPONSE_OUTCOMES: ReadonlySet<string> = new Set(['clicked', 'converted']);
 
 const UNIT_FIELDS: Record<Exclude<QueryUnit, 'customer'>, Record<string, Getter>> = {

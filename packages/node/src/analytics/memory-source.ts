@@ -1,5 +1,4 @@
 import { DAY_MS, dayOfIso, dayOfMs } from './_days.ts';
-import { RESPONSE_OUTCOMES } from './field-catalog.ts';
 import type { CustomerSummary, EventRow, TableRow, TouchRow, UnitSource } from './types.ts';
 
 /** A customer as given to memoryUnitSource: purchases and activity come from the events. */
@@ -41,7 +40,8 @@ function maxDay(a: number | null, b: number): number {
 
 /**
  * Summaries as the SQL store derives them: purchases are events of type 'purchase' (amount null
- * counts 0), activity is any event or a touch with a response (clicked or converted).
+ * counts 0), activity is any event or any touch the customer reacted to (outcome other than
+ * 'none': opened, clicked, converted).
  */
 function summarise(customers: readonly MemoryCustomer[], events: readonly EventRow[], touches: readonly TouchRow[]): CustomerSummary[] {
   const out = new Map<string, CustomerSummary>();
@@ -67,7 +67,7 @@ function summarise(customers: readonly MemoryCustomer[], events: readonly EventR
   }
   for (const t of touches) {
     const s = get(t.customerId);
-    if (RESPONSE_OUTCOMES.has(t.outcome)) s.lastActivityDay = maxDay(s.lastActivityDay, dayOfMs(t.time));
+    if (t.outcome !== 'none') s.lastActivityDay = maxDay(s.lastActivityDay, dayOfMs(t.time));
   }
   for (const [id, set] of days) get(id).purchaseDays = set.size;
   return [...out.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));

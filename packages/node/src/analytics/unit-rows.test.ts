@@ -122,11 +122,11 @@ describe('customer_channel unit', () => {
 });
 
 describe('memoryUnitSource', () => {
-  it('derives summaries like the store: purchases by type, distinct purchase days, activity from any event or a response', () => {
+  it('derives summaries like the store: purchases by type, distinct purchase days, activity from any event or a reacted touch', () => {
     const src = memoryUnitSource({
       customers: [{ customerId: 'z', signupDay: 19_000, attributes: { k: 1 } }],
       events: [ev('a', '2024-06-01T10:00:00Z', 'purchase', 10), ev('a', '2024-06-01T18:00:00Z', 'purchase', null), ev('a', '2024-06-05T10:00:00Z', 'purchase', 2.5), ev('a', '2024-06-20T10:00:00Z', 'visit', null)],
-      touches: [touch('a', '2024-06-25T00:00:00Z', 'x', 'A', 'clicked'), touch('a', '2024-06-28T00:00:00Z', 'x', 'A', 'opened')],
+      touches: [touch('a', '2024-06-25T00:00:00Z', 'x', 'A', 'opened'), touch('a', '2024-06-28T00:00:00Z', 'x', 'A', 'none')],
     });
     const day = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
     expect([...src.customers()]).toEqual([
