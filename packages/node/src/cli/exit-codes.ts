@@ -1,0 +1,70 @@
+import { isProtocolError, type ErrorCode } from '@fedmark/protocol';
+
+/**
+ * Exit codes of `fedmark node ...` and `fedmark audit ...`, in ranges (as Flower's exit_code.py):
+ * 0-9 generic, 10-19 node data errors. Scripts may rely on them; the help shows this table.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  IMPORT_INVALID: 10,
+  BUDGET_EXCEEDED: 11,
+  POLICY_REFUSED: 12,
+  LEDGER_INVALID: 13,
+  INPUT_INVALID: 14,
+  NO_NODE: 15,
+  CONFLICT: 16,
+  NOT_FOUND: 17,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
+  OK: 'success',
+  FAILURE: 'failure (I/O, unexpected error, feature not available yet)',
+  USAGE: 'bad usage: unknown command or option, missing or malformed argument',
+  IMPORT_INVALID: 'import refused: a row is invalid (file, line, column and reason on stderr); nothing was written',
+  BUDGET_EXCEEDED: 'privacy budget exceeded: the release was refused (remaining budget on stderr)',
+  POLICY_REFUSED: "the node's policy refused the request",
+  LEDGER_INVALID: 'ledger verification failed (first bad entry on stderr / in --json)',
+  INPUT_INVALID: 'an input file or value (query, policy, JSON) failed validation',
+  NO_NODE: 'no node at --dir (run "fedmark node init" first)',
+  CONFLICT: 'already exists (e.g. init over an existing node)',
+  NOT_FOUND: 'not found (e.g. an unknown customer)',
+};
+
+export const EXIT_CODES_HELP =
+  '\nExit codes:\n' +
+  (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((k) => `  ${String(EXIT[k]).padStart(2)}  ${DESCRIPTIONS[k]}`).join('\n') +
+  '\n';
+
+const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
+  IMPORT_INVALID: EXIT.IMPORT_INVALID,
+  BUDGET_EXCEEDED: EXIT.BUDGET_EXCEEDED,
+  POLICY_REFUSED: EXIT.POLICY_REFUSED,
+  BAD_REQUEST: EXIT.INPUT_INVALID,
+  LAYOUT_MISMATCH: EXIT.INPUT_INVALID,
+  CONFLICT: EXIT.CONFLICT,
+  NOT_FOUND: EXIT.NOT_FOUND,
+};
+
+/** An error the CLI reports as-is with its exit code (no stack, no code prefix). */
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(exitCode: ExitCode, message: string) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof CliError) return err.exitCode;
+  if (isProtocolError(err)) return BY_ERROR_CODE[err.code] ?? EXIT.FAILURE;
+  return EXIT.FAILURE;
+}
+
+/** For commands whose engine has not landed in this build: say so plainly, never fake output. */
+export function notAvailable(what: string): CliError {
+  return new CliError(EXIT.FAILURE, `${what} is not available yet in this build`);
+}

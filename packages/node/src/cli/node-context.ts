@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { NodeIdentity } from '../identity/index.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+export interface OpenNode {
+  dir: string;
+  db: Database.Database;
+  identity: NodeIdentity;
+  close(): void;
+}
+
+/**
+ * Opens an initialised node directory. Store and identity load lazily so `--help` and `synth`
+ * never load the SQLite binding. A directory without identity.json is exit 15, not a stack trace.
+ */
+export async function openNode(dir: string): Promise<OpenNode> {
+  const { IDENTITY_FILE, loadIdentity } = await import('../identity/index.ts');
+  if (!existsSync(join(dir, IDENTITY_FILE))) {
+    throw new CliError(EXIT.NO_NODE, `no node in ${dir} (run "fedmark node init --dir ${dir} --name NAME" first)`);
+  }
+  const identity = loadIdentity(dir);
+  const { openNodeDatabase } = await import('../store/index.ts');
+  const db = openNodeDatabase(dir);
+  return { dir, db, identity, close: () => db.close() };
+}
+
+/** Runs `fn` with an open node and always closes the database. */
+export async function withNode<T>(dir: string, fn: (node: OpenNode) => Promise<T> | T): Promise<T> {
+  const node = await openNode(dir);
+  try {
+    return await fn(node);
+  } finally {
+    node.close();
+  }
+}
