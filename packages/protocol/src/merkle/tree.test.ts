@@ -108,3 +108,13 @@ describe('argument checks', () => {
     expect(verifyInclusion(leaf, 2, 5, proof, root)).toBe(true);
   });
 });
+
+describe('what an inclusion proof does not bind', () => {
+  it('accepts the same path for every tree size with the same shape, so the size must come from a signed checkpoint', () => {
+    const log = new MerkleTreeBuilder();
+    for (let i = 0; i < 5; i++) log.append(leafHash(new Uint8Array([i])));
+    const proof = log.inclusionProof(0);
+    const accepted = [4, 5, 6, 7, 8, 9].filter((size) => verifyInclusion(log.leafHash(0), 0, size, proof, log.root()));
+    expect(accepted).toEqual([5, 6, 7, 8]);
+  });
+});
