@@ -22,3 +22,5 @@ export * from './schemas/federation.ts';
 export * from './auth/index.ts';
 export * from './he/index.ts';
 export * from './merkle/index.ts';
+export * from './results/index.ts';
+export * from './model/index.ts';

@@ -1,0 +1,99 @@
+import type { SegmentLayout } from '../layout.ts';
+import { estimateOf, ratioVariance, type Estimate } from './estimate.ts';
+
+/** One measure in one cell, in the field's own unit (fixed-point scale removed). */
+export interface MeasureCellResult {
+  /** Clipped sum. */
+  sum: Estimate;
+  /**
+   * sum / count with the delta-method noise variance of both (ratioVariance); null when the
+   * count estimate is not positive.
+   */
+  mean: Estimate | null;
+  /** Clipped sum of squares, when the query asked for squares. */
+  sumOfSquares: Estimate | null;
+  /**
+   * Within-cell standard deviation of the field, sqrt(max(0, sumsq/count - mean^2)), from the
+   * noisy figures; null without squares or with a count estimate below 2.
+   */
+  spread: number | null;
+}
+
+export interface CellResult {
+  index: number;
+  /** One label per dimension (layout.cells). */
+  labels: string[];
+  count: Estimate;
+  measures: Record<string, MeasureCellResult>;
+}
+
+/** A released (or exact) vector read back through its layout. Numbers only: JSON-ready. */
+export interface SegmentResult {
+  layoutHash: string;
+  /** Dimension field names when the caller gave them (they are not part of the layout). */
+  dimensions: string[] | null;
+  /** Measure fields in layout order. */
+  measures: string[];
+  /** Rows counted in total (the `total` block). */
+  total: Estimate;
+  cells: CellResult[];
+}
+
+export interface InterpretOptions {
+  /** Field names of the query's dimensions, in order, so helpers can find a dimension by name. */
+  dimensions?: readonly string[];
+}
+
+function checkVector(name: string, got: number, want: number): void {
+  if (got !== want) throw new RangeError(`"${name}" expected length ${want} (layout length), got ${got}`);
+}
+
+/**
+ * Reads a vector (noisy or exact) through its layout: per cell the count, and per measure the
+ * sum, mean and (with squares) sum of squares and spread, each with a 95% interval built from
+ * `noiseVariance` (per slot, in slot units; all zeros for an exact vector). Noise of different
+ * slots is independent, so variances of derived figures combine by the delta method.
+ */
+export function interpretVector(layout: SegmentLayout, values: readonly bigint[], noiseVariance: readonly number[], options: InterpretOptions = {}): SegmentResult {
+  checkVector('values', values.length, layout.length);
+  checkVector('noiseVariance', noiseVariance.length, layout.length);
+  noiseVariance.forEach((v, i) => {
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`"noiseVariance[${i}]" expected a finite non-negative number, got ${v}`);
+  });
+  if (options.dimensions && layout.cells.length > 0 && options.dimensions.length !== (layout.cells[0] as string[]).length) {
+    throw new RangeError(`"dimensions" names ${options.dimensions.length} fields but the layout has ${(layout.cells[0] as string[]).length} dimensions`);
+  }
+  // Slot i of a block in field units: value / scale, variance / scale^2.
+  const slot = (offset: number, i: number, scale: number): [number, number] => [Number(values[offset + i] as bigint) / scale, (noiseVariance[offset + i] as number) / (scale * scale)];
+  const countBlock = layout.blocks.find((b) => b.kind === 'count');
+  const totalBlock = layout.blocks.find((b) => b.kind === 'total');
+  if (!countBlock || !totalBlock) throw new RangeError('layout has no count or total block');
+  const sums = layout.blocks.filter((b) => b.kind === 'sum');
+  const cells: CellResult[] = layout.cells.map((labels, index) => {
+    const [c, varC] = slot(countBlock.offset, index, 1);
+    const measures: Record<string, MeasureCellResult> = {};
+    for (const sb of sums) {
+      const field = sb.field as string;
+      const [s, varS] = slot(sb.offset, index, sb.scale);
+      const mean = c > 0 ? estimateOf(s / c, ratioVariance(s, varS, c, varC)) : null;
+      const sq = layout.blocks.find((b) => b.kind === 'sumsq' && b.field === field);
+      let sumOfSquares: Estimate | null = null;
+      let spread: number | null = null;
+      if (sq) {
+        const [ss, varSs] = slot(sq.offset, index, sq.scale);
+        sumOfSquares = estimateOf(ss, varSs);
+        if (c >= 2 && mean) spread = Math.sqrt(Math.max(0, ss / c - mean.estimate * mean.estimate));
+      }
+      measures[field] = { sum: estimateOf(s, varS), mean, sumOfSquares, spread };
+    }
+    return { index, labels: [...labels], count: estimateOf(c, varC), measures };
+  });
+  const [total, varTotal] = slot(totalBlock.offset, 0, 1);
+  return {
+    layoutHash: layout.hash,
+    dimensions: options.dimensions ? [...options.dimensions] : null,
+    measures: sums.map((b) => b.field as string),
+    total: estimateOf(total, varTotal),
+    cells,
+  };
+}
