@@ -12,7 +12,9 @@ import { MemorySubtreeCache, rangeRoot, type LeafHashAccessor } from './subtree.
 export class MerkleTreeBuilder {
   private readonly leaves: Uint8Array[] = [];
   private readonly cache = new MemorySubtreeCache(1);
-  private readonly compact = new CompactMerkleTree((level, index, hash) => this.cache.set(level, index, hash));
+  private readonly compact = new CompactMerkleTree((level, index, hash) =>
+    this.cache.set(level, index, hash)
+  );
   private readonly get: LeafHashAccessor = (i) => this.leaves[i] as Uint8Array;
 
   get size(): number {
@@ -28,7 +30,9 @@ export class MerkleTreeBuilder {
 
   leafHash(index: number): Uint8Array {
     assertSize(index, 'index');
-    if (index >= this.leaves.length) throw new RangeError(`"index" ${index} is outside a log of size ${this.leaves.length}`);
+    if (index >= this.leaves.length) {
+      throw new RangeError(`"index" ${index} is outside a log of size ${this.leaves.length}`);
+    }
     return this.leaves[index] as Uint8Array;
   }
 
@@ -50,6 +54,8 @@ export class MerkleTreeBuilder {
 
   private checkSize(size: number, label: string): void {
     assertSize(size, label);
-    if (size > this.leaves.length) throw new RangeError(`"${label}" ${size} is beyond the log size ${this.leaves.length}`);
+    if (size > this.leaves.length) {
+      throw new RangeError(`"${label}" ${size} is beyond the log size ${this.leaves.length}`);
+    }
   }
 }

@@ -35,7 +35,8 @@ const checkpointShape = {
 // stops a signer from committing to an arbitrary value before the log has content.
 const emptyTreeRule = (cp: { treeSize: number; rootHash: string }, ctx: z.RefinementCtx): void => {
   if (cp.treeSize === 0 && cp.rootHash !== EMPTY_ROOT_HEX) {
-    ctx.addIssue({ code: 'custom', path: ['rootHash'], message: 'an empty tree must have the root SHA-256("")' });
+    const message = 'an empty tree must have the root SHA-256("")';
+    ctx.addIssue({ code: 'custom', path: ['rootHash'], message });
   }
 };
 
@@ -61,7 +62,13 @@ export type CheckpointReceipt = z.infer<typeof CheckpointReceiptSchema>;
 
 /** Exactly the value a node signs in CHECKPOINT_DOMAIN (every field but the signature). */
 export function checkpointSigningPayload(cp: Checkpoint): Canonical {
-  return { version: cp.version, origin: cp.origin, treeSize: cp.treeSize, rootHash: cp.rootHash, timestamp: cp.timestamp };
+  return {
+    version: cp.version,
+    origin: cp.origin,
+    treeSize: cp.treeSize,
+    rootHash: cp.rootHash,
+    timestamp: cp.timestamp,
+  };
 }
 
 /** Exactly the value the coordinator signs in CHECKPOINT_RECEIPT_DOMAIN. */
@@ -87,7 +94,8 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, label: string): T
 /** Validates and signs a checkpoint; throws a labelled TypeError for an invalid field. */
 export function signCheckpoint(cp: Checkpoint, secretKey: Uint8Array): CheckpointSigned {
   const valid = parseOrThrow(CheckpointSchema, cp, 'checkpoint');
-  return { ...valid, signature: signCanonical(CHECKPOINT_DOMAIN, checkpointSigningPayload(valid), secretKey) };
+  const signature = signCanonical(CHECKPOINT_DOMAIN, checkpointSigningPayload(valid), secretKey);
+  return { ...valid, signature };
 }
 
 /** True iff `cp` is a well-formed signed checkpoint signed by `publicKey`. Never throws. */
@@ -98,16 +106,21 @@ export function verifyCheckpoint(cp: unknown, publicKey: Uint8Array): boolean {
 }
 
 /** Validates and signs the coordinator's receipt for a checkpoint appended at `logIndex`. */
-export function signCheckpointReceipt(r: Omit<CheckpointReceipt, 'signature'>, secretKey: Uint8Array): CheckpointReceipt {
+export function signCheckpointReceipt(
+  r: Omit<CheckpointReceipt, 'signature'>,
+  secretKey: Uint8Array
+): CheckpointReceipt {
   const valid = parseOrThrow(CheckpointReceiptSchema.omit({ signature: true }), r, 'receipt');
-  return { ...valid, signature: signCanonical(CHECKPOINT_RECEIPT_DOMAIN, checkpointReceiptSigningPayload(valid), secretKey) };
+  const payload = checkpointReceiptSigningPayload(valid);
+  return { ...valid, signature: signCanonical(CHECKPOINT_RECEIPT_DOMAIN, payload, secretKey) };
 }
 
 /** True iff `r` is a well-formed receipt signed by the coordinator key `publicKey`. Never throws. */
 export function verifyCheckpointReceipt(r: unknown, publicKey: Uint8Array): boolean {
   const p = CheckpointReceiptSchema.safeParse(r);
   if (!p.success) return false;
-  return verifyCanonical(CHECKPOINT_RECEIPT_DOMAIN, checkpointReceiptSigningPayload(p.data), p.data.signature, publicKey);
+  const payload = checkpointReceiptSigningPayload(p.data);
+  return verifyCanonical(CHECKPOINT_RECEIPT_DOMAIN, payload, p.data.signature, publicKey);
 }
 
 /** True iff the receipt is for this checkpoint (same origin, size and root). */
@@ -131,7 +144,11 @@ export function checkpointLeafHash(cp: CheckpointSigned): Uint8Array {
  * `prev` of size 0 is extended by every tree (its root is fixed by the schema), so it needs an
  * empty proof. Signatures are not checked here (use verifyCheckpoint). Never throws.
  */
-export function verifyCheckpointConsistency(prev: Checkpoint, next: Checkpoint, proofHex: readonly string[]): boolean {
+export function verifyCheckpointConsistency(
+  prev: Checkpoint,
+  next: Checkpoint,
+  proofHex: readonly string[]
+): boolean {
   try {
     const a = CheckpointSchema.safeParse(prev);
     const b = CheckpointSchema.safeParse(next);

@@ -48,7 +48,12 @@ export class CompactMerkleTree {
   }
 
   /** Rebuilds the frontier of the first `size` leaves from a store (O(size) without a cache). */
-  static fromAccessor(size: number, get: LeafHashAccessor, cache?: SubtreeCache, onSubtree?: SubtreeListener): CompactMerkleTree {
+  static fromAccessor(
+    size: number,
+    get: LeafHashAccessor,
+    cache?: SubtreeCache,
+    onSubtree?: SubtreeListener
+  ): CompactMerkleTree {
     assertSize(size, 'size');
     const frontier: Uint8Array[] = [];
     let start = 0;

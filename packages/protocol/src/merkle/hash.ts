@@ -13,9 +13,12 @@ const NODE_PREFIX = 0x01;
 
 /** Throws a labelled TypeError/RangeError unless `value` is a 32-byte Uint8Array. */
 export function assertHash(value: unknown, label: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`"${label}" expected Uint8Array, got ${typeof value}`);
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`"${label}" expected Uint8Array, got ${typeof value}`);
+  }
   if (value.length !== MERKLE_HASH_BYTES) {
-    throw new RangeError(`"${label}" expected Uint8Array of length ${MERKLE_HASH_BYTES}, got length=${value.length}`);
+    const want = MERKLE_HASH_BYTES;
+    throw new RangeError(`"${label}" expected Uint8Array of length ${want}, got length=${value.length}`);
   }
 }
 

@@ -7,7 +7,12 @@ import { rangeRoot, type LeafHashAccessor, type SubtreeCache } from './subtree.t
  * §2.1.3.2 consumes). Every element is the root of a subtree; at most one of them is not a
  * perfect subtree, so with a warm cache a proof costs O(log size) reads.
  */
-export function inclusionProof(index: number, size: number, get: LeafHashAccessor, cache?: SubtreeCache): Uint8Array[] {
+export function inclusionProof(
+  index: number,
+  size: number,
+  get: LeafHashAccessor,
+  cache?: SubtreeCache
+): Uint8Array[] {
   assertSize(size, 'size', 1);
   assertSize(index, 'index');
   if (index >= size) throw new RangeError(`"index" ${index} is outside a tree of size ${size}`);
@@ -38,7 +43,12 @@ export function inclusionProof(index: number, size: number, get: LeafHashAccesso
  * RFC 6962 reference verifiers (transparency-dev/merkle) reject it; a log's first checkpoint
  * simply has no predecessor to check.
  */
-export function consistencyProof(oldSize: number, newSize: number, get: LeafHashAccessor, cache?: SubtreeCache): Uint8Array[] {
+export function consistencyProof(
+  oldSize: number,
+  newSize: number,
+  get: LeafHashAccessor,
+  cache?: SubtreeCache
+): Uint8Array[] {
   assertSize(oldSize, 'oldSize', 1);
   assertSize(newSize, 'newSize', 1);
   if (oldSize > newSize) throw new RangeError(`"oldSize" ${oldSize} is larger than "newSize" ${newSize}`);

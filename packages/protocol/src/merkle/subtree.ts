@@ -68,7 +68,12 @@ export function readLeaf(get: LeafHashAccessor, index: number): Uint8Array {
  * Cost without a cache: `size` leaf reads and size - 1 hashes. With a warm cache holding every
  * level >= L: O(2^L * log size).
  */
-export function rangeRoot(start: number, size: number, get: LeafHashAccessor, cache?: SubtreeCache): Uint8Array {
+export function rangeRoot(
+  start: number,
+  size: number,
+  get: LeafHashAccessor,
+  cache?: SubtreeCache
+): Uint8Array {
   if (size === 0) return EMPTY_ROOT;
   if (size === 1) return readLeaf(get, start);
   const perfect = isPowerOfTwo(size) && start % size === 0;
