@@ -23,4 +23,3 @@ export * from './auth/index.ts';
 export * from './he/index.ts';
 export * from './merkle/index.ts';
 export * from './results/index.ts';
-export * from './model/index.ts';
