@@ -23,3 +23,4 @@ export * from './auth/index.ts';
 export * from './he/index.ts';
 export * from './merkle/index.ts';
 export * from './results/index.ts';
+export * from './model/index.ts';

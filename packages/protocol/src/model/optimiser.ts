@@ -1,0 +1,165 @@
+import type { TrainSpec } from './train-spec.ts';
+import { flooredSolve } from './_linalg.ts';
+import { aucFromHistograms } from './auc.ts';
+import { modelVector, withVector, type Model, type OptimiserState } from './model-format.ts';
+import { findBlock, type RoundLayout, type TrainBlockName } from './round-layout.ts';
+
+/**
+ * The coordinator's side of a round: decode the aggregated (summed, noisy) integer vector and
+ * take one optimiser step. Pure post-processing of DP releases, so it costs no privacy.
+ */
+
+export interface RoundAggregate {
+  layout: RoundLayout;
+  /** Slot-wise sum of the nodes' released vectors (what HE decryption returns). */
+  values: readonly bigint[];
+  /** Slot-wise sum of the nodes' noise variances (slot units); zeros without noise. */
+  variance: readonly number[];
+  /** Ids of the contributing nodes. */
+  nodes: readonly string[];
+}
+
+/** Decoded statistics of one round, real units. */
+export interface RoundStatistics {
+  count: number;
+  lossSum: number;
+  gradient: number[];
+  /** Full symmetric matrix (Newton only). */
+  hessian: number[][] | null;
+  colsum: number[] | null;
+  evalPos: number[] | null;
+  evalNeg: number[] | null;
+  /** Std of one Hessian entry's noise, real units (0 without noise). */
+  hessianNoiseStd: number;
+}
+
+function blockValues(agg: RoundAggregate, name: TrainBlockName): number[] | null {
+  const b = findBlock(agg.layout, name);
+  if (!b) return null;
+  return agg.values.slice(b.offset, b.offset + b.length).map((v) => Number(v) / b.scale);
+}
+
+export function decodeRound(agg: RoundAggregate): RoundStatistics {
+  if (agg.values.length !== agg.layout.length) {
+    throw new RangeError(`aggregate expected ${agg.layout.length} slots (layout ${agg.layout.hash.slice(0, 12)}), got ${agg.values.length}`);
+  }
+  const d = agg.layout.columns.length;
+  const gradient = blockValues(agg, 'gradient');
+  if (!gradient) throw new RangeError('layout has no gradient block');
+  const tri = blockValues(agg, 'hessian');
+  let hessian: number[][] | null = null;
+  let hessianNoiseStd = 0;
+  if (tri) {
+    hessian = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+    let k = 0;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const v = tri[k++] as number;
+        (hessian[i] as number[])[j] = v;
+        (hessian[j] as number[])[i] = v;
+      }
+    }
+    const hb = findBlock(agg.layout, 'hessian');
+    if (hb) hessianNoiseStd = Math.sqrt(Math.max(0, agg.variance[hb.offset] ?? 0)) / hb.scale;
+  }
+  return {
+    count: (blockValues(agg, 'count') as number[])[0] as number,
+    lossSum: (blockValues(agg, 'loss') as number[])[0] as number,
+    gradient,
+    hessian,
+    colsum: blockValues(agg, 'colsum'),
+    evalPos: blockValues(agg, 'eval_pos'),
+    evalNeg: blockValues(agg, 'eval_neg'),
+    hessianNoiseStd,
+  };
+}
+
+/** Smallest scale of a centred one-hot column: keeps rare (or noise-only) categories from exploding the step. */
+const MIN_COLUMN_SCALE = 0.05;
+
+/**
+ * Preconditioner from the round-0 column counts: one-hot column c becomes (x_c - pi_c) / sd_c with
+ * pi_c its (noisy) frequency and sd_c = sqrt(pi_c (1 - pi_c)). Centring removes the collinearity
+ * of every one-hot block with the intercept, scaling gives rare categories steps of the same size
+ * as common ones: gradient descent then behaves like on fully standardised data.
+ */
+export function preconditioner(model: Model, colsum: readonly number[] | null, count: number): OptimiserState {
+  const d = colsum?.length ?? modelVector(model).length;
+  const centre = new Array<number>(d).fill(0);
+  const scale = new Array<number>(d).fill(1);
+  if (colsum) {
+    let col = 1;
+    for (const f of model.encoding) {
+      if (f.type === 'numeric') {
+        col++;
+        continue;
+      }
+      for (let c = 0; c <= f.categories.length; c++, col++) {
+        const pi = Math.min(1, Math.max(0, (colsum[col] as number) / Math.max(1, count)));
+        centre[col] = pi;
+        scale[col] = Math.max(MIN_COLUMN_SCALE, Math.sqrt(pi * (1 - pi)));
+      }
+    }
+  }
+  return { centre, scale, velocity: new Array<number>(d).fill(0) };
+}
+
+/**
+ * One optimiser step. `newton`: w += (H + l2 I)^-1 g with eigenvalues floored at the noise edge
+ * 2 sigma sqrt(d) (the spectral norm of a symmetric noise matrix with entry std sigma, Wigner) so
+ * noise cannot create tiny or negative curvature. `gd`: heavy ball in preconditioned coordinates.
+ * Returns the new model with the round appended to its history.
+ */
+export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate): Model {
+  const s = decodeRound(agg);
+  const w = Array.from(modelVector(model));
+  const d = w.length;
+  if (s.gradient.length !== d) throw new RangeError(`aggregate has ${s.gradient.length} columns, model has ${d}`);
+  const n = Math.max(1, s.count);
+  const g = s.gradient.map((v, j) => (j === 0 ? v : v - spec.l2 * (w[j] as number)));
+  let state = model.training.state;
+  let next: number[];
+  if (spec.optimiser.kind === 'newton') {
+    if (!s.hessian) throw new RangeError('newton round without a hessian block');
+    const h = s.hessian.map((row, i) => row.map((v, j) => v + (i === j && i > 0 ? spec.l2 : 0)));
+    const noiseEdge = 2 * s.hessianNoiseStd * Math.sqrt(d);
+    const floor = Math.max(noiseEdge, 1e-9 * Math.max(1, ...h.map((r, i) => Math.abs(r[i] as number))));
+    const step = flooredSolve(h, g, floor);
+    next = w.map((v, j) => v + (step[j] as number));
+  } else {
+    if (!state || s.colsum) state = preconditioner(model, s.colsum, n);
+    const { centre, scale } = state;
+    const gt = g.map((v, j) => (j === 0 ? v : (v - (centre[j] as number) * (g[0] as number)) / (scale[j] as number)));
+    const velocity = state.velocity.map((v, j) => spec.optimiser.kind === 'gd' ? spec.optimiser.momentum * v + (spec.optimiser.learningRate * (gt[j] as number)) / n : 0);
+    // Back from preconditioned to encoded coordinates: z = t0 + sum_j t_j (x_j - c_j) / s_j.
+    next = [...w];
+    let shift = velocity[0] as number;
+    for (let j = 1; j < d; j++) {
+      next[j] = (next[j] as number) + (velocity[j] as number) / (scale[j] as number);
+      shift -= ((centre[j] as number) * (velocity[j] as number)) / (scale[j] as number);
+    }
+    next[0] = (next[0] as number) + shift;
+    state = { centre, scale, velocity };
+  }
+  const updated = withVector(model, next);
+  const history = [
+    ...model.training.history,
+    {
+      round: agg.layout.round,
+      loss: s.count > 0 ? Math.max(0, s.lossSum) / n : null,
+      auc: s.evalPos && s.evalNeg ? aucFromHistograms(s.evalPos, s.evalNeg) : null,
+      count: s.count,
+      nodes: agg.nodes.length,
+    },
+  ];
+  return {
+    ...updated,
+    training: {
+      ...model.training,
+      roundsDone: model.training.roundsDone + 1,
+      nodes: [...new Set([...model.training.nodes, ...agg.nodes])],
+      history,
+      ...(state ? { state } : {}),
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { canonicalHash } from '../hashing.ts';
+import { epsilonToMicro } from '../schemas/common.ts';
+import { encodedNames, encodingBounds, type EncodedFeature } from './feature-encoding.ts';
+import type { TrainSpec } from './train-spec.ts';
+
+/**
+ * The public layout of one node's release in one training round. Every value is an integer
+ * (fixed point), so the HE aggregation is exact and the sum of the nodes' vectors equals the
+ * pooled vector bit for bit. Sensitivities are L1, in slot units, for adding or removing one
+ * customer (user-level DP: one row per customer in a feature table), so discrete Laplace noise
+ * with scale sensitivity/epsilon makes each block epsilon-DP (DESIGN §3).
+ */
+
+export type TrainBlockName = 'count' | 'loss' | 'colsum' | 'gradient' | 'hessian' | 'eval_pos' | 'eval_neg';
+
+export interface TrainBlock {
+  name: TrainBlockName;
+  offset: number;
+  length: number;
+  /** A slot value v means v / scale in real units. */
+  scale: number;
+  sensitivity: bigint;
+  epsilonMicro: number;
+}
+
+export interface RoundLayout {
+  round: number;
+  blocks: TrainBlock[];
+  length: number;
+  /** Names of the encoded columns (gradient order; the Hessian is their upper triangle, row-major). */
+  columns: string[];
+  /** Round epsilon charged at the node: the sum over the training blocks (sequential composition). */
+  epsilonMicro: number;
+  hash: string;
+}
+
+/** Fixed bins of the predicted probability for the federated AUC histogram. */
+export const EVAL_BINS = 20;
+
+/**
+ * Relative epsilon weights of the blocks inside a round. The gradient is what moves the model,
+ * so it gets most of it; count and loss are single slots that only need a rough value; the
+ * Hessian (Newton) gets as much as the gradient because its noise drives the step's error as much.
+ */
+export const ROUND_EPSILON_WEIGHTS: Record<'count' | 'loss' | 'colsum' | 'gradient' | 'hessian', number> = {
+  count: 1,
+  loss: 1,
+  colsum: 1,
+  gradient: 16,
+  hessian: 16,
+};
+
+/** Share of the total epsilon spent on the standardisation phase (phase 1): 1/10. */
+export const STANDARDISATION_SHARE = 0.1;
+
+export interface TrainEpsilonPlan {
+  totalMicro: number;
+  standardisationMicro: number;
+  perRoundMicro: number;
+}
+
+/**
+ * Basic sequential composition (Dwork & Roth 2014, Thm 3.14): the job's epsilon is the
+ * standardisation phase plus `rounds` equal round budgets. Integers (micro-epsilon) keep the sum
+ * exact: the rounding remainder goes to the standardisation phase, so the total is exactly spent.
+ */
+export function trainEpsilonPlan(spec: TrainSpec): TrainEpsilonPlan {
+  const totalMicro = epsilonToMicro(spec.epsilon);
+  const perRoundMicro = Math.floor((totalMicro * (1 - STANDARDISATION_SHARE)) / spec.rounds);
+  const standardisationMicro = totalMicro - perRoundMicro * spec.rounds;
+  if (perRoundMicro < 100 || standardisationMicro < 1) {
+    throw new RangeError(`epsilon ${spec.epsilon} is too small for ${spec.rounds} rounds (under 0.0001 per round)`);
+  }
+  return { totalMicro, standardisationMicro, perRoundMicro };
+}
+
+/** Fixed-point scales: about 2^16 units for the largest per-record value of each statistic. */
+export function gradientScale(spec: TrainSpec): number {
+  return Math.max(1, Math.floor(2 ** 16 / spec.clipNorm));
+}
+
+function hessianScale(linf: number): number {
+  return Math.max(1, Math.floor(2 ** 16 / ((linf * linf) / 4)));
+}
+
+/**
+ * Layout of round `round`. Blocks: `count`; `loss` (clipped log-loss sum); `colsum` (one-hot
+ * column counts, round 0 only: the optimiser's public preconditioner); `gradient` (sum of
+ * per-record clipped gradients); `hessian` (Newton only: upper triangle of X^T W X); then
+ * `eval_pos`/`eval_neg` (validation score histograms, only if a validation split is declared).
+ *
+ * Sensitivity bounds (per customer, slot units), k = 1 + #features non-zero columns at most:
+ * - gradient: |g|_1 <= min(sqrt(k) * clipNorm, B1) because g = r x with |r| <= 1 has at most k
+ *   non-zeros (Cauchy-Schwarz) and |x|_1 <= B1; rounding each of k coordinates adds <= 1/2.
+ * - hessian: sum_{i<=j} |w x_i x_j| = w (|x|_1^2 + |x|_2^2) / 2 <= (B1^2 + B2^2) / 8 since
+ *   w = p(1-p) <= 1/4; rounding adds <= 1/2 per non-zero entry, k(k+1)/2 of them.
+ * - colsum: one 1 per categorical feature. eval: one validation record falls in exactly one bin.
+ * The eval blocks cover validation records only, disjoint from the training records the other
+ * blocks read, so by parallel composition they get the whole round epsilon at no extra charge.
+ */
+export function roundLayout(spec: TrainSpec, encoding: readonly EncodedFeature[], round: number): RoundLayout {
+  if (!Number.isSafeInteger(round) || round < 0 || round >= spec.rounds) {
+    throw new RangeError(`round expected an integer in [0, ${spec.rounds - 1}], got ${round}`);
+  }
+  const columns = encodedNames(encoding);
+  const d = columns.length;
+  const b = encodingBounds(encoding);
+  const nCat = encoding.filter((f) => f.type === 'categorical').length;
+  const sg = gradientScale(spec);
+  const sh = hessianScale(b.linf);
+  const sl = Math.max(1, Math.floor(2 ** 16 / spec.lossClip));
+  const gradL1 = Math.min(Math.sqrt(b.k) * spec.clipNorm, b.l1);
+  const draft: Omit<TrainBlock, 'offset' | 'epsilonMicro'>[] = [
+    { name: 'count', length: 1, scale: 1, sensitivity: 1n },
+    { name: 'loss', length: 1, scale: sl, sensitivity: BigInt(Math.ceil(spec.lossClip * sl)) },
+  ];
+  if (round === 0 && nCat > 0) draft.push({ name: 'colsum', length: d, scale: 1, sensitivity: BigInt(nCat) });
+  draft.push({ name: 'gradient', length: d, scale: sg, sensitivity: BigInt(Math.ceil(gradL1 * sg + b.k / 2)) });
+  if (spec.optimiser.kind === 'newton') {
+    const hL1 = (b.l1 * b.l1 + b.l2sq) / 8;
+    draft.push({ name: 'hessian', length: (d * (d + 1)) / 2, scale: sh, sensitivity: BigInt(Math.ceil(hL1 * sh + (b.k * (b.k + 1)) / 4)) });
+  }
+  const perRound = trainEpsilonPlan(spec).perRoundMicro;
+  const weights = draft.map((blk) => ROUND_EPSILON_WEIGHTS[blk.name as keyof typeof ROUND_EPSILON_WEIGHTS]);
+  const total = weights.reduce((s, w) => s + w, 0);
+  const shares = weights.map((w) => Math.floor((perRound * w) / total));
+  // The flooring remainder goes to the gradient, so the shares sum exactly to the round epsilon.
+  const gi = draft.findIndex((blk) => blk.name === 'gradient');
+  shares[gi] = (shares[gi] as number) + perRound - shares.reduce((s, x) => s + x, 0);
+  const blocks: TrainBlock[] = [];
+  let offset = 0;
+  draft.forEach((blk, i) => {
+    blocks.push({ ...blk, offset, epsilonMicro: shares[i] as number });
+    offset += blk.length;
+  });
+  if (spec.validation.fraction > 0) {
+    for (const name of ['eval_pos', 'eval_neg'] as const) {
+      blocks.push({ name, offset, length: EVAL_BINS, scale: 1, sensitivity: 1n, epsilonMicro: perRound });
+      offset += EVAL_BINS;
+    }
+  }
+  const hash = canonicalHash('train-round-layout', {
+    round,
+    columns,
+    blocks: blocks.map((blk) => ({ ...blk })),
+  });
+  return { round, blocks, length: offset, columns, epsilonMicro: perRound, hash };
+}
+
+/** The block named `name`, or undefined. */
+export function findBlock(layout: RoundLayout, name: TrainBlockName): TrainBlock | undefined {
+  return layout.blocks.find((b) => b.name === name);
+}

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { EpsilonSchema } from '../schemas/common.ts';
+
+/**
+ * The `train` job spec: a binary propensity model (logistic regression) on one generic feature
+ * table (DESIGN §6). Everything a node needs to compute its contribution is in here and public:
+ * the encoding (clipping bounds, declared categories), the clipping norm, the rounds and the
+ * total epsilon, so every node derives the same vector layout for every round (round-layout.ts).
+ */
+
+/** Extra one-hot cell after the declared categories: undeclared or missing values. */
+export const OTHER_CATEGORY = '__other__';
+
+/** Column names as the segment-query field grammar allows them inside `table.<t>.<column>`. */
+const ColumnSchema = z
+  .string()
+  .min(1, 'column name is empty')
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, 'column names may contain letters, digits, _ and - only');
+
+export const NumericFeatureSchema = z
+  .object({
+    type: z.literal('numeric'),
+    column: ColumnSchema,
+    /** Clipping bounds, in the column's unit: values are clamped into [lower, upper] first. */
+    lower: z.number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' }).finite(),
+    upper: z.number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' }).finite(),
+  })
+  .refine((f) => f.upper > f.lower, { message: 'upper must be greater than lower', path: ['upper'] });
+
+export const CategoricalFeatureSchema = z.object({
+  type: z.literal('categorical'),
+  column: ColumnSchema,
+  /** Declared categories, one one-hot cell each; `__other__` is always added after them. */
+  categories: z
+    .array(z.string().min(1, 'a category may not be empty').max(100), { error: 'categorical feature needs a "categories" list' })
+    .min(1, 'category list is empty: declare at least one category')
+    .max(200),
+});
+
+export const FeatureSpecSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema], {
+  error: 'feature "type" must be "numeric" or "categorical"',
+});
+export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
+export type NumericFeatureSpec = z.infer<typeof NumericFeatureSchema>;
+export type CategoricalFeatureSpec = z.infer<typeof CategoricalFeatureSchema>;
+
+export const OptimiserSchema = z.discriminatedUnion('kind', [
+  z.object({
+    /** Full Newton steps from the DP Hessian X^T W X (W = p(1-p) <= 1/4) and the DP gradient. */
+    kind: z.literal('newton'),
+  }),
+  z.object({
+    /**
+     * Heavy-ball gradient ascent on the mean log-likelihood, preconditioned by the public DP
+     * column statistics (one-hot columns centred and scaled): w += v, v = momentum*v + lr*g/n.
+     */
+    kind: z.literal('gd'),
+    learningRate: z.number().positive().max(100),
+    momentum: z.number().min(0).max(0.99).default(0.5),
+  }),
+]);
+export type Optimiser = z.infer<typeof OptimiserSchema>;
+
+export const TrainSpecSchema = z
+  .object({
+    version: z.literal(1),
+    kind: z.literal('train'),
+    name: z.string().min(1).max(200).default('propensity model'),
+    /** Only customers with `model_training` consent in force are read (DESIGN §4). */
+    purpose: z.literal('model_training', { error: 'purpose of a train job must be "model_training"' }),
+    table: ColumnSchema,
+    idColumn: ColumnSchema.optional(),
+    label: z.object({ column: ColumnSchema, positive: z.string().min(1).max(100) }),
+    features: z.array(FeatureSpecSchema).min(1, 'declare at least one feature').max(200),
+    rounds: z.number().int().min(1).max(100),
+    optimiser: OptimiserSchema,
+    /** L2 bound on each record's gradient (x-space, residual in [-1,1]): user-level contribution bound. */
+    clipNorm: z.number().positive().max(1000),
+    /** L2 penalty lambda/2 * |w|^2 on the non-intercept weights, in log-likelihood units (sklearn C = 1/lambda). */
+    l2: z.number().min(0).max(1e6).default(1),
+    /** Per-record log-loss is clipped to [0, lossClip] before the noisy loss sum (reporting only). */
+    lossClip: z.number().positive().max(100).default(8),
+    /** Total epsilon each node spends on the whole job (standardisation phase + all rounds). */
+    epsilon: EpsilonSchema,
+    minNodes: z.number().int().min(3, 'minNodes must be at least 3: fewer would expose a single node').max(1000),
+    /** Local validation split (by keyed hash of the customer id) for federated evaluation. */
+    validation: z
+      .object({ fraction: z.number().min(0).max(0.5).default(0.2), seed: z.number().int().min(0).max(2 ** 31).default(0) })
+      .default({ fraction: 0.2, seed: 0 }),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Map<string, string>();
+    const claim = (column: string, what: string, path: (string | number)[]): void => {
+      const prior = seen.get(column);
+      if (prior !== undefined) {
+        ctx.addIssue({ code: 'custom', path, message: `column "${column}" is used twice (${prior} and ${what})` });
+      }
+      seen.set(column, what);
+    };
+    claim(s.label.column, 'label', ['label', 'column']);
+    if (s.idColumn !== undefined) claim(s.idColumn, 'idColumn', ['idColumn']);
+    s.features.forEach((f, i) => {
+      claim(f.column, `features[${i}]`, ['features', i, 'column']);
+      if (f.type === 'categorical') {
+        const cats = new Set<string>();
+        f.categories.forEach((c, j) => {
+          if (c === OTHER_CATEGORY) {
+            ctx.addIssue({ code: 'custom', path: ['features', i, 'categories', j], message: `"${OTHER_CATEGORY}" is added automatically; do not declare it` });
+          }
+          if (cats.has(c)) ctx.addIssue({ code: 'custom', path: ['features', i, 'categories', j], message: `category "${c}" declared twice` });
+          cats.add(c);
+        });
+      }
+    });
+  });
+
+export type TrainSpec = z.infer<typeof TrainSpecSchema>;
+export type TrainSpecInput = z.input<typeof TrainSpecSchema>;
+
+/** Human-readable zod issues: `features.2.upper: upper must be greater than lower; ...`. */
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('; ');
+}
