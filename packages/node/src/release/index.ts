@@ -1,0 +1,25 @@
+/**
+ * The release path: the only way a statistic leaves the node. Policy, idempotency, budget
+ * check, exact computation, minimum-cohort suppression, discrete Laplace noise on every slot,
+ * then one transaction that charges the budget, stores the release and writes the ledger.
+ *
+ * @example
+ * import { releaseSegmentStats } from './release/index.ts';
+ * const r = releaseSegmentStats({ db, identity, policy }, { query, source, jobId: 'job-7', round: 0, minNodes: 3 });
+ * r.values;   // noisy bigint vector in layout order, ready to encode and encrypt
+ * r.variance; // per-slot noise variance for error bars
+ * r.reused;   // true if job-7 round 0 had been released before (not charged again)
+ */
+export {
+  releaseSegmentStats,
+  releaseLocalStats,
+  localJobId,
+  releaseValuesHash,
+  type Release,
+  type ReleaseContext,
+  type ReleaseRequest,
+} from './release-segment-stats.ts';
+/** Recorded releases (noisy values and metadata), by job round or newest first. */
+export { findRelease, listReleases, type StoredRelease } from './release-store.ts';
+/** Minimum-cohort suppression of a layout vector (exposed for tests and tooling). */
+export { suppressSmallCells } from './suppress.ts';
