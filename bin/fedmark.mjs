@@ -11,7 +11,7 @@ const ROUTES = {
   coordinator: '../packages/coordinator/src/cli/main.ts',
   job: '../packages/coordinator/src/cli/main.ts',
   model: '../packages/coordinator/src/cli/main.ts',
-  simulate: '../packages/coordinator/src/cli/main.ts',
+  simulate: '../packages/coordinator/src/simulate/main.ts',
 };
 
 const HELP = `fedmark: privacy-preserving federated analytics for precision marketing

@@ -1,0 +1,188 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { JobSpecSchema, type JobResult, type JobSpecInput, type JobStatus } from '@fedmark/protocol';
+import { defaultJobs } from './default-jobs.ts';
+import { LocalFederation, type NodeSetup } from './federation.ts';
+import { jobReport } from './report.ts';
+
+const PROFILES = ['retail', 'bank', 'telecom'] as const;
+/** Non-identically distributed by default: each node a different kind of institution and size. */
+const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = { retail: 6000, bank: 3000, telecom: 4500 };
+const KINDS = ['customers', 'events', 'touches', 'consents'] as const;
+type Kind = (typeof KINDS)[number];
+
+interface SimulateOptions {
+  nodes: number;
+  node: string[];
+  lawfulBasis: string[];
+  job?: string;
+  asOf: string;
+  epsilon: number;
+  seed: string;
+  out?: string;
+  workdir?: string;
+  keep?: boolean;
+  pollMs: number;
+  timeoutMs: number;
+  json?: boolean;
+  verbose?: boolean;
+  testOnlyNoNoise?: boolean;
+}
+
+/** `--node NAME=customers.csv,events.csv` or `--node NAME=events:a.csv,...` (kind from the prefix or the file name). */
+export function parseNodeArg(value: string): { name: string; files: { kind: Kind; path: string }[] } {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError(`expected NAME=file.csv[,file.csv...], got "${value}"`);
+  const name = value.slice(0, eq);
+  const files = value
+    .slice(eq + 1)
+    .split(',')
+    .filter(Boolean)
+    .map((spec) => {
+      const m = /^(customers|events|touches|consents):(.+)$/.exec(spec);
+      if (m) return { kind: m[1] as Kind, path: resolve(m[2]!) };
+      const kind = KINDS.find((k) => spec.toLowerCase().includes(k));
+      if (!kind) throw new InvalidArgumentError(`cannot tell what "${spec}" holds: prefix it with customers:, events:, touches: or consents:`);
+      return { kind, path: resolve(spec) };
+    });
+  if (files.length === 0) throw new InvalidArgumentError(`node ${name} names no files`);
+  files.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
+  return { name, files };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function loadJobs(opts: SimulateOptions): JobSpecInput[] {
+  if (!opts.job) return defaultJobs(opts.asOf, opts.epsilon);
+  const raw = JSON.parse(readFileSync(opts.job, 'utf8')) as unknown;
+  const list = Array.isArray(raw) ? raw : [raw];
+  return list.map((spec, i) => {
+    const r = JobSpecSchema.safeParse(spec);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      throw new Error(`${opts.job}: job ${i}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    return spec as JobSpecInput;
+  });
+}
+
+function nodeSetups(opts: SimulateOptions): NodeSetup[] {
+  if (opts.node.length > 0) {
+    return opts.node.map((v) => {
+      const { name, files } = parseNodeArg(v);
+      return { name, data: { files, lawfulBasis: opts.lawfulBasis } };
+    });
+  }
+  return Array.from({ length: opts.nodes }, (_, i) => {
+    const profile = PROFILES[i % PROFILES.length]!;
+    const name = `${profile}-${String.fromCharCode(97 + i)}`;
+    return { name, data: { synth: { profile, customers: DEFAULT_SIZES[profile], seed: `${opts.seed}-${i}` } } };
+  });
+}
+
+function progressLine(s: JobStatus): string {
+  const r = s.rounds.find((x) => x.status !== 'published') ?? s.rounds[s.rounds.length - 1];
+  if (!r) return `${s.name}: ${s.status}`;
+  const states = r.nodes.map((n) => `${n.name}:${n.state}${n.reason ? ` (${n.reason})` : ''}`).join(' ');
+  return `${s.name}: round ${r.round} ${r.status} — ${states}`;
+}
+
+async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const jobs = loadJobs(opts);
+  const setups = nodeSetups(opts);
+  if (setups.length < 3) throw new Error(`a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`);
+  const workdir = opts.workdir ? resolve(opts.workdir) : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
+  const started = Date.now();
+  const fed = new LocalFederation({
+    workdir,
+    nodes: setups,
+    pollMs: opts.pollMs,
+    allowNoiseOff: opts.testOnlyNoNoise,
+    log: (l) => (opts.verbose ? err(`${l}\n`) : undefined),
+  });
+  const stopOnSignal = () => void fed.stop().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  try {
+    err(`Starting a coordinator and ${setups.length} nodes (${setups.map((s) => s.name).join(', ')}) in ${workdir} ...\n`);
+    await fed.start();
+    err(`Federation up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${fed.coordinatorUrl}; running ${jobs.length} job(s)\n`);
+    const results: JobResult[] = [];
+    for (const spec of jobs) {
+      const s = opts.testOnlyNoNoise ? { ...spec, noise: 'off-test-only' as const } : spec;
+      const t0 = Date.now();
+      const jobId = await fed.operator.createJob(s);
+      const final = await fed.operator.waitForJob(jobId, { timeoutMs: opts.timeoutMs, onStatus: (st) => err(`  ${progressLine(st)}\n`) });
+      const result = await fed.operator.result(jobId);
+      results.push(result);
+      err(`  ${final.name}: ${final.status} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      if (!opts.json) out(`\n${jobReport(result)}\n`);
+    }
+    if (opts.json) out(`${JSON.stringify({ workdir, coordinator: fed.coordinatorUrl, results }, null, 2)}\n`);
+    if (opts.out) {
+      writeFileSync(opts.out, `${JSON.stringify({ results }, null, 2)}\n`);
+      err(`Results written to ${opts.out}\n`);
+    }
+    return results.every((r) => r.status === 'published') ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', stopOnSignal);
+    await fed.stop();
+    if (!opts.keep && !opts.workdir) rmSync(workdir, { recursive: true, force: true });
+    else err(`Kept the federation's directories in ${workdir}\n`);
+  }
+}
+
+/** `fedmark simulate`: the whole federation on this machine, one command (bin/fedmark.mjs routes here). */
+export async function run(argv: readonly string[]): Promise<number> {
+  const out = (s: string) => void process.stdout.write(s);
+  const err = (s: string) => void process.stderr.write(s);
+  let exit = 0;
+  const program = new Command('fedmark')
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+  program
+    .command('simulate')
+    .description(
+      'run a whole federation on this machine: a coordinator and N nodes as separate processes on loopback with real HTTP,\n' +
+        'each node with its own data; runs the jobs, prints the joint results with 95% intervals, then shuts everything down'
+    )
+    .option('--nodes <n>', 'number of synthetic nodes (profiles retail, bank, telecom in turn, different sizes)', positiveInt, 3)
+    .option('--node <name=files>', 'a node with your own CSV files instead of synthetic data (repeat per node): NAME=customers.csv,events.csv[,touches.csv,consents.csv]; kind from a customers:/events:/touches:/consents: prefix or the file name', collect, [])
+    .option('--lawful-basis <purpose=basis>', 'with --node: lawful basis for a purpose when there is no consents file, e.g. analytics=contract (repeatable)', collect, [])
+    .option('--job <file>', 'job spec JSON (one spec or an array); default: two-phase RFM, then lifecycle x NES (see fedmark job template)')
+    .option('--as-of <date>', 'reference date of the default jobs (synthetic data covers 2024-01-01..2025-12-31)', '2026-01-01')
+    .option('--epsilon <e>', 'epsilon per round at each node for the default jobs', Number, 0.5)
+    .option('--seed <seed>', 'seed of the synthetic data (same seed, same data)', '42')
+    .option('--out <file>', 'also write the results as JSON to this file')
+    .option('--workdir <dir>', 'put the federation in this directory and keep it (default: a temporary directory, removed at the end)')
+    .option('--keep', 'keep the temporary directory')
+    .option('--poll-ms <ms>', 'node poll interval', positiveInt, 200)
+    .option('--timeout-ms <ms>', 'give up on a job after this long', positiveInt, 180_000)
+    .option('--json', 'print the results as one JSON document instead of tables')
+    .option('--verbose', 'show every process log line on stderr')
+    .option('--test-only-no-noise', 'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedmark simulate\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n'
+    )
+    .action(async (o: SimulateOptions) => {
+      exit = await simulate(o, out, err);
+    });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' ? 0 : 2;
+    err(`fedmark simulate: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

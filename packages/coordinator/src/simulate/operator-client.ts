@@ -1,0 +1,80 @@
+import {
+  JobResultSchema,
+  JobStatusSchema,
+  ProtocolError,
+  errorFromWire,
+  type JobResult,
+  type JobSpecInput,
+  type JobStatus,
+} from '@fedmark/protocol';
+import { z } from 'zod';
+import { sleep } from './processes.ts';
+
+const CreatedSchema = z.object({ jobId: z.string() });
+
+/** The operator's HTTP client for the coordinator API (Bearer token), every response zod-validated. */
+export class OperatorClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: string
+  ) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) throw errorFromWire(json, `${method} ${path} answered ${res.status}`);
+    return json;
+  }
+
+  /**
+   * Creates a job. While the key ceremony is still running the coordinator answers CONFLICT;
+   * this waits for the epoch (up to `waitForKeysMs`) instead of failing the first try.
+   */
+  async createJob(spec: JobSpecInput, waitForKeysMs = 60_000): Promise<string> {
+    const until = Date.now() + waitForKeysMs;
+    for (;;) {
+      try {
+        return CreatedSchema.parse(await this.call('POST', '/v1/jobs', spec)).jobId;
+      } catch (err) {
+        const waiting = err instanceof ProtocolError && err.code === 'CONFLICT' && /key epoch/.test(err.message);
+        if (!waiting || Date.now() > until) throw err;
+        await sleep(250);
+      }
+    }
+  }
+
+  async job(jobId: string): Promise<JobStatus> {
+    return JobStatusSchema.parse(await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}`));
+  }
+
+  async result(jobId: string): Promise<JobResult> {
+    return JobResultSchema.parse(await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}/result`));
+  }
+
+  /** Polls until the job is published or failed, reporting each status change. */
+  async waitForJob(jobId: string, opts: { timeoutMs: number; onStatus?: (s: JobStatus) => void }): Promise<JobStatus> {
+    const until = Date.now() + opts.timeoutMs;
+    let last = '';
+    for (;;) {
+      const status = await this.job(jobId);
+      const fingerprint = JSON.stringify(status.rounds.map((r) => [r.status, r.nodes.map((n) => n.state), r.decryptions.length]));
+      if (fingerprint !== last) {
+        last = fingerprint;
+        opts.onStatus?.(status);
+      }
+      if (status.status !== 'running') return status;
+      if (Date.now() > until) throw new Error(`job ${jobId} still running after ${opts.timeoutMs} ms`);
+      await sleep(100);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { RFM_CLASS_NAMES, type JobResult, type ResultCell, type RoundResult } from '@fedmark/protocol';
+
+const SHOWN_BLOCK = /^(count|mean:.*)$/;
+
+function fmt(x: number): string {
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function cellText(c: ResultCell): string {
+  const half = (c.ci95[1] - c.ci95[0]) / 2;
+  return half > 0 ? `${fmt(c.estimate)} ± ${fmt(half)}` : fmt(c.estimate);
+}
+
+function rowLabel(labels: string[]): string {
+  if (labels.length === 0) return 'all customers';
+  return labels.map((l) => (l in RFM_CLASS_NAMES ? `${l} ${RFM_CLASS_NAMES[l as keyof typeof RFM_CLASS_NAMES]}` : l)).join(' × ');
+}
+
+/** A plain-text table of one round: a row per cell, columns count and means, each ± its 95% interval. */
+export function roundTable(round: RoundResult, opts: { hideEmpty?: boolean } = {}): string {
+  const blocks = [...new Set(round.cells.filter((c) => SHOWN_BLOCK.test(c.block)).map((c) => c.block))];
+  const rows = new Map<string, Map<string, ResultCell>>();
+  for (const c of round.cells) {
+    if (!SHOWN_BLOCK.test(c.block)) continue;
+    const key = JSON.stringify(c.labels);
+    if (!rows.has(key)) rows.set(key, new Map());
+    rows.get(key)!.set(c.block, c);
+  }
+  const header = ['segment', ...blocks];
+  const body: string[][] = [];
+  for (const [key, cells] of rows) {
+    const count = cells.get('count');
+    if (opts.hideEmpty && count && count.ci95[1] <= 0) continue;
+    body.push([rowLabel(JSON.parse(key) as string[]), ...blocks.map((b) => (cells.get(b) ? cellText(cells.get(b)!) : ''))]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+/** The whole job: a heading, the privacy facts, and a table per round. */
+export function jobReport(result: JobResult): string {
+  const out = [`== ${result.name} [${result.kind}] — ${result.status}`];
+  if (result.failure) out.push(`   failed: ${result.failure.code}: ${result.failure.message}`);
+  if (result.rfmMeans) {
+    const m = result.rfmMeans;
+    out.push(`   federated means (round 0): recency ${m.recency.toFixed(1)} days, frequency ${m.frequency.toFixed(2)}, monetary ${m.monetary.toFixed(2)}`);
+  }
+  for (const r of result.rounds) {
+    out.push(
+      `-- round ${r.round}: ${r.name}; ${r.contributingNodes.length} nodes (${r.contributingNodes.join(', ')}); epsilon ${r.epsilonPerNode} per node; noise ${r.noise}`
+    );
+    out.push(roundTable(r, { hideEmpty: true }));
+    for (const n of r.notes) out.push(`   note: ${n}`);
+  }
+  return out.join('\n');
+}
