@@ -188,6 +188,12 @@ describe('releaseSegmentStats', () => {
     );
   });
 
+  it('refuses malformed job ids and rounds before anything else', () => {
+    expect(errorOf(() => releaseSegmentStats(ctx(), { query, source: source(), jobId: '../etc', round: 0, at: AT })).code).toBe('BAD_REQUEST');
+    expect(errorOf(() => releaseSegmentStats(ctx(), { query, source: source(), jobId: 'job', round: -1, at: AT })).message).toMatch(/round: expected an integer >= 0/);
+    expect(listLedger(db, { type: 'job_refused' })).toHaveLength(0);
+  });
+
   it('local stats use a local-<uuid> job id and the same path', () => {
     const r = releaseLocalStats(ctx(), { query, source: source(), at: AT });
     expect(r.jobId).toMatch(/^local-[0-9a-f-]{36}$/);
