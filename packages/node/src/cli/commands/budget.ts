@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { type CliContext } from '../context.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { PURPOSES, microToEpsilon } from '@fedmark/protocol';
+import { emit, type CliContext } from '../context.ts';
+import { formatTable } from '../output.ts';
+import { withNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 export function registerBudget(node: Command, ctx: CliContext): void {
@@ -8,10 +10,30 @@ export function registerBudget(node: Command, ctx: CliContext): void {
     .command('budget')
     .description('privacy budget per purpose for the current period: cap, spent, remaining epsilon')
     .requiredOption('--dir <path>', 'node directory')
-    .option('--json', 'print the budget status as JSON')
-    .action(async () => {
-      void ctx;
-      throw notAvailable('budget status');
+    .option('--json', 'print {at, budgets: [...]} as JSON')
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const { loadPolicy } = await import('../../policy/index.ts');
+      const { budgetStatus } = await import('../../privacy/index.ts');
+      const at = new Date();
+      const budgets = await withNode(o.dir, ({ db }) => {
+        const policy = loadPolicy(o.dir);
+        return PURPOSES.flatMap((p) => budgetStatus(db, policy, p, at)).map((b) => ({
+          purpose: b.purpose,
+          period: b.period,
+          periodKey: b.periodKey,
+          capEpsilon: microToEpsilon(b.capMicro),
+          spentEpsilon: microToEpsilon(b.spentMicro),
+          remainingEpsilon: microToEpsilon(b.remainingMicro),
+        }));
+      });
+      emit(ctx, o.json, { at: at.toISOString(), budgets }, () =>
+        budgets.length === 0
+          ? 'The policy defines no budget: nothing can be released.\n'
+          : formatTable(
+              ['purpose', 'period', 'current', 'cap ε', 'spent ε', 'remaining ε'],
+              budgets.map((b) => [b.purpose, b.period, b.periodKey, b.capEpsilon, b.spentEpsilon, b.remainingEpsilon])
+            )
+      );
     });
-  examples(cmd, 'fedmark node budget --dir ./node-a');
+  examples(cmd, 'fedmark node budget --dir ./node-a', 'fedmark node budget --dir ./node-a --json');
 }

@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
-import { type CliContext } from '../context.ts';
+import type { Estimate } from '@fedmark/protocol';
+import { emit, type CliContext } from '../context.ts';
 import { epsilonOption } from '../options.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { formatTable } from '../output.ts';
+import { withNode } from '../node-context.ts';
+import type { LocalStatsResult } from '../../api/local-stats.ts';
+import { readQueryFile } from './_query-file.ts';
 import { examples } from './_help.ts';
 
 export interface StatsOpts {
@@ -10,6 +14,37 @@ export interface StatsOpts {
   epsilon?: number;
   noiseTestOnly: boolean;
   json?: boolean;
+}
+
+/** "1234 ± 5.6": the estimate and the half-width of its 95% interval. */
+function pm(e: Estimate | null, digits: number): string {
+  if (e === null) return '-';
+  return `${e.estimate.toFixed(digits)} ± ${(e.high - e.estimate).toFixed(digits)}`;
+}
+
+export function statsText(r: LocalStatsResult): string {
+  const dims = r.result.dimensions ?? [];
+  const header = [...(dims.length > 0 ? dims : []), 'count'];
+  for (const m of r.result.measures) header.push(`sum ${m}`, `mean ${m}`);
+  const rows = r.result.cells.map((c) => {
+    const row: string[] = [...c.labels, pm(c.count, 1)];
+    for (const m of r.result.measures) row.push(pm(c.measures[m]?.sum ?? null, 2), pm(c.measures[m]?.mean ?? null, 2));
+    return row;
+  });
+  const lines = [
+    `${r.name}: purpose ${r.purpose}, as of ${r.asOf}, unit ${r.unit}`,
+    `epsilon ${r.epsilon} charged (job ${r.jobId}); noise ${r.noise === 'on' ? 'on (discrete Laplace)' : 'OFF (test only: exact values)'}`,
+    `rows counted (total): ${pm(r.result.total, 1)}   (estimate ± 95% interval half-width)`,
+    '',
+    formatTable(header, rows).trimEnd(),
+    '',
+    r.suppressedCells > 0
+      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed: their figures are noise only.`
+      : `No cell was below the minimum cohort of ${r.minCohort}.`,
+    `layout ${r.layoutHash}`,
+    '',
+  ];
+  return lines.join('\n');
 }
 
 export function registerStats(node: Command, ctx: CliContext): void {
@@ -22,9 +57,15 @@ export function registerStats(node: Command, ctx: CliContext): void {
     .option('--no-noise-test-only', 'TEST ONLY: release exact values; refused unless the policy sets testOnlyAllowNoiseOff')
     .option('--json', 'print the result as JSON (bigints as decimal strings)')
     .action(async (o: StatsOpts) => {
-      void ctx;
-      void o;
-      throw notAvailable('local statistics');
+      const query = readQueryFile(o.query, o.epsilon);
+      const { runLocalStats } = await import('../../api/local-stats.ts');
+      const result = await withNode(o.dir, (n) => runLocalStats(n, query, { noise: o.noiseTestOnly === false ? 'off-test-only' : 'on' }));
+      emit(ctx, o.json, result, () => statsText(result));
     });
-  examples(cmd, 'fedmark node stats --dir ./node-a --query rfm.json', 'fedmark node stats --dir ./node-a --query lifecycle.json --epsilon 0.5 --json');
+  examples(
+    cmd,
+    `echo '{"version":1,"kind":"segment_stats","purpose":"analytics","asOf":"2025-12-31","epsilon":0.5,"dimensions":[{"field":"lifecycle_stage","categories":["intro","growth","mature","decline"]}]}' > lifecycle.json`,
+    'fedmark node stats --dir ./node-a --query lifecycle.json',
+    'fedmark node stats --dir ./node-a --query lifecycle.json --epsilon 0.25 --json'
+  );
 }

@@ -1,0 +1,59 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { ProtocolError } from '@fedmark/protocol';
+import type Database from 'better-sqlite3';
+import type { NodeIdentity } from '../identity/index.ts';
+import { authenticate, type ApiEnv } from './auth.ts';
+import { describeZodError, handleError } from './errors.ts';
+import { registerReadRoutes } from './routes-read.ts';
+import { registerAdminRoutes } from './routes-admin.ts';
+import type { ApiToken } from './tokens.ts';
+
+/** Largest accepted request body: a SegmentQuery is a few KiB; 1 MiB leaves room, bounds memory. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface NodeAppOptions {
+  dir: string;
+  db: Database.Database;
+  identity: NodeIdentity;
+  tokens: readonly ApiToken[];
+  /** Where unexpected errors are logged (default console.error); never sent to the client. */
+  log?: (message: string, err: unknown) => void;
+}
+
+export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
+  const app = new OpenAPIHono<ApiEnv>({
+    // Every request part is validated before a handler runs; a failure names the field.
+    defaultHook: (result) => {
+      if (!result.success) throw new ProtocolError('BAD_REQUEST', describeZodError(result.error, result.target));
+    },
+  });
+  app.onError(handleError(opts.log ?? ((m, e) => console.error(m, e))));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND' as const, message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.use('/v1/*', authenticate(opts.tokens));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ProtocolError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
+      },
+    })
+  );
+  registerReadRoutes(app, { dir: opts.dir, db: opts.db, name: opts.identity.name });
+  registerAdminRoutes(app, opts);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'admin or auditor token from <node-dir>/api-tokens.json',
+  });
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'fedmark node local API',
+      version: '1',
+      description: "A data-owner node's admin/auditor API. Binds to loopback by default. Auditor tokens may only read.",
+    },
+  });
+  return app;
+}

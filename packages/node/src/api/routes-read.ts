@@ -1,0 +1,80 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { PURPOSES, microToEpsilon } from '@fedmark/protocol';
+import type Database from 'better-sqlite3';
+import { listLedger, verifyLedger } from '../ledger/index.ts';
+import { loadPolicy } from '../policy/index.ts';
+import { budgetStatus } from '../privacy/budget.ts';
+import type { ApiEnv } from './auth.ts';
+import { AUTH_ERRORS, SECURITY } from './_responses.ts';
+import { BudgetSchema, HealthSchema, LedgerListSchema, LedgerQuerySchema, PolicyResponseSchema, VerifySchema } from './schemas.ts';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+/** Routes both roles may call: health (no token), ledger, verification, budget, policy. */
+export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; db: Database.Database; name: string }): void {
+  app.openapi(
+    createRoute({ method: 'get', path: '/health', summary: 'liveness; no token needed', responses: { 200: json(HealthSchema, 'the node is up') } }),
+    (c) => c.json({ status: 'ok' as const, node: o.name, version: 1 as const }, 200)
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ledger',
+      summary: 'ledger entries in sequence order (pseudonyms only)',
+      security: SECURITY,
+      request: { query: LedgerQuerySchema },
+      responses: { 200: json(LedgerListSchema, 'matching entries'), ...AUTH_ERRORS },
+    }),
+    (c) => {
+      const q = c.req.valid('query');
+      const entries = listLedger(o.db, { fromSeq: q.from, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }) });
+      return c.json({ entries }, 200);
+    }
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/ledger/verify',
+      summary: 'recompute the hash chain; names the first bad entry',
+      security: SECURITY,
+      responses: { 200: json(VerifySchema, 'verification result (ok false names firstBadSeq and why)'), ...AUTH_ERRORS },
+    }),
+    (c) => c.json(verifyLedger(o.db), 200)
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/budget',
+      summary: 'privacy budget per purpose in the current period',
+      security: SECURITY,
+      responses: { 200: json(BudgetSchema, 'cap, spent and remaining epsilon per purpose and period'), ...AUTH_ERRORS },
+    }),
+    (c) => {
+      const at = new Date();
+      const policy = loadPolicy(o.dir);
+      const budgets = PURPOSES.flatMap((p) => budgetStatus(o.db, policy, p, at)).map((b) => ({
+        purpose: b.purpose,
+        period: b.period,
+        periodKey: b.periodKey,
+        capEpsilon: microToEpsilon(b.capMicro),
+        spentEpsilon: microToEpsilon(b.spentMicro),
+        remainingEpsilon: microToEpsilon(b.remainingMicro),
+      }));
+      return c.json({ at: at.toISOString(), budgets }, 200);
+    }
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/policy',
+      summary: "the node's policy in force",
+      security: SECURITY,
+      responses: { 200: json(PolicyResponseSchema, 'policy.json, validated'), ...AUTH_ERRORS },
+    }),
+    (c) => c.json(loadPolicy(o.dir), 200)
+  );
+}

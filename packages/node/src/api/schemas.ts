@@ -1,0 +1,91 @@
+import { z } from '@hono/zod-openapi';
+import {
+  ERROR_CODES,
+  LEDGER_ENTRY_TYPES,
+  LedgerEntrySchema,
+  PolicySchema,
+  PurposeSchema,
+  SegmentQuerySchema,
+} from '@fedmark/protocol';
+
+/**
+ * Request and response schemas of the node's local API. Requests are validated with them before
+ * any handler runs; the OpenAPI document (/openapi.json) is generated from the same schemas.
+ * Wire messages between node and coordinator live in @fedmark/protocol; these are local only.
+ */
+
+export const ErrorBodySchema = z
+  .object({ error: z.object({ code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES]), message: z.string() }) })
+  .openapi('Error');
+
+export const HealthSchema = z.object({ status: z.literal('ok'), node: z.string(), version: z.literal(1) }).openapi('Health');
+
+export const LedgerQuerySchema = z.object({
+  type: z.enum(LEDGER_ENTRY_TYPES).optional().openapi({ description: 'only entries of this type' }),
+  from: z.coerce.number().int().min(0).default(0).openapi({ description: 'first sequence number', example: 0 }),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100).openapi({ description: 'at most this many entries', example: 100 }),
+});
+
+export const LedgerListSchema = z.object({ entries: z.array(LedgerEntrySchema) }).openapi('LedgerList');
+
+export const VerifySchema = z
+  .union([
+    z.object({ ok: z.literal(true), size: z.number().int(), head: z.string() }),
+    z.object({ ok: z.literal(false), size: z.number().int(), firstBadSeq: z.number().int(), reason: z.string() }),
+  ])
+  .openapi('LedgerVerification');
+
+export const BudgetSchema = z
+  .object({
+    at: z.string(),
+    budgets: z.array(
+      z.object({
+        purpose: PurposeSchema,
+        period: z.string(),
+        periodKey: z.string(),
+        capEpsilon: z.number(),
+        spentEpsilon: z.number(),
+        remainingEpsilon: z.number(),
+      })
+    ),
+  })
+  .openapi('BudgetStatus');
+
+export const PolicyResponseSchema = PolicySchema.openapi('Policy');
+
+export const SegmentQueryBodySchema = SegmentQuerySchema.openapi('SegmentQuery');
+
+export const ConsentBodySchema = z
+  .strictObject({
+    customerId: z.string().min(1).max(128),
+    purpose: PurposeSchema,
+    status: z.enum(['granted', 'revoked']),
+    source: z.string().min(1).max(64).default('api'),
+  })
+  .openapi('ConsentChange');
+
+export const ErasureBodySchema = z
+  .strictObject({
+    customerId: z.string().min(1).max(128),
+    reason: z.string().min(1).max(200).optional(),
+  })
+  .openapi('ErasureRequest');
+
+/** The ledger entry a consent change or erasure produced (pseudonymous: no raw id). */
+export const LedgerEntryResultSchema = z.object({ entry: LedgerEntrySchema }).openapi('LedgerEntryResult');
+
+export const StatsResultSchema = z
+  .object({
+    jobId: z.string(),
+    name: z.string(),
+    purpose: PurposeSchema,
+    asOf: z.string(),
+    layoutHash: z.string(),
+    epsilon: z.number(),
+    noise: z.enum(['on', 'off-test-only']),
+    suppressedCells: z.number().int(),
+    cells: z.array(z.record(z.string(), z.unknown())),
+    values: z.array(z.string()).openapi({ description: 'noisy slot values (decimal strings: bigints)' }),
+    variance: z.array(z.number()),
+  })
+  .openapi('SegmentStatsResult');

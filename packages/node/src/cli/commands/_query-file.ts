@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { SegmentQuerySchema, type SegmentQuery } from '@fedmark/protocol';
+import { CliError, EXIT } from '../exit-codes.ts';
+
+/** Reads a JSON file; errors name the file and, for syntax errors, the line and column. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(EXIT.INPUT_INVALID, `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const m = /position (\d+)/.exec(err instanceof Error ? err.message : '');
+    let where = '';
+    if (m) {
+      const before = text.slice(0, Number(m[1])).split('\n');
+      where = ` at line ${before.length}, column ${(before[before.length - 1]?.length ?? 0) + 1}`;
+    }
+    throw new CliError(EXIT.INPUT_INVALID, `${file}: not valid JSON${where}`);
+  }
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(top level)';
+}
+
+/** Reads and validates a SegmentQuery file, optionally overriding its epsilon. */
+export function readQueryFile(file: string, epsilon?: number): SegmentQuery {
+  const raw = readJsonFile(file);
+  const input = epsilon !== undefined && typeof raw === 'object' && raw !== null ? { ...raw, epsilon } : raw;
+  const parsed = SegmentQuerySchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(EXIT.INPUT_INVALID, `${file}: field "${fieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid query'}`);
+  }
+  return parsed.data;
+}
