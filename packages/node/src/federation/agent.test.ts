@@ -1,0 +1,279 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  SegmentQuerySchema,
+  fromBase64,
+  layoutOf,
+  sealBox,
+  generateBoxKeyPair,
+  generateSigningKeyPair,
+  hexToBytes,
+  signCanonical,
+  keyBundleSigningPayload,
+  toBase64,
+  KEY_BUNDLE_DOMAIN,
+  sha256Hex,
+  type ContributionRef,
+  type Member,
+  type SegmentQuery,
+  type Submission,
+} from '@fedmark/protocol';
+import { initNode, loadIdentity, publicIdentity } from '../identity/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { listLedger } from '../ledger/index.ts';
+import { loadPolicy, savePolicy } from '../policy/index.ts';
+import { findRelease } from '../release/index.ts';
+import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
+import type { EventRow } from '../analytics/types.ts';
+import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
+import { runAgent } from './agent.ts';
+import { FakeCoordinator } from './_fake-coordinator.ts';
+
+const NAMES = ['a', 'b', 'c'] as const;
+const dirs: Record<string, string> = {};
+let members: Member[];
+let coord: FakeCoordinator;
+const logs: { node: string; event: string; detail: Record<string, unknown> }[] = [];
+
+/** North/south customers per node; one canary id with a distinctive spend on node a. */
+function sourceFor(node: string): UnitSource {
+  const north = { a: 12, b: 20, c: 7 }[node] as number;
+  const ids = [...Array.from({ length: north }, (_, i) => `${node}-N${i}`), `${node}-S0`, `${node}-S1`];
+  if (node === 'a') ids.push('CANARY-93417');
+  const customers = ids.map((customerId) => ({ customerId, signupDay: 20_000, attributes: { region: customerId.includes('-S') ? 'south' : 'north' } }));
+  const events: EventRow[] = ids.map((customerId) => ({
+    customerId,
+    time: Date.parse('2026-10-01T12:00:00Z'),
+    type: 'purchase',
+    amount: customerId.startsWith('CANARY') ? 87.25 : 10,
+    channel: null,
+    category: null,
+  }));
+  return memoryUnitSource({ customers, events, asOf: '2026-11-01' });
+}
+
+const query: SegmentQuery = SegmentQuerySchema.parse({
+  version: 1,
+  kind: 'segment_stats',
+  purpose: 'analytics',
+  asOf: '2026-11-01',
+  epsilon: 0.5,
+  dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
+  measures: [{ field: 'monetary', lower: 0, upper: 100 }],
+});
+const layout = layoutOf(query);
+
+async function run(node: string, polls = 1): Promise<void> {
+  await runAgent({
+    dir: dirs[node] as string,
+    coordinatorUrl: 'http://coordinator.test:7600',
+    fetch: coord.fetch,
+    source: () => sourceFor(node),
+    maxPolls: polls,
+    pollMs: 1,
+    backoffMs: 1,
+    log: (event, detail) => logs.push({ node, event, detail: detail ?? {} }),
+  });
+}
+
+function roundTask(jobId: string, noise: 'on' | 'off-test-only', minNodes = 3) {
+  return {
+    type: 'job_round' as const,
+    jobId,
+    round: 0,
+    keyId: 'k1',
+    members,
+    spec: { name: 'regions', query, minNodes, noise, deadline: new Date(Date.now() + 60_000).toISOString() },
+  };
+}
+
+function ref(s: Submission): ContributionRef {
+  const { ciphertexts: _c, version: _v, ...meta } = s;
+  return meta;
+}
+
+function failures(node: string): string[] {
+  return logs.filter((l) => l.node === node && l.event === 'task_failed').map((l) => String(l.detail['error']));
+}
+
+beforeAll(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'fed-agent-'));
+  for (const n of NAMES) {
+    dirs[n] = join(root, n);
+    await initNode({ dir: dirs[n] as string, name: n });
+  }
+  members = NAMES.map((n) => {
+    const p = publicIdentity(loadIdentity(dirs[n] as string));
+    return { name: p.name, signingKey: p.signingKey, boxKey: p.boxKey };
+  });
+  coord = new FakeCoordinator(members);
+});
+
+describe('federation agent against a fake coordinator', () => {
+  it('runs the key ceremony: a generates, b and c open their boxes, check the key pair and ack', async () => {
+    coord.addTask('a', { type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members });
+    await run('a');
+    const bundle = coord.bundles.get('k1');
+    expect(Object.keys(bundle?.sealed ?? {}).sort()).toEqual(['b', 'c']);
+    await run('b');
+    await run('c');
+    const keys = NAMES.map((n) => loadHeKey(dirs[n] as string, 'k1'));
+    const pkHash = sha256Hex(fromBase64(bundle?.publicKey ?? ''));
+    expect(keys.map((k) => k.publicKeyHash)).toEqual([pkHash, pkHash, pkHash]);
+    expect(toBase64(keys[1]?.secretKey as Uint8Array)).toBe(toBase64(keys[0]?.secretKey as Uint8Array));
+    expect(coord.acks.map((a) => `${a.node}:${a.keyId}:${a.publicKeyHash}`).sort()).toEqual([`b:k1:${pkHash}`, `c:k1:${pkHash}`]);
+    for (const n of NAMES) {
+      const db = openNodeDatabase(dirs[n] as string);
+      const entries = listLedger(db, { type: 'key_ceremony' });
+      db.close();
+      expect(entries).toHaveLength(1);
+      expect(entries[0]?.body).toMatchObject({ keyId: 'k1', role: n === 'a' ? 'generator' : 'member', generator: 'a', members: ['a', 'b', 'c'], publicKeyHash: pkHash });
+    }
+    // The secret key never travels in clear: only sealed boxes carry it.
+    const secretB64 = toBase64(keys[0]?.secretKey as Uint8Array).slice(100, 200);
+    expect(coord.requests.some((r) => r.body.includes(secretB64))).toBe(false);
+    expect(failures('a').concat(failures('b'), failures('c'))).toEqual([]);
+  });
+
+  it('refuses a key install whose bundle is not signed by the generator or whose box is not from it', async () => {
+    const k1 = coord.bundles.get('k1');
+    const attacker = { sign: generateSigningKeyPair(), box: generateBoxKeyPair() };
+    const { secretKey } = (await loadHe('bfv-8192-t40')).generateKeys();
+    // Sealed to b, but by the attacker's box key instead of the generator's.
+    const sealed = toBase64(sealBox(secretKey, hexToBytes((members[1] as Member).boxKey), attacker.box.secretKey));
+    const forgedSig = signCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload({ keyId: 'k2', publicKey: k1?.publicKey ?? '', sealed: { b: sealed } }), attacker.sign.secretKey);
+    coord.addTask('b', {
+      type: 'key_install',
+      keyId: 'k2',
+      heParams: 'bfv-8192-t40',
+      members,
+      generator: 'a',
+      sealedSecretKey: sealed,
+      publicKey: k1?.publicKey ?? '',
+      sealedHashes: { b: sha256Hex(fromBase64(sealed)) },
+      bundleSignature: forgedSig,
+    });
+    coord.addTask('b', { type: 'key_install', keyId: 'k3', heParams: 'bfv-8192-t40', members, generator: 'a', sealedSecretKey: sealed, publicKey: k1?.publicKey ?? '' });
+    await run('b');
+    expect(failures('b')).toEqual([
+      'INVALID_SIGNATURE: key bundle k2 is not signed by its generator a',
+      "INVALID_SIGNATURE: sealed key for epoch k3 does not open with generator a's box key",
+    ]);
+    expect(hasHeKey(dirs['b'] as string, 'k2') || hasHeKey(dirs['b'] as string, 'k3')).toBe(false);
+    expect(coord.acks.filter((a) => a.keyId !== 'k1')).toEqual([]);
+    coord.tasks.set('b', []);
+  });
+
+  it('submits a signed job round whose ciphertext decrypts to the release values, with no plaintext data', async () => {
+    for (const n of NAMES) {
+      const dir = dirs[n] as string;
+      const db = openNodeDatabase(dir);
+      savePolicy(dir, db, { ...loadPolicy(dir), testOnlyAllowNoiseOff: true }, { reason: 'exactness test' });
+      db.close();
+      coord.addTask(n, roundTask('job-exact', 'off-test-only'));
+    }
+    for (const n of NAMES) await run(n);
+    expect(coord.submissions.map((s) => s.node).sort()).toEqual(['a', 'b', 'c']);
+    const he = await loadHe('bfv-8192-t40');
+    for (const s of coord.submissions) {
+      expect(Object.keys(s).sort()).toEqual(['ciphertextHashes', 'ciphertexts', 'enforced', 'jobId', 'keyId', 'layoutHash', 'node', 'round', 'signature', 'version']);
+      expect(s.enforced).toEqual({ minCohort: 10, epsilon: 0.5, noise: 'off-test-only' });
+      expect(s.layoutHash).toBe(layout.hash);
+      const dir = dirs[s.node] as string;
+      const db = openNodeDatabase(dir);
+      const release = findRelease(db, 'job-exact', 0);
+      db.close();
+      const values = he.decrypt(s.ciphertexts.map((c) => fromBase64(c)), loadHeKey(dir, 'k1').secretKey, layout.length);
+      expect(values).toEqual(release?.values);
+    }
+    // Node a, noise off: counts north 13 (12 + canary), south suppressed (2 < k = 10): [13, 0, 0 (other), total 15, ...].
+    const a = coord.submissions.find((s) => s.node === 'a') as Submission;
+    const va = he.decrypt(a.ciphertexts.map((c) => fromBase64(c)), loadHeKey(dirs['a'] as string, 'k1').secretKey, layout.length);
+    expect(va.slice(0, 4)).toEqual([13n, 0n, 0n, 15n]);
+    // Egress: no customer id, no per-record value, no row count in clear.
+    const sent = coord.requests.map((r) => r.body).join('\n');
+    expect(sent).not.toContain('CANARY');
+    expect(sent).not.toContain('87.25');
+    expect(sent).not.toMatch(/"rows"/);
+  });
+
+  it('re-sends the very same submission bytes after a restart and is not charged twice', async () => {
+    const first = coord.requests.find((r) => r.node === 'a' && r.path.endsWith('/submission'));
+    coord.addTask('a', roundTask('job-exact', 'off-test-only'));
+    await run('a');
+    const sends = coord.requests.filter((r) => r.node === 'a' && r.path === '/v1/node/jobs/job-exact/rounds/0/submission');
+    expect(sends).toHaveLength(2);
+    expect(sends[1]?.body).toBe(first?.body);
+    const db = openNodeDatabase(dirs['a'] as string);
+    expect(listLedger(db, { type: 'release' }).filter((e) => e.body['jobId'] === 'job-exact')).toHaveLength(1);
+    db.close();
+  });
+
+  it('decrypts an aggregate of >= minNodes signed contributions and posts the signed sum', async () => {
+    const he = await loadHe('bfv-8192-t40');
+    const subs = coord.submissions.filter((s) => s.jobId === 'job-exact');
+    const aggregate = he.addCiphertexts(subs.map((s) => s.ciphertexts.map((c) => fromBase64(c)))).map(toBase64);
+    coord.addTask('b', { type: 'decrypt', jobId: 'job-exact', round: 0, keyId: 'k1', layoutHash: layout.hash, aggregate, contributions: subs.map(ref), minNodes: 3 });
+    await run('b');
+    expect(coord.decryptions).toHaveLength(1);
+    const expected = NAMES.map((n) => {
+      const db = openNodeDatabase(dirs[n] as string);
+      const r = findRelease(db, 'job-exact', 0);
+      db.close();
+      return r?.values ?? [];
+    }).reduce((acc, v) => acc.map((x, i) => x + (v[i] as bigint)));
+    expect(coord.decryptions[0]?.values).toEqual(expected.map(String));
+    // north = 13 + 20 (c's 7 and every south cell of 2 are under k = 10: suppressed), total = 15 + 22 + 9.
+    expect(coord.decryptions[0]?.values.slice(0, 4)).toEqual(['33', '0', '0', '46']);
+  });
+
+  it('refuses to decrypt with fewer than minNodes contributors, a forged signature or a tampered aggregate', async () => {
+    const he = await loadHe('bfv-8192-t40');
+    const subs = coord.submissions.filter((s) => s.jobId === 'job-exact');
+    const cts = (s: Submission) => s.ciphertexts.map((c) => fromBase64(c));
+    const two = he.addCiphertexts(subs.slice(0, 2).map(cts)).map(toBase64);
+    const three = he.addCiphertexts(subs.map(cts)).map(toBase64);
+    const base = { type: 'decrypt' as const, jobId: 'job-exact', round: 0, keyId: 'k1', layoutHash: layout.hash, minNodes: 3 };
+    const forged = subs.map(ref);
+    const sig = (forged[2] as ContributionRef).signature;
+    forged[2] = { ...(forged[2] as ContributionRef), signature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1) };
+    coord.tasks.set('c', [
+      { ...base, aggregate: two, contributions: subs.slice(0, 2).map(ref) },
+      { ...base, aggregate: three, contributions: forged },
+      { ...base, aggregate: two, contributions: subs.map(ref) },
+    ]);
+    await run('c');
+    expect(failures('c')).toEqual([
+      'QUORUM_NOT_MET: decrypt job-exact/0: 2 distinct signed contributions, at least 3 required; refusing to decrypt',
+      `INVALID_SIGNATURE: decrypt job-exact/0: contribution of ${subs[2]?.node} is not signed by it`,
+      'BAD_CIPHERTEXT: decrypt job-exact/0: the aggregate is not the homomorphic sum of the listed contributions',
+    ]);
+    expect(coord.decryptions.filter((d) => d.node === 'c')).toEqual([]);
+  });
+
+  it('sends a signed refusal with the policy reason and records it in the ledger', async () => {
+    const dir = dirs['c'] as string;
+    const db = openNodeDatabase(dir);
+    savePolicy(dir, db, { ...loadPolicy(dir), testOnlyAllowNoiseOff: false }, { reason: 'back to production' });
+    db.close();
+    coord.tasks.set('c', [roundTask('job-noise-off', 'off-test-only')]);
+    await run('c');
+    expect(coord.refusals.map((r) => [r.node, r.jobId, r.reason])).toEqual([
+      ['c', 'job-noise-off', 'POLICY_REFUSED: noise "off-test-only" is refused: this node\'s policy does not set testOnlyAllowNoiseOff (a test-only switch)'],
+    ]);
+    const db2 = openNodeDatabase(dir);
+    expect(listLedger(db2, { type: 'job_refused' }).map((e) => e.body['jobId'])).toEqual(['job-noise-off']);
+    db2.close();
+  });
+
+  it('retries network errors with backoff and survives a malformed task', async () => {
+    coord.failNext = 2;
+    coord.tasks.set('a', [{ type: 'nonsense' } as never, roundTask('job-noise', 'on')]);
+    await run('a');
+    expect(logs.filter((l) => l.node === 'a' && l.event === 'coordinator_unreachable')).toHaveLength(2);
+    expect(logs.some((l) => l.node === 'a' && l.event === 'task_malformed')).toBe(true);
+    expect(coord.submissions.some((s) => s.node === 'a' && s.jobId === 'job-noise' && s.enforced.noise === 'on')).toBe(true);
+  });
+});

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import {
+  TaskSchema,
+  canonicalHash,
+  isProtocolError,
+  type Canonical,
+  type Task,
+} from '@fedmark/protocol';
+import type { SegmentQuery } from '@fedmark/protocol';
+import type { UnitSource } from '../analytics/types.ts';
+import { loadIdentity } from '../identity/index.ts';
+import { openNodeDatabase, createUnitSource } from '../store/index.ts';
+import { loadPolicy } from '../policy/index.ts';
+import { releaseSegmentStats } from '../release/index.ts';
+import { TransientError, createCoordinatorClient, sleep, type AgentLog, type FetchFn } from './client.ts';
+import type { AgentContext, ReleaseFn } from './context.ts';
+import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
+import { handleJobRound } from './job-round.ts';
+import { handleDecrypt } from './decrypt.ts';
+
+export interface RunAgentOptions {
+  /** Node directory (identity.json, node.db, policy.json, he-keys/). */
+  dir: string;
+  coordinatorUrl: string;
+  /** Poll interval (default 1000 ms). */
+  pollMs?: number;
+  /** Stops the loop (the promise then resolves). */
+  signal?: AbortSignal;
+  log?: AgentLog;
+  /** Egress seam: all HTTP goes through it (default global fetch). */
+  fetch?: FetchFn;
+  /** Release path override (tests); default the node's releaseSegmentStats. */
+  release?: ReleaseFn;
+  /** Data source override (tests, warehouse back ends); default the node's SQLite store. */
+  source?: (query: SegmentQuery) => UnitSource;
+  /** Stop after this many polls (tests); default unlimited. */
+  maxPolls?: number;
+  /** Retry backoff base for requests (default 200 ms). */
+  backoffMs?: number;
+}
+
+const TasksEnvelopeSchema = z.object({ version: z.literal(1), tasks: z.array(z.unknown()).max(1000) });
+
+/** Default log: one JSON line per event on stderr. Details carry ids and reasons only, never keys or data. */
+export const stderrLog: AgentLog = (event, detail) => {
+  process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...detail })}\n`);
+};
+
+/** Key tasks first (a job round may need the key installed in the same poll), then rounds, then decryptions. */
+const ORDER: Record<Task['type'], number> = { key_generate: 0, key_install: 1, job_round: 2, decrypt: 3 };
+
+function taskLabel(t: Task): Record<string, unknown> {
+  return t.type === 'key_generate' || t.type === 'key_install' ? { type: t.type, keyId: t.keyId } : { type: t.type, jobId: t.jobId, round: t.round };
+}
+
+function errorText(err: unknown): string {
+  if (isProtocolError(err)) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return 'unknown error';
+}
+
+async function handle(ctx: AgentContext, task: Task): Promise<void> {
+  switch (task.type) {
+    case 'key_generate':
+      return handleKeyGenerate(ctx, task);
+    case 'key_install':
+      return handleKeyInstall(ctx, task);
+    case 'job_round':
+      return handleJobRound(ctx, task);
+    case 'decrypt':
+      return handleDecrypt(ctx, task);
+  }
+}
+
+/**
+ * The node's federation agent: polls the coordinator (outbound only) and answers each task. A
+ * task that fails for a reason other than the network is logged once and not retried until the
+ * coordinator changes it; a network failure is retried on the next poll. One bad task never
+ * stops the loop.
+ */
+export async function runAgent(opts: RunAgentOptions): Promise<void> {
+  const pollMs = opts.pollMs ?? 1000;
+  const log = opts.log ?? stderrLog;
+  const identity = loadIdentity(opts.dir);
+  const db = openNodeDatabase(opts.dir);
+  const client = createCoordinatorClient({
+    coordinatorUrl: opts.coordinatorUrl,
+    identity,
+    log,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+  });
+  const ctx: AgentContext = {
+    dir: opts.dir,
+    identity,
+    db,
+    client,
+    log,
+    release: opts.release ?? releaseSegmentStats,
+    policy: () => loadPolicy(opts.dir),
+    // Consent must be in force now, when the computation runs (DESIGN §4), not only at asOf.
+    source: opts.source ?? ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
+    now: () => Date.now(),
+  };
+  // Tasks that failed for good, by content hash: a changed task is tried again.
+  const failed = new Set<string>();
+  log('agent_started', { node: identity.name, coordinator: opts.coordinatorUrl, pollMs });
+  try {
+    for (let polls = 0; !opts.signal?.aborted && (opts.maxPolls === undefined || polls < opts.maxPolls); polls++) {
+      try {
+        // The envelope first, then each task on its own: one malformed task must not hide the others.
+        const { tasks: raw } = await client.request('GET', '/v1/node/tasks', undefined, TasksEnvelopeSchema);
+        const tasks: Task[] = [];
+        for (const item of raw) {
+          const parsed = TaskSchema.safeParse(item);
+          if (parsed.success) tasks.push(parsed.data);
+          else if (!failed.has(JSON.stringify(item).slice(0, 4096))) {
+            failed.add(JSON.stringify(item).slice(0, 4096));
+            const issue = parsed.error.issues[0];
+            log('task_malformed', { error: `field "${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'invalid'}` });
+          }
+        }
+        for (const task of tasks.sort((a, b) => ORDER[a.type] - ORDER[b.type])) {
+          if (opts.signal?.aborted) break;
+          const id = canonicalHash('agent-task', task as unknown as Canonical);
+          if (failed.has(id)) continue;
+          try {
+            await handle(ctx, task);
+          } catch (err) {
+            if (opts.signal?.aborted) break;
+            if (err instanceof TransientError) {
+              log('task_deferred', { ...taskLabel(task), error: err.message });
+            } else {
+              failed.add(id);
+              log('task_failed', { ...taskLabel(task), error: errorText(err) });
+            }
+          }
+        }
+      } catch (err) {
+        if (opts.signal?.aborted) break;
+        log('poll_failed', { error: errorText(err) });
+      }
+      if (opts.maxPolls !== undefined && polls + 1 >= opts.maxPolls) break;
+      try {
+        await sleep(pollMs, opts.signal);
+      } catch {
+        break;
+      }
+    }
+  } finally {
+    db.close();
+    log('agent_stopped', { node: identity.name });
+  }
+}

@@ -1,0 +1,46 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENROLL_DOMAIN, EnrollResponseSchema, ProtocolError, enrollSigningPayload, signCanonical } from '@fedmark/protocol';
+import { loadIdentity, publicIdentity, type NodePublicIdentity } from '../identity/index.ts';
+import { createCoordinatorClient, type FetchFn } from './client.ts';
+
+/** Written after enrollment: which coordinator admitted this node and the coordinator's signing key. */
+export const COORDINATOR_FILE = 'coordinator.json';
+
+export interface EnrollNodeOptions {
+  dir: string;
+  coordinatorUrl: string;
+  /** One-time enrollment token from the operator (64 hex characters). */
+  token: string;
+  fetch?: FetchFn;
+}
+
+export interface EnrollResult extends NodePublicIdentity {
+  coordinatorKey: string;
+}
+
+/**
+ * Presents the node's public keys with a one-time operator token (`POST /v1/enroll`, signed by
+ * the node's Ed25519 key) and records the coordinator's key in `<dir>/coordinator.json`.
+ */
+export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult> {
+  if (!/^[0-9a-f]{64}$/.test(opts.token)) throw new ProtocolError('BAD_REQUEST', 'enrollment token: expected 64 lower-case hex characters');
+  const identity = loadIdentity(opts.dir);
+  const pub = publicIdentity(identity);
+  const payload = { name: pub.name, signingKey: pub.signingKey, boxKey: pub.boxKey, token: opts.token };
+  const signature = signCanonical(ENROLL_DOMAIN, enrollSigningPayload(payload), identity.signing.secretKey);
+  const client = createCoordinatorClient({ coordinatorUrl: opts.coordinatorUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const res = await client.request('POST', '/v1/enroll', { version: 1, ...payload, signature }, EnrollResponseSchema);
+  if (res.name !== pub.name) throw new ProtocolError('CONFLICT', `coordinator enrolled "${res.name}", not this node "${pub.name}"`);
+  const file = join(opts.dir, COORDINATOR_FILE);
+  const record = { version: 1, url: opts.coordinatorUrl, coordinatorKey: res.coordinatorKey, enrolledAt: new Date().toISOString() };
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { ...pub, coordinatorKey: res.coordinatorKey };
+}
+
+/** The operator command that admits this node by its public keys (for manual admission). */
+export function admissionCommand(dir: string): string {
+  const pub = publicIdentity(loadIdentity(dir));
+  return `fedmark coordinator admit --name ${pub.name} --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`;
+}

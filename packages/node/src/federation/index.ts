@@ -1,0 +1,21 @@
+/**
+ * The node's federation agent (docs/federation-protocol.md, node side): enrollment, the HE key
+ * ceremony, job rounds (release, encrypt, sign, submit or refuse) and checked decryption. All
+ * HTTP goes through one fetch-like function (the egress seam).
+ *
+ * @example
+ * import { enrollNode, runAgent } from './federation/index.ts';
+ * await enrollNode({ dir: '/srv/node-a', coordinatorUrl: 'http://127.0.0.1:7600', token });
+ * const stop = new AbortController();
+ * await runAgent({ dir: '/srv/node-a', coordinatorUrl: 'http://127.0.0.1:7600', pollMs: 500, signal: stop.signal });
+ */
+export { runAgent, stderrLog, type RunAgentOptions } from './agent.ts';
+/** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative. */
+export { enrollNode, admissionCommand, COORDINATOR_FILE, type EnrollNodeOptions, type EnrollResult } from './enroll.ts';
+/** Signed, retrying, schema-validating coordinator client and the egress seam type. */
+export { createCoordinatorClient, TransientError, type FetchFn, type AgentLog, type CoordinatorClient } from './client.ts';
+/** Task handlers (used by runAgent; exported for tools and tests). */
+export { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
+export { handleJobRound } from './job-round.ts';
+export { handleDecrypt } from './decrypt.ts';
+export type { AgentContext, ReleaseFn, ReleaseResult } from './context.ts';

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import {
+  ProtocolError,
+  REFUSAL_DOMAIN,
+  ReceiptSchema,
+  SUBMISSION_DOMAIN,
+  SubmissionSchema,
+  ciphertextHash,
+  isProtocolError,
+  layoutOf,
+  refusalSigningPayload,
+  signCanonical,
+  submissionSigningPayload,
+  toBase64,
+  type JobRoundTask,
+} from '@fedmark/protocol';
+import { appendLedgerEntry } from '../ledger/index.ts';
+import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
+import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
+import type { AgentContext } from './context.ts';
+
+/** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
+const REFUSAL_CODES = new Set(['POLICY_REFUSED', 'BUDGET_EXCEEDED', 'FORBIDDEN', 'BAD_REQUEST', 'CONFLICT', 'LAYOUT_MISMATCH']);
+
+/** Answers with a receipt; a refusal's receipt has no ciphertext hashes. Unknown extra fields are dropped. */
+const ReceiptResponseSchema = z.union([ReceiptSchema, z.object({ version: z.literal(1), receipt: ReceiptSchema })]);
+
+function roundPath(jobId: string, round: number, kind: 'submission' | 'refusal'): string {
+  return `/v1/node/jobs/${encodeURIComponent(jobId)}/rounds/${round}/${kind}`;
+}
+
+/** Sends (or re-sends, byte for byte) a stored answer and records the coordinator's verdict. */
+export async function sendAnswer(ctx: AgentContext, a: StoredAnswer): Promise<void> {
+  try {
+    const res = await ctx.client.request('POST', a.path, JSON.parse(a.body) as unknown, ReceiptResponseSchema);
+    markAnswer(ctx.db, a.jobId, a.round, 'accepted', { receipt: res });
+    ctx.log(a.kind === 'submission' ? 'submission_accepted' : 'refusal_accepted', { jobId: a.jobId, round: a.round });
+  } catch (err) {
+    // The coordinator refused for good (round closed, conflicting earlier answer): stop re-sending.
+    if (isProtocolError(err) && (err.code === 'DEADLINE_PASSED' || err.code === 'CONFLICT')) {
+      markAnswer(ctx.db, a.jobId, a.round, 'rejected', { reason: `${err.code}: ${err.message}` });
+    }
+    throw err;
+  }
+}
+
+async function refuse(ctx: AgentContext, task: JobRoundTask, reason: string, own: boolean): Promise<void> {
+  const body = { jobId: task.jobId, round: task.round, node: ctx.identity.name, reason: reason.slice(0, 1000) };
+  const signature = signCanonical(REFUSAL_DOMAIN, refusalSigningPayload(body), ctx.identity.signing.secretKey);
+  // Refusals the agent decides itself are recorded here; the release path records its own.
+  if (own) appendLedgerEntry(ctx.db, { type: 'job_refused', body: { jobId: task.jobId, round: task.round, reason: body.reason } });
+  const stored = putAnswer(ctx.db, {
+    jobId: task.jobId,
+    round: task.round,
+    kind: 'refusal',
+    path: roundPath(task.jobId, task.round, 'refusal'),
+    body: JSON.stringify({ version: 1, ...body, signature }),
+    keyId: task.keyId,
+    layoutHash: null,
+    layoutLength: null,
+    minNodes: task.spec.minNodes,
+    ciphertextHashes: [],
+  });
+  ctx.log('round_refused', { jobId: task.jobId, round: task.round, reason: body.reason });
+  await sendAnswer(ctx, stored);
+}
+
+/**
+ * One job round: policy and release through the node's release path (noise, budget, ledger),
+ * encode and encrypt the noisy vector with the epoch's secret key (seeded symmetric), sign and
+ * submit. Or a signed refusal naming the rule. The answer is stored before it is sent so a
+ * restart re-sends identical bytes. The local row count (`rows`) is never sent: the layout's
+ * `total` block carries it, noised, inside the ciphertext.
+ */
+export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Promise<void> {
+  const previous = getAnswer(ctx.db, task.jobId, task.round);
+  if (previous) {
+    if (previous.status === 'rejected') return;
+    ctx.log('answer_resent', { jobId: task.jobId, round: task.round, kind: previous.kind });
+    return sendAnswer(ctx, previous);
+  }
+  if (Date.parse(task.spec.deadline) <= ctx.now()) {
+    ctx.log('round_expired', { jobId: task.jobId, round: task.round, deadline: task.spec.deadline });
+    return;
+  }
+  if (!hasHeKey(ctx.dir, task.keyId)) {
+    return refuse(ctx, task, `this node does not hold HE key epoch ${task.keyId}`, true);
+  }
+  let layout;
+  try {
+    layout = layoutOf(task.spec.query);
+  } catch (err) {
+    return refuse(ctx, task, `query has no valid layout: ${err instanceof Error ? err.message : String(err)}`, true);
+  }
+  const key = loadHeKey(ctx.dir, task.keyId);
+  const policy = ctx.policy();
+  let release;
+  try {
+    release = await ctx.release(
+      { db: ctx.db, identity: ctx.identity, policy },
+      { query: task.spec.query, source: ctx.source(task.spec.query), jobId: task.jobId, round: task.round, noise: task.spec.noise, minNodes: task.spec.minNodes }
+    );
+  } catch (err) {
+    if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+    throw err;
+  }
+  if (release.layoutHash !== layout.hash || release.values.length !== layout.length) {
+    throw new ProtocolError('LAYOUT_MISMATCH', `release for ${task.jobId}/${task.round} does not match the query layout`);
+  }
+  const he = await loadHe(key.heParams);
+  let ciphertexts: Uint8Array[];
+  try {
+    ciphertexts = he.encryptSymmetric(release.values, key.secretKey);
+  } finally {
+    key.secretKey.fill(0);
+  }
+  const ciphertextHashes = ciphertexts.map(ciphertextHash);
+  const meta = {
+    jobId: task.jobId,
+    round: task.round,
+    node: ctx.identity.name,
+    keyId: task.keyId,
+    layoutHash: layout.hash,
+    ciphertextHashes,
+    // What this node enforced, signed: its k, the round's epsilon, and the noise mode.
+    enforced: { minCohort: policy.minCohort, epsilon: task.spec.query.epsilon, noise: task.spec.noise },
+  };
+  const signature = signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), ctx.identity.signing.secretKey);
+  const body = SubmissionSchema.parse({ version: 1, ...meta, ciphertexts: ciphertexts.map(toBase64), signature });
+  const stored = putAnswer(ctx.db, {
+    jobId: task.jobId,
+    round: task.round,
+    kind: 'submission',
+    path: roundPath(task.jobId, task.round, 'submission'),
+    body: JSON.stringify(body),
+    keyId: task.keyId,
+    layoutHash: layout.hash,
+    layoutLength: layout.length,
+    minNodes: task.spec.minNodes,
+    ciphertextHashes,
+  });
+  ctx.log('round_submitting', { jobId: task.jobId, round: task.round, ciphertexts: ciphertexts.length, reused: release.reused });
+  await sendAnswer(ctx, stored);
+}
