@@ -98,7 +98,18 @@ export interface SavePolicyResult {
 export function savePolicy(dir: string, db: Database.Database, policy: unknown, opts: { at?: Date; reason?: string } = {}): SavePolicyResult {
   const next = parsePolicy(policy, 'policy');
   const file = join(dir, POLICY_FILE);
-  const prev = existsSync(file) ? loadPolicy(dir) : null;
+  // A broken file must not block its own repair: it counts as "no previous policy", and the
+  // ledger entry says the previous file was invalid.
+  let prev: Policy | null = null;
+  let previousInvalid = false;
+  if (existsSync(file)) {
+    try {
+      prev = loadPolicy(dir);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      previousInvalid = true;
+    }
+  }
   const changed: PolicyChange[] = [];
   for (const key of Object.keys(next) as (keyof Policy)[]) {
     const from = (prev ? prev[key] : null) as unknown as Canonical;
@@ -106,7 +117,7 @@ export function savePolicy(dir: string, db: Database.Database, policy: unknown, 
     if (JSON.stringify(from) !== JSON.stringify(to)) changed.push({ field: key, from: from ?? null, to });
   }
   const hash = policyHash(next);
-  if (changed.length === 0) return { policy: next, hash, changed, entry: null };
+  if (changed.length === 0 && !previousInvalid) return { policy: next, hash, changed, entry: null };
   const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
   writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
   try {
@@ -117,6 +128,7 @@ export function savePolicy(dir: string, db: Database.Database, policy: unknown, 
           body: {
             policyHash: hash,
             previousHash: prev ? policyHash(prev) : null,
+            ...(previousInvalid ? { previousInvalid: true } : {}),
             changed: changed.map((c) => ({ field: c.field, from: c.from, to: c.to })),
             reason: opts.reason ?? null,
           },

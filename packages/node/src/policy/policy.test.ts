@@ -83,6 +83,13 @@ describe('savePolicy', () => {
     expect(listLedger(db, { type: 'policy_change' })).toHaveLength(0);
   });
 
+  it('repairs a broken policy file and says so in the ledger', () => {
+    write('{ "minCohort": ');
+    const res = savePolicy(dir, db, defaultPolicy(), { reason: 'repair' });
+    expect(res.entry?.body).toMatchObject({ previousHash: null, previousInvalid: true });
+    expect(loadPolicy(dir)).toEqual(defaultPolicy());
+  });
+
   it('records the first policy of a node (no previous file)', () => {
     const res = savePolicy(dir, db, { minCohort: 15 });
     expect(res.entry?.body['previousHash']).toBeNull();
