@@ -64,6 +64,13 @@ describe('measures', () => {
     expect(roundHalfAway(-2.4)).toBe(-2);
   });
 
+  it('treats NaN, infinities and non-numeric text as missing', () => {
+    // Only 1e3 (numeric text) and 2 count: clipped to 100 and 2 -> 102; the 5 other rows add 0.
+    const src = memoryUnitSource({ customers: people([{ x: Number.NaN }, { x: Infinity }, { x: -Infinity }, { x: '1e3' }, { x: ' 5' }, { x: '0x10' }, { x: 2 }]) });
+    const v = computeSegmentVector(query({ measures: [{ field: 'attr.x', lower: 0, upper: 100 }] }), src);
+    expect(v.values).toEqual([7n, 7n, 102n]);
+  });
+
   it('never lets one row exceed the layout sensitivity, even at a -k.5 lower bound', () => {
     // lower -2.5 -> layout bound max(|Math.round(-2.5)| = 2, 1) = 2; half-away would give -3.
     const q = query({ measures: [{ field: 'attr.x', lower: -2.5, upper: 1 }] });
