@@ -1,0 +1,74 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ZodError } from 'zod';
+import { HTTP_STATUS, PROTOCOL_VERSION, ProtocolError, errorToWire } from '@fedmark/protocol';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { CoordinatorOptions, Ctx } from './context.ts';
+import { heFor } from './aggregation/seal.ts';
+import { RoundEngine } from './jobs/rounds.ts';
+import { jobRoutes } from './jobs/routes.ts';
+import { adminRoutes } from './nodes/admin-routes.ts';
+import { nodeRoutes } from './nodes/routes.ts';
+import { openApiDocument } from './openapi.ts';
+
+/** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface Coordinator {
+  app: Hono;
+  engine: RoundEngine;
+  ctx: Ctx;
+  /** Re-arms timers of every open round from stored deadlines (call once after start). */
+  resume(): Promise<void>;
+  stop(): void;
+}
+
+function zodMessage(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Builds the coordinator's hono app with its single error mapping (STYLE §5). */
+export function createCoordinator(opts: CoordinatorOptions): Coordinator {
+  const now = opts.now ?? Date.now;
+  const ctx: Ctx = {
+    store: opts.store,
+    coordinatorKey: opts.coordinatorKey,
+    operatorToken: opts.operatorToken,
+    heFor: opts.heFor ?? heFor,
+    now,
+    iso: () => new Date(now()).toISOString(),
+    log: opts.log ?? ((line) => process.stderr.write(`[coordinator] ${line}\n`)),
+    maxRowsPerNode: opts.maxRowsPerNode ?? 10_000_000,
+  };
+  const engine = new RoundEngine(ctx, opts.timers ?? true);
+  const app = new Hono();
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorToWire(new ProtocolError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
+    })
+  );
+  app.get('/health', (c) => c.json({ ok: true, version: PROTOCOL_VERSION }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/v1/admin', adminRoutes(ctx));
+  app.route('/v1/jobs', jobRoutes(ctx, engine));
+  app.route('/', nodeRoutes(ctx, engine));
+  app.notFound((c) => c.json(errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
+  app.onError((err, c) => {
+    if (err instanceof ProtocolError) return c.json(errorToWire(err), HTTP_STATUS[err.code] as ContentfulStatusCode);
+    if (err instanceof ZodError) return c.json(errorToWire(new ProtocolError('BAD_REQUEST', zodMessage(err))), 400);
+    ctx.log(`internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return c.text('Internal Server Error', 500);
+  });
+  return {
+    app,
+    engine,
+    ctx,
+    resume: () => engine.tick(),
+    stop: () => engine.stop(),
+  };
+}

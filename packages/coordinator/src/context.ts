@@ -1,0 +1,32 @@
+import type { He, HeParamsId, SigningKeyPair } from '@fedmark/protocol';
+import type { Store } from './store/index.ts';
+
+/** Everything a coordinator needs, injected so tests can swap the clock, HE loader and store. */
+export interface CoordinatorOptions {
+  store: Store;
+  /** Ed25519 key that signs receipts. */
+  coordinatorKey: SigningKeyPair;
+  /** Operator bearer token (compared in constant time). */
+  operatorToken: string;
+  /** HE context per parameter set; default loads node-seal (aggregation/seal.ts). */
+  heFor?: (paramsId: HeParamsId) => Promise<He>;
+  /** Milliseconds since the epoch; default Date.now. */
+  now?: () => number;
+  /** Operational log (never receives secrets, ciphertexts or values). Default: stderr. */
+  log?: (line: string) => void;
+  /** Largest number of rows one node may hold, for the plaintext-modulus overflow check. Default 10^7. */
+  maxRowsPerNode?: number;
+  /** Arm real timers for deadlines and straggler waits (default true; tests drive `engine.tick()`). */
+  timers?: boolean;
+}
+
+export interface Ctx {
+  store: Store;
+  coordinatorKey: SigningKeyPair;
+  operatorToken: string;
+  heFor: (paramsId: HeParamsId) => Promise<He>;
+  now: () => number;
+  iso: () => string;
+  log: (line: string) => void;
+  maxRowsPerNode: number;
+}

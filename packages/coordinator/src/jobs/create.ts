@@ -1,0 +1,108 @@
+import {
+  HE_PARAMS,
+  JobSpecSchema,
+  MAX_CIPHERTEXTS,
+  ProtocolError,
+  bytesToHex,
+  layoutOf,
+  randomBytes,
+  type HeParamsId,
+  type SegmentLayout,
+  type SegmentQuery,
+} from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import { requireActiveEpoch } from '../keys/epochs.ts';
+import { recordEvent } from './events.ts';
+import { roundCount, roundQuery } from './round-queries.ts';
+import type { RoundEngine } from './rounds.ts';
+
+/**
+ * Tail margin for the noise when checking plaintext-modulus headroom: a discrete Laplace draw
+ * exceeds 60 scales with probability about e^-60, i.e. never in practice.
+ */
+const NOISE_TAIL_SCALES = 60;
+
+function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
+  try {
+    return layoutOf(q);
+  } catch (err) {
+    throw new ProtocolError('BAD_REQUEST', `round ${round} query: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Refuses a job whose aggregate could wrap around the plaintext modulus t (BFV sums are mod t:
+ * docs/federation-protocol.md "Fixed point and BFV packing") or that needs more ciphertexts than
+ * a submission may carry. Bound per slot: nodes x (maxRowsPerNode x per-row bound + noise tail).
+ */
+export function checkCapacity(layout: SegmentLayout, q: SegmentQuery, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
+  const p = HE_PARAMS[heParams];
+  const cts = Math.ceil(layout.length / p.slotCount);
+  if (cts > MAX_CIPHERTEXTS) {
+    throw new ProtocolError('BAD_REQUEST', `round ${round} layout has ${layout.length} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
+  }
+  const half = (p.plainModulus - 1n) / 2n;
+  for (const b of layout.blocks) {
+    const perRow = b.sensitivity / BigInt(q.maxRowsPerCustomer);
+    const noiseScale = Number(b.sensitivity) / (b.epsilonMicro / 1e6);
+    const perNode = BigInt(maxRowsPerNode) * perRow + BigInt(Math.ceil(NOISE_TAIL_SCALES * noiseScale));
+    const total = BigInt(nodes) * perNode;
+    if (total > half) {
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower the clipping bounds or the fixed-point scale`
+      );
+    }
+  }
+}
+
+export function newJobId(): string {
+  return `j-${bytesToHex(randomBytes(8))}`;
+}
+
+/**
+ * Creates a job on the active key epoch and opens its first round. Participants default to
+ * every member of the epoch; all must be members and at least minNodes of them.
+ */
+export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId: string } {
+  const spec = JobSpecSchema.parse(body);
+  const epoch = requireActiveEpoch(ctx);
+  const members = epoch.members.map((m) => m.name);
+  const participants = [...new Set(spec.nodes ?? members)].sort();
+  const strangers = participants.filter((n) => !members.includes(n));
+  if (strangers.length > 0) throw new ProtocolError('BAD_REQUEST', `nodes [${strangers.join(', ')}] are not members of key epoch ${epoch.keyId}`);
+  if (participants.length < spec.minNodes) {
+    throw new ProtocolError('BAD_REQUEST', `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`);
+  }
+  const heParams = epoch.heParams as HeParamsId;
+  let first: { query: SegmentQuery; layout: SegmentLayout } | undefined;
+  for (let r = 0; r < roundCount(spec); r++) {
+    const query = roundQuery(spec, r);
+    const layout = layoutOrBadRequest(query, r);
+    checkCapacity(layout, query, participants.length, heParams, ctx.maxRowsPerNode, r);
+    first ??= { query, layout };
+  }
+  const { query, layout } = first as { query: SegmentQuery; layout: SegmentLayout };
+  const jobId = newJobId();
+  const now = ctx.now();
+  ctx.store.transaction(() => {
+    ctx.store.jobs.insertJob({
+      id: jobId,
+      name: spec.name,
+      kind: spec.kind,
+      spec,
+      keyId: epoch.keyId,
+      participants,
+      status: 'running',
+      createdAt: new Date(now).toISOString(),
+      failure: null,
+      rfmMeans: null,
+    });
+    ctx.store.jobs.insertRound({ jobId, round: 0, query, layoutHash: layout.hash, layoutLength: layout.length, openedAt: now, deadlineAt: now + spec.deadlineMs });
+    recordEvent(ctx, jobId, 'job_created', { detail: { name: spec.name, kind: spec.kind, keyId: epoch.keyId, participants, minNodes: spec.minNodes } });
+    recordEvent(ctx, jobId, 'round_opened', { round: 0, detail: { layoutHash: layout.hash, slots: layout.length, deadline: new Date(now + spec.deadlineMs).toISOString() } });
+  });
+  ctx.log(`job ${jobId} (${spec.kind}) created on ${epoch.keyId} with ${participants.length} participants`);
+  engine.schedule(jobId, 0);
+  return { jobId };
+}

@@ -1,0 +1,138 @@
+import { fromBase64, sha256Hex, type HeParamsId } from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import { sumContributions } from '../aggregation/sum.ts';
+import type { JobRecord, RoundRecord } from '../store/index.ts';
+import { recordEvent } from './events.ts';
+
+/** At most this many contributors are asked to decrypt; two agreeing answers publish. */
+export const DECRYPTORS = 3;
+
+export type CloseDecision =
+  | { action: 'wait'; wakeAt: number | null }
+  | { action: 'close'; reason: string }
+  | { action: 'fail'; code: 'QUORUM_NOT_MET'; message: string };
+
+/**
+ * Closing rules (docs/federation-protocol.md "Closing"), a pure function of the round's state:
+ * every participant answered; or minNodes submitted and the straggler wait passed; or the
+ * deadline passed. Below minNodes at the deadline, or when refusals make the minimum
+ * unreachable, the round fails with QUORUM_NOT_MET and nothing is aggregated or decrypted.
+ */
+export function decideClose(job: JobRecord, r: RoundRecord, submitted: number, refused: number, now: number): CloseDecision {
+  const n = job.participants.length;
+  const min = job.spec.minNodes;
+  const pending = n - submitted - refused;
+  const shortBy = `${submitted} of ${min} required nodes submitted`;
+  if (submitted + pending < min) {
+    return { action: 'fail', code: 'QUORUM_NOT_MET', message: `${shortBy} and ${refused} refused: the minimum can no longer be reached` };
+  }
+  if (pending === 0) return { action: 'close', reason: `all ${n} participants answered` };
+  if (now >= r.deadlineAt) {
+    return submitted >= min
+      ? { action: 'close', reason: `deadline reached with ${submitted} of ${n} submissions` }
+      : { action: 'fail', code: 'QUORUM_NOT_MET', message: `${shortBy} by the deadline` };
+  }
+  if (submitted >= min && r.quorumAt !== null) {
+    const until = r.quorumAt + job.spec.stragglerWaitMs;
+    if (now >= until) return { action: 'close', reason: `${submitted} of ${n} submitted; straggler wait over` };
+    return { action: 'wait', wakeAt: Math.min(until, r.deadlineAt) };
+  }
+  return { action: 'wait', wakeAt: r.deadlineAt };
+}
+
+/** Deterministic spread of decryption work: contributors ordered by a hash of (job, round, name). */
+export function pickDecryptors(jobId: string, round: number, contributors: string[]): string[] {
+  return [...contributors]
+    .sort((a, b) => sha256Hex(`${jobId}/${round}/${a}`).localeCompare(sha256Hex(`${jobId}/${round}/${b}`)))
+    .slice(0, DECRYPTORS);
+}
+
+/**
+ * Drives open rounds: re-evaluates closing rules after every submission or refusal, on timers
+ * armed from stored deadlines, and on start (resume). Closing is one transaction: the
+ * aggregate, the decryptors, the new status and the events land together or not at all.
+ */
+export class RoundEngine {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly armTimers: boolean
+  ) {}
+
+  /** Re-checks every open round (start-up resume, and tests that move the clock). */
+  async tick(): Promise<void> {
+    for (const r of this.ctx.store.jobs.activeRounds()) if (r.status === 'open') await this.evaluate(r.jobId, r.round);
+  }
+
+  async evaluate(jobId: string, round: number): Promise<void> {
+    const { jobs } = this.ctx.store;
+    const job = jobs.getJob(jobId);
+    const r = jobs.getRound(jobId, round);
+    if (!job || !r || r.status !== 'open') return;
+    const first = decideClose(job, r, jobs.submissions(jobId, round).length, jobs.refusals(jobId, round).length, this.ctx.now());
+    if (first.action === 'wait') return this.arm(jobId, round, first.wakeAt);
+    // SEAL loads asynchronously; the decision is taken again inside the transaction below.
+    const he = first.action === 'close' ? await this.ctx.heFor(this.heParamsOf(job)) : undefined;
+    this.ctx.store.transaction(() => {
+      const cur = jobs.getRound(jobId, round);
+      if (!cur || cur.status !== 'open') return;
+      const subs = jobs.submissions(jobId, round);
+      const d = decideClose(job, cur, subs.length, jobs.refusals(jobId, round).length, this.ctx.now());
+      if (d.action === 'fail') {
+        jobs.updateRound(jobId, round, { status: 'failed', closedAt: this.ctx.now(), closeReason: d.message });
+        jobs.updateJob(jobId, { status: 'failed', failure: { code: d.code, message: d.message } });
+        recordEvent(this.ctx, jobId, 'round_closed', { round, detail: { outcome: 'failed', reason: d.message } });
+        recordEvent(this.ctx, jobId, 'job_failed', { round, detail: { code: d.code, message: d.message } });
+        this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`);
+      } else if (d.action === 'close' && he) {
+        const contributors = subs.map((s) => s.node).sort();
+        const aggregate = sumContributions(he, contributors.map((n) => jobs.ciphertexts(jobId, round, n)));
+        const decryptors = pickDecryptors(jobId, round, contributors);
+        jobs.updateRound(jobId, round, { status: 'decrypting', closedAt: this.ctx.now(), closeReason: d.reason, contributors, decryptors, aggregate });
+        recordEvent(this.ctx, jobId, 'round_closed', { round, detail: { outcome: 'aggregating', reason: d.reason, contributors } });
+        recordEvent(this.ctx, jobId, 'aggregate_stored', {
+          round,
+          detail: { ciphertexts: aggregate.length, aggregateHashes: aggregate.map((b) => sha256Hex(fromBase64(b))), decryptors },
+        });
+        this.ctx.log(`job ${jobId} round ${round} closed (${d.reason}); decryptors ${decryptors.join(', ')}`);
+      }
+    });
+    this.clear(jobId, round);
+  }
+
+  /** Re-arms the timer of an open round (after a restart, a submission or a new round). */
+  schedule(jobId: string, round: number): void {
+    void this.evaluate(jobId, round).catch((err: unknown) => this.ctx.log(`job ${jobId} round ${round}: evaluation failed: ${String(err)}`));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private heParamsOf(job: JobRecord): HeParamsId {
+    return (this.ctx.store.keys.get(job.keyId)?.heParams ?? 'bfv-8192-t40') as HeParamsId;
+  }
+
+  private arm(jobId: string, round: number, wakeAt: number | null): void {
+    if (!this.armTimers || this.stopped || wakeAt === null) return;
+    this.clear(jobId, round);
+    const delay = Math.max(0, Math.min(wakeAt - this.ctx.now(), 2 ** 31 - 1)) + 5;
+    const t = setTimeout(() => {
+      this.timers.delete(`${jobId}/${round}`);
+      this.schedule(jobId, round);
+    }, delay);
+    t.unref();
+    this.timers.set(`${jobId}/${round}`, t);
+  }
+
+  private clear(jobId: string, round: number): void {
+    const key = `${jobId}/${round}`;
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+  }
+}

@@ -1,0 +1,72 @@
+import { ProtocolError, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import type { JobRecord, RoundRecord } from '../store/index.ts';
+
+function jobOr404(ctx: Ctx, jobId: string): JobRecord {
+  const job = ctx.store.jobs.getJob(jobId);
+  if (!job) throw new ProtocolError('NOT_FOUND', `no job ${jobId}`);
+  return job;
+}
+
+function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'][number] {
+  const subs = new Set(ctx.store.jobs.submissions(job.id, r.round).map((s) => s.node));
+  const refusals = new Map(ctx.store.jobs.refusals(job.id, r.round).map((x) => [x.node, x.reason]));
+  const decs = ctx.store.jobs.decryptions(job.id, r.round);
+  const reference = decs[0]?.values.join();
+  return {
+    round: r.round,
+    status: r.status,
+    deadline: new Date(r.deadlineAt).toISOString(),
+    closeReason: r.closeReason,
+    nodes: job.participants.map((name) => ({
+      name,
+      state: subs.has(name) ? ('submitted' as const) : refusals.has(name) ? ('refused' as const) : ('pending' as const),
+      reason: refusals.get(name) ?? null,
+    })),
+    decryptions: (r.decryptors ?? []).map((node) => {
+      const d = decs.find((x) => x.node === node);
+      return { node, agrees: d ? d.values.join() === reference : null };
+    }),
+  };
+}
+
+/** Progress of a job: per round, per participant (pending / submitted / refused and why). */
+export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
+  const job = jobOr404(ctx, jobId);
+  return {
+    version: 1,
+    jobId: job.id,
+    name: job.name,
+    kind: job.kind,
+    status: job.status,
+    createdAt: job.createdAt,
+    keyId: job.keyId,
+    minNodes: job.spec.minNodes,
+    participants: job.participants,
+    rounds: ctx.store.jobs.rounds(job.id).map((r) => roundView(ctx, job, r)),
+    ...(job.failure ? { failure: job.failure } : {}),
+  };
+}
+
+/** Published rounds of a job (all of them once the job is published), or its failure. */
+export function jobResult(ctx: Ctx, jobId: string): JobResult {
+  const job = jobOr404(ctx, jobId);
+  const rounds = ctx.store.jobs.rounds(job.id).flatMap((r) => (r.result ? [r.result] : []));
+  return {
+    version: 1,
+    jobId: job.id,
+    name: job.name,
+    kind: job.kind,
+    status: job.status,
+    rounds,
+    ...(job.rfmMeans ? { rfmMeans: job.rfmMeans } : {}),
+    ...(job.failure ? { failure: job.failure } : {}),
+  };
+}
+
+export function jobList(ctx: Ctx): JobListResponse {
+  return {
+    version: 1,
+    jobs: ctx.store.jobs.listJobs().map((j) => ({ jobId: j.id, name: j.name, kind: j.kind, status: j.status, createdAt: j.createdAt })),
+  };
+}

@@ -1,0 +1,120 @@
+import {
+  KEY_ACK_DOMAIN,
+  KEY_BUNDLE_DOMAIN,
+  KeyAckSchema,
+  KeyBundleSchema,
+  ProtocolError,
+  checkSealBlob,
+  fromBase64,
+  hexToBytes,
+  keyAckSigningPayload,
+  keyBundleSigningPayload,
+  sha256Hex,
+  verifyCanonical,
+  type KeyGenerateTask,
+  type KeyInstallTask,
+} from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import { activate, epochToWire } from './epochs.ts';
+import type { EpochRecord } from '../store/index.ts';
+
+function epochOr404(ctx: Ctx, keyId: string): EpochRecord {
+  const e = ctx.store.keys.get(keyId);
+  if (!e) throw new ProtocolError('NOT_FOUND', `no key epoch ${keyId}`);
+  return e;
+}
+
+function membersExceptGenerator(e: EpochRecord): string[] {
+  return e.members.filter((m) => m.name !== e.generator).map((m) => m.name);
+}
+
+/**
+ * The generator's key bundle: public key plus the secret key sealed to each other member.
+ * The coordinator checks the signature, that exactly the other members got a box and that the
+ * public key is a well-formed SEAL object; it stores the boxes as opaque bytes.
+ */
+export function acceptKeyBundle(ctx: Ctx, node: string, keyId: string, body: unknown): { version: 1; epoch: ReturnType<typeof epochToWire> } {
+  const bundle = KeyBundleSchema.parse(body);
+  if (bundle.keyId !== keyId) throw new ProtocolError('BAD_REQUEST', `body keyId ${bundle.keyId} does not match the path (${keyId})`);
+  const epoch = epochOr404(ctx, keyId);
+  if (node !== epoch.generator) throw new ProtocolError('FORBIDDEN', `node ${node} is not the generator of ${keyId} (${epoch.generator} is)`);
+  if (epoch.state !== 'generating') {
+    if (epoch.bundleSignature === bundle.signature) return { version: 1, epoch: epochToWire(epoch) };
+    throw new ProtocolError('CONFLICT', `key epoch ${keyId} is ${epoch.state}; its bundle was already recorded`);
+  }
+  const expected = membersExceptGenerator(epoch).sort();
+  const got = Object.keys(bundle.sealed).sort();
+  if (expected.join('\n') !== got.join('\n')) {
+    throw new ProtocolError('BAD_REQUEST', `sealed keys must be for exactly [${expected.join(', ')}], got [${got.join(', ')}]`);
+  }
+  const generator = epoch.members.find((m) => m.name === node);
+  if (!generator || !verifyCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(bundle), bundle.signature, hexToBytes(generator.signingKey))) {
+    throw new ProtocolError('INVALID_SIGNATURE', `key bundle signature of ${node} does not verify`);
+  }
+  const publicKey = fromBase64(bundle.publicKey, 'publicKey');
+  checkSealBlob(publicKey, 'HE public key', 'BAD_REQUEST');
+  for (const [m, blob] of Object.entries(bundle.sealed)) {
+    // tweetnacl box output: 24-byte nonce + 16-byte MAC + the serialized secret key.
+    if (fromBase64(blob, `sealed.${m}`).length < 24 + 16 + 16) throw new ProtocolError('BAD_REQUEST', `sealed.${m}: too short to hold a sealed key`);
+  }
+  return ctx.store.transaction(() => {
+    const publicKeyHash = sha256Hex(publicKey);
+    ctx.store.keys.storeBundle(epoch.seq, { publicKey, publicKeyHash, sealed: bundle.sealed, signature: bundle.signature });
+    ctx.store.keys.ack(epoch.seq, node, bundle.signature, ctx.iso());
+    if (expected.length === 0) activate(ctx, epoch);
+    else ctx.store.keys.setState(epoch.seq, 'installing');
+    ctx.log(`key epoch ${keyId}: bundle from ${node} (public key ${publicKeyHash.slice(0, 12)})`);
+    return { version: 1 as const, epoch: epochToWire(ctx.store.keys.get(keyId) as EpochRecord) };
+  });
+}
+
+/** A member confirms it opened its box and installed the key whose public key hash it names. */
+export function acceptKeyAck(ctx: Ctx, node: string, keyId: string, body: unknown): { version: 1; epoch: ReturnType<typeof epochToWire> } {
+  const ack = KeyAckSchema.parse(body);
+  if (ack.keyId !== keyId) throw new ProtocolError('BAD_REQUEST', `body keyId ${ack.keyId} does not match the path (${keyId})`);
+  const epoch = epochOr404(ctx, keyId);
+  const member = epoch.members.find((m) => m.name === node);
+  if (!member || node === epoch.generator) throw new ProtocolError('FORBIDDEN', `node ${node} does not install key ${keyId}`);
+  if (!verifyCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(ack), ack.signature, hexToBytes(member.signingKey))) {
+    throw new ProtocolError('INVALID_SIGNATURE', `key ack signature of ${node} does not verify`);
+  }
+  if (epoch.acked.includes(node)) return { version: 1, epoch: epochToWire(epoch) };
+  if (epoch.state !== 'installing') throw new ProtocolError('CONFLICT', `key epoch ${keyId} is ${epoch.state}, not installing`);
+  if (ack.publicKeyHash !== epoch.publicKeyHash) {
+    throw new ProtocolError('KEY_MISMATCH', `ack names public key ${ack.publicKeyHash.slice(0, 12)}, epoch ${keyId} has ${String(epoch.publicKeyHash).slice(0, 12)}`);
+  }
+  return ctx.store.transaction(() => {
+    ctx.store.keys.ack(epoch.seq, node, ack.signature, ctx.iso());
+    const updated = ctx.store.keys.get(keyId) as EpochRecord;
+    if (membersExceptGenerator(updated).every((m) => updated.acked.includes(m))) activate(ctx, updated);
+    return { version: 1 as const, epoch: epochToWire(ctx.store.keys.get(keyId) as EpochRecord) };
+  });
+}
+
+/** Key tasks for `node`: generate (the generator of a new epoch) or install (everyone else). */
+export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInstallTask)[] {
+  const e = ctx.store.keys.latest();
+  if (!e || !e.members.some((m) => m.name === node)) return [];
+  const heParams = e.heParams as KeyGenerateTask['heParams'];
+  if (e.state === 'generating' && e.generator === node) return [{ type: 'key_generate', keyId: e.keyId, heParams, members: e.members }];
+  if (e.state === 'installing' && e.generator !== node && !e.acked.includes(node) && e.sealed && e.publicKey) {
+    const sealedSecretKey = e.sealed[node];
+    if (!sealedSecretKey) return [];
+    const sealedHashes: Record<string, string> = {};
+    for (const [m, blob] of Object.entries(e.sealed)) sealedHashes[m] = sha256Hex(fromBase64(blob));
+    return [
+      {
+        type: 'key_install',
+        keyId: e.keyId,
+        heParams,
+        members: e.members,
+        generator: e.generator,
+        sealedSecretKey,
+        publicKey: Buffer.from(e.publicKey).toString('base64'),
+        sealedHashes,
+        bundleSignature: e.bundleSignature ?? undefined,
+      },
+    ];
+  }
+  return [];
+}

@@ -1,0 +1,55 @@
+import type { ContributionRef, Task } from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import { keyTasksFor } from '../keys/ceremony.ts';
+
+/**
+ * Tasks for one node, derived from state on every poll (docs/federation-protocol.md "Polling"):
+ * a task stays listed until the node answered it, so a node that crashed simply gets it again.
+ */
+export function tasksFor(ctx: Ctx, node: string): Task[] {
+  const tasks: Task[] = [...keyTasksFor(ctx, node)];
+  const now = ctx.now();
+  for (const r of ctx.store.jobs.activeRounds()) {
+    const job = ctx.store.jobs.getJob(r.jobId);
+    if (!job || job.status !== 'running' || !job.participants.includes(node)) continue;
+    const epoch = ctx.store.keys.get(job.keyId);
+    if (!epoch) continue;
+    if (r.status === 'open' && now < r.deadlineAt) {
+      if (ctx.store.jobs.getSubmission(r.jobId, r.round, node) || ctx.store.jobs.getRefusal(r.jobId, r.round, node)) continue;
+      tasks.push({
+        type: 'job_round',
+        jobId: r.jobId,
+        round: r.round,
+        keyId: job.keyId,
+        members: epoch.members,
+        spec: { name: r.query.name, query: r.query, minNodes: job.spec.minNodes, noise: job.spec.noise, deadline: new Date(r.deadlineAt).toISOString() },
+      });
+    } else if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
+      if (ctx.store.jobs.decryptions(r.jobId, r.round).some((d) => d.node === node)) continue;
+      const contributions: ContributionRef[] = ctx.store.jobs
+        .submissions(r.jobId, r.round)
+        .filter((s) => r.contributors?.includes(s.node))
+        .map((s) => ({
+          jobId: s.jobId,
+          round: s.round,
+          node: s.node,
+          keyId: s.keyId,
+          layoutHash: s.layoutHash,
+          ciphertextHashes: s.ciphertextHashes,
+          enforced: s.enforced,
+          signature: s.signature,
+        }));
+      tasks.push({
+        type: 'decrypt',
+        jobId: r.jobId,
+        round: r.round,
+        keyId: job.keyId,
+        layoutHash: r.layoutHash,
+        aggregate: r.aggregate,
+        contributions,
+        minNodes: job.spec.minNodes,
+      });
+    }
+  }
+  return tasks;
+}

@@ -1,0 +1,38 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+
+export type Db = Database.Database;
+
+/** File name of the coordinator database inside its directory. */
+export const DB_FILE = 'coordinator.db';
+
+/**
+ * Opens (creating if needed) the coordinator database. WAL lets readers (job watch) proceed
+ * while a round closes; `synchronous = FULL` makes every committed transaction durable before
+ * the HTTP answer leaves, so a SIGKILL after a receipt never loses the submission it names.
+ * `:memory:` is accepted for tests.
+ */
+export function openDb(dirOrMemory: string): Db {
+  let db: Db;
+  if (dirOrMemory === ':memory:') db = new Database(':memory:');
+  else {
+    mkdirSync(dirOrMemory, { recursive: true });
+    db = new Database(join(dirOrMemory, DB_FILE));
+    db.pragma('journal_mode = WAL');
+  }
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`coordinator database schema ${current} is newer than this program (${SCHEMA_VERSION})`);
+  }
+  if (current < SCHEMA_VERSION) {
+    db.exec(SCHEMA_SQL);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+  return db;
+}

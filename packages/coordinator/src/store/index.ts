@@ -1,0 +1,32 @@
+import { openDb, type Db } from './db.ts';
+import { sqliteNodeStore, type NodeStore } from './node-store.ts';
+import { sqliteKeyStore, type KeyStore } from './key-store.ts';
+import { sqliteJobStore, type JobStore } from './job-store.ts';
+
+export type { Db } from './db.ts';
+export { DB_FILE, openDb } from './db.ts';
+export type { NodeStore, NodeRecord } from './node-store.ts';
+export type { KeyStore, EpochRecord, EpochState } from './key-store.ts';
+export { keyIdOf, seqOfKeyId } from './key-store.ts';
+export type * from './job-store.ts';
+
+/** All coordinator state behind per-concept interfaces, plus one transaction primitive. */
+export interface Store {
+  nodes: NodeStore;
+  keys: KeyStore;
+  jobs: JobStore;
+  /** Runs `fn` atomically (SQLite transaction): either every write in it lands or none. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export function openStore(dirOrMemory: string): Store {
+  const db: Db = openDb(dirOrMemory);
+  return {
+    nodes: sqliteNodeStore(db),
+    keys: sqliteKeyStore(db),
+    jobs: sqliteJobStore(db),
+    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    close: () => db.close(),
+  };
+}

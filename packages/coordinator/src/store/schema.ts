@@ -1,0 +1,133 @@
+/**
+ * Coordinator state. Every table the rounds engine writes is changed only inside a
+ * transaction that also appends to `events`, so the event log and the state never disagree.
+ * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS nodes (
+  name TEXT PRIMARY KEY,
+  signing_key TEXT NOT NULL UNIQUE,
+  box_key TEXT NOT NULL,
+  admitted_at TEXT NOT NULL,
+  removed_at TEXT,
+  last_seen_at TEXT
+);
+CREATE TABLE IF NOT EXISTS enrollment_tokens (
+  token_hash TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at TEXT
+);
+CREATE TABLE IF NOT EXISTS nonces (
+  node TEXT NOT NULL,
+  nonce TEXT NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (node, nonce)
+);
+CREATE INDEX IF NOT EXISTS nonces_seen ON nonces (seen_at);
+CREATE TABLE IF NOT EXISTS key_epochs (
+  seq INTEGER PRIMARY KEY,
+  he_params TEXT NOT NULL,
+  state TEXT NOT NULL,
+  members TEXT NOT NULL,
+  generator TEXT NOT NULL,
+  public_key BLOB,
+  public_key_hash TEXT,
+  sealed TEXT,
+  bundle_signature TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS key_acks (
+  seq INTEGER NOT NULL REFERENCES key_epochs(seq),
+  node TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (seq, node)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  participants TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  failure_code TEXT,
+  failure_message TEXT,
+  rfm_means TEXT
+);
+CREATE TABLE IF NOT EXISTS rounds (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  round INTEGER NOT NULL,
+  query TEXT NOT NULL,
+  layout_hash TEXT NOT NULL,
+  layout_length INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  quorum_at INTEGER,
+  closed_at INTEGER,
+  close_reason TEXT,
+  contributors TEXT,
+  decryptors TEXT,
+  aggregate TEXT,
+  result TEXT,
+  PRIMARY KEY (job_id, round)
+);
+CREATE TABLE IF NOT EXISTS submissions (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  layout_hash TEXT NOT NULL,
+  ciphertext_hashes TEXT NOT NULL,
+  enforced TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  PRIMARY KEY (job_id, round, node),
+  FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
+);
+CREATE TABLE IF NOT EXISTS submission_ciphertexts (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (job_id, round, node, idx),
+  FOREIGN KEY (job_id, round, node) REFERENCES submissions(job_id, round, node)
+);
+CREATE TABLE IF NOT EXISTS refusals (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  PRIMARY KEY (job_id, round, node),
+  FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
+);
+CREATE TABLE IF NOT EXISTS decryptions (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  "values" TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  at TEXT NOT NULL,
+  PRIMARY KEY (job_id, round, node),
+  FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL,
+  at TEXT NOT NULL,
+  type TEXT NOT NULL,
+  round INTEGER,
+  node TEXT,
+  detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_job ON events (job_id, seq);
+`;
