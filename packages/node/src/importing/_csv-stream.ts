@@ -1,0 +1,141 @@
+/**
+ * Internal: streams a CSV file through csv-parse (quoting, BOM, CRLF handled by the library),
+ * hashing the raw bytes as they pass and calling `onRecord` synchronously per record. Never holds
+ * more than the stream buffers in memory.
+ *
+ * Line numbers are not tracked on the hot path (csv-parse's per-record context costs more than
+ * the rest of the import); when a record is rejected, the file is parsed a second time up to that
+ * record to find its physical line, which quoted multi-line cells make impossible to guess.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { parse, type CastingContext } from 'csv-parse';
+import { ImportError } from './import-error.ts';
+
+export interface CsvStreamResult {
+  fileHash: string;
+  records: number;
+  bytes: number;
+}
+
+/** Thrown by handlers for a bad cell; streamCsv turns it into an ImportError with the line. */
+export class RowProblem extends Error {
+  constructor(
+    readonly column: string | null,
+    readonly value: string | null,
+    readonly reason: string
+  ) {
+    super(reason);
+  }
+}
+
+export interface CsvStreamHandlers {
+  /** Called once with the header cells (line 1). */
+  onHeader(cells: string[]): void;
+  /** Called for every data record; throw RowProblem (or ImportError) to abort. */
+  onRecord(cells: string[]): void;
+  onProgress?: (records: number, bytes: number, totalBytes: number) => void;
+}
+
+const PROGRESS_EVERY = 100_000;
+const PARSE_OPTIONS = { bom: true, trim: true, skip_empty_lines: true, relax_column_count: false } as const;
+
+export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Promise<CsvStreamResult> {
+  let totalBytes: number;
+  try {
+    totalBytes = statSync(file).size;
+  } catch {
+    return Promise.reject(new ImportError({ file: label, line: 0, reason: 'cannot read the file (missing or not accessible)' }));
+  }
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let records = 0;
+    let sawHeader = false;
+    let done = false;
+    const input = createReadStream(file, { highWaterMark: 1 << 20 });
+    const parser = parse(PARSE_OPTIONS);
+    const fail = (err: unknown): void => {
+      if (done) return;
+      done = true;
+      input.destroy();
+      parser.destroy();
+      if (err instanceof RowProblem) {
+        // Record index `records` (0-based among data records) → header is record 0 of the file.
+        lineOfRecord(file, records + 1).then(
+          (line) => reject(new ImportError({ file: label, line, column: err.column, value: err.value, reason: err.reason })),
+          () => reject(new ImportError({ file: label, line: 0, column: err.column, value: err.value, reason: err.reason }))
+        );
+        return;
+      }
+      reject(err);
+    };
+    input.on('data', (chunk) => {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    });
+    input.on('error', () => fail(new ImportError({ file: label, line: 0, reason: 'read error' })));
+    parser.on('error', (err: Error & { lines?: number; code?: string }) => {
+      const line = typeof err.lines === 'number' ? err.lines : 0;
+      fail(new ImportError({ file: label, line, reason: `malformed CSV (${err.code ?? 'parse error'}): ${err.message}` }, err));
+    });
+    parser.on('readable', () => {
+      try {
+        let rec: string[] | null;
+        while (!done && (rec = parser.read() as string[] | null) !== null) {
+          if (!sawHeader) {
+            sawHeader = true;
+            try {
+              h.onHeader(rec);
+            } catch (err) {
+              // Header problems are on line 1 whatever the parser has read since.
+              throw err instanceof RowProblem ? new ImportError({ file: label, line: 1, column: err.column, value: err.value, reason: err.reason }) : err;
+            }
+            continue;
+          }
+          h.onRecord(rec);
+          records++;
+          if (h.onProgress && records % PROGRESS_EVERY === 0) h.onProgress(records, bytes, totalBytes);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    parser.on('end', () => {
+      if (done) return;
+      done = true;
+      if (!sawHeader) {
+        reject(new ImportError({ file: label, line: 1, reason: 'the file is empty: a header line is required' }));
+        return;
+      }
+      h.onProgress?.(records, bytes, totalBytes);
+      resolve({ fileHash: hash.digest('hex'), records, bytes });
+    });
+    input.pipe(parser);
+  });
+}
+
+/** Physical line (1-based) on which record number `index` (0-based, header = 0) ends. */
+function lineOfRecord(file: string, index: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    let found = false;
+    const input = createReadStream(file);
+    const parser = parse({
+      ...PARSE_OPTIONS,
+      on_record: (r: string[], ctx: CastingContext) => {
+        if (!found && seen === index) {
+          found = true;
+          resolve(ctx.lines);
+          input.destroy();
+        }
+        seen++;
+        return r;
+      },
+    });
+    parser.on('error', reject);
+    parser.on('data', () => undefined);
+    parser.on('end', () => (found ? undefined : reject(new Error('record not found'))));
+    input.pipe(parser);
+  });
+}

@@ -1,0 +1,50 @@
+import { pseudonymFor } from '../identity/identity.ts';
+import { appendLedgerEntry } from '../ledger/append.ts';
+import { COLUMNS, ConsentRowSchema } from './formats.ts';
+import { mapHeader, parseRow, rowReader } from './_header.ts';
+import type { KindWriter, WriterContext } from './_writer.ts';
+
+/** Default `source` for consent rows whose file has no source column or an empty cell. */
+export const DEFAULT_CONSENT_SOURCE = 'consents_file';
+
+/**
+ * Writes consent records. Every new record is also a consent_granted / consent_revoked ledger
+ * entry (subject = pseudonym), so an auditor sees each consent change, not just a file hash.
+ * A record already present (same customer, purpose, time, status, source) changes nothing.
+ */
+export function consentsWriter(ctx: WriterContext): KindWriter {
+  const insert = ctx.db.prepare('INSERT OR IGNORE INTO consents (customer, purpose, time, status, source) VALUES (?, ?, ?, ?, ?)');
+  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  let inserted = 0;
+  let unchanged = 0;
+  const spec = COLUMNS.consents;
+  return {
+    header(cells) {
+      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+    },
+    record(cells) {
+      const r = parseRow(ConsentRowSchema, (read as NonNullable<typeof read>)(cells));
+      const customer = ctx.resolver.resolve(r.customer_id);
+      if (customer === null) return;
+      ctx.noteCustomer?.(customer);
+      const source = r.source === '' ? DEFAULT_CONSENT_SOURCE : r.source;
+      if (insert.run(customer, r.purpose, r.time, r.status, source).changes === 0) {
+        unchanged++;
+        return;
+      }
+      inserted++;
+      appendLedgerEntry(ctx.db, {
+        type: r.status === 'granted' ? 'consent_granted' : 'consent_revoked',
+        subject: pseudonymFor(ctx.identity, r.customer_id),
+        body: { purpose: r.purpose, source, effectiveAt: new Date(r.time).toISOString() },
+      });
+    },
+    finish() {},
+    get inserted() {
+      return inserted;
+    },
+    get unchanged() {
+      return unchanged;
+    },
+  };
+}

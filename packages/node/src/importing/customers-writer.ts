@@ -1,0 +1,89 @@
+import { FEATURE_COLUMN_NAME_RE } from '../store/feature-tables.ts';
+import { joinType, typeCell, type CellValue, type ColumnType } from '../store/_values.ts';
+import { RowProblem } from './_csv-stream.ts';
+import { COLUMNS, CustomerRowSchema } from './formats.ts';
+import { mapHeader, parseRow, rowReader } from './_header.ts';
+import { msToDay } from './_time.ts';
+import type { KindWriter, WriterContext } from './_writer.ts';
+
+/**
+ * Writes customers: id, optional signup date, any attribute columns. Attributes are stored as a
+ * JSON object of typed values; empty cells are left out, so a later file that lacks a value does
+ * not erase the one already known (SQLite json_patch merge, RFC 7396). Column types are the join
+ * over every value ever imported (see store/_values.ts).
+ */
+export function customersWriter(ctx: WriterContext): KindWriter {
+  const upsert = ctx.db.prepare(`
+    INSERT INTO customers (customer_id, signup_day, attributes, seen_in) VALUES (?, ?, ?, ?)
+    ON CONFLICT (customer_id) DO UPDATE SET
+      signup_day = coalesce(excluded.signup_day, signup_day),
+      attributes = CASE WHEN excluded.attributes IS NULL THEN attributes
+                        ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END
+    WHERE signup_day IS NOT coalesce(excluded.signup_day, signup_day)
+       OR attributes IS NOT (CASE WHEN excluded.attributes IS NULL THEN attributes
+                                  ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END)`);
+  const findId = ctx.db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
+  const spec = COLUMNS.customers;
+  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  let attrs: { name: string; index: number }[] = [];
+  const types = new Map<string, ColumnType | null>();
+  let inserted = 0;
+  let unchanged = 0;
+  return {
+    header(cells) {
+      const h = mapHeader(cells, { ...spec, allowExtra: true });
+      for (const a of h.extra) {
+        if (!FEATURE_COLUMN_NAME_RE.test(a.name)) {
+          throw new RowProblem(a.name, null, `attribute column names must match ${FEATURE_COLUMN_NAME_RE.source}`);
+        }
+        types.set(a.name, null);
+      }
+      attrs = h.extra;
+      read = rowReader(h, [...spec.required, ...spec.optional]);
+    },
+    record(cells) {
+      const r = parseRow(CustomerRowSchema, (read as NonNullable<typeof read>)(cells));
+      if (ctx.resolver.isErased(r.customer_id)) {
+        ctx.resolver.skippedErased++;
+        return;
+      }
+      let json: string | null = null;
+      if (attrs.length > 0) {
+        const obj: Record<string, CellValue> = {};
+        let any = false;
+        for (const a of attrs) {
+          const cell = cells[a.index] as string;
+          if (cell.length > 1024) throw new RowProblem(a.name, cell, 'attribute value longer than 1024 characters');
+          const t = typeCell(cell);
+          if (t.value === null) continue;
+          obj[a.name] = t.value;
+          types.set(a.name, joinType(types.get(a.name) ?? null, t.type));
+          any = true;
+        }
+        if (any) json = JSON.stringify(obj);
+      }
+      const signupDay = r.signup_date === null ? null : msToDay(r.signup_date);
+      const info = upsert.run(r.customer_id, signupDay, json, ctx.importId);
+      if (info.changes > 0) inserted++;
+      else unchanged++;
+      ctx.resolver.reset();
+      if (ctx.noteCustomer) {
+        ctx.noteCustomer(findId.get(r.customer_id) as number);
+      }
+    },
+    finish() {
+      const get = ctx.db.prepare('SELECT type FROM customer_attribute_columns WHERE name = ?').pluck();
+      const put = ctx.db.prepare('INSERT OR REPLACE INTO customer_attribute_columns (name, type) VALUES (?, ?)');
+      for (const [name, t] of types) {
+        const merged = joinType((get.get(name) as ColumnType | undefined) ?? null, t);
+        put.run(name, merged ?? 'text');
+      }
+    },
+    get inserted() {
+      return inserted;
+    },
+    get unchanged() {
+      return unchanged;
+    },
+  };
+}

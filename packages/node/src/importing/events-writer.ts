@@ -1,0 +1,108 @@
+import type Database from 'better-sqlite3';
+import { COLUMNS, EventRowSchema, TouchRowSchema } from './formats.ts';
+import { mapHeader, parseRow, rowReader } from './_header.ts';
+import type { KindWriter, WriterContext } from './_writer.ts';
+
+/**
+ * Writes events or touches. Idempotency without losing genuine repeats: each row's natural key
+ * gets an `occurrence` number. A row first tries occurrence 0; when that key exists, the
+ * existing row is either (a) already claimed by this import (`seen_in`), meaning the file repeats
+ * the row, so the next occurrence is tried; or (b) from an earlier import with the same value
+ * (amount / outcome), so it is claimed and counted unchanged; or (c) a different value, so the
+ * next occurrence is tried. Re-importing a file therefore inserts nothing, and a file listing
+ * two identical purchases keeps both.
+ */
+interface Spec {
+  table: 'events' | 'touches';
+  keyColumns: readonly string[];
+  valueColumn: string;
+}
+
+const SPECS: Record<'events' | 'touches', Spec> = {
+  events: { table: 'events', keyColumns: ['customer', 'time', 'type', 'channel', 'category'], valueColumn: 'amount' },
+  touches: { table: 'touches', keyColumns: ['customer', 'time', 'channel', 'campaign', 'variant'], valueColumn: 'outcome' },
+};
+
+class OccurrenceWriter {
+  private readonly insert: Database.Statement;
+  private readonly find: Database.Statement;
+  private readonly claim: Database.Statement;
+  inserted = 0;
+  unchanged = 0;
+
+  constructor(db: Database.Database, spec: Spec, private readonly importId: number) {
+    const keys = spec.keyColumns;
+    const cols = [...keys, 'occurrence', spec.valueColumn, 'seen_in'];
+    const keyWhere = [...keys, 'occurrence'].map((k) => `${k} = ?`).join(' AND ');
+    this.insert = db.prepare(`INSERT OR IGNORE INTO ${spec.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.find = db.prepare(`SELECT ${spec.valueColumn} AS v, seen_in AS s FROM ${spec.table} WHERE ${keyWhere}`);
+    this.claim = db.prepare(`UPDATE ${spec.table} SET seen_in = ? WHERE ${keyWhere}`);
+  }
+
+  /** key = the natural key values in spec order; value = amount or outcome. */
+  write(key: (string | number)[], value: string | number | null): void {
+    for (let occ = 0; ; occ++) {
+      if (this.insert.run(...key, occ, value, this.importId).changes === 1) {
+        this.inserted++;
+        return;
+      }
+      const existing = this.find.get(...key, occ) as { v: string | number | null; s: number };
+      if (existing.s === this.importId) continue;
+      if (existing.v === value) {
+        this.claim.run(this.importId, ...key, occ);
+        this.unchanged++;
+        return;
+      }
+    }
+  }
+}
+
+export function eventsWriter(ctx: WriterContext): KindWriter {
+  const out = new OccurrenceWriter(ctx.db, SPECS.events, ctx.importId);
+  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  const spec = COLUMNS.events;
+  return {
+    header(cells) {
+      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+    },
+    record(cells) {
+      const r = parseRow(EventRowSchema, (read as NonNullable<typeof read>)(cells));
+      const customer = ctx.resolver.resolve(r.customer_id);
+      if (customer === null) return;
+      ctx.noteCustomer?.(customer);
+      out.write([customer, r.time, r.type, r.channel, r.category], r.amount);
+    },
+    finish() {},
+    get inserted() {
+      return out.inserted;
+    },
+    get unchanged() {
+      return out.unchanged;
+    },
+  };
+}
+
+export function touchesWriter(ctx: WriterContext): KindWriter {
+  const out = new OccurrenceWriter(ctx.db, SPECS.touches, ctx.importId);
+  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  const spec = COLUMNS.touches;
+  return {
+    header(cells) {
+      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+    },
+    record(cells) {
+      const r = parseRow(TouchRowSchema, (read as NonNullable<typeof read>)(cells));
+      const customer = ctx.resolver.resolve(r.customer_id);
+      if (customer === null) return;
+      ctx.noteCustomer?.(customer);
+      out.write([customer, r.time, r.channel, r.campaign, r.variant], r.outcome);
+    },
+    finish() {},
+    get inserted() {
+      return out.inserted;
+    },
+    get unchanged() {
+      return out.unchanged;
+    },
+  };
+}
