@@ -51,9 +51,9 @@ export const BudgetSchema = z
   })
   .openapi('BudgetStatus');
 
-export const PolicyResponseSchema = PolicySchema.openapi('Policy');
+export const PolicyResponseSchema = PolicySchema;
 
-export const SegmentQueryBodySchema = SegmentQuerySchema.openapi('SegmentQuery');
+export const SegmentQueryBodySchema = SegmentQuerySchema;
 
 export const ConsentBodySchema = z
   .strictObject({

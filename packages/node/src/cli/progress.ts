@@ -12,7 +12,13 @@ const PLAIN_EVERY_MS = 2000;
  * Progress on stderr: a redrawn bar when stderr is a terminal, otherwise one plain line at most
  * every two seconds (logs and CI stay readable). Never writes to stdout, so --json stays clean.
  */
-export function createProgress(io: CliIo, label: string, unit: string, now: () => number = Date.now): Progress {
+export function createProgress(
+  io: CliIo,
+  label: string,
+  unit: string,
+  opts: { now?: () => number; plain?: (done: number, total: number | undefined) => string } = {}
+): Progress {
+  const now = opts.now ?? Date.now;
   if (io.stderrIsTTY) {
     const bar = new cliProgress.SingleBar(
       { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`, stream: process.stderr, hideCursor: true },
@@ -38,7 +44,7 @@ export function createProgress(io: CliIo, label: string, unit: string, now: () =
       const t = now();
       if (t - last < PLAIN_EVERY_MS) return;
       last = t;
-      io.err(`${label}: ${done}${total === undefined ? '' : `/${total}`} ${unit}\n`);
+      io.err(`${label}: ${opts.plain ? opts.plain(done, total) : `${done}${total === undefined ? '' : `/${total}`} ${unit}`}\n`);
     },
     stop() {},
   };

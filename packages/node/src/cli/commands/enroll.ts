@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type CliContext } from '../context.ts';
+import { emit, type CliContext } from '../context.ts';
 import { urlOption } from '../options.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { openNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 export function registerEnroll(node: Command, ctx: CliContext): void {
@@ -10,11 +10,20 @@ export function registerEnroll(node: Command, ctx: CliContext): void {
     .description("join a federation: send this node's public keys to the coordinator with a one-time enrollment token")
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--coordinator <url>', 'coordinator base URL', urlOption)
-    .requiredOption('--token <token>', 'one-time enrollment token from the coordinator operator')
+    .requiredOption('--token <token>', 'one-time enrollment token from the coordinator operator (64 hex)')
     .option('--json', 'print the enrollment result as JSON')
-    .action(async () => {
-      void ctx;
-      throw notAvailable('federation enrollment');
+    .action(async (o: { dir: string; coordinator: string; token: string; json?: boolean }) => {
+      (await openNode(o.dir)).close(); // exit 15 with a clear message when --dir holds no node
+      const { enrollNode } = await import('../../federation/index.ts');
+      const r = await enrollNode({ dir: o.dir, coordinatorUrl: o.coordinator, token: o.token });
+      emit(ctx, o.json, { ...r, coordinatorUrl: o.coordinator }, () =>
+        [
+          `Enrolled node "${r.name}" with ${o.coordinator}`,
+          `  coordinator signing key: ${r.coordinatorKey} (saved in coordinator.json)`,
+          `Next: fedmark node serve --dir ${o.dir} --coordinator ${o.coordinator}`,
+          '',
+        ].join('\n')
+      );
     });
-  examples(cmd, 'fedmark node enroll --dir ./node-a --coordinator https://coord.example:7900 --token 3f9c…');
+  examples(cmd, 'fedmark node enroll --dir ./node-a --coordinator http://127.0.0.1:7900 --token <64-hex token from the operator>');
 }

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { type CliContext } from '../context.ts';
+import type { Purpose } from '@fedmark/protocol';
+import { emit, type CliContext } from '../context.ts';
 import { lawfulBasisOption } from '../options.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { createProgress } from '../progress.ts';
+import { withNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 export const IMPORT_KINDS = ['customers', 'events', 'touches', 'consents', 'table'] as const;
@@ -29,17 +31,47 @@ export function registerImport(node: Command, ctx: CliContext): void {
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--kind <kind>', `what the file holds: ${IMPORT_KINDS.join('|')}`, kindOption)
     .option('--table <name>', 'feature table name (required with --kind table)')
-    .option('--id-column <column>', 'customer id column of a feature table', 'customer_id')
+    .option('--id-column <column>', 'customer id column of a feature table (default: customer_id)')
     .option(
       '--lawful-basis <purpose=basis>',
-      'declare a lawful basis other than consent for the imported customers, per purpose (repeatable), e.g. analytics=contract; recorded in the ledger',
+      'a lawful basis other than consent for every customer in the file, per purpose (repeatable): basis is contract|legitimate_interest|legal_obligation|consent; recorded in the ledger',
       lawfulBasisOption
     )
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, o: ImportOpts) => {
       if (o.kind === 'table' && o.table === undefined) cmd.error('error: --kind table needs --table <name>');
-      void file;
-      throw notAvailable('CSV import');
+      if (o.kind !== 'table' && (o.table !== undefined || o.idColumn !== undefined)) cmd.error('error: --table and --id-column apply to --kind table only');
+      const { importCsv, LAWFUL_BASES } = await import('../../importing/index.ts');
+      type Basis = (typeof LAWFUL_BASES)[number];
+      const lawfulBasis = Object.entries(o.lawfulBasis ?? {}).map(([purpose, basis]) => {
+        if (!(LAWFUL_BASES as readonly string[]).includes(basis)) cmd.error(`error: --lawful-basis ${purpose}=${basis}: basis must be one of ${LAWFUL_BASES.join('|')}`);
+        return { purpose: purpose as Purpose, basis: basis as Basis };
+      });
+      let rows = 0;
+      const progress = createProgress(ctx.io, `import ${o.kind}`, 'bytes', {
+        plain: (done, total) => `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
+      });
+      const report = await withNode(o.dir, ({ db, identity }) =>
+        importCsv(db, identity, {
+          kind: o.kind,
+          file,
+          ...(o.table === undefined ? {} : { table: o.table }),
+          ...(o.idColumn === undefined ? {} : { idColumn: o.idColumn }),
+          ...(lawfulBasis.length > 0 ? { lawfulBasis } : {}),
+          onProgress: (r, bytes, total) => {
+            rows = r;
+            progress.update(bytes, total);
+          },
+        }).finally(() => progress.stop())
+      );
+      emit(ctx, o.json, report, () =>
+        [
+          `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted or changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
+          `  file sha256 ${report.fileHash} (recorded in the ledger)`,
+          ...(report.lawfulBasis ?? []).map((l) => `  lawful basis ${l.basis} for ${l.purpose}: ${l.customers} customers (${l.newlyCovered} newly covered)`),
+          '',
+        ].join('\n')
+      );
     });
   examples(
     cmd,
@@ -48,5 +80,4 @@ export function registerImport(node: Command, ctx: CliContext): void {
     'fedmark node import --dir ./node-a --kind customers crm.csv --lawful-basis analytics=contract',
     'fedmark node import --dir ./node-a --kind table --table churn_features --id-column cust features.csv'
   );
-  void ctx;
 }

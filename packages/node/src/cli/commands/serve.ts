@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { type CliContext } from '../context.ts';
+import type { CliContext } from '../context.ts';
 import { intOption, urlOption } from '../options.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { openNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 export interface ServeOpts {
@@ -12,19 +12,74 @@ export interface ServeOpts {
   pollMs: number;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Resolves when the run's signal aborts or the process gets SIGINT/SIGTERM. */
+function untilStopped(signal: AbortSignal | undefined, stop: AbortController): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      stop.abort();
+      resolve();
+    };
+    if (signal?.aborted) return done();
+    signal?.addEventListener('abort', done, { once: true });
+    stop.signal.addEventListener('abort', done, { once: true });
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
 export function registerServe(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('serve')
     .description('serve the local admin/auditor HTTP API (loopback by default); with --coordinator also run the federation agent')
     .requiredOption('--dir <path>', 'node directory')
-    .option('--host <host>', 'address to bind; keep loopback unless a reverse proxy with TLS fronts it', '127.0.0.1')
+    .option('--host <host>', 'address to bind; keep loopback unless a TLS reverse proxy fronts it', '127.0.0.1')
     .option('--port <port>', 'TCP port (0 = any free port)', intOption(0, 65535), 7800)
-    .option('--coordinator <url>', 'coordinator base URL: poll it for tasks (outbound only)', urlOption)
-    .option('--poll-ms <ms>', 'coordinator poll interval', intOption(100, 3_600_000), 1000)
+    .option('--coordinator <url>', 'coordinator base URL: poll it for tasks (outbound only; enroll first)', urlOption)
+    .option('--poll-ms <ms>', 'coordinator poll interval in milliseconds', intOption(100, 3_600_000), 1000)
     .action(async (o: ServeOpts) => {
-      void ctx;
-      void o;
-      throw notAvailable('serve');
+      const { io } = ctx;
+      const nodeDb = await openNode(o.dir);
+      const { loadOrCreateApiTokens } = await import('../../api/tokens.ts');
+      const { createNodeApp } = await import('../../api/app.ts');
+      const { serve } = await import('@hono/node-server');
+      const stop = new AbortController();
+      let agentError: unknown = null;
+      try {
+        const { tokens, created, file } = loadOrCreateApiTokens(o.dir);
+        if (created) {
+          io.err(`Created API tokens in ${file} (mode 0600). They are shown once here; the file keeps them:\n`);
+          for (const t of tokens) io.err(`  ${t.role.padEnd(8)} ${t.token}\n`);
+        }
+        if (!LOOPBACK.has(o.host)) io.err(`warning: binding ${o.host}, not loopback: put a TLS reverse proxy in front and restrict who can connect\n`);
+        const app = createNodeApp({ dir: o.dir, db: nodeDb.db, identity: nodeDb.identity, tokens });
+        const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+          const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
+            io.out(`Node "${nodeDb.identity.name}" API listening on http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port} (GET /openapi.json)\n`);
+            resolve(s);
+          });
+          s.once('error', reject);
+        });
+        let agent: Promise<void> = Promise.resolve();
+        if (o.coordinator !== undefined) {
+          const { runAgent } = await import('../../federation/index.ts');
+          io.out(`Federation agent polling ${o.coordinator} every ${o.pollMs} ms\n`);
+          agent = runAgent({ dir: o.dir, coordinatorUrl: o.coordinator, pollMs: o.pollMs, signal: stop.signal }).catch((err: unknown) => {
+            agentError = err;
+            stop.abort();
+          });
+        }
+        await untilStopped(io.signal, stop);
+        await agent;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        io.out('Stopped.\n');
+      } finally {
+        nodeDb.close();
+      }
+      if (agentError !== null) throw agentError;
     });
-  examples(cmd, 'fedmark node serve --dir ./node-a', 'fedmark node serve --dir ./node-a --port 7801 --coordinator http://127.0.0.1:7900');
+  examples(cmd, 'fedmark node serve --dir ./node-a', 'fedmark node serve --dir ./node-a --port 7801 --coordinator http://127.0.0.1:7900 --poll-ms 500');
 }

@@ -17,9 +17,9 @@ export interface StatsOpts {
 }
 
 /** "1234 ± 5.6": the estimate and the half-width of its 95% interval. */
-function pm(e: Estimate | null, digits: number): string {
+function pm(e: Estimate | null, digits: number, estimateDigits = digits): string {
   if (e === null) return '-';
-  return `${e.estimate.toFixed(digits)} ± ${(e.high - e.estimate).toFixed(digits)}`;
+  return `${e.estimate.toFixed(estimateDigits)} ± ${(e.high - e.estimate).toFixed(digits)}`;
 }
 
 export function statsText(r: LocalStatsResult): string {
@@ -27,14 +27,14 @@ export function statsText(r: LocalStatsResult): string {
   const header = [...(dims.length > 0 ? dims : []), 'count'];
   for (const m of r.result.measures) header.push(`sum ${m}`, `mean ${m}`);
   const rows = r.result.cells.map((c) => {
-    const row: string[] = [...c.labels, pm(c.count, 1)];
+    const row: string[] = [...c.labels, pm(c.count, 1, 0)];
     for (const m of r.result.measures) row.push(pm(c.measures[m]?.sum ?? null, 2), pm(c.measures[m]?.mean ?? null, 2));
     return row;
   });
   const lines = [
     `${r.name}: purpose ${r.purpose}, as of ${r.asOf}, unit ${r.unit}`,
     `epsilon ${r.epsilon} charged (job ${r.jobId}); noise ${r.noise === 'on' ? 'on (discrete Laplace)' : 'OFF (test only: exact values)'}`,
-    `rows counted (total): ${pm(r.result.total, 1)}   (estimate ± 95% interval half-width)`,
+    `rows counted (total): ${pm(r.result.total, 1, 0)}   (estimate ± 95% interval half-width)`,
     '',
     formatTable(header, rows).trimEnd(),
     '',
