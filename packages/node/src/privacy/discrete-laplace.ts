@@ -109,7 +109,7 @@ export function discreteLaplaceVariance(scaleNum: bigint, scaleDen: bigint): num
  * Noise scale of a layout block: sensitivity / epsilon, with epsilon = epsilonMicro / 10^6, as
  * the exact rational (sensitivity * 10^6) / epsilonMicro (DESIGN §3: t = sensitivity/epsilon).
  */
-export function blockNoiseScale(block: LayoutBlock): NoiseScale {
+export function blockNoiseScale(block: Pick<LayoutBlock, 'name' | 'sensitivity' | 'epsilonMicro'>): NoiseScale {
   if (!Number.isSafeInteger(block.epsilonMicro) || block.epsilonMicro < 1) {
     throw new RangeError(`block "${block.name}": epsilonMicro expected a positive integer, got ${block.epsilonMicro}`);
   }

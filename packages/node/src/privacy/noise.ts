@@ -1,5 +1,15 @@
-import type { SegmentLayout } from '@fedmark/protocol';
+import type { LayoutBlock } from '@fedmark/protocol';
 import { blockNoiseScale, discreteLaplaceSampler, discreteLaplaceVariance } from './discrete-laplace.ts';
+
+/** What noising needs of a block: segment layouts (protocol layout.ts) and training round layouts both fit. */
+export type NoiseBlock = Pick<LayoutBlock, 'name' | 'offset' | 'length' | 'sensitivity' | 'epsilonMicro'>;
+
+/** A public vector layout: its blocks must cover every slot exactly once. */
+export interface NoiseLayout {
+  length: number;
+  hash: string;
+  blocks: readonly NoiseBlock[];
+}
 
 export interface NoisyVector {
   values: bigint[];
@@ -16,7 +26,7 @@ export interface NoisyVector {
  * A block with sensitivity 0 (clipping bounds that round to 0 at its fixed-point scale) is
  * identically 0 for every dataset, so it needs and gets no noise.
  */
-export function addNoise(layout: SegmentLayout, values: readonly bigint[]): NoisyVector {
+export function addNoise(layout: NoiseLayout, values: readonly bigint[]): NoisyVector {
   if (values.length !== layout.length) {
     throw new RangeError(`"values" expected length ${layout.length} (layout ${layout.hash.slice(0, 12)}), got ${values.length}`);
   }

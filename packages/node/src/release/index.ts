@@ -10,15 +10,19 @@
  * r.variance; // per-slot noise variance for error bars
  * r.reused;   // true if job-7 round 0 had been released before (not charged again)
  */
+export { releaseSegmentStats, releaseLocalStats, localJobId, type ReleaseRequest } from './release-segment-stats.ts';
+/**
+ * The same path for any public layout (e.g. a training round): pass `kind: 'train'`, the round
+ * layout (blocks with sensitivity and epsilonMicro) and a `compute` callback that reads the data.
+ */
 export {
-  releaseSegmentStats,
-  releaseLocalStats,
-  localJobId,
+  releaseVector,
   releaseValuesHash,
   type Release,
   type ReleaseContext,
-  type ReleaseRequest,
-} from './release-segment-stats.ts';
+  type VectorReleaseRequest,
+  type ExactVector,
+} from './release-vector.ts';
 /** Recorded releases (noisy values and metadata), by job round or newest first. */
 export { findRelease, listReleases, type StoredRelease } from './release-store.ts';
 /** Minimum-cohort suppression of a layout vector (exposed for tests and tooling). */

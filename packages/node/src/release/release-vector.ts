@@ -1,0 +1,181 @@
+import type Database from 'better-sqlite3';
+import { IdSchema, ProtocolError, canonicalHash, type Policy, type Purpose } from '@fedmark/protocol';
+import { appendLedgerEntry } from '../ledger/index.ts';
+import type { NodeIdentity } from '../identity/index.ts';
+import { evaluateRound, type NoiseMode } from '../policy/index.ts';
+import { chargeBudget, checkBudget, jobSpentMicro } from '../privacy/budget.ts';
+import { blockNoiseScale, formatScale } from '../privacy/discrete-laplace.ts';
+import { addNoise, type NoiseLayout } from '../privacy/noise.ts';
+import { ensurePrivacySchema } from '../privacy/schema.ts';
+import { findRelease, insertRelease, type StoredRelease } from './release-store.ts';
+
+export interface ReleaseContext {
+  db: Database.Database;
+  dir?: string;
+  identity: Pick<NodeIdentity, 'name'>;
+  policy: Policy;
+}
+
+export interface Release {
+  jobId: string;
+  round: number;
+  layoutHash: string;
+  /** Noisy slot values in layout order (exact only under the test-only noise switch). */
+  values: bigint[];
+  /** Noise variance per slot (0 without noise). */
+  variance: number[];
+  epsilonMicro: number;
+  noise: NoiseMode;
+  /** Cells below the minimum cohort: a count only, kept on the node (never sent). */
+  suppressedCells: number;
+  /** Rows counted locally: for the local operator only, never sent (it is not noised). */
+  rows: number;
+  /** True when this job round had already been released: nothing was computed or charged again. */
+  reused: boolean;
+}
+
+/** The exact vector a release computes, after any suppression, and what it was computed from. */
+export interface ExactVector {
+  values: bigint[];
+  rows: number;
+  suppressedCells: number;
+}
+
+export interface VectorReleaseRequest {
+  kind: 'segment_stats' | 'train';
+  purpose: Purpose;
+  jobId: string;
+  round: number;
+  /** Public layout (derived from the job spec alone): blocks with sensitivity and epsilon share. */
+  layout: NoiseLayout;
+  /**
+   * Reads the data and returns the exact vector. Called only after the policy and the budget
+   * allowed the round, and never for a round already released.
+   */
+  compute: () => ExactVector;
+  /** Free label for the job_accepted entry (the query or model name). */
+  name?: string;
+  noise?: NoiseMode;
+  minNodes?: number;
+  at?: Date;
+}
+
+function toRelease(s: StoredRelease, reused: boolean): Release {
+  const { jobId, round, layoutHash, values, variance, epsilonMicro, noise, suppressedCells, rows } = s;
+  return { jobId, round, layoutHash, values, variance, epsilonMicro, noise, suppressedCells, rows, reused };
+}
+
+/** Hash of the released values as decimal strings: auditors can match it against what was sent. */
+export function releaseValuesHash(values: readonly bigint[]): string {
+  return canonicalHash('release-values', values.map(String));
+}
+
+function reusable(existing: StoredRelease, layoutHash: string): Release {
+  if (existing.layoutHash !== layoutHash) {
+    throw new ProtocolError(
+      'CONFLICT',
+      `job ${existing.jobId} round ${existing.round} was already released for layout ${existing.layoutHash.slice(0, 12)}; a different query cannot reuse the id`
+    );
+  }
+  return toRelease(existing, true);
+}
+
+/**
+ * The node's release path for any public layout (segment statistics, training rounds). In
+ * order: (1) the policy decides, and a refusal is a `job_refused` ledger entry; (2) a job round
+ * already released is returned as it was, neither recomputed nor charged again (a node
+ * re-sending after a crash pays once); (3) the budget is checked before any data is read;
+ * (4) `compute` reads the data; (5) every slot is noised; (6) one IMMEDIATE transaction charges
+ * the budget, stores the release and writes `job_accepted` + `release` ledger entries. If
+ * anything throws, nothing of (6) is written.
+ */
+export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): Release {
+  const { db, policy } = ctx;
+  ensurePrivacySchema(db);
+  const parsedId = IdSchema.safeParse(req.jobId);
+  if (!parsedId.success) throw new ProtocolError('BAD_REQUEST', `jobId: ${parsedId.error.issues[0]?.message ?? 'invalid'}`);
+  if (!Number.isSafeInteger(req.round) || req.round < 0) throw new ProtocolError('BAD_REQUEST', `round: expected an integer >= 0, got ${req.round}`);
+  const { layout, round, kind, purpose } = req;
+  const jobId = parsedId.data;
+  const at = req.at ?? new Date();
+  const noise: NoiseMode = req.noise ?? 'on';
+  const epsilonMicro = layout.blocks.reduce((s, b) => s + b.epsilonMicro, 0);
+  const refuse = (reason: string): void => {
+    appendLedgerEntry(db, { type: 'job_refused', body: { jobId, round, kind, reason }, at });
+  };
+
+  const decision = evaluateRound(policy, {
+    kind,
+    purpose,
+    epsilonMicro,
+    noise,
+    jobSpentMicro: jobSpentMicro(db, jobId, round),
+    ...(req.minNodes !== undefined ? { minNodes: req.minNodes } : {}),
+  });
+  if (!decision.ok) {
+    refuse(decision.reason);
+    throw new ProtocolError('POLICY_REFUSED', decision.reason);
+  }
+
+  const existing = findRelease(db, jobId, round);
+  if (existing) return reusable(existing, layout.hash);
+
+  try {
+    checkBudget(db, policy, purpose, epsilonMicro, at);
+  } catch (err) {
+    if (err instanceof ProtocolError) refuse(err.message);
+    throw err;
+  }
+
+  const exact = req.compute();
+  if (exact.values.length !== layout.length) {
+    throw new ProtocolError('INTERNAL', `computed ${exact.values.length} values for a layout of ${layout.length} slots`);
+  }
+  const noisy = noise === 'on' ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
+
+  return db
+    .transaction((): Release => {
+      // A concurrent release of the same round may have committed since the check above.
+      const raced = findRelease(db, jobId, round);
+      if (raced) return reusable(raced, layout.hash);
+      appendLedgerEntry(db, {
+        type: 'job_accepted',
+        body: { jobId, round, kind, name: req.name ?? null, purpose, layoutHash: layout.hash, epsilonMicro, noise, minNodes: req.minNodes ?? null },
+        at,
+      });
+      const entry = appendLedgerEntry(db, {
+        type: 'release',
+        body: {
+          jobId,
+          round,
+          kind,
+          layoutHash: layout.hash,
+          valuesHash: releaseValuesHash(noisy.values),
+          epsilonMicro,
+          noiseScales: layout.blocks.map((b) => ({ block: b.name, epsilonMicro: b.epsilonMicro, scale: formatScale(blockNoiseScale(b)) })),
+          minCohort: policy.minCohort,
+          suppressedCells: exact.suppressedCells,
+          noise,
+        },
+        at,
+      });
+      chargeBudget(db, policy, { purpose, epsilonMicro, jobId, round, at, ledgerSeq: entry.seq });
+      const stored: StoredRelease = {
+        jobId,
+        round,
+        purpose,
+        layoutHash: layout.hash,
+        values: noisy.values,
+        variance: noisy.variance,
+        epsilonMicro,
+        suppressedCells: exact.suppressedCells,
+        rows: exact.rows,
+        noise,
+        createdAt: at.toISOString(),
+        ledgerSeq: entry.seq,
+      };
+      insertRelease(db, stored);
+      return toRelease(stored, false);
+    })
+    .immediate();
+}
