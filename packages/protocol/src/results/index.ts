@@ -11,4 +11,5 @@
 export { Z_95, estimateOf, ratioVariance, type Estimate } from './estimate.ts';
 export { layoutNoiseVariance } from './noise-variance.ts';
 export { interpretVector, type CellResult, type InterpretOptions, type MeasureCellResult, type SegmentResult } from './interpret.ts';
+export { histogramQuantiles } from './quantiles.ts';
 export { abTestSummary, twoSidedPValue, type AbTestOptions, type AbTestSummary, type VariantSummary } from './ab-test.ts';
