@@ -63,18 +63,11 @@ export function localRoundVector(spec: TrainSpec, model: Model, rows: Iterable<T
   const d = w.length;
   const count = findBlock(layout, 'count');
   const loss = findBlock(layout, 'loss');
-  const colsum = findBlock(layout, 'colsum');
   const grad = findBlock(layout, 'gradient');
   const hess = findBlock(layout, 'hessian');
   const evalPos = findBlock(layout, 'eval_pos');
   const evalNeg = findBlock(layout, 'eval_neg');
   if (!count || !loss || !grad) throw new RangeError('round layout lacks count, loss or gradient');
-  const catColumns = new Set<number>();
-  let col = 1;
-  for (const f of model.encoding) {
-    if (f.type === 'numeric') col++;
-    else for (let c = 0; c <= f.categories.length; c++) catColumns.add(col++);
-  }
   const nz: number[] = [];
   let trainingRows = 0;
   let validationRows = 0;
@@ -108,7 +101,6 @@ export function localRoundVector(spec: TrainSpec, model: Model, rows: Iterable<T
     const factor = norm > spec.clipNorm ? spec.clipNorm / norm : 1;
     for (const j of nz) {
       bump(grad.offset + j, roundHalfAway(factor * r * (x[j] as number) * grad.scale));
-      if (colsum && catColumns.has(j)) bump(colsum.offset + j, 1);
     }
     if (hess) {
       const wt = p * (1 - p) * hess.scale;

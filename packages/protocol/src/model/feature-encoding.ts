@@ -160,8 +160,8 @@ export interface StandardisationResult {
 
 /**
  * Means and stds from the noisy phase-1 sums. Noise can push a mean outside the bounds or a
- * variance below 0: the mean is clamped into [lower, upper] and the std floored at 1% of the
- * range (post-processing, no privacy cost). A bad standardisation only rescales a feature, which
+ * variance below 0: the mean is clamped into [lower, upper] and the std into [range/8, range/2]
+ * (post-processing, no privacy cost). A bad standardisation only rescales a feature, which
  * the model absorbs; it never makes training and scoring disagree (both use the stored values).
  */
 export function standardisationFromResult(spec: TrainSpec, result: StandardisationResult): Standardisation {
@@ -177,9 +177,12 @@ export function standardisationFromResult(spec: TrainSpec, result: Standardisati
     const scale = measureScale(f.lower, f.upper);
     const mean = Math.min(f.upper, Math.max(f.lower, sum / scale / n));
     const variance = sumsq / (scale * scale) / n - mean * mean;
-    const floor = (f.upper - f.lower) * 0.01;
+    // A variable in [lower, upper] has std at most range/2. The floor range/8 keeps a noisy,
+    // near-zero variance estimate from turning the feature into huge z-values that would swamp
+    // every record's clipped gradient; a true std below it only means a smaller-scaled feature.
+    const range = f.upper - f.lower;
     means[f.column] = mean;
-    stds[f.column] = Math.max(floor, Math.sqrt(Math.max(0, variance)));
+    stds[f.column] = Math.min(range / 2, Math.max(range / 8, Math.sqrt(Math.max(0, variance))));
   }
   return { means, stds };
 }

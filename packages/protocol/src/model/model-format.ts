@@ -26,10 +26,7 @@ export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 
 /** Optimiser state carried between rounds; scoring ignores it. */
 export const OptimiserStateSchema = z.object({
-  /** Preconditioner: per encoded column centre and scale (identity for intercept/numeric). */
-  centre: z.array(z.number().finite()),
-  scale: z.array(z.number().finite().positive()),
-  /** Heavy-ball velocity in preconditioned coordinates (gd only). */
+  /** Heavy-ball velocity in encoded-column order (gd only). */
   velocity: z.array(z.number().finite()),
 });
 export type OptimiserState = z.infer<typeof OptimiserStateSchema>;
@@ -68,8 +65,8 @@ export const ModelSchema = z
       if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['weights', n], message: `weight for unknown column "${n}"` });
     }
     const st = m.training.state;
-    if (st && (st.centre.length !== names.length + 1 || st.scale.length !== names.length + 1 || st.velocity.length !== names.length + 1)) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'state'], message: `optimiser state must have ${names.length + 1} entries per vector` });
+    if (st && st.velocity.length !== names.length + 1) {
+      ctx.addIssue({ code: 'custom', path: ['training', 'state', 'velocity'], message: `velocity must have ${names.length + 1} entries` });
     }
   });
 export type Model = z.infer<typeof ModelSchema>;

@@ -1,7 +1,7 @@
 import type { TrainSpec } from './train-spec.ts';
 import { flooredSolve } from './_linalg.ts';
 import { aucFromHistograms } from './auc.ts';
-import { modelVector, withVector, type Model, type OptimiserState } from './model-format.ts';
+import { modelVector, withVector, type Model } from './model-format.ts';
 import { findBlock, type RoundLayout, type TrainBlockName } from './round-layout.ts';
 
 /**
@@ -26,7 +26,6 @@ export interface RoundStatistics {
   gradient: number[];
   /** Full symmetric matrix (Newton only). */
   hessian: number[][] | null;
-  colsum: number[] | null;
   evalPos: number[] | null;
   evalNeg: number[] | null;
   /** Std of one Hessian entry's noise, real units (0 without noise). */
@@ -67,47 +66,16 @@ export function decodeRound(agg: RoundAggregate): RoundStatistics {
     lossSum: (blockValues(agg, 'loss') as number[])[0] as number,
     gradient,
     hessian,
-    colsum: blockValues(agg, 'colsum'),
     evalPos: blockValues(agg, 'eval_pos'),
     evalNeg: blockValues(agg, 'eval_neg'),
     hessianNoiseStd,
   };
 }
 
-/** Smallest scale of a centred one-hot column: keeps rare (or noise-only) categories from exploding the step. */
-const MIN_COLUMN_SCALE = 0.05;
-
-/**
- * Preconditioner from the round-0 column counts: one-hot column c becomes (x_c - pi_c) / sd_c with
- * pi_c its (noisy) frequency and sd_c = sqrt(pi_c (1 - pi_c)). Centring removes the collinearity
- * of every one-hot block with the intercept, scaling gives rare categories steps of the same size
- * as common ones: gradient descent then behaves like on fully standardised data.
- */
-export function preconditioner(model: Model, colsum: readonly number[] | null, count: number): OptimiserState {
-  const d = colsum?.length ?? modelVector(model).length;
-  const centre = new Array<number>(d).fill(0);
-  const scale = new Array<number>(d).fill(1);
-  if (colsum) {
-    let col = 1;
-    for (const f of model.encoding) {
-      if (f.type === 'numeric') {
-        col++;
-        continue;
-      }
-      for (let c = 0; c <= f.categories.length; c++, col++) {
-        const pi = Math.min(1, Math.max(0, (colsum[col] as number) / Math.max(1, count)));
-        centre[col] = pi;
-        scale[col] = Math.max(MIN_COLUMN_SCALE, Math.sqrt(pi * (1 - pi)));
-      }
-    }
-  }
-  return { centre, scale, velocity: new Array<number>(d).fill(0) };
-}
-
 /**
  * One optimiser step. `newton`: w += (H + l2 I)^-1 g with eigenvalues floored at the noise edge
  * 2 sigma sqrt(d) (the spectral norm of a symmetric noise matrix with entry std sigma, Wigner) so
- * noise cannot create tiny or negative curvature. `gd`: heavy ball in preconditioned coordinates.
+ * noise cannot create tiny or negative curvature. `gd`: heavy-ball gradient ascent.
  * Returns the new model with the round appended to its history.
  */
 export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate): Model {
@@ -127,19 +95,12 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
     const step = flooredSolve(h, g, floor);
     next = w.map((v, j) => v + (step[j] as number));
   } else {
-    if (!state || s.colsum) state = preconditioner(model, s.colsum, n);
-    const { centre, scale } = state;
-    const gt = g.map((v, j) => (j === 0 ? v : (v - (centre[j] as number) * (g[0] as number)) / (scale[j] as number)));
-    const velocity = state.velocity.map((v, j) => spec.optimiser.kind === 'gd' ? spec.optimiser.momentum * v + (spec.optimiser.learningRate * (gt[j] as number)) / n : 0);
-    // Back from preconditioned to encoded coordinates: z = t0 + sum_j t_j (x_j - c_j) / s_j.
-    next = [...w];
-    let shift = velocity[0] as number;
-    for (let j = 1; j < d; j++) {
-      next[j] = (next[j] as number) + (velocity[j] as number) / (scale[j] as number);
-      shift -= ((centre[j] as number) * (velocity[j] as number)) / (scale[j] as number);
-    }
-    next[0] = (next[0] as number) + shift;
-    state = { centre, scale, velocity };
+    // Heavy ball (Polyak 1964) on the mean log-likelihood: v = momentum v + lr g / n, w += v.
+    const opt = spec.optimiser;
+    const prev = state?.velocity ?? new Array<number>(d).fill(0);
+    const velocity = g.map((v, j) => opt.momentum * (prev[j] as number) + (opt.learningRate * v) / n);
+    next = w.map((v, j) => v + (velocity[j] as number));
+    state = { velocity };
   }
   const updated = withVector(model, next);
   const history = [

@@ -52,8 +52,8 @@ export const OptimiserSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     /**
-     * Heavy-ball gradient ascent on the mean log-likelihood, preconditioned by the public DP
-     * column statistics (one-hot columns centred and scaled): w += v, v = momentum*v + lr*g/n.
+     * Heavy-ball gradient ascent on the mean log-likelihood: v = momentum*v + lr*g/n, w += v,
+     * with n the noisy training count of the round.
      */
     kind: z.literal('gd'),
     learningRate: z.number().positive().max(100),

@@ -1,0 +1,87 @@
+import {
+  applyUpdate,
+  encodingOf,
+  initialModel,
+  layoutOf,
+  SegmentQuerySchema,
+  standardisationFromResult,
+  standardisationQuery,
+  trainEpsilonPlan,
+  type Model,
+  type Standardisation,
+  type TrainSpec,
+} from '@fedmark/protocol';
+import { computeSegmentVector, memoryUnitSource, type TableRow } from '../analytics/index.ts';
+import { addNoise } from '../privacy/noise.ts';
+import { localGradientRelease, type TrainingRow } from './gradient-release.ts';
+
+/**
+ * In-process federation for tests and benchmarks: every node's release is computed exactly as a
+ * node would, and the aggregation is the slot-wise integer sum that BFV computes exactly under
+ * encryption (DESIGN §3), so the figures are those of the real protocol minus the transport.
+ */
+
+export interface SimNode {
+  id: string;
+  rows: readonly TrainingRow[];
+}
+
+export interface SimOptions {
+  noise: boolean;
+  /** Reference date of the standardisation query. */
+  asOf?: string;
+  /** Called after each round with the updated model. */
+  onRound?: (model: Model) => void;
+}
+
+/** Phase 1: federated DP means/stds of the numeric features via the segment-statistics primitive. */
+export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
+  const plan = trainEpsilonPlan(spec);
+  const q = SegmentQuerySchema.parse(standardisationQuery(spec, { asOf: opts.asOf ?? '2030-01-01', epsilon: plan.standardisationMicro / 1e6 }));
+  const layout = layoutOf(q);
+  const sum = new Array<bigint>(layout.length).fill(0n);
+  for (const node of nodes) {
+    const table: TableRow[] = node.rows.map((r) => ({ customerId: r.customerId, values: { ...r.values } as TableRow['values'] }));
+    const source = memoryUnitSource({ customers: node.rows.map((r) => ({ customerId: r.customerId })), tables: { [spec.table]: table } });
+    const vec = computeSegmentVector(q, source);
+    const released = opts.noise ? addNoise(layout, vec.values).values : vec.values;
+    released.forEach((v, i) => (sum[i] = (sum[i] as bigint) + v));
+  }
+  const at = (name: string): number => {
+    const b = layout.blocks.find((x) => x.name === name);
+    if (!b) throw new RangeError(`standardisation layout lacks block ${name}`);
+    return Number(sum[b.offset] as bigint);
+  };
+  const sums: Record<string, number> = {};
+  const sumsq: Record<string, number> = {};
+  for (const m of q.measures) {
+    sums[m.field] = at(`sum:${m.field}`);
+    sumsq[m.field] = at(`sumsq:${m.field}`);
+  }
+  return standardisationFromResult(spec, { count: at('count'), sums, sumsq });
+}
+
+/** Phase 1 then `spec.rounds` rounds; returns the trained model. */
+export function simulateTraining(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Model {
+  const std = simulateStandardisation(spec, nodes, opts);
+  let model = initialModel({
+    name: spec.name,
+    label: spec.label,
+    encoding: encodingOf(spec, std),
+    optimiser: spec.optimiser.kind,
+    roundsPlanned: spec.rounds,
+    epsilonPerNode: spec.epsilon,
+    noise: opts.noise,
+    nodes: [],
+  });
+  for (let r = 0; r < spec.rounds; r++) {
+    const releases = nodes.map((n) => localGradientRelease(spec, model, n.rows, { noise: opts.noise }));
+    const first = releases[0];
+    if (!first) throw new RangeError('no nodes');
+    const values = first.values.map((_, i) => releases.reduce((s, rel) => s + (rel.values[i] as bigint), 0n));
+    const variance = first.variance.map((_, i) => releases.reduce((s, rel) => s + (rel.variance[i] as number), 0));
+    model = applyUpdate(spec, model, { layout: first.layout, values, variance, nodes: nodes.map((n) => n.id) });
+    opts.onRound?.(model);
+  }
+  return model;
+}
