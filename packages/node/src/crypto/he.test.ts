@@ -117,6 +117,40 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
     expect(he.decrypt(he.addCiphertexts([[good], [good]]), keys.secretKey, 1)).toEqual([2n]);
   });
 
+  it('rejects every entry of a hostile-input corpus with a labelled BAD_CIPHERTEXT, and stays usable', () => {
+    const withHeader = (body: Uint8Array, size?: bigint): Uint8Array => {
+      const b = new Uint8Array(16 + body.length);
+      const v = new DataView(b.buffer);
+      v.setUint16(0, 0xa15e, true);
+      v.setUint8(2, 16);
+      v.setUint8(3, 4);
+      v.setUint8(4, 0);
+      v.setUint8(5, 2);
+      v.setBigUint64(8, size ?? BigInt(b.length), true);
+      b.set(body, 16);
+      return b;
+    };
+    const random = new Uint8Array(65_536);
+    globalThis.crypto.getRandomValues(random);
+    const corpus: [string, unknown][] = [
+      ['null', null],
+      ['string', 'AAAA'],
+      ['number array', [1, 2, 3]],
+      ['empty', new Uint8Array(0)],
+      ['header only', withHeader(new Uint8Array(0))],
+      ['random body under a valid header', withHeader(random)],
+      ['zstd magic then junk', withHeader(new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3, 4]))],
+      ['size field 2^63', withHeader(random.subarray(0, 100), 1n << 63n)],
+      ['5 MiB', new Uint8Array(5 * 1024 * 1024)],
+    ];
+    for (const [name, value] of corpus) {
+      expect(badCiphertext(() => he.loadCiphertext(value as Uint8Array, `hostile ${name}`)).startsWith(`BAD_CIPHERTEXT: hostile ${name}: `), name).toBe(true);
+      expect(badCiphertext(() => he.addCiphertexts([[value as Uint8Array]])), name).toMatch(/^BAD_CIPHERTEXT: contribution 0 ciphertext 0: /);
+    }
+    expect(he.checkKeyPair(keys.secretKey, withHeader(random))).toBe(false);
+    expect(he.decrypt(he.encryptSymmetric([-3n], keys.secretKey), keys.secretKey, 1)).toEqual([-3n]);
+  });
+
   it('checks that a secret key matches a public key', () => {
     const other = he.generateKeys();
     expect(he.checkKeyPair(keys.secretKey, keys.publicKey)).toBe(true);
