@@ -5,6 +5,7 @@ import {
   LedgerEntrySchema,
   PolicySchema,
   PurposeSchema,
+  QUERY_UNITS,
   SegmentQuerySchema,
 } from '@fedmark/protocol';
 
@@ -71,8 +72,24 @@ export const ErasureBodySchema = z
   })
   .openapi('ErasureRequest');
 
-/** The ledger entry a consent change or erasure produced (pseudonymous: no raw id). */
-export const LedgerEntryResultSchema = z.object({ entry: LedgerEntrySchema }).openapi('LedgerEntryResult');
+/** What a consent change recorded: `recorded` false when the identical record existed already. */
+export const ConsentResultSchema = z
+  .object({ recorded: z.boolean(), pseudonym: z.string(), entry: LedgerEntrySchema.nullable() })
+  .openapi('ConsentResult');
+
+const EstimateSchema = z
+  .object({ estimate: z.number(), sd: z.number(), low: z.number(), high: z.number() })
+  .openapi('Estimate', { description: 'estimate with its noise sd and 95% interval [low, high]' });
+
+const CellSchema = z.object({
+  index: z.number().int(),
+  labels: z.array(z.string()),
+  count: EstimateSchema,
+  measures: z.record(
+    z.string(),
+    z.object({ sum: EstimateSchema, mean: EstimateSchema.nullable(), sumOfSquares: EstimateSchema.nullable(), spread: z.number().nullable() })
+  ),
+});
 
 export const StatsResultSchema = z
   .object({
@@ -80,12 +97,20 @@ export const StatsResultSchema = z
     name: z.string(),
     purpose: PurposeSchema,
     asOf: z.string(),
+    unit: z.enum(QUERY_UNITS),
     layoutHash: z.string(),
     epsilon: z.number(),
     noise: z.enum(['on', 'off-test-only']),
     suppressedCells: z.number().int(),
-    cells: z.array(z.record(z.string(), z.unknown())),
-    values: z.array(z.string()).openapi({ description: 'noisy slot values (decimal strings: bigints)' }),
-    variance: z.array(z.number()),
+    minCohort: z.number().int(),
+    result: z.object({
+      layoutHash: z.string(),
+      dimensions: z.array(z.string()).nullable(),
+      measures: z.array(z.string()),
+      total: EstimateSchema,
+      cells: z.array(CellSchema),
+    }),
+    values: z.array(z.string()).openapi({ description: 'released (noisy) slot values as decimal strings, layout order' }),
+    variance: z.array(z.number()).openapi({ description: 'noise variance per slot' }),
   })
   .openapi('SegmentStatsResult');

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Purpose } from '@fedmark/protocol';
-import { type CliContext } from '../context.ts';
+import { emit, type CliContext } from '../context.ts';
 import { purposeOption } from '../options.ts';
-import { notAvailable } from '../exit-codes.ts';
+import { withNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 interface ConsentOpts {
@@ -18,16 +18,21 @@ export function registerConsent(node: Command, ctx: CliContext): void {
   for (const action of ['grant', 'revoke'] as const) {
     const cmd = consent
       .command(action)
-      .description(`${action} consent for one purpose, effective now`)
+      .description(`${action} consent for one purpose, effective now; the ledger records the customer's pseudonym, never the id`)
       .requiredOption('--dir <path>', 'node directory')
       .requiredOption('--customer <id>', 'customer id as imported')
       .requiredOption('--purpose <purpose>', 'analytics | model_training | marketing', purposeOption)
       .option('--source <source>', 'where the decision came from (e.g. preference_center, call_centre)', 'cli')
-      .option('--json', 'print the ledger entry as JSON')
+      .option('--json', 'print {recorded, pseudonym, entry} as JSON')
       .action(async (o: ConsentOpts) => {
-        void o;
-        void ctx;
-        throw notAvailable(`consent ${action}`);
+        const { grantConsent, revokeConsent } = await import('../../consent/index.ts');
+        const input = { customerId: o.customer, purpose: o.purpose, source: o.source };
+        const r = await withNode(o.dir, ({ db, identity }) => (action === 'grant' ? grantConsent : revokeConsent)(db, identity, input));
+        emit(ctx, o.json, r, () =>
+          r.recorded
+            ? `Consent ${action === 'grant' ? 'granted' : 'revoked'} for ${o.purpose} (customer pseudonym ${r.pseudonym.slice(0, 16)}…), ledger entry seq ${r.entry?.seq ?? '-'}\n`
+            : 'Nothing recorded: this exact consent record already exists.\n'
+        );
       });
     examples(cmd, `fedmark node consent ${action} --dir ./node-a --customer C-1001 --purpose marketing --source preference_center`);
   }
