@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { publicKeyHash } from '@fedmark/protocol';
-import { hasHeKey, loadHeKey, saveHeKey, type StoredHeKey } from './he-keys.ts';
+import { changedMemberKeys, hasHeKey, listHeKeyIds, loadHeKey, saveHeKey, type StoredHeKey } from './he-keys.ts';
 
 function key(over: Partial<StoredHeKey> = {}): StoredHeKey {
   const publicKey = new Uint8Array([1, 2, 3, 4, 5, 6]);
@@ -64,5 +64,19 @@ describe('HE key storage', () => {
     } catch (e) {
       expect(String(e)).not.toContain('CQkJCQ'); // base64 of the secret key bytes
     }
+  });
+
+  it('lists epochs in numeric order and reports members whose keys changed since an earlier epoch', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'he-keys-'));
+    expect(listHeKeyIds(dir)).toEqual([]);
+    const a = { name: 'a', signingKey: 'a'.repeat(64), boxKey: 'b'.repeat(64) };
+    const c = { name: 'c', signingKey: 'c'.repeat(64), boxKey: 'd'.repeat(64) };
+    saveHeKey(dir, key({ keyId: 'k10', members: [a] }));
+    saveHeKey(dir, key({ keyId: 'k2', members: [a, c] }));
+    expect(listHeKeyIds(dir)).toEqual(['k2', 'k10']);
+    expect(changedMemberKeys(dir, [a, c, { name: 'new', signingKey: '1'.repeat(64), boxKey: '2'.repeat(64) }])).toEqual([]);
+    expect(changedMemberKeys(dir, [{ ...a, boxKey: 'e'.repeat(64) }, c])).toEqual(['a']);
+    expect(changedMemberKeys(dir, [a, { ...c, signingKey: 'f'.repeat(64) }], 'k11')).toEqual(['c']);
+    expect(changedMemberKeys(dir, [{ ...c, signingKey: 'f'.repeat(64) }], 'k2')).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -112,4 +112,38 @@ export function loadHeKey(dir: string, keyId: string): StoredHeKey {
     publicKeyHash: f.publicKeyHash,
     secretKey: fromBase64(f.secretKey, `${file} secretKey`),
   };
+}
+
+/** Ids of the HE key epochs installed on this node, oldest first (k1, k2, ..., by number). */
+export function listHeKeyIds(dir: string): string[] {
+  const folder = join(dir, HE_KEYS_DIR);
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .map((f) => /^(k[1-9][0-9]{0,8})\.json$/.exec(f)?.[1])
+    .filter((id): id is string => id !== undefined)
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+}
+
+/**
+ * Members of `members` whose signing or box key differs from the keys an earlier installed epoch
+ * recorded for the same name. A changed box key is how a coordinator that swapped keys would
+ * receive the federation secret; a node re-admitted with new keys looks the same, so this is
+ * reported (log and ledger) for the operator and auditors rather than refused.
+ */
+export function changedMemberKeys(dir: string, members: readonly Member[], exceptKeyId?: string): string[] {
+  const known = new Map<string, Member>();
+  for (const id of listHeKeyIds(dir)) {
+    if (id === exceptKeyId) continue;
+    try {
+      for (const m of loadHeKey(dir, id).members) known.set(m.name, m);
+    } catch {
+      // An unreadable old epoch says nothing about keys; loadHeKey's error shows up where it is used.
+    }
+  }
+  return members
+    .filter((m) => {
+      const k = known.get(m.name);
+      return k !== undefined && (k.signingKey !== m.signingKey || k.boxKey !== m.boxKey);
+    })
+    .map((m) => m.name);
 }

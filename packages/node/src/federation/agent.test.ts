@@ -129,12 +129,32 @@ describe('federation agent against a fake coordinator', () => {
       const entries = listLedger(db, { type: 'key_ceremony' });
       db.close();
       expect(entries).toHaveLength(1);
-      expect(entries[0]?.body).toMatchObject({ keyId: 'k1', role: n === 'a' ? 'generator' : 'member', generator: 'a', members: ['a', 'b', 'c'], publicKeyHash: pkHash });
+      expect(entries[0]?.body).toMatchObject({
+        keyId: 'k1',
+        role: n === 'a' ? 'generator' : 'member',
+        generator: 'a',
+        members: ['a', 'b', 'c'],
+        publicKeyHash: pkHash,
+        membersWithChangedKeys: [],
+      });
     }
     // The secret key never travels in clear: only sealed boxes carry it.
     const secretB64 = toBase64(keys[0]?.secretKey as Uint8Array).slice(100, 200);
     expect(coord.requests.some((r) => r.body.includes(secretB64))).toBe(false);
     expect(failures('a').concat(failures('b'), failures('c'))).toEqual([]);
+  });
+
+  it('reports (log and ledger) a member whose box key changed since the last epoch before sealing to it', async () => {
+    const swapped = members.map((m) => (m.name === 'c' ? { ...m, boxKey: Buffer.from(generateBoxKeyPair().publicKey).toString('hex') } : m));
+    coord.addTask('a', { type: 'key_generate', keyId: 'k9', heParams: 'bfv-8192-t40', members: swapped });
+    await run('a');
+    expect(logs.filter((l) => l.node === 'a' && l.event === 'member_keys_changed').map((l) => l.detail)).toEqual([{ keyId: 'k9', members: ['c'] }]);
+    const db = openNodeDatabase(dirs['a'] as string);
+    const k9 = listLedger(db, { type: 'key_ceremony' }).find((e) => e.body['keyId'] === 'k9');
+    db.close();
+    expect(k9?.body['membersWithChangedKeys']).toEqual(['c']);
+    coord.tasks.set('b', []);
+    coord.tasks.set('c', []);
   });
 
   it('refuses a key install whose bundle is not signed by the generator or whose box is not from it', async () => {

@@ -17,14 +17,14 @@ import {
   type KeyInstallTask,
 } from '@fedmark/protocol';
 import { appendLedgerEntry, listLedger } from '../ledger/index.ts';
-import { hasHeKey, loadHe, loadHeKey, saveHeKey, type StoredHeKey } from '../crypto/index.ts';
+import { changedMemberKeys, hasHeKey, loadHe, loadHeKey, saveHeKey, type StoredHeKey } from '../crypto/index.ts';
 import { selfMember, type AgentContext } from './context.ts';
 
 /** The coordinator answers bundle and ack posts with the epoch; the agent only needs the version. */
 const KeyPostResponseSchema = z.object({ version: z.literal(1) });
 
 /** One `key_ceremony` ledger entry per epoch and node (DESIGN §4), written once even across restarts. */
-function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' | 'member'): void {
+function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' | 'member', changed: string[]): void {
   const done = listLedger(ctx.db, { type: 'key_ceremony' }).some((e) => e.body['keyId'] === key.keyId);
   if (done) return;
   appendLedgerEntry(ctx.db, {
@@ -36,8 +36,16 @@ function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' |
       generator: key.generator,
       members: key.members.map((m) => m.name),
       publicKeyHash: key.publicKeyHash,
+      // Members whose keys differ from an earlier epoch's record (re-admitted, or swapped).
+      membersWithChangedKeys: changed,
     },
   });
+}
+
+function checkMemberKeys(ctx: AgentContext, keyId: string, members: KeyGenerateTask['members']): string[] {
+  const changed = changedMemberKeys(ctx.dir, members, keyId);
+  if (changed.length > 0) ctx.log('member_keys_changed', { keyId, members: changed });
+  return changed;
 }
 
 /**
@@ -47,6 +55,7 @@ function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' |
  */
 export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask): Promise<void> {
   selfMember(ctx.identity, task.members);
+  const changed = checkMemberKeys(ctx, task.keyId, task.members);
   const he = await loadHe(task.heParams);
   let key: StoredHeKey;
   if (hasHeKey(ctx.dir, task.keyId)) {
@@ -76,7 +85,7 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
   const bundle = { keyId: task.keyId, publicKey: toBase64(key.publicKey), sealed };
   const signature = signCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(bundle), ctx.identity.signing.secretKey);
   await ctx.client.request('POST', `/v1/node/keys/${task.keyId}`, { version: 1, ...bundle, signature }, KeyPostResponseSchema);
-  recordCeremony(ctx, key, 'generator');
+  recordCeremony(ctx, key, 'generator', changed);
   ctx.log('key_generated', { keyId: task.keyId, members: task.members.map((m) => m.name), publicKeyHash: key.publicKeyHash });
 }
 
@@ -87,6 +96,7 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
  */
 export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask): Promise<void> {
   selfMember(ctx.identity, task.members);
+  const changed = checkMemberKeys(ctx, task.keyId, task.members);
   const generator = task.members.find((m) => m.name === task.generator);
   if (!generator) throw new ProtocolError('FORBIDDEN', `key generator ${task.generator} is not a member of epoch ${task.keyId}`);
   if (generator.name === ctx.identity.name) throw new ProtocolError('CONFLICT', `asked to install key ${task.keyId} that this node generated`);
@@ -128,7 +138,7 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
     const ack = { keyId: task.keyId, publicKeyHash: pkHash };
     const signature = signCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(ack), ctx.identity.signing.secretKey);
     await ctx.client.request('POST', `/v1/node/keys/${task.keyId}/ack`, { version: 1, ...ack, signature }, KeyPostResponseSchema);
-    recordCeremony(ctx, key, 'member');
+    recordCeremony(ctx, key, 'member', changed);
     ctx.log('key_installed', { keyId: task.keyId, generator: generator.name, publicKeyHash: pkHash });
   } finally {
     secretKey.fill(0);
