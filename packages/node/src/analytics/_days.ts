@@ -9,7 +9,9 @@ const HOUR_MS = 3_600_000;
 /** Day number of an ISO date `YYYY-MM-DD` (00:00 UTC). */
 export function dayOfIso(iso: string): number {
   const ms = Date.parse(`${iso}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(ms)) throw new RangeError(`"asOf" expected a date YYYY-MM-DD, got "${iso}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(ms)) {
+    throw new RangeError(`"asOf" expected a date YYYY-MM-DD, got "${iso}"`);
+  }
   return ms / DAY_MS;
 }
 
@@ -27,13 +29,15 @@ export interface CivilDate {
 /**
  * Proleptic Gregorian date of a day number. Works in 400-year eras of 146097 days with years
  * starting on 1 March, so the leap day is the last day of the year (the usual days-to-civil
- * derivation; checked against Date in _days.test.ts).
+ * derivation; checked against Date in customer-fields.test.ts).
  */
 export function civilOfDay(dayNumber: number): CivilDate {
   const z = dayNumber + 719_468; // days from 0000-03-01 to 1970-01-01
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097; // day of era, 0..146096
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  // Year of era, 0..399: removes the leap days (every 4 years, not 100, but 400) before / 365.
+  const leapDays = Math.floor(doe / 1460) - Math.floor(doe / 36_524) + Math.floor(doe / 146_096);
+  const yoe = Math.floor((doe - leapDays) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // from 1 March
   const mp = Math.floor((5 * doy + 2) / 153); // month from March, 0..11
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;

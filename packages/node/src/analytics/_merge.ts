@@ -6,7 +6,8 @@
 import { ProtocolError } from '@fedmark/protocol';
 
 export function outOfOrder(what: string): ProtocolError {
-  return new ProtocolError('INTERNAL', `${what} are not ordered by customerId: the merge-join needs the UnitSource order`);
+  const why = 'the merge-join needs the UnitSource order';
+  return new ProtocolError('INTERNAL', `${what} are not ordered by customerId: ${why}`);
 }
 
 /** Forward-only lookup into an ordered stream keyed by customerId; the first row of an id wins. */
@@ -39,7 +40,10 @@ export class OrderedCursor<T extends { customerId: string }> {
 }
 
 /** Consecutive runs of rows with the same customerId; refuses a stream that goes backwards. */
-export function* groupByCustomer<T extends { customerId: string }>(rows: Iterable<T>, what: string): Generator<T[]> {
+export function* groupByCustomer<T extends { customerId: string }>(
+  rows: Iterable<T>,
+  what: string
+): Generator<T[]> {
   let group: T[] = [];
   let key: string | undefined;
   for (const row of rows) {
@@ -61,6 +65,11 @@ export function* groupByCustomer<T extends { customerId: string }>(rows: Iterabl
 export function earliest<T extends { time: number }>(items: T[], limit: number): T[] {
   let sorted = true;
   for (let i = 1; i < items.length && sorted; i++) sorted = (items[i - 1] as T).time <= (items[i] as T).time;
-  const ordered = sorted ? items : items.map((it, i) => ({ it, i })).sort((a, b) => a.it.time - b.it.time || a.i - b.i).map((e) => e.it);
+  const ordered = sorted
+    ? items
+    : items
+        .map((it, i) => ({ it, i }))
+        .sort((a, b) => a.it.time - b.it.time || a.i - b.i)
+        .map((e) => e.it);
   return ordered.length > limit ? ordered.slice(0, limit) : ordered;
 }

@@ -79,7 +79,9 @@ export function compileCellIndex(dims: readonly CompiledDimension[]): (x: RowCur
   }
   return (x, k) => {
     let cell = 0;
-    for (let i = 0; i < dims.length; i++) cell += (dims[i] as CompiledDimension).position(x, k) * (strides[i] as number);
+    for (let i = 0; i < dims.length; i++) {
+      cell += (dims[i] as CompiledDimension).position(x, k) * (strides[i] as number);
+    }
     return cell;
   };
 }

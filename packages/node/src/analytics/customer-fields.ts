@@ -136,7 +136,11 @@ export const CUSTOMER_FIELD_NAMES = Object.keys(CUSTOMER_FIELDS) as (keyof typeo
  * Convenient for inspection and tests; computeSegmentVector evaluates only the fields a query
  * names, without building this object.
  */
-export function deriveCustomerFields(c: CustomerSummary, q: Pick<SegmentQuery, 'asOf' | 'params'>, k = deriveContext(q)): Record<string, FieldValue> {
+export function deriveCustomerFields(
+  c: CustomerSummary,
+  q: Pick<SegmentQuery, 'asOf' | 'params'>,
+  k = deriveContext(q)
+): Record<string, FieldValue> {
   const out: Record<string, FieldValue> = {};
   for (const name of CUSTOMER_FIELD_NAMES) out[name] = CUSTOMER_FIELDS[name](c, k);
   for (const [name, v] of Object.entries(c.attributes)) out[`attr.${name}`] = v;

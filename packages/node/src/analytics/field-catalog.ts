@@ -86,7 +86,8 @@ export function knownFields(unit: QueryUnit): string[] {
 }
 
 function unknownField(unit: QueryUnit, name: string, why = ''): ProtocolError {
-  return new ProtocolError('BAD_REQUEST', `unknown field "${name}" for unit "${unit}"${why}; known fields: ${knownFields(unit).join(', ')}`);
+  const known = knownFields(unit).join(', ');
+  return new ProtocolError('BAD_REQUEST', `unknown field "${name}" for unit "${unit}"${why}; known fields: ${known}`);
 }
 
 /**
@@ -109,7 +110,9 @@ export function resolveField(unit: QueryUnit, name: string, tables: string[]): G
     return (x) => (Object.hasOwn(x.customer.attributes, attr) ? (x.customer.attributes[attr] ?? null) : null);
   }
   if (parts[0] === 'table' && parts.length === 3) {
-    if (unit !== 'customer') throw unknownField(unit, name, ' (feature-table fields exist for the customer unit only)');
+    if (unit !== 'customer') {
+      throw unknownField(unit, name, ' (feature-table fields exist for the customer unit only)');
+    }
     const [, table, column] = parts as [string, string, string];
     let i = tables.indexOf(table);
     if (i < 0) i = tables.push(table) - 1;

@@ -5,11 +5,14 @@
  * @example
  * import { SegmentQuerySchema } from '@fedmark/protocol';
  * import { computeSegmentVector, memoryUnitSource } from './analytics/index.ts';
- * const q = SegmentQuerySchema.parse({ version: 1, kind: 'segment_stats', purpose: 'analytics',
- *   asOf: '1998-07-01', epsilon: 1, dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
- *   measures: [{ field: 'monetary', lower: 0, upper: 1000, scale: 100 }] });
- * const v = computeSegmentVector(q, memoryUnitSource({ events: [{ customerId: 'c1', time: Date.parse('1998-06-01'),
- *   type: 'purchase', amount: 12.5, channel: null, category: null }] }));
+ * const q = SegmentQuerySchema.parse({
+ *   version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '1998-07-01', epsilon: 1,
+ *   dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
+ *   measures: [{ field: 'monetary', lower: 0, upper: 1000, scale: 100 }],
+ * });
+ * const purchase = { customerId: 'c1', time: Date.parse('1998-06-01'), type: 'purchase',
+ *   amount: 12.5, channel: null, category: null };
+ * const v = computeSegmentVector(q, memoryUnitSource({ events: [purchase] }));
  * v.values; // count [1n, 0n, 0n, 0n, 0n], total 1n, sum:monetary [1250n, 0n, 0n, 0n, 0n]: one intro customer
  */
 export type { CustomerSummary, EventRow, TouchRow, TableRow, UnitSource } from './types.ts';

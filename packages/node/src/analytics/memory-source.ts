@@ -17,6 +17,9 @@ export interface MemorySourceInput {
   asOf?: string;
 }
 
+const byCustomer = (a: { customerId: string }, b: { customerId: string }): number =>
+  a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0;
+
 const byCustomerThenTime = <T extends { customerId: string; time: number }>(a: T, b: T): number =>
   a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.time - b.time;
 
@@ -43,7 +46,11 @@ function maxDay(a: number | null, b: number): number {
  * counts 0), activity is any event or any touch the customer reacted to (outcome other than
  * 'none': opened, clicked, converted).
  */
-function summarise(customers: readonly MemoryCustomer[], events: readonly EventRow[], touches: readonly TouchRow[]): CustomerSummary[] {
+function summarise(
+  customers: readonly MemoryCustomer[],
+  events: readonly EventRow[],
+  touches: readonly TouchRow[]
+): CustomerSummary[] {
   const out = new Map<string, CustomerSummary>();
   const days = new Map<string, Set<number>>();
   const get = (id: string): CustomerSummary => {
@@ -70,7 +77,7 @@ function summarise(customers: readonly MemoryCustomer[], events: readonly EventR
     if (t.outcome !== 'none') s.lastActivityDay = maxDay(s.lastActivityDay, dayOfMs(t.time));
   }
   for (const [id, set] of days) get(id).purchaseDays = set.size;
-  return [...out.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0));
+  return [...out.values()].sort(byCustomer);
 }
 
 /**
@@ -86,7 +93,7 @@ export function memoryUnitSource(input: MemorySourceInput): UnitSource {
   const tables = new Map(
     Object.entries(input.tables ?? {}).map(([name, rows]) => [
       name,
-      [...rows].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0)),
+      [...rows].sort(byCustomer),
     ])
   );
   return {

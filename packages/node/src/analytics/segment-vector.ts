@@ -45,7 +45,12 @@ function compileMeasure(unit: QueryUnit, m: Measure, tables: string[], cells: nu
     hi: Math.round(m.upper * m.scale),
     sum: new ExactSums(cells),
     squares: m.squares
-      ? { scale: m.squareScale, lo: Math.round(m.lower * m.squareScale), hi: Math.round(m.upper * m.squareScale), sums: new ExactSums(cells) }
+      ? {
+          scale: m.squareScale,
+          lo: Math.round(m.lower * m.squareScale),
+          hi: Math.round(m.upper * m.squareScale),
+          sums: new ExactSums(cells),
+        }
       : null,
   };
 }
@@ -73,7 +78,12 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
   const counts = new Float64Array(cells);
   let rows = 0;
 
-  const cursor: RowCursor = { customer: undefined as unknown as CustomerSummary, row: undefined, tables: tables.map(() => null) };
+  // Reused for every row; `customer` is set before the first addRow.
+  const cursor: RowCursor = {
+    customer: undefined as unknown as CustomerSummary,
+    row: undefined,
+    tables: tables.map(() => null),
+  };
   const addRow = (): void => {
     const cell = cellOf(cursor, k);
     counts[cell] = (counts[cell] as number) + 1;
@@ -97,7 +107,8 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
       }
     }
   }
-  return { layout, values: assemble(layout, counts, rows, measures, q.measures), cellCounts: Array.from(counts), rows };
+  const values = assemble(layout, counts, rows, measures, q.measures);
+  return { layout, values, cellCounts: Array.from(counts), rows };
 }
 
 function scanCustomers(source: UnitSource, tables: string[], cursor: RowCursor, addRow: () => void): void {
@@ -111,12 +122,20 @@ function scanCustomers(source: UnitSource, tables: string[], cursor: RowCursor, 
     }
     cursor.customer = c;
     cursor.row = c;
-    for (let i = 0; i < joins.length; i++) slots[i] = (joins[i] as OrderedCursor<TableRow>).seek(c.customerId)?.values ?? null;
+    for (let i = 0; i < joins.length; i++) {
+      slots[i] = (joins[i] as OrderedCursor<TableRow>).seek(c.customerId)?.values ?? null;
+    }
     addRow();
   }
 }
 
-function assemble(layout: SegmentLayout, counts: Float64Array, rows: number, measures: CompiledMeasure[], declared: Measure[]): bigint[] {
+function assemble(
+  layout: SegmentLayout,
+  counts: Float64Array,
+  rows: number,
+  measures: CompiledMeasure[],
+  declared: Measure[]
+): bigint[] {
   const values = new Array<bigint>(layout.length).fill(0n);
   for (const b of layout.blocks) {
     if (b.kind === 'total') {

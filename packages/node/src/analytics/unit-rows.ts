@@ -64,6 +64,7 @@ export function* unitRowGroups(
   const endMs = k.asOfDay * DAY_MS;
   const customers = new OrderedCursor(source.customers(), 'customers');
   const limit = q.maxRowsPerCustomer;
+  const windowStartMs = endMs - FATIGUE_WINDOW_DAYS * DAY_MS;
   const groups =
     unit === 'event'
       ? groupByCustomer<EventRow | TouchRow>(before(source.events(), endMs), 'events')
@@ -73,7 +74,7 @@ export function* unitRowGroups(
     if (!customer) continue;
     let rows: readonly { time: number }[];
     if (unit === 'assignment') rows = assignments(group as TouchRow[]);
-    else if (unit === 'customer_channel') rows = channelFatigue(group as TouchRow[], endMs - FATIGUE_WINDOW_DAYS * DAY_MS);
+    else if (unit === 'customer_channel') rows = channelFatigue(group as TouchRow[], windowStartMs);
     else rows = group;
     if (rows.length > 0) yield { customer, rows: earliest(rows as { time: number }[], limit) };
   }

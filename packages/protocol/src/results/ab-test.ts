@@ -39,7 +39,8 @@ function dimensionIndex(result: SegmentResult, d: number | string, what: string)
   const width = result.cells[0]?.labels.length ?? 0;
   const i = typeof d === 'number' ? d : (result.dimensions ?? []).indexOf(d);
   if (!Number.isInteger(i) || i < 0 || i >= width) {
-    throw new RangeError(`"${what}" ${JSON.stringify(d)} is not a dimension of the result${typeof d === 'string' && !result.dimensions ? ' (interpretVector was given no dimension names)' : ''}`);
+    const hint = typeof d === 'string' && !result.dimensions ? ' (interpretVector was given no dimension names)' : '';
+    throw new RangeError(`"${what}" ${JSON.stringify(d)} is not a dimension of the result${hint}`);
   }
   return i;
 }
@@ -68,11 +69,17 @@ interface Tally {
  */
 export function abTestSummary(result: SegmentResult, options: AbTestOptions): AbTestSummary {
   const vi = dimensionIndex(result, options.variantDimension, 'variantDimension');
-  const si = options.segmentDimension === undefined ? null : dimensionIndex(result, options.segmentDimension, 'segmentDimension');
+  const si =
+    options.segmentDimension === undefined ? null : dimensionIndex(result, options.segmentDimension, 'segmentDimension');
   const converted = options.converted ?? 'converted';
   const exposed = options.exposed ?? (result.measures.includes('exposed') ? 'exposed' : 'count');
-  if (!result.measures.includes(converted)) throw new RangeError(`"converted" measure "${converted}" is not in the result (measures: ${result.measures.join(', ') || 'none'})`);
-  if (exposed !== 'count' && !result.measures.includes(exposed)) throw new RangeError(`"exposed" measure "${exposed}" is not in the result`);
+  const known = `(measures: ${result.measures.join(', ') || 'none'})`;
+  if (!result.measures.includes(converted)) {
+    throw new RangeError(`"converted" measure "${converted}" is not in the result ${known}`);
+  }
+  if (exposed !== 'count' && !result.measures.includes(exposed)) {
+    throw new RangeError(`"exposed" measure "${exposed}" is not in the result ${known}`);
+  }
 
   const groups = new Map<string | null, Map<string, Tally>>();
   for (const cell of result.cells) {
@@ -83,12 +90,19 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
     const t = g.get(variant) ?? { e: 0, varE: 0, c: 0, varC: 0 };
     const e = exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: Estimate }).sum;
     const c = (cell.measures[converted] as { sum: Estimate }).sum;
-    g.set(variant, { e: t.e + e.estimate, varE: t.varE + e.sd * e.sd, c: t.c + c.estimate, varC: t.varC + c.sd * c.sd });
+    // Slots carry independent noise, so variances of summed cells add.
+    t.e += e.estimate;
+    t.varE += e.sd * e.sd;
+    t.c += c.estimate;
+    t.varC += c.sd * c.sd;
+    g.set(variant, t);
   }
   const out: AbTestSummary = { control: options.controlVariant, converted, exposed, groups: [] };
   for (const [segment, tallies] of groups) {
     const control = tallies.get(options.controlVariant);
-    if (!control) throw new RangeError(`"controlVariant" "${options.controlVariant}" is not a label of the variant dimension`);
+    if (!control) {
+      throw new RangeError(`"controlVariant" "${options.controlVariant}" is not a label of the variant dimension`);
+    }
     const rateOf = (t: Tally): { p: number; v: number } | null => {
       if (t.e <= 0) return null;
       const p = t.c / t.e;

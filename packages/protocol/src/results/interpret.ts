@@ -54,17 +54,28 @@ function checkVector(name: string, got: number, want: number): void {
  * `noiseVariance` (per slot, in slot units; all zeros for an exact vector). Noise of different
  * slots is independent, so variances of derived figures combine by the delta method.
  */
-export function interpretVector(layout: SegmentLayout, values: readonly bigint[], noiseVariance: readonly number[], options: InterpretOptions = {}): SegmentResult {
+export function interpretVector(
+  layout: SegmentLayout,
+  values: readonly bigint[],
+  noiseVariance: readonly number[],
+  options: InterpretOptions = {}
+): SegmentResult {
   checkVector('values', values.length, layout.length);
   checkVector('noiseVariance', noiseVariance.length, layout.length);
   noiseVariance.forEach((v, i) => {
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`"noiseVariance[${i}]" expected a finite non-negative number, got ${v}`);
+    if (!Number.isFinite(v) || v < 0) {
+      throw new RangeError(`"noiseVariance[${i}]" expected a finite non-negative number, got ${v}`);
+    }
   });
-  if (options.dimensions && layout.cells.length > 0 && options.dimensions.length !== (layout.cells[0] as string[]).length) {
-    throw new RangeError(`"dimensions" names ${options.dimensions.length} fields but the layout has ${(layout.cells[0] as string[]).length} dimensions`);
+  const width = layout.cells[0]?.length ?? 0;
+  if (options.dimensions && options.dimensions.length !== width) {
+    throw new RangeError(`"dimensions" names ${options.dimensions.length} fields but the layout has ${width} dimensions`);
   }
   // Slot i of a block in field units: value / scale, variance / scale^2.
-  const slot = (offset: number, i: number, scale: number): [number, number] => [Number(values[offset + i] as bigint) / scale, (noiseVariance[offset + i] as number) / (scale * scale)];
+  const slot = (offset: number, i: number, scale: number): [number, number] => [
+    Number(values[offset + i] as bigint) / scale,
+    (noiseVariance[offset + i] as number) / (scale * scale),
+  ];
   const countBlock = layout.blocks.find((b) => b.kind === 'count');
   const totalBlock = layout.blocks.find((b) => b.kind === 'total');
   if (!countBlock || !totalBlock) throw new RangeError('layout has no count or total block');

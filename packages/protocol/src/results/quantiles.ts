@@ -23,10 +23,18 @@ function binEdges(label: string): [number, number] | null {
  * quantile never leaves [e0, ek]: declare edges that cover the data. Returns null for a
  * histogram with no positive mass.
  */
-export function histogramQuantiles(result: SegmentResult, dimension: number, probabilities: readonly number[]): number[] | null {
+export function histogramQuantiles(
+  result: SegmentResult,
+  dimension: number,
+  probabilities: readonly number[]
+): number[] | null {
   const width = result.cells[0]?.labels.length ?? 0;
-  if (!Number.isInteger(dimension) || dimension < 0 || dimension >= width) throw new RangeError(`"dimension" ${dimension} is not a dimension of the result`);
-  for (const p of probabilities) if (!(p >= 0 && p <= 1)) throw new RangeError(`"probabilities" expected numbers in [0, 1], got ${p}`);
+  if (!Number.isInteger(dimension) || dimension < 0 || dimension >= width) {
+    throw new RangeError(`"dimension" ${dimension} is not a dimension of the result`);
+  }
+  for (const p of probabilities) {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`"probabilities" expected numbers in [0, 1], got ${p}`);
+  }
   const mass = new Map<string, number>();
   for (const cell of result.cells) {
     const label = cell.labels[dimension] as string;
