@@ -12,6 +12,8 @@ import type { ApiToken } from './tokens.ts';
 /** Largest accepted request body: a SegmentQuery is a few KiB; 1 MiB leaves room, bounds memory. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
+
 export interface NodeAppOptions {
   dir: string;
   db: Database.Database;
@@ -36,10 +38,24 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {
-        throw new ProtocolError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
+        throw tooLarge();
       },
     })
   );
+  // hono's bodyLimit checks Content-Length up front; for a chunked body it errors the stream
+  // instead, which the JSON validator would report as malformed JSON. Reading the body here (hono
+  // caches it for the validator) turns that stream error into the 413 it is.
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.raw.body !== null) {
+      try {
+        await c.req.arrayBuffer();
+      } catch (err) {
+        if (err instanceof Error && err.name === 'BodyLimitError') throw tooLarge();
+        throw new ProtocolError('BAD_REQUEST', 'could not read the request body');
+      }
+    }
+    await next();
+  });
   registerReadRoutes(app, { dir: opts.dir, db: opts.db, name: opts.identity.name });
   registerAdminRoutes(app, opts);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { grantConsent, revokeConsent } from '../consent/index.ts';
+import { eraseCustomer } from '../erasure/index.ts';
 import { requireAdmin, type ApiEnv } from './auth.ts';
 import type { NodeAppOptions } from './app.ts';
 import { runLocalStats } from './local-stats.ts';
 import { ADMIN_ERRORS, SECURITY } from './_responses.ts';
-import { ConsentBodySchema, ConsentResultSchema, SegmentQueryBodySchema, StatsResultSchema } from './schemas.ts';
+import { ConsentBodySchema, ConsentResultSchema, ErasureBodySchema, ErasureResultSchema, SegmentQueryBodySchema, StatsResultSchema } from './schemas.ts';
 
 const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const body = <T>(schema: T, description: string) => ({ body: { ...json(schema, description), required: true } });
@@ -42,6 +43,23 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
       const input = { customerId: b.customerId, purpose: b.purpose, source: b.source };
       const r = b.status === 'granted' ? grantConsent(o.db, o.identity, input) : revokeConsent(o.db, o.identity, input);
       return c.json({ recorded: r.recorded, pseudonym: r.pseudonym, entry: r.entry }, 200);
+    }
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/erasures',
+      summary: 'right to erasure: delete every raw row about a customer; the ledger keeps a pseudonymous tombstone',
+      security: SECURITY,
+      middleware: [requireAdmin] as const,
+      request: body(ErasureBodySchema, 'the customer to erase'),
+      responses: { 200: json(ErasureResultSchema, 'pseudonym and rows deleted'), ...ADMIN_ERRORS },
+    }),
+    (c) => {
+      const b = c.req.valid('json');
+      const r = eraseCustomer(o.db, o.identity, b.customerId, b.reason === undefined ? {} : { reason: b.reason });
+      return c.json({ pseudonym: r.pseudonym, rowsDeleted: r.rowsDeleted }, 200);
     }
   );
 }

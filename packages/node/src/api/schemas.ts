@@ -72,6 +72,10 @@ export const ErasureBodySchema = z
   })
   .openapi('ErasureRequest');
 
+export const ErasureResultSchema = z
+  .object({ pseudonym: z.string(), rowsDeleted: z.number().int() })
+  .openapi('ErasureResult');
+
 /** What a consent change recorded: `recorded` false when the identical record existed already. */
 export const ConsentResultSchema = z
   .object({ recorded: z.boolean(), pseudonym: z.string(), entry: LedgerEntrySchema.nullable() })
