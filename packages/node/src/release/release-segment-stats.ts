@@ -20,7 +20,8 @@ export interface ReleaseRequest {
  * The only path by which segment statistics leave the node: releaseVector's steps (policy,
  * idempotent job rounds, budget before data, noise on every slot, one transaction for charge +
  * release + ledger) with the query's public layout, and, as the data step, the exact
- * consent-filtered vector with every cell under the policy's minimum cohort zeroed before noise.
+ * consent-filtered vector; after noise, every cell whose noisy count is under the policy's
+ * minimum cohort is zeroed (post-processing, so it costs no privacy).
  */
 export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): Release {
   const q = req.query;
@@ -39,8 +40,13 @@ export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): R
     compute: () => {
       const exact = computeSegmentVector(q, req.source);
       if (exact.layout.hash !== layout.hash) throw new ProtocolError('INTERNAL', 'analytics produced a vector for a different layout');
-      const kept = suppressSmallCells(layout, exact.values, exact.cellCounts, ctx.policy.minCohort);
-      return { values: kept.values, rows: exact.rows, suppressedCells: kept.suppressedCells };
+      return { values: exact.values, rows: exact.rows, suppressedCells: 0 };
+    },
+    // Suppression is judged on the noisy counts (post-processing): see suppress.ts.
+    postProcess: (noisy, variance) => {
+      const count = layout.blocks.find((b) => b.kind === 'count')!;
+      const noisyCounts = layout.cells.map((_, cell) => Number(noisy[count.offset + cell]));
+      return suppressSmallCells(layout, noisy, noisyCounts, ctx.policy.minCohort, variance);
     },
   });
 }

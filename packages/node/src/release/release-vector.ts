@@ -53,6 +53,12 @@ export interface VectorReleaseRequest {
    * allowed the round, and never for a round already released.
    */
   compute: () => ExactVector;
+  /**
+   * Post-processing of the noisy vector before it is stored and sent (e.g. minimum-cohort
+   * suppression judged on the noisy count). Anything here only reads noisy values, so it costs
+   * no privacy (post-processing invariance of DP).
+   */
+  postProcess?: (noisy: readonly bigint[], variance: readonly number[]) => { values: bigint[]; variance: number[]; suppressedCells: number };
   /** Free label for the job_accepted entry (the query or model name). */
   name?: string;
   noise?: NoiseMode;
@@ -131,7 +137,8 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   if (exact.values.length !== layout.length) {
     throw new ProtocolError('INTERNAL', `computed ${exact.values.length} values for a layout of ${layout.length} slots`);
   }
-  const noisy = noise === 'on' ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
+  const raw = noise === 'on' ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
+  const noisy = req.postProcess ? req.postProcess(raw.values, raw.variance) : { ...raw, suppressedCells: exact.suppressedCells };
 
   return db
     .transaction((): Release => {
@@ -154,7 +161,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           epsilonMicro,
           noiseScales: layout.blocks.map((b) => ({ block: b.name, epsilonMicro: b.epsilonMicro, scale: formatScale(blockNoiseScale(b)) })),
           minCohort: policy.minCohort,
-          suppressedCells: exact.suppressedCells,
+          suppressedCells: noisy.suppressedCells,
           noise,
         },
         at,
@@ -168,7 +175,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
         values: noisy.values,
         variance: noisy.variance,
         epsilonMicro,
-        suppressedCells: exact.suppressedCells,
+        suppressedCells: noisy.suppressedCells,
         rows: exact.rows,
         noise,
         createdAt: at.toISOString(),
