@@ -1,6 +1,12 @@
 // Internal test fixtures (not exported from index.ts): an in-process coordinator, node
 // identities that sign their requests, and helpers for the key ceremony.
 import {
+  DECRYPTION_DOMAIN,
+  REFUSAL_DOMAIN,
+  SUBMISSION_DOMAIN,
+  decryptionSigningPayload,
+  refusalSigningPayload,
+  submissionSigningPayload,
   KEY_ACK_DOMAIN,
   KEY_BUNDLE_DOMAIN,
   bytesToHex,
@@ -33,14 +39,21 @@ export function testNode(name: string, seedByte: number): TestNode {
   return { name, signing: signingKeyPairFromSeed(new Uint8Array(32).fill(seedByte)), box: generateBoxKeyPair() };
 }
 
+/** Response whose JSON body tests may index freely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TestResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (r: Response | TestResponse): Promise<any> => r.json();
+
 export interface Harness {
   coordinator: Coordinator;
   store: Store;
   clock: { now: number };
   /** Operator request with the bearer token. */
-  op(method: string, path: string, body?: unknown): Promise<Response>;
+  op(method: string, path: string, body?: unknown): Promise<TestResponse>;
   /** Signed node request. `raw` sends the string as is (malformed JSON tests). */
-  node(n: TestNode, method: string, path: string, body?: unknown, raw?: string): Promise<Response>;
+  node(n: TestNode, method: string, path: string, body?: unknown, raw?: string): Promise<TestResponse>;
 }
 
 export function harness(opts: { dir?: string; heFor?: (id: HeParamsId) => Promise<He>; clock?: { now: number } } = {}): Harness {
@@ -74,7 +87,7 @@ export function harness(opts: { dir?: string; heFor?: (id: HeParamsId) => Promis
   };
 }
 
-export async function admit(h: Harness, n: TestNode): Promise<Response> {
+export async function admit(h: Harness, n: TestNode): Promise<TestResponse> {
   return h.op('POST', '/v1/admin/nodes', { name: n.name, signingKey: bytesToHex(n.signing.publicKey), boxKey: bytesToHex(n.box.publicKey) });
 }
 
@@ -117,4 +130,41 @@ export async function federation(h: Harness, nodes: TestNode[], publicKey: Uint8
     if (r.status !== 200) throw new Error(`ack refused: ${await r.text()}`);
   }
   return keyId;
+}
+
+export interface SubmissionArgs {
+  jobId: string;
+  round: number;
+  keyId: string;
+  layoutHash: string;
+  values: bigint[];
+  epsilon?: number;
+  noise?: 'on' | 'off-test-only';
+  /** Replace the ciphertexts (hashes are computed over what is sent). */
+  ciphertexts?: Uint8Array[];
+}
+
+/** A node's signed submission, encrypted for real with the epoch secret key. */
+export function makeSubmission(he: He, secretKey: Uint8Array, n: TestNode, s: SubmissionArgs) {
+  const cts = s.ciphertexts ?? he.encryptSymmetric(s.values, secretKey);
+  const meta = {
+    jobId: s.jobId,
+    round: s.round,
+    node: n.name,
+    keyId: s.keyId,
+    layoutHash: s.layoutHash,
+    ciphertextHashes: cts.map((c) => sha256Hex(c)),
+    enforced: { minCohort: 10, epsilon: s.epsilon ?? 0.5, noise: s.noise ?? 'on' },
+  };
+  return { version: 1, ...meta, ciphertexts: cts.map(toBase64), signature: signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), n.signing.secretKey) };
+}
+
+export function makeRefusal(n: TestNode, jobId: string, round: number, reason: string) {
+  const m = { jobId, round, node: n.name, reason };
+  return { version: 1, ...m, signature: signCanonical(REFUSAL_DOMAIN, refusalSigningPayload(m), n.signing.secretKey) };
+}
+
+export function makeDecryption(n: TestNode, jobId: string, round: number, layoutHash: string, values: bigint[]) {
+  const m = { jobId, round, node: n.name, layoutHash, values: values.map(String) };
+  return { version: 1, ...m, signature: signCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(m), n.signing.secretKey) };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENROLL_DOMAIN, bytesToHex, enrollSigningPayload, signCanonical, signNodeRequest } from '@fedmark/protocol';
-import { T0, admit, harness, testNode } from '../_testing.ts';
+import { T0, admit, harness, testNode, json } from '../_testing.ts';
 
 const bank = testNode('bank', 1);
 const shop = testNode('shop', 2);
@@ -18,7 +18,7 @@ describe('enrollment', () => {
     const h = harness();
     const res = await admit(h, bank);
     expect(res.status).toBe(201);
-    expect(await res.json()).toEqual({
+    expect(await json(res)).toEqual({
       name: 'bank',
       signingKey: bytesToHex(bank.signing.publicKey),
       boxKey: bytesToHex(bank.box.publicKey),
@@ -33,21 +33,21 @@ describe('enrollment', () => {
     const h = harness();
     const res = await h.coordinator.app.request('/v1/admin/nodes');
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'operator endpoints need Authorization: Bearer <operator token>' } });
+    expect(await json(res)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'operator endpoints need Authorization: Bearer <operator token>' } });
   });
 
   it('enrolls with a one-time token that cannot be used twice', async () => {
     const h = harness();
     const tok = await h.op('POST', '/v1/admin/enrollment-tokens', { name: 'shop' });
     expect(tok.status).toBe(201);
-    const { token, expiresAt } = await tok.json();
+    const { token, expiresAt } = await json(tok);
     expect(expiresAt).toBe(new Date(T0 + 24 * 3600 * 1000).toISOString());
     const first = await h.coordinator.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify(enrollBody(shop, token)) });
     expect(first.status).toBe(200);
-    expect((await first.json()).name).toBe('shop');
+    expect((await json(first)).name).toBe('shop');
     const again = await h.coordinator.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify(enrollBody(shop, token)) });
     expect(again.status).toBe(401);
-    expect(await again.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token already used' } });
+    expect(await json(again)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token already used' } });
     const members = await (await h.op('GET', '/v1/admin/nodes')).json();
     expect(members.nodes.map((n: { name: string }) => n.name)).toEqual(['shop']);
   });
@@ -58,13 +58,13 @@ describe('enrollment', () => {
     const forged = { ...enrollBody(shop, token), signature: enrollBody(bank, token).signature };
     const f = await h.coordinator.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify(forged) });
     expect(f.status).toBe(401);
-    expect((await f.json()).error.code).toBe('INVALID_SIGNATURE');
+    expect((await json(f)).error.code).toBe('INVALID_SIGNATURE');
     const other = await h.coordinator.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify(enrollBody(bank, token)) });
-    expect(await other.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token was issued for another node name' } });
+    expect(await json(other)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token was issued for another node name' } });
     h.clock.now += 2000;
     const late = await h.coordinator.app.request('/v1/enroll', { method: 'POST', body: JSON.stringify(enrollBody(shop, token)) });
     expect(late.status).toBe(401);
-    expect(await late.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token expired' } });
+    expect(await json(late)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'enrollment token expired' } });
   });
 });
 
@@ -74,7 +74,7 @@ describe('signed node requests', () => {
     await admit(h, bank);
     const res = await h.node(shop, 'GET', '/v1/node/tasks');
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'node "shop" is not admitted to this federation' } });
+    expect(await json(res)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'node "shop" is not admitted to this federation' } });
   });
 
   it('refuses a forged signature (401), a stale timestamp (401) and a replay (409)', async () => {
@@ -83,18 +83,18 @@ describe('signed node requests', () => {
     const forgedHeaders = signNodeRequest({ method: 'GET', path: '/v1/node/tasks', node: 'bank', secretKey: shop.signing.secretKey, now: T0 });
     const forged = await h.coordinator.app.request('/v1/node/tasks', { headers: forgedHeaders });
     expect(forged.status).toBe(401);
-    expect(await forged.json()).toEqual({ error: { code: 'INVALID_SIGNATURE', message: 'request signature of node "bank" does not verify' } });
+    expect(await json(forged)).toEqual({ error: { code: 'INVALID_SIGNATURE', message: 'request signature of node "bank" does not verify' } });
 
     const staleHeaders = signNodeRequest({ method: 'GET', path: '/v1/node/tasks', node: 'bank', secretKey: bank.signing.secretKey, now: T0 - 10 * 60_000 });
     const stale = await h.coordinator.app.request('/v1/node/tasks', { headers: staleHeaders });
     expect(stale.status).toBe(401);
-    expect((await stale.json()).error.code).toBe('STALE');
+    expect((await json(stale)).error.code).toBe('STALE');
 
     const headers = signNodeRequest({ method: 'GET', path: '/v1/node/tasks', node: 'bank', secretKey: bank.signing.secretKey, now: T0 });
     expect((await h.coordinator.app.request('/v1/node/tasks', { headers })).status).toBe(200);
     const replay = await h.coordinator.app.request('/v1/node/tasks', { headers });
     expect(replay.status).toBe(409);
-    expect(await replay.json()).toEqual({ error: { code: 'REPLAYED', message: `nonce ${headers['x-fedmark-nonce']} was already used by node "bank"` } });
+    expect(await json(replay)).toEqual({ error: { code: 'REPLAYED', message: `nonce ${headers['x-fedmark-nonce']} was already used by node "bank"` } });
   });
 
   it('still refuses a replay after the coordinator restarts on the same directory', async () => {
@@ -108,7 +108,7 @@ describe('signed node requests', () => {
       const h2 = harness({ dir });
       const replay = await h2.coordinator.app.request('/v1/node/tasks', { headers });
       expect(replay.status).toBe(409);
-      expect((await replay.json()).error.code).toBe('REPLAYED');
+      expect((await json(replay)).error.code).toBe('REPLAYED');
       h2.store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -119,9 +119,9 @@ describe('signed node requests', () => {
     const h = harness();
     const res = await h.coordinator.app.request('/v2/nothing');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /v2/nothing' } });
-    expect(await (await h.coordinator.app.request('/health')).json()).toEqual({ ok: true, version: 1 });
-    const doc = await (await h.coordinator.app.request('/openapi.json')).json();
+    expect(await json(res)).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /v2/nothing' } });
+    expect(await json(await h.coordinator.app.request('/health'))).toEqual({ ok: true, version: 1 });
+    const doc = await json(await h.coordinator.app.request('/openapi.json'));
     expect(doc.openapi).toBe('3.0.3');
     expect(Object.keys(doc.paths)).toContain('/v1/node/jobs/{jobId}/rounds/{round}/submission');
     expect(doc.paths['/v1/jobs'].post.requestBody.content['application/json'].schema).toBeTypeOf('object');

@@ -191,7 +191,7 @@ export function sqliteJobStore(db: Db): JobStore {
     getRef: db.prepare<[string, number, string], Row>('SELECT * FROM refusals WHERE job_id = ? AND round = ? AND node = ?'),
     refs: db.prepare<[string, number], Row>('SELECT * FROM refusals WHERE job_id = ? AND round = ? ORDER BY node'),
     insertDec: db.prepare('INSERT INTO decryptions (job_id, round, node, "values", signature, at) VALUES (?, ?, ?, ?, ?, ?)'),
-    decs: db.prepare<[string, number], Row>('SELECT * FROM decryptions WHERE job_id = ? AND round = ? ORDER BY at, node'),
+    decs: db.prepare<[string, number], Row>('SELECT * FROM decryptions WHERE job_id = ? AND round = ? ORDER BY rowid'),
     insertEvent: db.prepare('INSERT INTO events (job_id, at, type, round, node, detail) VALUES (?, ?, ?, ?, ?, ?)'),
     events: db.prepare<[string, number], Row>('SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq'),
   };
