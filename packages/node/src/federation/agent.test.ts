@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -194,7 +194,13 @@ describe('federation agent against a fake coordinator', () => {
       db.close();
       coord.addTask(n, roundTask('job-exact', 'off-test-only'));
     }
+    // a knows the coordinator's real key; b was told another one: its receipts do not verify.
+    const coordinatorFile = (key: Uint8Array) =>
+      JSON.stringify({ version: 1, url: 'http://coordinator.test:7600', coordinatorKey: Buffer.from(key).toString('hex'), enrolledAt: new Date().toISOString() });
+    writeFileSync(join(dirs['a'] as string, 'coordinator.json'), coordinatorFile(coord.key.publicKey), { mode: 0o600 });
+    writeFileSync(join(dirs['b'] as string, 'coordinator.json'), coordinatorFile(generateSigningKeyPair().publicKey), { mode: 0o600 });
     for (const n of NAMES) await run(n);
+    expect(logs.filter((l) => l.event === 'receipt_invalid').map((l) => l.node)).toEqual(['b']);
     expect(coord.submissions.map((s) => s.node).sort()).toEqual(['a', 'b', 'c']);
     const he = await loadHe('bfv-8192-t40');
     for (const s of coord.submissions) {

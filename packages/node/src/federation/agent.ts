@@ -17,6 +17,7 @@ import type { AgentContext, ReleaseFn } from './context.ts';
 import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 import { handleJobRound } from './job-round.ts';
 import { handleDecrypt } from './decrypt.ts';
+import { loadCoordinatorKey } from './enroll.ts';
 
 export interface RunAgentOptions {
   /** Node directory (identity.json, node.db, policy.json, he-keys/). */
@@ -91,6 +92,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
   });
+  const coordinatorKey = loadCoordinatorKey(opts.dir);
   const ctx: AgentContext = {
     dir: opts.dir,
     identity,
@@ -102,6 +104,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     // Consent must be in force now, when the computation runs (DESIGN §4), not only at asOf.
     source: opts.source ?? ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
     now: () => Date.now(),
+    ...(coordinatorKey ? { coordinatorKey } : {}),
   };
   // Tasks that failed for good, by content hash: a changed task is tried again.
   const failed = new Set<string>();

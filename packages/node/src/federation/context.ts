@@ -40,6 +40,8 @@ export interface AgentContext {
   policy: () => Policy;
   source: (query: SegmentQuery) => UnitSource;
   now: () => number;
+  /** Coordinator's Ed25519 key from enrollment (coordinator.json), to check receipts; absent if admitted manually. */
+  coordinatorKey?: Uint8Array;
 }
 
 /** This node's entry in a member list; refuses a list that omits it or names it with other keys. */

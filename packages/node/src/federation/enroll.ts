@@ -1,6 +1,15 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENROLL_DOMAIN, EnrollResponseSchema, ProtocolError, enrollSigningPayload, signCanonical } from '@fedmark/protocol';
+import { z } from 'zod';
+import {
+  ENROLL_DOMAIN,
+  EnrollResponseSchema,
+  ProtocolError,
+  PublicKeyHexSchema,
+  enrollSigningPayload,
+  hexToBytes,
+  signCanonical,
+} from '@fedmark/protocol';
 import { loadIdentity, publicIdentity, type NodePublicIdentity } from '../identity/index.ts';
 import { createCoordinatorClient, type FetchFn } from './client.ts';
 
@@ -43,4 +52,17 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
 export function admissionCommand(dir: string): string {
   const pub = publicIdentity(loadIdentity(dir));
   return `fedmark coordinator admit --name ${pub.name} --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`;
+}
+
+const CoordinatorFileSchema = z.object({ version: z.literal(1), url: z.string(), coordinatorKey: PublicKeyHexSchema, enrolledAt: z.string() });
+
+/** The coordinator's signing key recorded at enrollment, or undefined (never enrolled, or unreadable file). */
+export function loadCoordinatorKey(dir: string): Uint8Array | undefined {
+  const file = join(dir, COORDINATOR_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return hexToBytes(CoordinatorFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).coordinatorKey);
+  } catch {
+    return undefined;
+  }
 }

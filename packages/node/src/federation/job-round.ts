@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import {
   ProtocolError,
+  RECEIPT_DOMAIN,
   REFUSAL_DOMAIN,
   ReceiptSchema,
   SUBMISSION_DOMAIN,
@@ -8,10 +8,12 @@ import {
   ciphertextHash,
   isProtocolError,
   layoutOf,
+  receiptSigningPayload,
   refusalSigningPayload,
   signCanonical,
   submissionSigningPayload,
   toBase64,
+  verifyCanonical,
   type JobRoundTask,
 } from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
@@ -22,8 +24,6 @@ import type { AgentContext } from './context.ts';
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
 const REFUSAL_CODES = new Set(['POLICY_REFUSED', 'BUDGET_EXCEEDED', 'FORBIDDEN', 'BAD_REQUEST', 'CONFLICT', 'LAYOUT_MISMATCH']);
 
-/** Answers with a receipt; a refusal's receipt has no ciphertext hashes. Unknown extra fields are dropped. */
-const ReceiptResponseSchema = z.union([ReceiptSchema, z.object({ version: z.literal(1), receipt: ReceiptSchema })]);
 
 function roundPath(jobId: string, round: number, kind: 'submission' | 'refusal'): string {
   return `/v1/node/jobs/${encodeURIComponent(jobId)}/rounds/${round}/${kind}`;
@@ -32,7 +32,16 @@ function roundPath(jobId: string, round: number, kind: 'submission' | 'refusal')
 /** Sends (or re-sends, byte for byte) a stored answer and records the coordinator's verdict. */
 export async function sendAnswer(ctx: AgentContext, a: StoredAnswer): Promise<void> {
   try {
-    const res = await ctx.client.request('POST', a.path, JSON.parse(a.body) as unknown, ReceiptResponseSchema);
+    const res = await ctx.client.request('POST', a.path, JSON.parse(a.body) as unknown, ReceiptSchema);
+    // A receipt is the node's proof that it answered; check it when the coordinator key is known.
+    const { version: _v, coordinatorSignature, ...signed } = res;
+    const genuine =
+      res.jobId === a.jobId &&
+      res.round === a.round &&
+      res.node === ctx.identity.name &&
+      res.ciphertextHashes.join() === a.ciphertextHashes.join() &&
+      (ctx.coordinatorKey === undefined || verifyCanonical(RECEIPT_DOMAIN, receiptSigningPayload(signed), coordinatorSignature, ctx.coordinatorKey));
+    if (!genuine) ctx.log('receipt_invalid', { jobId: a.jobId, round: a.round });
     markAnswer(ctx.db, a.jobId, a.round, 'accepted', { receipt: res });
     ctx.log(a.kind === 'submission' ? 'submission_accepted' : 'refusal_accepted', { jobId: a.jobId, round: a.round });
   } catch (err) {
