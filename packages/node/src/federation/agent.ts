@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   TaskSchema,
   canonicalHash,
+  sha256Hex,
   isProtocolError,
   type Canonical,
   type Task,
@@ -118,8 +119,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
         for (const item of raw) {
           const parsed = TaskSchema.safeParse(item);
           if (parsed.success) tasks.push(parsed.data);
-          else if (!failed.has(JSON.stringify(item).slice(0, 4096))) {
-            failed.add(JSON.stringify(item).slice(0, 4096));
+          else if (!failed.has(`malformed:${sha256Hex(JSON.stringify(item) ?? '')}`)) {
+            failed.add(`malformed:${sha256Hex(JSON.stringify(item) ?? '')}`);
             const issue = parsed.error.issues[0];
             log('task_malformed', { error: `field "${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'invalid'}` });
           }
