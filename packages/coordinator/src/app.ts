@@ -14,6 +14,9 @@ import { openApiDocument } from './openapi.ts';
 /** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
+/** Rows per node assumed by the plaintext-range check (see CoordinatorOptions.maxRowsPerNode). */
+export const DEFAULT_MAX_ROWS_PER_NODE = 1_000_000;
+
 export interface Coordinator {
   app: Hono;
   engine: RoundEngine;
@@ -41,7 +44,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     now,
     iso: () => new Date(now()).toISOString(),
     log: opts.log ?? ((line) => process.stderr.write(`[coordinator] ${line}\n`)),
-    maxRowsPerNode: opts.maxRowsPerNode ?? 10_000_000,
+    maxRowsPerNode: opts.maxRowsPerNode ?? DEFAULT_MAX_ROWS_PER_NODE,
   };
   const engine = new RoundEngine(ctx, opts.timers ?? true);
   const app = new Hono();

@@ -14,7 +14,10 @@ export interface CoordinatorOptions {
   now?: () => number;
   /** Operational log (never receives secrets, ciphertexts or values). Default: stderr. */
   log?: (line: string) => void;
-  /** Largest number of rows one node may hold, for the plaintext-modulus overflow check. Default 10^7. */
+  /**
+   * Largest number of rows one node may hold, for the plaintext-modulus overflow check. Default
+   * 10^6: with t ~ 1.1e12, a sum clipped at 10^4 then fits for up to 54 nodes.
+   */
   maxRowsPerNode?: number;
   /** Arm real timers for deadlines and straggler waits (default true; tests drive `engine.tick()`). */
   timers?: boolean;

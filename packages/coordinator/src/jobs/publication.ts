@@ -38,6 +38,7 @@ export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: b
     epsilonPerNode: r.query.epsilon,
     noise: job.spec.noise,
     publishedAt: ctx.iso(),
+    dimensions: r.query.dimensions.map((d) => d.field),
   });
   jobs.updateRound(job.id, r.round, { status: 'published', result });
   recordEvent(ctx, job.id, 'round_published', { round: r.round, detail: { contributors: result.contributingNodes } });

@@ -1,4 +1,4 @@
-import type { NoiseMode, ResultCell, RoundResult, SegmentLayout } from '@fedmark/protocol';
+import { interpretVector, type NoiseMode, type ResultCell, type RoundResult, type SegmentLayout } from '@fedmark/protocol';
 import { aggregateNoiseVariance } from './noise.ts';
 
 /** Two-sided 95% normal quantile: the noise sum over several nodes is close to normal. */
@@ -14,6 +14,8 @@ export interface RoundResultInput {
   epsilonPerNode: number;
   noise: NoiseMode;
   publishedAt: string;
+  /** Field names of the query's dimensions (labels the interpretation). */
+  dimensions: string[];
 }
 
 const cell = (labels: string[], block: string, estimate: number, variance: number): ResultCell => {
@@ -71,6 +73,7 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
     values: values.map(String),
     noiseVariance: variance,
     cells,
+    interpretation: interpretVector(layout, values, variance, { dimensions: input.dimensions }),
     notes,
     publishedAt: input.publishedAt,
   };

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { JobSpecSchema, layoutOf } from '@fedmark/protocol';
+import { TEMPLATE_NAMES, checkedTemplate } from './templates.ts';
+import { checkCapacity } from './create.ts';
+import { roundCount, roundQuery } from './round-queries.ts';
+
+describe('job templates', () => {
+  it.each(TEMPLATE_NAMES)('%s parses, has valid round layouts and fits the plaintext range for 3 nodes of 10^7 rows and 50 nodes of 10^6 rows', (name) => {
+    const spec = JobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
+    expect(spec.minNodes).toBe(3);
+    expect(spec.query.asOf).toBe('2026-01-31');
+    for (let r = 0; r < roundCount(spec); r++) {
+      const q = roundQuery(spec, r);
+      const layout = layoutOf(q);
+      expect(layout.length).toBeGreaterThan(0);
+      expect(() => checkCapacity(layout, q, 3, 'bfv-8192-t40', 10_000_000, r)).not.toThrow();
+      expect(() => checkCapacity(layout, q, 50, 'bfv-8192-t40', 1_000_000, r)).not.toThrow();
+    }
+  });
+
+  it('refuses a layout whose aggregate could wrap around t, naming the block', () => {
+    const spec = JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'));
+    const q = roundQuery(spec, 0);
+    expect(() => checkCapacity(layoutOf(q), q, 6, 'bfv-8192-t40', 10_000_000, 0)).toThrow(
+      'round 0 block sum:monetary: 6 nodes x 10000000 rows could reach 600010800012, beyond the plaintext range ±549755740160; lower the clipping bounds or the fixed-point scale'
+    );
+  });
+});
