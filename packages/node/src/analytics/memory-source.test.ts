@@ -1,0 +1,4 @@
+import { memoryUnitSource } from './memory-source.ts';
+import { runUnitSourceContract } from './unit-source-contract.ts';
+
+runUnitSourceContract('memoryUnitSource', (data) => memoryUnitSource(data));
