@@ -120,6 +120,26 @@ describe('generateSynthetic', () => {
     expect(PROFILES.retail.defaultCustomers).not.toBe(PROFILES.bank.defaultCustomers);
   });
 
+  it('every generated file imports cleanly through importCsv, for each profile', async () => {
+    const { initNode, loadIdentity } = await import('../identity/index.ts');
+    const { openNodeDatabase } = await import('../store/index.ts');
+    const { importCsv } = await import('../importing/index.ts');
+    for (const profile of ['retail', 'bank', 'telecom'] as const) {
+      const dir = join(root, `node-${profile}`);
+      await initNode({ dir, name: `synth-${profile}` });
+      const db = openNodeDatabase(dir);
+      try {
+        const rep = await gen(`imp-${profile}`, 'imp', profile, 150);
+        for (const kind of FILES) {
+          const r = await importCsv(db, loadIdentity(dir), { kind, file: rep.files[kind] });
+          expect([kind, r.rowsRead, r.rowsInserted]).toEqual([kind, rep.rows[kind], rep.rows[kind]]);
+        }
+      } finally {
+        db.close();
+      }
+    }
+  });
+
   it('refuses bad arguments with labelled errors', async () => {
     await expect(generateSynthetic({ dir: root, profile: 'retail', seed: '1', customers: 0 })).rejects.toThrow(/"customers" must be an integer/);
     await expect(generateSynthetic({ dir: root, profile: 'retail', seed: '1', start: '2024-02-30' })).rejects.toThrow(/"start" expected a date/);
