@@ -114,6 +114,24 @@ describe('measures', () => {
   });
 });
 
+describe('customers as of asOf', () => {
+  it('does not count a customer who signs up on or after asOf with nothing before it', () => {
+    const day = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+    const src = memoryUnitSource({
+      asOf: '2024-07-01',
+      customers: [
+        { customerId: 'a', signupDay: day('2024-06-30') }, // counted (signed up the day before)
+        { customerId: 'b', signupDay: day('2024-07-01') }, // not yet a customer at 00:00 UTC
+        { customerId: 'c', signupDay: day('2024-08-01') }, // later signup, but bought before asOf: counted
+      ],
+      events: [{ customerId: 'c', time: Date.parse('2024-06-01T10:00:00Z'), type: 'purchase', amount: 5, channel: null, category: null }],
+    });
+    // a: no activity -> decline -> __other__; c: signup after asOf gives tenure 0 -> intro, active.
+    const v = computeSegmentVector(query({ dimensions: [{ field: 'lifecycle_stage', categories: ['intro'] }] }), src);
+    expect(v.values).toEqual([1n, 1n, 2n]);
+  });
+});
+
 describe('field errors', () => {
   it('refuses an unknown field with BAD_REQUEST naming the field, the unit and the known fields', () => {
     const src = memoryUnitSource({});

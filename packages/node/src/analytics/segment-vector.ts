@@ -97,7 +97,7 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
     }
   };
 
-  if (q.unit === 'customer') scanCustomers(source, tables, cursor, addRow);
+  if (q.unit === 'customer') scanCustomers(source, tables, k.asOfDay, cursor, addRow);
   else {
     for (const group of unitRowGroups(q.unit, source, q, k)) {
       cursor.customer = group.customer;
@@ -111,7 +111,21 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
   return { layout, values, cellCounts: Array.from(counts), rows };
 }
 
-function scanCustomers(source: UnitSource, tables: string[], cursor: RowCursor, addRow: () => void): void {
+/**
+ * A customer whose signup is on or after asOf and who has no purchase or activity before it did
+ * not exist yet at the reference instant ("later rows are ignored"), so is not counted.
+ */
+function notYetCustomer(c: CustomerSummary, asOfDay: number): boolean {
+  return c.signupDay !== null && c.signupDay >= asOfDay && c.lastActivityDay === null && c.lastPurchaseDay === null;
+}
+
+function scanCustomers(
+  source: UnitSource,
+  tables: string[],
+  asOfDay: number,
+  cursor: RowCursor,
+  addRow: () => void
+): void {
   const joins = tables.map((t) => new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`));
   const slots = cursor.tables;
   let last: string | undefined;
@@ -120,6 +134,7 @@ function scanCustomers(source: UnitSource, tables: string[], cursor: RowCursor, 
       if (last !== undefined && c.customerId < last) throw outOfOrder('customers');
       last = c.customerId;
     }
+    if (notYetCustomer(c, asOfDay)) continue;
     cursor.customer = c;
     cursor.row = c;
     for (let i = 0; i < joins.length; i++) {
