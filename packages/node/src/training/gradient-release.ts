@@ -11,7 +11,7 @@ import {
   type RoundLayout,
   type TrainSpec,
 } from '@fedmark/protocol';
-import { discreteLaplaceSampler, discreteLaplaceVariance } from '../privacy/discrete-laplace.ts';
+import { addBlockNoise } from './_noise.ts';
 import { isValidationRecord } from './validation-split.ts';
 
 /** One customer's row of the feature table (already filtered to `model_training` consent). */
@@ -138,18 +138,6 @@ export function localGradientRelease(
   const exact = localRoundVector(spec, model, rows);
   const { layout } = exact;
   const values = exact.values.slice();
-  const variance = new Array<number>(layout.length).fill(0);
-  if (opts.noise) {
-    for (const b of layout.blocks) {
-      const num = b.sensitivity * 1_000_000n;
-      const den = BigInt(b.epsilonMicro);
-      const sample = discreteLaplaceSampler(num, den);
-      const v = discreteLaplaceVariance(num, den);
-      for (let i = b.offset; i < b.offset + b.length; i++) {
-        values[i] = (values[i] as bigint) + sample();
-        variance[i] = v;
-      }
-    }
-  }
+  const variance = opts.noise ? addBlockNoise(layout.blocks, values) : new Array<number>(layout.length).fill(0);
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }

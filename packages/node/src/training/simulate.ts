@@ -4,6 +4,7 @@ import {
   initialModel,
   layoutOf,
   SegmentQuerySchema,
+  standardisationFromAggregate,
   standardisationFromResult,
   standardisationQuery,
   trainEpsilonPlan,
@@ -14,6 +15,7 @@ import {
 import { computeSegmentVector, memoryUnitSource, type TableRow } from '../analytics/index.ts';
 import { addNoise } from '../privacy/noise.ts';
 import { localGradientRelease, type TrainingRow } from './gradient-release.ts';
+import { localStandardisationRelease } from './standardisation-release.ts';
 
 /**
  * In-process federation for tests and benchmarks: every node's release is computed exactly as a
@@ -30,12 +32,17 @@ export interface SimOptions {
   noise: boolean;
   /** Reference date of the standardisation query. */
   asOf?: string;
+  /**
+   * Phase 1 route: the dedicated centred layout (default, standardisation.ts) or the generic
+   * segment-statistics query (`standardisationQuery`), kept for comparison.
+   */
+  standardisation?: 'layout' | 'segment-query';
   /** Called after each round with the updated model. */
   onRound?: (model: Model) => void;
 }
 
-/** Phase 1: federated DP means/stds of the numeric features via the segment-statistics primitive. */
-export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
+/** Phase 1 via the segment-statistics primitive (computeSegmentVector + addNoise). */
+export function simulateStandardisationQuery(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
   const plan = trainEpsilonPlan(spec);
   const q = SegmentQuerySchema.parse(standardisationQuery(spec, { asOf: opts.asOf ?? '2030-01-01', epsilon: plan.standardisationMicro / 1e6 }));
   const layout = layoutOf(q);
@@ -59,6 +66,16 @@ export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode
     sumsq[m.field] = at(`sumsq:${m.field}`);
   }
   return standardisationFromResult(spec, { count: at('count'), sums, sumsq });
+}
+
+/** Phase 1: federated DP means/stds of the numeric features. */
+export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
+  if (opts.standardisation === 'segment-query') return simulateStandardisationQuery(spec, nodes, opts);
+  const releases = nodes.map((n) => localStandardisationRelease(spec, n.rows, { noise: opts.noise }));
+  const first = releases[0];
+  if (!first) throw new RangeError('no nodes');
+  const values = first.values.map((_, i) => releases.reduce((s, r) => s + (r.values[i] as bigint), 0n));
+  return standardisationFromAggregate(spec, first.layout, values);
 }
 
 /** Phase 1 then `spec.rounds` rounds; returns the trained model. */

@@ -56,7 +56,8 @@ export function encodingOf(spec: TrainSpec, std: Standardisation): EncodedFeatur
   });
 }
 
-function numericValue(v: string | number | null | undefined): number | null {
+/** A finite number from a cell (number or numeric text), or null if missing/`NA`/not numeric. */
+export function parseNumeric(v: string | number | null | undefined): number | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   const t = v.trim();
@@ -74,7 +75,7 @@ export function encodeRow(encoding: readonly EncodedFeature[], row: RawRow): Flo
   for (const f of encoding) {
     const raw = row[f.column];
     if (f.type === 'numeric') {
-      const v = numericValue(raw);
+      const v = parseNumeric(raw);
       out.push(v === null ? 0 : (Math.min(f.upper, Math.max(f.lower, v)) - f.mean) / f.std);
     } else {
       const s = raw === null || raw === undefined ? '' : String(raw);

@@ -12,6 +12,7 @@
 export * from './train-spec.ts';
 export * from './feature-encoding.ts';
 export * from './round-layout.ts';
+export * from './standardisation.ts';
 export * from './model-format.ts';
 export * from './optimiser.ts';
 export * from './auc.ts';
