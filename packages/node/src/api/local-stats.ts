@@ -3,7 +3,8 @@ import { interpretVector, layoutOf, microToEpsilon, type SegmentQuery, type Segm
 import type { NodeIdentity } from '../identity/index.ts';
 import { loadPolicy, type NoiseMode } from '../policy/index.ts';
 import { releaseLocalStats } from '../release/index.ts';
-import { createUnitSource } from '../store/index.ts';
+import { createUnitSource, openNodeDatabase } from '../store/index.ts';
+import type { UnitSource } from '../analytics/index.ts';
 
 export interface LocalStatsResult {
   jobId: string;
@@ -38,11 +39,20 @@ export function runLocalStats(
 ): LocalStatsResult {
   const policy = loadPolicy(node.dir);
   const at = opts.at ?? new Date();
-  const source = createUnitSource(node.db, { purpose: query.purpose, asOf: query.asOf, consentAt: at });
-  const release = releaseLocalStats(
-    { db: node.db, dir: node.dir, identity: node.identity, policy },
-    { query, source, noise: opts.noise ?? 'on', at }
-  );
+  // Reads go through a second connection: a merge-join may stop before the end of a row stream
+  // (customers without touches, say) and leave a SQLite iterator open, which would make the
+  // release transaction on the main connection fail with "connection is busy". WAL lets this
+  // reader and that writer coexist; every iterator is closed before the reader connection is.
+  const reader = openNodeDatabase(node.dir);
+  const open: Iterator<unknown>[] = [];
+  let release;
+  try {
+    const source = tracked(createUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }), open);
+    release = releaseLocalStats({ db: node.db, dir: node.dir, identity: node.identity, policy }, { query, source, noise: opts.noise ?? 'on', at });
+  } finally {
+    for (const it of open) it.return?.();
+    reader.close();
+  }
   const layout = layoutOf(query);
   const result = interpretVector(layout, release.values, release.variance, { dimensions: query.dimensions.map((d) => d.field) });
   return {
@@ -59,5 +69,22 @@ export function runLocalStats(
     result,
     values: release.values,
     variance: release.variance,
+  };
+}
+
+/** Wraps a UnitSource so every iterator it hands out is recorded (and can be closed). */
+function tracked(source: UnitSource, open: Iterator<unknown>[]): UnitSource {
+  const wrap = <T>(make: () => Iterable<T>): Iterable<T> => ({
+    [Symbol.iterator]() {
+      const it = make()[Symbol.iterator]();
+      open.push(it);
+      return it;
+    },
+  });
+  return {
+    customers: () => wrap(() => source.customers()),
+    events: () => wrap(() => source.events()),
+    touches: () => wrap(() => source.touches()),
+    tableRows: (table) => wrap(() => source.tableRows(table)),
   };
 }

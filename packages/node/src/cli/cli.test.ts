@@ -190,6 +190,30 @@ describe('fedmark CLI: end to end on synthetic data', () => {
     expect(analytics?.spentEpsilon).toBe(3.5);
   });
 
+  it('stats over an assignment unit (A/B funnel) runs through the same release path', async () => {
+    const ab = join(root, 'ab.json');
+    writeFileSync(
+      ab,
+      JSON.stringify({
+        version: 1,
+        kind: 'segment_stats',
+        purpose: 'marketing',
+        unit: 'assignment',
+        maxRowsPerCustomer: 3,
+        asOf: '2025-01-01',
+        epsilon: 0.5,
+        dimensions: [{ field: 'variant', categories: ['A', 'B'] }],
+        measures: [{ field: 'converted', lower: 0, upper: 1 }],
+      })
+    );
+    const r = await cli('node', 'stats', '--dir', dir, '--query', ab, '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out) as { unit: string; result: { cells: { labels: string[] }[] } };
+    expect(s.unit).toBe('assignment');
+    expect(s.result.cells.map((c) => c.labels[0])).toEqual(['A', 'B', '__other__']);
+  });
+
   it('a bad import file exits 10 naming line and column, and imports nothing', async () => {
     const bad = join(root, 'bad-events.csv');
     writeFileSync(bad, 'customer_id,time,type,amount\nrt0000001,2024-05-01T10:00:00Z,purchase,12.50\nrt0000001,2024-05-02T10:00:00Z,purchase,12;50\n');

@@ -29,9 +29,19 @@ export async function openNode(dir: string): Promise<OpenNode> {
 /** Runs `fn` with an open node and always closes the database. */
 export async function withNode<T>(dir: string, fn: (node: OpenNode) => Promise<T> | T): Promise<T> {
   const node = await openNode(dir);
+  let result: T;
   try {
-    return await fn(node);
-  } finally {
-    node.close();
+    result = await fn(node);
+  } catch (err) {
+    // Closing can itself fail (an abandoned SQLite iterator keeps the connection busy); the
+    // process is about to report `err` and exit, so that secondary failure must not mask it.
+    try {
+      node.close();
+    } catch {
+      /* reported error wins */
+    }
+    throw err;
   }
+  node.close();
+  return result;
 }

@@ -39,7 +39,7 @@ export function statsText(r: LocalStatsResult): string {
     formatTable(header, rows).trimEnd(),
     '',
     r.suppressedCells > 0
-      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed: their figures are noise only.`
+      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed: they are reported as 0 without an estimate.`
       : `No cell was below the minimum cohort of ${r.minCohort}.`,
     `layout ${r.layoutHash}`,
     '',
