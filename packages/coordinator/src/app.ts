@@ -10,6 +10,7 @@ import { jobRoutes } from './jobs/routes.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { zodMessage } from './zod-message.ts';
 
 /** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -24,13 +25,6 @@ export interface Coordinator {
   /** Re-arms timers of every open round from stored deadlines (call once after start). */
   resume(): Promise<void>;
   stop(): void;
-}
-
-function zodMessage(err: ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
 }
 
 /** Builds the coordinator's hono app with its single error mapping (STYLE §5). */

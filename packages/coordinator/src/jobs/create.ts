@@ -50,7 +50,7 @@ export function checkCapacity(layout: SegmentLayout, q: SegmentQuery, nodes: num
     if (total > half) {
       throw new ProtocolError(
         'BAD_REQUEST',
-        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower the clipping bounds or the fixed-point scale`
+        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower the clipping bounds or the fixed-point scale, or start the coordinator with a --max-rows-per-node that matches the nodes' data`
       );
     }
   }

@@ -22,7 +22,7 @@ describe('job templates', () => {
     const spec = JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'));
     const q = roundQuery(spec, 0);
     expect(() => checkCapacity(layoutOf(q), q, 6, 'bfv-8192-t40', 10_000_000, 0)).toThrow(
-      'round 0 block sum:monetary: 6 nodes x 10000000 rows could reach 600010800012, beyond the plaintext range ±549755740160; lower the clipping bounds or the fixed-point scale'
+      'round 0 block sum:monetary: 6 nodes x 10000000 rows could reach 600010800012, beyond the plaintext range ±549755740160; lower the clipping bounds or the fixed-point scale, or start the coordinator with a --max-rows-per-node that matches the nodes\' data'
     );
   });
 });

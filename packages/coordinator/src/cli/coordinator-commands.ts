@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { serve } from '@hono/node-server';
+import { createCoordinator } from '../app.ts';
+import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
+import { initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import type { CliIo } from './io.ts';
+
+const int = (name: string) => (v: string) => {
+  if (!/^[0-9]+$/.test(v)) throw new CliError(EXIT.USAGE, `--${name} expects a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+};
+
+/** `fedmark coordinator init|start|admit|enroll-token|nodes`. */
+export function registerCoordinatorCommands(program: Command, io: CliIo): void {
+  const coord = program.command('coordinator').description("run the federation's coordinator");
+  coord.addHelpText('after', '\nExamples:\n  fedmark coordinator init --dir ./coord\n  fedmark coordinator start --dir ./coord --port 7700\n');
+
+  coord
+    .command('init')
+    .description('create a coordinator directory: database, signing key, operator token (0600)')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .option('--json', 'print a JSON object')
+    .action((o: { dir: string; json?: boolean }) => {
+      const r = initCoordinatorDir(o.dir);
+      if (o.json) io.out(`${JSON.stringify({ dir: o.dir, tokenFile: r.tokenFile, token: r.token, coordinatorKey: r.publicKey })}\n`);
+      else {
+        io.out(`coordinator initialized in ${o.dir}\n`);
+        io.out(`coordinator signing key: ${r.publicKey}\n`);
+        io.out(`operator token (shown once; stored in ${r.tokenFile}, mode 0600):\n  ${r.token}\n`);
+        io.out(`next: fedmark coordinator start --dir ${o.dir}\n`);
+      }
+    });
+
+  coord
+    .command('start')
+    .description('serve the coordinator API (resumes open rounds from the database)')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .option('--port <port>', 'TCP port', int('port'), 7700)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--max-rows-per-node <n>', 'rows per node assumed by the plaintext-range check', int('max-rows-per-node'), 1_000_000)
+    .addHelpText('after', '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n')
+    .action(async (o: { dir: string; port: number; host: string; maxRowsPerNode: number }) => {
+      const d = openCoordinatorDir(o.dir);
+      const c = createCoordinator({ ...d, maxRowsPerNode: o.maxRowsPerNode, log: (l) => io.err(`[coordinator] ${l}\n`) });
+      await new Promise<void>((resolve, reject) => {
+        const server = serve({ fetch: c.app.fetch, port: o.port, hostname: o.host }, (info) => {
+          io.out(`coordinator listening on http://${o.host}:${info.port}\n`);
+          c.resume().catch((err: unknown) => io.err(`[coordinator] resume failed: ${String(err)}\n`));
+        });
+        server.on('error', (err) => reject(new CliError(EXIT.FAILURE, `cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+        const shutdown = () => {
+          c.stop();
+          server.close(() => {
+            d.store.close();
+            resolve();
+          });
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+    });
+
+  coord
+    .command('admit')
+    .description('admit a node by its public keys (starts a new key epoch)')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .requiredOption('--name <name>', 'node name')
+    .requiredOption('--signing-key <hex>', "node's Ed25519 public key (64 hex)")
+    .requiredOption('--box-key <hex>', "node's X25519 public key (64 hex)")
+    .option('--json', 'print a JSON object')
+    .addHelpText('after', '\nExample:\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n')
+    .action((o: { dir: string; name: string; signingKey: string; boxKey: string; json?: boolean }) => {
+      const d = openCoordinatorDir(o.dir);
+      try {
+        const c = createCoordinator({ ...d, timers: false, log: () => {} });
+        const n = admitNode(c.ctx, { name: o.name, signingKey: o.signingKey, boxKey: o.boxKey });
+        const epoch = d.store.keys.latest();
+        if (o.json) io.out(`${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null })}\n`);
+        else io.out(`admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`);
+      } finally {
+        d.store.close();
+      }
+    });
+
+  coord
+    .command('enroll-token')
+    .description('one-time enrollment token for a node name (valid 24 h by default)')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .requiredOption('--name <name>', 'node name the token is for')
+    .option('--ttl-hours <h>', 'validity in hours', int('ttl-hours'), 24)
+    .option('--json', 'print a JSON object')
+    .action((o: { dir: string; name: string; ttlHours: number; json?: boolean }) => {
+      const d = openCoordinatorDir(o.dir);
+      try {
+        const c = createCoordinator({ ...d, timers: false, log: () => {} });
+        const t = createEnrollmentToken(c.ctx, { name: o.name, ttlMs: o.ttlHours * 3600_000 });
+        if (o.json) io.out(`${JSON.stringify(t)}\n`);
+        else io.out(`enrollment token for ${t.name} (single use, expires ${t.expiresAt}):\n  ${t.token}\n`);
+      } finally {
+        d.store.close();
+      }
+    });
+
+  coord
+    .command('nodes')
+    .description('list admitted nodes and the key epochs')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .option('--json', 'print a JSON object')
+    .action((o: { dir: string; json?: boolean }) => {
+      const d = openCoordinatorDir(o.dir);
+      try {
+        const nodes = d.store.nodes.list().filter((n) => !n.removedAt).map(nodeToWire);
+        const epochs = d.store.keys.list().map((e) => ({ keyId: e.keyId, state: e.state, generator: e.generator, members: e.members.map((m) => m.name), acked: e.acked }));
+        if (o.json) io.out(`${JSON.stringify({ nodes, epochs })}\n`);
+        else {
+          for (const n of nodes) io.out(`${n.name.padEnd(20)} signing ${n.signingKey.slice(0, 16)}…  last seen ${n.lastSeenAt ?? 'never'}\n`);
+          for (const e of epochs) io.out(`key ${e.keyId.padEnd(5)} ${e.state.padEnd(10)} members ${e.members.join(', ')} (acked ${e.acked.length}/${e.members.length})\n`);
+        }
+      } finally {
+        d.store.close();
+      }
+    });
+}

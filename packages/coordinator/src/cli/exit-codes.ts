@@ -1,0 +1,61 @@
+import { isProtocolError, type ErrorCode } from '@fedmark/protocol';
+
+/**
+ * Exit codes of `fedmark coordinator|job ...`, in ranges (as Flower's exit_code.py): 0-9
+ * generic (same meaning as the node CLI), 20-29 coordinator and job errors.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  JOB_FAILED: 20,
+  UNREACHABLE: 21,
+  UNAUTHORIZED: 22,
+  INPUT_INVALID: 23,
+  NO_COORDINATOR: 24,
+  CONFLICT: 25,
+  NOT_FOUND: 26,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
+  OK: 'success',
+  FAILURE: 'failure (I/O, unexpected error, feature not available in this build)',
+  USAGE: 'bad usage: unknown command or option, missing or malformed argument',
+  JOB_FAILED: 'the job failed (reason on stderr), e.g. QUORUM_NOT_MET',
+  UNREACHABLE: 'the coordinator could not be reached at --coordinator',
+  UNAUTHORIZED: 'the coordinator refused the operator token',
+  INPUT_INVALID: 'a job spec or value failed validation (field and reason on stderr)',
+  NO_COORDINATOR: 'no coordinator at --dir (run "fedmark coordinator init" first)',
+  CONFLICT: 'already exists or not possible in the current state (e.g. no active key epoch)',
+  NOT_FOUND: 'not found (e.g. an unknown job id)',
+};
+
+export const EXIT_CODES_HELP =
+  '\nExit codes:\n' +
+  (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((k) => `  ${String(EXIT[k]).padStart(2)}  ${DESCRIPTIONS[k]}`).join('\n') +
+  '\n';
+
+const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
+  BAD_REQUEST: EXIT.INPUT_INVALID,
+  UNAUTHORIZED: EXIT.UNAUTHORIZED,
+  CONFLICT: EXIT.CONFLICT,
+  NOT_FOUND: EXIT.NOT_FOUND,
+  QUORUM_NOT_MET: EXIT.JOB_FAILED,
+};
+
+/** An error the CLI reports as-is with its exit code. */
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(exitCode: ExitCode, message: string) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
+
+export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof CliError) return err.exitCode;
+  if (isProtocolError(err)) return BY_ERROR_CODE[err.code] ?? EXIT.FAILURE;
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { JobEvent, JobListResponse, JobResult, JobStatus } from '@fedmark/protocol';
+import { TEMPLATE_NAMES, checkedTemplate, type TemplateName } from '../jobs/templates.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+import { operatorClient, type OperatorClient } from './http.ts';
+import type { CliIo } from './io.ts';
+import { eventLine, resultText, statusLine } from './render.ts';
+
+interface ConnOpts {
+  coordinator?: string;
+  token?: string;
+  json?: boolean;
+}
+
+function withConn(cmd: Command): Command {
+  return cmd
+    .option('--coordinator <url>', 'coordinator URL (env FEDMARK_COORDINATOR_URL; default http://127.0.0.1:7700)')
+    .option('--token <token>', 'operator token (env FEDMARK_TOKEN)')
+    .option('--json', 'print JSON');
+}
+
+function client(o: ConnOpts, io: CliIo): OperatorClient {
+  const url = o.coordinator ?? io.env['FEDMARK_COORDINATOR_URL'] ?? 'http://127.0.0.1:7700';
+  const token = o.token ?? io.env['FEDMARK_TOKEN'];
+  if (!token) throw new CliError(EXIT.USAGE, 'an operator token is needed: --token <token> or FEDMARK_TOKEN (see <coordinator dir>/operator.token)');
+  return operatorClient(url, token);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `fedmark job create|watch|result|list|template`. */
+export function registerJobCommands(program: Command, io: CliIo): void {
+  const job = program.command('job').description('launch and follow joint jobs');
+  job.addHelpText(
+    'after',
+    '\nExamples:\n  fedmark job template rfm > rfm.json\n  fedmark job create --spec rfm.json --coordinator http://127.0.0.1:7700 --token $TOKEN\n  fedmark job watch j-0123456789abcdef\n  fedmark job result j-0123456789abcdef --json\n'
+  );
+
+  withConn(job.command('create').description('create a job from a JobSpec JSON file').requiredOption('--spec <file>', 'job spec (see "fedmark job template")')).action(
+    async (o: ConnOpts & { spec: string }) => {
+      let spec: unknown;
+      try {
+        spec = JSON.parse(readFileSync(o.spec, 'utf8'));
+      } catch (err) {
+        throw new CliError(EXIT.INPUT_INVALID, `${o.spec}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const status = (await client(o, io).post('/v1/jobs', spec)) as JobStatus;
+      if (o.json) io.out(`${JSON.stringify(status)}\n`);
+      else io.out(`created job ${status.jobId} (${status.kind}) on key ${status.keyId} with ${status.participants.length} participants\n${status.jobId}\n`);
+    }
+  );
+
+  withConn(job.command('watch').description('follow a job live until it is published or fails').argument('<id>', 'job id'))
+    .option('--interval <ms>', 'poll interval in ms', '500')
+    .action(async (id: string, o: ConnOpts & { interval: string }) => {
+      const api = client(o, io);
+      const interval = Math.max(50, Number(o.interval) || 500);
+      let after = 0;
+      let drawn = false;
+      for (;;) {
+        const status = (await api.get(`/v1/jobs/${encodeURIComponent(id)}`)) as JobStatus;
+        const { events } = (await api.get(`/v1/jobs/${encodeURIComponent(id)}/events?after=${after}`)) as { events: JobEvent[] };
+        for (const e of events) {
+          if (drawn) io.out('\r\x1b[2K');
+          drawn = false;
+          io.out(o.json ? `${JSON.stringify(e)}\n` : `${eventLine(e)}\n`);
+          after = e.seq;
+        }
+        if (status.status !== 'running') {
+          if (drawn) io.out('\n');
+          if (!o.json) io.out(`${statusLine(status, Date.now())}\n`);
+          if (status.status === 'failed') throw new CliError(EXIT.JOB_FAILED, `job ${id} failed: [${status.failure?.code}] ${status.failure?.message}`);
+          return;
+        }
+        if (io.isTty && !o.json) {
+          io.out(`\r\x1b[2K${statusLine(status, Date.now())}`);
+          drawn = true;
+        }
+        await sleep(interval);
+      }
+    });
+
+  withConn(job.command('result').description('published estimates with 95% intervals').argument('<id>', 'job id')).action(async (id: string, o: ConnOpts) => {
+    const res = (await client(o, io).get(`/v1/jobs/${encodeURIComponent(id)}/result`)) as JobResult;
+    io.out(o.json ? `${JSON.stringify(res, null, 2)}\n` : resultText(res));
+    if (res.status === 'failed') throw new CliError(EXIT.JOB_FAILED, `job ${id} failed: [${res.failure?.code}] ${res.failure?.message}`);
+  });
+
+  withConn(job.command('list').description('list jobs')).action(async (o: ConnOpts) => {
+    const res = (await client(o, io).get('/v1/jobs')) as JobListResponse;
+    if (o.json) io.out(`${JSON.stringify(res)}\n`);
+    else for (const j of res.jobs) io.out(`${j.jobId}  ${j.status.padEnd(9)}  ${j.kind.padEnd(13)}  ${j.createdAt}  ${j.name}\n`);
+  });
+
+  job
+    .command('template')
+    .description(`print a ready JobSpec: ${TEMPLATE_NAMES.join(' | ')}`)
+    .argument('<name>', TEMPLATE_NAMES.join(' | '))
+    .option('--as-of <date>', 'reference date YYYY-MM-DD (default today, UTC)')
+    .action((name: string, o: { asOf?: string }) => {
+      if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) {
+        throw new CliError(EXIT.USAGE, `unknown template "${name}"; choose one of ${TEMPLATE_NAMES.join(', ')}`);
+      }
+      io.out(`${JSON.stringify(checkedTemplate(name as TemplateName, o.asOf), null, 2)}\n`);
+    });
+}

@@ -1,0 +1,103 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { JobSpecSchema, bytesToHex, generateBoxKeyPair, generateSigningKeyPair } from '@fedmark/protocol';
+import { run } from './main.ts';
+import type { CliIo } from './io.ts';
+import { createCoordinator } from '../app.ts';
+import { openCoordinatorDir } from './coordinator-dir.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'coord-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function capture(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTty: false, env };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('fedmark coordinator CLI', () => {
+  const dir = join(root, 'coord');
+
+  it('init creates the database, key and a 0600 token file, prints the token once, and refuses to run twice', async () => {
+    const c = capture();
+    expect(await run(['coordinator', 'init', '--dir', dir, '--json'], c.io)).toBe(0);
+    const printed = JSON.parse(c.out());
+    expect(printed.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(dir, 'operator.token'), 'utf8').trim()).toBe(printed.token);
+    expect(statSync(join(dir, 'operator.token')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'coordinator.key')).mode & 0o777).toBe(0o600);
+    const again = capture();
+    expect(await run(['coordinator', 'init', '--dir', dir], again.io)).toBe(25);
+    expect(again.err()).toBe(`error: ${dir} already holds a coordinator (operator.token exists); refusing to overwrite it\n`);
+  });
+
+  it('admits a node and issues an enrollment token; bad keys exit 23 with the field named', async () => {
+    const c = capture();
+    const sk = bytesToHex(generateSigningKeyPair().publicKey);
+    const bk = bytesToHex(generateBoxKeyPair().publicKey);
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'bank', '--signing-key', sk, '--box-key', bk], c.io)).toBe(0);
+    expect(c.out()).toBe('admitted bank; key epoch k1 starts (generator bank)\n');
+    const bad = capture();
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'shop', '--signing-key', 'xyz', '--box-key', bk], bad.io)).toBe(23);
+    expect(bad.err()).toBe('error: signingKey: expected a 32-byte key as 64 lower-case hex characters\n');
+    const t = capture();
+    expect(await run(['coordinator', 'enroll-token', '--dir', dir, '--name', 'shop', '--json'], t.io)).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({ name: 'shop', token: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const n = capture();
+    expect(await run(['coordinator', 'nodes', '--dir', dir, '--json'], n.io)).toBe(0);
+    expect(JSON.parse(n.out()).epochs).toEqual([{ keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] }]);
+  });
+
+  it('a missing directory exits 24 NO_COORDINATOR', async () => {
+    const c = capture();
+    expect(await run(['coordinator', 'nodes', '--dir', join(root, 'nope')], c.io)).toBe(24);
+    expect(c.err()).toContain('no coordinator at');
+  });
+
+  it('job commands talk to a running coordinator: list, create refused without an active key (exit 25), unknown job (26)', async () => {
+    const d = openCoordinatorDir(dir);
+    const coord = createCoordinator({ ...d, timers: false, log: () => {} });
+    const server: ServerType = await new Promise((resolve) => {
+      const s = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const env = { FEDMARK_COORDINATOR_URL: url, FEDMARK_TOKEN: d.operatorToken };
+      const list = capture(env);
+      expect(await run(['job', 'list', '--json'], list.io)).toBe(0);
+      expect(JSON.parse(list.out())).toEqual({ version: 1, jobs: [] });
+      const specFile = join(root, 'rfm.json');
+      const t = capture();
+      expect(await run(['job', 'template', 'rfm', '--as-of', '2026-01-31'], t.io)).toBe(0);
+      expect(JobSpecSchema.parse(JSON.parse(t.out())).kind).toBe('rfm');
+      writeFileSync(specFile, t.out());
+      const create = capture(env);
+      expect(await run(['job', 'create', '--spec', specFile], create.io)).toBe(25);
+      expect(create.err()).toBe('error [CONFLICT]: key epoch k1 is not active: waiting for bank to generate the HE keys\n');
+      const missing = capture(env);
+      expect(await run(['job', 'result', 'j-0000000000000000'], missing.io)).toBe(26);
+      const badToken = capture({ ...env, FEDMARK_TOKEN: 'wrong-token-0000' });
+      expect(await run(['job', 'list'], badToken.io)).toBe(22);
+      const noToken = capture({ FEDMARK_COORDINATOR_URL: url });
+      expect(await run(['job', 'list'], noToken.io)).toBe(2);
+    } finally {
+      server.close();
+      d.store.close();
+    }
+  });
+
+  it('unknown templates and commands are usage errors (exit 2); --help exits 0', async () => {
+    const c = capture();
+    expect(await run(['job', 'template', 'churn'], c.io)).toBe(2);
+    expect(c.err()).toBe('error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment\n');
+    expect(await run(['job', 'frobnicate'], capture().io)).toBe(2);
+    const h = capture();
+    expect(await run(['coordinator', '--help'], h.io)).toBe(0);
+    expect(h.out()).toContain('fedmark coordinator start --dir ./coord --port 7700');
+  });
+});
