@@ -3,7 +3,7 @@ import { PURPOSES, microToEpsilon } from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
 import { listLedger, verifyLedger } from '../ledger/index.ts';
 import { loadPolicy } from '../policy/index.ts';
-import { budgetStatus } from '../privacy/budget.ts';
+import { budgetStatus } from '../privacy/index.ts';
 import type { ApiEnv } from './auth.ts';
 import { AUTH_ERRORS, SECURITY } from './_responses.ts';
 import { BudgetSchema, HealthSchema, LedgerListSchema, LedgerQuerySchema, PolicyResponseSchema, VerifySchema } from './schemas.ts';
