@@ -1,5 +1,4 @@
 /** Internal: header checks shared by every format. Problems name the column (line 1). */
-import type { z } from 'zod';
 import { RowProblem } from './_csv-stream.ts';
 
 export interface HeaderSpec {
@@ -34,24 +33,4 @@ export function mapHeader(cells: readonly string[], spec: HeaderSpec): MappedHea
     if (!index.has(r)) throw new RowProblem(r, null, `required column "${r}" is missing from the header`);
   }
   return { index, extra };
-}
-
-/** Builds a reusable function that turns a record into the object a row schema parses. */
-export function rowReader(header: MappedHeader, columns: readonly string[]): (cells: string[]) => Record<string, string> {
-  const pairs = columns.map((c) => [c, header.index.get(c) ?? -1] as const);
-  return (cells) => {
-    const o: Record<string, string> = {};
-    for (const [c, i] of pairs) o[c] = i < 0 ? '' : (cells[i] as string);
-    return o;
-  };
-}
-
-/** Parses `obj` with `schema`, turning the first issue into a RowProblem naming its column. */
-export function parseRow<T>(schema: z.ZodType<T, unknown>, obj: Record<string, string>): T {
-  const r = schema.safeParse(obj);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const column = issue && issue.path.length > 0 ? String(issue.path[0]) : null;
-  const value = column === null ? null : (obj[column] ?? null);
-  throw new RowProblem(column, value, issue?.message ?? 'invalid row');
 }

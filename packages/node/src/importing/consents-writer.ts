@@ -1,7 +1,8 @@
 import { pseudonymFor } from '../identity/identity.ts';
 import { appendLedgerEntry } from '../ledger/append.ts';
-import { COLUMNS, ConsentRowSchema } from './formats.ts';
-import { mapHeader, parseRow, rowReader } from './_header.ts';
+import { fieldParsers } from './_field-parser.ts';
+import { COLUMNS, CONSENT_FIELDS } from './formats.ts';
+import { mapHeader } from './_header.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
 
 /** Default `source` for consent rows whose file has no source column or an empty cell. */
@@ -14,16 +15,16 @@ export const DEFAULT_CONSENT_SOURCE = 'consents_file';
  */
 export function consentsWriter(ctx: WriterContext): KindWriter {
   const insert = ctx.db.prepare('INSERT OR IGNORE INTO consents (customer, purpose, time, status, source) VALUES (?, ?, ?, ?, ?)');
-  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  let f: ReturnType<typeof fieldParsers<typeof CONSENT_FIELDS>> | null = null;
   let inserted = 0;
   let unchanged = 0;
-  const spec = COLUMNS.consents;
   return {
     header(cells) {
-      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+      f = fieldParsers(CONSENT_FIELDS, mapHeader(cells, { ...COLUMNS.consents, allowExtra: false }));
     },
     record(cells) {
-      const r = parseRow(ConsentRowSchema, (read as NonNullable<typeof read>)(cells));
+      const p = f as NonNullable<typeof f>;
+      const r = { customer_id: p.customer_id(cells), purpose: p.purpose(cells), status: p.status(cells), time: p.time(cells), source: p.source(cells) };
       const customer = ctx.resolver.resolve(r.customer_id);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);

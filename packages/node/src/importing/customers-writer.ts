@@ -1,8 +1,9 @@
 import { FEATURE_COLUMN_NAME_RE } from '../store/feature-tables.ts';
 import { joinType, typeCell, type CellValue, type ColumnType } from '../store/_values.ts';
 import { RowProblem } from './_csv-stream.ts';
-import { COLUMNS, CustomerRowSchema } from './formats.ts';
-import { mapHeader, parseRow, rowReader } from './_header.ts';
+import { fieldParsers } from './_field-parser.ts';
+import { COLUMNS, CUSTOMER_FIELDS } from './formats.ts';
+import { mapHeader } from './_header.ts';
 import { msToDay } from './_time.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
 
@@ -24,7 +25,7 @@ export function customersWriter(ctx: WriterContext): KindWriter {
                                   ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END)`);
   const findId = ctx.db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
   const spec = COLUMNS.customers;
-  let read: ((cells: string[]) => Record<string, string>) | null = null;
+  let f: ReturnType<typeof fieldParsers<typeof CUSTOMER_FIELDS>> | null = null;
   let attrs: { name: string; index: number }[] = [];
   const types = new Map<string, ColumnType | null>();
   let inserted = 0;
@@ -39,10 +40,11 @@ export function customersWriter(ctx: WriterContext): KindWriter {
         types.set(a.name, null);
       }
       attrs = h.extra;
-      read = rowReader(h, [...spec.required, ...spec.optional]);
+      f = fieldParsers(CUSTOMER_FIELDS, h);
     },
     record(cells) {
-      const r = parseRow(CustomerRowSchema, (read as NonNullable<typeof read>)(cells));
+      const p = f as NonNullable<typeof f>;
+      const r = { customer_id: p.customer_id(cells), signup_date: p.signup_date(cells) };
       if (ctx.resolver.isErased(r.customer_id)) {
         ctx.resolver.skippedErased++;
         return;

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
-import { COLUMNS, EventRowSchema, TouchRowSchema } from './formats.ts';
-import { mapHeader, parseRow, rowReader } from './_header.ts';
+import { RowProblem } from './_csv-stream.ts';
+import { fieldParsers } from './_field-parser.ts';
+import { COLUMNS, EVENT_FIELDS, TOUCH_FIELDS, eventRowProblem } from './formats.ts';
+import { mapHeader } from './_header.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
 
 /**
@@ -59,18 +61,25 @@ class OccurrenceWriter {
 
 export function eventsWriter(ctx: WriterContext): KindWriter {
   const out = new OccurrenceWriter(ctx.db, SPECS.events, ctx.importId);
-  let read: ((cells: string[]) => Record<string, string>) | null = null;
-  const spec = COLUMNS.events;
+  let f: ReturnType<typeof fieldParsers<typeof EVENT_FIELDS>> | null = null;
   return {
     header(cells) {
-      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+      f = fieldParsers(EVENT_FIELDS, mapHeader(cells, { ...COLUMNS.events, allowExtra: false }));
     },
     record(cells) {
-      const r = parseRow(EventRowSchema, (read as NonNullable<typeof read>)(cells));
-      const customer = ctx.resolver.resolve(r.customer_id);
+      const p = f as NonNullable<typeof f>;
+      const customerId = p.customer_id(cells);
+      const time = p.time(cells);
+      const type = p.type(cells);
+      const amount = p.amount(cells);
+      const channel = p.channel(cells);
+      const category = p.category(cells);
+      const problem = eventRowProblem(type, amount);
+      if (problem) throw new RowProblem(problem[0], '', problem[1]);
+      const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write([customer, r.time, r.type, r.channel, r.category], r.amount);
+      out.write([customer, time, type, channel, category], amount);
     },
     finish() {},
     get inserted() {
@@ -84,18 +93,23 @@ export function eventsWriter(ctx: WriterContext): KindWriter {
 
 export function touchesWriter(ctx: WriterContext): KindWriter {
   const out = new OccurrenceWriter(ctx.db, SPECS.touches, ctx.importId);
-  let read: ((cells: string[]) => Record<string, string>) | null = null;
-  const spec = COLUMNS.touches;
+  let f: ReturnType<typeof fieldParsers<typeof TOUCH_FIELDS>> | null = null;
   return {
     header(cells) {
-      read = rowReader(mapHeader(cells, { ...spec, allowExtra: false }), [...spec.required, ...spec.optional]);
+      f = fieldParsers(TOUCH_FIELDS, mapHeader(cells, { ...COLUMNS.touches, allowExtra: false }));
     },
     record(cells) {
-      const r = parseRow(TouchRowSchema, (read as NonNullable<typeof read>)(cells));
-      const customer = ctx.resolver.resolve(r.customer_id);
+      const p = f as NonNullable<typeof f>;
+      const customerId = p.customer_id(cells);
+      const time = p.time(cells);
+      const channel = p.channel(cells);
+      const campaign = p.campaign(cells);
+      const variant = p.variant(cells);
+      const outcome = p.outcome(cells);
+      const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write([customer, r.time, r.channel, r.campaign, r.variant], r.outcome);
+      out.write([customer, time, channel, campaign, variant], outcome);
     },
     finish() {},
     get inserted() {

@@ -55,25 +55,34 @@ const LabelSchema = z.string().max(128, 'longer than 128 characters').regex(PRIN
 
 const EVENT_TYPE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
-export const EventRowSchema = z
-  .object({
-    customer_id: CustomerIdSchema,
-    time: TimeSchema,
-    type: z
-      .string()
-      .refine((s) => s === '' || EVENT_TYPE_RE.test(s), 'expected an event type of letters, digits, _ . : - (at most 64)')
-      .transform((s) => (s === '' ? 'purchase' : s)),
-    amount: AmountSchema,
-    channel: LabelSchema,
-    category: LabelSchema,
-  })
-  .superRefine((r, ctx) => {
-    if (r.type === 'purchase' && r.amount === null) {
-      ctx.addIssue({ code: 'custom', path: ['amount'], message: 'a purchase needs an amount' });
-    }
-  });
+/**
+ * Per-column schemas. Importers validate cell by cell with these (memoising results for
+ * repeated cells, see _field-parser.ts); the row schemas below are the same rules as whole-row
+ * objects, for callers validating one record at a time.
+ */
+export const EVENT_FIELDS = {
+  customer_id: CustomerIdSchema,
+  time: TimeSchema,
+  type: z
+    .string()
+    .refine((s) => s === '' || EVENT_TYPE_RE.test(s), 'expected an event type of letters, digits, _ . : - (at most 64)')
+    .transform((s) => (s === '' ? 'purchase' : s)),
+  amount: AmountSchema,
+  channel: LabelSchema,
+  category: LabelSchema,
+};
 
-export const TouchRowSchema = z.object({
+/** Cross-column rule of an event row: returns [column, reason] when broken. */
+export function eventRowProblem(type: string, amount: number | null): [string, string] | null {
+  return type === 'purchase' && amount === null ? ['amount', 'a purchase needs an amount'] : null;
+}
+
+export const EventRowSchema = z.object(EVENT_FIELDS).superRefine((r, ctx) => {
+  const p = eventRowProblem(r.type, r.amount);
+  if (p) ctx.addIssue({ code: 'custom', path: [p[0]], message: p[1] });
+});
+
+export const TOUCH_FIELDS = {
   customer_id: CustomerIdSchema,
   time: TimeSchema,
   channel: LabelSchema.min(1, 'channel is required'),
@@ -83,20 +92,23 @@ export const TouchRowSchema = z.object({
     .string()
     .transform((s) => (s === '' ? 'none' : s))
     .pipe(z.enum(TOUCH_OUTCOMES, { message: `expected one of ${TOUCH_OUTCOMES.join('|')}` })),
-});
+};
+export const TouchRowSchema = z.object(TOUCH_FIELDS);
 
-export const ConsentRowSchema = z.object({
+export const CONSENT_FIELDS = {
   customer_id: CustomerIdSchema,
   purpose: z.enum(PURPOSES, { message: `expected one of ${PURPOSES.join('|')}` }),
   status: z.enum(['granted', 'revoked'], { message: 'expected granted|revoked' }),
   time: TimeSchema,
   source: LabelSchema,
-});
+};
+export const ConsentRowSchema = z.object(CONSENT_FIELDS);
 
-export const CustomerRowSchema = z.object({
+export const CUSTOMER_FIELDS = {
   customer_id: CustomerIdSchema,
   signup_date: OptionalDateSchema,
-});
+};
+export const CustomerRowSchema = z.object(CUSTOMER_FIELDS);
 
 /** Columns per kind: required first, then optional. `customers` and `table` also take any other columns. */
 export const COLUMNS: Record<Exclude<ImportKind, 'table'>, { required: readonly string[]; optional: readonly string[] }> = {

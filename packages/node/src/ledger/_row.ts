@@ -5,7 +5,8 @@
  * that at append time, which is what lets verifyLedger recompute every hash from the rows alone.
  */
 import { createHash } from 'node:crypto';
-import { canonicalBytes, type Canonical, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
+import type { Canonical, LedgerEntry, LedgerEntryType } from '@fedmark/protocol';
+import { fastCanonicalBytes } from './_canonical-fast.ts';
 
 export interface LedgerRow {
   seq: number;
@@ -58,7 +59,7 @@ export interface HashedFields {
 /** hash = SHA-256(canonicalBytes('ledger-entry', {seq,type,at,subject,body,commitment,prevHash})). */
 export function entryHash(f: HashedFields): string {
   return sha256HexOf([
-    canonicalBytes('ledger-entry', {
+    fastCanonicalBytes('ledger-entry', {
       seq: f.seq,
       type: f.type,
       at: f.at,
@@ -72,7 +73,7 @@ export function entryHash(f: HashedFields): string {
 
 /** commitment = SHA-256(salt || canonicalBytes('ledger-private', payload)). */
 export function privateCommitment(salt: Uint8Array, payload: Canonical): string {
-  return sha256HexOf([salt, canonicalBytes('ledger-private', payload)]);
+  return sha256HexOf([salt, fastCanonicalBytes('ledger-private', payload)]);
 }
 
 export function rowToEntry(row: LedgerRow): LedgerEntry {

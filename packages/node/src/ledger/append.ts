@@ -20,10 +20,22 @@ export interface AppendLedgerInput {
   at?: Date;
 }
 
+interface PreparedEntry {
+  type: LedgerEntryType;
+  at: string;
+  subject: string | null;
+  body: Record<string, Canonical>;
+  bodyJson: string;
+  commitment: string | null;
+  priv: { salt: Uint8Array; payloadJson: string } | null;
+}
+
 interface Statements {
   head: Database.Statement;
   insert: Database.Statement;
   insertPrivate: Database.Statement;
+  /** Built once per connection: creating a better-sqlite3 transaction function per call is costly. */
+  write: Database.Transaction<(e: PreparedEntry) => LedgerEntry>;
 }
 
 const STATEMENTS = new WeakMap<Database.Database, Statements>();
@@ -31,13 +43,22 @@ const STATEMENTS = new WeakMap<Database.Database, Statements>();
 function statements(db: Database.Database): Statements {
   let s = STATEMENTS.get(db);
   if (!s) {
-    s = {
-      head: db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1'),
-      insert: db.prepare(
-        'INSERT INTO ledger (seq, type, at, subject, body, commitment, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
-      ),
-      insertPrivate: db.prepare('INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)'),
-    };
+    const head = db.prepare('SELECT seq, hash FROM ledger ORDER BY seq DESC LIMIT 1');
+    const insert = db.prepare(
+      'INSERT INTO ledger (seq, type, at, subject, body, commitment, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+    );
+    const insertPrivate = db.prepare('INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)');
+    const write = db.transaction((e: PreparedEntry): LedgerEntry => {
+      const last = head.get() as { seq: number; hash: string } | undefined;
+      const seq = last ? last.seq + 1 : 0;
+      const prevHash = last ? last.hash : GENESIS_HASH;
+      const { type, at, subject, body, commitment } = e;
+      const hash = entryHash({ seq, type, at, subject, body, commitment, prevHash });
+      insert.run(seq, type, at, subject, e.bodyJson, commitment, prevHash, hash);
+      if (e.priv) insertPrivate.run(seq, subject, e.priv.salt, e.priv.payloadJson);
+      return { seq, type, at, subject, body, commitment, prevHash, hash };
+    });
+    s = { head, insert, insertPrivate, write };
     STATEMENTS.set(db, s);
   }
   return s;
@@ -76,17 +97,10 @@ export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInpu
     priv = { salt, payloadJson };
   }
 
-  const s = statements(db);
-  const write = db.transaction((): LedgerEntry => {
-    const head = s.head.get() as { seq: number; hash: string } | undefined;
-    const seq = head ? head.seq + 1 : 0;
-    const prevHash = head ? head.hash : GENESIS_HASH;
-    const hash = entryHash({ seq, type, at, subject, body, commitment, prevHash });
-    s.insert.run(seq, type, at, subject, bodyJson, commitment, prevHash, hash);
-    if (priv) s.insertPrivate.run(seq, subject, priv.salt, priv.payloadJson);
-    return { seq, type, at, subject, body, commitment, prevHash, hash };
-  });
-  // Outside a caller's transaction take the write lock up front (IMMEDIATE): reading the head
-  // and then writing in a DEFERRED transaction could fail with SQLITE_BUSY under concurrency.
-  return db.inTransaction ? write() : write.immediate();
+  const { write } = statements(db);
+  const prepared: PreparedEntry = { type, at, subject, body, bodyJson, commitment, priv };
+  // Inside a caller's transaction this nests as a savepoint (all-or-nothing with the caller's
+  // work). Outside, take the write lock up front (IMMEDIATE): reading the head and then writing
+  // in a DEFERRED transaction could fail with SQLITE_BUSY when another process appends.
+  return db.inTransaction ? write(prepared) : write.immediate(prepared);
 }

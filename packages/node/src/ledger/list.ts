@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { canonicalBytes, type Canonical, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
+import type { Canonical, LedgerEntry, LedgerEntryType } from '@fedmark/protocol';
+import { fastCanonicalBytes } from './_canonical-fast.ts';
 import { rowToEntry, type LedgerRow } from './_row.ts';
 
 export interface ListLedgerOptions {
@@ -42,7 +43,7 @@ export function ledgerSize(db: Database.Database): number {
 }
 
 export function ledgerEntryLeafBytes(entry: LedgerEntry): Uint8Array {
-  return canonicalBytes('ledger-leaf', {
+  return new Uint8Array(fastCanonicalBytes('ledger-leaf', {
     seq: entry.seq,
     type: entry.type,
     at: entry.at,
@@ -51,5 +52,5 @@ export function ledgerEntryLeafBytes(entry: LedgerEntry): Uint8Array {
     commitment: entry.commitment,
     prevHash: entry.prevHash,
     hash: entry.hash,
-  });
+  }));
 }

@@ -1,0 +1,134 @@
+/**
+ * Node store benchmark (issue 2 targets): import 10M events <= 60 s with RSS < 1 GB; ledger
+ * append >= 10k entries/s; verify 1M entries <= 10 s. Figures only, no assertions: the machine
+ * is shared. `run({ rows: 200_000 })` gives a quick run.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initNode, loadIdentity } from '../packages/node/src/identity/index.ts';
+import { importCsv } from '../packages/node/src/importing/index.ts';
+import { appendLedgerEntry, verifyLedger, ledgerSize } from '../packages/node/src/ledger/index.ts';
+import { openNodeDatabase } from '../packages/node/src/store/index.ts';
+
+export interface NodeStoreBenchOptions {
+  /** Event rows to import (default 10M). */
+  rows?: number;
+  /** Ledger entries to verify (default 1M). */
+  ledgerEntries?: number;
+}
+
+const CHANNELS = ['web', 'store', 'app', 'phone'];
+const CATEGORIES = ['shoes', 'bags', 'books', 'garden', 'toys', 'food', 'music', 'sport'];
+
+/**
+ * Deterministic events file: ~10 events per customer, grouped by customer (as a per-customer
+ * export would be), dates increasing within a customer. Plain string building, 4 MB writes.
+ */
+function writeEventsCsv(file: string, rows: number): void {
+  const fd = openSync(file, 'w');
+  let buf = 'customer_id,time,type,amount,channel,category\n';
+  const base = Date.UTC(2022, 0, 1);
+  for (let i = 0; i < rows; i++) {
+    const customer = Math.floor(i / 10);
+    const k = i % 10;
+    const day = new Date(base + ((customer * 7 + k * 37) % 1000) * 86_400_000 + k * 3_600_000);
+    const iso = day.toISOString().slice(0, 19);
+    const visit = (i * 2654435761) % 7 === 0;
+    const cents = ((i * 40503) % 50000) + 99;
+    buf += `C${customer},${iso}Z,${visit ? 'visit' : 'purchase'},${visit ? '' : `${(cents / 100).toFixed(2)}`},${CHANNELS[i % 4]},${CATEGORIES[(i >> 2) % 8]}\n`;
+    if (buf.length > 4_000_000) {
+      writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  writeSync(fd, buf);
+  closeSync(fd);
+}
+
+export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<string, unknown>> {
+  const rows = opts.rows ?? Number(process.env['NODE_STORE_BENCH_ROWS'] ?? 10_000_000);
+  const ledgerEntries = opts.ledgerEntries ?? Number(process.env['NODE_STORE_BENCH_LEDGER'] ?? 1_000_000);
+  const root = mkdtempSync(join(tmpdir(), 'node-store-bench-'));
+  try {
+    const dir = join(root, 'node');
+    await initNode({ dir, name: 'bench' });
+    const identity = loadIdentity(dir);
+    const db = openNodeDatabase(dir);
+    const csvFile = join(root, 'events.csv');
+
+    let t = performance.now();
+    writeEventsCsv(csvFile, rows);
+    const generateSeconds = (performance.now() - t) / 1000;
+    const csvBytes = statSync(csvFile).size;
+
+    const rssStart = process.memoryUsage().rss;
+    let peakRss = rssStart;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 200);
+    t = performance.now();
+    const report = await importCsv(db, identity, {
+      kind: 'events',
+      file: csvFile,
+      onProgress: () => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      },
+    });
+    const importSeconds = (performance.now() - t) / 1000;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const dbBytes = statSync(join(dir, 'node.db')).size;
+
+    // Re-import of the same file: the idempotency path (every row found and claimed).
+    rmSync(csvFile);
+
+    // Ledger append, batched in one transaction (as an import writing consent entries does).
+    const batchN = Math.min(200_000, ledgerEntries);
+    t = performance.now();
+    db.transaction(() => {
+      for (let i = 0; i < batchN; i++) appendLedgerEntry(db, { type: 'release', body: { jobId: `job-${i}`, epsilon: 0.5, layoutHash: 'ab'.repeat(32) } });
+    })();
+    const batchSeconds = (performance.now() - t) / 1000;
+
+    // One transaction (one WAL commit) per entry, as an interactive consent change does.
+    const singleN = 5_000;
+    t = performance.now();
+    for (let i = 0; i < singleN; i++) appendLedgerEntry(db, { type: 'consent_granted', subject: 'cd'.repeat(32), body: { purpose: 'analytics', source: 'bench' } });
+    const singleSeconds = (performance.now() - t) / 1000;
+
+    // Fill up to `ledgerEntries` and verify the whole chain.
+    const chunk = 100_000;
+    while (ledgerSize(db) < ledgerEntries) {
+      const n = Math.min(chunk, ledgerEntries - ledgerSize(db));
+      db.transaction(() => {
+        for (let i = 0; i < n; i++) appendLedgerEntry(db, { type: 'release', body: { jobId: `fill-${i}`, epsilon: 0.25 } });
+      })();
+    }
+    t = performance.now();
+    const verified = verifyLedger(db);
+    const verifySeconds = (performance.now() - t) / 1000;
+    db.close();
+
+    return {
+      importRows: report.rowsRead,
+      importRowsInserted: report.rowsInserted,
+      csvMiB: +(csvBytes / 2 ** 20).toFixed(1),
+      generateSeconds: +generateSeconds.toFixed(2),
+      importSeconds: +importSeconds.toFixed(2),
+      rowsPerSecond: Math.round(report.rowsRead / importSeconds),
+      peakRssMiB: Math.round(peakRss / 2 ** 20),
+      rssBeforeImportMiB: Math.round(rssStart / 2 ** 20),
+      dbMiB: +(dbBytes / 2 ** 20).toFixed(1),
+      ledgerAppendBatchedPerSecond: Math.round(batchN / batchSeconds),
+      ledgerAppendOneTxEachPerSecond: Math.round(singleN / singleSeconds),
+      ledgerVerifyEntries: verified.size,
+      ledgerVerifySeconds: +verifySeconds.toFixed(2),
+      ledgerVerifyOk: verified.ok,
+      targets: { importSeconds: 60, peakRssMiB: 1024, ledgerAppendPerSecond: 10_000, ledgerVerifySeconds: 10 },
+      loadAverage1m: (await import('node:os')).loadavg()[0],
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

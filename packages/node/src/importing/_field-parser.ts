@@ -1,0 +1,41 @@
+/**
+ * Internal: per-column validation with zod, memoised. CSV columns repeat values heavily (event
+ * types, channels, dates, the same customer on consecutive rows), and a zod parse costs far more
+ * than a Map lookup; the schemas are pure, so a cached result is exactly what zod would return.
+ * Each cache is bounded (cleared when full) so a high-cardinality column costs no more memory
+ * than a low one.
+ */
+import type { z } from 'zod';
+import { RowProblem } from './_csv-stream.ts';
+import type { MappedHeader } from './_header.ts';
+
+const MAX_CACHED = 8192;
+
+export type FieldParser<T> = (cells: readonly string[]) => T;
+
+export function fieldParser<T>(schema: z.ZodType<T, string>, column: string, index: number): FieldParser<T> {
+  let cache = new Map<string, T>();
+  return (cells) => {
+    const raw = index < 0 ? '' : (cells[index] as string);
+    const hit = cache.get(raw);
+    // Parsed values are never undefined (null stands for an empty cell), so undefined = miss.
+    if (hit !== undefined) return hit;
+    const r = schema.safeParse(raw);
+    if (!r.success) throw new RowProblem(column, raw, r.error.issues[0]?.message ?? 'invalid value');
+    if (cache.size >= MAX_CACHED) cache = new Map();
+    cache.set(raw, r.data);
+    return r.data;
+  };
+}
+
+/** One memoised parser per column of `shape`; absent optional columns read as ''. */
+export function fieldParsers<TShape extends Record<string, z.ZodType<unknown, string>>>(
+  shape: TShape,
+  header: MappedHeader
+): { [K in keyof TShape]: FieldParser<z.output<TShape[K]>> } {
+  const out: Record<string, FieldParser<unknown>> = {};
+  for (const [column, schema] of Object.entries(shape)) {
+    out[column] = fieldParser(schema, column, header.index.get(column) ?? -1);
+  }
+  return out as { [K in keyof TShape]: FieldParser<z.output<TShape[K]>> };
+}

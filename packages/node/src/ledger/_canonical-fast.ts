@@ -1,0 +1,148 @@
+/**
+ * Internal: a single-buffer implementation of protocol/src/encoding.ts canonicalBytes, for the
+ * ledger's hot paths (append and 1M-entry verification). The reference implementation allocates
+ * a Uint8Array per frame and a TextEncoder call per string, which dominates verification time.
+ * Output is byte-identical: `_canonical-fast.test.ts` checks it against canonicalBytes on fixed
+ * vectors and on random values (fast-check). Any change to encoding.ts must be mirrored here.
+ *
+ * Format (encoding.ts): value = tag (1 byte) || payload length (u32 BE) || payload.
+ */
+import { DOMAIN_PREFIX, type Canonical } from '@fedmark/protocol';
+
+const TAG_NULL = 0;
+const TAG_FALSE = 1;
+const TAG_TRUE = 2;
+const TAG_INT = 3;
+const TAG_FLOAT = 4;
+const TAG_STRING = 5;
+const TAG_BYTES = 6;
+const TAG_ARRAY = 7;
+const TAG_OBJECT = 8;
+
+class Writer {
+  buf = Buffer.allocUnsafe(1024);
+  pos = 0;
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** Writes tag and a length placeholder; returns the placeholder offset. */
+  open(tag: number): number {
+    this.ensure(5);
+    this.buf[this.pos] = tag;
+    const at = this.pos + 1;
+    this.pos += 5;
+    return at;
+  }
+
+  close(at: number): void {
+    const len = this.pos - at - 4;
+    if (len > 0xffffffff) throw new RangeError('canonical value larger than 4 GiB');
+    this.buf.writeUInt32BE(len, at);
+  }
+
+  string(tag: number, s: string): void {
+    const at = this.open(tag);
+    // ASCII fast path: one byte per UTF-16 unit; anything else goes through the UTF-8 encoder
+    // (which, like TextEncoder, replaces lone surrogates with U+FFFD).
+    const n = s.length;
+    this.ensure(n);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      this.buf[this.pos + i] = c;
+    }
+    if (ascii) {
+      this.pos += n;
+    } else {
+      const bytes = Buffer.from(s, 'utf8');
+      this.ensure(bytes.length);
+      bytes.copy(this.buf, this.pos);
+      this.pos += bytes.length;
+    }
+    this.close(at);
+  }
+
+  bytes(b: Uint8Array): void {
+    const at = this.open(TAG_BYTES);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.close(at);
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Orders keys by their UTF-8 bytes, as encoding.ts does (UTF-16 order differs above U+FFFF... and for surrogates). */
+function compareKeys(a: string, b: string): number {
+  if (isAscii(a) && isAscii(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function encode(w: Writer, value: Canonical, path: string): void {
+  if (value === null) {
+    w.close(w.open(TAG_NULL));
+  } else if (value === true) {
+    w.close(w.open(TAG_TRUE));
+  } else if (value === false) {
+    w.close(w.open(TAG_FALSE));
+  } else if (typeof value === 'string') {
+    w.string(TAG_STRING, value);
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value) || Object.is(value, -0)) throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
+    if (Number.isInteger(value)) {
+      if (!Number.isSafeInteger(value)) throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
+      w.string(TAG_INT, value.toString(10));
+    } else {
+      w.string(TAG_FLOAT, String(value));
+    }
+  } else if (typeof value === 'bigint') {
+    w.string(TAG_INT, value.toString(10));
+  } else if (value instanceof Uint8Array) {
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    const at = w.open(TAG_ARRAY);
+    const arr = value as readonly Canonical[];
+    for (let i = 0; i < arr.length; i++) encode(w, arr[i] as Canonical, `${path}[${i}]`);
+    w.close(at);
+  } else if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new TypeError(`"${path}" is not a plain object`);
+    const obj = value as Record<string, Canonical | undefined>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
+    keys.sort(compareKeys);
+    const at = w.open(TAG_OBJECT);
+    for (const k of keys) {
+      w.string(TAG_STRING, k);
+      encode(w, obj[k] as Canonical, `${path}.${k}`);
+    }
+    w.close(at);
+  } else {
+    throw new TypeError(`"${path}" has unsupported type ${typeof value}`);
+  }
+}
+
+const DOMAIN_RE = /^[a-z0-9][a-z0-9.-]*$/;
+
+/** Byte-identical to canonicalBytes(domain, value) from @fedmark/protocol. */
+export function fastCanonicalBytes(domain: string, value: Canonical): Buffer {
+  if (!DOMAIN_RE.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
+  const w = new Writer();
+  w.string(TAG_STRING, DOMAIN_PREFIX + domain);
+  encode(w, value, '$');
+  return w.buf.subarray(0, w.pos);
+}
