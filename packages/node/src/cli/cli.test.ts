@@ -107,6 +107,29 @@ describe('fedmark CLI: help and usage', () => {
   });
 });
 
+describe('fedmark CLI: policy', () => {
+  it('show --json, set a changed file (ledger entry), refuse an invalid one with exit 14', async () => {
+    const dir = join(root, 'node-policy');
+    expect((await cli('node', 'init', '--dir', dir, '--name', 'policy-a')).code).toBe(0);
+    const shown = await cli('node', 'policy', 'show', '--dir', dir, '--json');
+    const policy = JSON.parse(shown.out) as { minCohort: number };
+    expect(policy.minCohort).toBe(10);
+    const file = join(root, 'policy.json');
+    writeFileSync(file, JSON.stringify({ ...policy, minCohort: 20 }));
+    const set = await cli('node', 'policy', 'set', '--dir', dir, '--file', file, '--reason', 'test');
+    expect(set.code).toBe(0);
+    expect(set.out).toContain('  minCohort: 10 -> 20');
+    expect((await cli('node', 'policy', 'show', '--dir', dir)).out).toMatch(/minimum cohort \(k\):\s+20\n/);
+    writeFileSync(file, JSON.stringify({ ...policy, minCohort: 1 }));
+    const bad = await cli('node', 'policy', 'set', '--dir', dir, '--file', file);
+    expect(bad.code).toBe(14);
+    expect(bad.err).toMatch(/field "minCohort": /);
+    const led = await cli('node', 'ledger', '--dir', dir, '--type', 'policy_change', '--json');
+    const entries = (JSON.parse(led.out) as { entries: { body: { reason: string } }[] }).entries;
+    expect(entries.map((e) => e.body.reason)).toEqual(['test']);
+  });
+});
+
 describe('fedmark CLI: end to end on synthetic data', () => {
   const dir = join(root, 'node-a');
   const data = join(root, 'data-a');

@@ -8,15 +8,16 @@ import { examples } from './_help.ts';
 import { existsSync } from 'node:fs';
 
 function policyText(p: Policy): string {
+  const line = (label: string, value: string | number) => `${label.padEnd(30)}${value}`;
   return [
-    `minimum cohort (k):      ${p.minCohort}`,
-    `allowed job kinds:       ${p.allowedKinds.join(', ')}`,
-    `allowed purposes:        ${p.allowedPurposes.join(', ')}`,
-    `max epsilon per job:     ${p.maxEpsilonPerJob}`,
-    `min nodes per federated job: ${p.minNodes}`,
+    line('minimum cohort (k):', p.minCohort),
+    line('allowed job kinds:', p.allowedKinds.join(', ')),
+    line('allowed purposes:', p.allowedPurposes.join(', ')),
+    line('max epsilon per job:', p.maxEpsilonPerJob),
+    line('min nodes per federated job:', p.minNodes),
     'budgets:',
     ...p.budgets.map((b) => `  ${b.purpose.padEnd(15)} ${String(b.epsilon).padStart(6)} per ${b.period}`),
-    `test-only noise switch:  ${p.testOnlyAllowNoiseOff ? 'ALLOWED (test configuration)' : 'refused'}`,
+    line('test-only noise switch:', p.testOnlyAllowNoiseOff ? 'ALLOWED (test configuration)' : 'refused'),
     '',
   ].join('\n');
 }
