@@ -1,0 +1,54 @@
+/**
+ * @fedmark/coordinator: the federation's coordinator. Enrolls nodes, relays the HE key
+ * ceremony (never holding the secret key), runs statistics jobs in rounds, sums ciphertexts
+ * homomorphically and publishes results once decrypting nodes agree. State lives in SQLite.
+ *
+ * @example
+ * import { createCoordinator, openStore } from '@fedmark/coordinator';
+ * import { generateSigningKeyPair } from '@fedmark/protocol';
+ * const c = createCoordinator({ store: openStore('./coord'), coordinatorKey: generateSigningKeyPair(), operatorToken: 'secret-token-123' });
+ * await c.resume();
+ * const res = await c.app.request('/health'); // { ok: true, version: 1 }
+ */
+export { createCoordinator, MAX_BODY_BYTES, DEFAULT_MAX_ROWS_PER_NODE, type Coordinator } from './app.ts';
+export type { CoordinatorOptions } from './context.ts';
+
+/**
+ * Opens (creating if needed) the coordinator database in a directory (`coordinator.db`, WAL).
+ *
+ * @example
+ * const store = openStore('./coord'); // or ':memory:' in tests
+ */
+export { openStore, DB_FILE, type Store } from './store/index.ts';
+
+/**
+ * Loads node-seal once per process and builds the HE context of a parameter set.
+ *
+ * @example
+ * const he = await heFor('bfv-8192-t40');
+ */
+export { heFor, loadSeal } from './aggregation/seal.ts';
+
+/**
+ * Ready-made job specs: rfm, lifecycle (x NES), ab-test (by lifecycle stage), segment.
+ *
+ * @example
+ * const spec = jobTemplate('rfm', '2026-01-31');
+ */
+export { jobTemplate, TEMPLATE_NAMES, type TemplateName } from './jobs/templates.ts';
+
+/**
+ * The OpenAPI 3 document served at /openapi.json.
+ *
+ * @example
+ * const doc = openApiDocument(); // doc.paths['/v1/jobs'].post
+ */
+export { openApiDocument } from './openapi.ts';
+
+/**
+ * CLI entry for `fedmark coordinator|job|model ...`.
+ *
+ * @example
+ * const code = await run(['job', 'template', 'lifecycle']);
+ */
+export { run } from './cli/main.ts';
