@@ -1,7 +1,6 @@
 import {
   applyUpdate,
-  encodingOf,
-  initialModel,
+  startingModel,
   layoutOf,
   SegmentQuerySchema,
   standardisationFromAggregate,
@@ -81,16 +80,7 @@ export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode
 /** Phase 1 then `spec.rounds` rounds; returns the trained model. */
 export function simulateTraining(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Model {
   const std = simulateStandardisation(spec, nodes, opts);
-  let model = initialModel({
-    name: spec.name,
-    label: spec.label,
-    encoding: encodingOf(spec, std),
-    optimiser: spec.optimiser.kind,
-    roundsPlanned: spec.rounds,
-    epsilonPerNode: spec.epsilon,
-    noise: opts.noise,
-    nodes: [],
-  });
+  let model = startingModel(spec, std, { nodes: [], noise: opts.noise });
   for (let r = 0; r < spec.rounds; r++) {
     const releases = nodes.map((n) => localGradientRelease(spec, model, n.rows, { noise: opts.noise }));
     const first = releases[0];

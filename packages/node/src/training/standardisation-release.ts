@@ -21,9 +21,12 @@ export function localStandardisationVector(spec: TrainSpec, rows: Iterable<Train
   const feats = numericFeatures(spec);
   const acc = new Float64Array(layout.length);
   const at = (name: string): number => layout.blocks.find((b) => b.name === name)?.offset ?? -1;
-  const [count, present, sum, sumsq] = [at('count'), at('present'), at('sum'), at('sumsq')];
+  const [count, positives, present, sum, sumsq] = [at('count'), at('positives'), at('present'), at('sum'), at('sumsq')];
+  const label = spec.label;
   for (const row of rows) {
     acc[count] = (acc[count] as number) + 1;
+    const y = row.values[label.column];
+    if (y !== null && y !== undefined && String(y) === label.positive) acc[positives] = (acc[positives] as number) + 1;
     feats.forEach((f, j) => {
       const u = unitValue(f, parseNumeric(row.values[f.column]));
       if (u === null) return;

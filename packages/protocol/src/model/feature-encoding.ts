@@ -26,6 +26,8 @@ export type EncodedFeature = z.infer<typeof EncodedFeatureSchema>;
 export interface Standardisation {
   means: Record<string, number>;
   stds: Record<string, number>;
+  /** Federated (noisy) share of positive labels, if phase 1 released it: starts the intercept. */
+  positiveRate?: number;
 }
 
 /** A raw input row: column name to value (CSV text, number, or missing). */

@@ -77,10 +77,10 @@ describe('encoding and epsilon plan', () => {
   });
   it('splits epsilon exactly: standardisation + rounds, blocks summing to the round share', () => {
     const plan = trainEpsilonPlan(spec);
-    expect(plan).toEqual({ totalMicro: 1_000_000, standardisationMicro: 200_000, perRoundMicro: 200_000 });
+    expect(plan).toEqual({ totalMicro: 1_000_000, standardisationMicro: 100_000, perRoundMicro: 225_000 });
     const layout = roundLayout(spec, enc, 0);
     const train = layout.blocks.filter((b) => !b.name.startsWith('eval'));
-    expect(train.reduce((s, b) => s + b.epsilonMicro, 0)).toBe(200_000);
+    expect(train.reduce((s, b) => s + b.epsilonMicro, 0)).toBe(225_000);
     expect(layout.blocks.map((b) => b.name)).toEqual(['count', 'loss', 'gradient', 'eval_pos', 'eval_neg']);
     // k = 3 non-zeros; L1 <= min(sqrt(3) * 1, B1 = 1 + 3 + 1) at scale 2^16, plus 3/2 for rounding.
     expect(train[2]?.sensitivity).toBe(BigInt(Math.ceil(Math.sqrt(3) * 65536 + 1.5)));

@@ -1,7 +1,8 @@
 import type { TrainSpec } from './train-spec.ts';
 import { flooredSolve } from './_linalg.ts';
 import { aucFromHistograms } from './auc.ts';
-import { modelVector, withVector, type Model } from './model-format.ts';
+import { initialModel, modelVector, withVector, type Model } from './model-format.ts';
+import { encodingOf, type Standardisation } from './feature-encoding.ts';
 import { findBlock, type RoundLayout, type TrainBlockName } from './round-layout.ts';
 
 /**
@@ -70,6 +71,26 @@ export function decodeRound(agg: RoundAggregate): RoundStatistics {
     evalNeg: blockValues(agg, 'eval_neg'),
     hessianNoiseStd,
   };
+}
+
+/**
+ * The model published for round 0: the encoding from the phase-1 standardisation, all weights 0
+ * and the intercept at the logit of the federated base rate (0 if phase 1 did not release it).
+ */
+export function startingModel(spec: TrainSpec, std: Standardisation, opts: { nodes: string[]; noise: boolean; jobId?: string }): Model {
+  const model = initialModel({
+    name: spec.name,
+    label: spec.label,
+    encoding: encodingOf(spec, std),
+    optimiser: spec.optimiser.kind,
+    roundsPlanned: spec.rounds,
+    epsilonPerNode: spec.epsilon,
+    noise: opts.noise,
+    nodes: opts.nodes,
+    ...(opts.jobId === undefined ? {} : { jobId: opts.jobId }),
+  });
+  const rate = std.positiveRate;
+  return rate === undefined ? model : { ...model, intercept: Math.log(rate / (1 - rate)) };
 }
 
 /**

@@ -12,7 +12,7 @@ import type { NumericFeatureSpec, TrainSpec } from './train-spec.ts';
  * wa_churn this phase keeps the mean within about 3% of the range at epsilon 0.2.
  */
 
-export type StandardisationBlockName = 'count' | 'present' | 'sum' | 'sumsq';
+export type StandardisationBlockName = 'count' | 'positives' | 'present' | 'sum' | 'sumsq';
 
 export interface StandardisationBlock {
   name: StandardisationBlockName;
@@ -36,15 +36,17 @@ export interface StandardisationLayout {
 export const STANDARDISATION_SCALE = 2 ** 16;
 
 /** Relative epsilon weights inside phase 1: the moments carry the information, the counts are easy. */
-const WEIGHTS: Record<StandardisationBlockName, number> = { count: 1, present: 1, sum: 4, sumsq: 4 };
+const WEIGHTS: Record<StandardisationBlockName, number> = { count: 1, positives: 1, present: 1, sum: 4, sumsq: 4 };
 
 export function numericFeatures(spec: TrainSpec): NumericFeatureSpec[] {
   return spec.features.filter((f): f is NumericFeatureSpec => f.type === 'numeric');
 }
 
 /**
- * Blocks: `count` (rows), `present` (non-missing values per column), `sum` of u, `sumsq` of u^2.
- * L1 sensitivities per customer (slot units): count 1; present m (one per column); sum and sumsq
+ * Blocks: `count` (rows), `positives` (rows with the positive label: the base rate starts the
+ * intercept at its logit, so the first gradient carries the features' signal instead of a common
+ * offset), `present` (non-missing values per column), `sum` of u, `sumsq` of u^2.
+ * L1 sensitivities per customer (slot units): count, positives 1; present m (one per column); sum and sumsq
  * m * 2^16 + m/2 each (|u|, u^2 <= 1, plus rounding), m = number of numeric features.
  */
 export function standardisationLayout(spec: TrainSpec): StandardisationLayout {
@@ -53,6 +55,7 @@ export function standardisationLayout(spec: TrainSpec): StandardisationLayout {
   const s = STANDARDISATION_SCALE;
   const draft: Omit<StandardisationBlock, 'offset' | 'epsilonMicro'>[] = [
     { name: 'count', length: 1, scale: 1, sensitivity: 1n },
+    { name: 'positives', length: 1, scale: 1, sensitivity: 1n },
   ];
   if (m > 0) {
     const moment = BigInt(Math.ceil(m * s + m / 2));
@@ -111,5 +114,9 @@ export function standardisationFromAggregate(spec: TrainSpec, layout: Standardis
     means[f.column] = mid + half * meanU;
     stds[f.column] = Math.min(range / 2, Math.max(range / 8, half * Math.sqrt(Math.max(0, varU))));
   });
-  return { means, stds };
+  const count = Number(values[block('count')?.offset ?? 0] as bigint);
+  const positives = Number(values[block('positives')?.offset ?? 0] as bigint);
+  // Clamp the noisy base rate into [1%, 99%] so the starting intercept stays finite.
+  const positiveRate = Math.min(0.99, Math.max(0.01, positives / Math.max(1, count)));
+  return { means, stds, positiveRate };
 }
