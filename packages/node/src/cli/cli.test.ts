@@ -59,6 +59,7 @@ describe('fedmark CLI: help and usage', () => {
     'node import',
     'node consent grant',
     'node consent revoke',
+    'node consent summary',
     'node erase',
     'node ledger list',
     'node ledger verify',
@@ -249,6 +250,8 @@ describe('fedmark CLI: end to end on synthetic data', () => {
   });
 
   it('consent, erase, then the ledger still verifies (node ledger verify and audit verify)', async () => {
+    const before = JSON.parse((await cli('node', 'consent', 'summary', '--dir', dir, '--json')).out) as { purpose: string; inForce: number; revoked: number }[];
+    expect(before.find((r) => r.purpose === 'analytics')?.inForce).toBe(consenting);
     expect((await cli('node', 'consent', 'revoke', '--dir', dir, '--customer', 'rt0000003', '--purpose', 'marketing')).code).toBe(0);
     const erase = await cli('node', 'erase', '--dir', dir, '--customer', 'rt0000001', '--reason', 'cli_test', '--json');
     expect(erase.code).toBe(0);

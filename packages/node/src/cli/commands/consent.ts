@@ -3,6 +3,7 @@ import type { Purpose } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { purposeOption } from '../options.ts';
 import { withNode } from '../node-context.ts';
+import { formatTable } from '../output.ts';
 import { examples } from './_help.ts';
 
 interface ConsentOpts {
@@ -36,4 +37,15 @@ export function registerConsent(node: Command, ctx: CliContext): void {
       });
     examples(cmd, `fedmark node consent ${action} --dir ./node-a --customer C-1001 --purpose marketing --source preference_center`);
   }
+  const summary = consent
+    .command('summary')
+    .description('per purpose: customers covered now (consent or lawful basis) and customers whose latest record is a revocation')
+    .requiredOption('--dir <path>', 'node directory')
+    .option('--json', 'print [{purpose, inForce, revoked}] as JSON')
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const { consentSummary } = await import('../../consent/index.ts');
+      const rows = await withNode(o.dir, ({ db }) => consentSummary(db));
+      emit(ctx, o.json, rows, () => formatTable(['purpose', 'in force', 'revoked'], rows.map((r) => [r.purpose, r.inForce, r.revoked])));
+    });
+  examples(summary, 'fedmark node consent summary --dir ./node-a');
 }
