@@ -309,6 +309,12 @@ describe('fedmark CLI: end to end on synthetic data', () => {
     expect(io.outText()).toContain('Stopped.\n');
   });
 
+  it('enroll refuses a malformed token before any network call (exit 14)', async () => {
+    const r = await cli('node', 'enroll', '--dir', dir, '--coordinator', 'http://127.0.0.1:9', '--token', 'not-a-token');
+    expect(r.code).toBe(14);
+    expect(r.err).toBe('fedmark: error [BAD_REQUEST]: enrollment token: expected 64 lower-case hex characters\n');
+  });
+
   it('FEDMARK_DEBUG=1 adds the stack trace', async () => {
     const io = makeIo({ FEDMARK_DEBUG: '1' });
     const code = await run(['node', 'stats', '--dir', join(root, 'nope'), '--query', join(root, 'missing.json')], io);
