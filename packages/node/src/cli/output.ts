@@ -6,7 +6,7 @@ export function toJson(value: unknown): string {
 /** A plain text table: columns padded to their widest cell; numbers right-aligned. */
 export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cells = [header.map(String), ...rows.map((r) => r.map(String))];
-  const right = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d.]+( ± [\d.]+)?$/.test(String(r[i]))));
+  const right = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^([-+]?[\d.]+( ± [\d.]+)?|suppressed|-)$/.test(String(r[i]))));
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) =>
     r

@@ -27,6 +27,8 @@ export function statsText(r: LocalStatsResult): string {
   const header = [...(dims.length > 0 ? dims : []), 'count'];
   for (const m of r.result.measures) header.push(`sum ${m}`, `mean ${m}`);
   const rows = r.result.cells.map((c) => {
+    // Suppressed cells are released as exact zeros (variance 0) while every other slot is noisy.
+    if (r.noise === 'on' && c.count.sd === 0) return [...c.labels, 'suppressed', ...r.result.measures.flatMap(() => ['-', '-'])];
     const row: string[] = [...c.labels, pm(c.count, 1, 0)];
     for (const m of r.result.measures) row.push(pm(c.measures[m]?.sum ?? null, 2), pm(c.measures[m]?.mean ?? null, 2));
     return row;
@@ -39,7 +41,7 @@ export function statsText(r: LocalStatsResult): string {
     formatTable(header, rows).trimEnd(),
     '',
     r.suppressedCells > 0
-      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed: they are reported as 0 without an estimate.`
+      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed (released as 0; shown as suppressed).`
       : `No cell was below the minimum cohort of ${r.minCohort}.`,
     `layout ${r.layoutHash}`,
     '',
