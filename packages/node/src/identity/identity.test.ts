@@ -94,3 +94,16 @@ describe('pseudonymFor', () => {
     expect(() => pseudonymFor(id, '')).toThrow(TypeError);
   });
 });
+
+describe('database file', () => {
+  it('is created owner-only, WAL included', async () => {
+    const dir = join(root, 'db-mode');
+    await initNode({ dir, name: 'm' });
+    expect(statSync(join(dir, 'node.db')).mode & 0o777).toBe(0o600);
+    const db = openNodeDatabase(dir);
+    db.exec('CREATE TEMP TABLE t (x)');
+    db.prepare('INSERT INTO node_migrations (name, applied_at) VALUES (?, ?)').run('test-wal', 'now');
+    expect(statSync(join(dir, 'node.db-wal')).mode & 0o777).toBe(0o600);
+    db.close();
+  });
+});

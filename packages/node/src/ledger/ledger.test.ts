@@ -77,7 +77,7 @@ describe('appendLedgerEntry', () => {
     expect(() => appendLedgerEntry(db, { type: 'erasure', body: {}, subject: 'CUSTOMER-42' })).toThrow(TypeError);
     expect(() => appendLedgerEntry(db, { type: 'release', body: { n: 1n } })).toThrow(TypeError);
     expect(() => appendLedgerEntry(db, { type: 'release', body: { n: Number.NaN } })).toThrow(RangeError);
-    expect(() => appendLedgerEntry(db, { type: 'nope' as 'release', body: {} })).toThrow();
+    expect(() => appendLedgerEntry(db, { type: 'nope' as 'release', body: {} })).toThrow(TypeError);
     expect(ledgerSize(db)).toBe(0);
   });
 

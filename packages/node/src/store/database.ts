@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './_schema.ts';
@@ -17,7 +17,18 @@ export const NODE_DB_FILE = 'node.db';
 export function openNodeDatabase(dir: string): Database.Database {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('"dir" expected a non-empty path');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dir, NODE_DB_FILE), { timeout: 5000 });
+  const file = join(dir, NODE_DB_FILE);
+  // The database holds raw customer data: owner-only (0600). SQLite gives the -wal and -shm files
+  // the same mode as the database file, so creating it 0600 up front covers all three.
+  if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+  else if (process.platform !== 'win32') {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // Not our file (read-only auditor copy): leave it as it is.
+    }
+  }
+  const db = new Database(file, { timeout: 5000 });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('secure_delete = ON');
