@@ -18,7 +18,7 @@ describe('CLI output helpers', () => {
     let t = 0;
     const lines: string[] = [];
     const io: CliIo = { out: () => {}, err: (s) => lines.push(s), stderrIsTTY: false, env: {} };
-    const p = createProgress(io, 'import events', 'bytes', { now: () => t, plain: (d, total) => `${d}/${total}` });
+    const p = createProgress(io, 'import events', { unit: 'bytes', now: () => t, plain: (d, total) => `${d}/${total}` });
     p.update(1, 10);
     t = 1999;
     p.update(2, 10);

@@ -15,9 +15,9 @@ const PLAIN_EVERY_MS = 2000;
 export function createProgress(
   io: CliIo,
   label: string,
-  unit: string,
-  opts: { now?: () => number; plain?: (done: number, total: number | undefined) => string } = {}
+  opts: { unit: string; now?: () => number; plain?: (done: number, total: number | undefined) => string }
 ): Progress {
+  const { unit } = opts;
   const now = opts.now ?? Date.now;
   if (io.stderrIsTTY) {
     const bar = new cliProgress.SingleBar(

@@ -73,7 +73,9 @@ function atHour(rng: Prng, profile: Profile, ms: number): number {
  * Non-homogeneous Poisson process on [from, to) with intensity rate x season(t), by thinning a
  * homogeneous process of rate x SEASON_MAX (Lewis & Shedler 1979). `onArrival` returns false to stop.
  */
-function poisson(rng: Prng, profile: Profile, w: Window, ratePerDay: number, from: number, to: number, onArrival: (t: number) => boolean): void {
+function poisson(sim: Sim, span: { ratePerDay: number; from: number; to: number }, onArrival: (t: number) => boolean): void {
+  const { rng, profile, w } = sim;
+  const { ratePerDay, from, to } = span;
   if (ratePerDay <= 0) return;
   let t = from;
   for (;;) {
@@ -106,7 +108,15 @@ function marketingAllowed(consents: SimCustomer['consents'], at: number): boolea
   return ok;
 }
 
-export function simulateCustomer(rng: Prng, profile: Profile, index: number, w: Window): SimCustomer {
+/** What a simulation runs with: the customer's own PRNG stream, the profile and the window. */
+export interface Sim {
+  rng: Prng;
+  profile: Profile;
+  w: Window;
+}
+
+export function simulateCustomer(sim: Sim, index: number): SimCustomer {
+  const { rng, profile, w } = sim;
   const traits = profile.traits(rng);
   const span = w.endMs - w.startMs;
   // Acquisition grows over the window (u^0.85 leans towards later signups), never on the last day.
@@ -128,7 +138,7 @@ export function simulateCustomer(rng: Prng, profile: Profile, index: number, w: 
   // Purchases until the BG-style dropout: after each purchase the customer leaves with prob `dropout`.
   let deathMs = w.endMs;
   if (rng.bernoulli(0.5)) order(signupMs, channel(), category());
-  poisson(rng, profile, w, rate, signupMs, w.endMs, (t) => {
+  poisson(sim, { ratePerDay: rate, from: signupMs, to: w.endMs }, (t) => {
     order(place(t), channel(), category());
     if (!rng.bernoulli(dropout)) return true;
     deathMs = t;
@@ -136,7 +146,7 @@ export function simulateCustomer(rng: Prng, profile: Profile, index: number, w: 
   });
   // Browsing continues a little past the last purchase (about a month on average), then stops.
   const visitsEnd = Math.min(w.endMs, deathMs === w.endMs ? w.endMs : deathMs + rng.exponential(1 / 30) * DAY_MS);
-  poisson(rng, profile, w, rate * profile.visitsPerPurchase + 0.002, signupMs, visitsEnd, (t) => {
+  poisson(sim, { ratePerDay: rate * profile.visitsPerPurchase + 0.002, from: signupMs, to: visitsEnd }, (t) => {
     events.push({ time: place(t), type: 'visit', amount: null, channel: channel(), category: null });
     return true;
   });

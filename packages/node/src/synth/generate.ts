@@ -82,7 +82,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
   let purchases = 0;
   try {
     for (let i = 0; i < total; i++) {
-      const c = simulateCustomer(new Prng(seed32, i), profile, i, w);
+      const c = simulateCustomer({ rng: new Prng(seed32, i), profile, w }, i);
       out.customers.row([c.id, w.date(c.signupMs), ...profile.attributeColumns.map((k) => c.attributes[k] ?? null)]);
       for (const e of c.events) {
         if (e.type === 'purchase') purchases++;

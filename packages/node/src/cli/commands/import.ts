@@ -48,7 +48,8 @@ export function registerImport(node: Command, ctx: CliContext): void {
         return { purpose: purpose as Purpose, basis: basis as Basis };
       });
       let rows = 0;
-      const progress = createProgress(ctx.io, `import ${o.kind}`, 'bytes', {
+      const progress = createProgress(ctx.io, `import ${o.kind}`, {
+        unit: 'bytes',
         plain: (done, total) => `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
       });
       const report = await withNode(o.dir, ({ db, identity }) =>

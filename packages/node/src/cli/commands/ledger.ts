@@ -30,7 +30,7 @@ export function ledgerTable(entries: readonly LedgerEntry[]): string {
 export async function verifyCommand(ctx: CliContext, dir: string, json: boolean | undefined): Promise<void> {
   const { verifyLedger } = await import('../../ledger/index.ts');
   const result = await withNode(dir, ({ db }) => {
-    const progress = createProgress(ctx.io, 'verify', 'entries');
+    const progress = createProgress(ctx.io, 'verify', { unit: 'entries' });
     try {
       return verifyLedger(db, { onProgress: (done, total) => progress.update(done, total) });
     } finally {

@@ -34,7 +34,7 @@ export function registerSynth(node: Command, ctx: CliContext): void {
     .option('--end <date>', 'last day of the simulated window, YYYY-MM-DD', dateOption, DEFAULT_END)
     .option('--json', 'print the report (files and row counts) as JSON')
     .action(async (o: SynthOpts) => {
-      const progress = createProgress(ctx.io, 'synth', 'customers');
+      const progress = createProgress(ctx.io, 'synth', { unit: 'customers' });
       const report = await generateSynthetic({
         dir: o.dir,
         profile: o.profile,
