@@ -39,12 +39,13 @@ export const EVAL_BINS = 20;
 
 /**
  * Relative epsilon weights of the blocks inside a round. The gradient is what moves the model,
- * so it gets most of it; count and loss are single slots that only need a rough value; the
+ * so it gets most of it; count and loss are single slots that only need a rough value (the loss
+ * gets 2 because its sensitivity is lossClip, not 1); the
  * Hessian (Newton) gets as much as the gradient because its noise drives the step's error as much.
  */
 export const ROUND_EPSILON_WEIGHTS: Record<'count' | 'loss' | 'gradient' | 'hessian', number> = {
   count: 1,
-  loss: 1,
+  loss: 2,
   gradient: 16,
   hessian: 16,
 };

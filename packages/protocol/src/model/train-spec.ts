@@ -79,8 +79,12 @@ export const TrainSpecSchema = z
     clipNorm: z.number().positive().max(1000),
     /** L2 penalty lambda/2 * |w|^2 on the non-intercept weights, in log-likelihood units (sklearn C = 1/lambda). */
     l2: z.number().min(0).max(1e6).default(1),
-    /** Per-record log-loss is clipped to [0, lossClip] before the noisy loss sum (reporting only). */
-    lossClip: z.number().positive().max(100).default(8),
+    /**
+     * Per-record log-loss is clipped to [0, lossClip] before the noisy loss sum (reporting only).
+     * 3 = a probability of 5% for the true label: rarer than that is noise, and the loss's
+     * sensitivity (hence its noise) grows with the clip.
+     */
+    lossClip: z.number().positive().max(100).default(3),
     /** Total epsilon each node spends on the whole job (standardisation phase + all rounds). */
     epsilon: EpsilonSchema,
     minNodes: z.number().int().min(3, 'minNodes must be at least 3: fewer would expose a single node').max(1000),
