@@ -9,6 +9,8 @@ import { run } from './main.ts';
 import type { CliIo } from './io.ts';
 import { createCoordinator } from '../app.ts';
 import { openCoordinatorDir } from './coordinator-dir.ts';
+import { checkedTemplate } from '../jobs/templates.ts';
+import { fakeSealBlob, federation, harness, makeRefusal, testNode, type TestNode } from '../_testing.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'coord-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -88,6 +90,46 @@ describe('fedmark coordinator CLI', () => {
     } finally {
       server.close();
       d.store.close();
+    }
+  });
+
+  it('job watch follows a job to its failure (exit 20) and job result reports it', async () => {
+    const fdir = join(root, 'fed');
+    expect(await run(['coordinator', 'init', '--dir', fdir, '--json'], capture().io)).toBe(0);
+    const h = harness({ dir: fdir, clock: { now: Date.now() } });
+    const nodes = [testNode('a1', 51), testNode('a2', 52), testNode('a3', 53)];
+    await federation(h, nodes, fakeSealBlob(100));
+    const created = await h.op('POST', '/v1/jobs', JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31')));
+    const { jobId } = await created.json();
+    const refused = await h.node(nodes[0] as TestNode, 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, makeRefusal(nodes[0] as TestNode, jobId, 0, 'purpose analytics not allowed'));
+    expect(refused.status).toBe(200);
+    const d = openCoordinatorDir(fdir);
+    const coord = createCoordinator({ ...d, timers: false, log: () => {} });
+    const server: ServerType = await new Promise((resolve) => {
+      const s = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    try {
+      const env = { FEDMARK_COORDINATOR_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, FEDMARK_TOKEN: d.operatorToken };
+      const w = capture(env);
+      expect(await run(['job', 'watch', jobId, '--interval', '50'], w.io)).toBe(20);
+      const lines = w.out().trim().split('\n');
+      expect(lines.slice(0, 5).every((l) => /^\d\d:\d\d:\d\d /.test(l))).toBe(true);
+      expect([...lines.slice(0, 5).map((l) => l.slice(9)), lines[5]]).toEqual([
+        'round - job created',
+        'round 0 round opened',
+        'round 0 refusal recorded a1: purpose analytics not allowed',
+        'round 0 round closed: 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
+        'round 0 job failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
+        `${jobId} [failed] round 0 failed: 0/3 submitted, 1 refused, 2 pending (min 3)`,
+      ]);
+      expect(w.err()).toBe(`error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
+      const r = capture(env);
+      expect(await run(['job', 'result', jobId], r.io)).toBe(20);
+      expect(r.out()).toBe(`job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
+    } finally {
+      server.close();
+      d.store.close();
+      h.store.close();
     }
   });
 

@@ -135,12 +135,16 @@ describe('decryption and publication', () => {
     expect(round.values).toEqual(plain.map(String));
     expect(round.contributingNodes).toEqual(['n1', 'n2', 'n3', 'n4']);
     // count block, cell "new": 4 nodes x discrete Laplace(a = e^-1/1) variance 2a/(1-a)^2 each.
-    const a = Math.exp(-layout.blocks[0]!.epsilonMicro / 1e6);
+    const a = Math.exp(-(layout.blocks[0]?.epsilonMicro ?? 0) / 1e6);
     const std = Math.sqrt(4 * ((2 * a) / (1 - a) ** 2));
     const cell = round.cells.find((x: { block: string; labels: string[] }) => x.block === 'count' && x.labels[0] === 'new');
     expect(cell.estimate).toBe(Number(plain[0]));
     expect(cell.noiseStd).toBeCloseTo(std, 9);
     expect(cell.ci95[1] - cell.estimate).toBeCloseTo(1.959963984540054 * std, 9);
+    expect(round.interpretation.dimensions).toEqual(['nes_status']);
+    expect(round.interpretation.cells[0].labels).toEqual(['new']);
+    expect(round.interpretation.cells[0].count.estimate).toBe(Number(plain[0]));
+    expect(round.interpretation.cells[0].count.sd).toBeCloseTo(std, 9);
     // A third identical answer after publication is idempotent.
     expect(await json(await post(h, d1, jobId, plain))).toEqual({ version: 1, status: 'published' });
   });
