@@ -126,6 +126,17 @@ describe('fixed-point gradient release', () => {
     expect(got).not.toEqual(w);
   });
 
+  it('refuses an aggregate computed under another round layout', () => {
+    const s = spec();
+    const model = startModel(s);
+    const v = localRoundVector(s, model, ROWS);
+    const next = applyUpdate(s, model, { layout: v.layout, values: v.values, variance: v.values.map(() => 0), nodes: ['a'] });
+    // Same vector replayed for round 1: the layout hash names round 0, so it is refused.
+    expect(() => applyUpdate(s, next, { layout: v.layout, values: v.values, variance: v.values.map(() => 0), nodes: ['a'] })).toThrow(
+      expect.objectContaining({ code: 'LAYOUT_MISMATCH' })
+    );
+  });
+
   it('one federated gradient step equals w + lr * g / n', () => {
     const s = spec({ optimiser: { kind: 'gd', learningRate: 2, momentum: 0.5 } });
     const model = startModel(s);

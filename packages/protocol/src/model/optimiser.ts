@@ -3,7 +3,8 @@ import { flooredSolve } from './_linalg.ts';
 import { aucFromHistograms } from './auc.ts';
 import { initialModel, modelVector, withVector, type Model } from './model-format.ts';
 import { encodingOf, type Standardisation } from './feature-encoding.ts';
-import { findBlock, type RoundLayout, type TrainBlockName } from './round-layout.ts';
+import { findBlock, roundLayout, type RoundLayout, type TrainBlockName } from './round-layout.ts';
+import { ProtocolError } from '../errors.ts';
 
 /**
  * The coordinator's side of a round: decode the aggregated (summed, noisy) integer vector and
@@ -100,6 +101,11 @@ export function startingModel(spec: TrainSpec, std: Standardisation, opts: { nod
  * Returns the new model with the round appended to its history.
  */
 export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate): Model {
+  // The aggregate must be for the round this model is at, under the layout everyone derives.
+  const expected = roundLayout(spec, model.encoding, model.training.roundsDone);
+  if (agg.layout.hash !== expected.hash) {
+    throw new ProtocolError('LAYOUT_MISMATCH', `aggregate layout ${agg.layout.hash.slice(0, 12)} is not the layout of round ${expected.round} (${expected.hash.slice(0, 12)})`);
+  }
   const s = decodeRound(agg);
   const w = Array.from(modelVector(model));
   const d = w.length;
