@@ -32,6 +32,16 @@ export class OrderedCursor<T extends { customerId: string }> {
     return r.value;
   }
 
+  /**
+   * Ends the underlying iteration early. A SQLite-backed stream holds an open statement until it
+   * is exhausted or returned, and better-sqlite3 refuses any write on that connection meanwhile
+   * (the release transaction that follows a computation): always close a cursor you stop reading.
+   */
+  close(): void {
+    this.#head = undefined;
+    this.#it.return?.();
+  }
+
   /** The item for `id`, or undefined; ids must be asked in ascending order. */
   seek(id: string): T | undefined {
     while (this.#head !== undefined && this.#head.customerId < id) this.#head = this.#pull();

@@ -129,18 +129,23 @@ function scanCustomers(
   const joins = tables.map((t) => new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`));
   const slots = cursor.tables;
   let last: string | undefined;
-  for (const c of source.customers()) {
-    if (joins.length > 0) {
-      if (last !== undefined && c.customerId < last) throw outOfOrder('customers');
-      last = c.customerId;
+  try {
+    for (const c of source.customers()) {
+      if (joins.length > 0) {
+        if (last !== undefined && c.customerId < last) throw outOfOrder('customers');
+        last = c.customerId;
+      }
+      if (notYetCustomer(c, asOfDay)) continue;
+      cursor.customer = c;
+      cursor.row = c;
+      for (let i = 0; i < joins.length; i++) {
+        slots[i] = (joins[i] as OrderedCursor<TableRow>).seek(c.customerId)?.values ?? null;
+      }
+      addRow();
     }
-    if (notYetCustomer(c, asOfDay)) continue;
-    cursor.customer = c;
-    cursor.row = c;
-    for (let i = 0; i < joins.length; i++) {
-      slots[i] = (joins[i] as OrderedCursor<TableRow>).seek(c.customerId)?.values ?? null;
-    }
-    addRow();
+  } finally {
+    // Table streams may hold rows past the last customer: close their statements.
+    for (const j of joins) j.close();
   }
 }
 

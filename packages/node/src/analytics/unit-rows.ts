@@ -69,13 +69,19 @@ export function* unitRowGroups(
     unit === 'event'
       ? groupByCustomer<EventRow | TouchRow>(before(source.events(), endMs), 'events')
       : groupByCustomer<EventRow | TouchRow>(before(source.touches(), endMs), 'touches');
-  for (const group of groups) {
-    const customer = customers.seek((group[0] as EventRow | TouchRow).customerId);
-    if (!customer) continue;
-    let rows: readonly { time: number }[];
-    if (unit === 'assignment') rows = assignments(group as TouchRow[]);
-    else if (unit === 'customer_channel') rows = channelFatigue(group as TouchRow[], windowStartMs);
-    else rows = group;
-    if (rows.length > 0) yield { customer, rows: earliest(rows as { time: number }[], limit) };
+  try {
+    for (const group of groups) {
+      const customer = customers.seek((group[0] as EventRow | TouchRow).customerId);
+      if (!customer) continue;
+      let rows: readonly { time: number }[];
+      if (unit === 'assignment') rows = assignments(group as TouchRow[]);
+      else if (unit === 'customer_channel') rows = channelFatigue(group as TouchRow[], windowStartMs);
+      else rows = group;
+      if (rows.length > 0) yield { customer, rows: earliest(rows as { time: number }[], limit) };
+    }
+  } finally {
+    // The row stream may end (or the caller stop) before the customer stream does.
+    customers.close();
+    groups.return(undefined);
   }
 }

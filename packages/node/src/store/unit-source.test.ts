@@ -75,7 +75,7 @@ afterAll(() => {
 
 describe('createUnitSource', () => {
   it('aggregates customers in SQL, filtered by consent at asOf, ordered by customerId', () => {
-    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01' });
+    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01', consentAt: new Date('2024-04-01T00:00:00Z') });
     const customers = [...src.customers()];
     expect(customers).toEqual([
       {
@@ -93,14 +93,14 @@ describe('createUnitSource', () => {
   });
 
   it('sees the revoked customer before the revocation, and not the one who consented later', () => {
-    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-02-15' });
+    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-02-15', consentAt: new Date('2024-02-15T00:00:00Z') });
     expect([...src.customers()].map((c) => c.customerId)).toEqual(['C1', 'C10', 'C2']);
     const c1 = [...src.customers()][0]!;
     expect(c1).toMatchObject({ purchaseCount: 3, monetary: 30, lastActivityDay: day('2024-02-10') });
-    expect([...createUnitSource(db, { purpose: 'marketing', asOf: '2024-02-15' }).customers()].map((c) => c.customerId)).toEqual(['C4']);
-    expect([...createUnitSource(db, { purpose: 'model_training', asOf: '2030-01-01' }).customers()]).toEqual([]);
-    expect([...createUnitSource(db, { purpose: 'analytics', asOf: '2024-01-01' }).customers()].map((c) => c.customerId)).toEqual(['C1', 'C10', 'C2']);
-    expect([...createUnitSource(db, { purpose: 'analytics', asOf: '2023-12-31' }).customers()]).toEqual([]);
+    expect([...createUnitSource(db, { purpose: 'marketing', asOf: '2024-02-15', consentAt: new Date('2024-02-15T00:00:00Z') }).customers()].map((c) => c.customerId)).toEqual(['C4']);
+    expect([...createUnitSource(db, { purpose: 'model_training', asOf: '2030-01-01', consentAt: new Date('2030-01-01T00:00:00Z') }).customers()]).toEqual([]);
+    expect([...createUnitSource(db, { purpose: 'analytics', asOf: '2024-01-01', consentAt: new Date('2024-01-01T00:00:00Z') }).customers()].map((c) => c.customerId)).toEqual(['C1', 'C10', 'C2']);
+    expect([...createUnitSource(db, { purpose: 'analytics', asOf: '2023-12-31', consentAt: new Date('2023-12-31T00:00:00Z') }).customers()]).toEqual([]);
   });
 
   it('takes consentAt separately from asOf when given', () => {
@@ -109,7 +109,7 @@ describe('createUnitSource', () => {
   });
 
   it('streams events and touches strictly before asOf, by customer then time', () => {
-    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01' });
+    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01', consentAt: new Date('2024-04-01T00:00:00Z') });
     const events = [...src.events()];
     expect(events.map((e) => [e.customerId, new Date(e.time).toISOString(), e.type, e.amount, e.channel, e.category])).toEqual([
       ['C1', '2024-01-05T10:00:00.000Z', 'purchase', 10, 'web', 'a'],
@@ -127,7 +127,7 @@ describe('createUnitSource', () => {
   });
 
   it('lets several scans run side by side (merge joins in analytics)', () => {
-    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01' });
+    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01', consentAt: new Date('2024-04-01T00:00:00Z') });
     const a = src.customers()[Symbol.iterator]();
     const b = src.events()[Symbol.iterator]();
     expect(a.next().value?.customerId).toBe('C1');
@@ -140,7 +140,7 @@ describe('createUnitSource', () => {
   });
 
   it('reads feature tables with typed values for consented customers only', () => {
-    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01' });
+    const src = createUnitSource(db, { purpose: 'analytics', asOf: '2024-04-01', consentAt: new Date('2024-04-01T00:00:00Z') });
     expect([...src.tableRows('feat')]).toEqual([
       { customerId: 'C1', values: { balance: 10.5, kids: 2 } },
       { customerId: 'C10', values: { balance: 3, kids: 0 } },

@@ -10,9 +10,10 @@ export interface UnitSourceOptions {
   /** Reference date YYYY-MM-DD: rows strictly before its 00:00 UTC are visible. */
   asOf: string;
   /**
-   * Moment at which consent must be in force; defaults to asOf 00:00 UTC. A computation run
-   * today over a past reference date may pass the run time here (consent given by a lawful
-   * basis declared today then covers it).
+   * Moment at which consent must be in force; defaults to now. DESIGN §1/§4: a computation uses
+   * only customers whose consent is in force at the moment it runs, whatever its reference date:
+   * a customer who revoked yesterday is out of a query "as of" last year, and a lawful basis
+   * declared today covers it. Tests pass a fixed moment.
    */
   consentAt?: Date;
 }
@@ -74,7 +75,7 @@ export function asOfToMs(asOf: string): number {
 
 /**
  * Read access for one analytics query (see analytics/types.ts): customers whose consent for
- * `purpose` is in force at `consentAt` (default asOf 00:00 UTC), their events and touches
+ * `purpose` is in force at `consentAt` (default: now), their events and touches
  * strictly before asOf, ordered by customerId then time. Everything streams from SQLite
  * (`iterate`), so memory stays flat for 10M-row tables. Each call of customers()/events()/...
  * starts a fresh scan; iterators may be open side by side (reads only).
@@ -82,7 +83,7 @@ export function asOfToMs(asOf: string): number {
 export function createUnitSource(db: Database.Database, opts: UnitSourceOptions): UnitSource {
   const purpose = PurposeSchema.parse(opts.purpose);
   const asOf = asOfToMs(opts.asOf);
-  const consentAt = opts.consentAt ? opts.consentAt.getTime() : asOf;
+  const consentAt = opts.consentAt ? opts.consentAt.getTime() : Date.now();
   if (!Number.isFinite(consentAt)) throw new TypeError('"consentAt" expected a valid Date');
   const params = { purpose, asOf, consentAt };
   const attributeColumns = db
