@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.ts';
 import { auc, aucFromHistograms } from './auc.ts';
-import { encodedNames, encodingOf, encodeRow, standardisationFromResult } from './feature-encoding.ts';
+import { encodedNames, encodingOf, encodeRow, standardisationFromResult, standardisationQuery } from './feature-encoding.ts';
+import { layoutOf } from '../layout.ts';
+import { SegmentQuerySchema } from '../schemas/segment-query.ts';
 import { initialModel, modelFromJson, modelToJson, scoreRow, withVector } from './model-format.ts';
 import { roundLayout, trainEpsilonPlan } from './round-layout.ts';
 import { TrainSpecSchema, type TrainSpecInput } from './train-spec.ts';
@@ -74,6 +76,11 @@ describe('encoding and epsilon plan', () => {
     expect(std.stds['tenure']).toBeCloseTo(10, 9);
     const neg = standardisationFromResult(spec, { count: 10, sums: { 'table.customers.tenure': -5 }, sumsq: { 'table.customers.tenure': -9 } });
     expect(neg).toEqual({ means: { tenure: 0 }, stds: { tenure: 9 } });
+  });
+  it('expresses phase 1 as a valid segment query with no dimensions and squared measures', () => {
+    const q = SegmentQuerySchema.parse(standardisationQuery(spec, { asOf: '2026-01-01', epsilon: 0.1 }));
+    expect(q.measures).toEqual([{ field: 'table.customers.tenure', lower: 0, upper: 72, scale: 14, squares: true, squareScale: 14 }]);
+    expect(layoutOf(q).blocks.map((b) => b.name)).toEqual(['count', 'total', 'sum:table.customers.tenure', 'sumsq:table.customers.tenure']);
   });
   it('splits epsilon exactly: standardisation + rounds, blocks summing to the round share', () => {
     const plan = trainEpsilonPlan(spec);
