@@ -1,0 +1,220 @@
+/**
+ * Federated propensity model quality on real data (issue 4): wa_churn.csv, 11 rows with a
+ * missing total_charges dropped (as the README reference did), 70/30 split stratified on churn
+ * with a fixed seed, 4 nodes by payment_method, in-process federation (the nodes' integer
+ * vectors summed as BFV would, exactly). Reports test AUC of: a pooled plain reference, the
+ * federated model without noise, and with DP at several total epsilons (median of seeded runs).
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { auc, canonicalHash, encodeRow, encodingOf, linearScore, modelVector, TrainSpecSchema, type Model, type TrainSpec, type TrainSpecInput } from '../packages/protocol/src/index.ts';
+import { simulateStandardisation, simulateTraining, type SimNode } from '../packages/node/src/training/simulate.ts';
+import { fitPooledLogistic } from '../packages/node/src/training/reference.ts';
+import type { TrainingRow } from '../packages/node/src/training/gradient-release.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DATA = join(here, '..', '..', 'shared', 'data', 'wa_churn.csv');
+const SPLIT_SEED = 0;
+const RUNS = Number(process.env['MODEL_BENCH_RUNS'] ?? 20);
+const EPSILONS = (process.env["EPS"] ?? "0.5,1,2,4,8").split(",").map(Number);
+
+/** wa_churn.csv has no quoted commas or escaped quotes; anything else is refused, not guessed. */
+function loadCsv(path: string): Record<string, string>[] {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  const split = (l: string, n: number): string[] => {
+    if (l.includes('""')) throw new Error(`${path}:${n}: escaped quotes are not supported by this bench reader`);
+    return l.split(',').map((c) => c.replace(/^"(.*)"$/, '$1'));
+  };
+  const head = split(lines[0] as string, 1);
+  return lines.slice(1).map((l, i) => {
+    const cells = split(l, i + 2);
+    if (cells.length !== head.length) throw new Error(`${path}:${i + 2}: expected ${head.length} cells, got ${cells.length}`);
+    return Object.fromEntries(head.map((h, j) => [h, cells[j] as string]));
+  });
+}
+
+const BINARY = ['female', 'senior_citizen', 'partner', 'dependents', 'phone_service', 'paperless_billing'];
+const SERVICES = ['online_security', 'online_backup', 'device_protection', 'tech_support', 'streaming_tv', 'streaming_movies'];
+const PAYMENT = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
+
+function spec(over: Partial<TrainSpecInput>): TrainSpec {
+  return TrainSpecSchema.parse({
+    version: 1,
+    kind: 'train',
+    name: 'wa_churn propensity',
+    purpose: 'model_training',
+    table: 'wa_churn',
+    label: { column: 'churn', positive: 'Yes' },
+    features: [
+      ...BINARY.map((c) => ({ type: 'numeric', column: c, lower: 0, upper: 1 })),
+      { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
+      { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
+      { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
+      { type: 'categorical', column: 'multiple_lines', categories: ['No', 'Yes', 'No phone service'] },
+      { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
+      ...SERVICES.map((c) => ({ type: 'categorical', column: c, categories: ['No', 'Yes', 'No internet service'] })),
+      { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
+      { type: 'categorical', column: 'payment_method', categories: PAYMENT },
+    ],
+    rounds: 4,
+    optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+    clipNorm: 1,
+    l2: 1,
+    epsilon: 1,
+    minNodes: 3,
+    validation: { fraction: 0, seed: 0 },
+    ...over,
+  });
+}
+
+/** Stratified split by a seeded hash order (deterministic, no Math.random). */
+function stratifiedSplit(rows: Record<string, string>[], testFraction: number, seed: number) {
+  const order = (i: number): string => canonicalHash('bench-split', { seed, i });
+  const train: TrainingRow[] = [];
+  const test: TrainingRow[] = [];
+  for (const label of ['Yes', 'No']) {
+    const group = rows.map((r, i) => ({ r, i, k: order(i) })).filter((e) => e.r['churn'] === label).sort((a, b) => (a.k < b.k ? -1 : 1));
+    const nTest = Math.round(group.length * testFraction);
+    group.forEach((e, j) => (j < nTest ? test : train).push({ customerId: `c${e.i}`, values: e.r }));
+  }
+  return { train, test };
+}
+
+function testAuc(model: Model, test: readonly TrainingRow[]): number {
+  const w = modelVector(model);
+  return auc(test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))), test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
+}
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** A small SVG line chart of median test AUC against epsilon (log scale), with reference lines. */
+function chartSvg(curves: Record<string, Record<string, number>>, pooled: number, noiseFree: number): string {
+  const W = 640;
+  const H = 400;
+  const L = 60;
+  const B = 50;
+  const T = 30;
+  const R = 150;
+  const yMin = 0.7;
+  const yMax = 0.86;
+  const x = (e: number): number => L + ((Math.log2(e) + 1) / 4) * (W - L - R);
+  const y = (a: number): number => T + ((yMax - Math.max(yMin, a)) / (yMax - yMin)) * (H - T - B);
+  const colours = ['#1f77b4', '#d62728'];
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<text x="${L}" y="18" font-size="14">wa_churn, 4 nodes: median test AUC vs total epsilon per node</text>`);
+  for (let a = yMin; a <= yMax + 1e-9; a += 0.02) {
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(a)}" y2="${y(a)}" stroke="#eee"/><text x="${L - 8}" y="${y(a) + 4}" text-anchor="end">${a.toFixed(2)}</text>`);
+  }
+  for (const e of EPSILONS) parts.push(`<text x="${x(e)}" y="${H - B + 18}" text-anchor="middle">${e}</text>`);
+  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">total epsilon per node (log scale)</text>`);
+  const ref = (v: number, label: string, colour: string): void => {
+    parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="${colour}" stroke-dasharray="4 3"/>`);
+    parts.push(`<text x="${W - R + 6}" y="${y(v) + 4}" fill="${colour}">${label} ${v.toFixed(4)}</text>`);
+  };
+  ref(pooled, 'pooled', '#555');
+  ref(noiseFree, 'no noise (gd)', '#999');
+  Object.entries(curves).forEach(([name, pts], i) => {
+    const c = colours[i % colours.length] as string;
+    const xy = EPSILONS.map((e) => [x(e), y(pts[`eps${e}`] ?? yMin)] as const);
+    parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${xy.map(([a, b]) => `${a},${b}`).join(' ')}"/>`);
+    for (const [a, b] of xy) parts.push(`<circle cx="${a}" cy="${b}" r="3" fill="${c}"/>`);
+    parts.push(`<text x="${W - R + 6}" y="${T + 20 + 16 * i}" fill="${c}">DP ${name}</text>`);
+  });
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const all = loadCsv(DATA).filter((r) => r['total_charges'] !== 'NA' && r['total_charges'] !== '');
+  const { train, test } = stratifiedSplit(all, 0.3, SPLIT_SEED);
+  const nodes: SimNode[] = PAYMENT.map((pm) => ({ id: pm, rows: train.filter((r) => r.values['payment_method'] === pm) }));
+  const out: Record<string, unknown> = {
+    rowsUsed: all.length,
+    trainRows: train.length,
+    testRows: test.length,
+    nodeTrainRows: Object.fromEntries(nodes.map((n) => [n.id, n.rows.length])),
+    runsPerEpsilon: RUNS,
+  };
+
+  // Pooled plain reference: exact standardisation, unclipped Newton to convergence, same l2.
+  const base = spec({});
+  const exactStd = simulateStandardisation(base, nodes, { noise: false });
+  const enc = encodingOf(base, exactStd);
+  const wRef = fitPooledLogistic(train.map((r) => encodeRow(enc, r.values)), train.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)), 1);
+  out['pooledReferenceTestAuc'] = r4(auc(test.map((r) => linearScore(wRef, encodeRow(enc, r.values))), test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))));
+
+  const configs: Record<string, Partial<TrainSpecInput>> = {
+    gd: { rounds: 4, optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 }, clipNorm: 1 },
+    ...(process.env['ONLY_GD'] ? {} : { newton: { rounds: 2, optimiser: { kind: 'newton' }, clipNorm: 1 } }),
+  };
+  const noiseFree: Record<string, unknown> = {};
+  for (const [name, cfg] of Object.entries(configs)) {
+    const t0 = performance.now();
+    const m = simulateTraining(spec(cfg), nodes, { noise: false });
+    noiseFree[name] = { testAuc: r4(testAuc(m, test)), rounds: m.training.roundsDone, seconds: r4((performance.now() - t0) / 1000) };
+  }
+  // Noise-free Newton run to convergence with a loose clip: the federated model equals the pooled one.
+  const t0 = performance.now();
+  const conv = simulateTraining(spec({ rounds: 6, optimiser: { kind: 'newton' }, clipNorm: 100 }), nodes, { noise: false });
+  noiseFree['newtonConverged'] = { testAuc: r4(testAuc(conv, test)), rounds: 6, clipNorm: 100, seconds: r4((performance.now() - t0) / 1000) };
+  out['noiseFree'] = noiseFree;
+
+  const dp: Record<string, unknown> = {};
+  for (const [name, cfg] of Object.entries(configs)) {
+    const curve: Record<string, unknown> = {};
+    for (const eps of EPSILONS) {
+      const aucs: number[] = [];
+      const t1 = performance.now();
+      for (let i = 0; i < RUNS; i++) aucs.push(testAuc(simulateTraining(spec({ ...cfg, epsilon: eps }), nodes, { noise: true }), test));
+      curve[`eps${eps}`] = {
+        medianTestAuc: r4(median(aucs)),
+        minTestAuc: r4(Math.min(...aucs)),
+        maxTestAuc: r4(Math.max(...aucs)),
+        secondsPerTraining: r4((performance.now() - t1) / 1000 / RUNS),
+      };
+      process.stderr.write(`  ${name} eps ${eps}: median ${median(aucs).toFixed(4)}\n`);
+    }
+    dp[name] = { rounds: spec(cfg).rounds, curve };
+  }
+  out['dp'] = dp;
+
+  // Phase-1 route: the dedicated centred layout (default) against the generic segment query.
+  const viaQuery: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    viaQuery.push(testAuc(simulateTraining(spec({ ...configs['gd'], epsilon: 1 }), nodes, { noise: true, standardisation: 'segment-query' }), test));
+  }
+  out['gdEps1StandardisationViaSegmentQuery'] = { medianTestAuc: r4(median(viaQuery)), minTestAuc: r4(Math.min(...viaQuery)) };
+
+  // Federated evaluation: one DP run at epsilon 1 with a 20% local validation split; the
+  // per-round loss and histogram AUC are what the coordinator shows while training.
+  const tEval = performance.now();
+  const evalModel = simulateTraining(spec({ ...configs['gd'], epsilon: 1, validation: { fraction: 0.2, seed: 7 } }), nodes, { noise: true });
+  out['federatedEvaluationEps1'] = {
+    history: evalModel.training.history.map((h) => ({ round: h.round, loss: h.loss === null ? null : r4(h.loss), validationAuc: h.auc === null ? null : r4(h.auc) })),
+    finalTestAuc: r4(testAuc(evalModel, test)),
+    seconds: r4((performance.now() - tEval) / 1000),
+  };
+  const resultsDir = join(here, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'model-quality.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const medians: Record<string, Record<string, number>> = {};
+  for (const [name, v] of Object.entries(dp)) {
+    const curve = (v as { curve: Record<string, { medianTestAuc: number }> }).curve;
+    medians[name] = Object.fromEntries(Object.entries(curve).map(([k, c]) => [k, c.medianTestAuc]));
+  }
+  const gdFree = (noiseFree['gd'] as { testAuc: number }).testAuc;
+  writeFileSync(join(resultsDir, 'model-quality.svg'), chartSvg(medians, out['pooledReferenceTestAuc'] as number, gdFree));
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  run().then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`));
+}
