@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
 import { createCoordinator } from '../app.ts';
+import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
 import { initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -47,6 +49,8 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
         const server = serve({ fetch: c.app.fetch, port: o.port, hostname: o.host }, (info) => {
           io.out(`coordinator listening on http://${o.host}:${info.port}\n`);
           c.resume().catch((err: unknown) => io.err(`[coordinator] resume failed: ${String(err)}\n`));
+          // Warm SEAL now (about a second) rather than on the first submission of a job.
+          heFor(DEFAULT_HE_PARAMS).catch((err: unknown) => io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`));
         });
         server.on('error', (err) => reject(new CliError(EXIT.FAILURE, `cannot listen on ${o.host}:${o.port}: ${err.message}`)));
         const shutdown = () => {

@@ -42,6 +42,18 @@ export async function acceptDecryption(ctx: Ctx, engine: RoundEngine, node: stri
     if (previous.values.join() === d.values.join()) return { version: 1, status: r.status };
     throw new ProtocolError('CONFLICT', `node ${node} already sent a different decryption for job ${jobId} round ${round}`);
   }
+  if (r.status === 'published' && r.result) {
+    // A late decryptor (the round was published on two other answers): accept an agreeing
+    // answer for the record; a disagreeing one is a conflict with what was published.
+    if (r.result.values.join() !== d.values.join()) {
+      throw new ProtocolError('CONFLICT', `decryption of ${node} disagrees with the published result of job ${jobId} round ${round}`);
+    }
+    ctx.store.transaction(() => {
+      ctx.store.jobs.insertDecryption(jobId, round, { node, values: d.values, signature: d.signature, at: ctx.iso() });
+      recordEvent(ctx, jobId, 'decryption_received', { round, node, detail: { afterPublication: true } });
+    });
+    return { version: 1, status: 'published' };
+  }
   if (r.status !== 'decrypting') throw new ProtocolError('CONFLICT', `round ${round} of job ${jobId} is ${r.status}, not decrypting`);
   if (d.layoutHash !== r.layoutHash) throw new ProtocolError('LAYOUT_MISMATCH', `decryption names layout ${d.layoutHash.slice(0, 12)}…, round has ${r.layoutHash.slice(0, 12)}…`);
   if (d.values.length !== r.layoutLength) throw new ProtocolError('LAYOUT_MISMATCH', `${d.values.length} values for a ${r.layoutLength}-slot layout`);

@@ -145,8 +145,14 @@ describe('decryption and publication', () => {
     expect(round.interpretation.cells[0].labels).toEqual(['new']);
     expect(round.interpretation.cells[0].count.estimate).toBe(Number(plain[0]));
     expect(round.interpretation.cells[0].count.sd).toBeCloseTo(std, 9);
-    // A third identical answer after publication is idempotent.
+    // A repeated answer is idempotent; the third decryptor arriving late is recorded if it agrees.
     expect(await json(await post(h, d1, jobId, plain))).toEqual({ version: 1, status: 'published' });
+    const d3 = decryptors[2] as TestNode;
+    const wrong = await post(h, d3, jobId, plain.map((v) => v + 1n));
+    expect(wrong.status).toBe(409);
+    expect(await json(await post(h, d3, jobId, plain))).toEqual({ version: 1, status: 'published' });
+    const status = await json(await h.op('GET', `/v1/jobs/${jobId}`));
+    expect(status.rounds[0].decryptions.map((x: { agrees: boolean }) => x.agrees)).toEqual([true, true, true]);
   });
 
   it('blocks publication when decryptors disagree and fails the job once all answered', async () => {
