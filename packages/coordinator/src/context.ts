@@ -15,8 +15,9 @@ export interface CoordinatorOptions {
   /** Operational log (never receives secrets, ciphertexts or values). Default: stderr. */
   log?: (line: string) => void;
   /**
-   * Largest number of rows one node may hold, for the plaintext-modulus overflow check. Default
-   * 10^6: with t ~ 1.1e12, a sum clipped at 10^4 then fits for up to 54 nodes.
+   * Rows per node assumed by the plaintext-modulus overflow check (worst case: every row at its
+   * clipping bound). Default 10^5: with t ~ 1.1e12 a sum of cents clipped at 5000.00 (5e5 per
+   * row) fits for up to 10 nodes. Operators of larger nodes raise it (and lower bounds/scales).
    */
   maxRowsPerNode?: number;
   /** Arm real timers for deadlines and straggler waits (default true; tests drive `engine.tick()`). */

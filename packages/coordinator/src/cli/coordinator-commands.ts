@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
-import { createCoordinator } from '../app.ts';
+import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
@@ -40,7 +40,7 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--port <port>', 'TCP port', int('port'), 7700)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--max-rows-per-node <n>', 'rows per node assumed by the plaintext-range check', int('max-rows-per-node'), 1_000_000)
+    .option('--max-rows-per-node <n>', 'rows per node assumed by the plaintext-range check', int('max-rows-per-node'), DEFAULT_MAX_ROWS_PER_NODE)
     .addHelpText('after', '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n')
     .action(async (o: { dir: string; port: number; host: string; maxRowsPerNode: number }) => {
       const d = openCoordinatorDir(o.dir);
