@@ -139,3 +139,36 @@ describe('model file', () => {
     expect(() => modelFromJson(JSON.stringify({ ...noWeight, format: 'other' }), 'x.json')).toThrow(/x\.json: invalid model: format: not a model file/);
   });
 });
+
+describe('hostile inputs', () => {
+  const spec = TrainSpecSchema.parse(BASE);
+  const enc = encodingOf(spec, { means: { tenure: 36 }, stds: { tenure: 12 } });
+  const good = JSON.parse(modelToJson(initialModel({ name: 'm', label: spec.label, encoding: enc, optimiser: 'gd', roundsPlanned: 1, epsilonPerNode: 1, noise: true, nodes: [] })));
+  const HOSTILE: unknown[] = [
+    null,
+    0,
+    'model',
+    [],
+    {},
+    { ...good, formatVersion: 2 },
+    { ...good, intercept: '0' },
+    { ...good, weights: { ...good.weights, extra: 1 } },
+    { ...good, encoding: [{ type: 'numeric', column: 'tenure', lower: 0, upper: 72, mean: 36, std: 0 }] },
+    { ...good, encoding: [] },
+    { ...good, training: { ...good.training, state: { velocity: [1] } } },
+  ];
+  it('modelFromJson rejects every malformed model with BAD_REQUEST', () => {
+    for (const h of HOSTILE) {
+      expect(() => modelFromJson(JSON.stringify(h), 'h.json')).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    }
+    // 1e999 parses to Infinity: not a finite weight.
+    expect(() => modelFromJson(modelToJson(withVector(modelFromJson(JSON.stringify(good)), [0, 0, 0, 0, 0])).replace('"intercept": 0', '"intercept": 1e999'))).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST' })
+    );
+  });
+  it('TrainSpecSchema rejects every hostile value', () => {
+    for (const h of [...HOSTILE, { ...BASE, rounds: 0 }, { ...BASE, clipNorm: -1 }, { ...BASE, epsilon: 0 }, { ...BASE, features: [] }, { ...BASE, optimiser: { kind: 'adam' } }]) {
+      expect(TrainSpecSchema.safeParse(h).success).toBe(false);
+    }
+  });
+});
