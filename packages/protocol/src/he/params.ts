@@ -15,8 +15,16 @@
  * - Slots: N = 8192 per ciphertext (two rows of 4096; we use them as one flat vector).
  * Only additions are ever evaluated (depth 0), so noise budget is never the limit for a sum over
  * a few hundred contributions.
+ *
+ * `bfv-8192-t60` (the default, listed first): the same ring and coefficient modulus with the
+ * 60-bit batching prime t = 1152921504606830593 (PlainModulus.Batching(8192, 60); 60 bits is
+ * SEAL's largest prime size). Signed range about +-5.8e17. Why: money sums in cents overflow the
+ * 40-bit range at realistic sizes (10^7 customers x 5,000.00 = 5e12 > 5.5e11), which made the
+ * coordinator refuse ordinary RFM jobs. Cost: none in ciphertext size (set by the coefficient
+ * modulus); the fresh noise budget drops by ~20 bits, and 64 additions still leave 103 bits
+ * (measured here), so sums over thousands of contributions decrypt exactly.
  */
-export const HE_PARAMS_IDS = ['bfv-8192-t40'] as const;
+export const HE_PARAMS_IDS = ['bfv-8192-t60', 'bfv-8192-t40'] as const;
 export type HeParamsId = (typeof HE_PARAMS_IDS)[number];
 
 export interface HeParams {
@@ -33,6 +41,15 @@ export interface HeParams {
 }
 
 export const HE_PARAMS: Record<HeParamsId, HeParams> = {
+  'bfv-8192-t60': {
+    scheme: 'bfv',
+    polyModulusDegree: 8192,
+    securityLevel: 'tc128',
+    coeffModulusBits: [43, 43, 44, 44, 44],
+    plainModulusBits: 60,
+    plainModulus: 1152921504606830593n,
+    slotCount: 8192,
+  },
   'bfv-8192-t40': {
     scheme: 'bfv',
     polyModulusDegree: 8192,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
+import { HE_PARAMS_IDS } from '../he/params.ts';
 import { fromBase64, sha256Hex } from '../hashing.ts';
 import type { Canonical } from '../encoding.ts';
 
@@ -64,7 +65,7 @@ export type Member = z.infer<typeof MemberSchema>;
  * HE parameter set ids on the wire. The sets themselves (and the `HeParamsId` type,
  * `HE_PARAMS_IDS`) live in he/params.ts; this list must name the same ids.
  */
-export const HeParamsIdSchema = z.enum(['bfv-8192-t40']);
+export const HeParamsIdSchema = z.enum(HE_PARAMS_IDS);
 
 // ---- enrollment ----
 export const EnrollRequestSchema = z.object({
