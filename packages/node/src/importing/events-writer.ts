@@ -41,17 +41,24 @@ class OccurrenceWriter {
     this.claim = db.prepare(`UPDATE ${spec.table} SET seen_in = ? WHERE ${keyWhere}`);
   }
 
-  /** key = the natural key values in spec order; value = amount or outcome. */
-  write(key: (string | number)[], value: string | number | null): void {
+  /**
+   * k1..k5 = the natural key values in spec order (customer first); value = amount or outcome.
+   * Positional parameters rather than an array: this runs once per row of a 10M-row file.
+   */
+  write(k1: number, k2: number, k3: string, k4: string, k5: string, value: string | number | null): void {
+    if (this.insert.run(k1, k2, k3, k4, k5, 0, value, this.importId).changes === 1) {
+      this.inserted++;
+      return;
+    }
     for (let occ = 0; ; occ++) {
-      if (this.insert.run(...key, occ, value, this.importId).changes === 1) {
+      if (occ > 0 && this.insert.run(k1, k2, k3, k4, k5, occ, value, this.importId).changes === 1) {
         this.inserted++;
         return;
       }
-      const existing = this.find.get(...key, occ) as { v: string | number | null; s: number };
+      const existing = this.find.get(k1, k2, k3, k4, k5, occ) as { v: string | number | null; s: number };
       if (existing.s === this.importId) continue;
       if (existing.v === value) {
-        this.claim.run(this.importId, ...key, occ);
+        this.claim.run(this.importId, k1, k2, k3, k4, k5, occ);
         this.unchanged++;
         return;
       }
@@ -79,7 +86,7 @@ export function eventsWriter(ctx: WriterContext): KindWriter {
       const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write([customer, time, type, channel, category], amount);
+      out.write(customer, time, type, channel, category, amount);
     },
     finish() {},
     get inserted() {
@@ -109,7 +116,7 @@ export function touchesWriter(ctx: WriterContext): KindWriter {
       const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write([customer, time, channel, campaign, variant], outcome);
+      out.write(customer, time, channel, campaign, variant, outcome);
     },
     finish() {},
     get inserted() {

@@ -40,6 +40,13 @@ describe('fastCanonicalBytes', () => {
     fc.assert(fc.property(value, (v) => outcome(() => fastCanonicalBytes('p', v)) === outcome(() => canonicalBytes('p', v))), { numRuns: 500 });
   });
 
+  it('returns independent copies although the encoder reuses one buffer', () => {
+    const a = fastCanonicalBytes('x', { a: 'first' });
+    const b = fastCanonicalBytes('x', { b: 'second value, longer' });
+    expect(Buffer.from(a).equals(Buffer.from(canonicalBytes('x', { a: 'first' })))).toBe(true);
+    expect(Buffer.from(b).equals(Buffer.from(canonicalBytes('x', { b: 'second value, longer' })))).toBe(true);
+  });
+
   it('refuses what canonicalBytes refuses', () => {
     expect(() => fastCanonicalBytes('x', Number.NaN)).toThrow(RangeError);
     expect(() => fastCanonicalBytes('x', -0)).toThrow(RangeError);

@@ -87,9 +87,8 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-/** Orders keys by their UTF-8 bytes, as encoding.ts does (UTF-16 order differs above U+FFFF... and for surrogates). */
+/** Orders keys by their UTF-8 bytes, as encoding.ts does (UTF-16 order differs for astral and surrogate code units). */
 function compareKeys(a: string, b: string): number {
-  if (isAscii(a) && isAscii(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -124,7 +123,9 @@ function encode(w: Writer, value: Canonical, path: string): void {
     if (proto !== Object.prototype && proto !== null) throw new TypeError(`"${path}" is not a plain object`);
     const obj = value as Record<string, Canonical | undefined>;
     const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
-    keys.sort(compareKeys);
+    // For ASCII keys UTF-16 order (the default sort) is UTF-8 byte order; check once, not per comparison.
+    if (keys.every(isAscii)) keys.sort();
+    else keys.sort(compareKeys);
     const at = w.open(TAG_OBJECT);
     for (const k of keys) {
       w.string(TAG_STRING, k);
@@ -138,11 +139,26 @@ function encode(w: Writer, value: Canonical, path: string): void {
 
 const DOMAIN_RE = /^[a-z0-9][a-z0-9.-]*$/;
 
-/** Byte-identical to canonicalBytes(domain, value) from @fedmark/protocol. */
-export function fastCanonicalBytes(domain: string, value: Canonical): Buffer {
+// One writer reused by every call: encoding is synchronous, so no call can interleave.
+const shared = new Writer();
+
+function encodeShared(domain: string, value: Canonical): Buffer {
   if (!DOMAIN_RE.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
-  const w = new Writer();
-  w.string(TAG_STRING, DOMAIN_PREFIX + domain);
-  encode(w, value, '$');
-  return w.buf.subarray(0, w.pos);
+  shared.pos = 0;
+  shared.string(TAG_STRING, DOMAIN_PREFIX + domain);
+  encode(shared, value, '$');
+  return shared.buf.subarray(0, shared.pos);
+}
+
+/** Byte-identical to canonicalBytes(domain, value) from @fedmark/protocol (a fresh copy). */
+export function fastCanonicalBytes(domain: string, value: Canonical): Buffer {
+  return Buffer.from(encodeShared(domain, value));
+}
+
+/**
+ * Feeds the canonical bytes to `sink` without copying them; the view is only valid during the
+ * call (the buffer is reused by the next encoding).
+ */
+export function withCanonicalBytes<T>(domain: string, value: Canonical, sink: (bytes: Buffer) => T): T {
+  return sink(encodeShared(domain, value));
 }

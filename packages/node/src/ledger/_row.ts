@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Canonical, LedgerEntry, LedgerEntryType } from '@fedmark/protocol';
-import { fastCanonicalBytes } from './_canonical-fast.ts';
+import { withCanonicalBytes } from './_canonical-fast.ts';
 
 export interface LedgerRow {
   seq: number;
@@ -39,11 +39,11 @@ export function assertJsonSafe(value: unknown, path: string): void {
   throw new TypeError(`"${path}" is not JSON-safe (${typeof value}); ledger bodies hold plain JSON only`);
 }
 
-/** SHA-256 via node:crypto (same function as @noble's sha256, several times faster for 1M-entry verification). */
-export function sha256HexOf(parts: readonly Uint8Array[]): string {
+/** SHA-256 via node:crypto: the same function as @noble's sha256, several times faster for 1M-entry verification. */
+function sha256Hex(prefix: Uint8Array | null, bytes: Uint8Array): string {
   const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex');
+  if (prefix) h.update(prefix);
+  return h.update(bytes).digest('hex');
 }
 
 export interface HashedFields {
@@ -58,22 +58,13 @@ export interface HashedFields {
 
 /** hash = SHA-256(canonicalBytes('ledger-entry', {seq,type,at,subject,body,commitment,prevHash})). */
 export function entryHash(f: HashedFields): string {
-  return sha256HexOf([
-    fastCanonicalBytes('ledger-entry', {
-      seq: f.seq,
-      type: f.type,
-      at: f.at,
-      subject: f.subject,
-      body: f.body,
-      commitment: f.commitment,
-      prevHash: f.prevHash,
-    }),
-  ]);
+  const value = { seq: f.seq, type: f.type, at: f.at, subject: f.subject, body: f.body, commitment: f.commitment, prevHash: f.prevHash };
+  return withCanonicalBytes('ledger-entry', value, (bytes) => sha256Hex(null, bytes));
 }
 
 /** commitment = SHA-256(salt || canonicalBytes('ledger-private', payload)). */
 export function privateCommitment(salt: Uint8Array, payload: Canonical): string {
-  return sha256HexOf([salt, fastCanonicalBytes('ledger-private', payload)]);
+  return withCanonicalBytes('ledger-private', payload, (bytes) => sha256Hex(salt, bytes));
 }
 
 export function rowToEntry(row: LedgerRow): LedgerEntry {
