@@ -13,7 +13,17 @@ import {
   type Submission,
 } from './federation.ts';
 import { signCanonical, signingKeyPairFromSeed, verifyCanonical } from '../signing.ts';
-import { sha256Hex, toBase64 } from '../hashing.ts';
+import { bytesToHex, hexToBytes, sha256Hex, toBase64 } from '../hashing.ts';
+import { canonicalBytes, type Canonical } from '../encoding.ts';
+import { nodeRequestSigningPayload } from '../auth/node-request.ts';
+import {
+  decryptionSigningPayload,
+  enrollSigningPayload,
+  keyAckSigningPayload,
+  receiptSigningPayload,
+  refusalSigningPayload,
+} from './federation.ts';
+import vectors from '../../test-vectors/federation.json' with { type: 'json' };
 
 const H = 'ab'.repeat(32);
 const SIG = 'cd'.repeat(64);
@@ -107,5 +117,32 @@ describe('federation schemas', () => {
     expect(TaskSchema.parse({ type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members: [member] }).type).toBe('key_generate');
     expect(TaskSchema.safeParse({ type: 'steal_keys', keyId: 'k1' }).success).toBe(false);
     expect(TaskSchema.safeParse({ type: 'key_generate', keyId: 'k1', heParams: 'ckks-weak', members: [member] }).success).toBe(false);
+  });
+});
+
+describe('federation signing test vectors (test-vectors/federation.json)', () => {
+  const kp = signingKeyPairFromSeed(hexToBytes(vectors.seed));
+  const payloadOf: Record<string, (m: never) => Canonical> = {
+    submission: submissionSigningPayload,
+    refusal: refusalSigningPayload,
+    decryption: decryptionSigningPayload,
+    'key-ack': keyAckSigningPayload,
+    'key-bundle': keyBundleSigningPayload,
+    enroll: enrollSigningPayload,
+    receipt: receiptSigningPayload,
+    'node-request': nodeRequestSigningPayload,
+  };
+
+  it('uses the frozen key', () => {
+    expect(bytesToHex(kp.publicKey)).toBe(vectors.publicKey);
+  });
+
+  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s: payload bytes and signature match the frozen vector', (name, c) => {
+    const fn = payloadOf[name];
+    expect(fn).toBeTypeOf('function');
+    const payload = (fn as (m: never) => Canonical)(c.message as never);
+    expect(bytesToHex(canonicalBytes(c.domain, payload))).toBe(c.canonicalHex);
+    expect(signCanonical(c.domain, payload, kp.secretKey)).toBe(c.signature);
+    expect(verifyCanonical(c.domain, payload, c.signature, kp.publicKey)).toBe(true);
   });
 });
