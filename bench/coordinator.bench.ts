@@ -6,12 +6,13 @@
  */
 import { JobSpecSchema, generateSigningKeyPair, layoutOf, sha256Hex } from '@fedmark/protocol';
 import { createCoordinator, heFor, openStore } from '../packages/coordinator/src/index.ts';
+import { DEFAULT_HE_PARAMS } from '../packages/coordinator/src/keys/epochs.ts';
 
 const SUBMISSIONS = 50;
 
 export async function run(): Promise<Record<string, unknown>> {
   const t0 = performance.now();
-  const he = await heFor('bfv-8192-t40');
+  const he = await heFor(DEFAULT_HE_PARAMS);
   const sealContextSeconds = (performance.now() - t0) / 1000;
   const { secretKey } = he.generateKeys();
   const spec = JobSpecSchema.parse({

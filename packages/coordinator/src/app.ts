@@ -16,7 +16,7 @@ import { zodMessage } from './zod-message.ts';
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** Rows per node assumed by the plaintext-range check (see CoordinatorOptions.maxRowsPerNode). */
-export const DEFAULT_MAX_ROWS_PER_NODE = 100_000;
+export const DEFAULT_MAX_ROWS_PER_NODE = 10_000_000;
 
 export interface Coordinator {
   app: Hono;

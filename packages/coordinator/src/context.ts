@@ -16,8 +16,8 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
   /**
    * Rows per node assumed by the plaintext-modulus overflow check (worst case: every row at its
-   * clipping bound). Default 10^5: with t ~ 1.1e12 a sum of cents clipped at 5000.00 (5e5 per
-   * row) fits for up to 10 nodes. Operators of larger nodes raise it (and lower bounds/scales).
+   * clipping bound). Default 10^7 (docs/federation-protocol.md): under bfv-8192-t60 (t ~ 1.15e18)
+   * a sum of cents clipped at 5000.00 (5e5 per row) then fits for 64 nodes.
    */
   maxRowsPerNode?: number;
   /** Arm real timers for deadlines and straggler waits (default true; tests drive `engine.tick()`). */

@@ -25,7 +25,7 @@ export { openStore, DB_FILE, type Store } from './store/index.ts';
  * Loads node-seal once per process and builds the HE context of a parameter set.
  *
  * @example
- * const he = await heFor('bfv-8192-t40');
+ * const he = await heFor('bfv-8192-t60');
  */
 export { heFor, loadSeal } from './aggregation/seal.ts';
 

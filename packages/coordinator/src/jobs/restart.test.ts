@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobSpecSchema, RFM_CLASSES, layoutOf, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { T0, federation, harness, json, makeDecryption, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
 
 const nodes = [testNode('p1', 41), testNode('p2', 42), testNode('p3', 43), testNode('p4', 44)] as const;
@@ -19,7 +20,7 @@ let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
 const dirs: string[] = [];
 
 beforeAll(async () => {
-  he = await heFor('bfv-8192-t40');
+  he = await heFor(DEFAULT_HE_PARAMS);
   keys = he.generateKeys();
 });
 afterAll(() => {

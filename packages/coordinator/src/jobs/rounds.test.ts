@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JobSpecSchema, layoutOf, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { federation, harness, json, makeDecryption, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
 import { decideClose } from './rounds.ts';
 
@@ -29,7 +30,7 @@ let he: He;
 let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
 
 beforeAll(async () => {
-  he = await heFor('bfv-8192-t40');
+  he = await heFor(DEFAULT_HE_PARAMS);
   keys = he.generateKeys();
 });
 

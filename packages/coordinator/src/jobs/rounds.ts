@@ -3,6 +3,7 @@ import type { Ctx } from '../context.ts';
 import { sumContributions } from '../aggregation/sum.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 
 /** At most this many contributors are asked to decrypt; two agreeing answers publish. */
 export const DECRYPTORS = 3;
@@ -114,7 +115,7 @@ export class RoundEngine {
   }
 
   private heParamsOf(job: JobRecord): HeParamsId {
-    return (this.ctx.store.keys.get(job.keyId)?.heParams ?? 'bfv-8192-t40') as HeParamsId;
+    return (this.ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
   }
 
   private arm(jobId: string, round: number, wakeAt: number | null): void {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { JobSpecSchema, RECEIPT_DOMAIN, layoutOf, receiptSigningPayload, signingKeyPairFromSeed, toBase64, verifyCanonical, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { fakeSealBlob, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness } from '../_testing.ts';
 
 const [a, b, c, outsider] = [testNode('alpha', 21), testNode('beta', 22), testNode('gamma', 23), testNode('zeta', 24)] as const;
@@ -35,7 +36,7 @@ async function setup(): Promise<{ h: Harness; jobId: string; keyId: string }> {
 const path = (jobId: string, kind = 'submission', round = 0) => `/v1/node/jobs/${jobId}/rounds/${round}/${kind}`;
 
 beforeAll(async () => {
-  he = await heFor('bfv-8192-t40');
+  he = await heFor(DEFAULT_HE_PARAMS);
   keys = he.generateKeys();
 });
 
@@ -88,7 +89,7 @@ describe('submissions', () => {
     expect(h.store.jobs.submissions(jobId, 0)).toEqual([]);
   });
 
-  it('answers malformed JSON, schema violations and bad base64 with 400 BAD_REQUEST and stays up', async () => {
+  it('answers malformed JSON and schema violations with 400 BAD_REQUEST, undecodable base64 with BAD_CIPHERTEXT, and stays up', async () => {
     const { h, jobId, keyId } = await setup();
     const malformed = await h.node(a, 'POST', path(jobId), undefined, '{"version":1,');
     expect(malformed.status).toBe(400);
@@ -99,7 +100,9 @@ describe('submissions', () => {
     expect(await schema.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'round: Invalid input: expected number, received string' } });
     const b64 = await h.node(a, 'POST', path(jobId), { ...sub, ciphertexts: ['@@@@'] });
     expect(b64.status).toBe(400);
-    expect(await b64.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'ciphertexts.0: expected standard base64' } });
+    expect(await b64.json()).toEqual({ error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts.0: expected standard base64' } });
+    const notList = await h.node(a, 'POST', path(jobId), { ...sub, ciphertexts: 'AAAA' });
+    expect((await notList.json()).error.code).toBe('BAD_REQUEST');
     expect((await h.node(a, 'GET', '/v1/node/tasks')).status).toBe(200);
   });
 

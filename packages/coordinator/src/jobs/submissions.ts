@@ -17,6 +17,8 @@ import {
   type Receipt,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
+import { zodMessage } from '../zod-message.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import type { RoundEngine } from './rounds.ts';
@@ -61,7 +63,14 @@ async function openRoundOr409(ctx: Ctx, engine: RoundEngine, jobId: string, roun
  */
 export async function acceptSubmission(ctx: Ctx, engine: RoundEngine, node: string, jobId: string, roundParam: string, body: unknown): Promise<Receipt> {
   const round = parseRoundParam(roundParam);
-  const sub = SubmissionSchema.parse(body);
+  const parsed = SubmissionSchema.safeParse(body);
+  if (!parsed.success) {
+    // Undecodable ciphertext fields are a ciphertext problem, reported as such (the rest is a schema error).
+    const onlyCiphertexts = parsed.error.issues.every((i) => i.path[0] === 'ciphertexts' && i.path.length === 2);
+    if (onlyCiphertexts) throw new ProtocolError('BAD_CIPHERTEXT', zodMessage(parsed.error));
+    throw parsed.error;
+  }
+  const sub = parsed.data;
   if (sub.jobId !== jobId || sub.round !== round) throw new ProtocolError('BAD_REQUEST', `body names job ${sub.jobId} round ${sub.round}, the path ${jobId} round ${round}`);
   if (sub.node !== node) throw new ProtocolError('FORBIDDEN', `node ${node} cannot submit for ${sub.node}`);
   if (!verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(sub), sub.signature, signerKey(ctx, node))) {
@@ -84,7 +93,7 @@ export async function acceptSubmission(ctx: Ctx, engine: RoundEngine, node: stri
   if (Math.round(sub.enforced.epsilon * 1e6) !== Math.round(r.query.epsilon * 1e6)) {
     throw new ProtocolError('BAD_REQUEST', `enforced.epsilon ${sub.enforced.epsilon} differs from the round's ${r.query.epsilon}`);
   }
-  const he = await ctx.heFor((ctx.store.keys.get(job.keyId)?.heParams ?? 'bfv-8192-t40') as HeParamsId);
+  const he = await ctx.heFor((ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId);
   const expected = he.ciphertextCount(r.layoutLength);
   if (sub.ciphertexts.length !== expected) {
     throw new ProtocolError('BAD_CIPHERTEXT', `${sub.ciphertexts.length} ciphertexts for a ${r.layoutLength}-slot layout, expected ${expected}`);

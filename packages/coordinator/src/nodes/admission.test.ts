@@ -26,7 +26,7 @@ describe('enrollment', () => {
       lastSeenAt: null,
     });
     const tasks = await (await h.node(bank, 'GET', '/v1/node/tasks')).json();
-    expect(tasks.tasks).toEqual([{ type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members: [{ name: 'bank', signingKey: bytesToHex(bank.signing.publicKey), boxKey: bytesToHex(bank.box.publicKey) }] }]);
+    expect(tasks.tasks).toEqual([{ type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t60', members: [{ name: 'bank', signingKey: bytesToHex(bank.signing.publicKey), boxKey: bytesToHex(bank.box.publicKey) }] }]);
   });
 
   it('refuses operator calls without the token', async () => {
