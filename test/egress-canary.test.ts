@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
@@ -69,6 +69,18 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
     for (const name of NODES) {
       const submissions = proxies.get(name)!.exchanges.filter((e) => e.method === 'POST' && e.url.endsWith('/submission'));
       expect(submissions.length).toBe(3); // rfm rounds 0 and 1, lifecycle x NES
+    }
+  });
+
+  it('positive control: the canaries and raw ids are really in each node\'s own database', () => {
+    for (const [i, name] of NODES.entries()) {
+      // The node process is running, so recent pages may still sit in the WAL file.
+      const file = (f: string) => (existsSync(join(fed.node(name).dir, f)) ? readFileSync(join(fed.node(name).dir, f)).toString('latin1') : '');
+      const db = file('node.db') + file('node.db-wal');
+      expect(db).toContain(canaryId(i));
+      expect(db).toContain(CANARY_CATEGORY);
+      expect(rawIds.get(name)!.length).toBe(300);
+      expect(db).toContain(rawIds.get(name)![0]!);
     }
   });
 
