@@ -20,6 +20,8 @@ export interface LocalFederationOptions {
   pollMs?: number;
   /** TEST ONLY: writes node policies that allow `noise: off-test-only` jobs (exactness checks). */
   allowNoiseOff?: boolean;
+  /** Fields merged into every node's policy before it starts (benchmarks raise the budgets). */
+  policyPatch?: Record<string, unknown>;
   /** Lets a test put a capturing proxy between a node and the coordinator. */
   coordinatorUrlFor?: (node: string, url: string) => string;
   log?: (line: string) => void;
@@ -79,12 +81,13 @@ export class LocalFederation {
     };
     const node: LocalNode = { name: setup.name, dir, signingKey: init.signingKey, boxKey: init.boxKey, process: undefined };
     this.nodes.push(node);
-    if (this.opts.allowNoiseOff) {
-      const policyFile = join(dir, 'policy.json');
-      const policy = JSON.parse(readFileSync(policyFile, 'utf8')) as Record<string, unknown>;
-      const testPolicy = join(this.opts.workdir, `${setup.name}-test-policy.json`);
-      writeFileSync(testPolicy, JSON.stringify({ ...policy, testOnlyAllowNoiseOff: true }, null, 2));
-      await runFedmark(['node', 'policy', 'set', '--dir', dir, '--file', testPolicy]);
+    if (this.opts.allowNoiseOff || this.opts.policyPatch) {
+      // Through `fedmark node policy set`, so the change is validated and recorded in the ledger.
+      const policy = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as Record<string, unknown>;
+      const patched = { ...policy, ...this.opts.policyPatch, ...(this.opts.allowNoiseOff ? { testOnlyAllowNoiseOff: true } : {}) };
+      const file = join(this.opts.workdir, `${setup.name}-policy.json`);
+      writeFileSync(file, JSON.stringify(patched, null, 2));
+      await runFedmark(['node', 'policy', 'set', '--dir', dir, '--file', file]);
     }
     const files = await this.dataFiles(setup, dir);
     for (const f of files.files) {
