@@ -27,6 +27,9 @@ function client(o: ConnOpts, io: CliIo): OperatorClient {
   return operatorClient(url, token);
 }
 
+/** How long `job watch` keeps retrying an unreachable coordinator (e.g. during a restart). */
+const UNREACHABLE_GRACE_MS = 30_000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `fedmark job create|watch|result|list|template`. */
@@ -58,9 +61,25 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       const interval = Math.max(50, Number(o.interval) || 500);
       let after = 0;
       let drawn = false;
+      let unreachableSince: number | null = null;
       for (;;) {
-        const status = (await api.get(`/v1/jobs/${encodeURIComponent(id)}`)) as JobStatus;
-        const { events } = (await api.get(`/v1/jobs/${encodeURIComponent(id)}/events?after=${after}`)) as { events: JobEvent[] };
+        let status: JobStatus;
+        let events: JobEvent[];
+        try {
+          status = (await api.get(`/v1/jobs/${encodeURIComponent(id)}`)) as JobStatus;
+          ({ events } = (await api.get(`/v1/jobs/${encodeURIComponent(id)}/events?after=${after}`)) as { events: JobEvent[] });
+          unreachableSince = null;
+        } catch (err) {
+          // A coordinator restart is routine (it resumes from SQLite): keep watching for a while.
+          if (!(err instanceof CliError && err.exitCode === EXIT.UNREACHABLE)) throw err;
+          if (unreachableSince === null) {
+            unreachableSince = Date.now();
+            io.err(`coordinator unreachable, retrying for ${UNREACHABLE_GRACE_MS / 1000} s\n`);
+          }
+          if (Date.now() - unreachableSince > UNREACHABLE_GRACE_MS) throw err;
+          await sleep(interval);
+          continue;
+        }
         for (const e of events) {
           if (drawn) io.out('\r\x1b[2K');
           drawn = false;
