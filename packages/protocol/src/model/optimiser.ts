@@ -15,7 +15,7 @@ export interface RoundAggregate {
   layout: RoundLayout;
   /** Slot-wise sum of the nodes' released vectors (what HE decryption returns). */
   values: readonly bigint[];
-  /** Slot-wise sum of the nodes' noise variances (slot units); zeros without noise. */
+  /** Slot-wise sum of the nodes' noise variances (slot units), for error bars; the step itself derives noise levels from the public layout. */
   variance: readonly number[];
   /** Ids of the contributing nodes. */
   nodes: readonly string[];
@@ -40,7 +40,8 @@ function blockValues(agg: RoundAggregate, name: TrainBlockName): number[] | null
   return agg.values.slice(b.offset, b.offset + b.length).map((v) => Number(v) / b.scale);
 }
 
-export function decodeRound(agg: RoundAggregate): RoundStatistics {
+/** Decodes the summed vector; `noise` says whether the nodes added DP noise (model.training.noise). */
+export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics {
   if (agg.values.length !== agg.layout.length) {
     throw new RangeError(`aggregate expected ${agg.layout.length} slots (layout ${agg.layout.hash.slice(0, 12)}), got ${agg.values.length}`);
   }
@@ -61,7 +62,14 @@ export function decodeRound(agg: RoundAggregate): RoundStatistics {
       }
     }
     const hb = findBlock(agg.layout, 'hessian');
-    if (hb) hessianNoiseStd = Math.sqrt(Math.max(0, agg.variance[hb.offset] ?? 0)) / hb.scale;
+    // From public facts only (sensitivity, epsilon, number of contributions), never from what
+    // nodes report: discrete Laplace variance 2a/(1-a)^2, a = exp(-epsilon/sensitivity), per node.
+    if (hb && noise) {
+      const inv = hb.epsilonMicro / 1e6 / Number(hb.sensitivity);
+      const a = Math.exp(-inv);
+      const perNode = (2 * a) / (-Math.expm1(-inv)) ** 2;
+      hessianNoiseStd = Math.sqrt(perNode * Math.max(1, agg.nodes.length)) / hb.scale;
+    }
   }
   return {
     count: (blockValues(agg, 'count') as number[])[0] as number,
@@ -106,7 +114,7 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
   if (agg.layout.hash !== expected.hash) {
     throw new ProtocolError('LAYOUT_MISMATCH', `aggregate layout ${agg.layout.hash.slice(0, 12)} is not the layout of round ${expected.round} (${expected.hash.slice(0, 12)})`);
   }
-  const s = decodeRound(agg);
+  const s = decodeRound(agg, model.training.noise);
   const w = Array.from(modelVector(model));
   const d = w.length;
   if (s.gradient.length !== d) throw new RangeError(`aggregate has ${s.gradient.length} columns, model has ${d}`);
