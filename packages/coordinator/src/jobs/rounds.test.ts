@@ -171,6 +171,27 @@ describe('decryption and publication', () => {
     expect(status.rounds[0].decryptions.map((x: { agrees: boolean }) => x.agrees)).toEqual([true, false, true]);
   });
 
+  it('asks every contributor when decryptors stay silent for deadlineMs, and fails with DECRYPTION_TIMEOUT after twice that', async () => {
+    const { h, jobId, decryptors, plain } = await closed();
+    const spare = nodes.find((n) => !decryptors.includes(n)) as TestNode;
+    expect((await json(await h.node(spare, 'GET', '/v1/node/tasks'))).tasks).toEqual([]);
+    h.clock.now += 60_000;
+    await h.coordinator.engine.tick();
+    const tasks = (await json(await h.node(spare, 'GET', '/v1/node/tasks'))).tasks;
+    expect(tasks.map((t: { type: string }) => t.type)).toEqual(['decrypt']);
+    const events = (await json(await h.op('GET', `/v1/jobs/${jobId}/events`))).events;
+    expect(events.at(-1)).toMatchObject({ type: 'decryptors_extended', round: 0 });
+    expect([...events.at(-1).detail.decryptors].sort()).toEqual(['n1', 'n2', 'n3', 'n4']);
+    // One answer is not enough to publish; the round fails when the second wait ends.
+    expect(await json(await post(h, spare, jobId, plain))).toEqual({ version: 1, status: 'decrypting' });
+    h.clock.now += 60_000;
+    await h.coordinator.engine.tick();
+    const result = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(result.status).toBe('failed');
+    expect(result.failure).toEqual({ code: 'DECRYPTION_TIMEOUT', message: 'only 1 of 4 asked nodes answered the decryption request in time; nothing was published' });
+    expect(result.rounds).toEqual([]);
+  });
+
   it('refuses a decryption from a node not asked (403), with the wrong length (400) or a forged signature (401)', async () => {
     const { h, jobId, decryptors, plain } = await closed();
     const notAsked = nodes.find((n) => !decryptors.includes(n)) as TestNode;

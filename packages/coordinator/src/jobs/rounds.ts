@@ -41,6 +41,24 @@ export function decideClose(job: JobRecord, r: RoundRecord, submitted: number, r
   return { action: 'wait', wakeAt: r.deadlineAt };
 }
 
+export type DecryptionDecision = { action: 'wait'; wakeAt: number } | { action: 'extend' } | { action: 'fail'; message: string };
+
+/**
+ * Decryption liveness (a decryptor may die after submitting): deadlineMs after the round closed
+ * without a publishable answer, every contributor is asked; after twice that the job fails with
+ * DECRYPTION_TIMEOUT instead of waiting forever. Nothing is published without agreeing answers.
+ */
+export function decideDecryption(job: JobRecord, r: RoundRecord, answered: number, now: number): DecryptionDecision {
+  const closed = r.closedAt ?? now;
+  const asked = r.decryptors ?? [];
+  if (asked.length < (r.contributors ?? []).length) {
+    return now >= closed + job.spec.deadlineMs ? { action: 'extend' } : { action: 'wait', wakeAt: closed + job.spec.deadlineMs };
+  }
+  const until = closed + 2 * job.spec.deadlineMs;
+  if (now < until) return { action: 'wait', wakeAt: until };
+  return { action: 'fail', message: `only ${answered} of ${asked.length} asked nodes answered the decryption request in time; nothing was published` };
+}
+
 /** Deterministic spread of decryption work: contributors ordered by a hash of (job, round, name). */
 export function pickDecryptors(jobId: string, round: number, contributors: string[]): string[] {
   return [...contributors]
@@ -62,16 +80,18 @@ export class RoundEngine {
     private readonly armTimers: boolean
   ) {}
 
-  /** Re-checks every open round (start-up resume, and tests that move the clock). */
+  /** Re-checks every open or decrypting round (start-up resume, and tests that move the clock). */
   async tick(): Promise<void> {
-    for (const r of this.ctx.store.jobs.activeRounds()) if (r.status === 'open') await this.evaluate(r.jobId, r.round);
+    for (const r of this.ctx.store.jobs.activeRounds()) await this.evaluate(r.jobId, r.round);
   }
 
   async evaluate(jobId: string, round: number): Promise<void> {
     const { jobs } = this.ctx.store;
     const job = jobs.getJob(jobId);
     const r = jobs.getRound(jobId, round);
-    if (!job || !r || r.status !== 'open') return;
+    if (!job || !r) return;
+    if (r.status === 'decrypting') return this.watchDecryption(job, r);
+    if (r.status !== 'open') return;
     const first = decideClose(job, r, jobs.submissions(jobId, round).length, jobs.refusals(jobId, round).length, this.ctx.now());
     if (first.action === 'wait') return this.arm(jobId, round, first.wakeAt);
     // SEAL loads asynchronously; the decision is taken again inside the transaction below.
@@ -101,6 +121,29 @@ export class RoundEngine {
       }
     });
     this.clear(jobId, round);
+    const after = jobs.getRound(jobId, round);
+    if (after?.status === 'decrypting') this.watchDecryption(job, after);
+  }
+
+  private watchDecryption(job: JobRecord, r: RoundRecord): void {
+    const { jobs } = this.ctx.store;
+    const d = decideDecryption(job, r, jobs.decryptions(r.jobId, r.round).length, this.ctx.now());
+    if (d.action === 'wait') return this.arm(r.jobId, r.round, d.wakeAt);
+    this.ctx.store.transaction(() => {
+      const cur = jobs.getRound(r.jobId, r.round);
+      if (!cur || cur.status !== 'decrypting') return;
+      if (d.action === 'extend') {
+        const decryptors = [...(cur.decryptors ?? []), ...(cur.contributors ?? []).filter((n) => !cur.decryptors?.includes(n))];
+        jobs.updateRound(r.jobId, r.round, { decryptors });
+        recordEvent(this.ctx, r.jobId, 'decryptors_extended', { round: r.round, detail: { decryptors } });
+      } else {
+        jobs.updateRound(r.jobId, r.round, { status: 'failed', closeReason: d.message });
+        jobs.updateJob(r.jobId, { status: 'failed', failure: { code: 'DECRYPTION_TIMEOUT', message: d.message } });
+        recordEvent(this.ctx, r.jobId, 'job_failed', { round: r.round, detail: { code: 'DECRYPTION_TIMEOUT', message: d.message } });
+      }
+    });
+    const next = jobs.getRound(r.jobId, r.round);
+    if (next?.status === 'decrypting') this.watchDecryption(job, next);
   }
 
   /** Re-arms the timer of an open round (after a restart, a submission or a new round). */

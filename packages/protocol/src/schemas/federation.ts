@@ -456,6 +456,7 @@ export const JOB_EVENT_TYPES = [
   'aggregate_stored',
   'decryption_received',
   'decryption_disagreement',
+  'decryptors_extended',
   'round_published',
   'job_published',
   'job_failed',
