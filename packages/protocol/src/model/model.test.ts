@@ -6,7 +6,7 @@ import { layoutOf } from '../layout.ts';
 import { SegmentQuerySchema } from '../schemas/segment-query.ts';
 import { initialModel, modelFromJson, modelToJson, scoreRow, withVector } from './model-format.ts';
 import { roundLayout, trainEpsilonPlan } from './round-layout.ts';
-import { TrainSpecSchema, type TrainSpecInput } from './train-spec.ts';
+import { checkTrainColumns, TrainSpecSchema, type TrainSpecInput } from './train-spec.ts';
 
 const BASE: TrainSpecInput = {
   version: 1,
@@ -57,6 +57,16 @@ describe('TrainSpecSchema', () => {
     expect(issues({ ...BASE, label: { column: 'tenure', positive: 'Yes' } })).toEqual([
       'features.0.column: column "tenure" is used twice (label and features[0])',
     ]);
+  });
+});
+
+describe('checkTrainColumns', () => {
+  it('names each unknown column and where the spec uses it', () => {
+    const s = TrainSpecSchema.parse(BASE);
+    expect(() => checkTrainColumns(s, ['churn', 'tenure', 'contract'])).not.toThrow();
+    expect(() => checkTrainColumns(s, ['tenure'])).toThrow(
+      expect.objectContaining({ code: 'BAD_REQUEST', message: 'table "customers" has no column "churn" (label.column), "contract" (features.1.column)' })
+    );
   });
 });
 

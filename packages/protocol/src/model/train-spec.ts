@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProtocolError } from '../errors.ts';
 import { EpsilonSchema } from '../schemas/common.ts';
 
 /**
@@ -125,4 +126,24 @@ export type TrainSpecInput = z.input<typeof TrainSpecSchema>;
 /** Human-readable zod issues: `features.2.upper: upper must be greater than lower; ...`. */
 export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Checks that every column the spec names exists in the node's table (`columns`). Throws
+ * ProtocolError BAD_REQUEST naming each missing column and where the spec uses it.
+ */
+export function checkTrainColumns(spec: TrainSpec, columns: readonly string[]): void {
+  const have = new Set(columns);
+  const uses: [string, string][] = [
+    ['label.column', spec.label.column],
+    ...(spec.idColumn === undefined ? [] : ([['idColumn', spec.idColumn]] as [string, string][])),
+    ...spec.features.map((f, i): [string, string] => [`features.${i}.column`, f.column]),
+  ];
+  const missing = uses.filter(([, c]) => !have.has(c));
+  if (missing.length > 0) {
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `table "${spec.table}" has no column ${missing.map(([where, c]) => `"${c}" (${where})`).join(', ')}`
+    );
+  }
 }
