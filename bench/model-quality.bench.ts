@@ -3,7 +3,8 @@
  * missing total_charges dropped (as the README reference did), 70/30 split stratified on churn
  * with a fixed seed, 4 nodes by payment_method, in-process federation (the nodes' integer
  * vectors summed as BFV would, exactly). Reports test AUC of: a pooled plain reference, the
- * federated model without noise, and with DP at several total epsilons (median of seeded runs).
+ * federated model without noise, and with DP at several total epsilons (median of 40 runs; the
+ * DP noise comes from the CSPRNG and is not seeded). Knobs: MODEL_BENCH_RUNS, EPS=0.5,1, ONLY_GD=1.
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
