@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   IdSchema,
@@ -34,20 +34,27 @@ export async function initNode(opts: InitNodeOptions): Promise<NodePublicIdentit
   };
   const idFile = join(dir, IDENTITY_FILE);
   // 'wx' fails if another init raced us; mode 0600 at creation so the secret is never readable
-  // by others, even briefly. chmod again in case a restrictive umask is not the problem but an
-  // ACL-less filesystem ignored the mode.
+  // by others, even briefly (chmod again in case the filesystem ignored the creation mode).
   writeFileSync(idFile, `${JSON.stringify(identityToFile(identity, new Date()), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(idFile, 0o600);
-  writeFileSync(join(dir, POLICY_FILE), `${JSON.stringify(PolicySchema.parse({}), null, 2)}\n`, { flag: 'wx' });
   const pub = publicIdentity(identity);
-  const db = openNodeDatabase(dir);
   try {
-    appendLedgerEntry(db, {
-      type: 'node_initialized',
-      body: { name: pub.name, signingKey: pub.signingKey, boxKey: pub.boxKey },
-    });
-  } finally {
-    db.close();
+    chmodSync(idFile, 0o600);
+    writeFileSync(join(dir, POLICY_FILE), `${JSON.stringify(PolicySchema.parse({}), null, 2)}\n`, { flag: 'wx' });
+    const db = openNodeDatabase(dir);
+    try {
+      appendLedgerEntry(db, {
+        type: 'node_initialized',
+        body: { name: pub.name, signingKey: pub.signingKey, boxKey: pub.boxKey },
+      });
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    // A half-made node would block the next init (CONFLICT): remove what this call created.
+    for (const f of [IDENTITY_FILE, POLICY_FILE, NODE_DB_FILE, `${NODE_DB_FILE}-wal`, `${NODE_DB_FILE}-shm`]) {
+      rmSync(join(dir, f), { force: true });
+    }
+    throw err;
   }
   return pub;
 }
