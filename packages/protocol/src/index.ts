@@ -24,3 +24,4 @@ export * from './he/index.ts';
 export * from './merkle/index.ts';
 export * from './results/index.ts';
 export * from './model/index.ts';
+export * from './cli-exit.ts';

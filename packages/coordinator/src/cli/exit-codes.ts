@@ -1,4 +1,4 @@
-import { isProtocolError, type ErrorCode } from '@fedmark/protocol';
+import { CliError as SharedCliError, exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
 
 /**
  * Exit codes of `fedmark coordinator|job ...`, in ranges (as Flower's exit_code.py): 0-9
@@ -31,10 +31,7 @@ const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
   NOT_FOUND: 'not found (e.g. an unknown job id)',
 };
 
-export const EXIT_CODES_HELP =
-  '\nExit codes:\n' +
-  (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((k) => `  ${String(EXIT[k]).padStart(2)}  ${DESCRIPTIONS[k]}`).join('\n') +
-  '\n';
+export const EXIT_CODES_HELP = exitCodesHelp(EXIT, DESCRIPTIONS);
 
 const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   BAD_REQUEST: EXIT.INPUT_INVALID,
@@ -44,18 +41,14 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   QUORUM_NOT_MET: EXIT.JOB_FAILED,
 };
 
-/** An error the CLI reports as-is with its exit code. */
-export class CliError extends Error {
-  readonly exitCode: ExitCode;
+/** An error the CLI reports as-is with one of this table's exit codes. */
+export class CliError extends SharedCliError {
+  declare readonly exitCode: ExitCode;
   constructor(exitCode: ExitCode, message: string) {
-    super(message);
-    this.name = 'CliError';
-    this.exitCode = exitCode;
+    super(exitCode, message);
   }
 }
 
 export function exitCodeFor(err: unknown): ExitCode {
-  if (err instanceof CliError) return err.exitCode;
-  if (isProtocolError(err)) return BY_ERROR_CODE[err.code] ?? EXIT.FAILURE;
-  return EXIT.FAILURE;
+  return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;
 }
