@@ -59,7 +59,7 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
     input.noise === 'on'
       ? `Each of the ${input.contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).`
       : 'Noise was switched off (test-only mode): these are exact sums and are NOT differentially private.',
-    'Cells below a node\'s minimum cohort k were suppressed at that node before noise; which node suppressed what is not disclosed.',
+    "A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.",
   ];
   return {
     version: 1,

@@ -30,8 +30,9 @@ export function roundTable(round: RoundResult, opts: { hideEmpty?: boolean } = {
   const header = ['segment', ...blocks];
   const body: string[][] = [];
   for (const [key, cells] of rows) {
-    const count = cells.get('count');
-    if (opts.hideEmpty && count && count.ci95[1] <= 0) continue;
+    // A cell every node suppressed (or that nobody has) is released as exactly 0 with no noise.
+    const empty = [...cells.values()].every((c) => c.estimate === 0);
+    if (opts.hideEmpty && empty) continue;
     body.push([rowLabel(JSON.parse(key) as string[]), ...blocks.map((b) => (cells.get(b) ? cellText(cells.get(b)!) : ''))]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
