@@ -7,6 +7,7 @@ import { authenticate, type ApiEnv } from './auth.ts';
 import { describeZodError, handleError } from './errors.ts';
 import { registerReadRoutes } from './routes-read.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
+import { registerLedgerProofRoutes } from './routes-ledger-proofs.ts';
 import type { ApiToken } from './tokens.ts';
 
 /** Largest accepted request body: a SegmentQuery is a few KiB; 1 MiB leaves room, bounds memory. */
@@ -57,6 +58,7 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
     await next();
   });
   registerReadRoutes(app, { dir: opts.dir, db: opts.db, name: opts.identity.name });
+  registerLedgerProofRoutes(app, { db: opts.db, identity: opts.identity });
   registerAdminRoutes(app, opts);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -13,3 +13,24 @@ export { appendLedgerEntry, type AppendLedgerInput } from './append.ts';
 export { listLedger, ledgerSize, ledgerEntryLeafBytes, type ListLedgerOptions } from './list.ts';
 /** Recomputes the whole chain; names the first bad entry. */
 export { verifyLedger, type VerifyLedgerResult, type VerifyLedgerOptions } from './verify.ts';
+/** RFC 6962 tree over the ledger: heads, inclusion and consistency proofs (docs/audit.md). */
+export {
+  syncLedgerMerkle,
+  ledgerRootAt,
+  ledgerInclusionProof,
+  ledgerConsistencyProof,
+  ledgerLeafAccessor,
+  ledgerRowLeafHash,
+  ledgerSubtreeCache,
+  MERKLE_MIN_LEVEL,
+} from './merkle.ts';
+/** Signed checkpoints of the ledger and the coordinator's receipts. */
+export {
+  createLedgerCheckpoint,
+  signLedgerHead,
+  saveCheckpointReceipt,
+  listLedgerCheckpoints,
+  latestLedgerCheckpoint,
+  latestAcceptedCheckpoint,
+  type StoredCheckpoint,
+} from './checkpoints.ts';
