@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { PURPOSES, microToEpsilon } from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
 import { listLedger, verifyLedger } from '../ledger/index.ts';
 import { loadPolicy } from '../policy/index.ts';
-import { budgetStatus } from '../privacy/index.ts';
+import { budgetReport } from '../privacy/index.ts';
 import type { ApiEnv } from './auth.ts';
 import { AUTH_ERRORS, SECURITY } from './_responses.ts';
 import { BudgetSchema, HealthSchema, LedgerListSchema, LedgerQuerySchema, PolicyResponseSchema, VerifySchema } from './schemas.ts';
@@ -53,17 +52,7 @@ export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; d
       responses: { 200: json(BudgetSchema, 'cap, spent and remaining epsilon per purpose and period'), ...AUTH_ERRORS },
     }),
     (c) => {
-      const at = new Date();
-      const policy = loadPolicy(o.dir);
-      const budgets = PURPOSES.flatMap((p) => budgetStatus(o.db, policy, p, at)).map((b) => ({
-        purpose: b.purpose,
-        period: b.period,
-        periodKey: b.periodKey,
-        capEpsilon: microToEpsilon(b.capMicro),
-        spentEpsilon: microToEpsilon(b.spentMicro),
-        remainingEpsilon: microToEpsilon(b.remainingMicro),
-      }));
-      return c.json({ at: at.toISOString(), budgets }, 200);
+      return c.json(budgetReport(o.db, loadPolicy(o.dir), new Date()), 200);
     }
   );
 

@@ -28,6 +28,8 @@ export {
 export { addNoise, type NoisyVector, type NoiseLayout, type NoiseBlock } from './noise.ts';
 /** Budgets per purpose and UTC calendar period, charged inside the release transaction. */
 export { budgetStatus, checkBudget, chargeBudget, resetBudget, jobSpentMicro, type BudgetStatus, type BudgetCharge } from './budget.ts';
+/** Budgets of every purpose in epsilon units, for people, JSON and audit reports. */
+export { budgetReport, type BudgetLine } from './budget-report.ts';
 export { periodKey, periodRange, formatEpsilonMicro } from './period.ts';
 /** Creates the privacy tables (budget charges, resets, releases) if missing. */
 export { ensurePrivacySchema } from './schema.ts';

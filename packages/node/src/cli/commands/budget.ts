@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { PURPOSES, microToEpsilon } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { formatTable } from '../output.ts';
 import { withNode } from '../node-context.ts';
@@ -13,20 +12,10 @@ export function registerBudget(node: Command, ctx: CliContext): void {
     .option('--json', 'print {at, budgets: [...]} as JSON')
     .action(async (o: { dir: string; json?: boolean }) => {
       const { loadPolicy } = await import('../../policy/index.ts');
-      const { budgetStatus } = await import('../../privacy/index.ts');
-      const at = new Date();
-      const budgets = await withNode(o.dir, ({ db }) => {
-        const policy = loadPolicy(o.dir);
-        return PURPOSES.flatMap((p) => budgetStatus(db, policy, p, at)).map((b) => ({
-          purpose: b.purpose,
-          period: b.period,
-          periodKey: b.periodKey,
-          capEpsilon: microToEpsilon(b.capMicro),
-          spentEpsilon: microToEpsilon(b.spentMicro),
-          remainingEpsilon: microToEpsilon(b.remainingMicro),
-        }));
-      });
-      emit(ctx, o.json, { at: at.toISOString(), budgets }, () =>
+      const { budgetReport } = await import('../../privacy/index.ts');
+      const report = await withNode(o.dir, ({ db }) => budgetReport(db, loadPolicy(o.dir), new Date()));
+      const { budgets } = report;
+      emit(ctx, o.json, report, () =>
         budgets.length === 0
           ? 'The policy defines no budget: nothing can be released.\n'
           : formatTable(
