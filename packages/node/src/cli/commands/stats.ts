@@ -41,7 +41,7 @@ export function statsText(r: LocalStatsResult): string {
     formatTable(header, rows).trimEnd(),
     '',
     r.suppressedCells > 0
-      ? `${r.suppressedCells} cell(s) had fewer than ${r.minCohort} rows (policy minimum cohort) and were suppressed (released as 0; shown as suppressed).`
+      ? `${r.suppressedCells} cell(s) had a noisy count under ${r.minCohort} (policy minimum cohort) and were suppressed: released as 0, shown as suppressed.`
       : `No cell was below the minimum cohort of ${r.minCohort}.`,
     `layout ${r.layoutHash}`,
     '',
