@@ -4,7 +4,7 @@
  * submission, and a full round close through the rounds engine (SQLite read of 50 stored
  * submissions + homomorphic sum + one transaction).
  */
-import { JobSpecSchema, generateSigningKeyPair, layoutOf, sha256Hex } from '@fedmark/protocol';
+import { SegmentStatsJobSpecSchema, generateSigningKeyPair, layoutOf, sha256Hex } from '@fedmark/protocol';
 import { createCoordinator, heFor, openStore } from '../packages/coordinator/src/index.ts';
 import { DEFAULT_HE_PARAMS } from '../packages/coordinator/src/keys/epochs.ts';
 
@@ -15,7 +15,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const he = await heFor(DEFAULT_HE_PARAMS);
   const sealContextSeconds = (performance.now() - t0) / 1000;
   const { secretKey } = he.generateKeys();
-  const spec = JobSpecSchema.parse({
+  const spec = SegmentStatsJobSpecSchema.parse({
     version: 1,
     kind: 'segment_stats',
     name: 'bench',

@@ -14,6 +14,7 @@ import type { Ctx } from '../context.ts';
 import { requireActiveEpoch } from '../keys/epochs.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
+import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
 
 /**
@@ -75,14 +76,21 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
     throw new ProtocolError('BAD_REQUEST', `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`);
   }
   const heParams = epoch.heParams as HeParamsId;
-  let first: { query: SegmentQuery; layout: SegmentLayout } | undefined;
-  for (let r = 0; r < roundCount(spec); r++) {
-    const query = roundQuery(spec, r);
-    const layout = layoutOrBadRequest(query, r);
-    checkCapacity(layout, query, participants.length, heParams, ctx.maxRowsPerNode, r);
-    first ??= { query, layout };
+  let first: { query: SegmentQuery; layout: { hash: string; length: number } } | undefined;
+  if (spec.kind === 'train') {
+    // Later rounds' layouts depend on the federated standardisation; round 0's is public now.
+    const plan = trainRoundPlan(spec, 0, null);
+    checkTrainCapacity(plan, participants.length, heParams, ctx.maxRowsPerNode, 0);
+    first = { query: asStoredQuery(plan.query), layout: { hash: plan.layoutHash, length: plan.layoutLength } };
+  } else {
+    for (let r = 0; r < roundCount(spec); r++) {
+      const query = roundQuery(spec, r);
+      const layout = layoutOrBadRequest(query, r);
+      checkCapacity(layout, query, participants.length, heParams, ctx.maxRowsPerNode, r);
+      first ??= { query, layout };
+    }
   }
-  const { query, layout } = first as { query: SegmentQuery; layout: SegmentLayout };
+  const { query, layout } = first as { query: SegmentQuery; layout: { hash: string; length: number } };
   const jobId = newJobId();
   const now = ctx.now();
   ctx.store.transaction(() => {

@@ -4,6 +4,7 @@ import { buildRoundResult } from '../results/publish.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery, type RfmMeans } from './round-queries.ts';
+import { publishTrainRound } from './train-publication.ts';
 
 /**
  * Federated RFM means from round 0's aggregate: mean = (sum / scale) / count over the single
@@ -23,9 +24,11 @@ export function rfmMeansFrom(values: bigint[], r: RoundRecord): RfmMeans | undef
 
 /**
  * Publishes a round (call inside the decryption transaction): stores the result, and either
- * opens the next round (rfm phase 2 against the phase-1 means) or marks the job published.
+ * opens the next round (rfm phase 2 against the phase-1 means; train: the next optimiser round,
+ * train-publication.ts) or marks the job published.
  */
 export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: bigint[]): void {
+  if (job.spec.kind === 'train') return publishTrainRound(ctx, job, job.spec, r, values);
   const { jobs } = ctx.store;
   const layout = layoutOf(r.query);
   const result = buildRoundResult({

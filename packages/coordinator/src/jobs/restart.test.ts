@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobSpecSchema, RFM_CLASSES, layoutOf, type He } from '@fedmark/protocol';
+import { SegmentStatsJobSpecSchema, RFM_CLASSES, layoutOf, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { T0, federation, harness, json, makeDecryption, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
@@ -14,7 +14,7 @@ const spec = {
   minNodes: 3,
   query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 0.5, dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth'] }] },
 };
-const layout = layoutOf(JobSpecSchema.parse(spec).query);
+const layout = layoutOf(SegmentStatsJobSpecSchema.parse(spec).query);
 let he: He;
 let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
 const dirs: string[] = [];

@@ -4,6 +4,8 @@ export type RfmMeans = { recency: number; frequency: number; monetary: number };
 
 /** Number of rounds a job of this kind runs. */
 export function roundCount(spec: JobSpec): number {
+  // train: the standardisation phase (round 0), then one round per optimiser step.
+  if (spec.kind === 'train') return 1 + spec.train.rounds;
   return spec.kind === 'rfm' ? 2 : 1;
 }
 
@@ -23,6 +25,7 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */
 export function roundQuery(spec: JobSpec, round: number, means?: RfmMeans): SegmentQuery {
+  if (spec.kind === 'train') throw new RangeError('a train job has no segment queries (see train-rounds.ts)');
   if (spec.kind === 'segment_stats') {
     if (round !== 0) throw new RangeError(`segment_stats has one round, asked for ${round}`);
     return spec.query;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JobSpecSchema, layoutOf, type He } from '@fedmark/protocol';
+import { SegmentStatsJobSpecSchema, layoutOf, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { federation, harness, json, makeDecryption, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
@@ -23,7 +23,7 @@ const spec = {
     dimensions: [{ field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] }],
   },
 };
-const layout = layoutOf(JobSpecSchema.parse(spec).query);
+const layout = layoutOf(SegmentStatsJobSpecSchema.parse(spec).query);
 const vector = (k: number) => Array.from({ length: layout.length }, (_, i) => BigInt(k * 100 + i - 3));
 
 let he: He;

@@ -1,6 +1,7 @@
 import { ProtocolError, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
+import { latestModel } from './train-publication.ts';
 
 function jobOr404(ctx: Ctx, jobId: string): JobRecord {
   const job = ctx.store.jobs.getJob(jobId);
@@ -52,6 +53,7 @@ export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
 export function jobResult(ctx: Ctx, jobId: string): JobResult {
   const job = jobOr404(ctx, jobId);
   const rounds = ctx.store.jobs.rounds(job.id).flatMap((r) => (r.result ? [r.result] : []));
+  const model = job.kind === 'train' ? latestModel(rounds) : undefined;
   return {
     version: 1,
     jobId: job.id,
@@ -60,6 +62,7 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
     status: job.status,
     rounds,
     ...(job.rfmMeans ? { rfmMeans: job.rfmMeans } : {}),
+    ...(model ? { model } : {}),
     ...(job.failure ? { failure: job.failure } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JobSpecSchema, RECEIPT_DOMAIN, layoutOf, receiptSigningPayload, signingKeyPairFromSeed, toBase64, verifyCanonical, type He } from '@fedmark/protocol';
+import { SegmentStatsJobSpecSchema, RECEIPT_DOMAIN, layoutOf, receiptSigningPayload, signingKeyPairFromSeed, toBase64, verifyCanonical, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { fakeSealBlob, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness } from '../_testing.ts';
@@ -19,7 +19,7 @@ const spec = {
     measures: [{ field: 'monetary', lower: 0, upper: 1000 }],
   },
 };
-const layout = layoutOf(JobSpecSchema.parse(spec).query);
+const layout = layoutOf(SegmentStatsJobSpecSchema.parse(spec).query);
 const values = (k: number) => Array.from({ length: layout.length }, (_, i) => BigInt((i + 1) * k));
 
 let he: He;

@@ -7,7 +7,12 @@ import { freePort, killProcess, runFedmark, sleep, startFedmark, stopProcess } f
 /** Where a node's data comes from: generated (seeded synthetic profile) or the user's CSV files. */
 export type NodeData =
   | { synth: { profile: 'retail' | 'bank' | 'telecom'; customers: number; seed: string } }
-  | { files: { kind: 'customers' | 'events' | 'touches' | 'consents'; path: string }[]; lawfulBasis: string[] };
+  | { files: DataFile[]; lawfulBasis: string[] };
+
+/** One CSV to import; a `table` file is a generic feature table (`--table`, `--id-column`). */
+export type DataFile =
+  | { kind: 'customers' | 'events' | 'touches' | 'consents'; path: string }
+  | { kind: 'table'; path: string; table: string; idColumn?: string };
 
 export interface NodeSetup {
   name: string;
@@ -92,12 +97,13 @@ export class LocalFederation {
     const files = await this.dataFiles(setup, dir);
     for (const f of files.files) {
       const basis = f.kind === 'consents' ? [] : files.lawfulBasis.flatMap((b) => ['--lawful-basis', b]);
-      await runFedmark(['node', 'import', '--dir', dir, '--kind', f.kind, f.path, ...basis, '--json']);
+      const table = f.kind === 'table' ? ['--table', f.table, ...(f.idColumn ? ['--id-column', f.idColumn] : [])] : [];
+      await runFedmark(['node', 'import', '--dir', dir, '--kind', f.kind, ...table, f.path, ...basis, '--json']);
     }
     this.log(`${setup.name}: initialised and imported ${files.files.map((f) => f.kind).join(', ')}`);
   }
 
-  private async dataFiles(setup: NodeSetup, dir: string): Promise<{ files: { kind: string; path: string }[]; lawfulBasis: string[] }> {
+  private async dataFiles(setup: NodeSetup, dir: string): Promise<{ files: DataFile[]; lawfulBasis: string[] }> {
     if ('files' in setup.data) return setup.data;
     const out = join(dir, 'synthetic-data');
     const s = setup.data.synth;

@@ -20,6 +20,7 @@ import { appendLedgerEntry } from '../ledger/index.ts';
 import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
 import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
 import type { AgentContext } from './context.ts';
+import { releaseTrainRound } from './train-round.ts';
 
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
 const REFUSAL_CODES = new Set(['POLICY_REFUSED', 'BUDGET_EXCEEDED', 'FORBIDDEN', 'BAD_REQUEST', 'CONFLICT', 'LAYOUT_MISMATCH']);
@@ -95,27 +96,42 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
   if (!hasHeKey(ctx.dir, task.keyId)) {
     return refuse(ctx, task, `this node does not hold HE key epoch ${task.keyId}`, true);
   }
-  let layout;
-  try {
-    layout = layoutOf(task.spec.query);
-  } catch (err) {
-    return refuse(ctx, task, `query has no valid layout: ${err instanceof Error ? err.message : String(err)}`, true);
-  }
-  const key = loadHeKey(ctx.dir, task.keyId);
   const policy = ctx.policy();
-  let release;
-  try {
-    release = await ctx.release(
-      { db: ctx.db, identity: ctx.identity, policy },
-      { query: task.spec.query, source: ctx.source(task.spec.query), jobId: task.jobId, round: task.round, noise: task.spec.noise, minNodes: task.spec.minNodes }
-    );
-  } catch (err) {
-    if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
-    throw err;
+  const query = task.spec.query;
+  let release: { layoutHash: string; values: bigint[]; reused: boolean };
+  let layout: { hash: string; length: number };
+  if (query.kind === 'train_round') {
+    try {
+      release = releaseTrainRound(
+        { db: ctx.db, identity: ctx.identity, policy },
+        { jobId: task.jobId, round: task.round, query, noise: task.spec.noise, minNodes: task.spec.minNodes }
+      );
+      // releaseTrainRound derived the layout itself and checked it against the round's hash.
+      layout = { hash: query.layoutHash, length: release.values.length };
+    } catch (err) {
+      if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+      throw err;
+    }
+  } else {
+    try {
+      layout = layoutOf(query);
+    } catch (err) {
+      return refuse(ctx, task, `query has no valid layout: ${err instanceof Error ? err.message : String(err)}`, true);
+    }
+    try {
+      release = await ctx.release(
+        { db: ctx.db, identity: ctx.identity, policy },
+        { query, source: ctx.source(query), jobId: task.jobId, round: task.round, noise: task.spec.noise, minNodes: task.spec.minNodes }
+      );
+    } catch (err) {
+      if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+      throw err;
+    }
   }
   if (release.layoutHash !== layout.hash || release.values.length !== layout.length) {
     throw new ProtocolError('LAYOUT_MISMATCH', `release for ${task.jobId}/${task.round} does not match the query layout`);
   }
+  const key = loadHeKey(ctx.dir, task.keyId);
   const he = await loadHe(key.heParams);
   let ciphertexts: Uint8Array[];
   try {
@@ -132,7 +148,7 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     layoutHash: layout.hash,
     ciphertextHashes,
     // What this node enforced, signed: its k, the round's epsilon, and the noise mode.
-    enforced: { minCohort: policy.minCohort, epsilon: task.spec.query.epsilon, noise: task.spec.noise },
+    enforced: { minCohort: policy.minCohort, epsilon: query.epsilon, noise: task.spec.noise },
   };
   const signature = signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), ctx.identity.signing.secretKey);
   const body = SubmissionSchema.parse({ version: 1, ...meta, ciphertexts: ciphertexts.map(toBase64), signature });

@@ -3,6 +3,8 @@ import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
 import { HE_PARAMS_IDS } from '../he/params.ts';
 import { fromBase64, sha256Hex } from '../hashing.ts';
+import { TrainSpecSchema } from '../model/train-spec.ts';
+import { ModelSchema } from '../model/model-format.ts';
 import type { Canonical } from '../encoding.ts';
 
 /**
@@ -202,15 +204,51 @@ export const RfmJobSpecSchema = z
     }
   });
 
-export const JobSpecSchema = z.discriminatedUnion('kind', [SegmentStatsJobSpecSchema, RfmJobSpecSchema]);
+/**
+ * Federated logistic regression (DESIGN §6, docs/models.md): `train` is the model spec (table,
+ * label, features, rounds, optimiser, clipping, total epsilon per node). Round 0 is the
+ * standardisation phase, rounds 1..train.rounds the gradient rounds.
+ */
+export const TrainJobSpecSchema = z
+  .object({ ...jobCommon, kind: z.literal('train'), train: TrainSpecSchema })
+  .superRefine((s, ctx) => {
+    if (s.minNodes < s.train.minNodes) {
+      ctx.addIssue({ code: 'custom', path: ['minNodes'], message: `minNodes ${s.minNodes} is below the model spec's train.minNodes ${s.train.minNodes}` });
+    }
+  });
+
+export const JobSpecSchema = z.discriminatedUnion('kind', [SegmentStatsJobSpecSchema, RfmJobSpecSchema, TrainJobSpecSchema]);
 export type JobSpec = z.infer<typeof JobSpecSchema>;
+/** The statistics kinds (segment_stats, rfm): every round is a segment query. */
+export type StatsJobSpec = Extract<JobSpec, { kind: 'segment_stats' | 'rfm' }>;
+export type TrainJobSpec = Extract<JobSpec, { kind: 'train' }>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type JobKind = JobSpec['kind'];
 
-/** What one round asks of a node. */
+export const TRAIN_PHASES = ['standardisation', 'gradient'] as const;
+
+/**
+ * One round of a `train` job as a node receives it: the model spec, the phase, the model the
+ * round is computed at (null in the standardisation phase) and the public layout hash every node
+ * must reproduce (`standardisationLayout(train).hash` or `roundLayout(train, model.encoding,
+ * model.training.roundsDone).hash`). `epsilon` is what the round charges each node.
+ */
+export const TrainRoundQuerySchema = z.object({
+  kind: z.literal('train_round'),
+  name: z.string().min(1).max(200),
+  purpose: z.literal('model_training'),
+  epsilon: EpsilonSchema,
+  phase: z.enum(TRAIN_PHASES),
+  train: TrainSpecSchema,
+  model: ModelSchema.nullable(),
+  layoutHash: Hash256Schema,
+});
+export type TrainRoundQuery = z.infer<typeof TrainRoundQuerySchema>;
+
+/** What one round asks of a node: a segment query, or a training round. */
 export const JobRoundSpecSchema = z.object({
   name: z.string().min(1).max(200),
-  query: SegmentQuerySchema,
+  query: z.union([TrainRoundQuerySchema, SegmentQuerySchema]),
   minNodes: z.number().int().min(MIN_NODES_FLOOR),
   noise: NoiseModeSchema,
   deadline: IsoTimestampSchema,
@@ -410,15 +448,19 @@ export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused'] as const;
 
 export const FailureSchema = z.object({ code: z.string(), message: z.string() });
 
+export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train'] as const;
+
 export const JobResultSchema = z.object({
   version: z.literal(1),
   jobId: IdSchema,
   name: z.string(),
-  kind: z.enum(['segment_stats', 'rfm']),
+  kind: z.enum(JOB_SPEC_KINDS),
   status: JobStatusNameSchema,
   rounds: z.array(RoundResultSchema),
   /** rfm: the federated means from round 0 that round 1 classified against. */
   rfmMeans: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number() }).optional(),
+  /** train: the latest model (the final one once published), in the model file format. */
+  model: ModelSchema.optional(),
   failure: FailureSchema.optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
@@ -427,7 +469,7 @@ export const JobStatusSchema = z.object({
   version: z.literal(1),
   jobId: IdSchema,
   name: z.string(),
-  kind: z.enum(['segment_stats', 'rfm']),
+  kind: z.enum(JOB_SPEC_KINDS),
   status: JobStatusNameSchema,
   createdAt: IsoTimestampSchema,
   keyId: KeyIdSchema,
@@ -475,6 +517,6 @@ export type JobEvent = z.infer<typeof JobEventSchema>;
 export const JobEventsResponseSchema = z.object({ version: z.literal(1), events: z.array(JobEventSchema) });
 export const JobListResponseSchema = z.object({
   version: z.literal(1),
-  jobs: z.array(z.object({ jobId: IdSchema, name: z.string(), kind: z.enum(['segment_stats', 'rfm']), status: JobStatusNameSchema, createdAt: IsoTimestampSchema })),
+  jobs: z.array(z.object({ jobId: IdSchema, name: z.string(), kind: z.enum(JOB_SPEC_KINDS), status: JobStatusNameSchema, createdAt: IsoTimestampSchema })),
 });
 export type JobListResponse = z.infer<typeof JobListResponseSchema>;

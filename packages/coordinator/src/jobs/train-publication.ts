@@ -1,0 +1,134 @@
+import {
+  ProtocolError,
+  applyUpdate,
+  isProtocolError,
+  roundLayout,
+  standardisationFromAggregate,
+  standardisationLayout,
+  startingModel,
+  type Model,
+  type ResultCell,
+  type RoundResult,
+  type TrainJobSpec,
+} from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import type { JobRecord, RoundRecord } from '../store/index.ts';
+import { recordEvent } from './events.ts';
+import { roundCount } from './round-queries.ts';
+import { asStoredQuery, storedTrainQuery, trainRoundPlan, type TrainLayoutBlock } from './train-rounds.ts';
+
+/**
+ * Variance of one discrete Laplace draw of scale s = sensitivity / epsilon: 2a/(1-a)^2 with
+ * a = exp(-1/s) (Canonne, Kamath, Steinke 2020, the sampler the nodes use). Every contributor adds
+ * its own draw (local noise), so variances add.
+ */
+function blockVariance(b: TrainLayoutBlock, contributors: number, noiseOn: boolean): number {
+  if (!noiseOn || b.sensitivity === 0n) return 0;
+  const a = Math.exp(-(b.epsilonMicro / 1e6) / Number(b.sensitivity));
+  return (contributors * 2 * a) / (1 - a) ** 2;
+}
+
+function varianceOf(blocks: readonly TrainLayoutBlock[], length: number, contributors: number, noiseOn: boolean): number[] {
+  const out = new Array<number>(length).fill(0);
+  for (const b of blocks) out.fill(blockVariance(b, contributors, noiseOn), b.offset, b.offset + b.length);
+  return out;
+}
+
+/** The outcome of one train round: the model after it (round 0: the starting model). */
+function stepModel(spec: TrainJobSpec, r: RoundRecord, values: bigint[], contributors: string[], noiseOn: boolean, jobId: string): { model: Model; variance: number[] } {
+  const train = spec.train;
+  const q = storedTrainQuery(r.query);
+  if (r.round === 0) {
+    const layout = standardisationLayout(train);
+    const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
+    const std = standardisationFromAggregate(train, layout, values);
+    return { model: startingModel(train, std, { nodes: contributors, noise: noiseOn, jobId }), variance };
+  }
+  if (!q.model) throw new ProtocolError('INTERNAL', `round ${r.round} was stored without its model`);
+  const layout = roundLayout(train, q.model.encoding, r.round - 1);
+  const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
+  return { model: applyUpdate(train, q.model, { layout, values, variance, nodes: contributors }), variance };
+}
+
+function resultCells(model: Model): ResultCell[] {
+  const last = model.training.history[model.training.history.length - 1];
+  if (!last) return [];
+  const cell = (block: string, estimate: number): ResultCell => ({ labels: [], block, estimate, noiseStd: 0, ci95: [estimate, estimate] });
+  const cells = [cell('count', last.count)];
+  if (last.loss !== null) cells.push(cell('mean:loss', last.loss));
+  if (last.auc !== null) cells.push(cell('auc', last.auc));
+  return cells;
+}
+
+function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
+  ctx.store.jobs.updateJob(job.id, { status: 'failed', failure: { code, message } });
+  recordEvent(ctx, job.id, 'job_failed', { round, detail: { code, message } });
+  ctx.log(`job ${job.id} failed in round ${round}: ${code}`);
+}
+
+/**
+ * Publishes a train round (inside the decryption transaction): decodes the aggregate, takes the
+ * optimiser step (post-processing of DP outputs, no privacy cost), stores the round result with
+ * the new model in `interpretation.model`, and opens the next round with that model, or marks
+ * the job published after the last round.
+ */
+export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, r: RoundRecord, values: bigint[]): void {
+  const { jobs } = ctx.store;
+  const contributors = r.contributors ?? [];
+  const q = storedTrainQuery(r.query);
+  const noiseOn = spec.noise === 'on';
+  let stepped: { model: Model; variance: number[] };
+  try {
+    stepped = stepModel(spec, r, values, contributors, noiseOn, job.id);
+  } catch (err) {
+    const code = isProtocolError(err) ? err.code : 'TRAINING_STEP_FAILED';
+    jobs.updateRound(job.id, r.round, { status: 'failed', closeReason: `optimiser step failed: ${err instanceof Error ? err.message : String(err)}` });
+    return fail(ctx, job, r.round, code, `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const { model, variance } = stepped;
+  const result: RoundResult = {
+    version: 1,
+    jobId: job.id,
+    round: r.round,
+    name: q.name,
+    layoutHash: r.layoutHash,
+    contributingNodes: contributors,
+    epsilonPerNode: q.epsilon,
+    noise: spec.noise,
+    values: values.map(String),
+    noiseVariance: variance,
+    cells: resultCells(model),
+    interpretation: { phase: q.phase, model },
+    notes: [
+      noiseOn
+        ? `Each of the ${contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); the model is post-processing of those noisy sums.`
+        : 'Noise was switched off (test-only mode): these are exact sums and are NOT differentially private.',
+      q.phase === 'standardisation'
+        ? 'Phase 1: federated means and stds of the numeric features and the base rate; interpretation.model is the starting model.'
+        : `Optimiser round ${r.round - 1}: interpretation.model is the model after this round; its history entry ${r.round - 1} describes the model the nodes evaluated.`,
+    ],
+    publishedAt: ctx.iso(),
+  };
+  jobs.updateRound(job.id, r.round, { status: 'published', result });
+  recordEvent(ctx, job.id, 'round_published', { round: r.round, detail: { contributors, phase: q.phase } });
+  const next = r.round + 1;
+  if (next < roundCount(spec)) {
+    const plan = trainRoundPlan(spec, next, model);
+    const now = ctx.now();
+    jobs.insertRound({ jobId: job.id, round: next, query: asStoredQuery(plan.query), layoutHash: plan.layoutHash, layoutLength: plan.layoutLength, openedAt: now, deadlineAt: now + spec.deadlineMs });
+    recordEvent(ctx, job.id, 'round_opened', { round: next, detail: { layoutHash: plan.layoutHash, slots: plan.layoutLength, phase: plan.query.phase } });
+    return;
+  }
+  jobs.updateJob(job.id, { status: 'published' });
+  recordEvent(ctx, job.id, 'job_published', {});
+  ctx.log(`job ${job.id} published`);
+}
+
+/** The latest model of a train job: the one in its last published round, if any. */
+export function latestModel(results: readonly RoundResult[]): Model | undefined {
+  for (let i = results.length - 1; i >= 0; i--) {
+    const interp = results[i]?.interpretation as { model?: Model } | undefined;
+    if (interp?.model) return interp.model;
+  }
+  return undefined;
+}

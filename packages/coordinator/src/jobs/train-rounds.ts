@@ -1,0 +1,115 @@
+import {
+  HE_PARAMS,
+  MAX_CIPHERTEXTS,
+  ProtocolError,
+  TrainRoundQuerySchema,
+  roundLayout,
+  standardisationLayout,
+  type HeParamsId,
+  type Model,
+  type SegmentQuery,
+  type TrainJobSpec,
+  type TrainRoundQuery,
+} from '@fedmark/protocol';
+
+/**
+ * Rounds of a `train` job (docs/models.md §9): round 0 is the standardisation phase
+ * (`standardisationLayout`), round r >= 1 is optimiser round r-1 at the model published after
+ * round r-1 (`roundLayout(train, model.encoding, r-1)`). Everything a node needs is in the round
+ * query, so a node derives the layout itself and checks it against `layoutHash`.
+ */
+
+/** Public block shape shared by the standardisation and round layouts. */
+export interface TrainLayoutBlock {
+  name: string;
+  offset: number;
+  length: number;
+  sensitivity: bigint;
+  epsilonMicro: number;
+}
+
+export interface TrainRoundPlan {
+  query: TrainRoundQuery;
+  layoutHash: string;
+  layoutLength: number;
+  blocks: TrainLayoutBlock[];
+}
+
+/** Tail margin for the noise in the capacity check (a draw beyond 60 scales has probability ~e^-60). */
+const NOISE_TAIL_SCALES = 60;
+
+/**
+ * The round spec a node receives for round `round`. `model` is the model entering the round
+ * (null for round 0). The round's epsilon is what the node charges: the standardisation share in
+ * round 0, `trainEpsilonPlan(train).perRoundMicro` after (the validation histograms ride free by
+ * parallel composition: they read only validation customers).
+ */
+export function trainRoundPlan(spec: TrainJobSpec, round: number, model: Model | null): TrainRoundPlan {
+  const train = spec.train;
+  if (round === 0) {
+    const layout = standardisationLayout(train);
+    const query = TrainRoundQuerySchema.parse({
+      kind: 'train_round',
+      name: `${spec.name}: standardisation`,
+      purpose: 'model_training',
+      epsilon: layout.epsilonMicro / 1e6,
+      phase: 'standardisation',
+      train,
+      model: null,
+      layoutHash: layout.hash,
+    });
+    return { query, layoutHash: layout.hash, layoutLength: layout.length, blocks: layout.blocks };
+  }
+  if (!model) throw new RangeError(`round ${round} of a train job needs the model entering it`);
+  const layout = roundLayout(train, model.encoding, round - 1);
+  const trainingEpsilonMicro = layout.epsilonMicro;
+  const query = TrainRoundQuerySchema.parse({
+    kind: 'train_round',
+    name: `${spec.name}: round ${round}`,
+    purpose: 'model_training',
+    epsilon: trainingEpsilonMicro / 1e6,
+    phase: 'gradient',
+    train,
+    model,
+    layoutHash: layout.hash,
+  });
+  return { query, layoutHash: layout.hash, layoutLength: layout.length, blocks: layout.blocks };
+}
+
+/**
+ * The store keeps every round's query as JSON typed as a segment query; a train round stores its
+ * TrainRoundQuery there (the wire schema of a round spec accepts both).
+ */
+export function asStoredQuery(q: TrainRoundQuery): SegmentQuery {
+  return q as unknown as SegmentQuery;
+}
+
+/** Reads a stored train round query back, validated. */
+export function storedTrainQuery(q: SegmentQuery): TrainRoundQuery {
+  return TrainRoundQuerySchema.parse(q);
+}
+
+/**
+ * Refuses a train round whose aggregate could wrap around the plaintext modulus, or that needs
+ * more ciphertexts than a submission may carry. Per slot, one customer moves a block's slots by at
+ * most its L1 sensitivity in total, so nodes x (maxRowsPerNode x sensitivity + noise tail) bounds
+ * any slot of the sum.
+ */
+export function checkTrainCapacity(plan: TrainRoundPlan, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
+  const p = HE_PARAMS[heParams];
+  const cts = Math.ceil(plan.layoutLength / p.slotCount);
+  if (cts > MAX_CIPHERTEXTS) {
+    throw new ProtocolError('BAD_REQUEST', `round ${round} layout has ${plan.layoutLength} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
+  }
+  const half = (p.plainModulus - 1n) / 2n;
+  for (const b of plan.blocks) {
+    const noise = BigInt(Math.ceil((NOISE_TAIL_SCALES * Number(b.sensitivity)) / (b.epsilonMicro / 1e6)));
+    const total = BigInt(nodes) * (BigInt(maxRowsPerNode) * b.sensitivity + noise);
+    if (total > half) {
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower clipNorm or start the coordinator with a --max-rows-per-node that matches the nodes' data`
+      );
+    }
+  }
+}
