@@ -10,6 +10,7 @@ import { jobRoutes } from './jobs/routes.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { transparencyRoutes } from './transparency/index.ts';
 import { zodMessage } from './zod-message.ts';
 
 /** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
@@ -53,6 +54,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.route('/v1/admin', adminRoutes(ctx));
   app.route('/v1/jobs', jobRoutes(ctx, engine));
+  app.route('/', transparencyRoutes(ctx, opts));
   app.route('/', nodeRoutes(ctx, engine));
   app.notFound((c) => c.json(errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
   app.onError((err, c) => {

@@ -25,3 +25,4 @@ export * from './merkle/index.ts';
 export * from './results/index.ts';
 export * from './model/index.ts';
 export * from './cli-exit.ts';
+export * from './schemas/checkpoints.ts';
