@@ -19,6 +19,7 @@ import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 import { handleJobRound } from './job-round.ts';
 import { handleDecrypt } from './decrypt.ts';
 import { loadCoordinatorKey } from './enroll.ts';
+import { sendCheckpointIfDue } from './checkpoint-sender.ts';
 
 export interface RunAgentOptions {
   /** Node directory (identity.json, node.db, policy.json, he-keys/). */
@@ -141,6 +142,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
             }
           }
         }
+        if (!opts.signal?.aborted) await sendCheckpointIfDue(ctx); // after releases, and at least hourly
       } catch (err) {
         if (opts.signal?.aborted) break;
         log('poll_failed', { error: errorText(err) });

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { bytesToHex, signingKeyPairFromSeed, verifyCheckpointReceipt } from '@fedmark/protocol';
+import { createCoordinator } from '../../../coordinator/src/app.ts';
+import { openStore } from '../../../coordinator/src/store/index.ts';
+import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
+import { loadPolicy } from '../policy/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { createCoordinatorClient } from './client.ts';
+import type { AgentContext } from './context.ts';
+import { CHECKPOINT_INTERVAL_MS, sendCheckpointIfDue } from './checkpoint-sender.ts';
+
+const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
+let dir: string;
+let db: Database.Database;
+let identity: NodeIdentity;
+let clock: number;
+let events: { event: string; detail?: Record<string, unknown> }[];
+let ctx: AgentContext;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cp-sender-'));
+  await initNode({ dir, name: 'node-s' });
+  identity = loadIdentity(dir);
+  db = openNodeDatabase(dir);
+  clock = Date.parse('2026-05-01T10:00:00Z');
+  events = [];
+  const coordinator = createCoordinator({ store: openStore(':memory:'), coordinatorKey: COORD, operatorToken: 'op-token-x', now: () => Date.now(), log: () => {}, timers: false });
+  await coordinator.app.request('/v1/admin/nodes', {
+    method: 'POST',
+    headers: { authorization: 'Bearer op-token-x', 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'node-s', signingKey: bytesToHex(identity.signing.publicKey), boxKey: bytesToHex(identity.box.publicKey) }),
+  });
+  const log = (event: string, detail?: Record<string, unknown>) => void events.push({ event, ...(detail ? { detail } : {}) });
+  // Requests are signed with the real clock, so the coordinator runs on it; only the node's clock moves.
+  const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, log, fetch: (url, init) => Promise.resolve(coordinator.app.request(url, init)) });
+  ctx = {
+    dir,
+    identity,
+    db,
+    client,
+    log,
+    release: () => {
+      throw new Error('not used');
+    },
+    policy: () => loadPolicy(dir),
+    source: () => {
+      throw new Error('not used');
+    },
+    now: () => clock,
+    coordinatorKey: COORD.publicKey,
+  };
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('sendCheckpointIfDue', () => {
+  it('sends a first checkpoint, then only after a release or an hour, keeping each receipt', async () => {
+    clock = Date.now();
+    const first = await sendCheckpointIfDue(ctx);
+    expect(first?.receipt?.logIndex).toBe(0);
+    expect(verifyCheckpointReceipt(first?.receipt, COORD.publicKey)).toBe(true);
+    // Nothing new: not due.
+    appendLedgerEntry(db, { type: 'import', body: { rows: 1 } });
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    // A release makes it due; the proof from the logged size is accepted.
+    appendLedgerEntry(db, { type: 'release', body: { jobId: 'j1', round: 0 } });
+    clock += 1000;
+    const second = await sendCheckpointIfDue(ctx);
+    expect(second?.receipt?.logIndex).toBe(1);
+    expect(second?.checkpoint.treeSize).toBe((first?.checkpoint.treeSize ?? 0) + 2);
+    // An hour later with no release: due again.
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    clock += CHECKPOINT_INTERVAL_MS;
+    expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(2);
+    const stored = listLedgerCheckpoints(db);
+    expect(stored.map((s) => s.receipt?.logIndex)).toEqual([0, 1, 2]);
+    expect(events.filter((e) => e.event === 'checkpoint_sent')).toHaveLength(3);
+  });
+
+  it('logs a failure without throwing and waits before trying again', async () => {
+    clock = Date.now();
+    ctx.client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, attempts: 1, fetch: () => Promise.resolve(new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 })) });
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    expect(events.filter((e) => e.event === 'checkpoint_failed')).toHaveLength(1);
+    expect(String(events[0]?.detail?.['error'])).toContain('NOT_FOUND');
+  });
+});
