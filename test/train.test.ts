@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  TrainSpecSchema,
+  auc,
+  canonicalHash,
+  encodeRow,
+  linearScore,
+  modelVector,
+  type JobResult,
+  type Model,
+  type TrainSpecInput,
+} from '@fedmark/protocol';
+import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
+import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
+import { simulateTraining, type SimNode, type TrainingRow } from '../packages/node/src/training/index.ts';
+
+/**
+ * Issue 4 end to end: a `train` job over real processes on loopback (coordinator + 4 nodes, BFV
+ * aggregation, threshold-free decryption by contributors). wa_churn.csv (the 11 rows without
+ * total_charges dropped), 70/30 split stratified on churn with a seeded hash order, training
+ * part split into 4 nodes by payment_method and imported as feature table `churn`.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const DATA = join(here, '..', '..', 'shared', 'data', 'wa_churn.csv');
+const PAYMENT = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
+const NODE_NAMES = ['echeck', 'mailed', 'transfer', 'card'];
+const BINARY = ['female', 'senior_citizen', 'partner', 'dependents', 'phone_service', 'paperless_billing'];
+const SERVICES = ['online_security', 'online_backup', 'device_protection', 'tech_support', 'streaming_tv', 'streaming_movies'];
+
+const trainSpec = (over: Partial<TrainSpecInput>): TrainSpecInput => ({
+  version: 1,
+  kind: 'train',
+  name: 'churn propensity',
+  purpose: 'model_training',
+  table: 'churn',
+  label: { column: 'churn', positive: 'Yes' },
+  features: [
+    ...BINARY.map((c) => ({ type: 'numeric' as const, column: c, lower: 0, upper: 1 })),
+    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
+    { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
+    { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
+    { type: 'categorical', column: 'multiple_lines', categories: ['No', 'Yes', 'No phone service'] },
+    { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
+    ...SERVICES.map((c) => ({ type: 'categorical' as const, column: c, categories: ['No', 'Yes', 'No internet service'] })),
+    { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
+    { type: 'categorical', column: 'payment_method', categories: PAYMENT },
+  ],
+  rounds: 4,
+  optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+  clipNorm: 1,
+  l2: 1,
+  epsilon: 1,
+  minNodes: 3,
+  validation: { fraction: 0, seed: 0 },
+  ...over,
+});
+
+/** wa_churn.csv has no quoted commas or escaped quotes (checked: a mismatch throws). */
+function loadCsv(path: string): { head: string[]; rows: Record<string, string>[] } {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  const split = (l: string): string[] => l.split(',').map((c) => c.replace(/^"(.*)"$/, '$1'));
+  const head = split(lines[0] as string);
+  const rows = lines.slice(1).map((l, i) => {
+    const cells = split(l);
+    if (cells.length !== head.length) throw new Error(`${path}:${i + 2}: expected ${head.length} cells, got ${cells.length}`);
+    return Object.fromEntries(head.map((h, j) => [h, cells[j] as string]));
+  });
+  return { head, rows };
+}
+
+function stratifiedSplit(rows: Record<string, string>[]): { train: TrainingRow[]; test: TrainingRow[] } {
+  const train: TrainingRow[] = [];
+  const test: TrainingRow[] = [];
+  for (const label of ['Yes', 'No']) {
+    const group = rows
+      .map((r, i) => ({ r, i, k: canonicalHash('bench-split', { seed: 0, i }) }))
+      .filter((e) => e.r['churn'] === label)
+      .sort((a, b) => (a.k < b.k ? -1 : 1));
+    const nTest = Math.round(group.length * 0.3);
+    group.forEach((e, j) => (j < nTest ? test : train).push({ customerId: `c${String(e.i).padStart(5, '0')}`, values: e.r }));
+  }
+  return { train, test };
+}
+
+function writeNodeCsv(path: string, head: string[], rows: readonly TrainingRow[]): void {
+  const q = (v: string): string => (/^-?[0-9.]+$/.test(v) ? v : `"${v}"`);
+  const lines = [['customer_id', ...head].join(','), ...rows.map((r) => [r.customerId, ...head.map((h) => q(String(r.values[h])))].join(','))];
+  writeFileSync(path, `${lines.join('\n')}\n`);
+}
+
+function testAuc(model: Model, test: readonly TrainingRow[]): number {
+  const w = modelVector(model);
+  return auc(
+    test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))),
+    test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
+  );
+}
+
+describe('train job end to end: federated logistic regression over real processes', () => {
+  let workdir: string;
+  let fed: LocalFederation;
+  let split: { train: TrainingRow[]; test: TrainingRow[] };
+  let simNodes: SimNode[];
+  let exact: JobResult;
+  let exactSeconds = 0;
+
+  beforeAll(async () => {
+    workdir = mkdtempSync(join(tmpdir(), 'fedmark-train-'));
+    const { head, rows } = loadCsv(DATA);
+    split = stratifiedSplit(rows.filter((r) => r['total_charges'] !== 'NA' && r['total_charges'] !== ''));
+    mkdirSync(join(workdir, 'data'));
+    simNodes = PAYMENT.map((pm, i) => ({ id: NODE_NAMES[i] as string, rows: split.train.filter((r) => r.values['payment_method'] === pm) }));
+    fed = new LocalFederation({
+      workdir,
+      allowNoiseOff: true,
+      nodes: simNodes.map((n) => {
+        const path = join(workdir, 'data', `${n.id}.csv`);
+        writeNodeCsv(path, head, n.rows);
+        return { name: n.id, data: { files: [{ kind: 'table' as const, path, table: 'churn', idColumn: 'customer_id' }], lawfulBasis: ['model_training=contract'] } };
+      }),
+    });
+    await fed.start();
+    // Timed from job creation: includes waiting for the key ceremony of the fresh federation.
+    const t0 = performance.now();
+    const jobId = await fed.operator.createJob({ version: 1, kind: 'train', name: 'churn exact', noise: 'off-test-only', stragglerWaitMs: 10_000, minNodes: 3, train: trainSpec({}) });
+    await fed.operator.waitForJob(jobId, { timeoutMs: 90_000 });
+    exactSeconds = (performance.now() - t0) / 1000;
+    exact = await fed.operator.result(jobId);
+  }, 180_000);
+
+  afterAll(async () => {
+    await fed?.stop();
+    if (workdir) rmSync(workdir, { recursive: true, force: true });
+  });
+
+  it('runs the standardisation phase and 4 gradient rounds with all four nodes', () => {
+    expect(exact.status).toBe('published');
+    expect(exact.kind).toBe('train');
+    expect(exact.rounds.map((r) => r.round)).toEqual([0, 1, 2, 3, 4]);
+    expect(exact.rounds.every((r) => r.contributingNodes.length === 4 && r.noise === 'off-test-only')).toBe(true);
+    expect(exact.model?.training.roundsDone).toBe(4);
+    expect(exact.model?.training.history.map((h) => h.count)).toEqual([4922, 4922, 4922, 4922]);
+    console.log(`train job (noise off, 4 nodes, 5 rounds, incl. key ceremony wait): ${exactSeconds.toFixed(1)} s`);
+  });
+
+  it('equals the in-process simulation on the same split within fixed-point rounding, and reaches test AUC >= 0.839', () => {
+    const reference = simulateTraining(TrainSpecSchema.parse(trainSpec({})), simNodes, { noise: false });
+    const model = exact.model as Model;
+    expect(model.intercept).toBeCloseTo(reference.intercept, 9);
+    expect(Object.keys(model.weights).sort()).toEqual(Object.keys(reference.weights).sort());
+    for (const [name, w] of Object.entries(reference.weights)) expect(model.weights[name]).toBeCloseTo(w, 9);
+    expect(model.encoding).toEqual(reference.encoding);
+    const a = testAuc(model, split.test);
+    console.log(`federated test AUC (noise off): ${a.toFixed(4)}`);
+    expect(a).toBeGreaterThanOrEqual(0.839);
+  });
+
+  it('with DP, a node whose model_training budget runs out mid-training refuses and the job finishes with the quorum', async () => {
+    // The last node's budget covers what it already spent (1.0 on the exact job), phase 1 (0.1)
+    // and one round (0.225 + 0.000001) of this job, not a second round.
+    const card = fed.node('card');
+    const policy = JSON.parse(readFileSync(join(card.dir, 'policy.json'), 'utf8')) as { budgets: { purpose: string }[] };
+    const budgets = [...policy.budgets.filter((b) => b.purpose !== 'model_training'), { purpose: 'model_training', period: 'month', epsilon: 1.3252 }];
+    const file = join(workdir, 'card-policy.json');
+    writeFileSync(file, JSON.stringify({ ...policy, budgets }));
+    await runFedmark(['node', 'policy', 'set', '--dir', card.dir, '--file', file]);
+    const t0 = performance.now();
+    const jobId = await fed.operator.createJob({
+      version: 1,
+      kind: 'train',
+      name: 'churn dp',
+      stragglerWaitMs: 10_000,
+      minNodes: 3,
+      train: trainSpec({ validation: { fraction: 0.2, seed: 7 } }),
+    });
+    const status = await fed.operator.waitForJob(jobId, { timeoutMs: 90_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    const res = await fed.operator.result(jobId);
+    expect(status.status).toBe('published');
+    expect(res.rounds.map((r) => r.contributingNodes.length)).toEqual([4, 4, 3, 3, 3]);
+    expect(res.rounds[2]?.contributingNodes).toEqual(['echeck', 'mailed', 'transfer']);
+    const refusal = status.rounds[2]?.nodes.find((n) => n.name === 'card');
+    expect(refusal?.state).toBe('refused');
+    expect(refusal?.reason).toMatch(/^BUDGET_EXCEEDED: /);
+    const model = res.model as Model;
+    expect(model.training.noise).toBe(true);
+    expect(model.training.history).toHaveLength(4);
+    // The validation histograms give a (noisy) AUC per round.
+    expect(model.training.history.every((h) => h.auc !== null && h.auc >= 0 && h.auc <= 1)).toBe(true);
+    console.log(`DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${testAuc(model, split.test).toFixed(4)}`);
+  }, 120_000);
+});
