@@ -1,0 +1,10 @@
+/**
+ * Compliance audit of a node (issue 5; docs/audit.md): chain and Merkle recomputation,
+ * checkpoint signatures, receipts and consistency, the coordinator's transparency log, and a
+ * per-purpose report of budgets, releases, consents, erasures and refusals.
+ */
+export { auditNode, AUDIT_CHECKS, type AuditCheck, type AuditCheckName, type AuditOptions, type AuditReport } from './verify-node.ts';
+export { complianceReport, type ComplianceReport, type PeriodSpend, type ReleaseLine } from './compliance.ts';
+export { recomputeLedgerTree, type RecomputedTree } from './recompute.ts';
+export { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
+export { formatAuditReport } from './format.ts';
