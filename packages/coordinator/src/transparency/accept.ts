@@ -34,7 +34,7 @@ export function acceptCheckpoint(ctx: Ctx, log: TransparencyLog, node: string, b
   }
   const leaf = checkpointLeafHash(cp);
   // The refusal is recorded inside the transaction and thrown after it commits.
-  const outcome = ctx.store.transaction((): CheckpointSubmissionResponse | { refused: string } => {
+  const outcome = log.transaction((): CheckpointSubmissionResponse | { refused: string } => {
     const again = log.findLeaf(node, leaf);
     if (again) return { version: 1 as const, receipt: again.receipt };
     const prev = log.latestFor(node);

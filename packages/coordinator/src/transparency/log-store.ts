@@ -43,6 +43,8 @@ BEGIN SELECT RAISE(ABORT, 'transparency refusals are append-only: DELETE refused
 
 export interface TransparencyLog {
   readonly tree: MerkleTreeBuilder;
+  /** Runs `fn` in one write transaction of the log's own database. */
+  transaction<T>(fn: () => T): T;
   /** Appends a leaf with its checkpoint; `makeReceipt` signs the receipt for the new index. */
   append(node: string, leaf: Uint8Array, cp: CheckpointSigned, makeReceipt: (logIndex: number) => CheckpointReceipt): LoggedCheckpoint;
   latestFor(node: string): LoggedCheckpoint | undefined;
@@ -92,6 +94,7 @@ export function openTransparencyLog(db: Database.Database): TransparencyLog {
   };
   const log: TransparencyLog = {
     tree,
+    transaction: <T>(fn: () => T): T => db.transaction(fn).immediate(),
     append(node, leaf, cp, makeReceipt) {
       const logIndex = tree.size;
       const receipt = makeReceipt(logIndex);
