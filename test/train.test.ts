@@ -9,7 +9,9 @@ import {
   canonicalHash,
   encodeRow,
   linearScore,
+  modelFromJson,
   modelVector,
+  scoreRow,
   type JobResult,
   type Model,
   type TrainSpecInput,
@@ -158,6 +160,41 @@ describe('train job end to end: federated logistic regression over real processe
     console.log(`federated test AUC (noise off): ${a.toFixed(4)}`);
     expect(a).toBeGreaterThanOrEqual(0.839);
   });
+
+  it('exports the model file with the CLI, and scores a CSV and a node\'s own customers with it', async () => {
+    const token = readFileSync(join(fed.coordinatorDir, 'operator.token'), 'utf8').trim();
+    const modelFile = join(workdir, 'model.json');
+    await runFedmark(['model', 'export', exact.jobId, '--out', modelFile, '--coordinator', fed.coordinatorUrl, '--token', token]);
+    const model = modelFromJson(readFileSync(modelFile, 'utf8'), modelFile);
+    expect(model).toEqual(exact.model);
+
+    const { head } = loadCsv(DATA);
+    const testCsv = join(workdir, 'test.csv');
+    writeNodeCsv(testCsv, head, split.test);
+    const scoresCsv = join(workdir, 'scores.csv');
+    await runFedmark(['model', 'score', '--model', modelFile, '--file', testCsv, '--out', scoresCsv]);
+    const lines = readFileSync(scoresCsv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('customer_id,score');
+    expect(lines).toHaveLength(split.test.length + 1);
+    const byId = new Map(lines.slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])]));
+    for (const r of split.test.slice(0, 50)) expect(byId.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
+    const a = auc([...split.test.map((r) => byId.get(r.customerId) as number)], split.test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
+    expect(a).toBeCloseTo(testAuc(model, split.test), 12);
+
+    const bad = join(workdir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...model, weights: {} }));
+    await expect(runFedmark(['model', 'score', '--model', bad, '--file', testCsv, '--out', scoresCsv])).rejects.toThrow(
+      /exited 23: error \[BAD_REQUEST\]: .*bad\.json: invalid model: weights\.female: missing weight for encoded column "female"/
+    );
+
+    const card = fed.node('card');
+    const nodeScores = join(workdir, 'card-scores.csv');
+    const out = await runFedmark(['node', 'score', '--dir', card.dir, '--model', modelFile, '--purpose', 'model_training', '--out', nodeScores, '--json']);
+    const cardRows = simNodes[3]?.rows ?? [];
+    expect(JSON.parse(out.stdout)).toEqual({ table: 'churn', rows: cardRows.length, out: nodeScores });
+    const own = new Map(readFileSync(nodeScores, 'utf8').trim().split('\n').slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])]));
+    for (const r of cardRows.slice(0, 50)) expect(own.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
+  }, 60_000);
 
   it('with DP, a node whose model_training budget runs out mid-training refuses and the job finishes with the quorum', async () => {
     // The last node's budget covers what it already spent (1.0 on the exact job), phase 1 (0.1)

@@ -7,20 +7,20 @@ import { operatorClient, type OperatorClient } from './http.ts';
 import type { CliIo } from './io.ts';
 import { eventLine, resultText, statusLine } from './render.ts';
 
-interface ConnOpts {
+export interface ConnOpts {
   coordinator?: string;
   token?: string;
   json?: boolean;
 }
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .option('--coordinator <url>', 'coordinator URL (env FEDMARK_COORDINATOR_URL; default http://127.0.0.1:7700)')
     .option('--token <token>', 'operator token (env FEDMARK_TOKEN)')
     .option('--json', 'print JSON');
 }
 
-function client(o: ConnOpts, io: CliIo): OperatorClient {
+export function client(o: ConnOpts, io: CliIo): OperatorClient {
   const url = o.coordinator ?? io.env['FEDMARK_COORDINATOR_URL'] ?? 'http://127.0.0.1:7700';
   const token = o.token ?? io.env['FEDMARK_TOKEN'];
   if (!token) throw new CliError(EXIT.USAGE, 'an operator token is needed: --token <token> or FEDMARK_TOKEN (see <coordinator dir>/operator.token)');

@@ -13,7 +13,7 @@ import { zodMessage } from '../zod-message.ts';
  * command says plainly that it is not available in this build.
  */
 const OPTIONAL_COMMANDS: Record<string, string> = {
-  model: '../models/command.ts',
+  model: './model-commands.ts',
 };
 
 async function registerOptional(program: Command, io: CliIo, role: string): Promise<void> {

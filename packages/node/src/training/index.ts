@@ -19,3 +19,5 @@ export { isValidationRecord } from './validation-split.ts';
 /** In-process federation (exact integer sums, as the HE aggregation) and the pooled reference. */
 export { simulateTraining, simulateStandardisation, simulateStandardisationQuery, type SimNode, type SimOptions } from './simulate.ts';
 export { fitPooledLogistic } from './reference.ts';
+/** Local scoring of the node's own customers with a model file (nothing leaves the node). */
+export { scoreNodeCustomers, pickScoringTable, type NodeScores } from './score-node.ts';

@@ -16,3 +16,4 @@ export * from './standardisation.ts';
 export * from './model-format.ts';
 export * from './optimiser.ts';
 export * from './auc.ts';
+export * from './score-csv.ts';

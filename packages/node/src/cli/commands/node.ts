@@ -12,11 +12,12 @@ import { registerBudget } from './budget.ts';
 import { registerStats } from './stats.ts';
 import { registerServe } from './serve.ts';
 import { registerEnroll } from './enroll.ts';
+import { registerScore } from './score.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
-    .description('run a data-owner node: init, import, consent, erase, ledger, policy, budget, stats, serve, enroll, synth');
+    .description('run a data-owner node: init, import, consent, erase, ledger, policy, budget, stats, serve, enroll, synth, score');
   node.addHelpText(
     'after',
     `\nQuick start:\n  $ fedmark node init --dir ./node-a --name retail-a\n  $ fedmark node synth --dir ./data-a --profile retail --seed 1\n  $ fedmark node import --dir ./node-a --kind customers ./data-a/customers.csv\n${EXIT_CODES_HELP}`
@@ -32,4 +33,5 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerServe(node, ctx);
   registerEnroll(node, ctx);
   registerSynth(node, ctx);
+  registerScore(node, ctx);
 }
