@@ -92,4 +92,28 @@ describe('sendCheckpointIfDue', () => {
     expect(events.filter((e) => e.event === 'checkpoint_failed')).toHaveLength(1);
     expect(String(events[0]?.detail?.['error'])).toContain('NOT_FOUND');
   });
+
+  it('retries a refused checkpoint after the wait, reusing the same stored checkpoint', async () => {
+    clock = Date.now();
+    let posts = 0;
+    ctx.client = createCoordinatorClient({
+      coordinatorUrl: 'http://coordinator.test',
+      identity,
+      attempts: 1,
+      fetch: (url) => {
+        if (url.endsWith('/latest')) return Promise.resolve(Response.json({ version: 1, latest: null }));
+        posts++;
+        return Promise.resolve(Response.json({ error: { code: 'CONFLICT', message: 'checkpoint refused and recorded' } }, { status: 409 }));
+      },
+    });
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    clock += 30_000;
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined(); // still waiting
+    expect(posts).toBe(1);
+    clock += 31_000;
+    expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
+    expect(posts).toBe(2);
+    expect(listLedgerCheckpoints(db)).toHaveLength(1);
+    expect(events.filter((e) => e.event === 'checkpoint_failed').map((e) => String(e.detail?.['error']).slice(0, 8))).toEqual(['CONFLICT', 'CONFLICT']);
+  });
 });

@@ -8,8 +8,10 @@ import {
 import {
   createLedgerCheckpoint,
   latestAcceptedCheckpoint,
+  latestLedgerCheckpoint,
   ledgerConsistencyProof,
   saveCheckpointReceipt,
+  syncLedgerMerkle,
   type StoredCheckpoint,
 } from '../ledger/index.ts';
 import type { AgentContext } from './context.ts';
@@ -41,7 +43,15 @@ export async function sendCheckpointIfDue(ctx: AgentContext): Promise<StoredChec
   if (!checkpointDue(ctx, latestAcceptedCheckpoint(ctx.db))) return undefined;
   try {
     const { latest } = await ctx.client.request('GET', '/v1/node/checkpoints/latest', undefined, LatestCheckpointResponseSchema);
-    const stored = createLedgerCheckpoint(ctx.db, ctx.identity, new Date(ctx.now()));
+    // A retry after a refusal reuses the unacknowledged checkpoint of the same ledger size, so
+    // repeated failures do not add a stored checkpoint per attempt.
+    const pending = latestLedgerCheckpoint(ctx.db);
+    const reuse =
+      pending !== undefined &&
+      pending.receipt === null &&
+      pending.checkpoint.treeSize === syncLedgerMerkle(ctx.db).size &&
+      (latest === null || Date.parse(pending.checkpoint.timestamp) >= Date.parse(latest.checkpoint.timestamp));
+    const stored = reuse ? pending : createLedgerCheckpoint(ctx.db, ctx.identity, new Date(ctx.now()));
     const cp = stored.checkpoint;
     const fromSize = latest?.checkpoint.treeSize ?? 0;
     if (fromSize > cp.treeSize) {
