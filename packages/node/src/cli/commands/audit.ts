@@ -17,8 +17,9 @@ interface AuditVerifyOptions {
  * (LEDGER_INVALID) otherwise, with the first failing entry and check on stderr.
  */
 async function auditVerify(ctx: CliContext, o: AuditVerifyOptions): Promise<void> {
-  if (o.coordinator !== undefined && o.token === undefined) {
-    throw new CliError(EXIT.USAGE, '--coordinator needs --token (the coordinator operator token; see docs/audit.md)');
+  const token = o.token ?? ctx.io.env['FEDMARK_TOKEN'];
+  if (o.coordinator !== undefined && (token === undefined || token === '')) {
+    throw new CliError(EXIT.USAGE, '--coordinator needs --token or FEDMARK_TOKEN (the coordinator operator token; see docs/audit.md)');
   }
   const { auditNode, formatAuditReport } = await import('../../audit/index.ts');
   const report = await withNode(o.nodeDir, async ({ db, dir }) => {
@@ -27,7 +28,7 @@ async function auditVerify(ctx: CliContext, o: AuditVerifyOptions): Promise<void
       return await auditNode({
         dir,
         db,
-        ...(o.coordinator !== undefined && o.token !== undefined ? { coordinator: { url: o.coordinator, token: o.token } } : {}),
+        ...(o.coordinator !== undefined && token !== undefined ? { coordinator: { url: o.coordinator, token } } : {}),
         onProgress: (done) => progress.update(done),
       });
     } finally {
@@ -54,7 +55,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     )
     .requiredOption('--node-dir <path>', 'the node directory to audit')
     .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'coordinator operator token (needed with --coordinator)')
+    .option('--token <token>', 'coordinator operator token, needed with --coordinator (default: $FEDMARK_TOKEN)')
     .option('--json', 'print the full audit report as JSON')
     .action((o: AuditVerifyOptions) => auditVerify(ctx, o));
   examples(
