@@ -68,6 +68,12 @@ export function resultText(res: JobResult): string {
   const parts = [`job ${res.jobId} "${res.name}" (${res.kind}): ${res.status}`];
   if (res.failure) parts.push(`failed: [${res.failure.code}] ${res.failure.message}`);
   if (res.rfmMeans) parts.push(`federated RFM means: recency ${fmt(res.rfmMeans.recency)} days, frequency ${fmt(res.rfmMeans.frequency)}, monetary ${fmt(res.rfmMeans.monetary)}`);
+  if (res.model) {
+    const t = res.model.training;
+    parts.push(`model "${res.model.name}": ${t.roundsDone} of ${t.roundsPlanned} ${t.optimiser} rounds, epsilon ${t.epsilonPerNode} per node${t.noise ? '' : ' (NO NOISE: test only)'}; export with "fedmark model export ${res.jobId} --out model.json"`);
+    // Entry i describes the model entering optimiser round i (docs/models.md §6).
+    for (const h of t.history) parts.push(`  round ${h.round}: loss ${h.loss === null ? '-' : fmt(h.loss)}, validation AUC ${h.auc === null ? '-' : fmt(h.auc)}, count ${fmt(h.count)}, ${h.nodes} nodes`);
+  }
   for (const r of res.rounds) parts.push('', roundTable(r));
   return `${parts.join('\n')}\n`;
 }

@@ -1,0 +1,124 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  TrainSpecSchema,
+  applyUpdate,
+  roundLayout,
+  standardisationFromAggregate,
+  standardisationLayout,
+  startingModel,
+  type He,
+  type Model,
+} from '@fedmark/protocol';
+import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { federation, harness, json, makeDecryption, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+
+const nodes = [testNode('t1', 51), testNode('t2', 52), testNode('t3', 53)] as const;
+const trainInput = {
+  version: 1,
+  kind: 'train',
+  name: 'churn',
+  purpose: 'model_training',
+  table: 'churn',
+  label: { column: 'churn', positive: 'Yes' },
+  features: [
+    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
+    { type: 'categorical', column: 'contract', categories: ['Monthly', 'Yearly'] },
+  ],
+  rounds: 1,
+  optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+  clipNorm: 1,
+  epsilon: 1,
+  minNodes: 3,
+  validation: { fraction: 0.2, seed: 1 },
+} as const;
+const train = TrainSpecSchema.parse(trainInput);
+const jobSpec = { version: 1, kind: 'train', name: 'churn job', minNodes: 3, stragglerWaitMs: 0, train: trainInput };
+
+let he: He;
+let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
+beforeAll(async () => {
+  he = await heFor(DEFAULT_HE_PARAMS);
+  keys = he.generateKeys();
+});
+
+/** Every node submits `values`, then the first two decryptors answer with their sum. */
+async function runRound(h: Harness, jobId: string, keyId: string, round: number, layoutHash: string, epsilon: number, values: bigint[]): Promise<void> {
+  for (const n of nodes) {
+    const sub = makeSubmission(he, keys.secretKey, n, { jobId, round, keyId, layoutHash, values, epsilon });
+    expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/submission`, sub)).status).toBe(200);
+  }
+  const r = h.store.jobs.getRound(jobId, round);
+  expect(r?.status).toBe('decrypting');
+  const sum = values.map((v) => v * 3n);
+  for (const name of (r?.decryptors ?? []).slice(0, 2)) {
+    const n = nodes.find((x) => x.name === name) as TestNode;
+    expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/decryption`, makeDecryption(n, jobId, round, layoutHash, sum))).status).toBe(200);
+  }
+}
+
+describe('train job on the coordinator', () => {
+  it('runs the standardisation phase, then a gradient round at the published model, and returns the final model', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [...nodes], keys.publicKey);
+    const created = await h.op('POST', '/v1/jobs', jobSpec);
+    expect(created.status).toBe(201);
+    const { jobId } = await json(created);
+
+    // Round 0: the standardisation layout, nothing but the spec in the round query.
+    const sLayout = standardisationLayout(train);
+    const task0 = (await json(await h.node(nodes[0], 'GET', '/v1/node/tasks'))).tasks[0];
+    expect(task0.spec.query).toMatchObject({ kind: 'train_round', phase: 'standardisation', model: null, layoutHash: sLayout.hash, epsilon: sLayout.epsilonMicro / 1e6 });
+    expect(task0.spec.query.train).toEqual(train);
+    // count, positives, present, sum, sumsq (one numeric feature, fixed point 2^16) per node:
+    // 100 customers, 30 positive, mean u = 0.25, mean u^2 = 0.25.
+    const s0 = [100n, 30n, 100n, 1638400n, 1638400n];
+    await runRound(h, jobId, keyId, 0, sLayout.hash, sLayout.epsilonMicro / 1e6, s0);
+    const std = standardisationFromAggregate(train, sLayout, s0.map((v) => v * 3n));
+    const model0 = startingModel(train, std, { nodes: nodes.map((n) => n.name), noise: true, jobId });
+    const mid = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(mid.status).toBe('running');
+    expect(mid.model).toEqual(model0);
+
+    // Round 1: the model travels in the round query; the layout is derived from its encoding.
+    const layout1 = roundLayout(train, model0.encoding, 0);
+    const task1 = (await json(await h.node(nodes[2], 'GET', '/v1/node/tasks'))).tasks[0];
+    expect(task1).toMatchObject({ type: 'job_round', jobId, round: 1 });
+    expect(task1.spec.query).toMatchObject({ kind: 'train_round', phase: 'gradient', layoutHash: layout1.hash, epsilon: layout1.epsilonMicro / 1e6 });
+    expect(task1.spec.query.model).toEqual(model0);
+    const v1 = Array.from({ length: layout1.length }, (_, i) => BigInt((i % 7) * 1000 - 2000));
+    v1[0] = 80n; // count
+    await runRound(h, jobId, keyId, 1, layout1.hash, layout1.epsilonMicro / 1e6, v1);
+    const res = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(res.status).toBe('published');
+    expect(res.kind).toBe('train');
+    expect(res.rounds.map((r: { round: number }) => r.round)).toEqual([0, 1]);
+    const variance = res.rounds[1].noiseVariance as number[];
+    const expected: Model = applyUpdate(train, model0, { layout: layout1, values: v1.map((v) => v * 3n), variance, nodes: nodes.map((n) => n.name) });
+    expect(res.model).toEqual(expected);
+    expect(res.model.training.roundsDone).toBe(1);
+    // Three nodes' discrete Laplace variances add up: 3 * 2a/(1-a)^2 for the count block.
+    const count = layout1.blocks[0] as { sensitivity: bigint; epsilonMicro: number };
+    const a = Math.exp(-(count.epsilonMicro / 1e6) / Number(count.sensitivity));
+    expect(variance[0]).toBeCloseTo((3 * 2 * a) / (1 - a) ** 2, 6);
+  });
+
+  it('refuses a submission whose enforced epsilon is not the round epsilon', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [...nodes], keys.publicKey);
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', jobSpec));
+    const sLayout = standardisationLayout(train);
+    const sub = makeSubmission(he, keys.secretKey, nodes[0], { jobId, round: 0, keyId, layoutHash: sLayout.hash, values: [1n, 1n, 1n, 1n, 1n], epsilon: 0.5 });
+    const res = await h.node(nodes[0], 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await json(res))).toContain(`enforced.epsilon 0.5 differs from the round's ${sLayout.epsilonMicro / 1e6}`);
+  });
+
+  it('refuses a job whose minNodes is below the model spec\'s', async () => {
+    const h = harness({ heFor });
+    await federation(h, [...nodes], keys.publicKey);
+    const res = await h.op('POST', '/v1/jobs', { ...jobSpec, train: { ...trainInput, minNodes: 4 } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await json(res))).toContain("minNodes 3 is below the model spec's train.minNodes 4");
+  });
+});

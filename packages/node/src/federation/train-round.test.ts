@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import {
+  PolicySchema,
+  TrainRoundQuerySchema,
+  TrainSpecSchema,
+  roundLayout,
+  standardisationFromAggregate,
+  standardisationLayout,
+  startingModel,
+  type Policy,
+  type TrainRoundQuery,
+} from '@fedmark/protocol';
+import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { importCsv } from '../importing/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { jobSpentMicro } from '../privacy/budget.ts';
+import { localRoundVector, localStandardisationVector } from '../training/index.ts';
+import { releaseTrainRound, trainingRows } from './train-round.ts';
+
+let root: string;
+let db: Database.Database;
+let id: NodeIdentity;
+
+const train = TrainSpecSchema.parse({
+  version: 1,
+  kind: 'train',
+  purpose: 'model_training',
+  table: 'churn',
+  label: { column: 'churn', positive: 'Yes' },
+  features: [
+    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
+    { type: 'categorical', column: 'contract', categories: ['Monthly', 'Yearly'] },
+  ],
+  rounds: 2,
+  optimiser: { kind: 'gd', learningRate: 4 },
+  clipNorm: 1,
+  epsilon: 1,
+  minNodes: 3,
+  validation: { fraction: 0.3, seed: 3 },
+});
+const sLayout = standardisationLayout(train);
+const query0: TrainRoundQuery = TrainRoundQuerySchema.parse({
+  kind: 'train_round',
+  name: 'std',
+  purpose: 'model_training',
+  epsilon: sLayout.epsilonMicro / 1e6,
+  phase: 'standardisation',
+  train,
+  model: null,
+  layoutHash: sLayout.hash,
+});
+const exactPolicy: Policy = PolicySchema.parse({ testOnlyAllowNoiseOff: true });
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'train-round-'));
+  const dir = join(root, 'node');
+  await initNode({ dir, name: 'n' });
+  id = loadIdentity(dir);
+  db = openNodeDatabase(dir);
+  const rows = ['customer_id,churn,tenure,contract'];
+  for (let i = 0; i < 40; i++) rows.push(`C${i},${i % 3 === 0 ? 'Yes' : 'No'},${(i * 7) % 72},${i % 2 ? 'Monthly' : 'Yearly'}`);
+  const file = join(root, 'churn.csv');
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  // Only C0..C29 get a lawful basis for model_training: C30..C39 must not count.
+  const lawful = join(root, 'lawful.csv');
+  writeFileSync(lawful, `${rows.slice(0, 31).join('\n')}\n`);
+  await importCsv(db, id, { kind: 'table', table: 'churn', file, lawfulBasis: [] });
+  await importCsv(db, id, { kind: 'table', table: 'churn', file: lawful, lawfulBasis: [{ purpose: 'model_training', basis: 'contract' }] });
+});
+afterAll(() => {
+  db.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('releaseTrainRound', () => {
+  it('reads only customers with model_training consent in force', () => {
+    const rows = trainingRows(db, train);
+    expect(rows.map((r) => r.customerId).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `C${i}`).sort());
+  });
+
+  it('releases the standardisation phase through the release path: exact without noise, charged once, idempotent', () => {
+    const req = { jobId: 'j-std', round: 0, query: query0, noise: 'off-test-only' as const, minNodes: 3 };
+    const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
+    expect(r.values).toEqual(localStandardisationVector(train, trainingRows(db, train)).values);
+    expect(r.values[0]).toBe(30n);
+    expect(r.layoutHash).toBe(sLayout.hash);
+    expect(jobSpentMicro(db, 'j-std')).toBe(sLayout.epsilonMicro);
+    const again = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
+    expect(again.reused).toBe(true);
+    expect(jobSpentMicro(db, 'j-std')).toBe(sLayout.epsilonMicro);
+  });
+
+  it('releases a gradient round at the carried model; the validation histograms cost 1 micro-epsilon', () => {
+    const std = standardisationFromAggregate(train, sLayout, localStandardisationVector(train, trainingRows(db, train)).values.map((v) => v * 3n));
+    const model = startingModel(train, std, { nodes: [], noise: false });
+    const layout = roundLayout(train, model.encoding, 0);
+    const q = TrainRoundQuerySchema.parse({ ...query0, phase: 'gradient', model, layoutHash: layout.hash, epsilon: layout.epsilonMicro / 1e6 });
+    const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-grad', round: 1, query: q, noise: 'off-test-only', minNodes: 3 });
+    expect(r.values).toEqual(localRoundVector(train, model, trainingRows(db, train)).values);
+    expect(jobSpentMicro(db, 'j-grad')).toBe(layout.epsilonMicro + 1);
+    // With noise on, the histograms are noised too (parallel composition) and report variance.
+    const noisy = releaseTrainRound({ db, identity: id, policy: PolicySchema.parse({}) }, { jobId: 'j-grad-dp', round: 1, query: q, noise: 'on', minNodes: 3 });
+    const evalPos = layout.blocks.find((b) => b.name === 'eval_pos') as { offset: number };
+    expect(noisy.variance[evalPos.offset]).toBeGreaterThan(0);
+    expect(noisy.variance.every((v) => v > 0)).toBe(true);
+  });
+
+  it('refuses a round whose layout hash it cannot reproduce, and a spent budget, before reading data', () => {
+    const bad = { ...query0, layoutHash: 'ab'.repeat(32) };
+    expect(() => releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-bad', round: 0, query: bad, noise: 'off-test-only', minNodes: 3 })).toThrow(
+      expect.objectContaining({ code: 'LAYOUT_MISMATCH' })
+    );
+    const tiny = PolicySchema.parse({ budgets: [{ purpose: 'model_training', period: 'month', epsilon: 0.01 }] });
+    expect(() => releaseTrainRound({ db, identity: id, policy: tiny }, { jobId: 'j-poor', round: 0, query: query0, noise: 'on', minNodes: 3 })).toThrow(
+      expect.objectContaining({ code: 'BUDGET_EXCEEDED' })
+    );
+    expect(jobSpentMicro(db, 'j-poor')).toBe(0);
+  });
+
+  it('refuses a table the node does not have, naming it', () => {
+    const other = TrainSpecSchema.parse({ ...train, table: 'nope' });
+    expect(() => trainingRows(db, other)).toThrow('this node has no feature table "nope" (table)');
+  });
+});
