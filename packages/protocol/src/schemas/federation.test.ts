@@ -146,3 +146,51 @@ describe('federation signing test vectors (test-vectors/federation.json)', () =>
     expect(verifyCanonical(c.domain, payload, c.signature, kp.publicKey)).toBe(true);
   });
 });
+
+describe('train job and round specs', () => {
+  const train = {
+    version: 1,
+    kind: 'train',
+    purpose: 'model_training',
+    table: 'churn',
+    label: { column: 'churn', positive: 'Yes' },
+    features: [{ type: 'numeric', column: 'tenure', lower: 0, upper: 72 }],
+    rounds: 2,
+    optimiser: { kind: 'gd', learningRate: 4 },
+    clipNorm: 1,
+    epsilon: 1,
+    minNodes: 3,
+  };
+  it('parses a train job with its TrainSpec and job defaults', () => {
+    const spec = JobSpecSchema.parse({ version: 1, kind: 'train', train });
+    expect(spec.kind).toBe('train');
+    expect(spec.minNodes).toBe(3);
+    if (spec.kind === 'train') expect(spec.train.validation).toEqual({ fraction: 0.2, seed: 0 });
+  });
+  it('reports a bad TrainSpec field by its path, and a job minNodes below the spec\'s', () => {
+    const bad = JobSpecSchema.safeParse({ version: 1, kind: 'train', train: { ...train, features: [{ type: 'numeric', column: 'tenure', lower: 5, upper: 1 }] } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['train.features.0.upper', 'upper must be greater than lower']]);
+    const low = JobSpecSchema.safeParse({ version: 1, kind: 'train', minNodes: 3, train: { ...train, minNodes: 5 } });
+    expect(low.error?.issues.map((i) => i.message)).toEqual(["minNodes 3 is below the model spec's train.minNodes 5"]);
+  });
+  it('accepts a job_round task carrying a train round, and refuses one with an unknown phase', () => {
+    const task = {
+      type: 'job_round',
+      jobId: 'j-1',
+      round: 0,
+      keyId: 'k1',
+      members: [{ name: 'a', signingKey: H, boxKey: H }],
+      spec: {
+        name: 'std',
+        minNodes: 3,
+        noise: 'on',
+        deadline: '2026-01-01T00:00:00.000Z',
+        query: { kind: 'train_round', name: 'std', purpose: 'model_training', epsilon: 0.1, phase: 'standardisation', train, model: null, layoutHash: H },
+      },
+    };
+    const parsed = TaskSchema.parse(task);
+    expect(parsed.type === 'job_round' && parsed.spec.query.kind).toBe('train_round');
+    expect(TaskSchema.safeParse({ ...task, spec: { ...task.spec, query: { ...task.spec.query, phase: 'newton' } } }).success).toBe(false);
+  });
+});
