@@ -6,6 +6,7 @@ import {
   standardisationFromAggregate,
   standardisationLayout,
   startingModel,
+  type HeParamsId,
   type Model,
   type ResultCell,
   type RoundResult,
@@ -15,7 +16,8 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundCount } from './round-queries.ts';
-import { asStoredQuery, storedTrainQuery, trainRoundPlan, type TrainLayoutBlock } from './train-rounds.ts';
+import { asStoredQuery, checkTrainCapacity, storedTrainQuery, trainRoundPlan, type TrainLayoutBlock } from './train-rounds.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 
 /**
  * Variance of one discrete Laplace draw of scale s = sensitivity / epsilon: 2a/(1-a)^2 with
@@ -114,6 +116,13 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
   const next = r.round + 1;
   if (next < roundCount(spec)) {
     const plan = trainRoundPlan(spec, next, model);
+    try {
+      // The round layout depends on the federated standardisation, so its range is checked now.
+      const heParams = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
+      checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next);
+    } catch (err) {
+      return fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', err instanceof Error ? err.message : String(err));
+    }
     const now = ctx.now();
     jobs.insertRound({ jobId: job.id, round: next, query: asStoredQuery(plan.query), layoutHash: plan.layoutHash, layoutLength: plan.layoutLength, openedAt: now, deadlineAt: now + spec.deadlineMs });
     recordEvent(ctx, job.id, 'round_opened', { round: next, detail: { layoutHash: plan.layoutHash, slots: plan.layoutLength, phase: plan.query.phase } });
