@@ -21,7 +21,7 @@ export interface RecomputedTree {
 
 /**
  * Streams the ledger once, recomputing every leaf hash (SHA-256(0x00 || ledger-leaf bytes)),
- * and keeps the perfect subtrees of height >= MERKLE_MIN_LEVEL in memory (about n/16 hashes),
+ * and keeps the perfect subtrees of height >= MERKLE_MIN_LEVEL in memory (about n/8 hashes),
  * so roots at the requested sizes and later consistency proofs cost O(log n) each.
  */
 export function recomputeLedgerTree(db: Database.Database, sizes: Iterable<number>, onProgress?: (done: number) => void): RecomputedTree {
