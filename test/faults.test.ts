@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProtocolError, type JobSpecInput } from '@fedmark/protocol';
+import { ProtocolError, TransparencyHeadSchema, type JobSpecInput } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { sleep } from '../packages/coordinator/src/simulate/processes.ts';
 import { openNodeDatabase } from '../packages/node/src/store/index.ts';
@@ -47,6 +47,13 @@ describe('faults with real processes', () => {
   let workdir: string;
   let fed: LocalFederation;
 
+  async function transparencyLogSize(): Promise<number> {
+    const token = readFileSync(join(fed.coordinatorDir, 'operator.token'), 'utf8').trim();
+    const res = await fetch(new URL('/v1/transparency/head', fed.coordinatorUrl), { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    return TransparencyHeadSchema.parse(await res.json()).head.treeSize;
+  }
+
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'fedmark-faults-'));
     fed = new LocalFederation({
@@ -83,9 +90,13 @@ describe('faults with real processes', () => {
       if (s.rounds[0]!.nodes.filter((n) => n.state === 'submitted').length === 3) break;
       await sleep(100);
     }
+    const logSizeBefore = await transparencyLogSize();
+    expect(logSizeBefore).toBeGreaterThan(0); // nodes have sent ledger checkpoints by now
     await fed.killCoordinator();
     await sleep(1500); // nodes keep polling a dead coordinator and must ride it out
     await fed.restartCoordinator();
+    // The transparency log of node checkpoints is on disk too: nothing it had accepted is lost.
+    expect(await transparencyLogSize()).toBeGreaterThanOrEqual(logSizeBefore);
     const status = await fed.operator.waitForJob(id, { timeoutMs: 60_000 });
     expect(status.status).toBe('published');
     expect((await fed.operator.result(id)).rounds[0]!.contributingNodes).toEqual(['n-a', 'n-b', 'n-c']);

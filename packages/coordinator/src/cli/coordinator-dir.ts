@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes, randomBytes, signingKeyPairFromSeed, type SigningKeyPair } from '@fedmark/protocol';
 import { DB_FILE, openStore, type Store } from '../store/index.ts';
@@ -6,11 +7,14 @@ import { CliError, EXIT } from './exit-codes.ts';
 
 export const KEY_FILE = 'coordinator.key';
 export const TOKEN_FILE = 'operator.token';
+/** The transparency log of node checkpoints: append-only, and it must survive restarts. */
+export const TRANSPARENCY_DB_FILE = 'transparency.db';
 
 export interface CoordinatorDir {
   store: Store;
   coordinatorKey: SigningKeyPair;
   operatorToken: string;
+  transparencyDb: Database.Database;
 }
 
 /**
@@ -42,5 +46,14 @@ export function openCoordinatorDir(dir: string): CoordinatorDir {
   const seed = hexToBytes(seedHex);
   const coordinatorKey = signingKeyPairFromSeed(seed);
   seed.fill(0);
-  return { store: openStore(dir), coordinatorKey, operatorToken: token };
+  return { store: openStore(dir), coordinatorKey, operatorToken: token, transparencyDb: openTransparencyDb(dir) };
+}
+
+/** Same durability as the coordinator's own database: WAL, and fsync on every commit. */
+function openTransparencyDb(dir: string): Database.Database {
+  const db = new Database(join(dir, TRANSPARENCY_DB_FILE));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  return db;
 }
