@@ -50,7 +50,7 @@ export function trainRoundPlan(spec: TrainJobSpec, round: number, model: Model |
     const layout = standardisationLayout(train);
     const query = TrainRoundQuerySchema.parse({
       kind: 'train_round',
-      name: `${spec.name}: standardisation`,
+      name: `${spec.name.slice(0, 170)}: standardisation`,
       purpose: 'model_training',
       epsilon: layout.epsilonMicro / 1e6,
       phase: 'standardisation',
@@ -65,7 +65,7 @@ export function trainRoundPlan(spec: TrainJobSpec, round: number, model: Model |
   const trainingEpsilonMicro = layout.epsilonMicro;
   const query = TrainRoundQuerySchema.parse({
     kind: 'train_round',
-    name: `${spec.name}: round ${round}`,
+    name: `${spec.name.slice(0, 170)}: round ${round}`,
     purpose: 'model_training',
     epsilon: trainingEpsilonMicro / 1e6,
     phase: 'gradient',
