@@ -12,6 +12,7 @@ const PROFILES = ['retail', 'bank', 'telecom'] as const;
 const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = { retail: 6000, bank: 3000, telecom: 4500 };
 const KINDS = ['customers', 'events', 'touches', 'consents'] as const;
 type Kind = (typeof KINDS)[number];
+type NodeFile = { kind: Kind; path: string } | { kind: 'table'; table: string; path: string; idColumn?: string };
 
 interface SimulateOptions {
   nodes: number;
@@ -22,6 +23,8 @@ interface SimulateOptions {
   epsilon: number;
   seed: string;
   out?: string;
+  modelOut?: string;
+  idColumn: string;
   workdir?: string;
   keep?: boolean;
   pollMs: number;
@@ -31,8 +34,11 @@ interface SimulateOptions {
   testOnlyNoNoise?: boolean;
 }
 
-/** `--node NAME=customers.csv,events.csv` or `--node NAME=events:a.csv,...` (kind from the prefix or the file name). */
-export function parseNodeArg(value: string): { name: string; files: { kind: Kind; path: string }[] } {
+/**
+ * `--node NAME=customers.csv,events.csv`, `--node NAME=events:a.csv,...` (kind from the prefix or
+ * the file name), or a feature table for train jobs: `--node NAME=table:churn:a.csv`.
+ */
+export function parseNodeArg(value: string, idColumn = 'customer_id'): { name: string; files: NodeFile[] } {
   const eq = value.indexOf('=');
   if (eq < 1) throw new InvalidArgumentError(`expected NAME=file.csv[,file.csv...], got "${value}"`);
   const name = value.slice(0, eq);
@@ -40,7 +46,9 @@ export function parseNodeArg(value: string): { name: string; files: { kind: Kind
     .slice(eq + 1)
     .split(',')
     .filter(Boolean)
-    .map((spec) => {
+    .map((spec): NodeFile => {
+      const t = /^table:([A-Za-z0-9_]+):(.+)$/.exec(spec);
+      if (t) return { kind: 'table', table: t[1]!, path: resolve(t[2]!), idColumn };
       const m = /^(customers|events|touches|consents):(.+)$/.exec(spec);
       if (m) return { kind: m[1] as Kind, path: resolve(m[2]!) };
       const kind = KINDS.find((k) => spec.toLowerCase().includes(k));
@@ -48,7 +56,9 @@ export function parseNodeArg(value: string): { name: string; files: { kind: Kind
       return { kind, path: resolve(spec) };
     });
   if (files.length === 0) throw new InvalidArgumentError(`node ${name} names no files`);
-  files.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
+  // Customers first so events and touches attach to them; feature tables last.
+  const order = (k: NodeFile['kind']) => (k === 'table' ? KINDS.length : KINDS.indexOf(k));
+  files.sort((a, b) => order(a.kind) - order(b.kind));
   return { name, files };
 }
 
@@ -79,7 +89,7 @@ function loadJobs(opts: SimulateOptions): JobSpecInput[] {
 function nodeSetups(opts: SimulateOptions): NodeSetup[] {
   if (opts.node.length > 0) {
     return opts.node.map((v) => {
-      const { name, files } = parseNodeArg(v);
+      const { name, files } = parseNodeArg(v, opts.idColumn);
       return { name, data: { files, lawfulBasis: opts.lawfulBasis } };
     });
   }
@@ -132,6 +142,12 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
       writeFileSync(opts.out, `${JSON.stringify({ results }, null, 2)}\n`);
       err(`Results written to ${opts.out}\n`);
     }
+    const model = results.map((r) => r.model).filter((m) => m !== undefined).pop();
+    if (opts.modelOut) {
+      if (!model) throw new Error('--model-out: no train job in this run produced a model');
+      writeFileSync(opts.modelOut, `${JSON.stringify(model, null, 2)}\n`);
+      err(`Model written to ${opts.modelOut} (score with: fedmark model score --model ${opts.modelOut} --file data.csv --out scores.csv)\n`);
+    }
     return results.every((r) => r.status === 'published') ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', stopOnSignal);
@@ -157,12 +173,14 @@ export async function run(argv: readonly string[]): Promise<number> {
     )
     .option('--nodes <n>', 'number of synthetic nodes (profiles retail, bank, telecom in turn, different sizes)', positiveInt, 3)
     .option('--node <name=files>', 'a node with your own CSV files instead of synthetic data (repeat per node): NAME=customers.csv,events.csv[,touches.csv,consents.csv]; kind from a customers:/events:/touches:/consents: prefix or the file name', collect, [])
+    .option('--id-column <column>', 'with --node ...=table:NAME:file.csv: the customer id column of feature tables', 'customer_id')
     .option('--lawful-basis <purpose=basis>', 'with --node: lawful basis for a purpose when there is no consents file, e.g. analytics=contract (repeatable)', collect, [])
     .option('--job <file>', 'job spec JSON (one spec or an array); default: two-phase RFM, then lifecycle x NES (see fedmark job template)')
     .option('--as-of <date>', 'reference date of the default jobs (synthetic data covers 2024-01-01..2025-12-31)', '2026-01-01')
     .option('--epsilon <e>', 'epsilon per round at each node for the default jobs', Number, 0.5)
     .option('--seed <seed>', 'seed of the synthetic data (same seed, same data)', '42')
     .option('--out <file>', 'also write the results as JSON to this file')
+    .option('--model-out <file>', 'write the model a train job produced (self-describing JSON, see docs/models.md)')
     .option('--workdir <dir>', 'put the federation in this directory and keep it (default: a temporary directory, removed at the end)')
     .option('--keep', 'keep the temporary directory')
     .option('--poll-ms <ms>', 'node poll interval', positiveInt, 200)
@@ -172,7 +190,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option('--test-only-no-noise', 'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)')
     .addHelpText(
       'after',
-      '\nExamples:\n  fedmark simulate\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n'
+      '\nExamples:\n  fedmark simulate\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +
+        '  fedmark simulate --job train.json --node a=table:churn:a.csv --node b=table:churn:b.csv --node c=table:churn:c.csv \\\n' +
+        '      --lawful-basis model_training=contract --model-out model.json\n'
     )
     .action(async (o: SimulateOptions) => {
       exit = await simulate(o, out, err);

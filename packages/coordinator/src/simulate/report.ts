@@ -40,6 +40,20 @@ export function roundTable(round: RoundResult, opts: { hideEmpty?: boolean } = {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
+/** A trained model: per-round loss and validation AUC, then the largest weights. */
+export function modelSummary(model: NonNullable<JobResult['model']>): string {
+  const t = model.training;
+  const out = [`   model ${model.name}: ${t.optimiser}, ${t.roundsDone}/${t.roundsPlanned} rounds, epsilon ${t.epsilonPerNode} per node, noise ${t.noise ? 'on' : 'OFF (test only)'}, nodes ${t.nodes.join(', ')}`];
+  for (const h of t.history) {
+    out.push(`   round ${h.round}: loss ${h.loss === null ? '-' : h.loss.toFixed(4)}, validation AUC ${h.auc === null ? '-' : h.auc.toFixed(3)}, ${h.nodes} nodes`);
+  }
+  const top = Object.entries(model.weights)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, 8);
+  out.push(`   intercept ${model.intercept.toFixed(4)}; largest weights: ${top.map(([k, w]) => `${k} ${w >= 0 ? '+' : ''}${w.toFixed(3)}`).join(', ')}`);
+  return out.join('\n');
+}
+
 /** The whole job: a heading, the privacy facts, and a table per round. */
 export function jobReport(result: JobResult): string {
   const out = [`== ${result.name} [${result.kind}] — ${result.status}`];
@@ -47,6 +61,10 @@ export function jobReport(result: JobResult): string {
   if (result.rfmMeans) {
     const m = result.rfmMeans;
     out.push(`   federated means (round 0): recency ${m.recency.toFixed(1)} days, frequency ${m.frequency.toFixed(2)}, monetary ${m.monetary.toFixed(2)}`);
+  }
+  if (result.model) {
+    out.push(modelSummary(result.model));
+    return out.join('\n');
   }
   for (const r of result.rounds) {
     out.push(
