@@ -40,7 +40,7 @@ export class OperatorClient {
    * Creates a job. While the key ceremony is still running the coordinator answers CONFLICT;
    * this waits for the epoch (up to `waitForKeysMs`) instead of failing the first try.
    */
-  async createJob(spec: JobSpecInput, waitForKeysMs = 60_000): Promise<string> {
+  async createJob(spec: JobSpecInput, waitForKeysMs = 180_000): Promise<string> {
     const until = Date.now() + waitForKeysMs;
     for (;;) {
       try {
