@@ -1,4 +1,7 @@
-import { CliError as SharedCliError, exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
+import { exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
+
+/** An error the CLI reports as-is with its exit code (one shared class; codes from this table). */
+export { CliError } from '@fedmark/protocol';
 
 /**
  * Exit codes of `fedmark coordinator|job ...`, in ranges (as Flower's exit_code.py): 0-9
@@ -41,13 +44,6 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   QUORUM_NOT_MET: EXIT.JOB_FAILED,
 };
 
-/** An error the CLI reports as-is with one of this table's exit codes. */
-export class CliError extends SharedCliError {
-  declare readonly exitCode: ExitCode;
-  constructor(exitCode: ExitCode, message: string) {
-    super(exitCode, message);
-  }
-}
 
 export function exitCodeFor(err: unknown): ExitCode {
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;

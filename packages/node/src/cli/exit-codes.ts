@@ -1,4 +1,7 @@
-import { CliError as SharedCliError, exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
+import { exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
+
+/** An error the CLI reports as-is with its exit code (one shared class; codes from this table). */
+export { CliError } from '@fedmark/protocol';
 
 /**
  * Exit codes of `fedmark node ...` and `fedmark audit ...`, in ranges (as Flower's exit_code.py):
@@ -45,19 +48,7 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   NOT_FOUND: EXIT.NOT_FOUND,
 };
 
-/** An error the CLI reports as-is with one of this table's exit codes. */
-export class CliError extends SharedCliError {
-  declare readonly exitCode: ExitCode;
-  constructor(exitCode: ExitCode, message: string) {
-    super(exitCode, message);
-  }
-}
 
 export function exitCodeFor(err: unknown): ExitCode {
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;
-}
-
-/** For commands whose engine has not landed in this build: say so plainly, never fake output. */
-export function notAvailable(what: string): CliError {
-  return new CliError(EXIT.FAILURE, `${what} is not available yet in this build`);
 }

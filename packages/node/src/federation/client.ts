@@ -56,7 +56,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Jitter in [0.5, 1) from the CSPRNG (no Math.random in product code, even for timing). */
+/** Jitter in [0.5, 1) from the CSPRNG (no non-cryptographic RNG in product code, even for timing). */
 function jitter(): number {
   const b = new Uint32Array(1);
   globalThis.crypto.getRandomValues(b);
