@@ -47,7 +47,7 @@ export async function run(): Promise<Record<string, unknown>> {
     fed = new LocalFederation({
       workdir,
       nodes,
-      pollMs: 50,
+      pollMs: 100,
       allowNoiseOff: true,
       // A benchmark spends far more than a month's default budget: 100+ releases of 0.5.
       policyPatch: { budgets: [{ purpose: 'analytics', period: 'total', epsilon: 100 }], maxEpsilonPerJob: 1 },

@@ -122,10 +122,23 @@ export class LocalFederation {
 
   startNode(node: LocalNode): void {
     const url = this.opts.coordinatorUrlFor?.(node.name, this.coordinatorUrl) ?? this.coordinatorUrl;
-    node.process = startFedmark(
+    const recent: string[] = [];
+    const child = startFedmark(
       ['node', 'serve', '--dir', node.dir, '--port', '0', '--coordinator', url, '--poll-ms', String(this.opts.pollMs ?? 200)],
-      (l) => this.log(`${node.name} | ${l}`)
+      (l) => {
+        recent.push(l);
+        if (recent.length > 5) recent.shift();
+        this.log(`${node.name} | ${l}`);
+      }
     );
+    node.process = child;
+    // A node that dies on its own (bad option, crash) would otherwise only show as a job that
+    // never completes: say so at once, with its last words. Kills by the harness are signals.
+    child.once('exit', (code, signal) => {
+      if (signal === null && code !== 0) {
+        process.stderr.write(`fedmark simulate: node ${node.name} exited with code ${code}: ${recent.join(' | ')}\n`);
+      }
+    });
   }
 
   node(name: string): LocalNode {
