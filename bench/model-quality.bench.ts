@@ -6,85 +6,21 @@
  * federated model without noise, and with DP at several total epsilons (median of 40 runs; the
  * DP noise comes from the CSPRNG and is not seeded). Knobs: MODEL_BENCH_RUNS, EPS=0.5,1, ONLY_GD=1.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { auc, canonicalHash, encodeRow, encodingOf, linearScore, modelVector, TrainSpecSchema, type Model, type TrainSpec, type TrainSpecInput } from '../packages/protocol/src/index.ts';
+import { auc, encodeRow, encodingOf, linearScore, TrainSpecSchema, type TrainSpec, type TrainSpecInput } from '../packages/protocol/src/index.ts';
 import { simulateStandardisation, simulateTraining, type SimNode } from '../packages/node/src/training/simulate.ts';
 import { fitPooledLogistic } from '../packages/node/src/training/reference.ts';
-import type { TrainingRow } from '../packages/node/src/training/gradient-release.ts';
+import { CHURN_PAYMENT, churnTestAuc, churnTrainSpec, loadChurn, stratifiedChurnSplit } from '../test/support/churn.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DATA = join(here, '..', '..', 'shared', 'data', 'wa_churn.csv');
 const SPLIT_SEED = 0;
 const RUNS = Number(process.env['MODEL_BENCH_RUNS'] ?? 40);
 const EPSILONS = (process.env["EPS"] ?? "0.5,1,2,4,8").split(",").map(Number);
 
-/** wa_churn.csv has no quoted commas or escaped quotes; anything else is refused, not guessed. */
-function loadCsv(path: string): Record<string, string>[] {
-  const lines = readFileSync(path, 'utf8').trim().split('\n');
-  const split = (l: string, n: number): string[] => {
-    if (l.includes('""')) throw new Error(`${path}:${n}: escaped quotes are not supported by this bench reader`);
-    return l.split(',').map((c) => c.replace(/^"(.*)"$/, '$1'));
-  };
-  const head = split(lines[0] as string, 1);
-  return lines.slice(1).map((l, i) => {
-    const cells = split(l, i + 2);
-    if (cells.length !== head.length) throw new Error(`${path}:${i + 2}: expected ${head.length} cells, got ${cells.length}`);
-    return Object.fromEntries(head.map((h, j) => [h, cells[j] as string]));
-  });
-}
-
-const BINARY = ['female', 'senior_citizen', 'partner', 'dependents', 'phone_service', 'paperless_billing'];
-const SERVICES = ['online_security', 'online_backup', 'device_protection', 'tech_support', 'streaming_tv', 'streaming_movies'];
-const PAYMENT = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
-
 function spec(over: Partial<TrainSpecInput>): TrainSpec {
-  return TrainSpecSchema.parse({
-    version: 1,
-    kind: 'train',
-    name: 'wa_churn propensity',
-    purpose: 'model_training',
-    table: 'wa_churn',
-    label: { column: 'churn', positive: 'Yes' },
-    features: [
-      ...BINARY.map((c) => ({ type: 'numeric', column: c, lower: 0, upper: 1 })),
-      { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-      { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
-      { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
-      { type: 'categorical', column: 'multiple_lines', categories: ['No', 'Yes', 'No phone service'] },
-      { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
-      ...SERVICES.map((c) => ({ type: 'categorical', column: c, categories: ['No', 'Yes', 'No internet service'] })),
-      { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
-      { type: 'categorical', column: 'payment_method', categories: PAYMENT },
-    ],
-    rounds: 4,
-    optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
-    clipNorm: 1,
-    l2: 1,
-    epsilon: 1,
-    minNodes: 3,
-    validation: { fraction: 0, seed: 0 },
-    ...over,
-  });
-}
-
-/** Stratified split by a seeded hash order (deterministic, no Math.random). */
-function stratifiedSplit(rows: Record<string, string>[], testFraction: number, seed: number) {
-  const order = (i: number): string => canonicalHash('bench-split', { seed, i });
-  const train: TrainingRow[] = [];
-  const test: TrainingRow[] = [];
-  for (const label of ['Yes', 'No']) {
-    const group = rows.map((r, i) => ({ r, i, k: order(i) })).filter((e) => e.r['churn'] === label).sort((a, b) => (a.k < b.k ? -1 : 1));
-    const nTest = Math.round(group.length * testFraction);
-    group.forEach((e, j) => (j < nTest ? test : train).push({ customerId: `c${e.i}`, values: e.r }));
-  }
-  return { train, test };
-}
-
-function testAuc(model: Model, test: readonly TrainingRow[]): number {
-  const w = modelVector(model);
-  return auc(test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))), test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
+  return TrainSpecSchema.parse(churnTrainSpec({ name: 'wa_churn propensity', table: 'wa_churn', ...over }));
 }
 
 const median = (a: number[]): number => {
@@ -134,9 +70,9 @@ function chartSvg(curves: Record<string, Record<string, number>>, pooled: number
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const all = loadCsv(DATA).filter((r) => r['total_charges'] !== 'NA' && r['total_charges'] !== '');
-  const { train, test } = stratifiedSplit(all, 0.3, SPLIT_SEED);
-  const nodes: SimNode[] = PAYMENT.map((pm) => ({ id: pm, rows: train.filter((r) => r.values['payment_method'] === pm) }));
+  const all = loadChurn().rows;
+  const { train, test } = stratifiedChurnSplit(all, 0.3, SPLIT_SEED);
+  const nodes: SimNode[] = CHURN_PAYMENT.map((pm) => ({ id: pm, rows: train.filter((r) => r.values['payment_method'] === pm) }));
   const out: Record<string, unknown> = {
     rowsUsed: all.length,
     trainRows: train.length,
@@ -160,12 +96,12 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const [name, cfg] of Object.entries(configs)) {
     const t0 = performance.now();
     const m = simulateTraining(spec(cfg), nodes, { noise: false });
-    noiseFree[name] = { testAuc: r4(testAuc(m, test)), rounds: m.training.roundsDone, seconds: r4((performance.now() - t0) / 1000) };
+    noiseFree[name] = { testAuc: r4(churnTestAuc(m, test)), rounds: m.training.roundsDone, seconds: r4((performance.now() - t0) / 1000) };
   }
   // Noise-free Newton run to convergence with a loose clip: the federated model equals the pooled one.
   const t0 = performance.now();
   const conv = simulateTraining(spec({ rounds: 6, optimiser: { kind: 'newton' }, clipNorm: 100 }), nodes, { noise: false });
-  noiseFree['newtonConverged'] = { testAuc: r4(testAuc(conv, test)), rounds: 6, clipNorm: 100, seconds: r4((performance.now() - t0) / 1000) };
+  noiseFree['newtonConverged'] = { testAuc: r4(churnTestAuc(conv, test)), rounds: 6, clipNorm: 100, seconds: r4((performance.now() - t0) / 1000) };
   out['noiseFree'] = noiseFree;
 
   const dp: Record<string, unknown> = {};
@@ -174,7 +110,7 @@ export async function run(): Promise<Record<string, unknown>> {
     for (const eps of EPSILONS) {
       const aucs: number[] = [];
       const t1 = performance.now();
-      for (let i = 0; i < RUNS; i++) aucs.push(testAuc(simulateTraining(spec({ ...cfg, epsilon: eps }), nodes, { noise: true }), test));
+      for (let i = 0; i < RUNS; i++) aucs.push(churnTestAuc(simulateTraining(spec({ ...cfg, epsilon: eps }), nodes, { noise: true }), test));
       curve[`eps${eps}`] = {
         medianTestAuc: r4(median(aucs)),
         minTestAuc: r4(Math.min(...aucs)),
@@ -192,7 +128,7 @@ export async function run(): Promise<Record<string, unknown>> {
   for (const eps of EPSILONS) {
     const rounds = ROUNDS_BY_EPS[String(eps)] ?? 4;
     const aucs: number[] = [];
-    for (let i = 0; i < RUNS; i++) aucs.push(testAuc(simulateTraining(spec({ ...configs['gd'], rounds, epsilon: eps }), nodes, { noise: true }), test));
+    for (let i = 0; i < RUNS; i++) aucs.push(churnTestAuc(simulateTraining(spec({ ...configs['gd'], rounds, epsilon: eps }), nodes, { noise: true }), test));
     byEps[`eps${eps}`] = { rounds, medianTestAuc: r4(median(aucs)), minTestAuc: r4(Math.min(...aucs)), maxTestAuc: r4(Math.max(...aucs)) };
     process.stderr.write(`  gd rounds-by-epsilon eps ${eps} (${rounds} rounds): median ${median(aucs).toFixed(4)}\n`);
   }
@@ -202,7 +138,7 @@ export async function run(): Promise<Record<string, unknown>> {
   // Phase-1 route: the dedicated centred layout (default) against the generic segment query.
   const viaQuery: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    viaQuery.push(testAuc(simulateTraining(spec({ ...configs['gd'], epsilon: 1 }), nodes, { noise: true, standardisation: 'segment-query' }), test));
+    viaQuery.push(churnTestAuc(simulateTraining(spec({ ...configs['gd'], epsilon: 1 }), nodes, { noise: true, standardisation: 'segment-query' }), test));
   }
   out['gdEps1StandardisationViaSegmentQuery'] = { medianTestAuc: r4(median(viaQuery)), minTestAuc: r4(Math.min(...viaQuery)) };
 
@@ -212,7 +148,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const evalModel = simulateTraining(spec({ ...configs['gd'], epsilon: 1, validation: { fraction: 0.2, seed: 7 } }), nodes, { noise: true });
   out['federatedEvaluationEps1'] = {
     history: evalModel.training.history.map((h) => ({ round: h.round, loss: h.loss === null ? null : r4(h.loss), validationAuc: h.auc === null ? null : r4(h.auc) })),
-    finalTestAuc: r4(testAuc(evalModel, test)),
+    finalTestAuc: r4(churnTestAuc(evalModel, test)),
     seconds: r4((performance.now() - tEval) / 1000),
   };
   const resultsDir = join(here, 'results');

@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   TrainSpecSchema,
   auc,
-  canonicalHash,
-  encodeRow,
-  linearScore,
   modelFromJson,
-  modelVector,
   scoreRow,
   type JobResult,
   type Model,
-  type TrainSpecInput,
 } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
+import { CHURN_PAYMENT, churnTestAuc, churnTrainSpec, loadChurn, stratifiedChurnSplit } from './support/churn.ts';
 import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
 import { simulateTraining, type SimNode, type TrainingRow } from '../packages/node/src/training/index.ts';
 
@@ -26,80 +21,14 @@ import { simulateTraining, type SimNode, type TrainingRow } from '../packages/no
  * total_charges dropped), 70/30 split stratified on churn with a seeded hash order, training
  * part split into 4 nodes by payment_method and imported as feature table `churn`.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const DATA = join(here, '..', '..', 'shared', 'data', 'wa_churn.csv');
-const PAYMENT = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
+const PAYMENT = CHURN_PAYMENT;
 const NODE_NAMES = ['echeck', 'mailed', 'transfer', 'card'];
-const BINARY = ['female', 'senior_citizen', 'partner', 'dependents', 'phone_service', 'paperless_billing'];
-const SERVICES = ['online_security', 'online_backup', 'device_protection', 'tech_support', 'streaming_tv', 'streaming_movies'];
-
-const trainSpec = (over: Partial<TrainSpecInput>): TrainSpecInput => ({
-  version: 1,
-  kind: 'train',
-  name: 'churn propensity',
-  purpose: 'model_training',
-  table: 'churn',
-  label: { column: 'churn', positive: 'Yes' },
-  features: [
-    ...BINARY.map((c) => ({ type: 'numeric' as const, column: c, lower: 0, upper: 1 })),
-    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-    { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
-    { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
-    { type: 'categorical', column: 'multiple_lines', categories: ['No', 'Yes', 'No phone service'] },
-    { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
-    ...SERVICES.map((c) => ({ type: 'categorical' as const, column: c, categories: ['No', 'Yes', 'No internet service'] })),
-    { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
-    { type: 'categorical', column: 'payment_method', categories: PAYMENT },
-  ],
-  rounds: 4,
-  optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
-  clipNorm: 1,
-  l2: 1,
-  epsilon: 1,
-  minNodes: 3,
-  validation: { fraction: 0, seed: 0 },
-  ...over,
-});
-
-/** wa_churn.csv has no quoted commas or escaped quotes (checked: a mismatch throws). */
-function loadCsv(path: string): { head: string[]; rows: Record<string, string>[] } {
-  const lines = readFileSync(path, 'utf8').trim().split('\n');
-  const split = (l: string): string[] => l.split(',').map((c) => c.replace(/^"(.*)"$/, '$1'));
-  const head = split(lines[0] as string);
-  const rows = lines.slice(1).map((l, i) => {
-    const cells = split(l);
-    if (cells.length !== head.length) throw new Error(`${path}:${i + 2}: expected ${head.length} cells, got ${cells.length}`);
-    return Object.fromEntries(head.map((h, j) => [h, cells[j] as string]));
-  });
-  return { head, rows };
-}
-
-function stratifiedSplit(rows: Record<string, string>[]): { train: TrainingRow[]; test: TrainingRow[] } {
-  const train: TrainingRow[] = [];
-  const test: TrainingRow[] = [];
-  for (const label of ['Yes', 'No']) {
-    const group = rows
-      .map((r, i) => ({ r, i, k: canonicalHash('bench-split', { seed: 0, i }) }))
-      .filter((e) => e.r['churn'] === label)
-      .sort((a, b) => (a.k < b.k ? -1 : 1));
-    const nTest = Math.round(group.length * 0.3);
-    group.forEach((e, j) => (j < nTest ? test : train).push({ customerId: `c${String(e.i).padStart(5, '0')}`, values: e.r }));
-  }
-  return { train, test };
-}
+const trainSpec = churnTrainSpec;
 
 function writeNodeCsv(path: string, head: string[], rows: readonly TrainingRow[]): void {
   const q = (v: string): string => (/^-?[0-9.]+$/.test(v) ? v : `"${v}"`);
   const lines = [['customer_id', ...head].join(','), ...rows.map((r) => [r.customerId, ...head.map((h) => q(String(r.values[h])))].join(','))];
   writeFileSync(path, `${lines.join('\n')}\n`);
-}
-
-function testAuc(model: Model, test: readonly TrainingRow[]): number {
-  const w = modelVector(model);
-  return auc(
-    test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))),
-    test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
-  );
 }
 
 describe('train job end to end: federated logistic regression over real processes', () => {
@@ -112,8 +41,8 @@ describe('train job end to end: federated logistic regression over real processe
 
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'fedmark-train-'));
-    const { head, rows } = loadCsv(DATA);
-    split = stratifiedSplit(rows.filter((r) => r['total_charges'] !== 'NA' && r['total_charges'] !== ''));
+    const { head, rows } = loadChurn();
+    split = stratifiedChurnSplit(rows);
     mkdirSync(join(workdir, 'data'));
     simNodes = PAYMENT.map((pm, i) => ({ id: NODE_NAMES[i] as string, rows: split.train.filter((r) => r.values['payment_method'] === pm) }));
     fed = new LocalFederation({
@@ -156,7 +85,7 @@ describe('train job end to end: federated logistic regression over real processe
     expect(Object.keys(model.weights).sort()).toEqual(Object.keys(reference.weights).sort());
     for (const [name, w] of Object.entries(reference.weights)) expect(model.weights[name]).toBeCloseTo(w, 9);
     expect(model.encoding).toEqual(reference.encoding);
-    const a = testAuc(model, split.test);
+    const a = churnTestAuc(model, split.test);
     console.log(`federated test AUC (noise off): ${a.toFixed(4)}`);
     expect(a).toBeGreaterThanOrEqual(0.839);
   });
@@ -168,7 +97,7 @@ describe('train job end to end: federated logistic regression over real processe
     const model = modelFromJson(readFileSync(modelFile, 'utf8'), modelFile);
     expect(model).toEqual(exact.model);
 
-    const { head } = loadCsv(DATA);
+    const { head } = loadChurn();
     const testCsv = join(workdir, 'test.csv');
     writeNodeCsv(testCsv, head, split.test);
     const scoresCsv = join(workdir, 'scores.csv');
@@ -179,7 +108,7 @@ describe('train job end to end: federated logistic regression over real processe
     const byId = new Map(lines.slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])]));
     for (const r of split.test.slice(0, 50)) expect(byId.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
     const a = auc([...split.test.map((r) => byId.get(r.customerId) as number)], split.test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
-    expect(a).toBeCloseTo(testAuc(model, split.test), 12);
+    expect(a).toBeCloseTo(churnTestAuc(model, split.test), 12);
 
     const bad = join(workdir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...model, weights: {} }));
@@ -228,6 +157,6 @@ describe('train job end to end: federated logistic regression over real processe
     expect(model.training.history).toHaveLength(4);
     // The validation histograms give a (noisy) AUC per round.
     expect(model.training.history.every((h) => h.auc !== null && h.auc >= 0 && h.auc <= 1)).toBe(true);
-    console.log(`DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${testAuc(model, split.test).toFixed(4)}`);
+    console.log(`DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${churnTestAuc(model, split.test).toFixed(4)}`);
   }, 120_000);
 });
