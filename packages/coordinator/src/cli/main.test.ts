@@ -136,7 +136,7 @@ describe('fedmark coordinator CLI', () => {
   it('unknown templates and commands are usage errors (exit 2); --help exits 0', async () => {
     const c = capture();
     expect(await run(['job', 'template', 'churn'], c.io)).toBe(2);
-    expect(c.err()).toBe('error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment\n');
+    expect(c.err()).toBe('error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train\n');
     expect(await run(['job', 'frobnicate'], capture().io)).toBe(2);
     const h = capture();
     expect(await run(['coordinator', '--help'], h.io)).toBe(0);

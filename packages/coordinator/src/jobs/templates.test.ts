@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, layoutOf } from '@fedmark/protocol';
+import { JobSpecSchema, layoutOf, trainEpsilonPlan } from '@fedmark/protocol';
 import { TEMPLATE_NAMES, checkedTemplate } from './templates.ts';
 import { checkCapacity } from './create.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
 
 describe('job templates', () => {
-  it.each(TEMPLATE_NAMES)('%s parses, has valid round layouts and fits the plaintext range: 64 nodes of 10^7 rows under t60, 3 under t40', (name) => {
+  const STATISTICS = TEMPLATE_NAMES.filter((n) => n !== 'train');
+
+  it.each(STATISTICS)('%s parses, has valid round layouts and fits the plaintext range: 64 nodes of 10^7 rows under t60, 3 under t40', (name) => {
     const spec = JobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
     if (spec.kind === 'train') throw new Error(`template ${name} is not a statistics job`);
     expect(spec.minNodes).toBe(3);
@@ -17,6 +19,16 @@ describe('job templates', () => {
       expect(() => checkCapacity(layout, q, 64, 'bfv-8192-t60', 10_000_000, r)).not.toThrow();
       expect(() => checkCapacity(layout, q, 3, 'bfv-8192-t40', 10_000_000, r)).not.toThrow();
     }
+  });
+
+  it('train parses as a model_training job whose epsilon plan spends exactly its total', () => {
+    const spec = JobSpecSchema.parse(checkedTemplate('train'));
+    if (spec.kind !== 'train') throw new Error('the train template must be a train job');
+    expect(spec.train.purpose).toBe('model_training');
+    expect(spec.minNodes).toBeGreaterThanOrEqual(spec.train.minNodes);
+    const plan = trainEpsilonPlan(spec.train);
+    expect(plan.totalMicro).toBe(1_000_000);
+    expect(plan.standardisationMicro + plan.perRoundMicro * spec.train.rounds).toBe(plan.totalMicro);
   });
 
   it('refuses a layout whose aggregate could wrap around t (here the 40-bit t), naming the block', () => {

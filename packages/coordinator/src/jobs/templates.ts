@@ -1,6 +1,6 @@
 import { JobSpecSchema, LIFECYCLE_STAGES, NES_STATUSES, type JobSpecInput } from '@fedmark/protocol';
 
-export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment'] as const;
+export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /**
@@ -70,6 +70,41 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
             { field: 'clicked', lower: 0, upper: 1 },
             { field: 'converted', lower: 0, upper: 1 },
           ],
+        },
+      };
+    case 'train':
+      // A churn propensity model on each node's feature table `churn` (import it with
+      // `fedmark node import --kind table --table churn --id-column customer_id`). Edit the
+      // columns, bounds and categories to your table: every feature declares them, so each
+      // customer's contribution (and so the sensitivity) is known. Plain heavy-ball gradient
+      // descent with few rounds measured best per unit of privacy (docs/models.md).
+      return {
+        version: 1,
+        kind: 'train',
+        name: 'churn propensity',
+        minNodes: 3,
+        train: {
+          version: 1,
+          kind: 'train',
+          name: 'churn propensity',
+          purpose: 'model_training',
+          table: 'churn',
+          label: { column: 'churn', positive: 'Yes' },
+          features: [
+            { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
+            { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
+            { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
+            { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
+            { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
+            { type: 'categorical', column: 'payment_method', categories: ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'] },
+          ],
+          rounds: 4,
+          optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+          clipNorm: 1,
+          l2: 1,
+          epsilon: 1,
+          minNodes: 3,
+          validation: { fraction: 0.2, seed: 1 },
         },
       };
     case 'segment':
