@@ -10,6 +10,11 @@ import { DOMAIN_PREFIX } from './version.ts';
  * ECMAScript shortest round-trip string, which is deterministic. NaN, Infinity and -0 are
  * refused: they have no stable meaning across peers. `undefined` object fields are skipped (as
  * JSON does) so an optional field that is absent and one that is undefined sign alike.
+ *
+ * Implementation: one growing buffer reused across calls (encoding is synchronous, so calls never
+ * interleave), ASCII fast paths for strings and keys; no allocation per frame. Hashing a 1M-entry
+ * ledger is dominated by this function, so it is written for speed. The plain frame-by-frame
+ * reading of the format lives in encoding-oracle.test.ts and is checked against this one.
  */
 export type Canonical =
   | null
@@ -21,78 +26,159 @@ export type Canonical =
   | readonly Canonical[]
   | { readonly [key: string]: Canonical | undefined };
 
-const TAG = { null: 0, false: 1, true: 2, int: 3, float: 4, string: 5, bytes: 6, array: 7, object: 8 } as const;
+const TAG_NULL = 0;
+const TAG_FALSE = 1;
+const TAG_TRUE = 2;
+const TAG_INT = 3;
+const TAG_FLOAT = 4;
+const TAG_STRING = 5;
+const TAG_BYTES = 6;
+const TAG_ARRAY = 7;
+const TAG_OBJECT = 8;
 
-const utf8 = new TextEncoder();
+class Writer {
+  buf = Buffer.allocUnsafe(1024);
+  pos = 0;
 
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    if (d !== 0) return d;
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
-  return a.length - b.length;
-}
 
-function frame(tag: number, payload: Uint8Array[]): Uint8Array[] {
-  const len = payload.reduce((s, p) => s + p.length, 0);
-  if (len > 0xffffffff) throw new RangeError('canonical value larger than 4 GiB');
-  const head = new Uint8Array(5);
-  head[0] = tag;
-  new DataView(head.buffer).setUint32(1, len);
-  return [head, ...payload];
-}
+  /** Writes tag and a length placeholder; returns the placeholder offset. */
+  open(tag: number): number {
+    this.ensure(5);
+    this.buf[this.pos] = tag;
+    const at = this.pos + 1;
+    this.pos += 5;
+    return at;
+  }
 
-function encodeParts(value: Canonical, path: string): Uint8Array[] {
-  if (value === null) return frame(TAG.null, []);
-  if (value === true) return frame(TAG.true, []);
-  if (value === false) return frame(TAG.false, []);
-  if (typeof value === 'bigint') return frame(TAG.int, [utf8.encode(value.toString(10))]);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Object.is(value, -0)) {
-      throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
+  close(at: number): void {
+    const len = this.pos - at - 4;
+    if (len > 0xffffffff) throw new RangeError('canonical value larger than 4 GiB');
+    this.buf.writeUInt32BE(len, at);
+  }
+
+  string(tag: number, s: string): void {
+    const at = this.open(tag);
+    // ASCII fast path: one byte per UTF-16 unit; anything else goes through the UTF-8 encoder
+    // (which, like TextEncoder, replaces lone surrogates with U+FFFD).
+    const n = s.length;
+    this.ensure(n);
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      this.buf[this.pos + i] = c;
     }
+    if (ascii) {
+      this.pos += n;
+    } else {
+      const bytes = Buffer.from(s, 'utf8');
+      this.ensure(bytes.length);
+      bytes.copy(this.buf, this.pos);
+      this.pos += bytes.length;
+    }
+    this.close(at);
+  }
+
+  bytes(b: Uint8Array): void {
+    const at = this.open(TAG_BYTES);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.close(at);
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** Orders keys by their UTF-8 bytes, as encoding.ts does (UTF-16 order differs for astral and surrogate code units). */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function encode(w: Writer, value: Canonical, path: string): void {
+  if (value === null) {
+    w.close(w.open(TAG_NULL));
+  } else if (value === true) {
+    w.close(w.open(TAG_TRUE));
+  } else if (value === false) {
+    w.close(w.open(TAG_FALSE));
+  } else if (typeof value === 'string') {
+    w.string(TAG_STRING, value);
+  } else if (typeof value === 'number') {
+    if (!Number.isFinite(value) || Object.is(value, -0)) throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
     if (Number.isInteger(value)) {
       if (!Number.isSafeInteger(value)) throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
-      return frame(TAG.int, [utf8.encode(value.toString(10))]);
+      w.string(TAG_INT, value.toString(10));
+    } else {
+      w.string(TAG_FLOAT, String(value));
     }
-    return frame(TAG.float, [utf8.encode(String(value))]);
-  }
-  if (typeof value === 'string') return frame(TAG.string, [utf8.encode(value)]);
-  if (value instanceof Uint8Array) return frame(TAG.bytes, [value]);
-  if (Array.isArray(value)) {
-    return frame(TAG.array, (value as readonly Canonical[]).flatMap((v, i) => encodeParts(v, `${path}[${i}]`)));
-  }
-  if (typeof value === 'object') {
+  } else if (typeof value === 'bigint') {
+    w.string(TAG_INT, value.toString(10));
+  } else if (value instanceof Uint8Array) {
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    const at = w.open(TAG_ARRAY);
+    const arr = value as readonly Canonical[];
+    for (let i = 0; i < arr.length; i++) encode(w, arr[i] as Canonical, `${path}[${i}]`);
+    w.close(at);
+  } else if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) throw new TypeError(`"${path}" is not a plain object`);
-    const entries = Object.entries(value as Record<string, Canonical | undefined>)
-      .filter((e): e is [string, Canonical] => e[1] !== undefined)
-      .map(([k, v]) => [utf8.encode(k), k, v] as const)
-      .sort((a, b) => compareBytes(a[0], b[0]));
-    return frame(
-      TAG.object,
-      entries.flatMap(([kb, k, v]) => [...frame(TAG.string, [kb]), ...encodeParts(v, `${path}.${k}`)])
-    );
+    const obj = value as Record<string, Canonical | undefined>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
+    // For ASCII keys UTF-16 order (the default sort) is UTF-8 byte order; check once, not per comparison.
+    if (keys.every(isAscii)) keys.sort();
+    else keys.sort(compareKeys);
+    const at = w.open(TAG_OBJECT);
+    for (const k of keys) {
+      w.string(TAG_STRING, k);
+      encode(w, obj[k] as Canonical, `${path}.${k}`);
+    }
+    w.close(at);
+  } else {
+    throw new TypeError(`"${path}" has unsupported type ${typeof value}`);
   }
-  throw new TypeError(`"${path}" has unsupported type ${typeof value}`);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+const DOMAIN_RE = /^[a-z0-9][a-z0-9.-]*$/;
+
+// One writer reused by every call: encoding is synchronous, so no call can interleave.
+const shared = new Writer();
+
+function encodeShared(domain: string, value: Canonical): Buffer {
+  if (!DOMAIN_RE.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
+  shared.pos = 0;
+  shared.string(TAG_STRING, DOMAIN_PREFIX + domain);
+  encode(shared, value, '$');
+  return shared.buf.subarray(0, shared.pos);
 }
 
 /**
  * Canonical bytes of `value` under a domain tag (e.g. 'submission', 'ledger-entry'), so a
- * signature made for one kind of message can never be replayed as another kind.
+ * signature made for one kind of message can never be replayed as another kind. A fresh copy.
  */
 export function canonicalBytes(domain: string, value: Canonical): Uint8Array {
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
-  return concat([...frame(TAG.string, [utf8.encode(DOMAIN_PREFIX + domain)]), ...encodeParts(value, '$')]);
+  return new Uint8Array(encodeShared(domain, value));
+}
+
+/**
+ * Feeds the canonical bytes to `sink` without copying them; the view is only valid during the
+ * call (the buffer is reused by the next encoding).
+ */
+export function withCanonicalBytes<T>(domain: string, value: Canonical, sink: (bytes: Buffer) => T): T {
+  return sink(encodeShared(domain, value));
 }

@@ -5,8 +5,7 @@
  * that at append time, which is what lets verifyLedger recompute every hash from the rows alone.
  */
 import { createHash } from 'node:crypto';
-import type { Canonical, LedgerEntry, LedgerEntryType } from '@fedmark/protocol';
-import { withCanonicalBytes } from './_canonical-fast.ts';
+import { withCanonicalBytes, type Canonical, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
 
 export interface LedgerRow {
   seq: number;

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Canonical, LedgerEntry, LedgerEntryType } from '@fedmark/protocol';
-import { fastCanonicalBytes } from './_canonical-fast.ts';
+import { canonicalBytes, type Canonical, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
 import { rowToEntry, type LedgerRow } from './_row.ts';
 
 export interface ListLedgerOptions {
@@ -43,7 +42,7 @@ export function ledgerSize(db: Database.Database): number {
 }
 
 export function ledgerEntryLeafBytes(entry: LedgerEntry): Uint8Array {
-  return new Uint8Array(fastCanonicalBytes('ledger-leaf', {
+  return canonicalBytes('ledger-leaf', {
     seq: entry.seq,
     type: entry.type,
     at: entry.at,
@@ -52,5 +51,5 @@ export function ledgerEntryLeafBytes(entry: LedgerEntry): Uint8Array {
     commitment: entry.commitment,
     prevHash: entry.prevHash,
     hash: entry.hash,
-  }));
+  });
 }
