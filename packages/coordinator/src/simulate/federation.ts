@@ -169,8 +169,7 @@ export class LocalFederation {
 
 /** `fedmark coordinator init --json` prints the operator token once; take it from there. */
 function operatorTokenFrom(stdout: string): string {
-  const parsed = JSON.parse(stdout) as Record<string, unknown>;
-  const token = parsed['operatorToken'] ?? parsed['token'];
+  const token = (JSON.parse(stdout) as Record<string, unknown>)['token'];
   if (typeof token !== 'string' || token.length < 16) throw new Error('coordinator init did not print an operator token');
   return token;
 }
