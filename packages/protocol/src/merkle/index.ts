@@ -50,3 +50,17 @@ export {
   type ConsistencyProof,
   type InclusionProof,
 } from './wire.ts';
+export {
+  NonMembershipProofSchema,
+  SORTED_SET_ITEM_BYTES,
+  SortedSetNeighbourSchema,
+  compareItems,
+  lowerBound,
+  sortedSetNonMembership,
+  sortedSetOf,
+  sortedSetRoot,
+  verifyNonMembership,
+  type NonMembershipProof,
+  type SortedItemAccessor,
+  type SortedSetNeighbour,
+} from './sorted-set.ts';
