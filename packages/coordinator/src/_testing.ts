@@ -27,6 +27,7 @@ import { createCoordinator, type Coordinator } from './app.ts';
 import { openStore, type Store } from './store/index.ts';
 
 export const OPERATOR_TOKEN = 'op-token-for-tests';
+export const AUDITOR_TOKEN = 'auditor-token-for-tests';
 export const T0 = Date.parse('2026-03-01T12:00:00Z');
 
 export interface TestNode {
@@ -52,6 +53,8 @@ export interface Harness {
   clock: { now: number };
   /** Operator request with the bearer token. */
   op(method: string, path: string, body?: unknown): Promise<TestResponse>;
+  /** Request with the auditor's bearer token. */
+  aud(method: string, path: string, body?: unknown): Promise<TestResponse>;
   /** Signed node request. `raw` sends the string as is (malformed JSON tests). */
   node(n: TestNode, method: string, path: string, body?: unknown, raw?: string): Promise<TestResponse>;
 }
@@ -63,22 +66,25 @@ export function harness(opts: { dir?: string; heFor?: (id: HeParamsId) => Promis
     store,
     coordinatorKey: signingKeyPairFromSeed(new Uint8Array(32).fill(99)),
     operatorToken: OPERATOR_TOKEN,
+    auditorToken: AUDITOR_TOKEN,
     now: () => clock.now,
     log: () => {},
     timers: false,
     ...(opts.heFor ? { heFor: opts.heFor } : {}),
   });
   const { app } = coordinator;
+  const bearer = (token: string) => async (method: string, path: string, body?: unknown) =>
+    app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   return {
     coordinator,
     store,
     clock,
-    op: async (method, path, body) =>
-      app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
+    op: bearer(OPERATOR_TOKEN),
+    aud: bearer(AUDITOR_TOKEN),
     node: async (n, method, path, body, raw) => {
       const text = raw ?? (body === undefined ? '' : JSON.stringify(body));
       const headers = signNodeRequest({ method, path, body: text, node: n.name, secretKey: n.signing.secretKey, now: clock.now });

@@ -31,10 +31,14 @@ export interface Coordinator {
 /** Builds the coordinator's hono app with its single error mapping (STYLE §5). */
 export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const now = opts.now ?? Date.now;
+  if (opts.auditorToken !== undefined && opts.auditorToken === opts.operatorToken) {
+    throw new RangeError('"auditorToken" must differ from "operatorToken" (each role needs its own token)');
+  }
   const ctx: Ctx = {
     store: opts.store,
     coordinatorKey: opts.coordinatorKey,
     operatorToken: opts.operatorToken,
+    auditorToken: opts.auditorToken,
     heFor: opts.heFor ?? heFor,
     now,
     iso: () => new Date(now()).toISOString(),

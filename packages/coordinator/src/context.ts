@@ -8,6 +8,12 @@ export interface CoordinatorOptions {
   coordinatorKey: SigningKeyPair;
   /** Operator bearer token (compared in constant time). */
   operatorToken: string;
+  /**
+   * Auditor bearer token (compared in constant time): reads the transparency log
+   * (/v1/transparency/*) and the console's Transparency page, and is refused (403) everywhere
+   * else. Absent: there is no auditor role. Must differ from the operator token.
+   */
+  auditorToken?: string;
   /** HE context per parameter set; default loads node-seal (aggregation/seal.ts). */
   heFor?: (paramsId: HeParamsId) => Promise<He>;
   /** Milliseconds since the epoch; default Date.now. */
@@ -28,6 +34,7 @@ export interface Ctx {
   store: Store;
   coordinatorKey: SigningKeyPair;
   operatorToken: string;
+  auditorToken: string | undefined;
   heFor: (paramsId: HeParamsId) => Promise<He>;
   now: () => number;
   iso: () => string;

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
-import { initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
+import { addAuditorToken, initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 
@@ -20,18 +20,34 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
 
   coord
     .command('init')
-    .description('create a coordinator directory: database, signing key, operator token (0600)')
+    .description('create a coordinator directory: database, signing key, operator and auditor tokens (0600)')
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--json', 'print a JSON object')
     .action((o: { dir: string; json?: boolean }) => {
       const r = initCoordinatorDir(o.dir);
-      if (o.json) io.out(`${JSON.stringify({ dir: o.dir, tokenFile: r.tokenFile, token: r.token, coordinatorKey: r.publicKey })}\n`);
+      if (o.json) {
+        const out = { dir: o.dir, tokenFile: r.tokenFile, token: r.token, auditorTokenFile: r.auditorTokenFile, auditorToken: r.auditorToken, coordinatorKey: r.publicKey };
+        io.out(`${JSON.stringify(out)}\n`);
+      }
       else {
         io.out(`coordinator initialized in ${o.dir}\n`);
         io.out(`coordinator signing key: ${r.publicKey}\n`);
         io.out(`operator token (shown once; stored in ${r.tokenFile}, mode 0600):\n  ${r.token}\n`);
+        io.out(`auditor token, read-only transparency log (shown once; stored in ${r.auditorTokenFile}, mode 0600):\n  ${r.auditorToken}\n`);
         io.out(`next: fedmark coordinator start --dir ${o.dir}\n`);
       }
+    });
+
+  coord
+    .command('auditor-token')
+    .description('add an auditor token to a coordinator directory made before the auditor role existed')
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .option('--json', 'print a JSON object')
+    .addHelpText('after', '\nExample:\n  fedmark coordinator auditor-token --dir ./coord   # then restart the coordinator\n')
+    .action((o: { dir: string; json?: boolean }) => {
+      const r = addAuditorToken(o.dir);
+      if (o.json) io.out(`${JSON.stringify({ dir: o.dir, ...r })}\n`);
+      else io.out(`auditor token (shown once; stored in ${r.auditorTokenFile}, mode 0600; restart the coordinator to use it):\n  ${r.auditorToken}\n`);
     });
 
   coord

@@ -7,6 +7,8 @@ import { CliError, EXIT } from './exit-codes.ts';
 
 export const KEY_FILE = 'coordinator.key';
 export const TOKEN_FILE = 'operator.token';
+/** The auditor's bearer token: reads the transparency log, refused on every operator endpoint. */
+export const AUDITOR_TOKEN_FILE = 'auditor.token';
 /** The transparency log of node checkpoints: append-only, and it must survive restarts. */
 export const TRANSPARENCY_DB_FILE = 'transparency.db';
 
@@ -14,25 +16,60 @@ export interface CoordinatorDir {
   store: Store;
   coordinatorKey: SigningKeyPair;
   operatorToken: string;
+  /** Absent in a directory created before the auditor role existed (no auditor.token file). */
+  auditorToken?: string;
   transparencyDb: Database.Database;
 }
 
+export interface InitResult {
+  token: string;
+  tokenFile: string;
+  auditorToken: string;
+  auditorTokenFile: string;
+  publicKey: string;
+}
+
+/** 256 bits from the CSPRNG, hex: far beyond guessing, and the same form for both roles. */
+const newToken = (): string => bytesToHex(randomBytes(32));
+
 /**
- * Creates a coordinator directory: the database, the coordinator's Ed25519 seed and the
- * operator token, both files 0600 and created exclusively (an existing one is never overwritten).
+ * Creates a coordinator directory: the database, the coordinator's Ed25519 seed, the operator
+ * token and the auditor token, every file 0600 and created exclusively (an existing one is
+ * never overwritten).
  */
-export function initCoordinatorDir(dir: string): { token: string; tokenFile: string; publicKey: string } {
-  if (existsSync(join(dir, TOKEN_FILE)) || existsSync(join(dir, KEY_FILE))) {
-    throw new CliError(EXIT.CONFLICT, `${dir} already holds a coordinator (${TOKEN_FILE} exists); refusing to overwrite it`);
+export function initCoordinatorDir(dir: string): InitResult {
+  for (const f of [TOKEN_FILE, KEY_FILE, AUDITOR_TOKEN_FILE]) {
+    if (existsSync(join(dir, f))) throw new CliError(EXIT.CONFLICT, `${dir} already holds a coordinator (${f} exists); refusing to overwrite it`);
   }
   openStore(dir).close();
   const seed = randomBytes(32);
-  const token = bytesToHex(randomBytes(32));
+  const token = newToken();
+  const auditorToken = newToken();
   writeFileSync(join(dir, KEY_FILE), `${bytesToHex(seed)}\n`, { mode: 0o600, flag: 'wx' });
   writeFileSync(join(dir, TOKEN_FILE), `${token}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(join(dir, AUDITOR_TOKEN_FILE), `${auditorToken}\n`, { mode: 0o600, flag: 'wx' });
   const publicKey = bytesToHex(signingKeyPairFromSeed(seed).publicKey);
   seed.fill(0); // the seed lives only in the key file from here on
-  return { token, tokenFile: join(dir, TOKEN_FILE), publicKey };
+  return { token, tokenFile: join(dir, TOKEN_FILE), auditorToken, auditorTokenFile: join(dir, AUDITOR_TOKEN_FILE), publicKey };
+}
+
+/**
+ * Adds an auditor token to a directory created before the auditor role existed. Refuses
+ * (CONFLICT) when one exists: like the operator token it is shown once, at creation.
+ */
+export function addAuditorToken(dir: string): { auditorToken: string; auditorTokenFile: string } {
+  if (!existsSync(join(dir, TOKEN_FILE))) throw new CliError(EXIT.NO_COORDINATOR, `no coordinator at ${dir} (run "fedmark coordinator init --dir ${dir}" first)`);
+  const file = join(dir, AUDITOR_TOKEN_FILE);
+  if (existsSync(file)) throw new CliError(EXIT.CONFLICT, `${file} already exists; refusing to overwrite it (read the token from that file)`);
+  const auditorToken = newToken();
+  writeFileSync(file, `${auditorToken}\n`, { mode: 0o600, flag: 'wx' });
+  return { auditorToken, auditorTokenFile: file };
+}
+
+function readToken(file: string): string {
+  const token = readFileSync(file, 'utf8').trim();
+  if (token.length < 16) throw new CliError(EXIT.FAILURE, `${file}: token too short`);
+  return token;
 }
 
 export function openCoordinatorDir(dir: string): CoordinatorDir {
@@ -41,12 +78,14 @@ export function openCoordinatorDir(dir: string): CoordinatorDir {
   }
   const seedHex = readFileSync(join(dir, KEY_FILE), 'utf8').trim();
   if (!/^[0-9a-f]{64}$/.test(seedHex)) throw new CliError(EXIT.FAILURE, `${join(dir, KEY_FILE)}: expected 64 hex characters`);
-  const token = readFileSync(join(dir, TOKEN_FILE), 'utf8').trim();
-  if (token.length < 16) throw new CliError(EXIT.FAILURE, `${join(dir, TOKEN_FILE)}: token too short`);
+  const token = readToken(join(dir, TOKEN_FILE));
+  const auditorFile = join(dir, AUDITOR_TOKEN_FILE);
+  const auditorToken = existsSync(auditorFile) ? readToken(auditorFile) : undefined;
+  if (auditorToken === token) throw new CliError(EXIT.FAILURE, `${auditorFile}: the auditor token must differ from the operator token`);
   const seed = hexToBytes(seedHex);
   const coordinatorKey = signingKeyPairFromSeed(seed);
   seed.fill(0);
-  return { store: openStore(dir), coordinatorKey, operatorToken: token, transparencyDb: openTransparencyDb(dir) };
+  return { store: openStore(dir), coordinatorKey, operatorToken: token, ...(auditorToken ? { auditorToken } : {}), transparencyDb: openTransparencyDb(dir) };
 }
 
 /** Same durability as the coordinator's own database: WAL, and fsync on every commit. */

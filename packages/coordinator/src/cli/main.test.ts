@@ -38,6 +38,42 @@ describe('fedmark coordinator CLI', () => {
     expect(again.err()).toBe(`error: ${dir} already holds a coordinator (operator.token exists); refusing to overwrite it\n`);
   });
 
+  it('init also writes a distinct 0600 auditor token that openCoordinatorDir loads; auditor-token adds one only where none exists', async () => {
+    const d2 = join(root, 'coord-auditor');
+    const c = capture();
+    expect(await run(['coordinator', 'init', '--dir', d2, '--json'], c.io)).toBe(0);
+    const printed = JSON.parse(c.out());
+    expect(printed.auditorToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(printed.auditorToken).not.toBe(printed.token);
+    expect(printed.auditorTokenFile).toBe(join(d2, 'auditor.token'));
+    expect(readFileSync(join(d2, 'auditor.token'), 'utf8')).toBe(`${printed.auditorToken}\n`);
+    expect(statSync(join(d2, 'auditor.token')).mode & 0o777).toBe(0o600);
+    const opened = openCoordinatorDir(d2);
+    expect(opened.auditorToken).toBe(printed.auditorToken);
+    expect(opened.operatorToken).toBe(printed.token);
+    opened.store.close();
+    opened.transparencyDb.close();
+
+    const exists = capture();
+    expect(await run(['coordinator', 'auditor-token', '--dir', d2], exists.io)).toBe(25);
+    expect(exists.err()).toBe(`error: ${join(d2, 'auditor.token')} already exists; refusing to overwrite it (read the token from that file)\n`);
+    // A directory from before the auditor role: no auditor.token, so no auditor role until one is added.
+    rmSync(join(d2, 'auditor.token'));
+    const old = openCoordinatorDir(d2);
+    expect(old.auditorToken).toBeUndefined();
+    old.store.close();
+    old.transparencyDb.close();
+    const added = capture();
+    expect(await run(['coordinator', 'auditor-token', '--dir', d2, '--json'], added.io)).toBe(0);
+    const a = JSON.parse(added.out());
+    expect(a.auditorToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(statSync(join(d2, 'auditor.token')).mode & 0o777).toBe(0o600);
+    const reopened = openCoordinatorDir(d2);
+    expect(reopened.auditorToken).toBe(a.auditorToken);
+    reopened.store.close();
+    reopened.transparencyDb.close();
+  });
+
   it('admits a node and issues an enrollment token; bad keys exit 23 with the field named', async () => {
     const c = capture();
     const sk = bytesToHex(generateSigningKeyPair().publicKey);

@@ -41,17 +41,52 @@ export function nodeAuth(ctx: Ctx) {
   });
 }
 
-/** Operator endpoints: `Authorization: Bearer <token>`, compared in constant time (hashes of equal length). */
-export function operatorAuth(ctx: Ctx) {
-  const expected = sha256(new TextEncoder().encode(ctx.operatorToken));
+/** Who a bearer token belongs to. The auditor role reads the transparency log and nothing else. */
+export type TokenRole = 'operator' | 'auditor';
+
+const tokenHash = (token: string): Uint8Array => sha256(new TextEncoder().encode(token));
+
+/**
+ * The role of a presented token, or undefined. Both expected tokens are compared every time, on
+ * SHA-256 hashes of equal length with a constant-time comparison, so neither the timing nor the
+ * order of the checks tells a caller how close a guess was or which role it nearly matched.
+ */
+export function tokenRoleOf(ctx: Ctx): (token: string) => TokenRole | undefined {
+  const operator = tokenHash(ctx.operatorToken);
+  const auditor = ctx.auditorToken === undefined ? undefined : tokenHash(ctx.auditorToken);
+  return (token) => {
+    const presented = tokenHash(token);
+    const isOperator = equalBytes(presented, operator);
+    // Against a dummy hash when no auditor token is configured: same work either way.
+    const isAuditor = equalBytes(presented, auditor ?? operator) && auditor !== undefined;
+    return isOperator ? 'operator' : isAuditor ? 'auditor' : undefined;
+  };
+}
+
+function bearer(header: string | undefined): string | undefined {
+  return /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+}
+
+/**
+ * Bearer-token endpoints open to the given roles. No or an unknown token: 401 UNAUTHORIZED; a
+ * valid token of another role (the auditor's on an operator endpoint): 403 FORBIDDEN.
+ */
+export function roleAuth(ctx: Ctx, allowed: readonly TokenRole[]) {
+  const roleOf = tokenRoleOf(ctx);
+  const label = allowed.includes('auditor') ? 'auditor' : 'operator';
+  const wanted = allowed.map((r) => `<${r} token>`).join(' or ');
   return createMiddleware(async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer (\S+)$/.exec(header);
-    if (!m || !equalBytes(sha256(new TextEncoder().encode(m[1] as string)), expected)) {
-      throw new ProtocolError('UNAUTHORIZED', 'operator endpoints need Authorization: Bearer <operator token>');
-    }
+    const token = bearer(c.req.header('authorization'));
+    const role = token === undefined ? undefined : roleOf(token);
+    if (!role) throw new ProtocolError('UNAUTHORIZED', `${label} endpoints need Authorization: Bearer ${wanted}`);
+    if (!allowed.includes(role)) throw new ProtocolError('FORBIDDEN', `the ${role} token may not use this endpoint (it needs the ${allowed.join(' or ')} token)`);
     await next();
   });
+}
+
+/** Operator endpoints: `Authorization: Bearer <operator token>`; the auditor token gets 403. */
+export function operatorAuth(ctx: Ctx) {
+  return roleAuth(ctx, ['operator']);
 }
 
 /** Parses a raw JSON body; malformed JSON is a BAD_REQUEST naming the position. */

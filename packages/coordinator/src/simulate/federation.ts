@@ -50,6 +50,10 @@ export class LocalFederation {
   coordinator: ChildProcess | undefined;
   coordinatorUrl = '';
   operator!: OperatorClient;
+  /** The operator's bearer token (`coordinator init` prints it once): API and console login. */
+  operatorToken = '';
+  /** The auditor's bearer token: transparency log endpoints and the console's Transparency page. */
+  auditorToken = '';
   private port = 0;
 
   constructor(private readonly opts: LocalFederationOptions) {}
@@ -66,10 +70,11 @@ export class LocalFederation {
   async start(): Promise<void> {
     mkdirSync(this.opts.workdir, { recursive: true });
     const init = await runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']);
-    const token = operatorTokenFrom(init.stdout);
+    this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator');
+    this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor');
     this.port = await freePort();
     this.coordinatorUrl = `http://127.0.0.1:${this.port}`;
-    this.operator = new OperatorClient(this.coordinatorUrl, token);
+    this.operator = new OperatorClient(this.coordinatorUrl, this.operatorToken);
     await Promise.all(this.opts.nodes.map((n) => this.prepareNode(n)));
     for (const n of this.nodes) {
       await runFedmark(['coordinator', 'admit', '--dir', this.coordinatorDir, '--name', n.name, '--signing-key', n.signingKey, '--box-key', n.boxKey]);
@@ -167,10 +172,10 @@ export class LocalFederation {
   }
 }
 
-/** `fedmark coordinator init --json` prints the operator token once; take it from there. */
-function operatorTokenFrom(stdout: string): string {
-  const token = (JSON.parse(stdout) as Record<string, unknown>)['token'];
-  if (typeof token !== 'string' || token.length < 16) throw new Error('coordinator init did not print an operator token');
+/** `fedmark coordinator init --json` prints each token once (fields `token`, `auditorToken`); take it from there. */
+function tokenFrom(stdout: string, field: string, what: string): string {
+  const token = (JSON.parse(stdout) as Record<string, unknown>)[field];
+  if (typeof token !== 'string' || token.length < 16) throw new Error(`coordinator init did not print ${what} token (field "${field}")`);
   return token;
 }
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { ProtocolError, bytesToHex, proofToHex, signCheckpoint } from '@fedmark/protocol';
 import type { CoordinatorOptions, Ctx } from '../context.ts';
 import type { Store } from '../store/index.ts';
-import { nodeAuth, operatorAuth, parseJsonBytes, type NodeAuthVars } from '../nodes/auth.ts';
+import { nodeAuth, parseJsonBytes, roleAuth, type NodeAuthVars } from '../nodes/auth.ts';
 import { acceptCheckpoint } from './accept.ts';
 import { logRootHex, openTransparencyLog, type TransparencyLog } from './log-store.ts';
 
@@ -50,7 +50,7 @@ function rangeGuard<T>(fn: () => T): T {
 /**
  * The transparency log's routes (docs/audit.md):
  * - nodes (signed requests): POST /v1/node/checkpoints, GET /v1/node/checkpoints/latest;
- * - auditors (operator token for now): GET /v1/transparency/head, /proof/inclusion,
+ * - auditors (operator or auditor token): GET /v1/transparency/head, /proof/inclusion,
  *   /proof/consistency, /nodes/:name/checkpoints, /refusals.
  * Mount before the generic node routes, so this router answers its own /v1/node paths.
  */
@@ -70,7 +70,7 @@ export function transparencyRoutes(ctx: Ctx, opts: CoordinatorOptions & Transpar
   app.route('/v1/node', node);
 
   const audit = new Hono();
-  audit.use('*', operatorAuth(ctx));
+  audit.use('*', roleAuth(ctx, ['operator', 'auditor']));
   audit.get('/head', (c) => {
     const head = signCheckpoint(
       { version: 1, origin: TRANSPARENCY_LOG_ORIGIN, treeSize: log.tree.size, rootHash: logRootHex(log), timestamp: ctx.iso() },
