@@ -1,0 +1,54 @@
+/**
+ * Internal: small display helpers shared by the node console's pages. Long hex values are
+ * shortened on screen with the full value in a tooltip (title), so a page stays readable while
+ * an auditor can still copy the exact pseudonym or hash.
+ */
+
+/** "2026-03-02 10:00:00Z" from an ISO timestamp: seconds are enough on screen, the title keeps ms. */
+export function shortTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function Time(p: { iso: string }) {
+  return <time datetime={p.iso} title={p.iso}>{shortTime(p.iso)}</time>;
+}
+
+/** A 64-hex pseudonym or hash shortened to its first 12 characters; the full value in title. */
+export function ShortHex(p: { value: string | null; testId?: string }) {
+  if (p.value === null) return <span class="muted">none</span>;
+  const short = p.value.length > 14 ? `${p.value.slice(0, 12)}…` : p.value;
+  return (
+    <code title={p.value} data-testid={p.testId}>
+      {short}
+    </code>
+  );
+}
+
+/** Epsilon with up to 6 significant digits (budgets are kept in exact micro-epsilon). */
+export function formatEpsilon(eps: number): string {
+  return Number.isInteger(eps) ? String(eps) : String(Number(eps.toPrecision(6)));
+}
+
+/** Milliseconds as "850 ms" or "12.4 s". */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.max(0, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const MAX_SUMMARY = 160;
+
+function valueText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  return JSON.stringify(v) ?? '';
+}
+
+/**
+ * One line about a ledger body: "jobId=m-1; round=0; epsilonMicro=500000", cut at 160
+ * characters. Rendered through JSX, so a body holding markup is shown as text, never parsed.
+ */
+export function bodySummary(body: Record<string, unknown>): { short: string; full: string } {
+  const full = Object.entries(body)
+    .map(([k, v]) => `${k}=${valueText(v)}`)
+    .join('; ');
+  return { short: full.length > MAX_SUMMARY ? `${full.slice(0, MAX_SUMMARY - 1)}…` : full, full };
+}

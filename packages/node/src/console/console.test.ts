@@ -1,0 +1,262 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeApp } from '../api/app.ts';
+import { generateApiTokens, type ApiToken } from '../api/tokens.ts';
+import { auditNode } from '../audit/index.ts';
+import { grantConsent, revokeConsent } from '../consent/index.ts';
+import { eraseCustomer } from '../erasure/index.ts';
+import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { ORIGIN, login, session, tableRows, type TestSession } from './_test-session.ts';
+
+let dir: string;
+let db: Database.Database;
+let identity: NodeIdentity;
+let tokens: ApiToken[];
+let app: ReturnType<typeof createNodeApp>;
+let admin: TestSession;
+let auditor: TestSession;
+let erasedPseudonym = '';
+let overSeq = 0;
+const logged: string[] = [];
+const XSS = '<script>alert("x")</script>';
+
+const tokenOf = (role: 'admin' | 'auditor') => (tokens.find((t) => t.role === role) as ApiToken).token;
+
+/** A job accepted for `purpose` and its release, as the release path writes them (audit/compliance.test.ts). */
+function release(jobId: string, purpose: string, epsilonMicro: number, at: string): number {
+  const when = new Date(at);
+  appendLedgerEntry(db, { type: 'job_accepted', body: { jobId, round: 0, kind: 'segment_stats', purpose, epsilonMicro }, at: when });
+  return appendLedgerEntry(db, { type: 'release', body: { jobId, round: 0, kind: 'segment_stats', epsilonMicro }, at: when }).seq;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'node-console-'));
+  await initNode({ dir, name: 'console-node' });
+  identity = loadIdentity(dir);
+  db = openNodeDatabase(dir);
+  for (const id of ['C-1', 'C-2', 'C-3', 'C-4', 'C-5']) grantConsent(db, identity, { customerId: id, purpose: 'analytics', source: 'web_form' });
+  revokeConsent(db, identity, { customerId: 'C-2', purpose: 'analytics', source: 'email' });
+  grantConsent(db, identity, { customerId: 'C-3', purpose: 'marketing', source: 'web_form' });
+  appendLedgerEntry(db, { type: 'lawful_basis_declared', body: { purpose: 'model_training', basis: 'contract', customers: 5, newlyCovered: 5, fileHash: 'ab'.repeat(32) } });
+  release('a-1', 'analytics', 1_000_000, '2026-02-10T09:00:00.000Z');
+  release('m-1', 'marketing', 1_500_000, '2026-03-02T10:00:00.000Z');
+  overSeq = release('m-2', 'marketing', 1_000_000, '2026-03-20T10:00:00.000Z');
+  appendLedgerEntry(db, { type: 'job_refused', body: { jobId: 'j-x', round: 0, reason: XSS }, at: new Date('2026-03-21T00:00:00.000Z') });
+  erasedPseudonym = eraseCustomer(db, identity, 'C-4', { reason: 'gdpr_art17_request' }).pseudonym;
+  tokens = generateApiTokens();
+  app = createNodeApp({ dir, db, identity, tokens, log: (m) => logged.push(m) });
+  admin = await session(app, tokenOf('admin'));
+  auditor = await session(app, tokenOf('auditor'));
+});
+
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('node console: login and roles', () => {
+  it('logs in with the API tokens (own cookie name) and lands on the ledger; a wrong token is 401', async () => {
+    const res = await login(app, tokenOf('auditor'));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/console/ledger');
+    expect(res.headers.getSetCookie().join('\n')).toMatch(/^fedmark_node_session=[^;]+;.*HttpOnly/m);
+    expect((await login(app, 'f'.repeat(64))).status).toBe(401);
+    const anon = await app.request(`${ORIGIN}/console/verification`);
+    expect(anon.status).toBe(303);
+    expect(anon.headers.get('location')).toBe('/console/login?next=%2Fconsole%2Fverification');
+  });
+
+  it('an auditor sees only the auditor pages in the navigation; an admin sees all seven', async () => {
+    const nav = (html: string) => [...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(/>([A-Za-z]+)<\/a>/g)].map((m) => m[1]);
+    expect(nav(await (await auditor.get('/console/ledger')).text())).toEqual(['Ledger', 'Verification', 'Budgets', 'Erasures']);
+    expect(nav(await (await admin.get('/console/ledger')).text())).toEqual(['Ledger', 'Verification', 'Budgets', 'Erasures', 'Policy', 'Consents', 'Checkpoints']);
+  });
+
+  it('an auditor gets 403 on every admin page and on the checkpoint action, which then never runs', async () => {
+    for (const path of ['/console/policy', '/console/consents', '/console/checkpoints']) {
+      const res = await auditor.get(path);
+      expect(res.status, path).toBe(403);
+      expect(await res.text()).toContain('needs the admin role; you are logged in as auditor');
+    }
+    const before = listLedgerCheckpoints(db).length;
+    const res = await auditor.post('/console/checkpoints', { _csrf: auditor.csrf });
+    expect(res.status).toBe(403);
+    expect(listLedgerCheckpoints(db).length).toBe(before);
+  });
+
+  it('the bearer API is unchanged beside the console, and an unknown console path is an HTML 404', async () => {
+    const api = await app.request('/v1/ledger?type=erasure', { headers: { authorization: `Bearer ${tokenOf('auditor')}` } });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { entries: { subject: string }[] }).entries.map((e) => e.subject)).toEqual([erasedPseudonym]);
+    const missing = await auditor.get('/console/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('text/html');
+    expect(await missing.text()).toContain('There is no console page /console/nope.');
+  });
+});
+
+describe('node console: ledger browser', () => {
+  it('lists every entry newest first with seq, type, shortened pseudonym (full in title) and hash', async () => {
+    const res = await auditor.get('/console/ledger');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<title>Ledger · fedmark node console-node</title>');
+    expect(html).toContain('<th class="num" scope="col">Seq</th>');
+    const rows = tableRows(html, 'ledger-table');
+    const total = (db.prepare('SELECT count(*) FROM ledger').pluck().get() as number);
+    expect(rows.length).toBe(total);
+    expect(rows.map((r) => Number(r[0]))).toEqual([...Array(total).keys()].reverse());
+    expect(rows[0]?.[2]).toBe('erasure');
+    expect(rows[0]?.[3]).toBe(`${erasedPseudonym.slice(0, 12)}…`);
+    expect(html).toContain(`title="${erasedPseudonym}"`);
+    expect(rows[0]?.[4]).toBe('rowsDeleted=2; reason=gdpr_art17_request');
+  });
+
+  it('the type filter returns only that type, and the select keeps the choice', async () => {
+    const html = await (await auditor.get('/console/ledger?type=release')).text();
+    const rows = tableRows(html, 'ledger-table');
+    expect(rows.map((r) => r[2])).toEqual(['release', 'release', 'release']);
+    expect(rows.map((r) => Number(r[0]))[0]).toBe(overSeq);
+    expect(html).toContain('<option value="release" selected="">release</option>');
+  });
+
+  it('filters by time range (UTC, to exclusive) and by pseudonym prefix', async () => {
+    const march = tableRows(await (await auditor.get('/console/ledger?from=2026-03-01T00:00&to=2026-03-20T10:00')).text(), 'ledger-table');
+    expect(march.map((r) => r[2])).toEqual(['release', 'job_accepted']);
+    const prefix = erasedPseudonym.slice(0, 6).toUpperCase();
+    const bySubject = tableRows(await (await auditor.get(`/console/ledger?pseudonym=${prefix}`)).text(), 'ledger-table');
+    // C-4's consent grant and its erasure tombstone (a prefix could in principle match another, never miss these).
+    expect(bySubject.map((r) => r[2]).filter((t) => t === 'erasure' || t === 'consent_granted').length).toBeGreaterThanOrEqual(2);
+    expect(bySubject.every((r) => r[3] === `${erasedPseudonym.slice(0, 12)}…` || r[3] !== 'none')).toBe(true);
+  });
+
+  it('a filter it cannot apply is a 400 naming the field, and shows nothing rather than everything', async () => {
+    const res = await auditor.get('/console/ledger?type=bogus&pseudonym=xyz');
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain('Filter not applied: &quot;type&quot;: not a ledger entry type');
+    expect(html).toContain('Filter not applied: &quot;pseudonym&quot;: expected the start of a pseudonym');
+    expect(tableRows(html, 'ledger-table')).toEqual([]);
+    expect(html).toContain('No ledger entries match these filters.');
+  });
+
+  it('escapes ledger bodies: a refusal reason holding a script tag is shown as text', async () => {
+    const html = await (await auditor.get('/console/ledger?type=job_refused')).text();
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('reason=&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+  });
+});
+
+describe('node console: verification, budgets, erasures', () => {
+  it('verification: FAILED at the over-cap release (budget check), the current head, every check, and how long it took', async () => {
+    const res = await auditor.get('/console/verification');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const report = await auditNode({ dir, db });
+    expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
+    expect(html).toContain(`first failing check <strong>budget</strong> at ledger entry <a href="/console/ledger?before=${overSeq + 1}">#${overSeq}</a>`);
+    expect(html).toContain(`title="${report.merkleRoot}"`);
+    const checks = tableRows(html, 'verify-checks');
+    expect(checks.map((r) => r[0])).toEqual(report.checks.map((c) => c.check));
+    expect(checks.find((r) => r[0] === 'chain')?.[1]).toBe('passed');
+    expect(checks.find((r) => r[0] === 'budget')?.slice(1, 3)).toEqual(['failed', `#${overSeq}`]);
+    expect(html).toMatch(/Recomputed from the ledger rows now, in \d+ ms \(\d+ entries\)/);
+    expect(html).toContain('No checkpoint signed yet');
+  });
+
+  it('budgets: one bar chart per rule with the cap line, the over-cap month highlighted, a table and the cumulative line', async () => {
+    const html = await (await auditor.get('/console/budgets')).text();
+    expect(html).toContain('data-testid="budget-chart"');
+    const marketing = /<svg[^>]*data-testid="budget-chart-marketing-month"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    expect(marketing).toContain('cap 2');
+    expect(marketing).toContain('class="cap-line"');
+    expect(marketing.match(/class="bar over"/g)?.length).toBe(1);
+    expect(marketing).toContain('<title>2026-03: 2.50000</title>');
+    expect(html).toContain(`over cap (from entry #${overSeq})`);
+    expect(html).toContain('data-testid="budget-cumulative"');
+    expect(html).toContain('days since the first release (2026-02-10)');
+  });
+
+  it('erasures: the log with pseudonym and rows deleted, and the audit erasure check (or that it is not checked)', async () => {
+    const html = await (await auditor.get('/console/erasures')).text();
+    const rows = tableRows(html, 'erasures-table');
+    expect(rows.length).toBe(1);
+    expect(rows[0]?.[2]).toBe(`${erasedPseudonym.slice(0, 12)}…`);
+    expect(rows[0]?.slice(3)).toEqual(['2', 'gdpr_art17_request']);
+    const check = (await auditNode({ dir, db })).checks.find((c) => (c.check as string) === 'erasure_honoured');
+    const expected = check === undefined ? 'NOT CHECKED' : check.ok ? 'PASSED' : 'FAILED';
+    expect(html).toMatch(new RegExp(`data-testid="erasure-check">${expected}</span>`));
+  });
+});
+
+describe('node console: admin pages and the checkpoint action', () => {
+  it('policy: purposes, k, budgets and noise as in policy.json', async () => {
+    const html = await (await admin.get('/console/policy')).text();
+    expect(html).toContain('10: cells with fewer consenting customers are suppressed before noise');
+    expect(tableRows(html, 'policy-budgets')).toEqual([
+      ['analytics', 'month', '4'],
+      ['model_training', 'month', '4'],
+      ['marketing', 'month', '2'],
+    ]);
+    expect(html).toContain('always on: discrete Laplace');
+  });
+
+  it('consents: in force and revoked per purpose (the erased customer gone), and declared lawful bases', async () => {
+    const html = await (await admin.get('/console/consents')).text();
+    expect(tableRows(html, 'consents-table')).toEqual([
+      ['analytics', '3', '1'],
+      ['model_training', '0', '0'],
+      ['marketing', '1', '0'],
+    ]);
+    expect(tableRows(html, 'lawful-bases-table').map((r) => r.slice(2))).toEqual([['model_training', 'contract', '5', '5']]);
+  });
+
+  it('sign a checkpoint: without CSRF 403 and nothing signed; with it, a new checkpoint shown on the page and on verification', async () => {
+    const before = listLedgerCheckpoints(db).length;
+    expect((await admin.post('/console/checkpoints', {})).status).toBe(403);
+    expect((await admin.post('/console/checkpoints', { _csrf: '0'.repeat(64) })).status).toBe(403);
+    expect(listLedgerCheckpoints(db).length).toBe(before);
+    const res = await admin.post('/console/checkpoints', { _csrf: admin.csrf });
+    expect(res.status).toBe(303);
+    const after = listLedgerCheckpoints(db);
+    expect(after.length).toBe(before + 1);
+    const cp = after.at(-1);
+    expect(res.headers.get('location')).toBe(`/console/checkpoints?signed=${cp?.id}`);
+    const page = await (await admin.get(res.headers.get('location') ?? '')).text();
+    expect(page).toContain(`Signed checkpoint #${cp?.id} of ${cp?.checkpoint.treeSize} ledger entries.`);
+    expect(page).toContain(`title="${cp?.checkpoint.rootHash}"`);
+    const verification = await (await auditor.get('/console/verification')).text();
+    expect(tableRows(verification, 'checkpoints-table')[0]).toEqual([String(cp?.id), String(cp?.checkpoint.treeSize), `${cp?.checkpoint.rootHash.slice(0, 12)}…`, expect.any(String), 'no']);
+    expect(tableRows(verification, 'verify-checks').find((r) => r[0] === 'checkpoint_roots')?.[1]).toBe('passed');
+  });
+});
+
+describe('node console: a clean ledger, then a tampered one', () => {
+  it('verification says PASSED, then FAILED with the first bad entry and the check that caught it', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'node-console-tamper-'));
+    await initNode({ dir: dir2, name: 'tamper-node' });
+    const db2 = openNodeDatabase(dir2);
+    try {
+      const id2 = loadIdentity(dir2);
+      const seqs = ['a', 'b', 'c'].map((j) => appendLedgerEntry(db2, { type: 'job_refused', body: { jobId: j, round: 0, reason: 'purpose not allowed' } }).seq);
+      const app2 = createNodeApp({ dir: dir2, db: db2, identity: id2, tokens, log: (m) => logged.push(m) });
+      const s = await session(app2, tokenOf('auditor'));
+      expect(await (await s.get('/console/verification')).text()).toMatch(/data-testid="verify-verdict">PASSED<\/span> every check passed over \d+ ledger entries/);
+      const bad = seqs[1] as number;
+      db2.exec('DROP TRIGGER ledger_no_update');
+      db2.prepare('UPDATE ledger SET body = ? WHERE seq = ?').run(JSON.stringify({ jobId: 'b', round: 0, reason: 'rewritten' }), bad);
+      const html = await (await s.get('/console/verification')).text();
+      expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
+      expect(html).toContain(`first failing check <strong>chain</strong> at ledger entry <a href="/console/ledger?before=${bad + 1}">#${bad}</a>`);
+      expect(logged).toEqual([]);
+    } finally {
+      db2.close();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { Badge, Empty } from '@fedmark/protocol/console';
+import type { AuditCheck } from '../audit/index.ts';
+import { listLedger } from '../ledger/index.ts';
+import type { NodeConsoleContext } from './context.ts';
+import { formatDuration, ShortHex, Time } from './_format.tsx';
+import { runAudit } from './verification-page.tsx';
+
+/** The audit check that no release after an erasure used the erased pseudonym (docs/audit.md). */
+export const ERASURE_CHECK = 'erasure_honoured';
+
+export interface ErasureRow {
+  seq: number;
+  at: string;
+  pseudonym: string | null;
+  rowsDeleted: number | null;
+  reason: string | null;
+}
+
+export interface ErasuresModel {
+  erasures: ErasureRow[];
+  /** The audit's erasure check, or null when this build's audit has none. */
+  check: AuditCheck | null;
+  /** What the audit says instead when it has no such check (its notes about erasures). */
+  notes: string[];
+  elapsedMs: number;
+}
+
+/** Erasure tombstones from the ledger (pseudonyms only) and the audit's erasure check. */
+export async function loadErasures(ctx: NodeConsoleContext): Promise<ErasuresModel> {
+  const erasures = listLedger(ctx.db, { type: 'erasure' })
+    .reverse()
+    .map((e) => ({
+      seq: e.seq,
+      at: e.at,
+      pseudonym: e.subject,
+      rowsDeleted: typeof e.body['rowsDeleted'] === 'number' ? e.body['rowsDeleted'] : null,
+      reason: typeof e.body['reason'] === 'string' ? e.body['reason'] : null,
+    }));
+  const { report, elapsedMs } = await runAudit(ctx);
+  // Compared as a string: the check is new in the audit module and may not be in every build.
+  const check = report.checks.find((c) => (c.check as string) === ERASURE_CHECK) ?? null;
+  return { erasures, check, notes: check ? [] : report.notes.filter((n) => /erasure/i.test(n)), elapsedMs };
+}
+
+export function ErasuresView(p: { model: ErasuresModel; base: string }) {
+  const { erasures, check, notes } = p.model;
+  return (
+    <>
+      <section class="card">
+        <h2>Releases after erasures</h2>
+        {check ? (
+          <p>
+            {check.ok ? (
+              <Badge tone="good" testId="erasure-check">
+                PASSED
+              </Badge>
+            ) : (
+              <Badge tone="bad" testId="erasure-check">
+                FAILED
+              </Badge>
+            )}{' '}
+            {check.detail}
+            {check.firstBadSeq !== undefined ? (
+              <>
+                {' '}
+                (entry <a href={`${p.base}/ledger?before=${check.firstBadSeq + 1}`}>#{check.firstBadSeq}</a>)
+              </>
+            ) : null}
+          </p>
+        ) : (
+          <p>
+            <Badge tone="warn" testId="erasure-check">
+              NOT CHECKED
+            </Badge>{' '}
+            {notes[0] ?? 'This audit has no check that releases after an erasure left the erased customer out.'}
+          </p>
+        )}
+        <p class="muted">{`Audit recomputed in ${formatDuration(p.model.elapsedMs)}.`}</p>
+      </section>
+      <h2>Erasure log</h2>
+      {erasures.length === 0 ? (
+        <Empty>No customer has been erased.</Empty>
+      ) : (
+        <table data-testid="erasures-table">
+          <caption class="muted">Newest first. Each erasure deleted every raw row about the customer; the ledger keeps only this pseudonymous tombstone.</caption>
+          <thead>
+            <tr>
+              <th class="num" scope="col">Seq</th>
+              <th scope="col">Time (UTC)</th>
+              <th scope="col">Pseudonym</th>
+              <th class="num" scope="col">Rows deleted</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {erasures.map((e) => (
+              <tr>
+                <td class="num">
+                  <a href={`${p.base}/ledger?before=${e.seq + 1}`}>{e.seq}</a>
+                </td>
+                <td>
+                  <Time iso={e.at} />
+                </td>
+                <td>
+                  <ShortHex value={e.pseudonym} />
+                </td>
+                <td class="num">{e.rowsDeleted ?? ''}</td>
+                <td>{e.reason ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
