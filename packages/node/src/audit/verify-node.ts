@@ -15,7 +15,9 @@ import {
 } from '@fedmark/protocol';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
 import { loadIdentity } from '../identity/index.ts';
-import { listLedgerCheckpoints, verifyLedger } from '../ledger/index.ts';
+import { listLedger, listLedgerCheckpoints, verifyLedger } from '../ledger/index.ts';
+import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
+import { checkErasuresHonoured, type UnitsProver } from './erasure-check.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { complianceReport, type ComplianceReport } from './compliance.ts';
 import { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
@@ -34,6 +36,7 @@ export const AUDIT_CHECKS = [
   'coordinator_inclusion',
   'coordinator_consistency',
   'budget',
+  'erasure_honoured',
 ] as const;
 export type AuditCheckName = (typeof AUDIT_CHECKS)[number];
 
@@ -187,7 +190,17 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
       ? fail('budget', `${over.p}: ${over.x.spentEpsilon} epsilon spent in ${over.x.period} ${over.x.periodKey}, over the cap of ${over.x.capEpsilon}`, over.x.firstOverCapSeq ?? undefined)
       : pass('budget', 'every period stays within its policy cap (or had a recorded budget reset)')
   );
-  notes.push('erasure vs later releases is not checked: releases do not yet record a commitment to the pseudonyms they used');
+  const prover: UnitsProver = {
+    nonMembership: (seq, pseudonyms) => {
+      if (!hasReleaseUnits(db, seq)) return Promise.reject(new Error('release_units holds no rows for it'));
+      return Promise.resolve(releaseNonMemberships(db, seq, pseudonyms.map(hexToBytes)));
+    },
+  };
+  const erasure = await checkErasuresHonoured({ erasures: listLedger(db, { type: 'erasure' }), releases: listLedger(db, { type: 'release' }) }, prover);
+  checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
+  if (erasure.noCommitment.length > 0) {
+    notes.push(`no commitment: release entr${erasure.noCommitment.length === 1 ? 'y' : 'ies'} ${erasure.noCommitment.join(', ')} (after an erasure) record no units commitment (made before commitments existed, or a data step that does not report its units), so they cannot be checked against erasures`);
+  }
 
   const firstFailure = checks.find((c) => !c.ok) ?? null;
   return {

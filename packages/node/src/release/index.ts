@@ -27,3 +27,15 @@ export {
 export { findRelease, listReleases, type StoredRelease } from './release-store.ts';
 /** Minimum-cohort suppression of a layout vector (exposed for tests and tooling). */
 export { suppressSmallCells } from './suppress.ts';
+/**
+ * The units a release committed to (sorted keyed pseudonyms, chunked beside the ledger) and
+ * non-membership proofs against the release entry's `unitsRoot` (docs/audit.md).
+ */
+export {
+  ensureReleaseUnitsSchema,
+  hasReleaseUnits,
+  releaseNonMembership,
+  releaseNonMemberships,
+  releaseUnitsReader,
+  type ReleaseUnitsReader,
+} from './release-units.ts';

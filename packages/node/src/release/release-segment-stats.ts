@@ -4,6 +4,7 @@ import { computeSegmentVector, type UnitSource } from '../analytics/index.ts';
 import type { NoiseMode } from '../policy/index.ts';
 import { releaseVector, type Release, type ReleaseContext } from './release-vector.ts';
 import { suppressSmallCells } from './suppress.ts';
+import { recordingSource } from './_units-source.ts';
 
 export interface ReleaseRequest {
   query: SegmentQuery;
@@ -38,9 +39,12 @@ export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): R
     ...(req.minNodes !== undefined ? { minNodes: req.minNodes } : {}),
     ...(req.at !== undefined ? { at: req.at } : {}),
     compute: () => {
-      const exact = computeSegmentVector(q, req.source);
+      // Every customer the computation reads (after consent filtering) is recorded for the
+      // release's units commitment: what it could have used, whatever analytics did with it.
+      const recorded = recordingSource(req.source);
+      const exact = computeSegmentVector(q, recorded.source);
       if (exact.layout.hash !== layout.hash) throw new ProtocolError('INTERNAL', 'analytics produced a vector for a different layout');
-      return { values: exact.values, rows: exact.rows, suppressedCells: 0 };
+      return { values: exact.values, rows: exact.rows, suppressedCells: 0, units: recorded.units };
     },
     // Suppression is judged on the noisy counts (post-processing): see suppress.ts.
     postProcess: (noisy, variance) => {

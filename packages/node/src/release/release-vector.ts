@@ -8,11 +8,14 @@ import { blockNoiseScale, formatScale } from '../privacy/discrete-laplace.ts';
 import { addNoise, type NoiseLayout } from '../privacy/noise.ts';
 import { ensurePrivacySchema } from '../privacy/schema.ts';
 import { findRelease, insertRelease, type StoredRelease } from './release-store.ts';
+import { commitUnits, type UnitsCommitment } from './_units-commit.ts';
+import { storeReleaseUnits } from './release-units.ts';
 
 export interface ReleaseContext {
   db: Database.Database;
   dir?: string;
-  identity: Pick<NodeIdentity, 'name'>;
+  /** `pepper` is needed when the data step reports its units (the commitment pseudonymises them). */
+  identity: Pick<NodeIdentity, 'name'> & Partial<Pick<NodeIdentity, 'pepper'>>;
   policy: Policy;
 }
 
@@ -39,6 +42,13 @@ export interface ExactVector {
   values: bigint[];
   rows: number;
   suppressedCells: number;
+  /**
+   * Raw ids of the customers whose (consent-filtered) rows the computation read. The release
+   * commits to their keyed pseudonyms (ledger `unitsRoot`/`unitsCount`, list in release_units)
+   * so an audit can prove an erased customer was not used (docs/audit.md). Absent: the release
+   * records no commitment (`unitsRoot: null`), which the audit reports.
+   */
+  units?: Iterable<string>;
 }
 
 export interface VectorReleaseRequest {
@@ -137,6 +147,12 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   if (exact.values.length !== layout.length) {
     throw new ProtocolError('INTERNAL', `computed ${exact.values.length} values for a layout of ${layout.length} slots`);
   }
+  let units: UnitsCommitment | null = null;
+  if (exact.units !== undefined) {
+    const pepper = ctx.identity.pepper;
+    if (!(pepper instanceof Uint8Array)) throw new TypeError('"ctx.identity.pepper" is needed to commit to the units a release read');
+    units = commitUnits(pepper, exact.units);
+  }
   const raw = noise === 'on' ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
   const noisy = req.postProcess ? req.postProcess(raw.values, raw.variance) : { ...raw, suppressedCells: exact.suppressedCells };
 
@@ -163,9 +179,13 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           minCohort: policy.minCohort,
           suppressedCells: noisy.suppressedCells,
           noise,
+          // RFC 6962 root over the sorted pseudonyms of the customers read (null: not recorded).
+          unitsRoot: units?.root ?? null,
+          unitsCount: units?.count ?? null,
         },
         at,
       });
+      if (units) storeReleaseUnits(db, entry.seq, units);
       chargeBudget(db, policy, { purpose, epsilonMicro, jobId, round, at, ledgerSeq: entry.seq });
       const stored: StoredRelease = {
         jobId,

@@ -14,7 +14,7 @@ import { ensurePrivacySchema } from '../privacy/schema.ts';
 import { findRelease, releaseLocalStats, releaseSegmentStats, releaseValuesHash } from './index.ts';
 
 const AT = new Date('2026-11-22T10:00:00Z');
-const identity = { name: 'node-a' };
+const identity = { name: 'node-a', pepper: new Uint8Array(32).fill(3) };
 
 let dir: string;
 let db: Database.Database;
