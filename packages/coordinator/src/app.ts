@@ -10,7 +10,8 @@ import { jobRoutes } from './jobs/routes.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { openApiDocument } from './openapi.ts';
-import { transparencyRoutes } from './transparency/index.ts';
+import { transparencyLogFor, transparencyRoutes } from './transparency/index.ts';
+import { CONSOLE_BASE, consoleApp, consoleNotFound } from './console/routes.tsx';
 import { zodMessage } from './zod-message.ts';
 
 /** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
@@ -60,7 +61,14 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   app.route('/v1/jobs', jobRoutes(ctx, engine));
   app.route('/', transparencyRoutes(ctx, opts));
   app.route('/', nodeRoutes(ctx, engine));
-  app.notFound((c) => c.json(errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${new URL(c.req.url).pathname}`)), 404));
+  // The web console (HTML, session cookie): every page is added inside consoleApp before mounting.
+  const consoleKit = consoleApp({ ctx, engine, log: transparencyLogFor(ctx, opts) });
+  app.route(CONSOLE_BASE, consoleKit.app);
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    if (path === CONSOLE_BASE || path.startsWith(`${CONSOLE_BASE}/`)) return consoleNotFound(consoleKit, c);
+    return c.json(errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${path}`)), 404);
+  });
   app.onError((err, c) => {
     if (err instanceof ProtocolError) return c.json(errorToWire(err), HTTP_STATUS[err.code] as ContentfulStatusCode);
     if (err instanceof ZodError) return c.json(errorToWire(new ProtocolError('BAD_REQUEST', zodMessage(err))), 400);

@@ -30,6 +30,21 @@ function dbFor(ctx: Ctx, opts: TransparencyOptions): Database.Database {
   return db;
 }
 
+const LOGS = new WeakMap<Ctx, TransparencyLog>();
+
+/**
+ * The coordinator's transparency log, opened once per coordinator: the API routes and the web
+ * console must share one instance, since the Merkle tree lives in memory beside its tables.
+ */
+export function transparencyLogFor(ctx: Ctx, opts: CoordinatorOptions & TransparencyOptions): TransparencyLog {
+  let log = LOGS.get(ctx);
+  if (!log) {
+    log = openTransparencyLog(dbFor(ctx, opts));
+    LOGS.set(ctx, log);
+  }
+  return log;
+}
+
 function sizeParam(value: string | undefined, label: string, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
   if (value === undefined || !/^\d{1,15}$/.test(value)) {
@@ -55,7 +70,7 @@ function rangeGuard<T>(fn: () => T): T {
  * Mount before the generic node routes, so this router answers its own /v1/node paths.
  */
 export function transparencyRoutes(ctx: Ctx, opts: CoordinatorOptions & TransparencyOptions): Hono {
-  const log: TransparencyLog = openTransparencyLog(dbFor(ctx, opts));
+  const log = transparencyLogFor(ctx, opts);
   const app = new Hono();
 
   const node = new Hono<NodeAuthVars>();

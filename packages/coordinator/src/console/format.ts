@@ -1,0 +1,33 @@
+// Display helpers shared by the console pages. Every value they return is still escaped by
+// hono/jsx when rendered; these only choose how numbers and times read.
+import { fmt } from '../cli/render.ts';
+
+/** Compact number (integers as is, others with a few significant digits), as `job result` prints. */
+export const fmtNumber = fmt;
+
+/** `2026-03-01 12:00:05 UTC` from an ISO timestamp; `-` for none. */
+export function fmtTime(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+/** How long ago, in words a person reads at a glance ("12 s ago", "3 min ago", "5 h ago"). */
+export function ago(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}
+
+/** First characters of a hex key or hash, enough to tell keys apart on screen. */
+export function shortHex(hex: string | null | undefined, n = 16): string {
+  if (!hex) return '-';
+  return hex.length > n ? `${hex.slice(0, n)}…` : hex;
+}
+
+/** 95% interval as `low – high`. */
+export function fmtInterval(ci: readonly [number, number]): string {
+  return `${fmt(ci[0])} – ${fmt(ci[1])}`;
+}

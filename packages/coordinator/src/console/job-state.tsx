@@ -1,0 +1,21 @@
+import { Badge } from '@fedmark/protocol/console';
+
+const TONES: Record<string, 'good' | 'bad' | 'warn' | undefined> = {
+  published: 'good',
+  failed: 'bad',
+  running: 'warn',
+  open: 'warn',
+  decrypting: 'warn',
+  submitted: 'good',
+  refused: 'bad',
+  pending: undefined,
+};
+
+/** A state word in a coloured badge (job, round or per-node state). */
+export function StateBadge(p: { state: string; testId?: string }) {
+  return (
+    <Badge tone={TONES[p.state]} testId={p.testId}>
+      {p.state}
+    </Badge>
+  );
+}

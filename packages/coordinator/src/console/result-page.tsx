@@ -1,0 +1,247 @@
+import { Alert, BarChart, Empty, Facts, LineChart } from '@fedmark/protocol/console';
+import type { JobResult, Model, RoundResult, SegmentResult } from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import { jobResult } from '../jobs/status.ts';
+import { fmtInterval, fmtNumber, fmtTime } from './format.ts';
+import { StateBadge } from './job-state.tsx';
+import { PATHS } from './paths.ts';
+
+/** A block with more cells than this gets its table only: a bar chart of hundreds of bars says nothing. */
+export const MAX_CHART_BARS = 60;
+
+export interface CellRow {
+  labels: string[];
+  estimate: number;
+  ci95: [number, number];
+  noiseStd: number;
+}
+
+export interface BlockView {
+  /** `count`, `total`, `sum:<field>`, `mean:<field>`, ... (the protocol's block names). */
+  block: string;
+  dimensions: string[];
+  cells: CellRow[];
+}
+
+export interface RoundView {
+  round: number;
+  name: string;
+  contributingNodes: string[];
+  epsilonPerNode: number;
+  noise: string;
+  publishedAt: string;
+  notes: string[];
+  blocks: BlockView[];
+}
+
+export interface ResultView {
+  jobId: string;
+  name: string;
+  kind: JobResult['kind'];
+  status: JobResult['status'];
+  failure: JobResult['failure'];
+  rfmMeans: JobResult['rfmMeans'];
+  rounds: RoundView[];
+  /** train jobs: the latest model's per-round history (loss, validation AUC). */
+  model: Model | undefined;
+}
+
+function blocksOf(r: RoundResult): BlockView[] {
+  const seg = r.interpretation as Partial<SegmentResult> | undefined;
+  const width = r.cells[0]?.labels.length ?? 0;
+  const dimensions = Array.isArray(seg?.dimensions) && seg.dimensions.length === width ? seg.dimensions : Array.from({ length: width }, (_, i) => `dimension ${i + 1}`);
+  const byBlock = new Map<string, CellRow[]>();
+  for (const c of r.cells) {
+    const rows = byBlock.get(c.block) ?? [];
+    rows.push({ labels: c.labels, estimate: c.estimate, ci95: c.ci95, noiseStd: c.noiseStd });
+    byBlock.set(c.block, rows);
+  }
+  return [...byBlock].map(([block, cells]) => ({ block, dimensions, cells }));
+}
+
+/** The published rounds of a job as tables per block; NOT_FOUND for an unknown id. */
+export function loadResultView(ctx: Ctx, jobId: string): ResultView {
+  const res = jobResult(ctx, jobId);
+  return {
+    jobId: res.jobId,
+    name: res.name,
+    kind: res.kind,
+    status: res.status,
+    failure: res.failure,
+    rfmMeans: res.rfmMeans,
+    model: res.model,
+    rounds: res.rounds.map((r) => ({
+      round: r.round,
+      name: r.name,
+      contributingNodes: r.contributingNodes,
+      epsilonPerNode: r.epsilonPerNode,
+      noise: r.noise,
+      publishedAt: r.publishedAt,
+      notes: r.notes,
+      blocks: res.kind === 'train' ? [] : blocksOf(r),
+    })),
+  };
+}
+
+const cellLabel = (labels: readonly string[]) => (labels.length === 0 ? 'all' : labels.join(' / '));
+
+function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundName: string }) {
+  const b = p.b;
+  return (
+    <div class="block">
+      <h3>{b.block}</h3>
+      {b.cells.length <= MAX_CHART_BARS ? (
+        <BarChart
+          title={`${p.roundName}: ${b.block} (bars: 95% intervals)`}
+          bars={b.cells.map((c) => ({ label: cellLabel(c.labels), value: c.estimate, low: c.ci95[0], high: c.ci95[1] }))}
+          yLabel={b.block}
+          testId={p.chartTestId}
+        />
+      ) : (
+        <p class="muted">{b.cells.length} cells: too many for a readable chart; see the table.</p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            {b.dimensions.length === 0 ? <th scope="col">Cell</th> : b.dimensions.map((d) => <th scope="col">{d}</th>)}
+            <th scope="col" class="num">
+              Estimate
+            </th>
+            <th scope="col" class="num">
+              95% interval
+            </th>
+            <th scope="col" class="num">
+              Noise s.d.
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {b.cells.map((c) => (
+            <tr>
+              {b.dimensions.length === 0 ? <td>all</td> : c.labels.map((l) => <td>{l}</td>)}
+              <td class="num">{fmtNumber(c.estimate)}</td>
+              <td class="num">{fmtInterval(c.ci95)}</td>
+              <td class="num">{fmtNumber(c.noiseStd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function TrainSection(p: { model: Model }) {
+  const t = p.model.training;
+  const loss = t.history.flatMap((h) => (h.loss === null ? [] : [{ x: h.round, y: h.loss }]));
+  const auc = t.history.flatMap((h) => (h.auc === null ? [] : [{ x: h.round, y: h.auc }]));
+  return (
+    <section>
+      <h2>Model "{p.model.name}"</h2>
+      <p>
+        {t.roundsDone} of {t.roundsPlanned} {t.optimiser} rounds, epsilon {fmtNumber(t.epsilonPerNode)} per node{t.noise ? '' : ' (NO NOISE: test only)'}, nodes{' '}
+        {t.nodes.join(', ')}. Export it with <code>fedmark model export {t.jobId ?? 'JOB'} --out model.json</code>.
+      </p>
+      {t.history.length === 0 ? (
+        <Empty>No optimiser round published yet.</Empty>
+      ) : (
+        <>
+          {loss.length > 0 ? <LineChart title="Training loss per round" series={[{ name: 'mean log-loss', points: loss }]} xLabel="round" yLabel="loss" testId="result-chart" /> : null}
+          {auc.length > 0 ? (
+            <LineChart title="Validation AUC per round" series={[{ name: 'validation AUC', points: auc }]} xLabel="round" yLabel="AUC" yDomain={[0.5, 1]} testId="auc-chart" />
+          ) : null}
+          <table data-testid="train-history">
+            <thead>
+              <tr>
+                <th scope="col">Round</th>
+                <th scope="col" class="num">
+                  Loss
+                </th>
+                <th scope="col" class="num">
+                  Validation AUC
+                </th>
+                <th scope="col" class="num">
+                  Training count
+                </th>
+                <th scope="col" class="num">
+                  Nodes
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {t.history.map((h) => (
+                <tr>
+                  <td>{h.round}</td>
+                  <td class="num">{h.loss === null ? '-' : fmtNumber(h.loss)}</td>
+                  <td class="num">{h.auc === null ? '-' : fmtNumber(h.auc)}</td>
+                  <td class="num">{fmtNumber(h.count)}</td>
+                  <td class="num">{h.nodes}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+export function ResultPage(v: ResultView) {
+  // The first chart on the page carries the stable test id the browser test looks for.
+  let chartId: string | undefined = v.model ? undefined : 'result-chart';
+  const takeId = () => {
+    const id = chartId;
+    chartId = undefined;
+    return id;
+  };
+  return (
+    <>
+      <Facts
+        items={[
+          ['Job', <a href={PATHS.job(v.jobId)}>{v.name}</a>],
+          ['State', <StateBadge state={v.status} testId="job-state" />],
+          ['Kind', v.kind],
+          ['Published rounds', String(v.rounds.length)],
+        ]}
+      />
+      {v.failure ? (
+        <Alert kind="error">
+          Failed: [{v.failure.code}] {v.failure.message}
+        </Alert>
+      ) : null}
+      <p class="muted">
+        Intervals cover the differential-privacy noise only (normal approximation), not sampling error. Cells below a node's minimum cohort were suppressed at that node.
+      </p>
+      {v.rfmMeans ? (
+        <p>
+          Federated RFM means: recency {fmtNumber(v.rfmMeans.recency)} days, frequency {fmtNumber(v.rfmMeans.frequency)}, monetary {fmtNumber(v.rfmMeans.monetary)}.
+        </p>
+      ) : null}
+      {v.model ? <TrainSection model={v.model} /> : null}
+      {v.rounds.length === 0 ? (
+        <Empty>{v.status === 'running' ? 'No round published yet: results appear here as rounds publish.' : 'No round was published.'}</Empty>
+      ) : (
+        v.rounds.map((r) => (
+          <section class="card" data-testid={`result-round-${r.round}`}>
+            <h2>
+              Round {r.round}: {r.name}
+            </h2>
+            <p>
+              {r.contributingNodes.length} contributing nodes ({r.contributingNodes.join(', ')}), epsilon {fmtNumber(r.epsilonPerNode)} per node, noise {r.noise}, published{' '}
+              {fmtTime(r.publishedAt)}.
+            </p>
+            {r.blocks.map((b) => (
+              <BlockTable b={b} chartTestId={b.cells.length <= MAX_CHART_BARS ? takeId() : undefined} roundName={r.name} />
+            ))}
+            {r.notes.length > 0 ? (
+              <ul class="notes">
+                {r.notes.map((n) => (
+                  <li>{n}</li>
+                ))}
+              </ul>
+            ) : null}
+          </section>
+        ))
+      )}
+    </>
+  );
+}
