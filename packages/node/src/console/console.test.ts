@@ -165,7 +165,7 @@ describe('node console: verification, budgets, erasures', () => {
     expect(checks.map((r) => r[0])).toEqual(report.checks.map((c) => c.check));
     expect(checks.find((r) => r[0] === 'chain')?.[1]).toBe('passed');
     expect(checks.find((r) => r[0] === 'budget')?.slice(1, 3)).toEqual(['failed', `#${overSeq}`]);
-    expect(html).toMatch(/Recomputed from the ledger rows now, in \d+ ms \(\d+ entries\)/);
+    expect(html).toMatch(/Recomputed from the ledger rows now, at <time[^>]*>[^<]+<\/time>, in \d+ ms \(\d+ entries\)\. <a href="\/console\/verification\?rerun=1">Verify again<\/a>/);
     expect(html).toContain('No checkpoint signed yet');
   });
 
@@ -250,7 +250,12 @@ describe('node console: a clean ledger, then a tampered one', () => {
       const bad = seqs[1] as number;
       db2.exec('DROP TRIGGER ledger_no_update');
       db2.prepare('UPDATE ledger SET body = ? WHERE seq = ?').run(JSON.stringify({ jobId: 'b', round: 0, reason: 'rewritten' }), bad);
-      const html = await (await s.get('/console/verification')).text();
+      // Same size, head and checkpoints: within AUDIT_REUSE_MS the page shows the earlier run, saying when it ran.
+      const reused = await (await s.get('/console/verification')).text();
+      expect(reused).toContain('Result of the verification run at ');
+      expect(reused).toMatch(/data-testid="verify-verdict">PASSED<\/span>/);
+      const html = await (await s.get('/console/verification?rerun=1')).text();
+      expect(html).toContain('Recomputed from the ledger rows now');
       expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
       expect(html).toContain(`first failing check <strong>chain</strong> at ledger entry <a href="/console/ledger?before=${bad + 1}">#${bad}</a>`);
       expect(logged).toEqual([]);

@@ -2,8 +2,8 @@ import { Badge, Empty } from '@fedmark/protocol/console';
 import type { AuditCheck } from '../audit/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { formatDuration, ShortHex, Time } from './_format.tsx';
-import { runAudit } from './verification-page.tsx';
+import { ShortHex, Time } from './_format.tsx';
+import { RunInfo, runAudit, type AuditRun } from './verification-page.tsx';
 
 /** The audit check that no release after an erasure used the erased pseudonym (docs/audit.md). */
 export const ERASURE_CHECK = 'erasure_honoured';
@@ -22,11 +22,11 @@ export interface ErasuresModel {
   check: AuditCheck | null;
   /** What the audit says instead when it has no such check (its notes about erasures). */
   notes: string[];
-  elapsedMs: number;
+  run: AuditRun;
 }
 
 /** Erasure tombstones from the ledger (pseudonyms only) and the audit's erasure check. */
-export async function loadErasures(ctx: NodeConsoleContext): Promise<ErasuresModel> {
+export async function loadErasures(ctx: NodeConsoleContext, opts: { rerun?: boolean } = {}): Promise<ErasuresModel> {
   const erasures = listLedger(ctx.db, { type: 'erasure' })
     .reverse()
     .map((e) => ({
@@ -36,10 +36,11 @@ export async function loadErasures(ctx: NodeConsoleContext): Promise<ErasuresMod
       rowsDeleted: typeof e.body['rowsDeleted'] === 'number' ? e.body['rowsDeleted'] : null,
       reason: typeof e.body['reason'] === 'string' ? e.body['reason'] : null,
     }));
-  const { report, elapsedMs } = await runAudit(ctx);
+  const run = await runAudit(ctx, opts);
+  const report = run.report;
   // Compared as a string: the check is new in the audit module and may not be in every build.
   const check = report.checks.find((c) => (c.check as string) === ERASURE_CHECK) ?? null;
-  return { erasures, check, notes: check ? [] : report.notes.filter((n) => /erasure/i.test(n)), elapsedMs };
+  return { erasures, check, notes: check ? [] : report.notes.filter((n) => /erasure/i.test(n)), run };
 }
 
 export function ErasuresView(p: { model: ErasuresModel; base: string }) {
@@ -75,7 +76,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             {notes[0] ?? 'This audit has no check that releases after an erasure left the erased customer out.'}
           </p>
         )}
-        <p class="muted">{`Audit recomputed in ${formatDuration(p.model.elapsedMs)}.`}</p>
+        <RunInfo run={p.model.run} base={p.base} page="erasures" />
       </section>
       <h2>Erasure log</h2>
       {erasures.length === 0 ? (

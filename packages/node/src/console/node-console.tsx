@@ -79,12 +79,12 @@ export function createNodeConsole(o: NodeConsoleOptions): ConsoleKit<ApiRole> {
     return page(c, { title: 'Ledger', children: <LedgerView model={model} base={base} /> }, model.errors.length > 0 ? 400 : 200);
   });
   app.get('/verification', anyRole, async (c) => {
-    const model = await loadVerification(ctx);
+    const model = await loadVerification(ctx, { rerun: c.req.query('rerun') === '1' });
     return page(c, { title: 'Verification', children: <VerificationView model={model} base={base} /> });
   });
   app.get('/budgets', anyRole, (c) => page(c, { title: 'Privacy budgets', children: <BudgetsView model={loadBudgets(ctx)} /> }));
   app.get('/erasures', anyRole, async (c) => {
-    const model = await loadErasures(ctx);
+    const model = await loadErasures(ctx, { rerun: c.req.query('rerun') === '1' });
     return page(c, { title: 'Erasures', children: <ErasuresView model={model} base={base} /> });
   });
 
