@@ -8,3 +8,6 @@ export { complianceReport, type ComplianceReport, type PeriodSpend, type Release
 export { recomputeLedgerTree, type RecomputedTree } from './recompute.ts';
 export { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
 export { formatAuditReport } from './format.ts';
+export { renderAuditHtml, spendChartSvg, esc as escapeHtml, type ExportMeta } from './export-html.ts';
+export { exportAuditReport, writeFileAtomic, toolVersion, type ExportOptions } from './export-file.ts';
+export { checkErasuresHonoured, type UnitsProver, type ErasureCheckResult } from './erasure-check.ts';

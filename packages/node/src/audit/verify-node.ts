@@ -11,6 +11,7 @@ import {
   verifyCheckpointReceipt,
   verifyInclusion,
   type Checkpoint,
+  type CheckpointReceipt,
   type CheckpointSigned,
 } from '@fedmark/protocol';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
@@ -54,6 +55,8 @@ export interface AuditReport {
   ledgerSize: number;
   merkleRoot: string;
   storedCheckpoints: number;
+  /** The node's stored checkpoints (by size) with the coordinator's receipt, when it has one. */
+  checkpoints: { checkpoint: CheckpointSigned; receipt: CheckpointReceipt | null }[];
   coordinator: { url: string; logSize: number; nodeCheckpoints: number } | null;
   checks: AuditCheck[];
   /** The first failing check (in AUDIT_CHECKS order), or null. */
@@ -209,6 +212,7 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
     ledgerSize: tree.size,
     merkleRoot: tree.root,
     storedCheckpoints: stored.length,
+    checkpoints: [...stored].sort((a, b) => a.checkpoint.treeSize - b.checkpoint.treeSize).map((s) => ({ checkpoint: s.checkpoint, receipt: s.receipt })),
     coordinator: view && opts.coordinator ? { url: opts.coordinator.url, logSize: view.head.head.treeSize, nodeCheckpoints: view.checkpoints.length } : null,
     checks,
     firstFailure,
