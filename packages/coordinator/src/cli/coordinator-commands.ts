@@ -64,6 +64,7 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
       await new Promise<void>((resolve, reject) => {
         const server = serve({ fetch: c.app.fetch, port: o.port, hostname: o.host }, (info) => {
           io.out(`coordinator listening on http://${o.host}:${info.port}\n`);
+          io.out(`web console: http://${o.host}:${info.port}/console (log in with the operator or auditor token)\n`);
           c.resume().catch((err: unknown) => io.err(`[coordinator] resume failed: ${String(err)}\n`));
           // Warm SEAL now (about a second) rather than on the first submission of a job.
           heFor(DEFAULT_HE_PARAMS).catch((err: unknown) => io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`));

@@ -147,7 +147,8 @@ function TrainSection(p: { model: Model }) {
         <>
           {loss.length > 0 ? <LineChart title="Training loss per round" series={[{ name: 'mean log-loss', points: loss }]} xLabel="round" yLabel="loss" testId="result-chart" /> : null}
           {auc.length > 0 ? (
-            <LineChart title="Validation AUC per round" series={[{ name: 'validation AUC', points: auc }]} xLabel="round" yLabel="AUC" yDomain={[0.5, 1]} testId="auc-chart" />
+            // 0.5 is chance; a noisy AUC below it must still be on the chart.
+            <LineChart title="Validation AUC per round" series={[{ name: 'validation AUC', points: auc }]} xLabel="round" yLabel="AUC" yDomain={[Math.min(0.5, ...auc.map((q) => q.y)), 1]} testId="auc-chart" />
           ) : null}
           <table data-testid="train-history">
             <thead>

@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SegmentStatsJobSpecSchema, TrainSpecSchema, layoutOf, roundLayout, standardisationLayout, type He } from '@fedmark/protocol';
+import { heFor } from '../aggregation/seal.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { jobResult } from '../jobs/status.ts';
+import { OPERATOR_TOKEN, federation, harness, json, makeDecryption, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { session, testIdText, type Browser } from './_console-testing.ts';
+import { fmtInterval, fmtNumber } from './format.ts';
+
+const nodes = [testNode('n1', 41), testNode('n2', 42), testNode('n3', 43), testNode('n4', 44)] as const;
+const byName = (name: string) => nodes.find((n) => n.name === name) as TestNode;
+const spec = {
+  version: 1,
+  kind: 'segment_stats',
+  name: 'nes by console',
+  minNodes: 3,
+  deadlineMs: 60_000,
+  query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 1, dimensions: [{ field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] }] },
+};
+const layout = layoutOf(SegmentStatsJobSpecSchema.parse(spec).query);
+
+let he: He;
+let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
+beforeAll(async () => {
+  he = await heFor(DEFAULT_HE_PARAMS);
+  keys = he.generateKeys();
+});
+
+async function operatorWithFederation(members: readonly TestNode[]): Promise<{ h: Harness; b: Browser; keyId: string }> {
+  const h = harness({ heFor });
+  const keyId = await federation(h, [...members], keys.publicKey);
+  return { h, b: await session(h.coordinator.app, OPERATOR_TOKEN), keyId };
+}
+
+describe('coordinator console pages with a real job', () => {
+  it('follows a job from the JSON form through submissions, a refusal and decryption to its result table and chart', async () => {
+    const { h, b, keyId } = await operatorWithFederation(nodes);
+    const created = await b.post('/console/jobs/new', { action: 'create-json', template: 'lifecycle', spec: JSON.stringify(spec) });
+    expect(created.status).toBe(303);
+    const jobId = h.store.jobs.listJobs()[0]?.id as string;
+    expect(created.res.headers.get('location')).toBe(`/console/jobs/${jobId}`);
+
+    let page = await b.get(`/console/jobs/${jobId}`);
+    expect(page.status).toBe(200);
+    expect(testIdText(page.html, 'job-state')).toBe('running');
+    expect(page.html).toContain('<meta http-equiv="refresh" content="2"/>');
+    expect(page.html).toContain('0 of 4 submitted, 0 refused, 4 pending (at least 3 needed).');
+
+    for (const [i, n] of nodes.slice(0, 3).entries()) {
+      const sub = makeSubmission(he, keys.secretKey, n, { jobId, round: 0, keyId, layoutHash: layout.hash, values: Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k)), epsilon: 1 });
+      expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub)).status).toBe(200);
+    }
+    await h.node(nodes[3], 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, makeRefusal(nodes[3], jobId, 0, 'analytics budget spent for this period'));
+    page = await b.get(`/console/jobs/${jobId}`);
+    expect(testIdText(page.html, 'round-0-state')).toBe('decrypting');
+    expect(page.html).toContain('3 of 4 submitted, 1 refused, 0 pending');
+    expect(page.html).toContain('<td>n4</td><td><span class="badge bad">refused</span></td><td>analytics budget spent for this period</td>');
+    expect(page.html).toContain('Decryption shares (0 of 3 received; two agreeing publish)');
+
+    const round = h.store.jobs.getRound(jobId, 0);
+    const plain = he.decrypt((round?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))), keys.secretKey, layout.length);
+    for (const name of (round?.decryptors ?? []).slice(0, 2)) {
+      const n = byName(name);
+      expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/decryption`, makeDecryption(n, jobId, 0, layout.hash, plain))).status).toBe(200);
+    }
+    page = await b.get(`/console/jobs/${jobId}`);
+    expect(testIdText(page.html, 'job-state')).toBe('published');
+    expect(page.html).not.toContain('http-equiv="refresh"');
+    expect([...page.html.matchAll(/<td>(agrees|awaiting|disagrees)<\/td>/g)].map((m) => m[1])).toEqual(['agrees', 'agrees', 'awaiting']);
+    expect(page.html).toContain(`<a href="/console/jobs/${jobId}/result">View results (1 round published)</a>`);
+
+    const result = await b.get(`/console/jobs/${jobId}/result`);
+    expect(result.status).toBe(200);
+    expect(result.html).toContain('<title>Results: nes by console · fedmark coordinator</title>');
+    expect(result.html).toMatch(/<svg class="chart"[^>]*data-testid="result-chart"/);
+    expect(result.html).toContain('<g class="err-bar">');
+    expect(result.html).toContain('<th scope="col">nes_status</th>');
+    expect(result.html).toContain('95% interval');
+    const cells = jobResult(h.coordinator.ctx, jobId).rounds[0]?.cells ?? [];
+    const count = cells.find((c) => c.block === 'count' && c.labels[0] === 'E0');
+    expect(count?.estimate).toBe(Number(plain[1]));
+    expect(result.html).toContain(`<td>E0</td><td class="num">${fmtNumber(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0])}</td>`);
+    expect(result.html).toContain('3 contributing nodes (n1, n2, n3), epsilon 1 per node');
+
+    const list = await b.get('/console/results');
+    expect(list.html).toContain(`<a href="/console/jobs/${jobId}/result">nes by console</a>`);
+    expect(list.html).toContain('1 of 1');
+    const jobs = await b.get('/console/jobs');
+    expect(jobs.html).toContain(`<a href="/console/jobs/${jobId}">nes by console</a>`);
+    expect(jobs.html).not.toContain('http-equiv="refresh"');
+
+    const nodesPage = await b.get('/console/nodes');
+    for (const n of nodes) expect(nodesPage.html).toContain(`<td>${n.name}</td><td><span class="badge good">online</span></td>`);
+    expect(nodesPage.html).toContain(`${keyId} (active; key installed)`);
+    expect(nodesPage.html).toContain('n1 ✓, n2 ✓, n3 ✓, n4 ✓ (4/4)');
+  });
+
+  it('shows a train job as loss and validation AUC per round, as line charts and a table', async () => {
+    const three = nodes.slice(0, 3);
+    const { h, b, keyId } = await operatorWithFederation(three);
+    const trainInput = {
+      version: 1,
+      kind: 'train',
+      name: 'churn',
+      purpose: 'model_training',
+      table: 'churn',
+      label: { column: 'churn', positive: 'Yes' },
+      features: [{ type: 'numeric', column: 'tenure', lower: 0, upper: 72 }],
+      rounds: 2,
+      optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+      clipNorm: 1,
+      epsilon: 1,
+      minNodes: 3,
+      validation: { fraction: 0.2, seed: 1 },
+    };
+    const train = TrainSpecSchema.parse(trainInput);
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', { version: 1, kind: 'train', name: 'churn model', minNodes: 3, stragglerWaitMs: 0, train: trainInput }));
+    const runRound = async (round: number, layoutHash: string, epsilon: number, values: bigint[]) => {
+      for (const n of three) {
+        const sub = makeSubmission(he, keys.secretKey, n, { jobId, round, keyId, layoutHash, values, epsilon });
+        expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/submission`, sub)).status).toBe(200);
+      }
+      for (const name of (h.store.jobs.getRound(jobId, round)?.decryptors ?? []).slice(0, 2)) {
+        const n = byName(name);
+        expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/decryption`, makeDecryption(n, jobId, round, layoutHash, values.map((v) => v * 3n)))).status).toBe(200);
+      }
+    };
+    const s = standardisationLayout(train);
+    await runRound(0, s.hash, s.epsilonMicro / 1e6, [100n, 30n, 100n, 1638400n, 1638400n]);
+    for (const r of [1, 2]) {
+      const model = (await json(await h.op('GET', `/v1/jobs/${jobId}/result`))).model;
+      const l = roundLayout(train, model.encoding, r - 1);
+      // count, then a gradient/loss/histogram pattern; histogram halves differ so the AUC is defined.
+      const v = Array.from({ length: l.length }, (_, i) => BigInt(((i * 37) % 11) * 500 + 200));
+      v[0] = 80n;
+      await runRound(r, l.hash, l.epsilonMicro / 1e6, v);
+    }
+    const res = jobResult(h.coordinator.ctx, jobId);
+    expect(res.status).toBe('published');
+    const history = res.model?.training.history ?? [];
+    expect(history.map((x) => x.round)).toEqual([0, 1]);
+    expect(history.every((x) => x.loss !== null && x.auc !== null)).toBe(true);
+
+    const page = await b.get(`/console/jobs/${jobId}/result`);
+    expect(page.status).toBe(200);
+    expect(page.html).toMatch(/<svg class="chart"[^>]*aria-label="Training loss per round"[^>]*data-testid="result-chart"/);
+    expect(page.html).toContain('<th scope="col">Round</th>');
+    for (const x of history) {
+      expect(page.html).toContain(`<tr><td>${x.round}</td><td class="num">${x.loss === null ? '-' : fmtNumber(x.loss)}</td><td class="num">${x.auc === null ? '-' : fmtNumber(x.auc)}</td>`);
+    }
+    expect(page.html).toMatch(/aria-label="Validation AUC per round"[^>]*data-testid="auc-chart"/);
+    // Two rounds, two points per line; the AUC axis reaches below 0.5 when a noisy AUC does.
+    expect([...page.html.matchAll(/<circle class="dot s0"/g)]).toHaveLength(4);
+    expect(Math.min(...history.map((x) => x.auc as number))).toBeLessThan(0.5);
+    expect(page.html).toMatch(/>0\.4<\/text>/);
+    expect(page.html).toContain(`fedmark model export ${jobId} --out model.json`);
+    // No per-cell bar charts for a model: its rounds are optimiser steps, not segment tables.
+    expect(page.html).not.toContain('<g class="err-bar">');
+  });
+});
