@@ -2,11 +2,13 @@
  * @fedmark/coordinator: the federation's coordinator. Enrolls nodes, relays the HE key
  * ceremony (never holding the secret key), runs statistics jobs in rounds, sums ciphertexts
  * homomorphically and publishes results once decrypting nodes agree. State lives in SQLite.
+ * `c.app` also serves the web console under /console (operator pages; with `auditorToken`,
+ * an auditor role limited to the transparency log, in the API and the console).
  *
  * @example
  * import { createCoordinator, openStore } from '@fedmark/coordinator';
  * import { generateSigningKeyPair } from '@fedmark/protocol';
- * const c = createCoordinator({ store: openStore('./coord'), coordinatorKey: generateSigningKeyPair(), operatorToken: 'secret-token-123' });
+ * const c = createCoordinator({ store: openStore('./coord'), coordinatorKey: generateSigningKeyPair(), operatorToken: 'secret-token-123', auditorToken: 'auditor-token-456' });
  * await c.resume();
  * const res = await c.app.request('/health'); // { ok: true, version: 1 }
  */
