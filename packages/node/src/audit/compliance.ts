@@ -1,8 +1,12 @@
 import type Database from 'better-sqlite3';
-import { PURPOSES, epsilonToMicro, microToEpsilon, type Policy, type Purpose } from '@fedmark/protocol';
+import { PURPOSES, epsilonToMicro, microToEpsilon, type LedgerEntry, type Policy, type Purpose } from '@fedmark/protocol';
 import { consentSummary } from '../consent/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import { budgetStatus, periodKey } from '../privacy/index.ts';
+import type { ConsentCounts, CurrentBudget } from './source.ts';
+
+/** Entry types the compliance report reads. */
+export const COMPLIANCE_ENTRY_TYPES: ReadonlySet<string> = new Set(['job_accepted', 'release', 'budget_reset', 'erasure', 'job_refused']);
 
 /** Epsilon spent in one period of one budget rule, recomputed from the ledger's release entries. */
 export interface PeriodSpend {
@@ -53,11 +57,37 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  * reflects exactly what the verified chain says.
  */
 export function complianceReport(db: Database.Database, policy: Policy, at: Date = new Date()): ComplianceReport {
+  const entries = listLedger(db).filter((e) => COMPLIANCE_ENTRY_TYPES.has(e.type));
+  const current = PURPOSES.flatMap((p) =>
+    budgetStatus(db, policy, p, at).map((b) => ({
+      purpose: p,
+      period: b.period,
+      periodKey: b.periodKey,
+      capEpsilon: microToEpsilon(b.capMicro),
+      spentEpsilon: microToEpsilon(b.spentMicro),
+      remainingEpsilon: microToEpsilon(b.remainingMicro),
+    }))
+  );
+  return complianceFromEntries(entries, policy, consentSummary(db, at), current, at);
+}
+
+/**
+ * The same report from ledger entries (in seq order) and the node's own consent counts and
+ * budget accounting, whichever source they were read from (docs/audit.md).
+ */
+export function complianceFromEntries(
+  entries: readonly LedgerEntry[],
+  policy: Policy,
+  consents: readonly ConsentCounts[],
+  currentBudgets: readonly CurrentBudget[],
+  at: Date
+): ComplianceReport {
+  const ofType = (t: string) => entries.filter((e) => e.type === t);
   const purposeOf = new Map<string, string>();
-  for (const e of listLedger(db, { type: 'job_accepted' })) {
+  for (const e of ofType('job_accepted')) {
     purposeOf.set(`${str(e.body['jobId'])}/${num(e.body['round']) ?? ''}`, str(e.body['purpose'], 'unknown'));
   }
-  const releases: ReleaseLine[] = listLedger(db, { type: 'release' }).map((e) => {
+  const releases: ReleaseLine[] = ofType('release').map((e) => {
     const jobId = str(e.body['jobId']);
     const round = num(e.body['round']) ?? 0;
     return {
@@ -70,8 +100,7 @@ export function complianceReport(db: Database.Database, policy: Policy, at: Date
       epsilon: microToEpsilon(num(e.body['epsilonMicro']) ?? 0),
     };
   });
-  const resets = listLedger(db, { type: 'budget_reset' }).map((e) => ({ purpose: str(e.body['purpose']), at: new Date(e.at) }));
-  const consents = consentSummary(db, at);
+  const resets = ofType('budget_reset').map((e) => ({ purpose: str(e.body['purpose']), at: new Date(e.at) }));
   const purposes = PURPOSES.map((purpose) => {
     const mine = releases.filter((r) => r.purpose === purpose);
     const periods: PeriodSpend[] = [];
@@ -99,23 +128,19 @@ export function complianceReport(db: Database.Database, policy: Policy, at: Date
         });
       }
     }
-    const current = budgetStatus(db, policy, purpose, at).map((b) => ({
-      period: b.period,
-      periodKey: b.periodKey,
-      capEpsilon: microToEpsilon(b.capMicro),
-      spentEpsilon: microToEpsilon(b.spentMicro),
-      remainingEpsilon: microToEpsilon(b.remainingMicro),
-    }));
+    const current = currentBudgets
+      .filter((b) => b.purpose === purpose)
+      .map((b) => ({ period: b.period, periodKey: b.periodKey, capEpsilon: b.capEpsilon, spentEpsilon: b.spentEpsilon, remainingEpsilon: b.remainingEpsilon }));
     const c = consents.find((x) => x.purpose === purpose);
     return { purpose, periods, current, consentsInForce: c?.inForce ?? 0, consentsRevoked: c?.revoked ?? 0 };
   });
-  const erasures = listLedger(db, { type: 'erasure' }).map((e) => ({
+  const erasures = ofType('erasure').map((e) => ({
     seq: e.seq,
     at: e.at,
     subject: e.subject,
     rowsDeleted: num(e.body['rowsDeleted']),
   }));
-  const refused = listLedger(db, { type: 'job_refused' }).map((e) => ({
+  const refused = ofType('job_refused').map((e) => ({
     seq: e.seq,
     at: e.at,
     jobId: str(e.body['jobId']),

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import {
-  CompactMerkleTree,
+  ProtocolError,
   bytesToHex,
   checkpointLeafHash,
   hexToBytes,
@@ -13,16 +13,16 @@ import {
   type Checkpoint,
   type CheckpointReceipt,
   type CheckpointSigned,
+  type LedgerEntry,
 } from '@fedmark/protocol';
-import { loadCoordinatorKey } from '../federation/enroll.ts';
-import { loadIdentity } from '../identity/index.ts';
-import { listLedger, listLedgerCheckpoints, verifyLedger } from '../ledger/index.ts';
-import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
-import { checkErasuresHonoured, type UnitsProver } from './erasure-check.ts';
-import { loadPolicy } from '../policy/index.ts';
-import { complianceReport, type ComplianceReport } from './compliance.ts';
+import { ledgerEntryLeafBytes } from '../ledger/index.ts';
+import { ChainVerifier, fastLeafHash, parseBody } from './chain.ts';
+import { checkErasuresHonoured } from './erasure-check.ts';
+import { COMPLIANCE_ENTRY_TYPES, complianceFromEntries, type ComplianceReport } from './compliance.ts';
 import { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
-import { recomputeLedgerTree, type RecomputedTree } from './recompute.ts';
+import { TreeRecomputer, type RecomputedTree } from './recompute.ts';
+import { directorySource } from './source-directory.ts';
+import type { LedgerSource, StoredCheckpointForm } from './source.ts';
 
 /** The checks, in the order they run and are reported. */
 export const AUDIT_CHECKS = [
@@ -52,6 +52,8 @@ export interface AuditCheck {
 export interface AuditReport {
   ok: boolean;
   node: string;
+  /** What was audited: a node directory or the node's auditor API. */
+  source: { kind: 'directory' | 'api'; label: string };
   ledgerSize: number;
   merkleRoot: string;
   storedCheckpoints: number;
@@ -66,8 +68,12 @@ export interface AuditReport {
 }
 
 export interface AuditOptions {
-  dir: string;
-  db: Database.Database;
+  /** The input: a LedgerSource, or a node directory and its open database. */
+  source?: LedgerSource;
+  dir?: string;
+  db?: Database.Database;
+  /** Pinned node signing key: the audit refuses a source reporting another. */
+  nodeKey?: Uint8Array;
   coordinator?: { url: string; token: string; fetch?: AuditFetch };
   at?: Date;
   onProgress?: (done: number) => void;
@@ -105,18 +111,6 @@ function compareRoots(check: AuditCheckName, who: string, cps: readonly Checkpoi
   return pass(check, `${cps.length} ${who} checkpoint(s) match the recomputed tree`);
 }
 
-function persistedState(db: Database.Database): { size: number; root: string } | null {
-  try {
-    const row = db.prepare('SELECT size, frontier FROM ledger_merkle_state WHERE id = 1').get() as { size: number; frontier: Buffer } | undefined;
-    if (!row) return null;
-    const frontier: Uint8Array[] = [];
-    for (let i = 0; i < row.frontier.length; i += 32) frontier.push(new Uint8Array(row.frontier.subarray(i, i + 32)));
-    return { size: row.size, root: bytesToHex(new CompactMerkleTree(undefined, { size: row.size, frontier }).root()) };
-  } catch {
-    return null;
-  }
-}
-
 function errorText(err: unknown): string {
   if (isProtocolError(err)) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
@@ -129,13 +123,22 @@ function errorText(err: unknown): string {
  * ledger still extends them: the only check a rewritten history with a valid chain cannot pass.
  */
 export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
-  const { db, dir } = opts;
+  const source = opts.source ?? (opts.dir !== undefined && opts.db !== undefined ? directorySource(opts.dir, opts.db) : null);
+  if (source === null) throw new TypeError('auditNode needs "source", or "dir" and "db"');
   const at = opts.at ?? new Date();
-  const identity = loadIdentity(dir);
-  const nodeKey = identity.signing.publicKey;
-  const pinnedCoordinatorKey = loadCoordinatorKey(dir);
+  const facts = await source.facts();
+  const nodeKey = opts.nodeKey ?? facts.signingKey;
+  if (opts.nodeKey && bytesToHex(opts.nodeKey) !== bytesToHex(facts.signingKey)) {
+    throw new ProtocolError('BAD_REQUEST', `the node reports signing key ${bytesToHex(facts.signingKey).slice(0, 16)}…, not the pinned key ${bytesToHex(opts.nodeKey).slice(0, 16)}…`);
+  }
+  const pinnedCoordinatorKey = facts.coordinatorKey ?? undefined;
+  const identity = { name: facts.name };
   const notes: string[] = [];
   const checks: AuditCheck[] = [];
+  if (source.kind === 'api') {
+    notes.push(`audited through the node API at ${source.label}: private-payload commitments are not checked (the API serves no personal data)`);
+    if (!opts.nodeKey) notes.push("node key as reported by the node API (pin it with --node-key to rule out a substituted key)");
+  }
 
   let view: CoordinatorView | null = null;
   let viewError: string | null = null;
@@ -147,16 +150,31 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
     }
   }
 
-  const chain = verifyLedger(db);
-  const chainBad = chain.ok ? undefined : chain.firstBadSeq;
-  checks.push(chain.ok ? pass('chain', `${chain.size} entries, every hash and link recomputes`) : fail('chain', chain.reason, chain.firstBadSeq));
-
-  const stored = listLedgerCheckpoints(db);
+  const stored = await source.checkpoints();
   const sizes = new Set<number>(stored.map((s) => s.checkpoint.treeSize));
   for (const c of view?.checkpoints ?? []) sizes.add(c.checkpoint.treeSize);
-  const state = persistedState(db);
+  const state = await source.nodeHead();
   if (state) sizes.add(state.size);
-  const tree = recomputeLedgerTree(db, sizes, opts.onProgress);
+
+  // One pass over the rows: the chain, the tree and the entries the compliance report reads.
+  const chainCheck = new ChainVerifier();
+  const builder = new TreeRecomputer(sizes, source.leafAccessor?.());
+  const entries: LedgerEntry[] = [];
+  for await (const row of source.rows()) {
+    chainCheck.push(row);
+    const body = parseBody(row.body);
+    if (body === null) builder.stop();
+    else {
+      const entry = { seq: row.seq, type: row.type as LedgerEntry['type'], at: row.at, subject: row.subject, body, commitment: row.commitment, prevHash: row.prevHash, hash: row.hash };
+      builder.push(row.seq, fastLeafHash(ledgerEntryLeafBytes(entry)));
+      if (COMPLIANCE_ENTRY_TYPES.has(row.type)) entries.push(entry);
+    }
+    if (opts.onProgress && (row.seq + 1) % 10_000 === 0) opts.onProgress(row.seq + 1);
+  }
+  const tree = builder.finish();
+  const chain = chainCheck.result();
+  const chainBad = chain.ok ? undefined : chain.firstBadSeq;
+  checks.push(chain.ok ? pass('chain', `${chain.size} entries, every hash and link recomputes`) : fail('chain', chain.reason, chain.firstBadSeq));
 
   // Local checkpoints: signatures, roots, consistency between consecutive ones, receipts.
   const badSig = stored.find((s) => s.checkpoint.origin !== identity.name || !verifyCheckpoint(s.checkpoint, nodeKey));
@@ -178,28 +196,24 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
       ? fail('receipts', `the receipt of stored checkpoint #${badReceipt.id} does not match it or is not signed by the coordinator`)
       : pass('receipts', `${withReceipt.length} receipt(s) match their checkpoints${coordinatorKey ? ' and carry the coordinator signature' : ''}`)
   );
+  const what = state?.signed ? "node's signed current head" : "node's persisted Merkle state";
   if (state === null) checks.push(pass('merkle_state', 'no persisted Merkle state yet'));
-  else if (state.size > tree.size) checks.push(fail('merkle_state', `the node's Merkle state covers ${state.size} entries but only ${tree.size} are readable`, chainBad ?? tree.size));
-  else if (tree.rootsAt.get(state.size) !== state.root) checks.push(fail('merkle_state', `the node's persisted Merkle state (${state.size} entries) disagrees with the rows: entries changed after they were hashed`, chainBad));
-  else checks.push(pass('merkle_state', `persisted Merkle state (${state.size} entries) agrees with the rows`));
+  else if (state.signed && (state.signed.origin !== identity.name || !verifyCheckpoint(state.signed, nodeKey))) checks.push(fail('merkle_state', `the ${what} is not signed by ${identity.name}'s key`));
+  else if (state.size > tree.size) checks.push(fail('merkle_state', `the ${what} covers ${state.size} entries but only ${tree.size} are readable`, chainBad ?? tree.size));
+  else if (tree.rootsAt.get(state.size) !== state.root) checks.push(fail('merkle_state', `the ${what} (${state.size} entries) disagrees with the rows: entries changed after they were hashed`, chainBad));
+  else checks.push(pass('merkle_state', `${what} (${state.size} entries) agrees with the rows`));
 
   if (opts.coordinator) checks.push(...(await coordinatorChecks(view, viewError, identity.name, nodeKey, pinnedCoordinatorKey, stored.map((s) => s), tree, chainBad, notes)));
 
-  const policy = loadPolicy(dir);
-  const compliance = complianceReport(db, policy, at);
+  const policy = await source.policy();
+  const compliance = complianceFromEntries(entries, policy, await source.consents(at), await source.budgets(at), at);
   const over = compliance.purposes.flatMap((p) => p.periods.filter((x) => x.overCap && !x.resetInPeriod).map((x) => ({ p: p.purpose, x })))[0];
   checks.push(
     over
       ? fail('budget', `${over.p}: ${over.x.spentEpsilon} epsilon spent in ${over.x.period} ${over.x.periodKey}, over the cap of ${over.x.capEpsilon}`, over.x.firstOverCapSeq ?? undefined)
       : pass('budget', 'every period stays within its policy cap (or had a recorded budget reset)')
   );
-  const prover: UnitsProver = {
-    nonMembership: (seq, pseudonyms) => {
-      if (!hasReleaseUnits(db, seq)) return Promise.reject(new Error('release_units holds no rows for it'));
-      return Promise.resolve(releaseNonMemberships(db, seq, pseudonyms.map(hexToBytes)));
-    },
-  };
-  const erasure = await checkErasuresHonoured({ erasures: listLedger(db, { type: 'erasure' }), releases: listLedger(db, { type: 'release' }) }, prover);
+  const erasure = await checkErasuresHonoured({ erasures: entries.filter((e) => e.type === 'erasure'), releases: entries.filter((e) => e.type === 'release') }, source.units);
   checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
   if (erasure.noCommitment.length > 0) {
     notes.push(`no commitment: release entr${erasure.noCommitment.length === 1 ? 'y' : 'ies'} ${erasure.noCommitment.join(', ')} (after an erasure) record no units commitment (made before commitments existed, or a data step that does not report its units), so they cannot be checked against erasures`);
@@ -209,6 +223,7 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
   return {
     ok: firstFailure === null,
     node: identity.name,
+    source: { kind: source.kind, label: source.label },
     ledgerSize: tree.size,
     merkleRoot: tree.root,
     storedCheckpoints: stored.length,
@@ -246,7 +261,7 @@ async function coordinatorChecks(
   node: string,
   nodeKey: Uint8Array,
   pinned: Uint8Array | undefined,
-  stored: ReturnType<typeof listLedgerCheckpoints>,
+  stored: readonly StoredCheckpointForm[],
   tree: RecomputedTree,
   chainBad: number | undefined,
   notes: string[]
