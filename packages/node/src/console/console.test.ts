@@ -71,6 +71,15 @@ describe('node console: login and roles', () => {
     expect(anon.headers.get('location')).toBe('/console/login?next=%2Fconsole%2Fverification');
   });
 
+  it('pages send Referrer-Policy same-origin, so a browser sends its real Origin on form POSTs (no-referrer makes it "null")', async () => {
+    for (const path of ['/console/login', '/console/ledger', '/console/nope']) {
+      const res = path === '/console/login' ? await app.request(`${ORIGIN}${path}`) : await auditor.get(path);
+      expect(res.headers.get('referrer-policy'), path).toBe('same-origin');
+      expect(res.headers.get('content-security-policy'), path).toContain("default-src 'none'");
+    }
+    expect((await app.request(`${ORIGIN}/console/`)).headers.get('location')).toBe('/console');
+  });
+
   it('an auditor sees only the auditor pages in the navigation; an admin sees all seven', async () => {
     const nav = (html: string) => [...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(/>([A-Za-z]+)<\/a>/g)].map((m) => m[1]);
     expect(nav(await (await auditor.get('/console/ledger')).text())).toEqual(['Ledger', 'Verification', 'Budgets', 'Erasures']);

@@ -5,9 +5,9 @@
  * JavaScript: every page is rendered on the server with hono JSX.
  *
  * @example
- * const kit = createNodeConsole({ dir, db, identity, tokens });
- * app.route(NODE_CONSOLE_BASE, kit.app); // GET /console/login, /console/ledger, ...
+ * const nodeConsole = createNodeConsole({ dir, db, identity, tokens });
+ * app.route(NODE_CONSOLE_BASE, nodeConsole.app); // GET /console/login, /console/ledger, ...
  */
-export { createNodeConsole, NODE_CONSOLE_BASE, NODE_CONSOLE_COOKIE, type NodeConsoleOptions } from './node-console.tsx';
+export { createNodeConsole, NODE_CONSOLE_BASE, NODE_CONSOLE_COOKIE, type NodeConsole, type NodeConsoleOptions } from './node-console.tsx';
 /** Filtered, keyset-paged ledger listing (newest first) behind the ledger browser. */
 export { queryLedgerPage, LEDGER_PAGE_SIZE, type LedgerFilter, type LedgerCursor, type LedgerPageData } from './ledger-query.ts';

@@ -1,7 +1,7 @@
-import type { Context } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTP_STATUS, isProtocolError } from '@fedmark/protocol';
-import { createConsoleKit, type ConsoleKit, type NavItem, type SessionCodec } from '@fedmark/protocol/console';
+import { createConsoleKit, type ConsoleEnv, type ConsoleKit, type NavItem, type SessionCodec } from '@fedmark/protocol/console';
 import type Database from 'better-sqlite3';
 import { roleForToken, type ApiRole, type ApiToken } from '../api/tokens.ts';
 import type { NodeIdentity } from '../identity/index.ts';
@@ -44,12 +44,26 @@ function navFor(base: string, role: ApiRole): NavItem[] {
   return [...auditor, { href: p(base, '/policy'), label: 'Policy' }, { href: p(base, '/consents'), label: 'Consents' }, { href: p(base, '/checkpoints'), label: 'Checkpoints' }];
 }
 
+export interface NodeConsole {
+  /** Mount this: `parent.route(NODE_CONSOLE_BASE, console.app)`. */
+  app: Hono<ConsoleEnv>;
+  kit: ConsoleKit<ApiRole>;
+}
+
+/**
+ * The kit answers every page with `Referrer-Policy: no-referrer`, and under that policy a browser
+ * sends `Origin: null` on a form POST (Fetch standard, "serialize a request origin"), which the
+ * kit's same-origin check refuses: no login or form would work in a real browser. `same-origin`
+ * still sends no referrer to any other site. Set here, outside the kit, until the kit changes.
+ */
+const REFERRER_POLICY = 'same-origin';
+
 /**
  * The node's web console (issue 5, DESIGN §7): auditor pages (ledger browser, verification,
  * budgets, erasures) and admin pages (policy, consents, sign a checkpoint), server-rendered with
- * hono JSX on the shared console kit. Mount with `app.route(NODE_CONSOLE_BASE, kit.app)`.
+ * hono JSX on the shared console kit. Mount with `parent.route(NODE_CONSOLE_BASE, console.app)`.
  */
-export function createNodeConsole(o: NodeConsoleOptions): ConsoleKit<ApiRole> {
+export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
   const base = NODE_CONSOLE_BASE;
   const log = o.log ?? ((m, e) => console.error(m, e));
   const ctx: NodeConsoleContext = { dir: o.dir, db: o.db, identity: o.identity, base, now: o.now ?? (() => new Date()) };
@@ -99,6 +113,17 @@ export function createNodeConsole(o: NodeConsoleOptions): ConsoleKit<ApiRole> {
   // Post/redirect/get: a reload of the result page does not sign another checkpoint.
   app.post('/checkpoints', admin, (c) => c.redirect(p(base, `/checkpoints?signed=${signCheckpointNow(ctx).id}`), 303));
 
-  app.all('*', (c) => kit.errorPage(c, 404, 'Not found', `There is no console page ${c.req.path}.`));
-  return kit;
+  app.all('*', (c) => {
+    // "/console/" (a typed URL with a slash) is the console's root, which the kit serves at "/console".
+    if (c.req.path === `${base}/` && c.req.method === 'GET') return c.redirect(base, 303);
+    return kit.errorPage(c, 404, 'Not found', `There is no console page ${c.req.path}.`);
+  });
+
+  const outer = new Hono<ConsoleEnv>();
+  outer.use('*', async (c, next) => {
+    await next();
+    c.header('referrer-policy', REFERRER_POLICY);
+  });
+  outer.route('/', app);
+  return { app: outer, kit };
 }
