@@ -161,6 +161,7 @@ describe('console kit: roles and CSRF', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('content-security-policy')).not.toContain('script-src');
     expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
     const html = await res.text();
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<h1>Jobs &lt;b&gt;</h1>');

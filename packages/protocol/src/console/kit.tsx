@@ -101,7 +101,9 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
     c.header('content-security-policy', CONSOLE_CSP);
     c.header('x-content-type-options', 'nosniff');
     c.header('x-frame-options', 'DENY');
-    c.header('referrer-policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on form
+    // POSTs, which the origin check below must refuse. same-origin still leaks nothing off-site.
+    c.header('referrer-policy', 'same-origin');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });
   app.use(
