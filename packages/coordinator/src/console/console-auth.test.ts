@@ -121,6 +121,8 @@ describe('coordinator console: security headers and escaping', () => {
       const res = await b.get(path);
       expect(res.res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
       expect(res.res.headers.get('x-frame-options')).toBe('DENY');
+      // Not no-referrer: under it Chromium sends `Origin: null` and the same-origin check fails.
+      expect(res.res.headers.get('referrer-policy')).toBe('same-origin');
       expect(res.res.headers.get('cache-control')).toBe('no-store');
       expect(res.html.toLowerCase()).not.toContain('<script');
     }

@@ -81,6 +81,11 @@ describe('coordinator console pages with a real job', () => {
     expect(count?.estimate).toBe(Number(plain[1]));
     expect(result.html).toContain(`<td>E0</td><td class="num">${fmtNumber(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0])}</td>`);
     expect(result.html).toContain('3 contributing nodes (n1, n2, n3), epsilon 1 per node');
+    // The `total` block has no labels: one "all" row under a Cell column, not the dimension columns.
+    const total = cells.find((c) => c.block === 'total');
+    expect(total?.labels).toEqual([]);
+    expect(result.html).toContain(`<thead><tr><th scope="col">Cell</th><th scope="col" class="num">Estimate</th>`);
+    expect(result.html).toContain(`<td>all</td><td class="num">${fmtNumber(total?.estimate ?? NaN)}</td>`);
 
     const list = await b.get('/console/results');
     expect(list.html).toContain(`<a href="/console/jobs/${jobId}/result">nes by console</a>`);

@@ -48,15 +48,19 @@ export interface ResultView {
 
 function blocksOf(r: RoundResult): BlockView[] {
   const seg = r.interpretation as Partial<SegmentResult> | undefined;
-  const width = r.cells[0]?.labels.length ?? 0;
-  const dimensions = Array.isArray(seg?.dimensions) && seg.dimensions.length === width ? seg.dimensions : Array.from({ length: width }, (_, i) => `dimension ${i + 1}`);
+  const names = Array.isArray(seg?.dimensions) ? seg.dimensions : [];
   const byBlock = new Map<string, CellRow[]>();
   for (const c of r.cells) {
     const rows = byBlock.get(c.block) ?? [];
     rows.push({ labels: c.labels, estimate: c.estimate, ci95: c.ci95, noiseStd: c.noiseStd });
     byBlock.set(c.block, rows);
   }
-  return [...byBlock].map(([block, cells]) => ({ block, dimensions, cells }));
+  // Per block: `total` has no labels while the per-cell blocks have one per dimension.
+  return [...byBlock].map(([block, cells]) => {
+    const width = cells[0]?.labels.length ?? 0;
+    const dimensions = names.length === width ? names : Array.from({ length: width }, (_, i) => `dimension ${i + 1}`);
+    return { block, dimensions, cells };
+  });
 }
 
 /** The published rounds of a job as tables per block; NOT_FOUND for an unknown id. */
