@@ -71,7 +71,7 @@ describe('node console: login and roles', () => {
     expect(anon.headers.get('location')).toBe('/console/login?next=%2Fconsole%2Fverification');
   });
 
-  it('pages send Referrer-Policy same-origin, so a browser sends its real Origin on form POSTs (no-referrer makes it "null")', async () => {
+  it('pages carry the kit headers (Referrer-Policy same-origin, so a browser sends its real Origin on form POSTs)', async () => {
     for (const path of ['/console/login', '/console/ledger', '/console/nope']) {
       const res = path === '/console/login' ? await app.request(`${ORIGIN}${path}`) : await auditor.get(path);
       expect(res.headers.get('referrer-policy'), path).toBe('same-origin');

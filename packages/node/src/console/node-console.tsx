@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTP_STATUS, isProtocolError } from '@fedmark/protocol';
 import { createConsoleKit, type ConsoleEnv, type ConsoleKit, type NavItem, type SessionCodec } from '@fedmark/protocol/console';
@@ -49,14 +49,6 @@ export interface NodeConsole {
   app: Hono<ConsoleEnv>;
   kit: ConsoleKit<ApiRole>;
 }
-
-/**
- * The kit answers every page with `Referrer-Policy: no-referrer`, and under that policy a browser
- * sends `Origin: null` on a form POST (Fetch standard, "serialize a request origin"), which the
- * kit's same-origin check refuses: no login or form would work in a real browser. `same-origin`
- * still sends no referrer to any other site. Set here, outside the kit, until the kit changes.
- */
-const REFERRER_POLICY = 'same-origin';
 
 /**
  * The node's web console (issue 5, DESIGN §7): auditor pages (ledger browser, verification,
@@ -118,12 +110,5 @@ export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
     if (c.req.path === `${base}/` && c.req.method === 'GET') return c.redirect(base, 303);
     return kit.errorPage(c, 404, 'Not found', `There is no console page ${c.req.path}.`);
   });
-
-  const outer = new Hono<ConsoleEnv>();
-  outer.use('*', async (c, next) => {
-    await next();
-    c.header('referrer-policy', REFERRER_POLICY);
-  });
-  outer.route('/', app);
-  return { app: outer, kit };
+  return { app, kit };
 }
