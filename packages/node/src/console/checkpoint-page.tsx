@@ -5,7 +5,7 @@ import { ShortHex, Time } from './_format.tsx';
 import { CheckpointsTable } from './verification-page.tsx';
 
 /** Stored checkpoints listed under the form (newest first). */
-export const RECENT_CHECKPOINTS = 20;
+export const RECENT_CHECKPOINTS = 100;
 
 export interface CheckpointsModel {
   /** The checkpoint just signed (after the POST's redirect), if the URL names one that exists. */
