@@ -257,7 +257,7 @@ describe('node API: OpenAPI and internal errors', () => {
     expect(doc.openapi).toBe('3.0.3');
     const ops = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`)).sort();
     expect(ops).toEqual(
-      ['GET /health', 'GET /v1/budget', 'GET /v1/ledger', 'GET /v1/ledger/checkpoint', 'GET /v1/ledger/proof/consistency', 'GET /v1/ledger/proof/inclusion', 'GET /v1/ledger/verify', 'GET /v1/policy', 'POST /v1/consents', 'POST /v1/erasures', 'POST /v1/stats'].sort()
+      ['GET /health', 'GET /v1/audit/consents', 'GET /v1/audit/identity', 'GET /v1/audit/ledger', 'GET /v1/audit/releases/{seq}/non-membership', 'GET /v1/budget', 'GET /v1/ledger', 'GET /v1/ledger/checkpoint', 'GET /v1/ledger/proof/consistency', 'GET /v1/ledger/proof/inclusion', 'GET /v1/ledger/verify', 'GET /v1/policy', 'POST /v1/consents', 'POST /v1/erasures', 'POST /v1/stats'].sort()
     );
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'SegmentStatsResult', 'ConsentChange']));
   });

@@ -8,6 +8,7 @@ import { describeZodError, handleError } from './errors.ts';
 import { registerReadRoutes } from './routes-read.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerLedgerProofRoutes } from './routes-ledger-proofs.ts';
+import { registerAuditRoutes } from './routes-audit.ts';
 import { createNodeConsole, NODE_CONSOLE_BASE } from '../console/index.ts';
 import type { ApiToken } from './tokens.ts';
 
@@ -60,6 +61,7 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
   });
   registerReadRoutes(app, { dir: opts.dir, db: opts.db, name: opts.identity.name });
   registerLedgerProofRoutes(app, { db: opts.db, identity: opts.identity });
+  registerAuditRoutes(app, { dir: opts.dir, db: opts.db, identity: opts.identity });
   registerAdminRoutes(app, opts);
   // The web console (HTML, session cookie) beside the bearer-token API; it keeps its own error pages.
   app.route(NODE_CONSOLE_BASE, createNodeConsole({ dir: opts.dir, db: opts.db, identity: opts.identity, tokens: opts.tokens, ...(opts.log ? { log: opts.log } : {}) }).app);

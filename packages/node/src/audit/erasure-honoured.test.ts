@@ -62,7 +62,7 @@ const check = (r: Awaited<ReturnType<typeof auditNode>>) => r.checks.find((c) =>
  * checkpoints are dropped (the node could re-sign them), so only erasure_honoured can see it.
  */
 function forgeUse(seq: number, extra: string): void {
-  const units = [...releaseUnitsReader(db, seq).all()].map((u) => new Uint8Array(u));
+  const units: Uint8Array[] = [...releaseUnitsReader(db, seq).all()].map((u) => new Uint8Array(u));
   units.push(hexToBytes(extra));
   units.sort((a, b) => Buffer.compare(a, b));
   db.exec('DROP TRIGGER release_units_no_delete; DROP TRIGGER ledger_no_update;');

@@ -11,3 +11,6 @@ export { formatAuditReport } from './format.ts';
 export { renderAuditHtml, spendChartSvg, esc as escapeHtml, type ExportMeta } from './export-html.ts';
 export { exportAuditReport, writeFileAtomic, toolVersion, type ExportOptions } from './export-file.ts';
 export { checkErasuresHonoured, type UnitsProver, type ErasureCheckResult } from './erasure-check.ts';
+export { httpLedgerSource, type HttpSourceOptions } from './source-http.ts';
+export { directorySource } from './source-directory.ts';
+export type { LedgerSource, LedgerRowForm, NodeFacts, StoredCheckpointForm, ConsentCounts, CurrentBudget } from './source.ts';

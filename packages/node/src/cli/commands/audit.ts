@@ -8,9 +8,12 @@ import { createProgress } from '../progress.ts';
 import { examples } from './_help.ts';
 
 interface AuditVerifyOptions {
-  nodeDir: string;
+  nodeDir?: string;
+  node?: string;
+  nodeKey?: string;
   coordinator?: string;
   token?: string;
+  coordinatorToken?: string;
   json?: boolean;
 }
 
@@ -19,26 +22,47 @@ interface AuditExportOptions extends AuditVerifyOptions {
   jsonOut?: string;
 }
 
-/** Runs the audit (node directory); the caller prints or exports the report. */
+/**
+ * Runs the audit over a node directory (--node-dir) or the node's auditor API (--node URL
+ * --token T); the caller prints or exports the report. With --node-dir, --token is the
+ * coordinator's (as before); with --node it is the node's, and the coordinator's comes from
+ * --coordinator-token or $FEDMARK_TOKEN.
+ */
 async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditReport> {
-  const token = o.token ?? ctx.io.env['FEDMARK_TOKEN'];
-  if (o.coordinator !== undefined && (token === undefined || token === '')) {
-    throw new CliError(EXIT.USAGE, '--coordinator needs --token or FEDMARK_TOKEN (the coordinator operator token; see docs/audit.md)');
+  if ((o.nodeDir === undefined) === (o.node === undefined)) throw new CliError(EXIT.USAGE, 'give exactly one of --node-dir <path> or --node <url>');
+  const env = ctx.io.env;
+  const nodeToken = o.node !== undefined ? (o.token ?? env['FEDMARK_NODE_TOKEN']) : undefined;
+  if (o.node !== undefined && (nodeToken === undefined || nodeToken === '')) {
+    throw new CliError(EXIT.USAGE, '--node needs --token or FEDMARK_NODE_TOKEN (an auditor token from the node\'s api-tokens.json)');
   }
-  const { auditNode } = await import('../../audit/index.ts');
-  return withNode(o.nodeDir, async ({ db, dir }) => {
-    const progress = createProgress(ctx.io, 'audit', { unit: 'entries' });
-    try {
-      return await auditNode({
-        dir,
-        db,
-        ...(o.coordinator !== undefined && token !== undefined ? { coordinator: { url: o.coordinator, token } } : {}),
-        onProgress: (done) => progress.update(done),
-      });
-    } finally {
-      progress.stop();
+  const coordinatorToken = o.coordinatorToken ?? (o.node === undefined ? o.token : undefined) ?? env['FEDMARK_TOKEN'];
+  if (o.coordinator !== undefined && (coordinatorToken === undefined || coordinatorToken === '')) {
+    throw new CliError(EXIT.USAGE, `--coordinator needs ${o.node === undefined ? '--token' : '--coordinator-token'} or FEDMARK_TOKEN (the coordinator operator token; see docs/audit.md)`);
+  }
+  let nodeKey: Uint8Array | undefined;
+  if (o.nodeKey !== undefined) {
+    if (!/^[0-9a-f]{64}$/.test(o.nodeKey)) throw new CliError(EXIT.USAGE, '--node-key: expected the 64-hex Ed25519 public key of the node');
+    nodeKey = Uint8Array.from(Buffer.from(o.nodeKey, 'hex'));
+  }
+  const { auditNode, httpLedgerSource } = await import('../../audit/index.ts');
+  const common = {
+    ...(o.coordinator !== undefined && coordinatorToken !== undefined ? { coordinator: { url: o.coordinator, token: coordinatorToken } } : {}),
+    ...(nodeKey ? { nodeKey } : {}),
+  };
+  const progress = createProgress(ctx.io, 'audit', { unit: 'entries' });
+  try {
+    if (o.node !== undefined) {
+      try {
+        return await auditNode({ source: httpLedgerSource({ url: o.node, token: nodeToken as string }), ...common, onProgress: (done) => progress.update(done) });
+      } catch (err) {
+        // The node could not be read (down, wrong token, malformed answers): not a ledger verdict.
+        throw new CliError(EXIT.FAILURE, `could not audit ${o.node}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
-  });
+    return await withNode(o.nodeDir as string, ({ db, dir }) => auditNode({ dir, db, ...common, onProgress: (done) => progress.update(done) }));
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Exit 13 (LEDGER_INVALID) with the first failing entry and check on stderr. */
@@ -89,25 +113,36 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       'recompute the hash chain and Merkle tree, check every checkpoint signature, receipt and consistency, ' +
         "optionally against the coordinator's transparency log, and report budgets, releases, consents, erasures and refusals"
     )
-    .requiredOption('--node-dir <path>', 'the node directory to audit')
+    .option('--node-dir <path>', 'the node directory to audit (reads its database)')
+    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
+    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
     .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'coordinator operator token, needed with --coordinator (default: $FEDMARK_TOKEN)')
+    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator operator token (default: $FEDMARK_TOKEN)')
+    .option('--coordinator-token <token>', 'coordinator operator token (default: $FEDMARK_TOKEN)')
     .option('--json', 'print the full audit report as JSON')
     .action((o: AuditVerifyOptions) => auditVerify(ctx, o));
   const exp = audit
     .command('export')
     .description('run the same audit and write a self-contained HTML report an auditor can file (inline CSS and SVG charts, no scripts)')
-    .requiredOption('--node-dir <path>', 'the node directory to audit')
+    .option('--node-dir <path>', 'the node directory to audit (reads its database)')
+    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
+    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
     .requiredOption('--out <file>', 'HTML report to write (atomically: temp file + rename)')
     .option('--json-out <file>', 'also write the report as JSON')
     .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'coordinator operator token, needed with --coordinator (default: $FEDMARK_TOKEN)')
+    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator operator token (default: $FEDMARK_TOKEN)')
+    .option('--coordinator-token <token>', 'coordinator operator token (default: $FEDMARK_TOKEN)')
     .option('--json', 'print what was written as JSON')
     .action((o: AuditExportOptions) => auditExport(ctx, o));
-  examples(exp, 'fedmark audit export --node-dir ./node-a --out audit-node-a.html --json-out audit-node-a.json');
+  examples(
+    exp,
+    'fedmark audit export --node-dir ./node-a --out audit-node-a.html --json-out audit-node-a.json',
+    'fedmark audit export --node http://127.0.0.1:8701 --token "$NODE_AUDITOR_TOKEN" --out audit-node-a.html'
+  );
   examples(
     verify,
     'fedmark audit verify --node-dir ./node-a --json',
-    'fedmark audit verify --node-dir ./node-a --coordinator http://127.0.0.1:8700 --token "$FEDMARK_OPERATOR_TOKEN"'
+    'fedmark audit verify --node-dir ./node-a --coordinator http://127.0.0.1:8700 --token "$FEDMARK_OPERATOR_TOKEN"',
+    'fedmark audit verify --node http://127.0.0.1:8701 --token "$NODE_AUDITOR_TOKEN" --coordinator http://127.0.0.1:8700 --coordinator-token "$FEDMARK_OPERATOR_TOKEN"'
   );
 }
