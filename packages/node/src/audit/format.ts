@@ -5,6 +5,7 @@ export function formatAuditReport(r: AuditReport): string {
   const lines: string[] = [];
   lines.push(`Audit of node ${r.node}: ${r.ok ? 'PASSED' : 'FAILED'}`);
   lines.push(`Ledger: ${r.ledgerSize} entries, Merkle root ${r.merkleRoot}; ${r.storedCheckpoints} stored checkpoint(s)`);
+  lines.push(`Read from: ${r.source.kind === 'api' ? 'node API' : 'node directory'} ${r.source.label}`);
   if (r.coordinator) lines.push(`Coordinator ${r.coordinator.url}: log of ${r.coordinator.logSize} checkpoint(s), ${r.coordinator.nodeCheckpoints} from this node`);
   if (r.firstFailure) {
     const f = r.firstFailure;
