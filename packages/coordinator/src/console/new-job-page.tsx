@@ -92,7 +92,9 @@ export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
   const templateError = v.errors.fields.template;
   return (
     <>
-      <Alert kind={v.epoch.ok ? 'info' : 'error'}>{v.epoch.text}</Alert>
+      <div data-testid="epoch-status" data-ready={v.epoch.ok ? 'true' : 'false'}>
+        <Alert kind={v.epoch.ok ? 'info' : 'error'}>{v.epoch.text}</Alert>
+      </div>
       {v.errors.general.length > 0 ? (
         <Alert kind="error">
           <ul data-testid="form-errors">

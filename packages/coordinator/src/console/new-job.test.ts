@@ -23,6 +23,7 @@ describe('new-job form', () => {
     for (const f of ['name', 'asOf', 'minNodes', 'epsilon', 'deadlineMs']) expect(page.html).toMatch(new RegExp(`<label>[^<]*<span class="hint">[^<]*</span><input type="[a-z]+" name="${f}"`));
     expect(page.html).toContain('<button type="submit" name="action" value="create">Create job</button>');
     expect(page.html).toContain('New jobs run on key epoch k3 with 3 members (n1, n2, n3).');
+    expect(page.html).toContain('<div data-testid="epoch-status" data-ready="true">');
 
     const preview = await b.post('/console/jobs/new', { template: 'lifecycle', name: 'Q1 <review>', epsilon: '0.25', minNodes: '', asOf: '2026-02-28', deadlineMs: '', action: 'preview' });
     expect(preview.status).toBe(200);
@@ -67,6 +68,7 @@ describe('new-job form', () => {
     const b = await session(h.coordinator.app, OPERATOR_TOKEN);
     const page = await b.get('/console/jobs/new');
     expect(page.html).toContain('A job cannot be created right now: no key epoch yet: admit nodes first (fedmark coordinator admit).');
+    expect(page.html).toContain('<div data-testid="epoch-status" data-ready="false">');
     const res = await b.post('/console/jobs/new', { template: 'lifecycle', action: 'create' });
     expect(res.status).toBe(409);
     expect(testIdText(res.html, 'form-errors')).toBe('CONFLICT: no key epoch yet: admit nodes first (fedmark coordinator admit)');
