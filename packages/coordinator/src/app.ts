@@ -11,7 +11,7 @@ import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { transparencyLogFor, transparencyRoutes } from './transparency/index.ts';
-import { CONSOLE_BASE, consoleApp, consoleNotFound, consoleReferrerPolicy } from './console/routes.tsx';
+import { CONSOLE_BASE, consoleApp, consoleNotFound } from './console/routes.tsx';
 import { zodMessage } from './zod-message.ts';
 
 /** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
@@ -63,7 +63,6 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   app.route('/', nodeRoutes(ctx, engine));
   // The web console (HTML, session cookie): every page is added inside consoleApp before mounting.
   const consoleKit = consoleApp({ ctx, engine, log: transparencyLogFor(ctx, opts) });
-  app.use(`${CONSOLE_BASE}/*`, consoleReferrerPolicy);
   app.route(CONSOLE_BASE, consoleKit.app);
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { HTTP_STATUS, isProtocolError } from '@fedmark/protocol';
@@ -132,17 +132,6 @@ export function consoleApp(deps: ConsoleDeps): ConsoleKit<TokenRole> {
 
   return kit;
 }
-
-/**
- * Overrides the kit's `Referrer-Policy: no-referrer` with `same-origin`. Under no-referrer,
- * Chromium sends `Origin: null` on a same-origin form POST (Fetch standard, "serializing a
- * request origin"), so the kit's Origin check refused every login and form from a real browser.
- * `same-origin` still sends nothing to other sites, and lets the browser send the true Origin.
- */
-export const consoleReferrerPolicy: MiddlewareHandler = async (c, next) => {
-  await next();
-  c.header('referrer-policy', 'same-origin');
-};
 
 /** Unknown paths under /console: a framed 404 page rather than the API's JSON. */
 export function consoleNotFound(kit: ConsoleKit<TokenRole>, c: Context) {
