@@ -24,6 +24,16 @@ export function ShortHex(p: { value: string | null; testId?: string }) {
   );
 }
 
+/** A pseudonym linking to every ledger entry about it (the ledger browser's pseudonym filter). */
+export function PseudonymLink(p: { value: string | null; base: string }) {
+  if (p.value === null) return <span class="muted">none</span>;
+  return (
+    <a href={`${p.base}/ledger?pseudonym=${p.value}`}>
+      <ShortHex value={p.value} />
+    </a>
+  );
+}
+
 /** Epsilon with up to 6 significant digits (budgets are kept in exact micro-epsilon). */
 export function formatEpsilon(eps: number): string {
   return Number.isInteger(eps) ? String(eps) : String(Number(eps.toPrecision(6)));

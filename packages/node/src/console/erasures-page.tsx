@@ -2,7 +2,7 @@ import { Badge, Empty } from '@fedmark/protocol/console';
 import type { AuditCheck } from '../audit/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { ShortHex, Time } from './_format.tsx';
+import { PseudonymLink, Time } from './_format.tsx';
 import { RunInfo, runAudit, type AuditRun } from './verification-page.tsx';
 
 /** The audit check that no release after an erasure used the erased pseudonym (docs/audit.md). */
@@ -103,7 +103,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
                   <Time iso={e.at} />
                 </td>
                 <td>
-                  <ShortHex value={e.pseudonym} />
+                  <PseudonymLink value={e.pseudonym} base={p.base} />
                 </td>
                 <td class="num">{e.rowsDeleted ?? ''}</td>
                 <td>{e.reason ?? ''}</td>

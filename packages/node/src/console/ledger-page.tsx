@@ -1,7 +1,7 @@
 import { LEDGER_ENTRY_TYPES, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
 import { Alert, Empty } from '@fedmark/protocol/console';
 import type { NodeConsoleContext } from './context.ts';
-import { bodySummary, ShortHex, Time } from './_format.tsx';
+import { bodySummary, PseudonymLink, ShortHex, Time } from './_format.tsx';
 import { queryLedgerPage, type LedgerCursor, type LedgerFilter, type LedgerPageData } from './ledger-query.ts';
 
 /** The filter form as typed (echoed back into the form) and any field it could not use. */
@@ -81,7 +81,7 @@ function pageHref(base: string, form: LedgerForm, cursor: Record<string, number>
   return `${base}/ledger?${params.toString()}`;
 }
 
-function EntryRow(p: { e: LedgerEntry }) {
+function EntryRow(p: { e: LedgerEntry; base: string }) {
   const body = bodySummary(p.e.body);
   return (
     <tr id={`seq-${p.e.seq}`}>
@@ -91,7 +91,7 @@ function EntryRow(p: { e: LedgerEntry }) {
       </td>
       <td>{p.e.type}</td>
       <td>
-        <ShortHex value={p.e.subject} />
+        <PseudonymLink value={p.e.subject} base={p.base} />
       </td>
       <td title={body.full}>{body.short}</td>
       <td>
@@ -156,7 +156,7 @@ export function LedgerView(p: { model: LedgerPageModel; base: string }) {
           </thead>
           <tbody>
             {page.entries.map((e) => (
-              <EntryRow e={e} />
+              <EntryRow e={e} base={p.base} />
             ))}
           </tbody>
         </table>
