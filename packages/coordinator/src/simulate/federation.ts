@@ -38,7 +38,12 @@ export interface LocalNode {
   signingKey: string;
   boxKey: string;
   process: ChildProcess | undefined;
+  /** The node's local API and console (`node serve --port 0` picks a free port and prints it). */
+  apiUrl: string | undefined;
 }
+
+/** The line `fedmark node serve` prints once its API listens. */
+const NODE_API_LINE = /API listening on (http:\/\/\S+)/;
 
 /**
  * A coordinator and N nodes as separate processes on loopback, talking real HTTP, each with its
@@ -81,6 +86,18 @@ export class LocalFederation {
     }
     await this.startCoordinator();
     for (const n of this.nodes) this.startNode(n);
+    await this.waitForNodeApis(60_000);
+  }
+
+  /** Resolves once every started node has printed its API address (so `apiUrl` is set). */
+  async waitForNodeApis(timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const waiting = this.nodes.filter((n) => n.process && n.process.exitCode === null && n.apiUrl === undefined);
+      if (waiting.length === 0) return;
+      if (Date.now() > until) throw new Error(`nodes did not start their API within ${timeoutMs} ms: ${waiting.map((n) => n.name).join(', ')}`);
+      await sleep(100);
+    }
   }
 
   private async prepareNode(setup: NodeSetup): Promise<void> {
@@ -89,7 +106,7 @@ export class LocalFederation {
       signingKey: string;
       boxKey: string;
     };
-    const node: LocalNode = { name: setup.name, dir, signingKey: init.signingKey, boxKey: init.boxKey, process: undefined };
+    const node: LocalNode = { name: setup.name, dir, signingKey: init.signingKey, boxKey: init.boxKey, process: undefined, apiUrl: undefined };
     this.nodes.push(node);
     if (this.opts.allowNoiseOff || this.opts.policyPatch) {
       // Through `fedmark node policy set`, so the change is validated and recorded in the ledger.
@@ -131,6 +148,8 @@ export class LocalFederation {
     const child = startFedmark(
       ['node', 'serve', '--dir', node.dir, '--port', '0', '--coordinator', url, '--poll-ms', String(this.opts.pollMs ?? 200)],
       (l) => {
+        const api = NODE_API_LINE.exec(l);
+        if (api) node.apiUrl = api[1];
         recent.push(l);
         if (recent.length > 5) recent.shift();
         this.log(`${node.name} | ${l}`);
