@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -270,6 +270,12 @@ describe('node console: a clean ledger, then a tampered one', () => {
       expect(html).toContain('Recomputed from the ledger rows now');
       expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
       expect(html).toContain(`first failing check <strong>chain</strong> at ledger entry <a href="/console/ledger?before=${bad + 1}">#${bad}</a>`);
+      // A broken policy file: the page says which file and why (a framed page, not the API's JSON), nothing is logged as a crash.
+      writeFileSync(join(dir2, 'policy.json'), '{"minCohort": 1}');
+      const broken = await s.get('/console/budgets');
+      expect(broken.status).toBe(400);
+      expect(broken.headers.get('content-type')).toContain('text/html');
+      expect(await broken.text()).toContain(`BAD_REQUEST: ${join(dir2, 'policy.json')}: field &quot;minCohort&quot;`);
       expect(logged).toEqual([]);
     } finally {
       db2.close();
