@@ -19,6 +19,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .02em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+pre { background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: .75rem; overflow-x: auto; font-size: .85rem; max-height: 32rem; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: .85em; word-break: break-all; }
 .muted { color: var(--muted); } .empty { color: var(--muted); font-style: italic; padding: .75rem 0; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 999px; font-size: .8rem; font-weight: 600; background: #e8edf3; }
@@ -28,8 +29,8 @@ code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; fon
 form.stack { display: grid; gap: .75rem; max-width: 640px; }
 form.inline { display: inline; }
 label { display: grid; gap: .25rem; font-weight: 600; } label .hint { font-weight: 400; color: var(--muted); font-size: .85rem; }
-input, select, textarea { font: inherit; padding: .4rem .5rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
-textarea { font-family: ui-monospace, Menlo, monospace; font-size: .85rem; min-height: 12rem; }
+input, select, textarea { font: inherit; font-weight: 400; padding: .4rem .5rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; }
+textarea { font-weight: 400; font-family: ui-monospace, Menlo, monospace; font-size: .85rem; min-height: 12rem; }
 button { font: inherit; padding: .45rem 1rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.link { background: none; border: none; color: var(--accent); padding: 0; }
 .field-error { color: var(--bad); font-weight: 400; font-size: .85rem; }
