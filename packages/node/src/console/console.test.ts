@@ -283,3 +283,25 @@ describe('node console: a clean ledger, then a tampered one', () => {
     }
   });
 });
+
+describe('node console: an unexpected failure', () => {
+  it('is a framed 500 page that leaks nothing, and the cause goes to the log', async () => {
+    const dir3 = mkdtempSync(join(tmpdir(), 'node-console-500-'));
+    try {
+      await initNode({ dir: dir3, name: 'broken-node' });
+      const db3 = openNodeDatabase(dir3);
+      const seen: string[] = [];
+      const app3 = createNodeApp({ dir: dir3, db: db3, identity: loadIdentity(dir3), tokens, log: (m, e) => seen.push(`${m}: ${e instanceof Error ? e.message : ''}`) });
+      const s = await session(app3, tokenOf('admin'));
+      db3.close();
+      const res = await s.get('/console/ledger');
+      expect(res.status).toBe(500);
+      const html = await res.text();
+      expect(html).toContain("The page could not be built. The details are in the node&#39;s log.");
+      expect(html).not.toContain('database');
+      expect(seen).toEqual(['node console: unhandled error: The database connection is not open']);
+    } finally {
+      rmSync(dir3, { recursive: true, force: true });
+    }
+  });
+});
