@@ -6,6 +6,7 @@ import { JobSpecSchema, type JobResult, type JobSpecInput, type JobStatus } from
 import { defaultJobs } from './default-jobs.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
 import { jobReport } from './report.ts';
+import { consoleGuide, untilInterrupted } from './serve.ts';
 
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
 /** Non-identically distributed by default: each node a different kind of institution and size. */
@@ -27,6 +28,7 @@ interface SimulateOptions {
   idColumn: string;
   workdir?: string;
   keep?: boolean;
+  serve?: boolean;
   pollMs: number;
   timeoutMs: number;
   json?: boolean;
@@ -148,6 +150,13 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
       writeFileSync(opts.modelOut, `${JSON.stringify(model, null, 2)}\n`);
       err(`Model written to ${opts.modelOut} (score with: fedmark model score --model ${opts.modelOut} --file data.csv --out scores.csv)\n`);
     }
+    if (opts.serve) {
+      // Our own SIGINT handler exits at once; while serving, Ctrl-C is the normal way out.
+      process.removeListener('SIGINT', stopOnSignal);
+      err(consoleGuide(fed));
+      await untilInterrupted();
+      err('Stopping the federation ...\n');
+    }
     return results.every((r) => r.status === 'published') ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', stopOnSignal);
@@ -183,6 +192,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option('--model-out <file>', 'write the model a train job produced (self-describing JSON, see docs/models.md)')
     .option('--workdir <dir>', 'put the federation in this directory and keep it (default: a temporary directory, removed at the end)')
     .option('--keep', 'keep the temporary directory')
+    .option('--serve', 'after the jobs, keep the federation running and print the web consoles\' URLs and login tokens (Ctrl-C stops it)')
     .option('--poll-ms <ms>', 'node poll interval', positiveInt, 200)
     .option('--timeout-ms <ms>', 'give up on a job after this long', positiveInt, 180_000)
     .option('--json', 'print the results as one JSON document instead of tables')
@@ -190,7 +200,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option('--test-only-no-noise', 'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)')
     .addHelpText(
       'after',
-      '\nExamples:\n  fedmark simulate\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +
+      '\nExamples:\n  fedmark simulate\n  fedmark simulate --serve            # then open the printed console URLs in a browser\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +
         '  fedmark simulate --job train.json --node a=table:churn:a.csv --node b=table:churn:b.csv --node c=table:churn:c.csv \\\n' +
         '      --lawful-basis model_training=contract --model-out model.json\n'
     )
