@@ -52,6 +52,12 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     return { page, errors: watchConsoleErrors(page) };
   }
 
+  /** Follows a navigation link as a user would and waits for the new page to load. */
+  async function clickNav(page: Page, label: string): Promise<void> {
+    await page.click(`nav a:text-is("${label}")`);
+    await page.waitForLoadState('load');
+  }
+
   /** How many jobs the coordinator has (its operator API: GET /v1/jobs). */
   async function jobCount(): Promise<number> {
     const res = await fetch(`${fed.coordinatorUrl}/v1/jobs`, { headers: { authorization: `Bearer ${fed.operatorToken}` } });
@@ -77,12 +83,12 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     await consoleLogin(page, fed.coordinatorUrl, fed.operatorToken);
     expect(await page.textContent('[data-testid="session-role"]')).toBe('operator');
 
-    await page.click('nav >> text=Nodes');
+    await clickNav(page, 'Nodes');
     const nodeRows = await page.locator('[data-testid="nodes-table"] tbody tr').allTextContents();
     for (const n of fed.nodes) expect(nodeRows.some((r) => r.includes(n.name))).toBe(true);
     await screenshot(page, 'coordinator-nodes');
 
-    await page.click('nav >> text=New job');
+    await clickNav(page, 'New job');
     const form = page.locator('[data-testid="new-job-form"]');
     await form.locator('select[name="template"]').selectOption('lifecycle');
     await form.locator('input[name="name"]').fill('browser lifecycle check');
@@ -103,7 +109,7 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     await screenshot(page, 'coordinator-result');
 
     for (const label of ['Jobs', 'Results', 'Transparency']) {
-      await page.click(`nav >> text=${label}`);
+      await clickNav(page, label);
       expect(await page.textContent('h1')).not.toMatch(/error|forbidden/i);
       await screenshot(page, `coordinator-${label.toLowerCase()}`);
     }
@@ -143,7 +149,7 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     await consoleLogin(page, node.apiUrl!, token('auditor'));
     expect(await page.textContent('[data-testid="session-role"]')).toBe('auditor');
 
-    await page.click('nav >> text=Ledger');
+    await clickNav(page, 'Ledger');
     expect(await page.locator('[data-testid="ledger-table"] tbody tr').count()).toBeGreaterThan(0);
     await screenshot(page, 'node-ledger');
     await page.goto(`${node.apiUrl}/console/ledger?type=release`);
@@ -151,13 +157,13 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     expect(types.length).toBeGreaterThan(0);
     expect(new Set(types.map((t) => t.trim()))).toEqual(new Set(['release']));
 
-    await page.click('nav >> text=Verification');
+    await clickNav(page, 'Verification');
     expect(await page.textContent('[data-testid="verify-verdict"]')).toMatch(/PASSED/);
     await screenshot(page, 'node-verification');
-    await page.click('nav >> text=Budgets');
+    await clickNav(page, 'Budgets');
     expect(await page.locator('[data-testid="budget-chart"]').first().isVisible()).toBe(true);
     await screenshot(page, 'node-budgets');
-    await page.click('nav >> text=Erasures');
+    await clickNav(page, 'Erasures');
     await screenshot(page, 'node-erasures');
 
     for (const path of ['/console/policy', '/console/consents', '/console/checkpoints']) {
@@ -173,11 +179,11 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     const { page, errors } = await newPage();
     await consoleLogin(page, node.apiUrl!, tokens.tokens.find((t) => t.role === 'admin')!.token);
     for (const label of ['Policy', 'Consents']) {
-      await page.click(`nav >> text=${label}`);
+      await clickNav(page, label);
       expect(await page.textContent('h1')).toContain(label);
       await screenshot(page, `node-${label.toLowerCase()}`);
     }
-    await page.click('nav >> text=Checkpoints');
+    await clickNav(page, 'Checkpoints');
     const before = await page.locator('table tbody tr').count();
     await Promise.all([page.waitForURL(/signed=/), page.click('form[action$="/checkpoints"] button[type="submit"]')]);
     expect(await page.locator('table tbody tr').count()).toBe(before + 1);
