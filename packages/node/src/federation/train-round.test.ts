@@ -14,7 +14,10 @@ import {
   type Policy,
   type TrainRoundQuery,
 } from '@fedmark/protocol';
-import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { hexToBytes } from '@fedmark/protocol';
+import { initNode, loadIdentity, pseudonymFor, type NodeIdentity } from '../identity/index.ts';
+import { listLedger } from '../ledger/index.ts';
+import { releaseNonMembership } from '../release/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { jobSpentMicro } from '../privacy/budget.ts';
@@ -92,6 +95,17 @@ describe('releaseTrainRound', () => {
     const again = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
     expect(again.reused).toBe(true);
     expect(jobSpentMicro(db, 'j-std')).toBe(sLayout.epsilonMicro);
+  });
+
+  it('commits each train release to the consenting customers it read, so an erased one can be shown absent', () => {
+    releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-units', round: 0, query: query0, noise: 'off-test-only', minNodes: 3 });
+    const entry = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-units');
+    expect(entry?.body['unitsCount']).toBe(30);
+    expect(entry?.body['unitsRoot']).toMatch(/^[0-9a-f]{64}$/);
+    const seq = entry?.seq ?? -1;
+    // C0 consented and was read: no non-membership proof exists. C35 had no model_training basis.
+    expect(releaseNonMembership(db, seq, hexToBytes(pseudonymFor(id, 'C0')))).toBeNull();
+    expect(releaseNonMembership(db, seq, hexToBytes(pseudonymFor(id, 'C35')))).not.toBeNull();
   });
 
   it('releases a gradient round at the carried model; the validation histograms cost 1 micro-epsilon', () => {

@@ -73,7 +73,7 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
     layout = standardisationLayout(spec);
     compute = () => {
       const rows = trainingRows(ctx.db, spec);
-      return { values: localStandardisationVector(spec, rows).values, rows: rows.length, suppressedCells: 0 };
+      return { values: localStandardisationVector(spec, rows).values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
     };
   } else {
     const model = q.model;
@@ -88,7 +88,7 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
       const rows = trainingRows(ctx.db, spec);
       const vec = localRoundVector(spec, model, rows);
       if (noiseOn && evalBlocks.length > 0) evalVariance = addBlockNoise(evalBlocks, vec.values);
-      return { values: vec.values, rows: rows.length, suppressedCells: 0 };
+      return { values: vec.values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
     };
     if (evalBlocks.length > 0) {
       const head = evalBlocks[0] as (typeof evalBlocks)[number];
