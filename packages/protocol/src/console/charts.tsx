@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { formatTick, niceTicks } from './ticks.ts';
 
 export interface Bar {
@@ -22,6 +23,19 @@ export interface BarChartProps {
 }
 
 const M = { top: 34, right: 16, bottom: 64, left: 56 };
+
+/** The accessible SVG element every chart draws into: role img, its title as label and tooltip. */
+function ChartFrame(p: { title: string; width: number; height: number; testId?: string | undefined; children?: Child }) {
+  return (
+    <svg class="chart" viewBox={`0 0 ${p.width} ${p.height}`} width={p.width} height={p.height} role="img" aria-label={p.title} data-testid={p.testId}>
+      <title>{p.title}</title>
+      <text class="chart-title" x={M.left} y={18}>
+        {p.title}
+      </text>
+      {p.children}
+    </svg>
+  );
+}
 
 /** Horizontal grid lines and y tick labels shared by both chart kinds. */
 function YAxis(p: { ticks: number[]; y: (v: number) => number; x0: number; x1: number; label?: string | undefined }) {
@@ -64,11 +78,7 @@ export function BarChart(p: BarChartProps) {
   const barW = Math.max(2, Math.min(48, slot * 0.6));
   const rotate = p.bars.length > 8;
   return (
-    <svg class="chart" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={p.title} data-testid={p.testId}>
-      <title>{p.title}</title>
-      <text class="chart-title" x={M.left} y={18}>
-        {p.title}
-      </text>
+    <ChartFrame title={p.title} width={width} height={height} testId={p.testId}>
       <YAxis ticks={ticks} y={y} x0={M.left} x1={width - M.right} label={p.yLabel} />
       <line class="axis" x1={M.left} x2={width - M.right} y1={y(0)} y2={y(0)} />
       {p.bars.map((b, i) => {
@@ -107,7 +117,7 @@ export function BarChart(p: BarChartProps) {
           </text>
         </g>
       ) : null}
-    </svg>
+    </ChartFrame>
   );
 }
 
@@ -145,11 +155,7 @@ export function LineChart(p: LineChartProps) {
   const x = (v: number) => M.left + ((v - xlo) / (xhi - xlo || 1)) * plotW;
   const base = M.top + plotH;
   return (
-    <svg class="chart" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={p.title} data-testid={p.testId}>
-      <title>{p.title}</title>
-      <text class="chart-title" x={M.left} y={18}>
-        {p.title}
-      </text>
+    <ChartFrame title={p.title} width={width} height={height} testId={p.testId}>
       <YAxis ticks={yTicks} y={y} x0={M.left} x1={width - M.right} label={p.yLabel} />
       <line class="axis" x1={M.left} x2={width - M.right} y1={base} y2={base} />
       {xTicks.map((t) => (
@@ -176,6 +182,6 @@ export function LineChart(p: LineChartProps) {
           </text>
         </g>
       ))}
-    </svg>
+    </ChartFrame>
   );
 }
