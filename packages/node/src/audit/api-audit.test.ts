@@ -1,33 +1,27 @@
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema, SegmentQuerySchema, bytesToHex, hexToBytes, signingKeyPairFromSeed, sortedSetRoot, verifyNonMembership } from '@fedmark/protocol';
-import { createCoordinator } from '../../../coordinator/src/app.ts';
-import { openStore } from '../../../coordinator/src/store/index.ts';
+import { bytesToHex, hexToBytes, signingKeyPairFromSeed, verifyNonMembership } from '@fedmark/protocol';
+import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
+import { forgeReleaseUnits } from '../_testing/forge-release.ts';
+import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
+import { runCli as cli } from '../_testing/run-cli.ts';
+import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
+import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createNodeApp } from '../api/app.ts';
 import { generateApiTokens, type ApiToken } from '../api/tokens.ts';
-import { run } from '../cli/main.ts';
-import type { CliIo } from '../cli/io.ts';
 import { eraseCustomer } from '../erasure/index.ts';
 import { createCoordinatorClient } from '../federation/client.ts';
-import type { AgentContext } from '../federation/context.ts';
 import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { COORDINATOR_FILE } from '../federation/enroll.ts';
-import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
-import { importCsv } from '../importing/index.ts';
+import type { NodeIdentity } from '../identity/index.ts';
 import { listLedger } from '../ledger/index.ts';
-import { entryHash, type LedgerRow } from '../ledger/_row.ts';
-import { loadPolicy } from '../policy/index.ts';
-import { releaseSegmentStats, releaseUnitsReader } from '../release/index.ts';
-import { createUnitSource, openNodeDatabase } from '../store/index.ts';
 import { auditNode, httpLedgerSource, type AuditReport } from './index.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
 const OPERATOR = 'operator-token-api-audit';
+let node: TempNode;
 let root: string;
 let dir: string;
 let db: Database.Database;
@@ -36,88 +30,37 @@ let tokens: ApiToken[];
 let auditor: string;
 let nodeUrl: string;
 let coordUrl: string;
-const servers: ServerType[] = [];
+const servers: LocalServer[] = [];
 let erased: string;
 let released: number;
 
-const listen = (fetchFn: (r: Request) => Response | Promise<Response>): Promise<string> =>
-  new Promise((resolve) => {
-    const s = serve({ fetch: fetchFn, port: 0, hostname: '127.0.0.1' }, () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
-    servers.push(s);
-  });
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), stderrIsTTY: false, env: {} };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
-
-const query = SegmentQuerySchema.parse({
-  version: 1,
-  kind: 'segment_stats',
-  purpose: 'analytics',
-  asOf: '2026-11-01',
-  epsilon: 0.5,
-  dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-  measures: [],
-});
-const policy = PolicySchema.parse({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }] });
-const release = (jobId: string): number => {
-  releaseSegmentStats({ db, identity: id, policy }, { query, source: createUnitSource(db, { purpose: 'analytics', asOf: '2026-11-01' }), jobId, round: 0 });
-  return listLedger(db, { type: 'release' }).at(-1)?.seq as number;
+const listen = async (fetchFn: (r: Request) => Response | Promise<Response>): Promise<string> => {
+  const s = await serveLocal(fetchFn);
+  servers.push(s);
+  return s.url;
 };
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'api-audit-'));
-  dir = join(root, 'node');
-  await initNode({ dir, name: 'node-api' });
-  id = loadIdentity(dir);
-  writeFileSync(join(dir, COORDINATOR_FILE), JSON.stringify({ version: 1, url: 'x', coordinatorKey: bytesToHex(COORD.publicKey), enrolledAt: new Date().toISOString() }));
-  db = openNodeDatabase(dir);
-  const ids = Array.from({ length: 14 }, (_, i) => `K${i}`);
-  writeFileSync(join(root, 'c.csv'), `customer_id,signup_date,region\n${ids.map((c, i) => `${c},2020-01-01,${i % 2 ? 'north' : 'south'}`).join('\n')}\n`);
-  await importCsv(db, id, { kind: 'customers', file: join(root, 'c.csv') });
-  writeFileSync(join(root, 'k.csv'), `customer_id,purpose,status,time\n${ids.map((c) => `${c},analytics,granted,2020-01-01`).join('\n')}\n`);
-  await importCsv(db, id, { kind: 'consents', file: join(root, 'k.csv') });
-  release('before');
+  node = await createTempNode('api-audit-', 'node-api');
+  ({ root, dir, db, identity: id } = node);
+  writeCoordinatorFile(dir, 'x', COORD.publicKey);
+  await importRegionCustomers(db, id, root, Array.from({ length: 14 }, (_, i) => `K${i}`));
+  releaseRegions(db, id, 'before');
 
-  const coordinator = createCoordinator({ store: openStore(':memory:'), coordinatorKey: COORD, operatorToken: OPERATOR, log: () => {}, timers: false });
-  coordUrl = await listen(coordinator.app.fetch);
-  await fetch(`${coordUrl}/v1/admin/nodes`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'node-api', signingKey: bytesToHex(id.signing.publicKey), boxKey: bytesToHex(id.box.publicKey) }),
-  });
-  const ctx: AgentContext = {
-    dir,
-    identity: id,
-    db,
-    client: createCoordinatorClient({ coordinatorUrl: coordUrl, identity: id }),
-    log: () => {},
-    release: () => {
-      throw new Error('unused');
-    },
-    policy: () => loadPolicy(dir),
-    source: () => {
-      throw new Error('unused');
-    },
-    now: () => Date.now(),
-    coordinatorKey: COORD.publicKey,
-  };
+  coordUrl = await listen(startTestCoordinator(COORD, OPERATOR).app.fetch);
+  await admitNode(coordUrl, OPERATOR, id);
+  const ctx = checkpointOnlyContext({ dir, identity: id, db, client: createCoordinatorClient({ coordinatorUrl: coordUrl, identity: id }), coordinatorKey: COORD.publicKey });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
   erased = eraseCustomer(db, id, 'K4').pseudonym;
-  released = release('after');
+  released = releaseRegions(db, id, 'after');
 
   tokens = generateApiTokens();
   auditor = (tokens.find((t) => t.role === 'auditor') as ApiToken).token;
   nodeUrl = await listen(createNodeApp({ dir, db, identity: id, tokens, log: () => {} }).fetch);
 });
 afterAll(async () => {
-  for (const s of servers) await new Promise((r) => s.close(r));
-  db.close();
-  rmSync(root, { recursive: true, force: true });
+  for (const s of servers) await s.close();
+  removeTempNode(node);
 });
 
 const verdicts = (r: AuditReport) => r.checks.map((c) => `${c.check}:${c.ok}`);
@@ -193,27 +136,13 @@ describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
 
   it('export --node writes the report, and a forged use of an erased customer fails erasure_honoured over the API', async () => {
     // The node rewrites release `released` as if it had used the erased customer, chain re-hashed.
-    const units: Uint8Array[] = [...releaseUnitsReader(db, released).all()].map((u) => new Uint8Array(u));
-    units.push(hexToBytes(erased));
-    units.sort((a, b) => Buffer.compare(a, b));
-    db.exec('DROP TRIGGER release_units_no_delete; DROP TRIGGER ledger_no_update;');
-    db.prepare('DELETE FROM release_units WHERE release_seq = ?').run(released);
-    db.prepare('INSERT INTO release_units (release_seq, chunk, pseudonyms, chunk_root) VALUES (?, 0, ?, NULL)').run(released, Buffer.concat(units));
-    let prevHash = db.prepare('SELECT hash FROM ledger WHERE seq = ?').pluck().get(released - 1) as string;
-    for (const row of db.prepare('SELECT * FROM ledger WHERE seq >= ? ORDER BY seq').all(released) as LedgerRow[]) {
-      const b = JSON.parse(row.body) as Record<string, never>;
-      const body = row.seq === released ? { ...b, unitsRoot: bytesToHex(sortedSetRoot(units)), unitsCount: units.length } : b;
-      const hash = entryHash({ seq: row.seq, type: row.type, at: row.at, subject: row.subject, body, commitment: row.commitment, prevHash });
-      db.prepare('UPDATE ledger SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(body), prevHash, hash, row.seq);
-      prevHash = hash;
-    }
+    forgeReleaseUnits(db, released, erased);
     db.exec('DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes;');
 
     const out = join(root, 'api-report.html');
     const res = await cli('audit', 'export', '--node', nodeUrl, '--token', auditor, '--out', out);
     expect(res.code).toBe(13);
     expect(res.err).toBe(`fedmark: ledger verification failed at entry seq ${released}: release entry ${released}: used the pseudonym ${erased.slice(0, 16)}… erased at entry ${released - 2}: it is among the release's committed units (check erasure_honoured)\n`);
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(out, 'utf8')).toContain(`caught by check <code>erasure_honoured</code>`);
   });
 });

@@ -1,78 +1,36 @@
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
-import { bytesToHex, signingKeyPairFromSeed } from '@fedmark/protocol';
-import { createCoordinator } from '../../../coordinator/src/app.ts';
-import { openStore } from '../../../coordinator/src/store/index.ts';
-import { run } from '../cli/main.ts';
-import type { CliIo } from '../cli/io.ts';
+import { signingKeyPairFromSeed } from '@fedmark/protocol';
+import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
+import { runCliWithEnv as cli } from '../_testing/run-cli.ts';
+import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
+import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createCoordinatorClient } from '../federation/client.ts';
-import type { AgentContext } from '../federation/context.ts';
 import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { COORDINATOR_FILE } from '../federation/enroll.ts';
-import { initNode, loadIdentity } from '../identity/index.ts';
 import { appendLedgerEntry } from '../ledger/index.ts';
-import { loadPolicy } from '../policy/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(5));
 const TOKEN = 'operator-token-cli-audit';
+let node: TempNode;
 let dir: string;
 let url: string;
-let server: ServerType;
-let db: Database.Database;
-
-async function cli(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), stderrIsTTY: false, env };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+let server: LocalServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cli-audit-'));
-  await initNode({ dir, name: 'node-cli' });
-  const identity = loadIdentity(dir);
-  writeFileSync(join(dir, COORDINATOR_FILE), JSON.stringify({ version: 1, url: 'x', coordinatorKey: bytesToHex(COORD.publicKey), enrolledAt: new Date().toISOString() }));
-  const coordinator = createCoordinator({ store: openStore(':memory:'), coordinatorKey: COORD, operatorToken: TOKEN, log: () => {}, timers: false });
-  server = await new Promise((resolve) => {
-    const s = serve({ fetch: coordinator.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await fetch(`${url}/v1/admin/nodes`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'node-cli', signingKey: bytesToHex(identity.signing.publicKey), boxKey: bytesToHex(identity.box.publicKey) }),
-  });
-  db = openNodeDatabase(dir);
+  node = await createTempNode('cli-audit-', 'node-cli');
+  ({ dir } = node);
+  const { identity, db } = node;
+  writeCoordinatorFile(dir, 'x', COORD.publicKey);
+  server = await serveLocal(startTestCoordinator(COORD, TOKEN).app.fetch);
+  url = server.url;
+  await admitNode(url, TOKEN, identity);
   for (let i = 0; i < 12; i++) appendLedgerEntry(db, { type: 'import', body: { i } });
-  const ctx: AgentContext = {
-    dir,
-    identity,
-    db,
-    client: createCoordinatorClient({ coordinatorUrl: url, identity }),
-    log: () => {},
-    release: () => {
-      throw new Error('unused');
-    },
-    policy: () => loadPolicy(dir),
-    source: () => {
-      throw new Error('unused');
-    },
-    now: () => Date.now(),
-    coordinatorKey: COORD.publicKey,
-  };
+  const ctx = checkpointOnlyContext({ dir, identity, db, client: createCoordinatorClient({ coordinatorUrl: url, identity }), coordinatorKey: COORD.publicKey });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
 });
 afterAll(async () => {
-  db.close();
-  await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+  await server.close();
+  removeTempNode(node);
 });
 
 describe('fedmark audit verify --coordinator (real HTTP)', () => {
@@ -84,6 +42,7 @@ describe('fedmark audit verify --coordinator (real HTTP)', () => {
     expect(report.coordinator.logSize).toBe(1);
     expect(report.checks.filter((c) => c.check.startsWith('coordinator_')).map((c) => c.ok)).toEqual([true, true, true, true]);
 
+    const { db } = node;
     db.exec('DROP TRIGGER ledger_no_delete');
     db.exec('DELETE FROM ledger WHERE seq >= 6; DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;');
     for (let i = 0; i < 9; i++) appendLedgerEntry(db, { type: 'import', body: { forged: i } });

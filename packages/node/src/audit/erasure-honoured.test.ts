@@ -1,82 +1,38 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema, SegmentQuerySchema, bytesToHex, hexToBytes, sortedSetRoot } from '@fedmark/protocol';
+import { forgeReleaseUnits } from '../_testing/forge-release.ts';
+import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { eraseCustomer } from '../erasure/index.ts';
-import { initNode, loadIdentity, pseudonymFor, type NodeIdentity } from '../identity/index.ts';
-import { importCsv } from '../importing/index.ts';
+import { pseudonymFor, type NodeIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, listLedger } from '../ledger/index.ts';
-import { entryHash, type LedgerRow } from '../ledger/_row.ts';
-import { releaseSegmentStats, releaseUnitsReader } from '../release/index.ts';
-import { createUnitSource, openNodeDatabase } from '../store/index.ts';
+import { releaseUnitsReader } from '../release/index.ts';
 import { auditNode } from './index.ts';
 
-let root: string;
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let id: NodeIdentity;
 
-const query = SegmentQuerySchema.parse({
-  version: 1,
-  kind: 'segment_stats',
-  purpose: 'analytics',
-  asOf: '2026-11-01',
-  epsilon: 0.5,
-  dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-  measures: [],
-});
-const policy = PolicySchema.parse({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }] });
 const IDS = Array.from({ length: 12 }, (_, i) => `C${String(i).padStart(2, '0')}`);
-
-function release(jobId: string): number {
-  const source = createUnitSource(db, { purpose: 'analytics', asOf: '2026-11-01' });
-  releaseSegmentStats({ db, identity: id, policy }, { query, source, jobId, round: 0 });
-  return listLedger(db, { type: 'release' }).at(-1)?.seq as number;
-}
+const release = (jobId: string): number => releaseRegions(db, id, jobId);
 
 beforeEach(async () => {
-  root = mkdtempSync(join(tmpdir(), 'audit-erasure-'));
-  dir = join(root, 'node');
-  await initNode({ dir, name: 'node-e' });
-  id = loadIdentity(dir);
-  db = openNodeDatabase(dir);
-  const customers = join(root, 'customers.csv');
-  writeFileSync(customers, `customer_id,signup_date,region\n${IDS.map((c, i) => `${c},2020-01-01,${i % 2 ? 'north' : 'south'}`).join('\n')}\n`);
-  await importCsv(db, id, { kind: 'customers', file: customers });
-  const consents = join(root, 'consents.csv');
-  writeFileSync(consents, `customer_id,purpose,status,time\n${IDS.map((c) => `${c},analytics,granted,2020-01-01`).join('\n')}\n`);
-  await importCsv(db, id, { kind: 'consents', file: consents });
+  node = await createTempNode('audit-erasure-', 'node-e');
+  ({ dir, db, identity: id } = node);
+  await importRegionCustomers(db, id, node.root, IDS);
 });
-afterEach(() => {
-  db.close();
-  rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => removeTempNode(node));
 
 const check = (r: Awaited<ReturnType<typeof auditNode>>) => r.checks.find((c) => c.check === 'erasure_honoured');
 
 /**
- * Rewrites release entry `seq` as if the node had used `extra` too: the unit list and its root
- * and count, the entry body, and every later hash, so the chain verifies; the Merkle cache and
- * checkpoints are dropped (the node could re-sign them), so only erasure_honoured can see it.
+ * Rewrites release entry `seq` as if the node had used `extra` too (see forgeReleaseUnits); the
+ * Merkle cache and checkpoints are dropped (the node could re-sign them), so only
+ * erasure_honoured can see it.
  */
 function forgeUse(seq: number, extra: string): void {
-  const units: Uint8Array[] = [...releaseUnitsReader(db, seq).all()].map((u) => new Uint8Array(u));
-  units.push(hexToBytes(extra));
-  units.sort((a, b) => Buffer.compare(a, b));
-  db.exec('DROP TRIGGER release_units_no_delete; DROP TRIGGER ledger_no_update;');
-  db.prepare('DELETE FROM release_units WHERE release_seq = ?').run(seq);
-  db.prepare('INSERT INTO release_units (release_seq, chunk, pseudonyms, chunk_root) VALUES (?, 0, ?, NULL)').run(seq, Buffer.concat(units));
-  const rows = db.prepare('SELECT * FROM ledger WHERE seq >= ? ORDER BY seq').all(seq) as LedgerRow[];
-  let prevHash = (db.prepare('SELECT hash FROM ledger WHERE seq = ?').pluck().get(seq - 1) as string);
-  for (const row of rows) {
-    const body = JSON.parse(row.body) as Record<string, never>;
-    const newBody = row.seq === seq ? { ...body, unitsRoot: bytesToHex(sortedSetRoot(units)), unitsCount: units.length } : body;
-    const hash = entryHash({ seq: row.seq, type: row.type, at: row.at, subject: row.subject, body: newBody, commitment: row.commitment, prevHash });
-    db.prepare('UPDATE ledger SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(newBody), prevHash, hash, row.seq);
-    prevHash = hash;
-  }
+  forgeReleaseUnits(db, seq, extra);
   for (const t of ['ledger_merkle_state', 'ledger_merkle_nodes', 'ledger_checkpoint_receipts', 'ledger_checkpoints']) {
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t)) db.exec(`DELETE FROM ${t}`);
   }

@@ -1,26 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { bytesToHex, signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
-import { createCoordinator, type Coordinator } from '../../../coordinator/src/app.ts';
-import { openStore } from '../../../coordinator/src/store/index.ts';
+import { signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
+import type { Coordinator } from '../../../coordinator/src/app.ts';
+import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
+import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createCoordinatorClient } from '../federation/client.ts';
 import type { AgentContext } from '../federation/context.ts';
 import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { COORDINATOR_FILE } from '../federation/enroll.ts';
-import { initNode, loadIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, createLedgerCheckpoint, ledgerConsistencyProof } from '../ledger/index.ts';
-import { loadPolicy } from '../policy/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { auditNode, formatAuditReport, type AuditReport } from './index.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(42));
 const TOKEN = 'operator-token-audit';
-const dirs: string[] = [];
+const nodes: TempNode[] = [];
 afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const n of nodes.splice(0)) removeTempNode(n);
 });
 
 interface Fixture {
@@ -36,37 +31,16 @@ interface Fixture {
  * release), then 5 more entries. Node and coordinator run in-process over app.request.
  */
 async function fixture(): Promise<Fixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'audit-tamper-'));
-  dirs.push(dir);
-  await initNode({ dir, name: 'node-t' });
-  const identity = loadIdentity(dir);
-  writeFileSync(join(dir, COORDINATOR_FILE), JSON.stringify({ version: 1, url: 'http://coordinator.test', coordinatorKey: bytesToHex(COORD.publicKey), enrolledAt: new Date().toISOString() }));
-  const db = openNodeDatabase(dir);
-  const coordinator = createCoordinator({ store: openStore(':memory:'), coordinatorKey: COORD, operatorToken: TOKEN, log: () => {}, timers: false });
-  const op = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-  await coordinator.app.request('/v1/admin/nodes', {
-    method: 'POST',
-    headers: op,
-    body: JSON.stringify({ name: 'node-t', signingKey: bytesToHex(identity.signing.publicKey), boxKey: bytesToHex(identity.box.publicKey) }),
-  });
+  const node = await createTempNode('audit-tamper-', 'node-t');
+  nodes.push(node);
+  const { dir, db, identity } = node;
+  writeCoordinatorFile(dir, 'http://coordinator.test', COORD.publicKey);
+  const coordinator = startTestCoordinator(COORD, TOKEN);
+  await admitNode(coordinator, TOKEN, identity);
   const fetchApp = (url: string, init: RequestInit) => Promise.resolve(coordinator.app.request(url, init));
   let clock = Date.now();
-  const ctx: AgentContext = {
-    dir,
-    identity,
-    db,
-    client: createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, fetch: fetchApp }),
-    log: () => {},
-    release: () => {
-      throw new Error('unused');
-    },
-    policy: () => loadPolicy(dir),
-    source: () => {
-      throw new Error('unused');
-    },
-    now: () => clock,
-    coordinatorKey: COORD.publicKey,
-  };
+  const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, fetch: fetchApp });
+  const ctx = checkpointOnlyContext({ dir, identity, db, client, now: () => clock, coordinatorKey: COORD.publicKey });
   const at = new Date();
   for (let i = 0; i < 10; i++) appendLedgerEntry(db, { type: 'import', body: { file: `f${i}.csv`, rows: i } });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);

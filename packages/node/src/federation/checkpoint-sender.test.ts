@@ -1,20 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { bytesToHex, signingKeyPairFromSeed, verifyCheckpointReceipt } from '@fedmark/protocol';
-import { createCoordinator } from '../../../coordinator/src/app.ts';
-import { openStore } from '../../../coordinator/src/store/index.ts';
-import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { signingKeyPairFromSeed, verifyCheckpointReceipt } from '@fedmark/protocol';
+import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
+import { admitNode, startTestCoordinator } from '../_testing/test-coordinator.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import type { NodeIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
-import { loadPolicy } from '../policy/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { createCoordinatorClient } from './client.ts';
 import type { AgentContext } from './context.ts';
 import { CHECKPOINT_INTERVAL_MS, sendCheckpointIfDue } from './checkpoint-sender.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let identity: NodeIdentity;
@@ -23,42 +20,18 @@ let events: { event: string; detail?: Record<string, unknown> }[];
 let ctx: AgentContext;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cp-sender-'));
-  await initNode({ dir, name: 'node-s' });
-  identity = loadIdentity(dir);
-  db = openNodeDatabase(dir);
+  node = await createTempNode('cp-sender-', 'node-s');
+  ({ dir, db, identity } = node);
   clock = Date.parse('2026-05-01T10:00:00Z');
   events = [];
-  const coordinator = createCoordinator({ store: openStore(':memory:'), coordinatorKey: COORD, operatorToken: 'op-token-x', now: () => Date.now(), log: () => {}, timers: false });
-  await coordinator.app.request('/v1/admin/nodes', {
-    method: 'POST',
-    headers: { authorization: 'Bearer op-token-x', 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'node-s', signingKey: bytesToHex(identity.signing.publicKey), boxKey: bytesToHex(identity.box.publicKey) }),
-  });
+  const coordinator = startTestCoordinator(COORD, 'op-token-x');
+  await admitNode(coordinator, 'op-token-x', identity);
   const log = (event: string, detail?: Record<string, unknown>) => void events.push({ event, ...(detail ? { detail } : {}) });
   // Requests are signed with the real clock, so the coordinator runs on it; only the node's clock moves.
   const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, log, fetch: (url, init) => Promise.resolve(coordinator.app.request(url, init)) });
-  ctx = {
-    dir,
-    identity,
-    db,
-    client,
-    log,
-    release: () => {
-      throw new Error('not used');
-    },
-    policy: () => loadPolicy(dir),
-    source: () => {
-      throw new Error('not used');
-    },
-    now: () => clock,
-    coordinatorKey: COORD.publicKey,
-  };
+  ctx = checkpointOnlyContext({ dir, identity, db, client, log, now: () => clock, coordinatorKey: COORD.publicKey });
 });
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => removeTempNode(node));
 
 describe('sendCheckpointIfDue', () => {
   it('sends a first checkpoint, then only after a release or an hour, keeping each receipt', async () => {
