@@ -123,6 +123,10 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     expect(Number(await page.textContent('[data-testid="log-size"]'))).toBeGreaterThan(0);
     expect(await page.locator('nav a').allTextContents()).toEqual(['Transparency']);
     await screenshot(page, 'coordinator-auditor-transparency');
+    const perNode = await page.goto(`${fed.coordinatorUrl}/console/transparency/nodes/shop-1`);
+    expect(perNode?.status()).toBe(200);
+    expect(await page.locator('[data-testid="node-checkpoints-table"] tbody tr').count()).toBeGreaterThan(0);
+    await screenshot(page, 'coordinator-auditor-node-checkpoints');
 
     for (const path of ['/console/nodes', '/console/jobs', '/console/jobs/new', '/console/results']) {
       const res = await page.goto(`${fed.coordinatorUrl}${path}`);
