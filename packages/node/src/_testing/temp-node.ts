@@ -1,12 +1,14 @@
 /**
  * Internal test helper: a node directory under the OS temp folder with its database open, for
- * one test or one file. Tests call these from their own before/after hooks so the lifecycle stays
- * visible where the test is read.
+ * one test or one file. Tests call create/remove from their own hooks when they set up more
+ * (identity, imports, a coordinator); useTempDatabase registers both hooks for the common case
+ * of a bare database per test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { afterEach, beforeEach } from 'vitest';
 import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 
@@ -48,4 +50,44 @@ export async function createTempNode(prefix: string, name: string): Promise<Temp
 export function removeTempNode(t: Pick<TempDatabase, 'root' | 'db'>): void {
   t.db.close();
   rmSync(t.root, { recursive: true, force: true });
+}
+
+/**
+ * Gives every test of the calling file (or describe block) its own {@link openTempDatabase},
+ * handed to `use` before the test, and removes it after.
+ * @example
+ * let db: Database.Database;
+ * useTempDatabase('ledger-', (t) => ({ db } = t));
+ */
+export function useTempDatabase(prefix: string, use: (t: TempDatabase) => void): void {
+  let current: TempDatabase | undefined;
+  beforeEach(() => {
+    current = openTempDatabase(prefix);
+    use(current);
+  });
+  afterEach(() => {
+    if (current) removeTempNode(current);
+    current = undefined;
+  });
+}
+
+/**
+ * Gives every test of the calling file (or describe block) its own {@link createTempNode},
+ * handed to `use` before the test (and before the file's own beforeEach hooks registered after
+ * this call), and removes it after.
+ * @example
+ * let db: Database.Database;
+ * let id: NodeIdentity;
+ * useTempNode('erase-', 'n', (t) => ({ db, identity: id } = t));
+ */
+export function useTempNode(prefix: string, name: string, use: (t: TempNode) => void): void {
+  let current: TempNode | undefined;
+  beforeEach(async () => {
+    current = await createTempNode(prefix, name);
+    use(current);
+  });
+  afterEach(() => {
+    if (current) removeTempNode(current);
+    current = undefined;
+  });
 }

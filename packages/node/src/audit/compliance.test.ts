@@ -1,24 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { initNode } from '../identity/index.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
 import { appendLedgerEntry } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { auditNode } from './index.ts';
 
 let dir: string;
 let db: Database.Database;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'audit-compliance-'));
-  await initNode({ dir, name: 'node-c' });
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempNode('audit-compliance-', 'node-c', (t) => ({ dir, db } = t));
 
 function release(jobId: string, epsilonMicro: number, at: string): number {
   const when = new Date(at);

@@ -1,15 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { forgeReleaseUnits } from '../_testing/forge-release.ts';
 import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
-import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
 import { eraseCustomer } from '../erasure/index.ts';
 import { pseudonymFor, type NodeIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, listLedger } from '../ledger/index.ts';
 import { releaseUnitsReader } from '../release/index.ts';
 import { auditNode } from './index.ts';
 
-let node: TempNode;
+let root: string;
 let dir: string;
 let db: Database.Database;
 let id: NodeIdentity;
@@ -17,12 +17,8 @@ let id: NodeIdentity;
 const IDS = Array.from({ length: 12 }, (_, i) => `C${String(i).padStart(2, '0')}`);
 const release = (jobId: string): number => releaseRegions(db, id, jobId);
 
-beforeEach(async () => {
-  node = await createTempNode('audit-erasure-', 'node-e');
-  ({ dir, db, identity: id } = node);
-  await importRegionCustomers(db, id, node.root, IDS);
-});
-afterEach(() => removeTempNode(node));
+useTempNode('audit-erasure-', 'node-e', (t) => ({ root, dir, db, identity: id } = t));
+beforeEach(() => importRegionCustomers(db, id, root, IDS));
 
 const check = (r: Awaited<ReturnType<typeof auditNode>>) => r.checks.find((c) => c.check === 'erasure_honoured');
 

@@ -1,13 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { run } from '../cli/main.ts';
-import type { CliIo } from '../cli/io.ts';
-import { initNode } from '../identity/index.ts';
+import { runCli as cli } from '../_testing/run-cli.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
 import { appendLedgerEntry } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { auditNode, renderAuditHtml, spendChartSvg, toolVersion, writeFileAtomic, type AuditReport } from './index.ts';
 
 let root: string;
@@ -15,28 +12,13 @@ let dir: string;
 let db: Database.Database;
 const XSS = '<script>alert("x")</script>';
 
-beforeEach(async () => {
-  root = mkdtempSync(join(tmpdir(), 'audit-export-'));
-  dir = join(root, 'node');
-  await initNode({ dir, name: 'node-x' });
-  db = openNodeDatabase(dir);
+useTempNode('audit-export-', 'node-x', (t) => ({ root, dir, db } = t));
+beforeEach(() => {
   const at = new Date('2026-03-02T10:00:00.000Z');
   appendLedgerEntry(db, { type: 'job_accepted', body: { jobId: 'm-1', round: 0, kind: 'segment_stats', purpose: 'marketing', epsilonMicro: 1_500_000 }, at });
   appendLedgerEntry(db, { type: 'release', body: { jobId: 'm-1', round: 0, kind: 'segment_stats', epsilonMicro: 1_500_000 }, at });
   appendLedgerEntry(db, { type: 'job_refused', body: { jobId: 'm-2', round: 0, kind: 'segment_stats', reason: `too small ${XSS}` }, at });
 });
-afterEach(() => {
-  db.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), stderrIsTTY: false, env: {} };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
 
 /** Nothing in the page can run or fetch: no script element, handler attribute or URL. */
 function expectInert(html: string): void {

@@ -1,28 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { initNode, loadIdentity, pseudonymFor, type NodeIdentity } from '../identity/index.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
+import { pseudonymFor, type NodeIdentity } from '../identity/index.ts';
 import { listLedger } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { consentInForce, consentSummary, grantConsent, revokeConsent } from './index.ts';
 
-let root: string;
 let db: Database.Database;
 let id: NodeIdentity;
 const at = (s: string) => new Date(s);
 
-beforeEach(async () => {
-  root = mkdtempSync(join(tmpdir(), 'consent-'));
-  await initNode({ dir: join(root, 'n'), name: 'n' });
-  id = loadIdentity(join(root, 'n'));
-  db = openNodeDatabase(join(root, 'n'));
-});
-afterEach(() => {
-  db.close();
-  rmSync(root, { recursive: true, force: true });
-});
+useTempNode('consent-', 'n', (t) => ({ db, identity: id } = t));
 
 describe('consent over time', () => {
   it('grant, revoke, re-grant', () => {

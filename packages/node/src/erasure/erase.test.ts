@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { initNode, loadIdentity, pseudonymFor, type NodeIdentity } from '../identity/index.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
+import { pseudonymFor, type NodeIdentity } from '../identity/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { grantConsent } from '../consent/index.ts';
 import { listLedger, verifyLedger } from '../ledger/index.ts';
 import { appendLedgerEntry } from '../ledger/index.ts';
-import { createUnitSource, openNodeDatabase } from '../store/index.ts';
+import { createUnitSource } from '../store/index.ts';
 import { eraseCustomer, eraseCustomersFromFile } from './index.ts';
 
 let root: string;
@@ -16,17 +16,7 @@ let dir: string;
 let db: Database.Database;
 let id: NodeIdentity;
 
-beforeEach(async () => {
-  root = mkdtempSync(join(tmpdir(), 'erase-'));
-  dir = join(root, 'node');
-  await initNode({ dir, name: 'n' });
-  id = loadIdentity(dir);
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(root, { recursive: true, force: true });
-});
+useTempNode('erase-', 'n', (t) => ({ root, dir, db, identity: id } = t));
 
 function csv(name: string, text: string): string {
   const f = join(root, name);

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { signingKeyPairFromSeed, verifyCheckpointReceipt } from '@fedmark/protocol';
 import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
 import { admitNode, startTestCoordinator } from '../_testing/test-coordinator.ts';
-import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
 import { createCoordinatorClient } from './client.ts';
@@ -11,7 +11,6 @@ import type { AgentContext } from './context.ts';
 import { CHECKPOINT_INTERVAL_MS, sendCheckpointIfDue } from './checkpoint-sender.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
-let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let identity: NodeIdentity;
@@ -19,9 +18,8 @@ let clock: number;
 let events: { event: string; detail?: Record<string, unknown> }[];
 let ctx: AgentContext;
 
+useTempNode('cp-sender-', 'node-s', (t) => ({ dir, db, identity } = t));
 beforeEach(async () => {
-  node = await createTempNode('cp-sender-', 'node-s');
-  ({ dir, db, identity } = node);
   clock = Date.parse('2026-05-01T10:00:00Z');
   events = [];
   const coordinator = startTestCoordinator(COORD, 'op-token-x');
@@ -31,7 +29,6 @@ beforeEach(async () => {
   const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, log, fetch: (url, init) => Promise.resolve(coordinator.app.request(url, init)) });
   ctx = checkpointOnlyContext({ dir, identity, db, client, log, now: () => clock, coordinatorKey: COORD.publicKey });
 });
-afterEach(() => removeTempNode(node));
 
 describe('sendCheckpointIfDue', () => {
   it('sends a first checkpoint, then only after a release or an hour, keeping each receipt', async () => {

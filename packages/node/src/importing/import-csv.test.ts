@@ -1,28 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { sha256Hex } from '@fedmark/protocol';
-import { initNode, loadIdentity, pseudonymFor, type NodeIdentity } from '../identity/index.ts';
+import { useTempNode } from '../_testing/temp-node.ts';
+import { pseudonymFor, type NodeIdentity } from '../identity/index.ts';
 import { listLedger, ledgerSize, verifyLedger } from '../ledger/index.ts';
-import { featureTableColumns, listFeatureTables, openNodeDatabase } from '../store/index.ts';
+import { featureTableColumns, listFeatureTables } from '../store/index.ts';
 import { ImportError, importCsv } from './index.ts';
 
 let dir: string;
 let db: Database.Database;
 let id: NodeIdentity;
 
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'import-'));
-  await initNode({ dir: join(dir, 'node'), name: 'n1' });
-  id = loadIdentity(join(dir, 'node'));
-  db = openNodeDatabase(join(dir, 'node'));
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+// `dir` is the temp folder the test CSV files go in; the node lives in its subfolder `node`.
+useTempNode('import-', 'n1', (t) => ({ root: dir, db, identity: id } = t));
 
 function csv(name: string, text: string): string {
   const file = join(dir, name);

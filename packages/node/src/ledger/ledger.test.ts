@@ -1,24 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { GENESIS_HASH, LedgerEntrySchema, canonicalBytes, canonicalHash, sha256Hex } from '@fedmark/protocol';
-import { openNodeDatabase } from '../store/database.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import { appendLedgerEntry, ledgerEntryLeafBytes, ledgerSize, listLedger, verifyLedger } from './index.ts';
 
 const SUBJECT = 'ab'.repeat(32);
-let dir: string;
 let db: Database.Database;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ledger-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('ledger-', (t) => ({ db } = t));
 
 function fill(n: number): void {
   db.transaction(() => {

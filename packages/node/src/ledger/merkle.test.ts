@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import {
   bytesToHex,
@@ -14,7 +11,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@fedmark/protocol';
-import { openNodeDatabase } from '../store/database.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import {
   appendLedgerEntry,
   createLedgerCheckpoint,
@@ -28,16 +25,8 @@ import {
   syncLedgerMerkle,
 } from './index.ts';
 
-let dir: string;
 let db: Database.Database;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'ledger-merkle-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('ledger-merkle-', (t) => ({ db } = t));
 
 function fill(n: number): void {
   db.transaction(() => {

@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { PolicySchema, ProtocolError } from '@fedmark/protocol';
-import { openNodeDatabase } from '../store/index.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import { listLedger } from '../ledger/index.ts';
 import { defaultPolicy, evaluateRound, loadPolicy, policyHash, savePolicy } from './index.ts';
 
 let dir: string;
 let db: Database.Database;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-policy-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('fedmark-policy-', (t) => ({ dir, db } = t));
 
 function errorOf(fn: () => unknown): ProtocolError {
   try {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { PolicySchema, ProtocolError, type Policy } from '@fedmark/protocol';
-import { openNodeDatabase } from '../store/index.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import { appendLedgerEntry, ledgerSize, listLedger } from '../ledger/index.ts';
 import { budgetStatus, chargeBudget, checkBudget, jobSpentMicro, resetBudget } from './budget.ts';
 import { formatEpsilonMicro, periodKey, periodRange } from './period.ts';
@@ -15,16 +12,8 @@ function policyWith(budgets: Policy['budgets']): Policy {
   return PolicySchema.parse({ budgets });
 }
 
-let dir: string;
 let db: Database.Database;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-budget-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('fedmark-budget-', (t) => ({ db } = t));
 
 /** A release-shaped transaction: ledger entry, then the charge that pays for it. */
 function release(policy: Policy, epsilonMicro: number, jobId: string, at = NOV, round = 0): void {

@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type Database from 'better-sqlite3';
 import {
-  PolicySchema,
-  SegmentQuerySchema,
   bytesToHex,
   hexToBytes,
   leafHash,
@@ -16,10 +11,11 @@ import {
   sortedSetRoot,
   verifyNonMembership,
 } from '@fedmark/protocol';
+import { ANALYTICS_POLICY, regionQuery } from '../_testing/region-release.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import { memoryUnitSource } from '../analytics/index.ts';
 import { pseudonymFor, type NodeIdentity } from '../identity/identity.ts';
 import { listLedger } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { UNITS_CHUNK, commitUnits, pseudonymWriter, sortPacked, unitsTree } from './_units-commit.ts';
 import { releaseSegmentStats } from './index.ts';
 import { releaseNonMembership, releaseUnitsReader } from './release-units.ts';
@@ -82,27 +78,11 @@ describe('units commitment (bulk path)', () => {
 });
 
 describe('releases commit to the customers they read', () => {
-  let dir: string;
   let db: Database.Database;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'fedmark-units-'));
-    db = openNodeDatabase(dir);
-  });
-  afterEach(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  useTempDatabase('fedmark-units-', (t) => ({ db } = t));
 
-  const query = SegmentQuerySchema.parse({
-    version: 1,
-    kind: 'segment_stats',
-    purpose: 'analytics',
-    asOf: '2026-11-01',
-    epsilon: 1,
-    dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-    measures: [],
-  });
-  const policy = PolicySchema.parse({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }] });
+  const query = regionQuery(1);
+  const policy = ANALYTICS_POLICY;
 
   it('records unitsRoot/unitsCount on the release entry and keeps the sorted pseudonyms beside the ledger', () => {
     const ids = Array.from({ length: 30 }, (_, i) => `cust-${i}`);

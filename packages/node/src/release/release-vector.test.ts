@@ -1,26 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { PolicySchema, ProtocolError } from '@fedmark/protocol';
-import { openNodeDatabase } from '../store/index.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
 import { listLedger } from '../ledger/index.ts';
 import { budgetStatus } from '../privacy/budget.ts';
 import type { NoiseLayout } from '../privacy/noise.ts';
 import { releaseVector } from './index.ts';
 
 const AT = new Date('2026-11-22T10:00:00Z');
-let dir: string;
 let db: Database.Database;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-release-vector-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('fedmark-release-vector-', (t) => ({ db } = t));
 
 /** A training-round-shaped layout: count (1 slot) and gradient (3 slots), epsilon 0.1 + 0.4. */
 const layout: NoiseLayout = {

@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { PolicySchema, ProtocolError, SegmentQuerySchema, type Policy, type SegmentQuery } from '@fedmark/protocol';
 import { layoutOf } from '@fedmark/protocol';
-import { openNodeDatabase, createUnitSource } from '../store/index.ts';
+import { useTempDatabase } from '../_testing/temp-node.ts';
+import { createUnitSource } from '../store/index.ts';
 import { ledgerSize, listLedger, verifyLedger } from '../ledger/index.ts';
 import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
 import type { EventRow } from '../analytics/types.ts';
@@ -16,16 +14,8 @@ import { findRelease, releaseLocalStats, releaseSegmentStats, releaseValuesHash 
 const AT = new Date('2026-11-22T10:00:00Z');
 const identity = { name: 'node-a', pepper: new Uint8Array(32).fill(3) };
 
-let dir: string;
 let db: Database.Database;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-release-'));
-  db = openNodeDatabase(dir);
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+useTempDatabase('fedmark-release-', (t) => ({ db } = t));
 
 const query: SegmentQuery = SegmentQuerySchema.parse({
   version: 1,
