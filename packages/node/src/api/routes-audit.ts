@@ -3,6 +3,7 @@ import { NonMembershipProofSchema, PURPOSES, ProtocolError, bytesToHex, hexToByt
 import type Database from 'better-sqlite3';
 import { consentSummary } from '../consent/index.ts';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
+import type { LedgerRowForm } from '../audit/source.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
 import type { ApiEnv } from './auth.ts';
@@ -74,16 +75,8 @@ const ProofQuery = z.object({
 });
 const SeqParam = z.object({ seq: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: 'seq', in: 'path' }, example: 12 }) });
 
-interface RowOut {
-  seq: number;
-  type: string;
-  at: string;
-  subject: string | null;
-  body: string;
-  commitment: string | null;
-  prevHash: string;
-  hash: string;
-}
+/** A page row is the audit's LedgerRowForm without the private payload (the API serves no personal data). */
+type RowOut = Omit<LedgerRowForm, 'private'>;
 
 export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; db: Database.Database; identity: NodeIdentity }): void {
   const PAGE_SQL = 'SELECT seq, type, at, subject, body, commitment, prev_hash AS prevHash, hash FROM ledger WHERE seq >= ? ORDER BY seq LIMIT ?';

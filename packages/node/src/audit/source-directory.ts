@@ -4,20 +4,14 @@ import { consentSummary } from '../consent/index.ts';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
 import { loadIdentity } from '../identity/index.ts';
 import { ledgerLeafAccessor, listLedgerCheckpoints } from '../ledger/index.ts';
+import type { LedgerRow } from '../ledger/_row.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { budgetStatus } from '../privacy/index.ts';
 import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
 import type { LedgerRowForm, LedgerSource } from './source.ts';
 
-interface Row {
-  seq: number;
-  type: string;
-  at: string;
-  subject: string | null;
-  body: string;
-  commitment: string | null;
-  prev_hash: string;
-  hash: string;
+/** A stored ledger row joined with its private payload (null where there is none or it was erased). */
+interface Row extends LedgerRow {
   salt: Uint8Array | null;
   payload: string | null;
 }
