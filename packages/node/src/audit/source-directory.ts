@@ -7,7 +7,7 @@ import { ledgerLeafAccessor, listLedgerCheckpoints } from '../ledger/index.ts';
 import type { LedgerRow } from '../ledger/_row.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { budgetStatus } from '../privacy/index.ts';
-import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
+import { hasReleaseUnits, releaseNonMemberships, releaseUnitsReader } from '../release/index.ts';
 import type { LedgerRowForm, LedgerSource } from './source.ts';
 
 /** A stored ledger row joined with its private payload (null where there is none or it was erased). */
@@ -88,6 +88,7 @@ export function directorySource(dir: string, db: Database.Database): LedgerSourc
         return Promise.resolve(releaseNonMemberships(db, seq, pseudonyms.map(hexToBytes)));
       },
     },
+    unitList: (seq) => (hasReleaseUnits(db, seq) ? releaseUnitsReader(db, seq).all() : null),
     leafAccessor: () => ledgerLeafAccessor(db),
   };
 }

@@ -73,6 +73,11 @@ export interface LedgerSource {
   /** The node's own budget accounting now, per purpose and period. */
   budgets(at: Date): Promise<CurrentBudget[]>;
   units: UnitsProver;
+  /**
+   * A release's whole committed unit list in stored order, or null when none is stored. Only a
+   * node directory offers it (the API serves proofs, not lists); `--deep` audits use it.
+   */
+  unitList?(releaseSeq: number): Iterable<Uint8Array> | null;
   /** Leaf hashes by index, when the source can re-read them (else the audit keeps them in memory). */
   leafAccessor?(): LeafHashAccessor;
 }

@@ -13,6 +13,7 @@ import {
 import { ledgerEntryLeafBytes } from '../ledger/index.ts';
 import { ChainVerifier, fastLeafHash, parseBody } from './chain.ts';
 import { checkErasuresHonoured } from './erasure-check.ts';
+import { checkUnitsSorted } from './units-sorted.ts';
 import { COMPLIANCE_ENTRY_TYPES, complianceFromEntries, type ComplianceReport } from './compliance.ts';
 import { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
 import { TreeRecomputer } from './recompute.ts';
@@ -34,6 +35,7 @@ export const AUDIT_CHECKS = [
   'coordinator_consistency',
   'budget',
   'erasure_honoured',
+  'units_sorted',
 ] as const;
 export type AuditCheckName = (typeof AUDIT_CHECKS)[number];
 
@@ -73,6 +75,11 @@ export interface AuditOptions {
   coordinator?: { url: string; token: string; fetch?: AuditFetch };
   at?: Date;
   onProgress?: (done: number) => void;
+  /**
+   * Also read every committed unit list in full (`units_sorted`: strict order, count, root), the
+   * premise of erasure_honoured's proofs. O(n) hashing per release; node directory only.
+   */
+  deep?: boolean;
 }
 
 /**
@@ -174,6 +181,14 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
   );
   const erasure = await checkErasuresHonoured({ erasures: entries.filter((e) => e.type === 'erasure'), releases: entries.filter((e) => e.type === 'release') }, source.units);
   checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
+  const releases = entries.filter((e) => e.type === 'release');
+  if (opts.deep) {
+    if (!source.unitList) throw new ProtocolError('BAD_REQUEST', `--deep reads the committed unit lists, which only a node directory offers (this audit reads ${source.label})`);
+    const sorted = checkUnitsSorted(releases, (seq) => source.unitList?.(seq) ?? null);
+    checks.push(sorted.ok ? pass('units_sorted', sorted.detail) : fail('units_sorted', sorted.detail, sorted.firstBadSeq));
+  } else if (erasure.proven > 0) {
+    notes.push("erasure_honoured's proofs assume each release's committed unit list is sorted, as the node says; --deep (node directory) checks every list in full");
+  }
   if (erasure.noCommitment.length > 0) {
     notes.push(`no commitment: release entr${erasure.noCommitment.length === 1 ? 'y' : 'ies'} ${erasure.noCommitment.join(', ')} (after an erasure) record no units commitment (made before commitments existed, or a data step that does not report its units), so they cannot be checked against erasures`);
   }

@@ -14,6 +14,7 @@ interface AuditVerifyOptions {
   coordinator?: string;
   token?: string;
   coordinatorToken?: string;
+  deep?: boolean;
   json?: boolean;
 }
 
@@ -37,8 +38,9 @@ async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditRe
   }
   const coordinatorToken = o.coordinatorToken ?? (o.node === undefined ? o.token : undefined) ?? env['FEDMARK_TOKEN'];
   if (o.coordinator !== undefined && (coordinatorToken === undefined || coordinatorToken === '')) {
-    throw new CliError(EXIT.USAGE, `--coordinator needs ${o.node === undefined ? '--token' : '--coordinator-token'} or FEDMARK_TOKEN (the coordinator operator token; see docs/audit.md)`);
+    throw new CliError(EXIT.USAGE, `--coordinator needs ${o.node === undefined ? '--token' : '--coordinator-token'} or FEDMARK_TOKEN (the coordinator auditor or operator token; see docs/audit.md)`);
   }
+  if (o.deep && o.node !== undefined) throw new CliError(EXIT.USAGE, '--deep reads every committed unit list from the node database: use it with --node-dir, not --node');
   let nodeKey: Uint8Array | undefined;
   if (o.nodeKey !== undefined) {
     if (!/^[0-9a-f]{64}$/.test(o.nodeKey)) throw new CliError(EXIT.USAGE, '--node-key: expected the 64-hex Ed25519 public key of the node');
@@ -48,6 +50,7 @@ async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditRe
   const common = {
     ...(o.coordinator !== undefined && coordinatorToken !== undefined ? { coordinator: { url: o.coordinator, token: coordinatorToken } } : {}),
     ...(nodeKey ? { nodeKey } : {}),
+    ...(o.deep ? { deep: true } : {}),
   };
   const progress = createProgress(ctx.io, 'audit', { unit: 'entries' });
   try {
@@ -104,6 +107,18 @@ async function auditExport(ctx: CliContext, o: AuditExportOptions): Promise<void
   failOnFirstFailure(ctx, report);
 }
 
+/** What to audit and against what: the same options for `verify` and `export`. */
+function auditInputOptions(cmd: Command): void {
+  cmd
+    .option('--node-dir <path>', 'the node directory to audit (reads its database)')
+    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
+    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
+    .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
+    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)')
+    .option('--coordinator-token <token>', 'with --node: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)')
+    .option('--deep', "with --node-dir: also read every release's committed unit list in full and check it is sorted and hashes to its root (the premise of erasure_honoured's proofs; O(n) per release)");
+}
+
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program.command('audit').description("verify a node's ledger, checkpoints and compliance (compliance auditors)");
   audit.addHelpText('after', EXIT_CODES_HELP);
@@ -113,27 +128,17 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       'recompute the hash chain and Merkle tree, check every checkpoint signature, receipt and consistency, ' +
         "optionally against the coordinator's transparency log, and report budgets, releases, consents, erasures and refusals"
     )
-    .option('--node-dir <path>', 'the node directory to audit (reads its database)')
-    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
-    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
-    .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator operator token (default: $FEDMARK_TOKEN)')
-    .option('--coordinator-token <token>', 'coordinator operator token (default: $FEDMARK_TOKEN)')
     .option('--json', 'print the full audit report as JSON')
     .action((o: AuditVerifyOptions) => auditVerify(ctx, o));
+  auditInputOptions(verify);
   const exp = audit
     .command('export')
     .description('run the same audit and write a self-contained HTML report an auditor can file (inline CSS and SVG charts, no scripts)')
-    .option('--node-dir <path>', 'the node directory to audit (reads its database)')
-    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
-    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
     .requiredOption('--out <file>', 'HTML report to write (atomically: temp file + rename)')
     .option('--json-out <file>', 'also write the report as JSON')
-    .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator operator token (default: $FEDMARK_TOKEN)')
-    .option('--coordinator-token <token>', 'coordinator operator token (default: $FEDMARK_TOKEN)')
     .option('--json', 'print what was written as JSON')
     .action((o: AuditExportOptions) => auditExport(ctx, o));
+  auditInputOptions(exp);
   examples(
     exp,
     'fedmark audit export --node-dir ./node-a --out audit-node-a.html --json-out audit-node-a.json',
@@ -142,6 +147,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
   examples(
     verify,
     'fedmark audit verify --node-dir ./node-a --json',
+    'fedmark audit verify --node-dir ./node-a --deep',
     'fedmark audit verify --node-dir ./node-a --coordinator http://127.0.0.1:8700 --token "$FEDMARK_OPERATOR_TOKEN"',
     'fedmark audit verify --node http://127.0.0.1:8701 --token "$NODE_AUDITOR_TOKEN" --coordinator http://127.0.0.1:8700 --coordinator-token "$FEDMARK_OPERATOR_TOKEN"'
   );
