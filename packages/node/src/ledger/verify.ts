@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, LEDGER_ENTRY_TYPES, type Canonical } from '@fedmark/protocol';
-import { entryHash, privateCommitment, type LedgerRow } from './_row.ts';
+import { GENESIS_HASH } from '@fedmark/protocol';
+import { chainRowBreak, type ChainRow } from './_chain-row.ts';
 
 export type VerifyLedgerResult =
   | { ok: true; size: number; head: string }
@@ -16,34 +16,13 @@ export interface VerifyLedgerOptions {
   knownHashes?: Iterable<{ seq: number; hash: string }>;
 }
 
-interface Row extends LedgerRow {
+/** A stored row with its private payload columns (null where there is none or it was erased). */
+interface Row extends ChainRow {
   salt: Uint8Array | null;
   payload: string | null;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const TYPES: ReadonlySet<string> = new Set(LEDGER_ENTRY_TYPES);
-const AT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PROGRESS_EVERY = 10_000;
-
-/** Returns why `row` is malformed on its own (before any hashing), or null. */
-function shapeProblem(row: Row): string | null {
-  if (!TYPES.has(row.type)) return `unknown entry type "${row.type}"`;
-  if (typeof row.at !== 'string' || !AT_RE.test(row.at)) return 'timestamp is not ISO 8601 UTC with milliseconds';
-  if (row.subject !== null && !HEX64.test(row.subject)) return 'subject is not a 64-hex pseudonym';
-  if (row.commitment !== null && !HEX64.test(row.commitment)) return 'commitment is not 64 hex';
-  if (!HEX64.test(row.prev_hash) || !HEX64.test(row.hash)) return 'hash fields are not 64 hex';
-  return null;
-}
-
-function parseBody(text: string): Record<string, Canonical> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, Canonical>) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Streams the chain once (constant memory) and recomputes every hash, link and private-payload
@@ -65,7 +44,7 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
   for (const k of opts.knownHashes ?? []) known.set(k.seq, k.hash);
   const rows = db
     .prepare(
-      `SELECT l.seq, l.type, l.at, l.subject, l.body, l.commitment, l.prev_hash, l.hash, p.salt, p.payload
+      `SELECT l.seq, l.type, l.at, l.subject, l.body, l.commitment, l.prev_hash AS prevHash, l.hash, p.salt, p.payload
        FROM ledger l LEFT JOIN ledger_private p ON p.seq = l.seq ORDER BY l.seq`
     )
     .iterate() as IterableIterator<Row>;
@@ -73,46 +52,11 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
   let prevHash = GENESIS_HASH;
   const bad = (firstBadSeq: number, reason: string): VerifyLedgerResult => ({ ok: false, size: total, firstBadSeq, reason });
   for (const row of rows) {
-    if (row.seq !== expected) {
+    const priv = row.salt !== null && row.payload !== null ? { salt: row.salt, payload: row.payload } : null;
+    const broken = chainRowBreak(row, priv, expected, prevHash);
+    if (broken) {
       rows.return?.();
-      return bad(expected, `entry ${expected} is missing (next present entry is ${row.seq})`);
-    }
-    const problem = shapeProblem(row);
-    const body = parseBody(row.body);
-    if (problem !== null || body === null) {
-      rows.return?.();
-      return bad(row.seq, problem ?? 'body is not a JSON object');
-    }
-    const recomputed = entryHash({
-      seq: row.seq,
-      type: row.type,
-      at: row.at,
-      subject: row.subject,
-      body,
-      commitment: row.commitment,
-      prevHash: row.prev_hash,
-    });
-    if (recomputed !== row.hash) {
-      rows.return?.();
-      return bad(row.seq, `entry ${row.seq} was altered: its content no longer matches its hash`);
-    }
-    if (row.prev_hash !== prevHash) {
-      rows.return?.();
-      const culprit = Math.max(0, row.seq - 1);
-      return bad(culprit, `entry ${culprit} was altered or replaced: entry ${row.seq} links to a different hash`);
-    }
-    if (row.salt !== null && row.payload !== null) {
-      const payload = (() => {
-        try {
-          return JSON.parse(row.payload) as Canonical;
-        } catch {
-          return undefined;
-        }
-      })();
-      if (row.commitment === null || payload === undefined || privateCommitment(row.salt, payload) !== row.commitment) {
-        rows.return?.();
-        return bad(row.seq, `entry ${row.seq}: private payload does not match its commitment`);
-      }
+      return bad(broken.firstBadSeq, broken.reason);
     }
     const anchor = known.get(row.seq);
     if (anchor !== undefined && anchor !== row.hash) {
