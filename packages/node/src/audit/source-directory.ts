@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
-import { CompactMerkleTree, PURPOSES, bytesToHex, hexToBytes, microToEpsilon } from '@fedmark/protocol';
+import { CompactMerkleTree, bytesToHex, hexToBytes } from '@fedmark/protocol';
 import { consentSummary } from '../consent/index.ts';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
 import { loadIdentity } from '../identity/index.ts';
 import { ledgerLeafAccessor, listLedgerCheckpoints } from '../ledger/index.ts';
 import type { LedgerRow } from '../ledger/_row.ts';
 import { loadPolicy } from '../policy/index.ts';
-import { budgetStatus } from '../privacy/index.ts';
+import { budgetReport } from '../privacy/index.ts';
 import { hasReleaseUnits, releaseNonMemberships, releaseUnitsReader } from '../release/index.ts';
 import type { LedgerRowForm, LedgerSource } from './source.ts';
 
@@ -69,19 +69,7 @@ export function directorySource(dir: string, db: Database.Database): LedgerSourc
     },
     policy: () => Promise.resolve(loadPolicy(dir)),
     consents: (at) => Promise.resolve(consentSummary(db, at)),
-    budgets: (at) =>
-      Promise.resolve(
-        PURPOSES.flatMap((purpose) =>
-          budgetStatus(db, loadPolicy(dir), purpose, at).map((b) => ({
-            purpose,
-            period: b.period,
-            periodKey: b.periodKey,
-            capEpsilon: microToEpsilon(b.capMicro),
-            spentEpsilon: microToEpsilon(b.spentMicro),
-            remainingEpsilon: microToEpsilon(b.remainingMicro),
-          }))
-        )
-      ),
+    budgets: (at) => Promise.resolve(budgetReport(db, loadPolicy(dir), at).budgets),
     units: {
       nonMembership: (seq, pseudonyms) => {
         if (!hasReleaseUnits(db, seq)) return Promise.reject(new Error('release_units holds no rows for it'));

@@ -1,4 +1,6 @@
 import type { CheckpointReceipt, CheckpointSigned, LeafHashAccessor, Policy, Purpose } from '@fedmark/protocol';
+import type { ChainRow, ChainRowPrivate } from '../ledger/_chain-row.ts';
+import type { BudgetLine } from '../privacy/index.ts';
 import type { UnitsProver } from './erasure-check.ts';
 
 /**
@@ -6,16 +8,8 @@ import type { UnitsProver } from './erasure-check.ts';
  * the node's own verifier does). `private` is the salted payload behind `commitment`, only
  * where the auditor can read it (a node directory); the API never serves personal data.
  */
-export interface LedgerRowForm {
-  seq: number;
-  type: string;
-  at: string;
-  subject: string | null;
-  body: string;
-  commitment: string | null;
-  prevHash: string;
-  hash: string;
-  private?: { salt: Uint8Array; payload: string } | null;
+export interface LedgerRowForm extends ChainRow {
+  private?: ChainRowPrivate | null;
 }
 
 export interface StoredCheckpointForm {
@@ -38,14 +32,8 @@ export interface ConsentCounts {
   revoked: number;
 }
 
-export interface CurrentBudget {
-  purpose: Purpose;
-  period: string;
-  periodKey: string;
-  capEpsilon: number;
-  spentEpsilon: number;
-  remainingEpsilon: number;
-}
+/** One budget rule's period now, in epsilon units: what `fedmark node budget` and GET /v1/budget report. */
+export type CurrentBudget = BudgetLine;
 
 /**
  * What `auditNode` reads, from a node directory (DirectorySource) or the node's auditor API
