@@ -2,30 +2,14 @@ import type Database from 'better-sqlite3';
 import { ProtocolError, bytesToHex, type Member, type Policy, type SegmentQuery } from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
+import type { Release, ReleaseRequest as SegmentReleaseRequest } from '../release/index.ts';
 import type { AgentLog, CoordinatorClient } from './client.ts';
 
 /** What the node's release path returns (packages/node/src/release). `rows` never leaves the node. */
-export interface ReleaseResult {
-  jobId: string;
-  round: number;
-  layoutHash: string;
-  /** Noisy signed fixed-point values, one per layout slot. */
-  values: bigint[];
-  variance: number[];
-  epsilonMicro: number;
-  suppressedCells: number;
-  rows: number;
-  reused: boolean;
-}
+export type ReleaseResult = Omit<Release, 'noise'>;
 
-export interface ReleaseRequest {
-  query: SegmentQuery;
-  source: UnitSource;
-  jobId: string;
-  round: number;
-  noise?: 'on' | 'off-test-only';
-  minNodes?: number;
-}
+/** A segment_stats release as the agent asks for it: the release path's request without `at` (the agent releases now). */
+export type ReleaseRequest = Omit<SegmentReleaseRequest, 'at'>;
 
 /** The node's release path: policy, budget, noise and the release ledger entry, idempotent per job+round. */
 export type ReleaseFn = (ctx: { db: Database.Database; identity: NodeIdentity; policy: Policy }, req: ReleaseRequest) => ReleaseResult | Promise<ReleaseResult>;
