@@ -3,6 +3,7 @@
  * shortened on screen with the full value in a tooltip (title), so a page stays readable while
  * an auditor can still copy the exact pseudonym or hash.
  */
+import type { Child } from 'hono/jsx';
 
 /** "2026-03-02 10:00:00Z" from an ISO timestamp: seconds are enough on screen, the title keeps ms. */
 export function shortTime(iso: string): string {
@@ -22,6 +23,14 @@ export function ShortHex(p: { value: string | null; testId?: string }) {
       {short}
     </code>
   );
+}
+
+/**
+ * A link to ledger entry `seq` in the ledger browser: the page whose newest row is that entry
+ * (the browser pages backwards with `before`, which is exclusive).
+ */
+export function EntryLink(p: { base: string; seq: number; children: Child }) {
+  return <a href={`${p.base}/ledger?before=${p.seq + 1}`}>{p.children}</a>;
 }
 
 /** A pseudonym linking to every ledger entry about it (the ledger browser's pseudonym filter). */

@@ -2,7 +2,7 @@ import { Empty } from '@fedmark/protocol/console';
 import { consentSummary, type ConsentSummaryRow } from '../consent/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { Time } from './_format.tsx';
+import { EntryLink, Time } from './_format.tsx';
 
 export interface LawfulBasisRow {
   seq: number;
@@ -82,7 +82,7 @@ export function ConsentsView(p: { model: ConsentsModel; base: string }) {
             {p.model.lawfulBases.map((l) => (
               <tr>
                 <td class="num">
-                  <a href={`${p.base}/ledger?before=${l.seq + 1}`}>{l.seq}</a>
+                  <EntryLink base={p.base} seq={l.seq}>{l.seq}</EntryLink>
                 </td>
                 <td>
                   <Time iso={l.at} />

@@ -2,7 +2,7 @@ import { Badge, Empty } from '@fedmark/protocol/console';
 import type { AuditCheck } from '../audit/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { PseudonymLink, Time } from './_format.tsx';
+import { EntryLink, PseudonymLink, Time } from './_format.tsx';
 import { RunInfo, runAudit, type AuditRun } from './verification-page.tsx';
 
 /** The audit check that no release after an erasure used the erased pseudonym (docs/audit.md). */
@@ -64,7 +64,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             {check.firstBadSeq !== undefined ? (
               <>
                 {' '}
-                (entry <a href={`${p.base}/ledger?before=${check.firstBadSeq + 1}`}>#{check.firstBadSeq}</a>)
+                (entry <EntryLink base={p.base} seq={check.firstBadSeq}>#{check.firstBadSeq}</EntryLink>)
               </>
             ) : null}
           </p>
@@ -97,7 +97,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             {erasures.map((e) => (
               <tr>
                 <td class="num">
-                  <a href={`${p.base}/ledger?before=${e.seq + 1}`}>{e.seq}</a>
+                  <EntryLink base={p.base} seq={e.seq}>{e.seq}</EntryLink>
                 </td>
                 <td>
                   <Time iso={e.at} />

@@ -3,7 +3,7 @@ import { Badge, Empty, Facts } from '@fedmark/protocol/console';
 import { listLedger } from '../ledger/index.ts';
 import { loadPolicy, policyHash } from '../policy/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { bodySummary, formatEpsilon, ShortHex, Time } from './_format.tsx';
+import { bodySummary, EntryLink, formatEpsilon, ShortHex, Time } from './_format.tsx';
 
 /** Policy changes listed under the policy (newest first). */
 export const POLICY_CHANGES_SHOWN = 20;
@@ -87,7 +87,7 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
                 return (
                   <tr>
                     <td class="num">
-                      <a href={`${p.base}/ledger?before=${e.seq + 1}`}>{e.seq}</a>
+                      <EntryLink base={p.base} seq={e.seq}>{e.seq}</EntryLink>
                     </td>
                     <td>
                       <Time iso={e.at} />

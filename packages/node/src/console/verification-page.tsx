@@ -4,7 +4,7 @@ import { auditNode, type AuditCheck, type AuditReport } from '../audit/index.ts'
 import { ledgerSize, listLedger, listLedgerCheckpoints, type StoredCheckpoint } from '../ledger/index.ts';
 import { loadPolicy, policyHash } from '../policy/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { formatDuration, ShortHex, Time } from './_format.tsx';
+import { EntryLink, formatDuration, ShortHex, Time } from './_format.tsx';
 
 /** Stored checkpoints listed on the page (newest first); an hourly node stores ~8,800 a year. */
 export const CHECKPOINTS_SHOWN = 50;
@@ -103,7 +103,7 @@ export function Verdict(p: { report: AuditReport; base: string }) {
       {f.firstBadSeq !== undefined ? (
         <>
           {' '}
-          at ledger entry <a href={`${p.base}/ledger?before=${f.firstBadSeq + 1}`}>#{f.firstBadSeq}</a>
+          at ledger entry <EntryLink base={p.base} seq={f.firstBadSeq}>#{f.firstBadSeq}</EntryLink>
         </>
       ) : null}
       : {f.detail}
@@ -129,7 +129,7 @@ export function ChecksTable(p: { checks: readonly AuditCheck[]; base: string }) 
               <code>{c.check}</code>
             </td>
             <td>{c.ok ? <Badge tone="good">passed</Badge> : <Badge tone="bad">failed</Badge>}</td>
-            <td>{c.firstBadSeq === undefined ? '' : <a href={`${p.base}/ledger?before=${c.firstBadSeq + 1}`}>#{c.firstBadSeq}</a>}</td>
+            <td>{c.firstBadSeq === undefined ? '' : <EntryLink base={p.base} seq={c.firstBadSeq}>#{c.firstBadSeq}</EntryLink>}</td>
             <td>{c.detail}</td>
           </tr>
         ))}
