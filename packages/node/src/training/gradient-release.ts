@@ -11,6 +11,7 @@ import {
   type RoundLayout,
   type TrainSpec,
 } from '@fedmark/protocol';
+import { roundHalfAway } from './_round.ts';
 import { addBlockNoise } from './_noise.ts';
 import { isValidationRecord } from './validation-split.ts';
 
@@ -36,11 +37,6 @@ export interface GradientRelease {
   variance: number[];
   /** Epsilon this release charges at the node, micro-epsilon (the round's share). */
   epsilonMicro: number;
-}
-
-/** Round half away from zero: |round(v)| <= |v| + 1/2, the bound the sensitivities assume. */
-function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
 }
 
 function labelOf(spec: TrainSpec, row: RawRow): number {

@@ -1,4 +1,5 @@
 import { numericFeatures, parseNumeric, STANDARDISATION_SCALE, standardisationLayout, unitValue, type StandardisationLayout, type TrainSpec } from '@fedmark/protocol';
+import { roundHalfAway } from './_round.ts';
 import { addBlockNoise } from './_noise.ts';
 import type { TrainingRow } from './gradient-release.ts';
 
@@ -9,10 +10,6 @@ export interface StandardisationRelease {
   variance: number[];
   /** Epsilon charged at the node for phase 1, micro-epsilon. */
   epsilonMicro: number;
-}
-
-function roundHalfAway(v: number): number {
-  return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
 }
 
 /** Exact phase-1 vector over the node's consenting rows (never leaves the node as is). */
