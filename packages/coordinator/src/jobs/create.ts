@@ -1,7 +1,5 @@
 import {
-  HE_PARAMS,
   JobSpecSchema,
-  MAX_CIPHERTEXTS,
   ProtocolError,
   bytesToHex,
   layoutOf,
@@ -14,14 +12,9 @@ import type { Ctx } from '../context.ts';
 import { requireActiveEpoch } from '../keys/epochs.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
+import { MAX_ROWS_REMEDY, NOISE_TAIL_SCALES, checkRoundCapacity } from './capacity.ts';
 import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
-
-/**
- * Tail margin for the noise when checking plaintext-modulus headroom: a discrete Laplace draw
- * exceeds 60 scales with probability about e^-60, i.e. never in practice.
- */
-const NOISE_TAIL_SCALES = 60;
 
 function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
   try {
@@ -37,24 +30,13 @@ function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
  * a submission may carry. Bound per slot: nodes x (maxRowsPerNode x per-row bound + noise tail).
  */
 export function checkCapacity(layout: SegmentLayout, q: SegmentQuery, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
-  const p = HE_PARAMS[heParams];
-  const cts = Math.ceil(layout.length / p.slotCount);
-  if (cts > MAX_CIPHERTEXTS) {
-    throw new ProtocolError('BAD_REQUEST', `round ${round} layout has ${layout.length} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
-  }
-  const half = (p.plainModulus - 1n) / 2n;
-  for (const b of layout.blocks) {
+  const perNode = (b: SegmentLayout['blocks'][number]): bigint => {
     const perRow = b.sensitivity / BigInt(q.maxRowsPerCustomer);
     const noiseScale = Number(b.sensitivity) / (b.epsilonMicro / 1e6);
-    const perNode = BigInt(maxRowsPerNode) * perRow + BigInt(Math.ceil(NOISE_TAIL_SCALES * noiseScale));
-    const total = BigInt(nodes) * perNode;
-    if (total > half) {
-      throw new ProtocolError(
-        'BAD_REQUEST',
-        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower the clipping bounds or the fixed-point scale, or start the coordinator with a --max-rows-per-node that matches the nodes' data`
-      );
-    }
-  }
+    return BigInt(maxRowsPerNode) * perRow + BigInt(Math.ceil(NOISE_TAIL_SCALES * noiseScale));
+  };
+  const remedy = `lower the clipping bounds or the fixed-point scale, or ${MAX_ROWS_REMEDY}`;
+  checkRoundCapacity({ round, slots: layout.length, blocks: layout.blocks, perNode, nodes, heParams, maxRowsPerNode, remedy });
 }
 
 export function newJobId(): string {

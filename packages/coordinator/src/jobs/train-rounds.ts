@@ -1,7 +1,4 @@
 import {
-  HE_PARAMS,
-  MAX_CIPHERTEXTS,
-  ProtocolError,
   TrainRoundQuerySchema,
   roundLayout,
   standardisationLayout,
@@ -11,6 +8,7 @@ import {
   type TrainJobSpec,
   type TrainRoundQuery,
 } from '@fedmark/protocol';
+import { MAX_ROWS_REMEDY, NOISE_TAIL_SCALES, checkRoundCapacity } from './capacity.ts';
 
 /**
  * Rounds of a `train` job (docs/models.md §9): round 0 is the standardisation phase
@@ -34,9 +32,6 @@ export interface TrainRoundPlan {
   layoutLength: number;
   blocks: TrainLayoutBlock[];
 }
-
-/** Tail margin for the noise in the capacity check (a draw beyond 60 scales has probability ~e^-60). */
-const NOISE_TAIL_SCALES = 60;
 
 /**
  * The round spec a node receives for round `round`. `model` is the model entering the round
@@ -96,20 +91,9 @@ export function storedTrainQuery(q: SegmentQuery): TrainRoundQuery {
  * any slot of the sum.
  */
 export function checkTrainCapacity(plan: TrainRoundPlan, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
-  const p = HE_PARAMS[heParams];
-  const cts = Math.ceil(plan.layoutLength / p.slotCount);
-  if (cts > MAX_CIPHERTEXTS) {
-    throw new ProtocolError('BAD_REQUEST', `round ${round} layout has ${plan.layoutLength} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
-  }
-  const half = (p.plainModulus - 1n) / 2n;
-  for (const b of plan.blocks) {
+  const perNode = (b: TrainLayoutBlock): bigint => {
     const noise = BigInt(Math.ceil((NOISE_TAIL_SCALES * Number(b.sensitivity)) / (b.epsilonMicro / 1e6)));
-    const total = BigInt(nodes) * (BigInt(maxRowsPerNode) * b.sensitivity + noise);
-    if (total > half) {
-      throw new ProtocolError(
-        'BAD_REQUEST',
-        `round ${round} block ${b.name}: ${nodes} nodes x ${maxRowsPerNode} rows could reach ${total}, beyond the plaintext range ±${half}; lower clipNorm or start the coordinator with a --max-rows-per-node that matches the nodes' data`
-      );
-    }
-  }
+    return BigInt(maxRowsPerNode) * b.sensitivity + noise;
+  };
+  checkRoundCapacity({ round, slots: plan.layoutLength, blocks: plan.blocks, perNode, nodes, heParams, maxRowsPerNode, remedy: `lower clipNorm or ${MAX_ROWS_REMEDY}` });
 }
