@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MerkleTreeBuilder, bytesToHex, leafHash, proofToHex, signCheckpoint, type CheckpointSigned } from '@fedmark/protocol';
-import { AUDITOR_TOKEN, OPERATOR_TOKEN, T0, admit, harness, testNode, type TestNode } from '../_testing.ts';
+import { AUDITOR_TOKEN, OPERATOR_TOKEN, admit, harness, testNode } from '../_testing.ts';
+import { checkpoint, ledger, submission } from '../transparency/_checkpoint-testing.ts';
 import { session, testIdText } from './_console-testing.ts';
-
-const enc = (s: string) => new TextEncoder().encode(s);
-
-function ledger(tag: string, n: number): MerkleTreeBuilder {
-  const t = new MerkleTreeBuilder();
-  for (let i = 0; i < n; i++) t.append(leafHash(enc(`${tag}-${i}`)));
-  return t;
-}
-
-function checkpoint(n: TestNode, tree: MerkleTreeBuilder, size: number, minute: number): CheckpointSigned {
-  return signCheckpoint({ version: 1, origin: n.name, treeSize: size, rootHash: bytesToHex(tree.root(size)), timestamp: new Date(T0 + minute * 60_000).toISOString() }, n.signing.secretKey);
-}
-
-const submission = (cp: CheckpointSigned, tree: MerkleTreeBuilder, fromSize: number) => ({
-  version: 1,
-  checkpoint: cp,
-  fromSize,
-  consistencyProof: fromSize === 0 ? [] : proofToHex(tree.consistencyProof(fromSize, cp.treeSize)),
-});
 
 describe('console Transparency page', () => {
   it('shows the log head, each node\'s checkpoints and the refused rewrite to the auditor', async () => {

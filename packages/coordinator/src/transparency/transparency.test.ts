@@ -4,47 +4,26 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
-  MerkleTreeBuilder,
   bytesToHex,
   checkpointLeafHash,
   hexToBytes,
   leafHash,
-  proofToHex,
-  signCheckpoint,
   signNodeRequest,
   signingKeyPairFromSeed,
   verifyCheckpoint,
   verifyCheckpointConsistency,
   verifyCheckpointReceipt,
   verifyInclusion,
-  type CheckpointSigned,
 } from '@fedmark/protocol';
 import { createCoordinator } from '../app.ts';
 import type { CoordinatorOptions } from '../context.ts';
 import { openStore } from '../store/index.ts';
-import { OPERATOR_TOKEN, T0, admit, harness, json, testNode, type TestNode } from '../_testing.ts';
+import { OPERATOR_TOKEN, T0, admit, harness, json, testNode } from '../_testing.ts';
+import { checkpoint, ledger, submission } from './_checkpoint-testing.ts';
 import type { TransparencyOptions } from './index.ts';
 
-const COORD_PUB = signingKeyPairFromSeed(new Uint8Array(32).fill(99)).publicKey;
 const enc = (s: string) => new TextEncoder().encode(s);
-
-/** A node-side ledger stand-in: a tree of `n` leaves labelled by `tag`. */
-function ledger(tag: string, n: number): MerkleTreeBuilder {
-  const t = new MerkleTreeBuilder();
-  for (let i = 0; i < n; i++) t.append(leafHash(enc(`${tag}-${i}`)));
-  return t;
-}
-
-function checkpoint(n: TestNode, tree: MerkleTreeBuilder, size: number, minute: number): CheckpointSigned {
-  const timestamp = new Date(T0 + minute * 60_000).toISOString();
-  return signCheckpoint({ version: 1, origin: n.name, treeSize: size, rootHash: bytesToHex(tree.root(size)), timestamp }, n.signing.secretKey);
-}
-
-function submission(cp: CheckpointSigned, tree: MerkleTreeBuilder, fromSize: number) {
-  const consistencyProof = fromSize === 0 || fromSize === cp.treeSize ? [] : proofToHex(tree.consistencyProof(fromSize, cp.treeSize));
-  return { version: 1, checkpoint: cp, fromSize, consistencyProof };
-}
-
+const COORD_PUB = signingKeyPairFromSeed(new Uint8Array(32).fill(99)).publicKey;
 describe('coordinator transparency log', () => {
   it('logs consistent checkpoints with signed receipts, proves inclusion and consistency, refuses and records a rewrite', async () => {
     const h = harness();
