@@ -3,12 +3,12 @@ import { SegmentStatsJobSpecSchema, TrainSpecSchema, layoutOf, roundLayout, stan
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { jobResult } from '../jobs/status.ts';
-import { OPERATOR_TOKEN, federation, harness, json, makeDecryption, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { OPERATOR_TOKEN, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { decryptByTwo, submitAll } from '../jobs/_round-testing.ts';
 import { session, testIdText, type Browser } from './_console-testing.ts';
 import { fmtInterval, fmtNumber } from './format.ts';
 
 const nodes = [testNode('n1', 41), testNode('n2', 42), testNode('n3', 43), testNode('n4', 44)] as const;
-const byName = (name: string) => nodes.find((n) => n.name === name) as TestNode;
 const spec = {
   version: 1,
   kind: 'segment_stats',
@@ -59,10 +59,7 @@ describe('coordinator console pages with a real job', () => {
 
     const round = h.store.jobs.getRound(jobId, 0);
     const plain = he.decrypt((round?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))), keys.secretKey, layout.length);
-    for (const name of (round?.decryptors ?? []).slice(0, 2)) {
-      const n = byName(name);
-      expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/decryption`, makeDecryption(n, jobId, 0, layout.hash, plain))).status).toBe(200);
-    }
+    await decryptByTwo(h, nodes, { jobId, round: 0, layoutHash: layout.hash }, plain);
     page = await b.get(`/console/jobs/${jobId}`);
     expect(testIdText(page.html, 'job-state')).toBe('published');
     expect(page.html).not.toContain('http-equiv="refresh"');
@@ -121,14 +118,8 @@ describe('coordinator console pages with a real job', () => {
     const train = TrainSpecSchema.parse(trainInput);
     const { jobId } = await json(await h.op('POST', '/v1/jobs', { version: 1, kind: 'train', name: 'churn model', minNodes: 3, stragglerWaitMs: 0, train: trainInput }));
     const runRound = async (round: number, layoutHash: string, epsilon: number, values: bigint[]) => {
-      for (const n of three) {
-        const sub = makeSubmission(he, keys.secretKey, n, { jobId, round, keyId, layoutHash, values, epsilon });
-        expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/submission`, sub)).status).toBe(200);
-      }
-      for (const name of (h.store.jobs.getRound(jobId, round)?.decryptors ?? []).slice(0, 2)) {
-        const n = byName(name);
-        expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/decryption`, makeDecryption(n, jobId, round, layoutHash, values.map((v) => v * 3n)))).status).toBe(200);
-      }
+      await submitAll(h, he, keys.secretKey, three, { jobId, round, keyId, layoutHash, values, epsilon });
+      await decryptByTwo(h, three, { jobId, round, layoutHash }, values.map((v) => v * 3n));
     };
     const s = standardisationLayout(train);
     await runRound(0, s.hash, s.epsilonMicro / 1e6, [100n, 30n, 100n, 1638400n, 1638400n]);

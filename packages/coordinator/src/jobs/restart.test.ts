@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { SegmentStatsJobSpecSchema, RFM_CLASSES, layoutOf, type He } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { T0, federation, harness, json, makeDecryption, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { T0, federation, harness, json, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { decryptByTwo, submitAll } from './_round-testing.ts';
 
 const nodes = [testNode('p1', 41), testNode('p2', 42), testNode('p3', 43), testNode('p4', 44)] as const;
 const spec = {
@@ -94,16 +95,9 @@ describe('two-phase RFM job', () => {
     expect(task.spec.query.measures.map((m: { field: string }) => m.field)).toEqual(['recency_days', 'frequency', 'monetary']);
     const l0 = layoutOf(task.spec.query);
     expect(l0.blocks.map((b) => b.name)).toEqual(['count', 'total', 'sum:recency_days', 'sum:frequency', 'sum:monetary']);
-    for (const n of nodes.slice(0, 3)) {
-      const sub = makeSubmission(he, keys.secretKey, n, { jobId, round: 0, keyId, layoutHash: l0.hash, values: [100n, 100n, 3000n, 500n, 20000n] });
-      expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub)).status).toBe(200);
-    }
-    const r0 = h.store.jobs.getRound(jobId, 0);
+    await submitAll(h, he, keys.secretKey, nodes.slice(0, 3), { jobId, round: 0, keyId, layoutHash: l0.hash, values: [100n, 100n, 3000n, 500n, 20000n] });
     const plain = [300n, 300n, 9000n, 1500n, 60000n];
-    for (const name of (r0?.decryptors ?? []).slice(0, 2)) {
-      const n = nodes.find((x) => x.name === name) as TestNode;
-      await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/decryption`, makeDecryption(n, jobId, 0, l0.hash, plain));
-    }
+    await decryptByTwo(h, nodes, { jobId, round: 0, layoutHash: l0.hash }, plain);
     const result = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
     expect(result.status).toBe('running');
     expect(result.rfmMeans).toEqual({ recency: 30, frequency: 5, monetary: 200 });

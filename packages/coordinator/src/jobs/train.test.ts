@@ -11,7 +11,8 @@ import {
 } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { federation, harness, json, makeDecryption, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import { federation, harness, json, makeSubmission, testNode, type Harness } from '../_testing.ts';
+import { decryptByTwo, submitAll } from './_round-testing.ts';
 
 const nodes = [testNode('t1', 51), testNode('t2', 52), testNode('t3', 53)] as const;
 const trainInput = {
@@ -44,17 +45,9 @@ beforeAll(async () => {
 
 /** Every node submits `values`, then the first two decryptors answer with their sum. */
 async function runRound(h: Harness, jobId: string, keyId: string, round: number, layoutHash: string, epsilon: number, values: bigint[]): Promise<void> {
-  for (const n of nodes) {
-    const sub = makeSubmission(he, keys.secretKey, n, { jobId, round, keyId, layoutHash, values, epsilon });
-    expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/submission`, sub)).status).toBe(200);
-  }
-  const r = h.store.jobs.getRound(jobId, round);
-  expect(r?.status).toBe('decrypting');
-  const sum = values.map((v) => v * 3n);
-  for (const name of (r?.decryptors ?? []).slice(0, 2)) {
-    const n = nodes.find((x) => x.name === name) as TestNode;
-    expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/${round}/decryption`, makeDecryption(n, jobId, round, layoutHash, sum))).status).toBe(200);
-  }
+  await submitAll(h, he, keys.secretKey, nodes, { jobId, round, keyId, layoutHash, values, epsilon });
+  expect(h.store.jobs.getRound(jobId, round)?.status).toBe('decrypting');
+  await decryptByTwo(h, nodes, { jobId, round, layoutHash }, values.map((v) => v * 3n));
 }
 
 describe('train job on the coordinator', () => {
