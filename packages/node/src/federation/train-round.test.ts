@@ -108,19 +108,25 @@ describe('releaseTrainRound', () => {
     expect(releaseNonMembership(db, seq, hexToBytes(pseudonymFor(id, 'C35')))).not.toBeNull();
   });
 
-  it('releases a gradient round at the carried model; the validation histograms cost 1 micro-epsilon', () => {
+  it('releases a gradient round at the carried model; the validation histograms cost nothing extra (parallel composition)', () => {
     const std = standardisationFromAggregate(train, sLayout, localStandardisationVector(train, trainingRows(db, train)).values.map((v) => v * 3n));
     const model = startingModel(train, std, { nodes: [], noise: false });
     const layout = roundLayout(train, model.encoding, 0);
     const q = TrainRoundQuerySchema.parse({ ...query0, phase: 'gradient', model, layoutHash: layout.hash, epsilon: layout.epsilonMicro / 1e6 });
     const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-grad', round: 1, query: q, noise: 'off-test-only', minNodes: 3 });
     expect(r.values).toEqual(localRoundVector(train, model, trainingRows(db, train)).values);
-    expect(jobSpentMicro(db, 'j-grad')).toBe(layout.epsilonMicro + 1);
-    // With noise on, the histograms are noised too (parallel composition) and report variance.
+    expect(jobSpentMicro(db, 'j-grad')).toBe(layout.epsilonMicro);
+    // With noise on, the histograms are noised by the release path at the round's epsilon
+    // (sensitivity 1: scale 1/epsilon, variance 2a/(1-a)^2 with a = exp(-epsilon)), and the
+    // ledger records their partition beside the training blocks'.
     const noisy = releaseTrainRound({ db, identity: id, policy: PolicySchema.parse({}) }, { jobId: 'j-grad-dp', round: 1, query: q, noise: 'on', minNodes: 3 });
     const evalPos = layout.blocks.find((b) => b.name === 'eval_pos') as { offset: number };
-    expect(noisy.variance[evalPos.offset]).toBeGreaterThan(0);
+    const a = Math.exp(-layout.epsilonMicro / 1e6);
+    expect(noisy.variance[evalPos.offset]).toBeCloseTo((2 * a) / (1 - a) ** 2, 6);
     expect(noisy.variance.every((v) => v > 0)).toBe(true);
+    expect(jobSpentMicro(db, 'j-grad-dp')).toBe(layout.epsilonMicro);
+    const scales = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-grad-dp')?.body['noiseScales'] as { block: string; partition?: string }[];
+    expect(scales.map((x) => `${x.block}:${x.partition}`)).toEqual(['count:training', 'loss:training', 'gradient:training', 'eval:validation']);
   });
 
   it('refuses a round whose layout hash it cannot reproduce, and a spent budget, before reading data', () => {

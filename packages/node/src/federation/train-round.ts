@@ -9,10 +9,10 @@ import {
   type TrainSpec,
 } from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
+import type { NoiseLayout } from '../privacy/index.ts';
 import { releaseVector, type ExactVector, type Release } from '../release/index.ts';
 import { createUnitSource, featureTableColumns, listFeatureTables } from '../store/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
-import { addBlockNoise } from '../training/_noise.ts';
 import { localRoundVector, localStandardisationVector, type TrainingRow } from '../training/index.ts';
 
 /**
@@ -50,24 +50,37 @@ export function trainingRows(db: Database.Database, spec: TrainSpec, consentAt =
   return rows;
 }
 
+/** The partition of the validation histograms: customers disjoint from the training ones. */
+const VALIDATION = 'validation';
+
+/**
+ * A round layout as the release path noises it: the training blocks as they are (one partition,
+ * implicitly: every block without a partition), and `eval_pos` + `eval_neg` merged into one
+ * block of L1 sensitivity 1 in the validation partition, at the round's epsilon. The slots,
+ * scales and layout hash are the protocol's (roundLayout), only the composition is spelled out.
+ */
+export function trainNoiseLayout(full: ReturnType<typeof roundLayout>): NoiseLayout {
+  const evalBlocks = full.blocks.filter((b) => b.name === 'eval_pos' || b.name === 'eval_neg');
+  const training = full.blocks.filter((b) => !evalBlocks.includes(b)).map((b) => ({ ...b, partition: 'training' }));
+  if (evalBlocks.length === 0) return { ...full, blocks: training };
+  const head = evalBlocks[0] as (typeof evalBlocks)[number];
+  const span = evalBlocks.reduce((s, b) => s + b.length, 0);
+  return { ...full, blocks: [...training, { name: 'eval', offset: head.offset, length: span, sensitivity: 1n, epsilonMicro: head.epsilonMicro, partition: VALIDATION }] };
+}
+
 /**
  * Releases one train round. Round 0 is the standardisation phase; round r >= 1 is optimiser
  * round r-1 at `query.model`. The validation histograms (`eval_pos`, `eval_neg`) read only
- * validation customers, disjoint from the training customers the other blocks read, so by
- * parallel composition they use the round's epsilon at no extra charge (docs/models.md §4): they
- * are noised here, inside `compute`, and handed to the release path as one block of sensitivity 0
- * (no further noise) and 1 micro-epsilon, the least a block may declare, so a round charges
- * the round epsilon + 0.000001.
+ * validation customers, disjoint from the training customers the other blocks read, so they
+ * form their own partition and by parallel composition cost nothing beyond the round's epsilon
+ * (docs/models.md §4; layoutEpsilonMicro). Together they are one noise block of sensitivity 1:
+ * a validation customer falls in exactly one bin of one of them.
  */
 export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundRequest): Release {
   const { query: q } = req;
   const spec = q.train;
-  const noiseOn = req.noise === 'on';
-  let layout: { hash: string; length: number; epsilonMicro: number; blocks: { name: string; offset: number; length: number; sensitivity: bigint; epsilonMicro: number }[] };
+  let layout: NoiseLayout;
   let compute: () => ExactVector;
-  // Per-slot variance of the eval noise added in compute (zeros elsewhere).
-  let evalVariance: number[] | undefined;
-  let evalSlots: number[] = [];
   if (q.phase === 'standardisation') {
     if (req.round !== 0) throw new ProtocolError('BAD_REQUEST', `the standardisation phase is round 0, not ${req.round}`);
     layout = standardisationLayout(spec);
@@ -82,28 +95,16 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
       throw new ProtocolError('BAD_REQUEST', `round ${req.round} carries a model after ${model.training.roundsDone} rounds, expected ${req.round - 1}`);
     }
     const full = roundLayout(spec, model.encoding, req.round - 1);
-    layout = full;
-    const evalBlocks = full.blocks.filter((b) => b.name === 'eval_pos' || b.name === 'eval_neg');
+    layout = trainNoiseLayout(full);
     compute = () => {
       const rows = trainingRows(ctx.db, spec);
-      const vec = localRoundVector(spec, model, rows);
-      if (noiseOn && evalBlocks.length > 0) evalVariance = addBlockNoise(evalBlocks, vec.values);
-      return { values: vec.values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
+      return { values: localRoundVector(spec, model, rows).values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
     };
-    if (evalBlocks.length > 0) {
-      const head = evalBlocks[0] as (typeof evalBlocks)[number];
-      const span = evalBlocks.reduce((s, b) => s + b.length, 0);
-      evalSlots = Array.from({ length: span }, (_, i) => head.offset + i);
-      layout = {
-        ...full,
-        blocks: [...full.blocks.filter((b) => !evalBlocks.includes(b)), { name: 'eval (noised by parallel composition)', offset: head.offset, length: span, sensitivity: 0n, epsilonMicro: 1 }],
-      };
-    }
   }
   if (layout.hash !== q.layoutHash) {
     throw new ProtocolError('LAYOUT_MISMATCH', `round ${req.round}: this node derives layout ${layout.hash.slice(0, 12)}…, the round names ${q.layoutHash.slice(0, 12)}…`);
   }
-  const trainingMicro = layout.blocks.filter((b) => b.sensitivity > 0n).reduce((s, b) => s + b.epsilonMicro, 0);
+  const trainingMicro = layout.blocks.filter((b) => b.partition !== VALIDATION).reduce((s, b) => s + b.epsilonMicro, 0);
   if (trainingMicro !== epsilonToMicro(q.epsilon)) {
     throw new ProtocolError('BAD_REQUEST', `round ${req.round}: the round's epsilon ${q.epsilon} is not the layout's ${trainingMicro / 1e6}`);
   }
@@ -114,12 +115,6 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
     round: req.round,
     layout,
     compute,
-    postProcess: (noisy, variance) => {
-      const v = variance.slice();
-      const ev = evalVariance;
-      if (ev) for (const i of evalSlots) v[i] = ev[i] as number;
-      return { values: noisy.slice(), variance: v, suppressedCells: 0 };
-    },
     name: q.name,
     noise: req.noise,
     minNodes: req.minNodes,

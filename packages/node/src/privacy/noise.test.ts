@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layoutOf, SegmentQuerySchema, type SegmentLayout } from '@fedmark/protocol';
-import { addNoise } from './noise.ts';
+import { addNoise, layoutEpsilonMicro, type NoiseBlock } from './noise.ts';
 import { discreteLaplaceVariance } from './discrete-laplace.ts';
 
 const query = SegmentQuerySchema.parse({
@@ -59,5 +59,21 @@ describe('addNoise', () => {
       hash: 'h',
     };
     expect(addNoise(l, [0n])).toEqual({ values: [0n], variance: [0] });
+  });
+});
+
+describe('layoutEpsilonMicro', () => {
+  const block = (epsilonMicro: number, partition?: string): NoiseBlock => ({ name: 'b', offset: 0, length: 1, sensitivity: 1n, epsilonMicro, ...(partition ? { partition } : {}) });
+
+  it('adds blocks that read everyone (sequential composition), as a segment layout does', () => {
+    expect(layoutEpsilonMicro({ blocks: [block(100), block(250), block(650)] })).toBe(1000);
+    expect(layoutEpsilonMicro(layoutOf(query))).toBe(1_000_000);
+  });
+
+  it('charges only the dearest of disjoint partitions (parallel composition), on top of shared blocks', () => {
+    expect(layoutEpsilonMicro({ blocks: [block(300, 'training'), block(600, 'training'), block(900, 'validation')] })).toBe(900);
+    expect(layoutEpsilonMicro({ blocks: [block(300, 'training'), block(800, 'validation')] })).toBe(800);
+    expect(layoutEpsilonMicro({ blocks: [block(50), block(300, 'training'), block(200, 'validation')] })).toBe(350);
+    expect(layoutEpsilonMicro({ blocks: [] })).toBe(0);
   });
 });

@@ -2,7 +2,30 @@ import type { LayoutBlock } from '@fedmark/protocol';
 import { blockNoiseScale, discreteLaplaceSampler, discreteLaplaceVariance } from './discrete-laplace.ts';
 
 /** What noising needs of a block: segment layouts (protocol layout.ts) and training round layouts both fit. */
-export type NoiseBlock = Pick<LayoutBlock, 'name' | 'offset' | 'length' | 'sensitivity' | 'epsilonMicro'>;
+export type NoiseBlock = Pick<LayoutBlock, 'name' | 'offset' | 'length' | 'sensitivity' | 'epsilonMicro'> & {
+  /**
+   * Blocks in different named partitions read disjoint sets of customers (e.g. a model's
+   * training and validation customers), so they compose in parallel; blocks in one partition,
+   * and blocks without one (they read everyone), compose sequentially. See layoutEpsilonMicro.
+   */
+  partition?: string;
+};
+
+/**
+ * The epsilon a layout's release costs, in micro-epsilon: the blocks without a partition read
+ * every customer and add up (sequential composition); on top of them, the partitions cost
+ * their most expensive one (parallel composition over disjoint customer sets, McSherry 2009,
+ * Theorem 4), each partition's blocks adding up within it.
+ */
+export function layoutEpsilonMicro(layout: Pick<NoiseLayout, 'blocks'>): number {
+  let shared = 0;
+  const partitions = new Map<string, number>();
+  for (const b of layout.blocks) {
+    if (b.partition === undefined) shared += b.epsilonMicro;
+    else partitions.set(b.partition, (partitions.get(b.partition) ?? 0) + b.epsilonMicro);
+  }
+  return shared + Math.max(0, ...partitions.values());
+}
 
 /** A public vector layout: its blocks must cover every slot exactly once. */
 export interface NoiseLayout {
@@ -21,7 +44,8 @@ export interface NoisyVector {
  * Adds independent discrete Laplace noise to EVERY slot, each with its block's scale
  * sensitivity/epsilon. Suppressed and zero slots are noised too: the output shape and the noise
  * never depend on the data, so which cells were suppressed does not show. By sequential
- * composition over the blocks the vector is (sum of block epsilons)-DP (DESIGN §3).
+ * composition over the blocks (parallel across partitions) the vector is
+ * layoutEpsilonMicro(layout)-DP (DESIGN §3).
  *
  * A block with sensitivity 0 (clipping bounds that round to 0 at its fixed-point scale) is
  * identically 0 for every dataset, so it needs and gets no noise.

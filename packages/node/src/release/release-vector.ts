@@ -5,7 +5,7 @@ import type { NodeIdentity } from '../identity/index.ts';
 import { evaluateRound, type NoiseMode } from '../policy/index.ts';
 import { chargeBudget, checkBudget, jobSpentMicro } from '../privacy/budget.ts';
 import { blockNoiseScale, formatScale } from '../privacy/discrete-laplace.ts';
-import { addNoise, type NoiseLayout } from '../privacy/noise.ts';
+import { addNoise, layoutEpsilonMicro, type NoiseLayout } from '../privacy/noise.ts';
 import { ensurePrivacySchema } from '../privacy/schema.ts';
 import { findRelease, insertRelease, type StoredRelease } from './release-store.ts';
 import { commitUnits, type UnitsCommitment } from './_units-commit.ts';
@@ -115,7 +115,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   const jobId = parsedId.data;
   const at = req.at ?? new Date();
   const noise: NoiseMode = req.noise ?? 'on';
-  const epsilonMicro = layout.blocks.reduce((s, b) => s + b.epsilonMicro, 0);
+  const epsilonMicro = layoutEpsilonMicro(layout);
   const refuse = (reason: string): void => {
     appendLedgerEntry(db, { type: 'job_refused', body: { jobId, round, kind, reason }, at });
   };
@@ -175,7 +175,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           layoutHash: layout.hash,
           valuesHash: releaseValuesHash(noisy.values),
           epsilonMicro,
-          noiseScales: layout.blocks.map((b) => ({ block: b.name, epsilonMicro: b.epsilonMicro, scale: formatScale(blockNoiseScale(b)) })),
+          noiseScales: layout.blocks.map((b) => ({ block: b.name, epsilonMicro: b.epsilonMicro, scale: formatScale(blockNoiseScale(b)), ...(b.partition !== undefined ? { partition: b.partition } : {}) })),
           minCohort: policy.minCohort,
           suppressedCells: noisy.suppressedCells,
           noise,

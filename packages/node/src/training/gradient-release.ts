@@ -12,7 +12,7 @@ import {
   type TrainSpec,
 } from '@fedmark/protocol';
 import { roundHalfAway } from './_round.ts';
-import { addBlockNoise } from './_noise.ts';
+import { addNoise } from '../privacy/noise.ts';
 import { isValidationRecord } from './validation-split.ts';
 
 /** One customer's row of the feature table (already filtered to `model_training` consent). */
@@ -133,7 +133,6 @@ export function localGradientRelease(
 ): GradientRelease {
   const exact = localRoundVector(spec, model, rows);
   const { layout } = exact;
-  const values = exact.values.slice();
-  const variance = opts.noise ? addBlockNoise(layout.blocks, values) : new Array<number>(layout.length).fill(0);
+  const { values, variance } = opts.noise ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }

@@ -1,6 +1,6 @@
 import { numericFeatures, parseNumeric, STANDARDISATION_SCALE, standardisationLayout, unitValue, type StandardisationLayout, type TrainSpec } from '@fedmark/protocol';
 import { roundHalfAway } from './_round.ts';
-import { addBlockNoise } from './_noise.ts';
+import { addNoise } from '../privacy/noise.ts';
 import type { TrainingRow } from './gradient-release.ts';
 
 export interface StandardisationRelease {
@@ -41,7 +41,7 @@ export function localStandardisationVector(spec: TrainSpec, rows: Iterable<Train
  * benchmarks only.
  */
 export function localStandardisationRelease(spec: TrainSpec, rows: Iterable<TrainingRow>, opts: { noise: boolean }): StandardisationRelease {
-  const { layout, values } = localStandardisationVector(spec, rows);
-  const variance = opts.noise ? addBlockNoise(layout.blocks, values) : new Array<number>(layout.length).fill(0);
+  const { layout, values: exact } = localStandardisationVector(spec, rows);
+  const { values, variance } = opts.noise ? addNoise(layout, exact) : { values: exact, variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }
