@@ -2,7 +2,8 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema, ProtocolError } from '@fedmark/protocol';
+import { PolicySchema } from '@fedmark/protocol';
+import { protocolErrorOf as errorOf } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { listLedger } from '../ledger/index.ts';
 import { defaultPolicy, evaluateRound, loadPolicy, policyHash, savePolicy } from './index.ts';
@@ -10,16 +11,6 @@ import { defaultPolicy, evaluateRound, loadPolicy, policyHash, savePolicy } from
 let dir: string;
 let db: Database.Database;
 useTempDatabase('fedmark-policy-', (t) => ({ dir, db } = t));
-
-function errorOf(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 const write = (text: string): void => writeFileSync(join(dir, 'policy.json'), text);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema, ProtocolError, type Policy } from '@fedmark/protocol';
+import { PolicySchema, type Policy } from '@fedmark/protocol';
+import { protocolErrorOf as refusal } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { appendLedgerEntry, ledgerSize, listLedger } from '../ledger/index.ts';
 import { budgetStatus, chargeBudget, checkBudget, jobSpentMicro, resetBudget } from './budget.ts';
@@ -21,16 +22,6 @@ function release(policy: Policy, epsilonMicro: number, jobId: string, at = NOV, 
     const entry = appendLedgerEntry(db, { type: 'release', body: { jobId, round, epsilonMicro }, at });
     chargeBudget(db, policy, { purpose: 'analytics', epsilonMicro, jobId, round, at, ledgerSeq: entry.seq });
   }).immediate();
-}
-
-function refusal(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
 }
 
 describe('periods (UTC calendar)', () => {

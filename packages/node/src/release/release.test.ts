@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema, ProtocolError, SegmentQuerySchema, type Policy, type SegmentQuery } from '@fedmark/protocol';
+import { PolicySchema, SegmentQuerySchema, type Policy, type SegmentQuery } from '@fedmark/protocol';
 import { layoutOf } from '@fedmark/protocol';
+import { protocolErrorOf as errorOf } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { createUnitSource } from '../store/index.ts';
 import { ledgerSize, listLedger, verifyLedger } from '../ledger/index.ts';
@@ -44,16 +45,6 @@ function source(opts: { without?: string } = {}): UnitSource {
 
 const testPolicy: Policy = PolicySchema.parse({ testOnlyAllowNoiseOff: true, budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }] });
 const ctx = (policy: Policy = testPolicy) => ({ db, identity, policy });
-
-function errorOf(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProtocolError');
-}
 
 describe('releaseSegmentStats', () => {
   it('suppresses every slot of cells under k and keeps the total (noise off, test policy)', () => {
