@@ -1,15 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import { type NodeIdentity } from '../identity/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { generateSynthetic } from '../synth/index.ts';
 import { createNodeApp, MAX_BODY_BYTES } from './app.ts';
 import { generateApiTokens, loadOrCreateApiTokens, roleForToken, type ApiToken } from './tokens.ts';
 
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let identity: NodeIdentity;
@@ -34,10 +35,8 @@ const QUERY = {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-api-'));
-  await initNode({ dir, name: 'api-test' });
-  identity = loadIdentity(dir);
-  db = openNodeDatabase(dir);
+  node = await createTempNode('fedmark-api-', 'api-test');
+  ({ dir, db, identity } = node);
   const data = await generateSynthetic({ dir: join(dir, 'data'), profile: 'retail', seed: 'api', customers: 300, start: '2024-01-01', end: '2024-12-31' });
   for (const kind of ['customers', 'events', 'consents'] as const) await importCsv(db, identity, { kind, file: data.files[kind] });
   // Truth for the stats check: customers whose latest analytics consent is a grant.
@@ -51,10 +50,7 @@ beforeAll(async () => {
   app = createNodeApp({ dir, db, identity, tokens, log: (m) => logged.push(m) });
 });
 
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeTempNode(node));
 
 describe('node API: authentication and roles', () => {
   it('GET /health needs no token', async () => {

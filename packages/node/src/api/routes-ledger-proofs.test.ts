@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes, verifyCheckpoint, verifyCheckpointConsistency, verifyInclusion } from '@fedmark/protocol';
-import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import { type NodeIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, createLedgerCheckpoint } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { createNodeApp } from './app.ts';
 import { generateApiTokens, type ApiToken } from './tokens.ts';
 
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let identity: NodeIdentity;
@@ -19,20 +17,15 @@ const get = (path: string, role?: 'admin' | 'auditor') =>
   app.request(path, { headers: role ? { authorization: `Bearer ${(tokens.find((t) => t.role === role) as ApiToken).token}` } : {} });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fedmark-api-proofs-'));
-  await initNode({ dir, name: 'proof-node' });
-  identity = loadIdentity(dir);
-  db = openNodeDatabase(dir);
+  node = await createTempNode('fedmark-api-proofs-', 'proof-node');
+  ({ dir, db, identity } = node);
   for (let i = 0; i < 20; i++) appendLedgerEntry(db, { type: 'import', body: { i } });
   createLedgerCheckpoint(db, identity, new Date('2026-01-01T00:00:00.000Z'));
   for (let i = 0; i < 9; i++) appendLedgerEntry(db, { type: 'import', body: { i } });
   tokens = generateApiTokens();
   app = createNodeApp({ dir, db, identity, tokens, log: () => {} });
 });
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeTempNode(node));
 
 describe('ledger proof routes (auditor, read-only)', () => {
   it('serves a signed head, the stored checkpoints, and proofs that verify against them', async () => {

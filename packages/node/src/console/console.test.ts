@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createNodeApp } from '../api/app.ts';
 import { generateApiTokens, type ApiToken } from '../api/tokens.ts';
 import { auditNode } from '../audit/index.ts';
@@ -13,6 +14,7 @@ import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { ORIGIN, login, session, tableRows, type TestSession } from './_test-session.ts';
 
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let identity: NodeIdentity;
@@ -35,10 +37,8 @@ function release(jobId: string, purpose: string, epsilonMicro: number, at: strin
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'node-console-'));
-  await initNode({ dir, name: 'console-node' });
-  identity = loadIdentity(dir);
-  db = openNodeDatabase(dir);
+  node = await createTempNode('node-console-', 'console-node');
+  ({ dir, db, identity } = node);
   for (const id of ['C-1', 'C-2', 'C-3', 'C-4', 'C-5']) grantConsent(db, identity, { customerId: id, purpose: 'analytics', source: 'web_form' });
   revokeConsent(db, identity, { customerId: 'C-2', purpose: 'analytics', source: 'email' });
   grantConsent(db, identity, { customerId: 'C-3', purpose: 'marketing', source: 'web_form' });
@@ -54,10 +54,7 @@ beforeAll(async () => {
   auditor = await session(app, tokenOf('auditor'));
 });
 
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeTempNode(node));
 
 describe('node console: login and roles', () => {
   it('logs in with the API tokens (own cookie name) and lands on the ledger; a wrong token is 401', async () => {

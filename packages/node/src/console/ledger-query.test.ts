@@ -1,17 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createNodeApp } from '../api/app.ts';
 import { generateApiTokens } from '../api/tokens.ts';
-import { initNode, loadIdentity } from '../identity/index.ts';
 import { appendLedgerEntry, ledgerSize } from '../ledger/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
 import { session, tableRows } from './_test-session.ts';
 import { LEDGER_PAGE_SIZE, queryLedgerPage } from './ledger-query.ts';
 import { parseFormTime } from './ledger-page.tsx';
 
+let node: TempNode;
 let dir: string;
 let db: Database.Database;
 let first = 0;
@@ -19,9 +16,8 @@ const SUBJECT_A = `aa${'0'.repeat(62)}`;
 const SUBJECT_B = `ab${'1'.repeat(62)}`;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'node-console-paging-'));
-  await initNode({ dir, name: 'paging-node' });
-  db = openNodeDatabase(dir);
+  node = await createTempNode('node-console-paging-', 'paging-node');
+  ({ dir, db } = node);
   first = ledgerSize(db);
   // 120 entries, one a minute from 2026-01-01T00:00Z: every third a refusal, subjects alternate.
   for (let i = 0; i < 120; i++) {
@@ -34,10 +30,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeTempNode(node));
 
 describe('queryLedgerPage', () => {
   it('pages newest first by seq and links newer/older without gaps or overlaps', () => {
@@ -89,7 +82,7 @@ describe('queryLedgerPage', () => {
 describe('ledger browser paging over HTTP', () => {
   it('"Older" and "Newer" links keep the filters and walk the pages', async () => {
     const tokens = generateApiTokens();
-    const app = createNodeApp({ dir, db, identity: loadIdentity(dir), tokens });
+    const app = createNodeApp({ dir, db, identity: node.identity, tokens });
     const s = await session(app, tokens[1]?.token ?? '');
     const html1 = await (await s.get('/console/ledger?type=job_accepted')).text();
     const rows1 = tableRows(html1, 'ledger-table');
