@@ -5,6 +5,7 @@ import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { jobResult } from '../jobs/status.ts';
 import { OPERATOR_TOKEN, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
 import { decryptByTwo, submitAll } from '../jobs/_round-testing.ts';
+import { churnTrainInput, trainJobSpec } from '../jobs/_train-testing.ts';
 import { session, testIdText, type Browser } from './_console-testing.ts';
 import { fmtInterval, fmtNumber } from './format.ts';
 
@@ -100,23 +101,9 @@ describe('coordinator console pages with a real job', () => {
   it('shows a train job as loss and validation AUC per round, as line charts and a table', async () => {
     const three = nodes.slice(0, 3);
     const { h, b, keyId } = await operatorWithFederation(three);
-    const trainInput = {
-      version: 1,
-      kind: 'train',
-      name: 'churn',
-      purpose: 'model_training',
-      table: 'churn',
-      label: { column: 'churn', positive: 'Yes' },
-      features: [{ type: 'numeric', column: 'tenure', lower: 0, upper: 72 }],
-      rounds: 2,
-      optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
-      clipNorm: 1,
-      epsilon: 1,
-      minNodes: 3,
-      validation: { fraction: 0.2, seed: 1 },
-    };
+    const trainInput = churnTrainInput({ rounds: 2, contract: false });
     const train = TrainSpecSchema.parse(trainInput);
-    const { jobId } = await json(await h.op('POST', '/v1/jobs', { version: 1, kind: 'train', name: 'churn model', minNodes: 3, stragglerWaitMs: 0, train: trainInput }));
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', trainJobSpec('churn model', trainInput)));
     const runRound = async (round: number, layoutHash: string, epsilon: number, values: bigint[]) => {
       await submitAll(h, he, keys.secretKey, three, { jobId, round, keyId, layoutHash, values, epsilon });
       await decryptByTwo(h, three, { jobId, round, layoutHash }, values.map((v) => v * 3n));

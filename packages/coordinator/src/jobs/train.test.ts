@@ -13,28 +13,12 @@ import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { federation, harness, json, makeSubmission, testNode, type Harness } from '../_testing.ts';
 import { decryptByTwo, submitAll } from './_round-testing.ts';
+import { churnTrainInput, trainJobSpec } from './_train-testing.ts';
 
 const nodes = [testNode('t1', 51), testNode('t2', 52), testNode('t3', 53)] as const;
-const trainInput = {
-  version: 1,
-  kind: 'train',
-  name: 'churn',
-  purpose: 'model_training',
-  table: 'churn',
-  label: { column: 'churn', positive: 'Yes' },
-  features: [
-    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-    { type: 'categorical', column: 'contract', categories: ['Monthly', 'Yearly'] },
-  ],
-  rounds: 1,
-  optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
-  clipNorm: 1,
-  epsilon: 1,
-  minNodes: 3,
-  validation: { fraction: 0.2, seed: 1 },
-} as const;
+const trainInput = churnTrainInput({ rounds: 1, contract: true });
 const train = TrainSpecSchema.parse(trainInput);
-const jobSpec = { version: 1, kind: 'train', name: 'churn job', minNodes: 3, stragglerWaitMs: 0, train: trainInput };
+const jobSpec = trainJobSpec('churn job', trainInput);
 
 let he: He;
 let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
