@@ -16,8 +16,11 @@ import { createUnitSource } from '../store/index.ts';
 /** The day every region query reads the data as of. */
 export const REGION_AS_OF = '2026-11-01';
 
-/** Counts per `attr.region` (north, south), no measures, for purpose analytics at `epsilon`. */
-export function regionQuery(epsilon: number): SegmentQuery {
+/**
+ * Counts per `attr.region` (north, south) for purpose analytics at `epsilon`; with `monetary`,
+ * also the sum of each customer's spend clipped to [0, 100].
+ */
+export function regionQuery(epsilon: number, o: { monetary?: boolean } = {}): SegmentQuery {
   return SegmentQuerySchema.parse({
     version: 1,
     kind: 'segment_stats',
@@ -25,7 +28,7 @@ export function regionQuery(epsilon: number): SegmentQuery {
     asOf: REGION_AS_OF,
     epsilon,
     dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-    measures: [],
+    measures: o.monetary ? [{ field: 'monetary', lower: 0, upper: 100 }] : [],
   });
 }
 

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  SegmentQuerySchema,
   fromBase64,
   layoutOf,
   sealBox,
@@ -20,6 +19,7 @@ import {
   type SegmentQuery,
   type Submission,
 } from '@fedmark/protocol';
+import { regionQuery } from '../_testing/region-release.ts';
 import { initNode, loadIdentity, publicIdentity } from '../identity/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { listLedger } from '../ledger/index.ts';
@@ -54,15 +54,7 @@ function sourceFor(node: string): UnitSource {
   return memoryUnitSource({ customers, events, asOf: '2026-11-01' });
 }
 
-const query: SegmentQuery = SegmentQuerySchema.parse({
-  version: 1,
-  kind: 'segment_stats',
-  purpose: 'analytics',
-  asOf: '2026-11-01',
-  epsilon: 0.5,
-  dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-  measures: [{ field: 'monetary', lower: 0, upper: 100 }],
-});
+const query: SegmentQuery = regionQuery(0.5, { monetary: true });
 const layout = layoutOf(query);
 
 async function run(node: string, polls = 1): Promise<void> {

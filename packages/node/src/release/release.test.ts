@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { PolicySchema, SegmentQuerySchema, type Policy, type SegmentQuery } from '@fedmark/protocol';
 import { layoutOf } from '@fedmark/protocol';
+import { regionQuery } from '../_testing/region-release.ts';
 import { protocolErrorOf as errorOf } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { createUnitSource } from '../store/index.ts';
@@ -18,15 +19,7 @@ const identity = { name: 'node-a', pepper: new Uint8Array(32).fill(3) };
 let db: Database.Database;
 useTempDatabase('fedmark-release-', (t) => ({ db } = t));
 
-const query: SegmentQuery = SegmentQuerySchema.parse({
-  version: 1,
-  kind: 'segment_stats',
-  purpose: 'analytics',
-  asOf: '2026-11-01',
-  epsilon: 1,
-  dimensions: [{ field: 'attr.region', categories: ['north', 'south'] }],
-  measures: [{ field: 'monetary', lower: 0, upper: 100 }],
-});
+const query: SegmentQuery = regionQuery(1, { monetary: true });
 
 /** 12 customers in the north (spend 10 each, one canary spends 50), 3 in the south. */
 function source(opts: { without?: string } = {}): UnitSource {
