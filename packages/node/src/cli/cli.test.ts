@@ -5,15 +5,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from './io.ts';
 import { run } from './main.ts';
+import { runCli as cli } from '../_testing/run-cli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'fedmark-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
 
 function makeIo(env: Record<string, string | undefined> = {}, signal?: AbortSignal): CliIo & { outText: () => string; errText: () => string } {
   let out = '';
@@ -27,12 +22,6 @@ function makeIo(env: Record<string, string | undefined> = {}, signal?: AbortSign
     outText: () => out,
     errText: () => err,
   };
-}
-
-async function cli(...argv: string[]): Promise<Captured> {
-  const io = makeIo();
-  const code = await run(argv, io);
-  return { code, out: io.outText(), err: io.errText() };
 }
 
 const QUERY = {
