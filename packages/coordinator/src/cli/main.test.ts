@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { JobSpecSchema, bytesToHex, generateBoxKeyPair, generateSigningKeyPair } from '@fedmark/protocol';
 import { run } from './main.ts';
 import type { CliIo } from './io.ts';
-import { createCoordinator } from '../app.ts';
+import { createCoordinator, type Coordinator } from '../app.ts';
 import { openCoordinatorDir } from './coordinator-dir.ts';
 import { checkedTemplate } from '../jobs/templates.ts';
 import { fakeSealBlob, federation, harness, makeRefusal, testNode, type TestNode } from '../_testing.ts';
@@ -20,6 +20,13 @@ function capture(env: Record<string, string> = {}) {
   const err: string[] = [];
   const io: CliIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTty: false, env };
   return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+/** Serves `coord` over real HTTP on 127.0.0.1 (a free port), for the CLI's job commands to call. */
+function listen(coord: Coordinator): Promise<{ server: ServerType; url: string }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
 }
 
 describe('fedmark coordinator CLI', () => {
@@ -100,11 +107,8 @@ describe('fedmark coordinator CLI', () => {
   it('job commands talk to a running coordinator: list, create refused without an active key (exit 25), unknown job (26)', async () => {
     const d = openCoordinatorDir(dir);
     const coord = createCoordinator({ ...d, timers: false, log: () => {} });
-    const server: ServerType = await new Promise((resolve) => {
-      const s = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
+    const { server, url } = await listen(coord);
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const env = { FEDMARK_COORDINATOR_URL: url, FEDMARK_TOKEN: d.operatorToken };
       const list = capture(env);
       expect(await run(['job', 'list', '--json'], list.io)).toBe(0);
@@ -141,11 +145,9 @@ describe('fedmark coordinator CLI', () => {
     expect(refused.status).toBe(200);
     const d = openCoordinatorDir(fdir);
     const coord = createCoordinator({ ...d, timers: false, log: () => {} });
-    const server: ServerType = await new Promise((resolve) => {
-      const s = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
+    const { server, url } = await listen(coord);
     try {
-      const env = { FEDMARK_COORDINATOR_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, FEDMARK_TOKEN: d.operatorToken };
+      const env = { FEDMARK_COORDINATOR_URL: url, FEDMARK_TOKEN: d.operatorToken };
       const w = capture(env);
       expect(await run(['job', 'watch', jobId, '--interval', '50'], w.io)).toBe(20);
       const lines = w.out().trim().split('\n');
