@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { forgeReleaseUnits } from '../_testing/forge-release.ts';
+import { dropLedgerMerkleCache, forgeReleaseUnits } from '../_testing/forge-release.ts';
 import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
 import { useTempNode } from '../_testing/temp-node.ts';
 import { eraseCustomer } from '../erasure/index.ts';
@@ -29,9 +29,7 @@ const check = (r: Awaited<ReturnType<typeof auditNode>>) => r.checks.find((c) =>
  */
 function forgeUse(seq: number, extra: string): void {
   forgeReleaseUnits(db, seq, extra);
-  for (const t of ['ledger_merkle_state', 'ledger_merkle_nodes', 'ledger_checkpoint_receipts', 'ledger_checkpoints']) {
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t)) db.exec(`DELETE FROM ${t}`);
-  }
+  dropLedgerMerkleCache(db);
 }
 
 describe('audit check erasure_honoured', () => {

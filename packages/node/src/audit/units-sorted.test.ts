@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { CompactMerkleTree, bytesToHex, hexToBytes, leafHash, sortedSetRoot, type LedgerEntry } from '@fedmark/protocol';
+import { bytesToHex, sortedSetRoot, type LedgerEntry } from '@fedmark/protocol';
+import { dropLedgerMerkleCache, forgeReleaseUnits } from '../_testing/forge-release.ts';
 import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
 import { useTempNode } from '../_testing/temp-node.ts';
 import { eraseCustomer } from '../erasure/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
-import { entryHash, type LedgerRow } from '../ledger/_row.ts';
-import { releaseUnitsReader } from '../release/index.ts';
 import { auditNode } from './index.ts';
 import { checkUnitsSorted } from './units-sorted.ts';
 
@@ -17,35 +16,6 @@ let id: NodeIdentity;
 useTempNode('audit-units-sorted-', 'node-s', (t) => ({ root, dir, db, identity: id } = t));
 
 const IDS = Array.from({ length: 12 }, (_, i) => `C${String(i).padStart(2, '0')}`);
-
-/**
- * The attack --deep exists for: a node that used an erased customer hides it by committing an
- * UNSORTED list. The pseudonym goes where a binary search for it never looks (first when it is
- * above the median, last when below), so the node can still produce a bracketing "proof" of
- * absence that verifies against the forged root. The chain is re-hashed so it verifies too.
- */
-function hideInUnsortedList(seq: number, hidden: Uint8Array): void {
-  const units = [...releaseUnitsReader(db, seq).all()].map((u) => new Uint8Array(u));
-  const median = units[Math.floor(units.length / 2)] as Uint8Array;
-  const forged = Buffer.compare(hidden, median) > 0 ? [hidden, ...units] : [...units, hidden];
-  // The plain RFC 6962 root of the list as it stands (sortedSetRoot would refuse an unsorted one).
-  const tree = new CompactMerkleTree();
-  for (const u of forged) tree.append(leafHash(u));
-  db.exec('DROP TRIGGER release_units_no_delete; DROP TRIGGER ledger_no_update;');
-  db.prepare('DELETE FROM release_units WHERE release_seq = ?').run(seq);
-  db.prepare('INSERT INTO release_units (release_seq, chunk, pseudonyms, chunk_root) VALUES (?, 0, ?, NULL)').run(seq, Buffer.concat(forged));
-  let prevHash = db.prepare('SELECT hash FROM ledger WHERE seq = ?').pluck().get(seq - 1) as string;
-  for (const row of db.prepare('SELECT * FROM ledger WHERE seq >= ? ORDER BY seq').all(seq) as LedgerRow[]) {
-    const old = JSON.parse(row.body) as Record<string, never>;
-    const body = row.seq === seq ? { ...old, unitsRoot: bytesToHex(tree.root()), unitsCount: forged.length } : old;
-    const hash = entryHash({ seq: row.seq, type: row.type, at: row.at, subject: row.subject, body, commitment: row.commitment, prevHash });
-    db.prepare('UPDATE ledger SET body = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(JSON.stringify(body), prevHash, hash, row.seq);
-    prevHash = hash;
-  }
-  for (const t of ['ledger_merkle_state', 'ledger_merkle_nodes', 'ledger_checkpoint_receipts', 'ledger_checkpoints']) {
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t)) db.exec(`DELETE FROM ${t}`);
-  }
-}
 
 describe('audit check units_sorted (--deep)', () => {
   it('passes on honest lists; an erased customer hidden in an unsorted list fools erasure_honoured but not --deep', async () => {
@@ -65,7 +35,9 @@ describe('audit check units_sorted (--deep)', () => {
     expect(shallow.checks.some((c) => c.check === 'units_sorted')).toBe(false);
     expect(shallow.notes.some((n) => n.includes('--deep'))).toBe(true);
 
-    hideInUnsortedList(after, hexToBytes(erased));
+    // The attack --deep exists for: the erased customer hidden in an unsorted committed list.
+    forgeReleaseUnits(db, after, erased, 'hidden');
+    dropLedgerMerkleCache(db);
     const fooled = await auditNode({ dir, db });
     expect(fooled.checks.find((c) => c.check === 'erasure_honoured')?.ok).toBe(true);
     expect(fooled.ok).toBe(true);
