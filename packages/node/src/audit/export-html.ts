@@ -1,4 +1,6 @@
+import { CHART_CSS } from '@fedmark/protocol/console';
 import type { ComplianceReport, PeriodSpend } from './compliance.ts';
+import { SpendChart } from './spend-chart.tsx';
 import type { AuditReport } from './verify-node.ts';
 
 // `fedmark audit export`: one self-contained HTML file an auditor can file. No scripts, no
@@ -15,7 +17,7 @@ export interface ExportMeta {
   toolVersion: string;
 }
 
-const CSS = `
+const CSS = `${CHART_CSS}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1f24;margin:2rem auto;max-width:72rem;padding:0 1rem}
 h1{font-size:1.6rem;margin:0 0 .3rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
 h3{font-size:1rem;margin:1.2rem 0 .4rem}
@@ -26,7 +28,6 @@ table{border-collapse:collapse;width:100%;margin:.4rem 0}th,td{border:1px solid 
 th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85em;word-break:break-all}
 .ok{color:#1a7f37;font-weight:700}.bad{color:#cf222e;font-weight:700}.muted{color:#57606a}
-svg{max-width:100%;height:auto}
 @media print{body{margin:0}.verdict{border:1px solid #000;color:#000}}
 `;
 
@@ -39,47 +40,9 @@ const td = (v: unknown): string => `<td>${esc(v)}</td>`;
 const num = (v: unknown): string => `<td class="num">${esc(v)}</td>`;
 const mono = (v: unknown): string => `<td><code>${esc(v)}</code></td>`;
 
-/**
- * Bar chart of epsilon spent per period (one bar each) against the policy cap (dashed line) for
- * one budget rule. Pure SVG with text labels; heights are scaled to the larger of cap and spend.
- */
+/** The spend-vs-cap chart of one budget rule as SVG markup (SpendChart; its styles are inlined). */
 export function spendChartSvg(title: string, periods: readonly PeriodSpend[]): string {
-  const width = 640;
-  const height = 220;
-  const left = 48;
-  const bottom = 40;
-  const top = 36;
-  const plotH = height - top - bottom;
-  const cap = periods[0]?.capEpsilon ?? 0;
-  const max = Math.max(cap, ...periods.map((p) => p.spentEpsilon), 1e-9);
-  const y = (v: number) => top + plotH - (v / max) * plotH;
-  const slot = (width - left - 10) / Math.max(periods.length, 1);
-  const barW = Math.max(4, Math.min(48, slot * 0.6));
-  const bars = periods
-    .map((p, i) => {
-      const x = left + i * slot + (slot - barW) / 2;
-      const h = Math.max(0, top + plotH - y(p.spentEpsilon));
-      const fill = p.overCap ? '#cf222e' : '#0969da';
-      return (
-        `<rect x="${x.toFixed(1)}" y="${y(p.spentEpsilon).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${fill}"><title>${esc(`${p.periodKey}: ${p.spentEpsilon} of ${p.capEpsilon} epsilon`)}</title></rect>` +
-        `<text x="${(x + barW / 2).toFixed(1)}" y="${height - bottom + 14}" font-size="10" text-anchor="middle">${esc(p.periodKey)}</text>` +
-        `<text x="${(x + barW / 2).toFixed(1)}" y="${(y(p.spentEpsilon) - 3).toFixed(1)}" font-size="10" text-anchor="middle">${esc(p.spentEpsilon)}</text>`
-      );
-    })
-    .join('');
-  const capY = y(cap).toFixed(1);
-  return (
-    `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">` +
-    `<text x="${left}" y="16" font-size="12" font-weight="700">${esc(title)}</text>` +
-    `<line x1="${left}" y1="${top + plotH}" x2="${width - 10}" y2="${top + plotH}" stroke="#57606a"/>` +
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#57606a"/>` +
-    `<text x="${left - 4}" y="${top + plotH}" font-size="10" text-anchor="end">0</text>` +
-    `<text x="${left - 4}" y="${(top + 4).toFixed(1)}" font-size="10" text-anchor="end">${esc(Number(max.toPrecision(4)))}</text>` +
-    bars +
-    `<line x1="${left}" y1="${capY}" x2="${width - 10}" y2="${capY}" stroke="#cf222e" stroke-dasharray="6 4"/>` +
-    `<text x="${width - 12}" y="${(Number(capY) - 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#cf222e">${esc(`cap ${cap}`)}</text>` +
-    `</svg>`
-  );
+  return String(SpendChart({ title, periods, capEpsilon: periods[0]?.capEpsilon ?? 0 }));
 }
 
 function complianceSection(c: ComplianceReport): string {

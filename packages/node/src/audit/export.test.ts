@@ -61,10 +61,10 @@ describe('audit export: HTML', () => {
       { period: 'month', periodKey: '2026-01', capEpsilon: 2, spentEpsilon: 1, releases: 1, overCap: false, resetInPeriod: false, firstOverCapSeq: null },
       { period: 'month', periodKey: '2026-02', capEpsilon: 2, spentEpsilon: 3, releases: 2, overCap: true, resetInPeriod: false, firstOverCapSeq: 5 },
     ]);
-    expect(svg.match(/<rect /g)?.length).toBe(2);
-    expect(svg).toContain('fill="#0969da"><title>2026-01: 1 of 2 epsilon</title>');
-    expect(svg).toContain('fill="#cf222e"><title>2026-02: 3 of 2 epsilon</title>');
-    expect(svg).toContain('stroke-dasharray="6 4"');
+    expect(svg.match(/<rect class="bar/g)?.length).toBe(2);
+    expect(svg).toMatch(/<rect class="bar" [^>]*><title>2026-01: 1\.00000<\/title>/);
+    expect(svg).toMatch(/<rect class="bar over" [^>]*><title>2026-02: 3\.00000<\/title>/);
+    expect(svg).toContain('class="cap-line"');
     expect(svg).toContain('>cap 2</text>');
   });
 });

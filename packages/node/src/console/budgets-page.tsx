@@ -1,6 +1,7 @@
 import { PURPOSES, type Purpose } from '@fedmark/protocol';
-import { BarChart, Badge, Empty, LineChart, type Bar, type LineSeries } from '@fedmark/protocol/console';
+import { Badge, Empty, LineChart, type LineSeries } from '@fedmark/protocol/console';
 import { complianceReport, type PeriodSpend } from '../audit/index.ts';
+import { SpendChart } from '../audit/spend-chart.tsx';
 import { loadPolicy } from '../policy/index.ts';
 import { budgetReport, periodKey, type BudgetLine } from '../privacy/index.ts';
 import type { NodeConsoleContext } from './context.ts';
@@ -62,10 +63,6 @@ export function loadBudgets(ctx: NodeConsoleContext): BudgetsModel {
   return { at: report.at, rules, current: budgetReport(ctx.db, policy, at).budgets, cumulative: { startIso: first?.at ?? null, series } };
 }
 
-function barsOf(rule: BudgetRuleView): Bar[] {
-  return rule.periods.map((s) => ({ label: s.periodKey, value: s.spentEpsilon, highlight: s.overCap }));
-}
-
 function Status(p: { s: PeriodSpend }) {
   if (!p.s.overCap) return <Badge tone="good">within cap</Badge>;
   if (p.s.resetInPeriod) return <Badge tone="warn">over cap, budget reset recorded</Badge>;
@@ -115,13 +112,7 @@ export function BudgetsView(p: { model: BudgetsModel }) {
           {rules.map((r) => (
             <section class="card">
               <h2>{`${r.purpose}: ${formatEpsilon(r.capEpsilon)} epsilon per ${r.period}`}</h2>
-              <BarChart
-                title={`${r.purpose}: epsilon spent per ${r.period}`}
-                bars={barsOf(r)}
-                reference={{ value: r.capEpsilon, label: `cap ${formatEpsilon(r.capEpsilon)}` }}
-                yLabel="epsilon"
-                testId={`budget-chart-${r.purpose}-${r.period}`}
-              />
+              <SpendChart title={`${r.purpose}: epsilon spent per ${r.period}`} periods={r.periods} capEpsilon={r.capEpsilon} testId={`budget-chart-${r.purpose}-${r.period}`} />
               <RuleTable rule={r} />
             </section>
           ))}

@@ -16,4 +16,5 @@ export { createConsoleKit, CONSOLE_CSP, CONSOLE_MAX_BODY_BYTES, type ConsoleEnv,
 export { createSessionCodec, equalTokens, DEFAULT_SESSION_TTL_MS, type ConsoleSession, type SessionCodec } from './session.ts';
 export { Alert, Badge, ConsolePage, CsrfField, Empty, Facts, renderPage, type ConsolePageProps, type NavItem } from './layout.tsx';
 export { BarChart, LineChart, type Bar, type BarChartProps, type LineChartProps, type LineSeries } from './charts.tsx';
+export { CHART_CSS } from './styles.ts';
 export { formatTick, niceTicks } from './ticks.ts';

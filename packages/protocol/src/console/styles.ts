@@ -1,4 +1,19 @@
 /**
+ * The charts' rules (BarChart, LineChart), with literal colours so they also work on their own:
+ * the exported audit report inlines them beside its own styles.
+ */
+export const CHART_CSS = `
+svg.chart { background: #fff; border: 1px solid #d5dbe3; border-radius: 6px; max-width: 100%; height: auto; }
+svg.chart text { font-size: 11px; fill: #5b6776; } svg.chart .chart-title { font-size: 13px; fill: #1d2733; font-weight: 600; }
+svg.chart .axis { stroke: #9aa5b1; stroke-width: 1; } svg.chart .grid { stroke: #edf0f3; stroke-width: 1; }
+svg.chart .bar { fill: #6f93cf; } svg.chart .bar.over { fill: #e07a6f; } svg.chart .cap-line { stroke: #b42318; stroke-width: 1.5; stroke-dasharray: 5 3; }
+svg.chart .err { stroke: #1d2733; stroke-width: 1.25; }
+svg.chart .series { fill: none; stroke-width: 2; } svg.chart .dot { stroke: #fff; stroke-width: 1; }
+svg.chart .s0 { stroke: #2457a6; fill: #2457a6; } svg.chart .s1 { stroke: #c2410c; fill: #c2410c; } svg.chart .s2 { stroke: #15803d; fill: #15803d; } svg.chart .s3 { stroke: #7e22ce; fill: #7e22ce; }
+svg.chart .series.s0, svg.chart .series.s1, svg.chart .series.s2, svg.chart .series.s3 { fill: none; }
+`;
+
+/**
  * The console's one stylesheet, served as a file: the Content-Security-Policy allows styles from
  * 'self' only (no inline style attributes), so pages and charts style themselves by class.
  */
@@ -35,14 +50,7 @@ button { font: inherit; padding: .45rem 1rem; border-radius: 4px; border: 1px so
 button.link { background: none; border: none; color: var(--accent); padding: 0; }
 .field-error { color: var(--bad); font-weight: 400; font-size: .85rem; }
 .filters { display: flex; gap: .75rem; flex-wrap: wrap; align-items: end; margin-bottom: 1rem; }
-svg.chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; max-width: 100%; height: auto; }
-svg.chart text { font-size: 11px; fill: var(--muted); } svg.chart .chart-title { font-size: 13px; fill: var(--fg); font-weight: 600; }
-svg.chart .axis { stroke: #9aa5b1; stroke-width: 1; } svg.chart .grid { stroke: #edf0f3; stroke-width: 1; }
-svg.chart .bar { fill: #6f93cf; } svg.chart .bar.over { fill: #e07a6f; } svg.chart .cap-line { stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 5 3; }
-svg.chart .err { stroke: #1d2733; stroke-width: 1.25; }
-svg.chart .series { fill: none; stroke-width: 2; } svg.chart .dot { stroke: #fff; stroke-width: 1; }
-svg.chart .s0 { stroke: #2457a6; fill: #2457a6; } svg.chart .s1 { stroke: #c2410c; fill: #c2410c; } svg.chart .s2 { stroke: #15803d; fill: #15803d; } svg.chart .s3 { stroke: #7e22ce; fill: #7e22ce; }
-svg.chart .series.s0, svg.chart .series.s1, svg.chart .series.s2, svg.chart .series.s3 { fill: none; }
+${CHART_CSS}
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; } dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 `;
 
