@@ -91,6 +91,8 @@ export interface AuditOptions {
 export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
   const source = opts.source ?? (opts.dir !== undefined && opts.db !== undefined ? directorySource(opts.dir, opts.db) : null);
   if (source === null) throw new TypeError('auditNode needs "source", or "dir" and "db"');
+  // Refused before any row is read: only a node directory offers whole unit lists.
+  if (opts.deep && !source.unitList) throw new ProtocolError('BAD_REQUEST', `--deep reads the committed unit lists, which only a node directory offers (this audit reads ${source.label})`);
   const at = opts.at ?? new Date();
   const facts = await source.facts();
   const nodeKey = opts.nodeKey ?? facts.signingKey;
@@ -179,11 +181,10 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
       ? fail('budget', `${over.p}: ${over.x.spentEpsilon} epsilon spent in ${over.x.period} ${over.x.periodKey}, over the cap of ${over.x.capEpsilon}`, over.x.firstOverCapSeq ?? undefined)
       : pass('budget', 'every period stays within its policy cap (or had a recorded budget reset)')
   );
-  const erasure = await checkErasuresHonoured({ erasures: entries.filter((e) => e.type === 'erasure'), releases: entries.filter((e) => e.type === 'release') }, source.units);
-  checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
   const releases = entries.filter((e) => e.type === 'release');
+  const erasure = await checkErasuresHonoured({ erasures: entries.filter((e) => e.type === 'erasure'), releases }, source.units);
+  checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
   if (opts.deep) {
-    if (!source.unitList) throw new ProtocolError('BAD_REQUEST', `--deep reads the committed unit lists, which only a node directory offers (this audit reads ${source.label})`);
     const sorted = checkUnitsSorted(releases, (seq) => source.unitList?.(seq) ?? null);
     checks.push(sorted.ok ? pass('units_sorted', sorted.detail) : fail('units_sorted', sorted.detail, sorted.firstBadSeq));
   } else if (erasure.proven > 0) {
