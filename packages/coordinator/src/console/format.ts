@@ -5,11 +5,8 @@ import { fmt } from '../cli/render.ts';
 /** Compact number (integers as is, others with a few significant digits), as `job result` prints. */
 export const fmtNumber = fmt;
 
-/** `2026-03-01 12:00:05 UTC` from an ISO timestamp; `-` for none. */
-export function fmtTime(iso: string | null | undefined): string {
-  if (!iso) return '-';
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
-}
+/** Times and hex values read the same as on the node console (the kit's formatters). */
+export { formatUtc as fmtTime, shortHex } from '@fedmark/protocol/console';
 
 /** How long ago, in words a person reads at a glance ("12 s ago", "3 min ago", "5 h ago"). */
 export function ago(iso: string | null, now: number): string {
@@ -19,12 +16,6 @@ export function ago(iso: string | null, now: number): string {
   if (s < 7200) return `${Math.round(s / 60)} min ago`;
   if (s < 172_800) return `${Math.round(s / 3600)} h ago`;
   return `${Math.round(s / 86_400)} days ago`;
-}
-
-/** First characters of a hex key or hash, enough to tell keys apart on screen. */
-export function shortHex(hex: string | null | undefined, n = 16): string {
-  if (!hex) return '-';
-  return hex.length > n ? `${hex.slice(0, n)}…` : hex;
 }
 
 /** 95% interval as `low – high`. */

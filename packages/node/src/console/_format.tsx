@@ -4,23 +4,19 @@
  * an auditor can still copy the exact pseudonym or hash.
  */
 import type { Child } from 'hono/jsx';
+import { formatUtc, shortHex } from '@fedmark/protocol/console';
 
-/** "2026-03-02 10:00:00Z" from an ISO timestamp: seconds are enough on screen, the title keeps ms. */
-export function shortTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
-}
-
+/** A time read as on the coordinator console ("2026-03-02 10:00:00 UTC"); the title keeps ms. */
 export function Time(p: { iso: string }) {
-  return <time datetime={p.iso} title={p.iso}>{shortTime(p.iso)}</time>;
+  return <time datetime={p.iso} title={p.iso}>{formatUtc(p.iso)}</time>;
 }
 
 /** A 64-hex pseudonym or hash shortened to its first 12 characters; the full value in title. */
 export function ShortHex(p: { value: string | null; testId?: string }) {
   if (p.value === null) return <span class="muted">none</span>;
-  const short = p.value.length > 14 ? `${p.value.slice(0, 12)}…` : p.value;
   return (
     <code title={p.value} data-testid={p.testId}>
-      {short}
+      {shortHex(p.value, 12)}
     </code>
   );
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditReport } from '../audit/index.ts';
 import { ErasuresView, type ErasuresModel } from './erasures-page.tsx';
-import { bodySummary, formatDuration, formatEpsilon, shortTime } from './_format.tsx';
+import { formatUtc } from '@fedmark/protocol/console';
+import { bodySummary, formatDuration, formatEpsilon } from './_format.tsx';
 import { Verdict, type AuditRun } from './verification-page.tsx';
 
 /** Renders a hono JSX element to its HTML string. */
@@ -47,7 +48,7 @@ describe('node console views', () => {
   });
 
   it('formats times, epsilon, durations and body summaries', () => {
-    expect(shortTime('2026-03-02T10:00:05.123Z')).toBe('2026-03-02 10:00:05Z');
+    expect(formatUtc('2026-03-02T10:00:05.123Z')).toBe('2026-03-02 10:00:05 UTC');
     expect(formatEpsilon(2)).toBe('2');
     expect(formatEpsilon(0.1 + 0.2)).toBe('0.3');
     expect(formatDuration(850.4)).toBe('850 ms');

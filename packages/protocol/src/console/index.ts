@@ -18,3 +18,4 @@ export { Alert, Badge, ConsolePage, CsrfField, Empty, Facts, renderPage, type Co
 export { BarChart, LineChart, type Bar, type BarChartProps, type LineChartProps, type LineSeries } from './charts.tsx';
 export { CHART_CSS } from './styles.ts';
 export { formatTick, niceTicks } from './ticks.ts';
+export { formatUtc, shortHex } from './format.ts';
