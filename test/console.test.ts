@@ -16,6 +16,14 @@ import { browserAvailability, consoleLogin, launchChromium, screenshot, watchCon
  */
 const browser = browserAvailability();
 
+/** A node's API token for `role`, from the api-tokens.json `node serve` wrote. */
+function nodeToken(dir: string, role: 'admin' | 'auditor'): string {
+  const file = JSON.parse(readFileSync(join(dir, 'api-tokens.json'), 'utf8')) as { tokens: { role: string; token: string }[] };
+  const found = file.tokens.find((t) => t.role === role);
+  if (!found) throw new Error(`${dir}/api-tokens.json has no ${role} token`);
+  return found.token;
+}
+
 describe.runIf(browser.ok)('web consoles in Chromium', () => {
   let workdir: string;
   let fed: LocalFederation;
@@ -147,10 +155,8 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
   it('node auditor: ledger with filters, verification, budgets chart, erasures; admin pages answer 403', async () => {
     const node = fed.node('shop-1');
     expect(node.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const tokens = JSON.parse(readFileSync(join(node.dir, 'api-tokens.json'), 'utf8')) as { tokens: { role: string; token: string }[] };
-    const token = (role: string) => tokens.tokens.find((t) => t.role === role)!.token;
     const { page, errors } = await newPage();
-    await consoleLogin(page, node.apiUrl!, token('auditor'));
+    await consoleLogin(page, node.apiUrl!, nodeToken(node.dir, 'auditor'));
     expect(await page.textContent('[data-testid="session-role"]')).toBe('auditor');
 
     await clickNav(page, 'Ledger');
@@ -179,9 +185,8 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
 
   it('node admin: policy, consents, and signing a checkpoint through the CSRF-protected form', async () => {
     const node = fed.node('shop-2');
-    const tokens = JSON.parse(readFileSync(join(node.dir, 'api-tokens.json'), 'utf8')) as { tokens: { role: string; token: string }[] };
     const { page, errors } = await newPage();
-    await consoleLogin(page, node.apiUrl!, tokens.tokens.find((t) => t.role === 'admin')!.token);
+    await consoleLogin(page, node.apiUrl!, nodeToken(node.dir, 'admin'));
     for (const label of ['Policy', 'Consents']) {
       await clickNav(page, label);
       expect(await page.textContent('h1')).toContain(label);
