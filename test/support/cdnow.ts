@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-/** ../shared beside the repo (CI puts it there). */
-export const SHARED_DATA = resolve(repoRoot, '../shared/data');
+/** The real data sets the tests read, with their sources and licences (test/data/README.md). */
+export const TEST_DATA = resolve(repoRoot, 'test/data');
 
-export function sharedDataFile(name: string): string {
-  const p = join(SHARED_DATA, name);
-  if (!existsSync(p)) throw new Error(`real data ${p} is missing: CI runs with ../shared beside the repo`);
+export function testDataFile(name: string): string {
+  const p = join(TEST_DATA, name);
+  if (!existsSync(p)) throw new Error(`real data ${p} is missing from the checkout (see test/data/README.md)`);
   return p;
 }
 
@@ -17,7 +17,7 @@ export function sharedDataFile(name: string): string {
  * the node's import format, customers by id modulo `nodes`. Returns the file of each node.
  */
 export function splitCdnow(outDir: string, nodes: number): string[] {
-  const lines = readFileSync(sharedDataFile('cdnow_events.csv'), 'utf8').trim().split('\n');
+  const lines = readFileSync(testDataFile('cdnow_events.csv'), 'utf8').trim().split('\n');
   const header = 'customer_id,time,type,amount,channel,category';
   const parts: string[][] = Array.from({ length: nodes }, () => [header]);
   for (const line of lines.slice(1)) {

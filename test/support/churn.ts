@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { auc, canonicalHash, encodeRow, linearScore, modelVector, type Model, type TrainSpecInput } from '@fedmark/protocol';
 import type { TrainingRow } from '../../packages/node/src/training/index.ts';
-import { sharedDataFile } from './cdnow.ts';
+import { testDataFile } from './cdnow.ts';
 
 /**
- * The IBM telco churn table (../shared/data/wa_churn.csv) as the model test and the model-quality
+ * The IBM telco churn table (test/data/wa_churn.csv) as the model test and the model-quality
  * benchmark use it: one reader, one feature spec, one split, so their figures are comparable.
  */
 export const CHURN_PAYMENT = ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'];
@@ -16,7 +16,7 @@ const SERVICES = ['online_security', 'online_backup', 'device_protection', 'tech
  * The file has no quoted commas or escaped quotes; anything else is refused, not guessed.
  */
 export function loadChurn(): { head: string[]; rows: Record<string, string>[] } {
-  const path = sharedDataFile('wa_churn.csv');
+  const path = testDataFile('wa_churn.csv');
   const lines = readFileSync(path, 'utf8').trim().split('\n');
   const split = (l: string, n: number): string[] => {
     if (l.includes('""')) throw new Error(`${path}:${n}: escaped quotes are not supported by this reader`);

@@ -1,7 +1,7 @@
 /**
  * Real data: the CDNOW purchase log split across 3 in-memory nodes by customer_id mod 3. The
  * two-phase RFM job without noise must reproduce the pooled reference figures of
- * ../shared/data/README.md exactly: phase 1 sums give the means, phase 2 classifies against them.
+ * test/data/README.md exactly: phase 1 sums give the means, phase 2 classifies against them.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { memoryUnitSource } from './memory-source.ts';
 import type { EventRow, UnitSource } from './types.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const csvPath = resolve(repoRoot, '../shared/data/cdnow_events.csv');
+const csvPath = resolve(repoRoot, 'test/data/cdnow_events.csv');
 
 function loadNodes(count: number): UnitSource[] {
   const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
