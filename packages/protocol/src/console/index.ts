@@ -1,5 +1,5 @@
 /**
- * The web console kit shared by the node and the coordinator (issue 5; docs/console.md):
+ * The web console kit shared by the node and the coordinator (docs/console.md):
  * server-rendered hono JSX pages, no client JavaScript.
  *
  * - `createConsoleKit({ appName, basePath, cookieName, roleForToken, homeFor, navFor })` gives a

@@ -58,7 +58,7 @@ export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * The web console's shared machinery for the node and the coordinator (DESIGN §7): login with
+ * The web console's shared machinery for the node and the coordinator (docs/console.md): login with
  * the same role-scoped tokens as the APIs, a signed HttpOnly SameSite=Strict session cookie,
  * CSRF tokens on every form, security headers, assets, and page framing. Pages are hono JSX,
  * rendered on the server.

@@ -9,7 +9,7 @@ import { EMPTY_ROOT, leafHash } from './hash.ts';
 import { verifyConsistency } from './verify.ts';
 
 /**
- * Signed tree heads (DESIGN §4: "sign checkpoints, not every entry", as Certificate
+ * Signed tree heads (docs/merkle.md: sign checkpoints, not every entry, as Certificate
  * Transparency signs tree heads, RFC 6962 §3.5 / RFC 9162 §4.10). A node signs
  * (origin, treeSize, rootHash, timestamp) over its ledger; the coordinator appends the signed
  * checkpoint to its own log and answers with a signed receipt naming the log index.

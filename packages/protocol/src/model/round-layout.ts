@@ -8,7 +8,7 @@ import type { TrainSpec } from './train-spec.ts';
  * (fixed point), so the HE aggregation is exact and the sum of the nodes' vectors equals the
  * pooled vector bit for bit. Sensitivities are L1, in slot units, for adding or removing one
  * customer (user-level DP: one row per customer in a feature table), so discrete Laplace noise
- * with scale sensitivity/epsilon makes each block epsilon-DP (DESIGN §3).
+ * with scale sensitivity/epsilon makes each block epsilon-DP (docs/models.md §4, docs/privacy.md).
  */
 
 export type TrainBlockName = 'count' | 'loss' | 'gradient' | 'hessian' | 'eval_pos' | 'eval_neg';

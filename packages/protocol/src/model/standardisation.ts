@@ -4,7 +4,7 @@ import { trainEpsilonPlan } from './round-layout.ts';
 import type { NumericFeatureSpec, TrainSpec } from './train-spec.ts';
 
 /**
- * Phase 1 of a train job: federated DP means and stds of the numeric features (DESIGN §6). Each
+ * Phase 1 of a train job: federated DP means and stds of the numeric features (docs/models.md §3). Each
  * value is clipped to its bounds and mapped to u = (x - mid) / half in [-1, 1] using only the
  * public bounds, so |u| <= 1 and u^2 <= 1 whatever the column's unit. Centring on the public
  * midpoint halves the sensitivity of the sum and quarters that of the sum of squares compared

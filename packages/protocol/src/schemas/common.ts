@@ -18,7 +18,7 @@ export const IdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9
 
 /**
  * Epsilon as a positive decimal with at most 6 fractional digits. Budgets are stored in
- * micro-epsilon integers so composition is exact (DESIGN §3: no float sums).
+ * micro-epsilon integers so composition is exact (no float sums: docs/privacy.md "Budgets").
  */
 export const EpsilonSchema = z
   .number()

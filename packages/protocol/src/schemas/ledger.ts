@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Hash256Schema } from './common.ts';
 
 /**
- * Ledger entry types (DESIGN §4). The set is closed: an auditor's verifier refuses an unknown
+ * Ledger entry types (docs/node-data.md "The ledger"). The set is closed: an auditor's verifier refuses an unknown
  * type rather than skipping it.
  */
 export const LEDGER_ENTRY_TYPES = [
