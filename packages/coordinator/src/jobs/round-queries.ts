@@ -20,7 +20,7 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
 }
 
 /**
- * The query of round `round`. segment_stats: the spec's query. rfm (DESIGN §5): round 0 has no
+ * The query of round `round`. segment_stats: the spec's query. rfm (docs/analytics.md): round 0 has no
  * dimensions and measures recency_days, frequency, monetary (federated means = sum / count);
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */

@@ -4,7 +4,7 @@ export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /**
- * Ready-made job specs (DESIGN §5 catalogue). Clipping bounds are generic retail defaults: a
+ * Ready-made job specs (the catalogue of docs/analytics.md). Clipping bounds are generic retail defaults: a
  * customer's contribution is clipped to them, so pick bounds that cover most customers in
  * your data (values beyond are counted at the bound). `asOf` is the given day (default today, UTC).
  */

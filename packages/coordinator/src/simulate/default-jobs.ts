@@ -1,7 +1,7 @@
 import type { JobSpecInput } from '@fedmark/protocol';
 
 /**
- * The demo's default jobs (DESIGN §5): the two-phase RFM job and lifecycle x NES with monetary
+ * The demo's default jobs (docs/analytics.md): the two-phase RFM job and lifecycle x NES with monetary
  * value. Clipping bounds are declared per measure so each customer's contribution, and so the
  * sensitivity, is known; the epsilon is per round at each node.
  */

@@ -1,5 +1,5 @@
 /**
- * The coordinator's transparency log of node checkpoints (issue 5; docs/audit.md): an
+ * The coordinator's transparency log of node checkpoints (docs/audit.md): an
  * append-only RFC 6962 log, signed receipts, refusals of inconsistent checkpoints, and the
  * auditor endpoints serving its head and proofs.
  */
