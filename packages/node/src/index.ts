@@ -1,5 +1,5 @@
 /**
- * @fedmark/node: a data-owner node of the federation (DESIGN §1, §4). It imports the
+ * @fedmark/node: a data-owner node of the federation (docs/architecture.md §1). It imports the
  * institution's customer data, keeps the consent and erasure ledger, answers segment-statistics
  * queries only through the DP release path, serves a local admin/auditor API and talks to the
  * coordinator outbound only. Raw records and un-noised statistics never leave it.

@@ -5,7 +5,7 @@ import type { DeriveContext } from './customer-fields.ts';
 import { RESPONSE_OUTCOMES, type AssignmentRow, type ChannelRow } from './field-catalog.ts';
 import type { CustomerSummary, EventRow, TouchRow, UnitSource } from './types.ts';
 
-/** Fatigue window: touches in the 7 days before asOf (DESIGN §5, channel and time). */
+/** Fatigue window: touches in the 7 days before asOf (touch fatigue: touches per 7 days per channel). */
 export const FATIGUE_WINDOW_DAYS = 7;
 
 /** One customer's rows of a non-customer unit, already cut to the contribution bound. */
@@ -51,7 +51,7 @@ function* before<T extends { time: number }>(rows: Iterable<T>, endMs: number): 
 
 /**
  * Rows of an event, touch, assignment or customer_channel query, grouped per customer and cut to
- * the earliest `q.maxRowsPerCustomer` (user-level contribution bounding, DESIGN §3). Each group
+ * the earliest `q.maxRowsPerCustomer` (user-level contribution bounding, docs/analytics.md "Units and contribution bounding"). Each group
  * is merge-joined to its customer summary; rows of a customer absent from `source.customers()`
  * (no consent in force for the purpose) are dropped.
  */

@@ -1,5 +1,5 @@
 /**
- * Compliance audit of a node (issue 5; docs/audit.md): chain and Merkle recomputation,
+ * Compliance audit of a node (docs/audit.md): chain and Merkle recomputation,
  * checkpoint signatures, receipts and consistency, the coordinator's transparency log, and a
  * per-purpose report of budgets, releases, consents, erasures and refusals.
  */

@@ -51,7 +51,7 @@ export interface NodeConsole {
 }
 
 /**
- * The node's web console (issue 5, DESIGN §7): auditor pages (ledger browser, verification,
+ * The node's web console (docs/console.md): auditor pages (ledger browser, verification,
  * budgets, erasures) and admin pages (policy, consents, sign a checkpoint), server-rendered with
  * hono JSX on the shared console kit. Mount with `parent.route(NODE_CONSOLE_BASE, console.app)`.
  */

@@ -4,7 +4,7 @@ import type { NodeIdentity } from '../identity/index.ts';
 
 /**
  * The egress seam: every byte the agent sends goes through one fetch-like function, so a test
- * can capture all of it (DESIGN §9 egress canary). Defaults to the global fetch.
+ * can capture all of it (test/egress-canary.test.ts). Defaults to the global fetch.
  */
 export type FetchFn = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
 

@@ -1,5 +1,5 @@
 /**
- * The node's append-only, hash-chained ledger (DESIGN §4; entry format in
+ * The node's append-only, hash-chained ledger (docs/node-data.md "The ledger"; entry format in
  * protocol/src/schemas/ledger.ts). Entries hold pseudonyms only; personal detail goes to a
  * private side table that erasure may delete while every hash still verifies.
  *

@@ -1,7 +1,7 @@
 import { inverseRegularizedBeta } from './_beta.ts';
 
 /**
- * Black-box DP audit (DESIGN §9), after the hypothesis-testing view of DP (Kairouz, Oh,
+ * Black-box DP audit (docs/privacy.md "How it is checked (tests)"), after the hypothesis-testing view of DP (Kairouz, Oh,
  * Viswanath 2015; Ding et al. 2018 "Detecting Violations of Differential Privacy"): run the
  * mechanism on neighbouring inputs, and for events E bound P[M(D) in E] and P[M(D') in E] with
  * exact (Clopper-Pearson) binomial confidence bounds. Any e^eps-DP mechanism has

@@ -10,7 +10,7 @@ import {
 } from './discrete-laplace.ts';
 
 /**
- * Goodness of fit against the exact pmf (DESIGN §9): chi-square over bins with expected count
+ * Goodness of fit against the exact pmf (docs/privacy.md "How it is checked (tests)"): chi-square over bins with expected count
  * >= 5 (tails merged), rejected above df + 6 sqrt(2 df) (about 6 standard deviations of the
  * chi-square law); P[X = 0] by a Wilson score interval at z = 5; E|X| and symmetry likewise at
  * about 5 sigma. A correct sampler fails one of these with probability well under 1e-6.
@@ -128,7 +128,7 @@ describe('sampleDiscreteLaplace: goodness of fit against the exact pmf', () => {
 });
 
 describe('discrete Laplace helpers', () => {
-  it('variance is 2a/(1-a)^2: about 2/epsilon^2 (std 2.8 at epsilon 0.5, DESIGN §3)', () => {
+  it('variance is 2a/(1-a)^2: about 2/epsilon^2 (std 2.8 at epsilon 0.5)', () => {
     const a = Math.exp(-0.5);
     expect(discreteLaplaceVariance(2n, 1n)).toBeCloseTo((2 * a) / (1 - a) ** 2, 12);
     expect(Math.sqrt(discreteLaplaceVariance(2n, 1n))).toBeCloseTo(2.7992, 4);

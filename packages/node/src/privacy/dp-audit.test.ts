@@ -4,13 +4,14 @@ import { addNoise } from './noise.ts';
 import { auditEpsilon } from './audit.ts';
 
 /**
- * DESIGN §9 DP audit: the node's real noise path (layoutOf + addNoise) on neighbouring counts
+ * DP audit (docs/privacy.md "How it is checked (tests)"): the node's real noise path (layoutOf + addNoise) on neighbouring counts
  * c and c + 1, 10^5 runs each; events {out >= t} and {out < t}; exact Clopper-Pearson bounds with
  * total confidence 1e-6 (union bound over all bounds). The estimated epsilon lower bound must not
  * exceed the claimed epsilon of 1. A negative control (scale halved) shows the audit can fail.
  *
- * Scope: counts at or above the minimum cohort. Suppression below k happens on exact counts
- * before noise (DESIGN §3) and is outside this test; see docs/privacy.md.
+ * Scope: counts at or above the minimum cohort. Suppression below k happens on the noisy
+ * counts after noise (post-processing) and is outside this test; see docs/privacy.md
+ * "Minimum cohort (k)".
  */
 const RUNS = 100_000;
 const C = 40;

@@ -45,7 +45,7 @@ export interface NoisyVector {
  * sensitivity/epsilon. Suppressed and zero slots are noised too: the output shape and the noise
  * never depend on the data, so which cells were suppressed does not show. By sequential
  * composition over the blocks (parallel across partitions) the vector is
- * layoutEpsilonMicro(layout)-DP (DESIGN §3).
+ * layoutEpsilonMicro(layout)-DP (docs/privacy.md "Noise: exact discrete Laplace").
  *
  * A block with sensitivity 0 (clipping bounds that round to 0 at its fixed-point scale) is
  * identically 0 for every dataset, so it needs and gets no noise.

@@ -79,7 +79,7 @@ describe('bernoulliExpMinus', () => {
   });
 });
 
-describe('sampling code hygiene (DESIGN §3)', () => {
+describe('sampling code hygiene (no Math.random, no float inverse CDF)', () => {
   it('no Math.random and no logarithm anywhere in the privacy sources', () => {
     const dir = new URL('.', import.meta.url);
     const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
  * The privacy layer's own tables in the node database. Budget charges and releases are
  * append-only (triggers refuse UPDATE and DELETE): a charge that could be edited would let the
  * budget be silently refilled. Every amount is an integer in micro-epsilon, so composition is
- * exact (DESIGN §3: no float sums). Neither table holds personal data.
+ * exact (no float sums: docs/privacy.md "Budgets"). Neither table holds personal data.
  */
 const PRIVACY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS privacy_budget_charges (

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './_schema.ts';
 
-/** The node's single database file inside its directory (DESIGN §4). */
+/** The node's single database file inside its directory (docs/node-data.md). */
 export const NODE_DB_FILE = 'node.db';
 
 /**

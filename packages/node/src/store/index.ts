@@ -1,5 +1,5 @@
 /**
- * The node's SQLite store (DESIGN §4): one file `<dir>/node.db`, WAL, secure_delete.
+ * The node's SQLite store (docs/node-data.md): one file `<dir>/node.db`, WAL, secure_delete.
  *
  * @example
  * const db = openNodeDatabase('/srv/node-a');

@@ -1,7 +1,7 @@
 /**
  * Seeded pseudo-random numbers for SYNTHETIC DATA ONLY. Reproducibility is the point here (same
  * seed, same bytes), so this is deliberately not a cryptographic RNG and must never feed noise,
- * keys, nonces or tokens (those use crypto.getRandomValues; DESIGN §3).
+ * keys, nonces or tokens (those use crypto.getRandomValues; docs/privacy.md).
  *
  * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number
  * generators", 2018), state seeded with splitmix32 so that nearby seeds give unrelated streams.

@@ -107,8 +107,8 @@ const bank: Profile = {
   traits(rng) {
     const seg = rng.weighted([70, 22, 5, 3]);
     const risk = rng.weighted([45, 35, 20]);
-    // Realised annualised portfolio volatility (%), centred per declared risk tier: DESIGN §5's
-    // bins <3 / 3-8 / >8 then mostly, but not exactly, recover the tier.
+    // Realised annualised portfolio volatility (%), centred per declared risk tier: the declared
+    // risk-preference bins <3 / 3-8 / >8 then mostly, but not exactly, recover the tier.
     const vol = rng.lognormal(Math.log([2, 5, 11][risk] as number), 0.45);
     return {
       attributes: {
