@@ -60,7 +60,8 @@ function measureBound(m: Measure, kind: 'sum' | 'sumsq'): bigint {
  * The public layout of a query's output vector: blocks `count` (per cell), `total` (1 slot:
  * rows counted before suppression), then per measure `sum:<field>` and, if asked,
  * `sumsq:<field>` (per cell). Sensitivities assume each customer contributes at most
- * maxRowsPerCustomer rows, each to one cell (user-level DP: docs/analytics.md "Units and contribution bounding").
+ * maxRowsPerCustomer rows, each to one cell (user-level DP:
+ * docs/analytics.md "Units and contribution bounding").
  */
 export function layoutOf(q: SegmentQuery): SegmentLayout {
   const cells = cartesian(q.dimensions.map(dimensionLabels));

@@ -20,8 +20,8 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
 }
 
 /**
- * The query of round `round`. segment_stats: the spec's query. rfm (docs/analytics.md): round 0 has no
- * dimensions and measures recency_days, frequency, monetary (federated means = sum / count);
+ * The query of round `round`. segment_stats: the spec's query. rfm (docs/analytics.md): round 0 has
+ * no dimensions and measures recency_days, frequency, monetary (federated means = sum / count);
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */
 export function roundQuery(spec: JobSpec, round: number, means?: RfmMeans): SegmentQuery {

@@ -4,9 +4,10 @@ export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /**
- * Ready-made job specs (the catalogue of docs/analytics.md). Clipping bounds are generic retail defaults: a
- * customer's contribution is clipped to them, so pick bounds that cover most customers in
- * your data (values beyond are counted at the bound). `asOf` is the given day (default today, UTC).
+ * Ready-made job specs (the catalogue of docs/analytics.md). Clipping bounds are generic retail
+ * defaults: a customer's contribution is clipped to them, so pick bounds that cover most customers
+ * in your data (values beyond are counted at the bound). `asOf` is the given day (default
+ * today, UTC).
  */
 export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().slice(0, 10)): JobSpecInput {
   const base = { version: 1 as const, kind: 'segment_stats' as const, asOf };

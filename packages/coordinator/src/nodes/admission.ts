@@ -31,7 +31,8 @@ function insertMember(ctx: Ctx, name: string, signingKey: string, boxKey: string
   const other = ctx.store.nodes.bySigningKey(signingKey);
   if (other) throw new ProtocolError('CONFLICT', `signing key already belongs to node ${other.name}`);
   ctx.store.nodes.insert({ name, signingKey, boxKey, admittedAt: ctx.iso() });
-  // Membership changed: a new HE key for the new member set (docs/federation-protocol.md "Key ceremony").
+  // Membership changed: a new HE key for the new member set
+  // (docs/federation-protocol.md "Key ceremony").
   rotateKey(ctx, `${name} admitted`);
   return ctx.store.nodes.get(name) as NodeRecord;
 }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { layoutOf, SegmentQuerySchema } from '@fedmark/protocol';
 import { aggregateNoiseVariance } from './noise.ts';
 
-/** Independent restatement of docs/privacy.md: Var = 2a/(1-a)^2 with a = exp(-epsilon/sensitivity). */
+/**
+ * Independent restatement of docs/privacy.md: Var = 2a/(1-a)^2 with a = exp(-epsilon/sensitivity).
+ */
 const reference = (sensitivity: number, epsilon: number) => {
   const a = Math.exp(-epsilon / sensitivity);
   return (2 * a) / (1 - a) ** 2;

@@ -1,9 +1,9 @@
 import type { JobSpecInput } from '@fedmark/protocol';
 
 /**
- * The demo's default jobs (docs/analytics.md): the two-phase RFM job and lifecycle x NES with monetary
- * value. Clipping bounds are declared per measure so each customer's contribution, and so the
- * sensitivity, is known; the epsilon is per round at each node.
+ * The demo's default jobs (docs/analytics.md): the two-phase RFM job and lifecycle x NES with
+ * monetary value. Clipping bounds are declared per measure so each customer's contribution, and so
+ * the sensitivity, is known; the epsilon is per round at each node.
  */
 export function defaultJobs(asOf: string, epsilon = 0.5): JobSpecInput[] {
   return [

@@ -2,7 +2,8 @@
  * Properties on random data (fast-check): the streaming computeSegmentVector equals a naive
  * computation straight from the documented definitions (deriveCustomerFields, label search,
  * BigInt sums), and vectors are additive over any split of customers across nodes, which is what
- * makes the federated sum equal the pooled computation exactly (test/exactness.test.ts, docs/architecture.md §8).
+ * makes the federated sum equal the pooled computation exactly (test/exactness.test.ts,
+ * docs/architecture.md §8).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -51,9 +51,10 @@ function* before<T extends { time: number }>(rows: Iterable<T>, endMs: number): 
 
 /**
  * Rows of an event, touch, assignment or customer_channel query, grouped per customer and cut to
- * the earliest `q.maxRowsPerCustomer` (user-level contribution bounding, docs/analytics.md "Units and contribution bounding"). Each group
- * is merge-joined to its customer summary; rows of a customer absent from `source.customers()`
- * (no consent in force for the purpose) are dropped.
+ * the earliest `q.maxRowsPerCustomer` (user-level contribution bounding:
+ * docs/analytics.md "Units and contribution bounding"). Each group is merge-joined to its
+ * customer summary; rows of a customer absent from `source.customers()` (no consent in force for
+ * the purpose) are dropped.
  */
 export function* unitRowGroups(
   unit: Exclude<QueryUnit, 'customer'>,

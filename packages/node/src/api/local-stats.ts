@@ -29,8 +29,8 @@ export interface LocalStatsResult {
  * Runs a segment-statistics query on this node through the release path (policy, budget check
  * and charge, minimum cohort, discrete Laplace noise, ledger), under a fresh local job id, and
  * reads the result back with error bars. Consent must be in force now, when the computation
- * runs (docs/node-data.md "Consent semantics"), not only at the query's reference date. The exact row count the release
- * path reports is deliberately left out: only released figures are shown.
+ * runs (docs/node-data.md "Consent semantics"), not only at the query's reference date. The exact
+ * row count the release path reports is deliberately left out: only released figures are shown.
  */
 export function runLocalStats(
   node: { dir: string; db: Database.Database; identity: NodeIdentity },

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { bytesToHex, equalBytes, randomBytes, sha256 } from '@fedmark/protocol';
 
 /**
- * Role-scoped bearer tokens of the node's local API (docs/node-api.md "Tokens and roles"): `admin` may do everything,
- * `auditor` only reads (health, ledger, verification, budget, policy). Stored in
+ * Role-scoped bearer tokens of the node's local API (docs/node-api.md "Tokens and roles"): `admin`
+ * may do everything, `auditor` only reads (health, ledger, verification, budget, policy). Stored in
  * `<dir>/api-tokens.json`, mode 0600 like the identity file.
  */
 export const API_ROLES = ['admin', 'auditor'] as const;

@@ -1,6 +1,6 @@
 /**
- * The node's web console under `/console` (docs/node-api.md "Web console", docs/console.md): log in with
- * the local API's admin or auditor token; auditors see the ledger browser, verification,
+ * The node's web console under `/console` (docs/node-api.md "Web console", docs/console.md): log in
+ * with the local API's admin or auditor token; auditors see the ledger browser, verification,
  * budgets and erasures, admins also the policy, consents and "sign a checkpoint now". No client
  * JavaScript: every page is rendered on the server with hono JSX.
  *

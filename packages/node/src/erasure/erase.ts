@@ -60,10 +60,11 @@ function checkReason(opts: EraseOptions): string {
 }
 
 /**
- * Right to erasure (GDPR Art. 17; docs/node-data.md "Erasure (right to be forgotten)"): deletes every raw row about the customer
- * (customer, events, touches, consents, feature-table rows, private ledger payloads), leaves a
- * pseudonymous tombstone and an `erasure` ledger entry, all in one transaction; then truncates
- * the WAL so the bytes are gone from the files, not just unreachable.
+ * Right to erasure (GDPR Art. 17; docs/node-data.md "Erasure (right to be forgotten)"): deletes
+ * every raw row about the customer (customer, events, touches, consents, feature-table rows,
+ * private ledger payloads), leaves a pseudonymous tombstone and an `erasure` ledger entry, all in
+ * one transaction; then truncates the WAL so the bytes are gone from the files, not just
+ * unreachable.
  */
 export function eraseCustomer(db: Database.Database, identity: NodeIdentity, customerId: string, opts: EraseOptions = {}): EraseResult {
   const id = CustomerIdSchema.safeParse(customerId);

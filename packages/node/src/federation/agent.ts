@@ -103,7 +103,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     log,
     release: opts.release ?? releaseSegmentStats,
     policy: () => loadPolicy(opts.dir),
-    // Consent must be in force now, when the computation runs (docs/node-data.md "Consent semantics"), not only at asOf.
+    // Consent must be in force now, when the computation runs, not only at asOf
+    // (docs/node-data.md "Consent semantics").
     source: opts.source ?? ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
     now: () => Date.now(),
     ...(coordinatorKey ? { coordinatorKey } : {}),

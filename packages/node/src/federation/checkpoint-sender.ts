@@ -16,7 +16,10 @@ import {
 } from '../ledger/index.ts';
 import type { AgentContext } from './context.ts';
 
-/** Longest time between two checkpoints (docs/audit.md "When checkpoints are sent": at every release and at least hourly). */
+/**
+ * Longest time between two checkpoints (docs/audit.md "When checkpoints are sent": at every release
+ * and at least hourly).
+ */
 export const CHECKPOINT_INTERVAL_MS = 60 * 60 * 1000;
 /** Wait after a failed attempt, so an unreachable or older coordinator is not asked every poll. */
 export const CHECKPOINT_RETRY_MS = 60 * 1000;

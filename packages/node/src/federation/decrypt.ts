@@ -21,7 +21,8 @@ import type { AgentContext } from './context.ts';
 const DecryptionResponseSchema = z.object({ version: z.literal(1) });
 
 /**
- * Decrypts a round's aggregate only after checking that it is what it claims to be (docs/federation-protocol.md, docs/architecture.md §3):
+ * Decrypts a round's aggregate only after checking that it is what it claims to be
+ * (docs/federation-protocol.md, docs/architecture.md §3):
  * 1. every listed contribution is signed by a member of the key epoch (members as this node
  *    installed them, not as the task says), for this job, round, key and layout;
  * 2. at least max(task minNodes, the round's minNodes as this node saw it, policy minNodes, 3)

@@ -23,7 +23,10 @@ import { selfMember, type AgentContext } from './context.ts';
 /** The coordinator answers bundle and ack posts with the epoch; the agent only needs the version. */
 const KeyPostResponseSchema = z.object({ version: z.literal(1) });
 
-/** One `key_ceremony` ledger entry per epoch and node (docs/federation-node.md), written once even across restarts. */
+/**
+ * One `key_ceremony` ledger entry per epoch and node (docs/federation-node.md), written once even
+ * across restarts.
+ */
 function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' | 'member', changed: string[]): void {
   const done = listLedger(ctx.db, { type: 'key_ceremony' }).some((e) => e.body['keyId'] === key.keyId);
   if (done) return;

@@ -1,13 +1,13 @@
 import { inverseRegularizedBeta } from './_beta.ts';
 
 /**
- * Black-box DP audit (docs/privacy.md "How it is checked (tests)"), after the hypothesis-testing view of DP (Kairouz, Oh,
- * Viswanath 2015; Ding et al. 2018 "Detecting Violations of Differential Privacy"): run the
- * mechanism on neighbouring inputs, and for events E bound P[M(D) in E] and P[M(D') in E] with
- * exact (Clopper-Pearson) binomial confidence bounds. Any e^eps-DP mechanism has
- * P[M(D') in E] <= e^eps P[M(D) in E], so ln(lower(P') / upper(P)) is, with the stated
- * confidence, a lower bound on the true epsilon. The audit can only find violations: a result
- * at or below the claim is consistent with it, never a proof of it.
+ * Black-box DP audit (docs/privacy.md "How it is checked (tests)"), after the hypothesis-testing
+ * view of DP (Kairouz, Oh, Viswanath 2015; Ding et al. 2018 "Detecting Violations of Differential
+ * Privacy"): run the mechanism on neighbouring inputs, and for events E bound P[M(D) in E] and
+ * P[M(D') in E] with exact (Clopper-Pearson) binomial confidence bounds. Any e^eps-DP mechanism has
+ * P[M(D') in E] <= e^eps P[M(D) in E], so ln(lower(P') / upper(P)) is, with the stated confidence,
+ * a lower bound on the true epsilon. The audit can only find violations: a result at or below the
+ * claim is consistent with it, never a proof of it.
  */
 
 /**

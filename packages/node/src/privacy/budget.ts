@@ -6,11 +6,11 @@ import { formatEpsilonMicro, periodKey, periodRange } from './period.ts';
 import { ensurePrivacySchema } from './schema.ts';
 
 /**
- * Privacy budget accounting (docs/privacy.md "Budgets"): per purpose and calendar period, by basic sequential
- * composition (Dwork & Roth 2014, Thm 3.16: releases at eps_1..eps_k are (sum eps_i)-DP), in
- * integer micro-epsilon. Checked before any data is read (as Tumult Analytics does) and charged
- * inside the transaction that records the release, so a release and its charge exist together
- * or not at all.
+ * Privacy budget accounting (docs/privacy.md "Budgets"): per purpose and calendar period, by basic
+ * sequential composition (Dwork & Roth 2014, Thm 3.16: releases at eps_1..eps_k are (sum
+ * eps_i)-DP), in integer micro-epsilon. Checked before any data is read (as Tumult Analytics does)
+ * and charged inside the transaction that records the release, so a release and its charge exist
+ * together or not at all.
  */
 
 export interface BudgetStatus {
@@ -96,9 +96,9 @@ export function checkBudget(db: Database.Database, policy: Policy, purpose: Purp
 
 /**
  * Records a charge. MUST run inside the transaction that writes the release and its ledger
- * entry (docs/privacy.md "The release path"); re-checks the budget there, so two concurrent releases cannot both pass a
- * check made before either was charged. A second charge for the same job and round fails
- * (UNIQUE), so a job round is never paid twice.
+ * entry (docs/privacy.md "The release path"); re-checks the budget there, so two concurrent
+ * releases cannot both pass a check made before either was charged. A second charge for the same
+ * job and round fails (UNIQUE), so a job round is never paid twice.
  */
 export function chargeBudget(db: Database.Database, policy: Policy, charge: BudgetCharge): number {
   if (!db.inTransaction) throw new Error('chargeBudget must run inside the transaction that records the release');

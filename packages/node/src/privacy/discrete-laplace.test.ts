@@ -10,10 +10,11 @@ import {
 } from './discrete-laplace.ts';
 
 /**
- * Goodness of fit against the exact pmf (docs/privacy.md "How it is checked (tests)"): chi-square over bins with expected count
- * >= 5 (tails merged), rejected above df + 6 sqrt(2 df) (about 6 standard deviations of the
- * chi-square law); P[X = 0] by a Wilson score interval at z = 5; E|X| and symmetry likewise at
- * about 5 sigma. A correct sampler fails one of these with probability well under 1e-6.
+ * Goodness of fit against the exact pmf (docs/privacy.md "How it is checked (tests)"): chi-square
+ * over bins with expected count >= 5 (tails merged), rejected above df + 6 sqrt(2 df) (about 6
+ * standard deviations of the chi-square law); P[X = 0] by a Wilson score interval at z = 5; E|X|
+ * and symmetry likewise at about 5 sigma. A correct sampler fails one of these with probability
+ * well under 1e-6.
  */
 function drawMany(num: bigint, den: bigint, n: number): Map<number, number> {
   const sample = discreteLaplaceSampler(num, den);

@@ -107,7 +107,8 @@ export function discreteLaplaceVariance(scaleNum: bigint, scaleDen: bigint): num
 
 /**
  * Noise scale of a layout block: sensitivity / epsilon, with epsilon = epsilonMicro / 10^6, as
- * the exact rational (sensitivity * 10^6) / epsilonMicro (t = sensitivity/epsilon: docs/privacy.md).
+ * the exact rational (sensitivity * 10^6) / epsilonMicro (t = sensitivity/epsilon:
+ * docs/privacy.md).
  */
 export function blockNoiseScale(block: Pick<LayoutBlock, 'name' | 'sensitivity' | 'epsilonMicro'>): NoiseScale {
   if (!Number.isSafeInteger(block.epsilonMicro) || block.epsilonMicro < 1) {

@@ -4,10 +4,11 @@ import { addNoise } from './noise.ts';
 import { auditEpsilon } from './audit.ts';
 
 /**
- * DP audit (docs/privacy.md "How it is checked (tests)"): the node's real noise path (layoutOf + addNoise) on neighbouring counts
- * c and c + 1, 10^5 runs each; events {out >= t} and {out < t}; exact Clopper-Pearson bounds with
- * total confidence 1e-6 (union bound over all bounds). The estimated epsilon lower bound must not
- * exceed the claimed epsilon of 1. A negative control (scale halved) shows the audit can fail.
+ * DP audit (docs/privacy.md "How it is checked (tests)"): the node's real noise path (layoutOf +
+ * addNoise) on neighbouring counts c and c + 1, 10^5 runs each; events {out >= t} and {out < t};
+ * exact Clopper-Pearson bounds with total confidence 1e-6 (union bound over all bounds). The
+ * estimated epsilon lower bound must not exceed the claimed epsilon of 1. A negative control (scale
+ * halved) shows the audit can fail.
  *
  * Scope: counts at or above the minimum cohort. Suppression below k happens on the noisy
  * counts after noise (post-processing) and is outside this test; see docs/privacy.md

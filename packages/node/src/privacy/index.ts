@@ -1,7 +1,7 @@
 /**
- * Differential privacy at the node (docs/privacy.md): exact discrete Laplace noise (Canonne, Kamath,
- * Steinke 2020) from the platform CSPRNG, per-block noise scales from the query layout, exact
- * budget accounting in micro-epsilon, and a black-box DP audit.
+ * Differential privacy at the node (docs/privacy.md): exact discrete Laplace noise (Canonne,
+ * Kamath, Steinke 2020) from the platform CSPRNG, per-block noise scales from the query layout,
+ * exact budget accounting in micro-epsilon, and a black-box DP audit.
  *
  * @example
  * import { addNoise, sampleDiscreteLaplace, checkBudget } from './privacy/index.ts';
@@ -33,5 +33,8 @@ export { budgetReport, type BudgetLine } from './budget-report.ts';
 export { periodKey, periodRange, formatEpsilonMicro } from './period.ts';
 /** Creates the privacy tables (budget charges, resets, releases) if missing. */
 export { ensurePrivacySchema } from './schema.ts';
-/** Clopper-Pearson bounds and the neighbouring-dataset epsilon audit (docs/privacy.md "How it is checked (tests)"). */
+/**
+ * Clopper-Pearson bounds and the neighbouring-dataset epsilon audit
+ * (docs/privacy.md "How it is checked (tests)").
+ */
 export { clopperPearson, auditEpsilon, type EpsilonAudit } from './audit.ts';

@@ -1,8 +1,9 @@
 import type { SegmentLayout } from '@fedmark/protocol';
 
 /**
- * Minimum cohort (docs/privacy.md "Minimum cohort (k)", policy.minCohort): every cell whose count is under k has ALL its
- * slots (count, sums, sums of squares) set to 0 and their variance to 0. The `total` slot is kept.
+ * Minimum cohort (docs/privacy.md "Minimum cohort (k)", policy.minCohort): every cell whose count
+ * is under k has ALL its slots (count, sums, sums of squares) set to 0 and their variance to 0. The
+ * `total` slot is kept.
  *
  * The release path calls this on the NOISY vector with the noisy counts, after noise: judged on
  * exact counts, one customer moving a cell from k-1 to k rows would switch the whole cell on,

@@ -10,10 +10,10 @@ export interface UnitSourceOptions {
   /** Reference date YYYY-MM-DD: rows strictly before its 00:00 UTC are visible. */
   asOf: string;
   /**
-   * Moment at which consent must be in force; defaults to now. docs/node-data.md "Consent semantics": a computation uses
-   * only customers whose consent is in force at the moment it runs, whatever its reference date:
-   * a customer who revoked yesterday is out of a query "as of" last year, and a lawful basis
-   * declared today covers it. Tests pass a fixed moment.
+   * Moment at which consent must be in force; defaults to now. As docs/node-data.md "Consent
+   * semantics" says, a computation uses only customers whose consent is in force at the moment it
+   * runs, whatever its reference date: a customer who revoked yesterday is out of a query "as of"
+   * last year, and a lawful basis declared today covers it. Tests pass a fixed moment.
    */
   consentAt?: Date;
 }

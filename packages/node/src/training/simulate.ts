@@ -19,7 +19,8 @@ import { localStandardisationRelease } from './standardisation-release.ts';
 /**
  * In-process federation for tests and benchmarks: every node's release is computed exactly as a
  * node would, and the aggregation is the slot-wise integer sum that BFV computes exactly under
- * encryption (docs/architecture.md §4), so the figures are those of the real protocol minus the transport.
+ * encryption (docs/architecture.md §4), so the figures are those of the real protocol minus the
+ * transport.
  */
 
 export interface SimNode {

@@ -5,8 +5,8 @@ import { OTHER_CATEGORY, type TrainSpec } from './train-spec.ts';
 /**
  * Feature encoding shared by training (node), the optimiser (coordinator) and scoring (anyone
  * with the model file). Column 0 is the intercept (always 1); numeric columns are clipped to
- * their bounds then standardised with the FEDERATED mean/std (never one node's own: docs/models.md §2-3);
- * categorical columns are one-hot over the declared categories plus `__other__`.
+ * their bounds then standardised with the FEDERATED mean/std (never one node's own: docs/models.md
+ * §2-3); categorical columns are one-hot over the declared categories plus `__other__`.
  */
 
 export const EncodedFeatureSchema = z.discriminatedUnion('type', [

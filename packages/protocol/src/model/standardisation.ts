@@ -4,12 +4,12 @@ import { trainEpsilonPlan } from './round-layout.ts';
 import type { NumericFeatureSpec, TrainSpec } from './train-spec.ts';
 
 /**
- * Phase 1 of a train job: federated DP means and stds of the numeric features (docs/models.md §3). Each
- * value is clipped to its bounds and mapped to u = (x - mid) / half in [-1, 1] using only the
+ * Phase 1 of a train job: federated DP means and stds of the numeric features (docs/models.md §3).
+ * Each value is clipped to its bounds and mapped to u = (x - mid) / half in [-1, 1] using only the
  * public bounds, so |u| <= 1 and u^2 <= 1 whatever the column's unit. Centring on the public
- * midpoint halves the sensitivity of the sum and quarters that of the sum of squares compared
- * with summing raw values in [0, upper] (the segment-query route, `standardisationQuery`): on
- * wa_churn this phase keeps the mean within about 3% of the range at epsilon 0.2.
+ * midpoint halves the sensitivity of the sum and quarters that of the sum of squares compared with
+ * summing raw values in [0, upper] (the segment-query route, `standardisationQuery`): on wa_churn
+ * this phase keeps the mean within about 3% of the range at epsilon 0.2.
  */
 
 export type StandardisationBlockName = 'count' | 'positives' | 'present' | 'sum' | 'sumsq';

@@ -4,9 +4,10 @@ import { EpsilonSchema } from '../schemas/common.ts';
 
 /**
  * The `train` job spec: a binary propensity model (logistic regression) on one generic feature
- * table (docs/models.md §1). Everything a node needs to compute its contribution is in here and public:
- * the encoding (clipping bounds, declared categories), the clipping norm, the rounds and the
- * total epsilon, so every node derives the same vector layout for every round (round-layout.ts).
+ * table (docs/models.md §1). Everything a node needs to compute its contribution is in here and
+ * public: the encoding (clipping bounds, declared categories), the clipping norm, the rounds and
+ * the total epsilon, so every node derives the same vector layout for every round
+ * (round-layout.ts).
  */
 
 /** Extra one-hot cell after the declared categories: undeclared or missing values. */
@@ -68,7 +69,10 @@ export const TrainSpecSchema = z
     version: z.literal(1),
     kind: z.literal('train'),
     name: z.string().min(1).max(200).default('propensity model'),
-    /** Only customers with `model_training` consent in force are read (docs/node-data.md "Consent semantics"). */
+    /**
+     * Only customers with `model_training` consent in force are read
+     * (docs/node-data.md "Consent semantics").
+     */
     purpose: z.literal('model_training', { error: 'purpose of a train job must be "model_training"' }),
     table: ColumnSchema,
     idColumn: ColumnSchema.optional(),

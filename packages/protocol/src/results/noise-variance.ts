@@ -3,10 +3,10 @@ import type { SegmentLayout } from '../layout.ts';
 /**
  * Per-slot noise variance of a released vector in slot units, for error bars computed away from
  * the node (the coordinator). Each block's slots carry discrete Laplace noise with scale
- * t = sensitivity/epsilon, i.e. a = exp(-epsilon/sensitivity) and variance 2a/(1-a)^2 (docs/privacy.md;
- * Canonne, Kamath, Steinke 2020). In local noise mode every one of `contributions` nodes adds its
- * own draw, so an aggregate of n contributions has n times that variance. A block of sensitivity 0
- * is exact (variance 0).
+ * t = sensitivity/epsilon, i.e. a = exp(-epsilon/sensitivity) and variance 2a/(1-a)^2
+ * (docs/privacy.md; Canonne, Kamath, Steinke 2020). In local noise mode every one of
+ * `contributions` nodes adds its own draw, so an aggregate of n contributions has n times that
+ * variance. A block of sensitivity 0 is exact (variance 0).
  */
 export function layoutNoiseVariance(layout: SegmentLayout, contributions = 1): number[] {
   if (!Number.isSafeInteger(contributions) || contributions < 0) {

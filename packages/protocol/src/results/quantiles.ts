@@ -17,11 +17,11 @@ function binEdges(label: string): [number, number] | null {
 
 /**
  * Quantiles of a numeric field from a released histogram (a bin dimension of the result), e.g.
- * federated quintiles for RFM score thresholds (docs/analytics.md). Counts are summed over the other
- * dimensions; noisy negative counts count 0; `__missing__` is left out. Within a bin the mass is
- * spread uniformly (linear interpolation); the open bins `<e0` and `>=ek` sit on their edge, so a
- * quantile never leaves [e0, ek]: declare edges that cover the data. Returns null for a
- * histogram with no positive mass.
+ * federated quintiles for RFM score thresholds (docs/analytics.md). Counts are summed over the
+ * other dimensions; noisy negative counts count 0; `__missing__` is left out. Within a bin the mass
+ * is spread uniformly (linear interpolation); the open bins `<e0` and `>=ek` sit on their edge, so
+ * a quantile never leaves [e0, ek]: declare edges that cover the data. Returns null for a histogram
+ * with no positive mass.
  */
 export function histogramQuantiles(
   result: SegmentResult,

@@ -167,7 +167,10 @@ export const NOISE_MODES = ['on', 'off-test-only'] as const;
 export const NoiseModeSchema = z.enum(NOISE_MODES);
 export type NoiseMode = z.infer<typeof NoiseModeSchema>;
 
-/** Floor 3 (docs/architecture.md §3): with two contributors each could subtract its own share and read the other's. */
+/**
+ * Floor 3 (docs/architecture.md §3): with two contributors each could subtract its own share and
+ * read the other's.
+ */
 export const MIN_NODES_FLOOR = 3;
 
 const jobCommon = {
@@ -189,8 +192,9 @@ export const SegmentStatsJobSpecSchema = z.object({ ...jobCommon, kind: z.litera
 export const RFM_MEASURE_FIELDS = ['recency_days', 'frequency', 'monetary'] as const;
 
 /**
- * Two-phase RFM (docs/analytics.md "The two-phase RFM job"). `query` is the base: purpose, asOf, unit, params, epsilon (spent
- * per round, so the job costs 2 x epsilon at each node) and the three RFM measures with bounds.
+ * Two-phase RFM (docs/analytics.md "The two-phase RFM job"). `query` is the base: purpose, asOf,
+ * unit, params, epsilon (spent per round, so the job costs 2 x epsilon at each node) and the three
+ * RFM measures with bounds.
  * Round 0 runs it with no dimensions (federated means); round 1 groups by `rfm_class` against
  * those means with the monetary measure only.
  */

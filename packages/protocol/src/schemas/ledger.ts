@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { Hash256Schema } from './common.ts';
 
 /**
- * Ledger entry types (docs/node-data.md "The ledger"). The set is closed: an auditor's verifier refuses an unknown
- * type rather than skipping it.
+ * Ledger entry types (docs/node-data.md "The ledger"). The set is closed: an auditor's verifier
+ * refuses an unknown type rather than skipping it.
  */
 export const LEDGER_ENTRY_TYPES = [
   'node_initialized',

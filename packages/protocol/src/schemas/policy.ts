@@ -31,7 +31,10 @@ export const PolicySchema = z.object({
   allowedPurposes: z.array(PurposeSchema).min(1).default([...PURPOSES]),
   /** Largest epsilon a single job (all its rounds together) may spend at this node. */
   maxEpsilonPerJob: EpsilonSchema.default(2),
-  /** Smallest number of contributing nodes a federated job must require (floor 3: docs/architecture.md §3). */
+  /**
+   * Smallest number of contributing nodes a federated job must require (floor 3:
+   * docs/architecture.md §3).
+   */
   minNodes: z.number().int().min(3).default(3),
   budgets: z
     .array(BudgetRuleSchema)

@@ -5,7 +5,8 @@ import { EpsilonSchema, IsoDateSchema, PurposeSchema } from './common.ts';
  * The segment-statistics query: a group-by over declared dimensions whose key space is public
  * and fixed before any data is touched, with per-cell count, clipped sum and clipped sum of
  * squares. Every node derives the same layout from the query alone (layout.ts), so the vectors
- * line up slot by slot and pack into BFV batching slots (docs/federation-protocol.md "Fixed point and BFV packing").
+ * line up slot by slot and pack into BFV batching slots
+ * (docs/federation-protocol.md "Fixed point and BFV packing").
  */
 
 /** What one row of the query is. Each customer contributes at most `maxRowsPerCustomer` rows. */
