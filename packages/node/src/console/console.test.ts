@@ -206,7 +206,11 @@ describe('node console: verification, budgets, erasures', () => {
 describe('node console: admin pages and the checkpoint action', () => {
   it('policy: purposes, k, budgets and noise as in policy.json', async () => {
     const html = await (await admin.get('/console/policy')).text();
-    expect(html).toContain('10: cells with fewer consenting customers are suppressed before noise');
+    // Suppression happens after noise, on the noisy count (docs/privacy.md "Minimum cohort").
+    expect(html).toContain(
+      '<span data-testid="policy-k">10: after noise, every cell whose noisy count is under 10 is released as 0 (suppression reads only the noisy release, so it costs no privacy; docs/privacy.md)</span>'
+    );
+    expect(html).not.toContain('before noise');
     expect(tableRows(html, 'policy-budgets')).toEqual([
       ['analytics', 'month', '4'],
       ['model_training', 'month', '4'],

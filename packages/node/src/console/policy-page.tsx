@@ -31,7 +31,7 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
           ['Policy hash', <ShortHex value={p.model.hash} testId="policy-hash" />],
           ['Purposes answered', policy.allowedPurposes.join(', ')],
           ['Job kinds answered', policy.allowedKinds.join(', ')],
-          ['Minimum cohort (k)', <span data-testid="policy-k">{`${policy.minCohort}: cells with fewer consenting customers are suppressed before noise`}</span>],
+          ['Minimum cohort (k)', <span data-testid="policy-k">{`${policy.minCohort}: after noise, every cell whose noisy count is under ${policy.minCohort} is released as 0 (suppression reads only the noisy release, so it costs no privacy; docs/privacy.md)`}</span>],
           ['Largest epsilon per job', formatEpsilon(policy.maxEpsilonPerJob)],
           ['Fewest contributing nodes per job', String(policy.minNodes)],
           [
