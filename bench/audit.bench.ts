@@ -1,9 +1,10 @@
 /**
- * Auditing benchmark (issue 5): what a release's units commitment costs, what `audit verify`
- * costs with and without --deep, and what the report and the console's ledger browser cost, on
- * a node with `customers` consenting customers, `releases` releases over all of them, a few
- * erasures in between, and ledger filler up to `ledgerEntries`. Figures only, no assertions:
- * the machine is shared. `run({ customers: 10_000, ledgerEntries: 20_000 })` is a quick run.
+ * Auditing benchmark (figures in docs/audit.md "Costs"): what a release's units commitment costs,
+ * what `audit verify` costs with and without --deep, and what the report and the console's ledger
+ * browser cost, on a node with `customers` consenting customers, `releases` releases over all of
+ * them, a few erasures in between, and ledger filler up to `ledgerEntries`. Figures only, no
+ * assertions: the machine is shared. `run({ customers: 10_000, ledgerEntries: 20_000 })` is a quick
+ * run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

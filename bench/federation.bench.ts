@@ -1,5 +1,5 @@
 /**
- * Issue 3's federation figures, measured on real processes over loopback (3 nodes):
+ * The federation's figures, measured on real processes over loopback (3 nodes):
  * end-to-end job time (creation -> published), bytes each node sends per job and the ciphertext
  * expansion over the plaintext vector, and the relative error of segment counts at epsilon 0.5
  * for segments of 1,000+ customers (median over 100 runs). Aggregation and HE operation times

@@ -3,7 +3,7 @@
  * context build, key generation, seeded symmetric encryption, public-key encryption, ciphertext
  * load (validation), homomorphic add, decryption, and bytes per ciphertext. Expansion =
  * ciphertext bytes / (8 bytes x layout length): the BFV overhead over sending the same vector
- * as raw 64-bit integers (DESIGN target for a whole submission: at most 4x on realistic layouts).
+ * as raw 64-bit integers (target for a whole submission: at most 4x on realistic layouts).
  */
 import { createHe, HE_PARAMS_IDS } from '../packages/protocol/src/index.ts';
 import { loadSeal } from '../packages/node/src/crypto/seal.ts';

@@ -1,5 +1,5 @@
 /**
- * Federated propensity model quality on real data (issue 4): wa_churn.csv, 11 rows with a
+ * Federated propensity model quality on real data (docs/models.md §8): wa_churn.csv, 11 rows with a
  * missing total_charges dropped (as the README reference did), 70/30 split stratified on churn
  * with a fixed seed, 4 nodes by payment_method, in-process federation (the nodes' integer
  * vectors summed as BFV would, exactly). Reports test AUC of: a pooled plain reference, the

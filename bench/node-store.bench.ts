@@ -1,7 +1,7 @@
 /**
- * Node store benchmark (issue 2 targets): import 10M events <= 60 s with RSS < 1 GB; ledger
- * append >= 10k entries/s; verify 1M entries <= 10 s. Figures only, no assertions: the machine
- * is shared. `run({ rows: 200_000 })` gives a quick run.
+ * Node store benchmark (docs/node-data.md "Performance"): targets import 10M events <= 60 s with
+ * RSS < 1 GB; ledger append >= 10k entries/s; verify 1M entries <= 10 s. Figures only, no
+ * assertions: the machine is shared. `run({ rows: 200_000 })` gives a quick run.
  */
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,7 +101,7 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
 
     rmSync(csvFile);
 
-    // Issue 2 target: RFM (scores) + lifecycle + NES segmentation over the imported customers and
+    // Target: RFM (scores) + lifecycle + NES segmentation over the imported customers and
     // events in <= 10 s, end to end through SQLite (aggregation pushed down) and the analytics.
     const segmentation = SegmentQuerySchema.parse({
       version: 1,

@@ -9,10 +9,11 @@ import { sleep } from '../packages/coordinator/src/simulate/processes.ts';
 import { browserAvailability, consoleLogin, launchChromium, screenshot, watchConsoleErrors } from './support/browser.ts';
 
 /**
- * Issue 5's browser check: both web consoles against a running federation (coordinator + 3 node
- * processes on loopback), driven in Debian's Chromium. Every page loads without console errors,
- * a job created from the form finishes and shows its chart, and the auditor roles cannot reach
- * operator or admin pages or actions. Screenshots: test-artifacts/console/.
+ * The consoles' browser check (docs/console.md "Browser tests"): both web consoles against a
+ * running federation (coordinator + 3 node processes on loopback), driven in Debian's Chromium.
+ * Every page loads without console errors, a job created from the form finishes and shows its
+ * chart, and the auditor roles cannot reach operator or admin pages or actions. Screenshots:
+ * test-artifacts/console/.
  */
 const browser = browserAvailability();
 

@@ -8,8 +8,9 @@ import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
 import { CaptureProxy } from './support/capture-proxy.ts';
 
 /**
- * DESIGN §9 "Egress canary": a full federation run with canary customers whose ids and values are
- * distinctive; every byte each node sends to the coordinator goes through a capturing proxy.
+ * Egress canary (docs/architecture.md §8): a full federation run with canary customers whose ids
+ * and values are distinctive; every byte each node sends to the coordinator goes through a
+ * capturing proxy.
  * No canary, no raw id and no un-noised statistic may appear in what left the nodes.
  */
 const NODES = ['retail-a', 'bank-b', 'telecom-c'] as const;

@@ -12,9 +12,10 @@ import { computeSegmentVector } from '../packages/node/src/analytics/index.ts';
 import { CDNOW_RFM_COUNTS, CDNOW_RFM_MEANS, splitCdnow } from './support/cdnow.ts';
 
 /**
- * DESIGN §9 "Exactness": with noise switched off (a test-only policy switch, refused by default),
- * the federated two-phase RFM job over the real CDNOW log split across three nodes equals the
- * pooled plaintext computation bit for bit, and reproduces the README's reference counts.
+ * Exactness (docs/architecture.md §8): with noise switched off (a test-only policy switch, refused
+ * by default), the federated two-phase RFM job over the real CDNOW log split across three nodes
+ * equals the pooled plaintext computation bit for bit, and reproduces the README's reference
+ * counts.
  */
 const AS_OF = '1998-07-01';
 const rfmSpec: JobSpecInput = {

@@ -9,9 +9,10 @@ import { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { listLedger } from '../packages/node/src/ledger/index.ts';
 
 /**
- * DESIGN §9 "Faults", with real processes on loopback: a node dies (the quorum completes), the
- * coordinator is SIGKILLed mid-round and restarted (nothing lost, nothing charged twice), too few
- * nodes (the job fails cleanly, nothing decrypted), hostile requests (4xx, the server stays up).
+ * Faults (docs/architecture.md §8), with real processes on loopback: a node dies (the quorum
+ * completes), the coordinator is SIGKILLed mid-round and restarted (nothing lost, nothing charged
+ * twice), too few nodes (the job fails cleanly, nothing decrypted), hostile requests (4xx, the
+ * server stays up).
  */
 const NODES = ['n-a', 'n-b', 'n-c', 'n-d'];
 const job = (name: string, extra: Partial<JobSpecInput> = {}): JobSpecInput => ({

@@ -16,10 +16,11 @@ import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
 import { simulateTraining, type SimNode, type TrainingRow } from '../packages/node/src/training/index.ts';
 
 /**
- * Issue 4 end to end: a `train` job over real processes on loopback (coordinator + 4 nodes, BFV
- * aggregation, threshold-free decryption by contributors). wa_churn.csv (the 11 rows without
- * total_charges dropped), 70/30 split stratified on churn with a seeded hash order, training
- * part split into 4 nodes by payment_method and imported as feature table `churn`.
+ * Joint model training end to end (docs/models.md §9): a `train` job over real processes on
+ * loopback (coordinator + 4 nodes, BFV aggregation, threshold-free decryption by contributors).
+ * wa_churn.csv (the 11 rows without total_charges dropped), 70/30 split stratified on churn with a
+ * seeded hash order, training part split into 4 nodes by payment_method and imported as feature
+ * table `churn`.
  */
 const PAYMENT = CHURN_PAYMENT;
 const NODE_NAMES = ['echeck', 'mailed', 'transfer', 'card'];
