@@ -5,36 +5,10 @@ import { registerCoordinatorCommands } from './coordinator-commands.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exit-codes.ts';
 import { processIo, type CliIo } from './io.ts';
 import { registerJobCommands } from './job-commands.ts';
+import { register as registerModelCommands } from './model-commands.ts';
 import { zodMessage } from '../zod-message.ts';
 
-/**
- * Optional command modules (model) that other parts of the project add under this
- * package. Each exports `register(program: Command, io: CliIo): void`. Until one lands, its
- * command says plainly that it is not available in this build.
- */
-const OPTIONAL_COMMANDS: Record<string, string> = {
-  model: './model-commands.ts',
-};
-
-async function registerOptional(program: Command, io: CliIo, role: string): Promise<void> {
-  const path = OPTIONAL_COMMANDS[role];
-  if (!path) return;
-  try {
-    const mod = (await import(path)) as { register(program: Command, io: CliIo): void };
-    mod.register(program, io);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    program
-      .command(role)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw Object.assign(new Error(`"fedmark ${role}" is not available in this build`), { exitCode: EXIT.FAILURE });
-      });
-  }
-}
-
-export async function buildProgram(io: CliIo, role: string | undefined): Promise<Command> {
+export function buildProgram(io: CliIo): Command {
   const program = new Command('fedmark')
     .description('privacy-preserving federated analytics for precision marketing')
     .exitOverride()
@@ -42,7 +16,7 @@ export async function buildProgram(io: CliIo, role: string | undefined): Promise
     .showHelpAfterError('(add --help for usage)');
   registerCoordinatorCommands(program, io);
   registerJobCommands(program, io);
-  if (role) await registerOptional(program, io, role);
+  registerModelCommands(program, io);
   program.addHelpText('after', EXIT_CODES_HELP);
   return program;
 }
@@ -56,7 +30,7 @@ export async function buildProgram(io: CliIo, role: string | undefined): Promise
  * const code = await run(['job', 'template', 'rfm']);
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = await buildProgram(io, argv[0]);
+  const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.OK;

@@ -1,9 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repo's CLI entry point: every simulated party runs as its own `fedmark` process. */
-export const FEDMARK_BIN = fileURLToPath(new URL('../../../../bin/fedmark.mjs', import.meta.url));
+/**
+ * The repo's CLI entry point: every simulated party runs as its own `fedmark` process. Found by
+ * walking up from this module, which runs from packages/coordinator/src (tests) or from the
+ * compiled bundle in packages/coordinator/dist (the CLI).
+ */
+export const FEDMARK_BIN = findBin(dirname(fileURLToPath(import.meta.url)));
+
+function findBin(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'bin', 'fedmark.mjs');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`bin/fedmark.mjs not found above ${from}`);
+  }
+}
 
 export interface CommandResult {
   code: number;

@@ -1,8 +1,10 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { renderAuditHtml } from './export-html.ts';
 import type { AuditReport } from './verify-node.ts';
+// Imported, not read from disk next to this file: the compiled CLI is one bundle elsewhere.
+import pkg from '../../package.json' with { type: 'json' };
 
 /**
  * Writes `text` to `path` atomically: a temporary file in the same directory (so the rename
@@ -26,14 +28,9 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-let version: string | undefined;
 /** The node package's version (packages/node/package.json), printed in every report. */
 export function toolVersion(): string {
-  if (version === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-    version = typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  }
-  return version;
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
 export interface ExportOptions {
