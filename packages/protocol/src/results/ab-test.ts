@@ -1,5 +1,6 @@
 import { estimateOf, ratioVariance, type Estimate } from './estimate.ts';
 import type { SegmentResult } from './interpret.ts';
+import { MIN_RELIABLE_COUNT, checkMinCount, judgeRatio, projectEstimate, type ProjectedEstimate, type RatioEstimate } from './post-process.ts';
 
 export interface AbTestOptions {
   /** Dimension holding the variant label: its position, or its field name (needs result.dimensions). */
@@ -12,15 +13,22 @@ export interface AbTestOptions {
   exposed?: string;
   /** Optional dimension to split the test by (a segment): one group per label. */
   segmentDimension?: number | string;
+  /** Rates over fewer exposures are unreliable (default: the result's, else MIN_RELIABLE_COUNT). */
+  minReliableCount?: number;
 }
 
 export interface VariantSummary {
   variant: string;
-  exposed: Estimate;
-  converted: Estimate;
-  /** converted / exposed; null when the exposure estimate is not positive. */
-  rate: Estimate | null;
-  /** rate - control rate (null for the control itself or when a rate is missing). */
+  /** Summed over the variant's cells from the raw noisy values, then projected to >= 0. */
+  exposed: ProjectedEstimate;
+  converted: ProjectedEstimate;
+  /**
+   * converted / exposed from the raw sums, clamped into [0, 1] and judged (`unreliable` under
+   * `minReliableCount` exposures or when its 95% half-width exceeds it); null when the exposure
+   * estimate is not positive.
+   */
+  rate: RatioEstimate | null;
+  /** rate - control rate from the raw rates (null for the control itself or when a rate is missing). */
   difference: Estimate | null;
   /** rate / control rate - 1 (relative lift). */
   lift: Estimate | null;
@@ -88,15 +96,18 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
     let g = groups.get(segment);
     if (!g) groups.set(segment, (g = new Map()));
     const t = g.get(variant) ?? { e: 0, varE: 0, c: 0, varC: 0 };
-    const e = exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: Estimate }).sum;
-    const c = (cell.measures[converted] as { sum: Estimate }).sum;
-    // Slots carry independent noise, so variances of summed cells add.
-    t.e += e.estimate;
+    const e = exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: ProjectedEstimate }).sum;
+    const c = (cell.measures[converted] as { sum: ProjectedEstimate }).sum;
+    // Slots carry independent noise, so variances of summed cells add. Sum the raw values
+    // (results stored before projection existed have none): projecting each cell first would
+    // bias a sum over many small cells upward.
+    t.e += e.raw ?? e.estimate;
     t.varE += e.sd * e.sd;
-    t.c += c.estimate;
+    t.c += c.raw ?? c.estimate;
     t.varC += c.sd * c.sd;
     g.set(variant, t);
   }
+  const minCount = checkMinCount(options.minReliableCount ?? result.minReliableCount ?? MIN_RELIABLE_COUNT);
   const out: AbTestSummary = { control: options.controlVariant, converted, exposed, groups: [] };
   for (const [segment, tallies] of groups) {
     const control = tallies.get(options.controlVariant);
@@ -116,9 +127,9 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
       const diffVar = compare ? r.v + pc.v : 0;
       return {
         variant,
-        exposed: estimateOf(t.e, t.varE),
-        converted: estimateOf(t.c, t.varC),
-        rate: r ? estimateOf(r.p, r.v) : null,
+        exposed: projectEstimate(estimateOf(t.e, t.varE)),
+        converted: projectEstimate(estimateOf(t.c, t.varC)),
+        rate: r ? judgeRatio({ ratio: estimateOf(r.p, r.v), denominator: t.e, denominatorName: 'exposures', minCount, bounds: [0, 1] }) : null,
         difference: compare ? estimateOf(r.p - pc.p, diffVar) : null,
         lift: compare && pc.p > 0 ? estimateOf(r.p / pc.p - 1, ratioVariance(r.p, r.v, pc.p, pc.v)) : null,
         pValue: compare && diffVar > 0 ? twoSidedPValue((r.p - pc.p) / Math.sqrt(diffVar)) : null,

@@ -1,6 +1,9 @@
 /**
  * Post-processing of released segment vectors, shared by node and coordinator: read a vector
- * through its layout with error bars, per-slot noise variances, A/B-test summaries.
+ * through its layout with error bars, per-slot noise variances, A/B-test summaries. Counts and
+ * sums that cannot be negative come back projected to >= 0 (the noisy value in `raw`), means
+ * and rates with `unreliable` and `reason` (docs/analytics.md "Post-processing"); the number
+ * formatter is how every CLI and console writes them.
  *
  * @example
  * import { interpretVector, layoutNoiseVariance, abTestSummary } from '@fedmark/protocol';
@@ -8,6 +11,7 @@
  * const result = interpretVector(layout, noisyValues, variance, { dimensions: ['variant'] });
  * result.cells[0].count; // { estimate, sd, low, high }
  * abTestSummary(result, { variantDimension: 'variant', controlVariant: 'A' }).groups[0].variants;
+ * formatCount(12345.4); // '12,345'
  */
 export { Z_95, estimateOf, ratioVariance, type Estimate } from './estimate.ts';
 export { layoutNoiseVariance } from './noise-variance.ts';
@@ -20,9 +24,11 @@ export {
 } from './interpret.ts';
 export { histogramQuantiles } from './quantiles.ts';
 export {
-  abTestSummary,
-  twoSidedPValue,
-  type AbTestOptions,
-  type AbTestSummary,
-  type VariantSummary,
-} from './ab-test.ts';
+  MIN_RELIABLE_COUNT,
+  judgeRatio,
+  projectEstimate,
+  type ProjectedEstimate,
+  type RatioEstimate,
+  type RatioJudgement,
+} from './post-process.ts';
+export { formatCount, formatFigure, formatNumber, type FigureKind } from './number-format.ts';

@@ -1,20 +1,31 @@
 import type { SegmentLayout } from '../layout.ts';
-import { estimateOf, ratioVariance, type Estimate } from './estimate.ts';
+import type { Measure } from '../schemas/segment-query.ts';
+import { estimateOf, ratioVariance } from './estimate.ts';
+import {
+  MIN_RELIABLE_COUNT,
+  checkMinCount,
+  judgeRatio,
+  projectEstimate,
+  unprojected,
+  type ProjectedEstimate,
+  type RatioEstimate,
+} from './post-process.ts';
 
 /** One measure in one cell, in the field's own unit (fixed-point scale removed). */
 export interface MeasureCellResult {
-  /** Clipped sum. */
-  sum: Estimate;
+  /** Clipped sum; projected to >= 0 when the measure's lower bound is >= 0 (post-process.ts). */
+  sum: ProjectedEstimate;
   /**
-   * sum / count with the delta-method noise variance of both (ratioVariance); null when the
-   * count estimate is not positive.
+   * sum / count from the raw noisy figures, with the delta-method noise variance of both
+   * (ratioVariance), clamped into the measure's clipping bounds when they are known, and judged
+   * (`unreliable`, `reason`); null when the count estimate is not positive.
    */
-  mean: Estimate | null;
-  /** Clipped sum of squares, when the query asked for squares. */
-  sumOfSquares: Estimate | null;
+  mean: RatioEstimate | null;
+  /** Clipped sum of squares, when the query asked for squares; projected to >= 0. */
+  sumOfSquares: ProjectedEstimate | null;
   /**
    * Within-cell standard deviation of the field, sqrt(max(0, sumsq/count - mean^2)), from the
-   * noisy figures; null without squares or with a count estimate below 2.
+   * raw noisy figures; null without squares or with a count estimate below 2.
    */
   spread: number | null;
 }
@@ -23,7 +34,8 @@ export interface CellResult {
   index: number;
   /** One label per dimension (layout.cells). */
   labels: string[];
-  count: Estimate;
+  /** Projected to >= 0; `raw` is the released noisy count. */
+  count: ProjectedEstimate;
   measures: Record<string, MeasureCellResult>;
 }
 
@@ -34,14 +46,24 @@ export interface SegmentResult {
   dimensions: string[] | null;
   /** Measure fields in layout order. */
   measures: string[];
-  /** Rows counted in total (the `total` block). */
-  total: Estimate;
+  /** Rows counted in total (the `total` block), projected to >= 0. */
+  total: ProjectedEstimate;
+  /** The count under which a cell's means were marked unreliable. */
+  minReliableCount: number;
   cells: CellResult[];
 }
 
 export interface InterpretOptions {
   /** Field names of the query's dimensions, in order, so helpers can find a dimension by name. */
   dimensions?: readonly string[];
+  /**
+   * The query's measures with their clipping bounds. A measure whose lower bound is >= 0 has its
+   * sums projected to >= 0; every measure given has its means clamped into [lower, upper] (the
+   * clipped mean cannot lie outside). Without them sums are left as released.
+   */
+  measures?: readonly Pick<Measure, 'field' | 'lower' | 'upper'>[];
+  /** Means of cells whose noisy count is under this are unreliable (default MIN_RELIABLE_COUNT). */
+  minReliableCount?: number;
 }
 
 function checkVector(name: string, got: number, want: number): void {
@@ -52,7 +74,10 @@ function checkVector(name: string, got: number, want: number): void {
  * Reads a vector (noisy or exact) through its layout: per cell the count, and per measure the
  * sum, mean and (with squares) sum of squares and spread, each with a 95% interval built from
  * `noiseVariance` (per slot, in slot units; all zeros for an exact vector). Noise of different
- * slots is independent, so variances of derived figures combine by the delta method.
+ * slots is independent, so variances of derived figures combine by the delta method. Then the
+ * post-processing of post-process.ts: counts, sums of squares and sums of non-negative measures
+ * projected to >= 0, means clamped into their bounds and judged; every derived figure is
+ * computed from the raw noisy values, which stay in `raw`.
  */
 export function interpretVector(
   layout: SegmentLayout,
@@ -67,6 +92,8 @@ export function interpretVector(
       throw new RangeError(`"noiseVariance[${i}]" expected a finite non-negative number, got ${v}`);
     }
   });
+  const minCount = checkMinCount(options.minReliableCount ?? MIN_RELIABLE_COUNT);
+  const bounds = new Map((options.measures ?? []).map((m) => [m.field, m] as const));
   const width = layout.cells[0]?.length ?? 0;
   if (options.dimensions && options.dimensions.length !== width) {
     throw new RangeError(`"dimensions" names ${options.dimensions.length} fields but the layout has ${width} dimensions`);
@@ -85,26 +112,38 @@ export function interpretVector(
     const measures: Record<string, MeasureCellResult> = {};
     for (const sb of sums) {
       const field = sb.field as string;
+      const m = bounds.get(field);
       const [s, varS] = slot(sb.offset, index, sb.scale);
-      const mean = c > 0 ? estimateOf(s / c, ratioVariance(s, varS, c, varC)) : null;
+      const rawMean = c > 0 ? estimateOf(s / c, ratioVariance(s, varS, c, varC)) : null;
+      const mean = rawMean
+        ? judgeRatio({
+            ratio: rawMean,
+            denominator: c,
+            denominatorName: 'count',
+            minCount,
+            bounds: m ? [m.lower, m.upper] : [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY],
+          })
+        : null;
       const sq = layout.blocks.find((b) => b.kind === 'sumsq' && b.field === field);
-      let sumOfSquares: Estimate | null = null;
+      let sumOfSquares: ProjectedEstimate | null = null;
       let spread: number | null = null;
       if (sq) {
         const [ss, varSs] = slot(sq.offset, index, sq.scale);
-        sumOfSquares = estimateOf(ss, varSs);
-        if (c >= 2 && mean) spread = Math.sqrt(Math.max(0, ss / c - mean.estimate * mean.estimate));
+        sumOfSquares = projectEstimate(estimateOf(ss, varSs));
+        if (c >= 2 && rawMean) spread = Math.sqrt(Math.max(0, ss / c - rawMean.estimate * rawMean.estimate));
       }
-      measures[field] = { sum: estimateOf(s, varS), mean, sumOfSquares, spread };
+      const sum = estimateOf(s, varS);
+      measures[field] = { sum: m && m.lower >= 0 ? projectEstimate(sum) : unprojected(sum), mean, sumOfSquares, spread };
     }
-    return { index, labels: [...labels], count: estimateOf(c, varC), measures };
+    return { index, labels: [...labels], count: projectEstimate(estimateOf(c, varC)), measures };
   });
   const [total, varTotal] = slot(totalBlock.offset, 0, 1);
   return {
     layoutHash: layout.hash,
     dimensions: options.dimensions ? [...options.dimensions] : null,
     measures: sums.map((b) => b.field as string),
-    total: estimateOf(total, varTotal),
+    total: projectEstimate(estimateOf(total, varTotal)),
+    minReliableCount: minCount,
     cells,
   };
 }

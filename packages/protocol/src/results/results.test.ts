@@ -20,14 +20,14 @@ describe('interpretVector', () => {
 
   it('reads counts and sums with estimate ± 1.96 sd, in field units', () => {
     expect(r.measures).toEqual(['x']);
-    expect(r.total).toEqual({ estimate: 6, sd: 3, low: 6 - 5.88, high: 6 + 5.88 });
+    expect(r.total).toEqual({ estimate: 6, sd: 3, low: 6 - 5.88, high: 6 + 5.88, raw: 6 });
     const a = r.cells[0];
     expect(a?.labels).toEqual(['A']);
     expect(a?.count.estimate).toBe(4);
     expect(a?.count.low).toBeCloseTo(0.08, 12);
     expect(a?.count.high).toBeCloseTo(7.92, 12);
     // sum slot 100 at scale 10 -> 10.0; variance 400 / 10^2 = 4 -> sd 2.
-    expect(a?.measures['x']?.sum).toEqual({ estimate: 10, sd: 2, low: 10 - 3.92, high: 10 + 3.92 });
+    expect(a?.measures['x']?.sum).toEqual({ estimate: 10, sd: 2, low: 10 - 3.92, high: 10 + 3.92, raw: 10 });
   });
 
   it('gives means a delta-method variance over both noises: Var(S)/C^2 + S^2 Var(C)/C^4', () => {
@@ -43,7 +43,7 @@ describe('interpretVector', () => {
     // A: sqrt(30/4 - 2.5^2) = sqrt(1.25); B: sqrt(5/2 - 1.5^2) = 0.5.
     expect(r.cells[0]?.measures['x']?.spread).toBeCloseTo(Math.sqrt(1.25), 12);
     expect(r.cells[1]?.measures['x']?.spread).toBe(0.5);
-    expect(r.cells[0]?.measures['x']?.sumOfSquares).toEqual({ estimate: 30, sd: 0, low: 30, high: 30 });
+    expect(r.cells[0]?.measures['x']?.sumOfSquares).toEqual({ estimate: 30, sd: 0, low: 30, high: 30, raw: 30 });
     expect(r.cells[2]?.measures['x']?.spread).toBeNull();
   });
 
