@@ -3,14 +3,15 @@
  * through its layout with error bars, per-slot noise variances, A/B-test summaries. Counts and
  * sums that cannot be negative come back projected to >= 0 (the noisy value in `raw`), means
  * and rates with `unreliable` and `reason` (docs/analytics.md "Post-processing"); the number
- * formatter is how every CLI and console writes them.
+ * formatter and the text table are what every CLI prints them with.
  *
  * @example
  * import { interpretVector, layoutNoiseVariance, abTestSummary } from '@fedmark/protocol';
  * const variance = layoutNoiseVariance(layout, 3); // 3 nodes, each adding its own noise
- * const result = interpretVector(layout, noisyValues, variance, { dimensions: ['variant'] });
- * result.cells[0].count; // { estimate, sd, low, high }
+ * const result = interpretVector(layout, noisyValues, variance, { dimensions: ['variant'], measures: query.measures });
+ * result.cells[0].count; // { estimate, sd, low, high, raw }: estimate and interval projected to >= 0
  * abTestSummary(result, { variantDimension: 'variant', controlVariant: 'A' }).groups[0].variants;
+ * const { table, notes } = segmentTable(result); // the table `job result` prints
  * formatCount(12345.4); // '12,345'
  */
 export { Z_95, estimateOf, ratioVariance, type Estimate } from './estimate.ts';
@@ -32,3 +33,19 @@ export {
   type RatioJudgement,
 } from './post-process.ts';
 export { formatCount, formatFigure, formatNumber, type FigureKind } from './number-format.ts';
+export { textTable, type Align, type TextTableOptions } from './text-table.ts';
+export {
+  UNRELIABLE_MARK,
+  formatEstimate,
+  segmentLabel,
+  segmentTable,
+  type SegmentTable,
+  type SegmentTableOptions,
+} from './segment-table.ts';
+export {
+  abTestSummary,
+  twoSidedPValue,
+  type AbTestOptions,
+  type AbTestSummary,
+  type VariantSummary,
+} from './ab-test.ts';
