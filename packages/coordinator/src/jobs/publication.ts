@@ -42,6 +42,7 @@ export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: b
     noise: job.spec.noise,
     publishedAt: ctx.iso(),
     dimensions: r.query.dimensions.map((d) => d.field),
+    measures: r.query.measures,
   });
   jobs.updateRound(job.id, r.round, { status: 'published', result });
   recordEvent(ctx, job.id, 'round_published', { round: r.round, detail: { contributors: result.contributingNodes } });

@@ -1,8 +1,16 @@
-import { interpretVector, type NoiseMode, type ResultCell, type RoundResult, type SegmentLayout } from '@fedmark/protocol';
+import {
+  interpretVector,
+  type Estimate,
+  type Measure,
+  type NoiseMode,
+  type ProjectedEstimate,
+  type RatioEstimate,
+  type ResultCell,
+  type RoundResult,
+  type SegmentLayout,
+  type SegmentResult,
+} from '@fedmark/protocol';
 import { aggregateNoiseVariance } from './noise.ts';
-
-/** Two-sided 95% normal quantile: the noise sum over several nodes is close to normal. */
-const Z95 = 1.959963984540054;
 
 export interface RoundResultInput {
   jobId: string;
@@ -16,45 +24,55 @@ export interface RoundResultInput {
   publishedAt: string;
   /** Field names of the query's dimensions (labels the interpretation). */
   dimensions: string[];
+  /** The query's measures: their clipping bounds decide what is projected (docs/analytics.md "Post-processing"). */
+  measures: readonly Pick<Measure, 'field' | 'lower' | 'upper'>[];
 }
 
-const cell = (labels: string[], block: string, estimate: number, variance: number): ResultCell => {
-  const std = Math.sqrt(Math.max(0, variance));
-  return { labels, block, estimate, noiseStd: std, ci95: [estimate - Z95 * std, estimate + Z95 * std] };
+const cell = (labels: string[], block: string, e: Estimate): ResultCell => {
+  const out: ResultCell = { labels, block, estimate: e.estimate, noiseStd: e.sd, ci95: [e.low, e.high] };
+  const p = e as Partial<RatioEstimate>;
+  if (p.raw !== undefined) out.raw = p.raw;
+  if (p.unreliable !== undefined) {
+    out.unreliable = p.unreliable;
+    out.reason = p.reason ?? null;
+  }
+  return out;
 };
 
 /**
- * Turns a decrypted aggregate into estimates: every block slot divided by its fixed-point
- * scale, with the DP noise standard deviation and a 95% interval, plus per-cell means
- * (sum / count) whose variance comes from the delta method:
- * Var(S/C) ~ (Var S + (S/C)^2 Var C) / C^2, reported only where the count estimate is positive.
+ * The interpretation as one flat cell per block slot, in layout order (`count`, `total`, then
+ * `sum:<field>` and `sumsq:<field>` per measure), followed by the `mean:<field>` of every cell
+ * whose count estimate is positive. Both views carry the same post-processed figures.
+ */
+export function resultCells(seg: SegmentResult): ResultCell[] {
+  const out: ResultCell[] = seg.cells.map((c) => cell(c.labels, 'count', c.count));
+  out.push(cell([], 'total', seg.total));
+  for (const m of seg.measures) {
+    out.push(...seg.cells.map((c) => cell(c.labels, `sum:${m}`, c.measures[m]?.sum as ProjectedEstimate)));
+    if (seg.cells[0]?.measures[m]?.sumOfSquares) {
+      out.push(...seg.cells.map((c) => cell(c.labels, `sumsq:${m}`, c.measures[m]?.sumOfSquares as ProjectedEstimate)));
+    }
+  }
+  for (const m of seg.measures) {
+    for (const c of seg.cells) {
+      const mean = c.measures[m]?.mean;
+      if (mean) out.push(cell(c.labels, `mean:${m}`, mean));
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns a decrypted aggregate into estimates through the protocol's `interpretVector`: every
+ * block slot divided by its fixed-point scale, with the DP noise standard deviation and a 95%
+ * interval, per-cell means by the delta method, and the post-processing (projection, the
+ * unreliable flag) done once there, so `job result`, `--json` and the console read the same figures.
  */
 export function buildRoundResult(input: RoundResultInput): RoundResult {
   const { layout, values } = input;
   if (values.length !== layout.length) throw new RangeError(`"values" expected ${layout.length} slots, got ${values.length}`);
   const variance = aggregateNoiseVariance(layout, input.contributors.length, input.noise === 'on');
-  const cells: ResultCell[] = [];
-  const countBlock = layout.blocks.find((b) => b.kind === 'count');
-  for (const b of layout.blocks) {
-    for (let i = 0; i < b.length; i++) {
-      const slot = b.offset + i;
-      const labels = b.kind === 'total' ? [] : (layout.cells[i] ?? []);
-      cells.push(cell(labels, b.name, Number(values[slot] as bigint) / b.scale, (variance[slot] as number) / b.scale ** 2));
-    }
-  }
-  if (countBlock) {
-    for (const b of layout.blocks.filter((x) => x.kind === 'sum')) {
-      for (let i = 0; i < b.length; i++) {
-        const c = Number(values[countBlock.offset + i] as bigint);
-        if (c <= 0) continue;
-        const s = Number(values[b.offset + i] as bigint) / b.scale;
-        const varS = (variance[b.offset + i] as number) / b.scale ** 2;
-        const varC = variance[countBlock.offset + i] as number;
-        const mean = s / c;
-        cells.push(cell(layout.cells[i] ?? [], `mean:${b.field}`, mean, (varS + mean * mean * varC) / (c * c)));
-      }
-    }
-  }
+  const interpretation = interpretVector(layout, values, variance, { dimensions: input.dimensions, measures: input.measures });
   const notes = [
     input.noise === 'on'
       ? `Each of the ${input.contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).`
@@ -72,8 +90,8 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
     noise: input.noise,
     values: values.map(String),
     noiseVariance: variance,
-    cells,
-    interpretation: interpretVector(layout, values, variance, { dimensions: input.dimensions }),
+    cells: resultCells(interpretation),
+    interpretation,
     notes,
     publishedAt: input.publishedAt,
   };

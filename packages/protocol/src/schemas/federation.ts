@@ -420,6 +420,16 @@ export const ResultCellSchema = z.object({
   /** Standard deviation of the DP noise in the estimate (0 when noise was off). */
   noiseStd: z.number().min(0),
   ci95: z.tuple([z.number(), z.number()]),
+  /**
+   * The released value before post-processing (docs/analytics.md "Post-processing"): `estimate`
+   * and `ci95` are projected to >= 0 for counts and sums that cannot be negative, means clamped
+   * into their clipping bounds. Absent in results published before projection.
+   */
+  raw: z.number().optional(),
+  /** Means: marked when the cell's noisy count is under the threshold or the 95% half-width exceeds the estimate. */
+  unreliable: z.boolean().optional(),
+  /** Why a mean is unreliable (null when it is not). */
+  reason: z.string().nullable().optional(),
 });
 export type ResultCell = z.infer<typeof ResultCellSchema>;
 
