@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Closed set of error codes shared by node and coordinator. HTTP_STATUS is a
  * Record over the codes, so adding a code without mapping it is a compile error.
@@ -58,10 +60,14 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Wire form of an error: `{ error: { code, message } }`. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
-}
+/**
+ * Wire form of an error: `{ error: { code, message } }`. Both servers answer every 4xx with it
+ * and document it as the schema of those responses in their OpenAPI documents.
+ */
+export const ErrorBodySchema = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export function errorToWire(err: ProtocolError): ErrorBody {
   return { error: { code: err.code, message: err.message } };
