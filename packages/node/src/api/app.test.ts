@@ -250,10 +250,10 @@ describe('node API: OpenAPI and internal errors', () => {
     const res = await app.request('/openapi.json');
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
-    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.openapi).toBe('3.1.0');
     const ops = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`)).sort();
     expect(ops).toEqual(
-      ['GET /health', 'GET /v1/audit/consents', 'GET /v1/audit/identity', 'GET /v1/audit/ledger', 'GET /v1/audit/releases/{seq}/non-membership', 'GET /v1/budget', 'GET /v1/ledger', 'GET /v1/ledger/checkpoint', 'GET /v1/ledger/proof/consistency', 'GET /v1/ledger/proof/inclusion', 'GET /v1/ledger/verify', 'GET /v1/policy', 'POST /v1/consents', 'POST /v1/erasures', 'POST /v1/stats'].sort()
+      ['GET /health', 'GET /openapi.json', 'GET /v1/audit/consents', 'GET /v1/audit/identity', 'GET /v1/audit/ledger', 'GET /v1/audit/releases/{seq}/non-membership', 'GET /v1/budget', 'GET /v1/ledger', 'GET /v1/ledger/checkpoint', 'GET /v1/ledger/proof/consistency', 'GET /v1/ledger/proof/inclusion', 'GET /v1/ledger/verify', 'GET /v1/policy', 'POST /v1/consents', 'POST /v1/erasures', 'POST /v1/stats'].sort()
     );
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'SegmentStatsResult', 'ConsentChange']));
   });

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { ProtocolError } from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
@@ -11,9 +11,29 @@ import { registerLedgerProofRoutes } from './routes-ledger-proofs.ts';
 import { registerAuditRoutes } from './routes-audit.ts';
 import { createNodeConsole, NODE_CONSOLE_BASE } from '../console/index.ts';
 import type { ApiToken } from './tokens.ts';
+import { PUBLIC, json } from './_responses.ts';
 
 /** Largest accepted request body: a SegmentQuery is a few KiB; 1 MiB leaves room, bounds memory. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The document's frame; the paths come from the routes (docs/node-api.md "OpenAPI document"). */
+const OPENAPI_DOC = {
+  openapi: '3.1.0',
+  info: {
+    title: 'fedmark node local API',
+    version: '1',
+    description: "A data-owner node's admin/auditor API. Binds to loopback by default. Auditor tokens may only read.",
+  },
+  // Relative: the API is wherever this document was fetched from (loopback, or the operator's TLS proxy).
+  servers: [{ url: '/', description: 'the node serving this document' }],
+  tags: [
+    { name: 'meta', description: 'liveness and this document; no token' },
+    { name: 'ledger', description: 'the hash-chained ledger, its verification and RFC 9162 proofs (both roles)' },
+    { name: 'privacy', description: 'privacy budget and policy in force (both roles)' },
+    { name: 'audit', description: 'what `fedmark audit verify --node URL` reads (both roles, docs/audit.md)' },
+    { name: 'admin', description: 'statistics, consent changes and erasures (admin role)' },
+  ],
+};
 
 const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
 
@@ -70,13 +90,17 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     description: 'admin or auditor token from <node-dir>/api-tokens.json',
   });
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'fedmark node local API',
-      version: '1',
-      description: "A data-owner node's admin/auditor API. Binds to loopback by default. Auditor tokens may only read.",
-    },
-  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      tags: ['meta'],
+      summary: 'this OpenAPI 3.1 document; no token needed',
+      security: PUBLIC,
+      responses: { 200: json(z.record(z.string(), z.unknown()), 'the OpenAPI document of every /v1 route and /health') },
+    }),
+    (c) => c.json(app.getOpenAPI31Document(OPENAPI_DOC), 200)
+  );
   return app;
 }

@@ -4,11 +4,8 @@ import { eraseCustomer } from '../erasure/index.ts';
 import { requireAdmin, type ApiEnv } from './auth.ts';
 import type { NodeAppOptions } from './app.ts';
 import { runLocalStats } from './local-stats.ts';
-import { ADMIN_ERRORS, SECURITY } from './_responses.ts';
+import { BEARER, WHY, errors, json, jsonBody } from './_responses.ts';
 import { ConsentBodySchema, ConsentResultSchema, ErasureBodySchema, ErasureResultSchema, SegmentQueryBodySchema, StatsResultSchema } from './schemas.ts';
-
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const body = <T>(schema: T, description: string) => ({ body: { ...json(schema, description), required: true } });
 
 /** Admin-only routes: statistics (charges the budget), consent changes, erasures. */
 export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions): void {
@@ -16,11 +13,22 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
     createRoute({
       method: 'post',
       path: '/v1/stats',
+      operationId: 'runStats',
+      tags: ['admin'],
       summary: 'run a segment-statistics query locally through the release path (noise, k, budget, ledger)',
-      security: SECURITY,
+      security: BEARER,
       middleware: [requireAdmin] as const,
-      request: body(SegmentQueryBodySchema, 'a SegmentQuery'),
-      responses: { 200: json(StatsResultSchema, 'noisy per-cell figures with 95% intervals'), ...ADMIN_ERRORS },
+      request: jsonBody(SegmentQueryBodySchema, 'a SegmentQuery'),
+      responses: {
+        200: json(StatsResultSchema, 'noisy per-cell figures with 95% intervals'),
+        ...errors({
+          400: `${WHY.body}; or policy.json is invalid`,
+          401: WHY.token,
+          403: `${WHY.admin}; the node policy refused the query (POLICY_REFUSED); or the privacy budget is spent (BUDGET_EXCEEDED)`,
+          404: WHY.noPolicy,
+          413: WHY.tooLarge,
+        }),
+      },
     }),
     (c) => {
       const r = runLocalStats(o, c.req.valid('json'));
@@ -32,11 +40,16 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
     createRoute({
       method: 'post',
       path: '/v1/consents',
+      operationId: 'changeConsent',
+      tags: ['admin'],
       summary: "grant or revoke a customer's consent for a purpose, effective now",
-      security: SECURITY,
+      security: BEARER,
       middleware: [requireAdmin] as const,
-      request: body(ConsentBodySchema, 'the consent change'),
-      responses: { 200: json(ConsentResultSchema, 'the ledger entry (subject = pseudonym)'), ...ADMIN_ERRORS },
+      request: jsonBody(ConsentBodySchema, 'the consent change'),
+      responses: {
+        200: json(ConsentResultSchema, 'the ledger entry (subject = pseudonym)'),
+        ...errors({ 400: WHY.body, 401: WHY.token, 403: WHY.admin, 409: 'the customer was erased; no data about them is accepted again (CONFLICT)', 413: WHY.tooLarge }),
+      },
     }),
     (c) => {
       const b = c.req.valid('json');
@@ -50,11 +63,13 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
     createRoute({
       method: 'post',
       path: '/v1/erasures',
+      operationId: 'eraseCustomer',
+      tags: ['admin'],
       summary: 'right to erasure: delete every raw row about a customer; the ledger keeps a pseudonymous tombstone',
-      security: SECURITY,
+      security: BEARER,
       middleware: [requireAdmin] as const,
-      request: body(ErasureBodySchema, 'the customer to erase'),
-      responses: { 200: json(ErasureResultSchema, 'pseudonym and rows deleted'), ...ADMIN_ERRORS },
+      request: jsonBody(ErasureBodySchema, 'the customer to erase'),
+      responses: { 200: json(ErasureResultSchema, 'pseudonym and rows deleted'), ...errors({ 400: WHY.body, 401: WHY.token, 403: WHY.admin, 413: WHY.tooLarge }) },
     }),
     (c) => {
       const b = c.req.valid('json');

@@ -7,15 +7,14 @@ import type { LedgerRowForm } from '../audit/source.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { hasReleaseUnits, releaseNonMemberships } from '../release/index.ts';
 import type { ApiEnv } from './auth.ts';
-import { AUTH_ERRORS, SECURITY } from './_responses.ts';
-import { ErrorBodySchema } from './schemas.ts';
+import { BEARER, WHY, errors, json } from './_responses.ts';
+import { intParam } from './schemas.ts';
 
 // Read-only routes (both roles) that let `fedmark audit verify --node URL` run the whole audit
 // without database access (docs/audit.md). Together with /v1/ledger/checkpoint (stored
 // checkpoints and receipts), /v1/policy and /v1/budget they carry everything the audit reads.
 // None serves personal data: rows come without their private payloads, units as proofs.
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** Largest page of ledger rows: ~1-2 MB of JSON. */
@@ -63,8 +62,8 @@ export const AuditNonMembershipSchema = z
   .openapi('AuditNonMembership');
 
 const PageQuery = z.object({
-  from: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'first seq', example: 0 }),
-  limit: z.coerce.number().int().min(1).max(AUDIT_LEDGER_PAGE_MAX).default(1000).openapi({ description: `rows per page (at most ${AUDIT_LEDGER_PAGE_MAX})` }),
+  from: intParam(0, Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'first seq', example: 0 }),
+  limit: intParam(1, AUDIT_LEDGER_PAGE_MAX).default(1000).openapi({ description: `rows per page (at most ${AUDIT_LEDGER_PAGE_MAX})` }),
 });
 const ProofQuery = z.object({
   pseudonyms: z
@@ -73,7 +72,7 @@ const ProofQuery = z.object({
     .refine((s) => s.split(',').length <= AUDIT_PROOFS_MAX, `at most ${AUDIT_PROOFS_MAX} pseudonyms`)
     .openapi({ description: `comma-separated keyed pseudonyms (64 hex each, at most ${AUDIT_PROOFS_MAX})` }),
 });
-const SeqParam = z.object({ seq: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: 'seq', in: 'path' }, example: 12 }) });
+const SeqParam = z.object({ seq: intParam(0, Number.MAX_SAFE_INTEGER).openapi({ param: { name: 'seq', in: 'path' }, example: 12 }) });
 
 /** A page row is the audit's LedgerRowForm without the private payload (the API serves no personal data). */
 type RowOut = Omit<LedgerRowForm, 'private'>;
@@ -85,9 +84,11 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
     createRoute({
       method: 'get',
       path: '/v1/audit/identity',
+      operationId: 'getAuditIdentity',
+      tags: ['audit'],
       summary: "the node's name, checkpoint signing key and the coordinator key it enrolled with",
-      security: SECURITY,
-      responses: { 200: json(AuditIdentitySchema, 'public identity'), ...AUTH_ERRORS },
+      security: BEARER,
+      responses: { 200: json(AuditIdentitySchema, 'public identity'), ...errors({ 401: WHY.token }) },
     }),
     (c) => {
       const coordinatorKey = loadCoordinatorKey(o.dir);
@@ -99,10 +100,12 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
     createRoute({
       method: 'get',
       path: '/v1/audit/ledger',
+      operationId: 'listAuditLedgerRows',
+      tags: ['audit'],
       summary: 'ledger rows as stored (body as its stored JSON text), in seq order, paged; no private payloads',
-      security: SECURITY,
+      security: BEARER,
       request: { query: PageQuery },
-      responses: { 200: json(AuditLedgerPageSchema, 'one page; `next` is the seq to ask for next, null at the end'), ...AUTH_ERRORS },
+      responses: { 200: json(AuditLedgerPageSchema, 'one page; `next` is the seq to ask for next, null at the end'), ...errors({ 400: WHY.query, 401: WHY.token }) },
     }),
     (c) => {
       const q = c.req.valid('query');
@@ -118,9 +121,11 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
     createRoute({
       method: 'get',
       path: '/v1/audit/consents',
+      operationId: 'getAuditConsents',
+      tags: ['audit'],
       summary: 'consents in force and revoked per purpose, now (counts only)',
-      security: SECURITY,
-      responses: { 200: json(AuditConsentsSchema, 'counts per purpose'), ...AUTH_ERRORS },
+      security: BEARER,
+      responses: { 200: json(AuditConsentsSchema, 'counts per purpose'), ...errors({ 401: WHY.token }) },
     }),
     (c) => {
       const at = new Date();
@@ -132,14 +137,19 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
     createRoute({
       method: 'get',
       path: '/v1/audit/releases/{seq}/non-membership',
+      operationId: 'getReleaseNonMembership',
+      tags: ['audit'],
       summary: "non-membership proofs of pseudonyms in the units release entry `seq` committed to (its ledger body's unitsRoot)",
-      security: SECURITY,
+      security: BEARER,
       request: { params: SeqParam, query: ProofQuery },
       responses: {
         200: json(AuditNonMembershipSchema, 'one proof per pseudonym (null: it is a member)'),
-        ...AUTH_ERRORS,
-        400: json(ErrorBodySchema, 'a malformed pseudonym list (the message names the field)'),
-        404: json(ErrorBodySchema, 'no stored units for this seq'),
+        ...errors({
+          400: 'a seq that is not an integer, or a malformed pseudonym list; the message names the field (BAD_REQUEST)',
+          401: WHY.token,
+          404: 'no stored units for this seq: not a release entry, or one made without a units commitment (NOT_FOUND)',
+          409: "the release's stored unit list is damaged (CONFLICT); an auditor reports it",
+        }),
       },
     }),
     (c) => {

@@ -10,12 +10,11 @@ import {
   syncLedgerMerkle,
 } from '../ledger/index.ts';
 import type { ApiEnv } from './auth.ts';
-import { AUTH_ERRORS, SECURITY } from './_responses.ts';
-import { ErrorBodySchema } from './schemas.ts';
+import { BEARER, WHY, errors, json } from './_responses.ts';
+import { intParam } from './schemas.ts';
 
-const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-const BAD = { 400: json(ErrorBodySchema, 'a size or index outside the ledger (the message names it)') };
-const Size = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const BAD_SIZE = `${WHY.query}; or a size or index outside the ledger (the message names it)`;
+const Size = intParam(0, Number.MAX_SAFE_INTEGER);
 const Hex = z.string().regex(/^[0-9a-f]{64}$/);
 
 const CheckpointResponse = z
@@ -51,9 +50,11 @@ export function registerLedgerProofRoutes(app: OpenAPIHono<ApiEnv>, o: { db: Dat
     createRoute({
       method: 'get',
       path: '/v1/ledger/checkpoint',
+      operationId: 'getLedgerCheckpoint',
+      tags: ['ledger'],
       summary: "the ledger's current signed tree head, and every stored checkpoint with its coordinator receipt",
-      security: SECURITY,
-      responses: { 200: json(CheckpointResponse, 'signed head and stored checkpoints'), ...AUTH_ERRORS },
+      security: BEARER,
+      responses: { 200: json(CheckpointResponse, 'signed head and stored checkpoints'), ...errors({ 401: WHY.token }) },
     }),
     (c) => c.json({ checkpoint: signLedgerHead(o.db, o.identity), stored: listLedgerCheckpoints(o.db) }, 200)
   );
@@ -62,10 +63,12 @@ export function registerLedgerProofRoutes(app: OpenAPIHono<ApiEnv>, o: { db: Dat
     createRoute({
       method: 'get',
       path: '/v1/ledger/proof/inclusion',
+      operationId: 'getLedgerInclusionProof',
+      tags: ['ledger'],
       summary: 'RFC 9162 inclusion proof of entry `index` in the tree of the first `size` entries (default: all)',
-      security: SECURITY,
+      security: BEARER,
       request: { query: z.object({ index: Size, size: Size.optional() }) },
-      responses: { 200: json(InclusionResponse, 'inclusion proof'), ...AUTH_ERRORS, ...BAD },
+      responses: { 200: json(InclusionResponse, 'inclusion proof'), ...errors({ 400: BAD_SIZE, 401: WHY.token }) },
     }),
     (c) => {
       const q = c.req.valid('query');
@@ -79,10 +82,12 @@ export function registerLedgerProofRoutes(app: OpenAPIHono<ApiEnv>, o: { db: Dat
     createRoute({
       method: 'get',
       path: '/v1/ledger/proof/consistency',
+      operationId: 'getLedgerConsistencyProof',
+      tags: ['ledger'],
       summary: 'RFC 9162 consistency proof between the trees of the first `from` and `to` entries (default: all)',
-      security: SECURITY,
+      security: BEARER,
       request: { query: z.object({ from: Size.refine((n) => n >= 1, 'must be at least 1'), to: Size.optional() }) },
-      responses: { 200: json(ConsistencyResponse, 'consistency proof'), ...AUTH_ERRORS, ...BAD },
+      responses: { 200: json(ConsistencyResponse, 'consistency proof'), ...errors({ 400: BAD_SIZE, 401: WHY.token }) },
     }),
     (c) => {
       const q = c.req.valid('query');

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
 import {
-  ERROR_CODES,
   LEDGER_ENTRY_TYPES,
   LedgerEntrySchema,
   PolicySchema,
@@ -15,16 +14,21 @@ import {
  * Wire messages between node and coordinator live in @fedmark/protocol; these are local only.
  */
 
-export const ErrorBodySchema = z
-  .object({ error: z.object({ code: z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES]), message: z.string() }) })
-  .openapi('Error');
+/**
+ * An integer query or path parameter in [min, max], converted with Number() as z.coerce.number()
+ * does. A bare z.coerce.number() also accepts null (Number(null) is 0), so the generated document
+ * called such a parameter nullable and a required one optional (a path parameter with
+ * `required: false` is invalid OpenAPI); converting only strings documents it as it is.
+ */
+export const intParam = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().int().min(min).max(max));
 
 export const HealthSchema = z.object({ status: z.literal('ok'), node: z.string(), version: z.literal(1) }).openapi('Health');
 
 export const LedgerQuerySchema = z.object({
   type: z.enum(LEDGER_ENTRY_TYPES).optional().openapi({ description: 'only entries of this type' }),
-  from: z.coerce.number().int().min(0).default(0).openapi({ description: 'first sequence number', example: 0 }),
-  limit: z.coerce.number().int().min(1).max(10_000).default(100).openapi({ description: 'at most this many entries', example: 100 }),
+  from: intParam(0, Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'first sequence number', example: 0 }),
+  limit: intParam(1, 10_000).default(100).openapi({ description: 'at most this many entries', example: 100 }),
 });
 
 export const LedgerListSchema = z.object({ entries: z.array(LedgerEntrySchema) }).openapi('LedgerList');
