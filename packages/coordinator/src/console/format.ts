@@ -1,9 +1,10 @@
 // Display helpers shared by the console pages. Every value they return is still escaped by
 // hono/jsx when rendered; these only choose how numbers and times read.
-import { fmt } from '../cli/render.ts';
+import { formatCount, formatFigure, formatNumber, type FigureKind } from '@fedmark/protocol';
 
-/** Compact number (integers as is, others with a few significant digits), as `job result` prints. */
-export const fmtNumber = fmt;
+/** Numbers as every CLI prints them (protocol results/number-format.ts): counts whole, others 3 significant digits. */
+export const fmtNumber = formatNumber;
+export const fmtCount = formatCount;
 
 /** Times and hex values read the same as on the node console (the kit's formatters). */
 export { formatUtc as fmtTime, shortHex } from '@fedmark/protocol/console';
@@ -18,7 +19,7 @@ export function ago(iso: string | null, now: number): string {
   return `${Math.round(s / 86_400)} days ago`;
 }
 
-/** 95% interval as `low – high`. */
-export function fmtInterval(ci: readonly [number, number]): string {
-  return `${fmt(ci[0])} – ${fmt(ci[1])}`;
+/** 95% interval as `low – high`, both ends written as `kind` figures. */
+export function fmtInterval(ci: readonly [number, number], kind: FigureKind = 'value'): string {
+  return `${formatFigure(ci[0], kind)} – ${formatFigure(ci[1], kind)}`;
 }
