@@ -26,3 +26,4 @@ export * from './results/index.ts';
 export * from './model/index.ts';
 export * from './cli-exit.ts';
 export * from './schemas/checkpoints.ts';
+export * from './schemas/public-keys.ts';

@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
+import { NodePublicKeysFileSchema, bytesToHex, type CoordinatorPublicKeyFile } from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -7,13 +9,36 @@ import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission
 import { addAuditorToken, initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { zodMessage } from '../zod-message.ts';
 
 const int = (name: string) => (v: string) => {
   if (!/^[0-9]+$/.test(v)) throw new CliError(EXIT.USAGE, `--${name} expects a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
 
-/** `fedmark coordinator init|start|admit|enroll-token|nodes`. */
+/** The node to admit: from its public-key file, or from --name/--signing-key/--box-key. */
+function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; boxKey?: string }): { name: string; signingKey: string; boxKey: string } {
+  if (o.keys !== undefined) {
+    if (o.name !== undefined || o.signingKey !== undefined || o.boxKey !== undefined) {
+      throw new CliError(EXIT.USAGE, 'give either --keys <file> or --name/--signing-key/--box-key, not both');
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(o.keys, 'utf8'));
+    } catch (err) {
+      throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const parsed = NodePublicKeysFileSchema.safeParse(raw);
+    if (!parsed.success) throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${zodMessage(parsed.error)}`);
+    return { name: parsed.data.name, signingKey: parsed.data.signingKey, boxKey: parsed.data.boxKey };
+  }
+  if (o.name === undefined || o.signingKey === undefined || o.boxKey === undefined) {
+    throw new CliError(EXIT.USAGE, 'give --keys <file>, or all of --name, --signing-key and --box-key');
+  }
+  return { name: o.name, signingKey: o.signingKey, boxKey: o.boxKey };
+}
+
+/** `fedmark coordinator init|start|admit|keys|enroll-token|nodes`. */
 export function registerCoordinatorCommands(program: Command, io: CliIo): void {
   const coord = program.command('coordinator').description("run the federation's coordinator");
   coord.addHelpText('after', '\nExamples:\n  fedmark coordinator init --dir ./coord\n  fedmark coordinator start --dir ./coord --port 7700\n');
@@ -84,21 +109,50 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
 
   coord
     .command('admit')
-    .description('admit a node by its public keys (starts a new key epoch)')
+    .description('admit a node by its public keys (starts a new key epoch); the node then pins this coordinator\'s key')
     .requiredOption('--dir <dir>', 'coordinator directory')
-    .requiredOption('--name <name>', 'node name')
-    .requiredOption('--signing-key <hex>', "node's Ed25519 public key (64 hex)")
-    .requiredOption('--box-key <hex>', "node's X25519 public key (64 hex)")
+    .option('--keys <file>', 'the node\'s public-key file (written by fedmark node keys --out)')
+    .option('--name <name>', 'node name (instead of --keys)')
+    .option('--signing-key <hex>', "node's Ed25519 public key (64 hex)")
+    .option('--box-key <hex>', "node's X25519 public key (64 hex)")
     .option('--json', 'print a JSON object')
-    .addHelpText('after', '\nExample:\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n')
-    .action((o: { dir: string; name: string; signingKey: string; boxKey: string; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedmark coordinator admit --dir ./coord --keys node-a.keys.json\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n'
+    )
+    .action((o: { dir: string; keys?: string; name?: string; signingKey?: string; boxKey?: string; json?: boolean }) => {
+      const keys = admissionKeys(o);
       const d = openCoordinatorDir(o.dir);
       try {
         const c = createCoordinator({ ...d, timers: false, log: () => {} });
-        const n = admitNode(c.ctx, { name: o.name, signingKey: o.signingKey, boxKey: o.boxKey });
+        const n = admitNode(c.ctx, keys);
         const epoch = d.store.keys.latest();
-        if (o.json) io.out(`${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null })}\n`);
-        else io.out(`admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`);
+        const coordinatorKey = bytesToHex(d.coordinatorKey.publicKey);
+        if (o.json) io.out(`${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey })}\n`);
+        else {
+          io.out(`admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`);
+          io.out(`coordinator signing key: ${coordinatorKey}\n`);
+          io.out(`next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`);
+        }
+      } finally {
+        d.store.close();
+      }
+    });
+
+  coord
+    .command('keys')
+    .description("print the coordinator's public signing key (nodes pin it) and optionally write it to a file for them")
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .option('--out <file>', 'write the public key file (fedmark node pin-coordinator --keys FILE)')
+    .option('--json', 'print a JSON object')
+    .addHelpText('after', '\nExample:\n  fedmark coordinator keys --dir ./coord --out coordinator.keys.json\n')
+    .action((o: { dir: string; out?: string; json?: boolean }) => {
+      const d = openCoordinatorDir(o.dir);
+      try {
+        const file: CoordinatorPublicKeyFile = { version: 1, kind: 'fedmark-coordinator-public-key', signingKey: bytesToHex(d.coordinatorKey.publicKey) };
+        if (o.out) writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
+        if (o.json) io.out(`${JSON.stringify(file)}\n`);
+        else io.out(`coordinator signing key: ${file.signingKey}${o.out ? ` (written to ${o.out}: send it to each node)` : ''}\n`);
       } finally {
         d.store.close();
       }

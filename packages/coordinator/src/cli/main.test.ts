@@ -86,7 +86,20 @@ describe('fedmark coordinator CLI', () => {
     const sk = bytesToHex(generateSigningKeyPair().publicKey);
     const bk = bytesToHex(generateBoxKeyPair().publicKey);
     expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'bank', '--signing-key', sk, '--box-key', bk], c.io)).toBe(0);
-    expect(c.out()).toBe('admitted bank; key epoch k1 starts (generator bank)\n');
+    const keys = capture();
+    const keyFile = join(root, 'coordinator.keys.json');
+    expect(await run(['coordinator', 'keys', '--dir', dir, '--out', keyFile, '--json'], keys.io)).toBe(0);
+    const coordinatorKey = (JSON.parse(keys.out()) as { signingKey: string }).signingKey;
+    const opened = openCoordinatorDir(dir);
+    expect(coordinatorKey).toBe(bytesToHex(opened.coordinatorKey.publicKey));
+    opened.store.close();
+    opened.transparencyDb.close();
+    expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual({ version: 1, kind: 'fedmark-coordinator-public-key', signingKey: coordinatorKey });
+    expect(c.out()).toBe(
+      'admitted bank; key epoch k1 starts (generator bank)\n' +
+        `coordinator signing key: ${coordinatorKey}\n` +
+        `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
+    );
     const bad = capture();
     expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'shop', '--signing-key', 'xyz', '--box-key', bk], bad.io)).toBe(23);
     expect(bad.err()).toBe('error: signingKey: expected a 32-byte key as 64 lower-case hex characters\n');
@@ -96,6 +109,19 @@ describe('fedmark coordinator CLI', () => {
     const n = capture();
     expect(await run(['coordinator', 'nodes', '--dir', dir, '--json'], n.io)).toBe(0);
     expect(JSON.parse(n.out()).epochs).toEqual([{ keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] }]);
+    // The node's public-key file (fedmark node keys --out) admits it too; a bad one names the field.
+    const nodeKeys = join(root, 'shop.keys.json');
+    const shopKey = bytesToHex(generateSigningKeyPair().publicKey);
+    writeFileSync(nodeKeys, JSON.stringify({ version: 1, kind: 'fedmark-node-public-keys', name: 'shop', signingKey: shopKey, boxKey: bk }));
+    const byFile = capture();
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--json'], byFile.io)).toBe(0);
+    expect(JSON.parse(byFile.out())).toMatchObject({ node: { name: 'shop', signingKey: shopKey }, keyEpoch: 'k2', coordinatorKey });
+    writeFileSync(nodeKeys, JSON.stringify({ version: 1, kind: 'fedmark-node-public-keys', name: 'shop', signingKey: 'xyz', boxKey: bk }));
+    const badFile = capture();
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys], badFile.io)).toBe(23);
+    expect(badFile.err()).toBe(`error: ${nodeKeys}: signingKey: expected a 32-byte key as 64 lower-case hex characters\n`);
+    const both = capture();
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--name', 'x'], both.io)).toBe(2);
   });
 
   it('a missing directory exits 24 NO_COORDINATOR', async () => {
@@ -119,8 +145,17 @@ describe('fedmark coordinator CLI', () => {
       expect(JobSpecSchema.parse(JSON.parse(t.out())).kind).toBe('rfm');
       writeFileSync(specFile, t.out());
       const create = capture(env);
-      expect(await run(['job', 'create', '--spec', specFile], create.io)).toBe(25);
-      expect(create.err()).toBe('error [CONFLICT]: key epoch k1 is not active: waiting for bank to generate the HE keys\n');
+      expect(await run(['job', 'create', '--spec', specFile, '--wait', '0'], create.io)).toBe(25);
+      expect(create.err()).toBe('error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n');
+      // With a wait, the same refusal is retried (said once) until the wait runs out.
+      const waited = capture(env);
+      const t0 = Date.now();
+      expect(await run(['job', 'create', '--spec', specFile, '--wait', '2'], waited.io)).toBe(25);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+      expect(waited.err()).toBe(
+        'waiting: key epoch k2 is not active: waiting for bank to generate the HE keys\n' +
+          'error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
+      );
       const missing = capture(env);
       expect(await run(['job', 'result', 'j-0000000000000000'], missing.io)).toBe(26);
       const badToken = capture({ ...env, FEDMARK_TOKEN: 'wrong-token-0000' });

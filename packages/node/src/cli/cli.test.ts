@@ -58,6 +58,8 @@ describe('fedmark CLI: help and usage', () => {
     'node stats',
     'node serve',
     'node enroll',
+    'node keys',
+    'node pin-coordinator',
     'node synth',
     'audit verify',
   ])('%s --help teaches purpose, options and an example', async (cmd) => {
@@ -303,6 +305,33 @@ describe('fedmark CLI: end to end on synthetic data', () => {
     const r = await cli('node', 'enroll', '--dir', dir, '--coordinator', 'http://127.0.0.1:9', '--token', 'not-a-token');
     expect(r.code).toBe(14);
     expect(r.err).toBe('fedmark: error [BAD_REQUEST]: enrollment token: expected 64 lower-case hex characters\n');
+  });
+
+  it('keys prints the public keys and the admission command at any time; pin-coordinator pins a key file', async () => {
+    const init = JSON.parse((await cli('node', 'keys', '--dir', dir, '--json')).out) as Record<string, unknown>;
+    expect(init).toMatchObject({ version: 1, kind: 'fedmark-node-public-keys', signingKey: expect.stringMatching(/^[0-9a-f]{64}$/), pinnedCoordinator: null });
+    const keyFile = join(root, 'node.keys.json');
+    const human = await cli('node', 'keys', '--dir', dir, '--out', keyFile);
+    expect(human.code).toBe(0);
+    expect(human.out).toContain(`  signing key (Ed25519): ${String(init['signingKey'])}`);
+    expect(human.out).toContain(`  fedmark coordinator admit --dir <coordinator dir> --keys ${keyFile}`);
+    expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual({ version: 1, kind: 'fedmark-node-public-keys', name: init['name'], signingKey: init['signingKey'], boxKey: init['boxKey'] });
+
+    const coordKey = 'ab'.repeat(32);
+    const coordFile = join(root, 'coordinator.keys.json');
+    writeFileSync(coordFile, JSON.stringify({ version: 1, kind: 'fedmark-coordinator-public-key', signingKey: coordKey }));
+    const pin = await cli('node', 'pin-coordinator', '--dir', dir, '--coordinator', 'http://127.0.0.1:7700', '--keys', coordFile);
+    expect(pin.code).toBe(0);
+    expect(pin.out).toContain(`Pinned coordinator http://127.0.0.1:7700 with signing key ${coordKey}`);
+    const after = JSON.parse((await cli('node', 'keys', '--dir', dir, '--json')).out) as Record<string, unknown>;
+    expect(after['pinnedCoordinator']).toEqual({ url: 'http://127.0.0.1:7700', coordinatorKey: coordKey });
+
+    const bad = await cli('node', 'pin-coordinator', '--dir', dir, '--coordinator', 'http://127.0.0.1:7700', '--key', 'xyz');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--key: expected a 32-byte key as 64 lower-case hex characters');
+    const neither = await cli('node', 'pin-coordinator', '--dir', dir, '--coordinator', 'http://127.0.0.1:7700');
+    expect(neither.code).toBe(2);
+    expect(neither.err).toContain('give exactly one of --key <hex> or --keys <file>');
   });
 
   it('FEDMARK_DEBUG=1 adds the stack trace', async () => {

@@ -106,6 +106,6 @@ describe('enrollment', () => {
     expect((err as ProtocolError).code).toBe('BAD_REQUEST');
     expect(coord.requests).toEqual([]);
     const pub = publicIdentity(loadIdentity(dir));
-    expect(admissionCommand(dir)).toBe(`fedmark coordinator admit --name bank-b --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`);
+    expect(admissionCommand(dir)).toBe(`fedmark coordinator admit --dir <coordinator dir> --name bank-b --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`);
   });
 });

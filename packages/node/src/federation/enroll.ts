@@ -41,28 +41,46 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
   const client = createCoordinatorClient({ coordinatorUrl: opts.coordinatorUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   const res = await client.request('POST', '/v1/enroll', { version: 1, ...payload, signature }, EnrollResponseSchema);
   if (res.name !== pub.name) throw new ProtocolError('CONFLICT', `coordinator enrolled "${res.name}", not this node "${pub.name}"`);
-  const file = join(opts.dir, COORDINATOR_FILE);
-  const record = { version: 1, url: opts.coordinatorUrl, coordinatorKey: res.coordinatorKey, enrolledAt: new Date().toISOString() };
+  pinCoordinator(opts.dir, opts.coordinatorUrl, res.coordinatorKey);
+  return { ...pub, coordinatorKey: res.coordinatorKey };
+}
+
+/**
+ * Pins the coordinator's signing key in `<dir>/coordinator.json`: from then on the node checks
+ * the coordinator's receipts for its checkpoints against it, and the audit uses it instead of the
+ * key the coordinator reports about itself. Enrollment pins the key it was answered with; a
+ * node admitted by its keys pins the key the operator gave it (`fedmark node pin-coordinator`).
+ */
+export function pinCoordinator(dir: string, coordinatorUrl: string, coordinatorKey: string): void {
+  PublicKeyHexSchema.parse(coordinatorKey);
+  const file = join(dir, COORDINATOR_FILE);
+  const record = { version: 1, url: coordinatorUrl, coordinatorKey, enrolledAt: new Date().toISOString() };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  return { ...pub, coordinatorKey: res.coordinatorKey };
 }
 
 /** The operator command that admits this node by its public keys (for manual admission). */
 export function admissionCommand(dir: string): string {
   const pub = publicIdentity(loadIdentity(dir));
-  return `fedmark coordinator admit --name ${pub.name} --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`;
+  return `fedmark coordinator admit --dir <coordinator dir> --name ${pub.name} --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`;
 }
 
 const CoordinatorFileSchema = z.object({ version: z.literal(1), url: z.string(), coordinatorKey: PublicKeyHexSchema, enrolledAt: z.string() });
 
-/** The coordinator's signing key recorded at enrollment, or undefined (never enrolled, or unreadable file). */
-export function loadCoordinatorKey(dir: string): Uint8Array | undefined {
+/** The coordinator this node pinned (enrollment or pin-coordinator), or undefined (none, or an unreadable file). */
+export function pinnedCoordinator(dir: string): { url: string; coordinatorKey: string } | undefined {
   const file = join(dir, COORDINATOR_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    return hexToBytes(CoordinatorFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).coordinatorKey);
+    const { url, coordinatorKey } = CoordinatorFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    return { url, coordinatorKey };
   } catch {
     return undefined;
   }
+}
+
+/** The coordinator's signing key recorded at enrollment or pinning, or undefined. */
+export function loadCoordinatorKey(dir: string): Uint8Array | undefined {
+  const pinned = pinnedCoordinator(dir);
+  return pinned ? hexToBytes(pinned.coordinatorKey) : undefined;
 }

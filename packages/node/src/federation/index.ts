@@ -10,8 +10,8 @@
  * await runAgent({ dir: '/srv/node-a', coordinatorUrl: 'http://127.0.0.1:7600', pollMs: 500, signal: stop.signal });
  */
 export { runAgent, stderrLog, type RunAgentOptions } from './agent.ts';
-/** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative. */
-export { enrollNode, admissionCommand, COORDINATOR_FILE, type EnrollNodeOptions, type EnrollResult } from './enroll.ts';
+/** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative, pinCoordinator its other half. */
+export { enrollNode, admissionCommand, pinCoordinator, pinnedCoordinator, COORDINATOR_FILE, type EnrollNodeOptions, type EnrollResult } from './enroll.ts';
 /** Signed, retrying, schema-validating coordinator client and the egress seam type. */
 export { createCoordinatorClient, TransientError, type FetchFn, type AgentLog, type CoordinatorClient } from './client.ts';
 /** Task handlers (used by runAgent; exported for tools and tests). */

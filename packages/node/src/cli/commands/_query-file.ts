@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { SegmentQuerySchema, type SegmentQuery } from '@fedmark/protocol';
 import { CliError, EXIT } from '../exit-codes.ts';
 
@@ -27,14 +28,19 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(top level)';
 }
 
+/** Validates a value read from `file`; the error names the file and the first bad field. */
+export function parseFileValue<TSchema extends z.ZodType>(file: string, schema: TSchema, value: unknown): z.infer<TSchema> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CliError(EXIT.INPUT_INVALID, `${file}: field "${fieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
 /** Reads and validates a SegmentQuery file, optionally overriding its epsilon. */
 export function readQueryFile(file: string, epsilon?: number): SegmentQuery {
   const raw = readJsonFile(file);
   const input = epsilon !== undefined && typeof raw === 'object' && raw !== null ? { ...raw, epsilon } : raw;
-  const parsed = SegmentQuerySchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CliError(EXIT.INPUT_INVALID, `${file}: field "${fieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid query'}`);
-  }
-  return parsed.data;
+  return parseFileValue(file, SegmentQuerySchema, input);
 }
