@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { JobEvent, JobListResponse, JobResult, JobStatus } from '@fedmark/protocol';
+import { isProtocolError, type JobEvent, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
 import { TEMPLATE_NAMES, checkedTemplate, type TemplateName } from '../jobs/templates.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { operatorClient, type OperatorClient } from './http.ts';
@@ -32,6 +32,32 @@ const UNREACHABLE_GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The coordinator's refusal while the nodes are still installing the federation's HE key. */
+const EPOCH_NOT_READY = /^key epoch \S+ is not active/;
+
+/**
+ * Calls `attempt` until it succeeds, retrying for up to `waitMs` while the answer is one that
+ * time will fix: the coordinator is not reachable yet, or the key ceremony is still running.
+ * Each distinct reason is reported once through `report`.
+ */
+async function untilReady<T>(attempt: () => Promise<T>, waitMs: number, report: (why: string) => void): Promise<T> {
+  const until = Date.now() + waitMs;
+  let last = '';
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const unreachable = err instanceof CliError && err.exitCode === EXIT.UNREACHABLE;
+      const notReady = isProtocolError(err) && err.code === 'CONFLICT' && EPOCH_NOT_READY.test(err.message);
+      if (!(unreachable || notReady) || Date.now() >= until) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      if (why !== last) report(why);
+      last = why;
+      await sleep(1000);
+    }
+  }
+}
+
 /** `fedmark job create|watch|result|list|template`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('launch and follow joint jobs');
@@ -40,19 +66,23 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     '\nExamples:\n  fedmark job template rfm > rfm.json\n  fedmark job create --spec rfm.json --coordinator http://127.0.0.1:7700 --token $TOKEN\n  fedmark job watch j-0123456789abcdef\n  fedmark job result j-0123456789abcdef --json\n'
   );
 
-  withConn(job.command('create').description('create a job from a JobSpec JSON file').requiredOption('--spec <file>', 'job spec (see "fedmark job template")')).action(
-    async (o: ConnOpts & { spec: string }) => {
+  withConn(job.command('create').description('create a job from a JobSpec JSON file').requiredOption('--spec <file>', 'job spec (see "fedmark job template")'))
+    .option('--wait <seconds>', 'while the key ceremony is still running (or the coordinator is starting), retry for this long', '120')
+    .option('--quiet', 'print only the job id (for scripts: JOB=$(fedmark job create --spec s.json --quiet))')
+    .addHelpText('after', '\nExample:\n  export FEDMARK_TOKEN=$(cat coord/operator.token)\n  JOB=$(fedmark job create --spec rfm.json --quiet) && fedmark job watch $JOB\n')
+    .action(async (o: ConnOpts & { spec: string; wait: string; quiet?: boolean }) => {
       let spec: unknown;
       try {
         spec = JSON.parse(readFileSync(o.spec, 'utf8'));
       } catch (err) {
         throw new CliError(EXIT.INPUT_INVALID, `${o.spec}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const status = (await client(o, io).post('/v1/jobs', spec)) as JobStatus;
+      const waitMs = Math.max(0, Number(o.wait) || 0) * 1000;
+      const status = (await untilReady(() => client(o, io).post('/v1/jobs', spec), waitMs, (why) => io.err(`waiting: ${why}\n`))) as JobStatus;
       if (o.json) io.out(`${JSON.stringify(status)}\n`);
+      else if (o.quiet) io.out(`${status.jobId}\n`);
       else io.out(`created job ${status.jobId} (${status.kind}) on key ${status.keyId} with ${status.participants.length} participants\n${status.jobId}\n`);
-    }
-  );
+    });
 
   withConn(job.command('watch').description('follow a job live until it is published or fails').argument('<id>', 'job id'))
     .option('--interval <ms>', 'poll interval in ms', '500')
