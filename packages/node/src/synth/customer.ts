@@ -9,6 +9,8 @@ export interface SimCustomer {
   events: { time: number; type: 'purchase' | 'visit'; amount: number | null; channel: string; category: string | null }[];
   touches: { time: number; channel: string; campaign: string; variant: string; outcome: Outcome }[];
   consents: { purpose: ConsentPurpose; status: 'granted' | 'revoked'; time: number; source: string }[];
+  /** The churn label of churn.csv: no purchase in the CHURN_HORIZON_DAYS after the window. */
+  churn: boolean;
 }
 
 export type Outcome = 'none' | 'opened' | 'clicked' | 'converted';
@@ -19,6 +21,8 @@ export const DAY_MS = 86_400_000;
 /** Opening probability per touch channel (email, sms, app, web), typical CRM benchmark levels. */
 const OPEN_RATE = [0.3, 0.45, 0.4, 0.25];
 const CLICK_GIVEN_OPEN = 0.4;
+/** Days after the window over which churn.csv's label looks ahead (one quarter). */
+export const CHURN_HORIZON_DAYS = 90;
 
 /** The simulation window with per-day lookups (Date objects are too slow per event at 10^7 rows). */
 export class Window {
@@ -180,8 +184,14 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
       }
     }
   }
+  // The label looks past the window: a customer who has not dropped out buys again at their own
+  // rate (no seasonality) and churns if the first purchase falls after the horizon; one who
+  // dropped out churns. It is drawn last from the customer's stream, so it changes none of the
+  // draws above and the four other files stay byte-identical to a generator without it.
+  const alive = deathMs === w.endMs;
+  const churn = !alive || rng.exponential(rate) > CHURN_HORIZON_DAYS;
   events.sort((a, b) => a.time - b.time || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
   touches.sort((a, b) => a.time - b.time);
   const id = `${profile.idPrefix}${String(index + 1).padStart(7, '0')}`;
-  return { id, signupMs, attributes: traits.attributes, events, touches, consents };
+  return { id, signupMs, attributes: traits.attributes, events, touches, consents, churn };
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DAY_MS, simulateCustomer, Window } from './customer.ts';
+import { CHURN_COLUMNS, churnRow } from './features.ts';
 import { LineWriter } from './line-writer.ts';
 import { Prng, seedToUint32 } from './prng.ts';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.ts';
@@ -25,8 +26,8 @@ export interface SynthReport {
   seed: string;
   start: string;
   end: string;
-  files: { customers: string; events: string; touches: string; consents: string };
-  rows: { customers: number; events: number; touches: number; consents: number };
+  files: { customers: string; events: string; touches: string; consents: string; churn: string };
+  rows: { customers: number; events: number; touches: number; consents: number; churn: number };
   purchases: number;
 }
 
@@ -35,6 +36,8 @@ export const SYNTH_FILES = {
   events: ['customer_id', 'time', 'type', 'amount', 'channel', 'category'],
   touches: ['customer_id', 'time', 'channel', 'campaign', 'variant', 'outcome'],
   consents: ['customer_id', 'purpose', 'status', 'time', 'source'],
+  /** A feature table (`--kind table --table churn`), not one of the fixed import formats. */
+  churn: CHURN_COLUMNS,
 } as const;
 
 export const DEFAULT_START = '2024-01-01';
@@ -50,7 +53,8 @@ function parseDay(label: string, s: string): number {
 }
 
 /**
- * Writes customers.csv, events.csv, touches.csv and consents.csv for one synthetic institution.
+ * Writes customers.csv, events.csv, touches.csv, consents.csv and the feature table churn.csv
+ * (features.ts) for one synthetic institution.
  * Each customer has its own PRNG stream (seed, index), so output is deterministic and memory is
  * one customer at a time, whatever the count.
  */
@@ -71,12 +75,14 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
     events: join(opts.dir, 'events.csv'),
     touches: join(opts.dir, 'touches.csv'),
     consents: join(opts.dir, 'consents.csv'),
+    churn: join(opts.dir, 'churn.csv'),
   };
   const out = {
     customers: new LineWriter(files.customers, [...SYNTH_FILES.customers, ...profile.attributeColumns]),
     events: new LineWriter(files.events, SYNTH_FILES.events),
     touches: new LineWriter(files.touches, SYNTH_FILES.touches),
     consents: new LineWriter(files.consents, SYNTH_FILES.consents),
+    churn: new LineWriter(files.churn, SYNTH_FILES.churn),
   };
   const seed32 = seedToUint32(`${opts.profile}:${opts.seed}`);
   let purchases = 0;
@@ -90,6 +96,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
       }
       for (const t of c.touches) out.touches.row([c.id, w.isoTime(t.time), t.channel, t.campaign, t.variant, t.outcome]);
       for (const k of c.consents) out.consents.row([c.id, k.purpose, k.status, w.isoTime(k.time), k.source]);
+      out.churn.row(churnRow(c, w.endMs));
       if ((i + 1) % PROGRESS_EVERY === 0) {
         opts.onProgress?.(i + 1, total);
         // Yield so a progress bar can redraw and signals are handled during long runs.
@@ -106,7 +113,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
     start,
     end,
     files,
-    rows: { customers: out.customers.rows, events: out.events.rows, touches: out.touches.rows, consents: out.consents.rows },
+    rows: { customers: out.customers.rows, events: out.events.rows, touches: out.touches.rows, consents: out.consents.rows, churn: out.churn.rows },
     purchases,
   };
 }

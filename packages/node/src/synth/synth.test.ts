@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { auc } from '@fedmark/protocol';
 import { generateSynthetic, type SynthReport } from './generate.ts';
 import { Prng } from './prng.ts';
 import { PROFILES } from './profiles.ts';
@@ -11,6 +12,7 @@ const root = mkdtempSync(join(tmpdir(), 'fedmark-synth-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const FILES = ['customers', 'events', 'touches', 'consents'] as const;
+const ALL_FILES = [...FILES, 'churn'] as const;
 const hashOf = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const rowsOf = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
 
@@ -52,7 +54,7 @@ describe('generateSynthetic', () => {
     const a = await gen('a', 's1');
     const b = await gen('b', 's1');
     const c = await gen('c', 's2');
-    for (const f of FILES) {
+    for (const f of ALL_FILES) {
       expect(hashOf(b.files[f])).toBe(hashOf(a.files[f]));
       expect(hashOf(c.files[f])).not.toBe(hashOf(a.files[f]));
     }
@@ -65,8 +67,9 @@ describe('generateSynthetic', () => {
     expect(readFileSync(r.files.events, 'utf8').split('\n')[0]).toBe('customer_id,time,type,amount,channel,category');
     expect(readFileSync(r.files.touches, 'utf8').split('\n')[0]).toBe('customer_id,time,channel,campaign,variant,outcome');
     expect(readFileSync(r.files.consents, 'utf8').split('\n')[0]).toBe('customer_id,purpose,status,time,source');
-    expect(r.rows.customers).toBe(300);
-    for (const f of FILES) expect(rowsOf(r.files[f]).length).toBe(r.rows[f]);
+    expect(readFileSync(r.files.churn, 'utf8').split('\n')[0]).toBe('customer_id,tenure_days,purchases,recency_days,avg_order_value,visits_90d,primary_channel,churn');
+    expect([r.rows.customers, r.rows.churn]).toEqual([300, 300]);
+    for (const f of ALL_FILES) expect(rowsOf(r.files[f]).length).toBe(r.rows[f]);
     expect(rowsOf(r.files.events).filter((e) => e[2] === 'purchase').length).toBe(r.purchases);
   });
 
@@ -120,6 +123,40 @@ describe('generateSynthetic', () => {
     expect(PROFILES.retail.defaultCustomers).not.toBe(PROFILES.bank.defaultCustomers);
   });
 
+  it('churn.csv: features recomputed from the customer\'s own rows, and a label they predict but do not fix', async () => {
+    const r = await gen('churn', 'churn', 'bank', 2000);
+    const end = Date.parse('2025-01-01T00:00:00Z');
+    const day = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
+    const own = new Map<string, { purchases: number; spent: number; last: string | null; visits: number; channels: Map<string, number> }>();
+    for (const [id, time, type, amount, channel] of rowsOf(r.files.events)) {
+      const o = own.get(id as string) ?? { purchases: 0, spent: 0, last: null, visits: 0, channels: new Map<string, number>() };
+      o.channels.set(channel as string, (o.channels.get(channel as string) ?? 0) + 1);
+      if (type === 'purchase') [o.purchases, o.spent, o.last] = [o.purchases + 1, o.spent + Number(amount), time as string];
+      else if (Date.parse(time as string) >= end - 90 * 86_400_000) o.visits++;
+      own.set(id as string, o);
+    }
+    const signup = new Map(rowsOf(r.files.customers).map((c) => [c[0] as string, c[1] as string]));
+    const rows = rowsOf(r.files.churn);
+    expect(rows.map((x) => x[0])).toEqual([...signup.keys()]);
+    for (const [id, tenure, purchases, recency, aov, visits, channel, churn] of rows) {
+      const o = own.get(id as string) ?? { purchases: 0, spent: 0, last: null, visits: 0, channels: new Map<string, number>() };
+      const top = [...o.channels].reduce<[string, number]>((best, c) => (c[1] > best[1] ? c : best), ['', 0])[0];
+      const since = (d: string) => day('2025-01-01') - day(d.slice(0, 10));
+      expect([tenure, purchases, recency, aov, visits, channel].map(String)).toEqual(
+        [since(signup.get(id as string) as string), o.purchases, since(o.last ?? (signup.get(id as string) as string)), o.purchases ? Math.round((o.spent / o.purchases) * 100) / 100 : 0, o.visits, top].map(String)
+      );
+      expect(['Yes', 'No']).toContain(churn);
+    }
+    // The label comes from latent traits (dropout, purchase rate) and a draw past the window:
+    // recency predicts it well, but it is not a function of the features.
+    const y = rows.map((x) => (x[7] === 'Yes' ? 1 : 0));
+    const rate = (keep: (x: string[]) => boolean) => rows.filter((x) => keep(x) && x[7] === 'Yes').length / rows.filter(keep).length;
+    expect(y.reduce<number>((a, b) => a + b, 0)).toBe(759); // 38% of 2000 bank customers churn
+    expect(rate((x) => Number(x[3]) > 180)).toBeGreaterThan(0.75);
+    expect(rate((x) => Number(x[3]) <= 30)).toBeLessThan(0.25);
+    expect(auc(rows.map((x) => Number(x[3])), y)).toBeCloseTo(0.76, 2);
+  });
+
   it('every generated file imports cleanly through importCsv, for each profile', async () => {
     const { initNode, loadIdentity } = await import('../identity/index.ts');
     const { openNodeDatabase } = await import('../store/index.ts');
@@ -134,6 +171,8 @@ describe('generateSynthetic', () => {
           const r = await importCsv(db, loadIdentity(dir), { kind, file: rep.files[kind] });
           expect([kind, r.rowsRead, r.rowsInserted]).toEqual([kind, rep.rows[kind], rep.rows[kind]]);
         }
+        const t = await importCsv(db, loadIdentity(dir), { kind: 'table', table: 'churn', file: rep.files.churn });
+        expect([t.rowsRead, t.rowsInserted]).toEqual([150, 150]);
       } finally {
         db.close();
       }

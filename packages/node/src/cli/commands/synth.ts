@@ -25,8 +25,8 @@ function profileOption(value: string): ProfileName {
 export function registerSynth(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('synth')
-    .description('write seeded synthetic customers.csv, events.csv, touches.csv, consents.csv (same seed, same bytes)')
-    .requiredOption('--dir <path>', 'output directory for the four CSV files (created if missing)')
+    .description('write seeded synthetic customers.csv, events.csv, touches.csv, consents.csv and the feature table churn.csv (same seed, same bytes)')
+    .requiredOption('--dir <path>', 'output directory for the five CSV files (created if missing)')
     .requiredOption('--profile <profile>', `kind of institution: ${PROFILE_NAMES.join('|')}`, profileOption)
     .option('--seed <seed>', 'any text; the same seed gives byte-identical files', '1')
     .option('--customers <n>', 'number of customers (default per profile: retail 20000, bank 8000, telecom 12000)', intOption(1, 9_999_999))
@@ -45,9 +45,10 @@ export function registerSynth(node: Command, ctx: CliContext): void {
         onProgress: (done, total) => progress.update(done, total),
       });
       progress.stop();
-      const nextCommands = (['customers', 'events', 'touches', 'consents'] as const).map(
-        (k) => `fedmark node import --dir <node-dir> --kind ${k} ${report.files[k]}`
-      );
+      const nextCommands = [
+        ...(['customers', 'events', 'touches', 'consents'] as const).map((k) => `fedmark node import --dir <node-dir> --kind ${k} ${report.files[k]}`),
+        `fedmark node import --dir <node-dir> --kind table --table churn ${report.files.churn}`,
+      ];
       emit(ctx, o.json, { ...report, nextCommands }, () =>
         [
           `Wrote ${o.profile} data for seed "${o.seed}" (${report.start} .. ${report.end}) to ${o.dir}:`,
@@ -55,6 +56,7 @@ export function registerSynth(node: Command, ctx: CliContext): void {
           `  events.csv     ${report.rows.events} rows (${report.purchases} purchases)`,
           `  touches.csv    ${report.rows.touches} rows`,
           `  consents.csv   ${report.rows.consents} rows`,
+          `  churn.csv      ${report.rows.churn} rows (feature table for fedmark job template train)`,
           'Import them into a node (customers first):',
           ...nextCommands.map((c) => `  ${c}`),
           '',
