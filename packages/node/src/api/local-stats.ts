@@ -18,7 +18,7 @@ export interface LocalStatsResult {
   /** Cells under the policy's minimum cohort, zeroed before noise (their figures are pure noise). */
   suppressedCells: number;
   minCohort: number;
-  /** Per-cell estimates with 95% intervals, read through the public layout. */
+  /** Per-cell estimates with 95% intervals, read through the public layout and post-processed (raw values kept). */
   result: SegmentResult;
   /** The released slot values (noisy) and their noise variances, in layout order. */
   values: bigint[];
@@ -54,7 +54,8 @@ export function runLocalStats(
     reader.close();
   }
   const layout = layoutOf(query);
-  const result = interpretVector(layout, release.values, release.variance, { dimensions: query.dimensions.map((d) => d.field) });
+  // The measures' clipping bounds decide what post-processing projects (docs/analytics.md "Post-processing").
+  const result = interpretVector(layout, release.values, release.variance, { dimensions: query.dimensions.map((d) => d.field), measures: query.measures });
   return {
     jobId: release.jobId,
     name: query.name,

@@ -164,7 +164,11 @@ describe('fedmark CLI: end to end on synthetic data', () => {
       epsilon: number;
       noise: string;
       values: string[];
-      result: { total: { estimate: number; sd: number; low: number; high: number }; cells: { labels: string[]; measures: Record<string, unknown> }[] };
+      result: {
+        total: { estimate: number; sd: number; low: number; high: number };
+        minReliableCount: number;
+        cells: { labels: string[]; count: { estimate: number; raw: number }; measures: Record<string, unknown> }[];
+      };
     };
     expect(s.jobId).toMatch(/^local-/);
     expect(s.epsilon).toBe(1);
@@ -172,6 +176,12 @@ describe('fedmark CLI: end to end on synthetic data', () => {
     expect(s.values.every((v) => /^-?\d+$/.test(v))).toBe(true);
     expect(s.result.cells.map((c) => c.labels[0])).toEqual(['bronze', 'silver', 'gold', 'platinum', '__other__']);
     expect(Object.keys(s.result.cells[0]?.measures ?? {})).toEqual(['frequency']);
+    // Post-processing: counts projected to >= 0 with the released value kept as raw (count block first).
+    expect(s.result.minReliableCount).toBe(20);
+    s.result.cells.forEach((c, i) => {
+      expect(c.count.raw).toBe(Number(s.values[i]));
+      expect(c.count.estimate).toBe(Math.max(0, c.count.raw));
+    });
     const t = s.result.total;
     expect(t.sd).toBeGreaterThan(0);
     expect(Math.abs(t.estimate - consenting)).toBeLessThanOrEqual(6 * t.sd);
@@ -182,7 +192,9 @@ describe('fedmark CLI: end to end on synthetic data', () => {
     const r = await cli('node', 'stats', '--dir', dir, '--query', queryFile, '--epsilon', '0.5');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/attr\.loyalty_tier\s+count\s+sum frequency\s+mean frequency/);
-    expect(r.out).toMatch(/\nbronze\s+-?\d+ ± \d+\.\d/);
+    // Counts whole (± whole), sums and means with 3 significant digits; nothing negative after projection.
+    expect(r.out).toMatch(/\nbronze\s+[\d,]+ ± \d+\s+[\d,.]+ ± [\d,.]+\s+[\d.]+ ± [\d.]+( †)?\n/);
+    expect(r.out).not.toMatch(/ -\d/);
     expect(r.out).toContain('epsilon 0.5 charged');
   });
 

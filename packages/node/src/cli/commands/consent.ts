@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Purpose } from '@fedmark/protocol';
+import { formatCount, type Purpose } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { purposeOption } from '../options.ts';
 import { withNode } from '../node-context.ts';
@@ -45,7 +45,7 @@ export function registerConsent(node: Command, ctx: CliContext): void {
     .action(async (o: { dir: string; json?: boolean }) => {
       const { consentSummary } = await import('../../consent/index.ts');
       const rows = await withNode(o.dir, ({ db }) => consentSummary(db));
-      emit(ctx, o.json, rows, () => formatTable(['purpose', 'in force', 'revoked'], rows.map((r) => [r.purpose, r.inForce, r.revoked])));
+      emit(ctx, o.json, rows, () => formatTable(['purpose', 'in force', 'revoked'], rows.map((r) => [r.purpose, formatCount(r.inForce), formatCount(r.revoked)])));
     });
   examples(summary, 'fedmark node consent summary --dir ./node-a');
 }

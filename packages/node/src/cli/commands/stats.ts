@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import type { Estimate } from '@fedmark/protocol';
+import { formatEstimate, formatNumber, segmentTable } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { epsilonOption } from '../options.ts';
-import { formatTable } from '../output.ts';
 import { withNode } from '../node-context.ts';
 import type { LocalStatsResult } from '../../api/local-stats.ts';
 import { readQueryFile } from './_query-file.ts';
@@ -16,30 +15,18 @@ export interface StatsOpts {
   json?: boolean;
 }
 
-/** "1234 ± 5.6": the estimate and the half-width of its 95% interval. */
-function pm(e: Estimate | null, digits: number, estimateDigits = digits): string {
-  if (e === null) return '-';
-  return `${e.estimate.toFixed(estimateDigits)} ± ${(e.high - e.estimate).toFixed(digits)}`;
-}
-
+/** The local result: what was charged, then the table every CLI prints (protocol segmentTable) with its footnotes. */
 export function statsText(r: LocalStatsResult): string {
-  const dims = r.result.dimensions ?? [];
-  const header = [...(dims.length > 0 ? dims : []), 'count'];
-  for (const m of r.result.measures) header.push(`sum ${m}`, `mean ${m}`);
-  const rows = r.result.cells.map((c) => {
-    // Suppressed cells are released as exact zeros (variance 0) while every other slot is noisy.
-    if (r.noise === 'on' && c.count.sd === 0) return [...c.labels, 'suppressed', ...r.result.measures.flatMap(() => ['-', '-'])];
-    const row: string[] = [...c.labels, pm(c.count, 1, 0)];
-    for (const m of r.result.measures) row.push(pm(c.measures[m]?.sum ?? null, 2), pm(c.measures[m]?.mean ?? null, 2));
-    return row;
-  });
+  // Suppressed cells are released as exact zeros (variance 0) while every other slot is noisy.
+  const t = segmentTable(r.result, { sums: true, suppressed: (c) => r.noise === 'on' && c.count.sd === 0 });
   const lines = [
     `${r.name}: purpose ${r.purpose}, as of ${r.asOf}, unit ${r.unit}`,
-    `epsilon ${r.epsilon} charged (job ${r.jobId}); noise ${r.noise === 'on' ? 'on (discrete Laplace)' : 'OFF (test only: exact values)'}`,
-    `rows counted (total): ${pm(r.result.total, 1, 0)}   (estimate ± 95% interval half-width)`,
+    `epsilon ${formatNumber(r.epsilon)} charged (job ${r.jobId}); noise ${r.noise === 'on' ? 'on (discrete Laplace)' : 'OFF (test only: exact values)'}`,
+    `rows counted (total): ${formatEstimate(r.result.total, 'count')}   (estimate ± 95% interval half-width)`,
     '',
-    formatTable(header, rows).trimEnd(),
+    t.table,
     '',
+    ...t.notes,
     r.suppressedCells > 0
       ? `${r.suppressedCells} cell(s) had a noisy count under ${r.minCohort} (policy minimum cohort) and were suppressed: released as 0, shown as suppressed.`
       : `No cell was below the minimum cohort of ${r.minCohort}.`,
