@@ -7,7 +7,7 @@ import { OPERATOR_TOKEN, federation, harness, json, makeRefusal, makeSubmission,
 import { decryptByTwo, submitAll } from '../jobs/_round-testing.ts';
 import { churnTrainInput, trainJobSpec } from '../jobs/_train-testing.ts';
 import { session, testIdText, type Browser } from './_console-testing.ts';
-import { fmtInterval, fmtNumber } from './format.ts';
+import { fmtCount, fmtInterval, fmtNumber } from './format.ts';
 
 const nodes = [testNode('n1', 41), testNode('n2', 42), testNode('n3', 43), testNode('n4', 44)] as const;
 const spec = {
@@ -77,13 +77,14 @@ describe('coordinator console pages with a real job', () => {
     const cells = jobResult(h.coordinator.ctx, jobId).rounds[0]?.cells ?? [];
     const count = cells.find((c) => c.block === 'count' && c.labels[0] === 'E0');
     expect(count?.estimate).toBe(Number(plain[1]));
-    expect(result.html).toContain(`<td>E0</td><td class="num">${fmtNumber(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0])}</td>`);
+    // Counts are whole numbers with separators, the interval's ends too (protocol results/number-format.ts).
+    expect(result.html).toContain(`<td>E0</td><td class="num">${fmtCount(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0], 'count')}</td>`);
     expect(result.html).toContain('3 contributing nodes (n1, n2, n3), epsilon 1 per node');
     // The `total` block has no labels: one "all" row under a Cell column, not the dimension columns.
     const total = cells.find((c) => c.block === 'total');
     expect(total?.labels).toEqual([]);
     expect(result.html).toContain(`<thead><tr><th scope="col">Cell</th><th scope="col" class="num">Estimate</th>`);
-    expect(result.html).toContain(`<td>all</td><td class="num">${fmtNumber(total?.estimate ?? NaN)}</td>`);
+    expect(result.html).toContain(`<td>all</td><td class="num">${fmtCount(total?.estimate ?? NaN)}</td>`);
 
     const list = await b.get('/console/results');
     expect(list.html).toContain(`<a href="/console/jobs/${jobId}/result">nes by console</a>`);

@@ -1,8 +1,8 @@
-import { Alert, BarChart, Empty, Facts, LineChart } from '@fedmark/protocol/console';
-import type { JobResult, Model, RoundResult, SegmentResult } from '@fedmark/protocol';
+import { Alert, BarChart, Empty, Facts, LineChart, type Bar } from '@fedmark/protocol/console';
+import { MIN_RELIABLE_COUNT, UNRELIABLE_MARK, formatFigure, segmentLabel, type FigureKind, type JobResult, type Model, type RoundResult, type SegmentResult } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { jobResult } from '../jobs/status.ts';
-import { fmtInterval, fmtNumber, fmtTime } from './format.ts';
+import { fmtCount, fmtInterval, fmtNumber, fmtTime } from './format.ts';
 import { StateBadge } from './job-state.tsx';
 import { PATHS } from './paths.ts';
 
@@ -11,9 +11,15 @@ export const MAX_CHART_BARS = 60;
 
 export interface CellRow {
   labels: string[];
+  /** Post-processed (docs/analytics.md "Post-processing"): projected to >= 0 where it cannot be negative. */
   estimate: number;
   ci95: [number, number];
   noiseStd: number;
+  /** The released value before projection (absent in results published before it existed). */
+  raw: number | undefined;
+  /** Means: too few noisy customers, or an interval wider than the estimate; never drawn as a bar. */
+  unreliable: boolean;
+  reason: string | null;
 }
 
 export interface BlockView {
@@ -46,13 +52,14 @@ export interface ResultView {
   model: Model | undefined;
 }
 
-function blocksOf(r: RoundResult): BlockView[] {
+/** A round's cells grouped by block, in publication order, with the dimension names as column heads. */
+export function blocksOf(r: RoundResult): BlockView[] {
   const seg = r.interpretation as Partial<SegmentResult> | undefined;
   const names = Array.isArray(seg?.dimensions) ? seg.dimensions : [];
   const byBlock = new Map<string, CellRow[]>();
   for (const c of r.cells) {
     const rows = byBlock.get(c.block) ?? [];
-    rows.push({ labels: c.labels, estimate: c.estimate, ci95: c.ci95, noiseStd: c.noiseStd });
+    rows.push({ labels: c.labels, estimate: c.estimate, ci95: c.ci95, noiseStd: c.noiseStd, raw: c.raw, unreliable: c.unreliable === true, reason: c.reason ?? null });
     byBlock.set(c.block, rows);
   }
   // Per block: `total` has no labels while the per-cell blocks have one per dimension.
@@ -87,23 +94,45 @@ export function loadResultView(ctx: Ctx, jobId: string): ResultView {
   };
 }
 
-const cellLabel = (labels: readonly string[]) => (labels.length === 0 ? 'all' : labels.join(' / '));
+const cellLabel = (labels: readonly string[]) => (labels.length === 0 ? 'all' : labels.map(segmentLabel).join(' / '));
+
+/** Counts (and the total) are written as whole numbers, every other block as 3 significant digits. */
+const kindOf = (block: string): FigureKind => (block === 'count' || block === 'total' ? 'count' : 'value');
+
+/** The bars a block draws: its reliable cells (an unreliable mean is in the table only), none for a block too large to chart. */
+export function chartBars(b: BlockView): Bar[] | null {
+  if (b.cells.length > MAX_CHART_BARS) return null;
+  const drawn = b.cells.filter((c) => !c.unreliable);
+  return drawn.length === 0 ? null : drawn.map((c) => ({ label: cellLabel(c.labels), value: c.estimate, low: c.ci95[0], high: c.ci95[1] }));
+}
+
+/** What the table says about a cell beyond its figures: why it is unreliable, what it was projected from. */
+function cellNote(c: CellRow, kind: FigureKind): string {
+  const notes: string[] = [];
+  if (c.unreliable) notes.push(`${UNRELIABLE_MARK} unreliable: ${c.reason ?? 'see the notes'}`);
+  if (c.raw !== undefined && c.raw !== c.estimate) notes.push(`projected from ${formatFigure(c.raw, kind)}`);
+  return notes.join('; ');
+}
 
 function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundName: string }) {
   const b = p.b;
+  const kind = kindOf(b.block);
+  const bars = chartBars(b);
+  const left = b.cells.filter((c) => c.unreliable).length;
+  const noted = b.cells.some((c) => cellNote(c, kind) !== '');
   return (
     <div class="block">
       <h3>{b.block}</h3>
-      {b.cells.length <= MAX_CHART_BARS ? (
-        <BarChart
-          title={`${p.roundName}: ${b.block} (bars: 95% intervals)`}
-          bars={b.cells.map((c) => ({ label: cellLabel(c.labels), value: c.estimate, low: c.ci95[0], high: c.ci95[1] }))}
-          yLabel={b.block}
-          testId={p.chartTestId}
-        />
-      ) : (
+      {bars ? (
+        <BarChart title={`${p.roundName}: ${b.block} (bars: 95% intervals)`} bars={bars} yLabel={b.block} testId={p.chartTestId} />
+      ) : b.cells.length > MAX_CHART_BARS ? (
         <p class="muted">{b.cells.length} cells: too many for a readable chart; see the table.</p>
-      )}
+      ) : null}
+      {left > 0 ? (
+        <p class="muted" data-testid="unreliable-note">
+          {left} unreliable {left === 1 ? 'value is' : 'values are'} not drawn (marked {UNRELIABLE_MARK} in the table, with the reason).
+        </p>
+      ) : null}
       <table>
         <thead>
           <tr>
@@ -117,15 +146,17 @@ function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundNam
             <th scope="col" class="num">
               Noise s.d.
             </th>
+            {noted ? <th scope="col">Note</th> : null}
           </tr>
         </thead>
         <tbody>
           {b.cells.map((c) => (
-            <tr>
-              {b.dimensions.length === 0 ? <td>all</td> : c.labels.map((l) => <td>{l}</td>)}
-              <td class="num">{fmtNumber(c.estimate)}</td>
-              <td class="num">{fmtInterval(c.ci95)}</td>
+            <tr class={c.unreliable ? 'unreliable' : undefined}>
+              {b.dimensions.length === 0 ? <td>all</td> : c.labels.map((l) => <td>{segmentLabel(l)}</td>)}
+              <td class="num">{`${formatFigure(c.estimate, kind)}${c.unreliable ? ` ${UNRELIABLE_MARK}` : ''}`}</td>
+              <td class="num">{fmtInterval(c.ci95, kind)}</td>
               <td class="num">{fmtNumber(c.noiseStd)}</td>
+              {noted ? <td>{cellNote(c, kind)}</td> : null}
             </tr>
           ))}
         </tbody>
@@ -178,7 +209,7 @@ function TrainSection(p: { model: Model }) {
                   <td>{h.round}</td>
                   <td class="num">{h.loss === null ? '-' : fmtNumber(h.loss)}</td>
                   <td class="num">{h.auc === null ? '-' : fmtNumber(h.auc)}</td>
-                  <td class="num">{fmtNumber(h.count)}</td>
+                  <td class="num">{fmtCount(h.count)}</td>
                   <td class="num">{h.nodes}</td>
                 </tr>
               ))}
@@ -214,7 +245,9 @@ export function ResultPage(v: ResultView) {
         </Alert>
       ) : null}
       <p class="muted">
-        Intervals cover the differential-privacy noise only (normal approximation), not sampling error. Cells below a node's minimum cohort were suppressed at that node.
+        Intervals cover the differential-privacy noise only (normal approximation), not sampling error. A cell whose noisy count at a node was under that node's minimum cohort was released
+        as 0 by it (after noise). Counts and sums that cannot be negative are projected to 0 or more and means clamped into their clipping bounds (post-processing: no privacy cost); a
+        mean from fewer than {MIN_RELIABLE_COUNT} noisy customers, or with an interval wider than itself, is marked {UNRELIABLE_MARK} and not drawn.
       </p>
       {v.rfmMeans ? (
         <p>
@@ -235,7 +268,7 @@ export function ResultPage(v: ResultView) {
               {fmtTime(r.publishedAt)}.
             </p>
             {r.blocks.map((b) => (
-              <BlockTable b={b} chartTestId={b.cells.length <= MAX_CHART_BARS ? takeId() : undefined} roundName={r.name} />
+              <BlockTable b={b} chartTestId={chartBars(b) ? takeId() : undefined} roundName={r.name} />
             ))}
             {r.notes.length > 0 ? (
               <ul class="notes">

@@ -62,8 +62,8 @@ describe('audit export: HTML', () => {
       { period: 'month', periodKey: '2026-02', capEpsilon: 2, spentEpsilon: 3, releases: 2, overCap: true, resetInPeriod: false, firstOverCapSeq: 5 },
     ]);
     expect(svg.match(/<rect class="bar/g)?.length).toBe(2);
-    expect(svg).toMatch(/<rect class="bar" [^>]*><title>2026-01: 1\.00000<\/title>/);
-    expect(svg).toMatch(/<rect class="bar over" [^>]*><title>2026-02: 3\.00000<\/title>/);
+    expect(svg).toMatch(/<rect class="bar" [^>]*><title>2026-01: 1<\/title>/);
+    expect(svg).toMatch(/<rect class="bar over" [^>]*><title>2026-02: 3<\/title>/);
     expect(svg).toContain('class="cap-line"');
     expect(svg).toContain('>cap 2</text>');
   });

@@ -185,7 +185,7 @@ describe('node console: verification, budgets, erasures', () => {
     expect(marketing).toContain('cap 2');
     expect(marketing).toContain('class="cap-line"');
     expect(marketing.match(/class="bar over"/g)?.length).toBe(1);
-    expect(marketing).toContain('<title>2026-03: 2.50000</title>');
+    expect(marketing).toContain('<title>2026-03: 2.5</title>');
     expect(html).toContain(`over cap (from entry #${overSeq})`);
     expect(html).toContain('data-testid="budget-cumulative"');
     expect(html).toContain('days since the first release (2026-02-10)');

@@ -40,12 +40,17 @@ describe('charts', () => {
           { label: 'champions', value: 120, low: 110, high: 130 },
           { label: '<script>alert(1)</script>', value: 40, low: 35, high: 45 },
           { label: 'lost', value: 10 },
+          { label: 'big', value: 12345.6, low: 9876.5, high: 14814.7 },
         ],
         reference: { value: 100, label: 'cap 100' },
       })
     );
-    expect(svg.match(/<rect class="bar/g)).toHaveLength(3);
-    expect(svg.match(/class="err-bar"/g)).toHaveLength(2);
+    expect(svg.match(/<rect class="bar/g)).toHaveLength(4);
+    expect(svg.match(/class="err-bar"/g)).toHaveLength(3);
+    // Tooltips write numbers as the CLI tables do (results/number-format.ts).
+    expect(svg).toContain('<title>champions: 120 (95% interval 110 to 130)</title>');
+    expect(svg).toContain('<title>big: 12,346 (95% interval 9,877 to 14,815)</title>');
+    expect(svg).toContain('<title>lost: 10</title>');
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('&lt;script&gt;');
     expect(svg).toContain('data-testid="result-chart"');

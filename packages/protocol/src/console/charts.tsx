@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { formatNumber } from '../results/number-format.ts';
 import { formatTick, niceTicks } from './ticks.ts';
 
 export interface Bar {
@@ -85,11 +86,12 @@ export function BarChart(p: BarChartProps) {
         const cx = M.left + slot * i + slot / 2;
         const top = y(Math.max(0, b.value));
         const h = Math.abs(y(b.value) - y(0));
-        const interval = b.low !== undefined && b.high !== undefined ? ` (95% interval ${b.low.toPrecision(4)} to ${b.high.toPrecision(4)})` : '';
+        // Tooltips write values as every table does (results/number-format.ts).
+        const interval = b.low !== undefined && b.high !== undefined ? ` (95% interval ${formatNumber(b.low)} to ${formatNumber(b.high)})` : '';
         return (
           <g>
             <rect class={b.highlight ? 'bar over' : 'bar'} x={cx - barW / 2} y={top} width={barW} height={Math.max(h, 0.5)}>
-              <title>{`${b.label}: ${b.value.toPrecision(6)}${interval}`}</title>
+              <title>{`${b.label}: ${formatNumber(b.value)}${interval}`}</title>
             </rect>
             {b.low !== undefined && b.high !== undefined ? (
               <g class="err-bar">
@@ -173,7 +175,7 @@ export function LineChart(p: LineChartProps) {
           <polyline class={`series s${i}`} points={s.points.map((q) => `${x(q.x).toFixed(1)},${y(q.y).toFixed(1)}`).join(' ')} />
           {s.points.map((q) => (
             <circle class={`dot s${i}`} cx={x(q.x)} cy={y(q.y)} r={3}>
-              <title>{`${s.name} at ${q.x}: ${q.y.toPrecision(5)}`}</title>
+              <title>{`${s.name} at ${formatNumber(q.x)}: ${formatNumber(q.y)}`}</title>
             </circle>
           ))}
           <rect class={`s${i}`} x={width - M.right - 150} y={M.top + i * 16 - 8} width={10} height={10} />
