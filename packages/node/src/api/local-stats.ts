@@ -15,7 +15,7 @@ export interface LocalStatsResult {
   layoutHash: string;
   epsilon: number;
   noise: NoiseMode;
-  /** Cells under the policy's minimum cohort, zeroed before noise (their figures are pure noise). */
+  /** Cells whose noisy count fell under the policy's minimum cohort, released as 0 (suppression after noise, docs/privacy.md). */
   suppressedCells: number;
   minCohort: number;
   /** Per-cell estimates with 95% intervals, read through the public layout and post-processed (raw values kept). */

@@ -1,7 +1,8 @@
 /**
  * The release path: the only way a statistic leaves the node. Policy, idempotency, budget
- * check, exact computation, minimum-cohort suppression, discrete Laplace noise on every slot,
- * then one transaction that charges the budget, stores the release and writes the ledger.
+ * check, exact computation, discrete Laplace noise on every slot, minimum-cohort suppression on
+ * the noisy counts (post-processing, docs/privacy.md), then one transaction that charges the
+ * budget, stores the release and writes the ledger.
  *
  * @example
  * import { releaseSegmentStats } from './release/index.ts';

@@ -25,7 +25,7 @@ export type BudgetRule = z.infer<typeof BudgetRuleSchema>;
  */
 export const PolicySchema = z.object({
   version: z.literal(1).default(1),
-  /** Minimum cohort: cells with fewer rows after consent filtering are suppressed before noise. */
+  /** Minimum cohort k: a cell whose NOISY count is under k is released as 0, after noise (post-processing, docs/privacy.md). */
   minCohort: z.number().int().min(2).max(1_000_000).default(10),
   allowedKinds: z.array(JobKindSchema).min(1).default([...JOB_KINDS]),
   allowedPurposes: z.array(PurposeSchema).min(1).default([...PURPOSES]),
