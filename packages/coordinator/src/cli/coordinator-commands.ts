@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
-import { NodePublicKeysFileSchema, bytesToHex, type CoordinatorPublicKeyFile } from '@fedmark/protocol';
+import { NodePublicKeysFileSchema, bytesToHex, textTable, type CoordinatorPublicKeyFile } from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -189,8 +189,8 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
         const epochs = d.store.keys.list().map((e) => ({ keyId: e.keyId, state: e.state, generator: e.generator, members: e.members.map((m) => m.name), acked: e.acked }));
         if (o.json) io.out(`${JSON.stringify({ nodes, epochs })}\n`);
         else {
-          for (const n of nodes) io.out(`${n.name.padEnd(20)} signing ${n.signingKey.slice(0, 16)}…  last seen ${n.lastSeenAt ?? 'never'}\n`);
-          for (const e of epochs) io.out(`key ${e.keyId.padEnd(5)} ${e.state.padEnd(10)} members ${e.members.join(', ')} (acked ${e.acked.length}/${e.members.length})\n`);
+          io.out(`${textTable(['node', 'signing key', 'last seen'], nodes.map((n) => [n.name, `${n.signingKey.slice(0, 16)}…`, n.lastSeenAt ?? 'never']))}\n\n`);
+          io.out(`${textTable(['key epoch', 'state', 'members', 'installed'], epochs.map((e) => [e.keyId, e.state, e.members.join(', '), `${e.acked.length}/${e.members.length}`]))}\n`);
         }
       } finally {
         d.store.close();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isProtocolError, type JobEvent, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
+import { isProtocolError, textTable, type JobEvent, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
 import { TEMPLATE_NAMES, checkedTemplate, type TemplateName } from '../jobs/templates.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { operatorClient, type OperatorClient } from './http.ts';
@@ -139,7 +139,8 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   withConn(job.command('list').description('list jobs')).action(async (o: ConnOpts) => {
     const res = (await client(o, io).get('/v1/jobs')) as JobListResponse;
     if (o.json) io.out(`${JSON.stringify(res)}\n`);
-    else for (const j of res.jobs) io.out(`${j.jobId}  ${j.status.padEnd(9)}  ${j.kind.padEnd(13)}  ${j.createdAt}  ${j.name}\n`);
+    else if (res.jobs.length === 0) io.out('no jobs\n');
+    else io.out(`${textTable(['job', 'status', 'kind', 'created', 'name'], res.jobs.map((j) => [j.jobId, j.status, j.kind, j.createdAt, j.name]))}\n`);
   });
 
   job

@@ -109,6 +109,20 @@ describe('fedmark coordinator CLI', () => {
     const n = capture();
     expect(await run(['coordinator', 'nodes', '--dir', dir, '--json'], n.io)).toBe(0);
     expect(JSON.parse(n.out()).epochs).toEqual([{ keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] }]);
+    const text = capture();
+    expect(await run(['coordinator', 'nodes', '--dir', dir], text.io)).toBe(0);
+    expect(text.out()).toBe(
+      [
+        'node  signing key        last seen',
+        '----  -----------------  ---------',
+        `bank  ${sk.slice(0, 16)}…  never`,
+        '',
+        'key epoch  state       members  installed',
+        '---------  ----------  -------  ---------',
+        'k1         generating  bank     0/1',
+        '',
+      ].join('\n')
+    );
     // The node's public-key file (fedmark node keys --out) admits it too; a bad one names the field.
     const nodeKeys = join(root, 'shop.keys.json');
     const shopKey = bytesToHex(generateSigningKeyPair().publicKey);
@@ -139,6 +153,9 @@ describe('fedmark coordinator CLI', () => {
       const list = capture(env);
       expect(await run(['job', 'list', '--json'], list.io)).toBe(0);
       expect(JSON.parse(list.out())).toEqual({ version: 1, jobs: [] });
+      const listText = capture(env);
+      expect(await run(['job', 'list'], listText.io)).toBe(0);
+      expect(listText.out()).toBe('no jobs\n');
       const specFile = join(root, 'rfm.json');
       const t = capture();
       expect(await run(['job', 'template', 'rfm', '--as-of', '2026-01-31'], t.io)).toBe(0);
@@ -196,6 +213,9 @@ describe('fedmark coordinator CLI', () => {
         `${jobId} [failed] round 0 failed: 0/3 submitted, 1 refused, 2 pending (min 3)`,
       ]);
       expect(w.err()).toBe(`error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
+      const list = capture(env);
+      expect(await run(['job', 'list'], list.io), list.err()).toBe(0);
+      expect(list.out()).toMatch(new RegExp(`^job +status +kind +created +name\n[- ]+\n${jobId}  failed  segment_stats  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  lifecycle x NES\n$`));
       const r = capture(env);
       expect(await run(['job', 'result', jobId], r.io)).toBe(20);
       expect(r.out()).toBe(`job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
