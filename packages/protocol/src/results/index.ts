@@ -18,6 +18,7 @@ export { Z_95, estimateOf, ratioVariance, type Estimate } from './estimate.ts';
 export { layoutNoiseVariance } from './noise-variance.ts';
 export {
   interpretVector,
+  isSegmentResult,
   type CellResult,
   type InterpretOptions,
   type MeasureCellResult,

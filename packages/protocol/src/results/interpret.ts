@@ -147,3 +147,13 @@ export function interpretVector(
     cells,
   };
 }
+
+/**
+ * Whether a stored round's `interpretation` is a SegmentResult (train rounds hold
+ * `{ phase, model }` there instead; the schema keeps the field open).
+ */
+export function isSegmentResult(x: unknown): x is SegmentResult {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<Record<keyof SegmentResult, unknown>>;
+  return Array.isArray(r.cells) && Array.isArray(r.measures) && typeof r.total === 'object' && r.total !== null;
+}
