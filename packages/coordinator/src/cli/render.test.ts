@@ -106,7 +106,7 @@ R-F+M- general keep         300 ± 48          400 ± 172        3 ± 16 †    
 R-F-M- general retain     2,500 ± 48         650 ± 22.9      1 ± 1.92 †         25 ± 96 †
 total rows counted: 5,859 ± 48
 note: 1 cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.
-note: † unreliable: the cell's noisy count is under 20, or the 95% interval is wider than the estimate; --json gives each reason.
+note: † unreliable: a noisy count under 20, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.
 note: Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".
 note: Each of the 3 contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).
 note: A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.

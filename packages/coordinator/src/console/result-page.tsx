@@ -247,7 +247,8 @@ export function ResultPage(v: ResultView) {
       <p class="muted">
         Intervals cover the differential-privacy noise only (normal approximation), not sampling error. A cell whose noisy count at a node was under that node's minimum cohort was released
         as 0 by it (after noise). Counts and sums that cannot be negative are projected to 0 or more and means clamped into their clipping bounds (post-processing: no privacy cost); a
-        mean from fewer than {MIN_RELIABLE_COUNT} noisy customers, or with an interval wider than itself, is marked {UNRELIABLE_MARK} and not drawn.
+        mean from fewer than {MIN_RELIABLE_COUNT} noisy customers, with an interval wider than itself, or whose noisy value fell outside its bounds is marked {UNRELIABLE_MARK} and not
+        drawn.
       </p>
       {v.rfmMeans ? (
         <p>

@@ -86,7 +86,15 @@ describe('projection of counts, sums and means', () => {
   it('clamps a mean into the clipping bounds and leaves sums unprojected without bounds', () => {
     // count 20, sum:x 2500 -> mean 125 > upper 100.
     const r = interpretVector(layout, cellA(20, 2500), new Array(13).fill(0), opts);
-    expect(r.cells[0]?.measures['x']?.mean).toEqual({ estimate: 100, sd: 0, low: 100, high: 100, raw: 125, unreliable: false, reason: null });
+    expect(r.cells[0]?.measures['x']?.mean).toEqual({
+      estimate: 100,
+      sd: 0,
+      low: 100,
+      high: 100,
+      raw: 125,
+      unreliable: true,
+      reason: 'noisy estimate 125 is outside its possible range [0, 100]',
+    });
     const v = cellA(20, -40);
     expect(interpretVector(layout, v, new Array(13).fill(0), opts).cells[0]?.measures['x']?.sum.estimate).toBe(0);
     expect(interpretVector(layout, v, new Array(13).fill(0), { dimensions: ['variant'] }).cells[0]?.measures['x']?.sum.estimate).toBe(-40);
@@ -105,6 +113,14 @@ describe('the unreliable flag', () => {
     expect(meanOf(cellA(19, 190), exact, 10)).toMatchObject({ unreliable: false, reason: null });
     expect(interpretVector(layout, cellA(19, 190), exact, { minReliableCount: 10 }).minReliableCount).toBe(10);
     expect(() => meanOf(cellA(19, 190), exact, -1)).toThrow(new RangeError('"minReliableCount" expected a finite non-negative number, got -1'));
+  });
+
+  it('marks a mean outside its clipping bounds even when its interval is narrow', () => {
+    // count 100, sum:x -30 with Var 25 (sd 5 at field units): mean -0.3, half-width 0.098.
+    const variance = [...exact];
+    variance[4] = 2_500;
+    expect(meanOf(cellA(100, -30), variance)).toMatchObject({ estimate: 0, raw: -0.3, unreliable: true, reason: 'noisy estimate -0.3 is outside its possible range [0, 100]' });
+    expect(meanOf(cellA(100, 10_000), exact)).toMatchObject({ estimate: 100, raw: 100, unreliable: false, reason: null });
   });
 
   it('marks a mean whose 95% half-width exceeds it, not one whose half-width equals it', () => {
@@ -136,10 +152,13 @@ describe('the unreliable flag', () => {
     const r = interpretVector(ab, values, new Array(10).fill(0), { dimensions: ['variant'], measures: [{ field: 'exposed', lower: 0, upper: 1 }, { field: 'converted', lower: 0, upper: 1 }] });
     const [a, b] = abTestSummary(r, { variantDimension: 'variant', controlVariant: 'A' }).groups[0]?.variants ?? [];
     expect(a?.rate).toMatchObject({ estimate: 1, raw: 25 / 19, unreliable: true, reason: 'exposures 19 is under 20' });
-    // The tally sums raw values: -4 conversions, shown as 0; the rate is clamped to 0 and, with
-    // exact figures, its binomial half-width is 0, not wider than |raw|: reliable.
+    // The tally sums raw values: -4 conversions, shown as 0; the rate is clamped to 0, and a raw
+    // rate below 0 is unreliable even with a half-width of 0.
     expect(b?.converted).toMatchObject({ estimate: 0, raw: -4 });
-    expect(b?.rate).toMatchObject({ estimate: 0, raw: -0.01, unreliable: false, reason: null });
-    expect(abTestSummary(r, { variantDimension: 'variant', controlVariant: 'A', minReliableCount: 19 }).groups[0]?.variants[0]?.rate?.unreliable).toBe(false);
+    expect(b?.rate).toMatchObject({ estimate: 0, raw: -0.01, unreliable: true, reason: 'noisy estimate -0.01 is outside its possible range [0, 1]' });
+    // At a threshold of 19 exposures the count rule passes, but the raw rate 25/19 is above 1.
+    expect(abTestSummary(r, { variantDimension: 'variant', controlVariant: 'A', minReliableCount: 19 }).groups[0]?.variants[0]?.rate?.reason).toBe(
+      'noisy estimate 1.32 is outside its possible range [0, 1]'
+    );
   });
 });

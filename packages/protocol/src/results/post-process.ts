@@ -59,8 +59,10 @@ export interface RatioJudgement {
 
 /**
  * Projects a ratio into its bounds and judges it. It is unreliable when its denominator is under
- * `minCount`, or when its 95% half-width (1.96 sd) exceeds its raw estimate in magnitude: the
- * interval then spans zero and more, so even the sign is not known.
+ * `minCount`; when its 95% half-width (1.96 sd) exceeds its raw estimate in magnitude (the
+ * interval then spans zero and more, so even the sign is not known); or when its raw estimate
+ * lies outside its bounds (only noise can put it there, and the projected value, a bound, would
+ * otherwise look exact).
  */
 export function judgeRatio(j: RatioJudgement): RatioEstimate {
   const half = Z_95 * j.ratio.sd;
@@ -70,6 +72,8 @@ export function judgeRatio(j: RatioJudgement): RatioEstimate {
     reason = `${j.denominatorName} ${formatCount(j.denominator)} is under ${formatCount(j.minCount)}`;
   } else if (half > Math.abs(raw)) {
     reason = `95% interval half-width ${formatNumber(half)} exceeds the estimate ${formatNumber(raw)}`;
+  } else if (raw < j.bounds[0] || raw > j.bounds[1]) {
+    reason = `noisy estimate ${formatNumber(raw)} is outside its possible range [${formatNumber(j.bounds[0])}, ${formatNumber(j.bounds[1])}]`;
   }
   return { ...projectEstimate(j.ratio, j.bounds[0], j.bounds[1]), unreliable: reason !== null, reason };
 }

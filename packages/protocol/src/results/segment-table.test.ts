@@ -47,7 +47,7 @@ describe('segmentTable', () => {
     );
     expect(t.notes).toEqual([
       '1 cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.',
-      "† unreliable: the cell's noisy count is under 20, or the 95% interval is wider than the estimate; --json gives each reason.",
+      "† unreliable: a noisy count under 20, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.",
       'Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".',
     ]);
     expect(seg.cells[1]?.measures['monetary']?.mean).toMatchObject({ raw: 5762, unreliable: true, reason: 'count 14 is under 20' });

@@ -95,7 +95,7 @@ export function segmentTable(seg: SegmentResult, options: SegmentTableOptions = 
   if (hidden > 0) notes.push(`${hidden} cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.`);
   if (unreliable) {
     notes.push(
-      `${UNRELIABLE_MARK} unreliable: the cell's noisy count is under ${seg.minReliableCount}, or the 95% interval is wider than the estimate; --json gives each reason.`
+      `${UNRELIABLE_MARK} unreliable: a noisy count under ${seg.minReliableCount}, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.`
     );
   }
   if (projected) {

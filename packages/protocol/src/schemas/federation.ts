@@ -426,7 +426,7 @@ export const ResultCellSchema = z.object({
    * into their clipping bounds. Absent in results published before projection.
    */
   raw: z.number().optional(),
-  /** Means: marked when the cell's noisy count is under the threshold or the 95% half-width exceeds the estimate. */
+  /** Means: marked when the cell's noisy count is under the threshold, the 95% half-width exceeds the estimate, or the noisy mean is outside its bounds. */
   unreliable: z.boolean().optional(),
   /** Why a mean is unreliable (null when it is not). */
   reason: z.string().nullable().optional(),
