@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ZodError } from 'zod';
 import { HTTP_STATUS, PROTOCOL_VERSION, ProtocolError, errorToWire } from '@fedmark/protocol';
@@ -9,7 +10,7 @@ import { RoundEngine } from './jobs/rounds.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
-import { openApiDocument } from './openapi.ts';
+import { PUBLIC, apiRouter, json, serveOpenApiDocument } from './openapi.ts';
 import { transparencyLogFor, transparencyRoutes } from './transparency/index.ts';
 import { CONSOLE_BASE, consoleApp, consoleNotFound } from './console/routes.tsx';
 import { zodMessage } from './zod-message.ts';
@@ -19,6 +20,8 @@ export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** Rows per node assumed by the plaintext-range check (see CoordinatorOptions.maxRowsPerNode). */
 export const DEFAULT_MAX_ROWS_PER_NODE = 10_000_000;
+
+const HealthSchema = z.object({ ok: z.literal(true), version: z.literal(PROTOCOL_VERSION) });
 
 export interface Coordinator {
   app: Hono;
@@ -47,7 +50,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     maxRowsPerNode: opts.maxRowsPerNode ?? DEFAULT_MAX_ROWS_PER_NODE,
   };
   const engine = new RoundEngine(ctx, opts.timers ?? true);
-  const app = new Hono();
+  const app = apiRouter();
   app.use(
     '*',
     bodyLimit({
@@ -55,8 +58,21 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
       onError: (c) => c.json(errorToWire(new ProtocolError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
     })
   );
-  app.get('/health', (c) => c.json({ ok: true, version: PROTOCOL_VERSION }));
-  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/health',
+      operationId: 'getHealth',
+      tags: ['meta'],
+      summary: 'liveness and protocol version; no credentials',
+      security: PUBLIC,
+      responses: { 200: json(HealthSchema, 'the coordinator is up') },
+    }),
+    (c) => c.json({ ok: true as const, version: PROTOCOL_VERSION }, 200)
+  );
+  // Generated per request from every route the routers below register (the HTML console is a
+  // plain Hono app, so it is not in the document).
+  serveOpenApiDocument(app);
   app.route('/v1/admin', adminRoutes(ctx));
   app.route('/v1/jobs', jobRoutes(ctx, engine));
   app.route('/', transparencyRoutes(ctx, opts));

@@ -11,6 +11,7 @@
  * const c = createCoordinator({ store: openStore('./coord'), coordinatorKey: generateSigningKeyPair(), operatorToken: 'secret-token-123', auditorToken: 'auditor-token-456' });
  * await c.resume();
  * const res = await c.app.request('/health'); // { ok: true, version: 1 }
+ * const doc = await (await c.app.request('/openapi.json')).json(); // OpenAPI 3.1, from the routes
  */
 export { createCoordinator, MAX_BODY_BYTES, DEFAULT_MAX_ROWS_PER_NODE, type Coordinator } from './app.ts';
 export type { CoordinatorOptions } from './context.ts';
@@ -38,14 +39,6 @@ export { heFor, loadSeal } from './aggregation/seal.ts';
  * const spec = jobTemplate('rfm', '2026-01-31');
  */
 export { jobTemplate, TEMPLATE_NAMES, type TemplateName } from './jobs/templates.ts';
-
-/**
- * The OpenAPI 3 document served at /openapi.json.
- *
- * @example
- * const doc = openApiDocument(); // doc.paths['/v1/jobs'].post
- */
-export { openApiDocument } from './openapi.ts';
 
 /**
  * CLI entry for `fedmark coordinator|job|model ...`.

@@ -1,163 +1,126 @@
-import { z } from 'zod';
-import {
-  AdmitNodeRequestSchema,
-  CheckpointRefusalListSchema,
-  CheckpointSubmissionResponseSchema,
-  CheckpointSubmissionSchema,
-  DecryptionSchema,
-  EnrollRequestSchema,
-  EnrollResponseSchema,
-  EnrollmentTokenRequestSchema,
-  EnrollmentTokenResponseSchema,
-  JobEventsResponseSchema,
-  JobListResponseSchema,
-  JobResultSchema,
-  JobSpecSchema,
-  JobStatusSchema,
-  KeyAckSchema,
-  KeyBundleSchema,
-  KeyEpochSchema,
-  LatestCheckpointResponseSchema,
-  NodeCheckpointListSchema,
-  NodeInfoSchema,
-  PROTOCOL_VERSION,
-  ReceiptSchema,
-  RefusalSchema,
-  RoundCiphertextsSchema,
-  SubmissionSchema,
-  TasksResponseSchema,
-  TransparencyConsistencySchema,
-  TransparencyHeadSchema,
-  TransparencyInclusionSchema,
-} from '@fedmark/protocol';
+// Imported first: it adds `.openapi()` to zod schemas created from then on.
+import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import type { BlankEnv } from 'hono/types';
+import { ErrorBodySchema as WireErrorSchema, PROTOCOL_VERSION } from '@fedmark/protocol';
 
-/** `auditor`: the operator or the auditor token (read-only transparency log). */
-type Auth = 'operator' | 'auditor' | 'node' | 'none';
-interface QueryParam {
-  name: string;
-  required: boolean;
-  description: string;
-}
-interface Route {
-  method: 'get' | 'post' | 'delete';
-  path: string;
-  summary: string;
-  auth: Auth;
-  query?: QueryParam[];
-  body?: z.ZodType;
-  response?: z.ZodType;
-  status?: number;
+// The coordinator's OpenAPI document is generated from the routes themselves: each route module
+// declares its operations with createRoute (the same zod schemas its handlers parse with) and
+// this file holds what they share (docs/coordinator.md "OpenAPI document").
+
+/**
+ * The one error body, `{error:{code,message}}` (protocol's schema), as the `Error` component.
+ * Cloned: protocol's schema may have been built before `.openapi()` existed (zod copies methods
+ * onto each schema when it is created).
+ */
+const ErrorBodySchema = WireErrorSchema.clone().openapi('Error');
+
+export const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const jsonBody = <T>(schema: T, description: string) => ({ body: { ...json(schema, description), required: true } });
+
+/** The 4xx statuses the coordinator answers with (HTTP_STATUS in @fedmark/protocol). */
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
+type ErrorResponse = { content: { 'application/json': { schema: typeof ErrorBodySchema } }; description: string };
+
+/** Error responses, each status with why it happens on this route; all share the `Error` body. */
+export function errors<const T extends Partial<Record<ErrorStatus, string>>>(why: T): { [K in keyof T]: ErrorResponse } {
+  return Object.fromEntries(Object.entries(why).map(([status, description]) => [status, json(ErrorBodySchema, description as string)])) as never;
 }
 
-const epochResponse = z.object({ version: z.literal(1), epoch: KeyEpochSchema.nullable() });
+/** Why the shared 4xx happen; routes add their own. */
+export const WHY = {
+  operatorToken: 'no bearer token, or an unknown one (UNAUTHORIZED)',
+  auditorToken: 'the auditor token on an operator endpoint (FORBIDDEN)',
+  signed:
+    'missing signed-request headers or an unknown node (UNAUTHORIZED), a signature that does not verify (INVALID_SIGNATURE), or a timestamp more than 5 min off (STALE)',
+  replayed: 'a nonce this node already used (REPLAYED)',
+  body: 'malformed JSON, or a body that fails its schema; the message names the field (BAD_REQUEST)',
+  tooLarge: 'request body larger than 32 MiB (PAYLOAD_TOO_LARGE)',
+} as const;
 
-/** Every endpoint of the coordinator; the OpenAPI document is generated from this table. */
-export const ROUTES: Route[] = [
-  { method: 'get', path: '/health', summary: 'Liveness', auth: 'none', response: z.object({ ok: z.boolean(), version: z.number() }) },
-  { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none' },
-  { method: 'get', path: '/v1/admin/nodes', summary: 'List admitted nodes', auth: 'operator', response: z.object({ version: z.literal(1), nodes: z.array(NodeInfoSchema) }) },
-  { method: 'post', path: '/v1/admin/nodes', summary: 'Admit a node by its public keys (starts a new key epoch)', auth: 'operator', body: AdmitNodeRequestSchema, response: NodeInfoSchema, status: 201 },
-  { method: 'delete', path: '/v1/admin/nodes/{name}', summary: 'Remove a node (starts a new key epoch)', auth: 'operator', response: NodeInfoSchema },
-  { method: 'post', path: '/v1/admin/enrollment-tokens', summary: 'One-time enrollment token for a node name', auth: 'operator', body: EnrollmentTokenRequestSchema, response: EnrollmentTokenResponseSchema, status: 201 },
-  { method: 'get', path: '/v1/admin/keys', summary: 'Key epochs', auth: 'operator', response: z.object({ version: z.literal(1), epochs: z.array(KeyEpochSchema) }) },
-  { method: 'get', path: '/v1/admin/keys/active', summary: 'The epoch new jobs use (409 if none is active)', auth: 'operator', response: epochResponse },
-  { method: 'post', path: '/v1/admin/keys/rotate', summary: 'Start a new key epoch for the current members', auth: 'operator', response: epochResponse, status: 201 },
-  { method: 'post', path: '/v1/jobs', summary: 'Create a job (JobSpec) on the active key epoch', auth: 'operator', body: JobSpecSchema, response: JobStatusSchema, status: 201 },
-  { method: 'get', path: '/v1/jobs', summary: 'List jobs', auth: 'operator', response: JobListResponseSchema },
-  { method: 'get', path: '/v1/jobs/{id}', summary: 'Job progress per round and participant', auth: 'operator', response: JobStatusSchema },
-  { method: 'get', path: '/v1/jobs/{id}/result', summary: 'Published rounds with estimates and 95% intervals', auth: 'operator', response: JobResultSchema },
-  { method: 'get', path: '/v1/jobs/{id}/events', summary: 'Job events after ?after=<seq>', auth: 'operator', query: [{ name: 'after', required: false, description: 'last event sequence number seen (default 0)' }], response: JobEventsResponseSchema },
-  { method: 'post', path: '/v1/enroll', summary: 'Node enrolls with a one-time token (self-signed)', auth: 'none', body: EnrollRequestSchema, response: EnrollResponseSchema },
-  { method: 'get', path: '/v1/node/tasks', summary: 'Tasks for the calling node', auth: 'node', response: TasksResponseSchema },
-  { method: 'post', path: '/v1/node/keys/{keyId}', summary: 'Generator uploads the key bundle', auth: 'node', body: KeyBundleSchema, response: epochResponse },
-  { method: 'post', path: '/v1/node/keys/{keyId}/ack', summary: 'Member confirms key installation', auth: 'node', body: KeyAckSchema, response: epochResponse },
-  { method: 'post', path: '/v1/node/jobs/{jobId}/rounds/{round}/submission', summary: 'Encrypted contribution', auth: 'node', body: SubmissionSchema, response: ReceiptSchema },
-  { method: 'post', path: '/v1/node/jobs/{jobId}/rounds/{round}/refusal', summary: 'Signed refusal with reason', auth: 'node', body: RefusalSchema, response: ReceiptSchema },
-  { method: 'post', path: '/v1/node/jobs/{jobId}/rounds/{round}/decryption', summary: 'Signed plaintext of the aggregate', auth: 'node', body: DecryptionSchema, response: z.object({ version: z.literal(1), status: z.string() }) },
-  { method: 'get', path: '/v1/node/jobs/{jobId}/rounds/{round}/ciphertexts', summary: 'Contributions summed into the aggregate (decryptors only)', auth: 'node', response: RoundCiphertextsSchema },
-  { method: 'post', path: '/v1/node/checkpoints', summary: "Signed ledger checkpoint with a consistency proof from the node's previous one; answers a signed receipt (409 and a recorded refusal if inconsistent)", auth: 'node', body: CheckpointSubmissionSchema, response: CheckpointSubmissionResponseSchema },
-  { method: 'get', path: '/v1/node/checkpoints/latest', summary: 'The calling node\'s latest logged checkpoint and receipt', auth: 'node', response: LatestCheckpointResponseSchema },
-  { method: 'get', path: '/v1/transparency/head', summary: "Signed head of the coordinator's transparency log", auth: 'auditor', response: TransparencyHeadSchema },
-  {
-    method: 'get',
-    path: '/v1/transparency/proof/inclusion',
-    summary: 'RFC 9162 inclusion proof of one log leaf',
-    auth: 'auditor',
-    query: [
-      { name: 'index', required: true, description: 'leaf index' },
-      { name: 'size', required: false, description: 'tree size the proof is for (default: current size)' },
-    ],
-    response: TransparencyInclusionSchema,
-  },
-  {
-    method: 'get',
-    path: '/v1/transparency/proof/consistency',
-    summary: 'RFC 9162 consistency proof between two log sizes',
-    auth: 'auditor',
-    query: [
-      { name: 'from', required: true, description: 'older tree size' },
-      { name: 'to', required: false, description: 'newer tree size (default: current size)' },
-    ],
-    response: TransparencyConsistencySchema,
-  },
-  { method: 'get', path: '/v1/transparency/nodes/{name}/checkpoints', summary: "A node's logged checkpoints with their receipts", auth: 'auditor', response: NodeCheckpointListSchema },
-  {
-    method: 'get',
-    path: '/v1/transparency/refusals',
-    summary: 'Checkpoints the log refused as inconsistent, and why',
-    auth: 'auditor',
-    query: [{ name: 'node', required: false, description: 'only this node' }],
-    response: CheckpointRefusalListSchema,
-  },
-];
+/** Security requirements; alternatives in one list are OR-ed (OpenAPI 3.1 "Security Requirement Object"). */
+type Security = Record<string, string[]>[];
+export const OPERATOR: Security = [{ operatorToken: [] }];
+export const OPERATOR_OR_AUDITOR: Security = [{ operatorToken: [] }, { auditorToken: [] }];
+export const NODE_SIGNED: Security = [{ nodeSignature: [] }];
+export const PUBLIC: Security = [];
 
-const SECURITY: Record<Auth, Record<string, string[]>[]> = {
-  operator: [{ operatorToken: [] }],
-  // OpenAPI: alternatives in the list are OR-ed.
-  auditor: [{ operatorToken: [] }, { auditorToken: [] }],
-  node: [{ nodeSignature: [] }],
-  none: [],
-};
-
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
-  required: ['error'],
-};
-
-function jsonSchema(s: z.ZodType, io: 'input' | 'output'): unknown {
-  return z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'openapi-3.0' });
-}
-
-/** OpenAPI 3 document of the coordinator API, generated from the protocol's zod schemas. */
-export function openApiDocument(): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of ROUTES) {
-    const params = [
-      ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
-      ...(r.query ?? []).map((q) => ({ name: q.name, in: 'query', required: q.required, description: q.description, schema: { type: 'string' } })),
-    ];
-    (paths[r.path] ??= {})[r.method] = {
-      summary: r.summary,
-      security: SECURITY[r.auth],
-      parameters: params,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } } } : {}),
-      responses: {
-        [String(r.status ?? 200)]: { description: 'OK', ...(r.response ? { content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : {}) },
-        default: { description: 'Error', content: { 'application/json': { schema: ERROR_SCHEMA } } },
-      },
-    };
-  }
-  return {
-    openapi: '3.0.3',
-    info: { title: 'fedmark coordinator', version: String(PROTOCOL_VERSION), description: 'Federated analytics coordinator: enrollment, key ceremony relay, jobs, homomorphic aggregation, transparency log of node checkpoints.' },
-    components: {
-      securitySchemes: {
-        operatorToken: { type: 'http', scheme: 'bearer', description: 'operator.token of the coordinator directory' },
-        auditorToken: { type: 'http', scheme: 'bearer', description: 'auditor.token of the coordinator directory: the transparency log only (403 on operator endpoints)' },
-        nodeSignature: { type: 'apiKey', in: 'header', name: 'x-fedmark-signature', description: 'Ed25519 over (method, path, body hash, timestamp, nonce, node); see docs/federation-protocol.md' },
-      },
+/**
+ * A router for API routes. Its routes go through `parsedByHandler`, so zod-openapi validates
+ * nothing; should a route ever declare request schemas for it to validate, a failure is thrown to
+ * the app's one onError (400 BAD_REQUEST naming the field) instead of zod-openapi's own 400 body.
+ */
+export function apiRouter<E extends Env = BlankEnv>(): OpenAPIHono<E> {
+  return new OpenAPIHono<E>({
+    defaultHook: (result) => {
+      if (!result.success) throw result.error;
     },
-    paths,
-  };
+  });
+}
+
+/**
+ * Documents `route` in full and returns it without its request schemas, for `app.openapi`. The
+ * coordinator's handlers parse their own requests, as they did before the document was generated:
+ * a node's body is parsed from the exact bytes it signed, whatever its Content-Type, and the
+ * domain turns schema failures into its own codes and messages (BAD_CIPHERTEXT for an undecodable
+ * ciphertext, "checkpoint submission: ..."), in its own order of checks. zod-openapi's validators
+ * would run first and answer differently. The schemas documented here are the ones those handlers
+ * parse with; the responses stay typed against the handler's return values.
+ */
+export function parsedByHandler<R extends RouteConfig>(app: Pick<OpenAPIHono, 'openAPIRegistry'>, route: R): Omit<R, 'request'> & { hide: true } {
+  const { middleware: _middleware, hide: _hide, ...documented } = route;
+  app.openAPIRegistry.registerPath(documented);
+  const { request: _request, ...served } = route;
+  return { ...served, hide: true };
+}
+
+/** The document's frame; the paths come from the routes. */
+const OPENAPI_DOC = {
+  openapi: '3.1.0',
+  info: {
+    title: 'fedmark coordinator',
+    version: String(PROTOCOL_VERSION),
+    description: 'Federated analytics coordinator: enrollment, key ceremony relay, jobs, homomorphic aggregation, transparency log of node checkpoints.',
+  },
+  // Relative: the API is wherever this document was fetched from.
+  servers: [{ url: '/', description: 'the coordinator serving this document' }],
+  tags: [
+    { name: 'meta', description: 'liveness and this document; no credentials' },
+    { name: 'admin', description: 'membership, enrollment tokens and key epochs (operator token)' },
+    { name: 'jobs', description: 'statistics and training jobs, their progress and results (operator token)' },
+    { name: 'enrollment', description: 'a node enrolls with a one-time token, self-signed' },
+    { name: 'node', description: "the node-facing API: tasks, key ceremony, rounds, checkpoints (signed with the node's key)" },
+    { name: 'transparency', description: 'the transparency log of node checkpoints (operator or auditor token; docs/audit.md)' },
+  ],
+};
+
+const OpenApiDocumentSchema = z.record(z.string(), z.unknown());
+
+/** Adds the security schemes and serves the OpenAPI 3.1 document at GET /openapi.json. */
+export function serveOpenApiDocument(app: OpenAPIHono): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorToken', { type: 'http', scheme: 'bearer', description: 'operator.token of the coordinator directory' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'auditorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'auditor.token of the coordinator directory: the transparency log only (403 on operator endpoints)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'nodeSignature', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-fedmark-signature',
+    description:
+      'Ed25519 over (method, path, body hash, timestamp, nonce, node), sent with x-fedmark-node, x-fedmark-timestamp and x-fedmark-nonce; see docs/federation-protocol.md',
+  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/openapi.json',
+      operationId: 'getOpenApiDocument',
+      tags: ['meta'],
+      summary: 'this OpenAPI 3.1 document; no credentials',
+      security: PUBLIC,
+      responses: { 200: json(OpenApiDocumentSchema, 'the OpenAPI document of every API route (not the HTML console)') },
+    }),
+    (c) => c.json(app.getOpenAPI31Document(OPENAPI_DOC), 200)
+  );
 }

@@ -16,6 +16,7 @@ import {
   type HeParamsId,
   type Receipt,
 } from '@fedmark/protocol';
+import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { zodMessage } from '../zod-message.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -23,8 +24,11 @@ import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import type { RoundEngine } from './rounds.ts';
 
+/** A round number in a path: a small non-negative integer without leading zeros. */
+export const RoundParamSchema = z.string().regex(/^(0|[1-9][0-9]{0,3})$/);
+
 export function parseRoundParam(s: string): number {
-  if (!/^(0|[1-9][0-9]{0,3})$/.test(s)) throw new ProtocolError('BAD_REQUEST', `round must be a small non-negative integer, got ${JSON.stringify(s)}`);
+  if (!RoundParamSchema.safeParse(s).success) throw new ProtocolError('BAD_REQUEST', `round must be a small non-negative integer, got ${JSON.stringify(s)}`);
   return Number(s);
 }
 

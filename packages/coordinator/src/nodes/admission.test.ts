@@ -122,7 +122,7 @@ describe('signed node requests', () => {
     expect(await json(res)).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /v2/nothing' } });
     expect(await json(await h.coordinator.app.request('/health'))).toEqual({ ok: true, version: 1 });
     const doc = await json(await h.coordinator.app.request('/openapi.json'));
-    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/v1/node/jobs/{jobId}/rounds/{round}/submission');
     expect(doc.paths['/v1/jobs'].post.requestBody.content['application/json'].schema).toBeTypeOf('object');
   });

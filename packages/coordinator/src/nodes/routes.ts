@@ -1,34 +1,216 @@
-import { Hono } from 'hono';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import {
+  DecryptionSchema,
+  EnrollRequestSchema,
+  EnrollResponseSchema,
+  KeyAckSchema,
+  KeyBundleSchema,
+  ReceiptSchema,
+  RefusalSchema,
+  RoundCiphertextsSchema,
+  SubmissionSchema,
+  TasksResponseSchema,
+} from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { acceptKeyAck, acceptKeyBundle } from '../keys/ceremony.ts';
 import { acceptDecryption, roundCiphertexts } from '../jobs/decryptions.ts';
-import { acceptRefusal, acceptSubmission } from '../jobs/submissions.ts';
+import { RoundParamSchema, acceptRefusal, acceptSubmission } from '../jobs/submissions.ts';
 import type { RoundEngine } from '../jobs/rounds.ts';
+import { NODE_SIGNED, PUBLIC, WHY, apiRouter, errors, json, jsonBody, parsedByHandler } from '../openapi.ts';
+import { EpochResponseSchema } from './admin-routes.ts';
 import { enroll } from './admission.ts';
 import { nodeAuth, parseJsonBytes, type NodeAuthVars } from './auth.ts';
 import { tasksFor } from './tasks.ts';
 
-/** Node-facing API: `/v1/enroll` (self-signed with a one-time token) and signed `/v1/node/*`. */
-export function nodeRoutes(ctx: Ctx, engine: RoundEngine): Hono {
-  const app = new Hono();
-  app.post('/v1/enroll', async (c) => c.json(enroll(ctx, parseJsonBytes(new Uint8Array(await c.req.arrayBuffer())))));
+const DecryptionAckSchema = z.object({ version: z.literal(1), status: z.string().openapi({ description: "the round's status after this decryption" }) });
 
-  const node = new Hono<NodeAuthVars>();
+const KeyParams = z.object({ keyId: z.string().openapi({ description: 'key epoch id' }) });
+const RoundParams = z.object({
+  jobId: z.string().openapi({ description: 'job id' }),
+  round: RoundParamSchema.openapi({ description: 'round number (0, 1, ...)' }),
+});
+
+const SIGNED_ERRORS = { 401: WHY.signed, 409: WHY.replayed } as const;
+const BAD_ROUND = 'a round that is not a small integer, or a body that fails its schema (BAD_REQUEST)';
+const NO_ROUND = { 404: 'no such job or round (NOT_FOUND)' } as const;
+const tags = ['node'];
+
+/** Node-facing API: `/v1/enroll` (self-signed with a one-time token) and signed `/v1/node/*`. */
+export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
+  const app = apiRouter();
+  const enrollRoute = createRoute({
+    method: 'post',
+    path: '/v1/enroll',
+    operationId: 'enroll',
+    tags: ['enrollment'],
+    summary: 'Node enrolls with a one-time token (self-signed)',
+    // The credential is the one-time token inside the body, signed with the key being enrolled.
+    security: PUBLIC,
+    request: jsonBody(EnrollRequestSchema, "the token, the node's name and public keys, signed with its signing key"),
+    responses: {
+      200: json(EnrollResponseSchema, "the node is a member; the coordinator's public key"),
+      ...errors({
+        400: WHY.body,
+        401: 'the token is unknown, used, expired or issued for another name (UNAUTHORIZED), or the signature does not verify (INVALID_SIGNATURE)',
+        409: 'the name or the signing key is already admitted with other keys (CONFLICT)',
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  app.openapi(parsedByHandler(app, enrollRoute), async (c) => c.json(enroll(ctx, parseJsonBytes(new Uint8Array(await c.req.arrayBuffer()))), 200));
+
+  const node = apiRouter<NodeAuthVars>();
   node.use('*', nodeAuth(ctx));
   const body = (c: { get(k: 'rawBody'): Uint8Array }) => parseJsonBytes(c.get('rawBody'));
-  node.get('/tasks', (c) => c.json({ version: 1, tasks: tasksFor(ctx, c.get('node')) }));
-  node.post('/keys/:keyId', (c) => c.json(acceptKeyBundle(ctx, c.get('node'), c.req.param('keyId'), body(c))));
-  node.post('/keys/:keyId/ack', (c) => c.json(acceptKeyAck(ctx, c.get('node'), c.req.param('keyId'), body(c))));
-  node.post('/jobs/:jobId/rounds/:round/submission', async (c) =>
-    c.json(await acceptSubmission(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)))
+
+  const tasks = createRoute({
+    method: 'get',
+    path: '/tasks',
+    operationId: 'getNodeTasks',
+    tags,
+    summary: 'Tasks for the calling node',
+    security: NODE_SIGNED,
+    responses: { 200: json(TasksResponseSchema, 'key generation and installs, rounds to answer, aggregates to decrypt'), ...errors(SIGNED_ERRORS) },
+  });
+  node.openapi(parsedByHandler(node, tasks), (c) => c.json({ version: 1 as const, tasks: tasksFor(ctx, c.get('node')) }, 200));
+
+  const bundle = createRoute({
+    method: 'post',
+    path: '/keys/{keyId}',
+    operationId: 'uploadKeyBundle',
+    tags,
+    summary: 'Generator uploads the key bundle',
+    security: NODE_SIGNED,
+    request: { params: KeyParams, ...jsonBody(KeyBundleSchema, 'the public key and the secret key sealed to each member, signed') },
+    responses: {
+      200: json(EpochResponseSchema, 'the epoch, now waiting for the members to install the key'),
+      ...errors({
+        400: `${WHY.body}; or a bundle that does not match the epoch`,
+        401: `${WHY.signed}; or a bundle signature that does not verify`,
+        403: 'the caller is not the generator of this epoch (FORBIDDEN)',
+        404: 'no key epoch with this id (NOT_FOUND)',
+        409: `a different bundle is already recorded for this epoch (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, bundle), (c) => c.json(acceptKeyBundle(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200));
+
+  const ack = createRoute({
+    method: 'post',
+    path: '/keys/{keyId}/ack',
+    operationId: 'ackKey',
+    tags,
+    summary: 'Member confirms key installation',
+    security: NODE_SIGNED,
+    request: { params: KeyParams, ...jsonBody(KeyAckSchema, 'the installed public key hash, signed') },
+    responses: {
+      200: json(EpochResponseSchema, 'the epoch (active once every member acknowledged)'),
+      ...errors({
+        400: `${WHY.body}; or another public key than the epoch's (KEY_MISMATCH)`,
+        401: `${WHY.signed}; or an acknowledgement signature that does not verify`,
+        403: 'the caller is not a member of this epoch, or is its generator (FORBIDDEN)',
+        404: 'no key epoch with this id (NOT_FOUND)',
+        409: `the epoch is not waiting for installs (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, ack), (c) => c.json(acceptKeyAck(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200));
+
+  const submission = createRoute({
+    method: 'post',
+    path: '/jobs/{jobId}/rounds/{round}/submission',
+    operationId: 'submitContribution',
+    tags,
+    summary: 'Encrypted contribution',
+    security: NODE_SIGNED,
+    request: { params: RoundParams, ...jsonBody(SubmissionSchema, 'the ciphertexts with their hashes, signed') },
+    responses: {
+      200: json(ReceiptSchema, "the coordinator's signed receipt (the stored one when the same submission is sent again)"),
+      ...errors({
+        400: `${BAD_ROUND}; ids, enforced noise or epsilon that differ from the path or the job; another key (KEY_MISMATCH) or layout (LAYOUT_MISMATCH); ciphertexts that do not load (BAD_CIPHERTEXT)`,
+        401: `${WHY.signed}; or a submission signature that does not verify`,
+        403: 'the sender is not the body\'s node, or not a participant of the job (FORBIDDEN)',
+        ...NO_ROUND,
+        409: `different ciphertexts from this node are stored, or it refused the round (CONFLICT); the round is closed (DEADLINE_PASSED); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, submission), async (c) =>
+    c.json(await acceptSubmission(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
   );
-  node.post('/jobs/:jobId/rounds/:round/refusal', async (c) =>
-    c.json(await acceptRefusal(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)))
+
+  const refusal = createRoute({
+    method: 'post',
+    path: '/jobs/{jobId}/rounds/{round}/refusal',
+    operationId: 'submitRefusal',
+    tags,
+    summary: 'Signed refusal with reason',
+    security: NODE_SIGNED,
+    request: { params: RoundParams, ...jsonBody(RefusalSchema, 'the refusal code and reason, signed') },
+    responses: {
+      200: json(ReceiptSchema, "the coordinator's signed receipt"),
+      ...errors({
+        400: `${BAD_ROUND}; or ids that differ from the path`,
+        401: `${WHY.signed}; or a refusal signature that does not verify`,
+        403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
+        ...NO_ROUND,
+        409: `the node refused the round for another reason, or submitted to it (CONFLICT); the round is closed (DEADLINE_PASSED); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, refusal), async (c) =>
+    c.json(await acceptRefusal(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
   );
-  node.post('/jobs/:jobId/rounds/:round/decryption', async (c) =>
-    c.json(await acceptDecryption(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)))
+
+  const decryption = createRoute({
+    method: 'post',
+    path: '/jobs/{jobId}/rounds/{round}/decryption',
+    operationId: 'submitDecryption',
+    tags,
+    summary: 'Signed plaintext of the aggregate',
+    security: NODE_SIGNED,
+    request: { params: RoundParams, ...jsonBody(DecryptionSchema, 'the decrypted slot values, signed') },
+    responses: {
+      200: json(DecryptionAckSchema, 'accepted; publication needs two agreeing decryptions'),
+      ...errors({
+        400: `${BAD_ROUND}; ids that differ from the path; or values of another layout (LAYOUT_MISMATCH)`,
+        401: `${WHY.signed}; or a decryption signature that does not verify`,
+        403: "the sender is not the body's node, or not a decryptor of the round (FORBIDDEN)",
+        404: 'no such job or round (NOT_FOUND)',
+        409: `a different decryption from this node, one that disagrees with the published result, or a round that is not decrypting (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, decryption), async (c) =>
+    c.json(await acceptDecryption(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
   );
-  node.get('/jobs/:jobId/rounds/:round/ciphertexts', (c) => c.json(roundCiphertexts(ctx, c.get('node'), c.req.param('jobId'), c.req.param('round'))));
+
+  const ciphertexts = createRoute({
+    method: 'get',
+    path: '/jobs/{jobId}/rounds/{round}/ciphertexts',
+    operationId: 'getRoundCiphertexts',
+    tags,
+    summary: 'Contributions summed into the aggregate (decryptors only)',
+    security: NODE_SIGNED,
+    request: { params: RoundParams },
+    responses: {
+      200: json(RoundCiphertextsSchema, 'each contributor with its ciphertexts (base64), to re-add and compare'),
+      ...errors({
+        400: 'a round that is not a small integer (BAD_REQUEST)',
+        401: WHY.signed,
+        403: 'the caller is not a decryptor of the round (FORBIDDEN)',
+        404: 'no such job or round (NOT_FOUND)',
+        409: WHY.replayed,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, ciphertexts), (c) => c.json(roundCiphertexts(ctx, c.get('node'), c.req.param('jobId'), c.req.param('round')), 200));
+
   app.route('/v1/node', node);
   return app;
 }

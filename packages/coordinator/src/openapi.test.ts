@@ -1,0 +1,172 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUDITOR_TOKEN, harness, json, type Harness } from './_testing.ts';
+
+/** Where Redocly's problems point; the name is only a label for the served document. */
+const DOC_REF = 'coordinator-openapi.json';
+
+/**
+ * Redocly's `recommended` ruleset with one rule off and one location ignored (the form
+ * `redocly lint --generate-ignore-file` writes), each for a stated reason:
+ * - info-license: the project publishes no licence (private packages, no LICENSE file), so the
+ *   document names none rather than claim terms nobody granted;
+ * - operation-4xx-response on GET /health and GET /openapi.json: they take no credentials,
+ *   parameters or body, so no 4xx answer exists to document.
+ */
+async function lintProblems(doc: unknown): Promise<string[]> {
+  const config = await createConfig(
+    { extends: ['recommended'], rules: { 'info-license': 'off' } },
+    { ignore: { [DOC_REF]: { 'operation-4xx-response': new Set(['#/paths/~1health/get/responses', '#/paths/~1openapi.json/get/responses']) } } }
+  );
+  const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: DOC_REF, config });
+  return problems.filter((p) => !p.ignored).map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? '?'}: ${p.message}`);
+}
+
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  responses: Record<string, unknown>;
+}
+interface Doc {
+  openapi: string;
+  tags: { name: string }[];
+  paths: Record<string, Record<string, Operation>>;
+}
+
+let h: Harness;
+let doc: Doc;
+const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+const securityOf = (op: Operation) => (op.security ?? []).map((r) => Object.keys(r).join('+')).join('|') || 'public';
+const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'round' ? '0' : `x-${name}`));
+
+beforeAll(async () => {
+  h = harness();
+  const res = await h.coordinator.app.request('/openapi.json');
+  expect(res.status).toBe(200);
+  doc = (await json(res)) as Doc;
+});
+
+describe('coordinator GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document (swagger-parser validate)', async () => {
+    const api = await SwaggerParser.validate(structuredClone(doc) as never);
+    expect(api).toMatchObject({ openapi: '3.1.0', info: { title: 'fedmark coordinator', version: '1' } });
+  });
+
+  it("has no error and no warning under Redocly's recommended ruleset", async () => {
+    expect(await lintProblems(doc)).toEqual([]);
+  });
+
+  it('names every operation once, with a summary, one declared tag and its security', () => {
+    const declared = doc.tags.map((t) => t.name);
+    const rows = operations().map(({ method, path, op }) => `${op.operationId} ${method.toUpperCase()} ${path} [${op.tags?.join(',')}] ${securityOf(op)}`);
+    expect(rows.sort()).toEqual([
+      'ackKey POST /v1/node/keys/{keyId}/ack [node] nodeSignature',
+      'admitNode POST /v1/admin/nodes [admin] operatorToken',
+      'createEnrollmentToken POST /v1/admin/enrollment-tokens [admin] operatorToken',
+      'createJob POST /v1/jobs [jobs] operatorToken',
+      'enroll POST /v1/enroll [enrollment] public',
+      'getActiveKeyEpoch GET /v1/admin/keys/active [admin] operatorToken',
+      'getHealth GET /health [meta] public',
+      'getJob GET /v1/jobs/{id} [jobs] operatorToken',
+      'getJobResult GET /v1/jobs/{id}/result [jobs] operatorToken',
+      'getLatestCheckpoint GET /v1/node/checkpoints/latest [node] nodeSignature',
+      'getNodeTasks GET /v1/node/tasks [node] nodeSignature',
+      'getOpenApiDocument GET /openapi.json [meta] public',
+      'getRoundCiphertexts GET /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts [node] nodeSignature',
+      'getTransparencyConsistencyProof GET /v1/transparency/proof/consistency [transparency] operatorToken|auditorToken',
+      'getTransparencyHead GET /v1/transparency/head [transparency] operatorToken|auditorToken',
+      'getTransparencyInclusionProof GET /v1/transparency/proof/inclusion [transparency] operatorToken|auditorToken',
+      'listCheckpointRefusals GET /v1/transparency/refusals [transparency] operatorToken|auditorToken',
+      'listJobEvents GET /v1/jobs/{id}/events [jobs] operatorToken',
+      'listJobs GET /v1/jobs [jobs] operatorToken',
+      'listKeyEpochs GET /v1/admin/keys [admin] operatorToken',
+      'listNodeCheckpoints GET /v1/transparency/nodes/{name}/checkpoints [transparency] operatorToken|auditorToken',
+      'listNodes GET /v1/admin/nodes [admin] operatorToken',
+      'removeNode DELETE /v1/admin/nodes/{name} [admin] operatorToken',
+      'rotateKey POST /v1/admin/keys/rotate [admin] operatorToken',
+      'submitCheckpoint POST /v1/node/checkpoints [node] nodeSignature',
+      'submitContribution POST /v1/node/jobs/{jobId}/rounds/{round}/submission [node] nodeSignature',
+      'submitDecryption POST /v1/node/jobs/{jobId}/rounds/{round}/decryption [node] nodeSignature',
+      'submitRefusal POST /v1/node/jobs/{jobId}/rounds/{round}/refusal [node] nodeSignature',
+      'uploadKeyBundle POST /v1/node/keys/{keyId} [node] nodeSignature',
+    ]);
+    for (const { op } of operations()) {
+      expect(op.summary?.length).toBeGreaterThan(5);
+      expect(declared).toContain(op.tags?.[0]);
+    }
+  });
+
+  it('marks every path parameter required, and the required query parameters', () => {
+    const required = operations().flatMap(({ method, path, op }) => (op.parameters ?? []).filter((p) => p.required === true).map((p) => `${method} ${path} ${p.in} ${p.name}`));
+    const pathParams = operations().flatMap(({ method, path }) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => `${method} ${path} path ${m[1]}`));
+    expect(required.filter((p) => p.includes(' path '))).toEqual(pathParams);
+    expect(required.filter((p) => p.includes(' query '))).toEqual(['get /v1/transparency/proof/inclusion query index', 'get /v1/transparency/proof/consistency query from']);
+  });
+
+  it('documents the 4xx statuses the routes answer, each with the Error schema', () => {
+    const statuses = Object.fromEntries(operations().map(({ op }) => [op.operationId, Object.keys(op.responses).filter((s) => s.startsWith('4')).join(' ')]));
+    expect(statuses).toEqual({
+      getHealth: '',
+      getOpenApiDocument: '',
+      listNodes: '401 403',
+      admitNode: '400 401 403 409 413',
+      removeNode: '401 403 404',
+      createEnrollmentToken: '400 401 403 409 413',
+      listKeyEpochs: '401 403',
+      rotateKey: '401 403',
+      getActiveKeyEpoch: '401 403 409',
+      createJob: '400 401 403 409 413',
+      listJobs: '401 403',
+      getJob: '401 403 404',
+      getJobResult: '401 403 404',
+      listJobEvents: '400 401 403 404',
+      submitCheckpoint: '400 401 403 409 413',
+      getLatestCheckpoint: '401 409',
+      getTransparencyHead: '401',
+      getTransparencyInclusionProof: '400 401',
+      getTransparencyConsistencyProof: '400 401',
+      listNodeCheckpoints: '401',
+      listCheckpointRefusals: '401',
+      enroll: '400 401 409 413',
+      getNodeTasks: '401 409',
+      uploadKeyBundle: '400 401 403 404 409 413',
+      ackKey: '400 401 403 404 409 413',
+      submitContribution: '400 401 403 404 409 413',
+      submitRefusal: '400 401 403 404 409 413',
+      submitDecryption: '400 401 403 404 409 413',
+      getRoundCiphertexts: '400 401 403 404 409',
+    });
+    for (const { op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status.startsWith('4')) expect(response).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+      }
+    }
+  });
+
+  it('documents security as the server enforces it: without credentials every secured operation is 401', async () => {
+    const got: Record<string, number> = {};
+    for (const { method, path, op } of operations()) {
+      const res = await h.coordinator.app.request(concrete(path), { method: method.toUpperCase(), ...(method === 'get' ? {} : { body: '{}' }) });
+      got[op.operationId as string] = res.status;
+      if (res.status === 401) expect((await json(res)).error.code).toBe('UNAUTHORIZED');
+    }
+    const secured = operations().filter(({ op }) => securityOf(op) !== 'public');
+    // The public operations answer without credentials: enroll's credential is the token in its body.
+    expect(got).toEqual({ ...Object.fromEntries(secured.map(({ op }) => [op.operationId, 401])), getHealth: 200, getOpenApiDocument: 200, enroll: 400 });
+  });
+
+  it('documents 403 for the operator operations: the auditor token gets 403 FORBIDDEN on exactly those', async () => {
+    for (const { method, path, op } of operations().filter(({ op }) => securityOf(op).includes('Token'))) {
+      const res = await h.coordinator.app.request(concrete(path), {
+        method: method.toUpperCase(),
+        headers: { authorization: `Bearer ${AUDITOR_TOKEN}`, 'content-type': 'application/json' },
+        ...(method === 'get' ? {} : { body: '{}' }),
+      });
+      expect({ op: op.operationId, forbidden: res.status === 403 }).toEqual({ op: op.operationId, forbidden: '403' in op.responses });
+    }
+  });
+});
