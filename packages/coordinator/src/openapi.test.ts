@@ -1,45 +1,21 @@
-import SwaggerParser from '@apidevtools/swagger-parser';
-import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  documented4xx,
+  errorResponsesWithoutErrorSchema,
+  operationsOf,
+  redoclyProblems,
+  validateOpenApi,
+  type OpenApiDocument as Doc,
+  type OpenApiOperation as Operation,
+} from '@fedmark/protocol/_testing/openapi';
 import { AUDITOR_TOKEN, harness, json, type Harness } from './_testing.ts';
 
 /** Where Redocly's problems point; the name is only a label for the served document. */
 const DOC_REF = 'coordinator-openapi.json';
 
-/**
- * Redocly's `recommended` ruleset with one rule off and one location ignored (the form
- * `redocly lint --generate-ignore-file` writes), each for a stated reason:
- * - info-license: the project publishes no licence (private packages, no LICENSE file), so the
- *   document names none rather than claim terms nobody granted;
- * - operation-4xx-response on GET /health and GET /openapi.json: they take no credentials,
- *   parameters or body, so no 4xx answer exists to document.
- */
-async function lintProblems(doc: unknown): Promise<string[]> {
-  const config = await createConfig(
-    { extends: ['recommended'], rules: { 'info-license': 'off' } },
-    { ignore: { [DOC_REF]: { 'operation-4xx-response': new Set(['#/paths/~1health/get/responses', '#/paths/~1openapi.json/get/responses']) } } }
-  );
-  const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: DOC_REF, config });
-  return problems.filter((p) => !p.ignored).map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? '?'}: ${p.message}`);
-}
-
-interface Operation {
-  operationId?: string;
-  summary?: string;
-  tags?: string[];
-  security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean }[];
-  responses: Record<string, unknown>;
-}
-interface Doc {
-  openapi: string;
-  tags: { name: string }[];
-  paths: Record<string, Record<string, Operation>>;
-}
-
 let h: Harness;
 let doc: Doc;
-const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+const operations = () => operationsOf(doc);
 const securityOf = (op: Operation) => (op.security ?? []).map((r) => Object.keys(r).join('+')).join('|') || 'public';
 const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'round' ? '0' : `x-${name}`));
 
@@ -52,12 +28,12 @@ beforeAll(async () => {
 
 describe('coordinator GET /openapi.json', () => {
   it('is a valid OpenAPI 3.1 document (swagger-parser validate)', async () => {
-    const api = await SwaggerParser.validate(structuredClone(doc) as never);
+    const api = await validateOpenApi(doc);
     expect(api).toMatchObject({ openapi: '3.1.0', info: { title: 'fedmark coordinator', version: '1' } });
   });
 
   it("has no error and no warning under Redocly's recommended ruleset", async () => {
-    expect(await lintProblems(doc)).toEqual([]);
+    expect(await redoclyProblems(doc, DOC_REF)).toEqual([]);
   });
 
   it('names every operation once, with a summary, one declared tag and its security', () => {
@@ -108,8 +84,7 @@ describe('coordinator GET /openapi.json', () => {
   });
 
   it('documents the 4xx statuses the routes answer, each with the Error schema', () => {
-    const statuses = Object.fromEntries(operations().map(({ op }) => [op.operationId, Object.keys(op.responses).filter((s) => s.startsWith('4')).join(' ')]));
-    expect(statuses).toEqual({
+    expect(documented4xx(doc)).toEqual({
       getHealth: '',
       getOpenApiDocument: '',
       listNodes: '401 403',
@@ -140,11 +115,7 @@ describe('coordinator GET /openapi.json', () => {
       submitDecryption: '400 401 403 404 409 413',
       getRoundCiphertexts: '400 401 403 404 409',
     });
-    for (const { op } of operations()) {
-      for (const [status, response] of Object.entries(op.responses)) {
-        if (status.startsWith('4')) expect(response).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-      }
-    }
+    expect(errorResponsesWithoutErrorSchema(doc)).toEqual([]);
   });
 
   it('documents security as the server enforces it: without credentials every secured operation is 401', async () => {
