@@ -33,7 +33,7 @@ export { openStore, DB_FILE, type Store } from './store/index.ts';
 export { heFor, loadSeal } from './aggregation/seal.ts';
 
 /**
- * Ready-made job specs: rfm, lifecycle (x NES), ab-test (by lifecycle stage), segment.
+ * Ready-made job specs: rfm, lifecycle (x NES), ab-test (by campaign, variant and lifecycle stage), segment, train.
  *
  * @example
  * const spec = jobTemplate('rfm', '2026-01-31');

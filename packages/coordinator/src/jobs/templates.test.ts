@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobSpecSchema, layoutOf, trainEpsilonPlan } from '@fedmark/protocol';
-import { TEMPLATE_NAMES, checkedTemplate } from './templates.ts';
+import { SYNTHETIC_CAMPAIGNS, TEMPLATE_NAMES, checkedTemplate } from './templates.ts';
 import { checkCapacity } from './create.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
 
@@ -29,6 +29,32 @@ describe('job templates', () => {
     const plan = trainEpsilonPlan(spec.train);
     expect(plan.totalMicro).toBe(1_000_000);
     expect(plan.standardisationMicro + plan.perRoundMicro * spec.train.rounds).toBe(plan.totalMicro);
+  });
+
+  it('ab-test: the synthetic campaigns x variant x lifecycle stage, 7/10 of epsilon on the conversions', () => {
+    const spec = JobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-31'));
+    if (spec.kind === 'train') throw new Error('ab-test is not a train job');
+    const q = roundQuery(spec, 0);
+    expect(q.dimensions.map((d) => [d.field, 'categories' in d ? d.categories : null])).toEqual([
+      ['campaign', [...SYNTHETIC_CAMPAIGNS]],
+      ['variant', ['A', 'B']],
+      ['lifecycle_stage', ['intro', 'growth', 'mature', 'decline']],
+    ]);
+    expect([q.unit, q.maxRowsPerCustomer, q.purpose]).toEqual(['assignment', 3, 'marketing']);
+    // Every block's sensitivity is the row bound 3 (0/1 measures at scale 1).
+    expect(layoutOf(q).blocks.map((b) => [b.name, b.sensitivity, b.epsilonMicro])).toEqual([
+      ['count', 3n, 100_000],
+      ['total', 3n, 100_000],
+      ['sum:clicked', 3n, 100_000],
+      ['sum:converted', 3n, 700_000],
+    ]);
+  });
+
+  it('train: the columns of the churn.csv that fedmark node synth writes', () => {
+    const spec = JobSpecSchema.parse(checkedTemplate('train'));
+    if (spec.kind !== 'train') throw new Error('the train template must be a train job');
+    expect([spec.train.table, spec.train.label]).toEqual(['churn', { column: 'churn', positive: 'Yes' }]);
+    expect(spec.train.features.map((f) => f.column)).toEqual(['tenure_days', 'purchases', 'recency_days', 'avg_order_value', 'visits_90d', 'primary_channel']);
   });
 
   it('refuses a layout whose aggregate could wrap around t (here the 40-bit t), naming the block', () => {

@@ -3,6 +3,18 @@ import { JobSpecSchema, LIFECYCLE_STAGES, NES_STATUSES, type JobSpecInput } from
 export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
+/** The campaigns `fedmark node synth` runs (retail, bank, telecom profiles), in profile order. */
+export const SYNTHETIC_CAMPAIGNS = [
+  'spring_sale',
+  'loyalty_push',
+  'holiday_promo',
+  'fund_launch',
+  'card_upgrade',
+  'retention_offer',
+  'data_bundle',
+  'streaming_addon',
+] as const;
+
 /**
  * Ready-made job specs (the catalogue of docs/analytics.md). Clipping bounds are generic retail
  * defaults: a customer's contribution is clipped to them, so pick bounds that cover most customers
@@ -49,7 +61,21 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
         },
       };
     case 'ab-test':
-      // One row per (customer, campaign, variant); declare your campaign and variant names.
+      // Conversion by campaign, variant and lifecycle stage. One row per customer, campaign and
+      // variant (unit `assignment`, docs/analytics.md): `converted` is 1 if any of its touches
+      // converted, `clicked` if any was clicked; the cell count is the exposures. abTestSummary
+      // (@fedmark/protocol) reads the result as a rate per variant and the lift of B over A,
+      // per campaign (segmentDimension) summed over the stages. The campaigns are the ones
+      // `fedmark node synth` writes (test/synth-templates.test.ts checks them against its
+      // output); list yours, anything else lands in `__other__`.
+      // - maxRowsPerCustomer 3: a synthetic customer is in at most 3 campaigns, one variant each,
+      //   so no row is dropped; set it to the most campaigns one of your customers is in (it is
+      //   every block's sensitivity, so the noise grows with it).
+      // - 7/10 of epsilon on the conversions: they are the scarce figure (a few percent of the
+      //   exposures), while counts in the hundreds or thousands tolerate more noise.
+      // - Each stage is a cell with its own noise, and cells under a node's minimum cohort are
+      //   suppressed: drop the `lifecycle_stage` dimension for one rate per campaign and
+      //   variant, as `fedmark simulate` does (docs/coordinator.md, simulate).
       return {
         version: 1,
         kind: 'segment_stats',
@@ -60,10 +86,11 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
           name: 'A/B test by lifecycle stage',
           purpose: 'marketing',
           unit: 'assignment',
-          maxRowsPerCustomer: 4,
+          maxRowsPerCustomer: 3,
           epsilon: 1,
+          epsilonWeights: { count: 1, total: 1, 'sum:clicked': 1, 'sum:converted': 7 },
           dimensions: [
-            { field: 'campaign', categories: ['spring-sale'] },
+            { field: 'campaign', categories: [...SYNTHETIC_CAMPAIGNS] },
             { field: 'variant', categories: ['A', 'B'] },
             { field: 'lifecycle_stage', categories: [...LIFECYCLE_STAGES] },
           ],
@@ -74,11 +101,18 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
         },
       };
     case 'train':
-      // A churn propensity model on each node's feature table `churn` (import it with
-      // `fedmark node import --kind table --table churn --id-column customer_id`). Edit the
-      // columns, bounds and categories to your table: every feature declares them, so each
-      // customer's contribution (and so the sensitivity) is known. Plain heavy-ball gradient
-      // descent with few rounds measured best per unit of privacy (docs/models.md).
+      // A churn propensity model on each node's feature table `churn` in the form `fedmark node
+      // synth` writes it (churn.csv, docs/node-data.md; import it with `fedmark node import
+      // --kind table --table churn churn.csv`): churn = Yes when the customer buys nothing in the
+      // quarter after the data ends. Every feature declares its bounds or categories, so each
+      // customer's contribution, and so the sensitivity, is known: the day counts span the
+      // two-year synthetic window, and order values differ by institution (a bank's are about
+      // 25 times a retailer's), so 10000 clips only the top few percent of bank customers.
+      // For another table, such as the telco churn data of docs/models.md §1, set `table`,
+      // `label` and the features to its columns: numeric ones with bounds that cover most
+      // customers (values beyond count at the bound), categorical ones with their categories
+      // (anything else goes to `__other__`). Plain heavy-ball gradient descent with few rounds
+      // measured best per unit of privacy (docs/models.md §5).
       return {
         version: 1,
         kind: 'train',
@@ -92,12 +126,12 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
           table: 'churn',
           label: { column: 'churn', positive: 'Yes' },
           features: [
-            { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-            { type: 'numeric', column: 'monthly_charges', lower: 18, upper: 120 },
-            { type: 'numeric', column: 'total_charges', lower: 0, upper: 9000 },
-            { type: 'categorical', column: 'contract', categories: ['Month-to-month', 'One year', 'Two year'] },
-            { type: 'categorical', column: 'internet_service', categories: ['DSL', 'Fiber optic', 'No'] },
-            { type: 'categorical', column: 'payment_method', categories: ['Electronic check', 'Mailed check', 'Bank transfer (automatic)', 'Credit card (automatic)'] },
+            { type: 'numeric', column: 'tenure_days', lower: 0, upper: 731 },
+            { type: 'numeric', column: 'purchases', lower: 0, upper: 50 },
+            { type: 'numeric', column: 'recency_days', lower: 0, upper: 731 },
+            { type: 'numeric', column: 'avg_order_value', lower: 0, upper: 10000 },
+            { type: 'numeric', column: 'visits_90d', lower: 0, upper: 20 },
+            { type: 'categorical', column: 'primary_channel', categories: ['app', 'web', 'store', 'branch'] },
           ],
           rounds: 4,
           optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
