@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KeyEpoch } from '@fedmark/protocol';
 import { OperatorClient } from './operator-client.ts';
 import { freePort, killProcess, runFedmark, sleep, startFedmark, stopProcess } from './processes.ts';
 
@@ -30,6 +31,15 @@ export interface LocalFederationOptions {
   /** Lets a test put a capturing proxy between a node and the coordinator. */
   coordinatorUrlFor?: (node: string, url: string) => string;
   log?: (line: string) => void;
+  /** Called as each start-up step finishes (`fedmark simulate` prints these on stderr). */
+  onProgress?: (step: StartupStep) => void;
+}
+
+/** A finished start-up step: who (`coordinator` or a node name), what, and how long it took. */
+export interface StartupStep {
+  party: string;
+  what: string;
+  ms: number;
 }
 
 export interface LocalNode {
@@ -71,36 +81,96 @@ export class LocalFederation {
     return join(this.opts.workdir, 'coordinator');
   }
 
-  /** Initialises every party, loads the data, admits the nodes and starts all processes. */
+  /** Runs `step`, then reports it as done by `party` with its duration. */
+  private async timed<T>(party: string, step: () => Promise<T>, what: (result: T) => string): Promise<T> {
+    const t0 = Date.now();
+    const result = await step();
+    this.opts.onProgress?.({ party, what: what(result), ms: Date.now() - t0 });
+    return result;
+  }
+
+  /**
+   * Initialises every party, admits the nodes, loads the data and starts all processes. The
+   * coordinator starts while the nodes load their data, and each node starts serving as soon as
+   * its own import is done (once every node is admitted, so the key epoch it sees has all the
+   * members): the key ceremony then overlaps the slowest node's import.
+   */
   async start(): Promise<void> {
     mkdirSync(this.opts.workdir, { recursive: true });
-    const init = await runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']);
+    const init = await this.timed('coordinator', () => runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']), () => 'initialised (signing key, operator and auditor tokens)');
     this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator');
     this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor');
     this.port = await freePort();
     this.coordinatorUrl = `http://127.0.0.1:${this.port}`;
     this.operator = new OperatorClient(this.coordinatorUrl, this.operatorToken);
-    await Promise.all(this.opts.nodes.map((n) => this.prepareNode(n)));
-    for (const n of this.nodes) {
-      await runFedmark(['coordinator', 'admit', '--dir', this.coordinatorDir, '--name', n.name, '--signing-key', n.signingKey, '--box-key', n.boxKey]);
-    }
-    await this.startCoordinator();
-    for (const n of this.nodes) this.startNode(n);
-    await this.waitForNodeApis(60_000);
+    const coordinatorUp = this.timed('coordinator', () => this.startCoordinator(), () => `listening at ${this.coordinatorUrl}`);
+    // Awaited once the first node's data is in; until then a failure must not be "unhandled".
+    coordinatorUp.catch(() => undefined);
+    // One admission at a time: each starts a key epoch, and `coordinator admit` runs against the
+    // live coordinator's database (docs/coordinator.md).
+    let admissions = Promise.resolve();
+    const admit = (n: LocalNode): Promise<void> =>
+      (admissions = admissions.then(() =>
+        this.timed(n.name, () => runFedmark(['coordinator', 'admit', '--dir', this.coordinatorDir, '--name', n.name, '--signing-key', n.signingKey, '--box-key', n.boxKey]), () => 'admitted by the coordinator (public keys)').then(() => undefined)
+      ));
+    let admitted = 0;
+    let allAdmitted!: () => void;
+    const everyoneAdmitted = new Promise<void>((r) => (allAdmitted = r));
+    await Promise.all(
+      this.opts.nodes.map(async (setup) => {
+        await this.prepareNode(setup, async (n) => {
+          await admit(n);
+          if (++admitted === this.opts.nodes.length) allAdmitted();
+        });
+        await Promise.all([everyoneAdmitted, coordinatorUp]);
+        const node = this.node(setup.name);
+        await this.timed(
+          setup.name,
+          async () => {
+            this.startNode(node);
+            await this.waitForNodeApis(60_000, [node]);
+          },
+          () => `serving at ${node.apiUrl}, polling the coordinator`
+        );
+      })
+    );
   }
 
-  /** Resolves once every started node has printed its API address (so `apiUrl` is set). */
-  async waitForNodeApis(timeoutMs: number): Promise<void> {
+  /**
+   * Waits for the key ceremony of the current epoch (docs/federation-protocol.md): the first
+   * member generates the BFV keys and seals the secret key to the others, who install it. Jobs
+   * can only be created once it is active; `createJob` would wait too, this makes the wait visible.
+   */
+  async waitForKeys(timeoutMs = 120_000): Promise<KeyEpoch> {
+    return this.timed(
+      'coordinator',
+      async () => {
+        const until = Date.now() + timeoutMs;
+        for (;;) {
+          const epoch = await this.operator.activeKeyEpoch();
+          if (epoch) return epoch;
+          if (Date.now() > until) throw new Error(`the key ceremony did not finish within ${timeoutMs} ms`);
+          await sleep(200);
+        }
+      },
+      (e) => `key ceremony done: ${e.generator} generated the HE keys (${e.heParams}), ${e.acked.length} other members installed them`
+    );
+  }
+
+  /** Resolves once every started node (of `nodes`) has printed its API address (so `apiUrl` is set). */
+  async waitForNodeApis(timeoutMs: number, nodes: readonly LocalNode[] = this.nodes): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const waiting = this.nodes.filter((n) => n.process && n.process.exitCode === null && n.apiUrl === undefined);
+      const waiting = nodes.filter((n) => n.process && n.process.exitCode === null && n.apiUrl === undefined);
       if (waiting.length === 0) return;
       if (Date.now() > until) throw new Error(`nodes did not start their API within ${timeoutMs} ms: ${waiting.map((n) => n.name).join(', ')}`);
       await sleep(100);
     }
   }
 
-  private async prepareNode(setup: NodeSetup): Promise<void> {
+  /** Initialises a node, hands it to `admit` (its public keys are known now), then loads its data. */
+  private async prepareNode(setup: NodeSetup, admit: (node: LocalNode) => Promise<void>): Promise<void> {
+    const t0 = Date.now();
     const dir = join(this.opts.workdir, 'nodes', setup.name);
     const init = JSON.parse((await runFedmark(['node', 'init', '--dir', dir, '--name', setup.name, '--json'])).stdout) as {
       signingKey: string;
@@ -108,6 +178,8 @@ export class LocalFederation {
     };
     const node: LocalNode = { name: setup.name, dir, signingKey: init.signingKey, boxKey: init.boxKey, process: undefined, apiUrl: undefined };
     this.nodes.push(node);
+    this.opts.onProgress?.({ party: setup.name, what: 'initialised (signing and box keys, policy, ledger)', ms: Date.now() - t0 });
+    await admit(node);
     if (this.opts.allowNoiseOff || this.opts.policyPatch) {
       // Through `fedmark node policy set`, so the change is validated and recorded in the ledger.
       const policy = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as Record<string, unknown>;
@@ -120,7 +192,11 @@ export class LocalFederation {
     for (const f of files.files) {
       const basis = f.kind === 'consents' ? [] : files.lawfulBasis.flatMap((b) => ['--lawful-basis', b]);
       const table = f.kind === 'table' ? ['--table', f.table, ...(f.idColumn ? ['--id-column', f.idColumn] : [])] : [];
-      await runFedmark(['node', 'import', '--dir', dir, '--kind', f.kind, ...table, f.path, ...basis, '--json']);
+      await this.timed(
+        setup.name,
+        () => runFedmark(['node', 'import', '--dir', dir, '--kind', f.kind, ...table, f.path, ...basis, '--json']),
+        (r) => `imported ${f.kind === 'table' ? `feature table ${f.table}` : f.kind} (${importedRows(r.stdout)} rows)`
+      );
     }
     this.log(`${setup.name}: initialised and imported ${files.files.map((f) => f.kind).join(', ')}`);
   }
@@ -129,9 +205,16 @@ export class LocalFederation {
     if ('files' in setup.data) return setup.data;
     const out = join(dir, 'synthetic-data');
     const s = setup.data.synth;
-    await runFedmark(['node', 'synth', '--dir', out, '--profile', s.profile, '--customers', String(s.customers), '--seed', s.seed, '--json']);
+    await this.timed(
+      setup.name,
+      () => runFedmark(['node', 'synth', '--dir', out, '--profile', s.profile, '--customers', String(s.customers), '--seed', s.seed, '--json']),
+      () => `generated ${s.customers} synthetic ${s.profile} customers (seed ${s.seed})`
+    );
     const kinds = ['customers', 'events', 'touches', 'consents'] as const;
-    return { files: kinds.map((kind) => ({ kind, path: join(out, `${kind}.csv`) })), lawfulBasis: [] };
+    // The consents file carries each customer's model_training consent, so the churn feature
+    // table (docs/node-data.md) needs no lawful basis of its own.
+    const churn: DataFile = { kind: 'table', table: 'churn', path: join(out, 'churn.csv') };
+    return { files: [...kinds.map((kind) => ({ kind, path: join(out, `${kind}.csv`) })), churn], lawfulBasis: [] };
   }
 
   async startCoordinator(): Promise<void> {
@@ -188,6 +271,16 @@ export class LocalFederation {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => (n.process ? stopProcess(n.process) : Promise.resolve())));
     if (this.coordinator) await stopProcess(this.coordinator);
+  }
+}
+
+/** Rows an import read, from `node import --json` (`rowsRead`), as text for a progress line. */
+function importedRows(stdout: string): string {
+  try {
+    const n = (JSON.parse(stdout) as { rowsRead?: unknown }).rowsRead;
+    return typeof n === 'number' || typeof n === 'string' ? String(n) : '?';
+  } catch {
+    return '?';
   }
 }
 

@@ -1,16 +1,19 @@
 import {
   JobResultSchema,
   JobStatusSchema,
+  KeyEpochSchema,
   ProtocolError,
   errorFromWire,
   type JobResult,
   type JobSpecInput,
   type JobStatus,
+  type KeyEpoch,
 } from '@fedmark/protocol';
 import { z } from 'zod';
 import { sleep } from './processes.ts';
 
 const CreatedSchema = z.object({ jobId: z.string() });
+const ActiveEpochSchema = z.object({ epoch: KeyEpochSchema });
 
 /** The operator's HTTP client for the coordinator API (Bearer token), every response zod-validated. */
 export class OperatorClient {
@@ -50,6 +53,16 @@ export class OperatorClient {
         if (!waiting || Date.now() > until) throw err;
         await sleep(250);
       }
+    }
+  }
+
+  /** The active key epoch, or null while the key ceremony is still running (409 CONFLICT). */
+  async activeKeyEpoch(): Promise<KeyEpoch | null> {
+    try {
+      return ActiveEpochSchema.parse(await this.call('GET', '/v1/admin/keys/active')).epoch;
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'CONFLICT') return null;
+      throw err;
     }
   }
 
