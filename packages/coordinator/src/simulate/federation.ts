@@ -153,7 +153,7 @@ export class LocalFederation {
           await sleep(200);
         }
       },
-      (e) => `key ceremony done: ${e.generator} generated the HE keys (${e.heParams}), ${e.acked.length} other members installed them`
+      (e) => `key ceremony done: ${e.generator} generated the HE keys (${e.heParams}), ${e.acked.length} of ${e.members.length} members hold them`
     );
   }
 

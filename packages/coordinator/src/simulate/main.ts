@@ -5,12 +5,20 @@ import { join, resolve } from 'node:path';
 import { JobSpecSchema, type JobResult, type JobSpecInput, type JobStatus } from '@fedmark/protocol';
 import { defaultJobs } from './default-jobs.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
+import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 import { jobReport } from './report.ts';
 import { consoleGuide, untilInterrupted } from './serve.ts';
 
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
-/** Non-identically distributed by default: each node a different kind of institution and size. */
-const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = { retail: 6000, bank: 3000, telecom: 4500 };
+/**
+ * Non-identically distributed by default: each node a different kind of institution and size.
+ * The retailer has its profile's full default size because the A/B job's showcase campaign
+ * (spring_sale) runs there: with 20,000 customers the lift's interval excludes 0 in about 96% of
+ * runs, with 12,000 in under 80% (docs/coordinator.md, "simulate").
+ */
+const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = { retail: 20000, bank: 3000, telecom: 4500 };
+/** Where the default run writes the demo's model when --model-out is not given (current directory). */
+export const DEMO_MODEL_FILE = 'fedmark-demo-model.json';
 const KINDS = ['customers', 'events', 'touches', 'consents'] as const;
 type Kind = (typeof KINDS)[number];
 type NodeFile = { kind: Kind; path: string } | { kind: 'table'; table: string; path: string; idColumn?: string };
@@ -115,20 +123,28 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
   if (setups.length < 3) throw new Error(`a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`);
   const workdir = opts.workdir ? resolve(opts.workdir) : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
   const started = Date.now();
+  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const fed = new LocalFederation({
     workdir,
     nodes: setups,
     pollMs: opts.pollMs,
     allowNoiseOff: opts.testOnlyNoNoise,
     log: (l) => (opts.verbose ? err(`${l}\n`) : undefined),
+    onProgress: (p) => err(`  [${secs(Date.now() - started).padStart(6)}] ${p.party}: ${p.what} (${secs(p.ms)})\n`),
   });
+  // The default run keeps its model in the current directory; with --job only --model-out writes one.
+  const modelFile = opts.modelOut ? resolve(opts.modelOut) : opts.job ? undefined : resolve(DEMO_MODEL_FILE);
   const stopOnSignal = () => void fed.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   try {
     err(`Starting a coordinator and ${setups.length} nodes (${setups.map((s) => s.name).join(', ')}) in ${workdir} ...\n`);
     await fed.start();
-    err(`Federation up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${fed.coordinatorUrl}; running ${jobs.length} job(s)\n`);
+    await fed.waitForKeys();
+    const startupMs = Date.now() - started;
+    err(`Federation up in ${secs(startupMs)} at ${fed.coordinatorUrl}; running ${jobs.length} job(s)\n`);
     const results: JobResult[] = [];
+    const abTests: { jobId: string; name: string; summary: NonNullable<ReturnType<typeof abTestOf>> }[] = [];
+    let model: { jobId: string; file: string | null; epsilonSpentPerNode: Record<string, number> } | undefined;
     for (const spec of jobs) {
       const s = opts.testOnlyNoNoise ? { ...spec, noise: 'off-test-only' as const } : spec;
       const t0 = Date.now();
@@ -136,20 +152,33 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
       const final = await fed.operator.waitForJob(jobId, { timeoutMs: opts.timeoutMs, onStatus: (st) => err(`  ${progressLine(st)}\n`) });
       const result = await fed.operator.result(jobId);
       results.push(result);
-      err(`  ${final.name}: ${final.status} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-      if (!opts.json) out(`\n${jobReport(result)}\n`);
+      err(`  ${final.name}: ${final.status} in ${secs(Date.now() - t0)}\n`);
+      const extra: string[] = [];
+      const ab = result.status === 'published' ? abTestOf(result) : null;
+      if (ab) {
+        abTests.push({ jobId, name: result.name, summary: ab });
+        extra.push(abTestReport(ab));
+      }
+      if (result.model) {
+        // Each train job's model replaces the previous one in the file: the last is kept.
+        if (modelFile) writeFileSync(modelFile, `${JSON.stringify(result.model, null, 2)}\n`);
+        model = { jobId, file: modelFile ?? null, epsilonSpentPerNode: epsilonSpentPerNode(result) };
+        extra.push(modelFooter(result, modelFile));
+      }
+      if (!opts.json) out(`\n${[jobReport(result), ...extra].join('\n')}\n`);
     }
-    if (opts.json) out(`${JSON.stringify({ workdir, coordinator: fed.coordinatorUrl, results }, null, 2)}\n`);
+    if (opts.modelOut && !model) throw new Error('--model-out: no train job in this run produced a model');
+    if (modelFile && model) err(`Model written to ${modelFile}\n`);
+    const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
+    if (opts.json) {
+      const doc = { workdir, coordinator: fed.coordinatorUrl, startupSeconds: Math.round(startupMs / 100) / 10, wallSeconds, results, abTests, model: model ?? null };
+      out(`${JSON.stringify(doc, null, 2)}\n`);
+    }
     if (opts.out) {
-      writeFileSync(opts.out, `${JSON.stringify({ results }, null, 2)}\n`);
+      writeFileSync(opts.out, `${JSON.stringify({ results, abTests, model: model ?? null }, null, 2)}\n`);
       err(`Results written to ${opts.out}\n`);
     }
-    const model = results.map((r) => r.model).filter((m) => m !== undefined).pop();
-    if (opts.modelOut) {
-      if (!model) throw new Error('--model-out: no train job in this run produced a model');
-      writeFileSync(opts.modelOut, `${JSON.stringify(model, null, 2)}\n`);
-      err(`Model written to ${opts.modelOut} (score with: fedmark model score --model ${opts.modelOut} --file data.csv --out scores.csv)\n`);
-    }
+    err(`Finished in ${wallSeconds.toFixed(1)} s: start-up ${secs(startupMs)}, jobs ${secs(Date.now() - started - startupMs)}\n`);
     if (opts.serve) {
       // Our own SIGINT handler exits at once; while serving, Ctrl-C is the normal way out.
       process.removeListener('SIGINT', stopOnSignal);
@@ -184,12 +213,12 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option('--node <name=files>', 'a node with your own CSV files instead of synthetic data (repeat per node): NAME=customers.csv,events.csv[,touches.csv,consents.csv]; kind from a customers:/events:/touches:/consents: prefix or the file name', collect, [])
     .option('--id-column <column>', 'with --node ...=table:NAME:file.csv: the customer id column of feature tables', 'customer_id')
     .option('--lawful-basis <purpose=basis>', 'with --node: lawful basis for a purpose when there is no consents file, e.g. analytics=contract (repeatable)', collect, [])
-    .option('--job <file>', 'job spec JSON (one spec or an array); default: two-phase RFM, then lifecycle x NES (see fedmark job template)')
+    .option('--job <file>', 'job spec JSON (one spec or an array); default: two-phase RFM, lifecycle x NES, an A/B test per campaign and the train template (see fedmark job template)')
     .option('--as-of <date>', 'reference date of the default jobs (synthetic data covers 2024-01-01..2025-12-31)', '2026-01-01')
-    .option('--epsilon <e>', 'epsilon per round at each node for the default jobs', Number, 0.5)
+    .option('--epsilon <e>', 'epsilon per round at each node for the default RFM and lifecycle jobs (the A/B and train jobs carry their own: 2 and 1)', Number, 0.5)
     .option('--seed <seed>', 'seed of the synthetic data (same seed, same data)', '42')
     .option('--out <file>', 'also write the results as JSON to this file')
-    .option('--model-out <file>', 'write the model a train job produced (self-describing JSON, see docs/models.md)')
+    .option('--model-out <file>', `write the model a train job produced (self-describing JSON, see docs/models.md); the default run writes ./${DEMO_MODEL_FILE}`)
     .option('--workdir <dir>', 'put the federation in this directory and keep it (default: a temporary directory, removed at the end)')
     .option('--keep', 'keep the temporary directory')
     .option('--serve', 'after the jobs, keep the federation running and print the web consoles\' URLs and login tokens (Ctrl-C stops it)')
