@@ -73,7 +73,7 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     submissions: SUBMISSIONS,
     layoutSlots: layout.length,
-    ciphertextBytes: (contributions[0]?.[0] as Uint8Array).length,
+    ciphertextBytes: ((contributions[0] as Uint8Array[])[0] as Uint8Array).length,
     sealContextSeconds,
     loadMsPerCiphertext,
     aggregate50Seconds,

@@ -71,7 +71,9 @@ export async function run(): Promise<Record<string, unknown>> {
       await fed.operator.waitForJob(id, { timeoutMs: 120_000 });
       times.push(Date.now() - started);
       const cells = (await fed.operator.result(id)).rounds[0]!.cells.filter((c) => c.block === 'count');
-      cells.forEach((c, k) => errors[k]!.push(Math.abs(c.estimate - truth[k]!.estimate) / Math.max(1, truth[k]!.estimate)));
+      cells.forEach((c, k) => {
+        errors[k]!.push(Math.abs(c.estimate - truth[k]!.estimate) / Math.max(1, truth[k]!.estimate));
+      });
     }
     const layout = layoutOf(SegmentQuerySchema.parse(lifecycleQuery));
     const bytesPerNodePerJob: Record<string, number> = {};

@@ -15,7 +15,9 @@ import { freePort } from '../packages/coordinator/src/simulate/processes.ts';
 const BIN = join(resolve(fileURLToPath(new URL('..', import.meta.url))), 'bin', 'fedmark.mjs');
 const MODES = { compiled: {}, 'from source (tsx)': { FEDMARK_FROM_SOURCE: '1' } } as const;
 const roots: string[] = [];
-afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
 
 function fedmark(cwd: string, env: Record<string, string>, ...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });

@@ -98,7 +98,9 @@ describe('the README tour, verbatim, from a temporary directory', () => {
 
   it('has the statements this test expects, in order (a README change must update both)', () => {
     expect(statements.length).toBe(EXPECTED.length);
-    statements.forEach((s, i) => expect(s.startsWith(EXPECTED[i]!.starts), `statement ${i}: ${s}`).toBe(true));
+    statements.forEach((s, i) => {
+      expect(s.startsWith(EXPECTED[i]!.starts), `statement ${i}: ${s}`).toBe(true);
+    });
   });
 
   it('runs every statement with exit code 0', () => {
@@ -110,7 +112,9 @@ describe('the README tour, verbatim, from a temporary directory', () => {
   });
 
   it('prints each statement\'s key line', () => {
-    EXPECTED.forEach((e, i) => expect(output(i), `statement ${i}: ${statements[i]}`).toMatch(e.out));
+    EXPECTED.forEach((e, i) => {
+      expect(output(i), `statement ${i}: ${statements[i]}`).toMatch(e.out);
+    });
   });
 
   it('leaves the files the tour says it makes, outside the repository', () => {

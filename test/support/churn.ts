@@ -72,7 +72,9 @@ export function stratifiedChurnSplit(rows: Record<string, string>[], testFractio
       .filter((e) => e.r['churn'] === label)
       .sort((a, b) => (a.k < b.k ? -1 : 1));
     const nTest = Math.round(group.length * testFraction);
-    group.forEach((e, j) => (j < nTest ? test : train).push({ customerId: `c${String(e.i).padStart(5, '0')}`, values: e.r }));
+    group.forEach((e, j) => {
+      (j < nTest ? test : train).push({ customerId: `c${String(e.i).padStart(5, '0')}`, values: e.r });
+    });
   }
   return { train, test };
 }

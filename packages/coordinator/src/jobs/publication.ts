@@ -28,7 +28,10 @@ export function rfmMeansFrom(values: bigint[], r: RoundRecord): RfmMeans | undef
  * train-publication.ts) or marks the job published.
  */
 export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: bigint[]): void {
-  if (job.spec.kind === 'train') return publishTrainRound(ctx, job, job.spec, r, values);
+  if (job.spec.kind === 'train') {
+    publishTrainRound(ctx, job, job.spec, r, values);
+    return;
+  }
   const { jobs } = ctx.store;
   const layout = layoutOf(r.query);
   const result = buildRoundResult({

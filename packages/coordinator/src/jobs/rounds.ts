@@ -128,7 +128,10 @@ export class RoundEngine {
   private watchDecryption(job: JobRecord, r: RoundRecord): void {
     const { jobs } = this.ctx.store;
     const d = decideDecryption(job, r, jobs.decryptions(r.jobId, r.round).length, this.ctx.now());
-    if (d.action === 'wait') return this.arm(r.jobId, r.round, d.wakeAt);
+    if (d.action === 'wait') {
+      this.arm(r.jobId, r.round, d.wakeAt);
+      return;
+    }
     this.ctx.store.transaction(() => {
       const cur = jobs.getRound(r.jobId, r.round);
       if (!cur || cur.status !== 'decrypting') return;

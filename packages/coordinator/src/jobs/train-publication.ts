@@ -85,7 +85,8 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
   } catch (err) {
     const code = isProtocolError(err) ? err.code : 'TRAINING_STEP_FAILED';
     jobs.updateRound(job.id, r.round, { status: 'failed', closeReason: `optimiser step failed: ${err instanceof Error ? err.message : String(err)}` });
-    return fail(ctx, job, r.round, code, `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`);
+    fail(ctx, job, r.round, code, `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`);
+    return;
   }
   const { model, variance } = stepped;
   const result: RoundResult = {
@@ -121,7 +122,8 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
       const heParams = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
       checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next);
     } catch (err) {
-      return fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', err instanceof Error ? err.message : String(err));
+      fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', err instanceof Error ? err.message : String(err));
+      return;
     }
     const now = ctx.now();
     jobs.insertRound({ jobId: job.id, round: next, query: asStoredQuery(plan.query), layoutHash: plan.layoutHash, layoutLength: plan.layoutLength, openedAt: now, deadlineAt: now + spec.deadlineMs });

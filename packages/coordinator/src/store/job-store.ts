@@ -239,7 +239,9 @@ export function sqliteJobStore(db: Db): JobStore {
         s.receivedAt,
         JSON.stringify(s.receipt)
       );
-      cts.forEach((c, i) => q.insertCt.run(s.jobId, s.round, s.node, i, Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+      cts.forEach((c, i) => {
+        q.insertCt.run(s.jobId, s.round, s.node, i, Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      });
     },
     getSubmission: (jobId, round, node) => {
       const r = q.getSub.get(jobId, round, node);

@@ -17,7 +17,16 @@ export interface CliRun {
 export async function runCliWithEnv(env: Record<string, string>, ...argv: string[]): Promise<CliRun> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), stderrIsTTY: false, env };
+  const io: CliIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    stderrIsTTY: false,
+    env,
+  };
   const code = await run(argv, io);
   return { code, out, err };
 }

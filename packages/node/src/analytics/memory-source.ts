@@ -55,7 +55,10 @@ function summarise(
   const days = new Map<string, Set<number>>();
   const get = (id: string): CustomerSummary => {
     let s = out.get(id);
-    if (!s) out.set(id, (s = emptySummary(id)));
+    if (!s) {
+      s = emptySummary(id);
+      out.set(id, s);
+    }
     return s;
   };
   for (const c of customers) out.set(c.customerId, emptySummary(c.customerId, c));
@@ -69,7 +72,10 @@ function summarise(
     s.firstPurchaseDay = s.firstPurchaseDay === null || day < s.firstPurchaseDay ? day : s.firstPurchaseDay;
     s.lastPurchaseDay = maxDay(s.lastPurchaseDay, day);
     let set = days.get(e.customerId);
-    if (!set) days.set(e.customerId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      days.set(e.customerId, set);
+    }
     set.add(day);
   }
   for (const t of touches) {

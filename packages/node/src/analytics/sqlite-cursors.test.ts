@@ -16,7 +16,9 @@ import { computeSegmentVector } from './index.ts';
  */
 describe('computeSegmentVector over the SQLite store closes every statement', () => {
   const dirs: string[] = [];
-  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   it.each(['assignment', 'touch', 'customer_channel'] as const)('leaves the connection writable after a %s query', async (unit) => {
     const dir = mkdtempSync(join(tmpdir(), 'fedmark-cursors-'));

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { interpretVector, layoutOf, microToEpsilon, type SegmentQuery, type SegmentResult } from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import { loadPolicy, type NoiseMode } from '../policy/index.ts';
-import { releaseLocalStats } from '../release/index.ts';
+import { releaseLocalStats, type Release } from '../release/index.ts';
 import { createUnitSource, openNodeDatabase } from '../store/index.ts';
 import type { UnitSource } from '../analytics/index.ts';
 
@@ -45,7 +45,7 @@ export function runLocalStats(
   // reader and that writer coexist; every iterator is closed before the reader connection is.
   const reader = openNodeDatabase(node.dir);
   const open: Iterator<unknown>[] = [];
-  let release;
+  let release: Release;
   try {
     const source = tracked(createUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }), open);
     release = releaseLocalStats({ db: node.db, dir: node.dir, identity: node.identity, policy }, { query, source, noise: opts.noise ?? 'on', at });

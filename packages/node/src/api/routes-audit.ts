@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { NonMembershipProofSchema, PURPOSES, ProtocolError, bytesToHex, hexToBytes } from '@fedmark/protocol';
+import { NonMembershipProofSchema, PURPOSES, ProtocolError, bytesToHex, hexToBytes, type NonMembershipProof } from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
 import { consentSummary } from '../consent/index.ts';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
@@ -156,7 +156,7 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       const { seq } = c.req.valid('param');
       const pseudonyms = c.req.valid('query').pseudonyms.split(',');
       if (!hasReleaseUnits(o.db, seq)) throw new ProtocolError('NOT_FOUND', `release entry ${seq}: no stored units (not a release, or one made without a units commitment)`);
-      let proofs;
+      let proofs: (NonMembershipProof | null)[];
       try {
         proofs = releaseNonMemberships(o.db, seq, pseudonyms.map(hexToBytes));
       } catch (err) {

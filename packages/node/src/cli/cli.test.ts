@@ -14,8 +14,12 @@ function makeIo(env: Record<string, string | undefined> = {}, signal?: AbortSign
   let out = '';
   let err = '';
   return {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
     stderrIsTTY: false,
     env,
     ...(signal ? { signal } : {}),

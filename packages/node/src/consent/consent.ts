@@ -21,6 +21,7 @@ export interface ConsentChange {
   entry: LedgerEntry | null;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class deliberately excludes control characters so a consent source is printable text
 const SOURCE_RE = /^[^\u0000-\u001f\u007f]{1,128}$/;
 
 function validate(input: ConsentChangeInput): { customerId: string; purpose: Purpose; time: number; source: string } {

@@ -18,6 +18,7 @@ export interface EraseResult {
   rowsDeleted: number;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class deliberately excludes control characters so an erasure reason is printable text
 const REASON_RE = /^[^\u0000-\u001f\u007f]{1,200}$/;
 const DEFAULT_REASON = 'erasure_request';
 

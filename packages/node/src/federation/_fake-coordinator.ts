@@ -126,7 +126,8 @@ export class FakeCoordinator {
     const signer = this.member(node) as Member;
     let m: RegExpMatchArray | null;
     if (method === 'GET' && path === '/v1/node/tasks') return { version: 1, tasks: this.tasks.get(node) ?? [] };
-    if (method === 'POST' && (m = path.match(/^\/v1\/node\/keys\/(k\d+)$/))) {
+    m = path.match(/^\/v1\/node\/keys\/(k\d+)$/);
+    if (method === 'POST' && m) {
       const b = KeyBundleSchema.parse(JSON.parse(body));
       if (!verifyCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(b), b.signature, hexToBytes(signer.signingKey))) {
         throw new ProtocolError('INVALID_SIGNATURE', 'bundle signature');
@@ -149,7 +150,8 @@ export class FakeCoordinator {
       }
       return { version: 1 };
     }
-    if (method === 'POST' && (m = path.match(/^\/v1\/node\/keys\/(k\d+)\/ack$/))) {
+    m = path.match(/^\/v1\/node\/keys\/(k\d+)\/ack$/);
+    if (method === 'POST' && m) {
       const a = KeyAckSchema.parse(JSON.parse(body));
       if (!verifyCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(a), a.signature, hexToBytes(signer.signingKey))) {
         throw new ProtocolError('INVALID_SIGNATURE', 'ack signature');
@@ -158,7 +160,8 @@ export class FakeCoordinator {
       this.drop(node, (t) => t.type === 'key_install' && t.keyId === m?.[1]);
       return { version: 1 };
     }
-    if ((m = path.match(/^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|ciphertexts|decryption)$/))) {
+    m = path.match(/^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|ciphertexts|decryption)$/);
+    if (m) {
       const jobId = decodeURIComponent(m[1] as string);
       const round = Number(m[2]);
       const kind = m[3];

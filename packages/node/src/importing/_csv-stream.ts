@@ -81,8 +81,9 @@ export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Pr
     });
     parser.on('readable', () => {
       try {
-        let rec: string[] | null;
-        while (!done && (rec = parser.read() as string[] | null) !== null) {
+        while (!done) {
+          const rec = parser.read() as string[] | null;
+          if (rec === null) break;
           if (!sawHeader) {
             sawHeader = true;
             try {

@@ -13,6 +13,7 @@ export type ImportKind = (typeof IMPORT_KINDS)[number];
 export const TOUCH_OUTCOMES = ['none', 'opened', 'clicked', 'converted'] as const;
 
 // Printable text: no control characters (they break logs and terminals), bounded length.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class deliberately excludes control characters to reject them in ids
 const PRINTABLE_RE = /^[^\u0000-\u001f\u007f]*$/;
 
 export const CustomerIdSchema = z

@@ -26,7 +26,9 @@ export function assertJsonSafe(value: unknown, path: string): void {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => assertJsonSafe(v, `${path}[${i}]`));
+    value.forEach((v, i) => {
+      assertJsonSafe(v, `${path}[${i}]`);
+    });
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {

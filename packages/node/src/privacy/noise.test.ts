@@ -38,7 +38,11 @@ describe('addNoise', () => {
     const values = new Array<bigint>(layout.length).fill(1000n);
     const sum = new Array<number>(layout.length).fill(0);
     const runs = 2000;
-    for (let r = 0; r < runs; r++) addNoise(layout, values).values.forEach((v, i) => (sum[i]! += Number(v)));
+    for (let r = 0; r < runs; r++) {
+      addNoise(layout, values).values.forEach((v, i) => {
+        sum[i]! += Number(v);
+      });
+    }
     expect(values.every((v) => v === 1000n)).toBe(true);
     const count = layout.blocks[0]!;
     const sd = Math.sqrt(discreteLaplaceVariance(count.sensitivity * 1_000_000n, BigInt(count.epsilonMicro)) / runs);

@@ -52,7 +52,9 @@ export function simulateStandardisationQuery(spec: TrainSpec, nodes: readonly Si
     const source = memoryUnitSource({ customers: node.rows.map((r) => ({ customerId: r.customerId })), tables: { [spec.table]: table } });
     const vec = computeSegmentVector(q, source);
     const released = opts.noise ? addNoise(layout, vec.values).values : vec.values;
-    released.forEach((v, i) => (sum[i] = (sum[i] as bigint) + v));
+    released.forEach((v, i) => {
+      sum[i] = (sum[i] as bigint) + v;
+    });
   }
   const at = (name: string): number => {
     const b = layout.blocks.find((x) => x.name === name);

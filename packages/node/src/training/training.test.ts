@@ -122,7 +122,9 @@ describe('fixed-point gradient release', () => {
     const got = Array.from(modelVector(fed));
     // Rounding: <= 1/2 unit per record and slot at scale 2^16/1.5 (gradient) and 2^16/linf^2*4
     // (Hessian): about 1e-4 in g over 240 rows, divided by curvature ~50 => a few 1e-6 in w.
-    got.forEach((v, i) => expect(Math.abs(v - (ref[i] as number))).toBeLessThan(1e-5));
+    got.forEach((v, i) => {
+      expect(Math.abs(v - (ref[i] as number))).toBeLessThan(1e-5);
+    });
     expect(got).not.toEqual(w);
   });
 
@@ -146,7 +148,9 @@ describe('fixed-point gradient release', () => {
     if (!gb) throw new Error('no gradient block');
     const g = pooled.values.slice(gb.offset, gb.offset + gb.length).map((v) => Number(v) / gb.scale);
     const expected = g.map((v) => (2 * v) / 240); // w = 0, so the l2 term vanishes
-    Array.from(modelVector(next)).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 12));
+    Array.from(modelVector(next)).forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i] as number, 12);
+    });
     expect(next.training.state?.velocity).toEqual(Array.from(modelVector(next)));
   });
 

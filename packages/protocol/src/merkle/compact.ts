@@ -42,7 +42,9 @@ export class CompactMerkleTree {
     if (!Array.isArray(state.frontier) || state.frontier.length !== bitCount(state.size)) {
       throw new RangeError(`"state.frontier" expected ${bitCount(state.size)} hashes for size ${state.size}`);
     }
-    state.frontier.forEach((h, i) => assertHash(h, `state.frontier[${i}]`));
+    state.frontier.forEach((h, i) => {
+      assertHash(h, `state.frontier[${i}]`);
+    });
     this.frontier = state.frontier.slice();
     this.count = state.size;
   }

@@ -54,7 +54,7 @@ describe('inclusion proofs (property)', () => {
       fc.property(sizeArb, saltArb, fc.nat(255), (n, salt, bit) => {
         const leaves = makeLeaves(n, salt);
         const log = new MerkleTreeBuilder();
-        leaves.forEach((l) => log.append(l));
+        for (const l of leaves) log.append(l);
         const root = log.root();
         expect(equalBytes(root, mth(leaves))).toBe(true);
         // Spot-check the RFC recursion on a few leaves (it is O(n log n) per proof).
@@ -93,13 +93,15 @@ describe('inclusion proofs (property)', () => {
         const leaves = makeLeaves(n, salt);
         const get = (i: number): Uint8Array => leaves[i] as Uint8Array;
         const log = new MerkleTreeBuilder();
-        leaves.forEach((l) => log.append(l));
+        for (const l of leaves) log.append(l);
         const index = rawIndex % n;
         const sparse = new MemorySubtreeCache(3);
         const want = log.inclusionProof(index);
         for (const got of [inclusionProof(index, n, get), inclusionProof(index, n, get, sparse), inclusionProof(index, n, get, sparse)]) {
           expect(got.length).toBe(want.length);
-          got.forEach((h, j) => expect(equalBytes(h, want[j] as Uint8Array)).toBe(true));
+          got.forEach((h, j) => {
+            expect(equalBytes(h, want[j] as Uint8Array)).toBe(true);
+          });
         }
       }),
       { numRuns: 40 }
@@ -114,16 +116,20 @@ describe('consistency proofs (property)', () => {
         const [m, n] = a <= b ? [a, b] : [b, a];
         const leaves = makeLeaves(n, salt);
         const log = new MerkleTreeBuilder();
-        leaves.forEach((l) => log.append(l));
+        for (const l of leaves) log.append(l);
         const oldRoot = log.root(m);
         const newRoot = log.root(n);
         expect(equalBytes(oldRoot, mth(leaves.slice(0, m)))).toBe(true);
         const proof = log.consistencyProof(m, n);
         const ref = m === n ? [] : subproof(m, leaves, true);
         expect(proof.length).toBe(ref.length);
-        proof.forEach((h, j) => expect(equalBytes(h, ref[j] as Uint8Array)).toBe(true));
+        proof.forEach((h, j) => {
+          expect(equalBytes(h, ref[j] as Uint8Array)).toBe(true);
+        });
         const uncached = consistencyProof(m, n, (i) => leaves[i] as Uint8Array);
-        uncached.forEach((h, j) => expect(equalBytes(h, ref[j] as Uint8Array)).toBe(true));
+        uncached.forEach((h, j) => {
+          expect(equalBytes(h, ref[j] as Uint8Array)).toBe(true);
+        });
 
         expect(verifyConsistency(m, n, oldRoot, newRoot, proof)).toBe(true);
         for (let e = 0; e < proof.length; e++) {

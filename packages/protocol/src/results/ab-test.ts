@@ -94,7 +94,10 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
     const segment = si === null ? null : (cell.labels[si] as string);
     const variant = cell.labels[vi] as string;
     let g = groups.get(segment);
-    if (!g) groups.set(segment, (g = new Map()));
+    if (!g) {
+      g = new Map();
+      groups.set(segment, g);
+    }
     const t = g.get(variant) ?? { e: 0, varE: 0, c: 0, varC: 0 };
     const e = exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: ProjectedEstimate }).sum;
     const c = (cell.measures[converted] as { sum: ProjectedEstimate }).sum;
