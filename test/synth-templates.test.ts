@@ -62,7 +62,7 @@ describe('job templates on fedmark node synth output', () => {
       expect(head).toEqual(['customer_id', ...train.features.map((f) => f.column), train.label.column]);
       const rows: TrainingRow[] = body.map((cells) => {
         const values: Record<string, string | number> = {};
-        (head as string[]).forEach((h, i) => (values[h] = numeric.some((f) => f.column === h) ? Number(cells[i]) : (cells[i] as string)));
+        for (const [i, h] of (head as string[]).entries()) values[h] = numeric.some((f) => f.column === h) ? Number(cells[i]) : (cells[i] as string);
         channels.add(values['primary_channel'] as string);
         return { customerId: cells[0] as string, values };
       });

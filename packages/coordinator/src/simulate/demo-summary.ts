@@ -12,12 +12,13 @@ const CONTROL = 'A';
 export function abTestOf(result: JobResult): AbTestSummary | null {
   const round = result.rounds[result.rounds.length - 1];
   const seg = round?.interpretation as SegmentResult | undefined;
-  if (result.kind !== 'segment_stats' || !seg?.dimensions?.includes('variant') || !seg.measures.includes('converted')) return null;
-  if (!seg.cells.some((c) => c.labels[seg.dimensions!.indexOf('variant')] === CONTROL)) return null;
+  const dims = seg?.dimensions ?? [];
+  if (result.kind !== 'segment_stats' || !seg || !dims.includes('variant') || !seg.measures.includes('converted')) return null;
+  if (!seg.cells.some((c) => c.labels[dims.indexOf('variant')] === CONTROL)) return null;
   return abTestSummary(seg, {
     variantDimension: 'variant',
     controlVariant: CONTROL,
-    ...(seg.dimensions.includes('campaign') ? { segmentDimension: 'campaign' } : {}),
+    ...(dims.includes('campaign') ? { segmentDimension: 'campaign' } : {}),
   });
 }
 
@@ -50,7 +51,7 @@ export function abTestReport(summary: AbTestSummary): string {
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `   ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ')}`;
+  const line = (r: string[]) => `   ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ')}`;
   return [
     `   A/B: conversion per exposure (${summary.converted} / ${summary.exposed === 'count' ? 'assignments' : summary.exposed}) by campaign, B against control ${summary.control};`,
     `   95% intervals include binomial sampling and the DP noise of every contributing node (abTestSummary); lift "-": A's rate is not clearly above 0:`,

@@ -49,8 +49,7 @@ export function startFedmark(args: string[], onLine: (line: string) => void, env
     let buf = '';
     stream.setEncoding('utf8').on('data', (d: string) => {
       buf += d;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         onLine(buf.slice(0, i));
         buf = buf.slice(i + 1);
       }
