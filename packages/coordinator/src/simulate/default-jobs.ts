@@ -12,8 +12,8 @@ import { jobTemplate } from '../jobs/templates.ts';
  * Budgets at each node under the default policy (docs/privacy.md): analytics 2 x epsilon + epsilon
  * (1.5 of 4 at the default 0.5), marketing 2 of 2 (the A/B test), model_training 1 of 4.
  */
-export function defaultJobs(asOf: string, epsilon = 0.5): JobSpecInput[] {
-  return [
+export function defaultJobs(asOf: string, epsilon = 0.5, include = { abTest: true, train: true }): JobSpecInput[] {
+  const jobs: JobSpecInput[] = [
     {
       version: 1,
       kind: 'rfm',
@@ -49,9 +49,10 @@ export function defaultJobs(asOf: string, epsilon = 0.5): JobSpecInput[] {
         measures: [{ field: 'monetary', lower: 0, upper: 5000, scale: 100 }],
       },
     },
-    abTestJob(asOf),
-    jobTemplate('train', asOf),
   ];
+  if (include.abTest) jobs.push(abTestJob(asOf));
+  if (include.train) jobs.push(jobTemplate('train', asOf));
+  return jobs;
 }
 
 /**

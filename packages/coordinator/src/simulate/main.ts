@@ -82,8 +82,19 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function loadJobs(opts: SimulateOptions): JobSpecInput[] {
-  if (!opts.job) return defaultJobs(opts.asOf, opts.epsilon);
+/**
+ * The jobs to run: --job, or the default ones the nodes' data can answer. Synthetic nodes have
+ * everything; nodes with the user's files get the A/B job only if each has touches, and the
+ * train job only if each has a `churn` feature table (else every node would refuse it).
+ */
+function loadJobs(opts: SimulateOptions, setups: readonly NodeSetup[]): JobSpecInput[] {
+  if (!opts.job) {
+    const every = (has: (f: NodeFile) => boolean) => setups.every((s) => 'synth' in s.data || s.data.files.some(has));
+    return defaultJobs(opts.asOf, opts.epsilon, {
+      abTest: every((f) => f.kind === 'touches'),
+      train: every((f) => f.kind === 'table' && f.table === 'churn'),
+    });
+  }
   const raw = JSON.parse(readFileSync(opts.job, 'utf8')) as unknown;
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((spec, i) => {
@@ -118,8 +129,8 @@ function progressLine(s: JobStatus): string {
 }
 
 async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const jobs = loadJobs(opts);
   const setups = nodeSetups(opts);
+  const jobs = loadJobs(opts, setups);
   if (setups.length < 3) throw new Error(`a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`);
   const workdir = opts.workdir ? resolve(opts.workdir) : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
   const started = Date.now();
