@@ -40,7 +40,7 @@ describe('job templates', () => {
       ['variant', ['A', 'B']],
       ['lifecycle_stage', ['intro', 'growth', 'mature', 'decline']],
     ]);
-    expect([q.unit, q.maxRowsPerCustomer, q.purpose]).toEqual(['assignment', 3, 'marketing']);
+    expect([q.unit, q.maxRowsPerCustomer, q.purpose]).toEqual(['assignment', 3, 'analytics']);
     // Every block's sensitivity is the row bound 3 (0/1 measures at scale 1).
     expect(layoutOf(q).blocks.map((b) => [b.name, b.sensitivity, b.epsilonMicro])).toEqual([
       ['count', 3n, 100_000],

@@ -84,7 +84,10 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
         query: {
           ...base,
           name: 'A/B test by lifecycle stage',
-          purpose: 'marketing',
+          // Measuring how a campaign did reads the outcomes of touches already sent: analytics.
+          // The marketing purpose is for choosing whom to contact (RFM targeting, scoring), and
+          // its smaller default budget would otherwise go on measurement.
+          purpose: 'analytics',
           unit: 'assignment',
           maxRowsPerCustomer: 3,
           epsilon: 1,

@@ -21,7 +21,7 @@ describe('the demo\'s default jobs', () => {
   it('run the A/B template per campaign and variant only, at epsilon 2', () => {
     const spec = JobSpecSchema.parse(abTestJob('2026-01-01'));
     if (spec.kind === 'train') throw new Error('the A/B job is a statistics job');
-    expect([spec.query.name, spec.query.epsilon, spec.query.purpose, spec.query.asOf]).toEqual(['A/B test by campaign', 2, 'marketing', '2026-01-01']);
+    expect([spec.query.name, spec.query.epsilon, spec.query.purpose, spec.query.asOf]).toEqual(['A/B test by campaign', 2, 'analytics', '2026-01-01']);
     expect(spec.query.dimensions.map((d) => d.field)).toEqual(['campaign', 'variant']);
   });
 });

@@ -60,9 +60,9 @@ export function defaultJobs(asOf: string, epsilon = 0.5, include = { abTest: tru
  * campaign and variant. The showcase is spring_sale at the retailer (conversion after a click
  * 0.12 for A and 0.18 for B, packages/node/src/synth/profiles.ts), about 4,400 exposures per
  * variant, of which 3 to 5% convert. Split five ways by stage, or at epsilon 1, the DP noise on
- * those conversions is a large part of the interval; at 2 (all of a node's default monthly
- * marketing budget and its per-job cap, docs/privacy.md) the interval on the lift excludes 0 in
- * about 96% of runs and covers the generator's truth (docs/coordinator.md, simulate).
+ * those conversions is a large part of the interval; at 2 (a node's default per-job cap, and half
+ * its monthly analytics budget, docs/privacy.md) the interval on the lift excludes 0 in about 96%
+ * of runs and covers the generator's truth (docs/coordinator.md, simulate).
  */
 export function abTestJob(asOf: string): JobSpecInput {
   const t = jobTemplate('ab-test', asOf);
