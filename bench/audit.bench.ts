@@ -10,7 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from '../packages/protocol/src/index.ts';
-import { importRegionCustomers, releaseRegions } from '../packages/node/src/_testing/region-release.ts';
+import {
+  importRegionCustomers,
+  releaseRegions,
+} from '../packages/node/src/_testing/region-release.ts';
 import { auditNode } from '../packages/node/src/audit/index.ts';
 import { renderAuditHtml } from '../packages/node/src/audit/export-html.ts';
 import { queryLedgerPage } from '../packages/node/src/console/ledger-query.ts';
@@ -71,12 +74,15 @@ export async function run(opts: AuditBenchOptions = {}): Promise<Record<string, 
     }
     const filler = timed(() =>
       db.transaction(() => {
-        for (let i = ledgerSize(db); i < ledgerEntries; i++) appendLedgerEntry(db, { type: 'import', body: { file: `filler-${i}.csv`, rows: i } });
+        for (let i = ledgerSize(db); i < ledgerEntries; i++)
+          appendLedgerEntry(db, { type: 'import', body: { file: `filler-${i}.csv`, rows: i } });
       })()
     );
     const shallow = await timedAsync(() => auditNode({ dir, db }));
     const deep = await timedAsync(() => auditNode({ dir, db, deep: true }));
-    const html = timed(() => renderAuditHtml(deep.value, { generatedAt: new Date(), toolVersion: 'bench' }));
+    const html = timed(() =>
+      renderAuditHtml(deep.value, { generatedAt: new Date(), toolVersion: 'bench' })
+    );
     const newest = timed(() => queryLedgerPage(db, {}, null));
     const byType = timed(() => queryLedgerPage(db, { type: 'release' }, null));
     const erasure = deep.value.checks.find((c) => c.check === 'erasure_honoured');
@@ -88,7 +94,9 @@ export async function run(opts: AuditBenchOptions = {}): Promise<Record<string, 
       customers,
       importCustomersAndConsentsSeconds: round(imported.seconds),
       releases,
-      releaseSecondsMedian: round([...releaseTimes].sort((a, b) => a - b)[Math.floor(releaseTimes.length / 2)] as number),
+      releaseSecondsMedian: round(
+        [...releaseTimes].sort((a, b) => a - b)[Math.floor(releaseTimes.length / 2)] as number
+      ),
       ledgerEntries: deep.value.ledgerSize,
       fillerAppendSeconds: round(filler.seconds),
       auditVerifySeconds: round(shallow.seconds),

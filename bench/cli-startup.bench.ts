@@ -16,7 +16,12 @@ import { FEDMARK_BIN } from '../packages/coordinator/src/simulate/processes.ts';
 import { buildCli } from '../scripts/build.mjs';
 
 const RUNS = Number(process.env['FEDMARK_BENCH_RUNS'] ?? 7);
-const COMMANDS = [['--help'], ['node', '--help'], ['coordinator', '--help'], ['job', 'template', 'rfm']];
+const COMMANDS = [
+  ['--help'],
+  ['node', '--help'],
+  ['coordinator', '--help'],
+  ['job', 'template', 'rfm'],
+];
 const MODES = { compiled: {}, 'tsx (before)': { FEDMARK_FROM_SOURCE: '1' } } as const;
 type Mode = keyof typeof MODES;
 
@@ -30,15 +35,22 @@ function median(xs: number[]): number {
 function timeOnce(args: string[], env: Record<string, string>): { wall: number; cpu: number } {
   const quoted = args.map((a) => `'${a}'`).join(' ');
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', `"${process.execPath}" "${FEDMARK_BIN}" ${quoted} >/dev/null; times`], {
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'bash',
+    ['-c', `"${process.execPath}" "${FEDMARK_BIN}" ${quoted} >/dev/null; times`],
+    {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }
+  );
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`fedmark ${args.join(' ')} failed: ${r.stderr}`);
   // `times` prints two lines (shell, children), each "<user>m<s>s <sys>m<s>s".
   const child = r.stdout.trim().split('\n').pop() ?? '';
-  const cpu = [...child.matchAll(/(\d+)m([\d.]+)s/g)].reduce((acc, m) => acc + Number(m[1]) * 60 + Number(m[2]), 0);
+  const cpu = [...child.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (acc, m) => acc + Number(m[1]) * 60 + Number(m[2]),
+    0
+  );
   return { wall, cpu };
 }
 
@@ -77,7 +89,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const med: Partial<Record<Mode, { wall: number; cpu: number }>> = {};
     for (const mode of Object.keys(MODES) as Mode[]) {
       const samples = Array.from({ length: RUNS }, () => timeOnce(args, MODES[mode]));
-      med[mode] = { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+      med[mode] = {
+        wall: median(samples.map((s) => s.wall)),
+        cpu: median(samples.map((s) => s.cpu)),
+      };
       row[mode] = { wallSeconds: med[mode].wall, cpuSeconds: med[mode].cpu };
     }
     row['wallRatio'] = med['tsx (before)']!.wall / med.compiled!.wall;
@@ -96,7 +111,8 @@ export async function run(): Promise<Record<string, unknown>> {
   federation['ratio'] = perNode('tsx (before)') / perNode('compiled');
   return {
     runs: RUNS,
-    comparator: 'the same commands compiled on the fly by tsx (FEDMARK_FROM_SOURCE=1), as before the build step',
+    comparator:
+      'the same commands compiled on the fly by tsx (FEDMARK_FROM_SOURCE=1), as before the build step',
     calls,
     federation,
   };

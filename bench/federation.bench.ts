@@ -8,7 +8,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { layoutOf, SegmentQuerySchema, type JobSpecInput, type SegmentQueryInput } from '@fedmark/protocol';
+import {
+  layoutOf,
+  SegmentQuerySchema,
+  type JobSpecInput,
+  type SegmentQueryInput,
+} from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { CaptureProxy } from '../test/support/capture-proxy.ts';
 
@@ -25,7 +30,14 @@ const lifecycleQuery: SegmentQueryInput = {
   epsilon: 0.5,
   dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
 };
-const job = (noise: 'on' | 'off-test-only'): JobSpecInput => ({ version: 1, kind: 'segment_stats', name: `bench ${noise}`, noise, stragglerWaitMs: 0, query: lifecycleQuery });
+const job = (noise: 'on' | 'off-test-only'): JobSpecInput => ({
+  version: 1,
+  kind: 'segment_stats',
+  name: `bench ${noise}`,
+  noise,
+  stragglerWaitMs: 0,
+  query: lifecycleQuery,
+});
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -38,7 +50,10 @@ export async function run(): Promise<Record<string, unknown>> {
   const proxies = new Map<string, CaptureProxy>();
   let fed: LocalFederation | undefined;
   try {
-    const nodes = PROFILES.map((profile, i) => ({ name: `${profile}-${i}`, data: { synth: { profile, customers: SIZES[i]!, seed: `bench-${i}` } } }));
+    const nodes = PROFILES.map((profile, i) => ({
+      name: `${profile}-${i}`,
+      data: { synth: { profile, customers: SIZES[i]!, seed: `bench-${i}` } },
+    }));
     for (const n of nodes) {
       const p = new CaptureProxy(() => fed!.coordinatorUrl);
       await p.start();
@@ -50,7 +65,10 @@ export async function run(): Promise<Record<string, unknown>> {
       pollMs: 100,
       allowNoiseOff: true,
       // A benchmark spends far more than a month's default budget: 100+ releases of 0.5.
-      policyPatch: { budgets: [{ purpose: 'analytics', period: 'total', epsilon: 100 }], maxEpsilonPerJob: 1 },
+      policyPatch: {
+        budgets: [{ purpose: 'analytics', period: 'total', epsilon: 100 }],
+        maxEpsilonPerJob: 1,
+      },
       coordinatorUrlFor: (name) => proxies.get(name)!.url,
     });
     const t0 = Date.now();
@@ -60,7 +78,9 @@ export async function run(): Promise<Record<string, unknown>> {
     // Truth: the same query with noise off (test-only switch in these nodes' policies).
     const truthId = await fed.operator.createJob(job('off-test-only'));
     await fed.operator.waitForJob(truthId, { timeoutMs: 120_000 });
-    const truth = (await fed.operator.result(truthId)).rounds[0]!.cells.filter((c) => c.block === 'count');
+    const truth = (await fed.operator.result(truthId)).rounds[0]!.cells.filter(
+      (c) => c.block === 'count'
+    );
 
     const before = new Map([...proxies].map(([n, p]) => [n, p.exchanges.length]));
     const times: number[] = [];
@@ -70,9 +90,13 @@ export async function run(): Promise<Record<string, unknown>> {
       const id = await fed.operator.createJob(job('on'));
       await fed.operator.waitForJob(id, { timeoutMs: 120_000 });
       times.push(Date.now() - started);
-      const cells = (await fed.operator.result(id)).rounds[0]!.cells.filter((c) => c.block === 'count');
+      const cells = (await fed.operator.result(id)).rounds[0]!.cells.filter(
+        (c) => c.block === 'count'
+      );
       cells.forEach((c, k) => {
-        errors[k]!.push(Math.abs(c.estimate - truth[k]!.estimate) / Math.max(1, truth[k]!.estimate));
+        errors[k]!.push(
+          Math.abs(c.estimate - truth[k]!.estimate) / Math.max(1, truth[k]!.estimate)
+        );
       });
     }
     const layout = layoutOf(SegmentQuerySchema.parse(lifecycleQuery));
@@ -80,8 +104,14 @@ export async function run(): Promise<Record<string, unknown>> {
     const submissionBytes: number[] = [];
     for (const [name, p] of proxies) {
       const mine = p.exchanges.slice(before.get(name));
-      bytesPerNodePerJob[name] = Math.round(mine.reduce((s, e) => s + e.requestBody.length + JSON.stringify(e.requestHeaders).length, 0) / RUNS);
-      for (const e of mine.filter((x) => x.url.endsWith('/submission'))) submissionBytes.push(e.requestBody.length);
+      bytesPerNodePerJob[name] = Math.round(
+        mine.reduce(
+          (s, e) => s + e.requestBody.length + JSON.stringify(e.requestHeaders).length,
+          0
+        ) / RUNS
+      );
+      for (const e of mine.filter((x) => x.url.endsWith('/submission')))
+        submissionBytes.push(e.requestBody.length);
     }
     const bigSegments = truth.map((c, k) => ({ c, k })).filter(({ c }) => c.estimate >= 1000);
     return {
@@ -95,8 +125,15 @@ export async function run(): Promise<Record<string, unknown>> {
       layoutSlots: layout.length,
       // Plaintext vector = slots x 8 bytes (64-bit integers); the ciphertext is fixed-size.
       ciphertextExpansionOverPlaintext: median(submissionBytes) / (layout.length * 8),
-      relativeErrorMedianBySegment: Object.fromEntries(bigSegments.map(({ c, k }) => [c.labels.join('x') + ` (n=${c.estimate})`, median(errors[k]!)])),
-      relativeErrorMedianMaxOver1000Plus: Math.max(...bigSegments.map(({ k }) => median(errors[k]!))),
+      relativeErrorMedianBySegment: Object.fromEntries(
+        bigSegments.map(({ c, k }) => [
+          c.labels.join('x') + ` (n=${c.estimate})`,
+          median(errors[k]!),
+        ])
+      ),
+      relativeErrorMedianMaxOver1000Plus: Math.max(
+        ...bigSegments.map(({ k }) => median(errors[k]!))
+      ),
     };
   } finally {
     await fed?.stop();

@@ -41,7 +41,9 @@ export async function run(): Promise<Record<string, unknown>> {
     const loadSeededMs = timeMs(20, () => he.loadCiphertext(seeded[0] as Uint8Array));
     const loadFullMs = timeMs(20, () => he.loadCiphertext(sum[0] as Uint8Array));
     const addTwoMs = timeMs(20, () => he.addCiphertexts([seeded, seeded]));
-    const contributions = Array.from({ length: 50 }, () => he.encryptSymmetric(full.slice(0, 100), secretKey));
+    const contributions = Array.from({ length: 50 }, () =>
+      he.encryptSymmetric(full.slice(0, 100), secretKey)
+    );
     t = performance.now();
     he.addCiphertexts(contributions);
     const aggregate50Ms = Number((performance.now() - t).toFixed(1));
@@ -49,11 +51,19 @@ export async function run(): Promise<Record<string, unknown>> {
     const seededBytes = (seeded[0] as Uint8Array).length;
     const compressedBytes = (pub[0] as Uint8Array).length;
     const aggregateBytes = (sum[0] as Uint8Array).length;
-    const expansion: Record<string, { ciphertexts: number; seededBytes: number; plainBytes: number; expansion: number }> = {};
+    const expansion: Record<
+      string,
+      { ciphertexts: number; seededBytes: number; plainBytes: number; expansion: number }
+    > = {};
     for (const length of [8, 100, 1000, 8192]) {
       const cts = he.encryptSymmetric(full.slice(0, length), secretKey);
       const bytes = cts.reduce((s, c) => s + c.length, 0);
-      expansion[`layout${length}`] = { ciphertexts: cts.length, seededBytes: bytes, plainBytes: 8 * length, expansion: Number((bytes / (8 * length)).toFixed(2)) };
+      expansion[`layout${length}`] = {
+        ciphertexts: cts.length,
+        seededBytes: bytes,
+        plainBytes: 8 * length,
+        expansion: Number((bytes / (8 * length)).toFixed(2)),
+      };
     }
     return {
       paramsId: he.paramsId,

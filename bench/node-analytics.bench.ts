@@ -6,12 +6,19 @@
  * 1M customers / 10M events) covers the SQLite aggregation too, which the store bench measures.
  */
 import { SegmentQuerySchema, type SegmentQueryInput } from '../packages/protocol/src/index.ts';
-import { computeSegmentVector, type CustomerSummary, type UnitSource } from '../packages/node/src/analytics/index.ts';
+import {
+  computeSegmentVector,
+  type CustomerSummary,
+  type UnitSource,
+} from '../packages/node/src/analytics/index.ts';
 
 const CUSTOMERS = 1_000_000;
 const AS_OF = '2024-07-01';
 const AS_OF_DAY = Date.parse(`${AS_OF}T00:00:00Z`) / 86_400_000;
-const NO_ATTRIBUTES: Record<string, string | number | null> = Object.freeze({}) as Record<string, string | number | null>;
+const NO_ATTRIBUTES: Record<string, string | number | null> = Object.freeze({}) as Record<
+  string,
+  string | number | null
+>;
 
 /** xorshift32 (Marsaglia 2003): deterministic and fast; statistical quality is ample for a bench. */
 function prng(seed: number): () => number {
@@ -36,8 +43,18 @@ function* summaries(n: number, seed: number): Generator<CustomerSummary> {
     const purchaseDays = count === 0 ? 0 : Math.max(1, count - Math.floor(r() * count * 0.2));
     const span = AS_OF_DAY - signupDay;
     const first = count === 0 ? null : signupDay + Math.floor(r() * span * 0.5);
-    const last = first === null ? null : purchaseDays === 1 ? first : first + Math.floor(r() * (AS_OF_DAY - first));
-    const activity = last === null ? (r() < 0.5 ? null : AS_OF_DAY - 1 - Math.floor(r() * 400)) : Math.min(AS_OF_DAY - 1, last + Math.floor(r() * 30));
+    const last =
+      first === null
+        ? null
+        : purchaseDays === 1
+          ? first
+          : first + Math.floor(r() * (AS_OF_DAY - first));
+    const activity =
+      last === null
+        ? r() < 0.5
+          ? null
+          : AS_OF_DAY - 1 - Math.floor(r() * 400)
+        : Math.min(AS_OF_DAY - 1, last + Math.floor(r() * 30));
     yield {
       customerId: `c${String(i).padStart(8, '0')}`,
       signupDay,
@@ -53,10 +70,21 @@ function* summaries(n: number, seed: number): Generator<CustomerSummary> {
 }
 
 function source(n: number, seed: number): UnitSource {
-  return { customers: () => summaries(n, seed), events: () => [], touches: () => [], tableRows: () => [] };
+  return {
+    customers: () => summaries(n, seed),
+    events: () => [],
+    touches: () => [],
+    tableRows: () => [],
+  };
 }
 
-const base = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: AS_OF, epsilon: 1 } as const;
+const base = {
+  version: 1,
+  kind: 'segment_stats',
+  purpose: 'analytics',
+  asOf: AS_OF,
+  epsilon: 1,
+} as const;
 
 const SEGMENTATION: SegmentQueryInput = {
   ...base,
@@ -77,7 +105,12 @@ const SEGMENTATION: SegmentQueryInput = {
 const RFM_CLASSES_QUERY: SegmentQueryInput = {
   ...base,
   name: 'RFM 8 classes (phase 2)',
-  dimensions: [{ field: 'rfm_class', categories: ['R+F+M+', 'R+F-M+', 'R-F+M+', 'R-F-M+', 'R+F+M-', 'R+F-M-', 'R-F+M-', 'R-F-M-'] }],
+  dimensions: [
+    {
+      field: 'rfm_class',
+      categories: ['R+F+M+', 'R+F-M+', 'R-F+M+', 'R-F-M+', 'R+F+M-', 'R+F-M-', 'R-F+M-', 'R-F-M-'],
+    },
+  ],
   measures: [{ field: 'monetary', lower: 0, upper: 10_000, scale: 100 }],
   params: { rfm: { means: { recency: 300, frequency: 4, monetary: 150 } } },
 };
@@ -116,12 +149,15 @@ export async function run(): Promise<Record<string, unknown>> {
   const rfmClassWithGeneratorSeconds = best(2, () => {
     rows += computeSegmentVector(cls, source(CUSTOMERS, 42)).rows - CUSTOMERS;
   });
-  if (rows !== CUSTOMERS || sink <= 0) throw new Error(`bench saw ${rows} rows, expected ${CUSTOMERS}`);
+  if (rows !== CUSTOMERS || sink <= 0)
+    throw new Error(`bench saw ${rows} rows, expected ${CUSTOMERS}`);
   // Generator cost subtracted; null if timing noise makes the difference meaningless.
-  const net = (withGenerator: number): number | null => (withGenerator > generatorSeconds ? withGenerator - generatorSeconds : null);
+  const net = (withGenerator: number): number | null =>
+    withGenerator > generatorSeconds ? withGenerator - generatorSeconds : null;
   const segmentationSeconds = net(segmentationWithGeneratorSeconds);
   const rfmClassSeconds = net(rfmClassWithGeneratorSeconds);
-  const perSecond = (s: number | null): number | null => (s === null ? null : Math.round(CUSTOMERS / s));
+  const perSecond = (s: number | null): number | null =>
+    s === null ? null : Math.round(CUSTOMERS / s);
   const fixed = (s: number | null): number | null => (s === null ? null : +s.toFixed(3));
   return {
     customers: CUSTOMERS,
@@ -133,6 +169,7 @@ export async function run(): Promise<Record<string, unknown>> {
     rfmClassWithGeneratorSeconds: fixed(rfmClassWithGeneratorSeconds),
     rfmClassSeconds: fixed(rfmClassSeconds),
     rfmClassCustomersPerSecond: perSecond(rfmClassSeconds),
-    targetNote: 'issue target 10 s covers SQLite aggregation of 1M customers / 10M events plus this step',
+    targetNote:
+      'issue target 10 s covers SQLite aggregation of 1M customers / 10M events plus this step',
   };
 }

@@ -34,7 +34,8 @@ function writeEventsCsv(file: string, rows: number): void {
   // Lookup tables keep generation cheap: 1000 days x 10 hours of timestamps, 50k amounts.
   const times: string[] = [];
   for (let d = 0; d < 1000; d++) {
-    for (let k = 0; k < 10; k++) times.push(`${new Date(base + d * 86_400_000 + k * 3_600_000).toISOString().slice(0, 19)}Z`);
+    for (let k = 0; k < 10; k++)
+      times.push(`${new Date(base + d * 86_400_000 + k * 3_600_000).toISOString().slice(0, 19)}Z`);
   }
   const amounts: string[] = [];
   for (let c = 0; c < 50_000; c++) amounts.push(((c + 99) / 100).toFixed(2));
@@ -62,7 +63,8 @@ function cpuSince(from: NodeJS.CpuUsage): number {
 
 export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<string, unknown>> {
   const rows = opts.rows ?? Number(process.env['NODE_STORE_BENCH_ROWS'] ?? 10_000_000);
-  const ledgerEntries = opts.ledgerEntries ?? Number(process.env['NODE_STORE_BENCH_LEDGER'] ?? 1_000_000);
+  const ledgerEntries =
+    opts.ledgerEntries ?? Number(process.env['NODE_STORE_BENCH_LEDGER'] ?? 1_000_000);
   const root = mkdtempSync(join(tmpdir(), 'node-store-bench-'));
   try {
     const dir = join(root, 'node');
@@ -118,7 +120,10 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     });
     t = performance.now();
     cpu = process.cpuUsage();
-    const vector = computeSegmentVector(segmentation, createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' }));
+    const vector = computeSegmentVector(
+      segmentation,
+      createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' })
+    );
     const segmentationSeconds = (performance.now() - t) / 1000;
     const segmentationCpuSeconds = cpuSince(cpu);
 
@@ -127,7 +132,11 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     t = performance.now();
     cpu = process.cpuUsage();
     db.transaction(() => {
-      for (let i = 0; i < batchN; i++) appendLedgerEntry(db, { type: 'release', body: { jobId: `job-${i}`, epsilon: 0.5, layoutHash: 'ab'.repeat(32) } });
+      for (let i = 0; i < batchN; i++)
+        appendLedgerEntry(db, {
+          type: 'release',
+          body: { jobId: `job-${i}`, epsilon: 0.5, layoutHash: 'ab'.repeat(32) },
+        });
     })();
     const batchSeconds = (performance.now() - t) / 1000;
     const batchCpuSeconds = cpuSince(cpu);
@@ -135,7 +144,12 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     // One transaction (one WAL commit) per entry, as an interactive consent change does.
     const singleN = 5_000;
     t = performance.now();
-    for (let i = 0; i < singleN; i++) appendLedgerEntry(db, { type: 'consent_granted', subject: 'cd'.repeat(32), body: { purpose: 'analytics', source: 'bench' } });
+    for (let i = 0; i < singleN; i++)
+      appendLedgerEntry(db, {
+        type: 'consent_granted',
+        subject: 'cd'.repeat(32),
+        body: { purpose: 'analytics', source: 'bench' },
+      });
     const singleSeconds = (performance.now() - t) / 1000;
 
     // Fill up to `ledgerEntries` and verify the whole chain.
@@ -143,7 +157,8 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     while (ledgerSize(db) < ledgerEntries) {
       const n = Math.min(chunk, ledgerEntries - ledgerSize(db));
       db.transaction(() => {
-        for (let i = 0; i < n; i++) appendLedgerEntry(db, { type: 'release', body: { jobId: `fill-${i}`, epsilon: 0.25 } });
+        for (let i = 0; i < n; i++)
+          appendLedgerEntry(db, { type: 'release', body: { jobId: `fill-${i}`, epsilon: 0.25 } });
       })();
     }
     t = performance.now();
@@ -176,7 +191,13 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
       ledgerVerifySeconds: +verifySeconds.toFixed(2),
       ledgerVerifyCpuSeconds: +verifyCpuSeconds.toFixed(2),
       ledgerVerifyOk: verified.ok,
-      targets: { importSeconds: 60, peakRssMiB: 1024, segmentationSeconds: 10, ledgerAppendPerSecond: 10_000, ledgerVerifySeconds: 10 },
+      targets: {
+        importSeconds: 60,
+        peakRssMiB: 1024,
+        segmentationSeconds: 10,
+        ledgerAppendPerSecond: 10_000,
+        ledgerVerifySeconds: 10,
+      },
       loadAverage1m: (await import('node:os')).loadavg()[0],
     };
   } finally {

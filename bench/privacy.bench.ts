@@ -30,7 +30,9 @@ export async function run(): Promise<Record<string, unknown>> {
     purpose: 'analytics',
     asOf: '2026-11-01',
     epsilon: 1,
-    dimensions: [{ field: 'attr.bucket', categories: Array.from({ length: 332 }, (_, i) => `b${i}`) }],
+    dimensions: [
+      { field: 'attr.bucket', categories: Array.from({ length: 332 }, (_, i) => `b${i}`) },
+    ],
     measures: [{ field: 'monetary', lower: 0, upper: 1000, scale: 100, squares: true }],
   });
   const layout = layoutOf(q);

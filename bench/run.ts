@@ -36,14 +36,26 @@ for (const area of areas) {
       area,
       at: new Date().toISOString(),
       seconds: (Date.now() - started) / 1000,
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model,
+        memGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       figures,
     };
-    writeFileSync(join(resultsDir, `${area}.json`), JSON.stringify(record, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-    process.stderr.write(`bench ${area}: ${JSON.stringify(figures, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+    writeFileSync(
+      join(resultsDir, `${area}.json`),
+      JSON.stringify(record, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n'
+    );
+    process.stderr.write(
+      `bench ${area}: ${JSON.stringify(figures, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`
+    );
   } catch (err) {
     failed++;
-    process.stderr.write(`bench ${area} failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.stderr.write(
+      `bench ${area} failed: ${err instanceof Error ? err.stack : String(err)}\n`
+    );
   }
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -20,7 +20,10 @@ for (const stream of [process.stdout, process.stderr]) {
 const BUNDLES = {
   node: ['../packages/node/dist/cli.js', '../packages/node/src/cli/main.ts'],
   coordinator: ['../packages/coordinator/dist/cli.js', '../packages/coordinator/src/cli/main.ts'],
-  simulate: ['../packages/coordinator/dist/simulate.js', '../packages/coordinator/src/simulate/main.ts'],
+  simulate: [
+    '../packages/coordinator/dist/simulate.js',
+    '../packages/coordinator/src/simulate/main.ts',
+  ],
 };
 const ROUTES = {
   node: BUNDLES.node,

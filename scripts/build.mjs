@@ -38,7 +38,9 @@ export async function buildCli({ quiet = false } = {}) {
       jsxImportSource: 'hono/jsx',
       sourcemap: 'linked',
       // Some bundled CommonJS packages call require() for node built-ins; ESM output has none.
-      banner: { js: "import { createRequire as __fedmarkRequire } from 'node:module'; const require = __fedmarkRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __fedmarkRequire } from 'node:module'; const require = __fedmarkRequire(import.meta.url);",
+      },
       logLevel: 'warning',
       legalComments: 'linked',
     });

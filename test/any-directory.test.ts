@@ -19,14 +19,31 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-function fedmark(cwd: string, env: Record<string, string>, ...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, encoding: 'utf8' });
+function fedmark(
+  cwd: string,
+  env: Record<string, string>,
+  ...args: string[]
+): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** Starts a server command and resolves with its base URL once it prints `pattern`. */
-async function serveUntil(cwd: string, env: Record<string, string>, args: string[], pattern: RegExp): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function serveUntil(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+  pattern: RegExp
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let seen = '';
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`no ${pattern} within 60 s: ${seen}`)), 60_000);
@@ -55,7 +72,12 @@ describe.each(Object.entries(MODES))('the CLI outside the repository, %s', (_mod
     const cwd = mkdtempSync(join(tmpdir(), 'fedmark-anywhere-'));
     roots.push(cwd);
     expect(fedmark(cwd, env, 'node', 'init', '--dir', 'node-a', '--name', 'retail-a').code).toBe(0);
-    const node = await serveUntil(cwd, env, ['node', 'serve', '--dir', 'node-a', '--port', '0'], /API listening on (http:\/\/\S+)/);
+    const node = await serveUntil(
+      cwd,
+      env,
+      ['node', 'serve', '--dir', 'node-a', '--port', '0'],
+      /API listening on (http:\/\/\S+)/
+    );
     try {
       const res = await fetch(`${node.url}/console/login`);
       expect(res.status).toBe(200);
@@ -63,11 +85,22 @@ describe.each(Object.entries(MODES))('the CLI outside the repository, %s', (_mod
     } finally {
       await node.stop();
     }
-    const report = fedmark(cwd, env, 'audit', 'export', '--node-dir', 'node-a', '--out', 'report.html');
+    const report = fedmark(
+      cwd,
+      env,
+      'audit',
+      'export',
+      '--node-dir',
+      'node-a',
+      '--out',
+      'report.html'
+    );
     expect(report.err).toBe('');
     expect(report.code).toBe(0);
     expect(report.out).toContain('report written to report.html');
-    expect(readFileSync(join(cwd, 'report.html'), 'utf8')).toMatch(/^<!doctype html>[\s\S]*retail-a/i);
+    expect(readFileSync(join(cwd, 'report.html'), 'utf8')).toMatch(
+      /^<!doctype html>[\s\S]*retail-a/i
+    );
   });
 
   it('serves the coordinator console', async () => {
@@ -76,7 +109,12 @@ describe.each(Object.entries(MODES))('the CLI outside the repository, %s', (_mod
     expect(fedmark(cwd, env, 'coordinator', 'init', '--dir', 'coord').code).toBe(0);
     expect(existsSync(join(cwd, 'coord', 'operator.token'))).toBe(true);
     const port = String(await freePort());
-    const coord = await serveUntil(cwd, env, ['coordinator', 'start', '--dir', 'coord', '--port', port], /coordinator listening on (http:\/\/\S+)/);
+    const coord = await serveUntil(
+      cwd,
+      env,
+      ['coordinator', 'start', '--dir', 'coord', '--port', port],
+      /coordinator listening on (http:\/\/\S+)/
+    );
     try {
       const res = await fetch(`${coord.url}/console/login`);
       expect(res.status).toBe(200);

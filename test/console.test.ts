@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTemplate } from '../packages/coordinator/src/jobs/templates.ts';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { sleep } from '../packages/coordinator/src/simulate/processes.ts';
-import { browserAvailability, consoleLogin, launchChromium, screenshot, watchConsoleErrors } from './support/browser.ts';
+import {
+  browserAvailability,
+  consoleLogin,
+  launchChromium,
+  screenshot,
+  watchConsoleErrors,
+} from './support/browser.ts';
 
 /**
  * The consoles' browser check (docs/console.md "Browser tests"): both web consoles against a
@@ -19,7 +25,9 @@ const browser = browserAvailability();
 
 /** A node's API token for `role`, from the api-tokens.json `node serve` wrote. */
 function nodeToken(dir: string, role: 'admin' | 'auditor'): string {
-  const file = JSON.parse(readFileSync(join(dir, 'api-tokens.json'), 'utf8')) as { tokens: { role: string; token: string }[] };
+  const file = JSON.parse(readFileSync(join(dir, 'api-tokens.json'), 'utf8')) as {
+    tokens: { role: string; token: string }[];
+  };
   const found = file.tokens.find((t) => t.role === role);
   if (!found) throw new Error(`${dir}/api-tokens.json has no ${role} token`);
   return found.token;
@@ -36,7 +44,10 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     fed = new LocalFederation({
       workdir,
       pollMs: 150,
-      nodes: (['retail', 'bank', 'telecom'] as const).map((profile, i) => ({ name: `shop-${i + 1}`, data: { synth: { profile, customers: 500, seed: `console-${i}` } } })),
+      nodes: (['retail', 'bank', 'telecom'] as const).map((profile, i) => ({
+        name: `shop-${i + 1}`,
+        data: { synth: { profile, customers: 500, seed: `console-${i}` } },
+      })),
     });
     await fed.start();
     // One job through the API first: it waits for the key ceremony (the form refuses jobs until
@@ -69,7 +80,9 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
 
   /** How many jobs the coordinator has (its operator API: GET /v1/jobs). */
   async function jobCount(): Promise<number> {
-    const res = await fetch(`${fed.coordinatorUrl}/v1/jobs`, { headers: { authorization: `Bearer ${fed.operatorToken}` } });
+    const res = await fetch(`${fed.coordinatorUrl}/v1/jobs`, {
+      headers: { authorization: `Bearer ${fed.operatorToken}` },
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { jobs: unknown[] };
     return body.jobs.length;
@@ -80,7 +93,11 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     const until = Date.now() + timeoutMs;
     let state = '';
     while (Date.now() < until) {
-      state = ((await page.textContent('[data-testid="job-state"]', { timeout: 5000 }).catch(() => null)) ?? '').trim();
+      state = (
+        (await page
+          .textContent('[data-testid="job-state"]', { timeout: 5000 })
+          .catch(() => null)) ?? ''
+      ).trim();
       if (/published|failed/i.test(state)) return state;
       await sleep(500);
     }
@@ -103,7 +120,12 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     await form.locator('input[name="name"]').fill('browser lifecycle check');
     await form.locator('input[name="asOf"]').fill('2026-01-01');
     await screenshot(page, 'coordinator-new-job');
-    await Promise.all([page.waitForURL((u) => /^\/console\/jobs\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new')), form.locator('button[value="create"]').click()]);
+    await Promise.all([
+      page.waitForURL(
+        (u) => /^\/console\/jobs\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith('/new')
+      ),
+      form.locator('button[value="create"]').click(),
+    ]);
     expect(await page.textContent('h1')).toContain('browser lifecycle check');
     await screenshot(page, 'coordinator-job-running');
 
@@ -134,10 +156,17 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     await screenshot(page, 'coordinator-auditor-transparency');
     const perNode = await page.goto(`${fed.coordinatorUrl}/console/transparency/nodes/shop-1`);
     expect(perNode?.status()).toBe(200);
-    expect(await page.locator('[data-testid="node-checkpoints-table"] tbody tr').count()).toBeGreaterThan(0);
+    expect(
+      await page.locator('[data-testid="node-checkpoints-table"] tbody tr').count()
+    ).toBeGreaterThan(0);
     await screenshot(page, 'coordinator-auditor-node-checkpoints');
 
-    for (const path of ['/console/nodes', '/console/jobs', '/console/jobs/new', '/console/results']) {
+    for (const path of [
+      '/console/nodes',
+      '/console/jobs',
+      '/console/jobs/new',
+      '/console/results',
+    ]) {
       const res = await page.goto(`${fed.coordinatorUrl}${path}`);
       expect(res?.status(), path).toBe(403);
     }
@@ -164,7 +193,9 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     expect(await page.locator('[data-testid="ledger-table"] tbody tr').count()).toBeGreaterThan(0);
     await screenshot(page, 'node-ledger');
     await page.goto(`${node.apiUrl}/console/ledger?type=release`);
-    const types = await page.locator('[data-testid="ledger-table"] tbody tr td:nth-child(3)').allTextContents();
+    const types = await page
+      .locator('[data-testid="ledger-table"] tbody tr td:nth-child(3)')
+      .allTextContents();
     expect(types.length).toBeGreaterThan(0);
     expect(new Set(types.map((t) => t.trim()))).toEqual(new Set(['release']));
 
@@ -195,7 +226,10 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     }
     await clickNav(page, 'Checkpoints');
     const before = await page.locator('table tbody tr').count();
-    await Promise.all([page.waitForURL(/signed=/), page.click('form[action$="/checkpoints"] button[type="submit"]')]);
+    await Promise.all([
+      page.waitForURL(/signed=/),
+      page.click('form[action$="/checkpoints"] button[type="submit"]'),
+    ]);
     expect(await page.locator('table tbody tr').count()).toBe(before + 1);
     await screenshot(page, 'node-checkpoint-signed');
     expect(errors).toEqual([]);

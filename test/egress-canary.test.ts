@@ -19,7 +19,18 @@ const canaryId = (i: number) => `CANARYZ${i}Q`;
 const CANARY_AMOUNT = '98765.43';
 const CANARY_CATEGORY = 'zqcanarycatzq';
 /** What the submission body may carry in clear besides the ciphertexts (docs/federation-protocol.md). */
-const SUBMISSION_KEYS = ['ciphertextHashes', 'ciphertexts', 'enforced', 'jobId', 'keyId', 'layoutHash', 'node', 'round', 'signature', 'version'];
+const SUBMISSION_KEYS = [
+  'ciphertextHashes',
+  'ciphertexts',
+  'enforced',
+  'jobId',
+  'keyId',
+  'layoutHash',
+  'node',
+  'round',
+  'signature',
+  'version',
+];
 
 describe('egress canary: nothing but signed ciphertexts and metadata leaves a node', () => {
   let workdir: string;
@@ -34,10 +45,32 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
     const nodes = [];
     for (const [i, name] of NODES.entries()) {
       const dataDir = join(workdir, 'data', name);
-      await runFedmark(['node', 'synth', '--dir', dataDir, '--profile', PROFILES[i]!, '--customers', '1500', '--seed', `egress-${i}`]);
+      await runFedmark([
+        'node',
+        'synth',
+        '--dir',
+        dataDir,
+        '--profile',
+        PROFILES[i]!,
+        '--customers',
+        '1500',
+        '--seed',
+        `egress-${i}`,
+      ]);
       // Canary customers: distinctive ids, a distinctive amount and category, high activity.
-      appendFileSync(join(dataDir, 'events.csv'), Array.from({ length: 40 }, (_, k) => `${canaryId(i)},2025-12-${String(1 + (k % 28)).padStart(2, '0')},purchase,${CANARY_AMOUNT},web,${CANARY_CATEGORY}\n`).join(''));
-      const ids = readFileSync(join(dataDir, 'customers.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]!);
+      appendFileSync(
+        join(dataDir, 'events.csv'),
+        Array.from(
+          { length: 40 },
+          (_, k) =>
+            `${canaryId(i)},2025-12-${String(1 + (k % 28)).padStart(2, '0')},purchase,${CANARY_AMOUNT},web,${CANARY_CATEGORY}\n`
+        ).join('')
+      );
+      const ids = readFileSync(join(dataDir, 'customers.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]!);
       rawIds.set(name, ids.slice(0, 300));
       exactRows.set(name, ids.length + 1);
       const proxy = new CaptureProxy(() => fed.coordinatorUrl);
@@ -46,12 +79,19 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       nodes.push({
         name,
         data: {
-          files: (['customers', 'events', 'touches'] as const).map((kind) => ({ kind, path: join(dataDir, `${kind}.csv`) })),
+          files: (['customers', 'events', 'touches'] as const).map((kind) => ({
+            kind,
+            path: join(dataDir, `${kind}.csv`),
+          })),
           lawfulBasis: ['analytics=contract'],
         },
       });
     }
-    fed = new LocalFederation({ workdir, nodes, coordinatorUrlFor: (name) => proxies.get(name)!.url });
+    fed = new LocalFederation({
+      workdir,
+      nodes,
+      coordinatorUrlFor: (name) => proxies.get(name)!.url,
+    });
     await fed.start();
     for (const spec of defaultJobs('2026-01-01', 0.5)) {
       const jobId = await fed.operator.createJob({ ...spec, stragglerWaitMs: 0 });
@@ -68,15 +108,20 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
   it('ran the jobs to publication through the proxies', () => {
     expect(statuses).toEqual(['published', 'published']);
     for (const name of NODES) {
-      const submissions = proxies.get(name)!.exchanges.filter((e) => e.method === 'POST' && e.url.endsWith('/submission'));
+      const submissions = proxies
+        .get(name)!
+        .exchanges.filter((e) => e.method === 'POST' && e.url.endsWith('/submission'));
       expect(submissions.length).toBe(3); // rfm rounds 0 and 1, lifecycle x NES
     }
   });
 
-  it('positive control: the canaries and raw ids are really in each node\'s own database', () => {
+  it("positive control: the canaries and raw ids are really in each node's own database", () => {
     for (const [i, name] of NODES.entries()) {
       // The node process is running, so recent pages may still sit in the WAL file.
-      const file = (f: string) => (existsSync(join(fed.node(name).dir, f)) ? readFileSync(join(fed.node(name).dir, f)).toString('latin1') : '');
+      const file = (f: string) =>
+        existsSync(join(fed.node(name).dir, f))
+          ? readFileSync(join(fed.node(name).dir, f)).toString('latin1')
+          : '';
       const db = file('node.db') + file('node.db-wal');
       expect(db).toContain(canaryId(i));
       expect(db).toContain(CANARY_CATEGORY);
@@ -89,14 +134,19 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
     for (const [i, name] of NODES.entries()) {
       const sent = proxies.get(name)!.sentText();
       expect(sent.length).toBeGreaterThan(100_000);
-      for (const needle of [canaryId(i), CANARY_AMOUNT, '9876543', CANARY_CATEGORY]) expect(sent).not.toContain(needle);
+      for (const needle of [canaryId(i), CANARY_AMOUNT, '9876543', CANARY_CATEGORY])
+        expect(sent).not.toContain(needle);
     }
   });
 
   it('sends no raw customer id', () => {
     for (const name of NODES) {
       const sent = proxies.get(name)!.sentText();
-      const leaked = rawIds.get(name)!.filter((id) => sent.includes(`"${id}"`) || sent.includes(`,${id},`) || sent.includes(`/${id}`));
+      const leaked = rawIds
+        .get(name)!
+        .filter(
+          (id) => sent.includes(`"${id}"`) || sent.includes(`,${id},`) || sent.includes(`/${id}`)
+        );
       expect(leaked).toEqual([]);
     }
   });
@@ -109,7 +159,11 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
         const { ciphertexts: _c, ...clear } = body;
         // The node's exact record count must not be anywhere in the clear part.
         expect(JSON.stringify(clear)).not.toMatch(new RegExp(`\\b${exactRows.get(name)}\\b`));
-        expect(Object.keys(body['enforced'] as object).sort()).toEqual(['epsilon', 'minCohort', 'noise']);
+        expect(Object.keys(body['enforced'] as object).sort()).toEqual([
+          'epsilon',
+          'minCohort',
+          'noise',
+        ]);
       }
     }
   });

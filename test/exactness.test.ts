@@ -53,7 +53,10 @@ describe('exactness: federated RFM on CDNOW equals the pooled computation', () =
       allowNoiseOff: true,
       nodes: files.map((f, i) => ({
         name: `cdnow-${i}`,
-        data: { files: [{ kind: 'events' as const, path: f }], lawfulBasis: ['analytics=contract'] },
+        data: {
+          files: [{ kind: 'events' as const, path: f }],
+          lawfulBasis: ['analytics=contract'],
+        },
       })),
     });
     await fed.start();
@@ -81,7 +84,9 @@ describe('exactness: federated RFM on CDNOW equals the pooled computation', () =
     expect(result.rfmMeans!.frequency).toBeCloseTo(CDNOW_RFM_MEANS.frequency, 4);
     expect(result.rfmMeans!.monetary).toBeCloseTo(CDNOW_RFM_MEANS.monetary, 4);
     const counts = Object.fromEntries(
-      result.rounds[1]!.cells.filter((c) => c.block === 'count' && c.labels[0] !== '__other__').map((c) => [c.labels[0], c.estimate])
+      result.rounds[1]!.cells.filter((c) => c.block === 'count' && c.labels[0] !== '__other__').map(
+        (c) => [c.labels[0], c.estimate]
+      )
     );
     expect(counts).toEqual(CDNOW_RFM_COUNTS);
   });
@@ -93,15 +98,25 @@ describe('exactness: federated RFM on CDNOW equals the pooled computation', () =
     try {
       const identity = loadIdentity(pooledDir);
       for (const f of files) {
-        await importCsv(db, identity, { kind: 'events', file: f, lawfulBasis: [{ purpose: 'analytics', basis: 'contract' }] });
+        await importCsv(db, identity, {
+          kind: 'events',
+          file: f,
+          lawfulBasis: [{ purpose: 'analytics', basis: 'contract' }],
+        });
       }
       const spec = JobSpecSchema.parse(rfmSpec);
       const round0 = roundQuery(spec, 0);
-      const pooled0 = computeSegmentVector(round0, createUnitSource(db, { purpose: 'analytics', asOf: AS_OF }));
+      const pooled0 = computeSegmentVector(
+        round0,
+        createUnitSource(db, { purpose: 'analytics', asOf: AS_OF })
+      );
       expect(result.rounds[0]!.layoutHash).toBe(layoutOf(round0).hash);
       expect(result.rounds[0]!.values).toEqual(pooled0.values.map(String));
       const round1 = roundQuery(spec, 1, result.rfmMeans);
-      const pooled1 = computeSegmentVector(round1, createUnitSource(db, { purpose: 'analytics', asOf: AS_OF }));
+      const pooled1 = computeSegmentVector(
+        round1,
+        createUnitSource(db, { purpose: 'analytics', asOf: AS_OF })
+      );
       expect(result.rounds[1]!.values).toEqual(pooled1.values.map(String));
       expect(pooled1.rows).toBe(23570);
     } finally {

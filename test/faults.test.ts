@@ -15,23 +15,26 @@ import { listLedger } from '../packages/node/src/ledger/index.ts';
  * server stays up).
  */
 const NODES = ['n-a', 'n-b', 'n-c', 'n-d'];
-const job = (name: string, extra: Partial<JobSpecInput> = {}): JobSpecInput => ({
-  version: 1,
-  kind: 'segment_stats',
-  name,
-  minNodes: 3,
-  stragglerWaitMs: 1000,
-  deadlineMs: 60_000,
-  query: {
+const job = (name: string, extra: Partial<JobSpecInput> = {}): JobSpecInput =>
+  ({
     version: 1,
     kind: 'segment_stats',
-    purpose: 'analytics',
-    asOf: '2026-01-01',
-    epsilon: 0.1,
-    dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
-  },
-  ...extra,
-} as JobSpecInput);
+    name,
+    minNodes: 3,
+    stragglerWaitMs: 1000,
+    deadlineMs: 60_000,
+    query: {
+      version: 1,
+      kind: 'segment_stats',
+      purpose: 'analytics',
+      asOf: '2026-01-01',
+      epsilon: 0.1,
+      dimensions: [
+        { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
+      ],
+    },
+    ...extra,
+  }) as JobSpecInput;
 
 function releasesFor(dir: string, jobId: string): number[] {
   const db = openNodeDatabase(dir);
@@ -50,7 +53,9 @@ describe('faults with real processes', () => {
 
   async function transparencyLogSize(): Promise<number> {
     const token = readFileSync(join(fed.coordinatorDir, 'operator.token'), 'utf8').trim();
-    const res = await fetch(new URL('/v1/transparency/head', fed.coordinatorUrl), { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(new URL('/v1/transparency/head', fed.coordinatorUrl), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     return TransparencyHeadSchema.parse(await res.json()).head.treeSize;
   }
@@ -60,7 +65,16 @@ describe('faults with real processes', () => {
     fed = new LocalFederation({
       workdir,
       pollMs: 150,
-      nodes: NODES.map((name, i) => ({ name, data: { synth: { profile: (['retail', 'bank', 'telecom'] as const)[i % 3]!, customers: 600, seed: `f${i}` } } })),
+      nodes: NODES.map((name, i) => ({
+        name,
+        data: {
+          synth: {
+            profile: (['retail', 'bank', 'telecom'] as const)[i % 3]!,
+            customers: 600,
+            seed: `f${i}`,
+          },
+        },
+      })),
     });
     await fed.start();
     // The key ceremony must finish with all four before anyone dies.
@@ -100,8 +114,13 @@ describe('faults with real processes', () => {
     expect(await transparencyLogSize()).toBeGreaterThanOrEqual(logSizeBefore);
     const status = await fed.operator.waitForJob(id, { timeoutMs: 60_000 });
     expect(status.status).toBe('published');
-    expect((await fed.operator.result(id)).rounds[0]!.contributingNodes).toEqual(['n-a', 'n-b', 'n-c']);
-    for (const name of ['n-a', 'n-b', 'n-c']) expect(releasesFor(fed.node(name).dir, id)).toEqual([0]);
+    expect((await fed.operator.result(id)).rounds[0]!.contributingNodes).toEqual([
+      'n-a',
+      'n-b',
+      'n-c',
+    ]);
+    for (const name of ['n-a', 'n-b', 'n-c'])
+      expect(releasesFor(fed.node(name).dir, id)).toEqual([0]);
   }, 120_000);
 
   it('fails cleanly below the minimum number of nodes, decrypting nothing', async () => {
@@ -119,10 +138,33 @@ describe('faults with real processes', () => {
     const url = (p: string) => new URL(p, fed.coordinatorUrl);
     const cases: [string, RequestInit, number][] = [
       ['/v1/node/tasks', { headers: { 'x-fedmark-node': 'n-a' } }, 401],
-      ['/v1/node/tasks', { headers: { 'x-fedmark-node': 'n-a', 'x-fedmark-timestamp': String(Date.now()), 'x-fedmark-nonce': '0'.repeat(32), 'x-fedmark-signature': 'ab'.repeat(64) } }, 401],
+      [
+        '/v1/node/tasks',
+        {
+          headers: {
+            'x-fedmark-node': 'n-a',
+            'x-fedmark-timestamp': String(Date.now()),
+            'x-fedmark-nonce': '0'.repeat(32),
+            'x-fedmark-signature': 'ab'.repeat(64),
+          },
+        },
+        401,
+      ],
       ['/v1/jobs', { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{}' }, 401],
-      ['/v1/enroll', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }, 400],
-      ['/v1/enroll', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: 1, name: 'x' }) }, 400],
+      [
+        '/v1/enroll',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' },
+        400,
+      ],
+      [
+        '/v1/enroll',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ version: 1, name: 'x' }),
+        },
+        400,
+      ],
     ];
     for (const [path, init, want] of cases) {
       const res = await fetch(url(path), init);
@@ -130,9 +172,15 @@ describe('faults with real processes', () => {
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.message.length).toBeGreaterThan(0);
     }
-    const big = await fetch(url('/v1/enroll'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(33 * 1024 * 1024) });
+    const big = await fetch(url('/v1/enroll'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(33 * 1024 * 1024),
+    });
     expect(big.status).toBe(413);
     expect((await fetch(url('/health'))).status).toBe(200);
-    await expect(fed.operator.createJob({ version: 1, kind: 'segment_stats' } as JobSpecInput)).rejects.toBeInstanceOf(ProtocolError);
+    await expect(
+      fed.operator.createJob({ version: 1, kind: 'segment_stats' } as JobSpecInput)
+    ).rejects.toBeInstanceOf(ProtocolError);
   }, 60_000);
 });

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobSpecSchema, auc, scoreRow, type TrainSpec } from '@fedmark/protocol';
-import { SYNTHETIC_CAMPAIGNS, checkedTemplate } from '../packages/coordinator/src/jobs/templates.ts';
-import { PROFILES, PROFILE_NAMES, generateSynthetic, type SynthReport } from '../packages/node/src/synth/index.ts';
+import {
+  SYNTHETIC_CAMPAIGNS,
+  checkedTemplate,
+} from '../packages/coordinator/src/jobs/templates.ts';
+import {
+  PROFILES,
+  PROFILE_NAMES,
+  generateSynthetic,
+  type SynthReport,
+} from '../packages/node/src/synth/index.ts';
 import { simulateTraining, type TrainingRow } from '../packages/node/src/training/index.ts';
 
 /**
@@ -15,11 +23,22 @@ import { simulateTraining, type TrainingRow } from '../packages/node/src/trainin
  */
 const root = mkdtempSync(join(tmpdir(), 'fedmark-synth-templates-'));
 const reports: SynthReport[] = [];
-const rowsOf = (path: string): string[][] => readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+const rowsOf = (path: string): string[][] =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(','));
 
 beforeAll(async () => {
   for (const profile of PROFILE_NAMES) {
-    reports.push(await generateSynthetic({ dir: join(root, profile), profile, seed: 'templates', customers: 800 }));
+    reports.push(
+      await generateSynthetic({
+        dir: join(root, profile),
+        profile,
+        seed: 'templates',
+        customers: 800,
+      })
+    );
   }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -28,7 +47,9 @@ describe('job templates on fedmark node synth output', () => {
   it('ab-test declares exactly the campaigns and variants the synthetic touches carry, and no customer exceeds its row bound', () => {
     const spec = JobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-01'));
     if (spec.kind === 'train') throw new Error('ab-test is not a train job');
-    const declared = Object.fromEntries(spec.query.dimensions.map((d) => [d.field, 'categories' in d ? d.categories : []]));
+    const declared = Object.fromEntries(
+      spec.query.dimensions.map((d) => [d.field, 'categories' in d ? d.categories : []])
+    );
     const campaigns = new Set<string>();
     const variants = new Set<string>();
     let mostCampaigns = 0;
@@ -44,7 +65,9 @@ describe('job templates on fedmark node synth output', () => {
     }
     expect(declared['campaign']).toEqual([...SYNTHETIC_CAMPAIGNS]);
     expect([...campaigns].sort()).toEqual([...SYNTHETIC_CAMPAIGNS].sort());
-    expect(PROFILE_NAMES.flatMap((p) => PROFILES[p].campaigns.map((c) => c.name))).toEqual([...SYNTHETIC_CAMPAIGNS]);
+    expect(PROFILE_NAMES.flatMap((p) => PROFILES[p].campaigns.map((c) => c.name))).toEqual([
+      ...SYNTHETIC_CAMPAIGNS,
+    ]);
     expect(declared['variant']).toEqual(['A', 'B']);
     expect([...variants].sort()).toEqual(['A', 'B']);
     // One assignment per customer and campaign: a customer in every campaign of a profile has 3 rows.
@@ -59,10 +82,15 @@ describe('job templates on fedmark node synth output', () => {
     const channels = new Set<string>();
     const nodes = reports.map((r) => {
       const [head, ...body] = rowsOf(r.files.churn);
-      expect(head).toEqual(['customer_id', ...train.features.map((f) => f.column), train.label.column]);
+      expect(head).toEqual([
+        'customer_id',
+        ...train.features.map((f) => f.column),
+        train.label.column,
+      ]);
       const rows: TrainingRow[] = body.map((cells) => {
         const values: Record<string, string | number> = {};
-        for (const [i, h] of (head as string[]).entries()) values[h] = numeric.some((f) => f.column === h) ? Number(cells[i]) : (cells[i] as string);
+        for (const [i, h] of (head as string[]).entries())
+          values[h] = numeric.some((f) => f.column === h) ? Number(cells[i]) : (cells[i] as string);
         channels.add(values['primary_channel'] as string);
         return { customerId: cells[0] as string, values };
       });
@@ -70,7 +98,9 @@ describe('job templates on fedmark node synth output', () => {
     });
     // Empty: a customer without events, who falls in `__other__` with undeclared values.
     expect([...channels].sort()).toEqual(['', 'app', 'branch', 'store', 'web']);
-    expect(train.features.find((f) => f.column === 'primary_channel')).toMatchObject({ categories: ['app', 'web', 'store', 'branch'] });
+    expect(train.features.find((f) => f.column === 'primary_channel')).toMatchObject({
+      categories: ['app', 'web', 'store', 'branch'],
+    });
     // The clipping bounds cover nearly every customer: at least 98% of each numeric column.
     for (const f of numeric) {
       const all = nodes.flatMap((n) => n.rows.map((r) => r.values[f.column] as number));
@@ -79,7 +109,10 @@ describe('job templates on fedmark node synth output', () => {
     }
     const model = simulateTraining(train, nodes, { noise: false });
     const rows = nodes.flatMap((n) => n.rows);
-    const score = auc(rows.map((r) => scoreRow(model, r.values)), rows.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
+    const score = auc(
+      rows.map((r) => scoreRow(model, r.values)),
+      rows.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
+    );
     expect(score).toBeCloseTo(0.86, 2);
   });
 });

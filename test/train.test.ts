@@ -11,9 +11,19 @@ import {
   type Model,
 } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
-import { CHURN_PAYMENT, churnTestAuc, churnTrainSpec, loadChurn, stratifiedChurnSplit } from './support/churn.ts';
+import {
+  CHURN_PAYMENT,
+  churnTestAuc,
+  churnTrainSpec,
+  loadChurn,
+  stratifiedChurnSplit,
+} from './support/churn.ts';
 import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
-import { simulateTraining, type SimNode, type TrainingRow } from '../packages/node/src/training/index.ts';
+import {
+  simulateTraining,
+  type SimNode,
+  type TrainingRow,
+} from '../packages/node/src/training/index.ts';
 
 /**
  * Joint model training end to end (docs/models.md §9): a `train` job over real processes on
@@ -28,7 +38,10 @@ const trainSpec = churnTrainSpec;
 
 function writeNodeCsv(path: string, head: string[], rows: readonly TrainingRow[]): void {
   const q = (v: string): string => (/^-?[0-9.]+$/.test(v) ? v : `"${v}"`);
-  const lines = [['customer_id', ...head].join(','), ...rows.map((r) => [r.customerId, ...head.map((h) => q(String(r.values[h])))].join(','))];
+  const lines = [
+    ['customer_id', ...head].join(','),
+    ...rows.map((r) => [r.customerId, ...head.map((h) => q(String(r.values[h])))].join(',')),
+  ];
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
@@ -45,20 +58,37 @@ describe('train job end to end: federated logistic regression over real processe
     const { head, rows } = loadChurn();
     split = stratifiedChurnSplit(rows);
     mkdirSync(join(workdir, 'data'));
-    simNodes = PAYMENT.map((pm, i) => ({ id: NODE_NAMES[i] as string, rows: split.train.filter((r) => r.values['payment_method'] === pm) }));
+    simNodes = PAYMENT.map((pm, i) => ({
+      id: NODE_NAMES[i] as string,
+      rows: split.train.filter((r) => r.values['payment_method'] === pm),
+    }));
     fed = new LocalFederation({
       workdir,
       allowNoiseOff: true,
       nodes: simNodes.map((n) => {
         const path = join(workdir, 'data', `${n.id}.csv`);
         writeNodeCsv(path, head, n.rows);
-        return { name: n.id, data: { files: [{ kind: 'table' as const, path, table: 'churn', idColumn: 'customer_id' }], lawfulBasis: ['model_training=contract'] } };
+        return {
+          name: n.id,
+          data: {
+            files: [{ kind: 'table' as const, path, table: 'churn', idColumn: 'customer_id' }],
+            lawfulBasis: ['model_training=contract'],
+          },
+        };
       }),
     });
     await fed.start();
     // Timed from job creation: includes waiting for the key ceremony of the fresh federation.
     const t0 = performance.now();
-    const jobId = await fed.operator.createJob({ version: 1, kind: 'train', name: 'churn exact', noise: 'off-test-only', stragglerWaitMs: 10_000, minNodes: 3, train: trainSpec({}) });
+    const jobId = await fed.operator.createJob({
+      version: 1,
+      kind: 'train',
+      name: 'churn exact',
+      noise: 'off-test-only',
+      stragglerWaitMs: 10_000,
+      minNodes: 3,
+      train: trainSpec({}),
+    });
     await fed.operator.waitForJob(jobId, { timeoutMs: 90_000 });
     exactSeconds = (performance.now() - t0) / 1000;
     exact = await fed.operator.result(jobId);
@@ -73,28 +103,45 @@ describe('train job end to end: federated logistic regression over real processe
     expect(exact.status).toBe('published');
     expect(exact.kind).toBe('train');
     expect(exact.rounds.map((r) => r.round)).toEqual([0, 1, 2, 3, 4]);
-    expect(exact.rounds.every((r) => r.contributingNodes.length === 4 && r.noise === 'off-test-only')).toBe(true);
+    expect(
+      exact.rounds.every((r) => r.contributingNodes.length === 4 && r.noise === 'off-test-only')
+    ).toBe(true);
     expect(exact.model?.training.roundsDone).toBe(4);
     expect(exact.model?.training.history.map((h) => h.count)).toEqual([4922, 4922, 4922, 4922]);
-    console.log(`train job (noise off, 4 nodes, 5 rounds, incl. key ceremony wait): ${exactSeconds.toFixed(1)} s`);
+    console.log(
+      `train job (noise off, 4 nodes, 5 rounds, incl. key ceremony wait): ${exactSeconds.toFixed(1)} s`
+    );
   });
 
   it('equals the in-process simulation on the same split within fixed-point rounding, and reaches test AUC >= 0.839', () => {
-    const reference = simulateTraining(TrainSpecSchema.parse(trainSpec({})), simNodes, { noise: false });
+    const reference = simulateTraining(TrainSpecSchema.parse(trainSpec({})), simNodes, {
+      noise: false,
+    });
     const model = exact.model as Model;
     expect(model.intercept).toBeCloseTo(reference.intercept, 9);
     expect(Object.keys(model.weights).sort()).toEqual(Object.keys(reference.weights).sort());
-    for (const [name, w] of Object.entries(reference.weights)) expect(model.weights[name]).toBeCloseTo(w, 9);
+    for (const [name, w] of Object.entries(reference.weights))
+      expect(model.weights[name]).toBeCloseTo(w, 9);
     expect(model.encoding).toEqual(reference.encoding);
     const a = churnTestAuc(model, split.test);
     console.log(`federated test AUC (noise off): ${a.toFixed(4)}`);
     expect(a).toBeGreaterThanOrEqual(0.839);
   });
 
-  it('exports the model file with the CLI, and scores a CSV and a node\'s own customers with it', async () => {
+  it("exports the model file with the CLI, and scores a CSV and a node's own customers with it", async () => {
     const token = readFileSync(join(fed.coordinatorDir, 'operator.token'), 'utf8').trim();
     const modelFile = join(workdir, 'model.json');
-    await runFedmark(['model', 'export', exact.jobId, '--out', modelFile, '--coordinator', fed.coordinatorUrl, '--token', token]);
+    await runFedmark([
+      'model',
+      'export',
+      exact.jobId,
+      '--out',
+      modelFile,
+      '--coordinator',
+      fed.coordinatorUrl,
+      '--token',
+      token,
+    ]);
     const model = modelFromJson(readFileSync(modelFile, 'utf8'), modelFile);
     expect(model).toEqual(exact.model);
 
@@ -102,36 +149,81 @@ describe('train job end to end: federated logistic regression over real processe
     const testCsv = join(workdir, 'test.csv');
     writeNodeCsv(testCsv, head, split.test);
     const scoresCsv = join(workdir, 'scores.csv');
-    await runFedmark(['model', 'score', '--model', modelFile, '--file', testCsv, '--out', scoresCsv]);
+    await runFedmark([
+      'model',
+      'score',
+      '--model',
+      modelFile,
+      '--file',
+      testCsv,
+      '--out',
+      scoresCsv,
+    ]);
     const lines = readFileSync(scoresCsv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('customer_id,score');
     expect(lines).toHaveLength(split.test.length + 1);
-    const byId = new Map(lines.slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])]));
-    for (const r of split.test.slice(0, 50)) expect(byId.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
-    const a = auc([...split.test.map((r) => byId.get(r.customerId) as number)], split.test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0)));
+    const byId = new Map(
+      lines.slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])])
+    );
+    for (const r of split.test.slice(0, 50))
+      expect(byId.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
+    const a = auc(
+      [...split.test.map((r) => byId.get(r.customerId) as number)],
+      split.test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
+    );
     expect(a).toBeCloseTo(churnTestAuc(model, split.test), 12);
 
     const bad = join(workdir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ ...model, weights: {} }));
-    await expect(runFedmark(['model', 'score', '--model', bad, '--file', testCsv, '--out', scoresCsv])).rejects.toThrow(
+    await expect(
+      runFedmark(['model', 'score', '--model', bad, '--file', testCsv, '--out', scoresCsv])
+    ).rejects.toThrow(
       /exited 23: error \[BAD_REQUEST\]: .*bad\.json: invalid model: weights\.female: missing weight for encoded column "female"/
     );
 
     const card = fed.node('card');
     const nodeScores = join(workdir, 'card-scores.csv');
-    const out = await runFedmark(['node', 'score', '--dir', card.dir, '--model', modelFile, '--purpose', 'model_training', '--out', nodeScores, '--json']);
+    const out = await runFedmark([
+      'node',
+      'score',
+      '--dir',
+      card.dir,
+      '--model',
+      modelFile,
+      '--purpose',
+      'model_training',
+      '--out',
+      nodeScores,
+      '--json',
+    ]);
     const cardRows = simNodes[3]?.rows ?? [];
-    expect(JSON.parse(out.stdout)).toEqual({ table: 'churn', rows: cardRows.length, out: nodeScores });
-    const own = new Map(readFileSync(nodeScores, 'utf8').trim().split('\n').slice(1).map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])]));
-    for (const r of cardRows.slice(0, 50)) expect(own.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
+    expect(JSON.parse(out.stdout)).toEqual({
+      table: 'churn',
+      rows: cardRows.length,
+      out: nodeScores,
+    });
+    const own = new Map(
+      readFileSync(nodeScores, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => [l.split(',')[0] as string, Number(l.split(',')[1])])
+    );
+    for (const r of cardRows.slice(0, 50))
+      expect(own.get(r.customerId)).toBeCloseTo(scoreRow(model, r.values), 12);
   }, 60_000);
 
   it('with DP, a node whose model_training budget runs out mid-training refuses and the job finishes with the quorum', async () => {
     // The last node's budget covers what it already spent (1.0 on the exact job), phase 1 (0.1)
     // and one round (0.225 + 0.000001) of this job, not a second round.
     const card = fed.node('card');
-    const policy = JSON.parse(readFileSync(join(card.dir, 'policy.json'), 'utf8')) as { budgets: { purpose: string }[] };
-    const budgets = [...policy.budgets.filter((b) => b.purpose !== 'model_training'), { purpose: 'model_training', period: 'month', epsilon: 1.3252 }];
+    const policy = JSON.parse(readFileSync(join(card.dir, 'policy.json'), 'utf8')) as {
+      budgets: { purpose: string }[];
+    };
+    const budgets = [
+      ...policy.budgets.filter((b) => b.purpose !== 'model_training'),
+      { purpose: 'model_training', period: 'month', epsilon: 1.3252 },
+    ];
     const file = join(workdir, 'card-policy.json');
     writeFileSync(file, JSON.stringify({ ...policy, budgets }));
     await runFedmark(['node', 'policy', 'set', '--dir', card.dir, '--file', file]);
@@ -157,7 +249,11 @@ describe('train job end to end: federated logistic regression over real processe
     expect(model.training.noise).toBe(true);
     expect(model.training.history).toHaveLength(4);
     // The validation histograms give a (noisy) AUC per round.
-    expect(model.training.history.every((h) => h.auc !== null && h.auc >= 0 && h.auc <= 1)).toBe(true);
-    console.log(`DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${churnTestAuc(model, split.test).toFixed(4)}`);
+    expect(model.training.history.every((h) => h.auc !== null && h.auc >= 0 && h.auc <= 1)).toBe(
+      true
+    );
+    console.log(
+      `DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${churnTestAuc(model, split.test).toFixed(4)}`
+    );
   }, 120_000);
 });

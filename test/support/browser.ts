@@ -16,7 +16,8 @@ export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-artifa
 export function browserAvailability(): { ok: true } | { ok: false; reason: string } {
   if (existsSync(CHROMIUM_PATH)) return { ok: true };
   const reason = `Chromium not found at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (or set FEDMARK_CHROMIUM)`;
-  if (process.env['FEDMARK_REQUIRE_BROWSER'] === '1') throw new Error(`${reason}; FEDMARK_REQUIRE_BROWSER=1 forbids skipping the browser tests`);
+  if (process.env['FEDMARK_REQUIRE_BROWSER'] === '1')
+    throw new Error(`${reason}; FEDMARK_REQUIRE_BROWSER=1 forbids skipping the browser tests`);
   process.stderr.write(`\n!!! SKIPPING the Chromium console tests: ${reason}\n\n`);
   return { ok: false, reason };
 }
@@ -29,7 +30,16 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -54,5 +64,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function consoleLogin(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.goto(`${baseUrl}/console/login`);
   await page.fill('[data-testid="login-form"] input[name="token"]', token);
-  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/login')), page.click('[data-testid="login-form"] button[type="submit"]')]);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.endsWith('/login')),
+    page.click('[data-testid="login-form"] button[type="submit"]'),
+  ]);
 }

@@ -38,12 +38,15 @@ export class CaptureProxy {
     this.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   }
 
-  private async forward(req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  private async forward(
+    req: IncomingMessage
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const requestBody = Buffer.concat(chunks);
     const requestHeaders: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') requestHeaders[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string') requestHeaders[k] = v;
     const { host: _host, connection: _c, 'content-length': _l, ...forwardHeaders } = requestHeaders;
     const res = await fetch(new URL(req.url ?? '/', this.target()), {
       method: req.method,
@@ -51,10 +54,18 @@ export class CaptureProxy {
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : requestBody,
     });
     const responseBody = Buffer.from(await res.arrayBuffer());
-    this.exchanges.push({ method: req.method ?? '', url: req.url ?? '', requestHeaders, requestBody, status: res.status, responseBody });
+    this.exchanges.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      requestHeaders,
+      requestBody,
+      status: res.status,
+      responseBody,
+    });
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
-      if (k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding') headers[k] = v;
+      if (k !== 'content-encoding' && k !== 'content-length' && k !== 'transfer-encoding')
+        headers[k] = v;
     });
     return { status: res.status, headers, body: responseBody };
   }
@@ -62,11 +73,16 @@ export class CaptureProxy {
   /** Everything the node sent: URLs, headers and bodies, as one searchable text. */
   sentText(): string {
     return this.exchanges
-      .map((e) => `${e.method} ${e.url}\n${JSON.stringify(e.requestHeaders)}\n${e.requestBody.toString('utf8')}`)
+      .map(
+        (e) =>
+          `${e.method} ${e.url}\n${JSON.stringify(e.requestHeaders)}\n${e.requestBody.toString('utf8')}`
+      )
       .join('\n');
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve()
+    );
   }
 }

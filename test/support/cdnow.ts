@@ -8,7 +8,8 @@ export const TEST_DATA = resolve(repoRoot, 'test/data');
 
 export function testDataFile(name: string): string {
   const p = join(TEST_DATA, name);
-  if (!existsSync(p)) throw new Error(`real data ${p} is missing from the checkout (see test/data/README.md)`);
+  if (!existsSync(p))
+    throw new Error(`real data ${p} is missing from the checkout (see test/data/README.md)`);
   return p;
 }
 

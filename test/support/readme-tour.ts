@@ -9,7 +9,8 @@ export function tourStatements(readmePath: string): string[] {
   const text = readFileSync(readmePath, 'utf8');
   const start = text.indexOf('<!-- tour:start -->');
   const end = text.indexOf('<!-- tour:end -->');
-  if (start < 0 || end < start) throw new Error(`${readmePath}: no <!-- tour:start --> ... <!-- tour:end --> block`);
+  if (start < 0 || end < start)
+    throw new Error(`${readmePath}: no <!-- tour:start --> ... <!-- tour:end --> block`);
   const block = /```sh\n([\s\S]*?)```/.exec(text.slice(start, end));
   if (!block) throw new Error(`${readmePath}: the tour markers hold no \`\`\`sh block`);
   const statements: string[] = [];
@@ -34,7 +35,7 @@ export function tourStatements(readmePath: string): string[] {
  * background processes the tour started.
  */
 export function tourScript(statements: string[], outDir: string): string {
-  const lines = ['trap \'kill $(jobs -p) 2>/dev/null; wait\' EXIT'];
+  const lines = ["trap 'kill $(jobs -p) 2>/dev/null; wait' EXIT"];
   statements.forEach((s, i) => {
     lines.push(`{ ${s}\n} > "${outDir}/${i}.out" 2>&1 < /dev/null`);
     lines.push(`rc=$?; echo "${i} $rc" >> "${outDir}/rc"; [ $rc -eq 0 ] || exit 1`);

@@ -37,7 +37,11 @@ export interface TestNode {
 }
 
 export function testNode(name: string, seedByte: number): TestNode {
-  return { name, signing: signingKeyPairFromSeed(new Uint8Array(32).fill(seedByte)), box: generateBoxKeyPair() };
+  return {
+    name,
+    signing: signingKeyPairFromSeed(new Uint8Array(32).fill(seedByte)),
+    box: generateBoxKeyPair(),
+  };
 }
 
 /** Response whose JSON body tests may index freely. */
@@ -56,10 +60,18 @@ export interface Harness {
   /** Request with the auditor's bearer token. */
   aud(method: string, path: string, body?: unknown): Promise<TestResponse>;
   /** Signed node request. `raw` sends the string as is (malformed JSON tests). */
-  node(n: TestNode, method: string, path: string, body?: unknown, raw?: string): Promise<TestResponse>;
+  node(
+    n: TestNode,
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string
+  ): Promise<TestResponse>;
 }
 
-export function harness(opts: { dir?: string; heFor?: (id: HeParamsId) => Promise<He>; clock?: { now: number } } = {}): Harness {
+export function harness(
+  opts: { dir?: string; heFor?: (id: HeParamsId) => Promise<He>; clock?: { now: number } } = {}
+): Harness {
   const store = openStore(opts.dir ?? ':memory:');
   const clock = opts.clock ?? { now: T0 };
   const coordinator = createCoordinator({
@@ -87,14 +99,29 @@ export function harness(opts: { dir?: string; heFor?: (id: HeParamsId) => Promis
     aud: bearer(AUDITOR_TOKEN),
     node: async (n, method, path, body, raw) => {
       const text = raw ?? (body === undefined ? '' : JSON.stringify(body));
-      const headers = signNodeRequest({ method, path, body: text, node: n.name, secretKey: n.signing.secretKey, now: clock.now });
-      return app.request(path, { method, headers: { ...headers, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: text }) });
+      const headers = signNodeRequest({
+        method,
+        path,
+        body: text,
+        node: n.name,
+        secretKey: n.signing.secretKey,
+        now: clock.now,
+      });
+      return app.request(path, {
+        method,
+        headers: { ...headers, 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { body: text }),
+      });
     },
   };
 }
 
 export async function admit(h: Harness, n: TestNode): Promise<TestResponse> {
-  return h.op('POST', '/v1/admin/nodes', { name: n.name, signingKey: bytesToHex(n.signing.publicKey), boxKey: bytesToHex(n.box.publicKey) });
+  return h.op('POST', '/v1/admin/nodes', {
+    name: n.name,
+    signingKey: bytesToHex(n.signing.publicKey),
+    boxKey: bytesToHex(n.box.publicKey),
+  });
 }
 
 /** A well-formed SEAL serialization header around `len` filler bytes (SEAL 4.x, zstd). */
@@ -111,25 +138,58 @@ export function fakeSealBlob(len: number, fill = 7): Uint8Array {
   return out;
 }
 
-export function keyBundle(generator: TestNode, keyId: string, publicKey: Uint8Array, others: string[]) {
-  const sealed = Object.fromEntries(others.map((o, i) => [o, toBase64(new Uint8Array(80).fill(i + 1))]));
+export function keyBundle(
+  generator: TestNode,
+  keyId: string,
+  publicKey: Uint8Array,
+  others: string[]
+) {
+  const sealed = Object.fromEntries(
+    others.map((o, i) => [o, toBase64(new Uint8Array(80).fill(i + 1))])
+  );
   const b = { keyId, publicKey: toBase64(publicKey), sealed };
-  return { version: 1, ...b, signature: signCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(b), generator.signing.secretKey) };
+  return {
+    version: 1,
+    ...b,
+    signature: signCanonical(
+      KEY_BUNDLE_DOMAIN,
+      keyBundleSigningPayload(b),
+      generator.signing.secretKey
+    ),
+  };
 }
 
 export function keyAck(n: TestNode, keyId: string, publicKey: Uint8Array) {
   const a = { keyId, publicKeyHash: sha256Hex(publicKey) };
-  return { version: 1, ...a, signature: signCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(a), n.signing.secretKey) };
+  return {
+    version: 1,
+    ...a,
+    signature: signCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(a), n.signing.secretKey),
+  };
 }
 
 /** Admits `nodes` and runs the key ceremony for the resulting epoch with `publicKey`. Returns the keyId. */
-export async function federation(h: Harness, nodes: TestNode[], publicKey: Uint8Array): Promise<string> {
+export async function federation(
+  h: Harness,
+  nodes: TestNode[],
+  publicKey: Uint8Array
+): Promise<string> {
   for (const n of nodes) await admit(h, n);
   const sorted = [...nodes].sort((a, b) => (a.name < b.name ? -1 : 1));
   const gen = sorted[0] as TestNode;
   const keyId = h.store.keys.latest()?.keyId as string;
   const others = sorted.slice(1);
-  const res = await h.node(gen, 'POST', `/v1/node/keys/${keyId}`, keyBundle(gen, keyId, publicKey, others.map((o) => o.name)));
+  const res = await h.node(
+    gen,
+    'POST',
+    `/v1/node/keys/${keyId}`,
+    keyBundle(
+      gen,
+      keyId,
+      publicKey,
+      others.map((o) => o.name)
+    )
+  );
   if (res.status !== 200) throw new Error(`bundle refused: ${await res.text()}`);
   for (const o of others) {
     const r = await h.node(o, 'POST', `/v1/node/keys/${keyId}/ack`, keyAck(o, keyId, publicKey));
@@ -162,15 +222,38 @@ export function makeSubmission(he: He, secretKey: Uint8Array, n: TestNode, s: Su
     ciphertextHashes: cts.map((c) => sha256Hex(c)),
     enforced: { minCohort: 10, epsilon: s.epsilon ?? 0.5, noise: s.noise ?? 'on' },
   };
-  return { version: 1, ...meta, ciphertexts: cts.map(toBase64), signature: signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), n.signing.secretKey) };
+  return {
+    version: 1,
+    ...meta,
+    ciphertexts: cts.map(toBase64),
+    signature: signCanonical(
+      SUBMISSION_DOMAIN,
+      submissionSigningPayload(meta),
+      n.signing.secretKey
+    ),
+  };
 }
 
 export function makeRefusal(n: TestNode, jobId: string, round: number, reason: string) {
   const m = { jobId, round, node: n.name, reason };
-  return { version: 1, ...m, signature: signCanonical(REFUSAL_DOMAIN, refusalSigningPayload(m), n.signing.secretKey) };
+  return {
+    version: 1,
+    ...m,
+    signature: signCanonical(REFUSAL_DOMAIN, refusalSigningPayload(m), n.signing.secretKey),
+  };
 }
 
-export function makeDecryption(n: TestNode, jobId: string, round: number, layoutHash: string, values: bigint[]) {
+export function makeDecryption(
+  n: TestNode,
+  jobId: string,
+  round: number,
+  layoutHash: string,
+  values: bigint[]
+) {
   const m = { jobId, round, node: n.name, layoutHash, values: values.map(String) };
-  return { version: 1, ...m, signature: signCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(m), n.signing.secretKey) };
+  return {
+    version: 1,
+    ...m,
+    signature: signCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(m), n.signing.secretKey),
+  };
 }

@@ -36,7 +36,9 @@ export interface Coordinator {
 export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   const now = opts.now ?? Date.now;
   if (opts.auditorToken !== undefined && opts.auditorToken === opts.operatorToken) {
-    throw new RangeError('"auditorToken" must differ from "operatorToken" (each role needs its own token)');
+    throw new RangeError(
+      '"auditorToken" must differ from "operatorToken" (each role needs its own token)'
+    );
   }
   const ctx: Ctx = {
     store: opts.store,
@@ -55,7 +57,13 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     '*',
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json(errorToWire(new ProtocolError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)), 413),
+      onError: (c) =>
+        c.json(
+          errorToWire(
+            new ProtocolError('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)
+          ),
+          413
+        ),
     })
   );
   app.openapi(
@@ -82,13 +90,21 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   app.route(CONSOLE_BASE, consoleKit.app);
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname;
-    if (path === CONSOLE_BASE || path.startsWith(`${CONSOLE_BASE}/`)) return consoleNotFound(consoleKit, c);
-    return c.json(errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${path}`)), 404);
+    if (path === CONSOLE_BASE || path.startsWith(`${CONSOLE_BASE}/`))
+      return consoleNotFound(consoleKit, c);
+    return c.json(
+      errorToWire(new ProtocolError('NOT_FOUND', `no route ${c.req.method} ${path}`)),
+      404
+    );
   });
   app.onError((err, c) => {
-    if (err instanceof ProtocolError) return c.json(errorToWire(err), HTTP_STATUS[err.code] as ContentfulStatusCode);
-    if (err instanceof ZodError) return c.json(errorToWire(new ProtocolError('BAD_REQUEST', zodMessage(err))), 400);
-    ctx.log(`internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (err instanceof ProtocolError)
+      return c.json(errorToWire(err), HTTP_STATUS[err.code] as ContentfulStatusCode);
+    if (err instanceof ZodError)
+      return c.json(errorToWire(new ProtocolError('BAD_REQUEST', zodMessage(err))), 400);
+    ctx.log(
+      `internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`
+    );
     return c.text('Internal Server Error', 500);
   });
   return {

@@ -13,7 +13,12 @@
  * const res = await c.app.request('/health'); // { ok: true, version: 1 }
  * const doc = await (await c.app.request('/openapi.json')).json(); // OpenAPI 3.1, from the routes
  */
-export { createCoordinator, MAX_BODY_BYTES, DEFAULT_MAX_ROWS_PER_NODE, type Coordinator } from './app.ts';
+export {
+  createCoordinator,
+  MAX_BODY_BYTES,
+  DEFAULT_MAX_ROWS_PER_NODE,
+  type Coordinator,
+} from './app.ts';
 export type { CoordinatorOptions } from './context.ts';
 
 /**

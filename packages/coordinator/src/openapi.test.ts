@@ -16,8 +16,10 @@ const DOC_REF = 'coordinator-openapi.json';
 let h: Harness;
 let doc: Doc;
 const operations = () => operationsOf(doc);
-const securityOf = (op: Operation) => (op.security ?? []).map((r) => Object.keys(r).join('+')).join('|') || 'public';
-const concrete = (path: string) => path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'round' ? '0' : `x-${name}`));
+const securityOf = (op: Operation) =>
+  (op.security ?? []).map((r) => Object.keys(r).join('+')).join('|') || 'public';
+const concrete = (path: string) =>
+  path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'round' ? '0' : `x-${name}`));
 
 beforeAll(async () => {
   h = harness();
@@ -29,7 +31,10 @@ beforeAll(async () => {
 describe('coordinator GET /openapi.json', () => {
   it('is a valid OpenAPI 3.1 document (swagger-parser validate)', async () => {
     const api = await validateOpenApi(doc);
-    expect(api).toMatchObject({ openapi: '3.1.0', info: { title: 'fedmark coordinator', version: '1' } });
+    expect(api).toMatchObject({
+      openapi: '3.1.0',
+      info: { title: 'fedmark coordinator', version: '1' },
+    });
   });
 
   it("has no error and no warning under Redocly's recommended ruleset", async () => {
@@ -38,7 +43,10 @@ describe('coordinator GET /openapi.json', () => {
 
   it('names every operation once, with a summary, one declared tag and its security', () => {
     const declared = doc.tags.map((t) => t.name);
-    const rows = operations().map(({ method, path, op }) => `${op.operationId} ${method.toUpperCase()} ${path} [${op.tags?.join(',')}] ${securityOf(op)}`);
+    const rows = operations().map(
+      ({ method, path, op }) =>
+        `${op.operationId} ${method.toUpperCase()} ${path} [${op.tags?.join(',')}] ${securityOf(op)}`
+    );
     expect(rows.sort()).toEqual([
       'ackKey POST /v1/node/keys/{keyId}/ack [node] nodeSignature',
       'admitNode POST /v1/admin/nodes [admin] operatorToken',
@@ -77,10 +85,19 @@ describe('coordinator GET /openapi.json', () => {
   });
 
   it('marks every path parameter required, and the required query parameters', () => {
-    const required = operations().flatMap(({ method, path, op }) => (op.parameters ?? []).filter((p) => p.required === true).map((p) => `${method} ${path} ${p.in} ${p.name}`));
-    const pathParams = operations().flatMap(({ method, path }) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => `${method} ${path} path ${m[1]}`));
+    const required = operations().flatMap(({ method, path, op }) =>
+      (op.parameters ?? [])
+        .filter((p) => p.required === true)
+        .map((p) => `${method} ${path} ${p.in} ${p.name}`)
+    );
+    const pathParams = operations().flatMap(({ method, path }) =>
+      [...path.matchAll(/\{(\w+)\}/g)].map((m) => `${method} ${path} path ${m[1]}`)
+    );
     expect(required.filter((p) => p.includes(' path '))).toEqual(pathParams);
-    expect(required.filter((p) => p.includes(' query '))).toEqual(['get /v1/transparency/proof/inclusion query index', 'get /v1/transparency/proof/consistency query from']);
+    expect(required.filter((p) => p.includes(' query '))).toEqual([
+      'get /v1/transparency/proof/inclusion query index',
+      'get /v1/transparency/proof/consistency query from',
+    ]);
   });
 
   it('documents the 4xx statuses the routes answer, each with the Error schema', () => {
@@ -121,23 +138,36 @@ describe('coordinator GET /openapi.json', () => {
   it('documents security as the server enforces it: without credentials every secured operation is 401', async () => {
     const got: Record<string, number> = {};
     for (const { method, path, op } of operations()) {
-      const res = await h.coordinator.app.request(concrete(path), { method: method.toUpperCase(), ...(method === 'get' ? {} : { body: '{}' }) });
+      const res = await h.coordinator.app.request(concrete(path), {
+        method: method.toUpperCase(),
+        ...(method === 'get' ? {} : { body: '{}' }),
+      });
       got[op.operationId as string] = res.status;
       if (res.status === 401) expect((await json(res)).error.code).toBe('UNAUTHORIZED');
     }
     const secured = operations().filter(({ op }) => securityOf(op) !== 'public');
     // The public operations answer without credentials: enroll's credential is the token in its body.
-    expect(got).toEqual({ ...Object.fromEntries(secured.map(({ op }) => [op.operationId, 401])), getHealth: 200, getOpenApiDocument: 200, enroll: 400 });
+    expect(got).toEqual({
+      ...Object.fromEntries(secured.map(({ op }) => [op.operationId, 401])),
+      getHealth: 200,
+      getOpenApiDocument: 200,
+      enroll: 400,
+    });
   });
 
   it('documents 403 for the operator operations: the auditor token gets 403 FORBIDDEN on exactly those', async () => {
-    for (const { method, path, op } of operations().filter(({ op }) => securityOf(op).includes('Token'))) {
+    for (const { method, path, op } of operations().filter(({ op }) =>
+      securityOf(op).includes('Token')
+    )) {
       const res = await h.coordinator.app.request(concrete(path), {
         method: method.toUpperCase(),
         headers: { authorization: `Bearer ${AUDITOR_TOKEN}`, 'content-type': 'application/json' },
         ...(method === 'get' ? {} : { body: '{}' }),
       });
-      expect({ op: op.operationId, forbidden: res.status === 403 }).toEqual({ op: op.operationId, forbidden: '403' in op.responses });
+      expect({ op: op.operationId, forbidden: res.status === 403 }).toEqual({
+        op: op.operationId,
+        forbidden: '403' in op.responses,
+      });
     }
   });
 });

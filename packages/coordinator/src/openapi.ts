@@ -15,16 +15,31 @@ import { ErrorBodySchema as WireErrorSchema, PROTOCOL_VERSION } from '@fedmark/p
  */
 const ErrorBodySchema = WireErrorSchema.clone().openapi('Error');
 
-export const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-export const jsonBody = <T>(schema: T, description: string) => ({ body: { ...json(schema, description), required: true } });
+export const json = <T>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+export const jsonBody = <T>(schema: T, description: string) => ({
+  body: { ...json(schema, description), required: true },
+});
 
 /** The 4xx statuses the coordinator answers with (HTTP_STATUS in @fedmark/protocol). */
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
-type ErrorResponse = { content: { 'application/json': { schema: typeof ErrorBodySchema } }; description: string };
+type ErrorResponse = {
+  content: { 'application/json': { schema: typeof ErrorBodySchema } };
+  description: string;
+};
 
 /** Error responses, each status with why it happens on this route; all share the `Error` body. */
-export function errors<const T extends Partial<Record<ErrorStatus, string>>>(why: T): { [K in keyof T]: ErrorResponse } {
-  return Object.fromEntries(Object.entries(why).map(([status, description]) => [status, json(ErrorBodySchema, description as string)])) as never;
+export function errors<const T extends Partial<Record<ErrorStatus, string>>>(
+  why: T
+): { [K in keyof T]: ErrorResponse } {
+  return Object.fromEntries(
+    Object.entries(why).map(([status, description]) => [
+      status,
+      json(ErrorBodySchema, description as string),
+    ])
+  ) as never;
 }
 
 /** Why the shared 4xx happen; routes add their own. */
@@ -67,7 +82,10 @@ export function apiRouter<E extends Env = BlankEnv>(): OpenAPIHono<E> {
  * would run first and answer differently. The schemas documented here are the ones those handlers
  * parse with; the responses stay typed against the handler's return values.
  */
-export function parsedByHandler<R extends RouteConfig>(app: Pick<OpenAPIHono, 'openAPIRegistry'>, route: R): Omit<R, 'request'> & { hide: true } {
+export function parsedByHandler<R extends RouteConfig>(
+  app: Pick<OpenAPIHono, 'openAPIRegistry'>,
+  route: R
+): Omit<R, 'request'> & { hide: true } {
   const { middleware: _middleware, hide: _hide, ...documented } = route;
   app.openAPIRegistry.registerPath(documented);
   const { request: _request, ...served } = route;
@@ -80,17 +98,29 @@ const OPENAPI_DOC = {
   info: {
     title: 'fedmark coordinator',
     version: String(PROTOCOL_VERSION),
-    description: 'Federated analytics coordinator: enrollment, key ceremony relay, jobs, homomorphic aggregation, transparency log of node checkpoints.',
+    description:
+      'Federated analytics coordinator: enrollment, key ceremony relay, jobs, homomorphic aggregation, transparency log of node checkpoints.',
   },
   // Relative: the API is wherever this document was fetched from.
   servers: [{ url: '/', description: 'the coordinator serving this document' }],
   tags: [
     { name: 'meta', description: 'liveness and this document; no credentials' },
     { name: 'admin', description: 'membership, enrollment tokens and key epochs (operator token)' },
-    { name: 'jobs', description: 'statistics and training jobs, their progress and results (operator token)' },
+    {
+      name: 'jobs',
+      description: 'statistics and training jobs, their progress and results (operator token)',
+    },
     { name: 'enrollment', description: 'a node enrolls with a one-time token, self-signed' },
-    { name: 'node', description: "the node-facing API: tasks, key ceremony, rounds, checkpoints (signed with the node's key)" },
-    { name: 'transparency', description: 'the transparency log of node checkpoints (operator or auditor token; docs/audit.md)' },
+    {
+      name: 'node',
+      description:
+        "the node-facing API: tasks, key ceremony, rounds, checkpoints (signed with the node's key)",
+    },
+    {
+      name: 'transparency',
+      description:
+        'the transparency log of node checkpoints (operator or auditor token; docs/audit.md)',
+    },
   ],
 };
 
@@ -98,11 +128,16 @@ const OpenApiDocumentSchema = z.record(z.string(), z.unknown());
 
 /** Adds the security schemes and serves the OpenAPI 3.1 document at GET /openapi.json. */
 export function serveOpenApiDocument(app: OpenAPIHono): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorToken', { type: 'http', scheme: 'bearer', description: 'operator.token of the coordinator directory' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'operator.token of the coordinator directory',
+  });
   app.openAPIRegistry.registerComponent('securitySchemes', 'auditorToken', {
     type: 'http',
     scheme: 'bearer',
-    description: 'auditor.token of the coordinator directory: the transparency log only (403 on operator endpoints)',
+    description:
+      'auditor.token of the coordinator directory: the transparency log only (403 on operator endpoints)',
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'nodeSignature', {
     type: 'apiKey',
@@ -119,7 +154,12 @@ export function serveOpenApiDocument(app: OpenAPIHono): void {
       tags: ['meta'],
       summary: 'this OpenAPI 3.1 document; no credentials',
       security: PUBLIC,
-      responses: { 200: json(OpenApiDocumentSchema, 'the OpenAPI document of every API route (not the HTML console)') },
+      responses: {
+        200: json(
+          OpenApiDocumentSchema,
+          'the OpenAPI document of every API route (not the HTML console)'
+        ),
+      },
     }),
     (c) => c.json(app.getOpenAPI31Document(OPENAPI_DOC), 200)
   );

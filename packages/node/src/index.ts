@@ -18,7 +18,14 @@
  * const identity = loadIdentity('./node-a');
  * const db = openNodeDatabase('./node-a');
  */
-export { initNode, loadIdentity, publicIdentity, pseudonymFor, type NodeIdentity, type NodePublicIdentity } from './identity/index.ts';
+export {
+  initNode,
+  loadIdentity,
+  publicIdentity,
+  pseudonymFor,
+  type NodeIdentity,
+  type NodePublicIdentity,
+} from './identity/index.ts';
 
 /**
  * The node's SQLite store and the consent-filtered read interface analytics run on.
@@ -27,7 +34,13 @@ export { initNode, loadIdentity, publicIdentity, pseudonymFor, type NodeIdentity
  * const source = createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' });
  * for (const c of source.customers()) console.log(c.purchaseCount);
  */
-export { openNodeDatabase, createUnitSource, listFeatureTables, featureTableColumns, NODE_DB_FILE } from './store/index.ts';
+export {
+  openNodeDatabase,
+  createUnitSource,
+  listFeatureTables,
+  featureTableColumns,
+  NODE_DB_FILE,
+} from './store/index.ts';
 
 /**
  * Streamed, validated, all-or-nothing CSV import (customers, events, touches, consents, tables).
@@ -36,7 +49,13 @@ export { openNodeDatabase, createUnitSource, listFeatureTables, featureTableColu
  * const report = await importCsv(db, identity, { kind: 'events', file: 'events.csv' });
  * report.rowsInserted; // rows added or changed
  */
-export { importCsv, ImportError, LAWFUL_BASES, type ImportCsvOptions, type ImportReport } from './importing/index.ts';
+export {
+  importCsv,
+  ImportError,
+  LAWFUL_BASES,
+  type ImportCsvOptions,
+  type ImportReport,
+} from './importing/index.ts';
 
 /**
  * Consent changes, each a pseudonymous ledger entry.
@@ -62,7 +81,12 @@ export { eraseCustomer, eraseCustomersFromFile, type EraseResult } from './erasu
  * listLedger(db, { type: 'release', limit: 10 });
  * verifyLedger(db); // { ok: true, size, head } or { ok: false, size, firstBadSeq, reason }
  */
-export { listLedger, verifyLedger, appendLedgerEntry, type VerifyLedgerResult } from './ledger/index.ts';
+export {
+  listLedger,
+  verifyLedger,
+  appendLedgerEntry,
+  type VerifyLedgerResult,
+} from './ledger/index.ts';
 
 /**
  * The node's own policy (minimum cohort, budgets, allowed purposes); changes are ledger entries.
@@ -97,7 +121,12 @@ export { releaseSegmentStats, releaseLocalStats, type Release } from './release/
  * @example
  * const exact = computeSegmentVector(query, source); // never leaves the node un-noised
  */
-export { computeSegmentVector, deriveCustomerFields, memoryUnitSource, type UnitSource } from './analytics/index.ts';
+export {
+  computeSegmentVector,
+  deriveCustomerFields,
+  memoryUnitSource,
+  type UnitSource,
+} from './analytics/index.ts';
 
 /**
  * Federation: enrollment with a one-time token and the outbound polling agent.
@@ -117,7 +146,14 @@ export { enrollNode, runAgent } from './federation/index.ts';
  * await app.request('/health'); // 200 {status:'ok', node, version: 1}
  */
 export { createNodeApp, MAX_BODY_BYTES, type NodeAppOptions } from './api/app.ts';
-export { loadOrCreateApiTokens, generateApiTokens, roleForToken, API_TOKENS_FILE, type ApiRole, type ApiToken } from './api/tokens.ts';
+export {
+  loadOrCreateApiTokens,
+  generateApiTokens,
+  roleForToken,
+  API_TOKENS_FILE,
+  type ApiRole,
+  type ApiToken,
+} from './api/tokens.ts';
 
 /**
  * A local segment-statistics query through the release path, read back with 95% intervals
@@ -136,7 +172,13 @@ export { runLocalStats, type LocalStatsResult } from './api/local-stats.ts';
  * const rep = await generateSynthetic({ dir: './data-a', profile: 'retail', seed: '1', customers: 5000 });
  * rep.files.events; // './data-a/events.csv'
  */
-export { generateSynthetic, PROFILE_NAMES, type SynthOptions, type SynthReport, type ProfileName } from './synth/index.ts';
+export {
+  generateSynthetic,
+  PROFILE_NAMES,
+  type SynthOptions,
+  type SynthReport,
+  type ProfileName,
+} from './synth/index.ts';
 
 /**
  * The `fedmark node ...` / `fedmark audit ...` command line, callable in-process.

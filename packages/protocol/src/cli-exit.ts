@@ -18,13 +18,22 @@ export class CliError extends Error {
 }
 
 /** The "Exit codes:" block appended to every --help of a role. */
-export function exitCodesHelp<T extends ExitTable>(table: T, descriptions: Record<keyof T, string>): string {
-  const lines = (Object.keys(table) as (keyof T & string)[]).map((k) => `  ${String(table[k]).padStart(2)}  ${descriptions[k]}`);
+export function exitCodesHelp<T extends ExitTable>(
+  table: T,
+  descriptions: Record<keyof T, string>
+): string {
+  const lines = (Object.keys(table) as (keyof T & string)[]).map(
+    (k) => `  ${String(table[k]).padStart(2)}  ${descriptions[k]}`
+  );
   return `\nExit codes:\n${lines.join('\n')}\n`;
 }
 
 /** The exit code for anything thrown: CliError as given, ProtocolError by its code, else `failure`. */
-export function exitCodeFor(err: unknown, byErrorCode: Partial<Record<ErrorCode, number>>, failure = 1): number {
+export function exitCodeFor(
+  err: unknown,
+  byErrorCode: Partial<Record<ErrorCode, number>>,
+  failure = 1
+): number {
   if (err instanceof CliError) return err.exitCode;
   if (isProtocolError(err)) return byErrorCode[err.code] ?? failure;
   return failure;

@@ -7,7 +7,17 @@ import { DOMAIN_PREFIX } from './version.ts';
  * The format read plainly, frame by frame: the oracle the fast single-buffer encoder in
  * encoding.ts must match byte for byte (test-only; it allocates per frame and is slow).
  */
-const TAG = { null: 0, false: 1, true: 2, int: 3, float: 4, string: 5, bytes: 6, array: 7, object: 8 } as const;
+const TAG = {
+  null: 0,
+  false: 1,
+  true: 2,
+  int: 3,
+  float: 4,
+  string: 5,
+  bytes: 6,
+  array: 7,
+  object: 8,
+} as const;
 
 const utf8 = new TextEncoder();
 
@@ -39,7 +49,8 @@ function encodeParts(value: Canonical, path: string): Uint8Array[] {
       throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
     }
     if (Number.isInteger(value)) {
-      if (!Number.isSafeInteger(value)) throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
+      if (!Number.isSafeInteger(value))
+        throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
       return frame(TAG.int, [utf8.encode(value.toString(10))]);
     }
     return frame(TAG.float, [utf8.encode(String(value))]);
@@ -47,18 +58,25 @@ function encodeParts(value: Canonical, path: string): Uint8Array[] {
   if (typeof value === 'string') return frame(TAG.string, [utf8.encode(value)]);
   if (value instanceof Uint8Array) return frame(TAG.bytes, [value]);
   if (Array.isArray(value)) {
-    return frame(TAG.array, (value as readonly Canonical[]).flatMap((v, i) => encodeParts(v, `${path}[${i}]`)));
+    return frame(
+      TAG.array,
+      (value as readonly Canonical[]).flatMap((v, i) => encodeParts(v, `${path}[${i}]`))
+    );
   }
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new TypeError(`"${path}" is not a plain object`);
+    if (proto !== Object.prototype && proto !== null)
+      throw new TypeError(`"${path}" is not a plain object`);
     const entries = Object.entries(value as Record<string, Canonical | undefined>)
       .filter((e): e is [string, Canonical] => e[1] !== undefined)
       .map(([k, v]) => [utf8.encode(k), k, v] as const)
       .sort((a, b) => compareBytes(a[0], b[0]));
     return frame(
       TAG.object,
-      entries.flatMap(([kb, k, v]) => [...frame(TAG.string, [kb]), ...encodeParts(v, `${path}.${k}`)])
+      entries.flatMap(([kb, k, v]) => [
+        ...frame(TAG.string, [kb]),
+        ...encodeParts(v, `${path}.${k}`),
+      ])
     );
   }
   throw new TypeError(`"${path}" has unsupported type ${typeof value}`);
@@ -75,8 +93,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 function oracleBytes(domain: string, value: Canonical): Uint8Array {
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
-  return concat([...frame(TAG.string, [utf8.encode(DOMAIN_PREFIX + domain)]), ...encodeParts(value, '$')]);
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(domain))
+    throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
+  return concat([
+    ...frame(TAG.string, [utf8.encode(DOMAIN_PREFIX + domain)]),
+    ...encodeParts(value, '$'),
+  ]);
 }
 
 /** Hex of the encoding, or the error class name when encoding refuses the value. */
@@ -92,8 +114,16 @@ const same = (domain: string, v: Canonical) =>
 
 describe('canonicalBytes against the plain oracle', () => {
   it('matches on fixed vectors', () => {
-    same('ledger-entry', { seq: 0, type: 'import', at: '2025-01-01T00:00:00.000Z', subject: null, body: { a: 1, b: [true, false, null], eps: 0.25 }, commitment: null, prevHash: '0'.repeat(64) });
-    same('x', { 'é': 1, e: 2, '\u{1F600}': 3, '\uFFFF': 4, z: 'naïve 😀' });
+    same('ledger-entry', {
+      seq: 0,
+      type: 'import',
+      at: '2025-01-01T00:00:00.000Z',
+      subject: null,
+      body: { a: 1, b: [true, false, null], eps: 0.25 },
+      commitment: null,
+      prevHash: '0'.repeat(64),
+    });
+    same('x', { é: 1, e: 2, '\u{1F600}': 3, '\uFFFF': 4, z: 'naïve 😀' });
     same('x', [1n, 2 ** 53 - 1, -7, 1.5e-7, 123.456, new Uint8Array([0, 255])]);
     same('x', [1e21]);
     same('x', { u: undefined, n: null, nested: { deep: [{}] } });
@@ -111,20 +141,35 @@ describe('canonicalBytes against the plain oracle', () => {
       fc.uint8Array({ maxLength: 8 })
     );
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.string({ unit: 'grapheme' }), tie('v'), { maxKeys: 4 })),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ unit: 'grapheme' }), tie('v'), { maxKeys: 4 })
+      ),
     })).v as fc.Arbitrary<Canonical>;
-    fc.assert(fc.property(value, (v) => outcome(() => canonicalBytes('p', v)) === outcome(() => oracleBytes('p', v))), { numRuns: 500 });
+    fc.assert(
+      fc.property(
+        value,
+        (v) => outcome(() => canonicalBytes('p', v)) === outcome(() => oracleBytes('p', v))
+      ),
+      { numRuns: 500 }
+    );
   });
 
   it('returns independent copies although the encoder reuses one buffer', () => {
     const a = canonicalBytes('x', { a: 'first' });
     const b = canonicalBytes('x', { b: 'second value, longer' });
     expect(Buffer.from(a).equals(Buffer.from(oracleBytes('x', { a: 'first' })))).toBe(true);
-    expect(Buffer.from(b).equals(Buffer.from(oracleBytes('x', { b: 'second value, longer' })))).toBe(true);
+    expect(
+      Buffer.from(b).equals(Buffer.from(oracleBytes('x', { b: 'second value, longer' })))
+    ).toBe(true);
   });
 
   it('withCanonicalBytes hands the same bytes to the sink without a copy', () => {
-    const hex = withCanonicalBytes('x', { k: [1, 'two'] }, (bytes) => Buffer.from(bytes).toString('hex'));
+    const hex = withCanonicalBytes('x', { k: [1, 'two'] }, (bytes) =>
+      Buffer.from(bytes).toString('hex')
+    );
     expect(hex).toBe(Buffer.from(oracleBytes('x', { k: [1, 'two'] })).toString('hex'));
   });
 

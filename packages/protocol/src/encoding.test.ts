@@ -5,11 +5,15 @@ import { bytesToHex } from './hashing.ts';
 
 describe('canonicalBytes', () => {
   it('is independent of object key order', () => {
-    expect(canonicalBytes('t', { a: 1, b: [true, null] })).toEqual(canonicalBytes('t', { b: [true, null], a: 1 }));
+    expect(canonicalBytes('t', { a: 1, b: [true, null] })).toEqual(
+      canonicalBytes('t', { b: [true, null], a: 1 })
+    );
   });
 
   it('length-prefixes so that different splits differ', () => {
-    expect(bytesToHex(canonicalBytes('t', ['ab', 'cd']))).not.toBe(bytesToHex(canonicalBytes('t', ['a', 'bcd'])));
+    expect(bytesToHex(canonicalBytes('t', ['ab', 'cd']))).not.toBe(
+      bytesToHex(canonicalBytes('t', ['a', 'bcd']))
+    );
   });
 
   it('separates domains', () => {
@@ -36,7 +40,12 @@ describe('canonicalBytes', () => {
   it('freezes a known encoding', () => {
     // Frozen from a reviewed run: tag||u32 length||payload, domain first.
     expect(bytesToHex(canonicalBytes('t', { a: 1 }))).toBe(
-      '050000000c6665646d61726b2f76312f74' + '080000000c' + '0500000001' + '61' + '0300000001' + '31'
+      '050000000c6665646d61726b2f76312f74' +
+        '080000000c' +
+        '0500000001' +
+        '61' +
+        '0300000001' +
+        '31'
     );
   });
 
@@ -44,7 +53,8 @@ describe('canonicalBytes', () => {
     fc.assert(
       fc.property(encodable, encodable, (a, b) => {
         const same = JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
-        const equal = bytesToHex(canonicalBytes('t', clean(a))) === bytesToHex(canonicalBytes('t', clean(b)));
+        const equal =
+          bytesToHex(canonicalBytes('t', clean(a))) === bytesToHex(canonicalBytes('t', clean(b)));
         return same === equal;
       }),
       { numRuns: 300 }
@@ -65,7 +75,11 @@ function normalise(v: unknown): unknown {
     Array.isArray(x)
       ? x.map(sort)
       : x && typeof x === 'object'
-        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, y]) => [k, sort(y)]))
+        ? Object.fromEntries(
+            Object.entries(x)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, y]) => [k, sort(y)])
+          )
         : x;
   return sort(c);
 }

@@ -119,9 +119,11 @@ function encode(w: Writer, value: Canonical, path: string): void {
   } else if (typeof value === 'string') {
     w.string(TAG_STRING, value);
   } else if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Object.is(value, -0)) throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
+    if (!Number.isFinite(value) || Object.is(value, -0))
+      throw new RangeError(`"${path}" is not encodable: ${String(value)}`);
     if (Number.isInteger(value)) {
-      if (!Number.isSafeInteger(value)) throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
+      if (!Number.isSafeInteger(value))
+        throw new RangeError(`"${path}" integer outside the safe range; use a bigint`);
       w.string(TAG_INT, value.toString(10));
     } else {
       w.string(TAG_FLOAT, String(value));
@@ -137,7 +139,8 @@ function encode(w: Writer, value: Canonical, path: string): void {
     w.close(at);
   } else if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new TypeError(`"${path}" is not a plain object`);
+    if (proto !== Object.prototype && proto !== null)
+      throw new TypeError(`"${path}" is not a plain object`);
     const obj = value as Record<string, Canonical | undefined>;
     const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
     // For ASCII keys UTF-16 order (the default sort) is UTF-8 byte order; check once, not per comparison.
@@ -160,7 +163,8 @@ const DOMAIN_RE = /^[a-z0-9][a-z0-9.-]*$/;
 const shared = new Writer();
 
 function encodeShared(domain: string, value: Canonical): Buffer {
-  if (!DOMAIN_RE.test(domain)) throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
+  if (!DOMAIN_RE.test(domain))
+    throw new RangeError(`"domain" must be lower-case kebab, got ${domain}`);
   shared.pos = 0;
   shared.string(TAG_STRING, DOMAIN_PREFIX + domain);
   encode(shared, value, '$');
@@ -179,6 +183,10 @@ export function canonicalBytes(domain: string, value: Canonical): Uint8Array {
  * Feeds the canonical bytes to `sink` without copying them; the view is only valid during the
  * call (the buffer is reused by the next encoding).
  */
-export function withCanonicalBytes<T>(domain: string, value: Canonical, sink: (bytes: Buffer) => T): T {
+export function withCanonicalBytes<T>(
+  domain: string,
+  value: Canonical,
+  sink: (bytes: Buffer) => T
+): T {
   return sink(encodeShared(domain, value));
 }

@@ -74,7 +74,10 @@ export function errorToWire(err: ProtocolError): ErrorBody {
 }
 
 /** Rebuilds a typed error from a peer's response body; unknown shapes become INTERNAL. */
-export function errorFromWire(body: unknown, fallbackMessage = 'unexpected response'): ProtocolError {
+export function errorFromWire(
+  body: unknown,
+  fallbackMessage = 'unexpected response'
+): ProtocolError {
   if (typeof body === 'object' && body !== null && 'error' in body) {
     const e = (body as { error: unknown }).error;
     if (typeof e === 'object' && e !== null) {

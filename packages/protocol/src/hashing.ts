@@ -20,7 +20,12 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array | string): Uint8Arr
 }
 
 /** RFC 5869 HKDF-SHA256. */
-export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: string, length: number): Uint8Array {
+export function hkdfSha256(
+  ikm: Uint8Array,
+  salt: Uint8Array | undefined,
+  info: string,
+  length: number
+): Uint8Array {
   return hkdf(sha256, ikm, salt, new TextEncoder().encode(info), length);
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { layoutOf, dimensionLabels, OTHER_CELL, MISSING_CELL } from './layout.ts';
 import { SegmentQuerySchema } from './schemas/segment-query.ts';
 
-const base = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '1998-07-01', epsilon: 1 } as const;
+const base = {
+  version: 1,
+  kind: 'segment_stats',
+  purpose: 'analytics',
+  asOf: '1998-07-01',
+  epsilon: 1,
+} as const;
 
 describe('layoutOf', () => {
   it('builds cells as the cartesian product of dimension labels, with other/missing cells', () => {
@@ -30,7 +36,9 @@ describe('layoutOf', () => {
       ...base,
       unit: 'touch',
       maxRowsPerCustomer: 3,
-      measures: [{ field: 'amount', lower: -5, upper: 20, scale: 100, squares: true, squareScale: 10 }],
+      measures: [
+        { field: 'amount', lower: -5, upper: 20, scale: 100, squares: true, squareScale: 10 },
+      ],
     });
     const l = layoutOf(q);
     const byName = Object.fromEntries(l.blocks.map((b) => [b.name, b]));
@@ -53,9 +61,19 @@ describe('layoutOf', () => {
   });
 
   it('changes the hash when anything in the layout changes, not when the query name does', () => {
-    const a = SegmentQuerySchema.parse({ ...base, dimensions: [{ field: 'nes_status', categories: ['new', 'E0'] }] });
-    const b = SegmentQuerySchema.parse({ ...base, dimensions: [{ field: 'nes_status', categories: ['new', 'E1'] }] });
-    const c = SegmentQuerySchema.parse({ ...base, name: 'renamed', dimensions: [{ field: 'nes_status', categories: ['new', 'E0'] }] });
+    const a = SegmentQuerySchema.parse({
+      ...base,
+      dimensions: [{ field: 'nes_status', categories: ['new', 'E0'] }],
+    });
+    const b = SegmentQuerySchema.parse({
+      ...base,
+      dimensions: [{ field: 'nes_status', categories: ['new', 'E1'] }],
+    });
+    const c = SegmentQuerySchema.parse({
+      ...base,
+      name: 'renamed',
+      dimensions: [{ field: 'nes_status', categories: ['new', 'E0'] }],
+    });
     expect(layoutOf(a).hash).toMatch(/^[0-9a-f]{64}$/);
     expect(layoutOf(a).hash).not.toBe(layoutOf(b).hash);
     expect(layoutOf(a).hash).toBe(layoutOf(c).hash);
@@ -69,7 +87,11 @@ describe('layoutOf', () => {
 
 describe('SegmentQuerySchema', () => {
   it('names the path of each problem', () => {
-    const r = SegmentQuerySchema.safeParse({ ...base, asOf: '1998-02-30', dimensions: [{ field: 'rfm_class', categories: ['R+F+M+'] }] });
+    const r = SegmentQuerySchema.safeParse({
+      ...base,
+      asOf: '1998-02-30',
+      dimensions: [{ field: 'rfm_class', categories: ['R+F+M+'] }],
+    });
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toContain('asOf');

@@ -46,7 +46,10 @@ export function dimensionLabels(d: Dimension): string[] {
 }
 
 function cartesian(lists: string[][]): string[][] {
-  return lists.reduce<string[][]>((acc, list) => acc.flatMap((prefix) => list.map((l) => [...prefix, l])), [[]]);
+  return lists.reduce<string[][]>(
+    (acc, list) => acc.flatMap((prefix) => list.map((l) => [...prefix, l])),
+    [[]]
+  );
 }
 
 /** Per-row maximum absolute slot contribution of a measure (after clipping and fixed point). */
@@ -71,7 +74,14 @@ export function layoutOf(q: SegmentQuery): SegmentLayout {
     { name: 'total', kind: 'total', length: 1, scale: 1, sensitivity: rows },
   ];
   for (const m of q.measures) {
-    draft.push({ name: `sum:${m.field}`, kind: 'sum', field: m.field, length: cells.length, scale: m.scale, sensitivity: rows * measureBound(m, 'sum') });
+    draft.push({
+      name: `sum:${m.field}`,
+      kind: 'sum',
+      field: m.field,
+      length: cells.length,
+      scale: m.scale,
+      sensitivity: rows * measureBound(m, 'sum'),
+    });
     if (m.squares) {
       draft.push({
         name: `sumsq:${m.field}`,
@@ -84,7 +94,8 @@ export function layoutOf(q: SegmentQuery): SegmentLayout {
     }
   }
   for (const name of Object.keys(q.epsilonWeights)) {
-    if (!draft.some((b) => b.name === name)) throw new RangeError(`epsilonWeights names unknown block "${name}"`);
+    if (!draft.some((b) => b.name === name))
+      throw new RangeError(`epsilonWeights names unknown block "${name}"`);
   }
   const weights = draft.map((b) => q.epsilonWeights[b.name] ?? 1);
   const totalWeight = weights.reduce((s, w) => s + w, 0);
@@ -93,7 +104,8 @@ export function layoutOf(q: SegmentQuery): SegmentLayout {
   // first block, keeping the sum exactly equal to the query's epsilon.
   const shares = weights.map((w) => Math.floor((totalMicro * w) / totalWeight));
   shares[0] = (shares[0] as number) + totalMicro - shares.reduce((s, x) => s + x, 0);
-  if (shares.some((s) => s < 1)) throw new RangeError('epsilon too small to split across the query blocks');
+  if (shares.some((s) => s < 1))
+    throw new RangeError('epsilon too small to split across the query blocks');
   let offset = 0;
   const blocks: LayoutBlock[] = draft.map((b, i) => {
     const block = { ...b, offset, epsilonMicro: shares[i] as number };

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { signCanonical, signingKeyPairFromSeed, verifyCanonical, generateBoxKeyPair, sealBox, openBox } from './signing.ts';
+import {
+  signCanonical,
+  signingKeyPairFromSeed,
+  verifyCanonical,
+  generateBoxKeyPair,
+  sealBox,
+  openBox,
+} from './signing.ts';
 import { hexToBytes } from './hashing.ts';
 import vectors from '../test-vectors/signing.json' with { type: 'json' };
 
@@ -8,7 +15,9 @@ describe('Ed25519 over canonical bytes', () => {
 
   it('reproduces the frozen vector', () => {
     expect(signCanonical(vectors.domain, vectors.message, kp.secretKey)).toBe(vectors.signature);
-    expect(verifyCanonical(vectors.domain, vectors.message, vectors.signature, kp.publicKey)).toBe(true);
+    expect(verifyCanonical(vectors.domain, vectors.message, vectors.signature, kp.publicKey)).toBe(
+      true
+    );
   });
 
   it('fails when any byte of the signature is flipped', () => {
@@ -21,19 +30,32 @@ describe('Ed25519 over canonical bytes', () => {
   });
 
   it('fails when the message, the domain or the key changes', () => {
-    expect(verifyCanonical(vectors.domain, { ...vectors.message, round: 1 }, vectors.signature, kp.publicKey)).toBe(false);
+    expect(
+      verifyCanonical(
+        vectors.domain,
+        { ...vectors.message, round: 1 },
+        vectors.signature,
+        kp.publicKey
+      )
+    ).toBe(false);
     expect(verifyCanonical('other', vectors.message, vectors.signature, kp.publicKey)).toBe(false);
     const other = signingKeyPairFromSeed(new Uint8Array(32).fill(9));
-    expect(verifyCanonical(vectors.domain, vectors.message, vectors.signature, other.publicKey)).toBe(false);
+    expect(
+      verifyCanonical(vectors.domain, vectors.message, vectors.signature, other.publicKey)
+    ).toBe(false);
   });
 
   it('returns false, not a throw, for malformed signatures and keys', () => {
     expect(verifyCanonical(vectors.domain, vectors.message, 'zz', kp.publicKey)).toBe(false);
-    expect(verifyCanonical(vectors.domain, vectors.message, vectors.signature, new Uint8Array(3))).toBe(false);
+    expect(
+      verifyCanonical(vectors.domain, vectors.message, vectors.signature, new Uint8Array(3))
+    ).toBe(false);
   });
 
   it('rejects a seed of the wrong length with a labelled RangeError', () => {
-    expect(() => signingKeyPairFromSeed(new Uint8Array(31))).toThrow('"seed" expected Uint8Array of length 32, got length=31');
+    expect(() => signingKeyPairFromSeed(new Uint8Array(31))).toThrow(
+      '"seed" expected Uint8Array of length 32, got length=31'
+    );
   });
 });
 
@@ -44,7 +66,9 @@ describe('sealed boxes', () => {
     const sealed = sealBox(new Uint8Array([1, 2, 3]), b.publicKey, a.secretKey);
     expect(Array.from(openBox(sealed, a.publicKey, b.secretKey))).toEqual([1, 2, 3]);
     sealed[sealed.length - 1] = (sealed[sealed.length - 1] as number) ^ 1;
-    expect(() => openBox(sealed, a.publicKey, b.secretKey)).toThrow('sealed box failed authentication');
+    expect(() => openBox(sealed, a.publicKey, b.secretKey)).toThrow(
+      'sealed box failed authentication'
+    );
     expect(() => openBox(new Uint8Array(10), a.publicKey, b.secretKey)).toThrow(RangeError);
   });
 });

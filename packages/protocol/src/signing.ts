@@ -19,7 +19,8 @@ export function generateSigningKeyPair(): SigningKeyPair {
 }
 
 export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
-  if (seed.length !== 32) throw new RangeError(`"seed" expected Uint8Array of length 32, got length=${seed.length}`);
+  if (seed.length !== 32)
+    throw new RangeError(`"seed" expected Uint8Array of length 32, got length=${seed.length}`);
   return nacl.sign.keyPair.fromSeed(seed);
 }
 
@@ -30,23 +31,38 @@ export function generateBoxKeyPair(): BoxKeyPair {
 /** Signs the canonical bytes of `value` in `domain`; returns the 64-byte signature as hex. */
 export function signCanonical(domain: string, value: Canonical, secretKey: Uint8Array): string {
   if (secretKey.length !== 64) {
-    throw new RangeError(`"secretKey" expected Uint8Array of length 64, got length=${secretKey.length}`);
+    throw new RangeError(
+      `"secretKey" expected Uint8Array of length 64, got length=${secretKey.length}`
+    );
   }
   return bytesToHex(nacl.sign.detached(canonicalBytes(domain, value), secretKey));
 }
 
 /** Verification returns false for any malformed input rather than throwing: callers treat it as forged. */
-export function verifyCanonical(domain: string, value: Canonical, signatureHex: string, publicKey: Uint8Array): boolean {
+export function verifyCanonical(
+  domain: string,
+  value: Canonical,
+  signatureHex: string,
+  publicKey: Uint8Array
+): boolean {
   try {
     if (!/^[0-9a-f]{128}$/.test(signatureHex) || publicKey.length !== 32) return false;
-    return nacl.sign.detached.verify(canonicalBytes(domain, value), hexToBytes(signatureHex), publicKey);
+    return nacl.sign.detached.verify(
+      canonicalBytes(domain, value),
+      hexToBytes(signatureHex),
+      publicKey
+    );
   } catch {
     return false;
   }
 }
 
 /** Seals `message` to `recipientPublicKey` from `senderSecretKey` (authenticated). Output = nonce || box. */
-export function sealBox(message: Uint8Array, recipientPublicKey: Uint8Array, senderSecretKey: Uint8Array): Uint8Array {
+export function sealBox(
+  message: Uint8Array,
+  recipientPublicKey: Uint8Array,
+  senderSecretKey: Uint8Array
+): Uint8Array {
   const nonce = nacl.randomBytes(nacl.box.nonceLength);
   const box = nacl.box(message, nonce, recipientPublicKey, senderSecretKey);
   const out = new Uint8Array(nonce.length + box.length);
@@ -56,8 +72,13 @@ export function sealBox(message: Uint8Array, recipientPublicKey: Uint8Array, sen
 }
 
 /** Opens a sealBox output; throws on forgery or truncation. */
-export function openBox(sealed: Uint8Array, senderPublicKey: Uint8Array, recipientSecretKey: Uint8Array): Uint8Array {
-  if (sealed.length < nacl.box.nonceLength + nacl.box.overheadLength) throw new RangeError('"sealed" is truncated');
+export function openBox(
+  sealed: Uint8Array,
+  senderPublicKey: Uint8Array,
+  recipientSecretKey: Uint8Array
+): Uint8Array {
+  if (sealed.length < nacl.box.nonceLength + nacl.box.overheadLength)
+    throw new RangeError('"sealed" is truncated');
   const opened = nacl.box.open(
     sealed.subarray(nacl.box.nonceLength),
     sealed.subarray(0, nacl.box.nonceLength),

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
-import { NodePublicKeysFileSchema, bytesToHex, textTable, type CoordinatorPublicKeyFile } from '@fedmark/protocol';
+import {
+  NodePublicKeysFileSchema,
+  bytesToHex,
+  textTable,
+  type CoordinatorPublicKeyFile,
+} from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -12,28 +17,47 @@ import type { CliIo } from './io.ts';
 import { zodMessage } from '../zod-message.ts';
 
 const int = (name: string) => (v: string) => {
-  if (!/^[0-9]+$/.test(v)) throw new CliError(EXIT.USAGE, `--${name} expects a whole number, got ${JSON.stringify(v)}`);
+  if (!/^[0-9]+$/.test(v))
+    throw new CliError(EXIT.USAGE, `--${name} expects a whole number, got ${JSON.stringify(v)}`);
   return Number(v);
 };
 
 /** The node to admit: from its public-key file, or from --name/--signing-key/--box-key. */
-function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; boxKey?: string }): { name: string; signingKey: string; boxKey: string } {
+function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; boxKey?: string }): {
+  name: string;
+  signingKey: string;
+  boxKey: string;
+} {
   if (o.keys !== undefined) {
     if (o.name !== undefined || o.signingKey !== undefined || o.boxKey !== undefined) {
-      throw new CliError(EXIT.USAGE, 'give either --keys <file> or --name/--signing-key/--box-key, not both');
+      throw new CliError(
+        EXIT.USAGE,
+        'give either --keys <file> or --name/--signing-key/--box-key, not both'
+      );
     }
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(o.keys, 'utf8'));
     } catch (err) {
-      throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CliError(
+        EXIT.INPUT_INVALID,
+        `${o.keys}: ${err instanceof Error ? err.message : String(err)}`
+      );
     }
     const parsed = NodePublicKeysFileSchema.safeParse(raw);
-    if (!parsed.success) throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${zodMessage(parsed.error)}`);
-    return { name: parsed.data.name, signingKey: parsed.data.signingKey, boxKey: parsed.data.boxKey };
+    if (!parsed.success)
+      throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${zodMessage(parsed.error)}`);
+    return {
+      name: parsed.data.name,
+      signingKey: parsed.data.signingKey,
+      boxKey: parsed.data.boxKey,
+    };
   }
   if (o.name === undefined || o.signingKey === undefined || o.boxKey === undefined) {
-    throw new CliError(EXIT.USAGE, 'give --keys <file>, or all of --name, --signing-key and --box-key');
+    throw new CliError(
+      EXIT.USAGE,
+      'give --keys <file>, or all of --name, --signing-key and --box-key'
+    );
   }
   return { name: o.name, signingKey: o.signingKey, boxKey: o.boxKey };
 }
@@ -41,38 +65,59 @@ function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; b
 /** `fedmark coordinator init|start|admit|keys|enroll-token|nodes`. */
 export function registerCoordinatorCommands(program: Command, io: CliIo): void {
   const coord = program.command('coordinator').description("run the federation's coordinator");
-  coord.addHelpText('after', '\nExamples:\n  fedmark coordinator init --dir ./coord\n  fedmark coordinator start --dir ./coord --port 7700\n');
+  coord.addHelpText(
+    'after',
+    '\nExamples:\n  fedmark coordinator init --dir ./coord\n  fedmark coordinator start --dir ./coord --port 7700\n'
+  );
 
   coord
     .command('init')
-    .description('create a coordinator directory: database, signing key, operator and auditor tokens (0600)')
+    .description(
+      'create a coordinator directory: database, signing key, operator and auditor tokens (0600)'
+    )
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--json', 'print a JSON object')
     .action((o: { dir: string; json?: boolean }) => {
       const r = initCoordinatorDir(o.dir);
       if (o.json) {
-        const out = { dir: o.dir, tokenFile: r.tokenFile, token: r.token, auditorTokenFile: r.auditorTokenFile, auditorToken: r.auditorToken, coordinatorKey: r.publicKey };
+        const out = {
+          dir: o.dir,
+          tokenFile: r.tokenFile,
+          token: r.token,
+          auditorTokenFile: r.auditorTokenFile,
+          auditorToken: r.auditorToken,
+          coordinatorKey: r.publicKey,
+        };
         io.out(`${JSON.stringify(out)}\n`);
-      }
-      else {
+      } else {
         io.out(`coordinator initialized in ${o.dir}\n`);
         io.out(`coordinator signing key: ${r.publicKey}\n`);
         io.out(`operator token (shown once; stored in ${r.tokenFile}, mode 0600):\n  ${r.token}\n`);
-        io.out(`auditor token, read-only transparency log (shown once; stored in ${r.auditorTokenFile}, mode 0600):\n  ${r.auditorToken}\n`);
+        io.out(
+          `auditor token, read-only transparency log (shown once; stored in ${r.auditorTokenFile}, mode 0600):\n  ${r.auditorToken}\n`
+        );
         io.out(`next: fedmark coordinator start --dir ${o.dir}\n`);
       }
     });
 
   coord
     .command('auditor-token')
-    .description('add an auditor token to a coordinator directory made before the auditor role existed')
+    .description(
+      'add an auditor token to a coordinator directory made before the auditor role existed'
+    )
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--json', 'print a JSON object')
-    .addHelpText('after', '\nExample:\n  fedmark coordinator auditor-token --dir ./coord   # then restart the coordinator\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  fedmark coordinator auditor-token --dir ./coord   # then restart the coordinator\n'
+    )
     .action((o: { dir: string; json?: boolean }) => {
       const r = addAuditorToken(o.dir);
       if (o.json) io.out(`${JSON.stringify({ dir: o.dir, ...r })}\n`);
-      else io.out(`auditor token (shown once; stored in ${r.auditorTokenFile}, mode 0600; restart the coordinator to use it):\n  ${r.auditorToken}\n`);
+      else
+        io.out(
+          `auditor token (shown once; stored in ${r.auditorTokenFile}, mode 0600; restart the coordinator to use it):\n  ${r.auditorToken}\n`
+        );
     });
 
   coord
@@ -81,20 +126,40 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--port <port>', 'TCP port', int('port'), 7700)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--max-rows-per-node <n>', 'rows per node assumed by the plaintext-range check', int('max-rows-per-node'), DEFAULT_MAX_ROWS_PER_NODE)
-    .addHelpText('after', '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n')
+    .option(
+      '--max-rows-per-node <n>',
+      'rows per node assumed by the plaintext-range check',
+      int('max-rows-per-node'),
+      DEFAULT_MAX_ROWS_PER_NODE
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n'
+    )
     .action(async (o: { dir: string; port: number; host: string; maxRowsPerNode: number }) => {
       const d = openCoordinatorDir(o.dir);
-      const c = createCoordinator({ ...d, maxRowsPerNode: o.maxRowsPerNode, log: (l) => io.err(`[coordinator] ${l}\n`) });
+      const c = createCoordinator({
+        ...d,
+        maxRowsPerNode: o.maxRowsPerNode,
+        log: (l) => io.err(`[coordinator] ${l}\n`),
+      });
       await new Promise<void>((resolve, reject) => {
         const server = serve({ fetch: c.app.fetch, port: o.port, hostname: o.host }, (info) => {
           io.out(`coordinator listening on http://${o.host}:${info.port}\n`);
-          io.out(`web console: http://${o.host}:${info.port}/console (log in with the operator or auditor token)\n`);
-          c.resume().catch((err: unknown) => io.err(`[coordinator] resume failed: ${String(err)}\n`));
+          io.out(
+            `web console: http://${o.host}:${info.port}/console (log in with the operator or auditor token)\n`
+          );
+          c.resume().catch((err: unknown) =>
+            io.err(`[coordinator] resume failed: ${String(err)}\n`)
+          );
           // Warm SEAL now (about a second) rather than on the first submission of a job.
-          heFor(DEFAULT_HE_PARAMS).catch((err: unknown) => io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`));
+          heFor(DEFAULT_HE_PARAMS).catch((err: unknown) =>
+            io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`)
+          );
         });
-        server.on('error', (err) => reject(new CliError(EXIT.FAILURE, `cannot listen on ${o.host}:${o.port}: ${err.message}`)));
+        server.on('error', (err) =>
+          reject(new CliError(EXIT.FAILURE, `cannot listen on ${o.host}:${o.port}: ${err.message}`))
+        );
         const shutdown = () => {
           c.stop();
           server.close(() => {
@@ -109,9 +174,11 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
 
   coord
     .command('admit')
-    .description('admit a node by its public keys (starts a new key epoch); the node then pins this coordinator\'s key')
+    .description(
+      "admit a node by its public keys (starts a new key epoch); the node then pins this coordinator's key"
+    )
     .requiredOption('--dir <dir>', 'coordinator directory')
-    .option('--keys <file>', 'the node\'s public-key file (written by fedmark node keys --out)')
+    .option('--keys <file>', "the node's public-key file (written by fedmark node keys --out)")
     .option('--name <name>', 'node name (instead of --keys)')
     .option('--signing-key <hex>', "node's Ed25519 public key (64 hex)")
     .option('--box-key <hex>', "node's X25519 public key (64 hex)")
@@ -120,39 +187,67 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
       'after',
       '\nExamples:\n  fedmark coordinator admit --dir ./coord --keys node-a.keys.json\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n'
     )
-    .action((o: { dir: string; keys?: string; name?: string; signingKey?: string; boxKey?: string; json?: boolean }) => {
-      const keys = admissionKeys(o);
-      const d = openCoordinatorDir(o.dir);
-      try {
-        const c = createCoordinator({ ...d, timers: false, log: () => {} });
-        const n = admitNode(c.ctx, keys);
-        const epoch = d.store.keys.latest();
-        const coordinatorKey = bytesToHex(d.coordinatorKey.publicKey);
-        if (o.json) io.out(`${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey })}\n`);
-        else {
-          io.out(`admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`);
-          io.out(`coordinator signing key: ${coordinatorKey}\n`);
-          io.out(`next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`);
+    .action(
+      (o: {
+        dir: string;
+        keys?: string;
+        name?: string;
+        signingKey?: string;
+        boxKey?: string;
+        json?: boolean;
+      }) => {
+        const keys = admissionKeys(o);
+        const d = openCoordinatorDir(o.dir);
+        try {
+          const c = createCoordinator({ ...d, timers: false, log: () => {} });
+          const n = admitNode(c.ctx, keys);
+          const epoch = d.store.keys.latest();
+          const coordinatorKey = bytesToHex(d.coordinatorKey.publicKey);
+          if (o.json)
+            io.out(
+              `${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey })}\n`
+            );
+          else {
+            io.out(
+              `admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`
+            );
+            io.out(`coordinator signing key: ${coordinatorKey}\n`);
+            io.out(
+              `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
+            );
+          }
+        } finally {
+          d.store.close();
         }
-      } finally {
-        d.store.close();
       }
-    });
+    );
 
   coord
     .command('keys')
-    .description("print the coordinator's public signing key (nodes pin it) and optionally write it to a file for them")
+    .description(
+      "print the coordinator's public signing key (nodes pin it) and optionally write it to a file for them"
+    )
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--out <file>', 'write the public key file (fedmark node pin-coordinator --keys FILE)')
     .option('--json', 'print a JSON object')
-    .addHelpText('after', '\nExample:\n  fedmark coordinator keys --dir ./coord --out coordinator.keys.json\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  fedmark coordinator keys --dir ./coord --out coordinator.keys.json\n'
+    )
     .action((o: { dir: string; out?: string; json?: boolean }) => {
       const d = openCoordinatorDir(o.dir);
       try {
-        const file: CoordinatorPublicKeyFile = { version: 1, kind: 'fedmark-coordinator-public-key', signingKey: bytesToHex(d.coordinatorKey.publicKey) };
+        const file: CoordinatorPublicKeyFile = {
+          version: 1,
+          kind: 'fedmark-coordinator-public-key',
+          signingKey: bytesToHex(d.coordinatorKey.publicKey),
+        };
         if (o.out) writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
         if (o.json) io.out(`${JSON.stringify(file)}\n`);
-        else io.out(`coordinator signing key: ${file.signingKey}${o.out ? ` (written to ${o.out}: send it to each node)` : ''}\n`);
+        else
+          io.out(
+            `coordinator signing key: ${file.signingKey}${o.out ? ` (written to ${o.out}: send it to each node)` : ''}\n`
+          );
       } finally {
         d.store.close();
       }
@@ -171,7 +266,10 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
         const c = createCoordinator({ ...d, timers: false, log: () => {} });
         const t = createEnrollmentToken(c.ctx, { name: o.name, ttlMs: o.ttlHours * 3600_000 });
         if (o.json) io.out(`${JSON.stringify(t)}\n`);
-        else io.out(`enrollment token for ${t.name} (single use, expires ${t.expiresAt}):\n  ${t.token}\n`);
+        else
+          io.out(
+            `enrollment token for ${t.name} (single use, expires ${t.expiresAt}):\n  ${t.token}\n`
+          );
       } finally {
         d.store.close();
       }
@@ -185,12 +283,36 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
     .action((o: { dir: string; json?: boolean }) => {
       const d = openCoordinatorDir(o.dir);
       try {
-        const nodes = d.store.nodes.list().filter((n) => !n.removedAt).map(nodeToWire);
-        const epochs = d.store.keys.list().map((e) => ({ keyId: e.keyId, state: e.state, generator: e.generator, members: e.members.map((m) => m.name), acked: e.acked }));
+        const nodes = d.store.nodes
+          .list()
+          .filter((n) => !n.removedAt)
+          .map(nodeToWire);
+        const epochs = d.store.keys.list().map((e) => ({
+          keyId: e.keyId,
+          state: e.state,
+          generator: e.generator,
+          members: e.members.map((m) => m.name),
+          acked: e.acked,
+        }));
         if (o.json) io.out(`${JSON.stringify({ nodes, epochs })}\n`);
         else {
-          io.out(`${textTable(['node', 'signing key', 'last seen'], nodes.map((n) => [n.name, `${n.signingKey.slice(0, 16)}…`, n.lastSeenAt ?? 'never']))}\n\n`);
-          io.out(`${textTable(['key epoch', 'state', 'members', 'installed'], epochs.map((e) => [e.keyId, e.state, e.members.join(', '), `${e.acked.length}/${e.members.length}`]))}\n`);
+          io.out(
+            `${textTable(
+              ['node', 'signing key', 'last seen'],
+              nodes.map((n) => [n.name, `${n.signingKey.slice(0, 16)}…`, n.lastSeenAt ?? 'never'])
+            )}\n\n`
+          );
+          io.out(
+            `${textTable(
+              ['key epoch', 'state', 'members', 'installed'],
+              epochs.map((e) => [
+                e.keyId,
+                e.state,
+                e.members.join(', '),
+                `${e.acked.length}/${e.members.length}`,
+              ])
+            )}\n`
+          );
         }
       } finally {
         d.store.close();

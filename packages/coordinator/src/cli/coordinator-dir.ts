@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { bytesToHex, hexToBytes, randomBytes, signingKeyPairFromSeed, type SigningKeyPair } from '@fedmark/protocol';
+import {
+  bytesToHex,
+  hexToBytes,
+  randomBytes,
+  signingKeyPairFromSeed,
+  type SigningKeyPair,
+} from '@fedmark/protocol';
 import { DB_FILE, openStore, type Store } from '../store/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
@@ -39,7 +45,11 @@ const newToken = (): string => bytesToHex(randomBytes(32));
  */
 export function initCoordinatorDir(dir: string): InitResult {
   for (const f of [TOKEN_FILE, KEY_FILE, AUDITOR_TOKEN_FILE]) {
-    if (existsSync(join(dir, f))) throw new CliError(EXIT.CONFLICT, `${dir} already holds a coordinator (${f} exists); refusing to overwrite it`);
+    if (existsSync(join(dir, f)))
+      throw new CliError(
+        EXIT.CONFLICT,
+        `${dir} already holds a coordinator (${f} exists); refusing to overwrite it`
+      );
   }
   openStore(dir).close();
   const seed = randomBytes(32);
@@ -50,7 +60,13 @@ export function initCoordinatorDir(dir: string): InitResult {
   writeFileSync(join(dir, AUDITOR_TOKEN_FILE), `${auditorToken}\n`, { mode: 0o600, flag: 'wx' });
   const publicKey = bytesToHex(signingKeyPairFromSeed(seed).publicKey);
   seed.fill(0); // the seed lives only in the key file from here on
-  return { token, tokenFile: join(dir, TOKEN_FILE), auditorToken, auditorTokenFile: join(dir, AUDITOR_TOKEN_FILE), publicKey };
+  return {
+    token,
+    tokenFile: join(dir, TOKEN_FILE),
+    auditorToken,
+    auditorTokenFile: join(dir, AUDITOR_TOKEN_FILE),
+    publicKey,
+  };
 }
 
 /**
@@ -58,9 +74,17 @@ export function initCoordinatorDir(dir: string): InitResult {
  * (CONFLICT) when one exists: like the operator token it is shown once, at creation.
  */
 export function addAuditorToken(dir: string): { auditorToken: string; auditorTokenFile: string } {
-  if (!existsSync(join(dir, TOKEN_FILE))) throw new CliError(EXIT.NO_COORDINATOR, `no coordinator at ${dir} (run "fedmark coordinator init --dir ${dir}" first)`);
+  if (!existsSync(join(dir, TOKEN_FILE)))
+    throw new CliError(
+      EXIT.NO_COORDINATOR,
+      `no coordinator at ${dir} (run "fedmark coordinator init --dir ${dir}" first)`
+    );
   const file = join(dir, AUDITOR_TOKEN_FILE);
-  if (existsSync(file)) throw new CliError(EXIT.CONFLICT, `${file} already exists; refusing to overwrite it (read the token from that file)`);
+  if (existsSync(file))
+    throw new CliError(
+      EXIT.CONFLICT,
+      `${file} already exists; refusing to overwrite it (read the token from that file)`
+    );
   const auditorToken = newToken();
   writeFileSync(file, `${auditorToken}\n`, { mode: 0o600, flag: 'wx' });
   return { auditorToken, auditorTokenFile: file };
@@ -73,19 +97,37 @@ function readToken(file: string): string {
 }
 
 export function openCoordinatorDir(dir: string): CoordinatorDir {
-  if (!existsSync(join(dir, DB_FILE)) || !existsSync(join(dir, KEY_FILE)) || !existsSync(join(dir, TOKEN_FILE))) {
-    throw new CliError(EXIT.NO_COORDINATOR, `no coordinator at ${dir} (run "fedmark coordinator init --dir ${dir}" first)`);
+  if (
+    !existsSync(join(dir, DB_FILE)) ||
+    !existsSync(join(dir, KEY_FILE)) ||
+    !existsSync(join(dir, TOKEN_FILE))
+  ) {
+    throw new CliError(
+      EXIT.NO_COORDINATOR,
+      `no coordinator at ${dir} (run "fedmark coordinator init --dir ${dir}" first)`
+    );
   }
   const seedHex = readFileSync(join(dir, KEY_FILE), 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(seedHex)) throw new CliError(EXIT.FAILURE, `${join(dir, KEY_FILE)}: expected 64 hex characters`);
+  if (!/^[0-9a-f]{64}$/.test(seedHex))
+    throw new CliError(EXIT.FAILURE, `${join(dir, KEY_FILE)}: expected 64 hex characters`);
   const token = readToken(join(dir, TOKEN_FILE));
   const auditorFile = join(dir, AUDITOR_TOKEN_FILE);
   const auditorToken = existsSync(auditorFile) ? readToken(auditorFile) : undefined;
-  if (auditorToken === token) throw new CliError(EXIT.FAILURE, `${auditorFile}: the auditor token must differ from the operator token`);
+  if (auditorToken === token)
+    throw new CliError(
+      EXIT.FAILURE,
+      `${auditorFile}: the auditor token must differ from the operator token`
+    );
   const seed = hexToBytes(seedHex);
   const coordinatorKey = signingKeyPairFromSeed(seed);
   seed.fill(0);
-  return { store: openStore(dir), coordinatorKey, operatorToken: token, ...(auditorToken ? { auditorToken } : {}), transparencyDb: openTransparencyDb(dir) };
+  return {
+    store: openStore(dir),
+    coordinatorKey,
+    operatorToken: token,
+    ...(auditorToken ? { auditorToken } : {}),
+    transparencyDb: openTransparencyDb(dir),
+  };
 }
 
 /** Same durability as the coordinator's own database: WAL, and fsync on every commit. */

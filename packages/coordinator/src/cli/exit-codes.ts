@@ -44,7 +44,6 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   QUORUM_NOT_MET: EXIT.JOB_FAILED,
 };
 
-
 export function exitCodeFor(err: unknown): ExitCode {
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;
 }

@@ -18,7 +18,10 @@ export function operatorClient(baseUrl: string, token: string): OperatorClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw new CliError(EXIT.UNREACHABLE, `cannot reach the coordinator at ${base}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+      throw new CliError(
+        EXIT.UNREACHABLE,
+        `cannot reach the coordinator at ${base}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`
+      );
     }
     const text = await res.text();
     let parsed: unknown;

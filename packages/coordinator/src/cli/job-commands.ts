@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { isProtocolError, textTable, type JobEvent, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
+import {
+  isProtocolError,
+  textTable,
+  type JobEvent,
+  type JobListResponse,
+  type JobResult,
+  type JobStatus,
+} from '@fedmark/protocol';
 import { TEMPLATE_NAMES, checkedTemplate, type TemplateName } from '../jobs/templates.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { operatorClient, type OperatorClient } from './http.ts';
@@ -15,7 +22,10 @@ export interface ConnOpts {
 
 export function withConn(cmd: Command): Command {
   return cmd
-    .option('--coordinator <url>', 'coordinator URL (env FEDMARK_COORDINATOR_URL; default http://127.0.0.1:7700)')
+    .option(
+      '--coordinator <url>',
+      'coordinator URL (env FEDMARK_COORDINATOR_URL; default http://127.0.0.1:7700)'
+    )
     .option('--token <token>', 'operator token (env FEDMARK_TOKEN)')
     .option('--json', 'print JSON');
 }
@@ -23,7 +33,11 @@ export function withConn(cmd: Command): Command {
 export function client(o: ConnOpts, io: CliIo): OperatorClient {
   const url = o.coordinator ?? io.env['FEDMARK_COORDINATOR_URL'] ?? 'http://127.0.0.1:7700';
   const token = o.token ?? io.env['FEDMARK_TOKEN'];
-  if (!token) throw new CliError(EXIT.USAGE, 'an operator token is needed: --token <token> or FEDMARK_TOKEN (see <coordinator dir>/operator.token)');
+  if (!token)
+    throw new CliError(
+      EXIT.USAGE,
+      'an operator token is needed: --token <token> or FEDMARK_TOKEN (see <coordinator dir>/operator.token)'
+    );
   return operatorClient(url, token);
 }
 
@@ -40,7 +54,11 @@ const EPOCH_NOT_READY = /^key epoch \S+ is not active/;
  * time will fix: the coordinator is not reachable yet, or the key ceremony is still running.
  * Each distinct reason is reported once through `report`.
  */
-async function untilReady<T>(attempt: () => Promise<T>, waitMs: number, report: (why: string) => void): Promise<T> {
+async function untilReady<T>(
+  attempt: () => Promise<T>,
+  waitMs: number,
+  report: (why: string) => void
+): Promise<T> {
   const until = Date.now() + waitMs;
   let last = '';
   for (;;) {
@@ -48,7 +66,8 @@ async function untilReady<T>(attempt: () => Promise<T>, waitMs: number, report: 
       return await attempt();
     } catch (err) {
       const unreachable = err instanceof CliError && err.exitCode === EXIT.UNREACHABLE;
-      const notReady = isProtocolError(err) && err.code === 'CONFLICT' && EPOCH_NOT_READY.test(err.message);
+      const notReady =
+        isProtocolError(err) && err.code === 'CONFLICT' && EPOCH_NOT_READY.test(err.message);
       if (!(unreachable || notReady) || Date.now() >= until) throw err;
       const why = err instanceof Error ? err.message : String(err);
       if (why !== last) report(why);
@@ -66,25 +85,55 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     '\nExamples:\n  fedmark job template rfm > rfm.json\n  fedmark job create --spec rfm.json --coordinator http://127.0.0.1:7700 --token $TOKEN\n  fedmark job watch j-0123456789abcdef\n  fedmark job result j-0123456789abcdef --json\n'
   );
 
-  withConn(job.command('create').description('create a job from a JobSpec JSON file').requiredOption('--spec <file>', 'job spec (see "fedmark job template")'))
-    .option('--wait <seconds>', 'while the key ceremony is still running (or the coordinator is starting), retry for this long', '120')
-    .option('--quiet', 'print only the job id (for scripts: JOB=$(fedmark job create --spec s.json --quiet))')
-    .addHelpText('after', '\nExample:\n  export FEDMARK_TOKEN=$(cat coord/operator.token)\n  JOB=$(fedmark job create --spec rfm.json --quiet) && fedmark job watch $JOB\n')
+  withConn(
+    job
+      .command('create')
+      .description('create a job from a JobSpec JSON file')
+      .requiredOption('--spec <file>', 'job spec (see "fedmark job template")')
+  )
+    .option(
+      '--wait <seconds>',
+      'while the key ceremony is still running (or the coordinator is starting), retry for this long',
+      '120'
+    )
+    .option(
+      '--quiet',
+      'print only the job id (for scripts: JOB=$(fedmark job create --spec s.json --quiet))'
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  export FEDMARK_TOKEN=$(cat coord/operator.token)\n  JOB=$(fedmark job create --spec rfm.json --quiet) && fedmark job watch $JOB\n'
+    )
     .action(async (o: ConnOpts & { spec: string; wait: string; quiet?: boolean }) => {
       let spec: unknown;
       try {
         spec = JSON.parse(readFileSync(o.spec, 'utf8'));
       } catch (err) {
-        throw new CliError(EXIT.INPUT_INVALID, `${o.spec}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new CliError(
+          EXIT.INPUT_INVALID,
+          `${o.spec}: ${err instanceof Error ? err.message : String(err)}`
+        );
       }
       const waitMs = Math.max(0, Number(o.wait) || 0) * 1000;
-      const status = (await untilReady(() => client(o, io).post('/v1/jobs', spec), waitMs, (why) => io.err(`waiting: ${why}\n`))) as JobStatus;
+      const status = (await untilReady(
+        () => client(o, io).post('/v1/jobs', spec),
+        waitMs,
+        (why) => io.err(`waiting: ${why}\n`)
+      )) as JobStatus;
       if (o.json) io.out(`${JSON.stringify(status)}\n`);
       else if (o.quiet) io.out(`${status.jobId}\n`);
-      else io.out(`created job ${status.jobId} (${status.kind}) on key ${status.keyId} with ${status.participants.length} participants\n${status.jobId}\n`);
+      else
+        io.out(
+          `created job ${status.jobId} (${status.kind}) on key ${status.keyId} with ${status.participants.length} participants\n${status.jobId}\n`
+        );
     });
 
-  withConn(job.command('watch').description('follow a job live until it is published or fails').argument('<id>', 'job id'))
+  withConn(
+    job
+      .command('watch')
+      .description('follow a job live until it is published or fails')
+      .argument('<id>', 'job id')
+  )
     .option('--interval <ms>', 'poll interval in ms', '500')
     .action(async (id: string, o: ConnOpts & { interval: string }) => {
       const api = client(o, io);
@@ -97,7 +146,9 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         let events: JobEvent[];
         try {
           status = (await api.get(`/v1/jobs/${encodeURIComponent(id)}`)) as JobStatus;
-          ({ events } = (await api.get(`/v1/jobs/${encodeURIComponent(id)}/events?after=${after}`)) as { events: JobEvent[] });
+          ({ events } = (await api.get(
+            `/v1/jobs/${encodeURIComponent(id)}/events?after=${after}`
+          )) as { events: JobEvent[] });
           unreachableSince = null;
         } catch (err) {
           // A coordinator restart is routine (it resumes from SQLite): keep watching for a while.
@@ -119,7 +170,11 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         if (status.status !== 'running') {
           if (drawn) io.out('\n');
           if (!o.json) io.out(`${statusLine(status, Date.now())}\n`);
-          if (status.status === 'failed') throw new CliError(EXIT.JOB_FAILED, `job ${id} failed: [${status.failure?.code}] ${status.failure?.message}`);
+          if (status.status === 'failed')
+            throw new CliError(
+              EXIT.JOB_FAILED,
+              `job ${id} failed: [${status.failure?.code}] ${status.failure?.message}`
+            );
           return;
         }
         if (io.isTty && !o.json) {
@@ -130,17 +185,32 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       }
     });
 
-  withConn(job.command('result').description('published estimates with 95% intervals').argument('<id>', 'job id')).action(async (id: string, o: ConnOpts) => {
+  withConn(
+    job
+      .command('result')
+      .description('published estimates with 95% intervals')
+      .argument('<id>', 'job id')
+  ).action(async (id: string, o: ConnOpts) => {
     const res = (await client(o, io).get(`/v1/jobs/${encodeURIComponent(id)}/result`)) as JobResult;
     io.out(o.json ? `${JSON.stringify(res, null, 2)}\n` : resultText(res));
-    if (res.status === 'failed') throw new CliError(EXIT.JOB_FAILED, `job ${id} failed: [${res.failure?.code}] ${res.failure?.message}`);
+    if (res.status === 'failed')
+      throw new CliError(
+        EXIT.JOB_FAILED,
+        `job ${id} failed: [${res.failure?.code}] ${res.failure?.message}`
+      );
   });
 
   withConn(job.command('list').description('list jobs')).action(async (o: ConnOpts) => {
     const res = (await client(o, io).get('/v1/jobs')) as JobListResponse;
     if (o.json) io.out(`${JSON.stringify(res)}\n`);
     else if (res.jobs.length === 0) io.out('no jobs\n');
-    else io.out(`${textTable(['job', 'status', 'kind', 'created', 'name'], res.jobs.map((j) => [j.jobId, j.status, j.kind, j.createdAt, j.name]))}\n`);
+    else
+      io.out(
+        `${textTable(
+          ['job', 'status', 'kind', 'created', 'name'],
+          res.jobs.map((j) => [j.jobId, j.status, j.kind, j.createdAt, j.name])
+        )}\n`
+      );
   });
 
   job
@@ -150,7 +220,10 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .option('--as-of <date>', 'reference date YYYY-MM-DD (default today, UTC)')
     .action((name: string, o: { asOf?: string }) => {
       if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) {
-        throw new CliError(EXIT.USAGE, `unknown template "${name}"; choose one of ${TEMPLATE_NAMES.join(', ')}`);
+        throw new CliError(
+          EXIT.USAGE,
+          `unknown template "${name}"; choose one of ${TEMPLATE_NAMES.join(', ')}`
+        );
       }
       io.out(`${JSON.stringify(checkedTemplate(name as TemplateName, o.asOf), null, 2)}\n`);
     });

@@ -4,13 +4,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
-import { JobSpecSchema, bytesToHex, generateBoxKeyPair, generateSigningKeyPair } from '@fedmark/protocol';
+import {
+  JobSpecSchema,
+  bytesToHex,
+  generateBoxKeyPair,
+  generateSigningKeyPair,
+} from '@fedmark/protocol';
 import { run } from './main.ts';
 import type { CliIo } from './io.ts';
 import { createCoordinator, type Coordinator } from '../app.ts';
 import { openCoordinatorDir } from './coordinator-dir.ts';
 import { checkedTemplate } from '../jobs/templates.ts';
-import { fakeSealBlob, federation, harness, makeRefusal, testNode, type TestNode } from '../_testing.ts';
+import {
+  fakeSealBlob,
+  federation,
+  harness,
+  makeRefusal,
+  testNode,
+  type TestNode,
+} from '../_testing.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'coord-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,14 +30,21 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function capture(env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTty: false, env };
+  const io: CliIo = {
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    isTty: false,
+    env,
+  };
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
 /** Serves `coord` over real HTTP on 127.0.0.1 (a free port), for the CLI's job commands to call. */
 function listen(coord: Coordinator): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve) => {
-    const server = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+    const server = serve({ fetch: coord.app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    );
   });
 }
 
@@ -42,7 +61,9 @@ describe('fedmark coordinator CLI', () => {
     expect(statSync(join(dir, 'coordinator.key')).mode & 0o777).toBe(0o600);
     const again = capture();
     expect(await run(['coordinator', 'init', '--dir', dir], again.io)).toBe(25);
-    expect(again.err()).toBe(`error: ${dir} already holds a coordinator (operator.token exists); refusing to overwrite it\n`);
+    expect(again.err()).toBe(
+      `error: ${dir} already holds a coordinator (operator.token exists); refusing to overwrite it\n`
+    );
   });
 
   it('init also writes a distinct 0600 auditor token that openCoordinatorDir loads; auditor-token adds one only where none exists', async () => {
@@ -63,7 +84,9 @@ describe('fedmark coordinator CLI', () => {
 
     const exists = capture();
     expect(await run(['coordinator', 'auditor-token', '--dir', d2], exists.io)).toBe(25);
-    expect(exists.err()).toBe(`error: ${join(d2, 'auditor.token')} already exists; refusing to overwrite it (read the token from that file)\n`);
+    expect(exists.err()).toBe(
+      `error: ${join(d2, 'auditor.token')} already exists; refusing to overwrite it (read the token from that file)\n`
+    );
     // A directory from before the auditor role: no auditor.token, so no auditor role until one is added.
     rmSync(join(d2, 'auditor.token'));
     const old = openCoordinatorDir(d2);
@@ -85,30 +108,77 @@ describe('fedmark coordinator CLI', () => {
     const c = capture();
     const sk = bytesToHex(generateSigningKeyPair().publicKey);
     const bk = bytesToHex(generateBoxKeyPair().publicKey);
-    expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'bank', '--signing-key', sk, '--box-key', bk], c.io)).toBe(0);
+    expect(
+      await run(
+        [
+          'coordinator',
+          'admit',
+          '--dir',
+          dir,
+          '--name',
+          'bank',
+          '--signing-key',
+          sk,
+          '--box-key',
+          bk,
+        ],
+        c.io
+      )
+    ).toBe(0);
     const keys = capture();
     const keyFile = join(root, 'coordinator.keys.json');
-    expect(await run(['coordinator', 'keys', '--dir', dir, '--out', keyFile, '--json'], keys.io)).toBe(0);
+    expect(
+      await run(['coordinator', 'keys', '--dir', dir, '--out', keyFile, '--json'], keys.io)
+    ).toBe(0);
     const coordinatorKey = (JSON.parse(keys.out()) as { signingKey: string }).signingKey;
     const opened = openCoordinatorDir(dir);
     expect(coordinatorKey).toBe(bytesToHex(opened.coordinatorKey.publicKey));
     opened.store.close();
     opened.transparencyDb.close();
-    expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual({ version: 1, kind: 'fedmark-coordinator-public-key', signingKey: coordinatorKey });
+    expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual({
+      version: 1,
+      kind: 'fedmark-coordinator-public-key',
+      signingKey: coordinatorKey,
+    });
     expect(c.out()).toBe(
       'admitted bank; key epoch k1 starts (generator bank)\n' +
         `coordinator signing key: ${coordinatorKey}\n` +
         `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
     );
     const bad = capture();
-    expect(await run(['coordinator', 'admit', '--dir', dir, '--name', 'shop', '--signing-key', 'xyz', '--box-key', bk], bad.io)).toBe(23);
-    expect(bad.err()).toBe('error: signingKey: expected a 32-byte key as 64 lower-case hex characters\n');
+    expect(
+      await run(
+        [
+          'coordinator',
+          'admit',
+          '--dir',
+          dir,
+          '--name',
+          'shop',
+          '--signing-key',
+          'xyz',
+          '--box-key',
+          bk,
+        ],
+        bad.io
+      )
+    ).toBe(23);
+    expect(bad.err()).toBe(
+      'error: signingKey: expected a 32-byte key as 64 lower-case hex characters\n'
+    );
     const t = capture();
-    expect(await run(['coordinator', 'enroll-token', '--dir', dir, '--name', 'shop', '--json'], t.io)).toBe(0);
-    expect(JSON.parse(t.out())).toMatchObject({ name: 'shop', token: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(
+      await run(['coordinator', 'enroll-token', '--dir', dir, '--name', 'shop', '--json'], t.io)
+    ).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({
+      name: 'shop',
+      token: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const n = capture();
     expect(await run(['coordinator', 'nodes', '--dir', dir, '--json'], n.io)).toBe(0);
-    expect(JSON.parse(n.out()).epochs).toEqual([{ keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] }]);
+    expect(JSON.parse(n.out()).epochs).toEqual([
+      { keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] },
+    ]);
     const text = capture();
     expect(await run(['coordinator', 'nodes', '--dir', dir], text.io)).toBe(0);
     expect(text.out()).toBe(
@@ -126,16 +196,46 @@ describe('fedmark coordinator CLI', () => {
     // The node's public-key file (fedmark node keys --out) admits it too; a bad one names the field.
     const nodeKeys = join(root, 'shop.keys.json');
     const shopKey = bytesToHex(generateSigningKeyPair().publicKey);
-    writeFileSync(nodeKeys, JSON.stringify({ version: 1, kind: 'fedmark-node-public-keys', name: 'shop', signingKey: shopKey, boxKey: bk }));
+    writeFileSync(
+      nodeKeys,
+      JSON.stringify({
+        version: 1,
+        kind: 'fedmark-node-public-keys',
+        name: 'shop',
+        signingKey: shopKey,
+        boxKey: bk,
+      })
+    );
     const byFile = capture();
-    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--json'], byFile.io)).toBe(0);
-    expect(JSON.parse(byFile.out())).toMatchObject({ node: { name: 'shop', signingKey: shopKey }, keyEpoch: 'k2', coordinatorKey });
-    writeFileSync(nodeKeys, JSON.stringify({ version: 1, kind: 'fedmark-node-public-keys', name: 'shop', signingKey: 'xyz', boxKey: bk }));
+    expect(
+      await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--json'], byFile.io)
+    ).toBe(0);
+    expect(JSON.parse(byFile.out())).toMatchObject({
+      node: { name: 'shop', signingKey: shopKey },
+      keyEpoch: 'k2',
+      coordinatorKey,
+    });
+    writeFileSync(
+      nodeKeys,
+      JSON.stringify({
+        version: 1,
+        kind: 'fedmark-node-public-keys',
+        name: 'shop',
+        signingKey: 'xyz',
+        boxKey: bk,
+      })
+    );
     const badFile = capture();
-    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys], badFile.io)).toBe(23);
-    expect(badFile.err()).toBe(`error: ${nodeKeys}: signingKey: expected a 32-byte key as 64 lower-case hex characters\n`);
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys], badFile.io)).toBe(
+      23
+    );
+    expect(badFile.err()).toBe(
+      `error: ${nodeKeys}: signingKey: expected a 32-byte key as 64 lower-case hex characters\n`
+    );
     const both = capture();
-    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--name', 'x'], both.io)).toBe(2);
+    expect(
+      await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--name', 'x'], both.io)
+    ).toBe(2);
   });
 
   it('a missing directory exits 24 NO_COORDINATOR', async () => {
@@ -163,7 +263,9 @@ describe('fedmark coordinator CLI', () => {
       writeFileSync(specFile, t.out());
       const create = capture(env);
       expect(await run(['job', 'create', '--spec', specFile, '--wait', '0'], create.io)).toBe(25);
-      expect(create.err()).toBe('error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n');
+      expect(create.err()).toBe(
+        'error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
+      );
       // With a wait, the same refusal is retried (said once) until the wait runs out.
       const waited = capture(env);
       const t0 = Date.now();
@@ -191,9 +293,18 @@ describe('fedmark coordinator CLI', () => {
     const h = harness({ dir: fdir, clock: { now: Date.now() } });
     const nodes = [testNode('a1', 51), testNode('a2', 52), testNode('a3', 53)];
     await federation(h, nodes, fakeSealBlob(100));
-    const created = await h.op('POST', '/v1/jobs', JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31')));
+    const created = await h.op(
+      'POST',
+      '/v1/jobs',
+      JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'))
+    );
     const { jobId } = await created.json();
-    const refused = await h.node(nodes[0] as TestNode, 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, makeRefusal(nodes[0] as TestNode, jobId, 0, 'purpose analytics not allowed'));
+    const refused = await h.node(
+      nodes[0] as TestNode,
+      'POST',
+      `/v1/node/jobs/${jobId}/rounds/0/refusal`,
+      makeRefusal(nodes[0] as TestNode, jobId, 0, 'purpose analytics not allowed')
+    );
     expect(refused.status).toBe(200);
     const d = openCoordinatorDir(fdir);
     const coord = createCoordinator({ ...d, timers: false, log: () => {} });
@@ -212,13 +323,21 @@ describe('fedmark coordinator CLI', () => {
         'round 0 job failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
         `${jobId} [failed] round 0 failed: 0/3 submitted, 1 refused, 2 pending (min 3)`,
       ]);
-      expect(w.err()).toBe(`error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
+      expect(w.err()).toBe(
+        `error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
+      );
       const list = capture(env);
       expect(await run(['job', 'list'], list.io), list.err()).toBe(0);
-      expect(list.out()).toMatch(new RegExp(`^job +status +kind +created +name\n[- ]+\n${jobId}  failed  segment_stats  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  lifecycle x NES\n$`));
+      expect(list.out()).toMatch(
+        new RegExp(
+          `^job +status +kind +created +name\n[- ]+\n${jobId}  failed  segment_stats  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  lifecycle x NES\n$`
+        )
+      );
       const r = capture(env);
       expect(await run(['job', 'result', jobId], r.io)).toBe(20);
-      expect(r.out()).toBe(`job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`);
+      expect(r.out()).toBe(
+        `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
+      );
     } finally {
       server.close();
       d.store.close();
@@ -229,7 +348,9 @@ describe('fedmark coordinator CLI', () => {
   it('unknown templates and commands are usage errors (exit 2); --help exits 0', async () => {
     const c = capture();
     expect(await run(['job', 'template', 'churn'], c.io)).toBe(2);
-    expect(c.err()).toBe('error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train\n');
+    expect(c.err()).toBe(
+      'error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train\n'
+    );
     expect(await run(['job', 'frobnicate'], capture().io)).toBe(2);
     const h = capture();
     expect(await run(['coordinator', '--help'], h.io)).toBe(0);

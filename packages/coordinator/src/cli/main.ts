@@ -12,7 +12,11 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('fedmark')
     .description('privacy-preserving federated analytics for precision marketing')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: (s, write) => write(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      outputError: (s, write) => write(s),
+    })
     .showHelpAfterError('(add --help for usage)');
   registerCoordinatorCommands(program, io);
   registerJobCommands(program, io);
@@ -36,7 +40,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     return EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.OK : EXIT.USAGE;
+      return err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+        ? EXIT.OK
+        : EXIT.USAGE;
     }
     if (err instanceof ZodError) {
       io.err(`error: ${zodMessage(err)}\n`);
@@ -45,7 +53,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     const code = (err as { exitCode?: number }).exitCode ?? exitCodeFor(err);
     const message = err instanceof Error ? err.message : String(err);
     io.err(`${isProtocolError(err) ? `error [${err.code}]` : 'error'}: ${message}\n`);
-    if (io.env['FEDMARK_DEBUG'] === '1' && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    if (io.env['FEDMARK_DEBUG'] === '1' && err instanceof Error && err.stack)
+      io.err(`${err.stack}\n`);
     return code;
   }
 }

@@ -9,7 +9,10 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(EXIT.FAILURE, `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new CliError(
+      EXIT.FAILURE,
+      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`
+    );
   }
 }
 
@@ -17,7 +20,10 @@ function writeText(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (err) {
-    throw new CliError(EXIT.FAILURE, `${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new CliError(
+      EXIT.FAILURE,
+      `${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`
+    );
   }
 }
 
@@ -26,35 +32,60 @@ function writeText(path: string, text: string): void {
  * coordinator, and score any CSV that has the model's feature columns, locally.
  */
 export function register(program: Command, io: CliIo): void {
-  const model = program.command('model').description('propensity models from train jobs: export the model file, score a CSV');
+  const model = program
+    .command('model')
+    .description('propensity models from train jobs: export the model file, score a CSV');
   model.addHelpText(
     'after',
     '\nExamples:\n  fedmark model export j-0123456789abcdef --out model.json --token $TOKEN\n  fedmark model score --model model.json --file customers.csv --out scores.csv\n'
   );
 
-  withConn(model.command('export').description('write the model of a published train job (self-describing JSON)').argument('<job>', 'job id'))
+  withConn(
+    model
+      .command('export')
+      .description('write the model of a published train job (self-describing JSON)')
+      .argument('<job>', 'job id')
+  )
     .requiredOption('--out <file>', 'model file to write')
     .option('--allow-partial', 'export the latest model of a job that is still running or failed')
     .action(async (id: string, o: ConnOpts & { out: string; allowPartial?: boolean }) => {
-      const res = (await client(o, io).get(`/v1/jobs/${encodeURIComponent(id)}/result`)) as JobResult;
-      if (res.kind !== 'train') throw new CliError(EXIT.INPUT_INVALID, `job ${id} is a ${res.kind} job; only train jobs have a model`);
+      const res = (await client(o, io).get(
+        `/v1/jobs/${encodeURIComponent(id)}/result`
+      )) as JobResult;
+      if (res.kind !== 'train')
+        throw new CliError(
+          EXIT.INPUT_INVALID,
+          `job ${id} is a ${res.kind} job; only train jobs have a model`
+        );
       if (res.status !== 'published' && !o.allowPartial) {
-        const why = res.failure ? `failed (${res.failure.code}: ${res.failure.message})` : 'still running';
-        throw new CliError(res.failure ? EXIT.JOB_FAILED : EXIT.CONFLICT, `job ${id} is ${why}; --allow-partial exports its latest model`);
+        const why = res.failure
+          ? `failed (${res.failure.code}: ${res.failure.message})`
+          : 'still running';
+        throw new CliError(
+          res.failure ? EXIT.JOB_FAILED : EXIT.CONFLICT,
+          `job ${id} is ${why}; --allow-partial exports its latest model`
+        );
       }
-      if (!res.model) throw new CliError(EXIT.CONFLICT, `job ${id} has no published round yet, so no model`);
+      if (!res.model)
+        throw new CliError(EXIT.CONFLICT, `job ${id} has no published round yet, so no model`);
       const text = modelToJson(res.model);
       writeText(o.out, text);
       const t = res.model.training;
-      if (o.json) io.out(`${JSON.stringify({ jobId: id, out: o.out, roundsDone: t.roundsDone, nodes: t.nodes, history: t.history })}\n`);
-      else io.out(`wrote ${o.out}: ${res.model.name}, ${t.roundsDone} of ${t.roundsPlanned} rounds, ${t.nodes.length} nodes, epsilon ${t.epsilonPerNode} per node${t.noise ? '' : ' (NO NOISE: test only)'}\n`);
+      if (o.json)
+        io.out(
+          `${JSON.stringify({ jobId: id, out: o.out, roundsDone: t.roundsDone, nodes: t.nodes, history: t.history })}\n`
+        );
+      else
+        io.out(
+          `wrote ${o.out}: ${res.model.name}, ${t.roundsDone} of ${t.roundsPlanned} rounds, ${t.nodes.length} nodes, epsilon ${t.epsilonPerNode} per node${t.noise ? '' : ' (NO NOISE: test only)'}\n`
+        );
     });
 
   model
     .command('score')
     .description('score every row of a CSV with a model file (probability of the positive label)')
     .requiredOption('--model <file>', 'model file (from "fedmark model export")')
-    .requiredOption('--file <csv>', 'CSV with a header naming the model\'s feature columns')
+    .requiredOption('--file <csv>', "CSV with a header naming the model's feature columns")
     .requiredOption('--out <csv>', 'scores to write: <id-column>,score (or row,score)')
     .option('--id-column <name>', 'column identifying each row', 'customer_id')
     .option('--json', 'print a JSON summary')

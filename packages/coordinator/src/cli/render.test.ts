@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RFM_CLASSES, SegmentQuerySchema, layoutOf, type JobEvent, type JobResult } from '@fedmark/protocol';
+import {
+  RFM_CLASSES,
+  SegmentQuerySchema,
+  layoutOf,
+  type JobEvent,
+  type JobResult,
+} from '@fedmark/protocol';
 import { buildRoundResult } from '../results/publish.ts';
 import { jobReport } from '../simulate/report.ts';
 import { eventLine, resultText, roundBody } from './render.ts';
@@ -19,7 +25,12 @@ const query = (round: number) =>
     asOf: '2026-01-31',
     epsilon: 0.5,
     measures,
-    ...(round === 0 ? {} : { dimensions: [{ field: 'rfm_class', categories: [...RFM_CLASSES] }], params: { rfm: { means } } }),
+    ...(round === 0
+      ? {}
+      : {
+          dimensions: [{ field: 'rfm_class', categories: [...RFM_CLASSES] }],
+          params: { rfm: { means } },
+        }),
   });
 
 /** Per class: noisy count, then recency, frequency and monetary (cents) sums; `__other__` released as exactly 0. */
@@ -82,7 +93,9 @@ describe('job result and simulate print one table', () => {
 
   it('job result: names RFM classes, separators, projected counts, † on unreliable means, footnotes', () => {
     // Frozen from a reviewed run: at epsilon 0.5 over five blocks most means are wider than they are.
-    expect(text).toBe(`job j-0123456789abcdef "RFM 8-class segmentation (two-phase)" (rfm): published
+    expect(
+      text
+    ).toBe(`job j-0123456789abcdef "RFM 8-class segmentation (two-phase)" (rfm): published
 federated RFM means: recency 368 days, frequency 2.96, monetary 106
 
 RFM phase 1: means (round 0): 3 nodes [bank, shop, telco], epsilon 0.5 per node, noise on
@@ -115,21 +128,48 @@ note: A cell whose noisy count at a node fell below that node's minimum cohort k
 
   it('simulate prints the same table for the same result', () => {
     const report = jobReport(res);
-    for (const header of ['segment ', 'rfm_class ']) expect(tablePart(report, header)).toBe(tablePart(text, header));
+    for (const header of ['segment ', 'rfm_class '])
+      expect(tablePart(report, header)).toBe(tablePart(text, header));
     expect(tablePart(text, 'rfm_class ')).toContain('R+F+M+ important value');
   });
 
   it('prints a round without a segment interpretation (train) one row per cell and block', () => {
-    const cell = (block: string, estimate: number) => ({ labels: [], block, estimate, noiseStd: 0, ci95: [estimate, estimate] as [number, number] });
-    const train = { ...(res.rounds[0] as JobResult['rounds'][number]), interpretation: { phase: 'train' }, cells: [cell('count', 12345), cell('mean:loss', 0.693147), cell('auc', 0.71234)] };
+    const cell = (block: string, estimate: number) => ({
+      labels: [],
+      block,
+      estimate,
+      noiseStd: 0,
+      ci95: [estimate, estimate] as [number, number],
+    });
+    const train = {
+      ...(res.rounds[0] as JobResult['rounds'][number]),
+      interpretation: { phase: 'train' },
+      cells: [cell('count', 12345), cell('mean:loss', 0.693147), cell('auc', 0.71234)],
+    };
     expect(roundBody(train)).toEqual({
-      table: ['cell  block      estimate', '----  ---------  --------', 'all   count        12,345', 'all   mean:loss     0.693', 'all   auc           0.712'].join('\n'),
+      table: [
+        'cell  block      estimate',
+        '----  ---------  --------',
+        'all   count        12,345',
+        'all   mean:loss     0.693',
+        'all   auc           0.712',
+      ].join('\n'),
       notes: [],
     });
   });
 
   it('formats the phase-1 means in a round_opened event, not as raw JSON floats', () => {
-    const e: JobEvent = { seq: 7, jobId: 'j-0123456789abcdef', at: '2026-02-01T10:00:05.000Z', type: 'round_opened', round: 1, node: null, detail: { layoutHash: 'ab', slots: 37, means } };
-    expect(eventLine(e)).toBe('10:00:05 round 1 round opened: means recency 368, frequency 2.96, monetary 106');
+    const e: JobEvent = {
+      seq: 7,
+      jobId: 'j-0123456789abcdef',
+      at: '2026-02-01T10:00:05.000Z',
+      type: 'round_opened',
+      round: 1,
+      node: null,
+      detail: { layoutHash: 'ab', slots: 37, means },
+    };
+    expect(eventLine(e)).toBe(
+      '10:00:05 round 1 round opened: means recency 368, frequency 2.96, monetary 106'
+    );
   });
 });

@@ -18,8 +18,12 @@ export function statusLine(s: JobStatus, now: number): string {
   const r = s.rounds[s.rounds.length - 1];
   if (!r) return `${s.jobId} [${s.status}]`;
   const count = (st: string) => r.nodes.filter((n) => n.state === st).length;
-  const deadline = r.deadline ? Math.max(0, Math.round((Date.parse(r.deadline) - now) / 1000)) : null;
-  const decrypt = r.decryptions.length ? ` · decryptions ${r.decryptions.filter((d) => d.agrees !== null).length}/${r.decryptions.length}` : '';
+  const deadline = r.deadline
+    ? Math.max(0, Math.round((Date.parse(r.deadline) - now) / 1000))
+    : null;
+  const decrypt = r.decryptions.length
+    ? ` · decryptions ${r.decryptions.filter((d) => d.agrees !== null).length}/${r.decryptions.length}`
+    : '';
   const time = r.status === 'open' && deadline !== null ? ` · deadline in ${deadline}s` : '';
   return `${s.jobId} [${s.status}] round ${r.round} ${r.status}: ${count('submitted')}/${r.nodes.length} submitted, ${count('refused')} refused, ${count('pending')} pending (min ${s.minNodes})${decrypt}${time}`;
 }
@@ -31,11 +35,14 @@ export function eventLine(e: JobEvent): string {
   const d = e.detail;
   let extra = '';
   if (e.type === 'refusal_recorded') extra = `: ${String(d['reason'])}`;
-  else if (e.type === 'submission_accepted') extra = ` (${String(d['submitted'])} of ${String(d['of'])})`;
+  else if (e.type === 'submission_accepted')
+    extra = ` (${String(d['submitted'])} of ${String(d['of'])})`;
   else if (e.type === 'round_closed') extra = `: ${String(d['reason'])}`;
   else if (e.type === 'job_failed') extra = `: [${String(d['code'])}] ${String(d['message'])}`;
-  else if (e.type === 'aggregate_stored') extra = `: decryptors ${(d['decryptors'] as string[] | undefined)?.join(', ') ?? ''}`;
-  else if (e.type === 'round_opened' && d['means']) extra = `: means ${meansText(d['means'] as Record<string, unknown>)}`;
+  else if (e.type === 'aggregate_stored')
+    extra = `: decryptors ${(d['decryptors'] as string[] | undefined)?.join(', ') ?? ''}`;
+  else if (e.type === 'round_opened' && d['means'])
+    extra = `: means ${meansText(d['means'] as Record<string, unknown>)}`;
   return `${t} round ${e.round ?? '-'} ${e.type.replace(/_/g, ' ')}${who}${extra}`;
 }
 
@@ -46,7 +53,12 @@ function meansText(means: Record<string, unknown>): string {
     .join(', ');
 }
 
-const cellEstimate = (c: ResultCell) => ({ estimate: c.estimate, sd: c.noiseStd, low: c.ci95[0], high: c.ci95[1] });
+const cellEstimate = (c: ResultCell) => ({
+  estimate: c.estimate,
+  sd: c.noiseStd,
+  low: c.ci95[0],
+  high: c.ci95[1],
+});
 
 /**
  * The table of one published round and its footnotes, as `job result` and `simulate` both print
@@ -55,8 +67,15 @@ const cellEstimate = (c: ResultCell) => ({ estimate: c.estimate, sd: c.noiseStd,
  */
 export function roundBody(r: RoundResult): SegmentTable {
   if (isSegmentResult(r.interpretation)) return segmentTable(r.interpretation, { hideEmpty: true });
-  const rows = r.cells.map((c) => [c.labels.join(' / ') || 'all', c.block, formatEstimate(cellEstimate(c), c.block === 'count' || c.block === 'total' ? 'count' : 'value')]);
-  return { table: textTable(['cell', 'block', 'estimate'], rows, { align: ['left', 'left', 'right'] }), notes: [] };
+  const rows = r.cells.map((c) => [
+    c.labels.join(' / ') || 'all',
+    c.block,
+    formatEstimate(cellEstimate(c), c.block === 'count' || c.block === 'total' ? 'count' : 'value'),
+  ]);
+  return {
+    table: textTable(['cell', 'block', 'estimate'], rows, { align: ['left', 'left', 'right'] }),
+    notes: [],
+  };
 }
 
 function roundTable(r: RoundResult): string {
@@ -65,7 +84,8 @@ function roundTable(r: RoundResult): string {
     `${r.name} (round ${r.round}): ${r.contributingNodes.length} nodes [${r.contributingNodes.join(', ')}], epsilon ${formatNumber(r.epsilonPerNode)} per node, noise ${r.noise}`,
     body.table,
   ];
-  if (isSegmentResult(r.interpretation)) lines.push(`total rows counted: ${formatEstimate(r.interpretation.total, 'count')}`);
+  if (isSegmentResult(r.interpretation))
+    lines.push(`total rows counted: ${formatEstimate(r.interpretation.total, 'count')}`);
   for (const n of [...body.notes, ...r.notes]) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
@@ -77,12 +97,20 @@ function roundTable(r: RoundResult): string {
 export function resultText(res: JobResult): string {
   const parts = [`job ${res.jobId} "${res.name}" (${res.kind}): ${res.status}`];
   if (res.failure) parts.push(`failed: [${res.failure.code}] ${res.failure.message}`);
-  if (res.rfmMeans) parts.push(`federated RFM means: recency ${formatNumber(res.rfmMeans.recency)} days, frequency ${formatNumber(res.rfmMeans.frequency)}, monetary ${formatNumber(res.rfmMeans.monetary)}`);
+  if (res.rfmMeans)
+    parts.push(
+      `federated RFM means: recency ${formatNumber(res.rfmMeans.recency)} days, frequency ${formatNumber(res.rfmMeans.frequency)}, monetary ${formatNumber(res.rfmMeans.monetary)}`
+    );
   if (res.model) {
     const t = res.model.training;
-    parts.push(`model "${res.model.name}": ${t.roundsDone} of ${t.roundsPlanned} ${t.optimiser} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node${t.noise ? '' : ' (NO NOISE: test only)'}; export with "fedmark model export ${res.jobId} --out model.json"`);
+    parts.push(
+      `model "${res.model.name}": ${t.roundsDone} of ${t.roundsPlanned} ${t.optimiser} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node${t.noise ? '' : ' (NO NOISE: test only)'}; export with "fedmark model export ${res.jobId} --out model.json"`
+    );
     // Entry i describes the model entering optimiser round i (docs/models.md §6).
-    for (const h of t.history) parts.push(`  round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, count ${formatCount(h.count)}, ${h.nodes} nodes`);
+    for (const h of t.history)
+      parts.push(
+        `  round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, count ${formatCount(h.count)}, ${h.nodes} nodes`
+      );
   }
   for (const r of res.rounds) parts.push('', roundTable(r));
   return `${parts.join('\n')}\n`;

@@ -22,14 +22,22 @@ export async function login(app: Hono, token: string): Promise<Response> {
   const csrf = /name="_login_csrf" value="([0-9a-f]+)"/.exec(await form.text())?.[1] ?? '';
   return app.request(`${ORIGIN}/console/login`, {
     method: 'POST',
-    headers: { cookie: `${COOKIE}_login=${loginCookie}`, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: `${COOKIE}_login=${loginCookie}`,
+      origin: ORIGIN,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ _login_csrf: csrf, token }).toString(),
   });
 }
 
 export interface Browser {
   get(path: string): Promise<{ status: number; html: string; res: Response }>;
-  post(path: string, fields: Record<string, string>, opts?: { origin?: string; csrf?: boolean }): Promise<{ status: number; html: string; res: Response }>;
+  post(
+    path: string,
+    fields: Record<string, string>,
+    opts?: { origin?: string; csrf?: boolean }
+  ): Promise<{ status: number; html: string; res: Response }>;
   csrf: string;
 }
 
@@ -38,7 +46,9 @@ export async function session(app: Hono, token: string): Promise<Browser> {
   const res = await login(app, token);
   if (res.status !== 303) throw new Error(`login failed with ${res.status}`);
   const cookie = `${COOKIE}=${cookiesOf(res).get(COOKIE)?.value ?? ''}`;
-  const home = await app.request(`${ORIGIN}${res.headers.get('location') ?? '/console'}`, { headers: { cookie } });
+  const home = await app.request(`${ORIGIN}${res.headers.get('location') ?? '/console'}`, {
+    headers: { cookie },
+  });
   const csrf = /name="_csrf" value="([0-9a-f]+)"/.exec(await home.text())?.[1] ?? '';
   const wrap = async (r: Response) => ({ status: r.status, html: await r.text(), res: r });
   return {
@@ -48,8 +58,14 @@ export async function session(app: Hono, token: string): Promise<Browser> {
       wrap(
         await app.request(`${ORIGIN}${path}`, {
           method: 'POST',
-          headers: { cookie, origin: opts.origin ?? ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(opts.csrf === false ? fields : { _csrf: csrf, ...fields }).toString(),
+          headers: {
+            cookie,
+            origin: opts.origin ?? ORIGIN,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams(
+            opts.csrf === false ? fields : { _csrf: csrf, ...fields }
+          ).toString(),
         })
       ),
   };

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { AUDITOR_TOKEN, OPERATOR_TOKEN, fakeSealBlob, federation, harness, json, makeRefusal, testNode, type Harness } from '../_testing.ts';
+import {
+  AUDITOR_TOKEN,
+  OPERATOR_TOKEN,
+  fakeSealBlob,
+  federation,
+  harness,
+  json,
+  makeRefusal,
+  testNode,
+  type Harness,
+} from '../_testing.ts';
 import { COOKIE, ORIGIN, cookiesOf, login, session } from './_console-testing.ts';
 
 const nodes = [testNode('n1', 11), testNode('n2', 12), testNode('n3', 13)];
@@ -51,20 +61,47 @@ describe('coordinator console: login', () => {
 describe('coordinator console: the auditor role', () => {
   it('lands on Transparency, sees only it in the navigation, and gets 403 on every operator page', async () => {
     const h = await withEpoch();
-    const { jobId } = await json(await h.op('POST', '/v1/jobs', { version: 1, kind: 'segment_stats', name: 'j', minNodes: 3, query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 1 } }));
-    expect((await login(h.coordinator.app, AUDITOR_TOKEN)).headers.get('location')).toBe('/console/transparency');
+    const { jobId } = await json(
+      await h.op('POST', '/v1/jobs', {
+        version: 1,
+        kind: 'segment_stats',
+        name: 'j',
+        minNodes: 3,
+        query: {
+          version: 1,
+          kind: 'segment_stats',
+          purpose: 'analytics',
+          asOf: '2026-01-01',
+          epsilon: 1,
+        },
+      })
+    );
+    expect((await login(h.coordinator.app, AUDITOR_TOKEN)).headers.get('location')).toBe(
+      '/console/transparency'
+    );
     const b = await session(h.coordinator.app, AUDITOR_TOKEN);
     const t = await b.get('/console/transparency');
     expect(t.status).toBe(200);
     expect(t.html).toContain('<h1>Transparency log</h1>');
     expect(t.html).toContain('role <strong data-testid="session-role">auditor</strong>');
     const nav = /<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(t.html)?.[1] ?? '';
-    expect([...nav.matchAll(/href="([^"]+)"/g)].map((m) => m[1])).toEqual(['/console/transparency']);
+    expect([...nav.matchAll(/href="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      '/console/transparency',
+    ]);
     expect((await b.get('/console/transparency/nodes/n1')).status).toBe(200);
-    for (const path of ['/console/nodes', '/console/jobs', '/console/jobs/new', `/console/jobs/${jobId}`, `/console/jobs/${jobId}/result`, '/console/results']) {
+    for (const path of [
+      '/console/nodes',
+      '/console/jobs',
+      '/console/jobs/new',
+      `/console/jobs/${jobId}`,
+      `/console/jobs/${jobId}/result`,
+      '/console/results',
+    ]) {
       const res = await b.get(path);
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
-      expect(res.html).toContain('This page needs the operator role; you are logged in as auditor.');
+      expect(res.html).toContain(
+        'This page needs the operator role; you are logged in as auditor.'
+      );
       expect(res.html).not.toContain('data-testid="job-state"');
     }
   });
@@ -88,11 +125,18 @@ describe('coordinator console: CSRF on job creation', () => {
     const missing = await b.post('/console/jobs/new', CREATE, { csrf: false });
     expect(missing.status).toBe(403);
     expect(missing.html).toContain('missing its security token');
-    expect((await b.post('/console/jobs/new', { ...CREATE, _csrf: 'ab'.repeat(32) }, { csrf: false })).status).toBe(403);
-    expect((await b.post('/console/jobs/new', CREATE, { origin: 'http://evil.test' })).status).toBe(403);
+    expect(
+      (await b.post('/console/jobs/new', { ...CREATE, _csrf: 'ab'.repeat(32) }, { csrf: false }))
+        .status
+    ).toBe(403);
+    expect((await b.post('/console/jobs/new', CREATE, { origin: 'http://evil.test' })).status).toBe(
+      403
+    );
     // Another session's token does not work either: tokens are bound to the session.
     const other = await session(h.coordinator.app, OPERATOR_TOKEN);
-    expect((await b.post('/console/jobs/new', { ...CREATE, _csrf: other.csrf }, { csrf: false })).status).toBe(403);
+    expect(
+      (await b.post('/console/jobs/new', { ...CREATE, _csrf: other.csrf }, { csrf: false })).status
+    ).toBe(403);
     expect(h.store.jobs.listJobs()).toEqual([]);
 
     const ok = await b.post('/console/jobs/new', CREATE);
@@ -100,7 +144,11 @@ describe('coordinator console: CSRF on job creation', () => {
     const jobs = h.store.jobs.listJobs();
     expect(jobs.map((j) => j.name)).toEqual(['spring check']);
     expect(ok.res.headers.get('location')).toBe(`/console/jobs/${jobs[0]?.id}`);
-    expect(jobs[0]?.spec).toMatchObject({ kind: 'segment_stats', minNodes: 3, query: { epsilon: 1, purpose: 'analytics' } });
+    expect(jobs[0]?.spec).toMatchObject({
+      kind: 'segment_stats',
+      minNodes: 3,
+      query: { epsilon: 1, purpose: 'analytics' },
+    });
   });
 
   it('logging out needs the CSRF token and revokes the session', async () => {
@@ -117,9 +165,19 @@ describe('coordinator console: security headers and escaping', () => {
   it('serves every page with a CSP that forbids scripts, and no page has a script element', async () => {
     const h = await withEpoch();
     const b = await session(h.coordinator.app, OPERATOR_TOKEN);
-    for (const path of ['/console/nodes', '/console/jobs', '/console/jobs/new', '/console/results', '/console/transparency', '/console/login', '/console/nope']) {
+    for (const path of [
+      '/console/nodes',
+      '/console/jobs',
+      '/console/jobs/new',
+      '/console/results',
+      '/console/transparency',
+      '/console/login',
+      '/console/nope',
+    ]) {
       const res = await b.get(path);
-      expect(res.res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      expect(res.res.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+      );
       expect(res.res.headers.get('x-frame-options')).toBe('DENY');
       // Not no-referrer: under it Chromium sends `Origin: null` and the same-origin check fails.
       expect(res.res.headers.get('referrer-policy')).toBe('same-origin');
@@ -137,21 +195,55 @@ describe('coordinator console: security headers and escaping', () => {
   it('renders a job name, a node name and a refusal reason holding markup as inert text', async () => {
     const h = await withEpoch();
     const evil = '<script>alert(1)</script>';
-    const created = await h.op('POST', '/v1/jobs', { version: 1, kind: 'segment_stats', name: evil, minNodes: 3, query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 1 } });
+    const created = await h.op('POST', '/v1/jobs', {
+      version: 1,
+      kind: 'segment_stats',
+      name: evil,
+      minNodes: 3,
+      query: {
+        version: 1,
+        kind: 'segment_stats',
+        purpose: 'analytics',
+        asOf: '2026-01-01',
+        epsilon: 1,
+      },
+    });
     const { jobId } = await json(created);
     const reason = '<img src=x onerror="alert(2)"> policy';
-    expect((await h.node(nodes[0]!, 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, makeRefusal(nodes[0]!, jobId, 0, reason))).status).toBe(200);
+    expect(
+      (
+        await h.node(
+          nodes[0]!,
+          'POST',
+          `/v1/node/jobs/${jobId}/rounds/0/refusal`,
+          makeRefusal(nodes[0]!, jobId, 0, reason)
+        )
+      ).status
+    ).toBe(200);
     // Node names are validated at admission; a name stored by any other path must still be inert.
-    h.store.nodes.insert({ name: '<script>alert(3)</script>', signingKey: 'ab'.repeat(32), boxKey: 'cd'.repeat(32), admittedAt: '2026-03-01T12:00:00.000Z' });
+    h.store.nodes.insert({
+      name: '<script>alert(3)</script>',
+      signingKey: 'ab'.repeat(32),
+      boxKey: 'cd'.repeat(32),
+      admittedAt: '2026-03-01T12:00:00.000Z',
+    });
     const b = await session(h.coordinator.app, OPERATOR_TOKEN);
-    for (const path of ['/console/jobs', `/console/jobs/${jobId}`, `/console/jobs/${jobId}/result`, '/console/nodes', '/console/transparency']) {
+    for (const path of [
+      '/console/jobs',
+      `/console/jobs/${jobId}`,
+      `/console/jobs/${jobId}/result`,
+      '/console/nodes',
+      '/console/transparency',
+    ]) {
       const page = await b.get(path);
       expect(page.status).toBe(200);
       expect(page.html.toLowerCase()).not.toContain('<script');
       expect(page.html).not.toContain('<img');
     }
     expect((await b.get('/console/jobs')).html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect((await b.get(`/console/jobs/${jobId}`)).html).toContain('&lt;img src=x onerror=&quot;alert(2)&quot;&gt; policy');
+    expect((await b.get(`/console/jobs/${jobId}`)).html).toContain(
+      '&lt;img src=x onerror=&quot;alert(2)&quot;&gt; policy'
+    );
     expect((await b.get('/console/nodes')).html).toContain('&lt;script&gt;alert(3)&lt;/script&gt;');
   });
 });

@@ -1,22 +1,51 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SegmentStatsJobSpecSchema, TrainSpecSchema, layoutOf, roundLayout, standardisationLayout, type He } from '@fedmark/protocol';
+import {
+  SegmentStatsJobSpecSchema,
+  TrainSpecSchema,
+  layoutOf,
+  roundLayout,
+  standardisationLayout,
+  type He,
+} from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { jobResult } from '../jobs/status.ts';
-import { OPERATOR_TOKEN, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness, type TestNode } from '../_testing.ts';
+import {
+  OPERATOR_TOKEN,
+  federation,
+  harness,
+  json,
+  makeRefusal,
+  makeSubmission,
+  testNode,
+  type Harness,
+  type TestNode,
+} from '../_testing.ts';
 import { decryptByTwo, submitAll } from '../jobs/_round-testing.ts';
 import { churnTrainInput, trainJobSpec } from '../jobs/_train-testing.ts';
 import { session, testIdText, type Browser } from './_console-testing.ts';
 import { fmtCount, fmtInterval, fmtNumber } from './format.ts';
 
-const nodes = [testNode('n1', 41), testNode('n2', 42), testNode('n3', 43), testNode('n4', 44)] as const;
+const nodes = [
+  testNode('n1', 41),
+  testNode('n2', 42),
+  testNode('n3', 43),
+  testNode('n4', 44),
+] as const;
 const spec = {
   version: 1,
   kind: 'segment_stats',
   name: 'nes by console',
   minNodes: 3,
   deadlineMs: 60_000,
-  query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 1, dimensions: [{ field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] }] },
+  query: {
+    version: 1,
+    kind: 'segment_stats',
+    purpose: 'analytics',
+    asOf: '2026-01-01',
+    epsilon: 1,
+    dimensions: [{ field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] }],
+  },
 };
 const layout = layoutOf(SegmentStatsJobSpecSchema.parse(spec).query);
 
@@ -27,7 +56,9 @@ beforeAll(async () => {
   keys = he.generateKeys();
 });
 
-async function operatorWithFederation(members: readonly TestNode[]): Promise<{ h: Harness; b: Browser; keyId: string }> {
+async function operatorWithFederation(
+  members: readonly TestNode[]
+): Promise<{ h: Harness; b: Browser; keyId: string }> {
   const h = harness({ heFor });
   const keyId = await federation(h, [...members], keys.publicKey);
   return { h, b: await session(h.coordinator.app, OPERATOR_TOKEN), keyId };
@@ -36,7 +67,11 @@ async function operatorWithFederation(members: readonly TestNode[]): Promise<{ h
 describe('coordinator console pages with a real job', () => {
   it('follows a job from the JSON form through submissions, a refusal and decryption to its result table and chart', async () => {
     const { h, b, keyId } = await operatorWithFederation(nodes);
-    const created = await b.post('/console/jobs/new', { action: 'create-json', template: 'lifecycle', spec: JSON.stringify(spec) });
+    const created = await b.post('/console/jobs/new', {
+      action: 'create-json',
+      template: 'lifecycle',
+      spec: JSON.stringify(spec),
+    });
     expect(created.status).toBe(303);
     const jobId = h.store.jobs.listJobs()[0]?.id as string;
     expect(created.res.headers.get('location')).toBe(`/console/jobs/${jobId}`);
@@ -48,24 +83,48 @@ describe('coordinator console pages with a real job', () => {
     expect(page.html).toContain('0 of 4 submitted, 0 refused, 4 pending (at least 3 needed).');
 
     for (const [i, n] of nodes.slice(0, 3).entries()) {
-      const sub = makeSubmission(he, keys.secretKey, n, { jobId, round: 0, keyId, layoutHash: layout.hash, values: Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k)), epsilon: 1 });
-      expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub)).status).toBe(200);
+      const sub = makeSubmission(he, keys.secretKey, n, {
+        jobId,
+        round: 0,
+        keyId,
+        layoutHash: layout.hash,
+        values: Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k)),
+        epsilon: 1,
+      });
+      expect(
+        (await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub)).status
+      ).toBe(200);
     }
-    await h.node(nodes[3], 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, makeRefusal(nodes[3], jobId, 0, 'analytics budget spent for this period'));
+    await h.node(
+      nodes[3],
+      'POST',
+      `/v1/node/jobs/${jobId}/rounds/0/refusal`,
+      makeRefusal(nodes[3], jobId, 0, 'analytics budget spent for this period')
+    );
     page = await b.get(`/console/jobs/${jobId}`);
     expect(testIdText(page.html, 'round-0-state')).toBe('decrypting');
     expect(page.html).toContain('3 of 4 submitted, 1 refused, 0 pending');
-    expect(page.html).toContain('<td>n4</td><td><span class="badge bad">refused</span></td><td>analytics budget spent for this period</td>');
+    expect(page.html).toContain(
+      '<td>n4</td><td><span class="badge bad">refused</span></td><td>analytics budget spent for this period</td>'
+    );
     expect(page.html).toContain('Decryption shares (0 of 3 received; two agreeing publish)');
 
     const round = h.store.jobs.getRound(jobId, 0);
-    const plain = he.decrypt((round?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))), keys.secretKey, layout.length);
+    const plain = he.decrypt(
+      (round?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))),
+      keys.secretKey,
+      layout.length
+    );
     await decryptByTwo(h, nodes, { jobId, round: 0, layoutHash: layout.hash }, plain);
     page = await b.get(`/console/jobs/${jobId}`);
     expect(testIdText(page.html, 'job-state')).toBe('published');
     expect(page.html).not.toContain('http-equiv="refresh"');
-    expect([...page.html.matchAll(/<td>(agrees|awaiting|disagrees)<\/td>/g)].map((m) => m[1])).toEqual(['agrees', 'agrees', 'awaiting']);
-    expect(page.html).toContain(`<a href="/console/jobs/${jobId}/result">View results (1 round published)</a>`);
+    expect(
+      [...page.html.matchAll(/<td>(agrees|awaiting|disagrees)<\/td>/g)].map((m) => m[1])
+    ).toEqual(['agrees', 'agrees', 'awaiting']);
+    expect(page.html).toContain(
+      `<a href="/console/jobs/${jobId}/result">View results (1 round published)</a>`
+    );
 
     const result = await b.get(`/console/jobs/${jobId}/result`);
     expect(result.status).toBe(200);
@@ -78,13 +137,19 @@ describe('coordinator console pages with a real job', () => {
     const count = cells.find((c) => c.block === 'count' && c.labels[0] === 'E0');
     expect(count?.estimate).toBe(Number(plain[1]));
     // Counts are whole numbers with separators, the interval's ends too (protocol results/number-format.ts).
-    expect(result.html).toContain(`<td>E0</td><td class="num">${fmtCount(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0], 'count')}</td>`);
+    expect(result.html).toContain(
+      `<td>E0</td><td class="num">${fmtCount(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0], 'count')}</td>`
+    );
     expect(result.html).toContain('3 contributing nodes (n1, n2, n3), epsilon 1 per node');
     // The `total` block has no labels: one "all" row under a Cell column, not the dimension columns.
     const total = cells.find((c) => c.block === 'total');
     expect(total?.labels).toEqual([]);
-    expect(result.html).toContain(`<thead><tr><th scope="col">Cell</th><th scope="col" class="num">Estimate</th>`);
-    expect(result.html).toContain(`<td>all</td><td class="num">${fmtCount(total?.estimate ?? NaN)}</td>`);
+    expect(result.html).toContain(
+      `<thead><tr><th scope="col">Cell</th><th scope="col" class="num">Estimate</th>`
+    );
+    expect(result.html).toContain(
+      `<td>all</td><td class="num">${fmtCount(total?.estimate ?? NaN)}</td>`
+    );
 
     const list = await b.get('/console/results');
     expect(list.html).toContain(`<a href="/console/jobs/${jobId}/result">nes by console</a>`);
@@ -94,7 +159,10 @@ describe('coordinator console pages with a real job', () => {
     expect(jobs.html).not.toContain('http-equiv="refresh"');
 
     const nodesPage = await b.get('/console/nodes');
-    for (const n of nodes) expect(nodesPage.html).toContain(`<td>${n.name}</td><td><span class="badge good">online</span></td>`);
+    for (const n of nodes)
+      expect(nodesPage.html).toContain(
+        `<td>${n.name}</td><td><span class="badge good">online</span></td>`
+      );
     expect(nodesPage.html).toContain(`${keyId} (active; key installed)`);
     expect(nodesPage.html).toContain('n1 ✓, n2 ✓, n3 ✓, n4 ✓ (4/4)');
   });
@@ -104,10 +172,29 @@ describe('coordinator console pages with a real job', () => {
     const { h, b, keyId } = await operatorWithFederation(three);
     const trainInput = churnTrainInput({ rounds: 2, contract: false });
     const train = TrainSpecSchema.parse(trainInput);
-    const { jobId } = await json(await h.op('POST', '/v1/jobs', trainJobSpec('churn model', trainInput)));
-    const runRound = async (round: number, layoutHash: string, epsilon: number, values: bigint[]) => {
-      await submitAll(h, he, keys.secretKey, three, { jobId, round, keyId, layoutHash, values, epsilon });
-      await decryptByTwo(h, three, { jobId, round, layoutHash }, values.map((v) => v * 3n));
+    const { jobId } = await json(
+      await h.op('POST', '/v1/jobs', trainJobSpec('churn model', trainInput))
+    );
+    const runRound = async (
+      round: number,
+      layoutHash: string,
+      epsilon: number,
+      values: bigint[]
+    ) => {
+      await submitAll(h, he, keys.secretKey, three, {
+        jobId,
+        round,
+        keyId,
+        layoutHash,
+        values,
+        epsilon,
+      });
+      await decryptByTwo(
+        h,
+        three,
+        { jobId, round, layoutHash },
+        values.map((v) => v * 3n)
+      );
     };
     const s = standardisationLayout(train);
     await runRound(0, s.hash, s.epsilonMicro / 1e6, [100n, 30n, 100n, 1638400n, 1638400n]);
@@ -127,10 +214,14 @@ describe('coordinator console pages with a real job', () => {
 
     const page = await b.get(`/console/jobs/${jobId}/result`);
     expect(page.status).toBe(200);
-    expect(page.html).toMatch(/<svg class="chart"[^>]*aria-label="Training loss per round"[^>]*data-testid="result-chart"/);
+    expect(page.html).toMatch(
+      /<svg class="chart"[^>]*aria-label="Training loss per round"[^>]*data-testid="result-chart"/
+    );
     expect(page.html).toContain('<th scope="col">Round</th>');
     for (const x of history) {
-      expect(page.html).toContain(`<tr><td>${x.round}</td><td class="num">${x.loss === null ? '-' : fmtNumber(x.loss)}</td><td class="num">${x.auc === null ? '-' : fmtNumber(x.auc)}</td>`);
+      expect(page.html).toContain(
+        `<tr><td>${x.round}</td><td class="num">${x.loss === null ? '-' : fmtNumber(x.loss)}</td><td class="num">${x.auc === null ? '-' : fmtNumber(x.auc)}</td>`
+      );
     }
     expect(page.html).toMatch(/aria-label="Validation AUC per round"[^>]*data-testid="auc-chart"/);
     // Two rounds, two points per line; the AUC axis reaches below 0.5 when a noisy AUC does.

@@ -32,7 +32,8 @@ export function loadJobView(ctx: Ctx, jobId: string): JobView {
   };
 }
 
-const decryptionWord = (agrees: boolean | null) => (agrees === null ? 'awaiting' : agrees ? 'agrees' : 'disagrees');
+const decryptionWord = (agrees: boolean | null) =>
+  agrees === null ? 'awaiting' : agrees ? 'agrees' : 'disagrees';
 
 function Round(p: { round: JobStatus['rounds'][number]; minNodes: number }) {
   const r = p.round;
@@ -43,7 +44,8 @@ function Round(p: { round: JobStatus['rounds'][number]; minNodes: number }) {
         Round {r.round} <StateBadge state={r.status} testId={`round-${r.round}-state`} />
       </h2>
       <p>
-        {count('submitted')} of {r.nodes.length} submitted, {count('refused')} refused, {count('pending')} pending (at least {p.minNodes} needed).
+        {count('submitted')} of {r.nodes.length} submitted, {count('refused')} refused,{' '}
+        {count('pending')} pending (at least {p.minNodes} needed).
         {r.deadline ? ` Deadline ${fmtTime(r.deadline)}.` : ''}
         {r.closeReason ? ` Closed: ${r.closeReason}.` : ''}
       </p>
@@ -72,7 +74,10 @@ function Round(p: { round: JobStatus['rounds'][number]; minNodes: number }) {
         <Empty>No decryption shares asked yet: the round aggregates once it closes.</Empty>
       ) : (
         <table>
-          <caption>Decryption shares ({r.decryptions.filter((d) => d.agrees !== null).length} of {r.decryptions.length} received; two agreeing publish)</caption>
+          <caption>
+            Decryption shares ({r.decryptions.filter((d) => d.agrees !== null).length} of{' '}
+            {r.decryptions.length} received; two agreeing publish)
+          </caption>
           <thead>
             <tr>
               <th scope="col">Decryptor</th>
@@ -106,23 +111,44 @@ export function JobPage(v: JobView) {
           ['Key epoch', s.keyId],
           ['Minimum nodes', String(s.minNodes)],
           ['Participants', s.participants.join(', ')],
-          ['Results', v.publishedRounds > 0 ? <a href={PATHS.result(s.jobId)}>{`View results (${v.publishedRounds} round${v.publishedRounds === 1 ? '' : 's'} published)`}</a> : 'none published yet'],
+          [
+            'Results',
+            v.publishedRounds > 0 ? (
+              <a
+                href={PATHS.result(s.jobId)}
+              >{`View results (${v.publishedRounds} round${v.publishedRounds === 1 ? '' : 's'} published)`}</a>
+            ) : (
+              'none published yet'
+            ),
+          ],
         ]}
       />
-      {s.status === 'running' ? <p class="muted">This page refreshes every {JOB_REFRESH_SECONDS} seconds while the job runs.</p> : null}
+      {s.status === 'running' ? (
+        <p class="muted">
+          This page refreshes every {JOB_REFRESH_SECONDS} seconds while the job runs.
+        </p>
+      ) : null}
       {s.failure ? (
         <Alert kind="error">
           Failed: [{s.failure.code}] {s.failure.message}
         </Alert>
       ) : null}
-      {s.rounds.length === 0 ? <Empty>No round opened yet.</Empty> : s.rounds.map((r) => <Round round={r} minNodes={s.minNodes} />)}
+      {s.rounds.length === 0 ? (
+        <Empty>No round opened yet.</Empty>
+      ) : (
+        s.rounds.map((r) => <Round round={r} minNodes={s.minNodes} />)
+      )}
       <section>
         <h2>Events</h2>
         {v.events.length === 0 ? (
           <Empty>No events yet.</Empty>
         ) : (
           <>
-            {v.eventsTotal > v.events.length ? <p class="muted">The latest {v.events.length} of {v.eventsTotal} events.</p> : null}
+            {v.eventsTotal > v.events.length ? (
+              <p class="muted">
+                The latest {v.events.length} of {v.eventsTotal} events.
+              </p>
+            ) : null}
             <table data-testid="job-events">
               <thead>
                 <tr>

@@ -16,7 +16,9 @@ export interface JobsView {
 
 /** Every job, newest first. */
 export function loadJobsView(ctx: Ctx): JobsView {
-  const jobs = [...jobList(ctx).jobs].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.jobId.localeCompare(b.jobId));
+  const jobs = [...jobList(ctx).jobs].sort(
+    (a, b) => b.createdAt.localeCompare(a.createdAt) || a.jobId.localeCompare(b.jobId)
+  );
   return { jobs, anyRunning: jobs.some((j) => j.status === 'running') };
 }
 

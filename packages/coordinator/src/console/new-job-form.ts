@@ -21,12 +21,17 @@ export interface FormErrors {
 }
 
 export const noErrors = (): FormErrors => ({ fields: {}, general: [] });
-export const hasErrors = (e: FormErrors): boolean => e.general.length > 0 || Object.keys(e.fields).length > 0;
+export const hasErrors = (e: FormErrors): boolean =>
+  e.general.length > 0 || Object.keys(e.fields).length > 0;
 
-export const isTemplateName = (t: unknown): t is TemplateName => typeof t === 'string' && (TEMPLATE_NAMES as readonly string[]).includes(t);
+export const isTemplateName = (t: unknown): t is TemplateName =>
+  typeof t === 'string' && (TEMPLATE_NAMES as readonly string[]).includes(t);
 
 /** The template's own values, shown as placeholders (train templates have no `asOf`). */
-export function templateDefaults(template: TemplateName, today: string): Record<ParamField, string> {
+export function templateDefaults(
+  template: TemplateName,
+  today: string
+): Record<ParamField, string> {
   const t = jobTemplate(template, today);
   const epsilon = t.kind === 'train' ? t.train.epsilon : t.query.epsilon;
   return {
@@ -39,12 +44,18 @@ export function templateDefaults(template: TemplateName, today: string): Record<
 }
 
 /** Reads the form body; an unknown template is an error on the `template` field. */
-export function paramsFromForm(form: Record<string, unknown>): { params: NewJobParams; errors: FormErrors } {
+export function paramsFromForm(form: Record<string, unknown>): {
+  params: NewJobParams;
+  errors: FormErrors;
+} {
   const errors = noErrors();
   const raw = form['template'];
   const template = isTemplateName(raw) ? raw : TEMPLATE_NAMES[0];
-  if (!isTemplateName(raw)) errors.fields.template = `template: choose one of ${TEMPLATE_NAMES.join(', ')}`;
-  const values = Object.fromEntries(PARAM_FIELDS.map((f) => [f, typeof form[f] === 'string' ? (form[f] as string).trim() : ''])) as Record<ParamField, string>;
+  if (!isTemplateName(raw))
+    errors.fields.template = `template: choose one of ${TEMPLATE_NAMES.join(', ')}`;
+  const values = Object.fromEntries(
+    PARAM_FIELDS.map((f) => [f, typeof form[f] === 'string' ? (form[f] as string).trim() : ''])
+  ) as Record<ParamField, string>;
   return { params: { template, values }, errors };
 }
 
@@ -61,7 +72,10 @@ function wholeNumber(field: ParamField, v: string, errors: FormErrors): number |
  * The job spec for the chosen template with the typed parameters applied, validated by the
  * protocol's JobSpecSchema. Errors name the form field they come from.
  */
-export function specFromParams(p: NewJobParams, today: string): { spec: JobSpecInput; errors: FormErrors } {
+export function specFromParams(
+  p: NewJobParams,
+  today: string
+): { spec: JobSpecInput; errors: FormErrors } {
   const errors = noErrors();
   const v = p.values;
   const asOf = v.asOf === '' ? today : v.asOf;
@@ -73,7 +87,8 @@ export function specFromParams(p: NewJobParams, today: string): { spec: JobSpecI
   if (deadlineMs !== undefined) spec.deadlineMs = deadlineMs;
   if (v.epsilon !== '') {
     const e = Number(v.epsilon);
-    if (!/^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(v.epsilon) || !Number.isFinite(e)) errors.fields.epsilon = `epsilon: expected a positive number such as 0.5, got ${JSON.stringify(v.epsilon)}`;
+    if (!/^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(v.epsilon) || !Number.isFinite(e))
+      errors.fields.epsilon = `epsilon: expected a positive number such as 0.5, got ${JSON.stringify(v.epsilon)}`;
     else if (spec.kind === 'train') spec.train.epsilon = e;
     else spec.query.epsilon = e;
   }

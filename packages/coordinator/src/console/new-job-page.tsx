@@ -3,7 +3,14 @@ import { isProtocolError } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { requireActiveEpoch } from '../keys/epochs.ts';
 import { TEMPLATE_NAMES, jobTemplate, type TemplateName } from '../jobs/templates.ts';
-import { noErrors, specFromParams, templateDefaults, type FormErrors, type NewJobParams, type ParamField } from './new-job-form.ts';
+import {
+  noErrors,
+  specFromParams,
+  templateDefaults,
+  type FormErrors,
+  type NewJobParams,
+  type ParamField,
+} from './new-job-form.ts';
 import { PATHS } from './paths.ts';
 
 export interface NewJobView {
@@ -27,18 +34,31 @@ export function emptyParams(template: TemplateName): NewJobParams {
 }
 
 /** Everything the form shows for `params` (errors from a failed submission passed through). */
-export function loadNewJobView(ctx: Ctx, params: NewJobParams, opts: { errors?: FormErrors; jsonText?: string; jsonErrors?: FormErrors } = {}): NewJobView {
+export function loadNewJobView(
+  ctx: Ctx,
+  params: NewJobParams,
+  opts: { errors?: FormErrors; jsonText?: string; jsonErrors?: FormErrors } = {}
+): NewJobView {
   const built = specFromParams(params, today(ctx));
   const previewJson = JSON.stringify(built.spec, null, 2);
   let epoch: NewJobView['epoch'];
   try {
     const e = requireActiveEpoch(ctx);
-    epoch = { ok: true, text: `New jobs run on key epoch ${e.keyId} with ${e.members.length} members (${e.members.map((m) => m.name).join(', ')}).` };
+    epoch = {
+      ok: true,
+      text: `New jobs run on key epoch ${e.keyId} with ${e.members.length} members (${e.members.map((m) => m.name).join(', ')}).`,
+    };
   } catch (err) {
-    epoch = { ok: false, text: `A job cannot be created right now: ${isProtocolError(err) ? err.message : 'no active key epoch'}.` };
+    epoch = {
+      ok: false,
+      text: `A job cannot be created right now: ${isProtocolError(err) ? err.message : 'no active key epoch'}.`,
+    };
   }
   return {
-    templates: TEMPLATE_NAMES.map((name) => ({ name, title: jobTemplate(name, today(ctx)).name ?? name })),
+    templates: TEMPLATE_NAMES.map((name) => ({
+      name,
+      title: jobTemplate(name, today(ctx)).name ?? name,
+    })),
     params,
     defaults: templateDefaults(params.template, today(ctx)),
     previewJson,
@@ -51,10 +71,26 @@ export function loadNewJobView(ctx: Ctx, params: NewJobParams, opts: { errors?: 
 
 const LABELS: Record<ParamField, { label: string; hint: string; type: string }> = {
   name: { label: 'Job name', hint: 'Shown in the job list and results.', type: 'text' },
-  asOf: { label: 'As-of date', hint: 'The day the statistics describe (YYYY-MM-DD).', type: 'date' },
-  minNodes: { label: 'Minimum nodes', hint: 'At least 3: fewer contributors than this and the job fails without decrypting anything.', type: 'number' },
-  epsilon: { label: 'Epsilon per round', hint: 'Privacy budget each node spends per round (train: for the whole model).', type: 'text' },
-  deadlineMs: { label: 'Round deadline (ms)', hint: 'How long each round waits for submissions.', type: 'number' },
+  asOf: {
+    label: 'As-of date',
+    hint: 'The day the statistics describe (YYYY-MM-DD).',
+    type: 'date',
+  },
+  minNodes: {
+    label: 'Minimum nodes',
+    hint: 'At least 3: fewer contributors than this and the job fails without decrypting anything.',
+    type: 'number',
+  },
+  epsilon: {
+    label: 'Epsilon per round',
+    hint: 'Privacy budget each node spends per round (train: for the whole model).',
+    type: 'text',
+  },
+  deadlineMs: {
+    label: 'Round deadline (ms)',
+    hint: 'How long each round waits for submissions.',
+    type: 'number',
+  },
 };
 
 function ParamInput(p: { field: ParamField; view: NewJobView }) {
@@ -88,7 +124,9 @@ function ParamInput(p: { field: ParamField; view: NewJobView }) {
 export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
   const v = p.view;
   const train = jobTemplate(v.params.template).kind === 'train';
-  const fields: ParamField[] = train ? ['name', 'minNodes', 'epsilon', 'deadlineMs'] : ['name', 'asOf', 'minNodes', 'epsilon', 'deadlineMs'];
+  const fields: ParamField[] = train
+    ? ['name', 'minNodes', 'epsilon', 'deadlineMs']
+    : ['name', 'asOf', 'minNodes', 'epsilon', 'deadlineMs'];
   const templateError = v.errors.fields.template;
   return (
     <>
@@ -110,8 +148,14 @@ export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
           <CsrfField session={p.session} />
           <label>
             Template
-            <span class="hint">Choose one, then "Preview JSON spec" to see its values and the spec it gives.</span>
-            <select name="template" id="field-template" aria-invalid={templateError ? 'true' : undefined}>
+            <span class="hint">
+              Choose one, then "Preview JSON spec" to see its values and the spec it gives.
+            </span>
+            <select
+              name="template"
+              id="field-template"
+              aria-invalid={templateError ? 'true' : undefined}
+            >
               {v.templates.map((t) => (
                 <option value={t.name} selected={t.name === v.params.template}>
                   {`${t.name}: ${t.title}`}
@@ -139,7 +183,10 @@ export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
       </section>
       <section class="card">
         <h2>JSON spec</h2>
-        <p class="muted">What "Create job" sends for the template and values above (docs/coordinator.md, "Job specs").</p>
+        <p class="muted">
+          What "Create job" sends for the template and values above (docs/coordinator.md, "Job
+          specs").
+        </p>
         <pre data-testid="spec-preview">{v.previewJson}</pre>
       </section>
       <section class="card">
@@ -149,7 +196,12 @@ export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
           <input type="hidden" name="template" value={v.params.template} />
           <label>
             Job spec (JSON)
-            <textarea name="spec" id="field-spec" rows={24} aria-invalid={v.jsonErrors.fields.spec ? 'true' : undefined}>
+            <textarea
+              name="spec"
+              id="field-spec"
+              rows={24}
+              aria-invalid={v.jsonErrors.fields.spec ? 'true' : undefined}
+            >
               {v.jsonText}
             </textarea>
             {v.jsonErrors.fields.spec ? (

@@ -39,7 +39,9 @@ export interface NodesView {
 
 function installedBy(e: EpochRecord): string[] {
   // The generator holds the key once its bundle arrived; every other member once it acked.
-  return e.members.map((m) => m.name).filter((n) => (n === e.generator ? e.publicKeyHash !== null : e.acked.includes(n)));
+  return e.members
+    .map((m) => m.name)
+    .filter((n) => (n === e.generator ? e.publicKeyHash !== null : e.acked.includes(n)));
 }
 
 function statusOf(n: NodeRecord, now: number): NodeStatus {
@@ -62,10 +64,16 @@ export function loadNodesView(ctx: Ctx): NodesView {
         lastSeenAt: n.lastSeenAt,
         admittedAt: n.admittedAt,
         signingKey: n.signingKey,
-        epoch: e ? { keyId: e.keyId, state: e.state, installed: installedBy(e).includes(n.name) } : null,
+        epoch: e
+          ? { keyId: e.keyId, state: e.state, installed: installedBy(e).includes(n.name) }
+          : null,
       };
     })
-    .sort((a, b) => Number(a.status === 'removed') - Number(b.status === 'removed') || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) =>
+        Number(a.status === 'removed') - Number(b.status === 'removed') ||
+        a.name.localeCompare(b.name)
+    );
   return {
     now,
     nodes,
@@ -81,8 +89,17 @@ export function loadNodesView(ctx: Ctx): NodesView {
   };
 }
 
-const TONE: Record<NodeStatus, 'good' | 'bad' | 'warn' | undefined> = { online: 'good', offline: 'bad', 'never seen': 'warn', removed: undefined };
-const EPOCH_TONE: Record<string, 'good' | 'warn' | undefined> = { active: 'good', generating: 'warn', installing: 'warn' };
+const TONE: Record<NodeStatus, 'good' | 'bad' | 'warn' | undefined> = {
+  online: 'good',
+  offline: 'bad',
+  'never seen': 'warn',
+  removed: undefined,
+};
+const EPOCH_TONE: Record<string, 'good' | 'warn' | undefined> = {
+  active: 'good',
+  generating: 'warn',
+  installing: 'warn',
+};
 
 export function NodesPage(v: NodesView) {
   return (
@@ -90,7 +107,10 @@ export function NodesPage(v: NodesView) {
       <section>
         <h2>Members</h2>
         {v.nodes.length === 0 ? (
-          <Empty>No nodes admitted yet. Admit one with "fedmark coordinator admit" or give it an enrollment token.</Empty>
+          <Empty>
+            No nodes admitted yet. Admit one with "fedmark coordinator admit" or give it an
+            enrollment token.
+          </Empty>
         ) : (
           <table data-testid="nodes-table">
             <thead>
@@ -111,7 +131,11 @@ export function NodesPage(v: NodesView) {
                     <Badge tone={TONE[n.status]}>{n.status}</Badge>
                   </td>
                   <td title={fmtTime(n.lastSeenAt)}>{ago(n.lastSeenAt, v.now)}</td>
-                  <td>{n.epoch ? `${n.epoch.keyId} (${n.epoch.state}; ${n.epoch.installed ? 'key installed' : 'key not installed yet'})` : '-'}</td>
+                  <td>
+                    {n.epoch
+                      ? `${n.epoch.keyId} (${n.epoch.state}; ${n.epoch.installed ? 'key installed' : 'key not installed yet'})`
+                      : '-'}
+                  </td>
                   <td>
                     <code title={n.signingKey}>{shortHex(n.signingKey)}</code>
                   </td>
@@ -147,7 +171,8 @@ export function NodesPage(v: NodesView) {
                   </td>
                   <td>{e.generator}</td>
                   <td>
-                    {e.members.map((m) => (e.installed.includes(m) ? `${m} ✓` : m)).join(', ')} ({e.installed.length}/{e.members.length})
+                    {e.members.map((m) => (e.installed.includes(m) ? `${m} ✓` : m)).join(', ')} (
+                    {e.installed.length}/{e.members.length})
                   </td>
                   <td>
                     <code title={e.publicKeyHash ?? ''}>{shortHex(e.publicKeyHash)}</code>

@@ -37,7 +37,18 @@ describe('console result page: post-processed figures', () => {
     failure: undefined,
     rfmMeans: undefined,
     model: undefined,
-    rounds: [{ round: 0, name: 'nes', contributingNodes: round.contributingNodes, epsilonPerNode: 1, noise: round.noise, publishedAt: round.publishedAt, notes: [], blocks }],
+    rounds: [
+      {
+        round: 0,
+        name: 'nes',
+        contributingNodes: round.contributingNodes,
+        epsilonPerNode: 1,
+        noise: round.noise,
+        publishedAt: round.publishedAt,
+        notes: [],
+        blocks,
+      },
+    ],
   };
   const html = String(ResultPage(view));
 
@@ -48,15 +59,26 @@ describe('console result page: post-processed figures', () => {
       ['__other__', 100, false, null],
     ]);
     expect(chartBars(mean!)?.map((b) => [b.label, b.value])).toEqual([['__other__', 100]]);
-    expect(chartBars(blocks.find((b) => b.block === 'count')!)?.map((b) => b.value)).toEqual([0, 14, 400]);
+    expect(chartBars(blocks.find((b) => b.block === 'count')!)?.map((b) => b.value)).toEqual([
+      0, 14, 400,
+    ]);
   });
 
   it('marks unreliable means with their reason and shows what a projected figure was released as', () => {
-    expect(html).toContain('<td>new</td><td class="num">0</td><td class="num">0 – 0</td><td class="num">0</td><td>projected from -5</td>');
-    expect(html).toContain('<td>E0</td><td class="num">5,000 †</td><td class="num">5,000 – 5,000</td><td class="num">0</td><td>† unreliable: count 14 is under 20; projected from 5,762</td>');
-    expect(html).toContain('<td>__other__</td><td class="num">100</td><td class="num">100 – 100</td><td class="num">0</td><td></td>');
-    expect(html).toContain('<p class="muted" data-testid="unreliable-note">1 unreliable value is not drawn (marked † in the table, with the reason).</p>');
-    const meanChart = /<svg[^>]*aria-label="nes: mean:monetary[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    expect(html).toContain(
+      '<td>new</td><td class="num">0</td><td class="num">0 – 0</td><td class="num">0</td><td>projected from -5</td>'
+    );
+    expect(html).toContain(
+      '<td>E0</td><td class="num">5,000 †</td><td class="num">5,000 – 5,000</td><td class="num">0</td><td>† unreliable: count 14 is under 20; projected from 5,762</td>'
+    );
+    expect(html).toContain(
+      '<td>__other__</td><td class="num">100</td><td class="num">100 – 100</td><td class="num">0</td><td></td>'
+    );
+    expect(html).toContain(
+      '<p class="muted" data-testid="unreliable-note">1 unreliable value is not drawn (marked † in the table, with the reason).</p>'
+    );
+    const meanChart =
+      /<svg[^>]*aria-label="nes: mean:monetary[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
     expect(meanChart.match(/<rect class="bar/g)).toHaveLength(1);
     expect(meanChart).toContain('<title>__other__: 100 (95% interval 100 to 100)</title>');
     expect(html.match(/data-testid="result-chart"/g)).toHaveLength(1);

@@ -1,5 +1,15 @@
 import { Alert, BarChart, Empty, Facts, LineChart, type Bar } from '@fedmark/protocol/console';
-import { MIN_RELIABLE_COUNT, UNRELIABLE_MARK, formatFigure, segmentLabel, type FigureKind, type JobResult, type Model, type RoundResult, type SegmentResult } from '@fedmark/protocol';
+import {
+  MIN_RELIABLE_COUNT,
+  UNRELIABLE_MARK,
+  formatFigure,
+  segmentLabel,
+  type FigureKind,
+  type JobResult,
+  type Model,
+  type RoundResult,
+  type SegmentResult,
+} from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { jobResult } from '../jobs/status.ts';
 import { fmtCount, fmtInterval, fmtNumber, fmtTime } from './format.ts';
@@ -59,13 +69,24 @@ export function blocksOf(r: RoundResult): BlockView[] {
   const byBlock = new Map<string, CellRow[]>();
   for (const c of r.cells) {
     const rows = byBlock.get(c.block) ?? [];
-    rows.push({ labels: c.labels, estimate: c.estimate, ci95: c.ci95, noiseStd: c.noiseStd, raw: c.raw, unreliable: c.unreliable === true, reason: c.reason ?? null });
+    rows.push({
+      labels: c.labels,
+      estimate: c.estimate,
+      ci95: c.ci95,
+      noiseStd: c.noiseStd,
+      raw: c.raw,
+      unreliable: c.unreliable === true,
+      reason: c.reason ?? null,
+    });
     byBlock.set(c.block, rows);
   }
   // Per block: `total` has no labels while the per-cell blocks have one per dimension.
   return [...byBlock].map(([block, cells]) => {
     const width = cells[0]?.labels.length ?? 0;
-    const dimensions = names.length === width ? names : Array.from({ length: width }, (_, i) => `dimension ${i + 1}`);
+    const dimensions =
+      names.length === width
+        ? names
+        : Array.from({ length: width }, (_, i) => `dimension ${i + 1}`);
     return { block, dimensions, cells };
   });
 }
@@ -94,23 +115,33 @@ export function loadResultView(ctx: Ctx, jobId: string): ResultView {
   };
 }
 
-const cellLabel = (labels: readonly string[]) => (labels.length === 0 ? 'all' : labels.map(segmentLabel).join(' / '));
+const cellLabel = (labels: readonly string[]) =>
+  labels.length === 0 ? 'all' : labels.map(segmentLabel).join(' / ');
 
 /** Counts (and the total) are written as whole numbers, every other block as 3 significant digits. */
-const kindOf = (block: string): FigureKind => (block === 'count' || block === 'total' ? 'count' : 'value');
+const kindOf = (block: string): FigureKind =>
+  block === 'count' || block === 'total' ? 'count' : 'value';
 
 /** The bars a block draws: its reliable cells (an unreliable mean is in the table only), none for a block too large to chart. */
 export function chartBars(b: BlockView): Bar[] | null {
   if (b.cells.length > MAX_CHART_BARS) return null;
   const drawn = b.cells.filter((c) => !c.unreliable);
-  return drawn.length === 0 ? null : drawn.map((c) => ({ label: cellLabel(c.labels), value: c.estimate, low: c.ci95[0], high: c.ci95[1] }));
+  return drawn.length === 0
+    ? null
+    : drawn.map((c) => ({
+        label: cellLabel(c.labels),
+        value: c.estimate,
+        low: c.ci95[0],
+        high: c.ci95[1],
+      }));
 }
 
 /** What the table says about a cell beyond its figures: why it is unreliable, what it was projected from. */
 function cellNote(c: CellRow, kind: FigureKind): string {
   const notes: string[] = [];
   if (c.unreliable) notes.push(`${UNRELIABLE_MARK} unreliable: ${c.reason ?? 'see the notes'}`);
-  if (c.raw !== undefined && c.raw !== c.estimate) notes.push(`projected from ${formatFigure(c.raw, kind)}`);
+  if (c.raw !== undefined && c.raw !== c.estimate)
+    notes.push(`projected from ${formatFigure(c.raw, kind)}`);
   return notes.join('; ');
 }
 
@@ -124,19 +155,29 @@ function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundNam
     <div class="block">
       <h3>{b.block}</h3>
       {bars ? (
-        <BarChart title={`${p.roundName}: ${b.block} (bars: 95% intervals)`} bars={bars} yLabel={b.block} testId={p.chartTestId} />
+        <BarChart
+          title={`${p.roundName}: ${b.block} (bars: 95% intervals)`}
+          bars={bars}
+          yLabel={b.block}
+          testId={p.chartTestId}
+        />
       ) : b.cells.length > MAX_CHART_BARS ? (
         <p class="muted">{b.cells.length} cells: too many for a readable chart; see the table.</p>
       ) : null}
       {left > 0 ? (
         <p class="muted" data-testid="unreliable-note">
-          {left} unreliable {left === 1 ? 'value is' : 'values are'} not drawn (marked {UNRELIABLE_MARK} in the table, with the reason).
+          {left} unreliable {left === 1 ? 'value is' : 'values are'} not drawn (marked{' '}
+          {UNRELIABLE_MARK} in the table, with the reason).
         </p>
       ) : null}
       <table>
         <thead>
           <tr>
-            {b.dimensions.length === 0 ? <th scope="col">Cell</th> : b.dimensions.map((d) => <th scope="col">{d}</th>)}
+            {b.dimensions.length === 0 ? (
+              <th scope="col">Cell</th>
+            ) : (
+              b.dimensions.map((d) => <th scope="col">{d}</th>)
+            )}
             <th scope="col" class="num">
               Estimate
             </th>
@@ -152,7 +193,11 @@ function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundNam
         <tbody>
           {b.cells.map((c) => (
             <tr class={c.unreliable ? 'unreliable' : undefined}>
-              {b.dimensions.length === 0 ? <td>all</td> : c.labels.map((l) => <td>{segmentLabel(l)}</td>)}
+              {b.dimensions.length === 0 ? (
+                <td>all</td>
+              ) : (
+                c.labels.map((l) => <td>{segmentLabel(l)}</td>)
+              )}
               <td class="num">{`${formatFigure(c.estimate, kind)}${c.unreliable ? ` ${UNRELIABLE_MARK}` : ''}`}</td>
               <td class="num">{fmtInterval(c.ci95, kind)}</td>
               <td class="num">{fmtNumber(c.noiseStd)}</td>
@@ -173,17 +218,34 @@ function TrainSection(p: { model: Model }) {
     <section>
       <h2>Model "{p.model.name}"</h2>
       <p>
-        {t.roundsDone} of {t.roundsPlanned} {t.optimiser} rounds, epsilon {fmtNumber(t.epsilonPerNode)} per node{t.noise ? '' : ' (NO NOISE: test only)'}, nodes{' '}
-        {t.nodes.join(', ')}. Export it with <code>fedmark model export {t.jobId ?? 'JOB'} --out model.json</code>.
+        {t.roundsDone} of {t.roundsPlanned} {t.optimiser} rounds, epsilon{' '}
+        {fmtNumber(t.epsilonPerNode)} per node{t.noise ? '' : ' (NO NOISE: test only)'}, nodes{' '}
+        {t.nodes.join(', ')}. Export it with{' '}
+        <code>fedmark model export {t.jobId ?? 'JOB'} --out model.json</code>.
       </p>
       {t.history.length === 0 ? (
         <Empty>No optimiser round published yet.</Empty>
       ) : (
         <>
-          {loss.length > 0 ? <LineChart title="Training loss per round" series={[{ name: 'mean log-loss', points: loss }]} xLabel="round" yLabel="loss" testId="result-chart" /> : null}
+          {loss.length > 0 ? (
+            <LineChart
+              title="Training loss per round"
+              series={[{ name: 'mean log-loss', points: loss }]}
+              xLabel="round"
+              yLabel="loss"
+              testId="result-chart"
+            />
+          ) : null}
           {auc.length > 0 ? (
             // 0.5 is chance; a noisy AUC below it must still be on the chart.
-            <LineChart title="Validation AUC per round" series={[{ name: 'validation AUC', points: auc }]} xLabel="round" yLabel="AUC" yDomain={[Math.min(0.5, ...auc.map((q) => q.y)), 1]} testId="auc-chart" />
+            <LineChart
+              title="Validation AUC per round"
+              series={[{ name: 'validation AUC', points: auc }]}
+              xLabel="round"
+              yLabel="AUC"
+              yDomain={[Math.min(0.5, ...auc.map((q) => q.y)), 1]}
+              testId="auc-chart"
+            />
           ) : null}
           <table data-testid="train-history">
             <thead>
@@ -245,19 +307,26 @@ export function ResultPage(v: ResultView) {
         </Alert>
       ) : null}
       <p class="muted">
-        Intervals cover the differential-privacy noise only (normal approximation), not sampling error. A cell whose noisy count at a node was under that node's minimum cohort was released
-        as 0 by it (after noise). Counts and sums that cannot be negative are projected to 0 or more and means clamped into their clipping bounds (post-processing: no privacy cost); a
-        mean from fewer than {MIN_RELIABLE_COUNT} noisy customers, with an interval wider than itself, or whose noisy value fell outside its bounds is marked {UNRELIABLE_MARK} and not
-        drawn.
+        Intervals cover the differential-privacy noise only (normal approximation), not sampling
+        error. A cell whose noisy count at a node was under that node's minimum cohort was released
+        as 0 by it (after noise). Counts and sums that cannot be negative are projected to 0 or more
+        and means clamped into their clipping bounds (post-processing: no privacy cost); a mean from
+        fewer than {MIN_RELIABLE_COUNT} noisy customers, with an interval wider than itself, or
+        whose noisy value fell outside its bounds is marked {UNRELIABLE_MARK} and not drawn.
       </p>
       {v.rfmMeans ? (
         <p>
-          Federated RFM means: recency {fmtNumber(v.rfmMeans.recency)} days, frequency {fmtNumber(v.rfmMeans.frequency)}, monetary {fmtNumber(v.rfmMeans.monetary)}.
+          Federated RFM means: recency {fmtNumber(v.rfmMeans.recency)} days, frequency{' '}
+          {fmtNumber(v.rfmMeans.frequency)}, monetary {fmtNumber(v.rfmMeans.monetary)}.
         </p>
       ) : null}
       {v.model ? <TrainSection model={v.model} /> : null}
       {v.rounds.length === 0 ? (
-        <Empty>{v.status === 'running' ? 'No round published yet: results appear here as rounds publish.' : 'No round was published.'}</Empty>
+        <Empty>
+          {v.status === 'running'
+            ? 'No round published yet: results appear here as rounds publish.'
+            : 'No round was published.'}
+        </Empty>
       ) : (
         v.rounds.map((r) => (
           <section class="card" data-testid={`result-round-${r.round}`}>
@@ -265,11 +334,16 @@ export function ResultPage(v: ResultView) {
               Round {r.round}: {r.name}
             </h2>
             <p>
-              {r.contributingNodes.length} contributing nodes ({r.contributingNodes.join(', ')}), epsilon {fmtNumber(r.epsilonPerNode)} per node, noise {r.noise}, published{' '}
+              {r.contributingNodes.length} contributing nodes ({r.contributingNodes.join(', ')}),
+              epsilon {fmtNumber(r.epsilonPerNode)} per node, noise {r.noise}, published{' '}
               {fmtTime(r.publishedAt)}.
             </p>
             {r.blocks.map((b) => (
-              <BlockTable b={b} chartTestId={chartBars(b) ? takeId() : undefined} roundName={r.name} />
+              <BlockTable
+                b={b}
+                chartTestId={chartBars(b) ? takeId() : undefined}
+                roundName={r.name}
+              />
             ))}
             {r.notes.length > 0 ? (
               <ul class="notes">

@@ -20,7 +20,11 @@ export function loadResultsView(ctx: Ctx): { rows: ResultRow[] } {
   const rows = jobList(ctx)
     .jobs.map((j) => {
       const rounds = ctx.store.jobs.rounds(j.jobId);
-      return { ...j, publishedRounds: rounds.filter((r) => r.result !== null).length, rounds: rounds.length };
+      return {
+        ...j,
+        publishedRounds: rounds.filter((r) => r.result !== null).length,
+        rounds: rounds.length,
+      };
     })
     .filter((r) => r.publishedRounds > 0)
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.jobId.localeCompare(b.jobId));
@@ -30,7 +34,8 @@ export function loadResultsView(ctx: Ctx): { rows: ResultRow[] } {
 export function ResultsPage(v: { rows: ResultRow[] }) {
   return v.rows.length === 0 ? (
     <Empty>
-      No results yet: a job's results appear here once its first round is published. <a href={PATHS.newJob}>Create a job</a>.
+      No results yet: a job's results appear here once its first round is published.{' '}
+      <a href={PATHS.newJob}>Create a job</a>.
     </Empty>
   ) : (
     <table data-testid="results-table">

@@ -4,34 +4,74 @@ import { checkpoint, ledger, submission } from '../transparency/_checkpoint-test
 import { session, testIdText } from './_console-testing.ts';
 
 describe('console Transparency page', () => {
-  it('shows the log head, each node\'s checkpoints and the refused rewrite to the auditor', async () => {
+  it("shows the log head, each node's checkpoints and the refused rewrite to the auditor", async () => {
     const h = harness();
     const a = testNode('node-a', 1);
     const b = testNode('node-b', 2);
     await admit(h, a);
     await admit(h, b);
     const tree = ledger('a', 30);
-    expect((await h.node(a, 'POST', '/v1/node/checkpoints', submission(checkpoint(a, tree, 10, 1), tree, 0))).status).toBe(200);
-    expect((await h.node(a, 'POST', '/v1/node/checkpoints', submission(checkpoint(a, tree, 25, 2), tree, 10))).status).toBe(200);
+    expect(
+      (
+        await h.node(
+          a,
+          'POST',
+          '/v1/node/checkpoints',
+          submission(checkpoint(a, tree, 10, 1), tree, 0)
+        )
+      ).status
+    ).toBe(200);
+    expect(
+      (
+        await h.node(
+          a,
+          'POST',
+          '/v1/node/checkpoints',
+          submission(checkpoint(a, tree, 25, 2), tree, 10)
+        )
+      ).status
+    ).toBe(200);
     const forged = ledger('forged', 30);
-    expect((await h.node(a, 'POST', '/v1/node/checkpoints', submission(checkpoint(a, forged, 30, 3), forged, 25))).status).toBe(409);
+    expect(
+      (
+        await h.node(
+          a,
+          'POST',
+          '/v1/node/checkpoints',
+          submission(checkpoint(a, forged, 30, 3), forged, 25)
+        )
+      ).status
+    ).toBe(409);
 
     const au = await session(h.coordinator.app, AUDITOR_TOKEN);
     const page = await au.get('/console/transparency');
     expect(page.status).toBe(200);
     expect(testIdText(page.html, 'log-size')).toBe('2');
-    const head = (await (await h.aud('GET', '/v1/transparency/head')).json()) as { head: { rootHash: string }; coordinatorKey: string };
+    const head = (await (await h.aud('GET', '/v1/transparency/head')).json()) as {
+      head: { rootHash: string };
+      coordinatorKey: string;
+    };
     expect(page.html).toContain(`<code>${head.head.rootHash}</code>`);
     expect(page.html).toContain(`<code>${head.coordinatorKey}</code>`);
     // node-a: two checkpoints, the latest at ledger size 25 in log leaf 1, one refusal; node-b: none yet.
-    expect(page.html).toMatch(/<td><a href="\/console\/transparency\/nodes\/node-a">node-a<\/a><\/td><td class="num">2<\/td><td class="num">25<\/td>[\s\S]*?<td class="num">1<\/td><td class="num">1<\/td><\/tr>/);
-    expect(page.html).toContain('<td class="num">0</td><td class="num">-</td><td>no checkpoint yet</td>');
-    expect(page.html).toMatch(/<td>node-a<\/td><td>2026-03-01 12:00:00 UTC<\/td><td>[^<]*not consistent[^<]*<\/td><td class="num">25<\/td>/);
+    expect(page.html).toMatch(
+      /<td><a href="\/console\/transparency\/nodes\/node-a">node-a<\/a><\/td><td class="num">2<\/td><td class="num">25<\/td>[\s\S]*?<td class="num">1<\/td><td class="num">1<\/td><\/tr>/
+    );
+    expect(page.html).toContain(
+      '<td class="num">0</td><td class="num">-</td><td>no checkpoint yet</td>'
+    );
+    expect(page.html).toMatch(
+      /<td>node-a<\/td><td>2026-03-01 12:00:00 UTC<\/td><td>[^<]*not consistent[^<]*<\/td><td class="num">25<\/td>/
+    );
 
     const detail = await au.get('/console/transparency/nodes/node-a');
     expect(detail.status).toBe(200);
     expect(detail.html).toContain('<h1>Checkpoints of node-a</h1>');
-    expect([...detail.html.matchAll(/<tr><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => [m[1], m[2]])).toEqual([
+    expect(
+      [...detail.html.matchAll(/<tr><td class="num">(\d+)<\/td><td class="num">(\d+)<\/td>/g)].map(
+        (m) => [m[1], m[2]]
+      )
+    ).toEqual([
       ['0', '10'],
       ['1', '25'],
     ]);

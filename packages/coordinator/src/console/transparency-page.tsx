@@ -23,27 +23,39 @@ export interface TransparencyView {
 /** The log head, each admitted node's checkpoints (count and latest), and every recorded refusal. */
 export function loadTransparencyView(ctx: Ctx, log: TransparencyLog): TransparencyView {
   const refusals = log.refusals();
-  const names = [...new Set([...ctx.store.nodes.list().map((n) => n.name), ...refusals.map((r) => r.node)])].sort();
+  const names = [
+    ...new Set([...ctx.store.nodes.list().map((n) => n.name), ...refusals.map((r) => r.node)]),
+  ].sort();
   return {
     treeSize: log.tree.size,
     rootHash: logRootHex(log),
     coordinatorKey: bytesToHex(ctx.coordinatorKey.publicKey),
     nodes: names.map((node) => {
       const all = log.listFor(node);
-      return { node, checkpoints: all.length, latest: all.at(-1) ?? null, refusals: refusals.filter((r) => r.node === node).length };
+      return {
+        node,
+        checkpoints: all.length,
+        latest: all.at(-1) ?? null,
+        refusals: refusals.filter((r) => r.node === node).length,
+      };
     }),
     refusals,
   };
 }
 
 /** Every checkpoint logged for one node, oldest first. */
-export function loadNodeCheckpointsView(log: TransparencyLog, node: string): { node: string; checkpoints: LoggedCheckpoint[]; refusals: CheckpointRefusal[] } {
+export function loadNodeCheckpointsView(
+  log: TransparencyLog,
+  node: string
+): { node: string; checkpoints: LoggedCheckpoint[]; refusals: CheckpointRefusal[] } {
   return { node, checkpoints: log.listFor(node), refusals: log.refusals(node) };
 }
 
 export function RefusalTable(p: { refusals: readonly CheckpointRefusal[] }) {
   return p.refusals.length === 0 ? (
-    <Empty>No checkpoint was refused: every node's history so far extends its previous checkpoint.</Empty>
+    <Empty>
+      No checkpoint was refused: every node's history so far extends its previous checkpoint.
+    </Empty>
   ) : (
     <table data-testid="refusals-table">
       <thead>
@@ -95,8 +107,10 @@ export function TransparencyPage(v: TransparencyView) {
           ]}
         />
         <p class="muted">
-          Verify rather than trust this page: <code>fedmark audit verify</code> checks each node's checkpoints against this log with inclusion and consistency proofs
-          (GET /v1/transparency/* with the auditor token). Pin the coordinator key from the node's enrollment, not from here.
+          Verify rather than trust this page: <code>fedmark audit verify</code> checks each node's
+          checkpoints against this log with inclusion and consistency proofs (GET /v1/transparency/*
+          with the auditor token). Pin the coordinator key from the node's enrollment, not from
+          here.
         </p>
       </section>
       <section>
@@ -132,7 +146,15 @@ export function TransparencyPage(v: TransparencyView) {
                   </td>
                   <td class="num">{n.checkpoints}</td>
                   <td class="num">{n.latest ? n.latest.checkpoint.treeSize : '-'}</td>
-                  <td>{n.latest ? <code title={n.latest.checkpoint.rootHash}>{shortHex(n.latest.checkpoint.rootHash)}</code> : 'no checkpoint yet'}</td>
+                  <td>
+                    {n.latest ? (
+                      <code title={n.latest.checkpoint.rootHash}>
+                        {shortHex(n.latest.checkpoint.rootHash)}
+                      </code>
+                    ) : (
+                      'no checkpoint yet'
+                    )}
+                  </td>
                   <td>{fmtTime(n.latest?.checkpoint.timestamp)}</td>
                   <td class="num">{n.latest ? n.latest.logIndex : '-'}</td>
                   <td class="num">{n.refusals}</td>
@@ -150,7 +172,11 @@ export function TransparencyPage(v: TransparencyView) {
   );
 }
 
-export function NodeCheckpointsPage(v: { node: string; checkpoints: LoggedCheckpoint[]; refusals: CheckpointRefusal[] }) {
+export function NodeCheckpointsPage(v: {
+  node: string;
+  checkpoints: LoggedCheckpoint[];
+  refusals: CheckpointRefusal[];
+}) {
   return (
     <>
       <p>

@@ -20,9 +20,20 @@ describe('round capacity (plaintext range and ciphertext count)', () => {
     const slots = MAX_CIPHERTEXTS * HE_PARAMS['bfv-8192-t40'].slotCount + 1;
     let seen = 0;
     const run = () =>
-      checkRoundCapacity({ round: 0, slots, blocks: [grad], perNode: () => (seen++, 0n), nodes: 1, heParams: 'bfv-8192-t40', maxRowsPerNode: 1, remedy: MAX_ROWS_REMEDY });
+      checkRoundCapacity({
+        round: 0,
+        slots,
+        blocks: [grad],
+        perNode: () => (seen++, 0n),
+        nodes: 1,
+        heParams: 'bfv-8192-t40',
+        maxRowsPerNode: 1,
+        remedy: MAX_ROWS_REMEDY,
+      });
     expect(run).toThrow(ProtocolError);
-    expect(run).toThrow(`round 0 layout has ${slots} slots = ${MAX_CIPHERTEXTS + 1} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
+    expect(run).toThrow(
+      `round 0 layout has ${slots} slots = ${MAX_CIPHERTEXTS + 1} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`
+    );
     expect(seen).toBe(0);
   });
 });

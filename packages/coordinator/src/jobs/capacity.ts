@@ -12,7 +12,8 @@ import { HE_PARAMS, MAX_CIPHERTEXTS, ProtocolError, type HeParamsId } from '@fed
 export const NOISE_TAIL_SCALES = 60;
 
 /** The remedy open to every round: tell the coordinator how many rows a node really holds. */
-export const MAX_ROWS_REMEDY = "start the coordinator with a --max-rows-per-node that matches the nodes' data";
+export const MAX_ROWS_REMEDY =
+  "start the coordinator with a --max-rows-per-node that matches the nodes' data";
 
 export interface RoundCapacity<TBlock extends { name: string }> {
   round: number;
@@ -32,11 +33,16 @@ export interface RoundCapacity<TBlock extends { name: string }> {
  * Refuses (BAD_REQUEST) a round needing more ciphertexts than a submission may carry, or one
  * where `nodes` x a block's per-node bound is beyond the plaintext range.
  */
-export function checkRoundCapacity<TBlock extends { name: string }>(c: RoundCapacity<TBlock>): void {
+export function checkRoundCapacity<TBlock extends { name: string }>(
+  c: RoundCapacity<TBlock>
+): void {
   const p = HE_PARAMS[c.heParams];
   const cts = Math.ceil(c.slots / p.slotCount);
   if (cts > MAX_CIPHERTEXTS) {
-    throw new ProtocolError('BAD_REQUEST', `round ${c.round} layout has ${c.slots} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `round ${c.round} layout has ${c.slots} slots = ${cts} ciphertexts; at most ${MAX_CIPHERTEXTS} are allowed`
+    );
   }
   const half = (p.plainModulus - 1n) / 2n;
   for (const b of c.blocks) {

@@ -20,7 +20,10 @@ function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
   try {
     return layoutOf(q);
   } catch (err) {
-    throw new ProtocolError('BAD_REQUEST', `round ${round} query: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `round ${round} query: ${err instanceof Error ? err.message : String(err)}`
+    );
   }
 }
 
@@ -29,14 +32,30 @@ function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
  * docs/federation-protocol.md "Fixed point and BFV packing") or that needs more ciphertexts than
  * a submission may carry. Bound per slot: nodes x (maxRowsPerNode x per-row bound + noise tail).
  */
-export function checkCapacity(layout: SegmentLayout, q: SegmentQuery, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
+export function checkCapacity(
+  layout: SegmentLayout,
+  q: SegmentQuery,
+  nodes: number,
+  heParams: HeParamsId,
+  maxRowsPerNode: number,
+  round: number
+): void {
   const perNode = (b: SegmentLayout['blocks'][number]): bigint => {
     const perRow = b.sensitivity / BigInt(q.maxRowsPerCustomer);
     const noiseScale = Number(b.sensitivity) / (b.epsilonMicro / 1e6);
     return BigInt(maxRowsPerNode) * perRow + BigInt(Math.ceil(NOISE_TAIL_SCALES * noiseScale));
   };
   const remedy = `lower the clipping bounds or the fixed-point scale, or ${MAX_ROWS_REMEDY}`;
-  checkRoundCapacity({ round, slots: layout.length, blocks: layout.blocks, perNode, nodes, heParams, maxRowsPerNode, remedy });
+  checkRoundCapacity({
+    round,
+    slots: layout.length,
+    blocks: layout.blocks,
+    perNode,
+    nodes,
+    heParams,
+    maxRowsPerNode,
+    remedy,
+  });
 }
 
 export function newJobId(): string {
@@ -53,9 +72,16 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
   const members = epoch.members.map((m) => m.name);
   const participants = [...new Set(spec.nodes ?? members)].sort();
   const strangers = participants.filter((n) => !members.includes(n));
-  if (strangers.length > 0) throw new ProtocolError('BAD_REQUEST', `nodes [${strangers.join(', ')}] are not members of key epoch ${epoch.keyId}`);
+  if (strangers.length > 0)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `nodes [${strangers.join(', ')}] are not members of key epoch ${epoch.keyId}`
+    );
   if (participants.length < spec.minNodes) {
-    throw new ProtocolError('BAD_REQUEST', `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`
+    );
   }
   const heParams = epoch.heParams as HeParamsId;
   let first: { query: SegmentQuery; layout: { hash: string; length: number } } | undefined;
@@ -63,7 +89,10 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
     // Later rounds' layouts depend on the federated standardisation; round 0's is public now.
     const plan = trainRoundPlan(spec, 0, null);
     checkTrainCapacity(plan, participants.length, heParams, ctx.maxRowsPerNode, 0);
-    first = { query: asStoredQuery(plan.query), layout: { hash: plan.layoutHash, length: plan.layoutLength } };
+    first = {
+      query: asStoredQuery(plan.query),
+      layout: { hash: plan.layoutHash, length: plan.layoutLength },
+    };
   } else {
     for (let r = 0; r < roundCount(spec); r++) {
       const query = roundQuery(spec, r);
@@ -72,7 +101,10 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
       first ??= { query, layout };
     }
   }
-  const { query, layout } = first as { query: SegmentQuery; layout: { hash: string; length: number } };
+  const { query, layout } = first as {
+    query: SegmentQuery;
+    layout: { hash: string; length: number };
+  };
   const jobId = newJobId();
   const now = ctx.now();
   ctx.store.transaction(() => {
@@ -88,11 +120,36 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
       failure: null,
       rfmMeans: null,
     });
-    ctx.store.jobs.insertRound({ jobId, round: 0, query, layoutHash: layout.hash, layoutLength: layout.length, openedAt: now, deadlineAt: now + spec.deadlineMs });
-    recordEvent(ctx, jobId, 'job_created', { detail: { name: spec.name, kind: spec.kind, keyId: epoch.keyId, participants, minNodes: spec.minNodes } });
-    recordEvent(ctx, jobId, 'round_opened', { round: 0, detail: { layoutHash: layout.hash, slots: layout.length, deadline: new Date(now + spec.deadlineMs).toISOString() } });
+    ctx.store.jobs.insertRound({
+      jobId,
+      round: 0,
+      query,
+      layoutHash: layout.hash,
+      layoutLength: layout.length,
+      openedAt: now,
+      deadlineAt: now + spec.deadlineMs,
+    });
+    recordEvent(ctx, jobId, 'job_created', {
+      detail: {
+        name: spec.name,
+        kind: spec.kind,
+        keyId: epoch.keyId,
+        participants,
+        minNodes: spec.minNodes,
+      },
+    });
+    recordEvent(ctx, jobId, 'round_opened', {
+      round: 0,
+      detail: {
+        layoutHash: layout.hash,
+        slots: layout.length,
+        deadline: new Date(now + spec.deadlineMs).toISOString(),
+      },
+    });
   });
-  ctx.log(`job ${jobId} (${spec.kind}) created on ${epoch.keyId} with ${participants.length} participants`);
+  ctx.log(
+    `job ${jobId} (${spec.kind}) created on ${epoch.keyId} with ${participants.length} participants`
+  );
   engine.schedule(jobId, 0);
   return { jobId };
 }

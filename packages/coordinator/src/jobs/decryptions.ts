@@ -14,7 +14,11 @@ import { publishRound } from './publication.ts';
 import { parseRoundParam } from './submissions.ts';
 import type { RoundEngine } from './rounds.ts';
 
-function decryptingRound(ctx: Ctx, jobId: string, round: number): { job: JobRecord; r: RoundRecord } {
+function decryptingRound(
+  ctx: Ctx,
+  jobId: string,
+  round: number
+): { job: JobRecord; r: RoundRecord } {
   const job = ctx.store.jobs.getJob(jobId);
   const r = ctx.store.jobs.getRound(jobId, round);
   if (!job || !r) throw new ProtocolError('NOT_FOUND', `no round ${round} of job ${jobId}`);
@@ -26,77 +30,163 @@ function decryptingRound(ctx: Ctx, jobId: string, round: number): { job: JobReco
  * the single one asked) and no disagreeing one; if the asked decryptors disagree, the round is
  * never published and the job fails once all of them answered.
  */
-export async function acceptDecryption(ctx: Ctx, engine: RoundEngine, node: string, jobId: string, roundParam: string, body: unknown): Promise<{ version: 1; status: string }> {
+export async function acceptDecryption(
+  ctx: Ctx,
+  engine: RoundEngine,
+  node: string,
+  jobId: string,
+  roundParam: string,
+  body: unknown
+): Promise<{ version: 1; status: string }> {
   const round = parseRoundParam(roundParam);
   const d = DecryptionSchema.parse(body);
-  if (d.jobId !== jobId || d.round !== round) throw new ProtocolError('BAD_REQUEST', `body names job ${d.jobId} round ${d.round}, the path ${jobId} round ${round}`);
-  if (d.node !== node) throw new ProtocolError('FORBIDDEN', `node ${node} cannot answer for ${d.node}`);
+  if (d.jobId !== jobId || d.round !== round)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body names job ${d.jobId} round ${d.round}, the path ${jobId} round ${round}`
+    );
+  if (d.node !== node)
+    throw new ProtocolError('FORBIDDEN', `node ${node} cannot answer for ${d.node}`);
   const signer = ctx.store.nodes.get(node);
-  if (!signer || !verifyCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(d), d.signature, hexToBytes(signer.signingKey))) {
+  if (
+    !signer ||
+    !verifyCanonical(
+      DECRYPTION_DOMAIN,
+      decryptionSigningPayload(d),
+      d.signature,
+      hexToBytes(signer.signingKey)
+    )
+  ) {
     throw new ProtocolError('INVALID_SIGNATURE', `decryption signature of ${node} does not verify`);
   }
   const { r } = decryptingRound(ctx, jobId, round);
-  if (!r.decryptors?.includes(node)) throw new ProtocolError('FORBIDDEN', `node ${node} was not asked to decrypt job ${jobId} round ${round}`);
+  if (!r.decryptors?.includes(node))
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} was not asked to decrypt job ${jobId} round ${round}`
+    );
   const previous = ctx.store.jobs.decryptions(jobId, round).find((x) => x.node === node);
   if (previous) {
     if (previous.values.join() === d.values.join()) return { version: 1, status: r.status };
-    throw new ProtocolError('CONFLICT', `node ${node} already sent a different decryption for job ${jobId} round ${round}`);
+    throw new ProtocolError(
+      'CONFLICT',
+      `node ${node} already sent a different decryption for job ${jobId} round ${round}`
+    );
   }
   if (r.status === 'published' && r.result) {
     // A late decryptor (the round was published on two other answers): accept an agreeing
     // answer for the record; a disagreeing one is a conflict with what was published.
     if (r.result.values.join() !== d.values.join()) {
-      throw new ProtocolError('CONFLICT', `decryption of ${node} disagrees with the published result of job ${jobId} round ${round}`);
+      throw new ProtocolError(
+        'CONFLICT',
+        `decryption of ${node} disagrees with the published result of job ${jobId} round ${round}`
+      );
     }
     ctx.store.transaction(() => {
-      ctx.store.jobs.insertDecryption(jobId, round, { node, values: d.values, signature: d.signature, at: ctx.iso() });
-      recordEvent(ctx, jobId, 'decryption_received', { round, node, detail: { afterPublication: true } });
+      ctx.store.jobs.insertDecryption(jobId, round, {
+        node,
+        values: d.values,
+        signature: d.signature,
+        at: ctx.iso(),
+      });
+      recordEvent(ctx, jobId, 'decryption_received', {
+        round,
+        node,
+        detail: { afterPublication: true },
+      });
     });
     return { version: 1, status: 'published' };
   }
-  if (r.status !== 'decrypting') throw new ProtocolError('CONFLICT', `round ${round} of job ${jobId} is ${r.status}, not decrypting`);
-  if (d.layoutHash !== r.layoutHash) throw new ProtocolError('LAYOUT_MISMATCH', `decryption names layout ${d.layoutHash.slice(0, 12)}…, round has ${r.layoutHash.slice(0, 12)}…`);
-  if (d.values.length !== r.layoutLength) throw new ProtocolError('LAYOUT_MISMATCH', `${d.values.length} values for a ${r.layoutLength}-slot layout`);
+  if (r.status !== 'decrypting')
+    throw new ProtocolError(
+      'CONFLICT',
+      `round ${round} of job ${jobId} is ${r.status}, not decrypting`
+    );
+  if (d.layoutHash !== r.layoutHash)
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `decryption names layout ${d.layoutHash.slice(0, 12)}…, round has ${r.layoutHash.slice(0, 12)}…`
+    );
+  if (d.values.length !== r.layoutLength)
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `${d.values.length} values for a ${r.layoutLength}-slot layout`
+    );
   const status = ctx.store.transaction(() => {
     const { job, r: cur } = decryptingRound(ctx, jobId, round);
     if (cur.status !== 'decrypting') return cur.status;
-    ctx.store.jobs.insertDecryption(jobId, round, { node, values: d.values, signature: d.signature, at: ctx.iso() });
+    ctx.store.jobs.insertDecryption(jobId, round, {
+      node,
+      values: d.values,
+      signature: d.signature,
+      at: ctx.iso(),
+    });
     const all = ctx.store.jobs.decryptions(jobId, round);
     const first = all[0] as (typeof all)[number];
     const agreeing = all.filter((x) => x.values.join() === first.values.join());
     const disagree = agreeing.length !== all.length;
-    recordEvent(ctx, jobId, disagree ? 'decryption_disagreement' : 'decryption_received', { round, node, detail: { answered: all.length, asked: cur.decryptors?.length ?? 0 } });
+    recordEvent(ctx, jobId, disagree ? 'decryption_disagreement' : 'decryption_received', {
+      round,
+      node,
+      detail: { answered: all.length, asked: cur.decryptors?.length ?? 0 },
+    });
     const asked = cur.decryptors ?? [];
     if (disagree) {
       if (all.length === asked.length) {
         const message = `decryptors ${all.map((x) => x.node).join(', ')} returned different plaintexts; nothing was published`;
         ctx.store.jobs.updateRound(jobId, round, { status: 'failed', closeReason: message });
-        ctx.store.jobs.updateJob(jobId, { status: 'failed', failure: { code: 'DECRYPTION_DISAGREEMENT', message } });
-        recordEvent(ctx, jobId, 'job_failed', { round, detail: { code: 'DECRYPTION_DISAGREEMENT', message } });
+        ctx.store.jobs.updateJob(jobId, {
+          status: 'failed',
+          failure: { code: 'DECRYPTION_DISAGREEMENT', message },
+        });
+        recordEvent(ctx, jobId, 'job_failed', {
+          round,
+          detail: { code: 'DECRYPTION_DISAGREEMENT', message },
+        });
       }
       return 'decrypting';
     }
     if (agreeing.length >= Math.min(2, asked.length)) {
-      publishRound(ctx, job, cur, first.values.map((v) => BigInt(v)));
+      publishRound(
+        ctx,
+        job,
+        cur,
+        first.values.map((v) => BigInt(v))
+      );
       return 'published';
     }
     return 'decrypting';
   });
   // Publication of rfm round 0 opens round 1: arm its timers.
-  for (const next of ctx.store.jobs.rounds(jobId)) if (next.status === 'open') engine.schedule(jobId, next.round);
+  for (const next of ctx.store.jobs.rounds(jobId))
+    if (next.status === 'open') engine.schedule(jobId, next.round);
   return { version: 1, status };
 }
 
 /** The ciphertexts summed into a round's aggregate, for a decryptor to re-add and compare. */
-export function roundCiphertexts(ctx: Ctx, node: string, jobId: string, roundParam: string): RoundCiphertexts {
+export function roundCiphertexts(
+  ctx: Ctx,
+  node: string,
+  jobId: string,
+  roundParam: string
+): RoundCiphertexts {
   const round = parseRoundParam(roundParam);
   const { r } = decryptingRound(ctx, jobId, round);
-  if (!r.decryptors?.includes(node)) throw new ProtocolError('FORBIDDEN', `node ${node} is not a decryptor of job ${jobId} round ${round}`);
+  if (!r.decryptors?.includes(node))
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} is not a decryptor of job ${jobId} round ${round}`
+    );
   const contributors = r.contributors ?? [];
   return {
     version: 1,
     jobId,
     round,
-    contributions: contributors.map((n) => ({ node: n, ciphertexts: ctx.store.jobs.ciphertexts(jobId, round, n).map((b) => Buffer.from(b).toString('base64')) })),
+    contributions: contributors.map((n) => ({
+      node: n,
+      ciphertexts: ctx.store.jobs
+        .ciphertexts(jobId, round, n)
+        .map((b) => Buffer.from(b).toString('base64')),
+    })),
   };
 }

@@ -8,5 +8,12 @@ export function recordEvent(
   type: JobEvent['type'],
   opts: { round?: number; node?: string; detail?: Record<string, unknown> } = {}
 ): void {
-  ctx.store.jobs.appendEvent({ jobId, at: ctx.iso(), type, round: opts.round ?? null, node: opts.node ?? null, detail: opts.detail ?? {} });
+  ctx.store.jobs.appendEvent({
+    jobId,
+    at: ctx.iso(),
+    type,
+    round: opts.round ?? null,
+    node: opts.node ?? null,
+    detail: opts.detail ?? {},
+  });
 }

@@ -19,7 +19,11 @@ export function rfmMeansFrom(values: bigint[], r: RoundRecord): RfmMeans | undef
     const b = layout.blocks.find((x) => x.name === `sum:${field}`);
     return b ? Number(values[b.offset] as bigint) / b.scale / c : 0;
   };
-  return { recency: mean('recency_days'), frequency: mean('frequency'), monetary: mean('monetary') };
+  return {
+    recency: mean('recency_days'),
+    frequency: mean('frequency'),
+    monetary: mean('monetary'),
+  };
 }
 
 /**
@@ -48,22 +52,42 @@ export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: b
     measures: r.query.measures,
   });
   jobs.updateRound(job.id, r.round, { status: 'published', result });
-  recordEvent(ctx, job.id, 'round_published', { round: r.round, detail: { contributors: result.contributingNodes } });
+  recordEvent(ctx, job.id, 'round_published', {
+    round: r.round,
+    detail: { contributors: result.contributingNodes },
+  });
   const next = r.round + 1;
   if (next < roundCount(job.spec)) {
     const means = rfmMeansFrom(values, r);
     if (!means) {
       const message = 'phase 1 counted no customers: the RFM means are undefined';
-      jobs.updateJob(job.id, { status: 'failed', failure: { code: 'RFM_MEANS_UNDEFINED', message } });
-      recordEvent(ctx, job.id, 'job_failed', { round: r.round, detail: { code: 'RFM_MEANS_UNDEFINED', message } });
+      jobs.updateJob(job.id, {
+        status: 'failed',
+        failure: { code: 'RFM_MEANS_UNDEFINED', message },
+      });
+      recordEvent(ctx, job.id, 'job_failed', {
+        round: r.round,
+        detail: { code: 'RFM_MEANS_UNDEFINED', message },
+      });
       return;
     }
     jobs.updateJob(job.id, { rfmMeans: means });
     const query = roundQuery(job.spec, next, means);
     const nextLayout = layoutOf(query);
     const now = ctx.now();
-    jobs.insertRound({ jobId: job.id, round: next, query, layoutHash: nextLayout.hash, layoutLength: nextLayout.length, openedAt: now, deadlineAt: now + job.spec.deadlineMs });
-    recordEvent(ctx, job.id, 'round_opened', { round: next, detail: { layoutHash: nextLayout.hash, slots: nextLayout.length, means } });
+    jobs.insertRound({
+      jobId: job.id,
+      round: next,
+      query,
+      layoutHash: nextLayout.hash,
+      layoutLength: nextLayout.length,
+      openedAt: now,
+      deadlineAt: now + job.spec.deadlineMs,
+    });
+    recordEvent(ctx, job.id, 'round_opened', {
+      round: next,
+      detail: { layoutHash: nextLayout.hash, slots: nextLayout.length, means },
+    });
     return;
   }
   jobs.updateJob(job.id, { status: 'published' });

@@ -1,4 +1,9 @@
-import { RFM_CLASSES, RFM_MEASURE_FIELDS, type JobSpec, type SegmentQuery } from '@fedmark/protocol';
+import {
+  RFM_CLASSES,
+  RFM_MEASURE_FIELDS,
+  type JobSpec,
+  type SegmentQuery,
+} from '@fedmark/protocol';
 
 export type RfmMeans = { recency: number; frequency: number; monetary: number };
 
@@ -16,7 +21,12 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
     names.add(`sum:${m.field}`);
     if (m.squares) names.add(`sumsq:${m.field}`);
   }
-  return { ...q, epsilonWeights: Object.fromEntries(Object.entries(q.epsilonWeights).filter(([k]) => names.has(k))) };
+  return {
+    ...q,
+    epsilonWeights: Object.fromEntries(
+      Object.entries(q.epsilonWeights).filter(([k]) => names.has(k))
+    ),
+  };
 }
 
 /**
@@ -25,7 +35,8 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */
 export function roundQuery(spec: JobSpec, round: number, means?: RfmMeans): SegmentQuery {
-  if (spec.kind === 'train') throw new RangeError('a train job has no segment queries (see train-rounds.ts)');
+  if (spec.kind === 'train')
+    throw new RangeError('a train job has no segment queries (see train-rounds.ts)');
   if (spec.kind === 'segment_stats') {
     if (round !== 0) throw new RangeError(`segment_stats has one round, asked for ${round}`);
     return spec.query;
@@ -36,7 +47,9 @@ export function roundQuery(spec: JobSpec, round: number, means?: RfmMeans): Segm
       ...base,
       name: `${spec.name}: RFM means`,
       dimensions: [],
-      measures: base.measures.filter((m) => (RFM_MEASURE_FIELDS as readonly string[]).includes(m.field)),
+      measures: base.measures.filter((m) =>
+        (RFM_MEASURE_FIELDS as readonly string[]).includes(m.field)
+      ),
     });
   }
   if (round !== 1) throw new RangeError(`rfm has two rounds, asked for ${round}`);

@@ -19,13 +19,23 @@ export type CloseDecision =
  * deadline passed. Below minNodes at the deadline, or when refusals make the minimum
  * unreachable, the round fails with QUORUM_NOT_MET and nothing is aggregated or decrypted.
  */
-export function decideClose(job: JobRecord, r: RoundRecord, submitted: number, refused: number, now: number): CloseDecision {
+export function decideClose(
+  job: JobRecord,
+  r: RoundRecord,
+  submitted: number,
+  refused: number,
+  now: number
+): CloseDecision {
   const n = job.participants.length;
   const min = job.spec.minNodes;
   const pending = n - submitted - refused;
   const shortBy = `${submitted} of ${min} required nodes submitted`;
   if (submitted + pending < min) {
-    return { action: 'fail', code: 'QUORUM_NOT_MET', message: `${shortBy} and ${refused} refused: the minimum can no longer be reached` };
+    return {
+      action: 'fail',
+      code: 'QUORUM_NOT_MET',
+      message: `${shortBy} and ${refused} refused: the minimum can no longer be reached`,
+    };
   }
   if (pending === 0) return { action: 'close', reason: `all ${n} participants answered` };
   if (now >= r.deadlineAt) {
@@ -35,34 +45,50 @@ export function decideClose(job: JobRecord, r: RoundRecord, submitted: number, r
   }
   if (submitted >= min && r.quorumAt !== null) {
     const until = r.quorumAt + job.spec.stragglerWaitMs;
-    if (now >= until) return { action: 'close', reason: `${submitted} of ${n} submitted; straggler wait over` };
+    if (now >= until)
+      return { action: 'close', reason: `${submitted} of ${n} submitted; straggler wait over` };
     return { action: 'wait', wakeAt: Math.min(until, r.deadlineAt) };
   }
   return { action: 'wait', wakeAt: r.deadlineAt };
 }
 
-export type DecryptionDecision = { action: 'wait'; wakeAt: number } | { action: 'extend' } | { action: 'fail'; message: string };
+export type DecryptionDecision =
+  | { action: 'wait'; wakeAt: number }
+  | { action: 'extend' }
+  | { action: 'fail'; message: string };
 
 /**
  * Decryption liveness (a decryptor may die after submitting): deadlineMs after the round closed
  * without a publishable answer, every contributor is asked; after twice that the job fails with
  * DECRYPTION_TIMEOUT instead of waiting forever. Nothing is published without agreeing answers.
  */
-export function decideDecryption(job: JobRecord, r: RoundRecord, answered: number, now: number): DecryptionDecision {
+export function decideDecryption(
+  job: JobRecord,
+  r: RoundRecord,
+  answered: number,
+  now: number
+): DecryptionDecision {
   const closed = r.closedAt ?? now;
   const asked = r.decryptors ?? [];
   if (asked.length < (r.contributors ?? []).length) {
-    return now >= closed + job.spec.deadlineMs ? { action: 'extend' } : { action: 'wait', wakeAt: closed + job.spec.deadlineMs };
+    return now >= closed + job.spec.deadlineMs
+      ? { action: 'extend' }
+      : { action: 'wait', wakeAt: closed + job.spec.deadlineMs };
   }
   const until = closed + 2 * job.spec.deadlineMs;
   if (now < until) return { action: 'wait', wakeAt: until };
-  return { action: 'fail', message: `only ${answered} of ${asked.length} asked nodes answered the decryption request in time; nothing was published` };
+  return {
+    action: 'fail',
+    message: `only ${answered} of ${asked.length} asked nodes answered the decryption request in time; nothing was published`,
+  };
 }
 
 /** Deterministic spread of decryption work: contributors ordered by a hash of (job, round, name). */
 export function pickDecryptors(jobId: string, round: number, contributors: string[]): string[] {
   return [...contributors]
-    .sort((a, b) => sha256Hex(`${jobId}/${round}/${a}`).localeCompare(sha256Hex(`${jobId}/${round}/${b}`)))
+    .sort((a, b) =>
+      sha256Hex(`${jobId}/${round}/${a}`).localeCompare(sha256Hex(`${jobId}/${round}/${b}`))
+    )
     .slice(0, DECRYPTORS);
 }
 
@@ -92,7 +118,13 @@ export class RoundEngine {
     if (!job || !r) return;
     if (r.status === 'decrypting') return this.watchDecryption(job, r);
     if (r.status !== 'open') return;
-    const first = decideClose(job, r, jobs.submissions(jobId, round).length, jobs.refusals(jobId, round).length, this.ctx.now());
+    const first = decideClose(
+      job,
+      r,
+      jobs.submissions(jobId, round).length,
+      jobs.refusals(jobId, round).length,
+      this.ctx.now()
+    );
     if (first.action === 'wait') return this.arm(jobId, round, first.wakeAt);
     // SEAL loads asynchronously; the decision is taken again inside the transaction below.
     const he = first.action === 'close' ? await this.ctx.heFor(this.heParamsOf(job)) : undefined;
@@ -100,24 +132,59 @@ export class RoundEngine {
       const cur = jobs.getRound(jobId, round);
       if (!cur || cur.status !== 'open') return;
       const subs = jobs.submissions(jobId, round);
-      const d = decideClose(job, cur, subs.length, jobs.refusals(jobId, round).length, this.ctx.now());
+      const d = decideClose(
+        job,
+        cur,
+        subs.length,
+        jobs.refusals(jobId, round).length,
+        this.ctx.now()
+      );
       if (d.action === 'fail') {
-        jobs.updateRound(jobId, round, { status: 'failed', closedAt: this.ctx.now(), closeReason: d.message });
+        jobs.updateRound(jobId, round, {
+          status: 'failed',
+          closedAt: this.ctx.now(),
+          closeReason: d.message,
+        });
         jobs.updateJob(jobId, { status: 'failed', failure: { code: d.code, message: d.message } });
-        recordEvent(this.ctx, jobId, 'round_closed', { round, detail: { outcome: 'failed', reason: d.message } });
-        recordEvent(this.ctx, jobId, 'job_failed', { round, detail: { code: d.code, message: d.message } });
+        recordEvent(this.ctx, jobId, 'round_closed', {
+          round,
+          detail: { outcome: 'failed', reason: d.message },
+        });
+        recordEvent(this.ctx, jobId, 'job_failed', {
+          round,
+          detail: { code: d.code, message: d.message },
+        });
         this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`);
       } else if (d.action === 'close' && he) {
         const contributors = subs.map((s) => s.node).sort();
-        const aggregate = sumContributions(he, contributors.map((n) => jobs.ciphertexts(jobId, round, n)));
+        const aggregate = sumContributions(
+          he,
+          contributors.map((n) => jobs.ciphertexts(jobId, round, n))
+        );
         const decryptors = pickDecryptors(jobId, round, contributors);
-        jobs.updateRound(jobId, round, { status: 'decrypting', closedAt: this.ctx.now(), closeReason: d.reason, contributors, decryptors, aggregate });
-        recordEvent(this.ctx, jobId, 'round_closed', { round, detail: { outcome: 'aggregating', reason: d.reason, contributors } });
+        jobs.updateRound(jobId, round, {
+          status: 'decrypting',
+          closedAt: this.ctx.now(),
+          closeReason: d.reason,
+          contributors,
+          decryptors,
+          aggregate,
+        });
+        recordEvent(this.ctx, jobId, 'round_closed', {
+          round,
+          detail: { outcome: 'aggregating', reason: d.reason, contributors },
+        });
         recordEvent(this.ctx, jobId, 'aggregate_stored', {
           round,
-          detail: { ciphertexts: aggregate.length, aggregateHashes: aggregate.map((b) => sha256Hex(fromBase64(b))), decryptors },
+          detail: {
+            ciphertexts: aggregate.length,
+            aggregateHashes: aggregate.map((b) => sha256Hex(fromBase64(b))),
+            decryptors,
+          },
         });
-        this.ctx.log(`job ${jobId} round ${round} closed (${d.reason}); decryptors ${decryptors.join(', ')}`);
+        this.ctx.log(
+          `job ${jobId} round ${round} closed (${d.reason}); decryptors ${decryptors.join(', ')}`
+        );
       }
     });
     this.clear(jobId, round);
@@ -136,13 +203,25 @@ export class RoundEngine {
       const cur = jobs.getRound(r.jobId, r.round);
       if (!cur || cur.status !== 'decrypting') return;
       if (d.action === 'extend') {
-        const decryptors = [...(cur.decryptors ?? []), ...(cur.contributors ?? []).filter((n) => !cur.decryptors?.includes(n))];
+        const decryptors = [
+          ...(cur.decryptors ?? []),
+          ...(cur.contributors ?? []).filter((n) => !cur.decryptors?.includes(n)),
+        ];
         jobs.updateRound(r.jobId, r.round, { decryptors });
-        recordEvent(this.ctx, r.jobId, 'decryptors_extended', { round: r.round, detail: { decryptors } });
+        recordEvent(this.ctx, r.jobId, 'decryptors_extended', {
+          round: r.round,
+          detail: { decryptors },
+        });
       } else {
         jobs.updateRound(r.jobId, r.round, { status: 'failed', closeReason: d.message });
-        jobs.updateJob(r.jobId, { status: 'failed', failure: { code: 'DECRYPTION_TIMEOUT', message: d.message } });
-        recordEvent(this.ctx, r.jobId, 'job_failed', { round: r.round, detail: { code: 'DECRYPTION_TIMEOUT', message: d.message } });
+        jobs.updateJob(r.jobId, {
+          status: 'failed',
+          failure: { code: 'DECRYPTION_TIMEOUT', message: d.message },
+        });
+        recordEvent(this.ctx, r.jobId, 'job_failed', {
+          round: r.round,
+          detail: { code: 'DECRYPTION_TIMEOUT', message: d.message },
+        });
       }
     });
     const next = jobs.getRound(r.jobId, r.round);
@@ -151,7 +230,9 @@ export class RoundEngine {
 
   /** Re-arms the timer of an open round (after a restart, a submission or a new round). */
   schedule(jobId: string, round: number): void {
-    void this.evaluate(jobId, round).catch((err: unknown) => this.ctx.log(`job ${jobId} round ${round}: evaluation failed: ${String(err)}`));
+    void this.evaluate(jobId, round).catch((err: unknown) =>
+      this.ctx.log(`job ${jobId} round ${round}: evaluation failed: ${String(err)}`)
+    );
   }
 
   stop(): void {

@@ -1,5 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { JobEventsResponseSchema, JobListResponseSchema, JobResultSchema, JobSpecSchema, JobStatusSchema, ProtocolError } from '@fedmark/protocol';
+import {
+  JobEventsResponseSchema,
+  JobListResponseSchema,
+  JobResultSchema,
+  JobSpecSchema,
+  JobStatusSchema,
+  ProtocolError,
+} from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { operatorAuth, parseJsonBytes } from '../nodes/auth.ts';
 import { OPERATOR, WHY, apiRouter, errors, json, jsonBody, parsedByHandler } from '../openapi.ts';
@@ -13,7 +20,9 @@ const AfterSchema = z.string().regex(/^[0-9]{1,15}$/);
 const OPERATOR_ERRORS = { 401: WHY.operatorToken, 403: WHY.auditorToken } as const;
 const NO_JOB = { 404: 'no job with this id (NOT_FOUND)' } as const;
 const tags = ['jobs'];
-const params = z.object({ id: z.string().openapi({ description: 'job id, e.g. j-0123456789abcdef' }) });
+const params = z.object({
+  id: z.string().openapi({ description: 'job id, e.g. j-0123456789abcdef' }),
+});
 
 /** Operator API for jobs (bearer token). */
 export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
@@ -39,7 +48,11 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     },
   });
   app.openapi(parsedByHandler(app, create), async (c) => {
-    const { jobId } = createJob(ctx, engine, parseJsonBytes(new Uint8Array(await c.req.arrayBuffer())));
+    const { jobId } = createJob(
+      ctx,
+      engine,
+      parseJsonBytes(new Uint8Array(await c.req.arrayBuffer()))
+    );
     return c.json(jobStatus(ctx, jobId), 201);
   });
 
@@ -50,7 +63,10 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'List jobs',
     security: OPERATOR,
-    responses: { 200: json(JobListResponseSchema, 'every job with its status'), ...errors(OPERATOR_ERRORS) },
+    responses: {
+      200: json(JobListResponseSchema, 'every job with its status'),
+      ...errors(OPERATOR_ERRORS),
+    },
   });
   app.openapi(parsedByHandler(app, list), (c) => c.json(jobList(ctx), 200));
 
@@ -62,7 +78,13 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     summary: 'Job progress per round and participant',
     security: OPERATOR,
     request: { params },
-    responses: { 200: json(JobStatusSchema, 'per round, per participant: pending, submitted or refused (with the reason), decryptions'), ...errors({ ...OPERATOR_ERRORS, ...NO_JOB }) },
+    responses: {
+      200: json(
+        JobStatusSchema,
+        'per round, per participant: pending, submitted or refused (with the reason), decryptions'
+      ),
+      ...errors({ ...OPERATOR_ERRORS, ...NO_JOB }),
+    },
   });
   app.openapi(parsedByHandler(app, status), (c) => c.json(jobStatus(ctx, c.req.param('id')), 200));
 
@@ -74,7 +96,10 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     summary: 'Published rounds with estimates and 95% intervals',
     security: OPERATOR,
     request: { params },
-    responses: { 200: json(JobResultSchema, 'the published rounds so far'), ...errors({ ...OPERATOR_ERRORS, ...NO_JOB }) },
+    responses: {
+      200: json(JobResultSchema, 'the published rounds so far'),
+      ...errors({ ...OPERATOR_ERRORS, ...NO_JOB }),
+    },
   });
   app.openapi(parsedByHandler(app, result), (c) => c.json(jobResult(ctx, c.req.param('id')), 200));
 
@@ -85,17 +110,35 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Job events after ?after=<seq>',
     security: OPERATOR,
-    request: { params, query: z.object({ after: AfterSchema.optional().openapi({ description: 'last event sequence number seen (default 0)' }) }) },
+    request: {
+      params,
+      query: z.object({
+        after: AfterSchema.optional().openapi({
+          description: 'last event sequence number seen (default 0)',
+        }),
+      }),
+    },
     responses: {
       200: json(JobEventsResponseSchema, 'the events after `after`, in order'),
-      ...errors({ 400: '`after` is not an event sequence number (BAD_REQUEST)', ...OPERATOR_ERRORS, ...NO_JOB }),
+      ...errors({
+        400: '`after` is not an event sequence number (BAD_REQUEST)',
+        ...OPERATOR_ERRORS,
+        ...NO_JOB,
+      }),
     },
   });
   app.openapi(parsedByHandler(app, events), (c) => {
     const after = c.req.query('after') ?? '0';
-    if (!AfterSchema.safeParse(after).success) throw new ProtocolError('BAD_REQUEST', `"after" must be an event sequence number, got ${JSON.stringify(after)}`);
+    if (!AfterSchema.safeParse(after).success)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `"after" must be an event sequence number, got ${JSON.stringify(after)}`
+      );
     jobStatus(ctx, c.req.param('id'));
-    return c.json({ version: 1 as const, events: ctx.store.jobs.events(c.req.param('id'), Number(after)) }, 200);
+    return c.json(
+      { version: 1 as const, events: ctx.store.jobs.events(c.req.param('id'), Number(after)) },
+      200
+    );
   });
   return app;
 }

@@ -1,4 +1,9 @@
-import { ProtocolError, type JobListResponse, type JobResult, type JobStatus } from '@fedmark/protocol';
+import {
+  ProtocolError,
+  type JobListResponse,
+  type JobResult,
+  type JobStatus,
+} from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { latestModel } from './train-publication.ts';
@@ -21,7 +26,11 @@ function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'
     closeReason: r.closeReason,
     nodes: job.participants.map((name) => ({
       name,
-      state: subs.has(name) ? ('submitted' as const) : refusals.has(name) ? ('refused' as const) : ('pending' as const),
+      state: subs.has(name)
+        ? ('submitted' as const)
+        : refusals.has(name)
+          ? ('refused' as const)
+          : ('pending' as const),
       reason: refusals.get(name) ?? null,
     })),
     decryptions: (r.decryptors ?? []).map((node) => {
@@ -70,6 +79,12 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
 export function jobList(ctx: Ctx): JobListResponse {
   return {
     version: 1,
-    jobs: ctx.store.jobs.listJobs().map((j) => ({ jobId: j.id, name: j.name, kind: j.kind, status: j.status, createdAt: j.createdAt })),
+    jobs: ctx.store.jobs.listJobs().map((j) => ({
+      jobId: j.id,
+      name: j.name,
+      kind: j.kind,
+      status: j.status,
+      createdAt: j.createdAt,
+    })),
   };
 }

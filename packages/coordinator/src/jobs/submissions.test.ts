@@ -1,10 +1,33 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SegmentStatsJobSpecSchema, RECEIPT_DOMAIN, layoutOf, receiptSigningPayload, signingKeyPairFromSeed, toBase64, verifyCanonical, type He } from '@fedmark/protocol';
+import {
+  SegmentStatsJobSpecSchema,
+  RECEIPT_DOMAIN,
+  layoutOf,
+  receiptSigningPayload,
+  signingKeyPairFromSeed,
+  toBase64,
+  verifyCanonical,
+  type He,
+} from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { fakeSealBlob, federation, harness, json, makeRefusal, makeSubmission, testNode, type Harness } from '../_testing.ts';
+import {
+  fakeSealBlob,
+  federation,
+  harness,
+  json,
+  makeRefusal,
+  makeSubmission,
+  testNode,
+  type Harness,
+} from '../_testing.ts';
 
-const [a, b, c, outsider] = [testNode('alpha', 21), testNode('beta', 22), testNode('gamma', 23), testNode('zeta', 24)] as const;
+const [a, b, c, outsider] = [
+  testNode('alpha', 21),
+  testNode('beta', 22),
+  testNode('gamma', 23),
+  testNode('zeta', 24),
+] as const;
 const spec = {
   version: 1,
   kind: 'segment_stats',
@@ -15,7 +38,9 @@ const spec = {
     purpose: 'analytics',
     asOf: '2026-01-01',
     epsilon: 0.5,
-    dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
+    dimensions: [
+      { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
+    ],
     measures: [{ field: 'monetary', lower: 0, upper: 1000 }],
   },
 };
@@ -33,7 +58,8 @@ async function setup(): Promise<{ h: Harness; jobId: string; keyId: string }> {
   return { h, jobId: (await res.json()).jobId, keyId };
 }
 
-const path = (jobId: string, kind = 'submission', round = 0) => `/v1/node/jobs/${jobId}/rounds/${round}/${kind}`;
+const path = (jobId: string, kind = 'submission', round = 0) =>
+  `/v1/node/jobs/${jobId}/rounds/${round}/${kind}`;
 
 beforeAll(async () => {
   he = await heFor(DEFAULT_HE_PARAMS);
@@ -43,49 +69,131 @@ beforeAll(async () => {
 describe('submissions', () => {
   it('stores a valid submission and answers with a coordinator-signed receipt; an identical resend gets the same receipt', async () => {
     const { h, jobId, keyId } = await setup();
-    const sub = makeSubmission(he, keys.secretKey, a, { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) });
+    const sub = makeSubmission(he, keys.secretKey, a, {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      values: values(1),
+    });
     const res = await h.node(a, 'POST', path(jobId), sub);
     expect(res.status).toBe(200);
     const receipt = await res.json();
-    expect(receipt).toMatchObject({ version: 1, jobId, round: 0, node: 'alpha', ciphertextHashes: sub.ciphertextHashes });
+    expect(receipt).toMatchObject({
+      version: 1,
+      jobId,
+      round: 0,
+      node: 'alpha',
+      ciphertextHashes: sub.ciphertextHashes,
+    });
     const coordinatorPk = signingKeyPairFromSeed(new Uint8Array(32).fill(99)).publicKey;
-    expect(verifyCanonical(RECEIPT_DOMAIN, receiptSigningPayload(receipt), receipt.coordinatorSignature, coordinatorPk)).toBe(true);
+    expect(
+      verifyCanonical(
+        RECEIPT_DOMAIN,
+        receiptSigningPayload(receipt),
+        receipt.coordinatorSignature,
+        coordinatorPk
+      )
+    ).toBe(true);
 
     h.clock.now += 1000;
     const again = await h.node(a, 'POST', path(jobId), sub);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(receipt);
 
-    const different = makeSubmission(he, keys.secretKey, a, { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(2) });
+    const different = makeSubmission(he, keys.secretKey, a, {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      values: values(2),
+    });
     const conflict = await h.node(a, 'POST', path(jobId), different);
     expect(conflict.status).toBe(409);
-    expect(await conflict.json()).toEqual({ error: { code: 'CONFLICT', message: `node alpha already submitted different ciphertexts for job ${jobId} round 0` } });
+    expect(await conflict.json()).toEqual({
+      error: {
+        code: 'CONFLICT',
+        message: `node alpha already submitted different ciphertexts for job ${jobId} round 0`,
+      },
+    });
     expect(h.store.jobs.submissions(jobId, 0).map((s) => s.node)).toEqual(['alpha']);
     const events = await json(await h.op('GET', `/v1/jobs/${jobId}/events`));
-    expect(events.events.map((e: { type: string }) => e.type)).toEqual(['job_created', 'round_opened', 'submission_accepted']);
+    expect(events.events.map((e: { type: string }) => e.type)).toEqual([
+      'job_created',
+      'round_opened',
+      'submission_accepted',
+    ]);
   });
 
   it('refuses a wrong layout hash (LAYOUT_MISMATCH), a wrong key (KEY_MISMATCH) and garbage ciphertexts (BAD_CIPHERTEXT)', async () => {
     const { h, jobId, keyId } = await setup();
     const base = { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) };
-    const layoutRes = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, a, { ...base, layoutHash: 'ab'.repeat(32) }));
+    const layoutRes = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, { ...base, layoutHash: 'ab'.repeat(32) })
+    );
     expect(layoutRes.status).toBe(400);
     expect((await layoutRes.json()).error.code).toBe('LAYOUT_MISMATCH');
-    const keyRes = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, a, { ...base, keyId: 'k9' }));
+    const keyRes = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, { ...base, keyId: 'k9' })
+    );
     expect(keyRes.status).toBe(400);
-    expect(await keyRes.json()).toEqual({ error: { code: 'KEY_MISMATCH', message: `job ${jobId} runs on key ${keyId}, submission is under k9` } });
-    const random = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, a, { ...base, ciphertexts: [new Uint8Array(300).fill(42)] }));
+    expect(await keyRes.json()).toEqual({
+      error: {
+        code: 'KEY_MISMATCH',
+        message: `job ${jobId} runs on key ${keyId}, submission is under k9`,
+      },
+    });
+    const random = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, {
+        ...base,
+        ciphertexts: [new Uint8Array(300).fill(42)],
+      })
+    );
     expect(random.status).toBe(400);
-    expect(await random.json()).toEqual({ error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts[0]: not a SEAL object (bad magic)' } });
-    const headerOnly = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, a, { ...base, ciphertexts: [fakeSealBlob(400)] }));
+    expect(await random.json()).toEqual({
+      error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts[0]: not a SEAL object (bad magic)' },
+    });
+    const headerOnly = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, { ...base, ciphertexts: [fakeSealBlob(400)] })
+    );
     expect(headerOnly.status).toBe(400);
     expect((await headerOnly.json()).error.code).toBe('BAD_CIPHERTEXT');
     const two = he.encryptSymmetric(values(1), keys.secretKey);
-    const tooMany = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, a, { ...base, ciphertexts: [...two, ...two] }));
-    expect(await tooMany.json()).toEqual({ error: { code: 'BAD_CIPHERTEXT', message: `2 ciphertexts for a ${layout.length}-slot layout, expected 1` } });
+    const tooMany = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, { ...base, ciphertexts: [...two, ...two] })
+    );
+    expect(await tooMany.json()).toEqual({
+      error: {
+        code: 'BAD_CIPHERTEXT',
+        message: `2 ciphertexts for a ${layout.length}-slot layout, expected 1`,
+      },
+    });
     const sub = makeSubmission(he, keys.secretKey, a, base);
-    const mismatched = await h.node(a, 'POST', path(jobId), { ...sub, ciphertexts: [toBase64(he.encryptSymmetric(values(3), keys.secretKey)[0] as Uint8Array)] });
-    expect(await mismatched.json()).toEqual({ error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts[0] does not match ciphertextHashes[0]' } });
+    const mismatched = await h.node(a, 'POST', path(jobId), {
+      ...sub,
+      ciphertexts: [toBase64(he.encryptSymmetric(values(3), keys.secretKey)[0] as Uint8Array)],
+    });
+    expect(await mismatched.json()).toEqual({
+      error: {
+        code: 'BAD_CIPHERTEXT',
+        message: 'ciphertexts[0] does not match ciphertextHashes[0]',
+      },
+    });
     expect(h.store.jobs.submissions(jobId, 0)).toEqual([]);
   });
 
@@ -93,14 +201,30 @@ describe('submissions', () => {
     const { h, jobId, keyId } = await setup();
     const malformed = await h.node(a, 'POST', path(jobId), undefined, '{"version":1,');
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^malformed JSON in request body/) });
-    const sub = makeSubmission(he, keys.secretKey, a, { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) });
+    expect((await malformed.json()).error).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/^malformed JSON in request body/),
+    });
+    const sub = makeSubmission(he, keys.secretKey, a, {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      values: values(1),
+    });
     const schema = await h.node(a, 'POST', path(jobId), { ...sub, round: 'zero' });
     expect(schema.status).toBe(400);
-    expect(await schema.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'round: Invalid input: expected number, received string' } });
+    expect(await schema.json()).toEqual({
+      error: {
+        code: 'BAD_REQUEST',
+        message: 'round: Invalid input: expected number, received string',
+      },
+    });
     const b64 = await h.node(a, 'POST', path(jobId), { ...sub, ciphertexts: ['@@@@'] });
     expect(b64.status).toBe(400);
-    expect(await b64.json()).toEqual({ error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts.0: expected standard base64' } });
+    expect(await b64.json()).toEqual({
+      error: { code: 'BAD_CIPHERTEXT', message: 'ciphertexts.0: expected standard base64' },
+    });
     const notList = await h.node(a, 'POST', path(jobId), { ...sub, ciphertexts: 'AAAA' });
     expect((await notList.json()).error.code).toBe('BAD_REQUEST');
     expect((await h.node(a, 'GET', '/v1/node/tasks')).status).toBe(200);
@@ -108,19 +232,44 @@ describe('submissions', () => {
 
   it('refuses bodies over 32 MiB with 413 before reading them', async () => {
     const { h, jobId } = await setup();
-    const res = await h.coordinator.app.request(path(jobId), { method: 'POST', body: 'x'.repeat(32 * 1024 * 1024 + 1), headers: { 'content-type': 'application/json' } });
+    const res = await h.coordinator.app.request(path(jobId), {
+      method: 'POST',
+      body: 'x'.repeat(32 * 1024 * 1024 + 1),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds 33554432 bytes' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds 33554432 bytes' },
+    });
   });
 
   it('refuses outsiders (401), submitting for someone else (403) and forged submission signatures (401)', async () => {
     const { h, jobId, keyId } = await setup();
     const base = { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) };
-    expect((await h.node(outsider, 'POST', path(jobId), makeSubmission(he, keys.secretKey, outsider, base))).status).toBe(401);
-    const forOther = await h.node(a, 'POST', path(jobId), makeSubmission(he, keys.secretKey, b, base));
+    expect(
+      (
+        await h.node(
+          outsider,
+          'POST',
+          path(jobId),
+          makeSubmission(he, keys.secretKey, outsider, base)
+        )
+      ).status
+    ).toBe(401);
+    const forOther = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, b, base)
+    );
     expect(forOther.status).toBe(403);
-    expect(await forOther.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'node alpha cannot submit for beta' } });
-    const forged = { ...makeSubmission(he, keys.secretKey, a, base), signature: makeSubmission(he, keys.secretKey, b, base).signature };
+    expect(await forOther.json()).toEqual({
+      error: { code: 'FORBIDDEN', message: 'node alpha cannot submit for beta' },
+    });
+    const forged = {
+      ...makeSubmission(he, keys.secretKey, a, base),
+      signature: makeSubmission(he, keys.secretKey, b, base).signature,
+    };
     const f = await h.node(a, 'POST', path(jobId), forged);
     expect(f.status).toBe(401);
     expect((await f.json()).error.code).toBe('INVALID_SIGNATURE');
@@ -128,17 +277,30 @@ describe('submissions', () => {
 
   it('records a signed refusal with its reason and shows it in the job status', async () => {
     const { h, jobId } = await setup();
-    const res = await h.node(c, 'POST', path(jobId, 'refusal'), makeRefusal(c, jobId, 0, 'epsilon 0.5 exceeds the remaining monthly budget 0.2'));
+    const res = await h.node(
+      c,
+      'POST',
+      path(jobId, 'refusal'),
+      makeRefusal(c, jobId, 0, 'epsilon 0.5 exceeds the remaining monthly budget 0.2')
+    );
     expect(res.status).toBe(200);
     expect((await res.json()).ciphertextHashes).toEqual([]);
     const status = await json(await h.op('GET', `/v1/jobs/${jobId}`));
     expect(status.rounds[0].nodes).toEqual([
       { name: 'alpha', state: 'pending', reason: null },
       { name: 'beta', state: 'pending', reason: null },
-      { name: 'gamma', state: 'refused', reason: 'epsilon 0.5 exceeds the remaining monthly budget 0.2' },
+      {
+        name: 'gamma',
+        state: 'refused',
+        reason: 'epsilon 0.5 exceeds the remaining monthly budget 0.2',
+      },
     ]);
     // With 3 participants, minNodes 3 and one refusal the quorum is unreachable: the job fails at once.
     expect(status.status).toBe('failed');
-    expect(status.failure).toEqual({ code: 'QUORUM_NOT_MET', message: '0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached' });
+    expect(status.failure).toEqual({
+      code: 'QUORUM_NOT_MET',
+      message:
+        '0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
+    });
   });
 });

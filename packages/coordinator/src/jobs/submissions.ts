@@ -28,7 +28,11 @@ import type { RoundEngine } from './rounds.ts';
 export const RoundParamSchema = z.string().regex(/^(0|[1-9][0-9]{0,3})$/);
 
 export function parseRoundParam(s: string): number {
-  if (!RoundParamSchema.safeParse(s).success) throw new ProtocolError('BAD_REQUEST', `round must be a small non-negative integer, got ${JSON.stringify(s)}`);
+  if (!RoundParamSchema.safeParse(s).success)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `round must be a small non-negative integer, got ${JSON.stringify(s)}`
+    );
   return Number(s);
 }
 
@@ -46,16 +50,39 @@ function signerKey(ctx: Ctx, node: string): Uint8Array {
   return hexToBytes(rec.signingKey);
 }
 
-function receipt(ctx: Ctx, jobId: string, round: number, node: string, ciphertextHashes: string[]): Receipt {
+function receipt(
+  ctx: Ctx,
+  jobId: string,
+  round: number,
+  node: string,
+  ciphertextHashes: string[]
+): Receipt {
   const body = { jobId, round, node, ciphertextHashes, receivedAt: ctx.iso() };
-  return { version: 1, ...body, coordinatorSignature: signCanonical(RECEIPT_DOMAIN, receiptSigningPayload(body), ctx.coordinatorKey.secretKey) };
+  return {
+    version: 1,
+    ...body,
+    coordinatorSignature: signCanonical(
+      RECEIPT_DOMAIN,
+      receiptSigningPayload(body),
+      ctx.coordinatorKey.secretKey
+    ),
+  };
 }
 
 /** Closes the round first if its deadline passed, so a late message meets a closed round. */
-async function openRoundOr409(ctx: Ctx, engine: RoundEngine, jobId: string, round: number): Promise<RoundRecord> {
+async function openRoundOr409(
+  ctx: Ctx,
+  engine: RoundEngine,
+  jobId: string,
+  round: number
+): Promise<RoundRecord> {
   await engine.evaluate(jobId, round);
   const r = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
-  if (r.status !== 'open') throw new ProtocolError('DEADLINE_PASSED', `round ${round} of job ${jobId} is closed (${r.closeReason ?? r.status})`);
+  if (r.status !== 'open')
+    throw new ProtocolError(
+      'DEADLINE_PASSED',
+      `round ${round} of job ${jobId} is closed (${r.closeReason ?? r.status})`
+    );
   return r;
 }
 
@@ -65,94 +92,205 @@ async function openRoundOr409(ctx: Ctx, engine: RoundEngine, jobId: string, roun
  * hashes and that each ciphertext loads under the epoch's HE parameters. Stored in one
  * transaction with its event; re-sending the identical submission returns the stored receipt.
  */
-export async function acceptSubmission(ctx: Ctx, engine: RoundEngine, node: string, jobId: string, roundParam: string, body: unknown): Promise<Receipt> {
+export async function acceptSubmission(
+  ctx: Ctx,
+  engine: RoundEngine,
+  node: string,
+  jobId: string,
+  roundParam: string,
+  body: unknown
+): Promise<Receipt> {
   const round = parseRoundParam(roundParam);
   const parsed = SubmissionSchema.safeParse(body);
   if (!parsed.success) {
     // Undecodable ciphertext fields are a ciphertext problem, reported as such (the rest is a schema error).
-    const onlyCiphertexts = parsed.error.issues.every((i) => i.path[0] === 'ciphertexts' && i.path.length === 2);
+    const onlyCiphertexts = parsed.error.issues.every(
+      (i) => i.path[0] === 'ciphertexts' && i.path.length === 2
+    );
     if (onlyCiphertexts) throw new ProtocolError('BAD_CIPHERTEXT', zodMessage(parsed.error));
     throw parsed.error;
   }
   const sub = parsed.data;
-  if (sub.jobId !== jobId || sub.round !== round) throw new ProtocolError('BAD_REQUEST', `body names job ${sub.jobId} round ${sub.round}, the path ${jobId} round ${round}`);
-  if (sub.node !== node) throw new ProtocolError('FORBIDDEN', `node ${node} cannot submit for ${sub.node}`);
-  if (!verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(sub), sub.signature, signerKey(ctx, node))) {
+  if (sub.jobId !== jobId || sub.round !== round)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body names job ${sub.jobId} round ${sub.round}, the path ${jobId} round ${round}`
+    );
+  if (sub.node !== node)
+    throw new ProtocolError('FORBIDDEN', `node ${node} cannot submit for ${sub.node}`);
+  if (
+    !verifyCanonical(
+      SUBMISSION_DOMAIN,
+      submissionSigningPayload(sub),
+      sub.signature,
+      signerKey(ctx, node)
+    )
+  ) {
     throw new ProtocolError('INVALID_SIGNATURE', `submission signature of ${node} does not verify`);
   }
   const { job } = jobAndRound(ctx, jobId, round);
-  if (!job.participants.includes(node)) throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
+  if (!job.participants.includes(node))
+    throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
   const previous = ctx.store.jobs.getSubmission(jobId, round, node);
   if (previous) {
-    if (previous.ciphertextHashes.join() === sub.ciphertextHashes.join() && previous.layoutHash === sub.layoutHash && previous.keyId === sub.keyId) {
+    if (
+      previous.ciphertextHashes.join() === sub.ciphertextHashes.join() &&
+      previous.layoutHash === sub.layoutHash &&
+      previous.keyId === sub.keyId
+    ) {
       return previous.receipt;
     }
-    throw new ProtocolError('CONFLICT', `node ${node} already submitted different ciphertexts for job ${jobId} round ${round}`);
+    throw new ProtocolError(
+      'CONFLICT',
+      `node ${node} already submitted different ciphertexts for job ${jobId} round ${round}`
+    );
   }
-  if (ctx.store.jobs.getRefusal(jobId, round, node)) throw new ProtocolError('CONFLICT', `node ${node} already refused job ${jobId} round ${round}`);
+  if (ctx.store.jobs.getRefusal(jobId, round, node))
+    throw new ProtocolError('CONFLICT', `node ${node} already refused job ${jobId} round ${round}`);
   const r = await openRoundOr409(ctx, engine, jobId, round);
-  if (sub.keyId !== job.keyId) throw new ProtocolError('KEY_MISMATCH', `job ${jobId} runs on key ${job.keyId}, submission is under ${sub.keyId}`);
-  if (sub.layoutHash !== r.layoutHash) throw new ProtocolError('LAYOUT_MISMATCH', `layout hash ${sub.layoutHash.slice(0, 12)}… differs from round ${round}'s ${r.layoutHash.slice(0, 12)}…`);
-  if (sub.enforced.noise !== job.spec.noise) throw new ProtocolError('BAD_REQUEST', `enforced.noise ${sub.enforced.noise} differs from the job's ${job.spec.noise}`);
+  if (sub.keyId !== job.keyId)
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `job ${jobId} runs on key ${job.keyId}, submission is under ${sub.keyId}`
+    );
+  if (sub.layoutHash !== r.layoutHash)
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `layout hash ${sub.layoutHash.slice(0, 12)}… differs from round ${round}'s ${r.layoutHash.slice(0, 12)}…`
+    );
+  if (sub.enforced.noise !== job.spec.noise)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `enforced.noise ${sub.enforced.noise} differs from the job's ${job.spec.noise}`
+    );
   if (Math.round(sub.enforced.epsilon * 1e6) !== Math.round(r.query.epsilon * 1e6)) {
-    throw new ProtocolError('BAD_REQUEST', `enforced.epsilon ${sub.enforced.epsilon} differs from the round's ${r.query.epsilon}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `enforced.epsilon ${sub.enforced.epsilon} differs from the round's ${r.query.epsilon}`
+    );
   }
-  const he = await ctx.heFor((ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId);
+  const he = await ctx.heFor(
+    (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId
+  );
   const expected = he.ciphertextCount(r.layoutLength);
   if (sub.ciphertexts.length !== expected) {
-    throw new ProtocolError('BAD_CIPHERTEXT', `${sub.ciphertexts.length} ciphertexts for a ${r.layoutLength}-slot layout, expected ${expected}`);
+    throw new ProtocolError(
+      'BAD_CIPHERTEXT',
+      `${sub.ciphertexts.length} ciphertexts for a ${r.layoutLength}-slot layout, expected ${expected}`
+    );
   }
   const bytes = sub.ciphertexts.map((b, i) => {
     const ct = fromBase64(b, `ciphertexts[${i}]`);
-    if (sha256Hex(ct) !== sub.ciphertextHashes[i]) throw new ProtocolError('BAD_CIPHERTEXT', `ciphertexts[${i}] does not match ciphertextHashes[${i}]`);
+    if (sha256Hex(ct) !== sub.ciphertextHashes[i])
+      throw new ProtocolError(
+        'BAD_CIPHERTEXT',
+        `ciphertexts[${i}] does not match ciphertextHashes[${i}]`
+      );
     he.loadCiphertext(ct, `ciphertexts[${i}]`);
     return ct;
   });
   const result = ctx.store.transaction(() => {
     const again = ctx.store.jobs.getSubmission(jobId, round, node);
-    if (again) return again.ciphertextHashes.join() === sub.ciphertextHashes.join() ? again.receipt : null;
+    if (again)
+      return again.ciphertextHashes.join() === sub.ciphertextHashes.join() ? again.receipt : null;
     const cur = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
-    if (cur.status !== 'open') throw new ProtocolError('DEADLINE_PASSED', `round ${round} of job ${jobId} closed meanwhile`);
+    if (cur.status !== 'open')
+      throw new ProtocolError('DEADLINE_PASSED', `round ${round} of job ${jobId} closed meanwhile`);
     const rec = receipt(ctx, jobId, round, node, sub.ciphertextHashes);
     ctx.store.jobs.insertSubmission(
-      { jobId, round, node, keyId: sub.keyId, layoutHash: sub.layoutHash, ciphertextHashes: sub.ciphertextHashes, enforced: sub.enforced, signature: sub.signature, receivedAt: rec.receivedAt, receipt: rec },
+      {
+        jobId,
+        round,
+        node,
+        keyId: sub.keyId,
+        layoutHash: sub.layoutHash,
+        ciphertextHashes: sub.ciphertextHashes,
+        enforced: sub.enforced,
+        signature: sub.signature,
+        receivedAt: rec.receivedAt,
+        receipt: rec,
+      },
       bytes
     );
     const count = ctx.store.jobs.submissions(jobId, round).length;
-    if (count >= job.spec.minNodes && cur.quorumAt === null) ctx.store.jobs.updateRound(jobId, round, { quorumAt: ctx.now() });
-    recordEvent(ctx, jobId, 'submission_accepted', { round, node, detail: { ciphertexts: bytes.length, submitted: count, of: job.participants.length } });
+    if (count >= job.spec.minNodes && cur.quorumAt === null)
+      ctx.store.jobs.updateRound(jobId, round, { quorumAt: ctx.now() });
+    recordEvent(ctx, jobId, 'submission_accepted', {
+      round,
+      node,
+      detail: { ciphertexts: bytes.length, submitted: count, of: job.participants.length },
+    });
     return rec;
   });
-  if (result === null) throw new ProtocolError('CONFLICT', `node ${node} already submitted different ciphertexts for job ${jobId} round ${round}`);
+  if (result === null)
+    throw new ProtocolError(
+      'CONFLICT',
+      `node ${node} already submitted different ciphertexts for job ${jobId} round ${round}`
+    );
   await engine.evaluate(jobId, round);
   return result;
 }
 
 /** Records a node's signed refusal (its policy said no) with the reason it gave. */
-export async function acceptRefusal(ctx: Ctx, engine: RoundEngine, node: string, jobId: string, roundParam: string, body: unknown): Promise<Receipt> {
+export async function acceptRefusal(
+  ctx: Ctx,
+  engine: RoundEngine,
+  node: string,
+  jobId: string,
+  roundParam: string,
+  body: unknown
+): Promise<Receipt> {
   const round = parseRoundParam(roundParam);
   const ref = RefusalSchema.parse(body);
-  if (ref.jobId !== jobId || ref.round !== round) throw new ProtocolError('BAD_REQUEST', `body names job ${ref.jobId} round ${ref.round}, the path ${jobId} round ${round}`);
-  if (ref.node !== node) throw new ProtocolError('FORBIDDEN', `node ${node} cannot refuse for ${ref.node}`);
-  if (!verifyCanonical(REFUSAL_DOMAIN, refusalSigningPayload(ref), ref.signature, signerKey(ctx, node))) {
+  if (ref.jobId !== jobId || ref.round !== round)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body names job ${ref.jobId} round ${ref.round}, the path ${jobId} round ${round}`
+    );
+  if (ref.node !== node)
+    throw new ProtocolError('FORBIDDEN', `node ${node} cannot refuse for ${ref.node}`);
+  if (
+    !verifyCanonical(
+      REFUSAL_DOMAIN,
+      refusalSigningPayload(ref),
+      ref.signature,
+      signerKey(ctx, node)
+    )
+  ) {
     throw new ProtocolError('INVALID_SIGNATURE', `refusal signature of ${node} does not verify`);
   }
   const { job } = jobAndRound(ctx, jobId, round);
-  if (!job.participants.includes(node)) throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
+  if (!job.participants.includes(node))
+    throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
   const previous = ctx.store.jobs.getRefusal(jobId, round, node);
   if (previous) {
     if (previous.reason === ref.reason) return previous.receipt;
-    throw new ProtocolError('CONFLICT', `node ${node} already refused job ${jobId} round ${round} for another reason`);
+    throw new ProtocolError(
+      'CONFLICT',
+      `node ${node} already refused job ${jobId} round ${round} for another reason`
+    );
   }
-  if (ctx.store.jobs.getSubmission(jobId, round, node)) throw new ProtocolError('CONFLICT', `node ${node} already submitted to job ${jobId} round ${round}`);
+  if (ctx.store.jobs.getSubmission(jobId, round, node))
+    throw new ProtocolError(
+      'CONFLICT',
+      `node ${node} already submitted to job ${jobId} round ${round}`
+    );
   await openRoundOr409(ctx, engine, jobId, round);
   const rec = ctx.store.transaction(() => {
     const cur = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
-    if (cur.status !== 'open') throw new ProtocolError('DEADLINE_PASSED', `round ${round} of job ${jobId} closed meanwhile`);
+    if (cur.status !== 'open')
+      throw new ProtocolError('DEADLINE_PASSED', `round ${round} of job ${jobId} closed meanwhile`);
     const existing = ctx.store.jobs.getRefusal(jobId, round, node);
     if (existing) return existing.receipt;
     const r = receipt(ctx, jobId, round, node, []);
-    ctx.store.jobs.insertRefusal({ jobId, round, node, reason: ref.reason, signature: ref.signature, receipt: r });
+    ctx.store.jobs.insertRefusal({
+      jobId,
+      round,
+      node,
+      reason: ref.reason,
+      signature: ref.signature,
+      receipt: r,
+    });
     recordEvent(ctx, jobId, 'refusal_recorded', { round, node, detail: { reason: ref.reason } });
     return r;
   });

@@ -7,19 +7,22 @@ import { roundCount, roundQuery } from './round-queries.ts';
 describe('job templates', () => {
   const STATISTICS = TEMPLATE_NAMES.filter((n) => n !== 'train');
 
-  it.each(STATISTICS)('%s parses, has valid round layouts and fits the plaintext range: 64 nodes of 10^7 rows under t60, 3 under t40', (name) => {
-    const spec = JobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
-    if (spec.kind === 'train') throw new Error(`template ${name} is not a statistics job`);
-    expect(spec.minNodes).toBe(3);
-    expect(spec.query.asOf).toBe('2026-01-31');
-    for (let r = 0; r < roundCount(spec); r++) {
-      const q = roundQuery(spec, r);
-      const layout = layoutOf(q);
-      expect(layout.length).toBeGreaterThan(0);
-      expect(() => checkCapacity(layout, q, 64, 'bfv-8192-t60', 10_000_000, r)).not.toThrow();
-      expect(() => checkCapacity(layout, q, 3, 'bfv-8192-t40', 10_000_000, r)).not.toThrow();
+  it.each(STATISTICS)(
+    '%s parses, has valid round layouts and fits the plaintext range: 64 nodes of 10^7 rows under t60, 3 under t40',
+    (name) => {
+      const spec = JobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
+      if (spec.kind === 'train') throw new Error(`template ${name} is not a statistics job`);
+      expect(spec.minNodes).toBe(3);
+      expect(spec.query.asOf).toBe('2026-01-31');
+      for (let r = 0; r < roundCount(spec); r++) {
+        const q = roundQuery(spec, r);
+        const layout = layoutOf(q);
+        expect(layout.length).toBeGreaterThan(0);
+        expect(() => checkCapacity(layout, q, 64, 'bfv-8192-t60', 10_000_000, r)).not.toThrow();
+        expect(() => checkCapacity(layout, q, 3, 'bfv-8192-t40', 10_000_000, r)).not.toThrow();
+      }
     }
-  });
+  );
 
   it('train parses as a model_training job whose epsilon plan spends exactly its total', () => {
     const spec = JobSpecSchema.parse(checkedTemplate('train'));
@@ -28,7 +31,9 @@ describe('job templates', () => {
     expect(spec.minNodes).toBeGreaterThanOrEqual(spec.train.minNodes);
     const plan = trainEpsilonPlan(spec.train);
     expect(plan.totalMicro).toBe(1_000_000);
-    expect(plan.standardisationMicro + plan.perRoundMicro * spec.train.rounds).toBe(plan.totalMicro);
+    expect(plan.standardisationMicro + plan.perRoundMicro * spec.train.rounds).toBe(
+      plan.totalMicro
+    );
   });
 
   it('ab-test: the synthetic campaigns x variant x lifecycle stage, 7/10 of epsilon on the conversions', () => {
@@ -53,8 +58,18 @@ describe('job templates', () => {
   it('train: the columns of the churn.csv that fedmark node synth writes', () => {
     const spec = JobSpecSchema.parse(checkedTemplate('train'));
     if (spec.kind !== 'train') throw new Error('the train template must be a train job');
-    expect([spec.train.table, spec.train.label]).toEqual(['churn', { column: 'churn', positive: 'Yes' }]);
-    expect(spec.train.features.map((f) => f.column)).toEqual(['tenure_days', 'purchases', 'recency_days', 'avg_order_value', 'visits_90d', 'primary_channel']);
+    expect([spec.train.table, spec.train.label]).toEqual([
+      'churn',
+      { column: 'churn', positive: 'Yes' },
+    ]);
+    expect(spec.train.features.map((f) => f.column)).toEqual([
+      'tenure_days',
+      'purchases',
+      'recency_days',
+      'avg_order_value',
+      'visits_90d',
+      'primary_channel',
+    ]);
   });
 
   it('refuses a layout whose aggregate could wrap around t (here the 40-bit t), naming the block', () => {
@@ -62,7 +77,7 @@ describe('job templates', () => {
     if (spec.kind === 'train') throw new Error('lifecycle is not a statistics job');
     const q = roundQuery(spec, 0);
     expect(() => checkCapacity(layoutOf(q), q, 6, 'bfv-8192-t40', 10_000_000, 0)).toThrow(
-      'round 0 block sum:monetary: 6 nodes x 10000000 rows could reach 600010800012, beyond the plaintext range ±549755740160; lower the clipping bounds or the fixed-point scale, or start the coordinator with a --max-rows-per-node that matches the nodes\' data'
+      "round 0 block sum:monetary: 6 nodes x 10000000 rows could reach 600010800012, beyond the plaintext range ±549755740160; lower the clipping bounds or the fixed-point scale, or start the coordinator with a --max-rows-per-node that matches the nodes' data"
     );
   });
 });

@@ -1,4 +1,9 @@
-import { JobSpecSchema, LIFECYCLE_STAGES, NES_STATUSES, type JobSpecInput } from '@fedmark/protocol';
+import {
+  JobSpecSchema,
+  LIFECYCLE_STAGES,
+  NES_STATUSES,
+  type JobSpecInput,
+} from '@fedmark/protocol';
 
 export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -21,7 +26,10 @@ export const SYNTHETIC_CAMPAIGNS = [
  * in your data (values beyond are counted at the bound). `asOf` is the given day (default
  * today, UTC).
  */
-export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().slice(0, 10)): JobSpecInput {
+export function jobTemplate(
+  name: TemplateName,
+  asOf = new Date().toISOString().slice(0, 10)
+): JobSpecInput {
   const base = { version: 1 as const, kind: 'segment_stats' as const, asOf };
   switch (name) {
     case 'rfm':
@@ -134,7 +142,11 @@ export function jobTemplate(name: TemplateName, asOf = new Date().toISOString().
             { type: 'numeric', column: 'recency_days', lower: 0, upper: 731 },
             { type: 'numeric', column: 'avg_order_value', lower: 0, upper: 10000 },
             { type: 'numeric', column: 'visits_90d', lower: 0, upper: 20 },
-            { type: 'categorical', column: 'primary_channel', categories: ['app', 'web', 'store', 'branch'] },
+            {
+              type: 'categorical',
+              column: 'primary_channel',
+              categories: ['app', 'web', 'store', 'branch'],
+            },
           ],
           rounds: 4,
           optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },

@@ -16,7 +16,13 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundCount } from './round-queries.ts';
-import { asStoredQuery, checkTrainCapacity, storedTrainQuery, trainRoundPlan, type TrainLayoutBlock } from './train-rounds.ts';
+import {
+  asStoredQuery,
+  checkTrainCapacity,
+  storedTrainQuery,
+  trainRoundPlan,
+  type TrainLayoutBlock,
+} from './train-rounds.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 
 /**
@@ -30,32 +36,58 @@ function blockVariance(b: TrainLayoutBlock, contributors: number, noiseOn: boole
   return (contributors * 2 * a) / (1 - a) ** 2;
 }
 
-function varianceOf(blocks: readonly TrainLayoutBlock[], length: number, contributors: number, noiseOn: boolean): number[] {
+function varianceOf(
+  blocks: readonly TrainLayoutBlock[],
+  length: number,
+  contributors: number,
+  noiseOn: boolean
+): number[] {
   const out = new Array<number>(length).fill(0);
-  for (const b of blocks) out.fill(blockVariance(b, contributors, noiseOn), b.offset, b.offset + b.length);
+  for (const b of blocks)
+    out.fill(blockVariance(b, contributors, noiseOn), b.offset, b.offset + b.length);
   return out;
 }
 
 /** The outcome of one train round: the model after it (round 0: the starting model). */
-function stepModel(spec: TrainJobSpec, r: RoundRecord, values: bigint[], contributors: string[], noiseOn: boolean, jobId: string): { model: Model; variance: number[] } {
+function stepModel(
+  spec: TrainJobSpec,
+  r: RoundRecord,
+  values: bigint[],
+  contributors: string[],
+  noiseOn: boolean,
+  jobId: string
+): { model: Model; variance: number[] } {
   const train = spec.train;
   const q = storedTrainQuery(r.query);
   if (r.round === 0) {
     const layout = standardisationLayout(train);
     const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
     const std = standardisationFromAggregate(train, layout, values);
-    return { model: startingModel(train, std, { nodes: contributors, noise: noiseOn, jobId }), variance };
+    return {
+      model: startingModel(train, std, { nodes: contributors, noise: noiseOn, jobId }),
+      variance,
+    };
   }
-  if (!q.model) throw new ProtocolError('INTERNAL', `round ${r.round} was stored without its model`);
+  if (!q.model)
+    throw new ProtocolError('INTERNAL', `round ${r.round} was stored without its model`);
   const layout = roundLayout(train, q.model.encoding, r.round - 1);
   const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
-  return { model: applyUpdate(train, q.model, { layout, values, variance, nodes: contributors }), variance };
+  return {
+    model: applyUpdate(train, q.model, { layout, values, variance, nodes: contributors }),
+    variance,
+  };
 }
 
 function resultCells(model: Model): ResultCell[] {
   const last = model.training.history[model.training.history.length - 1];
   if (!last) return [];
-  const cell = (block: string, estimate: number): ResultCell => ({ labels: [], block, estimate, noiseStd: 0, ci95: [estimate, estimate] });
+  const cell = (block: string, estimate: number): ResultCell => ({
+    labels: [],
+    block,
+    estimate,
+    noiseStd: 0,
+    ci95: [estimate, estimate],
+  });
   const cells = [cell('count', last.count)];
   if (last.loss !== null) cells.push(cell('mean:loss', last.loss));
   if (last.auc !== null) cells.push(cell('auc', last.auc));
@@ -74,7 +106,13 @@ function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: st
  * the new model in `interpretation.model`, and opens the next round with that model, or marks
  * the job published after the last round.
  */
-export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, r: RoundRecord, values: bigint[]): void {
+export function publishTrainRound(
+  ctx: Ctx,
+  job: JobRecord,
+  spec: TrainJobSpec,
+  r: RoundRecord,
+  values: bigint[]
+): void {
   const { jobs } = ctx.store;
   const contributors = r.contributors ?? [];
   const q = storedTrainQuery(r.query);
@@ -84,8 +122,17 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
     stepped = stepModel(spec, r, values, contributors, noiseOn, job.id);
   } catch (err) {
     const code = isProtocolError(err) ? err.code : 'TRAINING_STEP_FAILED';
-    jobs.updateRound(job.id, r.round, { status: 'failed', closeReason: `optimiser step failed: ${err instanceof Error ? err.message : String(err)}` });
-    fail(ctx, job, r.round, code, `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`);
+    jobs.updateRound(job.id, r.round, {
+      status: 'failed',
+      closeReason: `optimiser step failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
+    fail(
+      ctx,
+      job,
+      r.round,
+      code,
+      `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`
+    );
     return;
   }
   const { model, variance } = stepped;
@@ -113,7 +160,10 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
     publishedAt: ctx.iso(),
   };
   jobs.updateRound(job.id, r.round, { status: 'published', result });
-  recordEvent(ctx, job.id, 'round_published', { round: r.round, detail: { contributors, phase: q.phase } });
+  recordEvent(ctx, job.id, 'round_published', {
+    round: r.round,
+    detail: { contributors, phase: q.phase },
+  });
   const next = r.round + 1;
   if (next < roundCount(spec)) {
     const plan = trainRoundPlan(spec, next, model);
@@ -122,12 +172,29 @@ export function publishTrainRound(ctx: Ctx, job: JobRecord, spec: TrainJobSpec, 
       const heParams = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
       checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next);
     } catch (err) {
-      fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', err instanceof Error ? err.message : String(err));
+      fail(
+        ctx,
+        job,
+        next,
+        isProtocolError(err) ? err.code : 'BAD_REQUEST',
+        err instanceof Error ? err.message : String(err)
+      );
       return;
     }
     const now = ctx.now();
-    jobs.insertRound({ jobId: job.id, round: next, query: asStoredQuery(plan.query), layoutHash: plan.layoutHash, layoutLength: plan.layoutLength, openedAt: now, deadlineAt: now + spec.deadlineMs });
-    recordEvent(ctx, job.id, 'round_opened', { round: next, detail: { layoutHash: plan.layoutHash, slots: plan.layoutLength, phase: plan.query.phase } });
+    jobs.insertRound({
+      jobId: job.id,
+      round: next,
+      query: asStoredQuery(plan.query),
+      layoutHash: plan.layoutHash,
+      layoutLength: plan.layoutLength,
+      openedAt: now,
+      deadlineAt: now + spec.deadlineMs,
+    });
+    recordEvent(ctx, job.id, 'round_opened', {
+      round: next,
+      detail: { layoutHash: plan.layoutHash, slots: plan.layoutLength, phase: plan.query.phase },
+    });
     return;
   }
   jobs.updateJob(job.id, { status: 'published' });

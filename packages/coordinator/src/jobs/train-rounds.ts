@@ -39,7 +39,11 @@ export interface TrainRoundPlan {
  * round 0, `trainEpsilonPlan(train).perRoundMicro` after (the validation histograms ride free by
  * parallel composition: they read only validation customers).
  */
-export function trainRoundPlan(spec: TrainJobSpec, round: number, model: Model | null): TrainRoundPlan {
+export function trainRoundPlan(
+  spec: TrainJobSpec,
+  round: number,
+  model: Model | null
+): TrainRoundPlan {
   const train = spec.train;
   if (round === 0) {
     const layout = standardisationLayout(train);
@@ -90,10 +94,27 @@ export function storedTrainQuery(q: SegmentQuery): TrainRoundQuery {
  * most its L1 sensitivity in total, so nodes x (maxRowsPerNode x sensitivity + noise tail) bounds
  * any slot of the sum.
  */
-export function checkTrainCapacity(plan: TrainRoundPlan, nodes: number, heParams: HeParamsId, maxRowsPerNode: number, round: number): void {
+export function checkTrainCapacity(
+  plan: TrainRoundPlan,
+  nodes: number,
+  heParams: HeParamsId,
+  maxRowsPerNode: number,
+  round: number
+): void {
   const perNode = (b: TrainLayoutBlock): bigint => {
-    const noise = BigInt(Math.ceil((NOISE_TAIL_SCALES * Number(b.sensitivity)) / (b.epsilonMicro / 1e6)));
+    const noise = BigInt(
+      Math.ceil((NOISE_TAIL_SCALES * Number(b.sensitivity)) / (b.epsilonMicro / 1e6))
+    );
     return BigInt(maxRowsPerNode) * b.sensitivity + noise;
   };
-  checkRoundCapacity({ round, slots: plan.layoutLength, blocks: plan.blocks, perNode, nodes, heParams, maxRowsPerNode, remedy: `lower clipNorm or ${MAX_ROWS_REMEDY}` });
+  checkRoundCapacity({
+    round,
+    slots: plan.layoutLength,
+    blocks: plan.blocks,
+    perNode,
+    nodes,
+    heParams,
+    maxRowsPerNode,
+    remedy: `lower clipNorm or ${MAX_ROWS_REMEDY}`,
+  });
 }

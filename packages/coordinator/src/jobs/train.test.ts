@@ -28,10 +28,30 @@ beforeAll(async () => {
 });
 
 /** Every node submits `values`, then the first two decryptors answer with their sum. */
-async function runRound(h: Harness, jobId: string, keyId: string, round: number, layoutHash: string, epsilon: number, values: bigint[]): Promise<void> {
-  await submitAll(h, he, keys.secretKey, nodes, { jobId, round, keyId, layoutHash, values, epsilon });
+async function runRound(
+  h: Harness,
+  jobId: string,
+  keyId: string,
+  round: number,
+  layoutHash: string,
+  epsilon: number,
+  values: bigint[]
+): Promise<void> {
+  await submitAll(h, he, keys.secretKey, nodes, {
+    jobId,
+    round,
+    keyId,
+    layoutHash,
+    values,
+    epsilon,
+  });
   expect(h.store.jobs.getRound(jobId, round)?.status).toBe('decrypting');
-  await decryptByTwo(h, nodes, { jobId, round, layoutHash }, values.map((v) => v * 3n));
+  await decryptByTwo(
+    h,
+    nodes,
+    { jobId, round, layoutHash },
+    values.map((v) => v * 3n)
+  );
 }
 
 describe('train job on the coordinator', () => {
@@ -45,14 +65,28 @@ describe('train job on the coordinator', () => {
     // Round 0: the standardisation layout, nothing but the spec in the round query.
     const sLayout = standardisationLayout(train);
     const task0 = (await json(await h.node(nodes[0], 'GET', '/v1/node/tasks'))).tasks[0];
-    expect(task0.spec.query).toMatchObject({ kind: 'train_round', phase: 'standardisation', model: null, layoutHash: sLayout.hash, epsilon: sLayout.epsilonMicro / 1e6 });
+    expect(task0.spec.query).toMatchObject({
+      kind: 'train_round',
+      phase: 'standardisation',
+      model: null,
+      layoutHash: sLayout.hash,
+      epsilon: sLayout.epsilonMicro / 1e6,
+    });
     expect(task0.spec.query.train).toEqual(train);
     // count, positives, present, sum, sumsq (one numeric feature, fixed point 2^16) per node:
     // 100 customers, 30 positive, mean u = 0.25, mean u^2 = 0.25.
     const s0 = [100n, 30n, 100n, 1638400n, 1638400n];
     await runRound(h, jobId, keyId, 0, sLayout.hash, sLayout.epsilonMicro / 1e6, s0);
-    const std = standardisationFromAggregate(train, sLayout, s0.map((v) => v * 3n));
-    const model0 = startingModel(train, std, { nodes: nodes.map((n) => n.name), noise: true, jobId });
+    const std = standardisationFromAggregate(
+      train,
+      sLayout,
+      s0.map((v) => v * 3n)
+    );
+    const model0 = startingModel(train, std, {
+      nodes: nodes.map((n) => n.name),
+      noise: true,
+      jobId,
+    });
     const mid = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
     expect(mid.status).toBe('running');
     expect(mid.model).toEqual(model0);
@@ -61,7 +95,12 @@ describe('train job on the coordinator', () => {
     const layout1 = roundLayout(train, model0.encoding, 0);
     const task1 = (await json(await h.node(nodes[2], 'GET', '/v1/node/tasks'))).tasks[0];
     expect(task1).toMatchObject({ type: 'job_round', jobId, round: 1 });
-    expect(task1.spec.query).toMatchObject({ kind: 'train_round', phase: 'gradient', layoutHash: layout1.hash, epsilon: layout1.epsilonMicro / 1e6 });
+    expect(task1.spec.query).toMatchObject({
+      kind: 'train_round',
+      phase: 'gradient',
+      layoutHash: layout1.hash,
+      epsilon: layout1.epsilonMicro / 1e6,
+    });
     expect(task1.spec.query.model).toEqual(model0);
     const v1 = Array.from({ length: layout1.length }, (_, i) => BigInt((i % 7) * 1000 - 2000));
     v1[0] = 80n; // count
@@ -71,7 +110,12 @@ describe('train job on the coordinator', () => {
     expect(res.kind).toBe('train');
     expect(res.rounds.map((r: { round: number }) => r.round)).toEqual([0, 1]);
     const variance = res.rounds[1].noiseVariance as number[];
-    const expected: Model = applyUpdate(train, model0, { layout: layout1, values: v1.map((v) => v * 3n), variance, nodes: nodes.map((n) => n.name) });
+    const expected: Model = applyUpdate(train, model0, {
+      layout: layout1,
+      values: v1.map((v) => v * 3n),
+      variance,
+      nodes: nodes.map((n) => n.name),
+    });
     expect(res.model).toEqual(expected);
     expect(res.model.training.roundsDone).toBe(1);
     // Three nodes' discrete Laplace variances add up: 3 * 2a/(1-a)^2 for the count block.
@@ -85,17 +129,31 @@ describe('train job on the coordinator', () => {
     const keyId = await federation(h, [...nodes], keys.publicKey);
     const { jobId } = await json(await h.op('POST', '/v1/jobs', jobSpec));
     const sLayout = standardisationLayout(train);
-    const sub = makeSubmission(he, keys.secretKey, nodes[0], { jobId, round: 0, keyId, layoutHash: sLayout.hash, values: [1n, 1n, 1n, 1n, 1n], epsilon: 0.5 });
+    const sub = makeSubmission(he, keys.secretKey, nodes[0], {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: sLayout.hash,
+      values: [1n, 1n, 1n, 1n, 1n],
+      epsilon: 0.5,
+    });
     const res = await h.node(nodes[0], 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub);
     expect(res.status).toBe(400);
-    expect(JSON.stringify(await json(res))).toContain(`enforced.epsilon 0.5 differs from the round's ${sLayout.epsilonMicro / 1e6}`);
+    expect(JSON.stringify(await json(res))).toContain(
+      `enforced.epsilon 0.5 differs from the round's ${sLayout.epsilonMicro / 1e6}`
+    );
   });
 
-  it('refuses a job whose minNodes is below the model spec\'s', async () => {
+  it("refuses a job whose minNodes is below the model spec's", async () => {
     const h = harness({ heFor });
     await federation(h, [...nodes], keys.publicKey);
-    const res = await h.op('POST', '/v1/jobs', { ...jobSpec, train: { ...trainInput, minNodes: 4 } });
+    const res = await h.op('POST', '/v1/jobs', {
+      ...jobSpec,
+      train: { ...trainInput, minNodes: 4 },
+    });
     expect(res.status).toBe(400);
-    expect(JSON.stringify(await json(res))).toContain("minNodes 3 is below the model spec's train.minNodes 4");
+    expect(JSON.stringify(await json(res))).toContain(
+      "minNodes 3 is below the model spec's train.minNodes 4"
+    );
   });
 });

@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { signCanonical, KEY_ACK_DOMAIN, keyAckSigningPayload, sha256Hex } from '@fedmark/protocol';
-import { admit, fakeSealBlob, federation, harness, keyAck, keyBundle, testNode, json } from '../_testing.ts';
+import {
+  admit,
+  fakeSealBlob,
+  federation,
+  harness,
+  keyAck,
+  keyBundle,
+  testNode,
+  json,
+} from '../_testing.ts';
 
 const a = testNode('alpha', 11);
 const b = testNode('beta', 12);
 const c = testNode('gamma', 13);
 const d = testNode('delta', 14);
 const pk = fakeSealBlob(200);
-const segmentJob = { version: 1, kind: 'segment_stats', query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 0.5 } };
+const segmentJob = {
+  version: 1,
+  kind: 'segment_stats',
+  query: {
+    version: 1,
+    kind: 'segment_stats',
+    purpose: 'analytics',
+    asOf: '2026-01-01',
+    epsilon: 0.5,
+  },
+};
 
 describe('key ceremony', () => {
   it('goes generating -> installing -> active, relaying sealed boxes as opaque blobs', async () => {
@@ -20,17 +39,38 @@ describe('key ceremony', () => {
     ]);
     const creating = await h.op('POST', '/v1/jobs', segmentJob);
     expect(creating.status).toBe(409);
-    expect(await json(creating)).toEqual({ error: { code: 'CONFLICT', message: 'key epoch k3 is not active: waiting for alpha to generate the HE keys' } });
+    expect(await json(creating)).toEqual({
+      error: {
+        code: 'CONFLICT',
+        message: 'key epoch k3 is not active: waiting for alpha to generate the HE keys',
+      },
+    });
 
     const bundle = keyBundle(a, 'k3', pk, ['beta', 'gamma']);
     const res = await h.node(a, 'POST', '/v1/node/keys/k3', bundle);
     expect(res.status).toBe(200);
-    expect((await json(res)).epoch).toMatchObject({ keyId: 'k3', state: 'installing', generator: 'alpha', publicKeyHash: sha256Hex(pk), acked: ['alpha'] });
+    expect((await json(res)).epoch).toMatchObject({
+      keyId: 'k3',
+      state: 'installing',
+      generator: 'alpha',
+      publicKeyHash: sha256Hex(pk),
+      acked: ['alpha'],
+    });
 
     const tasks = (await (await h.node(b, 'GET', '/v1/node/tasks')).json()).tasks;
     expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({ type: 'key_install', keyId: 'k3', generator: 'alpha', sealedSecretKey: bundle.sealed['beta'], publicKey: bundle.publicKey, bundleSignature: bundle.signature });
-    expect(tasks[0].sealedHashes).toEqual({ beta: sha256Hex(Buffer.from(bundle.sealed['beta'] as string, 'base64')), gamma: sha256Hex(Buffer.from(bundle.sealed['gamma'] as string, 'base64')) });
+    expect(tasks[0]).toMatchObject({
+      type: 'key_install',
+      keyId: 'k3',
+      generator: 'alpha',
+      sealedSecretKey: bundle.sealed['beta'],
+      publicKey: bundle.publicKey,
+      bundleSignature: bundle.signature,
+    });
+    expect(tasks[0].sealedHashes).toEqual({
+      beta: sha256Hex(Buffer.from(bundle.sealed['beta'] as string, 'base64')),
+      gamma: sha256Hex(Buffer.from(bundle.sealed['gamma'] as string, 'base64')),
+    });
 
     expect((await h.node(b, 'POST', '/v1/node/keys/k3/ack', keyAck(b, 'k3', pk))).status).toBe(200);
     expect(h.store.keys.get('k3')?.state).toBe('installing');
@@ -43,19 +83,41 @@ describe('key ceremony', () => {
   it('refuses a bundle from a non-generator (403), with the wrong recipients (400) or a bad signature (401)', async () => {
     const h = harness();
     for (const n of [a, b, c]) await admit(h, n);
-    const notGen = await h.node(b, 'POST', '/v1/node/keys/k3', keyBundle(b, 'k3', pk, ['alpha', 'gamma']));
+    const notGen = await h.node(
+      b,
+      'POST',
+      '/v1/node/keys/k3',
+      keyBundle(b, 'k3', pk, ['alpha', 'gamma'])
+    );
     expect(notGen.status).toBe(403);
-    expect(await json(notGen)).toEqual({ error: { code: 'FORBIDDEN', message: 'node beta is not the generator of k3 (alpha is)' } });
+    expect(await json(notGen)).toEqual({
+      error: { code: 'FORBIDDEN', message: 'node beta is not the generator of k3 (alpha is)' },
+    });
     const missing = await h.node(a, 'POST', '/v1/node/keys/k3', keyBundle(a, 'k3', pk, ['beta']));
     expect(missing.status).toBe(400);
-    expect(await json(missing)).toEqual({ error: { code: 'BAD_REQUEST', message: 'sealed keys must be for exactly [beta, gamma], got [beta]' } });
-    const forged = { ...keyBundle(a, 'k3', pk, ['beta', 'gamma']), signature: keyBundle(b, 'k3', pk, ['beta', 'gamma']).signature };
+    expect(await json(missing)).toEqual({
+      error: {
+        code: 'BAD_REQUEST',
+        message: 'sealed keys must be for exactly [beta, gamma], got [beta]',
+      },
+    });
+    const forged = {
+      ...keyBundle(a, 'k3', pk, ['beta', 'gamma']),
+      signature: keyBundle(b, 'k3', pk, ['beta', 'gamma']).signature,
+    };
     const bad = await h.node(a, 'POST', '/v1/node/keys/k3', forged);
     expect(bad.status).toBe(401);
     expect((await json(bad)).error.code).toBe('INVALID_SIGNATURE');
-    const garbage = await h.node(a, 'POST', '/v1/node/keys/k3', keyBundle(a, 'k3', new Uint8Array(64).fill(1), ['beta', 'gamma']));
+    const garbage = await h.node(
+      a,
+      'POST',
+      '/v1/node/keys/k3',
+      keyBundle(a, 'k3', new Uint8Array(64).fill(1), ['beta', 'gamma'])
+    );
     expect(garbage.status).toBe(400);
-    expect(await json(garbage)).toEqual({ error: { code: 'BAD_REQUEST', message: 'HE public key: not a SEAL object (bad magic)' } });
+    expect(await json(garbage)).toEqual({
+      error: { code: 'BAD_REQUEST', message: 'HE public key: not a SEAL object (bad magic)' },
+    });
     expect(h.store.keys.get('k3')?.state).toBe('generating');
   });
 
@@ -63,10 +125,24 @@ describe('key ceremony', () => {
     const h = harness();
     for (const n of [a, b, c]) await admit(h, n);
     await h.node(a, 'POST', '/v1/node/keys/k3', keyBundle(a, 'k3', pk, ['beta', 'gamma']));
-    const wrong = await h.node(b, 'POST', '/v1/node/keys/k3/ack', keyAck(b, 'k3', fakeSealBlob(200, 9)));
+    const wrong = await h.node(
+      b,
+      'POST',
+      '/v1/node/keys/k3/ack',
+      keyAck(b, 'k3', fakeSealBlob(200, 9))
+    );
     expect(wrong.status).toBe(400);
     expect((await json(wrong)).error.code).toBe('KEY_MISMATCH');
-    const ackBody = { version: 1, keyId: 'k3', publicKeyHash: sha256Hex(pk), signature: signCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload({ keyId: 'k3', publicKeyHash: sha256Hex(pk) }), c.signing.secretKey) };
+    const ackBody = {
+      version: 1,
+      keyId: 'k3',
+      publicKeyHash: sha256Hex(pk),
+      signature: signCanonical(
+        KEY_ACK_DOMAIN,
+        keyAckSigningPayload({ keyId: 'k3', publicKeyHash: sha256Hex(pk) }),
+        c.signing.secretKey
+      ),
+    };
     const forged = await h.node(b, 'POST', '/v1/node/keys/k3/ack', ackBody);
     expect(forged.status).toBe(401);
     expect(h.store.keys.get('k3')?.state).toBe('installing');
@@ -77,13 +153,34 @@ describe('key ceremony', () => {
     await federation(h, [a, b, c], pk);
     expect(h.store.keys.get('k3')?.state).toBe('active');
     await admit(h, d);
-    expect(h.store.keys.list().map((e) => e.state)).toEqual(['retired', 'retired', 'active', 'generating']);
+    expect(h.store.keys.list().map((e) => e.state)).toEqual([
+      'retired',
+      'retired',
+      'active',
+      'generating',
+    ]);
     expect(h.store.keys.get('k4')?.generator).toBe('alpha');
-    expect(h.store.keys.get('k4')?.members.map((m) => m.name)).toEqual(['alpha', 'beta', 'delta', 'gamma']);
+    expect(h.store.keys.get('k4')?.members.map((m) => m.name)).toEqual([
+      'alpha',
+      'beta',
+      'delta',
+      'gamma',
+    ]);
     const pk2 = fakeSealBlob(200, 3);
-    await h.node(a, 'POST', '/v1/node/keys/k4', keyBundle(a, 'k4', pk2, ['beta', 'delta', 'gamma']));
-    for (const n of [b, c, d]) await h.node(n, 'POST', '/v1/node/keys/k4/ack', keyAck(n, 'k4', pk2));
-    expect(h.store.keys.list().map((e) => e.state)).toEqual(['retired', 'retired', 'retired', 'active']);
+    await h.node(
+      a,
+      'POST',
+      '/v1/node/keys/k4',
+      keyBundle(a, 'k4', pk2, ['beta', 'delta', 'gamma'])
+    );
+    for (const n of [b, c, d])
+      await h.node(n, 'POST', '/v1/node/keys/k4/ack', keyAck(n, 'k4', pk2));
+    expect(h.store.keys.list().map((e) => e.state)).toEqual([
+      'retired',
+      'retired',
+      'retired',
+      'active',
+    ]);
     const removed = await h.op('DELETE', '/v1/admin/nodes/delta');
     expect(removed.status).toBe(200);
     expect(h.store.keys.get('k5')?.members.map((m) => m.name)).toEqual(['alpha', 'beta', 'gamma']);

@@ -33,33 +33,67 @@ function membersExceptGenerator(e: EpochRecord): string[] {
  * The coordinator checks the signature, that exactly the other members got a box and that the
  * public key is a well-formed SEAL object; it stores the boxes as opaque bytes.
  */
-export function acceptKeyBundle(ctx: Ctx, node: string, keyId: string, body: unknown): { version: 1; epoch: ReturnType<typeof epochToWire> } {
+export function acceptKeyBundle(
+  ctx: Ctx,
+  node: string,
+  keyId: string,
+  body: unknown
+): { version: 1; epoch: ReturnType<typeof epochToWire> } {
   const bundle = KeyBundleSchema.parse(body);
-  if (bundle.keyId !== keyId) throw new ProtocolError('BAD_REQUEST', `body keyId ${bundle.keyId} does not match the path (${keyId})`);
+  if (bundle.keyId !== keyId)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body keyId ${bundle.keyId} does not match the path (${keyId})`
+    );
   const epoch = epochOr404(ctx, keyId);
-  if (node !== epoch.generator) throw new ProtocolError('FORBIDDEN', `node ${node} is not the generator of ${keyId} (${epoch.generator} is)`);
+  if (node !== epoch.generator)
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} is not the generator of ${keyId} (${epoch.generator} is)`
+    );
   if (epoch.state !== 'generating') {
-    if (epoch.bundleSignature === bundle.signature) return { version: 1, epoch: epochToWire(epoch) };
-    throw new ProtocolError('CONFLICT', `key epoch ${keyId} is ${epoch.state}; its bundle was already recorded`);
+    if (epoch.bundleSignature === bundle.signature)
+      return { version: 1, epoch: epochToWire(epoch) };
+    throw new ProtocolError(
+      'CONFLICT',
+      `key epoch ${keyId} is ${epoch.state}; its bundle was already recorded`
+    );
   }
   const expected = membersExceptGenerator(epoch).sort();
   const got = Object.keys(bundle.sealed).sort();
   if (expected.join('\n') !== got.join('\n')) {
-    throw new ProtocolError('BAD_REQUEST', `sealed keys must be for exactly [${expected.join(', ')}], got [${got.join(', ')}]`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `sealed keys must be for exactly [${expected.join(', ')}], got [${got.join(', ')}]`
+    );
   }
   const generator = epoch.members.find((m) => m.name === node);
-  if (!generator || !verifyCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(bundle), bundle.signature, hexToBytes(generator.signingKey))) {
+  if (
+    !generator ||
+    !verifyCanonical(
+      KEY_BUNDLE_DOMAIN,
+      keyBundleSigningPayload(bundle),
+      bundle.signature,
+      hexToBytes(generator.signingKey)
+    )
+  ) {
     throw new ProtocolError('INVALID_SIGNATURE', `key bundle signature of ${node} does not verify`);
   }
   const publicKey = fromBase64(bundle.publicKey, 'publicKey');
   checkSealBlob(publicKey, 'HE public key', 'BAD_REQUEST');
   for (const [m, blob] of Object.entries(bundle.sealed)) {
     // tweetnacl box output: 24-byte nonce + 16-byte MAC + the serialized secret key.
-    if (fromBase64(blob, `sealed.${m}`).length < 24 + 16 + 16) throw new ProtocolError('BAD_REQUEST', `sealed.${m}: too short to hold a sealed key`);
+    if (fromBase64(blob, `sealed.${m}`).length < 24 + 16 + 16)
+      throw new ProtocolError('BAD_REQUEST', `sealed.${m}: too short to hold a sealed key`);
   }
   return ctx.store.transaction(() => {
     const publicKeyHash = sha256Hex(publicKey);
-    ctx.store.keys.storeBundle(epoch.seq, { publicKey, publicKeyHash, sealed: bundle.sealed, signature: bundle.signature });
+    ctx.store.keys.storeBundle(epoch.seq, {
+      publicKey,
+      publicKeyHash,
+      sealed: bundle.sealed,
+      signature: bundle.signature,
+    });
     ctx.store.keys.ack(epoch.seq, node, bundle.signature, ctx.iso());
     if (expected.length === 0) activate(ctx, epoch);
     else ctx.store.keys.setState(epoch.seq, 'installing');
@@ -69,24 +103,46 @@ export function acceptKeyBundle(ctx: Ctx, node: string, keyId: string, body: unk
 }
 
 /** A member confirms it opened its box and installed the key whose public key hash it names. */
-export function acceptKeyAck(ctx: Ctx, node: string, keyId: string, body: unknown): { version: 1; epoch: ReturnType<typeof epochToWire> } {
+export function acceptKeyAck(
+  ctx: Ctx,
+  node: string,
+  keyId: string,
+  body: unknown
+): { version: 1; epoch: ReturnType<typeof epochToWire> } {
   const ack = KeyAckSchema.parse(body);
-  if (ack.keyId !== keyId) throw new ProtocolError('BAD_REQUEST', `body keyId ${ack.keyId} does not match the path (${keyId})`);
+  if (ack.keyId !== keyId)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body keyId ${ack.keyId} does not match the path (${keyId})`
+    );
   const epoch = epochOr404(ctx, keyId);
   const member = epoch.members.find((m) => m.name === node);
-  if (!member || node === epoch.generator) throw new ProtocolError('FORBIDDEN', `node ${node} does not install key ${keyId}`);
-  if (!verifyCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(ack), ack.signature, hexToBytes(member.signingKey))) {
+  if (!member || node === epoch.generator)
+    throw new ProtocolError('FORBIDDEN', `node ${node} does not install key ${keyId}`);
+  if (
+    !verifyCanonical(
+      KEY_ACK_DOMAIN,
+      keyAckSigningPayload(ack),
+      ack.signature,
+      hexToBytes(member.signingKey)
+    )
+  ) {
     throw new ProtocolError('INVALID_SIGNATURE', `key ack signature of ${node} does not verify`);
   }
   if (epoch.acked.includes(node)) return { version: 1, epoch: epochToWire(epoch) };
-  if (epoch.state !== 'installing') throw new ProtocolError('CONFLICT', `key epoch ${keyId} is ${epoch.state}, not installing`);
+  if (epoch.state !== 'installing')
+    throw new ProtocolError('CONFLICT', `key epoch ${keyId} is ${epoch.state}, not installing`);
   if (ack.publicKeyHash !== epoch.publicKeyHash) {
-    throw new ProtocolError('KEY_MISMATCH', `ack names public key ${ack.publicKeyHash.slice(0, 12)}, epoch ${keyId} has ${String(epoch.publicKeyHash).slice(0, 12)}`);
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `ack names public key ${ack.publicKeyHash.slice(0, 12)}, epoch ${keyId} has ${String(epoch.publicKeyHash).slice(0, 12)}`
+    );
   }
   return ctx.store.transaction(() => {
     ctx.store.keys.ack(epoch.seq, node, ack.signature, ctx.iso());
     const updated = ctx.store.keys.get(keyId) as EpochRecord;
-    if (membersExceptGenerator(updated).every((m) => updated.acked.includes(m))) activate(ctx, updated);
+    if (membersExceptGenerator(updated).every((m) => updated.acked.includes(m)))
+      activate(ctx, updated);
     return { version: 1 as const, epoch: epochToWire(ctx.store.keys.get(keyId) as EpochRecord) };
   });
 }
@@ -96,8 +152,15 @@ export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInsta
   const e = ctx.store.keys.latest();
   if (!e || !e.members.some((m) => m.name === node)) return [];
   const heParams = e.heParams as KeyGenerateTask['heParams'];
-  if (e.state === 'generating' && e.generator === node) return [{ type: 'key_generate', keyId: e.keyId, heParams, members: e.members }];
-  if (e.state === 'installing' && e.generator !== node && !e.acked.includes(node) && e.sealed && e.publicKey) {
+  if (e.state === 'generating' && e.generator === node)
+    return [{ type: 'key_generate', keyId: e.keyId, heParams, members: e.members }];
+  if (
+    e.state === 'installing' &&
+    e.generator !== node &&
+    !e.acked.includes(node) &&
+    e.sealed &&
+    e.publicKey
+  ) {
     const sealedSecretKey = e.sealed[node];
     if (!sealedSecretKey) return [];
     const sealedHashes: Record<string, string> = {};

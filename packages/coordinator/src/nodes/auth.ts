@@ -1,5 +1,11 @@
 import { createMiddleware } from 'hono/factory';
-import { REQUEST_WINDOW_MS, hexToBytes, verifyNodeRequest, equalBytes, sha256 } from '@fedmark/protocol';
+import {
+  REQUEST_WINDOW_MS,
+  hexToBytes,
+  verifyNodeRequest,
+  equalBytes,
+  sha256,
+} from '@fedmark/protocol';
 import { ProtocolError } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 
@@ -78,8 +84,16 @@ export function roleAuth(ctx: Ctx, allowed: readonly TokenRole[]) {
   return createMiddleware(async (c, next) => {
     const token = bearer(c.req.header('authorization'));
     const role = token === undefined ? undefined : roleOf(token);
-    if (!role) throw new ProtocolError('UNAUTHORIZED', `${label} endpoints need Authorization: Bearer ${wanted}`);
-    if (!allowed.includes(role)) throw new ProtocolError('FORBIDDEN', `the ${role} token may not use this endpoint (it needs the ${allowed.join(' or ')} token)`);
+    if (!role)
+      throw new ProtocolError(
+        'UNAUTHORIZED',
+        `${label} endpoints need Authorization: Bearer ${wanted}`
+      );
+    if (!allowed.includes(role))
+      throw new ProtocolError(
+        'FORBIDDEN',
+        `the ${role} token may not use this endpoint (it needs the ${allowed.join(' or ')} token)`
+      );
     await next();
   });
 }
@@ -94,6 +108,9 @@ export function parseJsonBytes(raw: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
   } catch (err) {
-    throw new ProtocolError('BAD_REQUEST', `malformed JSON in request body: ${err instanceof Error ? err.message : 'invalid'}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `malformed JSON in request body: ${err instanceof Error ? err.message : 'invalid'}`
+    );
   }
 }

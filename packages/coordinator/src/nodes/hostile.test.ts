@@ -27,7 +27,17 @@ describe('hostile input', () => {
     const h = harness();
     await federation(h, [a, b, c], fakeSealBlob(64));
     const { jobId } = await json(
-      await h.op('POST', '/v1/jobs', { version: 1, kind: 'segment_stats', query: { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 1 } })
+      await h.op('POST', '/v1/jobs', {
+        version: 1,
+        kind: 'segment_stats',
+        query: {
+          version: 1,
+          kind: 'segment_stats',
+          purpose: 'analytics',
+          asOf: '2026-01-01',
+          epsilon: 1,
+        },
+      })
     );
     const paths = [
       '/v1/node/keys/k3',
@@ -41,7 +51,9 @@ describe('hostile input', () => {
       for (const body of HOSTILE_BODIES) {
         h.clock.now += 1;
         const res = await h.node(a, 'POST', path, undefined, body);
-        expect(res.status, `${path} ${JSON.stringify(body.slice(0, 20))}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${path} ${JSON.stringify(body.slice(0, 20))}`).toBeGreaterThanOrEqual(
+          400
+        );
         expect(res.status, `${path} ${JSON.stringify(body.slice(0, 20))}`).toBeLessThan(500);
         const err = (await res.json()).error;
         expect(typeof err.code).toBe('string');
@@ -77,8 +89,14 @@ describe('hostile input', () => {
         ),
         ({ n, min, submitted, refusedShare, quorumAt, wait, now }) => {
           const refused = Math.min(refusedShare, n - submitted);
-          const job = { participants: Array.from({ length: n }, (_, i) => `p${i}`), spec: { minNodes: min, stragglerWaitMs: wait } } as never;
-          const round = { deadlineAt: 3000, quorumAt: submitted >= min ? quorumAt ?? 0 : null } as never;
+          const job = {
+            participants: Array.from({ length: n }, (_, i) => `p${i}`),
+            spec: { minNodes: min, stragglerWaitMs: wait },
+          } as never;
+          const round = {
+            deadlineAt: 3000,
+            quorumAt: submitted >= min ? (quorumAt ?? 0) : null,
+          } as never;
           const d = decideClose(job, round, submitted, refused, now);
           if (d.action === 'close') expect(submitted).toBeGreaterThanOrEqual(min);
           if (d.action === 'fail') expect(submitted < min).toBe(true);

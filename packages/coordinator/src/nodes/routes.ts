@@ -16,13 +16,25 @@ import { acceptKeyAck, acceptKeyBundle } from '../keys/ceremony.ts';
 import { acceptDecryption, roundCiphertexts } from '../jobs/decryptions.ts';
 import { RoundParamSchema, acceptRefusal, acceptSubmission } from '../jobs/submissions.ts';
 import type { RoundEngine } from '../jobs/rounds.ts';
-import { NODE_SIGNED, PUBLIC, WHY, apiRouter, errors, json, jsonBody, parsedByHandler } from '../openapi.ts';
+import {
+  NODE_SIGNED,
+  PUBLIC,
+  WHY,
+  apiRouter,
+  errors,
+  json,
+  jsonBody,
+  parsedByHandler,
+} from '../openapi.ts';
 import { EpochResponseSchema } from './admin-routes.ts';
 import { enroll } from './admission.ts';
 import { nodeAuth, parseJsonBytes, type NodeAuthVars } from './auth.ts';
 import { tasksFor } from './tasks.ts';
 
-const DecryptionAckSchema = z.object({ version: z.literal(1), status: z.string().openapi({ description: "the round's status after this decryption" }) });
+const DecryptionAckSchema = z.object({
+  version: z.literal(1),
+  status: z.string().openapi({ description: "the round's status after this decryption" }),
+});
 
 const KeyParams = z.object({ keyId: z.string().openapi({ description: 'key epoch id' }) });
 const RoundParams = z.object({
@@ -31,7 +43,8 @@ const RoundParams = z.object({
 });
 
 const SIGNED_ERRORS = { 401: WHY.signed, 409: WHY.replayed } as const;
-const BAD_ROUND = 'a round that is not a small integer, or a body that fails its schema (BAD_REQUEST)';
+const BAD_ROUND =
+  'a round that is not a small integer, or a body that fails its schema (BAD_REQUEST)';
 const NO_ROUND = { 404: 'no such job or round (NOT_FOUND)' } as const;
 const tags = ['node'];
 
@@ -46,7 +59,10 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     summary: 'Node enrolls with a one-time token (self-signed)',
     // The credential is the one-time token inside the body, signed with the key being enrolled.
     security: PUBLIC,
-    request: jsonBody(EnrollRequestSchema, "the token, the node's name and public keys, signed with its signing key"),
+    request: jsonBody(
+      EnrollRequestSchema,
+      "the token, the node's name and public keys, signed with its signing key"
+    ),
     responses: {
       200: json(EnrollResponseSchema, "the node is a member; the coordinator's public key"),
       ...errors({
@@ -57,7 +73,9 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       }),
     },
   });
-  app.openapi(parsedByHandler(app, enrollRoute), async (c) => c.json(enroll(ctx, parseJsonBytes(new Uint8Array(await c.req.arrayBuffer()))), 200));
+  app.openapi(parsedByHandler(app, enrollRoute), async (c) =>
+    c.json(enroll(ctx, parseJsonBytes(new Uint8Array(await c.req.arrayBuffer()))), 200)
+  );
 
   const node = apiRouter<NodeAuthVars>();
   node.use('*', nodeAuth(ctx));
@@ -70,9 +88,17 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Tasks for the calling node',
     security: NODE_SIGNED,
-    responses: { 200: json(TasksResponseSchema, 'key generation and installs, rounds to answer, aggregates to decrypt'), ...errors(SIGNED_ERRORS) },
+    responses: {
+      200: json(
+        TasksResponseSchema,
+        'key generation and installs, rounds to answer, aggregates to decrypt'
+      ),
+      ...errors(SIGNED_ERRORS),
+    },
   });
-  node.openapi(parsedByHandler(node, tasks), (c) => c.json({ version: 1 as const, tasks: tasksFor(ctx, c.get('node')) }, 200));
+  node.openapi(parsedByHandler(node, tasks), (c) =>
+    c.json({ version: 1 as const, tasks: tasksFor(ctx, c.get('node')) }, 200)
+  );
 
   const bundle = createRoute({
     method: 'post',
@@ -81,7 +107,13 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Generator uploads the key bundle',
     security: NODE_SIGNED,
-    request: { params: KeyParams, ...jsonBody(KeyBundleSchema, 'the public key and the secret key sealed to each member, signed') },
+    request: {
+      params: KeyParams,
+      ...jsonBody(
+        KeyBundleSchema,
+        'the public key and the secret key sealed to each member, signed'
+      ),
+    },
     responses: {
       200: json(EpochResponseSchema, 'the epoch, now waiting for the members to install the key'),
       ...errors({
@@ -94,7 +126,9 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       }),
     },
   });
-  node.openapi(parsedByHandler(node, bundle), (c) => c.json(acceptKeyBundle(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200));
+  node.openapi(parsedByHandler(node, bundle), (c) =>
+    c.json(acceptKeyBundle(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200)
+  );
 
   const ack = createRoute({
     method: 'post',
@@ -103,7 +137,10 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Member confirms key installation',
     security: NODE_SIGNED,
-    request: { params: KeyParams, ...jsonBody(KeyAckSchema, 'the installed public key hash, signed') },
+    request: {
+      params: KeyParams,
+      ...jsonBody(KeyAckSchema, 'the installed public key hash, signed'),
+    },
     responses: {
       200: json(EpochResponseSchema, 'the epoch (active once every member acknowledged)'),
       ...errors({
@@ -116,7 +153,9 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       }),
     },
   });
-  node.openapi(parsedByHandler(node, ack), (c) => c.json(acceptKeyAck(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200));
+  node.openapi(parsedByHandler(node, ack), (c) =>
+    c.json(acceptKeyAck(ctx, c.get('node'), c.req.param('keyId'), body(c)), 200)
+  );
 
   const submission = createRoute({
     method: 'post',
@@ -125,13 +164,19 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Encrypted contribution',
     security: NODE_SIGNED,
-    request: { params: RoundParams, ...jsonBody(SubmissionSchema, 'the ciphertexts with their hashes, signed') },
+    request: {
+      params: RoundParams,
+      ...jsonBody(SubmissionSchema, 'the ciphertexts with their hashes, signed'),
+    },
     responses: {
-      200: json(ReceiptSchema, "the coordinator's signed receipt (the stored one when the same submission is sent again)"),
+      200: json(
+        ReceiptSchema,
+        "the coordinator's signed receipt (the stored one when the same submission is sent again)"
+      ),
       ...errors({
         400: `${BAD_ROUND}; ids, enforced noise or epsilon that differ from the path or the job; another key (KEY_MISMATCH) or layout (LAYOUT_MISMATCH); ciphertexts that do not load (BAD_CIPHERTEXT)`,
         401: `${WHY.signed}; or a submission signature that does not verify`,
-        403: 'the sender is not the body\'s node, or not a participant of the job (FORBIDDEN)',
+        403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
         ...NO_ROUND,
         409: `different ciphertexts from this node are stored, or it refused the round (CONFLICT); the round is closed (DEADLINE_PASSED); or ${WHY.replayed}`,
         413: WHY.tooLarge,
@@ -139,7 +184,17 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     },
   });
   node.openapi(parsedByHandler(node, submission), async (c) =>
-    c.json(await acceptSubmission(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
+    c.json(
+      await acceptSubmission(
+        ctx,
+        engine,
+        c.get('node'),
+        c.req.param('jobId'),
+        c.req.param('round'),
+        body(c)
+      ),
+      200
+    )
   );
 
   const refusal = createRoute({
@@ -149,7 +204,10 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Signed refusal with reason',
     security: NODE_SIGNED,
-    request: { params: RoundParams, ...jsonBody(RefusalSchema, 'the refusal code and reason, signed') },
+    request: {
+      params: RoundParams,
+      ...jsonBody(RefusalSchema, 'the refusal code and reason, signed'),
+    },
     responses: {
       200: json(ReceiptSchema, "the coordinator's signed receipt"),
       ...errors({
@@ -163,7 +221,17 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     },
   });
   node.openapi(parsedByHandler(node, refusal), async (c) =>
-    c.json(await acceptRefusal(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
+    c.json(
+      await acceptRefusal(
+        ctx,
+        engine,
+        c.get('node'),
+        c.req.param('jobId'),
+        c.req.param('round'),
+        body(c)
+      ),
+      200
+    )
   );
 
   const decryption = createRoute({
@@ -173,7 +241,10 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     tags,
     summary: 'Signed plaintext of the aggregate',
     security: NODE_SIGNED,
-    request: { params: RoundParams, ...jsonBody(DecryptionSchema, 'the decrypted slot values, signed') },
+    request: {
+      params: RoundParams,
+      ...jsonBody(DecryptionSchema, 'the decrypted slot values, signed'),
+    },
     responses: {
       200: json(DecryptionAckSchema, 'accepted; publication needs two agreeing decryptions'),
       ...errors({
@@ -187,7 +258,17 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     },
   });
   node.openapi(parsedByHandler(node, decryption), async (c) =>
-    c.json(await acceptDecryption(ctx, engine, c.get('node'), c.req.param('jobId'), c.req.param('round'), body(c)), 200)
+    c.json(
+      await acceptDecryption(
+        ctx,
+        engine,
+        c.get('node'),
+        c.req.param('jobId'),
+        c.req.param('round'),
+        body(c)
+      ),
+      200
+    )
   );
 
   const ciphertexts = createRoute({
@@ -199,7 +280,10 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     security: NODE_SIGNED,
     request: { params: RoundParams },
     responses: {
-      200: json(RoundCiphertextsSchema, 'each contributor with its ciphertexts (base64), to re-add and compare'),
+      200: json(
+        RoundCiphertextsSchema,
+        'each contributor with its ciphertexts (base64), to re-add and compare'
+      ),
       ...errors({
         400: 'a round that is not a small integer (BAD_REQUEST)',
         401: WHY.signed,
@@ -209,7 +293,9 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       }),
     },
   });
-  node.openapi(parsedByHandler(node, ciphertexts), (c) => c.json(roundCiphertexts(ctx, c.get('node'), c.req.param('jobId'), c.req.param('round')), 200));
+  node.openapi(parsedByHandler(node, ciphertexts), (c) =>
+    c.json(roundCiphertexts(ctx, c.get('node'), c.req.param('jobId'), c.req.param('round')), 200)
+  );
 
   app.route('/v1/node', node);
   return app;

@@ -15,14 +15,24 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
     const epoch = ctx.store.keys.get(job.keyId);
     if (!epoch) continue;
     if (r.status === 'open' && now < r.deadlineAt) {
-      if (ctx.store.jobs.getSubmission(r.jobId, r.round, node) || ctx.store.jobs.getRefusal(r.jobId, r.round, node)) continue;
+      if (
+        ctx.store.jobs.getSubmission(r.jobId, r.round, node) ||
+        ctx.store.jobs.getRefusal(r.jobId, r.round, node)
+      )
+        continue;
       tasks.push({
         type: 'job_round',
         jobId: r.jobId,
         round: r.round,
         keyId: job.keyId,
         members: epoch.members,
-        spec: { name: r.query.name, query: r.query, minNodes: job.spec.minNodes, noise: job.spec.noise, deadline: new Date(r.deadlineAt).toISOString() },
+        spec: {
+          name: r.query.name,
+          query: r.query,
+          minNodes: job.spec.minNodes,
+          noise: job.spec.noise,
+          deadline: new Date(r.deadlineAt).toISOString(),
+        },
       });
     } else if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
       if (ctx.store.jobs.decryptions(r.jobId, r.round).some((d) => d.node === node)) continue;

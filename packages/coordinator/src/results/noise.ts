@@ -7,6 +7,12 @@ import { layoutNoiseVariance, type SegmentLayout } from '@fedmark/protocol';
  * add over contributors (protocol results/layoutNoiseVariance). Zero when noise was off (test
  * only).
  */
-export function aggregateNoiseVariance(layout: SegmentLayout, contributors: number, noiseOn: boolean): number[] {
-  return noiseOn ? layoutNoiseVariance(layout, contributors) : new Array<number>(layout.length).fill(0);
+export function aggregateNoiseVariance(
+  layout: SegmentLayout,
+  contributors: number,
+  noiseOn: boolean
+): number[] {
+  return noiseOn
+    ? layoutNoiseVariance(layout, contributors)
+    : new Array<number>(layout.length).fill(0);
 }

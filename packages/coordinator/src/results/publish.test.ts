@@ -38,9 +38,32 @@ describe('buildRoundResult', () => {
       'sum:monetary __other__',
       'mean:monetary __other__',
     ]);
-    expect(r.cells[0]).toEqual({ labels: ['new'], block: 'count', estimate: 0, noiseStd: 0, ci95: [0, 0], raw: -3 });
-    expect(r.cells[3]).toEqual({ labels: ['new'], block: 'sum:monetary', estimate: 0, noiseStd: 0, ci95: [0, 0], raw: -120 });
-    expect(r.cells[5]).toEqual({ labels: ['__other__'], block: 'mean:monetary', estimate: 100, noiseStd: 0, ci95: [100, 100], raw: 100, unreliable: false, reason: null });
+    expect(r.cells[0]).toEqual({
+      labels: ['new'],
+      block: 'count',
+      estimate: 0,
+      noiseStd: 0,
+      ci95: [0, 0],
+      raw: -3,
+    });
+    expect(r.cells[3]).toEqual({
+      labels: ['new'],
+      block: 'sum:monetary',
+      estimate: 0,
+      noiseStd: 0,
+      ci95: [0, 0],
+      raw: -120,
+    });
+    expect(r.cells[5]).toEqual({
+      labels: ['__other__'],
+      block: 'mean:monetary',
+      estimate: 100,
+      noiseStd: 0,
+      ci95: [100, 100],
+      raw: 100,
+      unreliable: false,
+      reason: null,
+    });
     const seg = r.interpretation as { cells: { count: { estimate: number; raw: number } }[] };
     expect(seg.cells[0]?.count).toMatchObject({ estimate: 0, raw: -3 });
   });

@@ -29,7 +29,13 @@ export interface RoundResultInput {
 }
 
 const cell = (labels: string[], block: string, e: Estimate): ResultCell => {
-  const out: ResultCell = { labels, block, estimate: e.estimate, noiseStd: e.sd, ci95: [e.low, e.high] };
+  const out: ResultCell = {
+    labels,
+    block,
+    estimate: e.estimate,
+    noiseStd: e.sd,
+    ci95: [e.low, e.high],
+  };
   const p = e as Partial<RatioEstimate>;
   if (p.raw !== undefined) out.raw = p.raw;
   if (p.unreliable !== undefined) {
@@ -48,9 +54,15 @@ export function resultCells(seg: SegmentResult): ResultCell[] {
   const out: ResultCell[] = seg.cells.map((c) => cell(c.labels, 'count', c.count));
   out.push(cell([], 'total', seg.total));
   for (const m of seg.measures) {
-    out.push(...seg.cells.map((c) => cell(c.labels, `sum:${m}`, c.measures[m]?.sum as ProjectedEstimate)));
+    out.push(
+      ...seg.cells.map((c) => cell(c.labels, `sum:${m}`, c.measures[m]?.sum as ProjectedEstimate))
+    );
     if (seg.cells[0]?.measures[m]?.sumOfSquares) {
-      out.push(...seg.cells.map((c) => cell(c.labels, `sumsq:${m}`, c.measures[m]?.sumOfSquares as ProjectedEstimate)));
+      out.push(
+        ...seg.cells.map((c) =>
+          cell(c.labels, `sumsq:${m}`, c.measures[m]?.sumOfSquares as ProjectedEstimate)
+        )
+      );
     }
   }
   for (const m of seg.measures) {
@@ -70,9 +82,13 @@ export function resultCells(seg: SegmentResult): ResultCell[] {
  */
 export function buildRoundResult(input: RoundResultInput): RoundResult {
   const { layout, values } = input;
-  if (values.length !== layout.length) throw new RangeError(`"values" expected ${layout.length} slots, got ${values.length}`);
+  if (values.length !== layout.length)
+    throw new RangeError(`"values" expected ${layout.length} slots, got ${values.length}`);
   const variance = aggregateNoiseVariance(layout, input.contributors.length, input.noise === 'on');
-  const interpretation = interpretVector(layout, values, variance, { dimensions: input.dimensions, measures: input.measures });
+  const interpretation = interpretVector(layout, values, variance, {
+    dimensions: input.dimensions,
+    measures: input.measures,
+  });
   const notes = [
     input.noise === 'on'
       ? `Each of the ${input.contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).`

@@ -12,7 +12,11 @@ import { jobTemplate } from '../jobs/templates.ts';
  * Budgets at each node under the default policy (docs/privacy.md): analytics 2 x epsilon + epsilon
  * (1.5 of 4 at the default 0.5), marketing 2 of 2 (the A/B test), model_training 1 of 4.
  */
-export function defaultJobs(asOf: string, epsilon = 0.5, include = { abTest: true, train: true }): JobSpecInput[] {
+export function defaultJobs(
+  asOf: string,
+  epsilon = 0.5,
+  include = { abTest: true, train: true }
+): JobSpecInput[] {
   const jobs: JobSpecInput[] = [
     {
       version: 1,
@@ -68,5 +72,14 @@ export function abTestJob(asOf: string): JobSpecInput {
   const t = jobTemplate('ab-test', asOf);
   if (t.kind === 'train') throw new Error('the ab-test template is a statistics job');
   const name = 'A/B test by campaign';
-  return { ...t, name, query: { ...t.query, name, epsilon: 2, dimensions: (t.query.dimensions ?? []).filter((d) => d.field !== 'lifecycle_stage') } };
+  return {
+    ...t,
+    name,
+    query: {
+      ...t.query,
+      name,
+      epsilon: 2,
+      dimensions: (t.query.dimensions ?? []).filter((d) => d.field !== 'lifecycle_stage'),
+    },
+  };
 }

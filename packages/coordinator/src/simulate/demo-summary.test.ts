@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SegmentQuerySchema, interpretVector, layoutOf, type JobResult, type RoundResult } from '@fedmark/protocol';
+import {
+  SegmentQuerySchema,
+  interpretVector,
+  layoutOf,
+  type JobResult,
+  type RoundResult,
+} from '@fedmark/protocol';
 import { abTestJob } from './default-jobs.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 
@@ -23,7 +29,15 @@ function round(over: Partial<RoundResult>): RoundResult {
   };
 }
 
-const result = (over: Partial<JobResult>): JobResult => ({ version: 1, jobId: 'j-0000000000000001', name: 'job', kind: 'segment_stats', status: 'published', rounds: [], ...over });
+const result = (over: Partial<JobResult>): JobResult => ({
+  version: 1,
+  jobId: 'j-0000000000000001',
+  name: 'job',
+  kind: 'segment_stats',
+  status: 'published',
+  rounds: [],
+  ...over,
+});
 
 /** The demo's A/B layout with 4000 exposures per variant of spring_sale, 120 and 180 converted, exact (no noise). */
 function abResult(): JobResult {
@@ -38,14 +52,21 @@ function abResult(): JobResult {
     if (!b || i < 0) throw new RangeError(`no ${block} slot for ${labels.join('/')}`);
     return b.offset + i;
   };
-  const cells = [['spring_sale', 'A', 4000n, 120n], ['spring_sale', 'B', 4000n, 180n], ['retention_offer', 'A', 100n, 1n], ['retention_offer', 'B', 100n, 5n]] as const;
+  const cells = [
+    ['spring_sale', 'A', 4000n, 120n],
+    ['spring_sale', 'B', 4000n, 180n],
+    ['retention_offer', 'A', 100n, 1n],
+    ['retention_offer', 'B', 100n, 5n],
+  ] as const;
   for (const [campaign, variant, exposed, converted] of cells) {
     values[at('count', [campaign, variant])] = exposed;
     values[at('sum:clicked', [campaign, variant])] = exposed / 4n;
     values[at('sum:converted', [campaign, variant])] = converted;
   }
   values[layout.blocks.find((b) => b.name === 'total')?.offset ?? -1] = 8200n;
-  const interpretation = interpretVector(layout, values, new Array<number>(layout.length).fill(0), { dimensions: ['campaign', 'variant'] });
+  const interpretation = interpretVector(layout, values, new Array<number>(layout.length).fill(0), {
+    dimensions: ['campaign', 'variant'],
+  });
   return result({ name: 'A/B test by campaign', rounds: [round({ interpretation })] });
 }
 
@@ -53,14 +74,30 @@ describe('demo summary', () => {
   it('reads an A/B job per campaign: rates, difference in points and relative lift with their 95% intervals', () => {
     const summary = abTestOf(abResult());
     if (!summary) throw new Error('expected an A/B reading');
-    const spring = summary.groups.find((g) => g.segment === 'spring_sale')?.variants.find((v) => v.variant === 'B');
+    const spring = summary.groups
+      .find((g) => g.segment === 'spring_sale')
+      ?.variants.find((v) => v.variant === 'B');
     // Exact vector: the intervals are the binomial sampling part alone, p(1-p)/E per rate.
     expect(spring?.rate?.estimate).toBeCloseTo(0.045, 12);
     expect(spring?.difference?.low).toBeCloseTo(0.0066800943, 9);
     expect(spring?.lift?.high).toBeCloseTo(0.8401884772, 9);
     const lines = abTestReport(summary).split('\n');
-    expect(lines[2]?.trim().split(/\s{2,}/)).toEqual(['campaign', 'exposed A', 'rate A', 'exposed B', 'rate B', 'B - A (points)', 'lift B/A', 'p']);
-    expect(lines.find((l) => l.includes('spring_sale'))?.trim().split(/\s{2,}/)).toEqual([
+    expect(lines[2]?.trim().split(/\s{2,}/)).toEqual([
+      'campaign',
+      'exposed A',
+      'rate A',
+      'exposed B',
+      'rate B',
+      'B - A (points)',
+      'lift B/A',
+      'p',
+    ]);
+    expect(
+      lines
+        .find((l) => l.includes('spring_sale'))
+        ?.trim()
+        .split(/\s{2,}/)
+    ).toEqual([
       'spring_sale',
       '4000',
       '3.00% ± 0.53%',
@@ -71,18 +108,38 @@ describe('demo summary', () => {
       '<0.001',
     ]);
     // 1 in 100 is not clearly above 0 (1% ± 1.95%): no ratio against it.
-    expect(lines.find((l) => l.includes('retention_offer'))?.trim().split(/\s{2,}/).slice(5)).toEqual(['+4.00 [-0.70, +8.70]', '-', '0.095']);
+    expect(
+      lines
+        .find((l) => l.includes('retention_offer'))
+        ?.trim()
+        .split(/\s{2,}/)
+        .slice(5)
+    ).toEqual(['+4.00 [-0.70, +8.70]', '-', '0.095']);
     // Campaigns nobody ran have no exposures and no rate; `__other__` campaigns are not listed.
-    expect(lines.find((l) => l.includes('fund_launch'))?.trim().split(/\s{2,}/).slice(1)).toEqual(['0', '-', '0', '-', '-', '-', '-']);
+    expect(
+      lines
+        .find((l) => l.includes('fund_launch'))
+        ?.trim()
+        .split(/\s{2,}/)
+        .slice(1)
+    ).toEqual(['0', '-', '0', '-', '-', '-', '-']);
     expect(lines.some((l) => l.includes('__other__'))).toBe(false);
   });
 
   it('is null for a job without a variant dimension or a converted measure', () => {
     const spec = abTestJob('2026-01-01');
     if (spec.kind === 'train') throw new Error('the A/B job is a statistics job');
-    const q = SegmentQuerySchema.parse({ ...spec.query, dimensions: [{ field: 'campaign', categories: ['spring_sale'] }] });
+    const q = SegmentQuerySchema.parse({
+      ...spec.query,
+      dimensions: [{ field: 'campaign', categories: ['spring_sale'] }],
+    });
     const layout = layoutOf(q);
-    const interpretation = interpretVector(layout, new Array<bigint>(layout.length).fill(0n), new Array<number>(layout.length).fill(0), { dimensions: ['campaign'] });
+    const interpretation = interpretVector(
+      layout,
+      new Array<bigint>(layout.length).fill(0n),
+      new Array<number>(layout.length).fill(0),
+      { dimensions: ['campaign'] }
+    );
     expect(abTestOf(result({ rounds: [round({ interpretation })] }))).toBe(null);
     expect(abTestOf(result({ kind: 'rfm', rounds: [] }))).toBe(null);
   });
@@ -102,6 +159,8 @@ describe('demo summary', () => {
       '   model file: /tmp/m.json',
       '   score any CSV with these columns: fedmark model score --model /tmp/m.json --file churn.csv --out scores.csv',
     ]);
-    expect(modelFooter(train, undefined).split('\n').at(-1)).toBe('   model file: not written (give --model-out FILE)');
+    expect(modelFooter(train, undefined).split('\n').at(-1)).toBe(
+      '   model file: not written (give --model-out FILE)'
+    );
   });
 });

@@ -1,4 +1,10 @@
-import { abTestSummary, type AbTestSummary, type Estimate, type JobResult, type SegmentResult } from '@fedmark/protocol';
+import {
+  abTestSummary,
+  type AbTestSummary,
+  type Estimate,
+  type JobResult,
+  type SegmentResult,
+} from '@fedmark/protocol';
 
 /**
  * What `fedmark simulate` adds after a job's tables: the lift of an A/B job, read with the
@@ -13,7 +19,13 @@ export function abTestOf(result: JobResult): AbTestSummary | null {
   const round = result.rounds[result.rounds.length - 1];
   const seg = round?.interpretation as SegmentResult | undefined;
   const dims = seg?.dimensions ?? [];
-  if (result.kind !== 'segment_stats' || !seg || !dims.includes('variant') || !seg.measures.includes('converted')) return null;
+  if (
+    result.kind !== 'segment_stats' ||
+    !seg ||
+    !dims.includes('variant') ||
+    !seg.measures.includes('converted')
+  )
+    return null;
   if (!seg.cells.some((c) => c.labels[dims.indexOf('variant')] === CONTROL)) return null;
   return abTestSummary(seg, {
     variantDimension: 'variant',
@@ -24,18 +36,29 @@ export function abTestOf(result: JobResult): AbTestSummary | null {
 
 const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
 const signed = (s: string): string => (s.startsWith('-') ? s : `+${s}`);
-const interval = (e: Estimate, f: (x: number) => string): string => `${signed(f(e.estimate))} [${signed(f(e.low))}, ${signed(f(e.high))}]`;
+const interval = (e: Estimate, f: (x: number) => string): string =>
+  `${signed(f(e.estimate))} [${signed(f(e.low))}, ${signed(f(e.high))}]`;
 
 /** One line per group (campaign) and variant other than the control: rates, difference and relative lift with 95% intervals. */
 export function abTestReport(summary: AbTestSummary): string {
-  const header = ['campaign', 'exposed A', 'rate A', 'exposed B', 'rate B', 'B - A (points)', 'lift B/A', 'p'];
+  const header = [
+    'campaign',
+    'exposed A',
+    'rate A',
+    'exposed B',
+    'rate B',
+    'B - A (points)',
+    'lift B/A',
+    'p',
+  ];
   const rows: string[][] = [];
   for (const g of summary.groups) {
     if (g.segment === '__other__') continue;
     const control = g.variants.find((v) => v.variant === summary.control);
     for (const v of g.variants) {
       if (v.variant === summary.control || v.variant === '__other__' || !control) continue;
-      const rate = (r: Estimate | null) => (r ? `${pct(r.estimate, 2)} ± ${pct(r.high - r.estimate, 2)}` : '-');
+      const rate = (r: Estimate | null) =>
+        r ? `${pct(r.estimate, 2)} ± ${pct(r.high - r.estimate, 2)}` : '-';
       rows.push([
         g.segment ?? 'all',
         control.exposed.estimate.toFixed(0),
@@ -51,7 +74,8 @@ export function abTestReport(summary: AbTestSummary): string {
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `   ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ')}`;
+  const line = (r: string[]) =>
+    `   ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ')}`;
   return [
     `   A/B: conversion per exposure (${summary.converted} / ${summary.exposed === 'count' ? 'assignments' : summary.exposed}) by campaign, B against control ${summary.control};`,
     `   95% intervals include binomial sampling and the DP noise of every contributing node (abTestSummary); lift "-": A's rate is not clearly above 0:`,
@@ -64,7 +88,8 @@ export function abTestReport(summary: AbTestSummary): string {
 /** Epsilon each node spent on a job: the rounds it contributed to (a node that refused a round spent nothing on it). */
 export function epsilonSpentPerNode(result: JobResult): Record<string, number> {
   const spent: Record<string, number> = {};
-  for (const r of result.rounds) for (const n of r.contributingNodes) spent[n] = (spent[n] ?? 0) + r.epsilonPerNode;
+  for (const r of result.rounds)
+    for (const n of r.contributingNodes) spent[n] = (spent[n] ?? 0) + r.epsilonPerNode;
   // Sums of per-round shares in micro-epsilon (docs/models.md): round to the micro unit.
   for (const n of Object.keys(spent)) spent[n] = Math.round((spent[n] as number) * 1e6) / 1e6;
   return spent;
@@ -74,7 +99,10 @@ export function epsilonSpentPerNode(result: JobResult): Record<string, number> {
 export function modelFooter(result: JobResult, modelFile: string | undefined): string {
   const spent = Object.entries(epsilonSpentPerNode(result)).map(([n, e]) => `${n} ${e}`);
   const out = [`   epsilon spent per node (purpose model_training): ${spent.join(', ')}`];
-  if (result.model?.training.history.length) out.push(`   (round i's AUC is the model entering round i, on the nodes' validation customers; noisy 20-bin histograms, a progress signal ±0.05)`);
+  if (result.model?.training.history.length)
+    out.push(
+      `   (round i's AUC is the model entering round i, on the nodes' validation customers; noisy 20-bin histograms, a progress signal ±0.05)`
+    );
   out.push(
     modelFile
       ? `   model file: ${modelFile}\n   score any CSV with these columns: fedmark model score --model ${modelFile} --file churn.csv --out scores.csv`

@@ -3,7 +3,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyEpoch } from '@fedmark/protocol';
 import { OperatorClient } from './operator-client.ts';
-import { freePort, killProcess, runFedmark, sleep, startFedmark, stopProcess } from './processes.ts';
+import {
+  freePort,
+  killProcess,
+  runFedmark,
+  sleep,
+  startFedmark,
+  stopProcess,
+} from './processes.ts';
 
 /** Where a node's data comes from: generated (seeded synthetic profile) or the user's CSV files. */
 export type NodeData =
@@ -82,7 +89,11 @@ export class LocalFederation {
   }
 
   /** Runs `step`, then reports it as done by `party` with its duration. */
-  private async timed<T>(party: string, step: () => Promise<T>, what: (result: T) => string): Promise<T> {
+  private async timed<T>(
+    party: string,
+    step: () => Promise<T>,
+    what: (result: T) => string
+  ): Promise<T> {
     const t0 = Date.now();
     const result = await step();
     this.opts.onProgress?.({ party, what: what(result), ms: Date.now() - t0 });
@@ -97,13 +108,21 @@ export class LocalFederation {
    */
   async start(): Promise<void> {
     mkdirSync(this.opts.workdir, { recursive: true });
-    const init = await this.timed('coordinator', () => runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']), () => 'initialised (signing key, operator and auditor tokens)');
+    const init = await this.timed(
+      'coordinator',
+      () => runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']),
+      () => 'initialised (signing key, operator and auditor tokens)'
+    );
     this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator');
     this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor');
     this.port = await freePort();
     this.coordinatorUrl = `http://127.0.0.1:${this.port}`;
     this.operator = new OperatorClient(this.coordinatorUrl, this.operatorToken);
-    const coordinatorUp = this.timed('coordinator', () => this.startCoordinator(), () => `listening at ${this.coordinatorUrl}`);
+    const coordinatorUp = this.timed(
+      'coordinator',
+      () => this.startCoordinator(),
+      () => `listening at ${this.coordinatorUrl}`
+    );
     // Awaited once the first node's data is in; until then a failure must not be "unhandled".
     coordinatorUp.catch(() => undefined);
     // One admission at a time: each starts a key epoch, and `coordinator admit` runs against the
@@ -111,7 +130,23 @@ export class LocalFederation {
     let admissions = Promise.resolve();
     const admit = (n: LocalNode): Promise<void> =>
       (admissions = admissions.then(() =>
-        this.timed(n.name, () => runFedmark(['coordinator', 'admit', '--dir', this.coordinatorDir, '--name', n.name, '--signing-key', n.signingKey, '--box-key', n.boxKey]), () => 'admitted by the coordinator (public keys)').then(() => undefined)
+        this.timed(
+          n.name,
+          () =>
+            runFedmark([
+              'coordinator',
+              'admit',
+              '--dir',
+              this.coordinatorDir,
+              '--name',
+              n.name,
+              '--signing-key',
+              n.signingKey,
+              '--box-key',
+              n.boxKey,
+            ]),
+          () => 'admitted by the coordinator (public keys)'
+        ).then(() => undefined)
       ));
     let admitted = 0;
     let allAdmitted!: () => void;
@@ -149,87 +184,179 @@ export class LocalFederation {
         for (;;) {
           const epoch = await this.operator.activeKeyEpoch();
           if (epoch) return epoch;
-          if (Date.now() > until) throw new Error(`the key ceremony did not finish within ${timeoutMs} ms`);
+          if (Date.now() > until)
+            throw new Error(`the key ceremony did not finish within ${timeoutMs} ms`);
           await sleep(200);
         }
       },
-      (e) => `key ceremony done: ${e.generator} generated the HE keys (${e.heParams}), ${e.acked.length} of ${e.members.length} members hold them`
+      (e) =>
+        `key ceremony done: ${e.generator} generated the HE keys (${e.heParams}), ${e.acked.length} of ${e.members.length} members hold them`
     );
   }
 
   /** Resolves once every started node (of `nodes`) has printed its API address (so `apiUrl` is set). */
-  async waitForNodeApis(timeoutMs: number, nodes: readonly LocalNode[] = this.nodes): Promise<void> {
+  async waitForNodeApis(
+    timeoutMs: number,
+    nodes: readonly LocalNode[] = this.nodes
+  ): Promise<void> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      const waiting = nodes.filter((n) => n.process && n.process.exitCode === null && n.apiUrl === undefined);
+      const waiting = nodes.filter(
+        (n) => n.process && n.process.exitCode === null && n.apiUrl === undefined
+      );
       if (waiting.length === 0) return;
-      if (Date.now() > until) throw new Error(`nodes did not start their API within ${timeoutMs} ms: ${waiting.map((n) => n.name).join(', ')}`);
+      if (Date.now() > until)
+        throw new Error(
+          `nodes did not start their API within ${timeoutMs} ms: ${waiting.map((n) => n.name).join(', ')}`
+        );
       await sleep(100);
     }
   }
 
   /** Initialises a node, hands it to `admit` (its public keys are known now), then loads its data. */
-  private async prepareNode(setup: NodeSetup, admit: (node: LocalNode) => Promise<void>): Promise<void> {
+  private async prepareNode(
+    setup: NodeSetup,
+    admit: (node: LocalNode) => Promise<void>
+  ): Promise<void> {
     const t0 = Date.now();
     const dir = join(this.opts.workdir, 'nodes', setup.name);
-    const init = JSON.parse((await runFedmark(['node', 'init', '--dir', dir, '--name', setup.name, '--json'])).stdout) as {
+    const init = JSON.parse(
+      (await runFedmark(['node', 'init', '--dir', dir, '--name', setup.name, '--json'])).stdout
+    ) as {
       signingKey: string;
       boxKey: string;
     };
-    const node: LocalNode = { name: setup.name, dir, signingKey: init.signingKey, boxKey: init.boxKey, process: undefined, apiUrl: undefined };
+    const node: LocalNode = {
+      name: setup.name,
+      dir,
+      signingKey: init.signingKey,
+      boxKey: init.boxKey,
+      process: undefined,
+      apiUrl: undefined,
+    };
     this.nodes.push(node);
-    this.opts.onProgress?.({ party: setup.name, what: 'initialised (signing and box keys, policy, ledger)', ms: Date.now() - t0 });
+    this.opts.onProgress?.({
+      party: setup.name,
+      what: 'initialised (signing and box keys, policy, ledger)',
+      ms: Date.now() - t0,
+    });
     await admit(node);
     if (this.opts.allowNoiseOff || this.opts.policyPatch) {
       // Through `fedmark node policy set`, so the change is validated and recorded in the ledger.
-      const policy = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as Record<string, unknown>;
-      const patched = { ...policy, ...this.opts.policyPatch, ...(this.opts.allowNoiseOff ? { testOnlyAllowNoiseOff: true } : {}) };
+      const policy = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      const patched = {
+        ...policy,
+        ...this.opts.policyPatch,
+        ...(this.opts.allowNoiseOff ? { testOnlyAllowNoiseOff: true } : {}),
+      };
       const file = join(this.opts.workdir, `${setup.name}-policy.json`);
       writeFileSync(file, JSON.stringify(patched, null, 2));
       await runFedmark(['node', 'policy', 'set', '--dir', dir, '--file', file]);
     }
     const files = await this.dataFiles(setup, dir);
     for (const f of files.files) {
-      const basis = f.kind === 'consents' ? [] : files.lawfulBasis.flatMap((b) => ['--lawful-basis', b]);
-      const table = f.kind === 'table' ? ['--table', f.table, ...(f.idColumn ? ['--id-column', f.idColumn] : [])] : [];
+      const basis =
+        f.kind === 'consents' ? [] : files.lawfulBasis.flatMap((b) => ['--lawful-basis', b]);
+      const table =
+        f.kind === 'table'
+          ? ['--table', f.table, ...(f.idColumn ? ['--id-column', f.idColumn] : [])]
+          : [];
       await this.timed(
         setup.name,
-        () => runFedmark(['node', 'import', '--dir', dir, '--kind', f.kind, ...table, f.path, ...basis, '--json']),
-        (r) => `imported ${f.kind === 'table' ? `feature table ${f.table}` : f.kind} (${importedRows(r.stdout)} rows)`
+        () =>
+          runFedmark([
+            'node',
+            'import',
+            '--dir',
+            dir,
+            '--kind',
+            f.kind,
+            ...table,
+            f.path,
+            ...basis,
+            '--json',
+          ]),
+        (r) =>
+          `imported ${f.kind === 'table' ? `feature table ${f.table}` : f.kind} (${importedRows(r.stdout)} rows)`
       );
     }
-    this.log(`${setup.name}: initialised and imported ${files.files.map((f) => f.kind).join(', ')}`);
+    this.log(
+      `${setup.name}: initialised and imported ${files.files.map((f) => f.kind).join(', ')}`
+    );
   }
 
-  private async dataFiles(setup: NodeSetup, dir: string): Promise<{ files: DataFile[]; lawfulBasis: string[] }> {
+  private async dataFiles(
+    setup: NodeSetup,
+    dir: string
+  ): Promise<{ files: DataFile[]; lawfulBasis: string[] }> {
     if ('files' in setup.data) return setup.data;
     const out = join(dir, 'synthetic-data');
     const s = setup.data.synth;
     await this.timed(
       setup.name,
-      () => runFedmark(['node', 'synth', '--dir', out, '--profile', s.profile, '--customers', String(s.customers), '--seed', s.seed, '--json']),
+      () =>
+        runFedmark([
+          'node',
+          'synth',
+          '--dir',
+          out,
+          '--profile',
+          s.profile,
+          '--customers',
+          String(s.customers),
+          '--seed',
+          s.seed,
+          '--json',
+        ]),
       () => `generated ${s.customers} synthetic ${s.profile} customers (seed ${s.seed})`
     );
     const kinds = ['customers', 'events', 'touches', 'consents'] as const;
     // The consents file carries each customer's model_training consent, so the churn feature
     // table (docs/node-data.md) needs no lawful basis of its own.
     const churn: DataFile = { kind: 'table', table: 'churn', path: join(out, 'churn.csv') };
-    return { files: [...kinds.map((kind) => ({ kind, path: join(out, `${kind}.csv`) })), churn], lawfulBasis: [] };
+    return {
+      files: [...kinds.map((kind) => ({ kind, path: join(out, `${kind}.csv`) })), churn],
+      lawfulBasis: [],
+    };
   }
 
   async startCoordinator(): Promise<void> {
     this.coordinator = startFedmark(
-      ['coordinator', 'start', '--dir', this.coordinatorDir, '--port', String(this.port), '--host', '127.0.0.1'],
+      [
+        'coordinator',
+        'start',
+        '--dir',
+        this.coordinatorDir,
+        '--port',
+        String(this.port),
+        '--host',
+        '127.0.0.1',
+      ],
       (l) => this.log(`coordinator | ${l}`)
     );
     await waitForHealth(this.coordinatorUrl, 30_000);
   }
 
   startNode(node: LocalNode): void {
-    const url = this.opts.coordinatorUrlFor?.(node.name, this.coordinatorUrl) ?? this.coordinatorUrl;
+    const url =
+      this.opts.coordinatorUrlFor?.(node.name, this.coordinatorUrl) ?? this.coordinatorUrl;
     const recent: string[] = [];
     const child = startFedmark(
-      ['node', 'serve', '--dir', node.dir, '--port', '0', '--coordinator', url, '--poll-ms', String(this.opts.pollMs ?? 200)],
+      [
+        'node',
+        'serve',
+        '--dir',
+        node.dir,
+        '--port',
+        '0',
+        '--coordinator',
+        url,
+        '--poll-ms',
+        String(this.opts.pollMs ?? 200),
+      ],
       (l) => {
         const api = NODE_API_LINE.exec(l);
         if (api) node.apiUrl = api[1];
@@ -243,7 +370,9 @@ export class LocalFederation {
     // never completes: say so at once, with its last words. Kills by the harness are signals.
     child.once('exit', (code, signal) => {
       if (signal === null && code !== 0) {
-        process.stderr.write(`fedmark simulate: node ${node.name} exited with code ${code}: ${recent.join(' | ')}\n`);
+        process.stderr.write(
+          `fedmark simulate: node ${node.name} exited with code ${code}: ${recent.join(' | ')}\n`
+        );
       }
     });
   }
@@ -269,7 +398,9 @@ export class LocalFederation {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => (n.process ? stopProcess(n.process) : Promise.resolve())));
+    await Promise.all(
+      this.nodes.map((n) => (n.process ? stopProcess(n.process) : Promise.resolve()))
+    );
     if (this.coordinator) await stopProcess(this.coordinator);
   }
 }
@@ -287,7 +418,8 @@ function importedRows(stdout: string): string {
 /** `fedmark coordinator init --json` prints each token once (fields `token`, `auditorToken`); take it from there. */
 function tokenFrom(stdout: string, field: string, what: string): string {
   const token = (JSON.parse(stdout) as Record<string, unknown>)[field];
-  if (typeof token !== 'string' || token.length < 16) throw new Error(`coordinator init did not print ${what} token (field "${field}")`);
+  if (typeof token !== 'string' || token.length < 16)
+    throw new Error(`coordinator init did not print ${what} token (field "${field}")`);
   return token;
 }
 
@@ -300,7 +432,8 @@ async function waitForHealth(baseUrl: string, timeoutMs: number): Promise<void> 
     } catch {
       // not listening yet
     }
-    if (Date.now() > until) throw new Error(`coordinator at ${baseUrl} did not become healthy within ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`coordinator at ${baseUrl} did not become healthy within ${timeoutMs} ms`);
     await sleep(100);
   }
 }

@@ -2,7 +2,12 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { JobSpecSchema, type JobResult, type JobSpecInput, type JobStatus } from '@fedmark/protocol';
+import {
+  JobSpecSchema,
+  type JobResult,
+  type JobSpecInput,
+  type JobStatus,
+} from '@fedmark/protocol';
 import { defaultJobs } from './default-jobs.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
@@ -16,12 +21,18 @@ const PROFILES = ['retail', 'bank', 'telecom'] as const;
  * (spring_sale) runs there: with 20,000 customers the lift's interval excludes 0 in about 96% of
  * runs, with 12,000 in under 80% (docs/coordinator.md, "simulate").
  */
-const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = { retail: 20000, bank: 3000, telecom: 4500 };
+const DEFAULT_SIZES: Record<(typeof PROFILES)[number], number> = {
+  retail: 20000,
+  bank: 3000,
+  telecom: 4500,
+};
 /** Where the default run writes the demo's model when --model-out is not given (current directory). */
 export const DEMO_MODEL_FILE = 'fedmark-demo-model.json';
 const KINDS = ['customers', 'events', 'touches', 'consents'] as const;
 type Kind = (typeof KINDS)[number];
-type NodeFile = { kind: Kind; path: string } | { kind: 'table'; table: string; path: string; idColumn?: string };
+type NodeFile =
+  | { kind: Kind; path: string }
+  | { kind: 'table'; table: string; path: string; idColumn?: string };
 
 interface SimulateOptions {
   nodes: number;
@@ -48,9 +59,13 @@ interface SimulateOptions {
  * `--node NAME=customers.csv,events.csv`, `--node NAME=events:a.csv,...` (kind from the prefix or
  * the file name), or a feature table for train jobs: `--node NAME=table:churn:a.csv`.
  */
-export function parseNodeArg(value: string, idColumn = 'customer_id'): { name: string; files: NodeFile[] } {
+export function parseNodeArg(
+  value: string,
+  idColumn = 'customer_id'
+): { name: string; files: NodeFile[] } {
   const eq = value.indexOf('=');
-  if (eq < 1) throw new InvalidArgumentError(`expected NAME=file.csv[,file.csv...], got "${value}"`);
+  if (eq < 1)
+    throw new InvalidArgumentError(`expected NAME=file.csv[,file.csv...], got "${value}"`);
   const name = value.slice(0, eq);
   const files = value
     .slice(eq + 1)
@@ -62,7 +77,10 @@ export function parseNodeArg(value: string, idColumn = 'customer_id'): { name: s
       const m = /^(customers|events|touches|consents):(.+)$/.exec(spec);
       if (m) return { kind: m[1] as Kind, path: resolve(m[2]!) };
       const kind = KINDS.find((k) => spec.toLowerCase().includes(k));
-      if (!kind) throw new InvalidArgumentError(`cannot tell what "${spec}" holds: prefix it with customers:, events:, touches: or consents:`);
+      if (!kind)
+        throw new InvalidArgumentError(
+          `cannot tell what "${spec}" holds: prefix it with customers:, events:, touches: or consents:`
+        );
       return { kind, path: resolve(spec) };
     });
   if (files.length === 0) throw new InvalidArgumentError(`node ${name} names no files`);
@@ -89,7 +107,8 @@ function positiveInt(value: string): number {
  */
 function loadJobs(opts: SimulateOptions, setups: readonly NodeSetup[]): JobSpecInput[] {
   if (!opts.job) {
-    const every = (has: (f: NodeFile) => boolean) => setups.every((s) => 'synth' in s.data || s.data.files.some(has));
+    const every = (has: (f: NodeFile) => boolean) =>
+      setups.every((s) => 'synth' in s.data || s.data.files.some(has));
     return defaultJobs(opts.asOf, opts.epsilon, {
       abTest: every((f) => f.kind === 'touches'),
       train: every((f) => f.kind === 'table' && f.table === 'churn'),
@@ -101,7 +120,9 @@ function loadJobs(opts: SimulateOptions, setups: readonly NodeSetup[]): JobSpecI
     const r = JobSpecSchema.safeParse(spec);
     if (!r.success) {
       const issue = r.error.issues[0]!;
-      throw new Error(`${opts.job}: job ${i}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new Error(
+        `${opts.job}: job ${i}: ${issue.path.join('.') || '(root)'}: ${issue.message}`
+      );
     }
     return spec as JobSpecInput;
   });
@@ -117,22 +138,36 @@ function nodeSetups(opts: SimulateOptions): NodeSetup[] {
   return Array.from({ length: opts.nodes }, (_, i) => {
     const profile = PROFILES[i % PROFILES.length]!;
     const name = `${profile}-${String.fromCharCode(97 + i)}`;
-    return { name, data: { synth: { profile, customers: DEFAULT_SIZES[profile], seed: `${opts.seed}-${i}` } } };
+    return {
+      name,
+      data: { synth: { profile, customers: DEFAULT_SIZES[profile], seed: `${opts.seed}-${i}` } },
+    };
   });
 }
 
 function progressLine(s: JobStatus): string {
   const r = s.rounds.find((x) => x.status !== 'published') ?? s.rounds[s.rounds.length - 1];
   if (!r) return `${s.name}: ${s.status}`;
-  const states = r.nodes.map((n) => `${n.name}:${n.state}${n.reason ? ` (${n.reason})` : ''}`).join(' ');
+  const states = r.nodes
+    .map((n) => `${n.name}:${n.state}${n.reason ? ` (${n.reason})` : ''}`)
+    .join(' ');
   return `${s.name}: round ${r.round} ${r.status} — ${states}`;
 }
 
-async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function simulate(
+  opts: SimulateOptions,
+  out: (s: string) => void,
+  err: (s: string) => void
+): Promise<number> {
   const setups = nodeSetups(opts);
   const jobs = loadJobs(opts, setups);
-  if (setups.length < 3) throw new Error(`a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`);
-  const workdir = opts.workdir ? resolve(opts.workdir) : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
+  if (setups.length < 3)
+    throw new Error(
+      `a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`
+    );
+  const workdir = opts.workdir
+    ? resolve(opts.workdir)
+    : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
   const started = Date.now();
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const fed = new LocalFederation({
@@ -141,26 +176,44 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
     pollMs: opts.pollMs,
     allowNoiseOff: opts.testOnlyNoNoise,
     log: (l) => (opts.verbose ? err(`${l}\n`) : undefined),
-    onProgress: (p) => err(`  [${secs(Date.now() - started).padStart(6)}] ${p.party}: ${p.what} (${secs(p.ms)})\n`),
+    onProgress: (p) =>
+      err(`  [${secs(Date.now() - started).padStart(6)}] ${p.party}: ${p.what} (${secs(p.ms)})\n`),
   });
   // The default run keeps its model in the current directory; with --job only --model-out writes one.
-  const modelFile = opts.modelOut ? resolve(opts.modelOut) : opts.job ? undefined : resolve(DEMO_MODEL_FILE);
+  const modelFile = opts.modelOut
+    ? resolve(opts.modelOut)
+    : opts.job
+      ? undefined
+      : resolve(DEMO_MODEL_FILE);
   const stopOnSignal = () => void fed.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   try {
-    err(`Starting a coordinator and ${setups.length} nodes (${setups.map((s) => s.name).join(', ')}) in ${workdir} ...\n`);
+    err(
+      `Starting a coordinator and ${setups.length} nodes (${setups.map((s) => s.name).join(', ')}) in ${workdir} ...\n`
+    );
     await fed.start();
     await fed.waitForKeys();
     const startupMs = Date.now() - started;
-    err(`Federation up in ${secs(startupMs)} at ${fed.coordinatorUrl}; running ${jobs.length} job(s)\n`);
+    err(
+      `Federation up in ${secs(startupMs)} at ${fed.coordinatorUrl}; running ${jobs.length} job(s)\n`
+    );
     const results: JobResult[] = [];
-    const abTests: { jobId: string; name: string; summary: NonNullable<ReturnType<typeof abTestOf>> }[] = [];
-    let model: { jobId: string; file: string | null; epsilonSpentPerNode: Record<string, number> } | undefined;
+    const abTests: {
+      jobId: string;
+      name: string;
+      summary: NonNullable<ReturnType<typeof abTestOf>>;
+    }[] = [];
+    let model:
+      | { jobId: string; file: string | null; epsilonSpentPerNode: Record<string, number> }
+      | undefined;
     for (const spec of jobs) {
       const s = opts.testOnlyNoNoise ? { ...spec, noise: 'off-test-only' as const } : spec;
       const t0 = Date.now();
       const jobId = await fed.operator.createJob(s);
-      const final = await fed.operator.waitForJob(jobId, { timeoutMs: opts.timeoutMs, onStatus: (st) => err(`  ${progressLine(st)}\n`) });
+      const final = await fed.operator.waitForJob(jobId, {
+        timeoutMs: opts.timeoutMs,
+        onStatus: (st) => err(`  ${progressLine(st)}\n`),
+      });
       const result = await fed.operator.result(jobId);
       results.push(result);
       err(`  ${final.name}: ${final.status} in ${secs(Date.now() - t0)}\n`);
@@ -173,23 +226,41 @@ async function simulate(opts: SimulateOptions, out: (s: string) => void, err: (s
       if (result.model) {
         // Each train job's model replaces the previous one in the file: the last is kept.
         if (modelFile) writeFileSync(modelFile, `${JSON.stringify(result.model, null, 2)}\n`);
-        model = { jobId, file: modelFile ?? null, epsilonSpentPerNode: epsilonSpentPerNode(result) };
+        model = {
+          jobId,
+          file: modelFile ?? null,
+          epsilonSpentPerNode: epsilonSpentPerNode(result),
+        };
         extra.push(modelFooter(result, modelFile));
       }
       if (!opts.json) out(`\n${[jobReport(result), ...extra].join('\n')}\n`);
     }
-    if (opts.modelOut && !model) throw new Error('--model-out: no train job in this run produced a model');
+    if (opts.modelOut && !model)
+      throw new Error('--model-out: no train job in this run produced a model');
     if (modelFile && model) err(`Model written to ${modelFile}\n`);
     const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (opts.json) {
-      const doc = { workdir, coordinator: fed.coordinatorUrl, startupSeconds: Math.round(startupMs / 100) / 10, wallSeconds, results, abTests, model: model ?? null };
+      const doc = {
+        workdir,
+        coordinator: fed.coordinatorUrl,
+        startupSeconds: Math.round(startupMs / 100) / 10,
+        wallSeconds,
+        results,
+        abTests,
+        model: model ?? null,
+      };
       out(`${JSON.stringify(doc, null, 2)}\n`);
     }
     if (opts.out) {
-      writeFileSync(opts.out, `${JSON.stringify({ results, abTests, model: model ?? null }, null, 2)}\n`);
+      writeFileSync(
+        opts.out,
+        `${JSON.stringify({ results, abTests, model: model ?? null }, null, 2)}\n`
+      );
       err(`Results written to ${opts.out}\n`);
     }
-    err(`Finished in ${wallSeconds.toFixed(1)} s: start-up ${secs(startupMs)}, jobs ${secs(Date.now() - started - startupMs)}\n`);
+    err(
+      `Finished in ${wallSeconds.toFixed(1)} s: start-up ${secs(startupMs)}, jobs ${secs(Date.now() - started - startupMs)}\n`
+    );
     if (opts.serve) {
       // Our own SIGINT handler exits at once; while serving, Ctrl-C is the normal way out.
       process.removeListener('SIGINT', stopOnSignal);
@@ -220,24 +291,67 @@ export async function run(argv: readonly string[]): Promise<number> {
       'run a whole federation on this machine: a coordinator and N nodes as separate processes on loopback with real HTTP,\n' +
         'each node with its own data; runs the jobs, prints the joint results with 95% intervals, then shuts everything down'
     )
-    .option('--nodes <n>', 'number of synthetic nodes (profiles retail, bank, telecom in turn, different sizes)', positiveInt, 3)
-    .option('--node <name=files>', 'a node with your own CSV files instead of synthetic data (repeat per node): NAME=customers.csv,events.csv[,touches.csv,consents.csv]; kind from a customers:/events:/touches:/consents: prefix or the file name', collect, [])
-    .option('--id-column <column>', 'with --node ...=table:NAME:file.csv: the customer id column of feature tables', 'customer_id')
-    .option('--lawful-basis <purpose=basis>', 'with --node: lawful basis for a purpose when there is no consents file, e.g. analytics=contract (repeatable)', collect, [])
-    .option('--job <file>', 'job spec JSON (one spec or an array); default: two-phase RFM, lifecycle x NES, an A/B test per campaign and the train template (see fedmark job template)')
-    .option('--as-of <date>', 'reference date of the default jobs (synthetic data covers 2024-01-01..2025-12-31)', '2026-01-01')
-    .option('--epsilon <e>', 'epsilon per round at each node for the default RFM and lifecycle jobs (the A/B and train jobs carry their own: 2 and 1)', Number, 0.5)
+    .option(
+      '--nodes <n>',
+      'number of synthetic nodes (profiles retail, bank, telecom in turn, different sizes)',
+      positiveInt,
+      3
+    )
+    .option(
+      '--node <name=files>',
+      'a node with your own CSV files instead of synthetic data (repeat per node): NAME=customers.csv,events.csv[,touches.csv,consents.csv]; kind from a customers:/events:/touches:/consents: prefix or the file name',
+      collect,
+      []
+    )
+    .option(
+      '--id-column <column>',
+      'with --node ...=table:NAME:file.csv: the customer id column of feature tables',
+      'customer_id'
+    )
+    .option(
+      '--lawful-basis <purpose=basis>',
+      'with --node: lawful basis for a purpose when there is no consents file, e.g. analytics=contract (repeatable)',
+      collect,
+      []
+    )
+    .option(
+      '--job <file>',
+      'job spec JSON (one spec or an array); default: two-phase RFM, lifecycle x NES, an A/B test per campaign and the train template (see fedmark job template)'
+    )
+    .option(
+      '--as-of <date>',
+      'reference date of the default jobs (synthetic data covers 2024-01-01..2025-12-31)',
+      '2026-01-01'
+    )
+    .option(
+      '--epsilon <e>',
+      'epsilon per round at each node for the default RFM and lifecycle jobs (the A/B and train jobs carry their own: 2 and 1)',
+      Number,
+      0.5
+    )
     .option('--seed <seed>', 'seed of the synthetic data (same seed, same data)', '42')
     .option('--out <file>', 'also write the results as JSON to this file')
-    .option('--model-out <file>', `write the model a train job produced (self-describing JSON, see docs/models.md); the default run writes ./${DEMO_MODEL_FILE}`)
-    .option('--workdir <dir>', 'put the federation in this directory and keep it (default: a temporary directory, removed at the end)')
+    .option(
+      '--model-out <file>',
+      `write the model a train job produced (self-describing JSON, see docs/models.md); the default run writes ./${DEMO_MODEL_FILE}`
+    )
+    .option(
+      '--workdir <dir>',
+      'put the federation in this directory and keep it (default: a temporary directory, removed at the end)'
+    )
     .option('--keep', 'keep the temporary directory')
-    .option('--serve', 'after the jobs, keep the federation running and print the web consoles\' URLs and login tokens (Ctrl-C stops it)')
+    .option(
+      '--serve',
+      "after the jobs, keep the federation running and print the web consoles' URLs and login tokens (Ctrl-C stops it)"
+    )
     .option('--poll-ms <ms>', 'node poll interval', positiveInt, 200)
     .option('--timeout-ms <ms>', 'give up on a job after this long', positiveInt, 180_000)
     .option('--json', 'print the results as one JSON document instead of tables')
     .option('--verbose', 'show every process log line on stderr')
-    .option('--test-only-no-noise', 'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)')
+    .option(
+      '--test-only-no-noise',
+      'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)'
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  fedmark simulate\n  fedmark simulate --serve            # then open the printed console URLs in a browser\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +

@@ -25,7 +25,10 @@ export class OperatorClient {
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
     const res = await fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -49,7 +52,8 @@ export class OperatorClient {
       try {
         return CreatedSchema.parse(await this.call('POST', '/v1/jobs', spec)).jobId;
       } catch (err) {
-        const waiting = err instanceof ProtocolError && err.code === 'CONFLICT' && /key epoch/.test(err.message);
+        const waiting =
+          err instanceof ProtocolError && err.code === 'CONFLICT' && /key epoch/.test(err.message);
         if (!waiting || Date.now() > until) throw err;
         await sleep(250);
       }
@@ -71,22 +75,30 @@ export class OperatorClient {
   }
 
   async result(jobId: string): Promise<JobResult> {
-    return JobResultSchema.parse(await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}/result`));
+    return JobResultSchema.parse(
+      await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}/result`)
+    );
   }
 
   /** Polls until the job is published or failed, reporting each status change. */
-  async waitForJob(jobId: string, opts: { timeoutMs: number; onStatus?: (s: JobStatus) => void }): Promise<JobStatus> {
+  async waitForJob(
+    jobId: string,
+    opts: { timeoutMs: number; onStatus?: (s: JobStatus) => void }
+  ): Promise<JobStatus> {
     const until = Date.now() + opts.timeoutMs;
     let last = '';
     for (;;) {
       const status = await this.job(jobId);
-      const fingerprint = JSON.stringify(status.rounds.map((r) => [r.status, r.nodes.map((n) => n.state), r.decryptions.length]));
+      const fingerprint = JSON.stringify(
+        status.rounds.map((r) => [r.status, r.nodes.map((n) => n.state), r.decryptions.length])
+      );
       if (fingerprint !== last) {
         last = fingerprint;
         opts.onStatus?.(status);
       }
       if (status.status !== 'running') return status;
-      if (Date.now() > until) throw new Error(`job ${jobId} still running after ${opts.timeoutMs} ms`);
+      if (Date.now() > until)
+        throw new Error(`job ${jobId} still running after ${opts.timeoutMs} ms`);
       await sleep(100);
     }
   }

@@ -26,8 +26,14 @@ export interface CommandResult {
 }
 
 /** Runs `fedmark <args>` to completion; throws with its stderr when it exits non-zero. */
-export async function runFedmark(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
-  const child = spawn(process.execPath, [FEDMARK_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runFedmark(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<CommandResult> {
+  const child = spawn(process.execPath, [FEDMARK_BIN, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -37,14 +43,23 @@ export async function runFedmark(args: string[], env: NodeJS.ProcessEnv = proces
     child.on('close', (c) => resolve(c ?? 1));
   });
   if (code !== 0) {
-    throw new Error(`fedmark ${args.slice(0, 3).join(' ')} exited ${code}: ${stderr.trim() || stdout.trim()}`);
+    throw new Error(
+      `fedmark ${args.slice(0, 3).join(' ')} exited ${code}: ${stderr.trim() || stdout.trim()}`
+    );
   }
   return { code, stdout, stderr };
 }
 
 /** A long-running `fedmark` process whose output lines go to `onLine` (prefixed by the caller). */
-export function startFedmark(args: string[], onLine: (line: string) => void, env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(process.execPath, [FEDMARK_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startFedmark(
+  args: string[],
+  onLine: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env
+): ChildProcess {
+  const child = spawn(process.execPath, [FEDMARK_BIN, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';
     stream.setEncoding('utf8').on('data', (d: string) => {

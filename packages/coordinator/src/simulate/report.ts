@@ -4,14 +4,20 @@ import { roundBody } from '../cli/render.ts';
 /** A trained model: per-round loss and validation AUC, then the largest weights. */
 export function modelSummary(model: NonNullable<JobResult['model']>): string {
   const t = model.training;
-  const out = [`   model ${model.name}: ${t.optimiser}, ${t.roundsDone}/${t.roundsPlanned} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node, noise ${t.noise ? 'on' : 'OFF (test only)'}, nodes ${t.nodes.join(', ')}`];
+  const out = [
+    `   model ${model.name}: ${t.optimiser}, ${t.roundsDone}/${t.roundsPlanned} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node, noise ${t.noise ? 'on' : 'OFF (test only)'}, nodes ${t.nodes.join(', ')}`,
+  ];
   for (const h of t.history) {
-    out.push(`   round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, ${h.nodes} nodes`);
+    out.push(
+      `   round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, ${h.nodes} nodes`
+    );
   }
   const top = Object.entries(model.weights)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 8);
-  out.push(`   intercept ${formatNumber(model.intercept)}; largest weights: ${top.map(([k, w]) => `${k} ${w >= 0 ? '+' : ''}${formatNumber(w)}`).join(', ')}`);
+  out.push(
+    `   intercept ${formatNumber(model.intercept)}; largest weights: ${top.map(([k, w]) => `${k} ${w >= 0 ? '+' : ''}${formatNumber(w)}`).join(', ')}`
+  );
   return out.join('\n');
 }
 
@@ -24,7 +30,9 @@ export function jobReport(result: JobResult): string {
   if (result.failure) out.push(`   failed: ${result.failure.code}: ${result.failure.message}`);
   if (result.rfmMeans) {
     const m = result.rfmMeans;
-    out.push(`   federated means (round 0): recency ${formatNumber(m.recency)} days, frequency ${formatNumber(m.frequency)}, monetary ${formatNumber(m.monetary)}`);
+    out.push(
+      `   federated means (round 0): recency ${formatNumber(m.recency)} days, frequency ${formatNumber(m.frequency)}, monetary ${formatNumber(m.monetary)}`
+    );
   }
   if (result.model) {
     out.push(modelSummary(result.model));

@@ -5,7 +5,9 @@ import type { LocalFederation } from './federation.ts';
 /** A node's API tokens as `node serve` wrote them (`<node-dir>/api-tokens.json`). */
 function nodeTokens(dir: string): Record<string, string> {
   try {
-    const file = JSON.parse(readFileSync(join(dir, 'api-tokens.json'), 'utf8')) as { tokens?: { role: string; token: string }[] };
+    const file = JSON.parse(readFileSync(join(dir, 'api-tokens.json'), 'utf8')) as {
+      tokens?: { role: string; token: string }[];
+    };
     return Object.fromEntries((file.tokens ?? []).map((t) => [t.role, t.token]));
   } catch {
     return {};
@@ -28,9 +30,13 @@ export function consoleGuide(fed: LocalFederation): string {
   for (const n of fed.nodes) {
     const t = nodeTokens(n.dir);
     lines.push(`  node ${n.name}  ${n.apiUrl ?? '(API address unknown)'}/console`);
-    for (const role of ['admin', 'auditor']) if (t[role]) lines.push(`    ${role.padEnd(7)} token  ${t[role]}`);
+    for (const role of ['admin', 'auditor'])
+      if (t[role]) lines.push(`    ${role.padEnd(7)} token  ${t[role]}`);
   }
-  lines.push(`Audit a node meanwhile: fedmark audit verify --node-dir ${fed.nodes[0]?.dir ?? '<node-dir>'} --coordinator ${fed.coordinatorUrl} --token <auditor token>`, '');
+  lines.push(
+    `Audit a node meanwhile: fedmark audit verify --node-dir ${fed.nodes[0]?.dir ?? '<node-dir>'} --coordinator ${fed.coordinatorUrl} --token <auditor token>`,
+    ''
+  );
   return lines.join('\n');
 }
 

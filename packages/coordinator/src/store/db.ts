@@ -28,7 +28,9 @@ export function openDb(dirOrMemory: string): Db {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     db.close();
-    throw new Error(`coordinator database schema ${current} is newer than this program (${SCHEMA_VERSION})`);
+    throw new Error(
+      `coordinator database schema ${current} is newer than this program (${SCHEMA_VERSION})`
+    );
   }
   if (current < SCHEMA_VERSION) {
     db.exec(SCHEMA_SQL);

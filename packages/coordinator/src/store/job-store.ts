@@ -1,4 +1,11 @@
-import type { Enforced, JobEvent, JobSpec, Receipt, RoundResult, SegmentQuery } from '@fedmark/protocol';
+import type {
+  Enforced,
+  JobEvent,
+  JobSpec,
+  Receipt,
+  RoundResult,
+  SegmentQuery,
+} from '@fedmark/protocol';
 import type { Db } from './db.ts';
 
 export type JobStatusName = 'running' | 'published' | 'failed';
@@ -77,12 +84,21 @@ export interface JobStore {
   getJob(id: string): JobRecord | undefined;
   listJobs(): JobRecord[];
   updateJob(id: string, patch: Partial<Pick<JobRecord, 'status' | 'failure' | 'rfmMeans'>>): void;
-  insertRound(r: Pick<RoundRecord, 'jobId' | 'round' | 'query' | 'layoutHash' | 'layoutLength' | 'openedAt' | 'deadlineAt'>): void;
+  insertRound(
+    r: Pick<
+      RoundRecord,
+      'jobId' | 'round' | 'query' | 'layoutHash' | 'layoutLength' | 'openedAt' | 'deadlineAt'
+    >
+  ): void;
   getRound(jobId: string, round: number): RoundRecord | undefined;
   rounds(jobId: string): RoundRecord[];
   /** Rounds in state open or decrypting, across jobs (resumed on start). */
   activeRounds(): RoundRecord[];
-  updateRound(jobId: string, round: number, patch: Partial<Omit<RoundRecord, 'jobId' | 'round' | 'query'>>): void;
+  updateRound(
+    jobId: string,
+    round: number,
+    patch: Partial<Omit<RoundRecord, 'jobId' | 'round' | 'query'>>
+  ): void;
   insertSubmission(s: SubmissionRecord, ciphertexts: Uint8Array[]): void;
   getSubmission(jobId: string, round: number, node: string): SubmissionRecord | undefined;
   submissions(jobId: string, round: number): SubmissionRecord[];
@@ -126,7 +142,9 @@ export function sqliteJobStore(db: Db): JobStore {
     participants: json(r['participants']),
     status: r['status'] as JobStatusName,
     createdAt: r['created_at'] as string,
-    failure: r['failure_code'] ? { code: r['failure_code'] as string, message: r['failure_message'] as string } : null,
+    failure: r['failure_code']
+      ? { code: r['failure_code'] as string, message: r['failure_message'] as string }
+      : null,
     rfmMeans: jsonOrNull(r['rfm_means']),
   });
   const roundFromRow = (r: Row): RoundRecord => ({
@@ -175,43 +193,94 @@ export function sqliteJobStore(db: Db): JobStore {
     insertRound: db.prepare(
       'INSERT INTO rounds (job_id, round, query, layout_hash, layout_length, status, opened_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     ),
-    getRound: db.prepare<[string, number], Row>('SELECT * FROM rounds WHERE job_id = ? AND round = ?'),
+    getRound: db.prepare<[string, number], Row>(
+      'SELECT * FROM rounds WHERE job_id = ? AND round = ?'
+    ),
     rounds: db.prepare<[string], Row>('SELECT * FROM rounds WHERE job_id = ? ORDER BY round'),
-    active: db.prepare<[], Row>("SELECT * FROM rounds WHERE status IN ('open', 'decrypting') ORDER BY job_id, round"),
+    active: db.prepare<[], Row>(
+      "SELECT * FROM rounds WHERE status IN ('open', 'decrypting') ORDER BY job_id, round"
+    ),
     insertSub: db.prepare(
       'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
     ),
-    insertCt: db.prepare('INSERT INTO submission_ciphertexts (job_id, round, node, idx, bytes) VALUES (?, ?, ?, ?, ?)'),
-    getSub: db.prepare<[string, number, string], Row>('SELECT * FROM submissions WHERE job_id = ? AND round = ? AND node = ?'),
-    subs: db.prepare<[string, number], Row>('SELECT * FROM submissions WHERE job_id = ? AND round = ? ORDER BY node'),
+    insertCt: db.prepare(
+      'INSERT INTO submission_ciphertexts (job_id, round, node, idx, bytes) VALUES (?, ?, ?, ?, ?)'
+    ),
+    getSub: db.prepare<[string, number, string], Row>(
+      'SELECT * FROM submissions WHERE job_id = ? AND round = ? AND node = ?'
+    ),
+    subs: db.prepare<[string, number], Row>(
+      'SELECT * FROM submissions WHERE job_id = ? AND round = ? ORDER BY node'
+    ),
     cts: db.prepare<[string, number, string], { bytes: Buffer }>(
       'SELECT bytes FROM submission_ciphertexts WHERE job_id = ? AND round = ? AND node = ? ORDER BY idx'
     ),
-    insertRef: db.prepare('INSERT INTO refusals (job_id, round, node, reason, signature, receipt) VALUES (?, ?, ?, ?, ?, ?)'),
-    getRef: db.prepare<[string, number, string], Row>('SELECT * FROM refusals WHERE job_id = ? AND round = ? AND node = ?'),
-    refs: db.prepare<[string, number], Row>('SELECT * FROM refusals WHERE job_id = ? AND round = ? ORDER BY node'),
-    insertDec: db.prepare('INSERT INTO decryptions (job_id, round, node, "values", signature, at) VALUES (?, ?, ?, ?, ?, ?)'),
-    decs: db.prepare<[string, number], Row>('SELECT * FROM decryptions WHERE job_id = ? AND round = ? ORDER BY rowid'),
-    insertEvent: db.prepare('INSERT INTO events (job_id, at, type, round, node, detail) VALUES (?, ?, ?, ?, ?, ?)'),
-    events: db.prepare<[string, number], Row>('SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq'),
+    insertRef: db.prepare(
+      'INSERT INTO refusals (job_id, round, node, reason, signature, receipt) VALUES (?, ?, ?, ?, ?, ?)'
+    ),
+    getRef: db.prepare<[string, number, string], Row>(
+      'SELECT * FROM refusals WHERE job_id = ? AND round = ? AND node = ?'
+    ),
+    refs: db.prepare<[string, number], Row>(
+      'SELECT * FROM refusals WHERE job_id = ? AND round = ? ORDER BY node'
+    ),
+    insertDec: db.prepare(
+      'INSERT INTO decryptions (job_id, round, node, "values", signature, at) VALUES (?, ?, ?, ?, ?, ?)'
+    ),
+    decs: db.prepare<[string, number], Row>(
+      'SELECT * FROM decryptions WHERE job_id = ? AND round = ? ORDER BY rowid'
+    ),
+    insertEvent: db.prepare(
+      'INSERT INTO events (job_id, at, type, round, node, detail) VALUES (?, ?, ?, ?, ?, ?)'
+    ),
+    events: db.prepare<[string, number], Row>(
+      'SELECT * FROM events WHERE job_id = ? AND seq > ? ORDER BY seq'
+    ),
   };
   return {
     insertJob: (j) =>
-      void q.insertJob.run(j.id, j.name, j.kind, JSON.stringify(j.spec), j.keyId, JSON.stringify(j.participants), j.status, j.createdAt),
+      void q.insertJob.run(
+        j.id,
+        j.name,
+        j.kind,
+        JSON.stringify(j.spec),
+        j.keyId,
+        JSON.stringify(j.participants),
+        j.status,
+        j.createdAt
+      ),
     getJob: (id) => {
       const r = q.getJob.get(id);
       return r ? jobFromRow(r) : undefined;
     },
     listJobs: () => q.listJobs.all().map(jobFromRow),
     updateJob: (id, patch) => {
-      if (patch.status !== undefined) db.prepare('UPDATE jobs SET status = ? WHERE id = ?').run(patch.status, id);
+      if (patch.status !== undefined)
+        db.prepare('UPDATE jobs SET status = ? WHERE id = ?').run(patch.status, id);
       if (patch.failure !== undefined) {
-        db.prepare('UPDATE jobs SET failure_code = ?, failure_message = ? WHERE id = ?').run(patch.failure?.code ?? null, patch.failure?.message ?? null, id);
+        db.prepare('UPDATE jobs SET failure_code = ?, failure_message = ? WHERE id = ?').run(
+          patch.failure?.code ?? null,
+          patch.failure?.message ?? null,
+          id
+        );
       }
-      if (patch.rfmMeans !== undefined) db.prepare('UPDATE jobs SET rfm_means = ? WHERE id = ?').run(JSON.stringify(patch.rfmMeans), id);
+      if (patch.rfmMeans !== undefined)
+        db.prepare('UPDATE jobs SET rfm_means = ? WHERE id = ?').run(
+          JSON.stringify(patch.rfmMeans),
+          id
+        );
     },
     insertRound: (r) =>
-      void q.insertRound.run(r.jobId, r.round, JSON.stringify(r.query), r.layoutHash, r.layoutLength, 'open', r.openedAt, r.deadlineAt),
+      void q.insertRound.run(
+        r.jobId,
+        r.round,
+        JSON.stringify(r.query),
+        r.layoutHash,
+        r.layoutLength,
+        'open',
+        r.openedAt,
+        r.deadlineAt
+      ),
     getRound: (jobId, round) => {
       const r = q.getRound.get(jobId, round);
       return r ? roundFromRow(r) : undefined;
@@ -223,7 +292,11 @@ export function sqliteJobStore(db: Db): JobStore {
         const col = ROUND_COLUMNS[key];
         if (!col) throw new TypeError(`unknown round field ${key}`);
         const v = JSON_ROUND_FIELDS.has(key) && value !== null ? JSON.stringify(value) : value;
-        db.prepare(`UPDATE rounds SET ${col} = ? WHERE job_id = ? AND round = ?`).run(v as string | number | null, jobId, round);
+        db.prepare(`UPDATE rounds SET ${col} = ? WHERE job_id = ? AND round = ?`).run(
+          v as string | number | null,
+          jobId,
+          round
+        );
       }
     },
     insertSubmission: (s, cts) => {
@@ -240,7 +313,13 @@ export function sqliteJobStore(db: Db): JobStore {
         JSON.stringify(s.receipt)
       );
       cts.forEach((c, i) => {
-        q.insertCt.run(s.jobId, s.round, s.node, i, Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+        q.insertCt.run(
+          s.jobId,
+          s.round,
+          s.node,
+          i,
+          Buffer.from(c.buffer, c.byteOffset, c.byteLength)
+        );
       });
     },
     getSubmission: (jobId, round, node) => {
@@ -248,14 +327,24 @@ export function sqliteJobStore(db: Db): JobStore {
       return r ? subFromRow(r) : undefined;
     },
     submissions: (jobId, round) => q.subs.all(jobId, round).map(subFromRow),
-    ciphertexts: (jobId, round, node) => q.cts.all(jobId, round, node).map((r) => new Uint8Array(r.bytes)),
-    insertRefusal: (r) => void q.insertRef.run(r.jobId, r.round, r.node, r.reason, r.signature, JSON.stringify(r.receipt)),
+    ciphertexts: (jobId, round, node) =>
+      q.cts.all(jobId, round, node).map((r) => new Uint8Array(r.bytes)),
+    insertRefusal: (r) =>
+      void q.insertRef.run(
+        r.jobId,
+        r.round,
+        r.node,
+        r.reason,
+        r.signature,
+        JSON.stringify(r.receipt)
+      ),
     getRefusal: (jobId, round, node) => {
       const r = q.getRef.get(jobId, round, node);
       return r ? refFromRow(r) : undefined;
     },
     refusals: (jobId, round) => q.refs.all(jobId, round).map(refFromRow),
-    insertDecryption: (jobId, round, d) => void q.insertDec.run(jobId, round, d.node, JSON.stringify(d.values), d.signature, d.at),
+    insertDecryption: (jobId, round, d) =>
+      void q.insertDec.run(jobId, round, d.node, JSON.stringify(d.values), d.signature, d.at),
     decryptions: (jobId, round) =>
       q.decs.all(jobId, round).map((r) => ({
         node: r['node'] as string,
@@ -264,7 +353,10 @@ export function sqliteJobStore(db: Db): JobStore {
         at: r['at'] as string,
       })),
     appendEvent: (e) =>
-      Number(q.insertEvent.run(e.jobId, e.at, e.type, e.round, e.node, JSON.stringify(e.detail)).lastInsertRowid),
+      Number(
+        q.insertEvent.run(e.jobId, e.at, e.type, e.round, e.node, JSON.stringify(e.detail))
+          .lastInsertRowid
+      ),
     events: (jobId, after) =>
       q.events.all(jobId, after).map((r) => ({
         seq: r['seq'] as number,

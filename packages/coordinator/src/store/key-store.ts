@@ -25,8 +25,21 @@ export interface KeyStore {
   latest(): EpochRecord | undefined;
   get(keyId: string): EpochRecord | undefined;
   list(): EpochRecord[];
-  create(e: { heParams: string; members: Member[]; generator: string; createdAt: string }): EpochRecord;
-  storeBundle(seq: number, b: { publicKey: Uint8Array; publicKeyHash: string; sealed: Record<string, string>; signature: string }): void;
+  create(e: {
+    heParams: string;
+    members: Member[];
+    generator: string;
+    createdAt: string;
+  }): EpochRecord;
+  storeBundle(
+    seq: number,
+    b: {
+      publicKey: Uint8Array;
+      publicKeyHash: string;
+      sealed: Record<string, string>;
+      signature: string;
+    }
+  ): void;
   setState(seq: number, state: EpochState): void;
   ack(seq: number, node: string, signature: string, at: string): void;
 }
@@ -56,11 +69,19 @@ export function sqliteKeyStore(db: Db): KeyStore {
     latest: db.prepare<[], EpochRow>('SELECT * FROM key_epochs ORDER BY seq DESC LIMIT 1'),
     get: db.prepare<[number], EpochRow>('SELECT * FROM key_epochs WHERE seq = ?'),
     list: db.prepare<[], EpochRow>('SELECT * FROM key_epochs ORDER BY seq'),
-    acks: db.prepare<[number], { node: string }>('SELECT node FROM key_acks WHERE seq = ? ORDER BY node'),
-    insert: db.prepare('INSERT INTO key_epochs (he_params, state, members, generator, created_at) VALUES (?, ?, ?, ?, ?)'),
-    bundle: db.prepare('UPDATE key_epochs SET public_key = ?, public_key_hash = ?, sealed = ?, bundle_signature = ? WHERE seq = ?'),
+    acks: db.prepare<[number], { node: string }>(
+      'SELECT node FROM key_acks WHERE seq = ? ORDER BY node'
+    ),
+    insert: db.prepare(
+      'INSERT INTO key_epochs (he_params, state, members, generator, created_at) VALUES (?, ?, ?, ?, ?)'
+    ),
+    bundle: db.prepare(
+      'UPDATE key_epochs SET public_key = ?, public_key_hash = ?, sealed = ?, bundle_signature = ? WHERE seq = ?'
+    ),
     state: db.prepare('UPDATE key_epochs SET state = ? WHERE seq = ?'),
-    ack: db.prepare('INSERT OR IGNORE INTO key_acks (seq, node, signature, at) VALUES (?, ?, ?, ?)'),
+    ack: db.prepare(
+      'INSERT OR IGNORE INTO key_acks (seq, node, signature, at) VALUES (?, ?, ?, ?)'
+    ),
   };
   const fromRow = (r: EpochRow): EpochRecord => ({
     seq: r.seq,
@@ -88,10 +109,20 @@ export function sqliteKeyStore(db: Db): KeyStore {
     },
     list: () => q.list.all().map(fromRow),
     create: (e) => {
-      const seq = Number(q.insert.run(e.heParams, 'generating', JSON.stringify(e.members), e.generator, e.createdAt).lastInsertRowid);
+      const seq = Number(
+        q.insert.run(e.heParams, 'generating', JSON.stringify(e.members), e.generator, e.createdAt)
+          .lastInsertRowid
+      );
       return fromRow(q.get.get(seq) as EpochRow);
     },
-    storeBundle: (seq, b) => void q.bundle.run(Buffer.from(b.publicKey), b.publicKeyHash, JSON.stringify(b.sealed), b.signature, seq),
+    storeBundle: (seq, b) =>
+      void q.bundle.run(
+        Buffer.from(b.publicKey),
+        b.publicKeyHash,
+        JSON.stringify(b.sealed),
+        b.signature,
+        seq
+      ),
     setState: (seq, state) => void q.state.run(state, seq),
     ack: (seq, node, signature, at) => void q.ack.run(seq, node, signature, at),
   };

@@ -52,14 +52,20 @@ export function sqliteNodeStore(db: Db): NodeStore {
     byKey: db.prepare<[string], NodeRow>('SELECT * FROM nodes WHERE signing_key = ?'),
     list: db.prepare<[], NodeRow>('SELECT * FROM nodes ORDER BY name'),
     members: db.prepare<[], NodeRow>('SELECT * FROM nodes WHERE removed_at IS NULL ORDER BY name'),
-    insert: db.prepare('INSERT INTO nodes (name, signing_key, box_key, admitted_at) VALUES (?, ?, ?, ?)'),
+    insert: db.prepare(
+      'INSERT INTO nodes (name, signing_key, box_key, admitted_at) VALUES (?, ?, ?, ?)'
+    ),
     remove: db.prepare('UPDATE nodes SET removed_at = ? WHERE name = ?'),
     touch: db.prepare('UPDATE nodes SET last_seen_at = ? WHERE name = ?'),
-    insertToken: db.prepare('INSERT INTO enrollment_tokens (token_hash, name, expires_at) VALUES (?, ?, ?)'),
+    insertToken: db.prepare(
+      'INSERT INTO enrollment_tokens (token_hash, name, expires_at) VALUES (?, ?, ?)'
+    ),
     getToken: db.prepare<[string], { name: string; expires_at: number; used_at: string | null }>(
       'SELECT name, expires_at, used_at FROM enrollment_tokens WHERE token_hash = ?'
     ),
-    useToken: db.prepare('UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL'),
+    useToken: db.prepare(
+      'UPDATE enrollment_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL'
+    ),
     nonce: db.prepare('INSERT OR IGNORE INTO nonces (node, nonce, seen_at) VALUES (?, ?, ?)'),
     prune: db.prepare('DELETE FROM nonces WHERE seen_at < ?'),
   };
@@ -73,7 +79,8 @@ export function sqliteNodeStore(db: Db): NodeStore {
       return r ? fromRow(r) : undefined;
     },
     list: () => q.list.all().map(fromRow),
-    members: () => q.members.all().map((r) => ({ name: r.name, signingKey: r.signing_key, boxKey: r.box_key })),
+    members: () =>
+      q.members.all().map((r) => ({ name: r.name, signingKey: r.signing_key, boxKey: r.box_key })),
     insert: (rec) => void q.insert.run(rec.name, rec.signingKey, rec.boxKey, rec.admittedAt),
     remove: (name, at) => void q.remove.run(at, name),
     touch: (name, at) => void q.touch.run(at, name),

@@ -20,17 +20,29 @@ import type { TransparencyLog } from './log-store.ts';
  * the evidence that the node's history was rewritten. Resending an already logged checkpoint
  * returns its original receipt (a retry after a lost answer).
  */
-export function acceptCheckpoint(ctx: Ctx, log: TransparencyLog, node: string, body: unknown): CheckpointSubmissionResponse {
+export function acceptCheckpoint(
+  ctx: Ctx,
+  log: TransparencyLog,
+  node: string,
+  body: unknown
+): CheckpointSubmissionResponse {
   const parsed = CheckpointSubmissionSchema.safeParse(body);
-  if (!parsed.success) throw new ProtocolError('BAD_REQUEST', `checkpoint submission: ${zodMessage(parsed.error)}`);
+  if (!parsed.success)
+    throw new ProtocolError('BAD_REQUEST', `checkpoint submission: ${zodMessage(parsed.error)}`);
   const { checkpoint: cp, fromSize, consistencyProof } = parsed.data;
   if (cp.origin !== node) {
-    throw new ProtocolError('FORBIDDEN', `checkpoint origin "${cp.origin}" is not the authenticated node "${node}"`);
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `checkpoint origin "${cp.origin}" is not the authenticated node "${node}"`
+    );
   }
   const rec = ctx.store.nodes.get(node);
   if (!rec || rec.removedAt) throw new ProtocolError('FORBIDDEN', `node "${node}" is not admitted`);
   if (!verifyCheckpoint(cp, hexToBytes(rec.signingKey))) {
-    throw new ProtocolError('INVALID_SIGNATURE', `checkpoint of size ${cp.treeSize} is not signed by ${node}'s admitted key`);
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `checkpoint of size ${cp.treeSize} is not signed by ${node}'s admitted key`
+    );
   }
   const leaf = checkpointLeafHash(cp);
   // The refusal is recorded inside the transaction and thrown after it commits.
@@ -68,12 +80,20 @@ export function acceptCheckpoint(ctx: Ctx, log: TransparencyLog, node: string, b
     const receivedAt = ctx.iso();
     const logged = log.append(node, leaf, cp, (logIndex) =>
       signCheckpointReceipt(
-        { version: 1, origin: cp.origin, treeSize: cp.treeSize, rootHash: cp.rootHash, logIndex, receivedAt },
+        {
+          version: 1,
+          origin: cp.origin,
+          treeSize: cp.treeSize,
+          rootHash: cp.rootHash,
+          logIndex,
+          receivedAt,
+        },
         ctx.coordinatorKey.secretKey
       )
     );
     return { version: 1 as const, receipt: logged.receipt };
   });
-  if ('refused' in outcome) throw new ProtocolError('CONFLICT', `checkpoint refused and recorded: ${outcome.refused}`);
+  if ('refused' in outcome)
+    throw new ProtocolError('CONFLICT', `checkpoint refused and recorded: ${outcome.refused}`);
   return outcome;
 }

@@ -46,7 +46,12 @@ export interface TransparencyLog {
   /** Runs `fn` in one write transaction of the log's own database. */
   transaction<T>(fn: () => T): T;
   /** Appends a leaf with its checkpoint; `makeReceipt` signs the receipt for the new index. */
-  append(node: string, leaf: Uint8Array, cp: CheckpointSigned, makeReceipt: (logIndex: number) => CheckpointReceipt): LoggedCheckpoint;
+  append(
+    node: string,
+    leaf: Uint8Array,
+    cp: CheckpointSigned,
+    makeReceipt: (logIndex: number) => CheckpointReceipt
+  ): LoggedCheckpoint;
   latestFor(node: string): LoggedCheckpoint | undefined;
   /** An already-logged identical checkpoint (idempotent retry), if any. */
   findLeaf(node: string, leaf: Uint8Array): LoggedCheckpoint | undefined;
@@ -77,15 +82,26 @@ export function openTransparencyLog(db: Database.Database): TransparencyLog {
   if (known) return known;
   db.exec(SCHEMA);
   const tree = new MerkleTreeBuilder();
-  for (const row of db.prepare('SELECT idx, leaf FROM transparency_leaves ORDER BY idx').iterate() as IterableIterator<{ idx: number; leaf: Buffer }>) {
-    if (row.idx !== tree.size) throw new Error(`transparency log: leaf ${tree.size} is missing from the database`);
+  for (const row of db
+    .prepare('SELECT idx, leaf FROM transparency_leaves ORDER BY idx')
+    .iterate() as IterableIterator<{ idx: number; leaf: Buffer }>) {
+    if (row.idx !== tree.size)
+      throw new Error(`transparency log: leaf ${tree.size} is missing from the database`);
     tree.append(new Uint8Array(row.leaf));
   }
   const q = {
-    insert: db.prepare('INSERT INTO transparency_leaves (idx, leaf, node, checkpoint_json, receipt_json) VALUES (?, ?, ?, ?, ?)'),
-    latest: db.prepare<[string], LeafRow>('SELECT * FROM transparency_leaves WHERE node = ? ORDER BY idx DESC LIMIT 1'),
-    byLeaf: db.prepare<[string, Buffer], LeafRow>('SELECT * FROM transparency_leaves WHERE node = ? AND leaf = ? LIMIT 1'),
-    list: db.prepare<[string], LeafRow>('SELECT * FROM transparency_leaves WHERE node = ? ORDER BY idx'),
+    insert: db.prepare(
+      'INSERT INTO transparency_leaves (idx, leaf, node, checkpoint_json, receipt_json) VALUES (?, ?, ?, ?, ?)'
+    ),
+    latest: db.prepare<[string], LeafRow>(
+      'SELECT * FROM transparency_leaves WHERE node = ? ORDER BY idx DESC LIMIT 1'
+    ),
+    byLeaf: db.prepare<[string, Buffer], LeafRow>(
+      'SELECT * FROM transparency_leaves WHERE node = ? AND leaf = ? LIMIT 1'
+    ),
+    list: db.prepare<[string], LeafRow>(
+      'SELECT * FROM transparency_leaves WHERE node = ? ORDER BY idx'
+    ),
     refuse: db.prepare(
       'INSERT INTO transparency_refusals (node, at, reason, tree_size, root_hash, previous_tree_size, previous_root_hash) VALUES (?, ?, ?, ?, ?, ?, ?)'
     ),
@@ -113,7 +129,15 @@ export function openTransparencyLog(db: Database.Database): TransparencyLog {
     },
     listFor: (node) => q.list.all(node).map(toLogged),
     recordRefusal: (r) =>
-      void q.refuse.run(r.node, r.at, r.reason, r.treeSize, r.rootHash, r.previousTreeSize, r.previousRootHash),
+      void q.refuse.run(
+        r.node,
+        r.at,
+        r.reason,
+        r.treeSize,
+        r.rootHash,
+        r.previousTreeSize,
+        r.previousRootHash
+      ),
     refusals: (node) => {
       const rows = (node === undefined ? q.refusalsAll.all() : q.refusalsFor.all(node)) as {
         node: string;

@@ -6,14 +6,23 @@ import type { AgentContext } from '../federation/context.ts';
 import { loadPolicy } from '../policy/index.ts';
 
 /** The parts a checkpoint needs; `log` defaults to silent and `now` to Date.now. */
-export type CheckpointContextParts = Pick<AgentContext, 'dir' | 'identity' | 'db' | 'client'> & Partial<Pick<AgentContext, 'log' | 'now' | 'coordinatorKey'>>;
+export type CheckpointContextParts = Pick<AgentContext, 'dir' | 'identity' | 'db' | 'client'> &
+  Partial<Pick<AgentContext, 'log' | 'now' | 'coordinatorKey'>>;
 
 /**
  * @example const ctx = checkpointOnlyContext({ dir, identity, db, client, coordinatorKey });
  * expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
  */
 export function checkpointOnlyContext(parts: CheckpointContextParts): AgentContext {
-  const { dir, identity, db, client, log = () => {}, now = () => Date.now(), coordinatorKey } = parts;
+  const {
+    dir,
+    identity,
+    db,
+    client,
+    log = () => {},
+    now = () => Date.now(),
+    coordinatorKey,
+  } = parts;
   return {
     dir,
     identity,

@@ -6,7 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { PolicySchema, SegmentQuerySchema, type Policy, type SegmentQuery } from '@fedmark/protocol';
+import {
+  PolicySchema,
+  SegmentQuerySchema,
+  type Policy,
+  type SegmentQuery,
+} from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { listLedger } from '../ledger/index.ts';
@@ -33,18 +38,31 @@ export function regionQuery(epsilon: number, o: { monetary?: boolean } = {}): Se
 }
 
 /** Analytics may spend epsilon 10 a month: room for many test releases of 0.5 or 1. */
-export const ANALYTICS_POLICY: Policy = PolicySchema.parse({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }] });
+export const ANALYTICS_POLICY: Policy = PolicySchema.parse({
+  budgets: [{ purpose: 'analytics', period: 'month', epsilon: 10 }],
+});
 
 /**
  * Imports `ids` as customers (odd positions north, even south, signed up 2020-01-01) and grants
  * each analytics consent, through CSV files written into `folder` (outside the node directory).
  */
-export async function importRegionCustomers(db: Database.Database, identity: NodeIdentity, folder: string, ids: readonly string[]): Promise<void> {
+export async function importRegionCustomers(
+  db: Database.Database,
+  identity: NodeIdentity,
+  folder: string,
+  ids: readonly string[]
+): Promise<void> {
   const customers = join(folder, 'customers.csv');
-  writeFileSync(customers, `customer_id,signup_date,region\n${ids.map((c, i) => `${c},2020-01-01,${i % 2 ? 'north' : 'south'}`).join('\n')}\n`);
+  writeFileSync(
+    customers,
+    `customer_id,signup_date,region\n${ids.map((c, i) => `${c},2020-01-01,${i % 2 ? 'north' : 'south'}`).join('\n')}\n`
+  );
   await importCsv(db, identity, { kind: 'customers', file: customers });
   const consents = join(folder, 'consents.csv');
-  writeFileSync(consents, `customer_id,purpose,status,time\n${ids.map((c) => `${c},analytics,granted,2020-01-01`).join('\n')}\n`);
+  writeFileSync(
+    consents,
+    `customer_id,purpose,status,time\n${ids.map((c) => `${c},analytics,granted,2020-01-01`).join('\n')}\n`
+  );
   await importCsv(db, identity, { kind: 'consents', file: consents });
 }
 
@@ -52,8 +70,15 @@ export async function importRegionCustomers(db: Database.Database, identity: Nod
  * Releases `regionQuery(0.5)` under {@link ANALYTICS_POLICY} over the node's consenting
  * customers as job `jobId`, round 0, and returns the seq of the release ledger entry.
  */
-export function releaseRegions(db: Database.Database, identity: NodeIdentity, jobId: string): number {
+export function releaseRegions(
+  db: Database.Database,
+  identity: NodeIdentity,
+  jobId: string
+): number {
   const source = createUnitSource(db, { purpose: 'analytics', asOf: REGION_AS_OF });
-  releaseSegmentStats({ db, identity, policy: ANALYTICS_POLICY }, { query: regionQuery(0.5), source, jobId, round: 0 });
+  releaseSegmentStats(
+    { db, identity, policy: ANALYTICS_POLICY },
+    { query: regionQuery(0.5), source, jobId, round: 0 }
+  );
   return listLedger(db, { type: 'release' }).at(-1)?.seq as number;
 }

@@ -14,7 +14,10 @@ export interface CliRun {
  * as its environment, so a test never reads the developer's FEDMARK_* variables.
  * @example const r = await runCliWithEnv({ FEDMARK_TOKEN: t }, 'audit', 'verify', '--node-dir', dir);
  */
-export async function runCliWithEnv(env: Record<string, string>, ...argv: string[]): Promise<CliRun> {
+export async function runCliWithEnv(
+  env: Record<string, string>,
+  ...argv: string[]
+): Promise<CliRun> {
   let out = '';
   let err = '';
   const io: CliIo = {

@@ -12,7 +12,9 @@ export interface LocalServer {
  * Listens on 127.0.0.1 (only loopback: tests never open a public port) with an OS-chosen port.
  * @example const coord = await serveLocal(coordinator.app.fetch); ... await coord.close();
  */
-export function serveLocal(fetch: (req: Request) => Response | Promise<Response>): Promise<LocalServer> {
+export function serveLocal(
+  fetch: (req: Request) => Response | Promise<Response>
+): Promise<LocalServer> {
   return new Promise((resolve) => {
     const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () =>
       resolve({

@@ -15,8 +15,17 @@ import type { NodeIdentity } from '../identity/index.ts';
  * A coordinator over an in-memory store; tests drive rounds themselves (`timers: false`).
  * @example const coordinator = startTestCoordinator(signingKeyPairFromSeed(seed), 'op-token');
  */
-export function startTestCoordinator(coordinatorKey: SigningKeyPair, operatorToken: string): Coordinator {
-  return createCoordinator({ store: openStore(':memory:'), coordinatorKey, operatorToken, log: () => {}, timers: false });
+export function startTestCoordinator(
+  coordinatorKey: SigningKeyPair,
+  operatorToken: string
+): Coordinator {
+  return createCoordinator({
+    store: openStore(':memory:'),
+    coordinatorKey,
+    operatorToken,
+    log: () => {},
+    timers: false,
+  });
 }
 
 /**
@@ -24,18 +33,35 @@ export function startTestCoordinator(coordinatorKey: SigningKeyPair, operatorTok
  * Coordinator) or over HTTP (`target` its base URL). Throws unless the coordinator answers 201,
  * so a fixture never goes on with a node the coordinator does not know.
  */
-export async function admitNode(target: Coordinator | string, operatorToken: string, identity: Pick<NodeIdentity, 'name' | 'signing' | 'box'>): Promise<void> {
+export async function admitNode(
+  target: Coordinator | string,
+  operatorToken: string,
+  identity: Pick<NodeIdentity, 'name' | 'signing' | 'box'>
+): Promise<void> {
   const init: RequestInit = {
     method: 'POST',
     headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: identity.name, signingKey: bytesToHex(identity.signing.publicKey), boxKey: bytesToHex(identity.box.publicKey) }),
+    body: JSON.stringify({
+      name: identity.name,
+      signingKey: bytesToHex(identity.signing.publicKey),
+      boxKey: bytesToHex(identity.box.publicKey),
+    }),
   };
-  const res = typeof target === 'string' ? await fetch(`${target}/v1/admin/nodes`, init) : await target.app.request('/v1/admin/nodes', init);
-  if (res.status !== 201) throw new Error(`admitting ${identity.name} failed: HTTP ${res.status} ${await res.text()}`);
+  const res =
+    typeof target === 'string'
+      ? await fetch(`${target}/v1/admin/nodes`, init)
+      : await target.app.request('/v1/admin/nodes', init);
+  if (res.status !== 201)
+    throw new Error(`admitting ${identity.name} failed: HTTP ${res.status} ${await res.text()}`);
 }
 
 /** Writes the node's coordinator.json (what `fedmark node enroll` records) naming `url` and `coordinatorKey`. */
 export function writeCoordinatorFile(dir: string, url: string, coordinatorKey: Uint8Array): void {
-  const record = { version: 1, url, coordinatorKey: bytesToHex(coordinatorKey), enrolledAt: new Date().toISOString() };
+  const record = {
+    version: 1,
+    url,
+    coordinatorKey: bytesToHex(coordinatorKey),
+    enrolledAt: new Date().toISOString(),
+  };
   writeFileSync(join(dir, COORDINATOR_FILE), JSON.stringify(record));
 }

@@ -74,7 +74,8 @@ export function* groupByCustomer<T extends { customerId: string }>(
  */
 export function earliest<T extends { time: number }>(items: T[], limit: number): T[] {
   let sorted = true;
-  for (let i = 1; i < items.length && sorted; i++) sorted = (items[i - 1] as T).time <= (items[i] as T).time;
+  for (let i = 1; i < items.length && sorted; i++)
+    sorted = (items[i - 1] as T).time <= (items[i] as T).time;
   const ordered = sorted
     ? items
     : items

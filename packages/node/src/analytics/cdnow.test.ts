@@ -21,13 +21,26 @@ function loadNodes(count: number): UnitSource[] {
   const parts: EventRow[][] = Array.from({ length: count }, () => []);
   for (const line of lines.slice(1)) {
     const [id, date, , amount] = line.split(',') as [string, string, string, string];
-    parts[Number(id) % count]?.push({ customerId: id, time: Date.parse(`${date}T00:00:00Z`), type: 'purchase', amount: Number(amount), channel: null, category: null });
+    parts[Number(id) % count]?.push({
+      customerId: id,
+      time: Date.parse(`${date}T00:00:00Z`),
+      type: 'purchase',
+      amount: Number(amount),
+      channel: null,
+      category: null,
+    });
   }
   expect(parts.reduce((s, p) => s + p.length, 0)).toBe(69_659);
   return parts.map((events) => memoryUnitSource({ events, asOf: '1998-07-01' }));
 }
 
-const base = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '1998-07-01', epsilon: 1 } as const;
+const base = {
+  version: 1,
+  kind: 'segment_stats',
+  purpose: 'analytics',
+  asOf: '1998-07-01',
+  epsilon: 1,
+} as const;
 
 function pooled(nodes: UnitSource[], input: SegmentQueryInput): bigint[] {
   const q = SegmentQuerySchema.parse(input);
@@ -49,18 +62,28 @@ describe('CDNOW two-phase RFM over 3 nodes', () => {
     ],
   });
   const [count, total, sumR, sumF, sumM] = phase1 as [bigint, bigint, bigint, bigint, bigint];
-  const means = { recency: Number(sumR) / Number(count), frequency: Number(sumF) / Number(count), monetary: Number(sumM) / 100 / Number(count) };
+  const means = {
+    recency: Number(sumR) / Number(count),
+    frequency: Number(sumF) / Number(count),
+    monetary: Number(sumM) / 100 / Number(count),
+  };
 
   it('phase 1 reproduces the pooled means R 368.2216, F 2.9554, M 106.0804', () => {
     expect(count).toBe(23_570n);
     expect(total).toBe(23_570n);
     expect(sumF).toBe(69_659n); // every row is one purchase
     const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
-    expect([r4(means.recency), r4(means.frequency), r4(means.monetary)]).toEqual([368.2216, 2.9554, 106.0804]);
+    expect([r4(means.recency), r4(means.frequency), r4(means.monetary)]).toEqual([
+      368.2216, 2.9554, 106.0804,
+    ]);
   });
 
   it('phase 2 counts every RFM class exactly', () => {
-    const v = pooled(nodes, { ...base, dimensions: [{ field: 'rfm_class', categories: [...RFM_CLASSES] }], params: { rfm: { means } } });
+    const v = pooled(nodes, {
+      ...base,
+      dimensions: [{ field: 'rfm_class', categories: [...RFM_CLASSES] }],
+      params: { rfm: { means } },
+    });
     const counts = Object.fromEntries(RFM_CLASSES.map((c, i) => [c, Number(v[i])]));
     expect(counts).toEqual({
       'R+F+M+': 4617,

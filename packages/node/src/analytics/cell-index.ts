@@ -23,7 +23,11 @@ export interface CompiledDimension {
   position(x: RowCursor, k: DeriveContext): number;
 }
 
-function categoryDimension(get: Getter, categories: readonly string[], labels: string[]): CompiledDimension {
+function categoryDimension(
+  get: Getter,
+  categories: readonly string[],
+  labels: string[]
+): CompiledDimension {
   const index = new Map(categories.map((c, i) => [c, i]));
   const other = categories.length; // __other__: undeclared or missing
   return {
@@ -58,14 +62,22 @@ function binDimension(get: Getter, edges: readonly number[], labels: string[]): 
   };
 }
 
-export function compileDimension(unit: QueryUnit, d: Dimension, tables: string[]): CompiledDimension {
+export function compileDimension(
+  unit: QueryUnit,
+  d: Dimension,
+  tables: string[]
+): CompiledDimension {
   const get = resolveField(unit, d.field, tables);
   const labels = dimensionLabels(d);
-  return 'categories' in d ? categoryDimension(get, d.categories, labels) : binDimension(get, d.edges, labels);
+  return 'categories' in d
+    ? categoryDimension(get, d.categories, labels)
+    : binDimension(get, d.edges, labels);
 }
 
 /** Mixed-radix cell index, first dimension outermost: the order of layout.cells. */
-export function compileCellIndex(dims: readonly CompiledDimension[]): (x: RowCursor, k: DeriveContext) => number {
+export function compileCellIndex(
+  dims: readonly CompiledDimension[]
+): (x: RowCursor, k: DeriveContext) => number {
   const strides: number[] = new Array<number>(dims.length);
   let stride = 1;
   for (let i = dims.length - 1; i >= 0; i--) {

@@ -46,7 +46,8 @@ export function purchaseCycleDays(c: CustomerSummary): number | null {
 
 export function lifecycleStage(c: CustomerSummary, k: DeriveContext): Stage | null {
   const p = k.params.lifecycle;
-  if (c.lastActivityDay === null || k.asOfDay - c.lastActivityDay > p.declineInactiveDays) return 'decline';
+  if (c.lastActivityDay === null || k.asOfDay - c.lastActivityDay > p.declineInactiveDays)
+    return 'decline';
   const t = tenureMonths(c, k);
   if (t === null) return null;
   if (t < p.introMonths) return 'intro';
@@ -56,7 +57,10 @@ export function lifecycleStage(c: CustomerSummary, k: DeriveContext): Stage | nu
   return 'mature';
 }
 
-export function nesStatus(c: CustomerSummary, k: DeriveContext): (typeof NES_STATUSES)[number] | null {
+export function nesStatus(
+  c: CustomerSummary,
+  k: DeriveContext
+): (typeof NES_STATUSES)[number] | null {
   if (c.firstPurchaseDay === null || c.lastPurchaseDay === null) return null;
   const p = k.params.nes;
   if (c.firstPurchaseDay >= k.asOfDay - p.newDays) return 'new';
@@ -129,7 +133,9 @@ export const CUSTOMER_FIELDS: Record<
   m_score: (c, k) => scoreLabel(mScore(c, k)),
 };
 
-export const CUSTOMER_FIELD_NAMES = Object.keys(CUSTOMER_FIELDS) as (keyof typeof CUSTOMER_FIELDS)[];
+export const CUSTOMER_FIELD_NAMES = Object.keys(
+  CUSTOMER_FIELDS
+) as (keyof typeof CUSTOMER_FIELDS)[];
 
 /**
  * Every derived field of one customer as of `q.asOf`, plus `attr.<name>` for each attribute.

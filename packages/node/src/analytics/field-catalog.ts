@@ -7,7 +7,12 @@ import {
   type QueryUnit,
 } from '@fedmark/protocol';
 import { hourOfWeek } from './_days.ts';
-import { CUSTOMER_FIELD_NAMES, CUSTOMER_FIELDS, type DeriveContext, type FieldValue } from './customer-fields.ts';
+import {
+  CUSTOMER_FIELD_NAMES,
+  CUSTOMER_FIELDS,
+  type DeriveContext,
+  type FieldValue,
+} from './customer-fields.ts';
 import type { CustomerSummary, EventRow, TouchRow } from './types.ts';
 
 /** One assignment unit row: a customer's exposure to one campaign variant (funnel / A-B). */
@@ -81,13 +86,17 @@ const UNIT_FIELDS: Record<Exclude<QueryUnit, 'customer'>, Record<string, Getter>
 /** Field names a unit knows statically (attr.<name> and table.<t>.<c> come on top). */
 export function knownFields(unit: QueryUnit): string[] {
   const own = unit === 'customer' ? [] : Object.keys(UNIT_FIELDS[unit]);
-  const patterns = unit === 'customer' ? ['attr.<name>', 'table.<table>.<column>'] : ['attr.<name>'];
+  const patterns =
+    unit === 'customer' ? ['attr.<name>', 'table.<table>.<column>'] : ['attr.<name>'];
   return [...own, ...CUSTOMER_FIELD_NAMES, ...patterns];
 }
 
 function unknownField(unit: QueryUnit, name: string, why = ''): ProtocolError {
   const known = knownFields(unit).join(', ');
-  return new ProtocolError('BAD_REQUEST', `unknown field "${name}" for unit "${unit}"${why}; known fields: ${known}`);
+  return new ProtocolError(
+    'BAD_REQUEST',
+    `unknown field "${name}" for unit "${unit}"${why}; known fields: ${known}`
+  );
 }
 
 /**
@@ -107,7 +116,8 @@ export function resolveField(unit: QueryUnit, name: string, tables: string[]): G
   const parts = name.split('.');
   if (parts[0] === 'attr' && parts.length === 2) {
     const attr = parts[1] as string;
-    return (x) => (Object.hasOwn(x.customer.attributes, attr) ? (x.customer.attributes[attr] ?? null) : null);
+    return (x) =>
+      Object.hasOwn(x.customer.attributes, attr) ? (x.customer.attributes[attr] ?? null) : null;
   }
   if (parts[0] === 'table' && parts.length === 3) {
     if (unit !== 'customer') {

@@ -17,12 +17,22 @@
  */
 export type { CustomerSummary, EventRow, TouchRow, TableRow, UnitSource } from './types.ts';
 /** Every derived field of one customer as of `q.asOf` (see docs/analytics.md for definitions). */
-export { deriveCustomerFields, deriveContext, type DeriveContext, type FieldValue } from './customer-fields.ts';
+export {
+  deriveCustomerFields,
+  deriveContext,
+  type DeriveContext,
+  type FieldValue,
+} from './customer-fields.ts';
 /** The exact segment-statistics vector of a query over one node's data. */
 export { computeSegmentVector, type SegmentVector } from './segment-vector.ts';
 /** Rows of the non-customer units, bounded per customer (exposed for inspection and tests). */
 export { unitRowGroups, FATIGUE_WINDOW_DAYS, type CustomerRows } from './unit-rows.ts';
-export { knownFields, RESPONSE_OUTCOMES, type AssignmentRow, type ChannelRow } from './field-catalog.ts';
+export {
+  knownFields,
+  RESPONSE_OUTCOMES,
+  type AssignmentRow,
+  type ChannelRow,
+} from './field-catalog.ts';
 /** In-memory UnitSource for tests and demos. */
 export { memoryUnitSource, type MemoryCustomer, type MemorySourceInput } from './memory-source.ts';
 /** Round half away from zero, the fixed-point rounding of every sum. */

@@ -69,7 +69,8 @@ function summarise(
     if (e.type !== 'purchase') continue;
     s.purchaseCount++;
     s.monetary += e.amount ?? 0;
-    s.firstPurchaseDay = s.firstPurchaseDay === null || day < s.firstPurchaseDay ? day : s.firstPurchaseDay;
+    s.firstPurchaseDay =
+      s.firstPurchaseDay === null || day < s.firstPurchaseDay ? day : s.firstPurchaseDay;
     s.lastPurchaseDay = maxDay(s.lastPurchaseDay, day);
     let set = days.get(e.customerId);
     if (!set) {
@@ -97,10 +98,7 @@ export function memoryUnitSource(input: MemorySourceInput): UnitSource {
   const touches = (input.touches ?? []).filter((t) => t.time < endMs).sort(byCustomerThenTime);
   const customers = summarise(input.customers ?? [], events, touches);
   const tables = new Map(
-    Object.entries(input.tables ?? {}).map(([name, rows]) => [
-      name,
-      [...rows].sort(byCustomer),
-    ])
+    Object.entries(input.tables ?? {}).map(([name, rows]) => [name, [...rows].sort(byCustomer)])
   );
   return {
     customers: () => customers,

@@ -7,7 +7,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MISSING_CELL, OTHER_CELL, SegmentQuerySchema, type Dimension, type SegmentQuery } from '@fedmark/protocol';
+import {
+  MISSING_CELL,
+  OTHER_CELL,
+  SegmentQuerySchema,
+  type Dimension,
+  type SegmentQuery,
+} from '@fedmark/protocol';
 import { deriveCustomerFields } from './customer-fields.ts';
 import { computeSegmentVector } from './segment-vector.ts';
 import { memoryUnitSource } from './memory-source.ts';
@@ -49,17 +55,21 @@ function query(dims: number[]): SegmentQuery {
 }
 
 function label(d: Dimension, v: string | number | null): string {
-  if ('categories' in d) return v !== null && d.categories.includes(String(v)) ? String(v) : OTHER_CELL;
+  if ('categories' in d)
+    return v !== null && d.categories.includes(String(v)) ? String(v) : OTHER_CELL;
   if (typeof v !== 'number') return MISSING_CELL;
   const e = d.edges;
   if (v < (e[0] as number)) return `<${e[0]}`;
-  for (let i = e.length - 1; i >= 0; i--) if (v >= (e[i] as number)) return i === e.length - 1 ? `>=${e[i]}` : `[${e[i]},${e[i + 1]})`;
+  for (let i = e.length - 1; i >= 0; i--)
+    if (v >= (e[i] as number)) return i === e.length - 1 ? `>=${e[i]}` : `[${e[i]},${e[i + 1]})`;
   throw new Error('unreachable');
 }
 
 /** The documented computation, written the slow obvious way. */
 function naive(q: SegmentQuery, source: UnitSource): bigint[] {
-  const cells = computeSegmentVector({ ...q, measures: [] }, memoryUnitSource({})).layout.cells.map((c) => c.join('\u0000'));
+  const cells = computeSegmentVector({ ...q, measures: [] }, memoryUnitSource({})).layout.cells.map(
+    (c) => c.join('\u0000')
+  );
   const n = cells.length;
   const count = new Array<bigint>(n).fill(0n);
   const sums = q.measures.map(() => new Array<bigint>(n).fill(0n));
@@ -68,7 +78,9 @@ function naive(q: SegmentQuery, source: UnitSource): bigint[] {
   const round = (y: number): bigint => BigInt(Math.sign(y) * Math.round(Math.abs(y)));
   for (const c of source.customers()) {
     const f = deriveCustomerFields(c, q);
-    const cell = cells.indexOf(q.dimensions.map((d) => label(d, f[d.field] ?? null)).join('\u0000'));
+    const cell = cells.indexOf(
+      q.dimensions.map((d) => label(d, f[d.field] ?? null)).join('\u0000')
+    );
     count[cell] = (count[cell] as bigint) + 1n;
     total++;
     q.measures.forEach((m, j) => {
@@ -88,7 +100,9 @@ function naive(q: SegmentQuery, source: UnitSource): bigint[] {
   return out;
 }
 
-function eventsOf(raw: { customer: number; daysBefore: number; purchase: boolean; cents: number }[]): EventRow[] {
+function eventsOf(
+  raw: { customer: number; daysBefore: number; purchase: boolean; cents: number }[]
+): EventRow[] {
   return raw.map((r, i) => ({
     customerId: `k${r.customer}`,
     time: AS_OF_MS - r.daysBefore * DAY + (i % 7) * 3_600_000,
@@ -102,29 +116,67 @@ function eventsOf(raw: { customer: number; daysBefore: number; purchase: boolean
 describe('computeSegmentVector properties', () => {
   it('equals the naive computation from the definitions', () => {
     fc.assert(
-      fc.property(fc.array(eventArb, { maxLength: 60 }), fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 15, maxLength: 15 }), (raw, dims, signups) => {
-        const customers = signups.map((s, i) => ({ customerId: `k${i}`, signupDay: i % 3 === 0 ? null : AS_OF_MS / DAY - s }));
-        const src = memoryUnitSource({ customers, events: eventsOf(raw) });
-        const q = query(dims);
-        expect(computeSegmentVector(q, src).values).toEqual(naive(q, src));
-      }),
+      fc.property(
+        fc.array(eventArb, { maxLength: 60 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 15, maxLength: 15 }),
+        (raw, dims, signups) => {
+          const customers = signups.map((s, i) => ({
+            customerId: `k${i}`,
+            signupDay: i % 3 === 0 ? null : AS_OF_MS / DAY - s,
+          }));
+          const src = memoryUnitSource({ customers, events: eventsOf(raw) });
+          const q = query(dims);
+          expect(computeSegmentVector(q, src).values).toEqual(naive(q, src));
+        }
+      ),
       { numRuns: 60 }
     );
   });
 
   it('is additive over any split of customers across nodes', () => {
     fc.assert(
-      fc.property(fc.array(eventArb, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 15, maxLength: 15 }), (raw, nodeOf) => {
-        const events = eventsOf(raw);
-        const q = query([0, 3]);
-        const pooled = computeSegmentVector(q, memoryUnitSource({ events })).values;
-        const parts = [0, 1, 2].map((n) => computeSegmentVector(q, memoryUnitSource({ events: events.filter((e) => nodeOf[Number(e.customerId.slice(1))] === n) })).values);
-        expect(pooled.map((_, i) => parts.reduce((s, p) => s + (p[i] as bigint), 0n))).toEqual(pooled);
-        const eq = SegmentQuerySchema.parse({ ...q, unit: 'event', maxRowsPerCustomer: 2, dimensions: [{ field: 'event_type', categories: ['purchase'] }], measures: [{ field: 'amount', lower: 0, upper: 500, scale: 100 }] });
-        const pooledEvents = computeSegmentVector(eq, memoryUnitSource({ events })).values;
-        const eventParts = [0, 1, 2].map((n) => computeSegmentVector(eq, memoryUnitSource({ events: events.filter((e) => nodeOf[Number(e.customerId.slice(1))] === n) })).values);
-        expect(pooledEvents.map((_, i) => eventParts.reduce((s, p) => s + (p[i] as bigint), 0n))).toEqual(pooledEvents);
-      }),
+      fc.property(
+        fc.array(eventArb, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 15, maxLength: 15 }),
+        (raw, nodeOf) => {
+          const events = eventsOf(raw);
+          const q = query([0, 3]);
+          const pooled = computeSegmentVector(q, memoryUnitSource({ events })).values;
+          const parts = [0, 1, 2].map(
+            (n) =>
+              computeSegmentVector(
+                q,
+                memoryUnitSource({
+                  events: events.filter((e) => nodeOf[Number(e.customerId.slice(1))] === n),
+                })
+              ).values
+          );
+          expect(pooled.map((_, i) => parts.reduce((s, p) => s + (p[i] as bigint), 0n))).toEqual(
+            pooled
+          );
+          const eq = SegmentQuerySchema.parse({
+            ...q,
+            unit: 'event',
+            maxRowsPerCustomer: 2,
+            dimensions: [{ field: 'event_type', categories: ['purchase'] }],
+            measures: [{ field: 'amount', lower: 0, upper: 500, scale: 100 }],
+          });
+          const pooledEvents = computeSegmentVector(eq, memoryUnitSource({ events })).values;
+          const eventParts = [0, 1, 2].map(
+            (n) =>
+              computeSegmentVector(
+                eq,
+                memoryUnitSource({
+                  events: events.filter((e) => nodeOf[Number(e.customerId.slice(1))] === n),
+                })
+              ).values
+          );
+          expect(
+            pooledEvents.map((_, i) => eventParts.reduce((s, p) => s + (p[i] as bigint), 0n))
+          ).toEqual(pooledEvents);
+        }
+      ),
       { numRuns: 60 }
     );
   });

@@ -1,4 +1,10 @@
-import { layoutOf, type Measure, type QueryUnit, type SegmentLayout, type SegmentQuery } from '@fedmark/protocol';
+import {
+  layoutOf,
+  type Measure,
+  type QueryUnit,
+  type SegmentLayout,
+  type SegmentQuery,
+} from '@fedmark/protocol';
 import { OrderedCursor, outOfOrder } from './_merge.ts';
 import { compileCellIndex, compileDimension, toNumber } from './cell-index.ts';
 import { deriveContext } from './customer-fields.ts';
@@ -33,7 +39,12 @@ interface CompiledMeasure {
   squares: { scale: number; lo: number; hi: number; sums: ExactSums } | null;
 }
 
-function compileMeasure(unit: QueryUnit, m: Measure, tables: string[], cells: number): CompiledMeasure {
+function compileMeasure(
+  unit: QueryUnit,
+  m: Measure,
+  tables: string[],
+  cells: number
+): CompiledMeasure {
   return {
     get: resolveField(unit, m.field, tables),
     lower: m.lower,
@@ -93,7 +104,8 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
       if (v === null) continue; // a missing value contributes 0 (the row still counts)
       const x = v < m.lower ? m.lower : v > m.upper ? m.upper : v;
       m.sum.add(cell, fixedPoint(x, m.scale, m.lo, m.hi));
-      if (m.squares) m.squares.sums.addSquare(cell, fixedPoint(x, m.squares.scale, m.squares.lo, m.squares.hi));
+      if (m.squares)
+        m.squares.sums.addSquare(cell, fixedPoint(x, m.squares.scale, m.squares.lo, m.squares.hi));
     }
   };
 
@@ -116,7 +128,12 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
  * not exist yet at the reference instant ("later rows are ignored"), so is not counted.
  */
 function notYetCustomer(c: CustomerSummary, asOfDay: number): boolean {
-  return c.signupDay !== null && c.signupDay >= asOfDay && c.lastActivityDay === null && c.lastPurchaseDay === null;
+  return (
+    c.signupDay !== null &&
+    c.signupDay >= asOfDay &&
+    c.lastActivityDay === null &&
+    c.lastPurchaseDay === null
+  );
 }
 
 function scanCustomers(
@@ -126,7 +143,9 @@ function scanCustomers(
   cursor: RowCursor,
   addRow: () => void
 ): void {
-  const joins = tables.map((t) => new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`));
+  const joins = tables.map(
+    (t) => new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`)
+  );
   const slots = cursor.tables;
   let last: string | undefined;
   try {
@@ -162,9 +181,11 @@ function assemble(
       values[b.offset] = BigInt(rows);
       continue;
     }
-    const m = b.field === undefined ? undefined : measures[declared.findIndex((d) => d.field === b.field)];
+    const m =
+      b.field === undefined ? undefined : measures[declared.findIndex((d) => d.field === b.field)];
     const sums = b.kind === 'sum' ? m?.sum : b.kind === 'sumsq' ? m?.squares?.sums : undefined;
-    for (let i = 0; i < b.length; i++) values[b.offset + i] = sums ? sums.value(i) : BigInt(counts[i] as number);
+    for (let i = 0; i < b.length; i++)
+      values[b.offset + i] = sums ? sums.value(i) : BigInt(counts[i] as number);
   }
   return values;
 }

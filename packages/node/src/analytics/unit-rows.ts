@@ -21,7 +21,14 @@ function assignments(touches: readonly TouchRow[]): AssignmentRow[] {
     const key = `${t.campaign}\u0000${t.variant === null ? '\u0001' : `=${t.variant}`}`;
     let a = byKey.get(key);
     if (!a) {
-      a = { campaign: t.campaign, variant: t.variant, exposed: 1, clicked: 0, converted: 0, time: t.time };
+      a = {
+        campaign: t.campaign,
+        variant: t.variant,
+        exposed: 1,
+        clicked: 0,
+        converted: 0,
+        time: t.time,
+      };
       byKey.set(key, a);
     }
     if (t.time < a.time) a.time = t.time;
@@ -76,7 +83,8 @@ export function* unitRowGroups(
       if (!customer) continue;
       let rows: readonly { time: number }[];
       if (unit === 'assignment') rows = assignments(group as TouchRow[]);
-      else if (unit === 'customer_channel') rows = channelFatigue(group as TouchRow[], windowStartMs);
+      else if (unit === 'customer_channel')
+        rows = channelFatigue(group as TouchRow[], windowStartMs);
       else rows = group;
       if (rows.length > 0) yield { customer, rows: earliest(rows as { time: number }[], limit) };
     }

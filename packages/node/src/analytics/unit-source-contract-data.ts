@@ -23,7 +23,13 @@ const ev = (customerId: string, time: string, type: string, amount: number | nul
   channel: 'web',
   category: null,
 });
-const touch = (customerId: string, time: string, channel: string, variant: string, outcome: string): TouchRow => ({
+const touch = (
+  customerId: string,
+  time: string,
+  channel: string,
+  variant: string,
+  outcome: string
+): TouchRow => ({
   customerId,
   time: t(time),
   channel,

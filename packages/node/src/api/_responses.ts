@@ -11,17 +11,32 @@ import { ErrorBodySchema as WireErrorSchema } from '@fedmark/protocol';
  */
 export const ErrorBodySchema = WireErrorSchema.clone().openapi('Error');
 
-export const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
-export const jsonBody = <T>(schema: T, description: string) => ({ body: { ...json(schema, description), required: true } });
+export const json = <T>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+export const jsonBody = <T>(schema: T, description: string) => ({
+  body: { ...json(schema, description), required: true },
+});
 
 /** The 4xx statuses the node answers with (HTTP_STATUS in @fedmark/protocol). */
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
 
-type ErrorResponse = { content: { 'application/json': { schema: typeof ErrorBodySchema } }; description: string };
+type ErrorResponse = {
+  content: { 'application/json': { schema: typeof ErrorBodySchema } };
+  description: string;
+};
 
 /** Error responses, each status with why it happens on this route; all share the `Error` body. */
-export function errors<const T extends Partial<Record<ErrorStatus, string>>>(why: T): { [K in keyof T]: ErrorResponse } {
-  return Object.fromEntries(Object.entries(why).map(([status, description]) => [status, json(ErrorBodySchema, description as string)])) as never;
+export function errors<const T extends Partial<Record<ErrorStatus, string>>>(
+  why: T
+): { [K in keyof T]: ErrorResponse } {
+  return Object.fromEntries(
+    Object.entries(why).map(([status, description]) => [
+      status,
+      json(ErrorBodySchema, description as string),
+    ])
+  ) as never;
 }
 
 export const WHY = {

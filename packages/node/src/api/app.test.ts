@@ -19,10 +19,15 @@ let app: ReturnType<typeof createNodeApp>;
 let consentingNow = 0;
 const logged: string[] = [];
 
-const tokenOf = (role: 'admin' | 'auditor') => (tokens.find((t) => t.role === role) as ApiToken).token;
+const tokenOf = (role: 'admin' | 'auditor') =>
+  (tokens.find((t) => t.role === role) as ApiToken).token;
 const auth = (role: 'admin' | 'auditor') => ({ authorization: `Bearer ${tokenOf(role)}` });
 const post = (path: string, role: 'admin' | 'auditor', body: string) =>
-  app.request(path, { method: 'POST', headers: { ...auth(role), 'content-type': 'application/json' }, body });
+  app.request(path, {
+    method: 'POST',
+    headers: { ...auth(role), 'content-type': 'application/json' },
+    body,
+  });
 
 const QUERY = {
   version: 1,
@@ -37,8 +42,16 @@ const QUERY = {
 beforeAll(async () => {
   node = await createTempNode('fedmark-api-', 'api-test');
   ({ dir, db, identity } = node);
-  const data = await generateSynthetic({ dir: join(dir, 'data'), profile: 'retail', seed: 'api', customers: 300, start: '2024-01-01', end: '2024-12-31' });
-  for (const kind of ['customers', 'events', 'consents'] as const) await importCsv(db, identity, { kind, file: data.files[kind] });
+  const data = await generateSynthetic({
+    dir: join(dir, 'data'),
+    profile: 'retail',
+    seed: 'api',
+    customers: 300,
+    start: '2024-01-01',
+    end: '2024-12-31',
+  });
+  for (const kind of ['customers', 'events', 'consents'] as const)
+    await importCsv(db, identity, { kind, file: data.files[kind] });
   // Truth for the stats check: customers whose latest analytics consent is a grant.
   const last = new Map<string, string>();
   for (const line of readFileSync(data.files.consents, 'utf8').trim().split('\n').slice(1)) {
@@ -69,15 +82,28 @@ describe('node API: authentication and roles', () => {
   });
 
   it('unknown token -> 401', async () => {
-    const res = await app.request('/v1/ledger', { headers: { authorization: `Bearer ${'0'.repeat(64)}` } });
+    const res = await app.request('/v1/ledger', {
+      headers: { authorization: `Bearer ${'0'.repeat(64)}` },
+    });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'unknown or malformed bearer token' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'unknown or malformed bearer token' },
+    });
   });
 
   it('auditor on an admin route -> 403', async () => {
-    const res = await post('/v1/consents', 'auditor', JSON.stringify({ customerId: 'rt0000001', purpose: 'marketing', status: 'revoked' }));
+    const res = await post(
+      '/v1/consents',
+      'auditor',
+      JSON.stringify({ customerId: 'rt0000001', purpose: 'marketing', status: 'revoked' })
+    );
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: { code: 'FORBIDDEN', message: 'this endpoint needs the admin role; the token has role auditor' } });
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'FORBIDDEN',
+        message: 'this endpoint needs the admin role; the token has role auditor',
+      },
+    });
   });
 
   it('roleForToken matches exactly one role and nothing else', () => {
@@ -136,7 +162,9 @@ describe('node API: read routes (auditor)', () => {
   it('unknown route -> 404 NOT_FOUND', async () => {
     const res = await app.request('/v1/nothing', { headers: auth('admin') });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /v1/nothing' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no route GET /v1/nothing' },
+    });
   });
 });
 
@@ -144,11 +172,17 @@ describe('node API: admin routes and validation', () => {
   it('malformed JSON -> 400', async () => {
     const res = await post('/v1/consents', 'admin', '{"customerId": ');
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { code: 'BAD_REQUEST', message: 'Malformed JSON in request body' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'BAD_REQUEST', message: 'Malformed JSON in request body' },
+    });
   });
 
   it('schema violation -> 400 naming the field', async () => {
-    const res = await post('/v1/consents', 'admin', JSON.stringify({ customerId: 'rt0000001', purpose: 'fun', status: 'granted' }));
+    const res = await post(
+      '/v1/consents',
+      'admin',
+      JSON.stringify({ customerId: 'rt0000001', purpose: 'fun', status: 'granted' })
+    );
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('BAD_REQUEST');
@@ -156,17 +190,38 @@ describe('node API: admin routes and validation', () => {
   });
 
   it('body over 1 MiB -> 413', async () => {
-    const res = await post('/v1/stats', 'admin', JSON.stringify({ ...QUERY, name: 'x'.repeat(MAX_BODY_BYTES) }));
+    const res = await post(
+      '/v1/stats',
+      'admin',
+      JSON.stringify({ ...QUERY, name: 'x'.repeat(MAX_BODY_BYTES) })
+    );
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body larger than 1048576 bytes (1 MiB)' } });
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'request body larger than 1048576 bytes (1 MiB)',
+      },
+    });
   });
 
   it('POST /v1/consents records a pseudonymous ledger entry', async () => {
-    const res = await post('/v1/consents', 'admin', JSON.stringify({ customerId: 'rt0000001', purpose: 'marketing', status: 'revoked', source: 'api_test' }));
+    const res = await post(
+      '/v1/consents',
+      'admin',
+      JSON.stringify({
+        customerId: 'rt0000001',
+        purpose: 'marketing',
+        status: 'revoked',
+        source: 'api_test',
+      })
+    );
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain('rt0000001');
-    const body = JSON.parse(text) as { recorded: boolean; entry: { type: string; subject: string; body: { purpose: string; source: string } } };
+    const body = JSON.parse(text) as {
+      recorded: boolean;
+      entry: { type: string; subject: string; body: { purpose: string; source: string } };
+    };
     expect(body.recorded).toBe(true);
     expect(body.entry.type).toBe('consent_revoked');
     expect(body.entry.subject).toMatch(/^[0-9a-f]{64}$/);
@@ -181,20 +236,34 @@ describe('node API: admin routes and validation', () => {
       noise: string;
       values: string[];
       variance: number[];
-      result: { total: { estimate: number; sd: number }; cells: { labels: string[] }[]; measures: string[] };
+      result: {
+        total: { estimate: number; sd: number };
+        cells: { labels: string[] }[];
+        measures: string[];
+      };
     };
     expect(r.epsilon).toBe(2);
     expect(r.noise).toBe('on');
-    expect(r.result.cells.map((c) => c.labels[0])).toEqual(['intro', 'growth', 'mature', 'decline', '__other__']);
+    expect(r.result.cells.map((c) => c.labels[0])).toEqual([
+      'intro',
+      'growth',
+      'mature',
+      'decline',
+      '__other__',
+    ]);
     expect(r.result.measures).toEqual(['monetary']);
     expect(r.values.every((v) => /^-?\d+$/.test(v))).toBe(true);
     expect(r.values.length).toBe(r.variance.length);
     expect(r.result.total.sd).toBeGreaterThan(0);
-    expect(Math.abs(r.result.total.estimate - consentingNow)).toBeLessThanOrEqual(6 * r.result.total.sd);
+    expect(Math.abs(r.result.total.estimate - consentingNow)).toBeLessThanOrEqual(
+      6 * r.result.total.sd
+    );
     // Policy cap: at most 2 per job.
     const tooBig = await post('/v1/stats', 'admin', JSON.stringify({ ...QUERY, epsilon: 3 }));
     expect(tooBig.status).toBe(403);
-    expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe('POLICY_REFUSED');
+    expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe(
+      'POLICY_REFUSED'
+    );
     // Monthly analytics budget 4: a second 2 fits, a third does not.
     expect((await post('/v1/stats', 'admin', JSON.stringify(QUERY))).status).toBe(200);
     const over = await post('/v1/stats', 'admin', JSON.stringify(QUERY));
@@ -206,33 +275,55 @@ describe('node API: admin routes and validation', () => {
     const big = 'x'.repeat(MAX_BODY_BYTES + 1);
     const res = await app.request('/v1/erasures', {
       method: 'POST',
-      headers: { ...auth('admin'), 'content-type': 'application/json', 'content-length': String(big.length) },
+      headers: {
+        ...auth('admin'),
+        'content-type': 'application/json',
+        'content-length': String(big.length),
+      },
       body: big,
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'PAYLOAD_TOO_LARGE'
+    );
   });
 
   it('POST /v1/erasures deletes the customer and leaves a pseudonymous ledger entry', async () => {
-    const before = db.prepare("SELECT count(*) AS n FROM customers WHERE customer_id = 'rt0000002'").get() as { n: number };
+    const before = db
+      .prepare("SELECT count(*) AS n FROM customers WHERE customer_id = 'rt0000002'")
+      .get() as { n: number };
     expect(before.n).toBe(1);
-    const res = await post('/v1/erasures', 'admin', JSON.stringify({ customerId: 'rt0000002', reason: 'api_test' }));
+    const res = await post(
+      '/v1/erasures',
+      'admin',
+      JSON.stringify({ customerId: 'rt0000002', reason: 'api_test' })
+    );
     expect(res.status).toBe(200);
     const r = (await res.json()) as { pseudonym: string; rowsDeleted: number };
     expect(r.pseudonym).toMatch(/^[0-9a-f]{64}$/);
     expect(r.rowsDeleted).toBeGreaterThanOrEqual(2); // the customer row and at least one consent
-    const after = db.prepare("SELECT count(*) AS n FROM customers WHERE customer_id = 'rt0000002'").get() as { n: number };
+    const after = db
+      .prepare("SELECT count(*) AS n FROM customers WHERE customer_id = 'rt0000002'")
+      .get() as { n: number };
     expect(after.n).toBe(0);
     const led = await app.request('/v1/ledger?type=erasure', { headers: auth('auditor') });
-    const entries = ((await led.json()) as { entries: { subject: string; body: { reason: string } }[] }).entries;
+    const entries = (
+      (await led.json()) as { entries: { subject: string; body: { reason: string } }[] }
+    ).entries;
     expect(entries.map((e) => [e.subject, e.body.reason])).toEqual([[r.pseudonym, 'api_test']]);
     const missing = await post('/v1/erasures', 'admin', JSON.stringify({ reason: 'x' }));
     expect(missing.status).toBe(400);
-    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/^body field "customerId": /);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(
+      /^body field "customerId": /
+    );
   });
 
   it('content type other than JSON -> 400', async () => {
-    const res = await app.request('/v1/erasures', { method: 'POST', headers: { ...auth('admin'), 'content-type': 'text/plain' }, body: 'customerId=1' });
+    const res = await app.request('/v1/erasures', {
+      method: 'POST',
+      headers: { ...auth('admin'), 'content-type': 'text/plain' },
+      body: 'customerId=1',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
   });
@@ -241,7 +332,10 @@ describe('node API: admin routes and validation', () => {
     const res = await post('/v1/stats', 'admin', JSON.stringify({ ...QUERY, asOf: '2025-02-30' }));
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error).toEqual({ code: 'BAD_REQUEST', message: 'body field "asOf": not a real calendar date' });
+    expect(body.error).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'body field "asOf": not a real calendar date',
+    });
   });
 });
 
@@ -249,19 +343,50 @@ describe('node API: OpenAPI and internal errors', () => {
   it('GET /openapi.json documents every endpoint', async () => {
     const res = await app.request('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toBe('3.1.0');
-    const ops = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`)).sort();
+    const ops = Object.entries(doc.paths)
+      .flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`))
+      .sort();
     expect(ops).toEqual(
-      ['GET /health', 'GET /openapi.json', 'GET /v1/audit/consents', 'GET /v1/audit/identity', 'GET /v1/audit/ledger', 'GET /v1/audit/releases/{seq}/non-membership', 'GET /v1/budget', 'GET /v1/ledger', 'GET /v1/ledger/checkpoint', 'GET /v1/ledger/proof/consistency', 'GET /v1/ledger/proof/inclusion', 'GET /v1/ledger/verify', 'GET /v1/policy', 'POST /v1/consents', 'POST /v1/erasures', 'POST /v1/stats'].sort()
+      [
+        'GET /health',
+        'GET /openapi.json',
+        'GET /v1/audit/consents',
+        'GET /v1/audit/identity',
+        'GET /v1/audit/ledger',
+        'GET /v1/audit/releases/{seq}/non-membership',
+        'GET /v1/budget',
+        'GET /v1/ledger',
+        'GET /v1/ledger/checkpoint',
+        'GET /v1/ledger/proof/consistency',
+        'GET /v1/ledger/proof/inclusion',
+        'GET /v1/ledger/verify',
+        'GET /v1/policy',
+        'POST /v1/consents',
+        'POST /v1/erasures',
+        'POST /v1/stats',
+      ].sort()
     );
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'SegmentStatsResult', 'ConsentChange']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Error', 'SegmentStatsResult', 'ConsentChange'])
+    );
   });
 
   it('an unexpected error is logged and answered with a bare 500', async () => {
     const closedDb = openNodeDatabase(dir);
     closedDb.close();
-    const broken = createNodeApp({ dir, db: closedDb, identity, tokens, log: (m) => logged.push(m) });
+    const broken = createNodeApp({
+      dir,
+      db: closedDb,
+      identity,
+      tokens,
+      log: (m) => logged.push(m),
+    });
     const before = logged.length;
     const res = await broken.request('/v1/ledger', { headers: auth('auditor') });
     expect(res.status).toBe(500);

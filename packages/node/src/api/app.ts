@@ -22,20 +22,31 @@ const OPENAPI_DOC = {
   info: {
     title: 'fedmark node local API',
     version: '1',
-    description: "A data-owner node's admin/auditor API. Binds to loopback by default. Auditor tokens may only read.",
+    description:
+      "A data-owner node's admin/auditor API. Binds to loopback by default. Auditor tokens may only read.",
   },
   // Relative: the API is wherever this document was fetched from (loopback, or the operator's TLS proxy).
   servers: [{ url: '/', description: 'the node serving this document' }],
   tags: [
     { name: 'meta', description: 'liveness and this document; no token' },
-    { name: 'ledger', description: 'the hash-chained ledger, its verification and RFC 9162 proofs (both roles)' },
+    {
+      name: 'ledger',
+      description: 'the hash-chained ledger, its verification and RFC 9162 proofs (both roles)',
+    },
     { name: 'privacy', description: 'privacy budget and policy in force (both roles)' },
-    { name: 'audit', description: 'what `fedmark audit verify --node URL` reads (both roles, docs/audit.md)' },
+    {
+      name: 'audit',
+      description: 'what `fedmark audit verify --node URL` reads (both roles, docs/audit.md)',
+    },
     { name: 'admin', description: 'statistics, consent changes and erasures (admin role)' },
   ],
 };
 
-const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`);
+const tooLarge = () =>
+  new ProtocolError(
+    'PAYLOAD_TOO_LARGE',
+    `request body larger than ${MAX_BODY_BYTES} bytes (1 MiB)`
+  );
 
 export interface NodeAppOptions {
   dir: string;
@@ -50,11 +61,17 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
     // Every request part is validated before a handler runs; a failure names the field.
     defaultHook: (result) => {
-      if (!result.success) throw new ProtocolError('BAD_REQUEST', describeZodError(result.error, result.target));
+      if (!result.success)
+        throw new ProtocolError('BAD_REQUEST', describeZodError(result.error, result.target));
     },
   });
   app.onError(handleError(opts.log ?? ((m, e) => console.error(m, e))));
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND' as const, message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'NOT_FOUND' as const, message: `no route ${c.req.method} ${c.req.path}` } },
+      404
+    )
+  );
   app.use('/v1/*', authenticate(opts.tokens));
   app.use(
     '/v1/*',
@@ -84,7 +101,16 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
   registerAuditRoutes(app, { dir: opts.dir, db: opts.db, identity: opts.identity });
   registerAdminRoutes(app, opts);
   // The web console (HTML, session cookie) beside the bearer-token API; it keeps its own error pages.
-  app.route(NODE_CONSOLE_BASE, createNodeConsole({ dir: opts.dir, db: opts.db, identity: opts.identity, tokens: opts.tokens, ...(opts.log ? { log: opts.log } : {}) }).app);
+  app.route(
+    NODE_CONSOLE_BASE,
+    createNodeConsole({
+      dir: opts.dir,
+      db: opts.db,
+      identity: opts.identity,
+      tokens: opts.tokens,
+      ...(opts.log ? { log: opts.log } : {}),
+    }).app
+  );
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -98,7 +124,12 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
       tags: ['meta'],
       summary: 'this OpenAPI 3.1 document; no token needed',
       security: PUBLIC,
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'the OpenAPI document of every /v1 route and /health') },
+      responses: {
+        200: json(
+          z.record(z.string(), z.unknown()),
+          'the OpenAPI document of every /v1 route and /health'
+        ),
+      },
     }),
     (c) => c.json(app.getOpenAPI31Document(OPENAPI_DOC), 200)
   );

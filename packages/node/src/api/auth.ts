@@ -10,7 +10,11 @@ const BEARER_RE = /^Bearer ([\x21-\x7e]{1,512})$/;
 export function authenticate(tokens: readonly ApiToken[]) {
   return createMiddleware<ApiEnv>(async (c, next) => {
     const header = c.req.header('authorization');
-    if (header === undefined) throw new ProtocolError('UNAUTHORIZED', 'missing bearer token (send Authorization: Bearer <token>; tokens are in <node-dir>/api-tokens.json)');
+    if (header === undefined)
+      throw new ProtocolError(
+        'UNAUTHORIZED',
+        'missing bearer token (send Authorization: Bearer <token>; tokens are in <node-dir>/api-tokens.json)'
+      );
     const m = BEARER_RE.exec(header);
     const role = m ? roleForToken(tokens, m[1] as string) : null;
     if (role === null) throw new ProtocolError('UNAUTHORIZED', 'unknown or malformed bearer token');
@@ -21,6 +25,10 @@ export function authenticate(tokens: readonly ApiToken[]) {
 
 /** Admin-only routes: an auditor token is authenticated but not allowed (403). */
 export const requireAdmin = createMiddleware<ApiEnv>(async (c, next) => {
-  if (c.get('role') !== 'admin') throw new ProtocolError('FORBIDDEN', `this endpoint needs the admin role; the token has role ${c.get('role')}`);
+  if (c.get('role') !== 'admin')
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `this endpoint needs the admin role; the token has role ${c.get('role')}`
+    );
   await next();
 });

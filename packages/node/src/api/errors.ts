@@ -1,7 +1,13 @@
 import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { HTTP_STATUS, ProtocolError, errorToWire, isProtocolError, type ErrorCode } from '@fedmark/protocol';
+import {
+  HTTP_STATUS,
+  ProtocolError,
+  errorToWire,
+  isProtocolError,
+  type ErrorCode,
+} from '@fedmark/protocol';
 import type { z } from 'zod';
 
 const CODE_FOR_STATUS: Record<number, ErrorCode> = {
@@ -17,7 +23,10 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
 export function describeZodError(error: z.ZodError, target: string): string {
   const issue = error.issues[0];
   if (!issue) return `invalid ${target}`;
-  const path = issue.path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+  const path = issue.path.reduce<string>(
+    (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
+    ''
+  );
   return `${target === 'json' ? 'body' : target} field "${path || '(top level)'}": ${issue.message}`;
 }
 
@@ -35,7 +44,10 @@ export function handleError(log: (message: string, err: unknown) => void) {
     }
     if (err instanceof HTTPException && err.status < 500) {
       const code = CODE_FOR_STATUS[err.status] ?? 'BAD_REQUEST';
-      return c.json(errorToWire(new ProtocolError(code, err.message || code)), err.status as ContentfulStatusCode);
+      return c.json(
+        errorToWire(new ProtocolError(code, err.message || code)),
+        err.status as ContentfulStatusCode
+      );
     }
     log('node API: unhandled error', err);
     return c.text('Internal Server Error', 500);

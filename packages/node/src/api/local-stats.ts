@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { interpretVector, layoutOf, microToEpsilon, type SegmentQuery, type SegmentResult } from '@fedmark/protocol';
+import {
+  interpretVector,
+  layoutOf,
+  microToEpsilon,
+  type SegmentQuery,
+  type SegmentResult,
+} from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import { loadPolicy, type NoiseMode } from '../policy/index.ts';
 import { releaseLocalStats, type Release } from '../release/index.ts';
@@ -47,15 +53,24 @@ export function runLocalStats(
   const open: Iterator<unknown>[] = [];
   let release: Release;
   try {
-    const source = tracked(createUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }), open);
-    release = releaseLocalStats({ db: node.db, dir: node.dir, identity: node.identity, policy }, { query, source, noise: opts.noise ?? 'on', at });
+    const source = tracked(
+      createUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }),
+      open
+    );
+    release = releaseLocalStats(
+      { db: node.db, dir: node.dir, identity: node.identity, policy },
+      { query, source, noise: opts.noise ?? 'on', at }
+    );
   } finally {
     for (const it of open) it.return?.();
     reader.close();
   }
   const layout = layoutOf(query);
   // The measures' clipping bounds decide what post-processing projects (docs/analytics.md "Post-processing").
-  const result = interpretVector(layout, release.values, release.variance, { dimensions: query.dimensions.map((d) => d.field), measures: query.measures });
+  const result = interpretVector(layout, release.values, release.variance, {
+    dimensions: query.dimensions.map((d) => d.field),
+    measures: query.measures,
+  });
   return {
     jobId: release.jobId,
     name: query.name,

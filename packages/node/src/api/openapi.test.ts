@@ -19,12 +19,19 @@ let tokens: ApiToken[];
 let app: ReturnType<typeof createNodeApp>;
 let doc: Doc;
 const operations = () => operationsOf(doc);
-const tokenOf = (role: 'admin' | 'auditor') => (tokens.find((t) => t.role === role) as ApiToken).token;
+const tokenOf = (role: 'admin' | 'auditor') =>
+  (tokens.find((t) => t.role === role) as ApiToken).token;
 
 beforeAll(async () => {
   node = await createTempNode('fedmark-openapi-', 'openapi-test');
   tokens = generateApiTokens();
-  app = createNodeApp({ dir: node.dir, db: node.db, identity: node.identity, tokens, log: () => {} });
+  app = createNodeApp({
+    dir: node.dir,
+    db: node.db,
+    identity: node.identity,
+    tokens,
+    log: () => {},
+  });
   const res = await app.request('/openapi.json');
   expect(res.status).toBe(200);
   doc = (await res.json()) as Doc;
@@ -44,7 +51,10 @@ describe('node GET /openapi.json', () => {
 
   it('names every operation once, with a summary, one declared tag and its security', () => {
     const declared = doc.tags.map((t) => t.name);
-    const rows = operations().map(({ method, path, op }) => `${op.operationId} ${method.toUpperCase()} ${path} [${op.tags?.join(',')}] ${op.security?.length ? 'bearer' : 'public'}`);
+    const rows = operations().map(
+      ({ method, path, op }) =>
+        `${op.operationId} ${method.toUpperCase()} ${path} [${op.tags?.join(',')}] ${op.security?.length ? 'bearer' : 'public'}`
+    );
     expect(rows.sort()).toEqual([
       'changeConsent POST /v1/consents [admin] bearer',
       'eraseCustomer POST /v1/erasures [admin] bearer',
@@ -71,7 +81,9 @@ describe('node GET /openapi.json', () => {
   });
 
   it('marks path and required query parameters required, as the validators treat them', () => {
-    const params = operations().flatMap(({ path, op }) => (op.parameters ?? []).map((p) => `${path} ${p.in} ${p.name} ${p.required === true}`));
+    const params = operations().flatMap(({ path, op }) =>
+      (op.parameters ?? []).map((p) => `${path} ${p.in} ${p.name} ${p.required === true}`)
+    );
     expect(params.filter((p) => p.endsWith('true')).sort()).toEqual([
       '/v1/audit/releases/{seq}/non-membership path seq true',
       '/v1/audit/releases/{seq}/non-membership query pseudonyms true',
@@ -105,18 +117,36 @@ describe('node GET /openapi.json', () => {
   it('documents security as the server enforces it: no token is 401 exactly where a token is required', async () => {
     for (const { method, path, op } of operations()) {
       const url = path.replace('{seq}', '0');
-      const res = await app.request(url, method === 'post' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' } : {});
+      const res = await app.request(
+        url,
+        method === 'post'
+          ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }
+          : {}
+      );
       const expected = op.security?.length ? 401 : 200;
-      expect({ op: op.operationId, status: res.status }).toEqual({ op: op.operationId, status: expected });
-      if (expected === 401) expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+      expect({ op: op.operationId, status: res.status }).toEqual({
+        op: op.operationId,
+        status: expected,
+      });
+      if (expected === 401)
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     }
   });
 
   it('documents 403 for the admin operations: an auditor token gets 403 FORBIDDEN on exactly those', async () => {
     for (const { method, path, op } of operations().filter((o) => o.op.security?.length)) {
-      const headers = { authorization: `Bearer ${tokenOf('auditor')}`, 'content-type': 'application/json' };
-      const res = await app.request(path.replace('{seq}', '0'), method === 'post' ? { method: 'POST', headers, body: '{}' } : { headers });
-      expect({ op: op.operationId, forbidden: res.status === 403 }).toEqual({ op: op.operationId, forbidden: '403' in op.responses });
+      const headers = {
+        authorization: `Bearer ${tokenOf('auditor')}`,
+        'content-type': 'application/json',
+      };
+      const res = await app.request(
+        path.replace('{seq}', '0'),
+        method === 'post' ? { method: 'POST', headers, body: '{}' } : { headers }
+      );
+      expect({ op: op.operationId, forbidden: res.status === 403 }).toEqual({
+        op: op.operationId,
+        forbidden: '403' in op.responses,
+      });
     }
   });
 });

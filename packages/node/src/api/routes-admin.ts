@@ -5,7 +5,14 @@ import { requireAdmin, type ApiEnv } from './auth.ts';
 import type { NodeAppOptions } from './app.ts';
 import { runLocalStats } from './local-stats.ts';
 import { BEARER, WHY, errors, json, jsonBody } from './_responses.ts';
-import { ConsentBodySchema, ConsentResultSchema, ErasureBodySchema, ErasureResultSchema, SegmentQueryBodySchema, StatsResultSchema } from './schemas.ts';
+import {
+  ConsentBodySchema,
+  ConsentResultSchema,
+  ErasureBodySchema,
+  ErasureResultSchema,
+  SegmentQueryBodySchema,
+  StatsResultSchema,
+} from './schemas.ts';
 
 /** Admin-only routes: statistics (charges the budget), consent changes, erasures. */
 export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions): void {
@@ -15,7 +22,8 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
       path: '/v1/stats',
       operationId: 'runStats',
       tags: ['admin'],
-      summary: 'run a segment-statistics query locally through the release path (noise, k, budget, ledger)',
+      summary:
+        'run a segment-statistics query locally through the release path (noise, k, budget, ledger)',
       security: BEARER,
       middleware: [requireAdmin] as const,
       request: jsonBody(SegmentQueryBodySchema, 'a SegmentQuery'),
@@ -48,13 +56,22 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
       request: jsonBody(ConsentBodySchema, 'the consent change'),
       responses: {
         200: json(ConsentResultSchema, 'the ledger entry (subject = pseudonym)'),
-        ...errors({ 400: WHY.body, 401: WHY.token, 403: WHY.admin, 409: 'the customer was erased; no data about them is accepted again (CONFLICT)', 413: WHY.tooLarge }),
+        ...errors({
+          400: WHY.body,
+          401: WHY.token,
+          403: WHY.admin,
+          409: 'the customer was erased; no data about them is accepted again (CONFLICT)',
+          413: WHY.tooLarge,
+        }),
       },
     }),
     (c) => {
       const b = c.req.valid('json');
       const input = { customerId: b.customerId, purpose: b.purpose, source: b.source };
-      const r = b.status === 'granted' ? grantConsent(o.db, o.identity, input) : revokeConsent(o.db, o.identity, input);
+      const r =
+        b.status === 'granted'
+          ? grantConsent(o.db, o.identity, input)
+          : revokeConsent(o.db, o.identity, input);
       return c.json({ recorded: r.recorded, pseudonym: r.pseudonym, entry: r.entry }, 200);
     }
   );
@@ -65,15 +82,24 @@ export function registerAdminRoutes(app: OpenAPIHono<ApiEnv>, o: NodeAppOptions)
       path: '/v1/erasures',
       operationId: 'eraseCustomer',
       tags: ['admin'],
-      summary: 'right to erasure: delete every raw row about a customer; the ledger keeps a pseudonymous tombstone',
+      summary:
+        'right to erasure: delete every raw row about a customer; the ledger keeps a pseudonymous tombstone',
       security: BEARER,
       middleware: [requireAdmin] as const,
       request: jsonBody(ErasureBodySchema, 'the customer to erase'),
-      responses: { 200: json(ErasureResultSchema, 'pseudonym and rows deleted'), ...errors({ 400: WHY.body, 401: WHY.token, 403: WHY.admin, 413: WHY.tooLarge }) },
+      responses: {
+        200: json(ErasureResultSchema, 'pseudonym and rows deleted'),
+        ...errors({ 400: WHY.body, 401: WHY.token, 403: WHY.admin, 413: WHY.tooLarge }),
+      },
     }),
     (c) => {
       const b = c.req.valid('json');
-      const r = eraseCustomer(o.db, o.identity, b.customerId, b.reason === undefined ? {} : { reason: b.reason });
+      const r = eraseCustomer(
+        o.db,
+        o.identity,
+        b.customerId,
+        b.reason === undefined ? {} : { reason: b.reason }
+      );
       return c.json({ pseudonym: r.pseudonym, rowsDeleted: r.rowsDeleted }, 200);
     }
   );

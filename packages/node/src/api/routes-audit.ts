@@ -1,5 +1,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { NonMembershipProofSchema, PURPOSES, ProtocolError, bytesToHex, hexToBytes, type NonMembershipProof } from '@fedmark/protocol';
+import {
+  NonMembershipProofSchema,
+  PURPOSES,
+  ProtocolError,
+  bytesToHex,
+  hexToBytes,
+  type NonMembershipProof,
+} from '@fedmark/protocol';
 import type Database from 'better-sqlite3';
 import { consentSummary } from '../consent/index.ts';
 import { loadCoordinatorKey } from '../federation/enroll.ts';
@@ -23,7 +30,12 @@ export const AUDIT_LEDGER_PAGE_MAX = 5000;
 export const AUDIT_PROOFS_MAX = 64;
 
 export const AuditIdentitySchema = z
-  .object({ version: z.literal(1), name: z.string(), signingKey: Hex64, coordinatorKey: Hex64.nullable() })
+  .object({
+    version: z.literal(1),
+    name: z.string(),
+    signingKey: Hex64,
+    coordinatorKey: Hex64.nullable(),
+  })
   .openapi('AuditIdentity');
 
 /** A ledger row as stored: `body` is the stored JSON text, whose parse the entry hash covers. */
@@ -41,14 +53,24 @@ export const AuditLedgerRowSchema = z
   .openapi('AuditLedgerRow');
 
 export const AuditLedgerPageSchema = z
-  .object({ version: z.literal(1), entries: z.array(AuditLedgerRowSchema), next: z.number().int().min(0).nullable() })
+  .object({
+    version: z.literal(1),
+    entries: z.array(AuditLedgerRowSchema),
+    next: z.number().int().min(0).nullable(),
+  })
   .openapi('AuditLedgerPage');
 
 export const AuditConsentsSchema = z
   .object({
     version: z.literal(1),
     at: z.string(),
-    consents: z.array(z.object({ purpose: z.enum(PURPOSES), inForce: z.number().int().min(0), revoked: z.number().int().min(0) })),
+    consents: z.array(
+      z.object({
+        purpose: z.enum(PURPOSES),
+        inForce: z.number().int().min(0),
+        revoked: z.number().int().min(0),
+      })
+    ),
   })
   .openapi('AuditConsents');
 
@@ -62,23 +84,41 @@ export const AuditNonMembershipSchema = z
   .openapi('AuditNonMembership');
 
 const PageQuery = z.object({
-  from: intParam(0, Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'first seq', example: 0 }),
-  limit: intParam(1, AUDIT_LEDGER_PAGE_MAX).default(1000).openapi({ description: `rows per page (at most ${AUDIT_LEDGER_PAGE_MAX})` }),
+  from: intParam(0, Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .openapi({ description: 'first seq', example: 0 }),
+  limit: intParam(1, AUDIT_LEDGER_PAGE_MAX)
+    .default(1000)
+    .openapi({ description: `rows per page (at most ${AUDIT_LEDGER_PAGE_MAX})` }),
 });
 const ProofQuery = z.object({
   pseudonyms: z
     .string()
     .regex(/^[0-9a-f]{64}(,[0-9a-f]{64})*$/, 'expected comma-separated 64-hex pseudonyms')
-    .refine((s) => s.split(',').length <= AUDIT_PROOFS_MAX, `at most ${AUDIT_PROOFS_MAX} pseudonyms`)
-    .openapi({ description: `comma-separated keyed pseudonyms (64 hex each, at most ${AUDIT_PROOFS_MAX})` }),
+    .refine(
+      (s) => s.split(',').length <= AUDIT_PROOFS_MAX,
+      `at most ${AUDIT_PROOFS_MAX} pseudonyms`
+    )
+    .openapi({
+      description: `comma-separated keyed pseudonyms (64 hex each, at most ${AUDIT_PROOFS_MAX})`,
+    }),
 });
-const SeqParam = z.object({ seq: intParam(0, Number.MAX_SAFE_INTEGER).openapi({ param: { name: 'seq', in: 'path' }, example: 12 }) });
+const SeqParam = z.object({
+  seq: intParam(0, Number.MAX_SAFE_INTEGER).openapi({
+    param: { name: 'seq', in: 'path' },
+    example: 12,
+  }),
+});
 
 /** A page row is the audit's LedgerRowForm without the private payload (the API serves no personal data). */
 type RowOut = Omit<LedgerRowForm, 'private'>;
 
-export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; db: Database.Database; identity: NodeIdentity }): void {
-  const PAGE_SQL = 'SELECT seq, type, at, subject, body, commitment, prev_hash AS prevHash, hash FROM ledger WHERE seq >= ? ORDER BY seq LIMIT ?';
+export function registerAuditRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  o: { dir: string; db: Database.Database; identity: NodeIdentity }
+): void {
+  const PAGE_SQL =
+    'SELECT seq, type, at, subject, body, commitment, prev_hash AS prevHash, hash FROM ledger WHERE seq >= ? ORDER BY seq LIMIT ?';
 
   app.openapi(
     createRoute({
@@ -88,11 +128,22 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       tags: ['audit'],
       summary: "the node's name, checkpoint signing key and the coordinator key it enrolled with",
       security: BEARER,
-      responses: { 200: json(AuditIdentitySchema, 'public identity'), ...errors({ 401: WHY.token }) },
+      responses: {
+        200: json(AuditIdentitySchema, 'public identity'),
+        ...errors({ 401: WHY.token }),
+      },
     }),
     (c) => {
       const coordinatorKey = loadCoordinatorKey(o.dir);
-      return c.json({ version: 1 as const, name: o.identity.name, signingKey: bytesToHex(o.identity.signing.publicKey), coordinatorKey: coordinatorKey ? bytesToHex(coordinatorKey) : null }, 200);
+      return c.json(
+        {
+          version: 1 as const,
+          name: o.identity.name,
+          signingKey: bytesToHex(o.identity.signing.publicKey),
+          coordinatorKey: coordinatorKey ? bytesToHex(coordinatorKey) : null,
+        },
+        200
+      );
     }
   );
 
@@ -102,10 +153,17 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       path: '/v1/audit/ledger',
       operationId: 'listAuditLedgerRows',
       tags: ['audit'],
-      summary: 'ledger rows as stored (body as its stored JSON text), in seq order, paged; no private payloads',
+      summary:
+        'ledger rows as stored (body as its stored JSON text), in seq order, paged; no private payloads',
       security: BEARER,
       request: { query: PageQuery },
-      responses: { 200: json(AuditLedgerPageSchema, 'one page; `next` is the seq to ask for next, null at the end'), ...errors({ 400: WHY.query, 401: WHY.token }) },
+      responses: {
+        200: json(
+          AuditLedgerPageSchema,
+          'one page; `next` is the seq to ask for next, null at the end'
+        ),
+        ...errors({ 400: WHY.query, 401: WHY.token }),
+      },
     }),
     (c) => {
       const q = c.req.valid('query');
@@ -113,7 +171,10 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       const rows = o.db.prepare(PAGE_SQL).all(q.from, q.limit + 1) as RowOut[];
       const more = rows.length > q.limit;
       const entries = more ? rows.slice(0, q.limit) : rows;
-      return c.json({ version: 1 as const, entries, next: more ? (rows[q.limit] as RowOut).seq : null }, 200);
+      return c.json(
+        { version: 1 as const, entries, next: more ? (rows[q.limit] as RowOut).seq : null },
+        200
+      );
     }
   );
 
@@ -125,11 +186,17 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       tags: ['audit'],
       summary: 'consents in force and revoked per purpose, now (counts only)',
       security: BEARER,
-      responses: { 200: json(AuditConsentsSchema, 'counts per purpose'), ...errors({ 401: WHY.token }) },
+      responses: {
+        200: json(AuditConsentsSchema, 'counts per purpose'),
+        ...errors({ 401: WHY.token }),
+      },
     }),
     (c) => {
       const at = new Date();
-      return c.json({ version: 1 as const, at: at.toISOString(), consents: consentSummary(o.db, at) }, 200);
+      return c.json(
+        { version: 1 as const, at: at.toISOString(), consents: consentSummary(o.db, at) },
+        200
+      );
     }
   );
 
@@ -139,7 +206,8 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
       path: '/v1/audit/releases/{seq}/non-membership',
       operationId: 'getReleaseNonMembership',
       tags: ['audit'],
-      summary: "non-membership proofs of pseudonyms in the units release entry `seq` committed to (its ledger body's unitsRoot)",
+      summary:
+        "non-membership proofs of pseudonyms in the units release entry `seq` committed to (its ledger body's unitsRoot)",
       security: BEARER,
       request: { params: SeqParam, query: ProofQuery },
       responses: {
@@ -155,7 +223,11 @@ export function registerAuditRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; 
     (c) => {
       const { seq } = c.req.valid('param');
       const pseudonyms = c.req.valid('query').pseudonyms.split(',');
-      if (!hasReleaseUnits(o.db, seq)) throw new ProtocolError('NOT_FOUND', `release entry ${seq}: no stored units (not a release, or one made without a units commitment)`);
+      if (!hasReleaseUnits(o.db, seq))
+        throw new ProtocolError(
+          'NOT_FOUND',
+          `release entry ${seq}: no stored units (not a release, or one made without a units commitment)`
+        );
       let proofs: (NonMembershipProof | null)[];
       try {
         proofs = releaseNonMemberships(o.db, seq, pseudonyms.map(hexToBytes));

@@ -5,10 +5,20 @@ import { loadPolicy } from '../policy/index.ts';
 import { budgetReport } from '../privacy/index.ts';
 import type { ApiEnv } from './auth.ts';
 import { BEARER, PUBLIC, WHY, errors, json } from './_responses.ts';
-import { BudgetSchema, HealthSchema, LedgerListSchema, LedgerQuerySchema, PolicyResponseSchema, VerifySchema } from './schemas.ts';
+import {
+  BudgetSchema,
+  HealthSchema,
+  LedgerListSchema,
+  LedgerQuerySchema,
+  PolicyResponseSchema,
+  VerifySchema,
+} from './schemas.ts';
 
 /** Routes both roles may call: health (no token), ledger, verification, budget, policy. */
-export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; db: Database.Database; name: string }): void {
+export function registerReadRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  o: { dir: string; db: Database.Database; name: string }
+): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -31,11 +41,18 @@ export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; d
       summary: 'ledger entries in sequence order (pseudonyms only)',
       security: BEARER,
       request: { query: LedgerQuerySchema },
-      responses: { 200: json(LedgerListSchema, 'matching entries'), ...errors({ 400: WHY.query, 401: WHY.token }) },
+      responses: {
+        200: json(LedgerListSchema, 'matching entries'),
+        ...errors({ 400: WHY.query, 401: WHY.token }),
+      },
     }),
     (c) => {
       const q = c.req.valid('query');
-      const entries = listLedger(o.db, { fromSeq: q.from, limit: q.limit, ...(q.type === undefined ? {} : { type: q.type }) });
+      const entries = listLedger(o.db, {
+        fromSeq: q.from,
+        limit: q.limit,
+        ...(q.type === undefined ? {} : { type: q.type }),
+      });
       return c.json({ entries }, 200);
     }
   );
@@ -48,7 +65,10 @@ export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; d
       tags: ['ledger'],
       summary: 'recompute the hash chain; names the first bad entry',
       security: BEARER,
-      responses: { 200: json(VerifySchema, 'verification result (ok false names firstBadSeq and why)'), ...errors({ 401: WHY.token }) },
+      responses: {
+        200: json(VerifySchema, 'verification result (ok false names firstBadSeq and why)'),
+        ...errors({ 401: WHY.token }),
+      },
     }),
     (c) => c.json(verifyLedger(o.db), 200)
   );
@@ -61,7 +81,10 @@ export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; d
       tags: ['privacy'],
       summary: 'privacy budget per purpose in the current period',
       security: BEARER,
-      responses: { 200: json(BudgetSchema, 'cap, spent and remaining epsilon per purpose and period'), ...errors({ 400: WHY.badPolicy, 401: WHY.token, 404: WHY.noPolicy }) },
+      responses: {
+        200: json(BudgetSchema, 'cap, spent and remaining epsilon per purpose and period'),
+        ...errors({ 400: WHY.badPolicy, 401: WHY.token, 404: WHY.noPolicy }),
+      },
     }),
     (c) => {
       return c.json(budgetReport(o.db, loadPolicy(o.dir), new Date()), 200);
@@ -76,7 +99,10 @@ export function registerReadRoutes(app: OpenAPIHono<ApiEnv>, o: { dir: string; d
       tags: ['privacy'],
       summary: "the node's policy in force",
       security: BEARER,
-      responses: { 200: json(PolicyResponseSchema, 'policy.json, validated'), ...errors({ 400: WHY.badPolicy, 401: WHY.token, 404: WHY.noPolicy }) },
+      responses: {
+        200: json(PolicyResponseSchema, 'policy.json, validated'),
+        ...errors({ 400: WHY.badPolicy, 401: WHY.token, 404: WHY.noPolicy }),
+      },
     }),
     (c) => c.json(loadPolicy(o.dir), 200)
   );

@@ -23,20 +23,33 @@ import {
 export const intParam = (min: number, max: number) =>
   z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.number().int().min(min).max(max));
 
-export const HealthSchema = z.object({ status: z.literal('ok'), node: z.string(), version: z.literal(1) }).openapi('Health');
+export const HealthSchema = z
+  .object({ status: z.literal('ok'), node: z.string(), version: z.literal(1) })
+  .openapi('Health');
 
 export const LedgerQuerySchema = z.object({
   type: z.enum(LEDGER_ENTRY_TYPES).optional().openapi({ description: 'only entries of this type' }),
-  from: intParam(0, Number.MAX_SAFE_INTEGER).default(0).openapi({ description: 'first sequence number', example: 0 }),
-  limit: intParam(1, 10_000).default(100).openapi({ description: 'at most this many entries', example: 100 }),
+  from: intParam(0, Number.MAX_SAFE_INTEGER)
+    .default(0)
+    .openapi({ description: 'first sequence number', example: 0 }),
+  limit: intParam(1, 10_000)
+    .default(100)
+    .openapi({ description: 'at most this many entries', example: 100 }),
 });
 
-export const LedgerListSchema = z.object({ entries: z.array(LedgerEntrySchema) }).openapi('LedgerList');
+export const LedgerListSchema = z
+  .object({ entries: z.array(LedgerEntrySchema) })
+  .openapi('LedgerList');
 
 export const VerifySchema = z
   .union([
     z.object({ ok: z.literal(true), size: z.number().int(), head: z.string() }),
-    z.object({ ok: z.literal(false), size: z.number().int(), firstBadSeq: z.number().int(), reason: z.string() }),
+    z.object({
+      ok: z.literal(false),
+      size: z.number().int(),
+      firstBadSeq: z.number().int(),
+      reason: z.string(),
+    }),
   ])
   .openapi('LedgerVerification');
 
@@ -95,7 +108,12 @@ const CellSchema = z.object({
   count: EstimateSchema,
   measures: z.record(
     z.string(),
-    z.object({ sum: EstimateSchema, mean: EstimateSchema.nullable(), sumOfSquares: EstimateSchema.nullable(), spread: z.number().nullable() })
+    z.object({
+      sum: EstimateSchema,
+      mean: EstimateSchema.nullable(),
+      sumOfSquares: EstimateSchema.nullable(),
+      spread: z.number().nullable(),
+    })
   ),
 });
 
@@ -118,7 +136,9 @@ export const StatsResultSchema = z
       total: EstimateSchema,
       cells: z.array(CellSchema),
     }),
-    values: z.array(z.string()).openapi({ description: 'released (noisy) slot values as decimal strings, layout order' }),
+    values: z
+      .array(z.string())
+      .openapi({ description: 'released (noisy) slot values as decimal strings, layout order' }),
     variance: z.array(z.number()).openapi({ description: 'noise variance per slot' }),
   })
   .openapi('SegmentStatsResult');

@@ -20,7 +20,12 @@ export interface ApiToken {
 const TokensFileSchema = z.object({
   version: z.literal(1),
   tokens: z
-    .array(z.object({ role: z.enum(API_ROLES), token: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex characters') }))
+    .array(
+      z.object({
+        role: z.enum(API_ROLES),
+        token: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex characters'),
+      })
+    )
     .min(1),
 });
 
@@ -33,16 +38,25 @@ export function generateApiTokens(): ApiToken[] {
  * Loads `<dir>/api-tokens.json`, creating it (0600, exclusive create) with fresh admin and auditor
  * tokens when absent. `created` tells the caller to show the tokens once.
  */
-export function loadOrCreateApiTokens(dir: string): { tokens: ApiToken[]; created: boolean; file: string } {
+export function loadOrCreateApiTokens(dir: string): {
+  tokens: ApiToken[];
+  created: boolean;
+  file: string;
+} {
   const file = join(dir, API_TOKENS_FILE);
   if (!existsSync(file)) {
     const tokens = generateApiTokens();
-    writeFileSync(file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${JSON.stringify({ version: 1, tokens }, null, 2)}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    });
     chmodSync(file, 0o600);
     return { tokens, created: true, file };
   }
   if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
-    throw new Error(`${file}: permissions are too open; the file holds API tokens (run: chmod 600 ${file})`);
+    throw new Error(
+      `${file}: permissions are too open; the file holds API tokens (run: chmod 600 ${file})`
+    );
   }
   let json: unknown;
   try {
@@ -53,7 +67,9 @@ export function loadOrCreateApiTokens(dir: string): { tokens: ApiToken[]; create
   const parsed = TokensFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`);
+    throw new Error(
+      `${file}: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`
+    );
   }
   return { tokens: parsed.data.tokens, created: false, file };
 }

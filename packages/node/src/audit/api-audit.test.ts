@@ -2,13 +2,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { bytesToHex, hexToBytes, signingKeyPairFromSeed, verifyNonMembership } from '@fedmark/protocol';
+import {
+  bytesToHex,
+  hexToBytes,
+  signingKeyPairFromSeed,
+  verifyNonMembership,
+} from '@fedmark/protocol';
 import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
 import { forgeReleaseUnits } from '../_testing/forge-release.ts';
 import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
 import { runCli as cli } from '../_testing/run-cli.ts';
 import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
-import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import {
+  admitNode,
+  startTestCoordinator,
+  writeCoordinatorFile,
+} from '../_testing/test-coordinator.ts';
 import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createNodeApp } from '../api/app.ts';
 import { generateApiTokens, type ApiToken } from '../api/tokens.ts';
@@ -44,12 +53,23 @@ beforeAll(async () => {
   node = await createTempNode('api-audit-', 'node-api');
   ({ root, dir, db, identity: id } = node);
   writeCoordinatorFile(dir, 'x', COORD.publicKey);
-  await importRegionCustomers(db, id, root, Array.from({ length: 14 }, (_, i) => `K${i}`));
+  await importRegionCustomers(
+    db,
+    id,
+    root,
+    Array.from({ length: 14 }, (_, i) => `K${i}`)
+  );
   releaseRegions(db, id, 'before');
 
   coordUrl = await listen(startTestCoordinator(COORD, OPERATOR).app.fetch);
   await admitNode(coordUrl, OPERATOR, id);
-  const ctx = checkpointOnlyContext({ dir, identity: id, db, client: createCoordinatorClient({ coordinatorUrl: coordUrl, identity: id }), coordinatorKey: COORD.publicKey });
+  const ctx = checkpointOnlyContext({
+    dir,
+    identity: id,
+    db,
+    client: createCoordinatorClient({ coordinatorUrl: coordUrl, identity: id }),
+    coordinatorKey: COORD.publicKey,
+  });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
   erased = eraseCustomer(db, id, 'K4').pseudonym;
   released = releaseRegions(db, id, 'after');
@@ -67,7 +87,21 @@ const verdicts = (r: AuditReport) => r.checks.map((c) => `${c.check}:${c.ok}`);
 
 describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
   it('verify --node gives the directory audit verdicts, with the coordinator, from paged rows', async () => {
-    const res = await cli('audit', 'verify', '--node', nodeUrl, '--token', auditor, '--coordinator', coordUrl, '--coordinator-token', OPERATOR, '--node-key', bytesToHex(id.signing.publicKey), '--json');
+    const res = await cli(
+      'audit',
+      'verify',
+      '--node',
+      nodeUrl,
+      '--token',
+      auditor,
+      '--coordinator',
+      coordUrl,
+      '--coordinator-token',
+      OPERATOR,
+      '--node-key',
+      bytesToHex(id.signing.publicKey),
+      '--json'
+    );
     expect(res.err).toBe('');
     expect(res.code).toBe(0);
     const viaApi = JSON.parse(res.out) as AuditReport;
@@ -79,12 +113,20 @@ describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
     expect(viaApi.merkleRoot).toBe(direct.merkleRoot);
     expect(viaApi.compliance.releases).toEqual(direct.compliance.releases);
     expect(viaApi.compliance.erasures).toEqual(direct.compliance.erasures);
-    expect(viaApi.checks.find((c) => c.check === 'erasure_honoured')?.detail).toBe('1 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym');
-    expect(viaApi.checks.find((c) => c.check === 'merkle_state')?.detail).toBe(`node's signed current head (${direct.ledgerSize} entries) agrees with the rows`);
-    expect(viaApi.notes[0]).toBe(`audited through the node API at ${nodeUrl}: private-payload commitments are not checked (the API serves no personal data)`);
+    expect(viaApi.checks.find((c) => c.check === 'erasure_honoured')?.detail).toBe(
+      '1 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym'
+    );
+    expect(viaApi.checks.find((c) => c.check === 'merkle_state')?.detail).toBe(
+      `node's signed current head (${direct.ledgerSize} entries) agrees with the rows`
+    );
+    expect(viaApi.notes[0]).toBe(
+      `audited through the node API at ${nodeUrl}: private-payload commitments are not checked (the API serves no personal data)`
+    );
 
     // Pages of 4 rows give the same audit.
-    const paged = await auditNode({ source: httpLedgerSource({ url: nodeUrl, token: auditor, pageSize: 4 }) });
+    const paged = await auditNode({
+      source: httpLedgerSource({ url: nodeUrl, token: auditor, pageSize: 4 }),
+    });
     expect(paged.merkleRoot).toBe(direct.merkleRoot);
     expect(verdicts(paged)).toEqual(verdicts(await auditNode({ dir, db })));
   });
@@ -92,34 +134,70 @@ describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
   it('serves zod-validated, read-only audit routes listed in the OpenAPI document', async () => {
     const h = { authorization: `Bearer ${auditor}` };
     const p = erased;
-    const ok = await fetch(`${nodeUrl}/v1/audit/releases/${released}/non-membership?pseudonyms=${p},${'0'.repeat(64)}`, { headers: h });
+    const ok = await fetch(
+      `${nodeUrl}/v1/audit/releases/${released}/non-membership?pseudonyms=${p},${'0'.repeat(64)}`,
+      { headers: h }
+    );
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { proofs: unknown[] };
     const entry = listLedger(db, { type: 'release' }).at(-1);
-    expect(verifyNonMembership(hexToBytes(p), body.proofs[0], 13, hexToBytes(entry?.body['unitsRoot'] as string))).toBe(true);
+    expect(
+      verifyNonMembership(
+        hexToBytes(p),
+        body.proofs[0],
+        13,
+        hexToBytes(entry?.body['unitsRoot'] as string)
+      )
+    ).toBe(true);
     expect(body.proofs).toHaveLength(2);
 
-    const bad = await fetch(`${nodeUrl}/v1/audit/releases/${released}/non-membership?pseudonyms=K4`, { headers: h });
+    const bad = await fetch(
+      `${nodeUrl}/v1/audit/releases/${released}/non-membership?pseudonyms=K4`,
+      { headers: h }
+    );
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string; message: string } }).error.message).toContain('pseudonyms');
-    const none = await fetch(`${nodeUrl}/v1/audit/releases/0/non-membership?pseudonyms=${p}`, { headers: h });
+    expect(
+      ((await bad.json()) as { error: { code: string; message: string } }).error.message
+    ).toContain('pseudonyms');
+    const none = await fetch(`${nodeUrl}/v1/audit/releases/0/non-membership?pseudonyms=${p}`, {
+      headers: h,
+    });
     expect(none.status).toBe(404);
     expect(((await none.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
     expect((await fetch(`${nodeUrl}/v1/audit/ledger`)).status).toBe(401);
 
-    const page = (await (await fetch(`${nodeUrl}/v1/audit/ledger?from=1&limit=2`, { headers: h })).json()) as { entries: { seq: number; body: string }[]; next: number };
+    const page = (await (
+      await fetch(`${nodeUrl}/v1/audit/ledger?from=1&limit=2`, { headers: h })
+    ).json()) as { entries: { seq: number; body: string }[]; next: number };
     expect(page.entries.map((e) => e.seq)).toEqual([1, 2]);
     expect(page.next).toBe(3);
     expect(typeof page.entries[0]?.body).toBe('string');
-    const doc = (await (await fetch(`${nodeUrl}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/audit/identity', '/v1/audit/ledger', '/v1/audit/consents', '/v1/audit/releases/{seq}/non-membership']));
+    const doc = (await (await fetch(`${nodeUrl}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/audit/identity',
+        '/v1/audit/ledger',
+        '/v1/audit/consents',
+        '/v1/audit/releases/{seq}/non-membership',
+      ])
+    );
   });
 
   it('refuses a hostile pager, a wrong token and a substituted node key', async () => {
     const looping = httpLedgerSource({
       url: 'http://node.test',
       token: 't',
-      fetch: (u) => Promise.resolve(new Response(JSON.stringify(u.includes('/v1/audit/ledger') ? { version: 1, entries: [], next: 0 } : {}), { status: 200 })),
+      fetch: (u) =>
+        Promise.resolve(
+          new Response(
+            JSON.stringify(
+              u.includes('/v1/audit/ledger') ? { version: 1, entries: [], next: 0 } : {}
+            ),
+            { status: 200 }
+          )
+        ),
     });
     const rows = looping.rows()[Symbol.asyncIterator]();
     await expect(rows.next()).rejects.toThrow('next 0 does not move past seq 0');
@@ -127,11 +205,22 @@ describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
     const wrong = await cli('audit', 'verify', '--node', nodeUrl, '--token', 'not-a-token');
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain('HTTP 401');
-    const key = await cli('audit', 'verify', '--node', nodeUrl, '--token', auditor, '--node-key', 'ab'.repeat(32));
+    const key = await cli(
+      'audit',
+      'verify',
+      '--node',
+      nodeUrl,
+      '--token',
+      auditor,
+      '--node-key',
+      'ab'.repeat(32)
+    );
     expect(key.code).toBe(1);
     expect(key.err).toContain('not the pinned key abababababababab');
     expect((await cli('audit', 'verify', '--node', nodeUrl)).code).toBe(2);
-    expect((await cli('audit', 'verify', '--node', nodeUrl, '--node-dir', dir, '--token', auditor)).code).toBe(2);
+    expect(
+      (await cli('audit', 'verify', '--node', nodeUrl, '--node-dir', dir, '--token', auditor)).code
+    ).toBe(2);
   });
 
   it('export --node writes the report, and a forged use of an erased customer fails erasure_honoured over the API', async () => {
@@ -142,7 +231,9 @@ describe('audit through the node API (real HTTP on 127.0.0.1)', () => {
     const out = join(root, 'api-report.html');
     const res = await cli('audit', 'export', '--node', nodeUrl, '--token', auditor, '--out', out);
     expect(res.code).toBe(13);
-    expect(res.err).toBe(`fedmark: ledger verification failed at entry seq ${released}: release entry ${released}: used the pseudonym ${erased.slice(0, 16)}… erased at entry ${released - 2}: it is among the release's committed units (check erasure_honoured)\n`);
+    expect(res.err).toBe(
+      `fedmark: ledger verification failed at entry seq ${released}: release entry ${released}: used the pseudonym ${erased.slice(0, 16)}… erased at entry ${released - 2}: it is among the release's committed units (check erasure_honoured)\n`
+    );
     expect(readFileSync(out, 'utf8')).toContain(`caught by check <code>erasure_honoured</code>`);
   });
 });

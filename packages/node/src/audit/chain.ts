@@ -6,7 +6,9 @@ import type { LedgerRowForm } from './source.ts';
 /** Parses a stored body; null unless it is a JSON object (the chain's own rule). */
 export { parseLedgerBody as parseBody } from '../ledger/_chain-row.ts';
 
-export type ChainResult = { ok: true; size: number; head: string } | { ok: false; size: number; firstBadSeq: number; reason: string };
+export type ChainResult =
+  | { ok: true; size: number; head: string }
+  | { ok: false; size: number; firstBadSeq: number; reason: string };
 
 /**
  * The auditor's chain check, fed one row at a time (rows arrive from a database or pages of the

@@ -19,7 +19,11 @@ import type { AuditCheck, AuditCheckName } from './verify-node.ts';
 // The checkpoint checks of auditNode: stored checkpoints against the recomputed tree, and the
 // coordinator's transparency log against both.
 
-export const pass = (check: AuditCheckName, detail: string): AuditCheck => ({ check, ok: true, detail });
+export const pass = (check: AuditCheckName, detail: string): AuditCheck => ({
+  check,
+  ok: true,
+  detail,
+});
 export const fail = (check: AuditCheckName, detail: string, firstBadSeq?: number): AuditCheck => ({
   check,
   ok: false,
@@ -32,11 +36,21 @@ export const fail = (check: AuditCheckName, detail: string, firstBadSeq?: number
  * ledger no longer matches. A mismatch at size S after a match at size L means some entry in
  * [L, S) changed: the tree cannot say which, so L is named as the lowest possible.
  */
-export function compareRoots(check: AuditCheckName, who: string, cps: readonly Checkpoint[], tree: RecomputedTree, chainBad?: number): AuditCheck {
+export function compareRoots(
+  check: AuditCheckName,
+  who: string,
+  cps: readonly Checkpoint[],
+  tree: RecomputedTree,
+  chainBad?: number
+): AuditCheck {
   let matched = 0;
   for (const cp of [...cps].sort((a, b) => a.treeSize - b.treeSize)) {
     if (cp.treeSize > tree.size) {
-      return fail(check, `${who} checkpoint of ${cp.treeSize} entries (${cp.timestamp}) but the ledger has only ${tree.size} readable entries: entries were deleted or truncated`, chainBad ?? tree.size);
+      return fail(
+        check,
+        `${who} checkpoint of ${cp.treeSize} entries (${cp.timestamp}) but the ledger has only ${tree.size} readable entries: entries were deleted or truncated`,
+        chainBad ?? tree.size
+      );
     }
     if (tree.rootsAt.get(cp.treeSize) !== cp.rootHash) {
       const where = chainBad ?? matched;
@@ -57,22 +71,44 @@ export function errorText(err: unknown): string {
 }
 
 /** Consecutive checkpoints (by size) with RFC 9162 proofs from the recomputed tree. */
-export function consecutive(check: AuditCheckName, who: string, cps: readonly CheckpointSigned[], tree: RecomputedTree, chainBad?: number): AuditCheck {
-  const sorted = [...cps].sort((a, b) => a.treeSize - b.treeSize || Date.parse(a.timestamp) - Date.parse(b.timestamp));
+export function consecutive(
+  check: AuditCheckName,
+  who: string,
+  cps: readonly CheckpointSigned[],
+  tree: RecomputedTree,
+  chainBad?: number
+): AuditCheck {
+  const sorted = [...cps].sort(
+    (a, b) => a.treeSize - b.treeSize || Date.parse(a.timestamp) - Date.parse(b.timestamp)
+  );
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1] as CheckpointSigned;
     const next = sorted[i] as CheckpointSigned;
     let proof: string[];
     try {
-      proof = prev.treeSize === 0 || prev.treeSize === next.treeSize ? [] : tree.consistency(prev.treeSize, next.treeSize);
+      proof =
+        prev.treeSize === 0 || prev.treeSize === next.treeSize
+          ? []
+          : tree.consistency(prev.treeSize, next.treeSize);
     } catch (err) {
-      return fail(check, `cannot prove ${who} checkpoint ${prev.treeSize} -> ${next.treeSize}: ${errorText(err)}`, chainBad ?? tree.size);
+      return fail(
+        check,
+        `cannot prove ${who} checkpoint ${prev.treeSize} -> ${next.treeSize}: ${errorText(err)}`,
+        chainBad ?? tree.size
+      );
     }
     if (!verifyCheckpointConsistency(prev, next, proof)) {
-      return fail(check, `${who} checkpoints of ${prev.treeSize} and ${next.treeSize} entries are not consistent (history changed between them)`, chainBad ?? prev.treeSize);
+      return fail(
+        check,
+        `${who} checkpoints of ${prev.treeSize} and ${next.treeSize} entries are not consistent (history changed between them)`,
+        chainBad ?? prev.treeSize
+      );
     }
   }
-  return pass(check, `${Math.max(0, sorted.length - 1)} consecutive ${who} checkpoint pair(s) consistent`);
+  return pass(
+    check,
+    `${Math.max(0, sorted.length - 1)} consecutive ${who} checkpoint pair(s) consistent`
+  );
 }
 
 export async function coordinatorChecks(
@@ -86,12 +122,30 @@ export async function coordinatorChecks(
   chainBad: number | undefined,
   notes: string[]
 ): Promise<AuditCheck[]> {
-  if (!view) return [fail('coordinator_head', `could not read the coordinator's log: ${viewError ?? 'unknown error'}`)];
+  if (!view)
+    return [
+      fail(
+        'coordinator_head',
+        `could not read the coordinator's log: ${viewError ?? 'unknown error'}`
+      ),
+    ];
   const out: AuditCheck[] = [];
   const key = pinned ?? hexToBytes(view.head.coordinatorKey);
-  if (!pinned) notes.push("coordinator key not pinned (no coordinator.json): using the key the coordinator reported");
-  const headOk = verifyCheckpoint(view.head.head, key) && (!pinned || bytesToHex(pinned) === view.head.coordinatorKey);
-  out.push(headOk ? pass('coordinator_head', `log head of ${view.head.head.treeSize} checkpoints signed by the coordinator`) : fail('coordinator_head', "the coordinator's log head is not signed by the coordinator key"));
+  if (!pinned)
+    notes.push(
+      'coordinator key not pinned (no coordinator.json): using the key the coordinator reported'
+    );
+  const headOk =
+    verifyCheckpoint(view.head.head, key) &&
+    (!pinned || bytesToHex(pinned) === view.head.coordinatorKey);
+  out.push(
+    headOk
+      ? pass(
+          'coordinator_head',
+          `log head of ${view.head.head.treeSize} checkpoints signed by the coordinator`
+        )
+      : fail('coordinator_head', "the coordinator's log head is not signed by the coordinator key")
+  );
 
   const logged = view.checkpoints;
   const badLogged = logged.find(
@@ -104,8 +158,14 @@ export async function coordinatorChecks(
   );
   out.push(
     badLogged
-      ? fail('coordinator_checkpoints', `logged checkpoint at index ${badLogged.logIndex} is not a valid ${node} checkpoint with its receipt`)
-      : pass('coordinator_checkpoints', `${logged.length} checkpoint(s) of ${node} in the log, each signed by the node and receipted`)
+      ? fail(
+          'coordinator_checkpoints',
+          `logged checkpoint at index ${badLogged.logIndex} is not a valid ${node} checkpoint with its receipt`
+        )
+      : pass(
+          'coordinator_checkpoints',
+          `${logged.length} checkpoint(s) of ${node} in the log, each signed by the node and receipted`
+        )
   );
 
   const latest = logged[logged.length - 1];
@@ -118,8 +178,16 @@ export async function coordinatorChecks(
   const lastReceipt = [...stored].reverse().find((s) => s.receipt !== null);
   if (lastReceipt?.receipt) {
     const named = logged.find((l) => l.logIndex === lastReceipt.receipt?.logIndex);
-    if (!named || checkpointLeafHex(named.checkpoint) !== checkpointLeafHex(lastReceipt.checkpoint)) {
-      out.push(fail('coordinator_inclusion', `the log does not hold, at index ${lastReceipt.receipt.logIndex}, the checkpoint the node's receipt names`));
+    if (
+      !named ||
+      checkpointLeafHex(named.checkpoint) !== checkpointLeafHex(lastReceipt.checkpoint)
+    ) {
+      out.push(
+        fail(
+          'coordinator_inclusion',
+          `the log does not hold, at index ${lastReceipt.receipt.logIndex}, the checkpoint the node's receipt names`
+        )
+      );
       return out;
     }
     if (named !== latest) targets.push(named);
@@ -129,26 +197,64 @@ export async function coordinatorChecks(
     const ok =
       headOk &&
       proof.leafHash === checkpointLeafHex(t.checkpoint) &&
-      verifyInclusion(checkpointLeafHash(t.checkpoint), t.logIndex, view.head.head.treeSize, proof.proof.map(hexToBytes), hexToBytes(view.head.head.rootHash));
+      verifyInclusion(
+        checkpointLeafHash(t.checkpoint),
+        t.logIndex,
+        view.head.head.treeSize,
+        proof.proof.map(hexToBytes),
+        hexToBytes(view.head.head.rootHash)
+      );
     if (!ok) {
-      out.push(fail('coordinator_inclusion', `checkpoint at log index ${t.logIndex} is not provably included in the signed log head`));
+      out.push(
+        fail(
+          'coordinator_inclusion',
+          `checkpoint at log index ${t.logIndex} is not provably included in the signed log head`
+        )
+      );
       return out;
     }
   }
-  out.push(pass('coordinator_inclusion', `latest checkpoint (${latest.checkpoint.treeSize} entries) included at log index ${latest.logIndex}`));
+  out.push(
+    pass(
+      'coordinator_inclusion',
+      `latest checkpoint (${latest.checkpoint.treeSize} entries) included at log index ${latest.logIndex}`
+    )
+  );
 
   // The current ledger must extend every logged checkpoint: the check a rewritten chain fails.
-  const roots = compareRoots('coordinator_consistency', 'coordinator-logged', logged.map((l) => l.checkpoint), tree, chainBad);
+  const roots = compareRoots(
+    'coordinator_consistency',
+    'coordinator-logged',
+    logged.map((l) => l.checkpoint),
+    tree,
+    chainBad
+  );
   if (!roots.ok) {
     out.push(roots);
     return out;
   }
-  const current: Checkpoint = { version: 1, origin: node, treeSize: tree.size, rootHash: tree.root, timestamp: maxTime(latest.checkpoint.timestamp) };
-  const proof = latest.checkpoint.treeSize === 0 || latest.checkpoint.treeSize === tree.size ? [] : tree.consistency(latest.checkpoint.treeSize, tree.size);
+  const current: Checkpoint = {
+    version: 1,
+    origin: node,
+    treeSize: tree.size,
+    rootHash: tree.root,
+    timestamp: maxTime(latest.checkpoint.timestamp),
+  };
+  const proof =
+    latest.checkpoint.treeSize === 0 || latest.checkpoint.treeSize === tree.size
+      ? []
+      : tree.consistency(latest.checkpoint.treeSize, tree.size);
   out.push(
     verifyCheckpointConsistency(latest.checkpoint, current, proof)
-      ? pass('coordinator_consistency', `the ledger (${tree.size} entries) extends the latest logged checkpoint (${latest.checkpoint.treeSize} entries)`)
-      : fail('coordinator_consistency', `the ledger does not extend the latest logged checkpoint of ${latest.checkpoint.treeSize} entries`, chainBad ?? 0)
+      ? pass(
+          'coordinator_consistency',
+          `the ledger (${tree.size} entries) extends the latest logged checkpoint (${latest.checkpoint.treeSize} entries)`
+        )
+      : fail(
+          'coordinator_consistency',
+          `the ledger does not extend the latest logged checkpoint of ${latest.checkpoint.treeSize} entries`,
+          chainBad ?? 0
+        )
   );
   return out;
 }

@@ -3,7 +3,11 @@ import { signingKeyPairFromSeed } from '@fedmark/protocol';
 import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
 import { runCliWithEnv as cli } from '../_testing/run-cli.ts';
 import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
-import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import {
+  admitNode,
+  startTestCoordinator,
+  writeCoordinatorFile,
+} from '../_testing/test-coordinator.ts';
 import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createCoordinatorClient } from '../federation/client.ts';
 import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
@@ -25,7 +29,13 @@ beforeAll(async () => {
   url = server.url;
   await admitNode(url, TOKEN, identity);
   for (let i = 0; i < 12; i++) appendLedgerEntry(db, { type: 'import', body: { i } });
-  const ctx = checkpointOnlyContext({ dir, identity, db, client: createCoordinatorClient({ coordinatorUrl: url, identity }), coordinatorKey: COORD.publicKey });
+  const ctx = checkpointOnlyContext({
+    dir,
+    identity,
+    db,
+    client: createCoordinatorClient({ coordinatorUrl: url, identity }),
+    coordinatorKey: COORD.publicKey,
+  });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
 });
 afterAll(async () => {
@@ -35,23 +45,52 @@ afterAll(async () => {
 
 describe('fedmark audit verify --coordinator (real HTTP)', () => {
   it('passes, then exits 13 naming coordinator_consistency after a rewrite with a valid chain', async () => {
-    const ok = await cli({}, 'audit', 'verify', '--node-dir', dir, '--coordinator', url, '--token', TOKEN, '--json');
+    const ok = await cli(
+      {},
+      'audit',
+      'verify',
+      '--node-dir',
+      dir,
+      '--coordinator',
+      url,
+      '--token',
+      TOKEN,
+      '--json'
+    );
     expect(ok.code).toBe(0);
-    const report = JSON.parse(ok.out) as { ok: boolean; coordinator: { logSize: number }; checks: { check: string; ok: boolean }[] };
+    const report = JSON.parse(ok.out) as {
+      ok: boolean;
+      coordinator: { logSize: number };
+      checks: { check: string; ok: boolean }[];
+    };
     expect(report.ok).toBe(true);
     expect(report.coordinator.logSize).toBe(1);
-    expect(report.checks.filter((c) => c.check.startsWith('coordinator_')).map((c) => c.ok)).toEqual([true, true, true, true]);
+    expect(
+      report.checks.filter((c) => c.check.startsWith('coordinator_')).map((c) => c.ok)
+    ).toEqual([true, true, true, true]);
 
     const { db } = node;
     db.exec('DROP TRIGGER ledger_no_delete');
-    db.exec('DELETE FROM ledger WHERE seq >= 6; DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;');
+    db.exec(
+      'DELETE FROM ledger WHERE seq >= 6; DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;'
+    );
     for (let i = 0; i < 9; i++) appendLedgerEntry(db, { type: 'import', body: { forged: i } });
     expect((await cli({}, 'audit', 'verify', '--node-dir', dir)).code).toBe(0);
-    const bad = await cli({ FEDMARK_TOKEN: TOKEN }, 'audit', 'verify', '--node-dir', dir, '--coordinator', url);
+    const bad = await cli(
+      { FEDMARK_TOKEN: TOKEN },
+      'audit',
+      'verify',
+      '--node-dir',
+      dir,
+      '--coordinator',
+      url
+    );
     expect(bad.code).toBe(13);
     expect(bad.out).toContain('Audit of node node-cli: FAILED');
     expect(bad.out).toContain('[FAIL] coordinator_consistency');
-    expect(bad.err).toMatch(/^fedmark: ledger verification failed at entry seq 0: coordinator-logged checkpoint of 13 entries .* \(check coordinator_consistency\)\n$/);
+    expect(bad.err).toMatch(
+      /^fedmark: ledger verification failed at entry seq 0: coordinator-logged checkpoint of 13 entries .* \(check coordinator_consistency\)\n$/
+    );
   });
 
   it('--coordinator without a token is a usage error', async () => {

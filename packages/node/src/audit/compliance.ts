@@ -1,12 +1,25 @@
 import type Database from 'better-sqlite3';
-import { PURPOSES, epsilonToMicro, microToEpsilon, type LedgerEntry, type Policy, type Purpose } from '@fedmark/protocol';
+import {
+  PURPOSES,
+  epsilonToMicro,
+  microToEpsilon,
+  type LedgerEntry,
+  type Policy,
+  type Purpose,
+} from '@fedmark/protocol';
 import { consentSummary } from '../consent/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import { budgetStatus, periodKey } from '../privacy/index.ts';
 import type { ConsentCounts, CurrentBudget } from './source.ts';
 
 /** Entry types the compliance report reads. */
-export const COMPLIANCE_ENTRY_TYPES: ReadonlySet<string> = new Set(['job_accepted', 'release', 'budget_reset', 'erasure', 'job_refused']);
+export const COMPLIANCE_ENTRY_TYPES: ReadonlySet<string> = new Set([
+  'job_accepted',
+  'release',
+  'budget_reset',
+  'erasure',
+  'job_refused',
+]);
 
 /** Epsilon spent in one period of one budget rule, recomputed from the ledger's release entries. */
 export interface PeriodSpend {
@@ -38,7 +51,13 @@ export interface ComplianceReport {
     purpose: Purpose;
     periods: PeriodSpend[];
     /** budgetStatus now: the node's own accounting (privacy_budget_charges). */
-    current: { period: string; periodKey: string; capEpsilon: number; spentEpsilon: number; remainingEpsilon: number }[];
+    current: {
+      period: string;
+      periodKey: string;
+      capEpsilon: number;
+      spentEpsilon: number;
+      remainingEpsilon: number;
+    }[];
     consentsInForce: number;
     consentsRevoked: number;
   }[];
@@ -56,7 +75,11 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  * consents in force, erasures and refused jobs with reasons. Built from ledger entries, so it
  * reflects exactly what the verified chain says.
  */
-export function complianceReport(db: Database.Database, policy: Policy, at: Date = new Date()): ComplianceReport {
+export function complianceReport(
+  db: Database.Database,
+  policy: Policy,
+  at: Date = new Date()
+): ComplianceReport {
   const entries = listLedger(db).filter((e) => COMPLIANCE_ENTRY_TYPES.has(e.type));
   const current = PURPOSES.flatMap((p) =>
     budgetStatus(db, policy, p, at).map((b) => ({
@@ -85,7 +108,10 @@ export function complianceFromEntries(
   const ofType = (t: string) => entries.filter((e) => e.type === t);
   const purposeOf = new Map<string, string>();
   for (const e of ofType('job_accepted')) {
-    purposeOf.set(`${str(e.body['jobId'])}/${num(e.body['round']) ?? ''}`, str(e.body['purpose'], 'unknown'));
+    purposeOf.set(
+      `${str(e.body['jobId'])}/${num(e.body['round']) ?? ''}`,
+      str(e.body['purpose'], 'unknown')
+    );
   }
   const releases: ReleaseLine[] = ofType('release').map((e) => {
     const jobId = str(e.body['jobId']);
@@ -100,7 +126,10 @@ export function complianceFromEntries(
       epsilon: microToEpsilon(num(e.body['epsilonMicro']) ?? 0),
     };
   });
-  const resets = ofType('budget_reset').map((e) => ({ purpose: str(e.body['purpose']), at: new Date(e.at) }));
+  const resets = ofType('budget_reset').map((e) => ({
+    purpose: str(e.body['purpose']),
+    at: new Date(e.at),
+  }));
   const purposes = PURPOSES.map((purpose) => {
     const mine = releases.filter((r) => r.purpose === purpose);
     const periods: PeriodSpend[] = [];
@@ -123,16 +152,30 @@ export function complianceFromEntries(
           spentEpsilon: microToEpsilon(acc.micro),
           releases: acc.n,
           overCap: acc.micro > capMicro,
-          resetInPeriod: resets.some((x) => x.purpose === purpose && periodKey(rule.period, x.at) === key),
+          resetInPeriod: resets.some(
+            (x) => x.purpose === purpose && periodKey(rule.period, x.at) === key
+          ),
           firstOverCapSeq: acc.firstOver,
         });
       }
     }
     const current = currentBudgets
       .filter((b) => b.purpose === purpose)
-      .map((b) => ({ period: b.period, periodKey: b.periodKey, capEpsilon: b.capEpsilon, spentEpsilon: b.spentEpsilon, remainingEpsilon: b.remainingEpsilon }));
+      .map((b) => ({
+        period: b.period,
+        periodKey: b.periodKey,
+        capEpsilon: b.capEpsilon,
+        spentEpsilon: b.spentEpsilon,
+        remainingEpsilon: b.remainingEpsilon,
+      }));
     const c = consents.find((x) => x.purpose === purpose);
-    return { purpose, periods, current, consentsInForce: c?.inForce ?? 0, consentsRevoked: c?.revoked ?? 0 };
+    return {
+      purpose,
+      periods,
+      current,
+      consentsInForce: c?.inForce ?? 0,
+      consentsRevoked: c?.revoked ?? 0,
+    };
   });
   const erasures = ofType('erasure').map((e) => ({
     seq: e.seq,

@@ -20,7 +20,8 @@ const release = (jobId: string): number => releaseRegions(db, id, jobId);
 useTempNode('audit-erasure-', 'node-e', (t) => ({ root, dir, db, identity: id } = t));
 beforeEach(() => importRegionCustomers(db, id, root, IDS));
 
-const check = (r: Awaited<ReturnType<typeof auditNode>>) => r.checks.find((c) => c.check === 'erasure_honoured');
+const check = (r: Awaited<ReturnType<typeof auditNode>>) =>
+  r.checks.find((c) => c.check === 'erasure_honoured');
 
 /**
  * Rewrites release entry `seq` as if the node had used `extra` too (see forgeReleaseUnits); the
@@ -43,7 +44,12 @@ describe('audit check erasure_honoured', () => {
 
     const ok = await auditNode({ dir, db });
     expect(ok.ok).toBe(true);
-    expect(check(ok)).toEqual({ check: 'erasure_honoured', ok: true, detail: '1 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym' });
+    expect(check(ok)).toEqual({
+      check: 'erasure_honoured',
+      ok: true,
+      detail:
+        '1 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym',
+    });
 
     forgeUse(after, erased);
     const bad = await auditNode({ dir, db });
@@ -51,7 +57,9 @@ describe('audit check erasure_honoured', () => {
     expect(bad.checks.filter((c) => !c.ok).map((c) => c.check)).toEqual(['erasure_honoured']);
     expect(bad.firstFailure?.check).toBe('erasure_honoured');
     expect(bad.firstFailure?.firstBadSeq).toBe(after);
-    expect(bad.firstFailure?.detail).toBe(`release entry ${after}: used the pseudonym ${erased.slice(0, 16)}… erased at entry ${after - 2}: it is among the release's committed units`);
+    expect(bad.firstFailure?.detail).toBe(
+      `release entry ${after}: used the pseudonym ${erased.slice(0, 16)}… erased at entry ${after - 2}: it is among the release's committed units`
+    );
   });
 
   it('names a release whose stored units are missing, and a proof that does not match the root', async () => {
@@ -60,23 +68,37 @@ describe('audit check erasure_honoured', () => {
     db.exec('DROP TRIGGER release_units_no_delete; DROP TRIGGER release_units_no_update;');
     // A different list (one customer dropped) under the same ledger root.
     const units = [...releaseUnitsReader(db, after).all()].slice(1);
-    db.prepare('UPDATE release_units SET pseudonyms = ? WHERE release_seq = ?').run(Buffer.concat(units), after);
+    db.prepare('UPDATE release_units SET pseudonyms = ? WHERE release_seq = ?').run(
+      Buffer.concat(units),
+      after
+    );
     const mismatch = await auditNode({ dir, db });
     expect(mismatch.firstFailure?.check).toBe('erasure_honoured');
-    expect(mismatch.firstFailure?.detail).toMatch(new RegExp(`^release entry ${after}: the non-membership proof for pseudonym ${erased.slice(0, 16)}… .* does not verify against the release's unitsRoot$`));
+    expect(mismatch.firstFailure?.detail).toMatch(
+      new RegExp(
+        `^release entry ${after}: the non-membership proof for pseudonym ${erased.slice(0, 16)}… .* does not verify against the release's unitsRoot$`
+      )
+    );
 
     db.prepare('DELETE FROM release_units WHERE release_seq = ?').run(after);
     const missing = await auditNode({ dir, db });
     expect(missing.firstFailure).toMatchObject({ check: 'erasure_honoured', firstBadSeq: after });
-    expect(missing.firstFailure?.detail).toBe(`release entry ${after}: no non-membership proofs for the 1 pseudonym(s) erased before it: release_units holds no rows for it`);
+    expect(missing.firstFailure?.detail).toBe(
+      `release entry ${after}: no non-membership proofs for the 1 pseudonym(s) erased before it: release_units holds no rows for it`
+    );
   });
 
   it('reports releases without a commitment in the notes, not as failures', async () => {
     eraseCustomer(db, id, 'C01');
-    const legacy = appendLedgerEntry(db, { type: 'release', body: { jobId: 'old', round: 0, kind: 'segment_stats', epsilonMicro: 1 } }).seq;
+    const legacy = appendLedgerEntry(db, {
+      type: 'release',
+      body: { jobId: 'old', round: 0, kind: 'segment_stats', epsilonMicro: 1 },
+    }).seq;
     const r = await auditNode({ dir, db });
     expect(check(r)?.ok).toBe(true);
-    expect(check(r)?.detail).toBe('0 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym; 1 later release(s) carry no units commitment (see notes)');
+    expect(check(r)?.detail).toBe(
+      '0 (erasure, later release) pair(s) proven: no release after an erasure used the erased pseudonym; 1 later release(s) carry no units commitment (see notes)'
+    );
     expect(r.notes.some((n) => n.startsWith(`no commitment: release entry ${legacy} `))).toBe(true);
   });
 });

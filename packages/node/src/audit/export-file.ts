@@ -45,10 +45,16 @@ export interface ExportOptions {
  * Writes the HTML report (and the JSON one) atomically. Both are rendered before either is
  * written, so a rendering error writes nothing.
  */
-export function exportAuditReport(report: AuditReport, opts: ExportOptions): { html: string; json: string | null } {
+export function exportAuditReport(
+  report: AuditReport,
+  opts: ExportOptions
+): { html: string; json: string | null } {
   const meta = { generatedAt: opts.generatedAt ?? new Date(), toolVersion: toolVersion() };
   const html = renderAuditHtml(report, meta);
-  const json = opts.jsonOut === undefined ? null : `${JSON.stringify({ generatedAt: meta.generatedAt.toISOString(), toolVersion: meta.toolVersion, report }, null, 2)}\n`;
+  const json =
+    opts.jsonOut === undefined
+      ? null
+      : `${JSON.stringify({ generatedAt: meta.generatedAt.toISOString(), toolVersion: meta.toolVersion, report }, null, 2)}\n`;
   writeFileAtomic(opts.out, html);
   if (opts.jsonOut !== undefined && json !== null) writeFileAtomic(opts.jsonOut, json);
   return { html, json };

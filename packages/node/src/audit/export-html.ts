@@ -46,13 +46,22 @@ export function spendChartSvg(title: string, periods: readonly PeriodSpend[]): s
 }
 
 function complianceSection(c: ComplianceReport): string {
-  const parts: string[] = [`<h2>Budgets and consents per purpose</h2><p class="muted">As of ${esc(c.at)}. Epsilon spent is recomputed from the ledger's release entries.</p>`];
+  const parts: string[] = [
+    `<h2>Budgets and consents per purpose</h2><p class="muted">As of ${esc(c.at)}. Epsilon spent is recomputed from the ledger's release entries.</p>`,
+  ];
   for (const p of c.purposes) {
-    parts.push(`<h3>${esc(p.purpose)}</h3><p>Consents in force: <b>${esc(p.consentsInForce)}</b>; revoked: <b>${esc(p.consentsRevoked)}</b></p>`);
+    parts.push(
+      `<h3>${esc(p.purpose)}</h3><p>Consents in force: <b>${esc(p.consentsInForce)}</b>; revoked: <b>${esc(p.consentsRevoked)}</b></p>`
+    );
     parts.push(
       table(
         ['budget period (now)', 'cap ε', 'spent ε', 'remaining ε'],
-        p.current.map((b) => [td(`${b.period} ${b.periodKey}`), num(b.capEpsilon), num(b.spentEpsilon), num(b.remainingEpsilon)]),
+        p.current.map((b) => [
+          td(`${b.period} ${b.periodKey}`),
+          num(b.capEpsilon),
+          num(b.spentEpsilon),
+          num(b.remainingEpsilon),
+        ]),
         'no budget rule for this purpose'
       )
     );
@@ -68,7 +77,9 @@ function complianceSection(c: ComplianceReport): string {
             num(x.releases),
             num(x.spentEpsilon),
             num(x.capEpsilon),
-            x.overCap ? `<td class="bad">${esc(x.resetInPeriod ? 'over cap (budget reset recorded)' : `over cap from entry ${x.firstOverCapSeq ?? '?'}`)}</td>` : '<td class="ok">within cap</td>',
+            x.overCap
+              ? `<td class="bad">${esc(x.resetInPeriod ? 'over cap (budget reset recorded)' : `over cap from entry ${x.firstOverCapSeq ?? '?'}`)}</td>`
+              : '<td class="ok">within cap</td>',
           ]),
           'no releases'
         )
@@ -77,32 +88,72 @@ function complianceSection(c: ComplianceReport): string {
   }
   parts.push(
     `<h2>Releases (${c.releases.length})</h2>`,
-    table(['seq', 'at', 'job', 'round', 'kind', 'purpose', 'ε'], c.releases.map((r) => [num(r.seq), td(r.at), td(r.jobId), num(r.round), td(r.kind), td(r.purpose), num(r.epsilon)]), 'no releases'),
+    table(
+      ['seq', 'at', 'job', 'round', 'kind', 'purpose', 'ε'],
+      c.releases.map((r) => [
+        num(r.seq),
+        td(r.at),
+        td(r.jobId),
+        num(r.round),
+        td(r.kind),
+        td(r.purpose),
+        num(r.epsilon),
+      ]),
+      'no releases'
+    ),
     `<h2>Erasures (${c.erasures.length})</h2>`,
-    table(['seq', 'at', 'pseudonym', 'rows deleted'], c.erasures.map((e) => [num(e.seq), td(e.at), mono(e.subject ?? '-'), num(e.rowsDeleted ?? '?')]), 'no erasures'),
+    table(
+      ['seq', 'at', 'pseudonym', 'rows deleted'],
+      c.erasures.map((e) => [
+        num(e.seq),
+        td(e.at),
+        mono(e.subject ?? '-'),
+        num(e.rowsDeleted ?? '?'),
+      ]),
+      'no erasures'
+    ),
     `<h2>Refused jobs (${c.refused.length})</h2>`,
-    table(['seq', 'at', 'job', 'round', 'reason'], c.refused.map((r) => [num(r.seq), td(r.at), td(r.jobId), num(r.round ?? '-'), td(r.reason)]), 'no refusals')
+    table(
+      ['seq', 'at', 'job', 'round', 'reason'],
+      c.refused.map((r) => [num(r.seq), td(r.at), td(r.jobId), num(r.round ?? '-'), td(r.reason)]),
+      'no refusals'
+    )
   );
   return parts.join('\n');
 }
 
 /** The whole report as one HTML document (UTF-8, no scripts, no external resources). */
 export function renderAuditHtml(r: AuditReport, meta: ExportMeta): string {
-  const verdict = r.ok ? '<span class="verdict pass">PASSED</span>' : '<span class="verdict fail">FAILED</span>';
+  const verdict = r.ok
+    ? '<span class="verdict pass">PASSED</span>'
+    : '<span class="verdict fail">FAILED</span>';
   const f = r.firstFailure;
   const first = f
     ? `<div class="first"><b>First failure</b>: ${esc(f.firstBadSeq === undefined ? 'the ledger' : `entry seq ${f.firstBadSeq}`)}, caught by check <code>${esc(f.check)}</code>: ${esc(f.detail)}</div>`
     : '<p class="ok">Every check passed.</p>';
   const checks = table(
     ['check', 'result', 'detail', 'first affected entry'],
-    r.checks.map((c) => [mono(c.check), c.ok ? '<td class="ok">ok</td>' : '<td class="bad">FAIL</td>', td(c.detail), num(c.ok || c.firstBadSeq === undefined ? '' : c.firstBadSeq)]),
+    r.checks.map((c) => [
+      mono(c.check),
+      c.ok ? '<td class="ok">ok</td>' : '<td class="bad">FAIL</td>',
+      td(c.detail),
+      num(c.ok || c.firstBadSeq === undefined ? '' : c.firstBadSeq),
+    ]),
     'no checks ran'
   );
   const coordinator = r.coordinator
     ? `<p>Coordinator <code>${esc(r.coordinator.url)}</code>: transparency log of ${esc(r.coordinator.logSize)} checkpoint(s), ${esc(r.coordinator.nodeCheckpoints)} from this node.</p>`
     : '<p class="muted">Not checked against a coordinator\'s transparency log.</p>';
   const checkpoints = table(
-    ['entries', 'root', 'signed at', 'signature', 'receipt: log index', 'received at', 'receipt signature'],
+    [
+      'entries',
+      'root',
+      'signed at',
+      'signature',
+      'receipt: log index',
+      'received at',
+      'receipt signature',
+    ],
     r.checkpoints.map(({ checkpoint: c, receipt: x }) => [
       num(c.treeSize),
       mono(c.rootHash),
@@ -114,7 +165,10 @@ export function renderAuditHtml(r: AuditReport, meta: ExportMeta): string {
     ]),
     'the node has stored no checkpoint'
   );
-  const notes = r.notes.length > 0 ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  const notes =
+    r.notes.length > 0
+      ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+      : '';
   return `<!doctype html>
 <html lang="en">
 <head>

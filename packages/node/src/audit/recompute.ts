@@ -30,11 +30,16 @@ export class TreeRecomputer {
   private readonly wanted: Set<number>;
   private readonly rootsAt = new Map<number, string>();
   private readonly cache = new MemorySubtreeCache(MERKLE_MIN_LEVEL);
-  private readonly tree = new CompactMerkleTree((level, index, hash) => this.cache.set(level, index, hash));
+  private readonly tree = new CompactMerkleTree((level, index, hash) =>
+    this.cache.set(level, index, hash)
+  );
   private kept: Buffer | null;
   private stopped = false;
 
-  constructor(sizes: Iterable<number>, private readonly accessor?: LeafHashAccessor) {
+  constructor(
+    sizes: Iterable<number>,
+    private readonly accessor?: LeafHashAccessor
+  ) {
     this.wanted = new Set(sizes);
     this.kept = accessor ? null : Buffer.alloc(32 * 1024);
     if (this.wanted.has(0)) this.rootsAt.set(0, bytesToHex(this.tree.root()));
@@ -66,7 +71,8 @@ export class TreeRecomputer {
       this.kept.set(leaf, at);
     }
     this.tree.append(leaf);
-    if (this.wanted.has(this.tree.size)) this.rootsAt.set(this.tree.size, bytesToHex(this.tree.root()));
+    if (this.wanted.has(this.tree.size))
+      this.rootsAt.set(this.tree.size, bytesToHex(this.tree.root()));
   }
 
   finish(): RecomputedTree {
@@ -84,7 +90,8 @@ export class TreeRecomputer {
       root: bytesToHex(this.tree.root()),
       rootsAt: this.rootsAt,
       consistency: (oldSize, newSize) => {
-        if (newSize > size) throw new RangeError(`size ${newSize} is beyond the ${size} readable entries`);
+        if (newSize > size)
+          throw new RangeError(`size ${newSize} is beyond the ${size} readable entries`);
         return consistencyProof(oldSize, newSize, get, cache).map(bytesToHex);
       },
     };
@@ -95,9 +102,15 @@ export class TreeRecomputer {
  * Streams a node database's ledger once, recomputing every leaf hash (SHA-256(0x00 ||
  * ledger-leaf bytes)); see TreeRecomputer.
  */
-export function recomputeLedgerTree(db: Database.Database, sizes: Iterable<number>, onProgress?: (done: number) => void): RecomputedTree {
+export function recomputeLedgerTree(
+  db: Database.Database,
+  sizes: Iterable<number>,
+  onProgress?: (done: number) => void
+): RecomputedTree {
   const t = new TreeRecomputer(sizes, ledgerLeafAccessor(db));
-  const rows = db.prepare('SELECT * FROM ledger ORDER BY seq').iterate() as IterableIterator<LedgerRow>;
+  const rows = db
+    .prepare('SELECT * FROM ledger ORDER BY seq')
+    .iterate() as IterableIterator<LedgerRow>;
   for (const row of rows) {
     if (row.seq !== t.size) {
       rows.return?.();

@@ -18,11 +18,17 @@ interface Row extends LedgerRow {
 
 function persistedState(db: Database.Database): { size: number; root: string } | null {
   try {
-    const row = db.prepare('SELECT size, frontier FROM ledger_merkle_state WHERE id = 1').get() as { size: number; frontier: Buffer } | undefined;
+    const row = db.prepare('SELECT size, frontier FROM ledger_merkle_state WHERE id = 1').get() as
+      | { size: number; frontier: Buffer }
+      | undefined;
     if (!row) return null;
     const frontier: Uint8Array[] = [];
-    for (let i = 0; i < row.frontier.length; i += 32) frontier.push(new Uint8Array(row.frontier.subarray(i, i + 32)));
-    return { size: row.size, root: bytesToHex(new CompactMerkleTree(undefined, { size: row.size, frontier }).root()) };
+    for (let i = 0; i < row.frontier.length; i += 32)
+      frontier.push(new Uint8Array(row.frontier.subarray(i, i + 32)));
+    return {
+      size: row.size,
+      root: bytesToHex(new CompactMerkleTree(undefined, { size: row.size, frontier }).root()),
+    };
   } catch {
     return null;
   }
@@ -39,7 +45,11 @@ export function directorySource(dir: string, db: Database.Database): LedgerSourc
     label: dir,
     facts: () => {
       const id = loadIdentity(dir);
-      return Promise.resolve({ name: id.name, signingKey: id.signing.publicKey, coordinatorKey: loadCoordinatorKey(dir) ?? null });
+      return Promise.resolve({
+        name: id.name,
+        signingKey: id.signing.publicKey,
+        coordinatorKey: loadCoordinatorKey(dir) ?? null,
+      });
     },
     async *rows(): AsyncGenerator<LedgerRowForm> {
       const it = db
@@ -58,7 +68,8 @@ export function directorySource(dir: string, db: Database.Database): LedgerSourc
           commitment: r.commitment,
           prevHash: r.prev_hash,
           hash: r.hash,
-          private: r.salt !== null && r.payload !== null ? { salt: r.salt, payload: r.payload } : null,
+          private:
+            r.salt !== null && r.payload !== null ? { salt: r.salt, payload: r.payload } : null,
         };
       }
     },
@@ -72,7 +83,8 @@ export function directorySource(dir: string, db: Database.Database): LedgerSourc
     budgets: (at) => Promise.resolve(budgetReport(db, loadPolicy(dir), at).budgets),
     units: {
       nonMembership: (seq, pseudonyms) => {
-        if (!hasReleaseUnits(db, seq)) return Promise.reject(new Error('release_units holds no rows for it'));
+        if (!hasReleaseUnits(db, seq))
+          return Promise.reject(new Error('release_units holds no rows for it'));
         return Promise.resolve(releaseNonMemberships(db, seq, pseudonyms.map(hexToBytes)));
       },
     },

@@ -20,7 +20,13 @@ import type { LedgerRowForm, LedgerSource, StoredCheckpointForm } from './source
 
 const HeadSchema = z.object({
   checkpoint: CheckpointSignedSchema,
-  stored: z.array(z.object({ id: z.number().int(), checkpoint: CheckpointSignedSchema, receipt: CheckpointReceiptSchema.nullable() })),
+  stored: z.array(
+    z.object({
+      id: z.number().int(),
+      checkpoint: CheckpointSignedSchema,
+      receipt: CheckpointReceiptSchema.nullable(),
+    })
+  ),
 });
 
 export interface HttpSourceOptions {
@@ -46,12 +52,21 @@ export function httpLedgerSource(o: HttpSourceOptions): LedgerSource {
   const get = async <S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> => {
     let res: Response;
     try {
-      res = await doFetch(new URL(path, base).href, { headers: { authorization: `Bearer ${o.token}`, accept: 'application/json' } });
+      res = await doFetch(new URL(path, base).href, {
+        headers: { authorization: `Bearer ${o.token}`, accept: 'application/json' },
+      });
     } catch (err) {
-      throw new ProtocolError('BAD_REQUEST', `node API ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `node API ${path}: ${err instanceof Error ? err.message : String(err)}`
+      );
     }
     const text = await res.text();
-    if (res.status !== 200) throw new ProtocolError('BAD_REQUEST', `node API ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `node API ${path}: HTTP ${res.status} ${text.slice(0, 200)}`
+      );
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -59,7 +74,11 @@ export function httpLedgerSource(o: HttpSourceOptions): LedgerSource {
       throw new ProtocolError('BAD_REQUEST', `node API ${path}: the answer is not JSON`);
     }
     const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new ProtocolError('BAD_REQUEST', `node API ${path}: malformed answer (field ${parsed.error.issues[0]?.path.join('.') || '(root)'})`);
+    if (!parsed.success)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `node API ${path}: malformed answer (field ${parsed.error.issues[0]?.path.join('.') || '(root)'})`
+      );
     return parsed.data;
   };
   let head: Promise<z.infer<typeof HeadSchema>> | null = null;
@@ -70,16 +89,27 @@ export function httpLedgerSource(o: HttpSourceOptions): LedgerSource {
     label: o.url,
     facts: async () => {
       const id = await get('v1/audit/identity', AuditIdentitySchema);
-      return { name: id.name, signingKey: hexToBytes(id.signingKey), coordinatorKey: id.coordinatorKey ? hexToBytes(id.coordinatorKey) : null };
+      return {
+        name: id.name,
+        signingKey: hexToBytes(id.signingKey),
+        coordinatorKey: id.coordinatorKey ? hexToBytes(id.coordinatorKey) : null,
+      };
     },
     async *rows(): AsyncGenerator<LedgerRowForm> {
       let from: number | null = 0;
       while (from !== null) {
-        const p: z.infer<typeof AuditLedgerPageSchema> = await get(`v1/audit/ledger?from=${from}&limit=${pageSize}`, AuditLedgerPageSchema);
+        const p: z.infer<typeof AuditLedgerPageSchema> = await get(
+          `v1/audit/ledger?from=${from}&limit=${pageSize}`,
+          AuditLedgerPageSchema
+        );
         for (const r of p.entries) yield { ...r, private: null };
         // A page must move forward, or a hostile node could keep the auditor looping.
         const last = p.entries.at(-1);
-        if (p.next !== null && (last === undefined || p.next <= last.seq)) throw new ProtocolError('BAD_REQUEST', `node API v1/audit/ledger: next ${p.next} does not move past seq ${last?.seq ?? from}`);
+        if (p.next !== null && (last === undefined || p.next <= last.seq))
+          throw new ProtocolError(
+            'BAD_REQUEST',
+            `node API v1/audit/ledger: next ${p.next} does not move past seq ${last?.seq ?? from}`
+          );
         from = p.next;
       }
     },
@@ -96,8 +126,15 @@ export function httpLedgerSource(o: HttpSourceOptions): LedgerSource {
         const out: unknown[] = [];
         for (let i = 0; i < pseudonyms.length; i += AUDIT_PROOFS_MAX) {
           const batch = pseudonyms.slice(i, i + AUDIT_PROOFS_MAX);
-          const r = await get(`v1/audit/releases/${seq}/non-membership?pseudonyms=${batch.join(',')}`, AuditNonMembershipSchema);
-          if (r.releaseSeq !== seq || r.proofs.length !== batch.length) throw new ProtocolError('BAD_REQUEST', `node API: expected ${batch.length} proof(s) for release ${seq}`);
+          const r = await get(
+            `v1/audit/releases/${seq}/non-membership?pseudonyms=${batch.join(',')}`,
+            AuditNonMembershipSchema
+          );
+          if (r.releaseSeq !== seq || r.proofs.length !== batch.length)
+            throw new ProtocolError(
+              'BAD_REQUEST',
+              `node API: expected ${batch.length} proof(s) for release ${seq}`
+            );
           out.push(...r.proofs);
         }
         return out;

@@ -1,4 +1,10 @@
-import type { CheckpointReceipt, CheckpointSigned, LeafHashAccessor, Policy, Purpose } from '@fedmark/protocol';
+import type {
+  CheckpointReceipt,
+  CheckpointSigned,
+  LeafHashAccessor,
+  Policy,
+  Purpose,
+} from '@fedmark/protocol';
 import type { ChainRow, ChainRowPrivate } from '../ledger/_chain-row.ts';
 import type { BudgetLine } from '../privacy/index.ts';
 import type { UnitsProver } from './erasure-check.ts';

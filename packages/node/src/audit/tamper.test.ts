@@ -3,12 +3,20 @@ import type Database from 'better-sqlite3';
 import { signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
 import type { Coordinator } from '../../../coordinator/src/app.ts';
 import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
-import { admitNode, startTestCoordinator, writeCoordinatorFile } from '../_testing/test-coordinator.ts';
+import {
+  admitNode,
+  startTestCoordinator,
+  writeCoordinatorFile,
+} from '../_testing/test-coordinator.ts';
 import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { createCoordinatorClient } from '../federation/client.ts';
 import type { AgentContext } from '../federation/context.ts';
 import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { appendLedgerEntry, createLedgerCheckpoint, ledgerConsistencyProof } from '../ledger/index.ts';
+import {
+  appendLedgerEntry,
+  createLedgerCheckpoint,
+  ledgerConsistencyProof,
+} from '../ledger/index.ts';
 import { auditNode, formatAuditReport, type AuditReport } from './index.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(42));
@@ -37,27 +45,69 @@ async function fixture(): Promise<Fixture> {
   writeCoordinatorFile(dir, 'http://coordinator.test', COORD.publicKey);
   const coordinator = startTestCoordinator(COORD, TOKEN);
   await admitNode(coordinator, TOKEN, identity);
-  const fetchApp = (url: string, init: RequestInit) => Promise.resolve(coordinator.app.request(url, init));
+  const fetchApp = (url: string, init: RequestInit) =>
+    Promise.resolve(coordinator.app.request(url, init));
   let clock = Date.now();
-  const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, fetch: fetchApp });
-  const ctx = checkpointOnlyContext({ dir, identity, db, client, now: () => clock, coordinatorKey: COORD.publicKey });
+  const client = createCoordinatorClient({
+    coordinatorUrl: 'http://coordinator.test',
+    identity,
+    fetch: fetchApp,
+  });
+  const ctx = checkpointOnlyContext({
+    dir,
+    identity,
+    db,
+    client,
+    now: () => clock,
+    coordinatorKey: COORD.publicKey,
+  });
   const at = new Date();
-  for (let i = 0; i < 10; i++) appendLedgerEntry(db, { type: 'import', body: { file: `f${i}.csv`, rows: i } });
+  for (let i = 0; i < 10; i++)
+    appendLedgerEntry(db, { type: 'import', body: { file: `f${i}.csv`, rows: i } });
   expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
-  for (let i = 0; i < 8; i++) appendLedgerEntry(db, { type: 'policy_change', body: { field: 'minCohort', from: i, to: i + 1 } });
-  appendLedgerEntry(db, { type: 'job_accepted', body: { jobId: 'job-1', round: 0, kind: 'segment_stats', purpose: 'analytics', epsilonMicro: 500_000 }, at });
-  appendLedgerEntry(db, { type: 'release', body: { jobId: 'job-1', round: 0, kind: 'segment_stats', epsilonMicro: 500_000 }, at });
-  appendLedgerEntry(db, { type: 'job_refused', body: { jobId: 'job-2', round: 0, reason: 'minCohort not met' }, at });
+  for (let i = 0; i < 8; i++)
+    appendLedgerEntry(db, {
+      type: 'policy_change',
+      body: { field: 'minCohort', from: i, to: i + 1 },
+    });
+  appendLedgerEntry(db, {
+    type: 'job_accepted',
+    body: {
+      jobId: 'job-1',
+      round: 0,
+      kind: 'segment_stats',
+      purpose: 'analytics',
+      epsilonMicro: 500_000,
+    },
+    at,
+  });
+  appendLedgerEntry(db, {
+    type: 'release',
+    body: { jobId: 'job-1', round: 0, kind: 'segment_stats', epsilonMicro: 500_000 },
+    at,
+  });
+  appendLedgerEntry(db, {
+    type: 'job_refused',
+    body: { jobId: 'job-2', round: 0, reason: 'minCohort not met' },
+    at,
+  });
   clock += 1000;
   expect((await sendCheckpointIfDue(ctx))?.checkpoint.treeSize).toBe(22);
-  for (let i = 0; i < 5; i++) appendLedgerEntry(db, { type: 'import', body: { file: `g${i}.csv`, rows: i } });
+  for (let i = 0; i < 5; i++)
+    appendLedgerEntry(db, { type: 'import', body: { file: `g${i}.csv`, rows: i } });
   return {
     dir,
     db,
     coordinator,
     ctx,
     audit: (withCoordinator) =>
-      auditNode({ dir, db, ...(withCoordinator ? { coordinator: { url: 'http://coordinator.test', token: TOKEN, fetch: fetchApp } } : {}) }),
+      auditNode({
+        dir,
+        db,
+        ...(withCoordinator
+          ? { coordinator: { url: 'http://coordinator.test', token: TOKEN, fetch: fetchApp } }
+          : {}),
+      }),
   };
 }
 
@@ -71,10 +121,14 @@ describe('audit verify: tamper detection', () => {
     expect(r.ok).toBe(true);
     expect(r.ledgerSize).toBe(27);
     expect(r.coordinator).toMatchObject({ logSize: 2, nodeCheckpoints: 2 });
-    expect(r.compliance.releases).toMatchObject([{ seq: 20, jobId: 'job-1', purpose: 'analytics', epsilon: 0.5 }]);
+    expect(r.compliance.releases).toMatchObject([
+      { seq: 20, jobId: 'job-1', purpose: 'analytics', epsilon: 0.5 },
+    ]);
     expect(r.compliance.refused).toMatchObject([{ jobId: 'job-2', reason: 'minCohort not met' }]);
     const analytics = r.compliance.purposes.find((p) => p.purpose === 'analytics');
-    expect(analytics?.periods).toMatchObject([{ period: 'month', spentEpsilon: 0.5, capEpsilon: 4, overCap: false }]);
+    expect(analytics?.periods).toMatchObject([
+      { period: 'month', spentEpsilon: 0.5, capEpsilon: 4, overCap: false },
+    ]);
     expect(formatAuditReport(r)).toContain('Audit of node node-t: PASSED');
   });
 
@@ -85,7 +139,9 @@ describe('audit verify: tamper detection', () => {
     const r = await f.audit(false);
     expect(r.ok).toBe(false);
     expect(r.firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 7 });
-    expect(failed(r)).toEqual(expect.arrayContaining(['chain', 'checkpoint_roots', 'merkle_state']));
+    expect(failed(r)).toEqual(
+      expect.arrayContaining(['chain', 'checkpoint_roots', 'merkle_state'])
+    );
     expect(formatAuditReport(r)).toContain('First failure: entry seq 7, caught by check "chain"');
   });
 
@@ -95,13 +151,18 @@ describe('audit verify: tamper detection', () => {
     f.db.prepare('DELETE FROM ledger WHERE seq = 12').run();
     const r = await f.audit(false);
     expect(r.firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 12 });
-    expect(r.checks.find((c) => c.check === 'checkpoint_roots')).toMatchObject({ ok: false, firstBadSeq: 12 });
+    expect(r.checks.find((c) => c.check === 'checkpoint_roots')).toMatchObject({
+      ok: false,
+      firstBadSeq: 12,
+    });
   });
 
   it('two rows swapped: caught by the chain at the first moved entry', async () => {
     const f = await fixture();
     f.db.exec('DROP TRIGGER ledger_no_update');
-    f.db.exec('UPDATE ledger SET seq = -1 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = 4; UPDATE ledger SET seq = 4 WHERE seq = -1;');
+    f.db.exec(
+      'UPDATE ledger SET seq = -1 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = 4; UPDATE ledger SET seq = 4 WHERE seq = -1;'
+    );
     const r = await f.audit(false);
     expect(r.firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 3 });
     expect(failed(r)).toContain('checkpoint_roots');
@@ -114,8 +175,11 @@ describe('audit verify: tamper detection', () => {
     // history, and replaces every local Merkle table and checkpoint with freshly signed ones.
     db.exec('DROP TRIGGER ledger_no_delete');
     db.exec('DELETE FROM ledger WHERE seq >= 15; DELETE FROM ledger_private WHERE seq >= 15;');
-    db.exec('DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;');
-    for (let i = 0; i < 14; i++) appendLedgerEntry(db, { type: 'import', body: { file: `forged${i}.csv`, rows: i } });
+    db.exec(
+      'DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;'
+    );
+    for (let i = 0; i < 14; i++)
+      appendLedgerEntry(db, { type: 'import', body: { file: `forged${i}.csv`, rows: i } });
     const forged = createLedgerCheckpoint(db, f.ctx.identity);
 
     const local = await f.audit(false);
@@ -132,27 +196,61 @@ describe('audit verify: tamper detection', () => {
     expect(failed(withLog)).toEqual(['coordinator_consistency']);
 
     // And the coordinator refuses (and records) the forged checkpoint if the node sends it.
-    const res = await f.coordinator.app.request('/v1/node/checkpoints', signed(f, { version: 1, checkpoint: forged.checkpoint, fromSize: 22, consistencyProof: ledgerConsistencyProof(db, 22, 29) }));
+    const res = await f.coordinator.app.request(
+      '/v1/node/checkpoints',
+      signed(f, {
+        version: 1,
+        checkpoint: forged.checkpoint,
+        fromSize: 22,
+        consistencyProof: ledgerConsistencyProof(db, 22, 29),
+      })
+    );
     expect(res.status).toBe(409);
-    const refusals = await (await f.coordinator.app.request('/v1/transparency/refusals', { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-    expect(refusals).toMatchObject({ refusals: [{ node: 'node-t', treeSize: 29, previousTreeSize: 22 }] });
+    const refusals = await (
+      await f.coordinator.app.request('/v1/transparency/refusals', {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json();
+    expect(refusals).toMatchObject({
+      refusals: [{ node: 'node-t', treeSize: 29, previousTreeSize: 22 }],
+    });
   });
 
   it('a forged stored checkpoint signature and a receipt from another key are caught', async () => {
     const f = await fixture();
-    const row = f.db.prepare('SELECT id, json FROM ledger_checkpoints ORDER BY id LIMIT 1').get() as { id: number; json: string };
+    const row = f.db
+      .prepare('SELECT id, json FROM ledger_checkpoints ORDER BY id LIMIT 1')
+      .get() as { id: number; json: string };
     const cp = JSON.parse(row.json) as { signature: string };
-    f.db.prepare('UPDATE ledger_checkpoints SET json = ? WHERE id = ?').run(JSON.stringify({ ...cp, signature: 'ab'.repeat(64) }), row.id);
+    f.db
+      .prepare('UPDATE ledger_checkpoints SET json = ? WHERE id = ?')
+      .run(JSON.stringify({ ...cp, signature: 'ab'.repeat(64) }), row.id);
     const r = await f.audit(false);
     expect(r.firstFailure?.check).toBe('checkpoint_signatures');
-    const rc = f.db.prepare('SELECT checkpoint_id, json FROM ledger_checkpoint_receipts ORDER BY checkpoint_id DESC LIMIT 1').get() as { checkpoint_id: number; json: string };
-    f.db.prepare('UPDATE ledger_checkpoint_receipts SET json = ? WHERE checkpoint_id = ?').run(JSON.stringify({ ...JSON.parse(rc.json), logIndex: 5 }), rc.checkpoint_id);
+    const rc = f.db
+      .prepare(
+        'SELECT checkpoint_id, json FROM ledger_checkpoint_receipts ORDER BY checkpoint_id DESC LIMIT 1'
+      )
+      .get() as { checkpoint_id: number; json: string };
+    f.db
+      .prepare('UPDATE ledger_checkpoint_receipts SET json = ? WHERE checkpoint_id = ?')
+      .run(JSON.stringify({ ...JSON.parse(rc.json), logIndex: 5 }), rc.checkpoint_id);
     expect(failed(await f.audit(false))).toContain('receipts');
   });
 });
 
 function signed(f: Fixture, body: unknown): RequestInit {
   const text = JSON.stringify(body);
-  const headers = signNodeRequest({ method: 'POST', path: '/v1/node/checkpoints', body: text, node: 'node-t', secretKey: f.ctx.identity.signing.secretKey });
-  return { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: text };
+  const headers = signNodeRequest({
+    method: 'POST',
+    path: '/v1/node/checkpoints',
+    body: text,
+    node: 'node-t',
+    secretKey: f.ctx.identity.signing.secretKey,
+  });
+  return {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: text,
+  };
 }

@@ -29,7 +29,8 @@ describe('audit check units_sorted (--deep)', () => {
     expect(honest.checks.find((c) => c.check === 'units_sorted')).toEqual({
       check: 'units_sorted',
       ok: true,
-      detail: '2 committed unit list(s), 23 unit(s): strictly ascending, counts and roots recompute',
+      detail:
+        '2 committed unit list(s), 23 unit(s): strictly ascending, counts and roots recompute',
     });
     const shallow = await auditNode({ dir, db });
     expect(shallow.checks.some((c) => c.check === 'units_sorted')).toBe(false);
@@ -46,14 +47,25 @@ describe('audit check units_sorted (--deep)', () => {
     expect(deep.ok).toBe(false);
     expect(deep.checks.filter((c) => !c.ok).map((c) => c.check)).toEqual(['units_sorted']);
     expect(deep.firstFailure?.firstBadSeq).toBe(after);
-    expect(deep.firstFailure?.detail).toMatch(new RegExp(`^release entry ${after}: units \\d+ and \\d+ are not in strictly ascending order`));
+    expect(deep.firstFailure?.detail).toMatch(
+      new RegExp(`^release entry ${after}: units \\d+ and \\d+ are not in strictly ascending order`)
+    );
   });
 
   it('names a release whose list is missing, too short, or hashes to another root', () => {
     const a = new Uint8Array(32).fill(1);
     const b = new Uint8Array(32).fill(2);
     const entry = (seq: number, units: Uint8Array[], count = units.length): LedgerEntry =>
-      ({ seq, type: 'release', at: '2026-11-01T00:00:00.000Z', subject: null, body: { unitsRoot: bytesToHex(sortedSetRoot(units)), unitsCount: count }, commitment: null, prevHash: '', hash: '' }) as LedgerEntry;
+      ({
+        seq,
+        type: 'release',
+        at: '2026-11-01T00:00:00.000Z',
+        subject: null,
+        body: { unitsRoot: bytesToHex(sortedSetRoot(units)), unitsCount: count },
+        commitment: null,
+        prevHash: '',
+        hash: '',
+      }) as LedgerEntry;
     const lists = new Map<number, Uint8Array[]>([
       [3, [a, b]],
       [5, [a]],
@@ -61,8 +73,20 @@ describe('audit check units_sorted (--deep)', () => {
     ]);
     const read = (seq: number) => lists.get(seq) ?? null;
     expect(checkUnitsSorted([entry(3, [a, b])], read).ok).toBe(true);
-    expect(checkUnitsSorted([entry(4, [a, b])], read)).toMatchObject({ ok: false, firstBadSeq: 4, detail: 'release entry 4: its committed unit list is not stored beside the ledger' });
-    expect(checkUnitsSorted([entry(5, [a, b])], read)).toMatchObject({ ok: false, firstBadSeq: 5, detail: 'release entry 5: the stored list holds 1 units, the ledger entry commits to 2' });
-    expect(checkUnitsSorted([entry(7, [a, new Uint8Array(32).fill(3)])], read)).toMatchObject({ ok: false, firstBadSeq: 7, detail: 'release entry 7: the stored list does not hash to the unitsRoot in the ledger' });
+    expect(checkUnitsSorted([entry(4, [a, b])], read)).toMatchObject({
+      ok: false,
+      firstBadSeq: 4,
+      detail: 'release entry 4: its committed unit list is not stored beside the ledger',
+    });
+    expect(checkUnitsSorted([entry(5, [a, b])], read)).toMatchObject({
+      ok: false,
+      firstBadSeq: 5,
+      detail: 'release entry 5: the stored list holds 1 units, the ledger entry commits to 2',
+    });
+    expect(checkUnitsSorted([entry(7, [a, new Uint8Array(32).fill(3)])], read)).toMatchObject({
+      ok: false,
+      firstBadSeq: 7,
+      detail: 'release entry 7: the stored list does not hash to the unitsRoot in the ledger',
+    });
   });
 });

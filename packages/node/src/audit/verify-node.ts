@@ -14,10 +14,21 @@ import { ledgerEntryLeafBytes } from '../ledger/index.ts';
 import { ChainVerifier, fastLeafHash, parseBody } from './chain.ts';
 import { checkErasuresHonoured } from './erasure-check.ts';
 import { checkUnitsSorted } from './units-sorted.ts';
-import { COMPLIANCE_ENTRY_TYPES, complianceFromEntries, type ComplianceReport } from './compliance.ts';
+import {
+  COMPLIANCE_ENTRY_TYPES,
+  complianceFromEntries,
+  type ComplianceReport,
+} from './compliance.ts';
 import { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
 import { TreeRecomputer } from './recompute.ts';
-import { compareRoots, consecutive, coordinatorChecks, errorText, fail, pass } from './checkpoint-checks.ts';
+import {
+  compareRoots,
+  consecutive,
+  coordinatorChecks,
+  errorText,
+  fail,
+  pass,
+} from './checkpoint-checks.ts';
 import { directorySource } from './source-directory.ts';
 import type { LedgerSource } from './source.ts';
 
@@ -89,30 +100,49 @@ export interface AuditOptions {
  * ledger still extends them: the only check a rewritten history with a valid chain cannot pass.
  */
 export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
-  const source = opts.source ?? (opts.dir !== undefined && opts.db !== undefined ? directorySource(opts.dir, opts.db) : null);
+  const source =
+    opts.source ??
+    (opts.dir !== undefined && opts.db !== undefined ? directorySource(opts.dir, opts.db) : null);
   if (source === null) throw new TypeError('auditNode needs "source", or "dir" and "db"');
   // Refused before any row is read: only a node directory offers whole unit lists.
-  if (opts.deep && !source.unitList) throw new ProtocolError('BAD_REQUEST', `--deep reads the committed unit lists, which only a node directory offers (this audit reads ${source.label})`);
+  if (opts.deep && !source.unitList)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `--deep reads the committed unit lists, which only a node directory offers (this audit reads ${source.label})`
+    );
   const at = opts.at ?? new Date();
   const facts = await source.facts();
   const nodeKey = opts.nodeKey ?? facts.signingKey;
   if (opts.nodeKey && bytesToHex(opts.nodeKey) !== bytesToHex(facts.signingKey)) {
-    throw new ProtocolError('BAD_REQUEST', `the node reports signing key ${bytesToHex(facts.signingKey).slice(0, 16)}…, not the pinned key ${bytesToHex(opts.nodeKey).slice(0, 16)}…`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `the node reports signing key ${bytesToHex(facts.signingKey).slice(0, 16)}…, not the pinned key ${bytesToHex(opts.nodeKey).slice(0, 16)}…`
+    );
   }
   const pinnedCoordinatorKey = facts.coordinatorKey ?? undefined;
   const identity = { name: facts.name };
   const notes: string[] = [];
   const checks: AuditCheck[] = [];
   if (source.kind === 'api') {
-    notes.push(`audited through the node API at ${source.label}: private-payload commitments are not checked (the API serves no personal data)`);
-    if (!opts.nodeKey) notes.push("node key as reported by the node API (pin it with --node-key to rule out a substituted key)");
+    notes.push(
+      `audited through the node API at ${source.label}: private-payload commitments are not checked (the API serves no personal data)`
+    );
+    if (!opts.nodeKey)
+      notes.push(
+        'node key as reported by the node API (pin it with --node-key to rule out a substituted key)'
+      );
   }
 
   let view: CoordinatorView | null = null;
   let viewError: string | null = null;
   if (opts.coordinator) {
     try {
-      view = await readCoordinatorView(opts.coordinator.url, opts.coordinator.token, identity.name, opts.coordinator.fetch);
+      view = await readCoordinatorView(
+        opts.coordinator.url,
+        opts.coordinator.token,
+        identity.name,
+        opts.coordinator.fetch
+      );
     } catch (err) {
       viewError = errorText(err);
     }
@@ -133,7 +163,16 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
     const body = parseBody(row.body);
     if (body === null) builder.stop();
     else {
-      const entry = { seq: row.seq, type: row.type as LedgerEntry['type'], at: row.at, subject: row.subject, body, commitment: row.commitment, prevHash: row.prevHash, hash: row.hash };
+      const entry = {
+        seq: row.seq,
+        type: row.type as LedgerEntry['type'],
+        at: row.at,
+        subject: row.subject,
+        body,
+        commitment: row.commitment,
+        prevHash: row.prevHash,
+        hash: row.hash,
+      };
       builder.push(row.seq, fastLeafHash(ledgerEntryLeafBytes(entry)));
       if (COMPLIANCE_ENTRY_TYPES.has(row.type)) entries.push(entry);
     }
@@ -142,56 +181,155 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
   const tree = builder.finish();
   const chain = chainCheck.result();
   const chainBad = chain.ok ? undefined : chain.firstBadSeq;
-  checks.push(chain.ok ? pass('chain', `${chain.size} entries, every hash and link recomputes`) : fail('chain', chain.reason, chain.firstBadSeq));
+  checks.push(
+    chain.ok
+      ? pass('chain', `${chain.size} entries, every hash and link recomputes`)
+      : fail('chain', chain.reason, chain.firstBadSeq)
+  );
 
   // Local checkpoints: signatures, roots, consistency between consecutive ones, receipts.
-  const badSig = stored.find((s) => s.checkpoint.origin !== identity.name || !verifyCheckpoint(s.checkpoint, nodeKey));
+  const badSig = stored.find(
+    (s) => s.checkpoint.origin !== identity.name || !verifyCheckpoint(s.checkpoint, nodeKey)
+  );
   checks.push(
     badSig
-      ? fail('checkpoint_signatures', `stored checkpoint #${badSig.id} (${badSig.checkpoint.treeSize} entries) is not signed by ${identity.name}'s key`)
-      : pass('checkpoint_signatures', `${stored.length} stored checkpoint(s) signed by ${identity.name}`)
+      ? fail(
+          'checkpoint_signatures',
+          `stored checkpoint #${badSig.id} (${badSig.checkpoint.treeSize} entries) is not signed by ${identity.name}'s key`
+        )
+      : pass(
+          'checkpoint_signatures',
+          `${stored.length} stored checkpoint(s) signed by ${identity.name}`
+        )
   );
-  checks.push(compareRoots('checkpoint_roots', 'stored', stored.map((s) => s.checkpoint), tree, chainBad));
-  checks.push(consecutive('checkpoint_consistency', 'stored', stored.map((s) => s.checkpoint), tree, chainBad));
-  const coordinatorKey = pinnedCoordinatorKey ?? (view ? hexToBytes(view.head.coordinatorKey) : undefined);
+  checks.push(
+    compareRoots(
+      'checkpoint_roots',
+      'stored',
+      stored.map((s) => s.checkpoint),
+      tree,
+      chainBad
+    )
+  );
+  checks.push(
+    consecutive(
+      'checkpoint_consistency',
+      'stored',
+      stored.map((s) => s.checkpoint),
+      tree,
+      chainBad
+    )
+  );
+  const coordinatorKey =
+    pinnedCoordinatorKey ?? (view ? hexToBytes(view.head.coordinatorKey) : undefined);
   const withReceipt = stored.filter((s) => s.receipt !== null);
-  if (withReceipt.length > 0 && !coordinatorKey) notes.push('receipt signatures not checked: no coordinator.json in the node directory and no --coordinator');
+  if (withReceipt.length > 0 && !coordinatorKey)
+    notes.push(
+      'receipt signatures not checked: no coordinator.json in the node directory and no --coordinator'
+    );
   const badReceipt = withReceipt.find(
-    (s) => s.receipt === null || !receiptMatchesCheckpoint(s.receipt, s.checkpoint) || (coordinatorKey !== undefined && !verifyCheckpointReceipt(s.receipt, coordinatorKey))
+    (s) =>
+      s.receipt === null ||
+      !receiptMatchesCheckpoint(s.receipt, s.checkpoint) ||
+      (coordinatorKey !== undefined && !verifyCheckpointReceipt(s.receipt, coordinatorKey))
   );
   checks.push(
     badReceipt
-      ? fail('receipts', `the receipt of stored checkpoint #${badReceipt.id} does not match it or is not signed by the coordinator`)
-      : pass('receipts', `${withReceipt.length} receipt(s) match their checkpoints${coordinatorKey ? ' and carry the coordinator signature' : ''}`)
+      ? fail(
+          'receipts',
+          `the receipt of stored checkpoint #${badReceipt.id} does not match it or is not signed by the coordinator`
+        )
+      : pass(
+          'receipts',
+          `${withReceipt.length} receipt(s) match their checkpoints${coordinatorKey ? ' and carry the coordinator signature' : ''}`
+        )
   );
   const what = state?.signed ? "node's signed current head" : "node's persisted Merkle state";
   if (state === null) checks.push(pass('merkle_state', 'no persisted Merkle state yet'));
-  else if (state.signed && (state.signed.origin !== identity.name || !verifyCheckpoint(state.signed, nodeKey))) checks.push(fail('merkle_state', `the ${what} is not signed by ${identity.name}'s key`));
-  else if (state.size > tree.size) checks.push(fail('merkle_state', `the ${what} covers ${state.size} entries but only ${tree.size} are readable`, chainBad ?? tree.size));
-  else if (tree.rootsAt.get(state.size) !== state.root) checks.push(fail('merkle_state', `the ${what} (${state.size} entries) disagrees with the rows: entries changed after they were hashed`, chainBad));
+  else if (
+    state.signed &&
+    (state.signed.origin !== identity.name || !verifyCheckpoint(state.signed, nodeKey))
+  )
+    checks.push(fail('merkle_state', `the ${what} is not signed by ${identity.name}'s key`));
+  else if (state.size > tree.size)
+    checks.push(
+      fail(
+        'merkle_state',
+        `the ${what} covers ${state.size} entries but only ${tree.size} are readable`,
+        chainBad ?? tree.size
+      )
+    );
+  else if (tree.rootsAt.get(state.size) !== state.root)
+    checks.push(
+      fail(
+        'merkle_state',
+        `the ${what} (${state.size} entries) disagrees with the rows: entries changed after they were hashed`,
+        chainBad
+      )
+    );
   else checks.push(pass('merkle_state', `${what} (${state.size} entries) agrees with the rows`));
 
-  if (opts.coordinator) checks.push(...(await coordinatorChecks(view, viewError, identity.name, nodeKey, pinnedCoordinatorKey, stored.map((s) => s), tree, chainBad, notes)));
+  if (opts.coordinator)
+    checks.push(
+      ...(await coordinatorChecks(
+        view,
+        viewError,
+        identity.name,
+        nodeKey,
+        pinnedCoordinatorKey,
+        stored.map((s) => s),
+        tree,
+        chainBad,
+        notes
+      ))
+    );
 
   const policy = await source.policy();
-  const compliance = complianceFromEntries(entries, policy, await source.consents(at), await source.budgets(at), at);
-  const over = compliance.purposes.flatMap((p) => p.periods.filter((x) => x.overCap && !x.resetInPeriod).map((x) => ({ p: p.purpose, x })))[0];
+  const compliance = complianceFromEntries(
+    entries,
+    policy,
+    await source.consents(at),
+    await source.budgets(at),
+    at
+  );
+  const over = compliance.purposes.flatMap((p) =>
+    p.periods.filter((x) => x.overCap && !x.resetInPeriod).map((x) => ({ p: p.purpose, x }))
+  )[0];
   checks.push(
     over
-      ? fail('budget', `${over.p}: ${over.x.spentEpsilon} epsilon spent in ${over.x.period} ${over.x.periodKey}, over the cap of ${over.x.capEpsilon}`, over.x.firstOverCapSeq ?? undefined)
+      ? fail(
+          'budget',
+          `${over.p}: ${over.x.spentEpsilon} epsilon spent in ${over.x.period} ${over.x.periodKey}, over the cap of ${over.x.capEpsilon}`,
+          over.x.firstOverCapSeq ?? undefined
+        )
       : pass('budget', 'every period stays within its policy cap (or had a recorded budget reset)')
   );
   const releases = entries.filter((e) => e.type === 'release');
-  const erasure = await checkErasuresHonoured({ erasures: entries.filter((e) => e.type === 'erasure'), releases }, source.units);
-  checks.push(erasure.ok ? pass('erasure_honoured', erasure.detail) : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq));
+  const erasure = await checkErasuresHonoured(
+    { erasures: entries.filter((e) => e.type === 'erasure'), releases },
+    source.units
+  );
+  checks.push(
+    erasure.ok
+      ? pass('erasure_honoured', erasure.detail)
+      : fail('erasure_honoured', erasure.detail, erasure.firstBadSeq)
+  );
   if (opts.deep) {
     const sorted = checkUnitsSorted(releases, (seq) => source.unitList?.(seq) ?? null);
-    checks.push(sorted.ok ? pass('units_sorted', sorted.detail) : fail('units_sorted', sorted.detail, sorted.firstBadSeq));
+    checks.push(
+      sorted.ok
+        ? pass('units_sorted', sorted.detail)
+        : fail('units_sorted', sorted.detail, sorted.firstBadSeq)
+    );
   } else if (erasure.proven > 0) {
-    notes.push("erasure_honoured's proofs assume each release's committed unit list is sorted, as the node says; --deep (node directory) checks every list in full");
+    notes.push(
+      "erasure_honoured's proofs assume each release's committed unit list is sorted, as the node says; --deep (node directory) checks every list in full"
+    );
   }
   if (erasure.noCommitment.length > 0) {
-    notes.push(`no commitment: release entr${erasure.noCommitment.length === 1 ? 'y' : 'ies'} ${erasure.noCommitment.join(', ')} (after an erasure) record no units commitment (made before commitments existed, or a data step that does not report its units), so they cannot be checked against erasures`);
+    notes.push(
+      `no commitment: release entr${erasure.noCommitment.length === 1 ? 'y' : 'ies'} ${erasure.noCommitment.join(', ')} (after an erasure) record no units commitment (made before commitments existed, or a data step that does not report its units), so they cannot be checked against erasures`
+    );
   }
 
   const firstFailure = checks.find((c) => !c.ok) ?? null;
@@ -202,12 +340,20 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
     ledgerSize: tree.size,
     merkleRoot: tree.root,
     storedCheckpoints: stored.length,
-    checkpoints: [...stored].sort((a, b) => a.checkpoint.treeSize - b.checkpoint.treeSize).map((s) => ({ checkpoint: s.checkpoint, receipt: s.receipt })),
-    coordinator: view && opts.coordinator ? { url: opts.coordinator.url, logSize: view.head.head.treeSize, nodeCheckpoints: view.checkpoints.length } : null,
+    checkpoints: [...stored]
+      .sort((a, b) => a.checkpoint.treeSize - b.checkpoint.treeSize)
+      .map((s) => ({ checkpoint: s.checkpoint, receipt: s.receipt })),
+    coordinator:
+      view && opts.coordinator
+        ? {
+            url: opts.coordinator.url,
+            logSize: view.head.head.treeSize,
+            nodeCheckpoints: view.checkpoints.length,
+          }
+        : null,
     checks,
     firstFailure,
     compliance,
     notes,
   };
 }
-

@@ -9,6 +9,11 @@ export interface CliContext {
 }
 
 /** Writes either one JSON document (--json) or human text to stdout. */
-export function emit(ctx: CliContext, json: boolean | undefined, value: unknown, human: () => string): void {
+export function emit(
+  ctx: CliContext,
+  json: boolean | undefined,
+  value: unknown,
+  human: () => string
+): void {
   ctx.io.out(json === true ? toJson(value) : human());
 }

@@ -26,7 +26,8 @@ const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
   OK: 'success',
   FAILURE: 'failure (I/O, unexpected error, feature not available yet)',
   USAGE: 'bad usage: unknown command or option, missing or malformed argument',
-  IMPORT_INVALID: 'import refused: a row is invalid (file, line, column and reason on stderr); nothing was written',
+  IMPORT_INVALID:
+    'import refused: a row is invalid (file, line, column and reason on stderr); nothing was written',
   BUDGET_EXCEEDED: 'privacy budget exceeded: the release was refused (remaining budget on stderr)',
   POLICY_REFUSED: "the node's policy refused the request",
   LEDGER_INVALID: 'ledger verification failed (first bad entry on stderr / in --json)',
@@ -47,7 +48,6 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   CONFLICT: EXIT.CONFLICT,
   NOT_FOUND: EXIT.NOT_FOUND,
 };
-
 
 export function exitCodeFor(err: unknown): ExitCode {
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;

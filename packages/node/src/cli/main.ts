@@ -49,7 +49,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     const message = err instanceof Error ? err.message : String(err);
     const prefix = isProtocolError(err) ? `error [${err.code}]` : 'error';
     io.err(`fedmark: ${prefix}: ${message}\n`);
-    if (io.env['FEDMARK_DEBUG'] === '1' && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    if (io.env['FEDMARK_DEBUG'] === '1' && err instanceof Error && err.stack)
+      io.err(`${err.stack}\n`);
     return code;
   }
 }

@@ -18,7 +18,10 @@ export interface OpenNode {
 export async function openNode(dir: string): Promise<OpenNode> {
   const { IDENTITY_FILE, loadIdentity } = await import('../identity/index.ts');
   if (!existsSync(join(dir, IDENTITY_FILE))) {
-    throw new CliError(EXIT.NO_NODE, `no node in ${dir} (run "fedmark node init --dir ${dir} --name NAME" first)`);
+    throw new CliError(
+      EXIT.NO_NODE,
+      `no node in ${dir} (run "fedmark node init --dir ${dir} --name NAME" first)`
+    );
   }
   const identity = loadIdentity(dir);
   const { openNodeDatabase } = await import('../store/index.ts');

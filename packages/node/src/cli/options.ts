@@ -4,26 +4,32 @@ import { PURPOSES, type Purpose } from '@fedmark/protocol';
 /** commander argument parsers: a bad value becomes a usage error (exit 2) naming the option. */
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+    if (!/^\d+$/.test(value))
+      throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
     const n = Number(value);
-    if (n < min || n > max) throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}`);
+    if (n < min || n > max)
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got ${n}`);
     return n;
   };
 }
 
 export function epsilonOption(value: string): number {
   const n = Number(value);
-  if (!/^\d*\.?\d+$/.test(value) || !(n > 0) || n > 100) throw new InvalidArgumentError(`expected a positive number up to 100, got "${value}"`);
+  if (!/^\d*\.?\d+$/.test(value) || !(n > 0) || n > 100)
+    throw new InvalidArgumentError(`expected a positive number up to 100, got "${value}"`);
   return n;
 }
 
 export function purposeOption(value: string): Purpose {
-  if (!(PURPOSES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${PURPOSES.join(', ')}, got "${value}"`);
+  if (!(PURPOSES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${PURPOSES.join(', ')}, got "${value}"`);
   return value as Purpose;
 }
 
 export function dateOption(value: string): string {
-  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  const ok =
+    /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+    new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
   if (!ok) throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}"`);
   return value;
 }
@@ -33,17 +39,27 @@ export function urlOption(value: string): string {
   try {
     u = new URL(value);
   } catch {
-    throw new InvalidArgumentError(`expected a URL such as https://coordinator.example:7900, got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected a URL such as https://coordinator.example:7900, got "${value}"`
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidArgumentError(`expected an http(s) URL, got "${value}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidArgumentError(`expected an http(s) URL, got "${value}"`);
   return value.replace(/\/+$/, '');
 }
 
 /** Repeatable `--lawful-basis purpose=basis`; collected into a record. */
-export function lawfulBasisOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+export function lawfulBasisOption(
+  value: string,
+  previous: Record<string, string> = {}
+): Record<string, string> {
   const m = /^([a-z_]+)=([A-Za-z0-9_.:-]{1,64})$/.exec(value);
-  if (!m) throw new InvalidArgumentError(`expected purpose=basis (e.g. analytics=contract), got "${value}"`);
+  if (!m)
+    throw new InvalidArgumentError(
+      `expected purpose=basis (e.g. analytics=contract), got "${value}"`
+    );
   const purpose = purposeOption(m[1] as string);
-  if (previous[purpose] !== undefined) throw new InvalidArgumentError(`purpose ${purpose} given twice`);
+  if (previous[purpose] !== undefined)
+    throw new InvalidArgumentError(`purpose ${purpose} given twice`);
   return { ...previous, [purpose]: m[2] as string };
 }

@@ -7,18 +7,32 @@ import { ProtocolError } from '@fedmark/protocol';
 
 describe('CLI output helpers', () => {
   it('toJson writes bigints as decimal strings, one document per call', () => {
-    expect(toJson({ v: [1n, -12345678901234567890n], n: 2 })).toBe('{\n  "v": [\n    "1",\n    "-12345678901234567890"\n  ],\n  "n": 2\n}\n');
+    expect(toJson({ v: [1n, -12345678901234567890n], n: 2 })).toBe(
+      '{\n  "v": [\n    "1",\n    "-12345678901234567890"\n  ],\n  "n": 2\n}\n'
+    );
   });
 
   it('formatTable pads columns and right-aligns numeric ones', () => {
-    expect(formatTable(['name', 'n'], [['a', 1], ['bbb', 22]])).toBe('name   n\n----  --\na      1\nbbb   22\n');
+    expect(
+      formatTable(
+        ['name', 'n'],
+        [
+          ['a', 1],
+          ['bbb', 22],
+        ]
+      )
+    ).toBe('name   n\n----  --\na      1\nbbb   22\n');
   });
 
   it('plain progress lines are throttled to one per 2 seconds', () => {
     let t = 0;
     const lines: string[] = [];
     const io: CliIo = { out: () => {}, err: (s) => lines.push(s), stderrIsTTY: false, env: {} };
-    const p = createProgress(io, 'import events', { unit: 'bytes', now: () => t, plain: (d, total) => `${d}/${total}` });
+    const p = createProgress(io, 'import events', {
+      unit: 'bytes',
+      now: () => t,
+      plain: (d, total) => `${d}/${total}`,
+    });
     p.update(1, 10);
     t = 1999;
     p.update(2, 10);
@@ -44,7 +58,8 @@ describe('exit codes', () => {
   });
 
   it('the help table lists every code once', () => {
-    for (const code of Object.values(EXIT)) expect(EXIT_CODES_HELP).toMatch(new RegExp(`\\n {2}${String(code).padStart(2)}  `));
+    for (const code of Object.values(EXIT))
+      expect(EXIT_CODES_HELP).toMatch(new RegExp(`\\n {2}${String(code).padStart(2)}  `));
     expect(new Set(Object.values(EXIT)).size).toBe(Object.values(EXIT).length);
   });
 });

@@ -15,13 +15,21 @@ const PLAIN_EVERY_MS = 2000;
 export function createProgress(
   io: CliIo,
   label: string,
-  opts: { unit: string; now?: () => number; plain?: (done: number, total: number | undefined) => string }
+  opts: {
+    unit: string;
+    now?: () => number;
+    plain?: (done: number, total: number | undefined) => string;
+  }
 ): Progress {
   const { unit } = opts;
   const now = opts.now ?? Date.now;
   if (io.stderrIsTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`, stream: process.stderr, hideCursor: true },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`,
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic
     );
     let started = false;
@@ -44,7 +52,9 @@ export function createProgress(
       const t = now();
       if (t - last < PLAIN_EVERY_MS) return;
       last = t;
-      io.err(`${label}: ${opts.plain ? opts.plain(done, total) : `${done}${total === undefined ? '' : `/${total}`} ${unit}`}\n`);
+      io.err(
+        `${label}: ${opts.plain ? opts.plain(done, total) : `${done}${total === undefined ? '' : `/${total}`} ${unit}`}\n`
+      );
     },
     stop() {},
   };

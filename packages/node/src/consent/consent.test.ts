@@ -13,9 +13,24 @@ useTempNode('consent-', 'n', (t) => ({ db, identity: id } = t));
 
 describe('consent over time', () => {
   it('grant, revoke, re-grant', () => {
-    grantConsent(db, id, { customerId: 'C1', purpose: 'analytics', time: at('2024-01-01T00:00:00Z'), source: 'web_form' });
-    revokeConsent(db, id, { customerId: 'C1', purpose: 'analytics', time: at('2024-03-01T00:00:00Z'), source: 'email' });
-    grantConsent(db, id, { customerId: 'C1', purpose: 'analytics', time: at('2024-06-01T00:00:00Z'), source: 'app' });
+    grantConsent(db, id, {
+      customerId: 'C1',
+      purpose: 'analytics',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 'web_form',
+    });
+    revokeConsent(db, id, {
+      customerId: 'C1',
+      purpose: 'analytics',
+      time: at('2024-03-01T00:00:00Z'),
+      source: 'email',
+    });
+    grantConsent(db, id, {
+      customerId: 'C1',
+      purpose: 'analytics',
+      time: at('2024-06-01T00:00:00Z'),
+      source: 'app',
+    });
     const inForce = (s: string) => consentInForce(db, 'C1', 'analytics', at(s));
     expect(inForce('2023-12-31T23:59:59Z')).toBe(false);
     expect(inForce('2024-01-01T00:00:00Z')).toBe(true);
@@ -28,27 +43,71 @@ describe('consent over time', () => {
   });
 
   it('a revocation at the same instant as a grant wins', () => {
-    grantConsent(db, id, { customerId: 'C2', purpose: 'marketing', time: at('2024-01-01T00:00:00Z'), source: 'a' });
-    revokeConsent(db, id, { customerId: 'C2', purpose: 'marketing', time: at('2024-01-01T00:00:00Z'), source: 'b' });
+    grantConsent(db, id, {
+      customerId: 'C2',
+      purpose: 'marketing',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 'a',
+    });
+    revokeConsent(db, id, {
+      customerId: 'C2',
+      purpose: 'marketing',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 'b',
+    });
     expect(consentInForce(db, 'C2', 'marketing', at('2024-02-01T00:00:00Z'))).toBe(false);
   });
 
   it('writes pseudonymous ledger entries and is idempotent per record', () => {
-    const first = grantConsent(db, id, { customerId: 'C3', purpose: 'analytics', time: at('2024-01-01T00:00:00Z'), source: 'web_form' });
+    const first = grantConsent(db, id, {
+      customerId: 'C3',
+      purpose: 'analytics',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 'web_form',
+    });
     expect(first.recorded).toBe(true);
     expect(first.pseudonym).toBe(pseudonymFor(id, 'C3'));
-    expect(first.entry).toMatchObject({ type: 'consent_granted', subject: first.pseudonym, body: { purpose: 'analytics', source: 'web_form', effectiveAt: '2024-01-01T00:00:00.000Z' } });
-    const again = grantConsent(db, id, { customerId: 'C3', purpose: 'analytics', time: at('2024-01-01T00:00:00Z'), source: 'web_form' });
+    expect(first.entry).toMatchObject({
+      type: 'consent_granted',
+      subject: first.pseudonym,
+      body: { purpose: 'analytics', source: 'web_form', effectiveAt: '2024-01-01T00:00:00.000Z' },
+    });
+    const again = grantConsent(db, id, {
+      customerId: 'C3',
+      purpose: 'analytics',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 'web_form',
+    });
     expect(again).toEqual({ pseudonym: first.pseudonym, recorded: false, entry: null });
     expect(listLedger(db, { subject: first.pseudonym }).length).toBe(1);
     expect(JSON.stringify(listLedger(db))).not.toContain('"C3"');
   });
 
   it('summarises per purpose', () => {
-    grantConsent(db, id, { customerId: 'A', purpose: 'analytics', time: at('2024-01-01T00:00:00Z'), source: 's' });
-    grantConsent(db, id, { customerId: 'B', purpose: 'analytics', time: at('2024-01-01T00:00:00Z'), source: 's' });
-    revokeConsent(db, id, { customerId: 'B', purpose: 'analytics', time: at('2024-02-01T00:00:00Z'), source: 's' });
-    grantConsent(db, id, { customerId: 'B', purpose: 'marketing', time: at('2024-01-01T00:00:00Z'), source: 's' });
+    grantConsent(db, id, {
+      customerId: 'A',
+      purpose: 'analytics',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 's',
+    });
+    grantConsent(db, id, {
+      customerId: 'B',
+      purpose: 'analytics',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 's',
+    });
+    revokeConsent(db, id, {
+      customerId: 'B',
+      purpose: 'analytics',
+      time: at('2024-02-01T00:00:00Z'),
+      source: 's',
+    });
+    grantConsent(db, id, {
+      customerId: 'B',
+      purpose: 'marketing',
+      time: at('2024-01-01T00:00:00Z'),
+      source: 's',
+    });
     expect(consentSummary(db, at('2024-03-01T00:00:00Z'))).toEqual([
       { purpose: 'analytics', inForce: 1, revoked: 1 },
       { purpose: 'model_training', inForce: 0, revoked: 0 },
@@ -57,9 +116,22 @@ describe('consent over time', () => {
   });
 
   it('refuses bad input with BAD_REQUEST', () => {
-    expect(() => grantConsent(db, id, { customerId: '', purpose: 'analytics', source: 's' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
-    expect(() => grantConsent(db, id, { customerId: 'X', purpose: 'ads' as 'analytics', source: 's' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
-    expect(() => grantConsent(db, id, { customerId: 'X', purpose: 'analytics', source: '' })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
-    expect(() => grantConsent(db, id, { customerId: 'X', purpose: 'analytics', source: 's', time: new Date(Number.NaN) })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() =>
+      grantConsent(db, id, { customerId: '', purpose: 'analytics', source: 's' })
+    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() =>
+      grantConsent(db, id, { customerId: 'X', purpose: 'ads' as 'analytics', source: 's' })
+    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() =>
+      grantConsent(db, id, { customerId: 'X', purpose: 'analytics', source: '' })
+    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() =>
+      grantConsent(db, id, {
+        customerId: 'X',
+        purpose: 'analytics',
+        source: 's',
+        time: new Date(Number.NaN),
+      })
+    ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 });

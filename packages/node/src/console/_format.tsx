@@ -8,7 +8,11 @@ import { formatUtc, shortHex } from '@fedmark/protocol/console';
 
 /** A time read as on the coordinator console ("2026-03-02 10:00:00 UTC"); the title keeps ms. */
 export function Time(p: { iso: string }) {
-  return <time datetime={p.iso} title={p.iso}>{formatUtc(p.iso)}</time>;
+  return (
+    <time datetime={p.iso} title={p.iso}>
+      {formatUtc(p.iso)}
+    </time>
+  );
 }
 
 /** A 64-hex pseudonym or hash shortened to its first 12 characters; the full value in title. */

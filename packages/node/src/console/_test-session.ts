@@ -26,7 +26,11 @@ export async function login(app: Requester, token: string): Promise<Response> {
   const csrf = /name="_login_csrf" value="([0-9a-f]+)"/.exec(await form.text())?.[1] ?? '';
   return app.request(`${ORIGIN}/console/login`, {
     method: 'POST',
-    headers: { cookie: `${COOKIE}_login=${loginCookie}`, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: `${COOKIE}_login=${loginCookie}`,
+      origin: ORIGIN,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ _login_csrf: csrf, token }).toString(),
   });
 }
@@ -57,10 +61,14 @@ export async function session(app: Requester, token: string): Promise<TestSessio
 
 /** The text content of every <td> of the table with `data-testid`, row by row (tags stripped). */
 export function tableRows(html: string, testId: string): string[][] {
-  const table = new RegExp(`<table[^>]*data-testid="${testId}"[^>]*>([\\s\\S]*?)</table>`).exec(html)?.[1];
+  const table = new RegExp(`<table[^>]*data-testid="${testId}"[^>]*>([\\s\\S]*?)</table>`).exec(
+    html
+  )?.[1];
   if (table === undefined) return [];
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(table)?.[1] ?? '';
   return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
-    [...(r[1] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => (c[1] ?? '').replace(/<[^>]+>/g, '').trim())
+    [...(r[1] ?? '').matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) =>
+      (c[1] ?? '').replace(/<[^>]+>/g, '').trim()
+    )
   );
 }

@@ -40,7 +40,16 @@ export function loadBudgets(ctx: NodeConsoleContext): BudgetsModel {
     const periods = spends.filter((s) => s.period === rule.period && s.capEpsilon === rule.epsilon);
     const nowKey = periodKey(rule.period, at);
     if (!periods.some((s) => s.periodKey === nowKey)) {
-      periods.push({ period: rule.period, periodKey: nowKey, capEpsilon: rule.epsilon, spentEpsilon: 0, releases: 0, overCap: false, resetInPeriod: false, firstOverCapSeq: null });
+      periods.push({
+        period: rule.period,
+        periodKey: nowKey,
+        capEpsilon: rule.epsilon,
+        spentEpsilon: 0,
+        releases: 0,
+        overCap: false,
+        resetInPeriod: false,
+        firstOverCapSeq: null,
+      });
     }
     periods.sort((a, b) => (a.periodKey < b.periodKey ? -1 : a.periodKey > b.periodKey ? 1 : 0));
     return { purpose: rule.purpose, period: rule.period, capEpsilon: rule.epsilon, periods };
@@ -60,7 +69,12 @@ export function loadBudgets(ctx: NodeConsoleContext): BudgetsModel {
       });
     if (points.length > 0) series.push({ name: purpose, points: [{ x: 0, y: 0 }, ...points] });
   }
-  return { at: report.at, rules, current: budgetReport(ctx.db, policy, at).budgets, cumulative: { startIso: first?.at ?? null, series } };
+  return {
+    at: report.at,
+    rules,
+    current: budgetReport(ctx.db, policy, at).budgets,
+    cumulative: { startIso: first?.at ?? null, series },
+  };
 }
 
 function Status(p: { s: PeriodSpend }) {
@@ -75,9 +89,15 @@ function RuleTable(p: { rule: BudgetRuleView }) {
       <thead>
         <tr>
           <th scope="col">Period</th>
-          <th class="num" scope="col">Epsilon spent</th>
-          <th class="num" scope="col">Cap</th>
-          <th class="num" scope="col">Releases</th>
+          <th class="num" scope="col">
+            Epsilon spent
+          </th>
+          <th class="num" scope="col">
+            Cap
+          </th>
+          <th class="num" scope="col">
+            Releases
+          </th>
           <th scope="col">Status</th>
         </tr>
       </thead>
@@ -103,7 +123,8 @@ export function BudgetsView(p: { model: BudgetsModel }) {
   return (
     <>
       <p class="muted">
-        Epsilon spent per purpose and budget period (sequential composition, UTC calendar periods), recomputed from the ledger's release entries. Periods over the policy cap are highlighted.
+        Epsilon spent per purpose and budget period (sequential composition, UTC calendar periods),
+        recomputed from the ledger's release entries. Periods over the policy cap are highlighted.
       </p>
       {rules.length === 0 ? (
         <Empty>The policy sets no budget rules.</Empty>
@@ -112,7 +133,12 @@ export function BudgetsView(p: { model: BudgetsModel }) {
           {rules.map((r) => (
             <section class="card">
               <h2>{`${r.purpose}: ${formatEpsilon(r.capEpsilon)} epsilon per ${r.period}`}</h2>
-              <SpendChart title={`${r.purpose}: epsilon spent per ${r.period}`} periods={r.periods} capEpsilon={r.capEpsilon} testId={`budget-chart-${r.purpose}-${r.period}`} />
+              <SpendChart
+                title={`${r.purpose}: epsilon spent per ${r.period}`}
+                periods={r.periods}
+                capEpsilon={r.capEpsilon}
+                testId={`budget-chart-${r.purpose}-${r.period}`}
+              />
               <RuleTable rule={r} />
             </section>
           ))}
@@ -139,9 +165,15 @@ export function BudgetsView(p: { model: BudgetsModel }) {
             <tr>
               <th scope="col">Purpose</th>
               <th scope="col">Period</th>
-              <th class="num" scope="col">Spent</th>
-              <th class="num" scope="col">Cap</th>
-              <th class="num" scope="col">Remaining</th>
+              <th class="num" scope="col">
+                Spent
+              </th>
+              <th class="num" scope="col">
+                Cap
+              </th>
+              <th class="num" scope="col">
+                Remaining
+              </th>
             </tr>
           </thead>
           <tbody>

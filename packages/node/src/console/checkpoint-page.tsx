@@ -1,5 +1,9 @@
 import { Alert, CsrfField, Empty, Facts, type ConsoleSession } from '@fedmark/protocol/console';
-import { createLedgerCheckpoint, listLedgerCheckpoints, type StoredCheckpoint } from '../ledger/index.ts';
+import {
+  createLedgerCheckpoint,
+  listLedgerCheckpoints,
+  type StoredCheckpoint,
+} from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
 import { ShortHex, Time } from './_format.tsx';
 import { CheckpointsTable } from './verification-page.tsx';
@@ -19,13 +23,25 @@ export function signCheckpointNow(ctx: NodeConsoleContext): StoredCheckpoint {
   return createLedgerCheckpoint(ctx.db, ctx.identity, ctx.now());
 }
 
-export function loadCheckpoints(ctx: NodeConsoleContext, signedParam: string | undefined): CheckpointsModel {
+export function loadCheckpoints(
+  ctx: NodeConsoleContext,
+  signedParam: string | undefined
+): CheckpointsModel {
   const all = listLedgerCheckpoints(ctx.db);
-  const id = signedParam !== undefined && /^\d{1,15}$/.test(signedParam) ? Number(signedParam) : null;
-  return { signed: id === null ? null : (all.find((s) => s.id === id) ?? null), recent: all.slice(-RECENT_CHECKPOINTS).reverse(), total: all.length };
+  const id =
+    signedParam !== undefined && /^\d{1,15}$/.test(signedParam) ? Number(signedParam) : null;
+  return {
+    signed: id === null ? null : (all.find((s) => s.id === id) ?? null),
+    recent: all.slice(-RECENT_CHECKPOINTS).reverse(),
+    total: all.length,
+  };
 }
 
-export function CheckpointsView(p: { model: CheckpointsModel; base: string; session: ConsoleSession }) {
+export function CheckpointsView(p: {
+  model: CheckpointsModel;
+  base: string;
+  session: ConsoleSession;
+}) {
   const s = p.model.signed;
   return (
     <>
@@ -39,17 +55,28 @@ export function CheckpointsView(p: { model: CheckpointsModel; base: string; sess
               ['Root hash', <ShortHex value={s.checkpoint.rootHash} />],
               ['Timestamp', <Time iso={s.checkpoint.timestamp} />],
               ['Signature (Ed25519)', <ShortHex value={s.checkpoint.signature} />],
-              ['Coordinator receipt', s.receipt ? `log index ${s.receipt.logIndex}` : 'not yet: the federation agent sends checkpoints to the coordinator when one is due'],
+              [
+                'Coordinator receipt',
+                s.receipt
+                  ? `log index ${s.receipt.logIndex}`
+                  : 'not yet: the federation agent sends checkpoints to the coordinator when one is due',
+              ],
             ]}
           />
         </section>
       ) : null}
       <section class="card">
-        <form class="stack" method="post" action={`${p.base}/checkpoints`} data-testid="checkpoint-form">
+        <form
+          class="stack"
+          method="post"
+          action={`${p.base}/checkpoints`}
+          data-testid="checkpoint-form"
+        >
           <CsrfField session={p.session} />
           <p>
-            Signs an RFC 6962 tree head of the ledger as it is now with the node's key and stores it. The node also does this by itself at every release and at least
-            hourly while it serves a coordinator.
+            Signs an RFC 6962 tree head of the ledger as it is now with the node's key and stores
+            it. The node also does this by itself at every release and at least hourly while it
+            serves a coordinator.
           </p>
           <button type="submit">Sign a checkpoint now</button>
         </form>
@@ -59,7 +86,9 @@ export function CheckpointsView(p: { model: CheckpointsModel; base: string; sess
         <Empty>No checkpoint signed yet.</Empty>
       ) : (
         <>
-          {p.model.total > p.model.recent.length ? <p class="muted">{`The newest ${p.model.recent.length} of ${p.model.total}.`}</p> : null}
+          {p.model.total > p.model.recent.length ? (
+            <p class="muted">{`The newest ${p.model.recent.length} of ${p.model.total}.`}</p>
+          ) : null}
           <CheckpointsTable checkpoints={p.model.recent} testId="recent-checkpoints" />
         </>
       )}

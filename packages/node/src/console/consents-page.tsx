@@ -43,14 +43,19 @@ export function ConsentsView(p: { model: ConsentsModel; base: string }) {
   return (
     <>
       <p class="muted">
-        As of <Time iso={p.model.at} />. A computation for a purpose uses only the customers whose consent (or declared lawful basis) for it is in force at that moment.
+        As of <Time iso={p.model.at} />. A computation for a purpose uses only the customers whose
+        consent (or declared lawful basis) for it is in force at that moment.
       </p>
       <table data-testid="consents-table">
         <thead>
           <tr>
             <th scope="col">Purpose</th>
-            <th class="num" scope="col">Customers in force</th>
-            <th class="num" scope="col">Customers revoked</th>
+            <th class="num" scope="col">
+              Customers in force
+            </th>
+            <th class="num" scope="col">
+              Customers revoked
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -70,19 +75,27 @@ export function ConsentsView(p: { model: ConsentsModel; base: string }) {
         <table data-testid="lawful-bases-table">
           <thead>
             <tr>
-              <th class="num" scope="col">Seq</th>
+              <th class="num" scope="col">
+                Seq
+              </th>
               <th scope="col">Declared at (UTC)</th>
               <th scope="col">Purpose</th>
               <th scope="col">Basis</th>
-              <th class="num" scope="col">Customers in the file</th>
-              <th class="num" scope="col">Newly covered</th>
+              <th class="num" scope="col">
+                Customers in the file
+              </th>
+              <th class="num" scope="col">
+                Newly covered
+              </th>
             </tr>
           </thead>
           <tbody>
             {p.model.lawfulBases.map((l) => (
               <tr>
                 <td class="num">
-                  <EntryLink base={p.base} seq={l.seq}>{l.seq}</EntryLink>
+                  <EntryLink base={p.base} seq={l.seq}>
+                    {l.seq}
+                  </EntryLink>
                 </td>
                 <td>
                   <Time iso={l.at} />

@@ -27,26 +27,49 @@ let overSeq = 0;
 const logged: string[] = [];
 const XSS = '<script>alert("x")</script>';
 
-const tokenOf = (role: 'admin' | 'auditor') => (tokens.find((t) => t.role === role) as ApiToken).token;
+const tokenOf = (role: 'admin' | 'auditor') =>
+  (tokens.find((t) => t.role === role) as ApiToken).token;
 
 /** A job accepted for `purpose` and its release, as the release path writes them (audit/compliance.test.ts). */
 function release(jobId: string, purpose: string, epsilonMicro: number, at: string): number {
   const when = new Date(at);
-  appendLedgerEntry(db, { type: 'job_accepted', body: { jobId, round: 0, kind: 'segment_stats', purpose, epsilonMicro }, at: when });
-  return appendLedgerEntry(db, { type: 'release', body: { jobId, round: 0, kind: 'segment_stats', epsilonMicro }, at: when }).seq;
+  appendLedgerEntry(db, {
+    type: 'job_accepted',
+    body: { jobId, round: 0, kind: 'segment_stats', purpose, epsilonMicro },
+    at: when,
+  });
+  return appendLedgerEntry(db, {
+    type: 'release',
+    body: { jobId, round: 0, kind: 'segment_stats', epsilonMicro },
+    at: when,
+  }).seq;
 }
 
 beforeAll(async () => {
   node = await createTempNode('node-console-', 'console-node');
   ({ dir, db, identity } = node);
-  for (const id of ['C-1', 'C-2', 'C-3', 'C-4', 'C-5']) grantConsent(db, identity, { customerId: id, purpose: 'analytics', source: 'web_form' });
+  for (const id of ['C-1', 'C-2', 'C-3', 'C-4', 'C-5'])
+    grantConsent(db, identity, { customerId: id, purpose: 'analytics', source: 'web_form' });
   revokeConsent(db, identity, { customerId: 'C-2', purpose: 'analytics', source: 'email' });
   grantConsent(db, identity, { customerId: 'C-3', purpose: 'marketing', source: 'web_form' });
-  appendLedgerEntry(db, { type: 'lawful_basis_declared', body: { purpose: 'model_training', basis: 'contract', customers: 5, newlyCovered: 5, fileHash: 'ab'.repeat(32) } });
+  appendLedgerEntry(db, {
+    type: 'lawful_basis_declared',
+    body: {
+      purpose: 'model_training',
+      basis: 'contract',
+      customers: 5,
+      newlyCovered: 5,
+      fileHash: 'ab'.repeat(32),
+    },
+  });
   release('a-1', 'analytics', 1_000_000, '2026-02-10T09:00:00.000Z');
   release('m-1', 'marketing', 1_500_000, '2026-03-02T10:00:00.000Z');
   overSeq = release('m-2', 'marketing', 1_000_000, '2026-03-20T10:00:00.000Z');
-  appendLedgerEntry(db, { type: 'job_refused', body: { jobId: 'j-x', round: 0, reason: XSS }, at: new Date('2026-03-21T00:00:00.000Z') });
+  appendLedgerEntry(db, {
+    type: 'job_refused',
+    body: { jobId: 'j-x', round: 0, reason: XSS },
+    at: new Date('2026-03-21T00:00:00.000Z'),
+  });
   erasedPseudonym = eraseCustomer(db, identity, 'C-4', { reason: 'gdpr_art17_request' }).pseudonym;
   tokens = generateApiTokens();
   app = createNodeApp({ dir, db, identity, tokens, log: (m) => logged.push(m) });
@@ -61,7 +84,9 @@ describe('node console: login and roles', () => {
     const res = await login(app, tokenOf('auditor'));
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/ledger');
-    expect(res.headers.getSetCookie().join('\n')).toMatch(/^fedmark_node_session=[^;]+;.*HttpOnly/m);
+    expect(res.headers.getSetCookie().join('\n')).toMatch(
+      /^fedmark_node_session=[^;]+;.*HttpOnly/m
+    );
     expect((await login(app, 'f'.repeat(64))).status).toBe(401);
     const anon = await app.request(`${ORIGIN}/console/verification`);
     expect(anon.status).toBe(303);
@@ -70,7 +95,8 @@ describe('node console: login and roles', () => {
 
   it('pages carry the kit headers (Referrer-Policy same-origin, so a browser sends its real Origin on form POSTs)', async () => {
     for (const path of ['/console/login', '/console/ledger', '/console/nope']) {
-      const res = path === '/console/login' ? await app.request(`${ORIGIN}${path}`) : await auditor.get(path);
+      const res =
+        path === '/console/login' ? await app.request(`${ORIGIN}${path}`) : await auditor.get(path);
       expect(res.headers.get('referrer-policy'), path).toBe('same-origin');
       expect(res.headers.get('content-security-policy'), path).toContain("default-src 'none'");
     }
@@ -78,9 +104,27 @@ describe('node console: login and roles', () => {
   });
 
   it('an auditor sees only the auditor pages in the navigation; an admin sees all seven', async () => {
-    const nav = (html: string) => [...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(/>([A-Za-z]+)<\/a>/g)].map((m) => m[1]);
-    expect(nav(await (await auditor.get('/console/ledger')).text())).toEqual(['Ledger', 'Verification', 'Budgets', 'Erasures']);
-    expect(nav(await (await admin.get('/console/ledger')).text())).toEqual(['Ledger', 'Verification', 'Budgets', 'Erasures', 'Policy', 'Consents', 'Checkpoints']);
+    const nav = (html: string) =>
+      [
+        ...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(
+          />([A-Za-z]+)<\/a>/g
+        ),
+      ].map((m) => m[1]);
+    expect(nav(await (await auditor.get('/console/ledger')).text())).toEqual([
+      'Ledger',
+      'Verification',
+      'Budgets',
+      'Erasures',
+    ]);
+    expect(nav(await (await admin.get('/console/ledger')).text())).toEqual([
+      'Ledger',
+      'Verification',
+      'Budgets',
+      'Erasures',
+      'Policy',
+      'Consents',
+      'Checkpoints',
+    ]);
   });
 
   it('an auditor gets 403 on every admin page and on the checkpoint action, which then never runs', async () => {
@@ -96,9 +140,13 @@ describe('node console: login and roles', () => {
   });
 
   it('the bearer API is unchanged beside the console, and an unknown console path is an HTML 404', async () => {
-    const api = await app.request('/v1/ledger?type=erasure', { headers: { authorization: `Bearer ${tokenOf('auditor')}` } });
+    const api = await app.request('/v1/ledger?type=erasure', {
+      headers: { authorization: `Bearer ${tokenOf('auditor')}` },
+    });
     expect(api.status).toBe(200);
-    expect(((await api.json()) as { entries: { subject: string }[] }).entries.map((e) => e.subject)).toEqual([erasedPseudonym]);
+    expect(
+      ((await api.json()) as { entries: { subject: string }[] }).entries.map((e) => e.subject)
+    ).toEqual([erasedPseudonym]);
     const missing = await auditor.get('/console/nope');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('text/html');
@@ -114,12 +162,14 @@ describe('node console: ledger browser', () => {
     expect(html).toContain('<title>Ledger · fedmark node console-node</title>');
     expect(html).toContain('<th class="num" scope="col">Seq</th>');
     const rows = tableRows(html, 'ledger-table');
-    const total = (db.prepare('SELECT count(*) FROM ledger').pluck().get() as number);
+    const total = db.prepare('SELECT count(*) FROM ledger').pluck().get() as number;
     expect(rows.length).toBe(total);
     expect(rows.map((r) => Number(r[0]))).toEqual([...Array(total).keys()].reverse());
     expect(rows[0]?.[2]).toBe('erasure');
     expect(rows[0]?.[3]).toBe(`${erasedPseudonym.slice(0, 12)}…`);
-    expect(html).toContain(`<a href="/console/ledger?pseudonym=${erasedPseudonym}"><code title="${erasedPseudonym}">`);
+    expect(html).toContain(
+      `<a href="/console/ledger?pseudonym=${erasedPseudonym}"><code title="${erasedPseudonym}">`
+    );
     expect(rows[0]?.[4]).toBe('rowsDeleted=2; reason=gdpr_art17_request');
   });
 
@@ -132,15 +182,26 @@ describe('node console: ledger browser', () => {
   });
 
   it('filters by time range (UTC, to exclusive) and by pseudonym prefix', async () => {
-    const march = tableRows(await (await auditor.get('/console/ledger?from=2026-03-01T00:00&to=2026-03-20T10:00')).text(), 'ledger-table');
+    const march = tableRows(
+      await (await auditor.get('/console/ledger?from=2026-03-01T00:00&to=2026-03-20T10:00')).text(),
+      'ledger-table'
+    );
     expect(march.map((r) => r[2])).toEqual(['release', 'job_accepted']);
     // The pseudonym link of a row: every entry about C-4 (its consent grant and its erasure tombstone).
-    const bySubject = tableRows(await (await auditor.get(`/console/ledger?pseudonym=${erasedPseudonym}`)).text(), 'ledger-table');
+    const bySubject = tableRows(
+      await (await auditor.get(`/console/ledger?pseudonym=${erasedPseudonym}`)).text(),
+      'ledger-table'
+    );
     expect(bySubject.map((r) => r[2])).toEqual(['erasure', 'consent_granted']);
     // A prefix (typed in upper case) finds them too; any other rows it finds share the prefix.
     const prefix = erasedPseudonym.slice(0, 6);
-    const byPrefix = tableRows(await (await auditor.get(`/console/ledger?pseudonym=${prefix.toUpperCase()}`)).text(), 'ledger-table');
-    expect(byPrefix.filter((r) => r[3] === `${erasedPseudonym.slice(0, 12)}…`).map((r) => r[2])).toEqual(['erasure', 'consent_granted']);
+    const byPrefix = tableRows(
+      await (await auditor.get(`/console/ledger?pseudonym=${prefix.toUpperCase()}`)).text(),
+      'ledger-table'
+    );
+    expect(
+      byPrefix.filter((r) => r[3] === `${erasedPseudonym.slice(0, 12)}…`).map((r) => r[2])
+    ).toEqual(['erasure', 'consent_granted']);
     expect(byPrefix.every((r) => r[3]?.startsWith(prefix))).toBe(true);
   });
 
@@ -149,7 +210,9 @@ describe('node console: ledger browser', () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('Filter not applied: &quot;type&quot;: not a ledger entry type');
-    expect(html).toContain('Filter not applied: &quot;pseudonym&quot;: expected the start of a pseudonym');
+    expect(html).toContain(
+      'Filter not applied: &quot;pseudonym&quot;: expected the start of a pseudonym'
+    );
     expect(tableRows(html, 'ledger-table')).toEqual([]);
     expect(html).toContain('No ledger entries match these filters.');
   });
@@ -168,20 +231,25 @@ describe('node console: verification, budgets, erasures', () => {
     const html = await res.text();
     const report = await auditNode({ dir, db });
     expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
-    expect(html).toContain(`first failing check <strong>budget</strong> at ledger entry <a href="/console/ledger?before=${overSeq + 1}">#${overSeq}</a>`);
+    expect(html).toContain(
+      `first failing check <strong>budget</strong> at ledger entry <a href="/console/ledger?before=${overSeq + 1}">#${overSeq}</a>`
+    );
     expect(html).toContain(`title="${report.merkleRoot}"`);
     const checks = tableRows(html, 'verify-checks');
     expect(checks.map((r) => r[0])).toEqual(report.checks.map((c) => c.check));
     expect(checks.find((r) => r[0] === 'chain')?.[1]).toBe('passed');
     expect(checks.find((r) => r[0] === 'budget')?.slice(1, 3)).toEqual(['failed', `#${overSeq}`]);
-    expect(html).toMatch(/Recomputed from the ledger rows now, at <time[^>]*>[^<]+<\/time>, in \d+ ms \(\d+ entries\)\. <a href="\/console\/verification\?rerun=1">Verify again<\/a>/);
+    expect(html).toMatch(
+      /Recomputed from the ledger rows now, at <time[^>]*>[^<]+<\/time>, in \d+ ms \(\d+ entries\)\. <a href="\/console\/verification\?rerun=1">Verify again<\/a>/
+    );
     expect(html).toContain('No checkpoint signed yet');
   });
 
   it('budgets: one bar chart per rule with the cap line, the over-cap month highlighted, a table and the cumulative line', async () => {
     const html = await (await auditor.get('/console/budgets')).text();
     expect(html).toContain('data-testid="budget-chart"');
-    const marketing = /<svg[^>]*data-testid="budget-chart-marketing-month"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    const marketing =
+      /<svg[^>]*data-testid="budget-chart-marketing-month"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
     expect(marketing).toContain('cap 2');
     expect(marketing).toContain('class="cap-line"');
     expect(marketing.match(/class="bar over"/g)?.length).toBe(1);
@@ -197,7 +265,9 @@ describe('node console: verification, budgets, erasures', () => {
     expect(rows.length).toBe(1);
     expect(rows[0]?.[2]).toBe(`${erasedPseudonym.slice(0, 12)}…`);
     expect(rows[0]?.slice(3)).toEqual(['2', 'gdpr_art17_request']);
-    const check = (await auditNode({ dir, db })).checks.find((c) => (c.check as string) === 'erasure_honoured');
+    const check = (await auditNode({ dir, db })).checks.find(
+      (c) => (c.check as string) === 'erasure_honoured'
+    );
     const expected = check === undefined ? 'NOT CHECKED' : check.ok ? 'PASSED' : 'FAILED';
     expect(html).toMatch(new RegExp(`data-testid="erasure-check">${expected}</span>`));
   });
@@ -226,7 +296,9 @@ describe('node console: admin pages and the checkpoint action', () => {
       ['model_training', '0', '0'],
       ['marketing', '1', '0'],
     ]);
-    expect(tableRows(html, 'lawful-bases-table').map((r) => r.slice(2))).toEqual([['model_training', 'contract', '5', '5']]);
+    expect(tableRows(html, 'lawful-bases-table').map((r) => r.slice(2))).toEqual([
+      ['model_training', 'contract', '5', '5'],
+    ]);
   });
 
   it('sign a checkpoint: without CSRF 403 and nothing signed; with it, a new checkpoint shown on the page and on verification', async () => {
@@ -241,11 +313,21 @@ describe('node console: admin pages and the checkpoint action', () => {
     const cp = after.at(-1);
     expect(res.headers.get('location')).toBe(`/console/checkpoints?signed=${cp?.id}`);
     const page = await (await admin.get(res.headers.get('location') ?? '')).text();
-    expect(page).toContain(`Signed checkpoint #${cp?.id} of ${cp?.checkpoint.treeSize} ledger entries.`);
+    expect(page).toContain(
+      `Signed checkpoint #${cp?.id} of ${cp?.checkpoint.treeSize} ledger entries.`
+    );
     expect(page).toContain(`title="${cp?.checkpoint.rootHash}"`);
     const verification = await (await auditor.get('/console/verification')).text();
-    expect(tableRows(verification, 'checkpoints-table')[0]).toEqual([String(cp?.id), String(cp?.checkpoint.treeSize), `${cp?.checkpoint.rootHash.slice(0, 12)}…`, expect.any(String), 'no']);
-    expect(tableRows(verification, 'verify-checks').find((r) => r[0] === 'checkpoint_roots')?.[1]).toBe('passed');
+    expect(tableRows(verification, 'checkpoints-table')[0]).toEqual([
+      String(cp?.id),
+      String(cp?.checkpoint.treeSize),
+      `${cp?.checkpoint.rootHash.slice(0, 12)}…`,
+      expect.any(String),
+      'no',
+    ]);
+    expect(
+      tableRows(verification, 'verify-checks').find((r) => r[0] === 'checkpoint_roots')?.[1]
+    ).toBe('passed');
   });
 });
 
@@ -256,13 +338,29 @@ describe('node console: a clean ledger, then a tampered one', () => {
     const db2 = openNodeDatabase(dir2);
     try {
       const id2 = loadIdentity(dir2);
-      const seqs = ['a', 'b', 'c'].map((j) => appendLedgerEntry(db2, { type: 'job_refused', body: { jobId: j, round: 0, reason: 'purpose not allowed' } }).seq);
-      const app2 = createNodeApp({ dir: dir2, db: db2, identity: id2, tokens, log: (m) => logged.push(m) });
+      const seqs = ['a', 'b', 'c'].map(
+        (j) =>
+          appendLedgerEntry(db2, {
+            type: 'job_refused',
+            body: { jobId: j, round: 0, reason: 'purpose not allowed' },
+          }).seq
+      );
+      const app2 = createNodeApp({
+        dir: dir2,
+        db: db2,
+        identity: id2,
+        tokens,
+        log: (m) => logged.push(m),
+      });
       const s = await session(app2, tokenOf('auditor'));
-      expect(await (await s.get('/console/verification')).text()).toMatch(/data-testid="verify-verdict">PASSED<\/span> every check passed over \d+ ledger entries/);
+      expect(await (await s.get('/console/verification')).text()).toMatch(
+        /data-testid="verify-verdict">PASSED<\/span> every check passed over \d+ ledger entries/
+      );
       const bad = seqs[1] as number;
       db2.exec('DROP TRIGGER ledger_no_update');
-      db2.prepare('UPDATE ledger SET body = ? WHERE seq = ?').run(JSON.stringify({ jobId: 'b', round: 0, reason: 'rewritten' }), bad);
+      db2
+        .prepare('UPDATE ledger SET body = ? WHERE seq = ?')
+        .run(JSON.stringify({ jobId: 'b', round: 0, reason: 'rewritten' }), bad);
       // Same size, head and checkpoints: within AUDIT_REUSE_MS the page shows the earlier run, saying when it ran.
       const reused = await (await s.get('/console/verification')).text();
       expect(reused).toContain('Result of the verification run at ');
@@ -270,13 +368,17 @@ describe('node console: a clean ledger, then a tampered one', () => {
       const html = await (await s.get('/console/verification?rerun=1')).text();
       expect(html).toContain('Recomputed from the ledger rows now');
       expect(html).toMatch(/data-testid="verify-verdict">FAILED<\/span>/);
-      expect(html).toContain(`first failing check <strong>chain</strong> at ledger entry <a href="/console/ledger?before=${bad + 1}">#${bad}</a>`);
+      expect(html).toContain(
+        `first failing check <strong>chain</strong> at ledger entry <a href="/console/ledger?before=${bad + 1}">#${bad}</a>`
+      );
       // A broken policy file: the page says which file and why (a framed page, not the API's JSON), nothing is logged as a crash.
       writeFileSync(join(dir2, 'policy.json'), '{"minCohort": 1}');
       const broken = await s.get('/console/budgets');
       expect(broken.status).toBe(400);
       expect(broken.headers.get('content-type')).toContain('text/html');
-      expect(await broken.text()).toContain(`BAD_REQUEST: ${join(dir2, 'policy.json')}: field &quot;minCohort&quot;`);
+      expect(await broken.text()).toContain(
+        `BAD_REQUEST: ${join(dir2, 'policy.json')}: field &quot;minCohort&quot;`
+      );
       expect(logged).toEqual([]);
     } finally {
       db2.close();
@@ -292,13 +394,19 @@ describe('node console: an unexpected failure', () => {
       await initNode({ dir: dir3, name: 'broken-node' });
       const db3 = openNodeDatabase(dir3);
       const seen: string[] = [];
-      const app3 = createNodeApp({ dir: dir3, db: db3, identity: loadIdentity(dir3), tokens, log: (m, e) => seen.push(`${m}: ${e instanceof Error ? e.message : ''}`) });
+      const app3 = createNodeApp({
+        dir: dir3,
+        db: db3,
+        identity: loadIdentity(dir3),
+        tokens,
+        log: (m, e) => seen.push(`${m}: ${e instanceof Error ? e.message : ''}`),
+      });
       const s = await session(app3, tokenOf('admin'));
       db3.close();
       const res = await s.get('/console/ledger');
       expect(res.status).toBe(500);
       const html = await res.text();
-      expect(html).toContain("The page could not be built. The details are in the node&#39;s log.");
+      expect(html).toContain('The page could not be built. The details are in the node&#39;s log.');
       expect(html).not.toContain('database');
       expect(seen).toEqual(['node console: unhandled error: The database connection is not open']);
     } finally {

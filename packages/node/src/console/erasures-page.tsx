@@ -26,7 +26,10 @@ export interface ErasuresModel {
 }
 
 /** Erasure tombstones from the ledger (pseudonyms only) and the audit's erasure check. */
-export async function loadErasures(ctx: NodeConsoleContext, opts: { rerun?: boolean } = {}): Promise<ErasuresModel> {
+export async function loadErasures(
+  ctx: NodeConsoleContext,
+  opts: { rerun?: boolean } = {}
+): Promise<ErasuresModel> {
   const erasures = listLedger(ctx.db, { type: 'erasure' })
     .reverse()
     .map((e) => ({
@@ -40,7 +43,12 @@ export async function loadErasures(ctx: NodeConsoleContext, opts: { rerun?: bool
   const report = run.report;
   // Compared as a string: the check is new in the audit module and may not be in every build.
   const check = report.checks.find((c) => (c.check as string) === ERASURE_CHECK) ?? null;
-  return { erasures, check, notes: check ? [] : report.notes.filter((n) => /erasure/i.test(n)), run };
+  return {
+    erasures,
+    check,
+    notes: check ? [] : report.notes.filter((n) => /erasure/i.test(n)),
+    run,
+  };
 }
 
 export function ErasuresView(p: { model: ErasuresModel; base: string }) {
@@ -64,7 +72,11 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             {check.firstBadSeq !== undefined ? (
               <>
                 {' '}
-                (entry <EntryLink base={p.base} seq={check.firstBadSeq}>#{check.firstBadSeq}</EntryLink>)
+                (entry{' '}
+                <EntryLink base={p.base} seq={check.firstBadSeq}>
+                  #{check.firstBadSeq}
+                </EntryLink>
+                )
               </>
             ) : null}
           </p>
@@ -73,7 +85,8 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             <Badge tone="warn" testId="erasure-check">
               NOT CHECKED
             </Badge>{' '}
-            {notes[0] ?? 'This audit has no check that releases after an erasure left the erased customer out.'}
+            {notes[0] ??
+              'This audit has no check that releases after an erasure left the erased customer out.'}
           </p>
         )}
         <RunInfo run={p.model.run} base={p.base} page="erasures" />
@@ -83,13 +96,20 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
         <Empty>No customer has been erased.</Empty>
       ) : (
         <table data-testid="erasures-table">
-          <caption class="muted">Newest first. Each erasure deleted every raw row about the customer; the ledger keeps only this pseudonymous tombstone.</caption>
+          <caption class="muted">
+            Newest first. Each erasure deleted every raw row about the customer; the ledger keeps
+            only this pseudonymous tombstone.
+          </caption>
           <thead>
             <tr>
-              <th class="num" scope="col">Seq</th>
+              <th class="num" scope="col">
+                Seq
+              </th>
               <th scope="col">Time (UTC)</th>
               <th scope="col">Pseudonym</th>
-              <th class="num" scope="col">Rows deleted</th>
+              <th class="num" scope="col">
+                Rows deleted
+              </th>
               <th scope="col">Reason</th>
             </tr>
           </thead>
@@ -97,7 +117,9 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
             {erasures.map((e) => (
               <tr>
                 <td class="num">
-                  <EntryLink base={p.base} seq={e.seq}>{e.seq}</EntryLink>
+                  <EntryLink base={p.base} seq={e.seq}>
+                    {e.seq}
+                  </EntryLink>
                 </td>
                 <td>
                   <Time iso={e.at} />

@@ -8,6 +8,18 @@
  * const nodeConsole = createNodeConsole({ dir, db, identity, tokens });
  * app.route(NODE_CONSOLE_BASE, nodeConsole.app); // GET /console/login, /console/ledger, ...
  */
-export { createNodeConsole, NODE_CONSOLE_BASE, NODE_CONSOLE_COOKIE, type NodeConsole, type NodeConsoleOptions } from './node-console.tsx';
+export {
+  createNodeConsole,
+  NODE_CONSOLE_BASE,
+  NODE_CONSOLE_COOKIE,
+  type NodeConsole,
+  type NodeConsoleOptions,
+} from './node-console.tsx';
 /** Filtered, keyset-paged ledger listing (newest first) behind the ledger browser. */
-export { queryLedgerPage, LEDGER_PAGE_SIZE, type LedgerFilter, type LedgerCursor, type LedgerPageData } from './ledger-query.ts';
+export {
+  queryLedgerPage,
+  LEDGER_PAGE_SIZE,
+  type LedgerFilter,
+  type LedgerCursor,
+  type LedgerPageData,
+} from './ledger-query.ts';

@@ -2,7 +2,12 @@ import { LEDGER_ENTRY_TYPES, type LedgerEntry, type LedgerEntryType } from '@fed
 import { Alert, Empty } from '@fedmark/protocol/console';
 import type { NodeConsoleContext } from './context.ts';
 import { bodySummary, PseudonymLink, ShortHex, Time } from './_format.tsx';
-import { queryLedgerPage, type LedgerCursor, type LedgerFilter, type LedgerPageData } from './ledger-query.ts';
+import {
+  queryLedgerPage,
+  type LedgerCursor,
+  type LedgerFilter,
+  type LedgerPageData,
+} from './ledger-query.ts';
 
 /** The filter form as typed (echoed back into the form) and any field it could not use. */
 export interface LedgerForm {
@@ -44,7 +49,10 @@ function cursorOf(q: Record<string, string | undefined>, errors: string[]): Ledg
 }
 
 /** Reads the GET form (type, from, to, pseudonym; after/before cursors) and loads one page. */
-export function loadLedgerPage(ctx: NodeConsoleContext, q: Record<string, string | undefined>): LedgerPageModel {
+export function loadLedgerPage(
+  ctx: NodeConsoleContext,
+  q: Record<string, string | undefined>
+): LedgerPageModel {
   const form: LedgerForm = {
     type: (q['type'] ?? '').trim(),
     from: (q['from'] ?? '').trim(),
@@ -55,7 +63,10 @@ export function loadLedgerPage(ctx: NodeConsoleContext, q: Record<string, string
   const filter: LedgerFilter = {};
   if (form.type !== '') {
     if (TYPES.has(form.type)) filter.type = form.type as LedgerEntryType;
-    else errors.push(`"type": not a ledger entry type (expected one of ${LEDGER_ENTRY_TYPES.join(', ')})`);
+    else
+      errors.push(
+        `"type": not a ledger entry type (expected one of ${LEDGER_ENTRY_TYPES.join(', ')})`
+      );
   }
   for (const key of ['from', 'to'] as const) {
     if (form[key] === '') continue;
@@ -70,7 +81,10 @@ export function loadLedgerPage(ctx: NodeConsoleContext, q: Record<string, string
   }
   const cursor = cursorOf(q, errors);
   // A filter that cannot be applied must not silently widen the listing: show nothing instead.
-  const page = errors.length > 0 ? { entries: [], newerAfter: null, olderBefore: null } : queryLedgerPage(ctx.db, filter, cursor);
+  const page =
+    errors.length > 0
+      ? { entries: [], newerAfter: null, olderBefore: null }
+      : queryLedgerPage(ctx.db, filter, cursor);
   return { form, errors, page };
 }
 
@@ -134,19 +148,36 @@ export function LedgerView(p: { model: LedgerPageModel; base: string }) {
         </label>
         <label>
           Pseudonym starts with
-          <input type="text" name="pseudonym" value={form.pseudonym} maxlength={64} pattern="[0-9a-fA-F]{1,64}" spellcheck={false} autocomplete="off" />
+          <input
+            type="text"
+            name="pseudonym"
+            value={form.pseudonym}
+            maxlength={64}
+            pattern="[0-9a-fA-F]{1,64}"
+            spellcheck={false}
+            autocomplete="off"
+          />
         </label>
         <button type="submit">Filter</button>
         {filtered ? <a href={`${p.base}/ledger`}>Clear filters</a> : null}
       </form>
       {page.entries.length === 0 ? (
-        <Empty>{filtered || errors.length > 0 ? 'No ledger entries match these filters.' : 'The ledger has no entries on this page.'}</Empty>
+        <Empty>
+          {filtered || errors.length > 0
+            ? 'No ledger entries match these filters.'
+            : 'The ledger has no entries on this page.'}
+        </Empty>
       ) : (
         <table data-testid="ledger-table">
-          <caption class="muted">Newest first. Subjects are keyed pseudonyms, never customer ids; hover a value for its full text.</caption>
+          <caption class="muted">
+            Newest first. Subjects are keyed pseudonyms, never customer ids; hover a value for its
+            full text.
+          </caption>
           <thead>
             <tr>
-              <th class="num" scope="col">Seq</th>
+              <th class="num" scope="col">
+                Seq
+              </th>
               <th scope="col">Time (UTC)</th>
               <th scope="col">Type</th>
               <th scope="col">Pseudonym</th>
@@ -163,12 +194,20 @@ export function LedgerView(p: { model: LedgerPageModel; base: string }) {
       )}
       <nav class="pager" aria-label="ledger pages">
         {page.newerAfter !== null ? (
-          <a rel="prev" href={pageHref(p.base, form, { after: page.newerAfter })} data-testid="ledger-newer">
+          <a
+            rel="prev"
+            href={pageHref(p.base, form, { after: page.newerAfter })}
+            data-testid="ledger-newer"
+          >
             ← Newer
           </a>
         ) : null}{' '}
         {page.olderBefore !== null ? (
-          <a rel="next" href={pageHref(p.base, form, { before: page.olderBefore })} data-testid="ledger-older">
+          <a
+            rel="next"
+            href={pageHref(p.base, form, { before: page.olderBefore })}
+            data-testid="ledger-older"
+          >
             Older →
           </a>
         ) : null}

@@ -36,7 +36,9 @@ describe('queryLedgerPage', () => {
   it('pages newest first by seq and links newer/older without gaps or overlaps', () => {
     const size = ledgerSize(db);
     const p1 = queryLedgerPage(db, {}, null);
-    expect(p1.entries.map((e) => e.seq)).toEqual([...Array(LEDGER_PAGE_SIZE).keys()].map((k) => size - 1 - k));
+    expect(p1.entries.map((e) => e.seq)).toEqual(
+      [...Array(LEDGER_PAGE_SIZE).keys()].map((k) => size - 1 - k)
+    );
     expect(p1.newerAfter).toBeNull();
     expect(p1.olderBefore).toBe(size - LEDGER_PAGE_SIZE);
     const seen: number[] = [];
@@ -56,16 +58,33 @@ describe('queryLedgerPage', () => {
   });
 
   it('combines type, time range and pseudonym prefix filters', () => {
-    const page = queryLedgerPage(db, { type: 'job_refused', fromIso: '2026-01-01T00:30:00.000Z', toIso: '2026-01-01T01:00:00.000Z', pseudonymPrefix: 'aa' }, null);
+    const page = queryLedgerPage(
+      db,
+      {
+        type: 'job_refused',
+        fromIso: '2026-01-01T00:30:00.000Z',
+        toIso: '2026-01-01T01:00:00.000Z',
+        pseudonymPrefix: 'aa',
+      },
+      null
+    );
     // Minutes 30..59 divisible by 3 (refusals) and even (subject A): 30, 36, 42, 48, 54.
-    expect(page.entries.map((e) => e.body['jobId'])).toEqual(['j-54', 'j-48', 'j-42', 'j-36', 'j-30']);
+    expect(page.entries.map((e) => e.body['jobId'])).toEqual([
+      'j-54',
+      'j-48',
+      'j-42',
+      'j-36',
+      'j-30',
+    ]);
     expect(page.entries.every((e) => e.seq >= first)).toBe(true);
     expect(queryLedgerPage(db, { pseudonymPrefix: SUBJECT_B }, null, 1000).entries.length).toBe(60);
     expect(queryLedgerPage(db, { pseudonymPrefix: 'b' }, null).entries).toEqual([]);
   });
 
   it('refuses a malformed prefix, type or page size with a labelled error', () => {
-    expect(() => queryLedgerPage(db, { pseudonymPrefix: "a' OR 1=1 --" }, null)).toThrow(/"pseudonymPrefix" expected 1-64 lower-case hex/);
+    expect(() => queryLedgerPage(db, { pseudonymPrefix: "a' OR 1=1 --" }, null)).toThrow(
+      /"pseudonymPrefix" expected 1-64 lower-case hex/
+    );
     expect(() => queryLedgerPage(db, { type: 'nope' as 'release' }, null)).toThrow(TypeError);
     expect(() => queryLedgerPage(db, {}, null, 0)).toThrow(RangeError);
   });
@@ -89,7 +108,8 @@ describe('ledger browser paging over HTTP', () => {
     expect(rows1.length).toBe(LEDGER_PAGE_SIZE);
     expect(rows1.every((r) => r[2] === 'job_accepted')).toBe(true);
     expect(html1).not.toContain('data-testid="ledger-newer"');
-    const older = /href="([^"]+)" data-testid="ledger-older"/.exec(html1)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const older =
+      /href="([^"]+)" data-testid="ledger-older"/.exec(html1)?.[1]?.replaceAll('&amp;', '&') ?? '';
     expect(older).toBe(`/console/ledger?type=job_accepted&before=${rows1.at(-1)?.[0]}`);
     const html2 = await (await s.get(older)).text();
     const rows2 = tableRows(html2, 'ledger-table');
@@ -97,7 +117,8 @@ describe('ledger browser paging over HTTP', () => {
     expect(rows2.length).toBe(30);
     expect(Number(rows2[0]?.[0])).toBeLessThan(Number(rows1.at(-1)?.[0]));
     expect(html2).not.toContain('data-testid="ledger-older"');
-    const newer = /href="([^"]+)" data-testid="ledger-newer"/.exec(html2)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const newer =
+      /href="([^"]+)" data-testid="ledger-newer"/.exec(html2)?.[1]?.replaceAll('&amp;', '&') ?? '';
     expect(tableRows(await (await s.get(newer)).text(), 'ledger-table')).toEqual(rows1);
   });
 });

@@ -1,7 +1,13 @@
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTP_STATUS, isProtocolError } from '@fedmark/protocol';
-import { createConsoleKit, type ConsoleEnv, type ConsoleKit, type NavItem, type SessionCodec } from '@fedmark/protocol/console';
+import {
+  createConsoleKit,
+  type ConsoleEnv,
+  type ConsoleKit,
+  type NavItem,
+  type SessionCodec,
+} from '@fedmark/protocol/console';
 import type Database from 'better-sqlite3';
 import { roleForToken, type ApiRole, type ApiToken } from '../api/tokens.ts';
 import type { NodeIdentity } from '../identity/index.ts';
@@ -41,7 +47,12 @@ function navFor(base: string, role: ApiRole): NavItem[] {
     { href: p(base, '/erasures'), label: 'Erasures' },
   ];
   if (role !== 'admin') return auditor;
-  return [...auditor, { href: p(base, '/policy'), label: 'Policy' }, { href: p(base, '/consents'), label: 'Consents' }, { href: p(base, '/checkpoints'), label: 'Checkpoints' }];
+  return [
+    ...auditor,
+    { href: p(base, '/policy'), label: 'Policy' },
+    { href: p(base, '/consents'), label: 'Consents' },
+    { href: p(base, '/checkpoints'), label: 'Checkpoints' },
+  ];
 }
 
 export interface NodeConsole {
@@ -58,7 +69,13 @@ export interface NodeConsole {
 export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
   const base = NODE_CONSOLE_BASE;
   const log = o.log ?? ((m, e) => console.error(m, e));
-  const ctx: NodeConsoleContext = { dir: o.dir, db: o.db, identity: o.identity, base, now: o.now ?? (() => new Date()) };
+  const ctx: NodeConsoleContext = {
+    dir: o.dir,
+    db: o.db,
+    identity: o.identity,
+    base,
+    now: o.now ?? (() => new Date()),
+  };
   const kit = createConsoleKit<ApiRole>({
     appName: `fedmark node ${o.identity.name}`,
     basePath: base,
@@ -75,35 +92,67 @@ export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
 
   // A page error is a framed page, not the API's JSON: user-facing errors say what, the rest nothing.
   app.onError((err, c: Context) => {
-    if (isProtocolError(err)) return kit.errorPage(c, HTTP_STATUS[err.code] as ContentfulStatusCode, 'Cannot show this page', `${err.code}: ${err.message}`);
+    if (isProtocolError(err))
+      return kit.errorPage(
+        c,
+        HTTP_STATUS[err.code] as ContentfulStatusCode,
+        'Cannot show this page',
+        `${err.code}: ${err.message}`
+      );
     log('node console: unhandled error', err);
-    return kit.errorPage(c, 500, 'Internal error', "The page could not be built. The details are in the node's log.");
+    return kit.errorPage(
+      c,
+      500,
+      'Internal error',
+      "The page could not be built. The details are in the node's log."
+    );
   });
 
   app.get('/ledger', anyRole, (c) => {
     const model = loadLedgerPage(ctx, c.req.query());
-    return page(c, { title: 'Ledger', children: <LedgerView model={model} base={base} /> }, model.errors.length > 0 ? 400 : 200);
+    return page(
+      c,
+      { title: 'Ledger', children: <LedgerView model={model} base={base} /> },
+      model.errors.length > 0 ? 400 : 200
+    );
   });
   app.get('/verification', anyRole, async (c) => {
     const model = await loadVerification(ctx, { rerun: c.req.query('rerun') === '1' });
-    return page(c, { title: 'Verification', children: <VerificationView model={model} base={base} /> });
+    return page(c, {
+      title: 'Verification',
+      children: <VerificationView model={model} base={base} />,
+    });
   });
-  app.get('/budgets', anyRole, (c) => page(c, { title: 'Privacy budgets', children: <BudgetsView model={loadBudgets(ctx)} /> }));
+  app.get('/budgets', anyRole, (c) =>
+    page(c, { title: 'Privacy budgets', children: <BudgetsView model={loadBudgets(ctx)} /> })
+  );
   app.get('/erasures', anyRole, async (c) => {
     const model = await loadErasures(ctx, { rerun: c.req.query('rerun') === '1' });
     return page(c, { title: 'Erasures', children: <ErasuresView model={model} base={base} /> });
   });
 
-  app.get('/policy', admin, (c) => page(c, { title: 'Policy', children: <PolicyView model={loadPolicyPage(ctx)} base={base} /> }));
-  app.get('/consents', admin, (c) => page(c, { title: 'Consents', children: <ConsentsView model={loadConsents(ctx)} base={base} /> }));
+  app.get('/policy', admin, (c) =>
+    page(c, { title: 'Policy', children: <PolicyView model={loadPolicyPage(ctx)} base={base} /> })
+  );
+  app.get('/consents', admin, (c) =>
+    page(c, { title: 'Consents', children: <ConsentsView model={loadConsents(ctx)} base={base} /> })
+  );
   app.get('/checkpoints', admin, (c) =>
     page(c, {
       title: 'Checkpoints',
-      children: <CheckpointsView model={loadCheckpoints(ctx, c.req.query('signed'))} base={base} session={c.get('consoleSession')} />,
+      children: (
+        <CheckpointsView
+          model={loadCheckpoints(ctx, c.req.query('signed'))}
+          base={base}
+          session={c.get('consoleSession')}
+        />
+      ),
     })
   );
   // Post/redirect/get: a reload of the result page does not sign another checkpoint.
-  app.post('/checkpoints', admin, (c) => c.redirect(p(base, `/checkpoints?signed=${signCheckpointNow(ctx).id}`), 303));
+  app.post('/checkpoints', admin, (c) =>
+    c.redirect(p(base, `/checkpoints?signed=${signCheckpointNow(ctx).id}`), 303)
+  );
 
   app.all('*', (c) => {
     // "/console/" (a typed URL with a slash) is the console's root, which the kit serves at "/console".

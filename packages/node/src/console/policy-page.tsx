@@ -19,7 +19,12 @@ export interface PolicyModel {
 export function loadPolicyPage(ctx: NodeConsoleContext): PolicyModel {
   const policy = loadPolicy(ctx.dir);
   const changes = listLedger(ctx.db, { type: 'policy_change' });
-  return { policy, hash: policyHash(policy), changes: changes.slice(-POLICY_CHANGES_SHOWN).reverse(), changesTotal: changes.length };
+  return {
+    policy,
+    hash: policyHash(policy),
+    changes: changes.slice(-POLICY_CHANGES_SHOWN).reverse(),
+    changesTotal: changes.length,
+  };
 }
 
 export function PolicyView(p: { model: PolicyModel; base: string }) {
@@ -31,15 +36,23 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
           ['Policy hash', <ShortHex value={p.model.hash} testId="policy-hash" />],
           ['Purposes answered', policy.allowedPurposes.join(', ')],
           ['Job kinds answered', policy.allowedKinds.join(', ')],
-          ['Minimum cohort (k)', <span data-testid="policy-k">{`${policy.minCohort}: after noise, every cell whose noisy count is under ${policy.minCohort} is released as 0 (suppression reads only the noisy release, so it costs no privacy; docs/privacy.md)`}</span>],
+          [
+            'Minimum cohort (k)',
+            <span data-testid="policy-k">{`${policy.minCohort}: after noise, every cell whose noisy count is under ${policy.minCohort} is released as 0 (suppression reads only the noisy release, so it costs no privacy; docs/privacy.md)`}</span>,
+          ],
           ['Largest epsilon per job', formatEpsilon(policy.maxEpsilonPerJob)],
           ['Fewest contributing nodes per job', String(policy.minNodes)],
           [
             'Noise',
             policy.testOnlyAllowNoiseOff ? (
-              <Badge tone="bad">TEST ONLY: callers may switch noise off (never in production)</Badge>
+              <Badge tone="bad">
+                TEST ONLY: callers may switch noise off (never in production)
+              </Badge>
             ) : (
-              <span>always on: discrete Laplace per released value, scale from each job's epsilon and the value's sensitivity</span>
+              <span>
+                always on: discrete Laplace per released value, scale from each job's epsilon and
+                the value's sensitivity
+              </span>
             ),
           ],
         ]}
@@ -53,7 +66,9 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
             <tr>
               <th scope="col">Purpose</th>
               <th scope="col">Period (UTC calendar)</th>
-              <th class="num" scope="col">Epsilon cap</th>
+              <th class="num" scope="col">
+                Epsilon cap
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -72,11 +87,15 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
         <Empty>No policy change is recorded in the ledger.</Empty>
       ) : (
         <>
-          {p.model.changesTotal > p.model.changes.length ? <p class="muted">{`The newest ${p.model.changes.length} of ${p.model.changesTotal}.`}</p> : null}
+          {p.model.changesTotal > p.model.changes.length ? (
+            <p class="muted">{`The newest ${p.model.changes.length} of ${p.model.changesTotal}.`}</p>
+          ) : null}
           <table>
             <thead>
               <tr>
-                <th class="num" scope="col">Seq</th>
+                <th class="num" scope="col">
+                  Seq
+                </th>
                 <th scope="col">Time (UTC)</th>
                 <th scope="col">Change</th>
               </tr>
@@ -87,7 +106,9 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
                 return (
                   <tr>
                     <td class="num">
-                      <EntryLink base={p.base} seq={e.seq}>{e.seq}</EntryLink>
+                      <EntryLink base={p.base} seq={e.seq}>
+                        {e.seq}
+                      </EntryLink>
                     </td>
                     <td>
                       <Time iso={e.at} />

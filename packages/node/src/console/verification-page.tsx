@@ -1,7 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { Badge, Empty, Facts } from '@fedmark/protocol/console';
 import { auditNode, type AuditCheck, type AuditReport } from '../audit/index.ts';
-import { ledgerSize, listLedger, listLedgerCheckpoints, type StoredCheckpoint } from '../ledger/index.ts';
+import {
+  ledgerSize,
+  listLedger,
+  listLedgerCheckpoints,
+  type StoredCheckpoint,
+} from '../ledger/index.ts';
 import { loadPolicy, policyHash } from '../policy/index.ts';
 import type { NodeConsoleContext } from './context.ts';
 import { EntryLink, formatDuration, ShortHex, Time } from './_format.tsx';
@@ -49,31 +54,50 @@ function auditKey(ctx: NodeConsoleContext): string {
  * checkpoint signatures, roots, consistency and receipts, budgets, erasures). The coordinator's
  * log is not consulted here: that needs its auditor token (`fedmark audit verify --coordinator`).
  */
-export async function runAudit(ctx: NodeConsoleContext, opts: { rerun?: boolean } = {}): Promise<AuditRun> {
+export async function runAudit(
+  ctx: NodeConsoleContext,
+  opts: { rerun?: boolean } = {}
+): Promise<AuditRun> {
   const key = auditKey(ctx);
   const last = LAST_RUN.get(ctx.db);
   const nowMs = ctx.now().getTime();
-  if (!opts.rerun && last && last.key === key && nowMs - last.at < AUDIT_REUSE_MS) return { ...last.run, reused: true };
+  if (!opts.rerun && last && last.key === key && nowMs - last.at < AUDIT_REUSE_MS)
+    return { ...last.run, reused: true };
   const t0 = performance.now();
   const report = await auditNode({ dir: ctx.dir, db: ctx.db, at: ctx.now() });
-  const run: AuditRun = { report, elapsedMs: performance.now() - t0, ranAt: new Date(nowMs).toISOString(), reused: false };
+  const run: AuditRun = {
+    report,
+    elapsedMs: performance.now() - t0,
+    ranAt: new Date(nowMs).toISOString(),
+    reused: false,
+  };
   LAST_RUN.set(ctx.db, { key, at: nowMs, run });
   return run;
 }
 
-export async function loadVerification(ctx: NodeConsoleContext, opts: { rerun?: boolean } = {}): Promise<VerificationModel> {
+export async function loadVerification(
+  ctx: NodeConsoleContext,
+  opts: { rerun?: boolean } = {}
+): Promise<VerificationModel> {
   const run = await runAudit(ctx, opts);
   const size = run.report.ledgerSize;
   const last = size > 0 ? listLedger(ctx.db, { fromSeq: size - 1, limit: 1 })[0] : undefined;
   const all = listLedgerCheckpoints(ctx.db);
-  return { ...run, chainHead: last?.hash ?? null, checkpoints: all.slice(-CHECKPOINTS_SHOWN).reverse(), checkpointsTotal: all.length };
+  return {
+    ...run,
+    chainHead: last?.hash ?? null,
+    checkpoints: all.slice(-CHECKPOINTS_SHOWN).reverse(),
+    checkpointsTotal: all.length,
+  };
 }
 
 /** "Recomputed ... in 12 ms" or, for a reused run, when it ran; with a link that always reruns. */
 export function RunInfo(p: { run: AuditRun; base: string; page: string }) {
   return (
     <p class="muted" data-testid="audit-run">
-      {p.run.reused ? 'Result of the verification run at ' : 'Recomputed from the ledger rows now, at '}
+      {p.run.reused
+        ? 'Result of the verification run at '
+        : 'Recomputed from the ledger rows now, at '}
       <Time iso={p.run.ranAt} />
       {`, in ${formatDuration(p.run.elapsedMs)} (${p.run.report.ledgerSize} entries). `}
       <a href={`${p.base}/${p.page}?rerun=1`}>Verify again</a>
@@ -103,7 +127,10 @@ export function Verdict(p: { report: AuditReport; base: string }) {
       {f.firstBadSeq !== undefined ? (
         <>
           {' '}
-          at ledger entry <EntryLink base={p.base} seq={f.firstBadSeq}>#{f.firstBadSeq}</EntryLink>
+          at ledger entry{' '}
+          <EntryLink base={p.base} seq={f.firstBadSeq}>
+            #{f.firstBadSeq}
+          </EntryLink>
         </>
       ) : null}
       : {f.detail}
@@ -129,7 +156,15 @@ export function ChecksTable(p: { checks: readonly AuditCheck[]; base: string }) 
               <code>{c.check}</code>
             </td>
             <td>{c.ok ? <Badge tone="good">passed</Badge> : <Badge tone="bad">failed</Badge>}</td>
-            <td>{c.firstBadSeq === undefined ? '' : <EntryLink base={p.base} seq={c.firstBadSeq}>#{c.firstBadSeq}</EntryLink>}</td>
+            <td>
+              {c.firstBadSeq === undefined ? (
+                ''
+              ) : (
+                <EntryLink base={p.base} seq={c.firstBadSeq}>
+                  #{c.firstBadSeq}
+                </EntryLink>
+              )}
+            </td>
             <td>{c.detail}</td>
           </tr>
         ))}
@@ -143,8 +178,12 @@ export function CheckpointsTable(p: { checkpoints: readonly StoredCheckpoint[]; 
     <table data-testid={p.testId}>
       <thead>
         <tr>
-          <th class="num" scope="col">#</th>
-          <th class="num" scope="col">Tree size</th>
+          <th class="num" scope="col">
+            #
+          </th>
+          <th class="num" scope="col">
+            Tree size
+          </th>
           <th scope="col">Root hash</th>
           <th scope="col">Signed at (UTC)</th>
           <th scope="col">Coordinator receipt</th>
@@ -161,7 +200,13 @@ export function CheckpointsTable(p: { checkpoints: readonly StoredCheckpoint[]; 
             <td>
               <Time iso={s.checkpoint.timestamp} />
             </td>
-            <td>{s.receipt ? <Badge tone="good">{`yes, log index ${s.receipt.logIndex}`}</Badge> : <Badge tone="warn">no</Badge>}</td>
+            <td>
+              {s.receipt ? (
+                <Badge tone="good">{`yes, log index ${s.receipt.logIndex}`}</Badge>
+              ) : (
+                <Badge tone="warn">no</Badge>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -177,7 +222,8 @@ export function VerificationView(p: { model: VerificationModel; base: string }) 
         <Verdict report={report} base={p.base} />
         <RunInfo run={p.model} base={p.base} page="verification" />
         <p class="muted">
-          The coordinator's transparency log is checked by <code>fedmark audit verify --coordinator URL</code>.
+          The coordinator's transparency log is checked by{' '}
+          <code>fedmark audit verify --coordinator URL</code>.
         </p>
       </section>
       <h2>Current head</h2>
@@ -185,7 +231,10 @@ export function VerificationView(p: { model: VerificationModel; base: string }) 
         items={[
           ['Node', report.node],
           ['Ledger entries', String(report.ledgerSize)],
-          ['Chain head (hash of the newest entry)', <ShortHex value={p.model.chainHead} testId="chain-head" />],
+          [
+            'Chain head (hash of the newest entry)',
+            <ShortHex value={p.model.chainHead} testId="chain-head" />,
+          ],
           ['Merkle root (RFC 6962)', <ShortHex value={report.merkleRoot} testId="merkle-root" />],
           ['Stored checkpoints', String(report.storedCheckpoints)],
         ]}
@@ -204,7 +253,10 @@ export function VerificationView(p: { model: VerificationModel; base: string }) 
       ) : null}
       <h2>Stored checkpoints</h2>
       {p.model.checkpoints.length === 0 ? (
-        <Empty>No checkpoint signed yet: the node signs one at every release and at least hourly while it serves a coordinator.</Empty>
+        <Empty>
+          No checkpoint signed yet: the node signs one at every release and at least hourly while it
+          serves a coordinator.
+        </Empty>
       ) : (
         <>
           {p.model.checkpointsTotal > p.model.checkpoints.length ? (

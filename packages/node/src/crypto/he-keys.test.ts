@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { publicKeyHash } from '@fedmark/protocol';
-import { changedMemberKeys, hasHeKey, listHeKeyIds, loadHeKey, saveHeKey, type StoredHeKey } from './he-keys.ts';
+import {
+  changedMemberKeys,
+  hasHeKey,
+  listHeKeyIds,
+  loadHeKey,
+  saveHeKey,
+  type StoredHeKey,
+} from './he-keys.ts';
 
 function key(over: Partial<StoredHeKey> = {}): StoredHeKey {
   const publicKey = new Uint8Array([1, 2, 3, 4, 5, 6]);
@@ -39,9 +46,9 @@ describe('HE key storage', () => {
     saveHeKey(dir, key());
     saveHeKey(dir, key());
     const other = new Uint8Array([7, 7, 7, 7]);
-    expect(() => saveHeKey(dir, key({ publicKey: other, publicKeyHash: publicKeyHash(other) }))).toThrow(
-      /a different key for epoch k1 is already installed/
-    );
+    expect(() =>
+      saveHeKey(dir, key({ publicKey: other, publicKeyHash: publicKeyHash(other) }))
+    ).toThrow(/a different key for epoch k1 is already installed/);
   });
 
   it('refuses open permissions, corrupt files, bad ids and a hash mismatch without echoing key bytes', () => {
@@ -52,13 +59,17 @@ describe('HE key storage', () => {
     expect(() => loadHeKey(dir, 'k1')).toThrow(/permissions 644 are too open/);
     chmodSync(file, 0o600);
     const json = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...json, publicKeyHash: '0'.repeat(64) }), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ ...json, publicKeyHash: '0'.repeat(64) }), {
+      mode: 0o600,
+    });
     expect(() => loadHeKey(dir, 'k1')).toThrow(/publicKeyHash does not match publicKey/);
     writeFileSync(file, '{', { mode: 0o600 });
     expect(() => loadHeKey(dir, 'k1')).toThrow(/corrupt HE key file \(not valid JSON\)/);
     expect(() => loadHeKey(dir, '../x')).toThrow(/"keyId" expected a key id like k3/);
     expect(() => loadHeKey(dir, 'k2')).toThrow(/HE key epoch k2 is not installed/);
-    expect(() => saveHeKey(dir, key({ keyId: 'k3', publicKeyHash: 'f'.repeat(64) }))).toThrow(/publicKeyHash does not match/);
+    expect(() => saveHeKey(dir, key({ keyId: 'k3', publicKeyHash: 'f'.repeat(64) }))).toThrow(
+      /publicKeyHash does not match/
+    );
     try {
       loadHeKey(dir, 'k1');
     } catch (e) {
@@ -74,7 +85,13 @@ describe('HE key storage', () => {
     saveHeKey(dir, key({ keyId: 'k10', members: [a] }));
     saveHeKey(dir, key({ keyId: 'k2', members: [a, c] }));
     expect(listHeKeyIds(dir)).toEqual(['k2', 'k10']);
-    expect(changedMemberKeys(dir, [a, c, { name: 'new', signingKey: '1'.repeat(64), boxKey: '2'.repeat(64) }])).toEqual([]);
+    expect(
+      changedMemberKeys(dir, [
+        a,
+        c,
+        { name: 'new', signingKey: '1'.repeat(64), boxKey: '2'.repeat(64) },
+      ])
+    ).toEqual([]);
     expect(changedMemberKeys(dir, [{ ...a, boxKey: 'e'.repeat(64) }, c])).toEqual(['a']);
     expect(changedMemberKeys(dir, [a, { ...c, signingKey: 'f'.repeat(64) }], 'k11')).toEqual(['c']);
     expect(changedMemberKeys(dir, [{ ...c, signingKey: 'f'.repeat(64) }], 'k2')).toEqual([]);

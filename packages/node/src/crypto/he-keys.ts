@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -42,7 +51,10 @@ export interface StoredHeKey {
 }
 
 function keyFile(dir: string, keyId: string): string {
-  if (!KeyIdSchema.safeParse(keyId).success) throw new TypeError(`"keyId" expected a key id like k3, got ${JSON.stringify(String(keyId).slice(0, 32))}`);
+  if (!KeyIdSchema.safeParse(keyId).success)
+    throw new TypeError(
+      `"keyId" expected a key id like k3, got ${JSON.stringify(String(keyId).slice(0, 32))}`
+    );
   return join(dir, HE_KEYS_DIR, `${keyId}.json`);
 }
 
@@ -57,11 +69,14 @@ export function hasHeKey(dir: string, keyId: string): boolean {
  */
 export function saveHeKey(dir: string, key: StoredHeKey): void {
   const file = keyFile(dir, key.keyId);
-  if (publicKeyHash(key.publicKey) !== key.publicKeyHash) throw new RangeError(`HE key ${key.keyId}: publicKeyHash does not match publicKey`);
+  if (publicKeyHash(key.publicKey) !== key.publicKeyHash)
+    throw new RangeError(`HE key ${key.keyId}: publicKeyHash does not match publicKey`);
   if (existsSync(file)) {
     const old = loadHeKey(dir, key.keyId);
     if (old.publicKeyHash === key.publicKeyHash) return;
-    throw new Error(`${file}: a different key for epoch ${key.keyId} is already installed; refusing to replace it`);
+    throw new Error(
+      `${file}: a different key for epoch ${key.keyId} is already installed; refusing to replace it`
+    );
   }
   mkdirSync(join(dir, HE_KEYS_DIR), { recursive: true, mode: 0o700 });
   const body: z.infer<typeof HeKeyFileSchema> = {
@@ -84,10 +99,13 @@ export function saveHeKey(dir: string, key: StoredHeKey): void {
 /** Reads an installed key; refuses a file readable by group or others. Messages never hold key bytes. */
 export function loadHeKey(dir: string, keyId: string): StoredHeKey {
   const file = keyFile(dir, keyId);
-  if (!existsSync(file)) throw new Error(`${file}: HE key epoch ${keyId} is not installed on this node`);
+  if (!existsSync(file))
+    throw new Error(`${file}: HE key epoch ${keyId} is not installed on this node`);
   const st = statSync(file);
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    throw new Error(`${file}: permissions ${(st.mode & 0o777).toString(8)} are too open for an HE secret key (run: chmod 600 ${file})`);
+    throw new Error(
+      `${file}: permissions ${(st.mode & 0o777).toString(8)} are too open for an HE secret key (run: chmod 600 ${file})`
+    );
   }
   let json: unknown;
   try {
@@ -98,11 +116,14 @@ export function loadHeKey(dir: string, keyId: string): StoredHeKey {
   const parsed = HeKeyFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${file}: corrupt HE key file: field "${issue?.path.join('.') || '(root)'}" ${issue?.message ?? 'invalid'}`);
+    throw new Error(
+      `${file}: corrupt HE key file: field "${issue?.path.join('.') || '(root)'}" ${issue?.message ?? 'invalid'}`
+    );
   }
   const f = parsed.data;
   const publicKey = fromBase64(f.publicKey, `${file} publicKey`);
-  if (publicKeyHash(publicKey) !== f.publicKeyHash) throw new Error(`${file}: corrupt HE key file: publicKeyHash does not match publicKey`);
+  if (publicKeyHash(publicKey) !== f.publicKeyHash)
+    throw new Error(`${file}: corrupt HE key file: publicKeyHash does not match publicKey`);
   return {
     keyId: f.keyId,
     heParams: f.heParams,
@@ -130,7 +151,11 @@ export function listHeKeyIds(dir: string): string[] {
  * receive the federation secret; a node re-admitted with new keys looks the same, so this is
  * reported (log and ledger) for the operator and auditors rather than refused.
  */
-export function changedMemberKeys(dir: string, members: readonly Member[], exceptKeyId?: string): string[] {
+export function changedMemberKeys(
+  dir: string,
+  members: readonly Member[],
+  exceptKeyId?: string
+): string[] {
   const known = new Map<string, Member>();
   for (const id of listHeKeyIds(dir)) {
     if (id === exceptKeyId) continue;

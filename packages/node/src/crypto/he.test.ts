@@ -35,8 +35,14 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
     const value = fc.bigInt({ min: -(HALF / 2n), max: HALF / 2n });
     fc.assert(
       fc.property(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 24 }), (pairs) => {
-        const a = he.encryptSymmetric(pairs.map((p) => p[0]), keys.secretKey);
-        const b = he.encryptSymmetric(pairs.map((p) => p[1]), keys.secretKey);
+        const a = he.encryptSymmetric(
+          pairs.map((p) => p[0]),
+          keys.secretKey
+        );
+        const b = he.encryptSymmetric(
+          pairs.map((p) => p[1]),
+          keys.secretKey
+        );
         const sum = he.decrypt(he.addCiphertexts([a, b]), keys.secretKey, pairs.length);
         expect(sum).toEqual(pairs.map(([x, y]) => x + y));
       }),
@@ -74,19 +80,23 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
 
   it('rejects garbage, truncated, corrupted and wrong-parameter ciphertexts with BAD_CIPHERTEXT', async () => {
     const good = he.encryptSymmetric([1n], keys.secretKey)[0] as Uint8Array;
-    expect(badCiphertext(() => he.loadCiphertext(new Uint8Array([1, 2, 3, 4, 5]), 'node-a ciphertext 0'))).toBe(
-      'BAD_CIPHERTEXT: node-a ciphertext 0: truncated: 5 bytes, a SEAL header alone is 16'
-    );
+    expect(
+      badCiphertext(() => he.loadCiphertext(new Uint8Array([1, 2, 3, 4, 5]), 'node-a ciphertext 0'))
+    ).toBe('BAD_CIPHERTEXT: node-a ciphertext 0: truncated: 5 bytes, a SEAL header alone is 16');
     expect(badCiphertext(() => he.loadCiphertext(good.subarray(0, 1000)))).toBe(
       `BAD_CIPHERTEXT: ciphertext: header says ${good.length} bytes but 1000 were given (truncated or padded)`
     );
     // Truncated with a header rewritten to match: SEAL itself must refuse it, not abort.
     const lying = good.slice(0, 100_000);
     new DataView(lying.buffer).setBigUint64(8, 100_000n, true);
-    expect(badCiphertext(() => he.loadCiphertext(lying))).toMatch(/^BAD_CIPHERTEXT: ciphertext: SEAL refused it \(/);
+    expect(badCiphertext(() => he.loadCiphertext(lying))).toMatch(
+      /^BAD_CIPHERTEXT: ciphertext: SEAL refused it \(/
+    );
     const flipped = good.slice();
     for (let i = 500; i < 600; i++) flipped[i] = (flipped[i] as number) ^ 0x5a;
-    expect(badCiphertext(() => he.loadCiphertext(flipped))).toMatch(/^BAD_CIPHERTEXT: ciphertext: SEAL refused it/);
+    expect(badCiphertext(() => he.loadCiphertext(flipped))).toMatch(
+      /^BAD_CIPHERTEXT: ciphertext: SEAL refused it/
+    );
     expect(badCiphertext(() => he.addCiphertexts([[good], [good, good]]))).toBe(
       'BAD_CIPHERTEXT: contribution 1 has 2 ciphertexts, expected 1'
     );
@@ -107,9 +117,24 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
     const enc = seal.Encryptor(ctx, pk);
     const be = seal.BatchEncoder(ctx);
     const pt = be.encode(new BigUint64Array(4096));
-    const foreign = (enc.encrypt(pt as never) as { saveArray(m: unknown): Uint8Array; delete(): void });
+    const foreign = enc.encrypt(pt as never) as {
+      saveArray(m: unknown): Uint8Array;
+      delete(): void;
+    };
     const bytes = foreign.saveArray(seal.ComprModeType.zstd);
-    for (const o of [foreign, pt as never as { delete(): void }, be, enc, pk, kg, ctx, t, cm, other]) o.delete();
+    for (const o of [
+      foreign,
+      pt as never as { delete(): void },
+      be,
+      enc,
+      pk,
+      kg,
+      ctx,
+      t,
+      cm,
+      other,
+    ])
+      o.delete();
     expect(badCiphertext(() => he.loadCiphertext(bytes, 'k2 ciphertext'))).toBe(
       'BAD_CIPHERTEXT: k2 ciphertext: SEAL refused it (ciphertext data is invalid)'
     );
@@ -144,22 +169,36 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
       ['5 MiB', new Uint8Array(5 * 1024 * 1024)],
     ];
     for (const [name, value] of corpus) {
-      expect(badCiphertext(() => he.loadCiphertext(value as Uint8Array, `hostile ${name}`)).startsWith(`BAD_CIPHERTEXT: hostile ${name}: `), name).toBe(true);
-      expect(badCiphertext(() => he.addCiphertexts([[value as Uint8Array]])), name).toMatch(/^BAD_CIPHERTEXT: contribution 0 ciphertext 0: /);
+      expect(
+        badCiphertext(() => he.loadCiphertext(value as Uint8Array, `hostile ${name}`)).startsWith(
+          `BAD_CIPHERTEXT: hostile ${name}: `
+        ),
+        name
+      ).toBe(true);
+      expect(
+        badCiphertext(() => he.addCiphertexts([[value as Uint8Array]])),
+        name
+      ).toMatch(/^BAD_CIPHERTEXT: contribution 0 ciphertext 0: /);
     }
     expect(he.checkKeyPair(keys.secretKey, withHeader(random))).toBe(false);
-    expect(he.decrypt(he.encryptSymmetric([-3n], keys.secretKey), keys.secretKey, 1)).toEqual([-3n]);
+    expect(he.decrypt(he.encryptSymmetric([-3n], keys.secretKey), keys.secretKey, 1)).toEqual([
+      -3n,
+    ]);
   });
 
   it('checks that a secret key matches a public key', () => {
     const other = he.generateKeys();
     expect(he.checkKeyPair(keys.secretKey, keys.publicKey)).toBe(true);
     expect(he.checkKeyPair(other.secretKey, keys.publicKey)).toBe(false);
-    expect(badCiphertext(() => he.encryptSymmetric([1n], new Uint8Array(40)))).toMatch(/^BAD_REQUEST: HE secret key: /);
+    expect(badCiphertext(() => he.encryptSymmetric([1n], new Uint8Array(40)))).toMatch(
+      /^BAD_REQUEST: HE secret key: /
+    );
   });
 
   it('refuses values the plain modulus cannot carry', () => {
-    expect(() => he.encryptSymmetric([HALF + 1n], keys.secretKey)).toThrow(/"values\[0\]" = 549755740161 is outside/);
+    expect(() => he.encryptSymmetric([HALF + 1n], keys.secretKey)).toThrow(
+      /"values\[0\]" = 549755740161 is outside/
+    );
   });
 
   it('frees its WASM objects: 200 encrypt+add cycles keep the WASM heap bounded', async () => {
@@ -170,9 +209,11 @@ describe('HE over SEAL (bfv-8192-t40)', () => {
         return u.external - u.arrayBuffers; // WebAssembly memory counts here, JS ArrayBuffers do not.
       };
       let agg = own.encryptSymmetric([0n], keys.secretKey);
-      for (let i = 0; i < 20; i++) agg = own.addCiphertexts([agg, own.encryptSymmetric([1n], keys.secretKey)]);
+      for (let i = 0; i < 20; i++)
+        agg = own.addCiphertexts([agg, own.encryptSymmetric([1n], keys.secretKey)]);
       const before = wasm();
-      for (let i = 0; i < 200; i++) agg = own.addCiphertexts([agg, own.encryptSymmetric([1n], keys.secretKey)]);
+      for (let i = 0; i < 200; i++)
+        agg = own.addCiphertexts([agg, own.encryptSymmetric([1n], keys.secretKey)]);
       const grown = wasm() - before;
       // A leak of one ciphertext per cycle would be 200 x ~0.5 MB = 100 MB.
       expect(grown).toBeLessThan(16 * 1024 * 1024);

@@ -9,4 +9,12 @@
  */
 export { loadSeal, loadHe } from './seal.ts';
 /** Save / load / probe an HE key epoch; files are 0600 and refused when readable by others. */
-export { saveHeKey, loadHeKey, hasHeKey, listHeKeyIds, changedMemberKeys, HE_KEYS_DIR, type StoredHeKey } from './he-keys.ts';
+export {
+  saveHeKey,
+  loadHeKey,
+  hasHeKey,
+  listHeKeyIds,
+  changedMemberKeys,
+  HE_KEYS_DIR,
+  type StoredHeKey,
+} from './he-keys.ts';

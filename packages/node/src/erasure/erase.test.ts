@@ -42,15 +42,24 @@ const KEEP_ID = 'KEEP-4242';
 async function loadCanaries(): Promise<void> {
   await importCsv(db, id, {
     kind: 'customers',
-    file: csv('customers.csv', `customer_id,signup_date,nickname\n${CANARY_ID},2020-01-01,qqcanarynickqq\n${KEEP_ID},2020-01-01,keepnick\n`),
+    file: csv(
+      'customers.csv',
+      `customer_id,signup_date,nickname\n${CANARY_ID},2020-01-01,qqcanarynickqq\n${KEEP_ID},2020-01-01,keepnick\n`
+    ),
   });
   await importCsv(db, id, {
     kind: 'events',
-    file: csv('events.csv', `customer_id,time,type,amount,channel,category\n${CANARY_ID},2024-01-01,purchase,98765.43,web,zzcanaryzz\n${CANARY_ID},2024-01-02,purchase,98765.43,web,zzcanaryzz\n${KEEP_ID},2024-01-01,purchase,12345.67,web,keepcategory\n`),
+    file: csv(
+      'events.csv',
+      `customer_id,time,type,amount,channel,category\n${CANARY_ID},2024-01-01,purchase,98765.43,web,zzcanaryzz\n${CANARY_ID},2024-01-02,purchase,98765.43,web,zzcanaryzz\n${KEEP_ID},2024-01-01,purchase,12345.67,web,keepcategory\n`
+    ),
   });
   await importCsv(db, id, {
     kind: 'touches',
-    file: csv('touches.csv', `customer_id,time,channel,campaign,variant,outcome\n${CANARY_ID},2024-01-01,email,xxcanarycampaignxx,A,clicked\n`),
+    file: csv(
+      'touches.csv',
+      `customer_id,time,channel,campaign,variant,outcome\n${CANARY_ID},2024-01-01,email,xxcanarycampaignxx,A,clicked\n`
+    ),
   });
   await importCsv(db, id, {
     kind: 'table',
@@ -60,10 +69,23 @@ async function loadCanaries(): Promise<void> {
   grantConsent(db, id, { customerId: CANARY_ID, purpose: 'analytics', source: 'web_form' });
   grantConsent(db, id, { customerId: KEEP_ID, purpose: 'analytics', source: 'web_form' });
   // A ledger entry with a private payload about the canary (the side table must be erased too).
-  appendLedgerEntry(db, { type: 'release', subject: pseudonymFor(id, CANARY_ID), body: { n: 1 }, privatePayload: { note: 'wwcanaryprivateww' } });
+  appendLedgerEntry(db, {
+    type: 'release',
+    subject: pseudonymFor(id, CANARY_ID),
+    body: { n: 1 },
+    privatePayload: { note: 'wwcanaryprivateww' },
+  });
 }
 
-const CANARY_STRINGS = [CANARY_ID, 'zzcanaryzz', 'qqcanarynickqq', 'xxcanarycampaignxx', 'yycanaryriskyy', 'wwcanaryprivateww', '98765.43'];
+const CANARY_STRINGS = [
+  CANARY_ID,
+  'zzcanaryzz',
+  'qqcanarynickqq',
+  'xxcanarycampaignxx',
+  'yycanaryriskyy',
+  'wwcanaryprivateww',
+  '98765.43',
+];
 
 describe('eraseCustomer', () => {
   it('leaves no byte of the erased customer in node.db or its WAL, and keeps the others', async () => {
@@ -85,7 +107,9 @@ describe('eraseCustomer', () => {
     expect(after.includes(float64BE(12345.67))).toBe(true);
 
     const last = listLedger(db, { type: 'erasure' });
-    expect(last.map((e) => [e.subject, e.body])).toEqual([[r.pseudonym, { rowsDeleted: 7, reason: 'gdpr_art17_request' }]]);
+    expect(last.map((e) => [e.subject, e.body])).toEqual([
+      [r.pseudonym, { rowsDeleted: 7, reason: 'gdpr_art17_request' }],
+    ]);
     expect(verifyLedger(db)).toMatchObject({ ok: true });
     const src = createUnitSource(db, { purpose: 'analytics', asOf: '2100-01-01' });
     expect([...src.customers()].map((c) => c.customerId)).toEqual([KEEP_ID]);
@@ -96,20 +120,36 @@ describe('eraseCustomer', () => {
     eraseCustomer(db, id, CANARY_ID);
     const r = await importCsv(db, id, {
       kind: 'events',
-      file: csv('again.csv', `customer_id,time,type,amount\n${CANARY_ID},2024-03-01,purchase,5\n${CANARY_ID},2024-03-02,purchase,6\nNEW-1,2024-03-01,purchase,7\n`),
+      file: csv(
+        'again.csv',
+        `customer_id,time,type,amount\n${CANARY_ID},2024-03-01,purchase,5\n${CANARY_ID},2024-03-02,purchase,6\nNEW-1,2024-03-01,purchase,7\n`
+      ),
     });
     expect(r).toMatchObject({ rowsRead: 3, rowsInserted: 1, rowsSkippedErased: 2 });
-    const c = await importCsv(db, id, { kind: 'customers', file: csv('c2.csv', `customer_id\n${CANARY_ID}\n`) });
+    const c = await importCsv(db, id, {
+      kind: 'customers',
+      file: csv('c2.csv', `customer_id\n${CANARY_ID}\n`),
+    });
     expect(c).toMatchObject({ rowsInserted: 0, rowsSkippedErased: 1 });
-    expect(db.prepare('SELECT count(*) FROM customers WHERE customer_id = ?').pluck().get(CANARY_ID)).toBe(0);
-    expect(() => grantConsent(db, id, { customerId: CANARY_ID, purpose: 'analytics', source: 'x' })).toThrow(/erased/);
+    expect(
+      db.prepare('SELECT count(*) FROM customers WHERE customer_id = ?').pluck().get(CANARY_ID)
+    ).toBe(0);
+    expect(() =>
+      grantConsent(db, id, { customerId: CANARY_ID, purpose: 'analytics', source: 'x' })
+    ).toThrow(/erased/);
   });
 
   it('erases a batch from a file in one transaction; a bad line erases nothing', async () => {
     await loadCanaries();
-    await expect(eraseCustomersFromFile(db, id, csv('bad.csv', `customer_id\n${CANARY_ID}\n\u0001\n`))).rejects.toMatchObject({ code: 'IMPORT_INVALID', line: 3 });
+    await expect(
+      eraseCustomersFromFile(db, id, csv('bad.csv', `customer_id\n${CANARY_ID}\n\u0001\n`))
+    ).rejects.toMatchObject({ code: 'IMPORT_INVALID', line: 3 });
     expect(db.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(2);
-    const r = await eraseCustomersFromFile(db, id, csv('ok.csv', `customer_id,note\n${CANARY_ID},x\n${KEEP_ID},y\n${CANARY_ID},dup\n`));
+    const r = await eraseCustomersFromFile(
+      db,
+      id,
+      csv('ok.csv', `customer_id,note\n${CANARY_ID},x\n${KEEP_ID},y\n${CANARY_ID},dup\n`)
+    );
     expect(r).toMatchObject({ file: 'ok.csv', customers: 2 });
     expect(db.prepare('SELECT count(*) FROM customers').pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
@@ -117,7 +157,10 @@ describe('eraseCustomer', () => {
   });
 
   it('tombstones a customer the node never held, and refuses bad input', () => {
-    expect(eraseCustomer(db, id, 'NEVER-SEEN')).toEqual({ pseudonym: pseudonymFor(id, 'NEVER-SEEN'), rowsDeleted: 0 });
+    expect(eraseCustomer(db, id, 'NEVER-SEEN')).toEqual({
+      pseudonym: pseudonymFor(id, 'NEVER-SEEN'),
+      rowsDeleted: 0,
+    });
     expect(db.prepare('SELECT count(*) FROM erased_customers').pluck().get()).toBe(1);
     expect(() => eraseCustomer(db, id, '')).toThrow(/customerId/);
     expect(() => eraseCustomer(db, id, 'X', { reason: 'bad\nreason' })).toThrow(/reason/);

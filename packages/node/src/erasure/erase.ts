@@ -22,23 +22,36 @@ export interface EraseResult {
 const REASON_RE = /^[^\u0000-\u001f\u007f]{1,200}$/;
 const DEFAULT_REASON = 'erasure_request';
 
-function eraseInTransaction(db: Database.Database, identity: NodeIdentity, customerId: string, reason: string): EraseResult {
+function eraseInTransaction(
+  db: Database.Database,
+  identity: NodeIdentity,
+  customerId: string,
+  reason: string
+): EraseResult {
   const pseudonym = pseudonymFor(identity, customerId);
-  const customer = db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck().get(customerId) as number | undefined;
+  const customer = db
+    .prepare('SELECT id FROM customers WHERE customer_id = ?')
+    .pluck()
+    .get(customerId) as number | undefined;
   let rowsDeleted = 0;
   if (customer !== undefined) {
     for (const table of ['events', 'touches', 'consents']) {
       rowsDeleted += db.prepare(`DELETE FROM ${table} WHERE customer = ?`).run(customer).changes;
     }
     for (const t of listFeatureTables(db)) {
-      rowsDeleted += db.prepare(`DELETE FROM "${physicalTableName(t)}" WHERE customer = ?`).run(customer).changes;
+      rowsDeleted += db
+        .prepare(`DELETE FROM "${physicalTableName(t)}" WHERE customer = ?`)
+        .run(customer).changes;
     }
     rowsDeleted += db.prepare('DELETE FROM customers WHERE id = ?').run(customer).changes;
   }
   // Personal detail committed to by earlier ledger entries goes too; the entries still verify.
   rowsDeleted += db.prepare('DELETE FROM ledger_private WHERE subject = ?').run(pseudonym).changes;
   // The tombstone keeps the customer out of every later import (and consent) by pseudonym only.
-  db.prepare('INSERT OR IGNORE INTO erased_customers (pseudonym, at) VALUES (?, ?)').run(pseudonym, new Date().toISOString());
+  db.prepare('INSERT OR IGNORE INTO erased_customers (pseudonym, at) VALUES (?, ?)').run(
+    pseudonym,
+    new Date().toISOString()
+  );
   appendLedgerEntry(db, { type: 'erasure', subject: pseudonym, body: { rowsDeleted, reason } });
   return { pseudonym, rowsDeleted };
 }
@@ -50,13 +63,18 @@ function eraseInTransaction(db: Database.Database, identity: NodeIdentity, custo
  * WAL could not be fully reset yet (SQLite retries on later checkpoints).
  */
 export function scrubWal(db: Database.Database): boolean {
-  const r = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  const r = db.pragma('wal_checkpoint(TRUNCATE)') as {
+    busy: number;
+    log: number;
+    checkpointed: number;
+  }[];
   return r[0]?.busy === 0;
 }
 
 function checkReason(opts: EraseOptions): string {
   const reason = opts.reason ?? DEFAULT_REASON;
-  if (!REASON_RE.test(reason)) throw new ProtocolError('BAD_REQUEST', 'reason: expected 1-200 printable characters');
+  if (!REASON_RE.test(reason))
+    throw new ProtocolError('BAD_REQUEST', 'reason: expected 1-200 printable characters');
   return reason;
 }
 
@@ -67,12 +85,26 @@ function checkReason(opts: EraseOptions): string {
  * one transaction; then truncates the WAL so the bytes are gone from the files, not just
  * unreachable.
  */
-export function eraseCustomer(db: Database.Database, identity: NodeIdentity, customerId: string, opts: EraseOptions = {}): EraseResult {
+export function eraseCustomer(
+  db: Database.Database,
+  identity: NodeIdentity,
+  customerId: string,
+  opts: EraseOptions = {}
+): EraseResult {
   const id = CustomerIdSchema.safeParse(customerId);
-  if (!id.success) throw new ProtocolError('BAD_REQUEST', `customerId: ${id.error.issues[0]?.message ?? 'invalid'}`);
+  if (!id.success)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `customerId: ${id.error.issues[0]?.message ?? 'invalid'}`
+    );
   const reason = checkReason(opts);
-  if (db.inTransaction) throw new Error('eraseCustomer must not run inside another transaction (it checkpoints after commit)');
-  const result = db.transaction(() => eraseInTransaction(db, identity, id.data, reason)).immediate();
+  if (db.inTransaction)
+    throw new Error(
+      'eraseCustomer must not run inside another transaction (it checkpoints after commit)'
+    );
+  const result = db
+    .transaction(() => eraseInTransaction(db, identity, id.data, reason))
+    .immediate();
   scrubWal(db);
   return result;
 }
@@ -100,17 +132,34 @@ export async function eraseCustomersFromFile(
   let idIndex = -1;
   await streamCsv(file, label, {
     onHeader: (cells) => {
-      idIndex = mapHeader(cells, { required: ['customer_id'], optional: [], allowExtra: true }).index.get('customer_id') as number;
+      idIndex = mapHeader(cells, {
+        required: ['customer_id'],
+        optional: [],
+        allowExtra: true,
+      }).index.get('customer_id') as number;
     },
     onRecord: (cells) => {
       const raw = cells[idIndex] as string;
       const r = CustomerIdSchema.safeParse(raw);
-      if (!r.success) throw new RowProblem('customer_id', raw, r.error.issues[0]?.message ?? 'invalid customer id');
+      if (!r.success)
+        throw new RowProblem(
+          'customer_id',
+          raw,
+          r.error.issues[0]?.message ?? 'invalid customer id'
+        );
       ids.push(r.data);
     },
   });
-  if (db.inTransaction) throw new Error('eraseCustomersFromFile must not run inside another transaction');
-  const results = db.transaction(() => [...new Set(ids)].map((id) => eraseInTransaction(db, identity, id, reason))).immediate();
+  if (db.inTransaction)
+    throw new Error('eraseCustomersFromFile must not run inside another transaction');
+  const results = db
+    .transaction(() => [...new Set(ids)].map((id) => eraseInTransaction(db, identity, id, reason)))
+    .immediate();
   scrubWal(db);
-  return { file: label, customers: results.length, rowsDeleted: results.reduce((s, r) => s + r.rowsDeleted, 0), results };
+  return {
+    file: label,
+    customers: results.length,
+    rowsDeleted: results.reduce((s, r) => s + r.rowsDeleted, 0),
+    results,
+  };
 }

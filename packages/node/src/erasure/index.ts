@@ -7,4 +7,11 @@
  * // { pseudonym: '9f2c…', rowsDeleted: 42 }
  * await eraseCustomersFromFile(db, identity, 'erasures.csv'); // CSV with a customer_id column
  */
-export { eraseCustomer, eraseCustomersFromFile, scrubWal, type EraseOptions, type EraseResult, type EraseBatchResult } from './erase.ts';
+export {
+  eraseCustomer,
+  eraseCustomersFromFile,
+  scrubWal,
+  type EraseOptions,
+  type EraseResult,
+  type EraseBatchResult,
+} from './erase.ts';

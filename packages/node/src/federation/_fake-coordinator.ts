@@ -76,31 +76,55 @@ export class FakeCoordinator {
   }
 
   private drop(node: string, pred: (t: Task) => boolean): void {
-    this.tasks.set(node, (this.tasks.get(node) ?? []).filter((t) => !pred(t)));
+    this.tasks.set(
+      node,
+      (this.tasks.get(node) ?? []).filter((t) => !pred(t))
+    );
   }
 
   readonly fetch: FetchFn = async (url, init) => {
     const u = new URL(url);
     const path = u.pathname + u.search;
     const body = init.body ?? '';
-    this.requests.push({ node: init.headers['x-fedmark-node'] ?? null, method: init.method, path, body });
+    this.requests.push({
+      node: init.headers['x-fedmark-node'] ?? null,
+      method: init.method,
+      path,
+      body,
+    });
     if (this.failNext > 0) {
       this.failNext--;
       throw new TypeError('fetch failed (simulated)');
     }
     try {
       const out = this.route(init.method, path, body, init.headers);
-      return new Response(JSON.stringify(out), { status: 200, headers: { 'content-type': 'application/json' } });
+      return new Response(JSON.stringify(out), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     } catch (err) {
-      if (err instanceof ProtocolError) return new Response(JSON.stringify(errorToWire(err)), { status: HTTP_STATUS[err.code] });
+      if (err instanceof ProtocolError)
+        return new Response(JSON.stringify(errorToWire(err)), { status: HTTP_STATUS[err.code] });
       throw err;
     }
   };
 
-  private route(method: string, path: string, body: string, headers: Record<string, string>): unknown {
+  private route(
+    method: string,
+    path: string,
+    body: string,
+    headers: Record<string, string>
+  ): unknown {
     if (method === 'POST' && path === '/v1/enroll') {
       const req = EnrollRequestSchema.parse(JSON.parse(body));
-      if (!verifyCanonical(ENROLL_DOMAIN, enrollSigningPayload(req), req.signature, hexToBytes(req.signingKey))) {
+      if (
+        !verifyCanonical(
+          ENROLL_DOMAIN,
+          enrollSigningPayload(req),
+          req.signature,
+          hexToBytes(req.signingKey)
+        )
+      ) {
         throw new ProtocolError('INVALID_SIGNATURE', 'enroll signature');
       }
       this.members.push({ name: req.name, signingKey: req.signingKey, boxKey: req.boxKey });
@@ -125,16 +149,26 @@ export class FakeCoordinator {
     });
     const signer = this.member(node) as Member;
     let m: RegExpMatchArray | null;
-    if (method === 'GET' && path === '/v1/node/tasks') return { version: 1, tasks: this.tasks.get(node) ?? [] };
+    if (method === 'GET' && path === '/v1/node/tasks')
+      return { version: 1, tasks: this.tasks.get(node) ?? [] };
     m = path.match(/^\/v1\/node\/keys\/(k\d+)$/);
     if (method === 'POST' && m) {
       const b = KeyBundleSchema.parse(JSON.parse(body));
-      if (!verifyCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(b), b.signature, hexToBytes(signer.signingKey))) {
+      if (
+        !verifyCanonical(
+          KEY_BUNDLE_DOMAIN,
+          keyBundleSigningPayload(b),
+          b.signature,
+          hexToBytes(signer.signingKey)
+        )
+      ) {
         throw new ProtocolError('INVALID_SIGNATURE', 'bundle signature');
       }
       this.bundles.set(b.keyId, b);
       this.drop(node, (t) => t.type === 'key_generate' && t.keyId === m?.[1]);
-      const sealedHashes = Object.fromEntries(Object.entries(b.sealed).map(([k, v]) => [k, sha256Hex(fromBase64(v))]));
+      const sealedHashes = Object.fromEntries(
+        Object.entries(b.sealed).map(([k, v]) => [k, sha256Hex(fromBase64(v))])
+      );
       for (const [member, sealed] of Object.entries(b.sealed)) {
         this.addTask(member, {
           type: 'key_install',
@@ -153,14 +187,23 @@ export class FakeCoordinator {
     m = path.match(/^\/v1\/node\/keys\/(k\d+)\/ack$/);
     if (method === 'POST' && m) {
       const a = KeyAckSchema.parse(JSON.parse(body));
-      if (!verifyCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(a), a.signature, hexToBytes(signer.signingKey))) {
+      if (
+        !verifyCanonical(
+          KEY_ACK_DOMAIN,
+          keyAckSigningPayload(a),
+          a.signature,
+          hexToBytes(signer.signingKey)
+        )
+      ) {
         throw new ProtocolError('INVALID_SIGNATURE', 'ack signature');
       }
       this.acks.push({ node, keyId: a.keyId, publicKeyHash: a.publicKeyHash });
       this.drop(node, (t) => t.type === 'key_install' && t.keyId === m?.[1]);
       return { version: 1 };
     }
-    m = path.match(/^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|ciphertexts|decryption)$/);
+    m = path.match(
+      /^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|ciphertexts|decryption)$/
+    );
     if (m) {
       const jobId = decodeURIComponent(m[1] as string);
       const round = Number(m[2]);
@@ -169,12 +212,24 @@ export class FakeCoordinator {
       if (method === 'POST' && kind === 'submission') {
         const s = SubmissionSchema.parse(JSON.parse(body));
         const { signature, ciphertexts, version: _v, ...meta } = s;
-        if (s.node !== node || !verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), signature, hexToBytes(signer.signingKey))) {
+        if (
+          s.node !== node ||
+          !verifyCanonical(
+            SUBMISSION_DOMAIN,
+            submissionSigningPayload(meta),
+            signature,
+            hexToBytes(signer.signingKey)
+          )
+        ) {
           throw new ProtocolError('INVALID_SIGNATURE', 'submission signature');
         }
-        if (ciphertexts.some((c, i) => sha256Hex(fromBase64(c)) !== s.ciphertextHashes[i])) throw new ProtocolError('BAD_CIPHERTEXT', 'hash');
-        const prior = this.submissions.find((x) => x.jobId === jobId && x.round === round && x.node === node);
-        if (prior && prior.signature !== s.signature) throw new ProtocolError('CONFLICT', 'different submission');
+        if (ciphertexts.some((c, i) => sha256Hex(fromBase64(c)) !== s.ciphertextHashes[i]))
+          throw new ProtocolError('BAD_CIPHERTEXT', 'hash');
+        const prior = this.submissions.find(
+          (x) => x.jobId === jobId && x.round === round && x.node === node
+        );
+        if (prior && prior.signature !== s.signature)
+          throw new ProtocolError('CONFLICT', 'different submission');
         if (!prior) {
           this.submissions.push(s);
           const key = `${jobId}/${round}`;
@@ -185,7 +240,14 @@ export class FakeCoordinator {
       }
       if (method === 'POST' && kind === 'refusal') {
         const r = RefusalSchema.parse(JSON.parse(body));
-        if (!verifyCanonical(REFUSAL_DOMAIN, refusalSigningPayload(r), r.signature, hexToBytes(signer.signingKey))) {
+        if (
+          !verifyCanonical(
+            REFUSAL_DOMAIN,
+            refusalSigningPayload(r),
+            r.signature,
+            hexToBytes(signer.signingKey)
+          )
+        ) {
           throw new ProtocolError('INVALID_SIGNATURE', 'refusal signature');
         }
         this.refusals.push(r);
@@ -193,11 +255,23 @@ export class FakeCoordinator {
         return this.receipt(jobId, round, node, []);
       }
       if (method === 'GET' && kind === 'ciphertexts') {
-        return { version: 1, jobId, round, contributions: this.ciphertexts.get(`${jobId}/${round}`) ?? [] };
+        return {
+          version: 1,
+          jobId,
+          round,
+          contributions: this.ciphertexts.get(`${jobId}/${round}`) ?? [],
+        };
       }
       if (method === 'POST' && kind === 'decryption') {
         const d = DecryptionSchema.parse(JSON.parse(body));
-        if (!verifyCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(d), d.signature, hexToBytes(signer.signingKey))) {
+        if (
+          !verifyCanonical(
+            DECRYPTION_DOMAIN,
+            decryptionSigningPayload(d),
+            d.signature,
+            hexToBytes(signer.signingKey)
+          )
+        ) {
           throw new ProtocolError('INVALID_SIGNATURE', 'decryption signature');
         }
         this.decryptions.push(d);
@@ -210,6 +284,14 @@ export class FakeCoordinator {
 
   private receipt(jobId: string, round: number, node: string, ciphertextHashes: string[]): unknown {
     const r = { jobId, round, node, ciphertextHashes, receivedAt: new Date().toISOString() };
-    return { version: 1, ...r, coordinatorSignature: signCanonical(RECEIPT_DOMAIN, receiptSigningPayload(r), this.key.secretKey) };
+    return {
+      version: 1,
+      ...r,
+      coordinatorSignature: signCanonical(
+        RECEIPT_DOMAIN,
+        receiptSigningPayload(r),
+        this.key.secretKey
+      ),
+    };
   }
 }

@@ -40,9 +40,17 @@ const logs: { node: string; event: string; detail: Record<string, unknown> }[] =
 /** North/south customers per node; one canary id with a distinctive spend on node a. */
 function sourceFor(node: string): UnitSource {
   const north = { a: 12, b: 20, c: 7 }[node] as number;
-  const ids = [...Array.from({ length: north }, (_, i) => `${node}-N${i}`), `${node}-S0`, `${node}-S1`];
+  const ids = [
+    ...Array.from({ length: north }, (_, i) => `${node}-N${i}`),
+    `${node}-S0`,
+    `${node}-S1`,
+  ];
   if (node === 'a') ids.push('CANARY-93417');
-  const customers = ids.map((customerId) => ({ customerId, signupDay: 20_000, attributes: { region: customerId.includes('-S') ? 'south' : 'north' } }));
+  const customers = ids.map((customerId) => ({
+    customerId,
+    signupDay: 20_000,
+    attributes: { region: customerId.includes('-S') ? 'south' : 'north' },
+  }));
   const events: EventRow[] = ids.map((customerId) => ({
     customerId,
     time: Date.parse('2026-10-01T12:00:00Z'),
@@ -77,7 +85,13 @@ function roundTask(jobId: string, noise: 'on' | 'off-test-only', minNodes = 3) {
     round: 0,
     keyId: 'k1',
     members,
-    spec: { name: 'regions', query, minNodes, noise, deadline: new Date(Date.now() + 60_000).toISOString() },
+    spec: {
+      name: 'regions',
+      query,
+      minNodes,
+      noise,
+      deadline: new Date(Date.now() + 60_000).toISOString(),
+    },
   };
 }
 
@@ -87,7 +101,9 @@ function ref(s: Submission): ContributionRef {
 }
 
 function failures(node: string): string[] {
-  return logs.filter((l) => l.node === node && l.event === 'task_failed').map((l) => String(l.detail['error']));
+  return logs
+    .filter((l) => l.node === node && l.event === 'task_failed')
+    .map((l) => String(l.detail['error']));
 }
 
 beforeAll(async () => {
@@ -114,8 +130,13 @@ describe('federation agent against a fake coordinator', () => {
     const keys = NAMES.map((n) => loadHeKey(dirs[n] as string, 'k1'));
     const pkHash = sha256Hex(fromBase64(bundle?.publicKey ?? ''));
     expect(keys.map((k) => k.publicKeyHash)).toEqual([pkHash, pkHash, pkHash]);
-    expect(toBase64(keys[1]?.secretKey as Uint8Array)).toBe(toBase64(keys[0]?.secretKey as Uint8Array));
-    expect(coord.acks.map((a) => `${a.node}:${a.keyId}:${a.publicKeyHash}`).sort()).toEqual([`b:k1:${pkHash}`, `c:k1:${pkHash}`]);
+    expect(toBase64(keys[1]?.secretKey as Uint8Array)).toBe(
+      toBase64(keys[0]?.secretKey as Uint8Array)
+    );
+    expect(coord.acks.map((a) => `${a.node}:${a.keyId}:${a.publicKeyHash}`).sort()).toEqual([
+      `b:k1:${pkHash}`,
+      `c:k1:${pkHash}`,
+    ]);
     for (const n of NAMES) {
       const db = openNodeDatabase(dirs[n] as string);
       const entries = listLedger(db, { type: 'key_ceremony' });
@@ -137,10 +158,21 @@ describe('federation agent against a fake coordinator', () => {
   });
 
   it('reports (log and ledger) a member whose box key changed since the last epoch before sealing to it', async () => {
-    const swapped = members.map((m) => (m.name === 'c' ? { ...m, boxKey: Buffer.from(generateBoxKeyPair().publicKey).toString('hex') } : m));
-    coord.addTask('a', { type: 'key_generate', keyId: 'k9', heParams: 'bfv-8192-t40', members: swapped });
+    const swapped = members.map((m) =>
+      m.name === 'c'
+        ? { ...m, boxKey: Buffer.from(generateBoxKeyPair().publicKey).toString('hex') }
+        : m
+    );
+    coord.addTask('a', {
+      type: 'key_generate',
+      keyId: 'k9',
+      heParams: 'bfv-8192-t40',
+      members: swapped,
+    });
     await run('a');
-    expect(logs.filter((l) => l.node === 'a' && l.event === 'member_keys_changed').map((l) => l.detail)).toEqual([{ keyId: 'k9', members: ['c'] }]);
+    expect(
+      logs.filter((l) => l.node === 'a' && l.event === 'member_keys_changed').map((l) => l.detail)
+    ).toEqual([{ keyId: 'k9', members: ['c'] }]);
     const db = openNodeDatabase(dirs['a'] as string);
     const k9 = listLedger(db, { type: 'key_ceremony' }).find((e) => e.body['keyId'] === 'k9');
     db.close();
@@ -154,8 +186,18 @@ describe('federation agent against a fake coordinator', () => {
     const attacker = { sign: generateSigningKeyPair(), box: generateBoxKeyPair() };
     const { secretKey } = (await loadHe('bfv-8192-t40')).generateKeys();
     // Sealed to b, but by the attacker's box key instead of the generator's.
-    const sealed = toBase64(sealBox(secretKey, hexToBytes((members[1] as Member).boxKey), attacker.box.secretKey));
-    const forgedSig = signCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload({ keyId: 'k2', publicKey: k1?.publicKey ?? '', sealed: { b: sealed } }), attacker.sign.secretKey);
+    const sealed = toBase64(
+      sealBox(secretKey, hexToBytes((members[1] as Member).boxKey), attacker.box.secretKey)
+    );
+    const forgedSig = signCanonical(
+      KEY_BUNDLE_DOMAIN,
+      keyBundleSigningPayload({
+        keyId: 'k2',
+        publicKey: k1?.publicKey ?? '',
+        sealed: { b: sealed },
+      }),
+      attacker.sign.secretKey
+    );
     coord.addTask('b', {
       type: 'key_install',
       keyId: 'k2',
@@ -167,7 +209,15 @@ describe('federation agent against a fake coordinator', () => {
       sealedHashes: { b: sha256Hex(fromBase64(sealed)) },
       bundleSignature: forgedSig,
     });
-    coord.addTask('b', { type: 'key_install', keyId: 'k3', heParams: 'bfv-8192-t40', members, generator: 'a', sealedSecretKey: sealed, publicKey: k1?.publicKey ?? '' });
+    coord.addTask('b', {
+      type: 'key_install',
+      keyId: 'k3',
+      heParams: 'bfv-8192-t40',
+      members,
+      generator: 'a',
+      sealedSecretKey: sealed,
+      publicKey: k1?.publicKey ?? '',
+    });
     await run('b');
     expect(failures('b')).toEqual([
       'INVALID_SIGNATURE: key bundle k2 is not signed by its generator a',
@@ -182,33 +232,70 @@ describe('federation agent against a fake coordinator', () => {
     for (const n of NAMES) {
       const dir = dirs[n] as string;
       const db = openNodeDatabase(dir);
-      savePolicy(dir, db, { ...loadPolicy(dir), testOnlyAllowNoiseOff: true }, { reason: 'exactness test' });
+      savePolicy(
+        dir,
+        db,
+        { ...loadPolicy(dir), testOnlyAllowNoiseOff: true },
+        { reason: 'exactness test' }
+      );
       db.close();
       coord.addTask(n, roundTask('job-exact', 'off-test-only'));
     }
     // a knows the coordinator's real key; b was told another one: its receipts do not verify.
     const coordinatorFile = (key: Uint8Array) =>
-      JSON.stringify({ version: 1, url: 'http://coordinator.test:7600', coordinatorKey: Buffer.from(key).toString('hex'), enrolledAt: new Date().toISOString() });
-    writeFileSync(join(dirs['a'] as string, 'coordinator.json'), coordinatorFile(coord.key.publicKey), { mode: 0o600 });
-    writeFileSync(join(dirs['b'] as string, 'coordinator.json'), coordinatorFile(generateSigningKeyPair().publicKey), { mode: 0o600 });
+      JSON.stringify({
+        version: 1,
+        url: 'http://coordinator.test:7600',
+        coordinatorKey: Buffer.from(key).toString('hex'),
+        enrolledAt: new Date().toISOString(),
+      });
+    writeFileSync(
+      join(dirs['a'] as string, 'coordinator.json'),
+      coordinatorFile(coord.key.publicKey),
+      { mode: 0o600 }
+    );
+    writeFileSync(
+      join(dirs['b'] as string, 'coordinator.json'),
+      coordinatorFile(generateSigningKeyPair().publicKey),
+      { mode: 0o600 }
+    );
     for (const n of NAMES) await run(n);
     expect(logs.filter((l) => l.event === 'receipt_invalid').map((l) => l.node)).toEqual(['b']);
     expect(coord.submissions.map((s) => s.node).sort()).toEqual(['a', 'b', 'c']);
     const he = await loadHe('bfv-8192-t40');
     for (const s of coord.submissions) {
-      expect(Object.keys(s).sort()).toEqual(['ciphertextHashes', 'ciphertexts', 'enforced', 'jobId', 'keyId', 'layoutHash', 'node', 'round', 'signature', 'version']);
+      expect(Object.keys(s).sort()).toEqual([
+        'ciphertextHashes',
+        'ciphertexts',
+        'enforced',
+        'jobId',
+        'keyId',
+        'layoutHash',
+        'node',
+        'round',
+        'signature',
+        'version',
+      ]);
       expect(s.enforced).toEqual({ minCohort: 10, epsilon: 0.5, noise: 'off-test-only' });
       expect(s.layoutHash).toBe(layout.hash);
       const dir = dirs[s.node] as string;
       const db = openNodeDatabase(dir);
       const release = findRelease(db, 'job-exact', 0);
       db.close();
-      const values = he.decrypt(s.ciphertexts.map((c) => fromBase64(c)), loadHeKey(dir, 'k1').secretKey, layout.length);
+      const values = he.decrypt(
+        s.ciphertexts.map((c) => fromBase64(c)),
+        loadHeKey(dir, 'k1').secretKey,
+        layout.length
+      );
       expect(values).toEqual(release?.values);
     }
     // Node a, noise off: counts north 13 (12 + canary), south suppressed (2 < k = 10): [13, 0, 0 (other), total 15, ...].
     const a = coord.submissions.find((s) => s.node === 'a') as Submission;
-    const va = he.decrypt(a.ciphertexts.map((c) => fromBase64(c)), loadHeKey(dirs['a'] as string, 'k1').secretKey, layout.length);
+    const va = he.decrypt(
+      a.ciphertexts.map((c) => fromBase64(c)),
+      loadHeKey(dirs['a'] as string, 'k1').secretKey,
+      layout.length
+    );
     expect(va.slice(0, 4)).toEqual([13n, 0n, 0n, 15n]);
     // Egress: no customer id, no per-record value, no row count in clear.
     const sent = coord.requests.map((r) => r.body).join('\n');
@@ -221,19 +308,34 @@ describe('federation agent against a fake coordinator', () => {
     const first = coord.requests.find((r) => r.node === 'a' && r.path.endsWith('/submission'));
     coord.addTask('a', roundTask('job-exact', 'off-test-only'));
     await run('a');
-    const sends = coord.requests.filter((r) => r.node === 'a' && r.path === '/v1/node/jobs/job-exact/rounds/0/submission');
+    const sends = coord.requests.filter(
+      (r) => r.node === 'a' && r.path === '/v1/node/jobs/job-exact/rounds/0/submission'
+    );
     expect(sends).toHaveLength(2);
     expect(sends[1]?.body).toBe(first?.body);
     const db = openNodeDatabase(dirs['a'] as string);
-    expect(listLedger(db, { type: 'release' }).filter((e) => e.body['jobId'] === 'job-exact')).toHaveLength(1);
+    expect(
+      listLedger(db, { type: 'release' }).filter((e) => e.body['jobId'] === 'job-exact')
+    ).toHaveLength(1);
     db.close();
   });
 
   it('decrypts an aggregate of >= minNodes signed contributions and posts the signed sum', async () => {
     const he = await loadHe('bfv-8192-t40');
     const subs = coord.submissions.filter((s) => s.jobId === 'job-exact');
-    const aggregate = he.addCiphertexts(subs.map((s) => s.ciphertexts.map((c) => fromBase64(c)))).map(toBase64);
-    coord.addTask('b', { type: 'decrypt', jobId: 'job-exact', round: 0, keyId: 'k1', layoutHash: layout.hash, aggregate, contributions: subs.map(ref), minNodes: 3 });
+    const aggregate = he
+      .addCiphertexts(subs.map((s) => s.ciphertexts.map((c) => fromBase64(c))))
+      .map(toBase64);
+    coord.addTask('b', {
+      type: 'decrypt',
+      jobId: 'job-exact',
+      round: 0,
+      keyId: 'k1',
+      layoutHash: layout.hash,
+      aggregate,
+      contributions: subs.map(ref),
+      minNodes: 3,
+    });
     await run('b');
     expect(coord.decryptions).toHaveLength(1);
     const expected = NAMES.map((n) => {
@@ -253,10 +355,20 @@ describe('federation agent against a fake coordinator', () => {
     const cts = (s: Submission) => s.ciphertexts.map((c) => fromBase64(c));
     const two = he.addCiphertexts(subs.slice(0, 2).map(cts)).map(toBase64);
     const three = he.addCiphertexts(subs.map(cts)).map(toBase64);
-    const base = { type: 'decrypt' as const, jobId: 'job-exact', round: 0, keyId: 'k1', layoutHash: layout.hash, minNodes: 3 };
+    const base = {
+      type: 'decrypt' as const,
+      jobId: 'job-exact',
+      round: 0,
+      keyId: 'k1',
+      layoutHash: layout.hash,
+      minNodes: 3,
+    };
     const forged = subs.map(ref);
     const sig = (forged[2] as ContributionRef).signature;
-    forged[2] = { ...(forged[2] as ContributionRef), signature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1) };
+    forged[2] = {
+      ...(forged[2] as ContributionRef),
+      signature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1),
+    };
     coord.tasks.set('c', [
       { ...base, aggregate: two, contributions: subs.slice(0, 2).map(ref) },
       { ...base, aggregate: three, contributions: forged },
@@ -274,15 +386,26 @@ describe('federation agent against a fake coordinator', () => {
   it('sends a signed refusal with the policy reason and records it in the ledger', async () => {
     const dir = dirs['c'] as string;
     const db = openNodeDatabase(dir);
-    savePolicy(dir, db, { ...loadPolicy(dir), testOnlyAllowNoiseOff: false }, { reason: 'back to production' });
+    savePolicy(
+      dir,
+      db,
+      { ...loadPolicy(dir), testOnlyAllowNoiseOff: false },
+      { reason: 'back to production' }
+    );
     db.close();
     coord.tasks.set('c', [roundTask('job-noise-off', 'off-test-only')]);
     await run('c');
     expect(coord.refusals.map((r) => [r.node, r.jobId, r.reason])).toEqual([
-      ['c', 'job-noise-off', 'POLICY_REFUSED: noise "off-test-only" is refused: this node\'s policy does not set testOnlyAllowNoiseOff (a test-only switch)'],
+      [
+        'c',
+        'job-noise-off',
+        'POLICY_REFUSED: noise "off-test-only" is refused: this node\'s policy does not set testOnlyAllowNoiseOff (a test-only switch)',
+      ],
     ]);
     const db2 = openNodeDatabase(dir);
-    expect(listLedger(db2, { type: 'job_refused' }).map((e) => e.body['jobId'])).toEqual(['job-noise-off']);
+    expect(listLedger(db2, { type: 'job_refused' }).map((e) => e.body['jobId'])).toEqual([
+      'job-noise-off',
+    ]);
     db2.close();
   });
 
@@ -290,8 +413,14 @@ describe('federation agent against a fake coordinator', () => {
     coord.failNext = 2;
     coord.tasks.set('a', [{ type: 'nonsense' } as never, roundTask('job-noise', 'on')]);
     await run('a');
-    expect(logs.filter((l) => l.node === 'a' && l.event === 'coordinator_unreachable')).toHaveLength(2);
+    expect(
+      logs.filter((l) => l.node === 'a' && l.event === 'coordinator_unreachable')
+    ).toHaveLength(2);
     expect(logs.some((l) => l.node === 'a' && l.event === 'task_malformed')).toBe(true);
-    expect(coord.submissions.some((s) => s.node === 'a' && s.jobId === 'job-noise' && s.enforced.noise === 'on')).toBe(true);
+    expect(
+      coord.submissions.some(
+        (s) => s.node === 'a' && s.jobId === 'job-noise' && s.enforced.noise === 'on'
+      )
+    ).toBe(true);
   });
 });

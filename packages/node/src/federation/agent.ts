@@ -13,7 +13,13 @@ import { loadIdentity } from '../identity/index.ts';
 import { openNodeDatabase, createUnitSource } from '../store/index.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { releaseSegmentStats } from '../release/index.ts';
-import { TransientError, createCoordinatorClient, sleep, type AgentLog, type FetchFn } from './client.ts';
+import {
+  TransientError,
+  createCoordinatorClient,
+  sleep,
+  type AgentLog,
+  type FetchFn,
+} from './client.ts';
 import type { AgentContext, ReleaseFn } from './context.ts';
 import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 import { handleJobRound } from './job-round.ts';
@@ -42,7 +48,10 @@ export interface RunAgentOptions {
   backoffMs?: number;
 }
 
-const TasksEnvelopeSchema = z.object({ version: z.literal(1), tasks: z.array(z.unknown()).max(1000) });
+const TasksEnvelopeSchema = z.object({
+  version: z.literal(1),
+  tasks: z.array(z.unknown()).max(1000),
+});
 
 /** Default log: one JSON line per event on stderr. Details carry ids and reasons only, never keys or data. */
 export const stderrLog: AgentLog = (event, detail) => {
@@ -50,10 +59,17 @@ export const stderrLog: AgentLog = (event, detail) => {
 };
 
 /** Key tasks first (a job round may need the key installed in the same poll), then rounds, then decryptions. */
-const ORDER: Record<Task['type'], number> = { key_generate: 0, key_install: 1, job_round: 2, decrypt: 3 };
+const ORDER: Record<Task['type'], number> = {
+  key_generate: 0,
+  key_install: 1,
+  job_round: 2,
+  decrypt: 3,
+};
 
 function taskLabel(t: Task): Record<string, unknown> {
-  return t.type === 'key_generate' || t.type === 'key_install' ? { type: t.type, keyId: t.keyId } : { type: t.type, jobId: t.jobId, round: t.round };
+  return t.type === 'key_generate' || t.type === 'key_install'
+    ? { type: t.type, keyId: t.keyId }
+    : { type: t.type, jobId: t.jobId, round: t.round };
 }
 
 function errorText(err: unknown): string {
@@ -105,7 +121,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     policy: () => loadPolicy(opts.dir),
     // Consent must be in force now, when the computation runs, not only at asOf
     // (docs/node-data.md "Consent semantics").
-    source: opts.source ?? ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
+    source:
+      opts.source ??
+      ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
     now: () => Date.now(),
     ...(coordinatorKey ? { coordinatorKey } : {}),
   };
@@ -113,10 +131,19 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const failed = new Set<string>();
   log('agent_started', { node: identity.name, coordinator: opts.coordinatorUrl, pollMs });
   try {
-    for (let polls = 0; !opts.signal?.aborted && (opts.maxPolls === undefined || polls < opts.maxPolls); polls++) {
+    for (
+      let polls = 0;
+      !opts.signal?.aborted && (opts.maxPolls === undefined || polls < opts.maxPolls);
+      polls++
+    ) {
       try {
         // The envelope first, then each task on its own: one malformed task must not hide the others.
-        const { tasks: raw } = await client.request('GET', '/v1/node/tasks', undefined, TasksEnvelopeSchema);
+        const { tasks: raw } = await client.request(
+          'GET',
+          '/v1/node/tasks',
+          undefined,
+          TasksEnvelopeSchema
+        );
         const tasks: Task[] = [];
         for (const item of raw) {
           const parsed = TaskSchema.safeParse(item);
@@ -124,7 +151,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
           else if (!failed.has(`malformed:${sha256Hex(JSON.stringify(item) ?? '')}`)) {
             failed.add(`malformed:${sha256Hex(JSON.stringify(item) ?? '')}`);
             const issue = parsed.error.issues[0];
-            log('task_malformed', { error: `field "${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'invalid'}` });
+            log('task_malformed', {
+              error: `field "${issue?.path.join('.') ?? ''}" ${issue?.message ?? 'invalid'}`,
+            });
           }
         }
         for (const task of tasks.sort((a, b) => ORDER[a.type] - ORDER[b.type])) {

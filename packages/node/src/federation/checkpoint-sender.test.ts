@@ -24,10 +24,24 @@ beforeEach(async () => {
   events = [];
   const coordinator = startTestCoordinator(COORD, 'op-token-x');
   await admitNode(coordinator, 'op-token-x', identity);
-  const log = (event: string, detail?: Record<string, unknown>) => void events.push({ event, ...(detail ? { detail } : {}) });
+  const log = (event: string, detail?: Record<string, unknown>) =>
+    void events.push({ event, ...(detail ? { detail } : {}) });
   // Requests are signed with the real clock, so the coordinator runs on it; only the node's clock moves.
-  const client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, log, fetch: (url, init) => Promise.resolve(coordinator.app.request(url, init)) });
-  ctx = checkpointOnlyContext({ dir, identity, db, client, log, now: () => clock, coordinatorKey: COORD.publicKey });
+  const client = createCoordinatorClient({
+    coordinatorUrl: 'http://coordinator.test',
+    identity,
+    log,
+    fetch: (url, init) => Promise.resolve(coordinator.app.request(url, init)),
+  });
+  ctx = checkpointOnlyContext({
+    dir,
+    identity,
+    db,
+    client,
+    log,
+    now: () => clock,
+    coordinatorKey: COORD.publicKey,
+  });
 });
 
 describe('sendCheckpointIfDue', () => {
@@ -56,7 +70,15 @@ describe('sendCheckpointIfDue', () => {
 
   it('logs a failure without throwing and waits before trying again', async () => {
     clock = Date.now();
-    ctx.client = createCoordinatorClient({ coordinatorUrl: 'http://coordinator.test', identity, attempts: 1, fetch: () => Promise.resolve(new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 })) });
+    ctx.client = createCoordinatorClient({
+      coordinatorUrl: 'http://coordinator.test',
+      identity,
+      attempts: 1,
+      fetch: () =>
+        Promise.resolve(
+          new Response('{"error":{"code":"NOT_FOUND","message":"no route"}}', { status: 404 })
+        ),
+    });
     expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
     expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
     expect(events.filter((e) => e.event === 'checkpoint_failed')).toHaveLength(1);
@@ -71,9 +93,15 @@ describe('sendCheckpointIfDue', () => {
       identity,
       attempts: 1,
       fetch: (url) => {
-        if (url.endsWith('/latest')) return Promise.resolve(Response.json({ version: 1, latest: null }));
+        if (url.endsWith('/latest'))
+          return Promise.resolve(Response.json({ version: 1, latest: null }));
         posts++;
-        return Promise.resolve(Response.json({ error: { code: 'CONFLICT', message: 'checkpoint refused and recorded' } }, { status: 409 }));
+        return Promise.resolve(
+          Response.json(
+            { error: { code: 'CONFLICT', message: 'checkpoint refused and recorded' } },
+            { status: 409 }
+          )
+        );
       },
     });
     expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
@@ -84,6 +112,10 @@ describe('sendCheckpointIfDue', () => {
     expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
     expect(posts).toBe(2);
     expect(listLedgerCheckpoints(db)).toHaveLength(1);
-    expect(events.filter((e) => e.event === 'checkpoint_failed').map((e) => String(e.detail?.['error']).slice(0, 8))).toEqual(['CONFLICT', 'CONFLICT']);
+    expect(
+      events
+        .filter((e) => e.event === 'checkpoint_failed')
+        .map((e) => String(e.detail?.['error']).slice(0, 8))
+    ).toEqual(['CONFLICT', 'CONFLICT']);
   });
 });

@@ -30,7 +30,10 @@ const NEXT_TRY = new WeakMap<AgentContext, number>();
 export function checkpointDue(ctx: AgentContext, last: StoredCheckpoint | undefined): boolean {
   if (!last) return true;
   if (ctx.now() - Date.parse(last.checkpoint.timestamp) >= CHECKPOINT_INTERVAL_MS) return true;
-  const release = ctx.db.prepare("SELECT max(seq) FROM ledger WHERE type = 'release'").pluck().get() as number | null;
+  const release = ctx.db
+    .prepare("SELECT max(seq) FROM ledger WHERE type = 'release'")
+    .pluck()
+    .get() as number | null;
   return release !== null && release >= last.checkpoint.treeSize;
 }
 
@@ -41,11 +44,18 @@ export function checkpointDue(ctx: AgentContext, last: StoredCheckpoint | undefi
  * once per agent poll; does nothing unless a checkpoint is due. Never throws: a failure is
  * logged and retried after CHECKPOINT_RETRY_MS.
  */
-export async function sendCheckpointIfDue(ctx: AgentContext): Promise<StoredCheckpoint | undefined> {
+export async function sendCheckpointIfDue(
+  ctx: AgentContext
+): Promise<StoredCheckpoint | undefined> {
   if ((NEXT_TRY.get(ctx) ?? 0) > ctx.now()) return undefined;
   if (!checkpointDue(ctx, latestAcceptedCheckpoint(ctx.db))) return undefined;
   try {
-    const { latest } = await ctx.client.request('GET', '/v1/node/checkpoints/latest', undefined, LatestCheckpointResponseSchema);
+    const { latest } = await ctx.client.request(
+      'GET',
+      '/v1/node/checkpoints/latest',
+      undefined,
+      LatestCheckpointResponseSchema
+    );
     // A retry after a refusal reuses the unacknowledged checkpoint of the same ledger size, so
     // repeated failures do not add a stored checkpoint per attempt.
     const pending = latestLedgerCheckpoint(ctx.db);
@@ -53,22 +63,35 @@ export async function sendCheckpointIfDue(ctx: AgentContext): Promise<StoredChec
       pending !== undefined &&
       pending.receipt === null &&
       pending.checkpoint.treeSize === syncLedgerMerkle(ctx.db).size &&
-      (latest === null || Date.parse(pending.checkpoint.timestamp) >= Date.parse(latest.checkpoint.timestamp));
-    const stored = reuse ? pending : createLedgerCheckpoint(ctx.db, ctx.identity, new Date(ctx.now()));
+      (latest === null ||
+        Date.parse(pending.checkpoint.timestamp) >= Date.parse(latest.checkpoint.timestamp));
+    const stored = reuse
+      ? pending
+      : createLedgerCheckpoint(ctx.db, ctx.identity, new Date(ctx.now()));
     const cp = stored.checkpoint;
     const fromSize = latest?.checkpoint.treeSize ?? 0;
     if (fromSize > cp.treeSize) {
-      throw new Error(`the coordinator holds a checkpoint of ${fromSize} entries but the ledger has ${cp.treeSize}`);
+      throw new Error(
+        `the coordinator holds a checkpoint of ${fromSize} entries but the ledger has ${cp.treeSize}`
+      );
     }
-    const consistencyProof = fromSize === 0 || fromSize === cp.treeSize ? [] : ledgerConsistencyProof(ctx.db, fromSize, cp.treeSize);
+    const consistencyProof =
+      fromSize === 0 || fromSize === cp.treeSize
+        ? []
+        : ledgerConsistencyProof(ctx.db, fromSize, cp.treeSize);
     const { receipt } = await ctx.client.request(
       'POST',
       '/v1/node/checkpoints',
       { version: 1, checkpoint: cp, fromSize, consistencyProof },
       CheckpointSubmissionResponseSchema
     );
-    if (!receiptMatchesCheckpoint(receipt, cp) || (ctx.coordinatorKey && !verifyCheckpointReceipt(receipt, ctx.coordinatorKey))) {
-      throw new Error(`receipt for checkpoint ${cp.treeSize} does not match it or is not signed by the coordinator`);
+    if (
+      !receiptMatchesCheckpoint(receipt, cp) ||
+      (ctx.coordinatorKey && !verifyCheckpointReceipt(receipt, ctx.coordinatorKey))
+    ) {
+      throw new Error(
+        `receipt for checkpoint ${cp.treeSize} does not match it or is not signed by the coordinator`
+      );
     }
     saveCheckpointReceipt(ctx.db, stored.id, receipt);
     NEXT_TRY.delete(ctx);
@@ -76,7 +99,11 @@ export async function sendCheckpointIfDue(ctx: AgentContext): Promise<StoredChec
     return { ...stored, receipt };
   } catch (err) {
     NEXT_TRY.set(ctx, ctx.now() + CHECKPOINT_RETRY_MS);
-    const error = isProtocolError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : 'unknown error';
+    const error = isProtocolError(err)
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? err.message
+        : 'unknown error';
     ctx.log('checkpoint_failed', { error });
     return undefined;
   }

@@ -6,7 +6,10 @@ import type { NodeIdentity } from '../identity/index.ts';
  * The egress seam: every byte the agent sends goes through one fetch-like function, so a test
  * can capture all of it (test/egress-canary.test.ts). Defaults to the global fetch.
  */
-export type FetchFn = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type FetchFn = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }
+) => Promise<Response>;
 
 /** Structured, secret-free log sink: `event` is a short name, `detail` holds ids and reasons only. */
 export type AgentLog = (event: string, detail?: Record<string, unknown>) => void;
@@ -34,7 +37,12 @@ export interface CoordinatorClientOptions {
 }
 
 export interface CoordinatorClient {
-  request<TSchema extends z.ZodType>(method: 'GET' | 'POST', path: string, body: unknown, schema: TSchema): Promise<z.infer<TSchema>>;
+  request<TSchema extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    schema: TSchema
+  ): Promise<z.infer<TSchema>>;
 }
 
 /** Responses larger than this are refused before parsing (an aggregate of 64 ciphertexts is ~40 MB of base64). */
@@ -78,21 +86,44 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
   const attempts = opts.attempts ?? 4;
   const backoffMs = opts.backoffMs ?? 200;
   const base = new URL(opts.coordinatorUrl);
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`"coordinatorUrl" must be http(s), got ${base.protocol}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new TypeError(`"coordinatorUrl" must be http(s), got ${base.protocol}`);
 
-  async function once(method: string, path: string, text: string | undefined): Promise<{ status: number; json: unknown }> {
-    const url = new URL(path.replace(/^\//, ''), base.href.endsWith('/') ? base.href : `${base.href}/`);
+  async function once(
+    method: string,
+    path: string,
+    text: string | undefined
+  ): Promise<{ status: number; json: unknown }> {
+    const url = new URL(
+      path.replace(/^\//, ''),
+      base.href.endsWith('/') ? base.href : `${base.href}/`
+    );
     const headers: Record<string, string> = { accept: 'application/json' };
     if (text !== undefined) headers['content-type'] = 'application/json';
     if (opts.identity) {
       Object.assign(
         headers,
-        signNodeRequest({ method, path: url.pathname + url.search, body: text ?? '', node: opts.identity.name, secretKey: opts.identity.signing.secretKey })
+        signNodeRequest({
+          method,
+          path: url.pathname + url.search,
+          body: text ?? '',
+          node: opts.identity.name,
+          secretKey: opts.identity.signing.secretKey,
+        })
       );
     }
-    const res = await doFetch(url.href, { method, headers, ...(text !== undefined ? { body: text } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    const res = await doFetch(url.href, {
+      method,
+      headers,
+      ...(text !== undefined ? { body: text } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     const raw = await res.text();
-    if (raw.length > MAX_RESPONSE_CHARS) throw new ProtocolError('PAYLOAD_TOO_LARGE', `${method} ${path}: response of ${raw.length} characters refused`);
+    if (raw.length > MAX_RESPONSE_CHARS)
+      throw new ProtocolError(
+        'PAYLOAD_TOO_LARGE',
+        `${method} ${path}: response of ${raw.length} characters refused`
+      );
     let json: unknown = null;
     if (raw.length > 0) {
       try {
@@ -109,7 +140,8 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
       const text = body === undefined ? undefined : JSON.stringify(body);
       let lastError: unknown;
       for (let attempt = 0; attempt < attempts; attempt++) {
-        if (attempt > 0) await sleep(Math.min(backoffMs * 2 ** (attempt - 1), 5000) * jitter(), opts.signal);
+        if (attempt > 0)
+          await sleep(Math.min(backoffMs * 2 ** (attempt - 1), 5000) * jitter(), opts.signal);
         let result: { status: number; json: unknown };
         try {
           // Each attempt is signed afresh: a new nonce, so a retry is never refused as a replay.
@@ -117,22 +149,39 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
         } catch (err) {
           if (opts.signal?.aborted || err instanceof ProtocolError) throw err;
           lastError = err;
-          opts.log?.('coordinator_unreachable', { method, path, attempt: attempt + 1, error: err instanceof Error ? err.message : String(err) });
+          opts.log?.('coordinator_unreachable', {
+            method,
+            path,
+            attempt: attempt + 1,
+            error: err instanceof Error ? err.message : String(err),
+          });
           continue;
         }
         if (result.status >= 500) {
           lastError = errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
-          opts.log?.('coordinator_error', { method, path, attempt: attempt + 1, status: result.status });
+          opts.log?.('coordinator_error', {
+            method,
+            path,
+            attempt: attempt + 1,
+            status: result.status,
+          });
           continue;
         }
-        if (result.status >= 400) throw errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
+        if (result.status >= 400)
+          throw errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
         const parsed = schema.safeParse(result.json);
         if (!parsed.success) {
-          throw new ProtocolError('BAD_REQUEST', `coordinator response to ${method} ${path} is malformed: ${describeIssue(parsed.error)}`);
+          throw new ProtocolError(
+            'BAD_REQUEST',
+            `coordinator response to ${method} ${path} is malformed: ${describeIssue(parsed.error)}`
+          );
         }
         return parsed.data;
       }
-      throw new TransientError(`${method} ${path}: coordinator unreachable after ${attempts} attempts`, lastError);
+      throw new TransientError(
+        `${method} ${path}: coordinator unreachable after ${attempts} attempts`,
+        lastError
+      );
     },
   };
 }

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { ProtocolError, bytesToHex, type Member, type Policy, type SegmentQuery } from '@fedmark/protocol';
+import {
+  ProtocolError,
+  bytesToHex,
+  type Member,
+  type Policy,
+  type SegmentQuery,
+} from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
 import type { Release, ReleaseRequest as SegmentReleaseRequest } from '../release/index.ts';
@@ -12,7 +18,10 @@ export type ReleaseResult = Omit<Release, 'noise'>;
 export type ReleaseRequest = Omit<SegmentReleaseRequest, 'at'>;
 
 /** The node's release path: policy, budget, noise and the release ledger entry, idempotent per job+round. */
-export type ReleaseFn = (ctx: { db: Database.Database; identity: NodeIdentity; policy: Policy }, req: ReleaseRequest) => ReleaseResult | Promise<ReleaseResult>;
+export type ReleaseFn = (
+  ctx: { db: Database.Database; identity: NodeIdentity; policy: Policy },
+  req: ReleaseRequest
+) => ReleaseResult | Promise<ReleaseResult>;
 
 export interface AgentContext {
   dir: string;
@@ -31,9 +40,19 @@ export interface AgentContext {
 /** This node's entry in a member list; refuses a list that omits it or names it with other keys. */
 export function selfMember(identity: NodeIdentity, members: readonly Member[]): Member {
   const me = members.find((m) => m.name === identity.name);
-  if (!me) throw new ProtocolError('FORBIDDEN', `this node (${identity.name}) is not a member of the key epoch`);
-  if (me.signingKey !== bytesToHex(identity.signing.publicKey) || me.boxKey !== bytesToHex(identity.box.publicKey)) {
-    throw new ProtocolError('KEY_MISMATCH', `the member list names ${identity.name} with keys that are not this node's`);
+  if (!me)
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `this node (${identity.name}) is not a member of the key epoch`
+    );
+  if (
+    me.signingKey !== bytesToHex(identity.signing.publicKey) ||
+    me.boxKey !== bytesToHex(identity.box.publicKey)
+  ) {
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `the member list names ${identity.name} with keys that are not this node's`
+    );
   }
   return me;
 }

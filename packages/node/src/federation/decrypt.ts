@@ -34,37 +34,79 @@ const DecryptionResponseSchema = z.object({ version: z.literal(1) });
  */
 export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promise<void> {
   const where = `decrypt ${task.jobId}/${task.round}`;
-  if (!hasHeKey(ctx.dir, task.keyId)) throw new ProtocolError('KEY_MISMATCH', `${where}: this node does not hold key epoch ${task.keyId}`);
+  if (!hasHeKey(ctx.dir, task.keyId))
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `${where}: this node does not hold key epoch ${task.keyId}`
+    );
   const mine = getAnswer(ctx.db, task.jobId, task.round);
   if (!mine || mine.layoutLength === null || mine.layoutHash === null) {
-    throw new ProtocolError('FORBIDDEN', `${where}: this node did not contribute to the round, so it does not know its layout`);
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `${where}: this node did not contribute to the round, so it does not know its layout`
+    );
   }
-  if (mine.layoutHash !== task.layoutHash) throw new ProtocolError('LAYOUT_MISMATCH', `${where}: layout hash differs from the round's`);
+  if (mine.layoutHash !== task.layoutHash)
+    throw new ProtocolError('LAYOUT_MISMATCH', `${where}: layout hash differs from the round's`);
   const key = loadHeKey(ctx.dir, task.keyId);
   try {
     const members = new Map(key.members.map((m) => [m.name, m]));
     const nodes = new Set<string>();
     for (const c of task.contributions) {
       const member = members.get(c.node);
-      if (!member) throw new ProtocolError('FORBIDDEN', `${where}: contribution from ${c.node}, not a member of ${task.keyId}`);
-      if (c.jobId !== task.jobId || c.round !== task.round || c.keyId !== task.keyId || c.layoutHash !== task.layoutHash) {
-        throw new ProtocolError('BAD_REQUEST', `${where}: contribution from ${c.node} is for another job, round, key or layout`);
+      if (!member)
+        throw new ProtocolError(
+          'FORBIDDEN',
+          `${where}: contribution from ${c.node}, not a member of ${task.keyId}`
+        );
+      if (
+        c.jobId !== task.jobId ||
+        c.round !== task.round ||
+        c.keyId !== task.keyId ||
+        c.layoutHash !== task.layoutHash
+      ) {
+        throw new ProtocolError(
+          'BAD_REQUEST',
+          `${where}: contribution from ${c.node} is for another job, round, key or layout`
+        );
       }
       const { signature, ...meta } = c;
-      if (!verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), signature, hexToBytes(member.signingKey))) {
-        throw new ProtocolError('INVALID_SIGNATURE', `${where}: contribution of ${c.node} is not signed by it`);
+      if (
+        !verifyCanonical(
+          SUBMISSION_DOMAIN,
+          submissionSigningPayload(meta),
+          signature,
+          hexToBytes(member.signingKey)
+        )
+      ) {
+        throw new ProtocolError(
+          'INVALID_SIGNATURE',
+          `${where}: contribution of ${c.node} is not signed by it`
+        );
       }
-      if (nodes.has(c.node)) throw new ProtocolError('BAD_REQUEST', `${where}: ${c.node} is listed twice`);
+      if (nodes.has(c.node))
+        throw new ProtocolError('BAD_REQUEST', `${where}: ${c.node} is listed twice`);
       nodes.add(c.node);
     }
-    const required = Math.max(task.minNodes, mine.minNodes ?? 0, ctx.policy().minNodes, MIN_NODES_FLOOR);
+    const required = Math.max(
+      task.minNodes,
+      mine.minNodes ?? 0,
+      ctx.policy().minNodes,
+      MIN_NODES_FLOOR
+    );
     if (nodes.size < required) {
-      throw new ProtocolError('QUORUM_NOT_MET', `${where}: ${nodes.size} distinct signed contributions, at least ${required} required; refusing to decrypt`);
+      throw new ProtocolError(
+        'QUORUM_NOT_MET',
+        `${where}: ${nodes.size} distinct signed contributions, at least ${required} required; refusing to decrypt`
+      );
     }
     if (mine.kind === 'submission') {
       const listed = task.contributions.find((c) => c.node === ctx.identity.name);
       if (listed && listed.ciphertextHashes.join() !== mine.ciphertextHashes.join()) {
-        throw new ProtocolError('CONFLICT', `${where}: the aggregate lists a contribution of this node that it did not send`);
+        throw new ProtocolError(
+          'CONFLICT',
+          `${where}: the aggregate lists a contribution of this node that it did not send`
+        );
       }
     }
 
@@ -75,26 +117,49 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
       RoundCiphertextsSchema
     );
     const byNode = new Map(fetched.contributions.map((c) => [c.node, c.ciphertexts]));
-    if (byNode.size !== fetched.contributions.length) throw new ProtocolError('BAD_REQUEST', `${where}: ciphertexts list a node twice`);
+    if (byNode.size !== fetched.contributions.length)
+      throw new ProtocolError('BAD_REQUEST', `${where}: ciphertexts list a node twice`);
     const contributions = task.contributions.map((c) => {
       const blobs = byNode.get(c.node);
       if (!blobs) throw new ProtocolError('BAD_REQUEST', `${where}: no ciphertexts for ${c.node}`);
       const bytes = blobs.map((b, i) => fromBase64(b, `${c.node} ciphertext ${i}`));
       if (bytes.map(ciphertextHash).join() !== c.ciphertextHashes.join()) {
-        throw new ProtocolError('BAD_CIPHERTEXT', `${where}: ciphertexts of ${c.node} do not match its signed hashes`);
+        throw new ProtocolError(
+          'BAD_CIPHERTEXT',
+          `${where}: ciphertexts of ${c.node} do not match its signed hashes`
+        );
       }
       return bytes;
     });
-    if (byNode.size !== task.contributions.length) throw new ProtocolError('BAD_REQUEST', `${where}: ciphertexts name nodes the task does not list`);
+    if (byNode.size !== task.contributions.length)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `${where}: ciphertexts name nodes the task does not list`
+      );
 
     const he = await loadHe(key.heParams);
     const aggregate = task.aggregate.map((b, i) => fromBase64(b, `aggregate ${i}`));
     if (!he.ciphertextsEqual(he.addCiphertexts(contributions), aggregate)) {
-      throw new ProtocolError('BAD_CIPHERTEXT', `${where}: the aggregate is not the homomorphic sum of the listed contributions`);
+      throw new ProtocolError(
+        'BAD_CIPHERTEXT',
+        `${where}: the aggregate is not the homomorphic sum of the listed contributions`
+      );
     }
-    const values = he.decrypt(aggregate, key.secretKey, mine.layoutLength).map((v) => v.toString(10));
-    const body = { jobId: task.jobId, round: task.round, node: ctx.identity.name, layoutHash: task.layoutHash, values };
-    const signature = signCanonical(DECRYPTION_DOMAIN, decryptionSigningPayload(body), ctx.identity.signing.secretKey);
+    const values = he
+      .decrypt(aggregate, key.secretKey, mine.layoutLength)
+      .map((v) => v.toString(10));
+    const body = {
+      jobId: task.jobId,
+      round: task.round,
+      node: ctx.identity.name,
+      layoutHash: task.layoutHash,
+      values,
+    };
+    const signature = signCanonical(
+      DECRYPTION_DOMAIN,
+      decryptionSigningPayload(body),
+      ctx.identity.signing.secretKey
+    );
     await ctx.client.request(
       'POST',
       `/v1/node/jobs/${encodeURIComponent(task.jobId)}/rounds/${task.round}/decryption`,

@@ -33,14 +33,39 @@ export interface EnrollResult extends NodePublicIdentity {
  * the node's Ed25519 key) and records the coordinator's key in `<dir>/coordinator.json`.
  */
 export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult> {
-  if (!/^[0-9a-f]{64}$/.test(opts.token)) throw new ProtocolError('BAD_REQUEST', 'enrollment token: expected 64 lower-case hex characters');
+  if (!/^[0-9a-f]{64}$/.test(opts.token))
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      'enrollment token: expected 64 lower-case hex characters'
+    );
   const identity = loadIdentity(opts.dir);
   const pub = publicIdentity(identity);
-  const payload = { name: pub.name, signingKey: pub.signingKey, boxKey: pub.boxKey, token: opts.token };
-  const signature = signCanonical(ENROLL_DOMAIN, enrollSigningPayload(payload), identity.signing.secretKey);
-  const client = createCoordinatorClient({ coordinatorUrl: opts.coordinatorUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
-  const res = await client.request('POST', '/v1/enroll', { version: 1, ...payload, signature }, EnrollResponseSchema);
-  if (res.name !== pub.name) throw new ProtocolError('CONFLICT', `coordinator enrolled "${res.name}", not this node "${pub.name}"`);
+  const payload = {
+    name: pub.name,
+    signingKey: pub.signingKey,
+    boxKey: pub.boxKey,
+    token: opts.token,
+  };
+  const signature = signCanonical(
+    ENROLL_DOMAIN,
+    enrollSigningPayload(payload),
+    identity.signing.secretKey
+  );
+  const client = createCoordinatorClient({
+    coordinatorUrl: opts.coordinatorUrl,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  const res = await client.request(
+    'POST',
+    '/v1/enroll',
+    { version: 1, ...payload, signature },
+    EnrollResponseSchema
+  );
+  if (res.name !== pub.name)
+    throw new ProtocolError(
+      'CONFLICT',
+      `coordinator enrolled "${res.name}", not this node "${pub.name}"`
+    );
   pinCoordinator(opts.dir, opts.coordinatorUrl, res.coordinatorKey);
   return { ...pub, coordinatorKey: res.coordinatorKey };
 }
@@ -54,7 +79,12 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
 export function pinCoordinator(dir: string, coordinatorUrl: string, coordinatorKey: string): void {
   PublicKeyHexSchema.parse(coordinatorKey);
   const file = join(dir, COORDINATOR_FILE);
-  const record = { version: 1, url: coordinatorUrl, coordinatorKey, enrolledAt: new Date().toISOString() };
+  const record = {
+    version: 1,
+    url: coordinatorUrl,
+    coordinatorKey,
+    enrolledAt: new Date().toISOString(),
+  };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
@@ -65,14 +95,23 @@ export function admissionCommand(dir: string): string {
   return `fedmark coordinator admit --dir <coordinator dir> --name ${pub.name} --signing-key ${pub.signingKey} --box-key ${pub.boxKey}`;
 }
 
-const CoordinatorFileSchema = z.object({ version: z.literal(1), url: z.string(), coordinatorKey: PublicKeyHexSchema, enrolledAt: z.string() });
+const CoordinatorFileSchema = z.object({
+  version: z.literal(1),
+  url: z.string(),
+  coordinatorKey: PublicKeyHexSchema,
+  enrolledAt: z.string(),
+});
 
 /** The coordinator this node pinned (enrollment or pin-coordinator), or undefined (none, or an unreadable file). */
-export function pinnedCoordinator(dir: string): { url: string; coordinatorKey: string } | undefined {
+export function pinnedCoordinator(
+  dir: string
+): { url: string; coordinatorKey: string } | undefined {
   const file = join(dir, COORDINATOR_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const { url, coordinatorKey } = CoordinatorFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const { url, coordinatorKey } = CoordinatorFileSchema.parse(
+      JSON.parse(readFileSync(file, 'utf8'))
+    );
     return { url, coordinatorKey };
   } catch {
     return undefined;

@@ -11,9 +11,23 @@
  */
 export { runAgent, stderrLog, type RunAgentOptions } from './agent.ts';
 /** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative, pinCoordinator its other half. */
-export { enrollNode, admissionCommand, pinCoordinator, pinnedCoordinator, COORDINATOR_FILE, type EnrollNodeOptions, type EnrollResult } from './enroll.ts';
+export {
+  enrollNode,
+  admissionCommand,
+  pinCoordinator,
+  pinnedCoordinator,
+  COORDINATOR_FILE,
+  type EnrollNodeOptions,
+  type EnrollResult,
+} from './enroll.ts';
 /** Signed, retrying, schema-validating coordinator client and the egress seam type. */
-export { createCoordinatorClient, TransientError, type FetchFn, type AgentLog, type CoordinatorClient } from './client.ts';
+export {
+  createCoordinatorClient,
+  TransientError,
+  type FetchFn,
+  type AgentLog,
+  type CoordinatorClient,
+} from './client.ts';
 /** Task handlers (used by runAgent; exported for tools and tests). */
 export { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 export { handleJobRound } from './job-round.ts';

@@ -23,8 +23,14 @@ import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
 
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
-const REFUSAL_CODES = new Set(['POLICY_REFUSED', 'BUDGET_EXCEEDED', 'FORBIDDEN', 'BAD_REQUEST', 'CONFLICT', 'LAYOUT_MISMATCH']);
-
+const REFUSAL_CODES = new Set([
+  'POLICY_REFUSED',
+  'BUDGET_EXCEEDED',
+  'FORBIDDEN',
+  'BAD_REQUEST',
+  'CONFLICT',
+  'LAYOUT_MISMATCH',
+]);
 
 function roundPath(jobId: string, round: number, kind: 'submission' | 'refusal'): string {
   return `/v1/node/jobs/${encodeURIComponent(jobId)}/rounds/${round}/${kind}`;
@@ -33,7 +39,12 @@ function roundPath(jobId: string, round: number, kind: 'submission' | 'refusal')
 /** Sends (or re-sends, byte for byte) a stored answer and records the coordinator's verdict. */
 export async function sendAnswer(ctx: AgentContext, a: StoredAnswer): Promise<void> {
   try {
-    const res = await ctx.client.request('POST', a.path, JSON.parse(a.body) as unknown, ReceiptSchema);
+    const res = await ctx.client.request(
+      'POST',
+      a.path,
+      JSON.parse(a.body) as unknown,
+      ReceiptSchema
+    );
     // A receipt is the node's proof that it answered; check it when the coordinator key is known.
     const { version: _v, coordinatorSignature, ...signed } = res;
     const genuine =
@@ -41,10 +52,19 @@ export async function sendAnswer(ctx: AgentContext, a: StoredAnswer): Promise<vo
       res.round === a.round &&
       res.node === ctx.identity.name &&
       res.ciphertextHashes.join() === a.ciphertextHashes.join() &&
-      (ctx.coordinatorKey === undefined || verifyCanonical(RECEIPT_DOMAIN, receiptSigningPayload(signed), coordinatorSignature, ctx.coordinatorKey));
+      (ctx.coordinatorKey === undefined ||
+        verifyCanonical(
+          RECEIPT_DOMAIN,
+          receiptSigningPayload(signed),
+          coordinatorSignature,
+          ctx.coordinatorKey
+        ));
     if (!genuine) ctx.log('receipt_invalid', { jobId: a.jobId, round: a.round });
     markAnswer(ctx.db, a.jobId, a.round, 'accepted', { receipt: res });
-    ctx.log(a.kind === 'submission' ? 'submission_accepted' : 'refusal_accepted', { jobId: a.jobId, round: a.round });
+    ctx.log(a.kind === 'submission' ? 'submission_accepted' : 'refusal_accepted', {
+      jobId: a.jobId,
+      round: a.round,
+    });
   } catch (err) {
     // The coordinator refused for good (round closed, conflicting earlier answer): stop re-sending.
     if (isProtocolError(err) && (err.code === 'DEADLINE_PASSED' || err.code === 'CONFLICT')) {
@@ -54,11 +74,29 @@ export async function sendAnswer(ctx: AgentContext, a: StoredAnswer): Promise<vo
   }
 }
 
-async function refuse(ctx: AgentContext, task: JobRoundTask, reason: string, own: boolean): Promise<void> {
-  const body = { jobId: task.jobId, round: task.round, node: ctx.identity.name, reason: reason.slice(0, 1000) };
-  const signature = signCanonical(REFUSAL_DOMAIN, refusalSigningPayload(body), ctx.identity.signing.secretKey);
+async function refuse(
+  ctx: AgentContext,
+  task: JobRoundTask,
+  reason: string,
+  own: boolean
+): Promise<void> {
+  const body = {
+    jobId: task.jobId,
+    round: task.round,
+    node: ctx.identity.name,
+    reason: reason.slice(0, 1000),
+  };
+  const signature = signCanonical(
+    REFUSAL_DOMAIN,
+    refusalSigningPayload(body),
+    ctx.identity.signing.secretKey
+  );
   // Refusals the agent decides itself are recorded here; the release path records its own.
-  if (own) appendLedgerEntry(ctx.db, { type: 'job_refused', body: { jobId: task.jobId, round: task.round, reason: body.reason } });
+  if (own)
+    appendLedgerEntry(ctx.db, {
+      type: 'job_refused',
+      body: { jobId: task.jobId, round: task.round, reason: body.reason },
+    });
   const stored = putAnswer(ctx.db, {
     jobId: task.jobId,
     round: task.round,
@@ -90,7 +128,11 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     return sendAnswer(ctx, previous);
   }
   if (Date.parse(task.spec.deadline) <= ctx.now()) {
-    ctx.log('round_expired', { jobId: task.jobId, round: task.round, deadline: task.spec.deadline });
+    ctx.log('round_expired', {
+      jobId: task.jobId,
+      round: task.round,
+      deadline: task.spec.deadline,
+    });
     return;
   }
   if (!hasHeKey(ctx.dir, task.keyId)) {
@@ -104,32 +146,55 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     try {
       release = releaseTrainRound(
         { db: ctx.db, identity: ctx.identity, policy },
-        { jobId: task.jobId, round: task.round, query, noise: task.spec.noise, minNodes: task.spec.minNodes }
+        {
+          jobId: task.jobId,
+          round: task.round,
+          query,
+          noise: task.spec.noise,
+          minNodes: task.spec.minNodes,
+        }
       );
       // releaseTrainRound derived the layout itself and checked it against the round's hash.
       layout = { hash: query.layoutHash, length: release.values.length };
     } catch (err) {
-      if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+      if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
+        return refuse(ctx, task, `${err.code}: ${err.message}`, false);
       throw err;
     }
   } else {
     try {
       layout = layoutOf(query);
     } catch (err) {
-      return refuse(ctx, task, `query has no valid layout: ${err instanceof Error ? err.message : String(err)}`, true);
+      return refuse(
+        ctx,
+        task,
+        `query has no valid layout: ${err instanceof Error ? err.message : String(err)}`,
+        true
+      );
     }
     try {
       release = await ctx.release(
         { db: ctx.db, identity: ctx.identity, policy },
-        { query, source: ctx.source(query), jobId: task.jobId, round: task.round, noise: task.spec.noise, minNodes: task.spec.minNodes }
+        {
+          query,
+          source: ctx.source(query),
+          jobId: task.jobId,
+          round: task.round,
+          noise: task.spec.noise,
+          minNodes: task.spec.minNodes,
+        }
       );
     } catch (err) {
-      if (isProtocolError(err) && REFUSAL_CODES.has(err.code)) return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+      if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
+        return refuse(ctx, task, `${err.code}: ${err.message}`, false);
       throw err;
     }
   }
   if (release.layoutHash !== layout.hash || release.values.length !== layout.length) {
-    throw new ProtocolError('LAYOUT_MISMATCH', `release for ${task.jobId}/${task.round} does not match the query layout`);
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `release for ${task.jobId}/${task.round} does not match the query layout`
+    );
   }
   const key = loadHeKey(ctx.dir, task.keyId);
   const he = await loadHe(key.heParams);
@@ -150,8 +215,17 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     // What this node enforced, signed: its k, the round's epsilon, and the noise mode.
     enforced: { minCohort: policy.minCohort, epsilon: query.epsilon, noise: task.spec.noise },
   };
-  const signature = signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(meta), ctx.identity.signing.secretKey);
-  const body = SubmissionSchema.parse({ version: 1, ...meta, ciphertexts: ciphertexts.map(toBase64), signature });
+  const signature = signCanonical(
+    SUBMISSION_DOMAIN,
+    submissionSigningPayload(meta),
+    ctx.identity.signing.secretKey
+  );
+  const body = SubmissionSchema.parse({
+    version: 1,
+    ...meta,
+    ciphertexts: ciphertexts.map(toBase64),
+    signature,
+  });
   const stored = putAnswer(ctx.db, {
     jobId: task.jobId,
     round: task.round,
@@ -164,6 +238,11 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     minNodes: task.spec.minNodes,
     ciphertextHashes,
   });
-  ctx.log('round_submitting', { jobId: task.jobId, round: task.round, ciphertexts: ciphertexts.length, reused: release.reused });
+  ctx.log('round_submitting', {
+    jobId: task.jobId,
+    round: task.round,
+    ciphertexts: ciphertexts.length,
+    reused: release.reused,
+  });
   await sendAnswer(ctx, stored);
 }

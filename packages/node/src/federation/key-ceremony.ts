@@ -17,7 +17,14 @@ import {
   type KeyInstallTask,
 } from '@fedmark/protocol';
 import { appendLedgerEntry, listLedger } from '../ledger/index.ts';
-import { changedMemberKeys, hasHeKey, loadHe, loadHeKey, saveHeKey, type StoredHeKey } from '../crypto/index.ts';
+import {
+  changedMemberKeys,
+  hasHeKey,
+  loadHe,
+  loadHeKey,
+  saveHeKey,
+  type StoredHeKey,
+} from '../crypto/index.ts';
 import { selfMember, type AgentContext } from './context.ts';
 
 /** The coordinator answers bundle and ack posts with the epoch; the agent only needs the version. */
@@ -27,8 +34,15 @@ const KeyPostResponseSchema = z.object({ version: z.literal(1) });
  * One `key_ceremony` ledger entry per epoch and node (docs/federation-node.md), written once even
  * across restarts.
  */
-function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' | 'member', changed: string[]): void {
-  const done = listLedger(ctx.db, { type: 'key_ceremony' }).some((e) => e.body['keyId'] === key.keyId);
+function recordCeremony(
+  ctx: AgentContext,
+  key: StoredHeKey,
+  role: 'generator' | 'member',
+  changed: string[]
+): void {
+  const done = listLedger(ctx.db, { type: 'key_ceremony' }).some(
+    (e) => e.body['keyId'] === key.keyId
+  );
   if (done) return;
   appendLedgerEntry(ctx.db, {
     type: 'key_ceremony',
@@ -45,7 +59,11 @@ function recordCeremony(ctx: AgentContext, key: StoredHeKey, role: 'generator' |
   });
 }
 
-function checkMemberKeys(ctx: AgentContext, keyId: string, members: KeyGenerateTask['members']): string[] {
+function checkMemberKeys(
+  ctx: AgentContext,
+  keyId: string,
+  members: KeyGenerateTask['members']
+): string[] {
   const changed = changedMemberKeys(ctx.dir, members, keyId);
   if (changed.length > 0) ctx.log('member_keys_changed', { keyId, members: changed });
   return changed;
@@ -64,7 +82,10 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
   if (hasHeKey(ctx.dir, task.keyId)) {
     key = loadHeKey(ctx.dir, task.keyId);
     if (key.generator !== ctx.identity.name || key.heParams !== task.heParams) {
-      throw new ProtocolError('CONFLICT', `key epoch ${task.keyId} is already installed here from ${key.generator}; not generating another`);
+      throw new ProtocolError(
+        'CONFLICT',
+        `key epoch ${task.keyId} is already installed here from ${key.generator}; not generating another`
+      );
     }
   } else {
     const pair = he.generateKeys();
@@ -82,14 +103,29 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
   const sealed: Record<string, string> = {};
   for (const m of task.members) {
     if (m.name === ctx.identity.name) continue;
-    sealed[m.name] = toBase64(sealBox(key.secretKey, hexToBytes(m.boxKey), ctx.identity.box.secretKey));
+    sealed[m.name] = toBase64(
+      sealBox(key.secretKey, hexToBytes(m.boxKey), ctx.identity.box.secretKey)
+    );
   }
   key.secretKey.fill(0); // this copy is no longer needed; the stored file is the one to use
   const bundle = { keyId: task.keyId, publicKey: toBase64(key.publicKey), sealed };
-  const signature = signCanonical(KEY_BUNDLE_DOMAIN, keyBundleSigningPayload(bundle), ctx.identity.signing.secretKey);
-  await ctx.client.request('POST', `/v1/node/keys/${task.keyId}`, { version: 1, ...bundle, signature }, KeyPostResponseSchema);
+  const signature = signCanonical(
+    KEY_BUNDLE_DOMAIN,
+    keyBundleSigningPayload(bundle),
+    ctx.identity.signing.secretKey
+  );
+  await ctx.client.request(
+    'POST',
+    `/v1/node/keys/${task.keyId}`,
+    { version: 1, ...bundle, signature },
+    KeyPostResponseSchema
+  );
   recordCeremony(ctx, key, 'generator', changed);
-  ctx.log('key_generated', { keyId: task.keyId, members: task.members.map((m) => m.name), publicKeyHash: key.publicKeyHash });
+  ctx.log('key_generated', {
+    keyId: task.keyId,
+    members: task.members.map((m) => m.name),
+    publicKeyHash: key.publicKeyHash,
+  });
 }
 
 /**
@@ -101,32 +137,63 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
   selfMember(ctx.identity, task.members);
   const changed = checkMemberKeys(ctx, task.keyId, task.members);
   const generator = task.members.find((m) => m.name === task.generator);
-  if (!generator) throw new ProtocolError('FORBIDDEN', `key generator ${task.generator} is not a member of epoch ${task.keyId}`);
-  if (generator.name === ctx.identity.name) throw new ProtocolError('CONFLICT', `asked to install key ${task.keyId} that this node generated`);
+  if (!generator)
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `key generator ${task.generator} is not a member of epoch ${task.keyId}`
+    );
+  if (generator.name === ctx.identity.name)
+    throw new ProtocolError(
+      'CONFLICT',
+      `asked to install key ${task.keyId} that this node generated`
+    );
   const publicKey = fromBase64(task.publicKey, 'publicKey');
   const sealedBytes = fromBase64(task.sealedSecretKey, 'sealedSecretKey');
   const pkHash = sha256Hex(publicKey);
   if (task.bundleSignature !== undefined || task.sealedHashes !== undefined) {
-    if (!task.bundleSignature || !task.sealedHashes) throw new ProtocolError('BAD_REQUEST', 'key_install carries half of the bundle signature fields');
+    if (!task.bundleSignature || !task.sealedHashes)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        'key_install carries half of the bundle signature fields'
+      );
     // Same value keyBundleSigningPayload builds from the full bundle; we hold only our own box.
     const payload = { keyId: task.keyId, publicKeyHash: pkHash, sealedHashes: task.sealedHashes };
-    if (!verifyCanonical(KEY_BUNDLE_DOMAIN, payload, task.bundleSignature, hexToBytes(generator.signingKey))) {
-      throw new ProtocolError('INVALID_SIGNATURE', `key bundle ${task.keyId} is not signed by its generator ${generator.name}`);
+    if (
+      !verifyCanonical(
+        KEY_BUNDLE_DOMAIN,
+        payload,
+        task.bundleSignature,
+        hexToBytes(generator.signingKey)
+      )
+    ) {
+      throw new ProtocolError(
+        'INVALID_SIGNATURE',
+        `key bundle ${task.keyId} is not signed by its generator ${generator.name}`
+      );
     }
     if (task.sealedHashes[ctx.identity.name] !== sha256Hex(sealedBytes)) {
-      throw new ProtocolError('INVALID_SIGNATURE', `sealed key for ${ctx.identity.name} is not the one the generator signed`);
+      throw new ProtocolError(
+        'INVALID_SIGNATURE',
+        `sealed key for ${ctx.identity.name} is not the one the generator signed`
+      );
     }
   }
   let secretKey: Uint8Array;
   try {
     secretKey = openBox(sealedBytes, hexToBytes(generator.boxKey), ctx.identity.box.secretKey);
   } catch {
-    throw new ProtocolError('INVALID_SIGNATURE', `sealed key for epoch ${task.keyId} does not open with generator ${generator.name}'s box key`);
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `sealed key for epoch ${task.keyId} does not open with generator ${generator.name}'s box key`
+    );
   }
   try {
     const he = await loadHe(task.heParams);
     if (!he.checkKeyPair(secretKey, publicKey)) {
-      throw new ProtocolError('KEY_MISMATCH', `the sealed secret key of epoch ${task.keyId} does not match its public key`);
+      throw new ProtocolError(
+        'KEY_MISMATCH',
+        `the sealed secret key of epoch ${task.keyId} does not match its public key`
+      );
     }
     const key: StoredHeKey = {
       keyId: task.keyId,
@@ -139,10 +206,23 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
     };
     saveHeKey(ctx.dir, key);
     const ack = { keyId: task.keyId, publicKeyHash: pkHash };
-    const signature = signCanonical(KEY_ACK_DOMAIN, keyAckSigningPayload(ack), ctx.identity.signing.secretKey);
-    await ctx.client.request('POST', `/v1/node/keys/${task.keyId}/ack`, { version: 1, ...ack, signature }, KeyPostResponseSchema);
+    const signature = signCanonical(
+      KEY_ACK_DOMAIN,
+      keyAckSigningPayload(ack),
+      ctx.identity.signing.secretKey
+    );
+    await ctx.client.request(
+      'POST',
+      `/v1/node/keys/${task.keyId}/ack`,
+      { version: 1, ...ack, signature },
+      KeyPostResponseSchema
+    );
     recordCeremony(ctx, key, 'member', changed);
-    ctx.log('key_installed', { keyId: task.keyId, generator: generator.name, publicKeyHash: pkHash });
+    ctx.log('key_installed', {
+      keyId: task.keyId,
+      generator: generator.name,
+      publicKeyHash: pkHash,
+    });
   } finally {
     secretKey.fill(0);
   }

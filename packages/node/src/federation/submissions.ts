@@ -67,9 +67,15 @@ interface Row {
   reason: string | null;
 }
 
-export function getAnswer(db: Database.Database, jobId: string, round: number): StoredAnswer | undefined {
+export function getAnswer(
+  db: Database.Database,
+  jobId: string,
+  round: number
+): StoredAnswer | undefined {
   ensure(db);
-  const r = db.prepare('SELECT * FROM fed_submissions WHERE job_id = ? AND round = ?').get(jobId, round) as Row | undefined;
+  const r = db
+    .prepare('SELECT * FROM fed_submissions WHERE job_id = ? AND round = ?')
+    .get(jobId, round) as Row | undefined;
   if (!r) return undefined;
   return {
     jobId: r.job_id,
@@ -88,18 +94,41 @@ export function getAnswer(db: Database.Database, jobId: string, round: number): 
 }
 
 /** Stores an answer before it is sent; an existing answer for the job round wins (returned). */
-export function putAnswer(db: Database.Database, a: Omit<StoredAnswer, 'status' | 'reason'>): StoredAnswer {
+export function putAnswer(
+  db: Database.Database,
+  a: Omit<StoredAnswer, 'status' | 'reason'>
+): StoredAnswer {
   ensure(db);
   db.prepare(
     `INSERT INTO fed_submissions (job_id, round, kind, path, body, key_id, layout_hash, layout_length, min_nodes, ciphertext_hashes, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, round) DO NOTHING`
-  ).run(a.jobId, a.round, a.kind, a.path, a.body, a.keyId, a.layoutHash, a.layoutLength, a.minNodes, JSON.stringify(a.ciphertextHashes), new Date().toISOString());
+  ).run(
+    a.jobId,
+    a.round,
+    a.kind,
+    a.path,
+    a.body,
+    a.keyId,
+    a.layoutHash,
+    a.layoutLength,
+    a.minNodes,
+    JSON.stringify(a.ciphertextHashes),
+    new Date().toISOString()
+  );
   return getAnswer(db, a.jobId, a.round) as StoredAnswer;
 }
 
-export function markAnswer(db: Database.Database, jobId: string, round: number, status: AnswerStatus, detail: { reason?: string; receipt?: unknown } = {}): void {
+export function markAnswer(
+  db: Database.Database,
+  jobId: string,
+  round: number,
+  status: AnswerStatus,
+  detail: { reason?: string; receipt?: unknown } = {}
+): void {
   ensure(db);
-  db.prepare('UPDATE fed_submissions SET status = ?, reason = ?, receipt = ? WHERE job_id = ? AND round = ?').run(
+  db.prepare(
+    'UPDATE fed_submissions SET status = ?, reason = ?, receipt = ? WHERE job_id = ? AND round = ?'
+  ).run(
     status,
     detail.reason ?? null,
     detail.receipt === undefined ? null : JSON.stringify(detail.receipt),

@@ -65,14 +65,22 @@ beforeAll(async () => {
   id = loadIdentity(dir);
   db = openNodeDatabase(dir);
   const rows = ['customer_id,churn,tenure,contract'];
-  for (let i = 0; i < 40; i++) rows.push(`C${i},${i % 3 === 0 ? 'Yes' : 'No'},${(i * 7) % 72},${i % 2 ? 'Monthly' : 'Yearly'}`);
+  for (let i = 0; i < 40; i++)
+    rows.push(
+      `C${i},${i % 3 === 0 ? 'Yes' : 'No'},${(i * 7) % 72},${i % 2 ? 'Monthly' : 'Yearly'}`
+    );
   const file = join(root, 'churn.csv');
   writeFileSync(file, `${rows.join('\n')}\n`);
   // Only C0..C29 get a lawful basis for model_training: C30..C39 must not count.
   const lawful = join(root, 'lawful.csv');
   writeFileSync(lawful, `${rows.slice(0, 31).join('\n')}\n`);
   await importCsv(db, id, { kind: 'table', table: 'churn', file, lawfulBasis: [] });
-  await importCsv(db, id, { kind: 'table', table: 'churn', file: lawful, lawfulBasis: [{ purpose: 'model_training', basis: 'contract' }] });
+  await importCsv(db, id, {
+    kind: 'table',
+    table: 'churn',
+    file: lawful,
+    lawfulBasis: [{ purpose: 'model_training', basis: 'contract' }],
+  });
 });
 afterAll(() => {
   db.close();
@@ -82,11 +90,19 @@ afterAll(() => {
 describe('releaseTrainRound', () => {
   it('reads only customers with model_training consent in force', () => {
     const rows = trainingRows(db, train);
-    expect(rows.map((r) => r.customerId).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `C${i}`).sort());
+    expect(rows.map((r) => r.customerId).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `C${i}`).sort()
+    );
   });
 
   it('releases the standardisation phase through the release path: exact without noise, charged once, idempotent', () => {
-    const req = { jobId: 'j-std', round: 0, query: query0, noise: 'off-test-only' as const, minNodes: 3 };
+    const req = {
+      jobId: 'j-std',
+      round: 0,
+      query: query0,
+      noise: 'off-test-only' as const,
+      minNodes: 3,
+    };
     const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
     expect(r.values).toEqual(localStandardisationVector(train, trainingRows(db, train)).values);
     expect(r.values[0]).toBe(30n);
@@ -98,7 +114,10 @@ describe('releaseTrainRound', () => {
   });
 
   it('commits each train release to the consenting customers it read, so an erased one can be shown absent', () => {
-    releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-units', round: 0, query: query0, noise: 'off-test-only', minNodes: 3 });
+    releaseTrainRound(
+      { db, identity: id, policy: exactPolicy },
+      { jobId: 'j-units', round: 0, query: query0, noise: 'off-test-only', minNodes: 3 }
+    );
     const entry = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-units');
     expect(entry?.body['unitsCount']).toBe(30);
     expect(entry?.body['unitsRoot']).toMatch(/^[0-9a-f]{64}$/);
@@ -109,35 +128,65 @@ describe('releaseTrainRound', () => {
   });
 
   it('releases a gradient round at the carried model; the validation histograms cost nothing extra (parallel composition)', () => {
-    const std = standardisationFromAggregate(train, sLayout, localStandardisationVector(train, trainingRows(db, train)).values.map((v) => v * 3n));
+    const std = standardisationFromAggregate(
+      train,
+      sLayout,
+      localStandardisationVector(train, trainingRows(db, train)).values.map((v) => v * 3n)
+    );
     const model = startingModel(train, std, { nodes: [], noise: false });
     const layout = roundLayout(train, model.encoding, 0);
-    const q = TrainRoundQuerySchema.parse({ ...query0, phase: 'gradient', model, layoutHash: layout.hash, epsilon: layout.epsilonMicro / 1e6 });
-    const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-grad', round: 1, query: q, noise: 'off-test-only', minNodes: 3 });
+    const q = TrainRoundQuerySchema.parse({
+      ...query0,
+      phase: 'gradient',
+      model,
+      layoutHash: layout.hash,
+      epsilon: layout.epsilonMicro / 1e6,
+    });
+    const r = releaseTrainRound(
+      { db, identity: id, policy: exactPolicy },
+      { jobId: 'j-grad', round: 1, query: q, noise: 'off-test-only', minNodes: 3 }
+    );
     expect(r.values).toEqual(localRoundVector(train, model, trainingRows(db, train)).values);
     expect(jobSpentMicro(db, 'j-grad')).toBe(layout.epsilonMicro);
     // With noise on, the histograms are noised by the release path at the round's epsilon
     // (sensitivity 1: scale 1/epsilon, variance 2a/(1-a)^2 with a = exp(-epsilon)), and the
     // ledger records their partition beside the training blocks'.
-    const noisy = releaseTrainRound({ db, identity: id, policy: PolicySchema.parse({}) }, { jobId: 'j-grad-dp', round: 1, query: q, noise: 'on', minNodes: 3 });
+    const noisy = releaseTrainRound(
+      { db, identity: id, policy: PolicySchema.parse({}) },
+      { jobId: 'j-grad-dp', round: 1, query: q, noise: 'on', minNodes: 3 }
+    );
     const evalPos = layout.blocks.find((b) => b.name === 'eval_pos') as { offset: number };
     const a = Math.exp(-layout.epsilonMicro / 1e6);
     expect(noisy.variance[evalPos.offset]).toBeCloseTo((2 * a) / (1 - a) ** 2, 6);
     expect(noisy.variance.every((v) => v > 0)).toBe(true);
     expect(jobSpentMicro(db, 'j-grad-dp')).toBe(layout.epsilonMicro);
-    const scales = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-grad-dp')?.body['noiseScales'] as { block: string; partition?: string }[];
-    expect(scales.map((x) => `${x.block}:${x.partition}`)).toEqual(['count:training', 'loss:training', 'gradient:training', 'eval:validation']);
+    const scales = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-grad-dp')
+      ?.body['noiseScales'] as { block: string; partition?: string }[];
+    expect(scales.map((x) => `${x.block}:${x.partition}`)).toEqual([
+      'count:training',
+      'loss:training',
+      'gradient:training',
+      'eval:validation',
+    ]);
   });
 
   it('refuses a round whose layout hash it cannot reproduce, and a spent budget, before reading data', () => {
     const bad = { ...query0, layoutHash: 'ab'.repeat(32) };
-    expect(() => releaseTrainRound({ db, identity: id, policy: exactPolicy }, { jobId: 'j-bad', round: 0, query: bad, noise: 'off-test-only', minNodes: 3 })).toThrow(
-      expect.objectContaining({ code: 'LAYOUT_MISMATCH' })
-    );
-    const tiny = PolicySchema.parse({ budgets: [{ purpose: 'model_training', period: 'month', epsilon: 0.01 }] });
-    expect(() => releaseTrainRound({ db, identity: id, policy: tiny }, { jobId: 'j-poor', round: 0, query: query0, noise: 'on', minNodes: 3 })).toThrow(
-      expect.objectContaining({ code: 'BUDGET_EXCEEDED' })
-    );
+    expect(() =>
+      releaseTrainRound(
+        { db, identity: id, policy: exactPolicy },
+        { jobId: 'j-bad', round: 0, query: bad, noise: 'off-test-only', minNodes: 3 }
+      )
+    ).toThrow(expect.objectContaining({ code: 'LAYOUT_MISMATCH' }));
+    const tiny = PolicySchema.parse({
+      budgets: [{ purpose: 'model_training', period: 'month', epsilon: 0.01 }],
+    });
+    expect(() =>
+      releaseTrainRound(
+        { db, identity: id, policy: tiny },
+        { jobId: 'j-poor', round: 0, query: query0, noise: 'on', minNodes: 3 }
+      )
+    ).toThrow(expect.objectContaining({ code: 'BUDGET_EXCEEDED' }));
     expect(jobSpentMicro(db, 'j-poor')).toBe(0);
   });
 

@@ -13,7 +13,11 @@ import type { NoiseLayout } from '../privacy/index.ts';
 import { releaseVector, type ExactVector, type Release } from '../release/index.ts';
 import { createUnitSource, featureTableColumns, listFeatureTables } from '../store/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
-import { localRoundVector, localStandardisationVector, type TrainingRow } from '../training/index.ts';
+import {
+  localRoundVector,
+  localStandardisationVector,
+  type TrainingRow,
+} from '../training/index.ts';
 
 /**
  * A train job round at this node (docs/models.md §9): check the table and the public layout,
@@ -38,15 +42,30 @@ export interface TrainRoundRequest {
 }
 
 /** Rows of the spec's feature table for customers with `model_training` consent in force now. */
-export function trainingRows(db: Database.Database, spec: TrainSpec, consentAt = new Date()): TrainingRow[] {
+export function trainingRows(
+  db: Database.Database,
+  spec: TrainSpec,
+  consentAt = new Date()
+): TrainingRow[] {
   if (!listFeatureTables(db).includes(spec.table)) {
-    throw new ProtocolError('BAD_REQUEST', `this node has no feature table "${spec.table}" (table)`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `this node has no feature table "${spec.table}" (table)`
+    );
   }
-  checkTrainColumns(spec, featureTableColumns(db, spec.table).map((c) => c.name));
+  checkTrainColumns(
+    spec,
+    featureTableColumns(db, spec.table).map((c) => c.name)
+  );
   // asOf only filters events and touches; a feature table row has no time.
-  const source = createUnitSource(db, { purpose: 'model_training', asOf: consentAt.toISOString().slice(0, 10), consentAt });
+  const source = createUnitSource(db, {
+    purpose: 'model_training',
+    asOf: consentAt.toISOString().slice(0, 10),
+    consentAt,
+  });
   const rows: TrainingRow[] = [];
-  for (const r of source.tableRows(spec.table)) rows.push({ customerId: r.customerId, values: r.values });
+  for (const r of source.tableRows(spec.table))
+    rows.push({ customerId: r.customerId, values: r.values });
   return rows;
 }
 
@@ -61,11 +80,26 @@ const VALIDATION = 'validation';
  */
 export function trainNoiseLayout(full: ReturnType<typeof roundLayout>): NoiseLayout {
   const evalBlocks = full.blocks.filter((b) => b.name === 'eval_pos' || b.name === 'eval_neg');
-  const training = full.blocks.filter((b) => !evalBlocks.includes(b)).map((b) => ({ ...b, partition: 'training' }));
+  const training = full.blocks
+    .filter((b) => !evalBlocks.includes(b))
+    .map((b) => ({ ...b, partition: 'training' }));
   if (evalBlocks.length === 0) return { ...full, blocks: training };
   const head = evalBlocks[0] as (typeof evalBlocks)[number];
   const span = evalBlocks.reduce((s, b) => s + b.length, 0);
-  return { ...full, blocks: [...training, { name: 'eval', offset: head.offset, length: span, sensitivity: 1n, epsilonMicro: head.epsilonMicro, partition: VALIDATION }] };
+  return {
+    ...full,
+    blocks: [
+      ...training,
+      {
+        name: 'eval',
+        offset: head.offset,
+        length: span,
+        sensitivity: 1n,
+        epsilonMicro: head.epsilonMicro,
+        partition: VALIDATION,
+      },
+    ],
+  };
 }
 
 /**
@@ -82,31 +116,56 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
   let layout: NoiseLayout;
   let compute: () => ExactVector;
   if (q.phase === 'standardisation') {
-    if (req.round !== 0) throw new ProtocolError('BAD_REQUEST', `the standardisation phase is round 0, not ${req.round}`);
+    if (req.round !== 0)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `the standardisation phase is round 0, not ${req.round}`
+      );
     layout = standardisationLayout(spec);
     compute = () => {
       const rows = trainingRows(ctx.db, spec);
-      return { values: localStandardisationVector(spec, rows).values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
+      return {
+        values: localStandardisationVector(spec, rows).values,
+        rows: rows.length,
+        suppressedCells: 0,
+        units: rows.map((r) => r.customerId),
+      };
     };
   } else {
     const model = q.model;
     if (!model) throw new ProtocolError('BAD_REQUEST', `round ${req.round} carries no model`);
     if (model.training.roundsDone !== req.round - 1) {
-      throw new ProtocolError('BAD_REQUEST', `round ${req.round} carries a model after ${model.training.roundsDone} rounds, expected ${req.round - 1}`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `round ${req.round} carries a model after ${model.training.roundsDone} rounds, expected ${req.round - 1}`
+      );
     }
     const full = roundLayout(spec, model.encoding, req.round - 1);
     layout = trainNoiseLayout(full);
     compute = () => {
       const rows = trainingRows(ctx.db, spec);
-      return { values: localRoundVector(spec, model, rows).values, rows: rows.length, suppressedCells: 0, units: rows.map((r) => r.customerId) };
+      return {
+        values: localRoundVector(spec, model, rows).values,
+        rows: rows.length,
+        suppressedCells: 0,
+        units: rows.map((r) => r.customerId),
+      };
     };
   }
   if (layout.hash !== q.layoutHash) {
-    throw new ProtocolError('LAYOUT_MISMATCH', `round ${req.round}: this node derives layout ${layout.hash.slice(0, 12)}…, the round names ${q.layoutHash.slice(0, 12)}…`);
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `round ${req.round}: this node derives layout ${layout.hash.slice(0, 12)}…, the round names ${q.layoutHash.slice(0, 12)}…`
+    );
   }
-  const trainingMicro = layout.blocks.filter((b) => b.partition !== VALIDATION).reduce((s, b) => s + b.epsilonMicro, 0);
+  const trainingMicro = layout.blocks
+    .filter((b) => b.partition !== VALIDATION)
+    .reduce((s, b) => s + b.epsilonMicro, 0);
   if (trainingMicro !== epsilonToMicro(q.epsilon)) {
-    throw new ProtocolError('BAD_REQUEST', `round ${req.round}: the round's epsilon ${q.epsilon} is not the layout's ${trainingMicro / 1e6}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `round ${req.round}: the round's epsilon ${q.epsilon} is not the layout's ${trainingMicro / 1e6}`
+    );
   }
   return releaseVector(ctx, {
     kind: 'train',

@@ -2,7 +2,14 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PolicySchema, ProtocolError, hmacSha256, bytesToHex, signCanonical, verifyCanonical } from '@fedmark/protocol';
+import {
+  PolicySchema,
+  ProtocolError,
+  hmacSha256,
+  bytesToHex,
+  signCanonical,
+  verifyCanonical,
+} from '@fedmark/protocol';
 import { openNodeDatabase } from '../store/database.ts';
 import { listLedger, verifyLedger } from '../ledger/index.ts';
 import { initNode, loadIdentity, pseudonymFor, publicIdentity } from './index.ts';
@@ -21,7 +28,9 @@ describe('initNode / loadIdentity', () => {
     expect(pub.signingKey).toMatch(/^[0-9a-f]{64}$/);
     expect(pub.boxKey).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(join(dir, 'identity.json')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'))).toEqual(PolicySchema.parse({}));
+    expect(JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'))).toEqual(
+      PolicySchema.parse({})
+    );
 
     const id = loadIdentity(dir);
     expect(publicIdentity(id)).toEqual(pub);
@@ -32,7 +41,11 @@ describe('initNode / loadIdentity', () => {
     const db = openNodeDatabase(dir);
     const entries = listLedger(db);
     expect(entries.map((e) => e.type)).toEqual(['node_initialized']);
-    expect(entries[0]!.body).toEqual({ name: 'bank-a', signingKey: pub.signingKey, boxKey: pub.boxKey });
+    expect(entries[0]!.body).toEqual({
+      name: 'bank-a',
+      signingKey: pub.signingKey,
+      boxKey: pub.boxKey,
+    });
     expect(verifyLedger(db)).toMatchObject({ ok: true, size: 1 });
     // No secret in the ledger.
     const secretHex = bytesToHex(id.signing.secretKey.subarray(0, 32));
@@ -51,7 +64,9 @@ describe('initNode / loadIdentity', () => {
   });
 
   it('refuses a bad node name', async () => {
-    const err = await initNode({ dir: join(root, 'x'), name: 'has space' }).catch((e: unknown) => e);
+    const err = await initNode({ dir: join(root, 'x'), name: 'has space' }).catch(
+      (e: unknown) => e
+    );
     expect((err as ProtocolError).code).toBe('BAD_REQUEST');
   });
 
@@ -67,12 +82,19 @@ describe('initNode / loadIdentity', () => {
     const dir = join(root, 'c');
     await initNode({ dir, name: 'c' });
     const file = join(dir, 'identity.json');
-    const good = JSON.parse(readFileSync(file, 'utf8')) as { pepper: string; signing: { publicKey: string } };
+    const good = JSON.parse(readFileSync(file, 'utf8')) as {
+      pepper: string;
+      signing: { publicKey: string };
+    };
     writeFileSync(file, '{not json', { mode: 0o600 });
     expect(() => loadIdentity(dir)).toThrow(/not valid JSON/);
     writeFileSync(file, JSON.stringify({ ...good, pepper: 'zz' }), { mode: 0o600 });
     expect(() => loadIdentity(dir)).toThrow(/field "pepper"/);
-    writeFileSync(file, JSON.stringify({ ...good, signing: { ...good.signing, publicKey: '00'.repeat(32) } }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({ ...good, signing: { ...good.signing, publicKey: '00'.repeat(32) } }),
+      { mode: 0o600 }
+    );
     let message = '';
     try {
       loadIdentity(dir);
@@ -102,7 +124,10 @@ describe('database file', () => {
     expect(statSync(join(dir, 'node.db')).mode & 0o777).toBe(0o600);
     const db = openNodeDatabase(dir);
     db.exec('CREATE TEMP TABLE t (x)');
-    db.prepare('INSERT INTO node_migrations (name, applied_at) VALUES (?, ?)').run('test-wal', 'now');
+    db.prepare('INSERT INTO node_migrations (name, applied_at) VALUES (?, ?)').run(
+      'test-wal',
+      'now'
+    );
     expect(statSync(join(dir, 'node.db-wal')).mode & 0o777).toBe(0o600);
     db.close();
   });

@@ -2,7 +2,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { IdSchema, bytesToHex, hexToBytes, type BoxKeyPair, type SigningKeyPair } from '@fedmark/protocol';
+import {
+  IdSchema,
+  bytesToHex,
+  hexToBytes,
+  type BoxKeyPair,
+  type SigningKeyPair,
+} from '@fedmark/protocol';
 
 /** Secret identity file inside the node dir; mode 0600, never logged. */
 export const IDENTITY_FILE = 'identity.json';
@@ -24,7 +30,8 @@ export interface NodePublicIdentity {
   boxKey: string;
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes * 2} hex characters`);
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected ${bytes * 2} hex characters`);
 
 export const IdentityFileSchema = z.object({
   version: z.literal(1),
@@ -40,7 +47,10 @@ export function identityToFile(id: NodeIdentity, createdAt: Date): IdentityFile 
   return {
     version: 1,
     name: id.name,
-    signing: { publicKey: bytesToHex(id.signing.publicKey), secretKey: bytesToHex(id.signing.secretKey) },
+    signing: {
+      publicKey: bytesToHex(id.signing.publicKey),
+      secretKey: bytesToHex(id.signing.secretKey),
+    },
     box: { publicKey: bytesToHex(id.box.publicKey), secretKey: bytesToHex(id.box.secretKey) },
     pepper: bytesToHex(id.pepper),
     createdAt: createdAt.toISOString(),
@@ -65,7 +75,9 @@ export function loadIdentity(dir: string): NodeIdentity {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`${file}: no node identity here (run "fedmark node init --dir ${dir} --name NAME" first)`);
+      throw new Error(
+        `${file}: no node identity here (run "fedmark node init --dir ${dir} --name NAME" first)`
+      );
     }
     throw err;
   }
@@ -79,13 +91,17 @@ export function loadIdentity(dir: string): NodeIdentity {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') || '(root)' : '(root)';
-    throw new Error(`${file}: corrupt node identity: field "${where}" ${issue?.message ?? 'invalid'}`);
+    throw new Error(
+      `${file}: corrupt node identity: field "${where}" ${issue?.message ?? 'invalid'}`
+    );
   }
   const f = parsed.data;
   const signingSecret = hexToBytes(f.signing.secretKey);
   // An Ed25519 secret key in tweetnacl form is seed || public key: check they belong together.
   if (bytesToHex(signingSecret.subarray(32)) !== f.signing.publicKey) {
-    throw new Error(`${file}: corrupt node identity: signing public key does not match the secret key`);
+    throw new Error(
+      `${file}: corrupt node identity: signing public key does not match the secret key`
+    );
   }
   return {
     name: f.name,
@@ -96,7 +112,11 @@ export function loadIdentity(dir: string): NodeIdentity {
 }
 
 export function publicIdentity(id: NodeIdentity): NodePublicIdentity {
-  return { name: id.name, signingKey: bytesToHex(id.signing.publicKey), boxKey: bytesToHex(id.box.publicKey) };
+  return {
+    name: id.name,
+    signingKey: bytesToHex(id.signing.publicKey),
+    boxKey: bytesToHex(id.box.publicKey),
+  };
 }
 
 /**
@@ -105,6 +125,9 @@ export function publicIdentity(id: NodeIdentity): NodePublicIdentity {
  * of the node, so a tombstone can recognise an erased customer named again by a later import.
  */
 export function pseudonymFor(identity: NodeIdentity, customerId: string): string {
-  if (typeof customerId !== 'string' || customerId === '') throw new TypeError('"customerId" expected a non-empty string');
-  return createHmac('sha256', identity.pepper).update(`customer:${customerId}`, 'utf8').digest('hex');
+  if (typeof customerId !== 'string' || customerId === '')
+    throw new TypeError('"customerId" expected a non-empty string');
+  return createHmac('sha256', identity.pepper)
+    .update(`customer:${customerId}`, 'utf8')
+    .digest('hex');
 }

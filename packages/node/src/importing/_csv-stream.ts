@@ -38,14 +38,29 @@ export interface CsvStreamHandlers {
 }
 
 const PROGRESS_EVERY = 100_000;
-const PARSE_OPTIONS = { bom: true, trim: true, skip_empty_lines: true, relax_column_count: false } as const;
+const PARSE_OPTIONS = {
+  bom: true,
+  trim: true,
+  skip_empty_lines: true,
+  relax_column_count: false,
+} as const;
 
-export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Promise<CsvStreamResult> {
+export function streamCsv(
+  file: string,
+  label: string,
+  h: CsvStreamHandlers
+): Promise<CsvStreamResult> {
   let totalBytes: number;
   try {
     totalBytes = statSync(file).size;
   } catch {
-    return Promise.reject(new ImportError({ file: label, line: 0, reason: 'cannot read the file (missing or not accessible)' }));
+    return Promise.reject(
+      new ImportError({
+        file: label,
+        line: 0,
+        reason: 'cannot read the file (missing or not accessible)',
+      })
+    );
   }
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -63,8 +78,26 @@ export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Pr
       if (err instanceof RowProblem) {
         // Record index `records` (0-based among data records) → header is record 0 of the file.
         lineOfRecord(file, records + 1).then(
-          (line) => reject(new ImportError({ file: label, line, column: err.column, value: err.value, reason: err.reason })),
-          () => reject(new ImportError({ file: label, line: 0, column: err.column, value: err.value, reason: err.reason }))
+          (line) =>
+            reject(
+              new ImportError({
+                file: label,
+                line,
+                column: err.column,
+                value: err.value,
+                reason: err.reason,
+              })
+            ),
+          () =>
+            reject(
+              new ImportError({
+                file: label,
+                line: 0,
+                column: err.column,
+                value: err.value,
+                reason: err.reason,
+              })
+            )
         );
         return;
       }
@@ -77,7 +110,16 @@ export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Pr
     input.on('error', () => fail(new ImportError({ file: label, line: 0, reason: 'read error' })));
     parser.on('error', (err: Error & { lines?: number; code?: string }) => {
       const line = typeof err.lines === 'number' ? err.lines : 0;
-      fail(new ImportError({ file: label, line, reason: `malformed CSV (${err.code ?? 'parse error'}): ${err.message}` }, err));
+      fail(
+        new ImportError(
+          {
+            file: label,
+            line,
+            reason: `malformed CSV (${err.code ?? 'parse error'}): ${err.message}`,
+          },
+          err
+        )
+      );
     });
     parser.on('readable', () => {
       try {
@@ -90,13 +132,22 @@ export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Pr
               h.onHeader(rec);
             } catch (err) {
               // Header problems are on line 1 whatever the parser has read since.
-              throw err instanceof RowProblem ? new ImportError({ file: label, line: 1, column: err.column, value: err.value, reason: err.reason }) : err;
+              throw err instanceof RowProblem
+                ? new ImportError({
+                    file: label,
+                    line: 1,
+                    column: err.column,
+                    value: err.value,
+                    reason: err.reason,
+                  })
+                : err;
             }
             continue;
           }
           h.onRecord(rec);
           records++;
-          if (h.onProgress && records % PROGRESS_EVERY === 0) h.onProgress(records, bytes, totalBytes);
+          if (h.onProgress && records % PROGRESS_EVERY === 0)
+            h.onProgress(records, bytes, totalBytes);
         }
       } catch (err) {
         fail(err);
@@ -106,7 +157,13 @@ export function streamCsv(file: string, label: string, h: CsvStreamHandlers): Pr
       if (done) return;
       done = true;
       if (!sawHeader) {
-        reject(new ImportError({ file: label, line: 1, reason: 'the file is empty: a header line is required' }));
+        reject(
+          new ImportError({
+            file: label,
+            line: 1,
+            reason: 'the file is empty: a header line is required',
+          })
+        );
         return;
       }
       h.onProgress?.(records, bytes, totalBytes);

@@ -29,7 +29,9 @@ export class CustomerResolver {
   ) {
     this.find = db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
     this.create = db.prepare('INSERT INTO customers (customer_id, seen_in) VALUES (?, ?)');
-    this.erased = new Set(db.prepare('SELECT pseudonym FROM erased_customers').pluck().all() as string[]);
+    this.erased = new Set(
+      db.prepare('SELECT pseudonym FROM erased_customers').pluck().all() as string[]
+    );
   }
 
   /** True when `customerId` was erased: its rows must not come back. */

@@ -13,7 +13,11 @@ const MAX_CACHED = 8192;
 
 export type FieldParser<T> = (cells: readonly string[]) => T;
 
-export function fieldParser<T>(schema: z.ZodType<T, string>, column: string, index: number): FieldParser<T> {
+export function fieldParser<T>(
+  schema: z.ZodType<T, string>,
+  column: string,
+  index: number
+): FieldParser<T> {
   let cache = new Map<string, T>();
   return (cells) => {
     const raw = index < 0 ? '' : (cells[index] as string);
@@ -21,7 +25,8 @@ export function fieldParser<T>(schema: z.ZodType<T, string>, column: string, ind
     // Parsed values are never undefined (null stands for an empty cell), so undefined = miss.
     if (hit !== undefined) return hit;
     const r = schema.safeParse(raw);
-    if (!r.success) throw new RowProblem(column, raw, r.error.issues[0]?.message ?? 'invalid value');
+    if (!r.success)
+      throw new RowProblem(column, raw, r.error.issues[0]?.message ?? 'invalid value');
     if (cache.size >= MAX_CACHED) cache = new Map();
     cache.set(raw, r.data);
     return r.data;

@@ -23,14 +23,25 @@ export function mapHeader(cells: readonly string[], spec: HeaderSpec): MappedHea
   cells.forEach((raw, i) => {
     if (raw === '') throw new RowProblem(null, null, `header column ${i + 1} has no name`);
     const key = raw.toLowerCase();
-    if (seen.has(key)) throw new RowProblem(raw, null, `duplicate column in header (columns ${(seen.get(key) ?? 0) + 1} and ${i + 1})`);
+    if (seen.has(key))
+      throw new RowProblem(
+        raw,
+        null,
+        `duplicate column in header (columns ${(seen.get(key) ?? 0) + 1} and ${i + 1})`
+      );
     seen.set(key, i);
     if (known.has(key)) index.set(key, i);
     else if (spec.allowExtra) extra.push({ name: raw, index: i });
-    else throw new RowProblem(raw, null, `unknown column; expected ${[...spec.required, ...spec.optional].join(', ')}`);
+    else
+      throw new RowProblem(
+        raw,
+        null,
+        `unknown column; expected ${[...spec.required, ...spec.optional].join(', ')}`
+      );
   });
   for (const r of spec.required) {
-    if (!index.has(r)) throw new RowProblem(r, null, `required column "${r}" is missing from the header`);
+    if (!index.has(r))
+      throw new RowProblem(r, null, `required column "${r}" is missing from the header`);
   }
   return { index, extra };
 }

@@ -3,7 +3,8 @@
  * offset-less ISO datetime as local time; here an offset-less time is UTC, as documented.
  */
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const DATETIME_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
 export const DAY_MS = 86_400_000;
 
 function ymdToMs(y: number, m: number, d: number): number | null {
@@ -11,7 +12,8 @@ function ymdToMs(y: number, m: number, d: number): number | null {
   const ms = Date.UTC(y, m - 1, d);
   const check = new Date(ms);
   // Date.UTC maps years 0-99 to 1900-1999; refuse those and impossible days like 02-30.
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) return null;
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d)
+    return null;
   return ms;
 }
 

@@ -14,17 +14,28 @@ export const DEFAULT_CONSENT_SOURCE = 'consents_file';
  * A record already present (same customer, purpose, time, status, source) changes nothing.
  */
 export function consentsWriter(ctx: WriterContext): KindWriter {
-  const insert = ctx.db.prepare('INSERT OR IGNORE INTO consents (customer, purpose, time, status, source) VALUES (?, ?, ?, ?, ?)');
+  const insert = ctx.db.prepare(
+    'INSERT OR IGNORE INTO consents (customer, purpose, time, status, source) VALUES (?, ?, ?, ?, ?)'
+  );
   let f: ReturnType<typeof fieldParsers<typeof CONSENT_FIELDS>> | null = null;
   let inserted = 0;
   let unchanged = 0;
   return {
     header(cells) {
-      f = fieldParsers(CONSENT_FIELDS, mapHeader(cells, { ...COLUMNS.consents, allowExtra: false }));
+      f = fieldParsers(
+        CONSENT_FIELDS,
+        mapHeader(cells, { ...COLUMNS.consents, allowExtra: false })
+      );
     },
     record(cells) {
       const p = f as NonNullable<typeof f>;
-      const r = { customer_id: p.customer_id(cells), purpose: p.purpose(cells), status: p.status(cells), time: p.time(cells), source: p.source(cells) };
+      const r = {
+        customer_id: p.customer_id(cells),
+        purpose: p.purpose(cells),
+        status: p.status(cells),
+        time: p.time(cells),
+        source: p.source(cells),
+      };
       const customer = ctx.resolver.resolve(r.customer_id);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);

@@ -35,7 +35,11 @@ export function customersWriter(ctx: WriterContext): KindWriter {
       const h = mapHeader(cells, { ...spec, allowExtra: true });
       for (const a of h.extra) {
         if (!FEATURE_COLUMN_NAME_RE.test(a.name)) {
-          throw new RowProblem(a.name, null, `attribute column names must match ${FEATURE_COLUMN_NAME_RE.source}`);
+          throw new RowProblem(
+            a.name,
+            null,
+            `attribute column names must match ${FEATURE_COLUMN_NAME_RE.source}`
+          );
         }
         types.set(a.name, null);
       }
@@ -55,7 +59,8 @@ export function customersWriter(ctx: WriterContext): KindWriter {
         let any = false;
         for (const a of attrs) {
           const cell = cells[a.index] as string;
-          if (cell.length > 1024) throw new RowProblem(a.name, cell, 'attribute value longer than 1024 characters');
+          if (cell.length > 1024)
+            throw new RowProblem(a.name, cell, 'attribute value longer than 1024 characters');
           const t = typeCell(cell);
           if (t.value === null) continue;
           obj[a.name] = t.value;
@@ -74,8 +79,12 @@ export function customersWriter(ctx: WriterContext): KindWriter {
       }
     },
     finish() {
-      const get = ctx.db.prepare('SELECT type FROM customer_attribute_columns WHERE name = ?').pluck();
-      const put = ctx.db.prepare('INSERT OR REPLACE INTO customer_attribute_columns (name, type) VALUES (?, ?)');
+      const get = ctx.db
+        .prepare('SELECT type FROM customer_attribute_columns WHERE name = ?')
+        .pluck();
+      const put = ctx.db.prepare(
+        'INSERT OR REPLACE INTO customer_attribute_columns (name, type) VALUES (?, ?)'
+      );
       for (const [name, t] of types) {
         const merged = joinType((get.get(name) as ColumnType | undefined) ?? null, t);
         put.run(name, merged ?? 'text');

@@ -21,8 +21,16 @@ interface Spec {
 }
 
 const SPECS: Record<'events' | 'touches', Spec> = {
-  events: { table: 'events', keyColumns: ['customer', 'time', 'type', 'channel', 'category'], valueColumn: 'amount' },
-  touches: { table: 'touches', keyColumns: ['customer', 'time', 'channel', 'campaign', 'variant'], valueColumn: 'outcome' },
+  events: {
+    table: 'events',
+    keyColumns: ['customer', 'time', 'type', 'channel', 'category'],
+    valueColumn: 'amount',
+  },
+  touches: {
+    table: 'touches',
+    keyColumns: ['customer', 'time', 'channel', 'campaign', 'variant'],
+    valueColumn: 'outcome',
+  },
 };
 
 class OccurrenceWriter {
@@ -32,12 +40,20 @@ class OccurrenceWriter {
   inserted = 0;
   unchanged = 0;
 
-  constructor(db: Database.Database, spec: Spec, private readonly importId: number) {
+  constructor(
+    db: Database.Database,
+    spec: Spec,
+    private readonly importId: number
+  ) {
     const keys = spec.keyColumns;
     const cols = [...keys, 'occurrence', spec.valueColumn, 'seen_in'];
     const keyWhere = [...keys, 'occurrence'].map((k) => `${k} = ?`).join(' AND ');
-    this.insert = db.prepare(`INSERT OR IGNORE INTO ${spec.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-    this.find = db.prepare(`SELECT ${spec.valueColumn} AS v, seen_in AS s FROM ${spec.table} WHERE ${keyWhere}`);
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO ${spec.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`
+    );
+    this.find = db.prepare(
+      `SELECT ${spec.valueColumn} AS v, seen_in AS s FROM ${spec.table} WHERE ${keyWhere}`
+    );
     this.claim = db.prepare(`UPDATE ${spec.table} SET seen_in = ? WHERE ${keyWhere}`);
   }
 
@@ -45,7 +61,14 @@ class OccurrenceWriter {
    * k1..k5 = the natural key values in spec order (customer first); value = amount or outcome.
    * Positional parameters rather than an array: this runs once per row of a 10M-row file.
    */
-  write(k1: number, k2: number, k3: string, k4: string, k5: string, value: string | number | null): void {
+  write(
+    k1: number,
+    k2: number,
+    k3: string,
+    k4: string,
+    k5: string,
+    value: string | number | null
+  ): void {
     if (this.insert.run(k1, k2, k3, k4, k5, 0, value, this.importId).changes === 1) {
       this.inserted++;
       return;
@@ -55,7 +78,10 @@ class OccurrenceWriter {
         this.inserted++;
         return;
       }
-      const existing = this.find.get(k1, k2, k3, k4, k5, occ) as { v: string | number | null; s: number };
+      const existing = this.find.get(k1, k2, k3, k4, k5, occ) as {
+        v: string | number | null;
+        s: number;
+      };
       if (existing.s === this.importId) continue;
       if (existing.v === value) {
         this.claim.run(this.importId, k1, k2, k3, k4, k5, occ);

@@ -25,7 +25,10 @@ export const CustomerIdSchema = z
 const TimeSchema = z.string().transform((s, ctx) => {
   const ms = s === '' ? null : parseTime(s);
   if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: 'expected a date YYYY-MM-DD or an ISO 8601 datetime (e.g. 2025-03-01T14:30:00Z)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a date YYYY-MM-DD or an ISO 8601 datetime (e.g. 2025-03-01T14:30:00Z)',
+    });
     return z.NEVER;
   }
   return ms;
@@ -35,7 +38,10 @@ const OptionalDateSchema = z.string().transform((s, ctx) => {
   if (s === '') return null;
   const ms = parseTime(s);
   if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: 'expected a date YYYY-MM-DD (or an ISO 8601 datetime)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a date YYYY-MM-DD (or an ISO 8601 datetime)',
+    });
     return z.NEVER;
   }
   return ms;
@@ -45,14 +51,20 @@ const DECIMAL_RE = /^[-+]?(\d+\.?\d*|\.\d+)$/;
 const AmountSchema = z.string().transform((s, ctx) => {
   if (s === '') return null;
   if (!DECIMAL_RE.test(s) || s.length > 32) {
-    ctx.addIssue({ code: 'custom', message: 'expected a decimal number such as 12.50 (no currency sign or thousands separator)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a decimal number such as 12.50 (no currency sign or thousands separator)',
+    });
     return z.NEVER;
   }
   return Number(s);
 });
 
 /** Free text used as a key ('' = absent, stored as ''). */
-const LabelSchema = z.string().max(128, 'longer than 128 characters').regex(PRINTABLE_RE, 'contains control characters');
+const LabelSchema = z
+  .string()
+  .max(128, 'longer than 128 characters')
+  .regex(PRINTABLE_RE, 'contains control characters');
 
 const EVENT_TYPE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
@@ -66,7 +78,10 @@ export const EVENT_FIELDS = {
   time: TimeSchema,
   type: z
     .string()
-    .refine((s) => s === '' || EVENT_TYPE_RE.test(s), 'expected an event type of letters, digits, _ . : - (at most 64)')
+    .refine(
+      (s) => s === '' || EVENT_TYPE_RE.test(s),
+      'expected an event type of letters, digits, _ . : - (at most 64)'
+    )
     .transform((s) => (s === '' ? 'purchase' : s)),
   amount: AmountSchema,
   channel: LabelSchema,
@@ -112,9 +127,18 @@ export const CUSTOMER_FIELDS = {
 export const CustomerRowSchema = z.object(CUSTOMER_FIELDS);
 
 /** Columns per kind: required first, then optional. `customers` and `table` also take any other columns. */
-export const COLUMNS: Record<Exclude<ImportKind, 'table'>, { required: readonly string[]; optional: readonly string[] }> = {
+export const COLUMNS: Record<
+  Exclude<ImportKind, 'table'>,
+  { required: readonly string[]; optional: readonly string[] }
+> = {
   customers: { required: ['customer_id'], optional: ['signup_date'] },
-  events: { required: ['customer_id', 'time'], optional: ['type', 'amount', 'channel', 'category'] },
-  touches: { required: ['customer_id', 'time', 'channel', 'campaign'], optional: ['variant', 'outcome'] },
+  events: {
+    required: ['customer_id', 'time'],
+    optional: ['type', 'amount', 'channel', 'category'],
+  },
+  touches: {
+    required: ['customer_id', 'time', 'channel', 'campaign'],
+    optional: ['variant', 'outcome'],
+  },
   consents: { required: ['customer_id', 'purpose', 'status', 'time'], optional: ['source'] },
 };

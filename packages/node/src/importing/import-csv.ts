@@ -12,7 +12,12 @@ import { eventsWriter, touchesWriter } from './events-writer.ts';
 import { IMPORT_KINDS, type ImportKind } from './formats.ts';
 import { tableWriter } from './table-writer.ts';
 
-export const LAWFUL_BASES = ['contract', 'legitimate_interest', 'legal_obligation', 'consent'] as const;
+export const LAWFUL_BASES = [
+  'contract',
+  'legitimate_interest',
+  'legal_obligation',
+  'consent',
+] as const;
 export type LawfulBasis = (typeof LAWFUL_BASES)[number];
 
 export interface ImportCsvOptions {
@@ -46,19 +51,31 @@ export interface ImportReport {
 
 function validateOptions(opts: ImportCsvOptions): void {
   if (!(IMPORT_KINDS as readonly string[]).includes(opts.kind)) {
-    throw new ProtocolError('BAD_REQUEST', `unknown import kind "${String(opts.kind)}"; expected ${IMPORT_KINDS.join('|')}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `unknown import kind "${String(opts.kind)}"; expected ${IMPORT_KINDS.join('|')}`
+    );
   }
-  if (opts.kind === 'table' && !opts.table) throw new ProtocolError('BAD_REQUEST', 'a table import needs a table name (--table)');
+  if (opts.kind === 'table' && !opts.table)
+    throw new ProtocolError('BAD_REQUEST', 'a table import needs a table name (--table)');
   if (opts.kind !== 'table' && (opts.table !== undefined || opts.idColumn !== undefined)) {
     throw new ProtocolError('BAD_REQUEST', '--table and --id-column apply to --kind table only');
   }
   const purposes = new Set<string>();
   for (const lb of opts.lawfulBasis ?? []) {
-    if (!PurposeSchema.safeParse(lb.purpose).success) throw new ProtocolError('BAD_REQUEST', `unknown purpose "${String(lb.purpose)}"`);
+    if (!PurposeSchema.safeParse(lb.purpose).success)
+      throw new ProtocolError('BAD_REQUEST', `unknown purpose "${String(lb.purpose)}"`);
     if (!(LAWFUL_BASES as readonly string[]).includes(lb.basis)) {
-      throw new ProtocolError('BAD_REQUEST', `unknown lawful basis "${String(lb.basis)}"; expected ${LAWFUL_BASES.join('|')}`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `unknown lawful basis "${String(lb.basis)}"; expected ${LAWFUL_BASES.join('|')}`
+      );
     }
-    if (purposes.has(lb.purpose)) throw new ProtocolError('BAD_REQUEST', `lawful basis declared twice for purpose "${lb.purpose}"`);
+    if (purposes.has(lb.purpose))
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `lawful basis declared twice for purpose "${lb.purpose}"`
+      );
     purposes.add(lb.purpose);
   }
 }
@@ -68,7 +85,11 @@ function validateOptions(opts: ImportCsvOptions): void {
  * database exactly as it was. The transaction stays open across the async parse, so nothing else
  * may use this connection meanwhile (other processes keep reading the last commit, WAL).
  */
-export async function importCsv(db: Database.Database, identity: NodeIdentity, opts: ImportCsvOptions): Promise<ImportReport> {
+export async function importCsv(
+  db: Database.Database,
+  identity: NodeIdentity,
+  opts: ImportCsvOptions
+): Promise<ImportReport> {
   validateOptions(opts);
   if (db.inTransaction) throw new Error('importCsv must not run inside another transaction');
   const label = basename(opts.file);
@@ -76,11 +97,19 @@ export async function importCsv(db: Database.Database, identity: NodeIdentity, o
   db.exec('BEGIN IMMEDIATE');
   try {
     const importId = Number(
-      db.prepare('INSERT INTO imports (kind, file_hash, at) VALUES (?, ?, ?)').run(opts.kind, '', nowDate.toISOString()).lastInsertRowid
+      db
+        .prepare('INSERT INTO imports (kind, file_hash, at) VALUES (?, ?, ?)')
+        .run(opts.kind, '', nowDate.toISOString()).lastInsertRowid
     );
     const lawful = opts.lawfulBasis ?? [];
-    if (lawful.length > 0) db.exec('CREATE TEMP TABLE IF NOT EXISTS import_customers (customer INTEGER PRIMARY KEY); DELETE FROM temp.import_customers;');
-    const noteStmt = lawful.length > 0 ? db.prepare('INSERT OR IGNORE INTO temp.import_customers (customer) VALUES (?)') : null;
+    if (lawful.length > 0)
+      db.exec(
+        'CREATE TEMP TABLE IF NOT EXISTS import_customers (customer INTEGER PRIMARY KEY); DELETE FROM temp.import_customers;'
+      );
+    const noteStmt =
+      lawful.length > 0
+        ? db.prepare('INSERT OR IGNORE INTO temp.import_customers (customer) VALUES (?)')
+        : null;
     let lastNoted = -1;
     const ctx: WriterContext = {
       db,
@@ -115,7 +144,8 @@ export async function importCsv(db: Database.Database, identity: NodeIdentity, o
       rowsSkippedErased: ctx.resolver.skippedErased,
       ...(opts.table !== undefined ? { table: opts.table } : {}),
     };
-    if (lawful.length > 0) report.lawfulBasis = lawful.map((lb) => declareLawfulBasis(db, lb, csv.fileHash, ctx.now));
+    if (lawful.length > 0)
+      report.lawfulBasis = lawful.map((lb) => declareLawfulBasis(db, lb, csv.fileHash, ctx.now));
     appendLedgerEntry(db, {
       type: 'import',
       at: nowDate,
@@ -165,7 +195,10 @@ function declareLawfulBasis(
   now: number
 ): { purpose: Purpose; basis: LawfulBasis; customers: number; newlyCovered: number } {
   const source = `lawful_basis:${lb.basis}`;
-  const customers = db.prepare('SELECT count(*) FROM temp.import_customers').pluck().get() as number;
+  const customers = db
+    .prepare('SELECT count(*) FROM temp.import_customers')
+    .pluck()
+    .get() as number;
   const newlyCovered = db
     .prepare(
       `INSERT OR IGNORE INTO consents (customer, purpose, time, status, source)

@@ -21,7 +21,16 @@ export class ImportError extends ProtocolError {
   readonly value: string | null;
   readonly reason: string;
 
-  constructor(at: { file: string; line: number; column?: string | null; value?: string | null; reason: string }, cause?: unknown) {
+  constructor(
+    at: {
+      file: string;
+      line: number;
+      column?: string | null;
+      value?: string | null;
+      reason: string;
+    },
+    cause?: unknown
+  ) {
     const column = at.column ?? null;
     const value = at.value === undefined || at.value === null ? null : truncateValue(at.value);
     const parts = [`${at.file}:${at.line}`];

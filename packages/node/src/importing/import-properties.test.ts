@@ -25,7 +25,10 @@ function freshDb() {
 
 function write(rows: string[]): string {
   const file = join(root, `f-${n++}.csv`);
-  writeFileSync(file, `customer_id,time,type,amount,channel,category\n${rows.map((r) => `${r}\n`).join('')}`);
+  writeFileSync(
+    file,
+    `customer_id,time,type,amount,channel,category\n${rows.map((r) => `${r}\n`).join('')}`
+  );
   return file;
 }
 
@@ -49,30 +52,34 @@ function multiset(rows: string[]): Map<string, number> {
 describe('import properties', () => {
   it('importing A then B keeps, per distinct row, max(count in A, count in B) copies', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 12 }), fc.array(row, { maxLength: 12 }), async (a, b) => {
-        const db = freshDb();
-        try {
-          await importCsv(db, id, { kind: 'events', file: write(a) });
-          const rb = await importCsv(db, id, { kind: 'events', file: write(b) });
-          const ma = multiset(a);
-          const mb = multiset(b);
-          const keys = new Set([...ma.keys(), ...mb.keys()]);
-          let expected = 0;
-          let added = 0;
-          for (const k of keys) {
-            expected += Math.max(ma.get(k) ?? 0, mb.get(k) ?? 0);
-            added += Math.max(0, (mb.get(k) ?? 0) - (ma.get(k) ?? 0));
+      fc.asyncProperty(
+        fc.array(row, { maxLength: 12 }),
+        fc.array(row, { maxLength: 12 }),
+        async (a, b) => {
+          const db = freshDb();
+          try {
+            await importCsv(db, id, { kind: 'events', file: write(a) });
+            const rb = await importCsv(db, id, { kind: 'events', file: write(b) });
+            const ma = multiset(a);
+            const mb = multiset(b);
+            const keys = new Set([...ma.keys(), ...mb.keys()]);
+            let expected = 0;
+            let added = 0;
+            for (const k of keys) {
+              expected += Math.max(ma.get(k) ?? 0, mb.get(k) ?? 0);
+              added += Math.max(0, (mb.get(k) ?? 0) - (ma.get(k) ?? 0));
+            }
+            expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(expected);
+            expect(rb.rowsInserted).toBe(added);
+            expect(rb.rowsUnchanged).toBe(b.length - added);
+            // And importing B once more changes nothing.
+            const again = await importCsv(db, id, { kind: 'events', file: write(b) });
+            expect(again.rowsInserted).toBe(0);
+          } finally {
+            db.close();
           }
-          expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(expected);
-          expect(rb.rowsInserted).toBe(added);
-          expect(rb.rowsUnchanged).toBe(b.length - added);
-          // And importing B once more changes nothing.
-          const again = await importCsv(db, id, { kind: 'events', file: write(b) });
-          expect(again.rowsInserted).toBe(0);
-        } finally {
-          db.close();
         }
-      }),
+      ),
       { numRuns: 25 }
     );
   });
@@ -80,28 +87,45 @@ describe('import properties', () => {
   it('a file with one corrupted cell fails with ImportError naming it, and changes nothing', async () => {
     const corrupt = fc.constantFrom('2024-02-30', 'yesterday', '12,5', '€3', 'bounce');
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 10 }), fc.nat(), corrupt, async (rows, at, bad) => {
-        const db = freshDb();
-        try {
-          await importCsv(db, id, { kind: 'events', file: write(['C9,2023-12-31,purchase,1,web,x']) });
-          const before = { events: db.prepare('SELECT count(*) FROM events').pluck().get(), ledger: ledgerSize(db) };
-          const i = at % rows.length;
-          const cells = (rows[i] as string).split(',');
-          const column = bad === '12,5' || bad === '€3' ? 3 : 1;
-          cells[3] = '1';
-          cells[2] = 'purchase';
-          cells[column] = bad.includes(',') ? `"${bad}"` : bad;
-          const bent = [...rows];
-          bent[i] = cells.join(',');
-          const err = await importCsv(db, id, { kind: 'events', file: write(bent) }).then(() => null, (e: unknown) => e);
-          expect(err).toBeInstanceOf(ImportError);
-          expect((err as ImportError).line).toBe(i + 2);
-          expect((err as ImportError).column).toBe(column === 3 ? 'amount' : 'time');
-          expect({ events: db.prepare('SELECT count(*) FROM events').pluck().get(), ledger: ledgerSize(db) }).toEqual(before);
-        } finally {
-          db.close();
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 10 }),
+        fc.nat(),
+        corrupt,
+        async (rows, at, bad) => {
+          const db = freshDb();
+          try {
+            await importCsv(db, id, {
+              kind: 'events',
+              file: write(['C9,2023-12-31,purchase,1,web,x']),
+            });
+            const before = {
+              events: db.prepare('SELECT count(*) FROM events').pluck().get(),
+              ledger: ledgerSize(db),
+            };
+            const i = at % rows.length;
+            const cells = (rows[i] as string).split(',');
+            const column = bad === '12,5' || bad === '€3' ? 3 : 1;
+            cells[3] = '1';
+            cells[2] = 'purchase';
+            cells[column] = bad.includes(',') ? `"${bad}"` : bad;
+            const bent = [...rows];
+            bent[i] = cells.join(',');
+            const err = await importCsv(db, id, { kind: 'events', file: write(bent) }).then(
+              () => null,
+              (e: unknown) => e
+            );
+            expect(err).toBeInstanceOf(ImportError);
+            expect((err as ImportError).line).toBe(i + 2);
+            expect((err as ImportError).column).toBe(column === 3 ? 'amount' : 'time');
+            expect({
+              events: db.prepare('SELECT count(*) FROM events').pluck().get(),
+              ledger: ledgerSize(db),
+            }).toEqual(before);
+          } finally {
+            db.close();
+          }
         }
-      }),
+      ),
       { numRuns: 20 }
     );
   });

@@ -10,7 +10,13 @@
  *   lawfulBasis: [{ purpose: 'analytics', basis: 'legitimate_interest' }],
  * });
  */
-export { importCsv, LAWFUL_BASES, type ImportCsvOptions, type ImportReport, type LawfulBasis } from './import-csv.ts';
+export {
+  importCsv,
+  LAWFUL_BASES,
+  type ImportCsvOptions,
+  type ImportReport,
+  type LawfulBasis,
+} from './import-csv.ts';
 /** A rejected import: message and fields name file, line, column, value and reason. */
 export { ImportError } from './import-error.ts';
 export { IMPORT_KINDS, TOUCH_OUTCOMES, type ImportKind } from './formats.ts';

@@ -24,7 +24,10 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
   const { db } = ctx;
   const declaredId = featureTableIdColumn(db, table);
   if (declaredId !== undefined && declaredId.toLowerCase() !== idColumn.toLowerCase()) {
-    throw new ProtocolError('IMPORT_INVALID', `feature table "${table}" was imported with id column "${declaredId}", not "${idColumn}"`);
+    throw new ProtocolError(
+      'IMPORT_INVALID',
+      `feature table "${table}" was imported with id column "${declaredId}", not "${idColumn}"`
+    );
   }
   let columns: { name: string; index: number; phys: string }[] = [];
   let idIndex = -1;
@@ -34,28 +37,61 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
   let unchanged = 0;
   return {
     header(cells) {
-      const h = mapHeader(cells, { required: [idColumn.toLowerCase()], optional: [], allowExtra: true });
+      const h = mapHeader(cells, {
+        required: [idColumn.toLowerCase()],
+        optional: [],
+        allowExtra: true,
+      });
       idIndex = h.index.get(idColumn.toLowerCase()) as number;
       for (const c of h.extra) {
-        if (!FEATURE_COLUMN_NAME_RE.test(c.name)) throw new RowProblem(c.name, null, `column names must match ${FEATURE_COLUMN_NAME_RE.source}`);
+        if (!FEATURE_COLUMN_NAME_RE.test(c.name))
+          throw new RowProblem(
+            c.name,
+            null,
+            `column names must match ${FEATURE_COLUMN_NAME_RE.source}`
+          );
       }
-      if (h.extra.length === 0) throw new RowProblem(null, null, 'a feature table needs at least one column besides the id column');
+      if (h.extra.length === 0)
+        throw new RowProblem(
+          null,
+          null,
+          'a feature table needs at least one column besides the id column'
+        );
       columns = h.extra.map((c) => ({ ...c, phys: physicalColumnName(c.name) }));
-      db.prepare('INSERT OR IGNORE INTO feature_tables (name, id_column) VALUES (?, ?)').run(table, idColumn);
-      db.exec(`CREATE TABLE IF NOT EXISTS "${phys}" (customer INTEGER PRIMARY KEY REFERENCES customers(id), seen_in INTEGER NOT NULL)`);
-      const existing = new Set((db.prepare(`SELECT name FROM pragma_table_info('${phys}')`).pluck().all() as string[]).map((n) => n.toLowerCase()));
-      const known = new Map(
-        (db.prepare('SELECT name, type FROM feature_columns WHERE table_name = ?').all(table) as { name: string; type: ColumnType }[]).map(
-          (r) => [r.name.toLowerCase(), r] as const
+      db.prepare('INSERT OR IGNORE INTO feature_tables (name, id_column) VALUES (?, ?)').run(
+        table,
+        idColumn
+      );
+      db.exec(
+        `CREATE TABLE IF NOT EXISTS "${phys}" (customer INTEGER PRIMARY KEY REFERENCES customers(id), seen_in INTEGER NOT NULL)`
+      );
+      const existing = new Set(
+        (db.prepare(`SELECT name FROM pragma_table_info('${phys}')`).pluck().all() as string[]).map(
+          (n) => n.toLowerCase()
         )
       );
-      let position = (db.prepare('SELECT coalesce(max(position), -1) FROM feature_columns WHERE table_name = ?').pluck().get(table) as number) + 1;
+      const known = new Map(
+        (
+          db.prepare('SELECT name, type FROM feature_columns WHERE table_name = ?').all(table) as {
+            name: string;
+            type: ColumnType;
+          }[]
+        ).map((r) => [r.name.toLowerCase(), r] as const)
+      );
+      let position =
+        (db
+          .prepare('SELECT coalesce(max(position), -1) FROM feature_columns WHERE table_name = ?')
+          .pluck()
+          .get(table) as number) + 1;
       for (const c of columns) {
         const prior = known.get(c.name.toLowerCase());
         types.set(c.name, prior ? prior.type : null);
         if (prior && prior.name !== c.name) c.name = prior.name;
         if (!existing.has(c.phys)) db.exec(`ALTER TABLE "${phys}" ADD COLUMN "${c.phys}"`);
-        if (!prior) db.prepare('INSERT INTO feature_columns (table_name, position, name, type) VALUES (?, ?, ?, ?)').run(table, position++, c.name, 'text');
+        if (!prior)
+          db.prepare(
+            'INSERT INTO feature_columns (table_name, position, name, type) VALUES (?, ?, ?, ?)'
+          ).run(table, position++, c.name, 'text');
       }
       const names = columns.map((c) => `"${c.phys}"`);
       upsert = db.prepare(`
@@ -66,11 +102,13 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
     record(cells) {
       const rawId = cells[idIndex] as string;
       const id = CustomerIdSchema.safeParse(rawId);
-      if (!id.success) throw new RowProblem(idColumn, rawId, id.error.issues[0]?.message ?? 'invalid customer id');
+      if (!id.success)
+        throw new RowProblem(idColumn, rawId, id.error.issues[0]?.message ?? 'invalid customer id');
       const values: (CellValue | bigint)[] = [];
       for (const c of columns) {
         const cell = cells[c.index] as string;
-        if (cell.length > 1024) throw new RowProblem(c.name, cell, 'value longer than 1024 characters');
+        if (cell.length > 1024)
+          throw new RowProblem(c.name, cell, 'value longer than 1024 characters');
         const t = typeCell(cell);
         types.set(c.name, joinType(types.get(c.name) ?? null, t.type));
         // Bind integers as BigInt so SQLite stores INTEGER, not REAL (better-sqlite3 binds numbers as REAL).
@@ -79,13 +117,16 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
       const customer = ctx.resolver.resolve(id.data);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      if ((upsert as NonNullable<typeof upsert>).run(customer, ctx.importId, ...values).changes > 0) inserted++;
+      if ((upsert as NonNullable<typeof upsert>).run(customer, ctx.importId, ...values).changes > 0)
+        inserted++;
       else unchanged++;
     },
     finish() {
       // `types` started from each column's prior type (null for new columns), so this is the
       // join over all imports; a new column with no value yet is text.
-      const put = db.prepare('UPDATE feature_columns SET type = ? WHERE table_name = ? AND name = ?');
+      const put = db.prepare(
+        'UPDATE feature_columns SET type = ? WHERE table_name = ? AND name = ?'
+      );
       for (const [name, t] of types) put.run(t ?? 'text', table, name);
     },
     get inserted() {

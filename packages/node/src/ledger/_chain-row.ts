@@ -37,7 +37,8 @@ const AT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** Returns why `row` is malformed on its own (before any hashing), or null. */
 function shapeProblem(row: ChainRow): string | null {
   if (!TYPES.has(row.type)) return `unknown entry type "${row.type}"`;
-  if (typeof row.at !== 'string' || !AT_RE.test(row.at)) return 'timestamp is not ISO 8601 UTC with milliseconds';
+  if (typeof row.at !== 'string' || !AT_RE.test(row.at))
+    return 'timestamp is not ISO 8601 UTC with milliseconds';
   if (row.subject !== null && !HEX64.test(row.subject)) return 'subject is not a 64-hex pseudonym';
   if (row.commitment !== null && !HEX64.test(row.commitment)) return 'commitment is not 64 hex';
   if (!HEX64.test(row.prevHash) || !HEX64.test(row.hash)) return 'hash fields are not 64 hex';
@@ -48,7 +49,9 @@ function shapeProblem(row: ChainRow): string | null {
 export function parseLedgerBody(text: string): Record<string, Canonical> | null {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, Canonical>) : null;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, Canonical>)
+      : null;
   } catch {
     return null;
   }
@@ -64,16 +67,41 @@ export function parseLedgerBody(text: string): Record<string, Canonical> | null 
  * - a private payload that does not open its commitment names its row.
  * Returns null when the row extends the chain.
  */
-export function chainRowBreak(row: ChainRow, priv: ChainRowPrivate | null | undefined, expected: number, prevHash: string): ChainBreak | null {
-  if (row.seq !== expected) return { firstBadSeq: expected, reason: `entry ${expected} is missing (next present entry is ${row.seq})` };
+export function chainRowBreak(
+  row: ChainRow,
+  priv: ChainRowPrivate | null | undefined,
+  expected: number,
+  prevHash: string
+): ChainBreak | null {
+  if (row.seq !== expected)
+    return {
+      firstBadSeq: expected,
+      reason: `entry ${expected} is missing (next present entry is ${row.seq})`,
+    };
   const problem = shapeProblem(row);
   const body = parseLedgerBody(row.body);
-  if (problem !== null || body === null) return { firstBadSeq: row.seq, reason: problem ?? 'body is not a JSON object' };
-  const recomputed = entryHash({ seq: row.seq, type: row.type, at: row.at, subject: row.subject, body, commitment: row.commitment, prevHash: row.prevHash });
-  if (recomputed !== row.hash) return { firstBadSeq: row.seq, reason: `entry ${row.seq} was altered: its content no longer matches its hash` };
+  if (problem !== null || body === null)
+    return { firstBadSeq: row.seq, reason: problem ?? 'body is not a JSON object' };
+  const recomputed = entryHash({
+    seq: row.seq,
+    type: row.type,
+    at: row.at,
+    subject: row.subject,
+    body,
+    commitment: row.commitment,
+    prevHash: row.prevHash,
+  });
+  if (recomputed !== row.hash)
+    return {
+      firstBadSeq: row.seq,
+      reason: `entry ${row.seq} was altered: its content no longer matches its hash`,
+    };
   if (row.prevHash !== prevHash) {
     const culprit = Math.max(0, row.seq - 1);
-    return { firstBadSeq: culprit, reason: `entry ${culprit} was altered or replaced: entry ${row.seq} links to a different hash` };
+    return {
+      firstBadSeq: culprit,
+      reason: `entry ${culprit} was altered or replaced: entry ${row.seq} links to a different hash`,
+    };
   }
   if (priv) {
     let payload: Canonical | undefined;
@@ -82,8 +110,15 @@ export function chainRowBreak(row: ChainRow, priv: ChainRowPrivate | null | unde
     } catch {
       payload = undefined;
     }
-    if (row.commitment === null || payload === undefined || privateCommitment(priv.salt, payload) !== row.commitment) {
-      return { firstBadSeq: row.seq, reason: `entry ${row.seq}: private payload does not match its commitment` };
+    if (
+      row.commitment === null ||
+      payload === undefined ||
+      privateCommitment(priv.salt, payload) !== row.commitment
+    ) {
+      return {
+        firstBadSeq: row.seq,
+        reason: `entry ${row.seq}: private payload does not match its commitment`,
+      };
     }
   }
   return null;

@@ -47,7 +47,9 @@ function statements(db: Database.Database): Statements {
     const insert = db.prepare(
       'INSERT INTO ledger (seq, type, at, subject, body, commitment, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     );
-    const insertPrivate = db.prepare('INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)');
+    const insertPrivate = db.prepare(
+      'INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)'
+    );
     const write = db.transaction((e: PreparedEntry): LedgerEntry => {
       const last = head.get() as { seq: number; hash: string } | undefined;
       const seq = last ? last.seq + 1 : 0;
@@ -69,11 +71,16 @@ const TYPES: ReadonlySet<string> = new Set(LEDGER_ENTRY_TYPES);
 
 export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInput): LedgerEntry {
   const type = entry.type;
-  if (!TYPES.has(type)) throw new TypeError(`"type" expected one of ${LEDGER_ENTRY_TYPES.join('|')}, got ${String(type).slice(0, 32)}`);
+  if (!TYPES.has(type))
+    throw new TypeError(
+      `"type" expected one of ${LEDGER_ENTRY_TYPES.join('|')}, got ${String(type).slice(0, 32)}`
+    );
   const subject = entry.subject ?? null;
   if (subject !== null && !SUBJECT_RE.test(subject)) {
     // Never echo the value: a caller passing a raw customer id here must not leak it into logs.
-    throw new TypeError('"subject" expected a 64-hex pseudonym (pseudonymFor), not a raw identifier');
+    throw new TypeError(
+      '"subject" expected a 64-hex pseudonym (pseudonymFor), not a raw identifier'
+    );
   }
   if (typeof entry.body !== 'object' || entry.body === null || Array.isArray(entry.body)) {
     throw new TypeError('"body" expected a plain object');
@@ -83,9 +90,11 @@ export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInpu
   // Hash what will be read back, so verification from the stored row always agrees.
   const body = JSON.parse(bodyJson) as Record<string, Canonical>;
   const atDate = entry.at ?? new Date();
-  if (!(atDate instanceof Date) || Number.isNaN(atDate.getTime())) throw new TypeError('"at" expected a valid Date');
+  if (!(atDate instanceof Date) || Number.isNaN(atDate.getTime()))
+    throw new TypeError('"at" expected a valid Date');
   const at = atDate.toISOString();
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at)) throw new RangeError(`"at" outside years 0000-9999: ${at}`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(at))
+    throw new RangeError(`"at" outside years 0000-9999: ${at}`);
 
   let priv: { salt: Uint8Array; payloadJson: string } | null = null;
   let commitment: string | null = null;

@@ -55,7 +55,13 @@ export function createLedgerCheckpoint(
   const write = db.transaction((): StoredCheckpoint => {
     const { size, root } = syncLedgerMerkle(db);
     const checkpoint = signCheckpoint(
-      { version: 1, origin: identity.name, treeSize: size, rootHash: bytesToHex(root), timestamp: at.toISOString() },
+      {
+        version: 1,
+        origin: identity.name,
+        treeSize: size,
+        rootHash: bytesToHex(root),
+        timestamp: at.toISOString(),
+      },
       identity.signing.secretKey
     );
     const r = db
@@ -74,20 +80,28 @@ export function signLedgerHead(
 ): CheckpointSigned {
   const { size, root } = syncLedgerMerkle(db);
   return signCheckpoint(
-    { version: 1, origin: identity.name, treeSize: size, rootHash: bytesToHex(root), timestamp: at.toISOString() },
+    {
+      version: 1,
+      origin: identity.name,
+      treeSize: size,
+      rootHash: bytesToHex(root),
+      timestamp: at.toISOString(),
+    },
     identity.signing.secretKey
   );
 }
 
 /** Stores the coordinator's receipt for checkpoint `id` (validated; the caller checks its signature). */
-export function saveCheckpointReceipt(db: Database.Database, id: number, receipt: CheckpointReceipt): void {
+export function saveCheckpointReceipt(
+  db: Database.Database,
+  id: number,
+  receipt: CheckpointReceipt
+): void {
   ensure(db);
   const valid = CheckpointReceiptSchema.parse(receipt);
-  db.prepare('INSERT OR REPLACE INTO ledger_checkpoint_receipts (checkpoint_id, log_index, json) VALUES (?, ?, ?)').run(
-    id,
-    valid.logIndex,
-    JSON.stringify(valid)
-  );
+  db.prepare(
+    'INSERT OR REPLACE INTO ledger_checkpoint_receipts (checkpoint_id, log_index, json) VALUES (?, ?, ?)'
+  ).run(id, valid.logIndex, JSON.stringify(valid));
 }
 
 interface Row {
@@ -103,7 +117,12 @@ function fromRow(r: Row): StoredCheckpoint {
   return {
     id: r.id,
     checkpoint: cp.success ? cp.data : (JSON.parse(r.json) as CheckpointSigned),
-    receipt: rc === null ? null : rc.success ? rc.data : (JSON.parse(r.receipt as string) as CheckpointReceipt),
+    receipt:
+      rc === null
+        ? null
+        : rc.success
+          ? rc.data
+          : (JSON.parse(r.receipt as string) as CheckpointReceipt),
   };
 }
 

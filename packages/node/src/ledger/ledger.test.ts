@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, LedgerEntrySchema, canonicalBytes, canonicalHash, sha256Hex } from '@fedmark/protocol';
+import {
+  GENESIS_HASH,
+  LedgerEntrySchema,
+  canonicalBytes,
+  canonicalHash,
+  sha256Hex,
+} from '@fedmark/protocol';
 import { useTempDatabase } from '../_testing/temp-node.ts';
-import { appendLedgerEntry, ledgerEntryLeafBytes, ledgerSize, listLedger, verifyLedger } from './index.ts';
+import {
+  appendLedgerEntry,
+  ledgerEntryLeafBytes,
+  ledgerSize,
+  listLedger,
+  verifyLedger,
+} from './index.ts';
 
 const SUBJECT = 'ab'.repeat(32);
 let db: Database.Database;
@@ -29,15 +41,28 @@ function tamper(sql: string): void {
 
 describe('appendLedgerEntry', () => {
   it('implements the protocol hash rule and chains entries', () => {
-    const e0 = appendLedgerEntry(db, { type: 'policy_change', body: { minCohort: 20 }, at: new Date('2025-01-01T00:00:00Z') });
-    const e1 = appendLedgerEntry(db, { type: 'erasure', body: { rowsDeleted: 3 }, subject: SUBJECT });
+    const e0 = appendLedgerEntry(db, {
+      type: 'policy_change',
+      body: { minCohort: 20 },
+      at: new Date('2025-01-01T00:00:00Z'),
+    });
+    const e1 = appendLedgerEntry(db, {
+      type: 'erasure',
+      body: { rowsDeleted: 3 },
+      subject: SUBJECT,
+    });
     expect(e0.seq).toBe(0);
     expect(e0.prevHash).toBe(GENESIS_HASH);
     expect(e0.at).toBe('2025-01-01T00:00:00.000Z');
     expect(e0.hash).toBe(
       canonicalHash('ledger-entry', {
-        seq: 0, type: 'policy_change', at: '2025-01-01T00:00:00.000Z', subject: null,
-        body: { minCohort: 20 }, commitment: null, prevHash: GENESIS_HASH,
+        seq: 0,
+        type: 'policy_change',
+        at: '2025-01-01T00:00:00.000Z',
+        subject: null,
+        body: { minCohort: 20 },
+        commitment: null,
+        prevHash: GENESIS_HASH,
       })
     );
     expect(e1.seq).toBe(1);
@@ -48,8 +73,16 @@ describe('appendLedgerEntry', () => {
   });
 
   it('commits to the private payload with a salted hash kept in the side table', () => {
-    const e = appendLedgerEntry(db, { type: 'consent_granted', body: { purpose: 'analytics' }, subject: SUBJECT, privatePayload: { customerId: 'C-9' } });
-    const row = db.prepare('SELECT salt, payload FROM ledger_private WHERE seq = ?').get(e.seq) as { salt: Buffer; payload: string };
+    const e = appendLedgerEntry(db, {
+      type: 'consent_granted',
+      body: { purpose: 'analytics' },
+      subject: SUBJECT,
+      privatePayload: { customerId: 'C-9' },
+    });
+    const row = db.prepare('SELECT salt, payload FROM ledger_private WHERE seq = ?').get(e.seq) as {
+      salt: Buffer;
+      payload: string;
+    };
     expect(row.salt.length).toBe(32);
     expect(JSON.parse(row.payload)).toEqual({ customerId: 'C-9' });
     const bytes = canonicalBytes('ledger-private', { customerId: 'C-9' });
@@ -62,9 +95,13 @@ describe('appendLedgerEntry', () => {
   });
 
   it('refuses raw ids as subject, non-JSON bodies and unknown types', () => {
-    expect(() => appendLedgerEntry(db, { type: 'erasure', body: {}, subject: 'CUSTOMER-42' })).toThrow(TypeError);
+    expect(() =>
+      appendLedgerEntry(db, { type: 'erasure', body: {}, subject: 'CUSTOMER-42' })
+    ).toThrow(TypeError);
     expect(() => appendLedgerEntry(db, { type: 'release', body: { n: 1n } })).toThrow(TypeError);
-    expect(() => appendLedgerEntry(db, { type: 'release', body: { n: Number.NaN } })).toThrow(RangeError);
+    expect(() => appendLedgerEntry(db, { type: 'release', body: { n: Number.NaN } })).toThrow(
+      RangeError
+    );
     expect(() => appendLedgerEntry(db, { type: 'nope' as 'release', body: {} })).toThrow(TypeError);
     expect(ledgerSize(db)).toBe(0);
   });
@@ -95,7 +132,9 @@ describe('appendLedgerEntry', () => {
     const e = listLedger(db, { fromSeq: 3, limit: 1 })[0]!;
     const leaf = ledgerEntryLeafBytes(e);
     expect(Buffer.from(leaf).includes(Buffer.from(e.hash))).toBe(true);
-    expect(leaf).toEqual(canonicalBytes('ledger-leaf', { ...e, body: { i: 3, note: 'entry 3', eps: 0.25 } }));
+    expect(leaf).toEqual(
+      canonicalBytes('ledger-leaf', { ...e, body: { i: 3, note: 'entry 3', eps: 0.25 } })
+    );
   });
 });
 
@@ -122,7 +161,15 @@ describe('verifyLedger', () => {
     fill(10);
     const e = listLedger(db, { fromSeq: 4, limit: 1 })[0]!;
     const body = { ...e.body, eps: 9 };
-    const hash = canonicalHash('ledger-entry', { seq: e.seq, type: e.type, at: e.at, subject: e.subject, body: body as Record<string, number>, commitment: e.commitment, prevHash: e.prevHash });
+    const hash = canonicalHash('ledger-entry', {
+      seq: e.seq,
+      type: e.type,
+      at: e.at,
+      subject: e.subject,
+      body: body as Record<string, number>,
+      commitment: e.commitment,
+      prevHash: e.prevHash,
+    });
     tamper(`UPDATE ledger SET body = '${JSON.stringify(body)}', hash = '${hash}' WHERE seq = 4`);
     expect(verifyLedger(db)).toMatchObject({ ok: false, firstBadSeq: 4 });
   });
@@ -137,7 +184,9 @@ describe('verifyLedger', () => {
 
   it('detects two rows whose seq were swapped', () => {
     fill(10);
-    tamper('UPDATE ledger SET seq = 100 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 6; UPDATE ledger SET seq = 6 WHERE seq = 100;');
+    tamper(
+      'UPDATE ledger SET seq = 100 WHERE seq = 2; UPDATE ledger SET seq = 2 WHERE seq = 6; UPDATE ledger SET seq = 6 WHERE seq = 100;'
+    );
     expect(verifyLedger(db)).toMatchObject({ ok: false, firstBadSeq: 2 });
   });
 

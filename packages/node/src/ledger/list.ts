@@ -1,5 +1,10 @@
 import type Database from 'better-sqlite3';
-import { canonicalBytes, type Canonical, type LedgerEntry, type LedgerEntryType } from '@fedmark/protocol';
+import {
+  canonicalBytes,
+  type Canonical,
+  type LedgerEntry,
+  type LedgerEntryType,
+} from '@fedmark/protocol';
 import { rowToEntry, type LedgerRow } from './_row.ts';
 
 export interface ListLedgerOptions {
@@ -13,7 +18,8 @@ export function listLedger(db: Database.Database, opts: ListLedgerOptions = {}):
   const where: string[] = [];
   const params: (string | number)[] = [];
   if (opts.fromSeq !== undefined) {
-    if (!Number.isSafeInteger(opts.fromSeq) || opts.fromSeq < 0) throw new RangeError('"fromSeq" expected a non-negative integer');
+    if (!Number.isSafeInteger(opts.fromSeq) || opts.fromSeq < 0)
+      throw new RangeError('"fromSeq" expected a non-negative integer');
     where.push('seq >= ?');
     params.push(opts.fromSeq);
   }
@@ -29,7 +35,8 @@ export function listLedger(db: Database.Database, opts: ListLedgerOptions = {}):
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ' ORDER BY seq';
   if (opts.limit !== undefined) {
-    if (!Number.isSafeInteger(opts.limit) || opts.limit < 0) throw new RangeError('"limit" expected a non-negative integer');
+    if (!Number.isSafeInteger(opts.limit) || opts.limit < 0)
+      throw new RangeError('"limit" expected a non-negative integer');
     sql += ' LIMIT ?';
     params.push(opts.limit);
   }

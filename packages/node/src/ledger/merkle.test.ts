@@ -36,7 +36,11 @@ function fill(n: number): void {
 
 /** Independent reference: the root of every entry's leaf hash, from the plain RFC 6962 recursion. */
 const referenceRoot = (size: number) =>
-  bytesToHex(rootFromLeafHashes(listLedger(db, { limit: size }).map((e) => leafHash(ledgerEntryLeafBytes(e)))));
+  bytesToHex(
+    rootFromLeafHashes(
+      listLedger(db, { limit: size }).map((e) => leafHash(ledgerEntryLeafBytes(e)))
+    )
+  );
 
 describe('ledger Merkle tree', () => {
   it('matches the RFC 6962 root of the entries at every size, across incremental syncs', () => {
@@ -48,7 +52,9 @@ describe('ledger Merkle tree', () => {
       expect(bytesToHex(root)).toBe(referenceRoot(size));
     }
     expect(ledgerRootAt(db, base + 16)).toBe(referenceRoot(base + 16));
-    expect(ledgerRootAt(db, 0)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(ledgerRootAt(db, 0)).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+    );
     expect(() => ledgerRootAt(db, 10_000)).toThrow(RangeError);
   });
 
@@ -60,11 +66,15 @@ describe('ledger Merkle tree', () => {
       const p = ledgerInclusionProof(db, i, size);
       const proof = p.proof.map(hexToBytes);
       expect(verifyInclusion(hexToBytes(p.leafHash), i, size, proof, root)).toBe(true);
-      expect(verifyInclusion(hexToBytes(p.leafHash), (i + 1) % size, size, proof, root)).toBe(false);
+      expect(verifyInclusion(hexToBytes(p.leafHash), (i + 1) % size, size, proof, root)).toBe(
+        false
+      );
     }
     for (const old of [1, 5, 16, 33, size]) {
       const proof = ledgerConsistencyProof(db, old, size).map(hexToBytes);
-      expect(verifyConsistency(old, size, hexToBytes(ledgerRootAt(db, old)), root, proof)).toBe(true);
+      expect(verifyConsistency(old, size, hexToBytes(ledgerRootAt(db, old)), root, proof)).toBe(
+        true
+      );
     }
   });
 

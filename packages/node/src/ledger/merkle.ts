@@ -47,7 +47,10 @@ const LEAF_PREFIX = new Uint8Array([0]);
  * implementation over a million entries; merkle.test.ts checks the two agree.
  */
 export function ledgerRowLeafHash(row: LedgerRow): Uint8Array {
-  const h = createHash('sha256').update(LEAF_PREFIX).update(ledgerEntryLeafBytes(rowToEntry(row))).digest();
+  const h = createHash('sha256')
+    .update(LEAF_PREFIX)
+    .update(ledgerEntryLeafBytes(rowToEntry(row)))
+    .digest();
   return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
 }
 
@@ -64,8 +67,12 @@ export function ledgerLeafAccessor(db: Database.Database): LeafHashAccessor {
 /** The persisted subtree table as a SubtreeCache (levels below MERKLE_MIN_LEVEL are not kept). */
 export function ledgerSubtreeCache(db: Database.Database): SubtreeCache {
   ensureMerkleSchema(db);
-  const get = db.prepare('SELECT hash FROM ledger_merkle_nodes WHERE level = ? AND idx = ?').pluck();
-  const set = db.prepare('INSERT OR IGNORE INTO ledger_merkle_nodes (level, idx, hash) VALUES (?, ?, ?)');
+  const get = db
+    .prepare('SELECT hash FROM ledger_merkle_nodes WHERE level = ? AND idx = ?')
+    .pluck();
+  const set = db.prepare(
+    'INSERT OR IGNORE INTO ledger_merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'
+  );
   return {
     get: (level, index) => {
       const h = get.get(level, index) as Buffer | undefined;
@@ -81,10 +88,12 @@ function loadTree(db: Database.Database, cache: SubtreeCache): CompactMerkleTree
   const row = db.prepare('SELECT size, frontier FROM ledger_merkle_state WHERE id = 1').get() as
     | { size: number; frontier: Buffer }
     | undefined;
-  const onSubtree = (level: number, index: number, hash: Uint8Array) => cache.set(level, index, hash);
+  const onSubtree = (level: number, index: number, hash: Uint8Array) =>
+    cache.set(level, index, hash);
   if (!row) return new CompactMerkleTree(onSubtree);
   const frontier: Uint8Array[] = [];
-  for (let i = 0; i < row.frontier.length; i += 32) frontier.push(new Uint8Array(row.frontier.subarray(i, i + 32)));
+  for (let i = 0; i < row.frontier.length; i += 32)
+    frontier.push(new Uint8Array(row.frontier.subarray(i, i + 32)));
   return new CompactMerkleTree(onSubtree, { size: row.size, frontier });
 }
 
@@ -103,17 +112,19 @@ export function syncLedgerMerkle(db: Database.Database): { size: number; root: U
     for (;;) {
       const rows = batch.all(tree.size, SYNC_BATCH) as LedgerRow[];
       for (const row of rows) {
-        if (row.seq !== tree.size) throw new RangeError(`ledger entry ${tree.size} is missing: cannot extend the Merkle tree`);
+        if (row.seq !== tree.size)
+          throw new RangeError(
+            `ledger entry ${tree.size} is missing: cannot extend the Merkle tree`
+          );
         tree.append(ledgerRowLeafHash(row));
       }
       if (rows.length < SYNC_BATCH) break;
     }
     if (tree.size !== before || before === 0) {
       const s = tree.state();
-      db.prepare('INSERT OR REPLACE INTO ledger_merkle_state (id, size, frontier) VALUES (1, ?, ?)').run(
-        s.size,
-        Buffer.concat(s.frontier.map((h) => Buffer.from(h)))
-      );
+      db.prepare(
+        'INSERT OR REPLACE INTO ledger_merkle_state (id, size, frontier) VALUES (1, ?, ?)'
+      ).run(s.size, Buffer.concat(s.frontier.map((h) => Buffer.from(h))));
     }
     return { size: tree.size, root: tree.root() };
   });
@@ -134,7 +145,11 @@ export function ledgerRootAt(db: Database.Database, size: number): string {
 }
 
 /** Inclusion proof of entry `index` in the tree of the first `size` entries. */
-export function ledgerInclusionProof(db: Database.Database, index: number, size: number): { leafHash: string; proof: string[] } {
+export function ledgerInclusionProof(
+  db: Database.Database,
+  index: number,
+  size: number
+): { leafHash: string; proof: string[] } {
   checkSize(db, size, 'size');
   const get = ledgerLeafAccessor(db);
   const proof = inclusionProof(index, size, get, ledgerSubtreeCache(db));
@@ -142,7 +157,13 @@ export function ledgerInclusionProof(db: Database.Database, index: number, size:
 }
 
 /** Consistency proof between the trees of the first `oldSize` and `newSize` entries. */
-export function ledgerConsistencyProof(db: Database.Database, oldSize: number, newSize: number): string[] {
+export function ledgerConsistencyProof(
+  db: Database.Database,
+  oldSize: number,
+  newSize: number
+): string[] {
   checkSize(db, newSize, 'newSize');
-  return consistencyProof(oldSize, newSize, ledgerLeafAccessor(db), ledgerSubtreeCache(db)).map(bytesToHex);
+  return consistencyProof(oldSize, newSize, ledgerLeafAccessor(db), ledgerSubtreeCache(db)).map(
+    bytesToHex
+  );
 }

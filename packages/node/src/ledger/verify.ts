@@ -32,7 +32,10 @@ const PROGRESS_EVERY = 10_000;
  *   predecessor was edited and re-hashed, so the predecessor is named;
  * - a gap in seq names the missing seq.
  */
-export function verifyLedger(db: Database.Database, opts: VerifyLedgerOptions = {}): VerifyLedgerResult {
+export function verifyLedger(
+  db: Database.Database,
+  opts: VerifyLedgerOptions = {}
+): VerifyLedgerResult {
   const read = db.transaction(() => run(db, opts));
   // One read transaction gives a consistent snapshot while appends continue elsewhere (WAL).
   return db.inTransaction ? run(db, opts) : read.deferred();
@@ -50,9 +53,15 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
     .iterate() as IterableIterator<Row>;
   let expected = 0;
   let prevHash = GENESIS_HASH;
-  const bad = (firstBadSeq: number, reason: string): VerifyLedgerResult => ({ ok: false, size: total, firstBadSeq, reason });
+  const bad = (firstBadSeq: number, reason: string): VerifyLedgerResult => ({
+    ok: false,
+    size: total,
+    firstBadSeq,
+    reason,
+  });
   for (const row of rows) {
-    const priv = row.salt !== null && row.payload !== null ? { salt: row.salt, payload: row.payload } : null;
+    const priv =
+      row.salt !== null && row.payload !== null ? { salt: row.salt, payload: row.payload } : null;
     const broken = chainRowBreak(row, priv, expected, prevHash);
     if (broken) {
       rows.return?.();
@@ -61,7 +70,10 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
     const anchor = known.get(row.seq);
     if (anchor !== undefined && anchor !== row.hash) {
       rows.return?.();
-      return bad(row.seq, `entry ${row.seq} differs from the externally known hash (history was rewritten from here or earlier)`);
+      return bad(
+        row.seq,
+        `entry ${row.seq} differs from the externally known hash (history was rewritten from here or earlier)`
+      );
     }
     prevHash = row.hash;
     expected++;
@@ -69,7 +81,10 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
   }
   for (const seq of [...known.keys()].sort((a, b) => a - b)) {
     if (seq >= expected) {
-      return bad(expected, `ledger truncated: known entry ${seq} is gone (only ${expected} entries remain)`);
+      return bad(
+        expected,
+        `ledger truncated: known entry ${seq} is gone (only ${expected} entries remain)`
+      );
     }
   }
   opts.onProgress?.(expected, total);

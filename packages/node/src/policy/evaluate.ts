@@ -24,28 +24,47 @@ export type RoundDecision = { ok: true } | { ok: false; reason: string };
  */
 export function evaluateRound(policy: Policy, req: RoundRequest): RoundDecision {
   if (!policy.allowedKinds.includes(req.kind)) {
-    return { ok: false, reason: `job kind "${req.kind}" is not allowed by this node's policy (allowedKinds: ${policy.allowedKinds.join(', ')})` };
+    return {
+      ok: false,
+      reason: `job kind "${req.kind}" is not allowed by this node's policy (allowedKinds: ${policy.allowedKinds.join(', ')})`,
+    };
   }
   if (!policy.allowedPurposes.includes(req.purpose)) {
-    return { ok: false, reason: `purpose "${req.purpose}" is not allowed by this node's policy (allowedPurposes: ${policy.allowedPurposes.join(', ')})` };
+    return {
+      ok: false,
+      reason: `purpose "${req.purpose}" is not allowed by this node's policy (allowedPurposes: ${policy.allowedPurposes.join(', ')})`,
+    };
   }
   if (!Number.isSafeInteger(req.epsilonMicro) || req.epsilonMicro < 1) {
-    return { ok: false, reason: `epsilon must be positive (got ${req.epsilonMicro} micro-epsilon)` };
+    return {
+      ok: false,
+      reason: `epsilon must be positive (got ${req.epsilonMicro} micro-epsilon)`,
+    };
   }
   const maxMicro = epsilonToMicro(policy.maxEpsilonPerJob);
   const spent = req.jobSpentMicro ?? 0;
   if (spent + req.epsilonMicro > maxMicro) {
-    const already = spent > 0 ? ` on top of ${formatEpsilonMicro(spent)} already spent by this job` : '';
+    const already =
+      spent > 0 ? ` on top of ${formatEpsilonMicro(spent)} already spent by this job` : '';
     return {
       ok: false,
       reason: `round asks epsilon ${formatEpsilonMicro(req.epsilonMicro)}${already}; this node allows at most ${formatEpsilonMicro(maxMicro)} per job (maxEpsilonPerJob)`,
     };
   }
-  if (req.minNodes !== undefined && !(Number.isInteger(req.minNodes) && req.minNodes >= policy.minNodes)) {
-    return { ok: false, reason: `job requires only ${req.minNodes} contributing nodes; this node's policy needs at least ${policy.minNodes} (minNodes)` };
+  if (
+    req.minNodes !== undefined &&
+    !(Number.isInteger(req.minNodes) && req.minNodes >= policy.minNodes)
+  ) {
+    return {
+      ok: false,
+      reason: `job requires only ${req.minNodes} contributing nodes; this node's policy needs at least ${policy.minNodes} (minNodes)`,
+    };
   }
   if (req.noise === 'off-test-only' && !policy.testOnlyAllowNoiseOff) {
-    return { ok: false, reason: `noise "off-test-only" is refused: this node's policy does not set testOnlyAllowNoiseOff (a test-only switch)` };
+    return {
+      ok: false,
+      reason: `noise "off-test-only" is refused: this node's policy does not set testOnlyAllowNoiseOff (a test-only switch)`,
+    };
   }
   if (req.noise !== 'on' && req.noise !== 'off-test-only') {
     return { ok: false, reason: `unknown noise mode "${String(req.noise).slice(0, 32)}"` };

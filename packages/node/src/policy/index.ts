@@ -21,4 +21,9 @@ export {
   type SavePolicyResult,
 } from './policy-file.ts';
 /** Pure policy decision for one round: allowed kind and purpose, epsilon cap, minNodes, noise switch. */
-export { evaluateRound, type RoundRequest, type RoundDecision, type NoiseMode } from './evaluate.ts';
+export {
+  evaluateRound,
+  type RoundRequest,
+  type RoundDecision,
+  type NoiseMode,
+} from './evaluate.ts';

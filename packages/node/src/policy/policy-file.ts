@@ -2,7 +2,14 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { PolicySchema, ProtocolError, canonicalHash, type Canonical, type LedgerEntry, type Policy } from '@fedmark/protocol';
+import {
+  PolicySchema,
+  ProtocolError,
+  canonicalHash,
+  type Canonical,
+  type LedgerEntry,
+  type Policy,
+} from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import { POLICY_FILE } from '../identity/index.ts';
 
@@ -37,7 +44,10 @@ function unknownField(json: unknown): string | null {
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '');
+  return path.reduce<string>(
+    (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
+    ''
+  );
 }
 
 /** Validates a policy value; errors name the source and the field. */
@@ -48,7 +58,10 @@ export function parsePolicy(json: unknown, source = 'policy'): Policy {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? fieldPath(issue.path) || '(top level)' : '(top level)';
-    throw new ProtocolError('BAD_REQUEST', `${source}: field "${where}": ${issue?.message ?? 'invalid'}`);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `${source}: field "${where}": ${issue?.message ?? 'invalid'}`
+    );
   }
   return parsed.data;
 }
@@ -64,7 +77,11 @@ function lineColumn(text: string, err: unknown): string {
 /** Reads and validates `<dir>/policy.json`. */
 export function loadPolicy(dir: string): Policy {
   const file = join(dir, POLICY_FILE);
-  if (!existsSync(file)) throw new ProtocolError('NOT_FOUND', `${file}: no policy file (run "fedmark node init --dir ${dir}" first)`);
+  if (!existsSync(file))
+    throw new ProtocolError(
+      'NOT_FOUND',
+      `${file}: no policy file (run "fedmark node init --dir ${dir}" first)`
+    );
   const text = readFileSync(file, 'utf8');
   let json: unknown;
   try {
@@ -95,7 +112,12 @@ export interface SavePolicyResult {
  * temporary name and renamed inside the ledger transaction: if the rename fails the entry is
  * rolled back, and a reader never sees a half-written policy.
  */
-export function savePolicy(dir: string, db: Database.Database, policy: unknown, opts: { at?: Date; reason?: string } = {}): SavePolicyResult {
+export function savePolicy(
+  dir: string,
+  db: Database.Database,
+  policy: unknown,
+  opts: { at?: Date; reason?: string } = {}
+): SavePolicyResult {
   const next = parsePolicy(policy, 'policy');
   const file = join(dir, POLICY_FILE);
   // A broken file must not block its own repair: it counts as "no previous policy", and the
@@ -114,7 +136,8 @@ export function savePolicy(dir: string, db: Database.Database, policy: unknown, 
   for (const key of Object.keys(next) as (keyof Policy)[]) {
     const from = (prev ? prev[key] : null) as unknown as Canonical;
     const to = next[key] as unknown as Canonical;
-    if (JSON.stringify(from) !== JSON.stringify(to)) changed.push({ field: key, from: from ?? null, to });
+    if (JSON.stringify(from) !== JSON.stringify(to))
+      changed.push({ field: key, from: from ?? null, to });
   }
   const hash = policyHash(next);
   if (changed.length === 0 && !previousInvalid) return { policy: next, hash, changed, entry: null };

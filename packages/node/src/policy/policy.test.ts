@@ -32,11 +32,19 @@ describe('loadPolicy', () => {
     write(JSON.stringify({ minCohort: 1 }));
     expect(errorOf(() => loadPolicy(dir)).message).toMatch(/policy\.json: field "minCohort": /);
     write(JSON.stringify({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: -1 }] }));
-    expect(errorOf(() => loadPolicy(dir)).message).toMatch(/field "budgets\[0\]\.epsilon": epsilon must be positive/);
+    expect(errorOf(() => loadPolicy(dir)).message).toMatch(
+      /field "budgets\[0\]\.epsilon": epsilon must be positive/
+    );
     write(JSON.stringify({ minCohorts: 50 }));
     expect(errorOf(() => loadPolicy(dir)).message).toMatch(/unknown field "minCohorts"/);
-    write(JSON.stringify({ budgets: [{ purpose: 'analytics', period: 'month', epsilon: 1, epsilonn: 2 }] }));
-    expect(errorOf(() => loadPolicy(dir)).message).toMatch(/unknown field "budgets\[0\]\.epsilonn"/);
+    write(
+      JSON.stringify({
+        budgets: [{ purpose: 'analytics', period: 'month', epsilon: 1, epsilonn: 2 }],
+      })
+    );
+    expect(errorOf(() => loadPolicy(dir)).message).toMatch(
+      /unknown field "budgets\[0\]\.epsilonn"/
+    );
   });
 });
 
@@ -44,7 +52,10 @@ describe('savePolicy', () => {
   it('writes atomically and records a policy_change entry with the hash and changed fields', () => {
     write(`${JSON.stringify(defaultPolicy())}\n`);
     const next = { ...defaultPolicy(), minCohort: 20 };
-    const res = savePolicy(dir, db, next, { reason: 'DPO request', at: new Date('2026-11-22T10:00:00Z') });
+    const res = savePolicy(dir, db, next, {
+      reason: 'DPO request',
+      at: new Date('2026-11-22T10:00:00Z'),
+    });
     expect(res.changed).toEqual([{ field: 'minCohort', from: 10, to: 20 }]);
     expect(loadPolicy(dir).minCohort).toBe(20);
     const [entry] = listLedger(db, { type: 'policy_change' });
@@ -61,7 +72,9 @@ describe('savePolicy', () => {
     write(JSON.stringify(defaultPolicy()));
     expect(savePolicy(dir, db, defaultPolicy()).entry).toBeNull();
     const before = readFileSync(join(dir, 'policy.json'), 'utf8');
-    expect(errorOf(() => savePolicy(dir, db, { ...defaultPolicy(), minNodes: 2 })).message).toMatch(/field "minNodes"/);
+    expect(errorOf(() => savePolicy(dir, db, { ...defaultPolicy(), minNodes: 2 })).message).toMatch(
+      /field "minNodes"/
+    );
     expect(readFileSync(join(dir, 'policy.json'), 'utf8')).toBe(before);
     expect(listLedger(db, { type: 'policy_change' })).toHaveLength(0);
   });
@@ -82,7 +95,13 @@ describe('savePolicy', () => {
 });
 
 describe('evaluateRound', () => {
-  const base = { kind: 'segment_stats' as const, purpose: 'analytics' as const, epsilonMicro: 500_000, minNodes: 3, noise: 'on' as const };
+  const base = {
+    kind: 'segment_stats' as const,
+    purpose: 'analytics' as const,
+    epsilonMicro: 500_000,
+    minNodes: 3,
+    noise: 'on' as const,
+  };
   const policy = defaultPolicy();
 
   it('accepts a round within the policy', () => {
@@ -91,26 +110,41 @@ describe('evaluateRound', () => {
   });
 
   it('refuses with a reason naming the rule', () => {
-    const narrow = PolicySchema.parse({ allowedKinds: ['segment_stats'], allowedPurposes: ['analytics'] });
+    const narrow = PolicySchema.parse({
+      allowedKinds: ['segment_stats'],
+      allowedPurposes: ['analytics'],
+    });
     expect(evaluateRound(narrow, { ...base, kind: 'train' })).toEqual({
       ok: false,
-      reason: 'job kind "train" is not allowed by this node\'s policy (allowedKinds: segment_stats)',
+      reason:
+        'job kind "train" is not allowed by this node\'s policy (allowedKinds: segment_stats)',
     });
-    expect(evaluateRound(narrow, { ...base, purpose: 'marketing' })).toMatchObject({ ok: false, reason: expect.stringMatching(/purpose "marketing" is not allowed/) });
+    expect(evaluateRound(narrow, { ...base, purpose: 'marketing' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/purpose "marketing" is not allowed/),
+    });
     expect(evaluateRound(policy, { ...base, epsilonMicro: 2_500_000 })).toEqual({
       ok: false,
       reason: 'round asks epsilon 2.5; this node allows at most 2 per job (maxEpsilonPerJob)',
     });
-    expect(evaluateRound(policy, { ...base, epsilonMicro: 600_000, jobSpentMicro: 1_500_000 })).toMatchObject({
+    expect(
+      evaluateRound(policy, { ...base, epsilonMicro: 600_000, jobSpentMicro: 1_500_000 })
+    ).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/on top of 1.5 already spent by this job/),
     });
-    expect(evaluateRound(policy, { ...base, minNodes: 2 })).toMatchObject({ ok: false, reason: expect.stringMatching(/needs at least 3 \(minNodes\)/) });
+    expect(evaluateRound(policy, { ...base, minNodes: 2 })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/needs at least 3 \(minNodes\)/),
+    });
     expect(evaluateRound(policy, { ...base, epsilonMicro: 0 })).toMatchObject({ ok: false });
   });
 
   it('refuses noise off unless the policy has the test-only switch', () => {
-    expect(evaluateRound(policy, { ...base, noise: 'off-test-only' })).toMatchObject({ ok: false, reason: expect.stringMatching(/testOnlyAllowNoiseOff/) });
+    expect(evaluateRound(policy, { ...base, noise: 'off-test-only' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/testOnlyAllowNoiseOff/),
+    });
     const testing = PolicySchema.parse({ testOnlyAllowNoiseOff: true });
     expect(evaluateRound(testing, { ...base, noise: 'off-test-only' })).toEqual({ ok: true });
   });

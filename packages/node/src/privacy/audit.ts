@@ -15,9 +15,15 @@ import { inverseRegularizedBeta } from './_beta.ts';
  * at least 1 - alpha: lower = Beta^-1(alpha; k, n-k+1), upper = Beta^-1(1-alpha; k+1, n-k)
  * (computed as 1 - Beta^-1(alpha; n-k, k+1) to keep precision at tiny alpha).
  */
-export function clopperPearson(k: number, n: number, alpha: number): { lower: number; upper: number } {
+export function clopperPearson(
+  k: number,
+  n: number,
+  alpha: number
+): { lower: number; upper: number } {
   if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || n < 1 || k > n) {
-    throw new RangeError(`clopperPearson expected integers 0 <= k <= n, n >= 1; got k=${k}, n=${n}`);
+    throw new RangeError(
+      `clopperPearson expected integers 0 <= k <= n, n >= 1; got k=${k}, n=${n}`
+    );
   }
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`"alpha" expected in (0, 1), got ${alpha}`);
   const lower = k === 0 ? 0 : inverseRegularizedBeta(alpha, k, n - k + 1);
@@ -58,7 +64,8 @@ export function auditEpsilon(
 ): EpsilonAudit {
   const a = Float64Array.from(outA).sort();
   const b = Float64Array.from(outB).sort();
-  if (a.length === 0 || b.length === 0) throw new RangeError('auditEpsilon needs samples on both datasets');
+  if (a.length === 0 || b.length === 0)
+    throw new RangeError('auditEpsilon needs samples on both datasets');
   const events = opts.thresholds.length * 2;
   const alpha = opts.confidence / (events * 4);
   let best: EpsilonAudit = { epsilonLowerBound: 0, event: 'none', alphaPerBound: alpha };
@@ -79,7 +86,8 @@ export function auditEpsilon(
       for (const [label, num, den] of candidates) {
         if (num <= 0 || den <= 0) continue;
         const eps = Math.log(num / den);
-        if (eps > best.epsilonLowerBound) best = { epsilonLowerBound: eps, event: label, alphaPerBound: alpha };
+        if (eps > best.epsilonLowerBound)
+          best = { epsilonLowerBound: eps, event: label, alphaPerBound: alpha };
       }
     }
   }

@@ -25,7 +25,10 @@ function expMinusUnitNumber(num: number, den: number): boolean {
   let k = 1;
   for (;;) {
     const m = den * k;
-    const hit = m <= MAX_SAFE ? bernoulliRationalNumber(num, m) : randomBelow(BigInt(den) * BigInt(k)) < BigInt(num);
+    const hit =
+      m <= MAX_SAFE
+        ? bernoulliRationalNumber(num, m)
+        : randomBelow(BigInt(den) * BigInt(k)) < BigInt(num);
     if (!hit) return k % 2 === 1;
     k++;
   }
@@ -62,10 +65,12 @@ function expMinusUnitBig(num: bigint, den: bigint): boolean {
  * @throws RangeError when den <= 0 or num < 0.
  */
 export function bernoulliExpMinus(num: bigint, den: bigint): boolean {
-  if (typeof num !== 'bigint' || typeof den !== 'bigint') throw new TypeError('"num" and "den" expected bigints');
+  if (typeof num !== 'bigint' || typeof den !== 'bigint')
+    throw new TypeError('"num" and "den" expected bigints');
   if (den < 1n) throw new RangeError(`"den" expected >= 1, got ${den}`);
   if (num < 0n) throw new RangeError(`"num" expected >= 0, got ${num}`);
-  if (num <= BigInt(MAX_SAFE) && den <= BigInt(MAX_SAFE)) return bernoulliExpMinusNumber(Number(num), Number(den));
+  if (num <= BigInt(MAX_SAFE) && den <= BigInt(MAX_SAFE))
+    return bernoulliExpMinusNumber(Number(num), Number(den));
   if (num <= den) return expMinusUnitBig(num, den);
   const whole = num / den;
   for (let i = 0n; i < whole; i++) if (!expMinusUnitNumber(1, 1)) return false;

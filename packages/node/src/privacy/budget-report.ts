@@ -16,7 +16,11 @@ export interface BudgetLine {
  * itself stays in exact micro-epsilon integers). Used by `fedmark node budget`, GET /v1/budget
  * and the audit report.
  */
-export function budgetReport(db: Database.Database, policy: Policy, at: Date): { at: string; budgets: BudgetLine[] } {
+export function budgetReport(
+  db: Database.Database,
+  policy: Policy,
+  at: Date
+): { at: string; budgets: BudgetLine[] } {
   const budgets = PURPOSES.flatMap((p) => budgetStatus(db, policy, p, at)).map((b) => ({
     purpose: b.purpose,
     period: b.period,

@@ -19,8 +19,19 @@ useTempDatabase('fedmark-budget-', (t) => ({ db } = t));
 /** A release-shaped transaction: ledger entry, then the charge that pays for it. */
 function release(policy: Policy, epsilonMicro: number, jobId: string, at = NOV, round = 0): void {
   db.transaction(() => {
-    const entry = appendLedgerEntry(db, { type: 'release', body: { jobId, round, epsilonMicro }, at });
-    chargeBudget(db, policy, { purpose: 'analytics', epsilonMicro, jobId, round, at, ledgerSeq: entry.seq });
+    const entry = appendLedgerEntry(db, {
+      type: 'release',
+      body: { jobId, round, epsilonMicro },
+      at,
+    });
+    chargeBudget(db, policy, {
+      purpose: 'analytics',
+      epsilonMicro,
+      jobId,
+      round,
+      at,
+      ledgerSeq: entry.seq,
+    });
   }).immediate();
 }
 
@@ -40,7 +51,9 @@ describe('periods (UTC calendar)', () => {
     const r = periodRange('week', NOV);
     expect(new Date(r.startMs).toISOString()).toBe('2026-11-16T00:00:00.000Z');
     expect(new Date(r.endMs).toISOString()).toBe('2026-11-23T00:00:00.000Z');
-    expect(new Date(periodRange('quarter', NOV).startMs).toISOString()).toBe('2026-10-01T00:00:00.000Z');
+    expect(new Date(periodRange('quarter', NOV).startMs).toISOString()).toBe(
+      '2026-10-01T00:00:00.000Z'
+    );
   });
 
   it('formats micro-epsilon exactly', () => {
@@ -61,7 +74,14 @@ describe('budget accounting', () => {
     }
     expect(floatSum).not.toBe(1);
     const [status] = budgetStatus(db, policy, 'analytics', NOV);
-    expect(status).toEqual({ purpose: 'analytics', period: 'month', periodKey: '2026-11', capMicro: 1_000_000, spentMicro: 1_000_000, remainingMicro: 0 });
+    expect(status).toEqual({
+      purpose: 'analytics',
+      period: 'month',
+      periodKey: '2026-11',
+      capMicro: 1_000_000,
+      spentMicro: 1_000_000,
+      remainingMicro: 0,
+    });
     const err = refusal(() => checkBudget(db, policy, 'analytics', 100_000, NOV));
     expect(err.code).toBe('BUDGET_EXCEEDED');
     expect(err.message).toBe('analytics budget for 2026-11 has 0 left; this query needs 0.1');
@@ -75,7 +95,11 @@ describe('budget accounting', () => {
     );
     expect(checkBudget(db, policy, 'analytics', 300_000, NOV)[0]?.remainingMicro).toBe(300_000);
     const dec = new Date('2026-12-01T00:00:00Z');
-    expect(budgetStatus(db, policy, 'analytics', dec)[0]).toMatchObject({ periodKey: '2026-12', spentMicro: 0, remainingMicro: 1_000_000 });
+    expect(budgetStatus(db, policy, 'analytics', dec)[0]).toMatchObject({
+      periodKey: '2026-12',
+      spentMicro: 0,
+      remainingMicro: 1_000_000,
+    });
   });
 
   it('enforces every rule of a purpose (a daily cap inside a monthly one) and the total rule never resets', () => {
@@ -92,7 +116,9 @@ describe('budget accounting', () => {
     expect(refusal(() => checkBudget(db, policy, 'analytics', 600_000, nextDay)).message).toBe(
       'analytics budget in total has 0.5 left; this query needs 0.6'
     );
-    expect(budgetStatus(db, policy, 'analytics', nextDay).map((s) => s.spentMicro)).toEqual([1_000_000, 0, 1_000_000]);
+    expect(budgetStatus(db, policy, 'analytics', nextDay).map((s) => s.spentMicro)).toEqual([
+      1_000_000, 0, 1_000_000,
+    ]);
   });
 
   it('refuses a purpose the policy gives no budget', () => {
@@ -105,9 +131,16 @@ describe('budget accounting', () => {
 
   it('charges only inside a transaction, once per job round', () => {
     const policy = policyWith([{ purpose: 'analytics', period: 'month', epsilon: 4 }]);
-    expect(() => chargeBudget(db, policy, { purpose: 'analytics', epsilonMicro: 1, jobId: 'j', round: 0, at: NOV, ledgerSeq: 0 })).toThrow(
-      /inside the transaction/
-    );
+    expect(() =>
+      chargeBudget(db, policy, {
+        purpose: 'analytics',
+        epsilonMicro: 1,
+        jobId: 'j',
+        round: 0,
+        at: NOV,
+        ledgerSeq: 0,
+      })
+    ).toThrow(/inside the transaction/);
     release(policy, 500_000, 'j', NOV, 0);
     expect(() => release(policy, 500_000, 'j', NOV, 0)).toThrow(/UNIQUE/);
     release(policy, 250_000, 'j', NOV, 1);
@@ -121,7 +154,14 @@ describe('budget accounting', () => {
     expect(() =>
       db.transaction(() => {
         const entry = appendLedgerEntry(db, { type: 'release', body: { jobId: 'boom' }, at: NOV });
-        chargeBudget(db, policy, { purpose: 'analytics', epsilonMicro: 1_000_000, jobId: 'boom', round: 0, at: NOV, ledgerSeq: entry.seq });
+        chargeBudget(db, policy, {
+          purpose: 'analytics',
+          epsilonMicro: 1_000_000,
+          jobId: 'boom',
+          round: 0,
+          at: NOV,
+          ledgerSeq: entry.seq,
+        });
         throw new Error('crash after charging');
       })()
     ).toThrow('crash after charging');
@@ -132,7 +172,9 @@ describe('budget accounting', () => {
   it('keeps charges append-only', () => {
     const policy = policyWith([{ purpose: 'analytics', period: 'month', epsilon: 4 }]);
     release(policy, 500_000, 'j');
-    expect(() => db.prepare('UPDATE privacy_budget_charges SET epsilon_micro = 1').run()).toThrow(/append-only/);
+    expect(() => db.prepare('UPDATE privacy_budget_charges SET epsilon_micro = 1').run()).toThrow(
+      /append-only/
+    );
     expect(() => db.prepare('DELETE FROM privacy_budget_charges').run()).toThrow(/append-only/);
     expect(budgetStatus(db, policy, 'analytics', NOV)[0]?.spentMicro).toBe(500_000);
   });
@@ -141,9 +183,19 @@ describe('budget accounting', () => {
     const policy = policyWith([{ purpose: 'analytics', period: 'month', epsilon: 1 }]);
     release(policy, 800_000, 'j1');
     expect(() => resetBudget(db, { name: 'bank-a' }, 'analytics', ' ')).toThrow(/needs a reason/);
-    const entry = resetBudget(db, { name: 'bank-a' }, 'analytics', 'dataset replaced after full erasure', { at: NOV });
+    const entry = resetBudget(
+      db,
+      { name: 'bank-a' },
+      'analytics',
+      'dataset replaced after full erasure',
+      { at: NOV }
+    );
     expect(entry.type).toBe('budget_reset');
-    expect(entry.body).toMatchObject({ purpose: 'analytics', forgivenEpsilonMicro: 800_000, reason: 'dataset replaced after full erasure' });
+    expect(entry.body).toMatchObject({
+      purpose: 'analytics',
+      forgivenEpsilonMicro: 800_000,
+      reason: 'dataset replaced after full erasure',
+    });
     expect(budgetStatus(db, policy, 'analytics', NOV)[0]?.spentMicro).toBe(0);
     release(policy, 200_000, 'j2');
     expect(budgetStatus(db, policy, 'analytics', NOV)[0]?.spentMicro).toBe(200_000);

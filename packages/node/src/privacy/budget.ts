@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import { ProtocolError, epsilonToMicro, type BudgetPeriod, type LedgerEntry, type Policy, type Purpose } from '@fedmark/protocol';
+import {
+  ProtocolError,
+  epsilonToMicro,
+  type BudgetPeriod,
+  type LedgerEntry,
+  type Policy,
+  type Purpose,
+} from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { formatEpsilonMicro, periodKey, periodRange } from './period.ts';
@@ -46,7 +53,12 @@ function watermark(db: Database.Database, purpose: Purpose): number {
 }
 
 /** One status per budget rule of the purpose (none: the purpose has no budget, so nothing is released). */
-export function budgetStatus(db: Database.Database, policy: Policy, purpose: Purpose, at: Date = new Date()): BudgetStatus[] {
+export function budgetStatus(
+  db: Database.Database,
+  policy: Policy,
+  purpose: Purpose,
+  at: Date = new Date()
+): BudgetStatus[] {
   ensurePrivacySchema(db);
   const since = watermark(db, purpose);
   const spentStmt = db.prepare(
@@ -73,7 +85,13 @@ export function budgetStatus(db: Database.Database, policy: Policy, purpose: Pur
  * Throws BUDGET_EXCEEDED unless every budget rule of the purpose has at least `epsilonMicro`
  * left in its current period (and refuses a purpose without any rule). Returns the statuses.
  */
-export function checkBudget(db: Database.Database, policy: Policy, purpose: Purpose, epsilonMicro: number, at: Date = new Date()): BudgetStatus[] {
+export function checkBudget(
+  db: Database.Database,
+  policy: Policy,
+  purpose: Purpose,
+  epsilonMicro: number,
+  at: Date = new Date()
+): BudgetStatus[] {
   checkMicro(epsilonMicro);
   const statuses = budgetStatus(db, policy, purpose, at);
   if (statuses.length === 0) {
@@ -101,14 +119,24 @@ export function checkBudget(db: Database.Database, policy: Policy, purpose: Purp
  * job and round fails (UNIQUE), so a job round is never paid twice.
  */
 export function chargeBudget(db: Database.Database, policy: Policy, charge: BudgetCharge): number {
-  if (!db.inTransaction) throw new Error('chargeBudget must run inside the transaction that records the release');
+  if (!db.inTransaction)
+    throw new Error('chargeBudget must run inside the transaction that records the release');
   const statuses = checkBudget(db, policy, charge.purpose, charge.epsilonMicro, charge.at);
   const keys = Object.fromEntries(statuses.map((s) => [s.period, s.periodKey]));
   const info = db
     .prepare(
       'INSERT INTO privacy_budget_charges (purpose, period_keys, epsilon_micro, job_id, round, at, at_ms, ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
     )
-    .run(charge.purpose, JSON.stringify(keys), charge.epsilonMicro, charge.jobId, charge.round, charge.at.toISOString(), charge.at.getTime(), charge.ledgerSeq);
+    .run(
+      charge.purpose,
+      JSON.stringify(keys),
+      charge.epsilonMicro,
+      charge.jobId,
+      charge.round,
+      charge.at.toISOString(),
+      charge.at.getTime(),
+      charge.ledgerSeq
+    );
   return Number(info.lastInsertRowid);
 }
 
@@ -116,7 +144,9 @@ export function chargeBudget(db: Database.Database, policy: Policy, charge: Budg
 export function jobSpentMicro(db: Database.Database, jobId: string, exceptRound?: number): number {
   ensurePrivacySchema(db);
   const row = db
-    .prepare('SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE job_id = ? AND round != ?')
+    .prepare(
+      'SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE job_id = ? AND round != ?'
+    )
     .get(jobId, exceptRound ?? -1) as { spent: number };
   return row.spent;
 }
@@ -136,27 +166,35 @@ export function resetBudget(
   opts: { at?: Date } = {}
 ): LedgerEntry {
   const why = reason.trim();
-  if (why.length < 3) throw new ProtocolError('BAD_REQUEST', 'a budget reset needs a reason (it is shown to auditors in the ledger)');
+  if (why.length < 3)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      'a budget reset needs a reason (it is shown to auditors in the ledger)'
+    );
   ensurePrivacySchema(db);
   const at = opts.at ?? new Date();
   return db
     .transaction((): LedgerEntry => {
       const since = watermark(db, purpose);
       const row = db
-        .prepare('SELECT COALESCE(MAX(id), 0) AS top, COALESCE(SUM(CASE WHEN purpose = ? AND id > ? THEN epsilon_micro END), 0) AS forgiven FROM privacy_budget_charges')
+        .prepare(
+          'SELECT COALESCE(MAX(id), 0) AS top, COALESCE(SUM(CASE WHEN purpose = ? AND id > ? THEN epsilon_micro END), 0) AS forgiven FROM privacy_budget_charges'
+        )
         .get(purpose, since) as { top: number; forgiven: number };
       const entry = appendLedgerEntry(db, {
         type: 'budget_reset',
-        body: { node: identity.name, purpose, reason: why, forgivenEpsilonMicro: row.forgiven, chargeWatermark: row.top },
+        body: {
+          node: identity.name,
+          purpose,
+          reason: why,
+          forgivenEpsilonMicro: row.forgiven,
+          chargeWatermark: row.top,
+        },
         at,
       });
-      db.prepare('INSERT INTO privacy_budget_resets (purpose, reason, at, charge_watermark, ledger_seq) VALUES (?, ?, ?, ?, ?)').run(
-        purpose,
-        why,
-        at.toISOString(),
-        row.top,
-        entry.seq
-      );
+      db.prepare(
+        'INSERT INTO privacy_budget_resets (purpose, reason, at, charge_watermark, ledger_seq) VALUES (?, ?, ?, ?, ?)'
+      ).run(purpose, why, at.toISOString(), row.top, entry.seq);
       return entry;
     })
     .immediate();

@@ -81,7 +81,7 @@ function checkFit(num: bigint, den: bigint, n: number): void {
     if (x > 0) pos += k;
     if (x < 0) neg += k;
   }
-  const meanAbs = 2 * a / (1 - a * a);
+  const meanAbs = (2 * a) / (1 - a * a);
   const varAbs = discreteLaplaceVariance(num, den) - meanAbs * meanAbs;
   expect(Math.abs(absSum / n - meanAbs)).toBeLessThan(5 * Math.sqrt(varAbs / n));
   expect(Math.abs(pos - neg)).toBeLessThan(5 * Math.sqrt(pos + neg));
@@ -93,7 +93,13 @@ describe('sampleDiscreteLaplace: goodness of fit against the exact pmf', () => {
   });
 
   it('epsilon 0.5 and sensitivity 1 through a real layout block gives t = 2', () => {
-    const q = SegmentQuerySchema.parse({ version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-11-01', epsilon: 1 });
+    const q = SegmentQuerySchema.parse({
+      version: 1,
+      kind: 'segment_stats',
+      purpose: 'analytics',
+      asOf: '2026-11-01',
+      epsilon: 1,
+    });
     const count = layoutOf(q).blocks[0];
     if (!count) throw new Error('layout has no count block');
     const s = blockNoiseScale(count);
@@ -137,7 +143,15 @@ describe('discrete Laplace helpers', () => {
   });
 
   it('blockNoiseScale is sensitivity * 10^6 / epsilonMicro exactly', () => {
-    const block = { name: 'sum:amount', kind: 'sum' as const, offset: 0, length: 3, scale: 100, sensitivity: 50_000n, epsilonMicro: 333_333 };
+    const block = {
+      name: 'sum:amount',
+      kind: 'sum' as const,
+      offset: 0,
+      length: 3,
+      scale: 100,
+      sensitivity: 50_000n,
+      epsilonMicro: 333_333,
+    };
     expect(blockNoiseScale(block)).toEqual({ num: 50_000_000_000n, den: 333_333n });
     expect(() => blockNoiseScale({ ...block, epsilonMicro: 0 })).toThrow(RangeError);
   });

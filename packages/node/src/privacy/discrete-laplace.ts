@@ -23,7 +23,8 @@ function gcd(a: bigint, b: bigint): bigint {
 }
 
 function checkScale(num: bigint, den: bigint): void {
-  if (typeof num !== 'bigint' || typeof den !== 'bigint') throw new TypeError('"scaleNum" and "scaleDen" expected bigints');
+  if (typeof num !== 'bigint' || typeof den !== 'bigint')
+    throw new TypeError('"scaleNum" and "scaleDen" expected bigints');
   if (num < 1n || den < 1n) throw new RangeError(`scale expected > 0, got ${num}/${den}`);
 }
 
@@ -110,11 +111,16 @@ export function discreteLaplaceVariance(scaleNum: bigint, scaleDen: bigint): num
  * the exact rational (sensitivity * 10^6) / epsilonMicro (t = sensitivity/epsilon:
  * docs/privacy.md).
  */
-export function blockNoiseScale(block: Pick<LayoutBlock, 'name' | 'sensitivity' | 'epsilonMicro'>): NoiseScale {
+export function blockNoiseScale(
+  block: Pick<LayoutBlock, 'name' | 'sensitivity' | 'epsilonMicro'>
+): NoiseScale {
   if (!Number.isSafeInteger(block.epsilonMicro) || block.epsilonMicro < 1) {
-    throw new RangeError(`block "${block.name}": epsilonMicro expected a positive integer, got ${block.epsilonMicro}`);
+    throw new RangeError(
+      `block "${block.name}": epsilonMicro expected a positive integer, got ${block.epsilonMicro}`
+    );
   }
-  if (block.sensitivity < 0n) throw new RangeError(`block "${block.name}": sensitivity must be >= 0`);
+  if (block.sensitivity < 0n)
+    throw new RangeError(`block "${block.name}": sensitivity must be >= 0`);
   return { num: block.sensitivity * 1_000_000n, den: BigInt(block.epsilonMicro) };
 }
 

@@ -20,7 +20,13 @@ const THRESHOLDS = Array.from({ length: 19 }, (_, i) => C - 8 + i);
 
 /** A one-cell layout from the real layout code: epsilon 2 split 1:1 gives the count block epsilon 1. */
 function oneCellLayout(): SegmentLayout {
-  const q = SegmentQuerySchema.parse({ version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-11-01', epsilon: 2 });
+  const q = SegmentQuerySchema.parse({
+    version: 1,
+    kind: 'segment_stats',
+    purpose: 'analytics',
+    asOf: '2026-11-01',
+    epsilon: 2,
+  });
   return layoutOf(q);
 }
 
@@ -38,7 +44,10 @@ describe('DP audit of the node noise path', () => {
     expect(count?.name).toBe('count');
     expect(count?.epsilonMicro).toBe(1_000_000);
     expect(count?.sensitivity).toBe(1n);
-    const audit = auditEpsilon(run(layout, C), run(layout, C + 1), { thresholds: THRESHOLDS, confidence: 1e-6 });
+    const audit = auditEpsilon(run(layout, C), run(layout, C + 1), {
+      thresholds: THRESHOLDS,
+      confidence: 1e-6,
+    });
     expect(audit.epsilonLowerBound).toBeLessThanOrEqual(1);
     // Discrete Laplace's privacy loss reaches exactly epsilon on the tails, so a correct audit
     // comes close to 1; far below would mean over-noising (or an audit with no power).
@@ -50,9 +59,14 @@ describe('DP audit of the node noise path', () => {
     // The broken mechanism still claims epsilon 1 but noises with scale 1/2 (epsilon 2 in truth).
     const broken: SegmentLayout = {
       ...layout,
-      blocks: layout.blocks.map((b) => (b.name === 'count' ? { ...b, epsilonMicro: 2_000_000 } : b)),
+      blocks: layout.blocks.map((b) =>
+        b.name === 'count' ? { ...b, epsilonMicro: 2_000_000 } : b
+      ),
     };
-    const audit = auditEpsilon(run(broken, C), run(broken, C + 1), { thresholds: THRESHOLDS, confidence: 1e-6 });
+    const audit = auditEpsilon(run(broken, C), run(broken, C + 1), {
+      thresholds: THRESHOLDS,
+      confidence: 1e-6,
+    });
     expect(audit.epsilonLowerBound).toBeGreaterThan(1.5);
   });
 });

@@ -25,9 +25,23 @@ export {
   type NoiseScale,
 } from './discrete-laplace.ts';
 /** Noise for a whole layout vector: every slot, with its block's scale. */
-export { addNoise, layoutEpsilonMicro, type NoisyVector, type NoiseLayout, type NoiseBlock } from './noise.ts';
+export {
+  addNoise,
+  layoutEpsilonMicro,
+  type NoisyVector,
+  type NoiseLayout,
+  type NoiseBlock,
+} from './noise.ts';
 /** Budgets per purpose and UTC calendar period, charged inside the release transaction. */
-export { budgetStatus, checkBudget, chargeBudget, resetBudget, jobSpentMicro, type BudgetStatus, type BudgetCharge } from './budget.ts';
+export {
+  budgetStatus,
+  checkBudget,
+  chargeBudget,
+  resetBudget,
+  jobSpentMicro,
+  type BudgetStatus,
+  type BudgetCharge,
+} from './budget.ts';
 /** Budgets of every purpose in epsilon units, for people, JSON and audit reports. */
 export { budgetReport, type BudgetLine } from './budget-report.ts';
 export { periodKey, periodRange, formatEpsilonMicro } from './period.ts';

@@ -45,20 +45,35 @@ describe('addNoise', () => {
     }
     expect(values.every((v) => v === 1000n)).toBe(true);
     const count = layout.blocks[0]!;
-    const sd = Math.sqrt(discreteLaplaceVariance(count.sensitivity * 1_000_000n, BigInt(count.epsilonMicro)) / runs);
+    const sd = Math.sqrt(
+      discreteLaplaceVariance(count.sensitivity * 1_000_000n, BigInt(count.epsilonMicro)) / runs
+    );
     expect(Math.abs(sum[0]! / runs - 1000)).toBeLessThan(5 * sd);
   });
 
   it('refuses a vector of the wrong length and a layout with an un-noised slot', () => {
     expect(() => addNoise(layout, [1n])).toThrow(/expected length/);
     const gap: SegmentLayout = { ...layout, length: layout.length + 1 };
-    expect(() => addNoise(gap, new Array<bigint>(layout.length + 1).fill(0n))).toThrow(/without noise/);
+    expect(() => addNoise(gap, new Array<bigint>(layout.length + 1).fill(0n))).toThrow(
+      /without noise/
+    );
   });
 
   it('a block with sensitivity 0 is released as-is with variance 0', () => {
     const l: SegmentLayout = {
       cells: [[]],
-      blocks: [{ name: 'sum:x', kind: 'sum', field: 'x', offset: 0, length: 1, scale: 1, sensitivity: 0n, epsilonMicro: 1_000_000 }],
+      blocks: [
+        {
+          name: 'sum:x',
+          kind: 'sum',
+          field: 'x',
+          offset: 0,
+          length: 1,
+          scale: 1,
+          sensitivity: 0n,
+          epsilonMicro: 1_000_000,
+        },
+      ],
       length: 1,
       hash: 'h',
     };
@@ -67,7 +82,14 @@ describe('addNoise', () => {
 });
 
 describe('layoutEpsilonMicro', () => {
-  const block = (epsilonMicro: number, partition?: string): NoiseBlock => ({ name: 'b', offset: 0, length: 1, sensitivity: 1n, epsilonMicro, ...(partition ? { partition } : {}) });
+  const block = (epsilonMicro: number, partition?: string): NoiseBlock => ({
+    name: 'b',
+    offset: 0,
+    length: 1,
+    sensitivity: 1n,
+    epsilonMicro,
+    ...(partition ? { partition } : {}),
+  });
 
   it('adds blocks that read everyone (sequential composition), as a segment layout does', () => {
     expect(layoutEpsilonMicro({ blocks: [block(100), block(250), block(650)] })).toBe(1000);
@@ -75,9 +97,17 @@ describe('layoutEpsilonMicro', () => {
   });
 
   it('charges only the dearest of disjoint partitions (parallel composition), on top of shared blocks', () => {
-    expect(layoutEpsilonMicro({ blocks: [block(300, 'training'), block(600, 'training'), block(900, 'validation')] })).toBe(900);
-    expect(layoutEpsilonMicro({ blocks: [block(300, 'training'), block(800, 'validation')] })).toBe(800);
-    expect(layoutEpsilonMicro({ blocks: [block(50), block(300, 'training'), block(200, 'validation')] })).toBe(350);
+    expect(
+      layoutEpsilonMicro({
+        blocks: [block(300, 'training'), block(600, 'training'), block(900, 'validation')],
+      })
+    ).toBe(900);
+    expect(layoutEpsilonMicro({ blocks: [block(300, 'training'), block(800, 'validation')] })).toBe(
+      800
+    );
+    expect(
+      layoutEpsilonMicro({ blocks: [block(50), block(300, 'training'), block(200, 'validation')] })
+    ).toBe(350);
     expect(layoutEpsilonMicro({ blocks: [] })).toBe(0);
   });
 });

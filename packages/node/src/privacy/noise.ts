@@ -1,8 +1,15 @@
 import type { LayoutBlock } from '@fedmark/protocol';
-import { blockNoiseScale, discreteLaplaceSampler, discreteLaplaceVariance } from './discrete-laplace.ts';
+import {
+  blockNoiseScale,
+  discreteLaplaceSampler,
+  discreteLaplaceVariance,
+} from './discrete-laplace.ts';
 
 /** What noising needs of a block: segment layouts (protocol layout.ts) and training round layouts both fit. */
-export type NoiseBlock = Pick<LayoutBlock, 'name' | 'offset' | 'length' | 'sensitivity' | 'epsilonMicro'> & {
+export type NoiseBlock = Pick<
+  LayoutBlock,
+  'name' | 'offset' | 'length' | 'sensitivity' | 'epsilonMicro'
+> & {
   /**
    * Blocks in different named partitions read disjoint sets of customers (e.g. a model's
    * training and validation customers), so they compose in parallel; blocks in one partition,
@@ -52,7 +59,9 @@ export interface NoisyVector {
  */
 export function addNoise(layout: NoiseLayout, values: readonly bigint[]): NoisyVector {
   if (values.length !== layout.length) {
-    throw new RangeError(`"values" expected length ${layout.length} (layout ${layout.hash.slice(0, 12)}), got ${values.length}`);
+    throw new RangeError(
+      `"values" expected length ${layout.length} (layout ${layout.hash.slice(0, 12)}), got ${values.length}`
+    );
   }
   const out = values.slice();
   const variance = new Array<number>(layout.length).fill(0);
@@ -73,6 +82,7 @@ export function addNoise(layout: NoiseLayout, values: readonly bigint[]): NoisyV
   }
   const gap = covered.indexOf(false);
   // A slot outside every block would leave the node un-noised: refuse rather than release it.
-  if (gap >= 0) throw new RangeError(`slot ${gap} belongs to no block and would be released without noise`);
+  if (gap >= 0)
+    throw new RangeError(`slot ${gap} belongs to no block and would be released without noise`);
   return { values: out, variance };
 }

@@ -4,7 +4,11 @@ import { BUDGET_PERIODS } from '@fedmark/protocol';
 import { periodKey, periodRange } from './period.ts';
 
 describe('periodKey / periodRange agree (property)', () => {
-  const dates = fc.date({ min: new Date('1971-01-01T00:00:00Z'), max: new Date('2999-12-31T23:59:59Z'), noInvalidDate: true });
+  const dates = fc.date({
+    min: new Date('1971-01-01T00:00:00Z'),
+    max: new Date('2999-12-31T23:59:59Z'),
+    noInvalidDate: true,
+  });
   const periods = fc.constantFrom(...BUDGET_PERIODS.filter((p) => p !== 'total'));
 
   it('the range holds the date; its first instant shares the key, its end does not', () => {

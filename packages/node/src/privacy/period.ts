@@ -11,7 +11,8 @@ const DAY_MS = 86_400_000;
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 function checkDate(at: Date): void {
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError('"at" expected a valid Date');
+  if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+    throw new TypeError('"at" expected a valid Date');
 }
 
 /** ISO 8601 week: weeks start on Monday; week 1 holds the year's first Thursday. */
@@ -77,10 +78,13 @@ export function periodRange(period: BudgetPeriod, at: Date): { startMs: number; 
 
 /** Micro-epsilon as an exact decimal: 300000 -> '0.3', 4000000 -> '4', 1 -> '0.000001'. */
 export function formatEpsilonMicro(micro: number): string {
-  if (!Number.isSafeInteger(micro)) throw new RangeError(`"micro" expected a safe integer, got ${micro}`);
+  if (!Number.isSafeInteger(micro))
+    throw new RangeError(`"micro" expected a safe integer, got ${micro}`);
   const sign = micro < 0 ? '-' : '';
   const abs = Math.abs(micro);
   const whole = Math.floor(abs / 1_000_000);
-  const frac = String(abs % 1_000_000).padStart(6, '0').replace(/0+$/, '');
+  const frac = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
   return `${sign}${whole}${frac ? `.${frac}` : ''}`;
 }

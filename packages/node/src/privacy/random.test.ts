@@ -21,7 +21,7 @@ describe('randomBelow', () => {
     const draws = 30_000;
     for (let i = 0; i < draws; i++) if (randomBelowNumber(n) < 2 ** 30) low++;
     // Unbiased: P = 1/3. With plain w % n it would be 1/2.
-    expect(Math.abs(low / draws - 1 / 3)).toBeLessThan(5 * Math.sqrt((1 / 3) * (2 / 3) / draws));
+    expect(Math.abs(low / draws - 1 / 3)).toBeLessThan(5 * Math.sqrt(((1 / 3) * (2 / 3)) / draws));
   });
 
   it('covers large bigint ranges: n = 2^70 + 12345, half the draws below n / 2', () => {
@@ -53,7 +53,12 @@ describe('randomBelow', () => {
 });
 
 describe('bernoulliExpMinus', () => {
-  const cases: [bigint, bigint][] = [[1n, 2n], [5n, 2n], [1n, 1n], [7n, 3n]];
+  const cases: [bigint, bigint][] = [
+    [1n, 2n],
+    [5n, 2n],
+    [1n, 1n],
+    [7n, 3n],
+  ];
   for (const [num, den] of cases) {
     it(`Bernoulli(exp(-${num}/${den})) frequency within 5 sigma over 60k trials`, () => {
       const n = 60_000;

@@ -44,7 +44,8 @@ const TWO_32 = 4294967296;
  * through the bigint path.
  */
 export function randomBelowNumber(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`"n" expected a safe integer >= 1, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`"n" expected a safe integer >= 1, got ${n}`);
   if (n === 1) return 0;
   if (n > TWO_32) return Number(randomBelow(BigInt(n)));
   const limit = TWO_32 - (TWO_32 % n);
@@ -59,7 +60,8 @@ export function randomBelowNumber(n: number): number {
  * while the value is >= n (expected fewer than 2 tries).
  */
 export function randomBelow(n: bigint): bigint {
-  if (typeof n !== 'bigint' || n < 1n) throw new RangeError(`"n" expected a bigint >= 1, got ${String(n)}`);
+  if (typeof n !== 'bigint' || n < 1n)
+    throw new RangeError(`"n" expected a bigint >= 1, got ${String(n)}`);
   if (n <= BigInt(TWO_32)) return BigInt(randomBelowNumber(Number(n)));
   const bits = (n - 1n).toString(2).length;
   const words = Math.ceil(bits / 32);

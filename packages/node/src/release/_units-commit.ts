@@ -31,7 +31,10 @@ const HMAC_BLOCK = 64;
  * bytes as pseudonymFor (a test checks), at about a third of the cost of a createHmac object per
  * customer. Call `dispose` afterwards: it zeroes the key-derived pads.
  */
-export function pseudonymWriter(pepper: Uint8Array): { write: (customerId: string, out: Buffer, offset: number) => void; dispose: () => void } {
+export function pseudonymWriter(pepper: Uint8Array): {
+  write: (customerId: string, out: Buffer, offset: number) => void;
+  dispose: () => void;
+} {
   if (pepper.length > HMAC_BLOCK) throw new RangeError('"pepper" expected at most 64 bytes');
   const ipad = Buffer.alloc(HMAC_BLOCK, 0x36);
   const outer = Buffer.alloc(HMAC_BLOCK + 32, 0);
@@ -132,7 +135,9 @@ export function unitsTree(sorted: Buffer): { root: Buffer; chunkRoots: Buffer[] 
   const nodeIn = Buffer.alloc(65, 1);
   const chunkRoots: Buffer[] = [];
   for (let depth = 0; n > 1; depth++) {
-    if (depth === UNITS_CHUNK_LEVEL) for (let c = 0; c < fullChunks; c++) chunkRoots.push(Buffer.from(level.subarray(c * 32, c * 32 + 32)));
+    if (depth === UNITS_CHUNK_LEVEL)
+      for (let c = 0; c < fullChunks; c++)
+        chunkRoots.push(Buffer.from(level.subarray(c * 32, c * 32 + 32)));
     const up = Math.ceil(n / 2);
     const next = Buffer.allocUnsafe(up * 32);
     for (let i = 0; i + 1 < n; i += 2) {
@@ -144,7 +149,8 @@ export function unitsTree(sorted: Buffer): { root: Buffer; chunkRoots: Buffer[] 
     n = up;
   }
   // A single full chunk is the whole tree: its level-12 node is the root.
-  if (fullChunks === 1 && chunkRoots.length === 0) chunkRoots.push(Buffer.from(level.subarray(0, 32)));
+  if (fullChunks === 1 && chunkRoots.length === 0)
+    chunkRoots.push(Buffer.from(level.subarray(0, 32)));
   return { root: Buffer.from(level.subarray(0, 32)), chunkRoots };
 }
 

@@ -8,7 +8,10 @@
  */
 import type { UnitSource } from '../analytics/index.ts';
 
-function* tap<T extends { customerId: string }>(rows: Iterable<T>, units: Set<string>): Generator<T> {
+function* tap<T extends { customerId: string }>(
+  rows: Iterable<T>,
+  units: Set<string>
+): Generator<T> {
   let last: string | undefined;
   for (const r of rows) {
     if (r.customerId !== last) {

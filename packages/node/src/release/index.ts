@@ -11,7 +11,12 @@
  * r.variance; // per-slot noise variance for error bars
  * r.reused;   // true if job-7 round 0 had been released before (not charged again)
  */
-export { releaseSegmentStats, releaseLocalStats, localJobId, type ReleaseRequest } from './release-segment-stats.ts';
+export {
+  releaseSegmentStats,
+  releaseLocalStats,
+  localJobId,
+  type ReleaseRequest,
+} from './release-segment-stats.ts';
 /**
  * The same path for any public layout (e.g. a training round): pass `kind: 'train'`, the round
  * layout (blocks with sensitivity and epsilonMicro) and a `compute` callback that reads the data.

@@ -43,7 +43,8 @@ export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): R
       // release's units commitment: what it could have used, whatever analytics did with it.
       const recorded = recordingSource(req.source);
       const exact = computeSegmentVector(q, recorded.source);
-      if (exact.layout.hash !== layout.hash) throw new ProtocolError('INTERNAL', 'analytics produced a vector for a different layout');
+      if (exact.layout.hash !== layout.hash)
+        throw new ProtocolError('INTERNAL', 'analytics produced a vector for a different layout');
       return { values: exact.values, rows: exact.rows, suppressedCells: 0, units: recorded.units };
     },
     // Suppression is judged on the noisy counts (post-processing): see suppress.ts.
@@ -64,6 +65,9 @@ export function localJobId(): string {
  * `fedmark node stats`: the same release path for a query run locally, under a new
  * `local-<uuid>` job id (round 0, no minNodes). It charges the budget like any release.
  */
-export function releaseLocalStats(ctx: ReleaseContext, req: Omit<ReleaseRequest, 'jobId' | 'round' | 'minNodes'>): Release {
+export function releaseLocalStats(
+  ctx: ReleaseContext,
+  req: Omit<ReleaseRequest, 'jobId' | 'round' | 'minNodes'>
+): Release {
   return releaseSegmentStats(ctx, { ...req, jobId: localJobId(), round: 0 });
 }

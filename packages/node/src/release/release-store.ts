@@ -52,16 +52,27 @@ function fromRow(r: ReleaseRow): StoredRelease {
 }
 
 /** The release recorded for a job round, if any. */
-export function findRelease(db: Database.Database, jobId: string, round: number): StoredRelease | null {
+export function findRelease(
+  db: Database.Database,
+  jobId: string,
+  round: number
+): StoredRelease | null {
   ensurePrivacySchema(db);
-  const row = db.prepare('SELECT * FROM privacy_releases WHERE job_id = ? AND round = ?').get(jobId, round) as ReleaseRow | undefined;
+  const row = db
+    .prepare('SELECT * FROM privacy_releases WHERE job_id = ? AND round = ?')
+    .get(jobId, round) as ReleaseRow | undefined;
   return row ? fromRow(row) : null;
 }
 
 /** Releases, newest first (for the local API and auditors' tooling). */
-export function listReleases(db: Database.Database, opts: { limit?: number } = {}): StoredRelease[] {
+export function listReleases(
+  db: Database.Database,
+  opts: { limit?: number } = {}
+): StoredRelease[] {
   ensurePrivacySchema(db);
-  const rows = db.prepare('SELECT * FROM privacy_releases ORDER BY created_at DESC, job_id, round LIMIT ?').all(opts.limit ?? 100) as ReleaseRow[];
+  const rows = db
+    .prepare('SELECT * FROM privacy_releases ORDER BY created_at DESC, job_id, round LIMIT ?')
+    .all(opts.limit ?? 100) as ReleaseRow[];
   return rows.map(fromRow);
 }
 

@@ -16,7 +16,13 @@ import { useTempDatabase } from '../_testing/temp-node.ts';
 import { memoryUnitSource } from '../analytics/index.ts';
 import { pseudonymFor, type NodeIdentity } from '../identity/identity.ts';
 import { listLedger } from '../ledger/index.ts';
-import { UNITS_CHUNK, commitUnits, pseudonymWriter, sortPacked, unitsTree } from './_units-commit.ts';
+import {
+  UNITS_CHUNK,
+  commitUnits,
+  pseudonymWriter,
+  sortPacked,
+  unitsTree,
+} from './_units-commit.ts';
 import { releaseSegmentStats } from './index.ts';
 import { releaseNonMembership, releaseUnitsReader } from './release-units.ts';
 
@@ -50,20 +56,38 @@ describe('units commitment (bulk path)', () => {
         });
         const chosen = picks.map((p) => base[p] as Buffer);
         const sorted = sortPacked(Buffer.concat(chosen), chosen.length);
-        expect(sorted.toString('hex')).toBe(Buffer.concat(sortedSetOf(chosen.map((b) => new Uint8Array(b)))).toString('hex'));
+        expect(sorted.toString('hex')).toBe(
+          Buffer.concat(sortedSetOf(chosen.map((b) => new Uint8Array(b)))).toString('hex')
+        );
       }),
       { numRuns: 200 }
     );
   });
 
   it('unitsTree roots equal the RFC 6962 root, and full-chunk roots the level-12 subtrees', () => {
-    for (const n of [0, 1, 2, 3, 5, UNITS_CHUNK - 1, UNITS_CHUNK, UNITS_CHUNK + 1, 2 * UNITS_CHUNK + 3]) {
+    for (const n of [
+      0,
+      1,
+      2,
+      3,
+      5,
+      UNITS_CHUNK - 1,
+      UNITS_CHUNK,
+      UNITS_CHUNK + 1,
+      2 * UNITS_CHUNK + 3,
+    ]) {
       const items = sortedSetOf(Array.from({ length: n }, (_, i) => new Uint8Array(sha(`u${i}`))));
       const { root, chunkRoots } = unitsTree(Buffer.concat(items));
       expect(root.toString('hex')).toBe(bytesToHex(sortedSetRoot(items)));
       expect(chunkRoots.length).toBe(Math.floor(n / UNITS_CHUNK));
       chunkRoots.forEach((c, k) => {
-        expect(c.toString('hex')).toBe(bytesToHex(rootFromLeafHashes(items.slice(k * UNITS_CHUNK, (k + 1) * UNITS_CHUNK).map((x) => leafHash(x)))));
+        expect(c.toString('hex')).toBe(
+          bytesToHex(
+            rootFromLeafHashes(
+              items.slice(k * UNITS_CHUNK, (k + 1) * UNITS_CHUNK).map((x) => leafHash(x))
+            )
+          )
+        );
       });
     }
   });
@@ -87,10 +111,17 @@ describe('releases commit to the customers they read', () => {
   it('records unitsRoot/unitsCount on the release entry and keeps the sorted pseudonyms beside the ledger', () => {
     const ids = Array.from({ length: 30 }, (_, i) => `cust-${i}`);
     const source = memoryUnitSource({
-      customers: ids.map((customerId, i) => ({ customerId, signupDay: 20_000, attributes: { region: i % 2 ? 'north' : 'south' } })),
+      customers: ids.map((customerId, i) => ({
+        customerId,
+        signupDay: 20_000,
+        attributes: { region: i % 2 ? 'north' : 'south' },
+      })),
       asOf: '2026-11-01',
     });
-    const r = releaseSegmentStats({ db, identity, policy }, { query, source, jobId: 'job-u', round: 0 });
+    const r = releaseSegmentStats(
+      { db, identity, policy },
+      { query, source, jobId: 'job-u', round: 0 }
+    );
     expect(r.reused).toBe(false);
     const entry = listLedger(db, { type: 'release' })[0];
     const expected = ids.map(pseudonym).sort();
@@ -106,17 +137,30 @@ describe('releases commit to the customers they read', () => {
     expect(verifyNonMembership(outsider, proof, 30, root)).toBe(true);
     expect(releaseNonMembership(db, seq, hexToBytes(pseudonym('cust-7')))).toBeNull();
     // The list is append-only (an erasure must not remove it).
-    expect(() => db.prepare('DELETE FROM release_units').run()).toThrow('release_units is append-only');
+    expect(() => db.prepare('DELETE FROM release_units').run()).toThrow(
+      'release_units is append-only'
+    );
   });
 
   it('a release over more than one chunk proves non-membership through the stored chunk roots', () => {
     const n = UNITS_CHUNK + 100;
     const ids = Array.from({ length: n }, (_, i) => `c${i}`);
-    const source = memoryUnitSource({ customers: ids.map((customerId) => ({ customerId, signupDay: 20_000, attributes: { region: 'north' } })), asOf: '2026-11-01' });
+    const source = memoryUnitSource({
+      customers: ids.map((customerId) => ({
+        customerId,
+        signupDay: 20_000,
+        attributes: { region: 'north' },
+      })),
+      asOf: '2026-11-01',
+    });
     releaseSegmentStats({ db, identity, policy }, { query, source, jobId: 'job-big', round: 0 });
     const entry = listLedger(db, { type: 'release' })[0];
     expect(entry?.body['unitsCount']).toBe(n);
-    const chunks = db.prepare('SELECT chunk, length(pseudonyms) AS bytes, chunk_root IS NOT NULL AS hasRoot FROM release_units ORDER BY chunk').all();
+    const chunks = db
+      .prepare(
+        'SELECT chunk, length(pseudonyms) AS bytes, chunk_root IS NOT NULL AS hasRoot FROM release_units ORDER BY chunk'
+      )
+      .all();
     expect(chunks).toEqual([
       { chunk: 0, bytes: UNITS_CHUNK * 32, hasRoot: 1 },
       { chunk: 1, bytes: 100 * 32, hasRoot: 0 },
@@ -124,15 +168,23 @@ describe('releases commit to the customers they read', () => {
     const root = hexToBytes(entry?.body['unitsRoot'] as string);
     for (const who of ['x-1', 'x-2', 'x-3']) {
       const p = hexToBytes(pseudonym(who));
-      expect(verifyNonMembership(p, releaseNonMembership(db, entry?.seq as number, p), n, root)).toBe(true);
+      expect(
+        verifyNonMembership(p, releaseNonMembership(db, entry?.seq as number, p), n, root)
+      ).toBe(true);
     }
   });
 
   it('refuses to release units without the pepper that pseudonymises them', () => {
-    const source = memoryUnitSource({ customers: [{ customerId: 'a', signupDay: 20_000, attributes: {} }], asOf: '2026-11-01' });
-    expect(() => releaseSegmentStats({ db, identity: { name: 'node-u' }, policy }, { query, source, jobId: 'job-np', round: 0 })).toThrow(
-      '"ctx.identity.pepper" is needed'
-    );
+    const source = memoryUnitSource({
+      customers: [{ customerId: 'a', signupDay: 20_000, attributes: {} }],
+      asOf: '2026-11-01',
+    });
+    expect(() =>
+      releaseSegmentStats(
+        { db, identity: { name: 'node-u' }, policy },
+        { query, source, jobId: 'job-np', round: 0 }
+      )
+    ).toThrow('"ctx.identity.pepper" is needed');
     expect(listLedger(db, { type: 'release' })).toEqual([]);
   });
 });

@@ -38,10 +38,15 @@ export function ensureReleaseUnitsSchema(db: Database.Database): void {
 /** Stores a commitment's sorted pseudonyms for the release entry `seq` (inside its transaction). */
 export function storeReleaseUnits(db: Database.Database, seq: number, c: UnitsCommitment): void {
   ensureReleaseUnitsSchema(db);
-  const insert = db.prepare('INSERT INTO release_units (release_seq, chunk, pseudonyms, chunk_root) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO release_units (release_seq, chunk, pseudonyms, chunk_root) VALUES (?, ?, ?, ?)'
+  );
   const chunks = Math.ceil(c.count / UNITS_CHUNK);
   for (let k = 0; k < chunks; k++) {
-    const bytes = c.sorted.subarray(k * UNITS_CHUNK * 32, Math.min(c.count, (k + 1) * UNITS_CHUNK) * 32);
+    const bytes = c.sorted.subarray(
+      k * UNITS_CHUNK * 32,
+      Math.min(c.count, (k + 1) * UNITS_CHUNK) * 32
+    );
     insert.run(seq, k, bytes, c.chunkRoots[k] ?? null);
   }
 }
@@ -61,15 +66,21 @@ export interface ReleaseUnitsReader {
 export function releaseUnitsReader(db: Database.Database, seq: number): ReleaseUnitsReader {
   ensureReleaseUnitsSchema(db);
   const meta = db
-    .prepare('SELECT chunk, length(pseudonyms) AS bytes, chunk_root FROM release_units WHERE release_seq = ? ORDER BY chunk')
+    .prepare(
+      'SELECT chunk, length(pseudonyms) AS bytes, chunk_root FROM release_units WHERE release_seq = ? ORDER BY chunk'
+    )
     .all(seq) as { chunk: number; bytes: number; chunk_root: Buffer | null }[];
   let size = 0;
   meta.forEach((m, k) => {
-    if (m.chunk !== k) throw new RangeError(`release_units of release ${seq}: chunk ${k} is missing`);
-    if (m.bytes % 32 !== 0 || (k < meta.length - 1 && m.bytes !== UNITS_CHUNK * 32)) throw new RangeError(`release_units of release ${seq}: chunk ${k} has a bad length`);
+    if (m.chunk !== k)
+      throw new RangeError(`release_units of release ${seq}: chunk ${k} is missing`);
+    if (m.bytes % 32 !== 0 || (k < meta.length - 1 && m.bytes !== UNITS_CHUNK * 32))
+      throw new RangeError(`release_units of release ${seq}: chunk ${k} has a bad length`);
     size += m.bytes / 32;
   });
-  const readChunk = db.prepare('SELECT pseudonyms FROM release_units WHERE release_seq = ? AND chunk = ?').pluck();
+  const readChunk = db
+    .prepare('SELECT pseudonyms FROM release_units WHERE release_seq = ? AND chunk = ?')
+    .pluck();
   // Two chunks cover every proof (the bracketing leaves are adjacent); keep the last two read.
   const held = new Map<number, Buffer>();
   const chunk = (k: number): Buffer => {
@@ -82,7 +93,8 @@ export function releaseUnitsReader(db: Database.Database, seq: number): ReleaseU
     return b;
   };
   const get = (index: number): Uint8Array => {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw new RangeError(`"index" ${index} is outside the ${size} units of release ${seq}`);
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+      throw new RangeError(`"index" ${index} is outside the ${size} units of release ${seq}`);
     const b = chunk(Math.floor(index / UNITS_CHUNK));
     const off = (index % UNITS_CHUNK) * 32;
     return new Uint8Array(b.buffer, b.byteOffset + off, 32);
@@ -103,7 +115,8 @@ export function releaseUnitsReader(db: Database.Database, seq: number): ReleaseU
   function* all(): Generator<Uint8Array> {
     for (let k = 0; k < meta.length; k++) {
       const b = readChunk.get(seq, k) as Buffer;
-      for (let off = 0; off < b.length; off += 32) yield new Uint8Array(b.buffer, b.byteOffset + off, 32);
+      for (let off = 0; off < b.length; off += 32)
+        yield new Uint8Array(b.buffer, b.byteOffset + off, 32);
     }
   }
   return { size, get, cache, all };
@@ -112,19 +125,29 @@ export function releaseUnitsReader(db: Database.Database, seq: number): ReleaseU
 /** True when the node stored a unit list for release entry `seq` (even an empty one has none). */
 export function hasReleaseUnits(db: Database.Database, seq: number): boolean {
   ensureReleaseUnitsSchema(db);
-  return db.prepare('SELECT 1 FROM release_units WHERE release_seq = ? LIMIT 1').get(seq) !== undefined;
+  return (
+    db.prepare('SELECT 1 FROM release_units WHERE release_seq = ? LIMIT 1').get(seq) !== undefined
+  );
 }
 
 /**
  * Proof that `pseudonym` (32 bytes) is not among the units release entry `seq` committed to, or
  * null when it is. A damaged stored list throws a RangeError that names it.
  */
-export function releaseNonMembership(db: Database.Database, seq: number, pseudonym: Uint8Array): NonMembershipProof | null {
+export function releaseNonMembership(
+  db: Database.Database,
+  seq: number,
+  pseudonym: Uint8Array
+): NonMembershipProof | null {
   return releaseNonMemberships(db, seq, [pseudonym])[0] ?? null;
 }
 
 /** The same for several pseudonyms, reading the release's list once. */
-export function releaseNonMemberships(db: Database.Database, seq: number, pseudonyms: readonly Uint8Array[]): (NonMembershipProof | null)[] {
+export function releaseNonMemberships(
+  db: Database.Database,
+  seq: number,
+  pseudonyms: readonly Uint8Array[]
+): (NonMembershipProof | null)[] {
   const r = releaseUnitsReader(db, seq);
   return pseudonyms.map((p) => sortedSetNonMembership(p, r.size, r.get, r.cache));
 }

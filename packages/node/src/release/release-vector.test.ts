@@ -29,7 +29,19 @@ describe('releaseVector (any public layout, e.g. a training round)', () => {
       reads++;
       return { values: [500n, 10n, -20n, 30n], rows: 500, suppressedCells: 0 };
     };
-    const r = releaseVector({ db, identity: { name: 'n' }, policy }, { kind: 'train', purpose: 'model_training', jobId: 'model-1', round: 3, layout, compute, minNodes: 3, at: AT });
+    const r = releaseVector(
+      { db, identity: { name: 'n' }, policy },
+      {
+        kind: 'train',
+        purpose: 'model_training',
+        jobId: 'model-1',
+        round: 3,
+        layout,
+        compute,
+        minNodes: 3,
+        at: AT,
+      }
+    );
     expect(r.epsilonMicro).toBe(500_000);
     expect(r.variance[0]).toBeGreaterThan(0);
     expect(budgetStatus(db, policy, 'model_training', AT)[0]?.spentMicro).toBe(500_000);
@@ -41,7 +53,18 @@ describe('releaseVector (any public layout, e.g. a training round)', () => {
         { block: 'gradient', epsilonMicro: 400_000, scale: '3000000000/400000' },
       ],
     });
-    const again = releaseVector({ db, identity: { name: 'n' }, policy }, { kind: 'train', purpose: 'model_training', jobId: 'model-1', round: 3, layout, compute, at: AT });
+    const again = releaseVector(
+      { db, identity: { name: 'n' }, policy },
+      {
+        kind: 'train',
+        purpose: 'model_training',
+        jobId: 'model-1',
+        round: 3,
+        layout,
+        compute,
+        at: AT,
+      }
+    );
     expect(again.reused).toBe(true);
     expect(reads).toBe(1);
   });
@@ -50,35 +73,44 @@ describe('releaseVector (any public layout, e.g. a training round)', () => {
     const policy = PolicySchema.parse({ allowedKinds: ['segment_stats'] });
     let reads = 0;
     expect(() =>
-      releaseVector({ db, identity: { name: 'n' }, policy }, {
-        kind: 'train',
-        purpose: 'model_training',
-        jobId: 'model-2',
-        round: 0,
-        layout,
-        compute: () => {
-          reads++;
-          return { values: [0n, 0n, 0n, 0n], rows: 0, suppressedCells: 0 };
-        },
-        at: AT,
-      })
+      releaseVector(
+        { db, identity: { name: 'n' }, policy },
+        {
+          kind: 'train',
+          purpose: 'model_training',
+          jobId: 'model-2',
+          round: 0,
+          layout,
+          compute: () => {
+            reads++;
+            return { values: [0n, 0n, 0n, 0n], rows: 0, suppressedCells: 0 };
+          },
+          at: AT,
+        }
+      )
     ).toThrow(ProtocolError);
     expect(reads).toBe(0);
-    expect(listLedger(db, { type: 'job_refused' })[0]?.body).toMatchObject({ jobId: 'model-2', kind: 'train' });
+    expect(listLedger(db, { type: 'job_refused' })[0]?.body).toMatchObject({
+      jobId: 'model-2',
+      kind: 'train',
+    });
   });
 
   it('refuses a computed vector of the wrong length and writes nothing', () => {
     const policy = PolicySchema.parse({});
     expect(() =>
-      releaseVector({ db, identity: { name: 'n' }, policy }, {
-        kind: 'train',
-        purpose: 'model_training',
-        jobId: 'model-3',
-        round: 0,
-        layout,
-        compute: () => ({ values: [1n], rows: 1, suppressedCells: 0 }),
-        at: AT,
-      })
+      releaseVector(
+        { db, identity: { name: 'n' }, policy },
+        {
+          kind: 'train',
+          purpose: 'model_training',
+          jobId: 'model-3',
+          round: 0,
+          layout,
+          compute: () => ({ values: [1n], rows: 1, suppressedCells: 0 }),
+          at: AT,
+        }
+      )
     ).toThrow(/computed 1 values for a layout of 4 slots/);
     expect(listLedger(db, { type: 'release' })).toHaveLength(0);
   });

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
-import { IdSchema, ProtocolError, canonicalHash, type Policy, type Purpose } from '@fedmark/protocol';
+import {
+  IdSchema,
+  ProtocolError,
+  canonicalHash,
+  type Policy,
+  type Purpose,
+} from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { evaluateRound, type NoiseMode } from '../policy/index.ts';
@@ -68,7 +74,10 @@ export interface VectorReleaseRequest {
    * suppression judged on the noisy count). Anything here only reads noisy values, so it costs
    * no privacy (post-processing invariance of DP).
    */
-  postProcess?: (noisy: readonly bigint[], variance: readonly number[]) => { values: bigint[]; variance: number[]; suppressedCells: number };
+  postProcess?: (
+    noisy: readonly bigint[],
+    variance: readonly number[]
+  ) => { values: bigint[]; variance: number[]; suppressedCells: number };
   /** Free label for the job_accepted entry (the query or model name). */
   name?: string;
   noise?: NoiseMode;
@@ -77,8 +86,20 @@ export interface VectorReleaseRequest {
 }
 
 function toRelease(s: StoredRelease, reused: boolean): Release {
-  const { jobId, round, layoutHash, values, variance, epsilonMicro, noise, suppressedCells, rows } = s;
-  return { jobId, round, layoutHash, values, variance, epsilonMicro, noise, suppressedCells, rows, reused };
+  const { jobId, round, layoutHash, values, variance, epsilonMicro, noise, suppressedCells, rows } =
+    s;
+  return {
+    jobId,
+    round,
+    layoutHash,
+    values,
+    variance,
+    epsilonMicro,
+    noise,
+    suppressedCells,
+    rows,
+    reused,
+  };
 }
 
 /** Hash of the released values as decimal strings: auditors can match it against what was sent. */
@@ -109,8 +130,13 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   const { db, policy } = ctx;
   ensurePrivacySchema(db);
   const parsedId = IdSchema.safeParse(req.jobId);
-  if (!parsedId.success) throw new ProtocolError('BAD_REQUEST', `jobId: ${parsedId.error.issues[0]?.message ?? 'invalid'}`);
-  if (!Number.isSafeInteger(req.round) || req.round < 0) throw new ProtocolError('BAD_REQUEST', `round: expected an integer >= 0, got ${req.round}`);
+  if (!parsedId.success)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `jobId: ${parsedId.error.issues[0]?.message ?? 'invalid'}`
+    );
+  if (!Number.isSafeInteger(req.round) || req.round < 0)
+    throw new ProtocolError('BAD_REQUEST', `round: expected an integer >= 0, got ${req.round}`);
   const { layout, round, kind, purpose } = req;
   const jobId = parsedId.data;
   const at = req.at ?? new Date();
@@ -145,16 +171,25 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
 
   const exact = req.compute();
   if (exact.values.length !== layout.length) {
-    throw new ProtocolError('INTERNAL', `computed ${exact.values.length} values for a layout of ${layout.length} slots`);
+    throw new ProtocolError(
+      'INTERNAL',
+      `computed ${exact.values.length} values for a layout of ${layout.length} slots`
+    );
   }
   let units: UnitsCommitment | null = null;
   if (exact.units !== undefined) {
     const pepper = ctx.identity.pepper;
-    if (!(pepper instanceof Uint8Array)) throw new TypeError('"ctx.identity.pepper" is needed to commit to the units a release read');
+    if (!(pepper instanceof Uint8Array))
+      throw new TypeError('"ctx.identity.pepper" is needed to commit to the units a release read');
     units = commitUnits(pepper, exact.units);
   }
-  const raw = noise === 'on' ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
-  const noisy = req.postProcess ? req.postProcess(raw.values, raw.variance) : { ...raw, suppressedCells: exact.suppressedCells };
+  const raw =
+    noise === 'on'
+      ? addNoise(layout, exact.values)
+      : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
+  const noisy = req.postProcess
+    ? req.postProcess(raw.values, raw.variance)
+    : { ...raw, suppressedCells: exact.suppressedCells };
 
   return db
     .transaction((): Release => {
@@ -163,7 +198,17 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
       if (raced) return reusable(raced, layout.hash);
       appendLedgerEntry(db, {
         type: 'job_accepted',
-        body: { jobId, round, kind, name: req.name ?? null, purpose, layoutHash: layout.hash, epsilonMicro, noise, minNodes: req.minNodes ?? null },
+        body: {
+          jobId,
+          round,
+          kind,
+          name: req.name ?? null,
+          purpose,
+          layoutHash: layout.hash,
+          epsilonMicro,
+          noise,
+          minNodes: req.minNodes ?? null,
+        },
         at,
       });
       const entry = appendLedgerEntry(db, {
@@ -175,7 +220,12 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           layoutHash: layout.hash,
           valuesHash: releaseValuesHash(noisy.values),
           epsilonMicro,
-          noiseScales: layout.blocks.map((b) => ({ block: b.name, epsilonMicro: b.epsilonMicro, scale: formatScale(blockNoiseScale(b)), ...(b.partition !== undefined ? { partition: b.partition } : {}) })),
+          noiseScales: layout.blocks.map((b) => ({
+            block: b.name,
+            epsilonMicro: b.epsilonMicro,
+            scale: formatScale(blockNoiseScale(b)),
+            ...(b.partition !== undefined ? { partition: b.partition } : {}),
+          })),
           minCohort: policy.minCohort,
           suppressedCells: noisy.suppressedCells,
           noise,

@@ -19,10 +19,14 @@ export function suppressSmallCells(
   variance?: readonly number[]
 ): { values: bigint[]; variance: number[]; suppressedCells: number } {
   if (cellCounts.length !== layout.cells.length) {
-    throw new RangeError(`"cellCounts" expected ${layout.cells.length} cells, got ${cellCounts.length}`);
+    throw new RangeError(
+      `"cellCounts" expected ${layout.cells.length} cells, got ${cellCounts.length}`
+    );
   }
-  if (values.length !== layout.length) throw new RangeError(`"values" expected length ${layout.length}, got ${values.length}`);
-  if (!Number.isInteger(minCohort) || minCohort < 1) throw new RangeError(`"minCohort" expected a positive integer, got ${minCohort}`);
+  if (values.length !== layout.length)
+    throw new RangeError(`"values" expected length ${layout.length}, got ${values.length}`);
+  if (!Number.isInteger(minCohort) || minCohort < 1)
+    throw new RangeError(`"minCohort" expected a positive integer, got ${minCohort}`);
   const out = values.slice();
   const outVariance = variance ? variance.slice() : new Array<number>(values.length).fill(0);
   const perCell = layout.blocks.filter((b) => b.kind !== 'total');

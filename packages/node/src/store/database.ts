@@ -46,11 +46,13 @@ export function openNodeDatabase(dir: string): Database.Database {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS node_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const applied = new Set(
-    db.prepare('SELECT name FROM node_migrations').pluck().all() as string[]
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS node_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)'
   );
-  const record = db.prepare('INSERT OR IGNORE INTO node_migrations (name, applied_at) VALUES (?, ?)');
+  const applied = new Set(db.prepare('SELECT name FROM node_migrations').pluck().all() as string[]);
+  const record = db.prepare(
+    'INSERT OR IGNORE INTO node_migrations (name, applied_at) VALUES (?, ?)'
+  );
   for (const m of MIGRATIONS) {
     if (applied.has(m.name)) continue;
     db.transaction(() => {

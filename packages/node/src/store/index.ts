@@ -10,4 +10,9 @@ export { openNodeDatabase, NODE_DB_FILE } from './database.ts';
 /** Consent- and asOf-filtered read access for analytics (analytics/types.ts UnitSource). */
 export { createUnitSource, asOfToMs, type UnitSourceOptions } from './unit-source.ts';
 /** Imported feature tables and their typed columns. */
-export { listFeatureTables, featureTableColumns, type FeatureColumn, type ColumnType } from './feature-tables.ts';
+export {
+  listFeatureTables,
+  featureTableColumns,
+  type FeatureColumn,
+  type ColumnType,
+} from './feature-tables.ts';

@@ -1,6 +1,12 @@
 import type Database from 'better-sqlite3';
 import { IsoDateSchema, ProtocolError, PurposeSchema, type Purpose } from '@fedmark/protocol';
-import type { CustomerSummary, EventRow, TableRow, TouchRow, UnitSource } from '../analytics/types.ts';
+import type {
+  CustomerSummary,
+  EventRow,
+  TableRow,
+  TouchRow,
+  UnitSource,
+} from '../analytics/types.ts';
 import { CONSENT_IN_FORCE_SQL } from './_consent-sql.ts';
 import { coerceCell, type CellValue, type ColumnType } from './_values.ts';
 import { featureTableColumns, physicalColumnName, physicalTableName } from './feature-tables.ts';
@@ -69,7 +75,11 @@ const toDay = (ms: number | null): number | null => (ms === null ? null : Math.f
 /** Parses YYYY-MM-DD into epoch ms at 00:00 UTC, refusing impossible dates. */
 export function asOfToMs(asOf: string): number {
   const parsed = IsoDateSchema.safeParse(asOf);
-  if (!parsed.success) throw new ProtocolError('BAD_REQUEST', `asOf "${String(asOf).slice(0, 32)}": ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `asOf "${String(asOf).slice(0, 32)}": ${parsed.error.issues[0]?.message ?? 'invalid'}`
+    );
   return Date.parse(`${asOf}T00:00:00Z`);
 }
 
@@ -99,8 +109,15 @@ export function createUnitSource(db: Database.Database, opts: UnitSourceOptions)
 
   return {
     *customers(): Generator<CustomerSummary> {
-      for (const r of db.prepare(CUSTOMERS_SQL).iterate(params) as IterableIterator<CustomerAggRow>) {
-        const lastActivity = r.lastEvent === null ? r.lastResponse : r.lastResponse === null ? r.lastEvent : Math.max(r.lastEvent, r.lastResponse);
+      for (const r of db
+        .prepare(CUSTOMERS_SQL)
+        .iterate(params) as IterableIterator<CustomerAggRow>) {
+        const lastActivity =
+          r.lastEvent === null
+            ? r.lastResponse
+            : r.lastResponse === null
+              ? r.lastEvent
+              : Math.max(r.lastEvent, r.lastResponse);
         yield {
           customerId: r.customerId,
           signupDay: r.signupDay,
@@ -135,7 +152,9 @@ export function createUnitSource(db: Database.Database, opts: UnitSourceOptions)
         FROM customers c JOIN "${phys}" f ON f.customer = c.id
         WHERE ${CONSENT_IN_FORCE_SQL} ORDER BY c.customer_id`;
       const stmt = db.prepare(sql);
-      for (const r of stmt.iterate({ purpose, consentAt }) as IterableIterator<Record<string, unknown>>) {
+      for (const r of stmt.iterate({ purpose, consentAt }) as IterableIterator<
+        Record<string, unknown>
+      >) {
         const values: Record<string, CellValue> = {};
         cols.forEach((c, i) => {
           values[c.name] = coerceCell(r[`v${i}`], c.type);

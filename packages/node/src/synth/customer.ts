@@ -6,9 +6,20 @@ export interface SimCustomer {
   id: string;
   signupMs: number;
   attributes: Record<string, string | number>;
-  events: { time: number; type: 'purchase' | 'visit'; amount: number | null; channel: string; category: string | null }[];
+  events: {
+    time: number;
+    type: 'purchase' | 'visit';
+    amount: number | null;
+    channel: string;
+    category: string | null;
+  }[];
   touches: { time: number; channel: string; campaign: string; variant: string; outcome: Outcome }[];
-  consents: { purpose: ConsentPurpose; status: 'granted' | 'revoked'; time: number; source: string }[];
+  consents: {
+    purpose: ConsentPurpose;
+    status: 'granted' | 'revoked';
+    time: number;
+    source: string;
+  }[];
   /** The churn label of churn.csv: no purchase in the CHURN_HORIZON_DAYS after the window. */
   churn: boolean;
 }
@@ -77,7 +88,11 @@ function atHour(rng: Prng, profile: Profile, ms: number): number {
  * Non-homogeneous Poisson process on [from, to) with intensity rate x season(t), by thinning a
  * homogeneous process of rate x SEASON_MAX (Lewis & Shedler 1979). `onArrival` returns false to stop.
  */
-function poisson(sim: Sim, span: { ratePerDay: number; from: number; to: number }, onArrival: (t: number) => boolean): void {
+function poisson(
+  sim: Sim,
+  span: { ratePerDay: number; from: number; to: number },
+  onArrival: (t: number) => boolean
+): void {
   const { rng, profile, w } = sim;
   const { ratePerDay, from, to } = span;
   if (ratePerDay <= 0) return;
@@ -90,7 +105,12 @@ function poisson(sim: Sim, span: { ratePerDay: number; from: number; to: number 
   }
 }
 
-function consentsFor(rng: Prng, profile: Profile, signupMs: number, w: Window): SimCustomer['consents'] {
+function consentsFor(
+  rng: Prng,
+  profile: Profile,
+  signupMs: number,
+  w: Window
+): SimCustomer['consents'] {
   const out: SimCustomer['consents'] = [];
   for (const purpose of PURPOSES) {
     const later = () => signupMs + 1000 + Math.floor(rng.uniform() * (w.endMs - signupMs - 1000));
@@ -108,7 +128,8 @@ function consentsFor(rng: Prng, profile: Profile, signupMs: number, w: Window): 
 
 function marketingAllowed(consents: SimCustomer['consents'], at: number): boolean {
   let ok = false;
-  for (const c of consents) if (c.purpose === 'marketing' && c.time <= at) ok = c.status === 'granted';
+  for (const c of consents)
+    if (c.purpose === 'marketing' && c.time <= at) ok = c.status === 'granted';
   return ok;
 }
 
@@ -124,7 +145,8 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
   const traits = profile.traits(rng);
   const span = w.endMs - w.startMs;
   // Acquisition grows over the window (u^0.85 leans towards later signups), never on the last day.
-  const signupDay = w.startMs + Math.floor((Math.pow(rng.uniform(), 0.85) * (span - DAY_MS)) / DAY_MS) * DAY_MS;
+  const signupDay =
+    w.startMs + Math.floor((Math.pow(rng.uniform(), 0.85) * (span - DAY_MS)) / DAY_MS) * DAY_MS;
   const signupMs = atHour(rng, profile, signupDay);
   const rate = rng.gamma(profile.rate.shape, profile.rate.scale) * traits.rateMult;
   const dropout = Math.min(0.95, rng.beta(profile.dropout.a, profile.dropout.b) * traits.churnMult);
@@ -132,7 +154,10 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
   const spendLevel = rng.gamma(k, 1 / k) * traits.spendMult * profile.spend.median;
   const events: SimCustomer['events'] = [];
   const order = (t: number, channel: string, category: string) => {
-    const amount = Math.max(0.5, Math.round(spendLevel * rng.lognormal(0, profile.spend.sigma) * 100) / 100);
+    const amount = Math.max(
+      0.5,
+      Math.round(spendLevel * rng.lognormal(0, profile.spend.sigma) * 100) / 100
+    );
     events.push({ time: t, type: 'purchase', amount, channel, category });
   };
   const place = (t: number) => Math.max(signupMs, atHour(rng, profile, t));
@@ -149,11 +174,24 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
     return false;
   });
   // Browsing continues a little past the last purchase (about a month on average), then stops.
-  const visitsEnd = Math.min(w.endMs, deathMs === w.endMs ? w.endMs : deathMs + rng.exponential(1 / 30) * DAY_MS);
-  poisson(sim, { ratePerDay: rate * profile.visitsPerPurchase + 0.002, from: signupMs, to: visitsEnd }, (t) => {
-    events.push({ time: place(t), type: 'visit', amount: null, channel: channel(), category: null });
-    return true;
-  });
+  const visitsEnd = Math.min(
+    w.endMs,
+    deathMs === w.endMs ? w.endMs : deathMs + rng.exponential(1 / 30) * DAY_MS
+  );
+  poisson(
+    sim,
+    { ratePerDay: rate * profile.visitsPerPurchase + 0.002, from: signupMs, to: visitsEnd },
+    (t) => {
+      events.push({
+        time: place(t),
+        type: 'visit',
+        amount: null,
+        channel: channel(),
+        category: null,
+      });
+      return true;
+    }
+  );
 
   const consents = consentsFor(rng, profile, signupMs, w);
   const touches: SimCustomer['touches'] = [];
@@ -164,7 +202,10 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
     const variants = Object.keys(c.conversion);
     const variant = rng.pick(variants);
     const times: number[] = [];
-    for (let n = 1 + rng.int(4); n > 0; n--) times.push(Math.max(from, signupMs) + Math.floor(rng.uniform() * (to - Math.max(from, signupMs))));
+    for (let n = 1 + rng.int(4); n > 0; n--)
+      times.push(
+        Math.max(from, signupMs) + Math.floor(rng.uniform() * (to - Math.max(from, signupMs)))
+      );
     times.sort((a, b) => a - b);
     for (const raw of times) {
       const t = Math.min(to - 1000, atHour(rng, profile, raw));
@@ -174,7 +215,8 @@ export function simulateCustomer(sim: Sim, index: number): SimCustomer {
       let outcome: Outcome = 'none';
       if (rng.bernoulli((OPEN_RATE[ch] as number) * alive)) outcome = 'opened';
       if (outcome === 'opened' && rng.bernoulli(CLICK_GIVEN_OPEN)) outcome = 'clicked';
-      if (outcome === 'clicked' && rng.bernoulli((c.conversion[variant] as number) * alive)) outcome = 'converted';
+      if (outcome === 'clicked' && rng.bernoulli((c.conversion[variant] as number) * alive))
+        outcome = 'converted';
       const chName = TOUCH_CHANNELS[ch] as string;
       touches.push({ time: t, channel: chName, campaign: c.name, variant, outcome });
       if (outcome === 'converted') {

@@ -22,7 +22,8 @@ export const CHURN_COLUMNS = [
 const RECENT_DAYS = CHURN_HORIZON_DAYS;
 
 /** Whole calendar days from the day of `ms` to the end of the window (exclusive end, UTC). */
-const daysBefore = (endMs: number, ms: number): number => Math.floor(endMs / DAY_MS) - Math.floor(ms / DAY_MS);
+const daysBefore = (endMs: number, ms: number): number =>
+  Math.floor(endMs / DAY_MS) - Math.floor(ms / DAY_MS);
 
 /**
  * The churn.csv row of one customer, in CHURN_COLUMNS order. Day counts run from a calendar day

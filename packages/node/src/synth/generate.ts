@@ -46,7 +46,11 @@ const PROGRESS_EVERY = 5000;
 
 function parseDay(label: string, s: string): number {
   const ms = Date.parse(`${s}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(ms) || !new Date(ms).toISOString().startsWith(s)) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(s) ||
+    Number.isNaN(ms) ||
+    !new Date(ms).toISOString().startsWith(s)
+  ) {
     throw new RangeError(`"${label}" expected a date as YYYY-MM-DD, got ${JSON.stringify(s)}`);
   }
   return ms;
@@ -59,7 +63,10 @@ function parseDay(label: string, s: string): number {
  * one customer at a time, whatever the count.
  */
 export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport> {
-  if (!PROFILE_NAMES.includes(opts.profile)) throw new RangeError(`"profile" must be one of ${PROFILE_NAMES.join(', ')}, got ${opts.profile}`);
+  if (!PROFILE_NAMES.includes(opts.profile))
+    throw new RangeError(
+      `"profile" must be one of ${PROFILE_NAMES.join(', ')}, got ${opts.profile}`
+    );
   const profile = PROFILES[opts.profile];
   const total = opts.customers ?? profile.defaultCustomers;
   if (!Number.isSafeInteger(total) || total < 1 || total > 9_999_999) {
@@ -68,7 +75,8 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
   const start = opts.start ?? DEFAULT_START;
   const end = opts.end ?? DEFAULT_END;
   const w = new Window(parseDay('start', start), parseDay('end', end) + DAY_MS);
-  if (w.endMs - w.startMs < 28 * DAY_MS) throw new RangeError(`"end" must be at least 28 days after "start" (${start} .. ${end})`);
+  if (w.endMs - w.startMs < 28 * DAY_MS)
+    throw new RangeError(`"end" must be at least 28 days after "start" (${start} .. ${end})`);
   mkdirSync(opts.dir, { recursive: true });
   const files = {
     customers: join(opts.dir, 'customers.csv'),
@@ -78,7 +86,10 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
     churn: join(opts.dir, 'churn.csv'),
   };
   const out = {
-    customers: new LineWriter(files.customers, [...SYNTH_FILES.customers, ...profile.attributeColumns]),
+    customers: new LineWriter(files.customers, [
+      ...SYNTH_FILES.customers,
+      ...profile.attributeColumns,
+    ]),
     events: new LineWriter(files.events, SYNTH_FILES.events),
     touches: new LineWriter(files.touches, SYNTH_FILES.touches),
     consents: new LineWriter(files.consents, SYNTH_FILES.consents),
@@ -89,13 +100,26 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
   try {
     for (let i = 0; i < total; i++) {
       const c = simulateCustomer({ rng: new Prng(seed32, i), profile, w }, i);
-      out.customers.row([c.id, w.date(c.signupMs), ...profile.attributeColumns.map((k) => c.attributes[k] ?? null)]);
+      out.customers.row([
+        c.id,
+        w.date(c.signupMs),
+        ...profile.attributeColumns.map((k) => c.attributes[k] ?? null),
+      ]);
       for (const e of c.events) {
         if (e.type === 'purchase') purchases++;
-        out.events.row([c.id, w.isoTime(e.time), e.type, e.amount === null ? null : e.amount.toFixed(2), e.channel, e.category]);
+        out.events.row([
+          c.id,
+          w.isoTime(e.time),
+          e.type,
+          e.amount === null ? null : e.amount.toFixed(2),
+          e.channel,
+          e.category,
+        ]);
       }
-      for (const t of c.touches) out.touches.row([c.id, w.isoTime(t.time), t.channel, t.campaign, t.variant, t.outcome]);
-      for (const k of c.consents) out.consents.row([c.id, k.purpose, k.status, w.isoTime(k.time), k.source]);
+      for (const t of c.touches)
+        out.touches.row([c.id, w.isoTime(t.time), t.channel, t.campaign, t.variant, t.outcome]);
+      for (const k of c.consents)
+        out.consents.row([c.id, k.purpose, k.status, w.isoTime(k.time), k.source]);
       out.churn.row(churnRow(c, w.endMs));
       if ((i + 1) % PROGRESS_EVERY === 0) {
         opts.onProgress?.(i + 1, total);
@@ -113,7 +137,13 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
     start,
     end,
     files,
-    rows: { customers: out.customers.rows, events: out.events.rows, touches: out.touches.rows, consents: out.consents.rows, churn: out.churn.rows },
+    rows: {
+      customers: out.customers.rows,
+      events: out.events.rows,
+      touches: out.touches.rows,
+      consents: out.consents.rows,
+      churn: out.churn.rows,
+    },
     purchases,
   };
 }

@@ -61,7 +61,10 @@ export const SEASON_MAX = 2;
 const AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;
 
 function hours(peaks: [number, number][]): number[] {
-  return Array.from({ length: 24 }, (_, h) => 0.15 + peaks.reduce((s, [at, w]) => s + w * Math.exp(-((h - at) ** 2) / 8), 0));
+  return Array.from(
+    { length: 24 },
+    (_, h) => 0.15 + peaks.reduce((s, [at, w]) => s + w * Math.exp(-((h - at) ** 2) / 8), 0)
+  );
 }
 
 const retail: Profile = {
@@ -87,17 +90,45 @@ const retail: Profile = {
   spend: { median: 45, sigma: 0.8, customerShape: 6 },
   visitsPerPurchase: 3,
   eventChannels: { names: ['store', 'web', 'app'], weights: [45, 35, 20] },
-  categories: { names: ['grocery', 'apparel', 'electronics', 'home', 'beauty'], weights: [40, 20, 10, 15, 15] },
-  hours: hours([[12, 1], [18, 1.4]]),
-  season: (month, weekday) => (month === 11 ? 1.5 : month === 10 ? 1.2 : 1) * (weekday === 0 || weekday === 6 ? 1.3 : 1),
+  categories: {
+    names: ['grocery', 'apparel', 'electronics', 'home', 'beauty'],
+    weights: [40, 20, 10, 15, 15],
+  },
+  hours: hours([
+    [12, 1],
+    [18, 1.4],
+  ]),
+  season: (month, weekday) =>
+    (month === 11 ? 1.5 : month === 10 ? 1.2 : 1) * (weekday === 0 || weekday === 6 ? 1.3 : 1),
   touchChannels: [50, 20, 20, 10],
   campaigns: [
     // Spring of the window's second year (2025-03 to 2025-05 by default) and wide reach: early
     // in the window only about a tenth of the customers had signed up, too few for the demo's
     // A/B interval to say anything (docs/coordinator.md, simulate).
-    { name: 'spring_sale', start: 0.6, end: 0.7, reach: 0.9, category: 'apparel', conversion: { A: 0.12, B: 0.18 } },
-    { name: 'loyalty_push', start: 0.45, end: 0.55, reach: 0.5, category: 'beauty', conversion: { A: 0.15, B: 0.1 } },
-    { name: 'holiday_promo', start: 0.88, end: 0.97, reach: 0.7, category: 'electronics', conversion: { A: 0.1, B: 0.16 } },
+    {
+      name: 'spring_sale',
+      start: 0.6,
+      end: 0.7,
+      reach: 0.9,
+      category: 'apparel',
+      conversion: { A: 0.12, B: 0.18 },
+    },
+    {
+      name: 'loyalty_push',
+      start: 0.45,
+      end: 0.55,
+      reach: 0.5,
+      category: 'beauty',
+      conversion: { A: 0.15, B: 0.1 },
+    },
+    {
+      name: 'holiday_promo',
+      start: 0.88,
+      end: 0.97,
+      reach: 0.7,
+      category: 'electronics',
+      conversion: { A: 0.1, B: 0.16 },
+    },
   ],
   consent: { analytics: 0.93, model_training: 0.88, marketing: 0.8 },
 };
@@ -130,13 +161,35 @@ const bank: Profile = {
   spend: { median: 600, sigma: 1.2, customerShape: 3 },
   visitsPerPurchase: 3,
   eventChannels: { names: ['branch', 'web', 'app'], weights: [20, 35, 45] },
-  categories: { names: ['deposit', 'fund', 'insurance', 'loan', 'card'], weights: [35, 20, 15, 10, 20] },
-  hours: hours([[10, 1.2], [15, 1], [20, 0.6]]),
-  season: (month, weekday) => (month === 0 ? 1.3 : month === 11 ? 0.8 : 1) * (weekday === 0 || weekday === 6 ? 0.5 : 1.1),
+  categories: {
+    names: ['deposit', 'fund', 'insurance', 'loan', 'card'],
+    weights: [35, 20, 15, 10, 20],
+  },
+  hours: hours([
+    [10, 1.2],
+    [15, 1],
+    [20, 0.6],
+  ]),
+  season: (month, weekday) =>
+    (month === 0 ? 1.3 : month === 11 ? 0.8 : 1) * (weekday === 0 || weekday === 6 ? 0.5 : 1.1),
   touchChannels: [40, 15, 35, 10],
   campaigns: [
-    { name: 'fund_launch', start: 0.2, end: 0.3, reach: 0.4, category: 'fund', conversion: { A: 0.06, B: 0.1 } },
-    { name: 'card_upgrade', start: 0.6, end: 0.72, reach: 0.5, category: 'card', conversion: { A: 0.14, B: 0.09 } },
+    {
+      name: 'fund_launch',
+      start: 0.2,
+      end: 0.3,
+      reach: 0.4,
+      category: 'fund',
+      conversion: { A: 0.06, B: 0.1 },
+    },
+    {
+      name: 'card_upgrade',
+      start: 0.6,
+      end: 0.72,
+      reach: 0.5,
+      category: 'card',
+      conversion: { A: 0.14, B: 0.09 },
+    },
   ],
   consent: { analytics: 0.95, model_training: 0.9, marketing: 0.7 },
 };
@@ -153,7 +206,9 @@ const telecom: Profile = {
     return {
       attributes: {
         contract: ['month-to-month', 'one-year', 'two-year'][contract] as string,
-        payment_method: ['electronic_check', 'mailed_check', 'bank_transfer', 'credit_card'][pay] as string,
+        payment_method: ['electronic_check', 'mailed_check', 'bank_transfer', 'credit_card'][
+          pay
+        ] as string,
         monthly_charges: Math.round(charges * 100) / 100,
       },
       rateMult: 0.6 + charges / 80,
@@ -168,13 +223,38 @@ const telecom: Profile = {
   visitsPerPurchase: 2,
   eventChannels: { names: ['app', 'web', 'store'], weights: [50, 30, 20] },
   categories: { names: ['topup', 'addon', 'device', 'roaming'], weights: [50, 25, 10, 15] },
-  hours: hours([[8, 0.6], [19, 1.5], [22, 0.8]]),
+  hours: hours([
+    [8, 0.6],
+    [19, 1.5],
+    [22, 0.8],
+  ]),
   season: (month, weekday) => (month === 6 || month === 7 ? 1.4 : 1) * (weekday === 5 ? 1.2 : 1),
   touchChannels: [25, 40, 30, 5],
   campaigns: [
-    { name: 'retention_offer', start: 0.25, end: 0.35, reach: 0.5, category: 'addon', conversion: { A: 0.08, B: 0.13 } },
-    { name: 'data_bundle', start: 0.5, end: 0.6, reach: 0.6, category: 'addon', conversion: { A: 0.15, B: 0.11 } },
-    { name: 'streaming_addon', start: 0.8, end: 0.9, reach: 0.45, category: 'addon', conversion: { A: 0.07, B: 0.1 } },
+    {
+      name: 'retention_offer',
+      start: 0.25,
+      end: 0.35,
+      reach: 0.5,
+      category: 'addon',
+      conversion: { A: 0.08, B: 0.13 },
+    },
+    {
+      name: 'data_bundle',
+      start: 0.5,
+      end: 0.6,
+      reach: 0.6,
+      category: 'addon',
+      conversion: { A: 0.15, B: 0.11 },
+    },
+    {
+      name: 'streaming_addon',
+      start: 0.8,
+      end: 0.9,
+      reach: 0.45,
+      category: 'addon',
+      conversion: { A: 0.07, B: 0.1 },
+    },
   ],
   consent: { analytics: 0.9, model_training: 0.86, marketing: 0.78 },
 };

@@ -14,10 +14,27 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const FILES = ['customers', 'events', 'touches', 'consents'] as const;
 const ALL_FILES = [...FILES, 'churn'] as const;
 const hashOf = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
-const rowsOf = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(','));
+const rowsOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
 
-async function gen(name: string, seed: string, profile: 'retail' | 'bank' | 'telecom' = 'retail', customers = 400): Promise<SynthReport> {
-  return generateSynthetic({ dir: join(root, name), profile, seed, customers, start: '2024-01-01', end: '2024-12-31' });
+async function gen(
+  name: string,
+  seed: string,
+  profile: 'retail' | 'bank' | 'telecom' = 'retail',
+  customers = 400
+): Promise<SynthReport> {
+  return generateSynthetic({
+    dir: join(root, name),
+    profile,
+    seed,
+    customers,
+    start: '2024-01-01',
+    end: '2024-12-31',
+  });
 }
 
 describe('Prng', () => {
@@ -63,11 +80,21 @@ describe('generateSynthetic', () => {
 
   it('writes the documented headers and the reported row counts', async () => {
     const r = await gen('counts', 'x', 'bank', 300);
-    expect(readFileSync(r.files.customers, 'utf8').split('\n')[0]).toBe('customer_id,signup_date,age_band,segment,risk_tier,volatility_pct');
-    expect(readFileSync(r.files.events, 'utf8').split('\n')[0]).toBe('customer_id,time,type,amount,channel,category');
-    expect(readFileSync(r.files.touches, 'utf8').split('\n')[0]).toBe('customer_id,time,channel,campaign,variant,outcome');
-    expect(readFileSync(r.files.consents, 'utf8').split('\n')[0]).toBe('customer_id,purpose,status,time,source');
-    expect(readFileSync(r.files.churn, 'utf8').split('\n')[0]).toBe('customer_id,tenure_days,purchases,recency_days,avg_order_value,visits_90d,primary_channel,churn');
+    expect(readFileSync(r.files.customers, 'utf8').split('\n')[0]).toBe(
+      'customer_id,signup_date,age_band,segment,risk_tier,volatility_pct'
+    );
+    expect(readFileSync(r.files.events, 'utf8').split('\n')[0]).toBe(
+      'customer_id,time,type,amount,channel,category'
+    );
+    expect(readFileSync(r.files.touches, 'utf8').split('\n')[0]).toBe(
+      'customer_id,time,channel,campaign,variant,outcome'
+    );
+    expect(readFileSync(r.files.consents, 'utf8').split('\n')[0]).toBe(
+      'customer_id,purpose,status,time,source'
+    );
+    expect(readFileSync(r.files.churn, 'utf8').split('\n')[0]).toBe(
+      'customer_id,tenure_days,purchases,recency_days,avg_order_value,visits_90d,primary_channel,churn'
+    );
     expect([r.rows.customers, r.rows.churn]).toEqual([300, 300]);
     for (const f of ALL_FILES) expect(rowsOf(r.files[f]).length).toBe(r.rows[f]);
     expect(rowsOf(r.files.events).filter((e) => e[2] === 'purchase').length).toBe(r.purchases);
@@ -104,7 +131,9 @@ describe('generateSynthetic', () => {
   it('grants about 90% analytics consent and revokes a few percent later', async () => {
     const r = await gen('consent', 'c', 'telecom', 2000);
     const consents = rowsOf(r.files.consents);
-    const granted = consents.filter((c) => c[1] === 'analytics' && c[2] === 'granted' && c[4] === 'signup').length;
+    const granted = consents.filter(
+      (c) => c[1] === 'analytics' && c[2] === 'granted' && c[4] === 'signup'
+    ).length;
     const revoked = consents.filter((c) => c[1] === 'analytics' && c[2] === 'revoked').length;
     expect(granted / 2000).toBeGreaterThan(0.86);
     expect(granted / 2000).toBeLessThan(0.94);
@@ -114,7 +143,9 @@ describe('generateSynthetic', () => {
 
   it('profiles are not identically distributed (bank spends more per order than retail)', async () => {
     const mean = (rep: SynthReport) => {
-      const amounts = rowsOf(rep.files.events).filter((e) => e[2] === 'purchase').map((e) => Number(e[3]));
+      const amounts = rowsOf(rep.files.events)
+        .filter((e) => e[2] === 'purchase')
+        .map((e) => Number(e[3]));
       return amounts.reduce((s, x) => s + x, 0) / amounts.length;
     };
     const retail = await gen('p-retail', 'p', 'retail', 500);
@@ -123,15 +154,35 @@ describe('generateSynthetic', () => {
     expect(PROFILES.retail.defaultCustomers).not.toBe(PROFILES.bank.defaultCustomers);
   });
 
-  it('churn.csv: features recomputed from the customer\'s own rows, and a label they predict but do not fix', async () => {
+  it("churn.csv: features recomputed from the customer's own rows, and a label they predict but do not fix", async () => {
     const r = await gen('churn', 'churn', 'bank', 2000);
     const end = Date.parse('2025-01-01T00:00:00Z');
     const day = (iso: string) => Math.floor(Date.parse(iso) / 86_400_000);
-    const own = new Map<string, { purchases: number; spent: number; last: string | null; visits: number; channels: Map<string, number> }>();
+    const own = new Map<
+      string,
+      {
+        purchases: number;
+        spent: number;
+        last: string | null;
+        visits: number;
+        channels: Map<string, number>;
+      }
+    >();
     for (const [id, time, type, amount, channel] of rowsOf(r.files.events)) {
-      const o = own.get(id as string) ?? { purchases: 0, spent: 0, last: null, visits: 0, channels: new Map<string, number>() };
+      const o = own.get(id as string) ?? {
+        purchases: 0,
+        spent: 0,
+        last: null,
+        visits: 0,
+        channels: new Map<string, number>(),
+      };
       o.channels.set(channel as string, (o.channels.get(channel as string) ?? 0) + 1);
-      if (type === 'purchase') [o.purchases, o.spent, o.last] = [o.purchases + 1, o.spent + Number(amount), time as string];
+      if (type === 'purchase')
+        [o.purchases, o.spent, o.last] = [
+          o.purchases + 1,
+          o.spent + Number(amount),
+          time as string,
+        ];
       else if (Date.parse(time as string) >= end - 90 * 86_400_000) o.visits++;
       own.set(id as string, o);
     }
@@ -139,22 +190,44 @@ describe('generateSynthetic', () => {
     const rows = rowsOf(r.files.churn);
     expect(rows.map((x) => x[0])).toEqual([...signup.keys()]);
     for (const [id, tenure, purchases, recency, aov, visits, channel, churn] of rows) {
-      const o = own.get(id as string) ?? { purchases: 0, spent: 0, last: null, visits: 0, channels: new Map<string, number>() };
-      const top = [...o.channels].reduce<[string, number]>((best, c) => (c[1] > best[1] ? c : best), ['', 0])[0];
+      const o = own.get(id as string) ?? {
+        purchases: 0,
+        spent: 0,
+        last: null,
+        visits: 0,
+        channels: new Map<string, number>(),
+      };
+      const top = [...o.channels].reduce<[string, number]>(
+        (best, c) => (c[1] > best[1] ? c : best),
+        ['', 0]
+      )[0];
       const since = (d: string) => day('2025-01-01') - day(d.slice(0, 10));
       expect([tenure, purchases, recency, aov, visits, channel].map(String)).toEqual(
-        [since(signup.get(id as string) as string), o.purchases, since(o.last ?? (signup.get(id as string) as string)), o.purchases ? Math.round((o.spent / o.purchases) * 100) / 100 : 0, o.visits, top].map(String)
+        [
+          since(signup.get(id as string) as string),
+          o.purchases,
+          since(o.last ?? (signup.get(id as string) as string)),
+          o.purchases ? Math.round((o.spent / o.purchases) * 100) / 100 : 0,
+          o.visits,
+          top,
+        ].map(String)
       );
       expect(['Yes', 'No']).toContain(churn);
     }
     // The label comes from latent traits (dropout, purchase rate) and a draw past the window:
     // recency predicts it well, but it is not a function of the features.
     const y = rows.map((x) => (x[7] === 'Yes' ? 1 : 0));
-    const rate = (keep: (x: string[]) => boolean) => rows.filter((x) => keep(x) && x[7] === 'Yes').length / rows.filter(keep).length;
+    const rate = (keep: (x: string[]) => boolean) =>
+      rows.filter((x) => keep(x) && x[7] === 'Yes').length / rows.filter(keep).length;
     expect(y.reduce<number>((a, b) => a + b, 0)).toBe(759); // 38% of 2000 bank customers churn
     expect(rate((x) => Number(x[3]) > 180)).toBeGreaterThan(0.75);
     expect(rate((x) => Number(x[3]) <= 30)).toBeLessThan(0.25);
-    expect(auc(rows.map((x) => Number(x[3])), y)).toBeCloseTo(0.76, 2);
+    expect(
+      auc(
+        rows.map((x) => Number(x[3])),
+        y
+      )
+    ).toBeCloseTo(0.76, 2);
   });
 
   it('every generated file imports cleanly through importCsv, for each profile', async () => {
@@ -169,9 +242,17 @@ describe('generateSynthetic', () => {
         const rep = await gen(`imp-${profile}`, 'imp', profile, 150);
         for (const kind of FILES) {
           const r = await importCsv(db, loadIdentity(dir), { kind, file: rep.files[kind] });
-          expect([kind, r.rowsRead, r.rowsInserted]).toEqual([kind, rep.rows[kind], rep.rows[kind]]);
+          expect([kind, r.rowsRead, r.rowsInserted]).toEqual([
+            kind,
+            rep.rows[kind],
+            rep.rows[kind],
+          ]);
         }
-        const t = await importCsv(db, loadIdentity(dir), { kind: 'table', table: 'churn', file: rep.files.churn });
+        const t = await importCsv(db, loadIdentity(dir), {
+          kind: 'table',
+          table: 'churn',
+          file: rep.files.churn,
+        });
         expect([t.rowsRead, t.rowsInserted]).toEqual([150, 150]);
       } finally {
         db.close();
@@ -180,8 +261,14 @@ describe('generateSynthetic', () => {
   });
 
   it('refuses bad arguments with labelled errors', async () => {
-    await expect(generateSynthetic({ dir: root, profile: 'retail', seed: '1', customers: 0 })).rejects.toThrow(/"customers" must be an integer/);
-    await expect(generateSynthetic({ dir: root, profile: 'retail', seed: '1', start: '2024-02-30' })).rejects.toThrow(/"start" expected a date/);
-    await expect(generateSynthetic({ dir: root, profile: 'shop' as 'retail', seed: '1' })).rejects.toThrow(/"profile" must be one of/);
+    await expect(
+      generateSynthetic({ dir: root, profile: 'retail', seed: '1', customers: 0 })
+    ).rejects.toThrow(/"customers" must be an integer/);
+    await expect(
+      generateSynthetic({ dir: root, profile: 'retail', seed: '1', start: '2024-02-30' })
+    ).rejects.toThrow(/"start" expected a date/);
+    await expect(
+      generateSynthetic({ dir: root, profile: 'shop' as 'retail', seed: '1' })
+    ).rejects.toThrow(/"profile" must be one of/);
   });
 });

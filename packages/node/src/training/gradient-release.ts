@@ -49,7 +49,11 @@ function labelOf(spec: TrainSpec, row: RawRow): number {
  * model.training.roundsDone). Each record's terms are rounded before summing, so the sum over
  * nodes equals the pooled vector exactly whatever the split.
  */
-export function localRoundVector(spec: TrainSpec, model: Model, rows: Iterable<TrainingRow>): RoundVector {
+export function localRoundVector(
+  spec: TrainSpec,
+  model: Model,
+  rows: Iterable<TrainingRow>
+): RoundVector {
   const layout = roundLayout(spec, model.encoding, model.training.roundsDone);
   const acc = new Float64Array(layout.length);
   const bump = (i: number, v: number): void => {
@@ -71,7 +75,11 @@ export function localRoundVector(spec: TrainSpec, model: Model, rows: Iterable<T
     const x = encodeRow(model.encoding, row.values);
     const y = labelOf(spec, row.values);
     const p = sigmoid(linearScore(w, x));
-    if (evalPos && evalNeg && isValidationRecord(row.customerId, spec.validation.fraction, spec.validation.seed)) {
+    if (
+      evalPos &&
+      evalNeg &&
+      isValidationRecord(row.customerId, spec.validation.fraction, spec.validation.seed)
+    ) {
       const b = y === 1 ? evalPos : evalNeg;
       bump(b.offset + scoreBin(p), 1);
       validationRows++;
@@ -112,7 +120,8 @@ export function localRoundVector(spec: TrainSpec, model: Model, rows: Iterable<T
     }
   }
   const values = Array.from(acc, (v, i) => {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`slot ${i} left the exact integer range of a double (${v})`);
+    if (!Number.isSafeInteger(v))
+      throw new RangeError(`slot ${i} left the exact integer range of a double (${v})`);
     return BigInt(v);
   });
   return { layout, values, trainingRows, validationRows };
@@ -133,6 +142,8 @@ export function localGradientRelease(
 ): GradientRelease {
   const exact = localRoundVector(spec, model, rows);
   const { layout } = exact;
-  const { values, variance } = opts.noise ? addNoise(layout, exact.values) : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
+  const { values, variance } = opts.noise
+    ? addNoise(layout, exact.values)
+    : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }

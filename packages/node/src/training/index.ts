@@ -11,13 +11,29 @@
  * release.values; // bigint[]: encrypt, sign and submit; release.epsilonMicro: charge the ledger
  */
 /** Round release (MUST be computed over customers with `model_training` consent in force only). */
-export { localGradientRelease, localRoundVector, type GradientRelease, type RoundVector, type TrainingRow } from './gradient-release.ts';
+export {
+  localGradientRelease,
+  localRoundVector,
+  type GradientRelease,
+  type RoundVector,
+  type TrainingRow,
+} from './gradient-release.ts';
 /** Phase-1 release: counts, base rate and centred moments of the numeric features. */
-export { localStandardisationRelease, localStandardisationVector, type StandardisationRelease } from './standardisation-release.ts';
+export {
+  localStandardisationRelease,
+  localStandardisationVector,
+  type StandardisationRelease,
+} from './standardisation-release.ts';
 /** Validation membership by keyed hash of the customer id (disjoint from training by construction). */
 export { isValidationRecord } from './validation-split.ts';
 /** In-process federation (exact integer sums, as the HE aggregation) and the pooled reference. */
-export { simulateTraining, simulateStandardisation, simulateStandardisationQuery, type SimNode, type SimOptions } from './simulate.ts';
+export {
+  simulateTraining,
+  simulateStandardisation,
+  simulateStandardisationQuery,
+  type SimNode,
+  type SimOptions,
+} from './simulate.ts';
 export { fitPooledLogistic } from './reference.ts';
 /** Local scoring of the node's own customers with a model file (nothing leaves the node). */
 export { scoreNodeCustomers, pickScoringTable, type NodeScores } from './score-node.ts';

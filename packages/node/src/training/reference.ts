@@ -5,7 +5,12 @@ import { linearScore, sigmoid } from '@fedmark/protocol';
  * federated model is compared with (the README's scikit-learn figure uses the same objective:
  * mean-free log-likelihood with an L2 penalty lambda/2 |w|^2 on the non-intercept weights).
  */
-export function fitPooledLogistic(xs: readonly Float64Array[], ys: readonly number[], l2: number, iterations = 25): Float64Array {
+export function fitPooledLogistic(
+  xs: readonly Float64Array[],
+  ys: readonly number[],
+  l2: number,
+  iterations = 25
+): Float64Array {
   const d = xs[0]?.length ?? 0;
   let w = new Float64Array(d);
   for (let it = 0; it < iterations; it++) {
@@ -39,7 +44,9 @@ export function solveDense(a: readonly (readonly number[])[], b: readonly number
   const m = a.map((row, i) => [...row, b[i] as number]);
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[p] as number[])[c] as number)) p = r;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs((m[r] as number[])[c] as number) > Math.abs((m[p] as number[])[c] as number))
+        p = r;
     [m[c], m[p]] = [m[p] as number[], m[c] as number[]];
     const pivot = m[c] as number[];
     for (let r = 0; r < n; r++) {

@@ -42,14 +42,29 @@ export interface SimOptions {
 }
 
 /** Phase 1 via the segment-statistics primitive (computeSegmentVector + addNoise). */
-export function simulateStandardisationQuery(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
+export function simulateStandardisationQuery(
+  spec: TrainSpec,
+  nodes: readonly SimNode[],
+  opts: SimOptions
+): Standardisation {
   const plan = trainEpsilonPlan(spec);
-  const q = SegmentQuerySchema.parse(standardisationQuery(spec, { asOf: opts.asOf ?? '2030-01-01', epsilon: plan.standardisationMicro / 1e6 }));
+  const q = SegmentQuerySchema.parse(
+    standardisationQuery(spec, {
+      asOf: opts.asOf ?? '2030-01-01',
+      epsilon: plan.standardisationMicro / 1e6,
+    })
+  );
   const layout = layoutOf(q);
   const sum = new Array<bigint>(layout.length).fill(0n);
   for (const node of nodes) {
-    const table: TableRow[] = node.rows.map((r) => ({ customerId: r.customerId, values: { ...r.values } as TableRow['values'] }));
-    const source = memoryUnitSource({ customers: node.rows.map((r) => ({ customerId: r.customerId })), tables: { [spec.table]: table } });
+    const table: TableRow[] = node.rows.map((r) => ({
+      customerId: r.customerId,
+      values: { ...r.values } as TableRow['values'],
+    }));
+    const source = memoryUnitSource({
+      customers: node.rows.map((r) => ({ customerId: r.customerId })),
+      tables: { [spec.table]: table },
+    });
     const vec = computeSegmentVector(q, source);
     const released = opts.noise ? addNoise(layout, vec.values).values : vec.values;
     released.forEach((v, i) => {
@@ -71,26 +86,50 @@ export function simulateStandardisationQuery(spec: TrainSpec, nodes: readonly Si
 }
 
 /** Phase 1: federated DP means/stds of the numeric features. */
-export function simulateStandardisation(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Standardisation {
-  if (opts.standardisation === 'segment-query') return simulateStandardisationQuery(spec, nodes, opts);
-  const releases = nodes.map((n) => localStandardisationRelease(spec, n.rows, { noise: opts.noise }));
+export function simulateStandardisation(
+  spec: TrainSpec,
+  nodes: readonly SimNode[],
+  opts: SimOptions
+): Standardisation {
+  if (opts.standardisation === 'segment-query')
+    return simulateStandardisationQuery(spec, nodes, opts);
+  const releases = nodes.map((n) =>
+    localStandardisationRelease(spec, n.rows, { noise: opts.noise })
+  );
   const first = releases[0];
   if (!first) throw new RangeError('no nodes');
-  const values = first.values.map((_, i) => releases.reduce((s, r) => s + (r.values[i] as bigint), 0n));
+  const values = first.values.map((_, i) =>
+    releases.reduce((s, r) => s + (r.values[i] as bigint), 0n)
+  );
   return standardisationFromAggregate(spec, first.layout, values);
 }
 
 /** Phase 1 then `spec.rounds` rounds; returns the trained model. */
-export function simulateTraining(spec: TrainSpec, nodes: readonly SimNode[], opts: SimOptions): Model {
+export function simulateTraining(
+  spec: TrainSpec,
+  nodes: readonly SimNode[],
+  opts: SimOptions
+): Model {
   const std = simulateStandardisation(spec, nodes, opts);
   let model = startingModel(spec, std, { nodes: [], noise: opts.noise });
   for (let r = 0; r < spec.rounds; r++) {
-    const releases = nodes.map((n) => localGradientRelease(spec, model, n.rows, { noise: opts.noise }));
+    const releases = nodes.map((n) =>
+      localGradientRelease(spec, model, n.rows, { noise: opts.noise })
+    );
     const first = releases[0];
     if (!first) throw new RangeError('no nodes');
-    const values = first.values.map((_, i) => releases.reduce((s, rel) => s + (rel.values[i] as bigint), 0n));
-    const variance = first.variance.map((_, i) => releases.reduce((s, rel) => s + (rel.variance[i] as number), 0));
-    model = applyUpdate(spec, model, { layout: first.layout, values, variance, nodes: nodes.map((n) => n.id) });
+    const values = first.values.map((_, i) =>
+      releases.reduce((s, rel) => s + (rel.values[i] as bigint), 0n)
+    );
+    const variance = first.variance.map((_, i) =>
+      releases.reduce((s, rel) => s + (rel.variance[i] as number), 0)
+    );
+    model = applyUpdate(spec, model, {
+      layout: first.layout,
+      values,
+      variance,
+      nodes: nodes.map((n) => n.id),
+    });
     opts.onRound?.(model);
   }
   return model;

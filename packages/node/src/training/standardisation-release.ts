@@ -1,4 +1,12 @@
-import { numericFeatures, parseNumeric, STANDARDISATION_SCALE, standardisationLayout, unitValue, type StandardisationLayout, type TrainSpec } from '@fedmark/protocol';
+import {
+  numericFeatures,
+  parseNumeric,
+  STANDARDISATION_SCALE,
+  standardisationLayout,
+  unitValue,
+  type StandardisationLayout,
+  type TrainSpec,
+} from '@fedmark/protocol';
 import { roundHalfAway } from './_round.ts';
 import { addNoise } from '../privacy/noise.ts';
 import type { TrainingRow } from './gradient-release.ts';
@@ -13,17 +21,27 @@ export interface StandardisationRelease {
 }
 
 /** Exact phase-1 vector over the node's consenting rows (never leaves the node as is). */
-export function localStandardisationVector(spec: TrainSpec, rows: Iterable<TrainingRow>): { layout: StandardisationLayout; values: bigint[] } {
+export function localStandardisationVector(
+  spec: TrainSpec,
+  rows: Iterable<TrainingRow>
+): { layout: StandardisationLayout; values: bigint[] } {
   const layout = standardisationLayout(spec);
   const feats = numericFeatures(spec);
   const acc = new Float64Array(layout.length);
   const at = (name: string): number => layout.blocks.find((b) => b.name === name)?.offset ?? -1;
-  const [count, positives, present, sum, sumsq] = [at('count'), at('positives'), at('present'), at('sum'), at('sumsq')];
+  const [count, positives, present, sum, sumsq] = [
+    at('count'),
+    at('positives'),
+    at('present'),
+    at('sum'),
+    at('sumsq'),
+  ];
   const label = spec.label;
   for (const row of rows) {
     acc[count] = (acc[count] as number) + 1;
     const y = row.values[label.column];
-    if (y !== null && y !== undefined && String(y) === label.positive) acc[positives] = (acc[positives] as number) + 1;
+    if (y !== null && y !== undefined && String(y) === label.positive)
+      acc[positives] = (acc[positives] as number) + 1;
     feats.forEach((f, j) => {
       const u = unitValue(f, parseNumeric(row.values[f.column]));
       if (u === null) return;
@@ -40,8 +58,14 @@ export function localStandardisationVector(spec: TrainSpec, rows: Iterable<Train
  * job's standardisation share of epsilon (trainEpsilonPlan). `noise: false` is for tests and
  * benchmarks only.
  */
-export function localStandardisationRelease(spec: TrainSpec, rows: Iterable<TrainingRow>, opts: { noise: boolean }): StandardisationRelease {
+export function localStandardisationRelease(
+  spec: TrainSpec,
+  rows: Iterable<TrainingRow>,
+  opts: { noise: boolean }
+): StandardisationRelease {
   const { layout, values: exact } = localStandardisationVector(spec, rows);
-  const { values, variance } = opts.noise ? addNoise(layout, exact) : { values: exact, variance: new Array<number>(layout.length).fill(0) };
+  const { values, variance } = opts.noise
+    ? addNoise(layout, exact)
+    : { values: exact, variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }

@@ -33,7 +33,10 @@ function synthRows(n: number, seed: number): TrainingRow[] {
     const charges = i % 17 === 0 ? null : Math.round(u() * 12000) / 100;
     const contract = contracts[Math.floor(u() * 4)] as string;
     const z = 0.8 - tenure / 30 + (charges ?? 50) / 60 + (contract === 'Monthly' ? 1 : 0);
-    return { customerId: `cust-${seed}-${i}`, values: { tenure, charges, contract, churn: u() < sigmoid(z) ? 'Yes' : 'No' } };
+    return {
+      customerId: `cust-${seed}-${i}`,
+      values: { tenure, charges, contract, churn: u() < sigmoid(z) ? 'Yes' : 'No' },
+    };
   });
 }
 
@@ -56,7 +59,8 @@ const BASE: TrainSpecInput = {
   minNodes: 3,
   validation: { fraction: 0, seed: 0 },
 };
-const spec = (over: Partial<TrainSpecInput> = {}): TrainSpec => TrainSpecSchema.parse({ ...BASE, ...over });
+const spec = (over: Partial<TrainSpecInput> = {}): TrainSpec =>
+  TrainSpecSchema.parse({ ...BASE, ...over });
 
 const ROWS = synthRows(240, 1);
 const NODES = [
@@ -67,10 +71,20 @@ const NODES = [
 
 function startModel(s: TrainSpec): Model {
   const std = simulateStandardisation(s, NODES, { noise: false });
-  return initialModel({ name: 'm', label: s.label, encoding: encodingOf(s, std), optimiser: s.optimiser.kind, roundsPlanned: s.rounds, epsilonPerNode: s.epsilon, noise: false, nodes: [] });
+  return initialModel({
+    name: 'm',
+    label: s.label,
+    encoding: encodingOf(s, std),
+    optimiser: s.optimiser.kind,
+    roundsPlanned: s.rounds,
+    epsilonPerNode: s.epsilon,
+    noise: false,
+    nodes: [],
+  });
 }
 
-const sumVectors = (vs: bigint[][]): bigint[] => (vs[0] as bigint[]).map((_, i) => vs.reduce((t, v) => t + (v[i] as bigint), 0n));
+const sumVectors = (vs: bigint[][]): bigint[] =>
+  (vs[0] as bigint[]).map((_, i) => vs.reduce((t, v) => t + (v[i] as bigint), 0n));
 
 describe('fixed-point gradient release', () => {
   for (const kind of ['newton', 'gd'] as const) {
@@ -82,7 +96,12 @@ describe('fixed-point gradient release', () => {
         const pooled = localRoundVector(s, model, ROWS);
         expect(sumVectors(parts)).toEqual(pooled.values);
         expect(pooled.trainingRows).toBe(240);
-        model = applyUpdate(s, model, { layout: pooled.layout, values: pooled.values, variance: pooled.values.map(() => 0), nodes: ['a', 'b', 'c'] });
+        model = applyUpdate(s, model, {
+          layout: pooled.layout,
+          values: pooled.values,
+          variance: pooled.values.map(() => 0),
+          nodes: ['a', 'b', 'c'],
+        });
       }
       expect(model.training.roundsDone).toBe(2);
     });
@@ -110,7 +129,9 @@ describe('fixed-point gradient release', () => {
       const f = Math.min(1, s.clipNorm / norm);
       for (let i = 0; i < d; i++) {
         g[i] = (g[i] as number) + f * res * (x[i] as number);
-        for (let j = 0; j < d; j++) (h[i] as number[])[j] = ((h[i] as number[])[j] as number) + p * (1 - p) * (x[i] as number) * (x[j] as number);
+        for (let j = 0; j < d; j++)
+          (h[i] as number[])[j] =
+            ((h[i] as number[])[j] as number) + p * (1 - p) * (x[i] as number) * (x[j] as number);
       }
     }
     for (let i = 1; i < d; i++) {
@@ -132,21 +153,38 @@ describe('fixed-point gradient release', () => {
     const s = spec();
     const model = startModel(s);
     const v = localRoundVector(s, model, ROWS);
-    const next = applyUpdate(s, model, { layout: v.layout, values: v.values, variance: v.values.map(() => 0), nodes: ['a'] });
+    const next = applyUpdate(s, model, {
+      layout: v.layout,
+      values: v.values,
+      variance: v.values.map(() => 0),
+      nodes: ['a'],
+    });
     // Same vector replayed for round 1: the layout hash names round 0, so it is refused.
-    expect(() => applyUpdate(s, next, { layout: v.layout, values: v.values, variance: v.values.map(() => 0), nodes: ['a'] })).toThrow(
-      expect.objectContaining({ code: 'LAYOUT_MISMATCH' })
-    );
+    expect(() =>
+      applyUpdate(s, next, {
+        layout: v.layout,
+        values: v.values,
+        variance: v.values.map(() => 0),
+        nodes: ['a'],
+      })
+    ).toThrow(expect.objectContaining({ code: 'LAYOUT_MISMATCH' }));
   });
 
   it('one federated gradient step equals w + lr * g / n', () => {
     const s = spec({ optimiser: { kind: 'gd', learningRate: 2, momentum: 0.5 } });
     const model = startModel(s);
     const pooled = localRoundVector(s, model, ROWS);
-    const next = applyUpdate(s, model, { layout: pooled.layout, values: pooled.values, variance: pooled.values.map(() => 0), nodes: ['a'] });
+    const next = applyUpdate(s, model, {
+      layout: pooled.layout,
+      values: pooled.values,
+      variance: pooled.values.map(() => 0),
+      nodes: ['a'],
+    });
     const gb = findBlock(pooled.layout, 'gradient');
     if (!gb) throw new Error('no gradient block');
-    const g = pooled.values.slice(gb.offset, gb.offset + gb.length).map((v) => Number(v) / gb.scale);
+    const g = pooled.values
+      .slice(gb.offset, gb.offset + gb.length)
+      .map((v) => Number(v) / gb.scale);
     const expected = g.map((v) => (2 * v) / 240); // w = 0, so the l2 term vanishes
     Array.from(modelVector(next)).forEach((v, i) => {
       expect(v).toBeCloseTo(expected[i] as number, 12);
@@ -165,7 +203,9 @@ describe('fixed-point gradient release', () => {
     for (const r of extremes) {
       const v = localRoundVector(s, model, [r]);
       for (const b of v.layout.blocks) {
-        const l1 = v.values.slice(b.offset, b.offset + b.length).reduce((t, x) => t + (x < 0n ? -x : x), 0n);
+        const l1 = v.values
+          .slice(b.offset, b.offset + b.length)
+          .reduce((t, x) => t + (x < 0n ? -x : x), 0n);
         expect(l1 <= b.sensitivity).toBe(true);
       }
     }
@@ -180,7 +220,9 @@ describe('fixed-point gradient release', () => {
     expect(rel.epsilonMicro).toBe(trainEpsilonPlan(s).perRoundMicro);
     expect(rel.values).not.toEqual(exact.values);
     for (const b of rel.layout.blocks) {
-      expect(rel.variance[b.offset]).toBe(discreteLaplaceVariance(b.sensitivity * 1_000_000n, BigInt(b.epsilonMicro)));
+      expect(rel.variance[b.offset]).toBe(
+        discreteLaplaceVariance(b.sensitivity * 1_000_000n, BigInt(b.epsilonMicro))
+      );
     }
     const plain = localGradientRelease(s, model, ROWS, { noise: false });
     expect(plain.values).toEqual(exact.values);
@@ -206,13 +248,24 @@ describe('consent', () => {
     const s = spec();
     // Node b holds 30 extra customers who did not consent: the store filters them out before
     // training, which must give exactly the model trained where they never existed.
-    const extra = synthRows(30, 99).map((r) => ({ ...r, values: { ...r.values, tenure: 1, churn: 'Yes' } }));
+    const extra = synthRows(30, 99).map((r) => ({
+      ...r,
+      values: { ...r.values, tenure: 1, churn: 'Yes' },
+    }));
     const consented = new Set(ROWS.map((r) => r.customerId));
     const bAll = [...(NODES[1]?.rows ?? []), ...extra];
-    const filtered = [NODES[0], { id: 'b', rows: bAll.filter((r) => consented.has(r.customerId)) }, NODES[2]] as typeof NODES;
+    const filtered = [
+      NODES[0],
+      { id: 'b', rows: bAll.filter((r) => consented.has(r.customerId)) },
+      NODES[2],
+    ] as typeof NODES;
     const without = simulateTraining(s, filtered, { noise: false });
     const never = simulateTraining(s, NODES, { noise: false });
-    const withThem = simulateTraining(s, [NODES[0], { id: 'b', rows: bAll }, NODES[2]] as typeof NODES, { noise: false });
+    const withThem = simulateTraining(
+      s,
+      [NODES[0], { id: 'b', rows: bAll }, NODES[2]] as typeof NODES,
+      { noise: false }
+    );
     expect(without).toEqual(never);
     expect(modelVector(withThem)).not.toEqual(modelVector(never));
   });
@@ -228,7 +281,12 @@ describe('standardisation phase', () => {
     expect(std.means['tenure']).toBeCloseTo(mean, 3);
     expect(std.stds['tenure']).toBeCloseTo(sd, 3);
     // charges has missing values: they count neither in its mean nor its std.
-    const charges = ROWS.map((r) => r.values['charges']).filter((v): v is number => typeof v === 'number').map((v) => Math.min(120, v));
-    expect(std.means['charges']).toBeCloseTo(charges.reduce((a, b) => a + b, 0) / charges.length, 3);
+    const charges = ROWS.map((r) => r.values['charges'])
+      .filter((v): v is number => typeof v === 'number')
+      .map((v) => Math.min(120, v));
+    expect(std.means['charges']).toBeCloseTo(
+      charges.reduce((a, b) => a + b, 0) / charges.length,
+      3
+    );
   });
 });

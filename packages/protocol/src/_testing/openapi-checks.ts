@@ -20,8 +20,12 @@ export interface OpenApiDocument {
 }
 
 /** Every operation of the document with its method and path. */
-export function operationsOf(doc: OpenApiDocument): { method: string; path: string; op: OpenApiOperation }[] {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+export function operationsOf(
+  doc: OpenApiDocument
+): { method: string; path: string; op: OpenApiOperation }[] {
+  return Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ method, path, op }))
+  );
 }
 
 /** swagger-parser's validation (OpenAPI 3.x schema and $refs); throws on an invalid document. */
@@ -41,16 +45,32 @@ export async function validateOpenApi(doc: OpenApiDocument): Promise<unknown> {
 export async function redoclyProblems(doc: OpenApiDocument, ref: string): Promise<string[]> {
   const config = await createConfig(
     { extends: ['recommended'], rules: { 'info-license': 'off' } },
-    { ignore: { [ref]: { 'operation-4xx-response': new Set(['#/paths/~1health/get/responses', '#/paths/~1openapi.json/get/responses']) } } }
+    {
+      ignore: {
+        [ref]: {
+          'operation-4xx-response': new Set([
+            '#/paths/~1health/get/responses',
+            '#/paths/~1openapi.json/get/responses',
+          ]),
+        },
+      },
+    }
   );
   const problems = await lintFromString({ source: JSON.stringify(doc), absoluteRef: ref, config });
-  return problems.filter((p) => !p.ignored).map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? '?'}: ${p.message}`);
+  return problems
+    .filter((p) => !p.ignored)
+    .map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? '?'}: ${p.message}`);
 }
 
 /** The documented 4xx statuses per operationId, e.g. `{ getJob: '401 403 404' }`. */
 export function documented4xx(doc: OpenApiDocument): Record<string, string> {
   return Object.fromEntries(
-    operationsOf(doc).map(({ op }) => [op.operationId, Object.keys(op.responses).filter((s) => s.startsWith('4')).join(' ')])
+    operationsOf(doc).map(({ op }) => [
+      op.operationId,
+      Object.keys(op.responses)
+        .filter((s) => s.startsWith('4'))
+        .join(' '),
+    ])
   );
 }
 
@@ -59,8 +79,10 @@ export function errorResponsesWithoutErrorSchema(doc: OpenApiDocument): string[]
   const bad: string[] = [];
   for (const { op } of operationsOf(doc)) {
     for (const [status, response] of Object.entries(op.responses)) {
-      const ref = (response as { content?: Record<string, { schema?: { $ref?: string } }> }).content?.['application/json']?.schema?.$ref;
-      if (status.startsWith('4') && ref !== '#/components/schemas/Error') bad.push(`${op.operationId} ${status}`);
+      const ref = (response as { content?: Record<string, { schema?: { $ref?: string } }> })
+        .content?.['application/json']?.schema?.$ref;
+      if (status.startsWith('4') && ref !== '#/components/schemas/Error')
+        bad.push(`${op.operationId} ${status}`);
     }
   }
   return bad;

@@ -31,7 +31,14 @@ export interface NodeRequestPayloadInput {
 
 /** The exact value signed under domain `node-request`. Method is upper-cased; path includes the query. */
 export function nodeRequestSigningPayload(p: NodeRequestPayloadInput): Canonical {
-  return { method: p.method.toUpperCase(), path: p.path, bodyHash: p.bodyHash, timestamp: p.timestamp, nonce: p.nonce, node: p.node };
+  return {
+    method: p.method.toUpperCase(),
+    path: p.path,
+    bodyHash: p.bodyHash,
+    timestamp: p.timestamp,
+    nonce: p.nonce,
+    node: p.node,
+  };
 }
 
 function bodyHashOf(body: Uint8Array | string | undefined): string {
@@ -55,13 +62,25 @@ export interface SignNodeRequestArgs {
 
 /** Builds the four `x-fedmark-*` headers for a node request. */
 export function signNodeRequest(args: SignNodeRequestArgs): Record<string, string> {
-  if (!NAME_RE.test(args.node)) throw new TypeError(`"node" expected a node name, got ${JSON.stringify(args.node)}`);
-  if (!args.path.startsWith('/')) throw new TypeError(`"path" must start with "/", got ${JSON.stringify(args.path)}`);
+  if (!NAME_RE.test(args.node))
+    throw new TypeError(`"node" expected a node name, got ${JSON.stringify(args.node)}`);
+  if (!args.path.startsWith('/'))
+    throw new TypeError(`"path" must start with "/", got ${JSON.stringify(args.path)}`);
   const nonceBytes = args.nonce ?? randomBytes(16);
-  if (nonceBytes.length !== 16) throw new RangeError(`"nonce" expected Uint8Array of length 16, got length=${nonceBytes.length}`);
+  if (nonceBytes.length !== 16)
+    throw new RangeError(
+      `"nonce" expected Uint8Array of length 16, got length=${nonceBytes.length}`
+    );
   const timestamp = Math.trunc(args.now ?? Date.now());
   const nonce = bytesToHex(nonceBytes);
-  const payload = nodeRequestSigningPayload({ method: args.method, path: args.path, bodyHash: bodyHashOf(args.body), timestamp, nonce, node: args.node });
+  const payload = nodeRequestSigningPayload({
+    method: args.method,
+    path: args.path,
+    bodyHash: bodyHashOf(args.body),
+    timestamp,
+    nonce,
+    node: args.node,
+  });
   return {
     [NODE_HEADER]: args.node,
     [TIMESTAMP_HEADER]: String(timestamp),
@@ -90,28 +109,62 @@ export interface VerifyNodeRequestArgs {
  * Verifies a signed node request. Throws ProtocolError UNAUTHORIZED (missing headers, unknown
  * node), INVALID_SIGNATURE, STALE (clock off by more than REQUEST_WINDOW_MS) or REPLAYED.
  */
-export function verifyNodeRequest(args: VerifyNodeRequestArgs): { node: string; timestamp: number; nonce: string } {
-  const get = typeof args.headers === 'function' ? args.headers : (n: string) => (args.headers as Record<string, string | undefined>)[n];
+export function verifyNodeRequest(args: VerifyNodeRequestArgs): {
+  node: string;
+  timestamp: number;
+  nonce: string;
+} {
+  const get =
+    typeof args.headers === 'function'
+      ? args.headers
+      : (n: string) => (args.headers as Record<string, string | undefined>)[n];
   const node = get(NODE_HEADER) ?? undefined;
   const ts = get(TIMESTAMP_HEADER) ?? undefined;
   const nonce = get(NONCE_HEADER) ?? undefined;
   const signature = get(SIGNATURE_HEADER) ?? undefined;
   if (!node || !ts || !nonce || !signature) {
-    throw new ProtocolError('UNAUTHORIZED', `signed request headers missing: need ${NODE_HEADER}, ${TIMESTAMP_HEADER}, ${NONCE_HEADER}, ${SIGNATURE_HEADER}`);
+    throw new ProtocolError(
+      'UNAUTHORIZED',
+      `signed request headers missing: need ${NODE_HEADER}, ${TIMESTAMP_HEADER}, ${NONCE_HEADER}, ${SIGNATURE_HEADER}`
+    );
   }
-  if (!NAME_RE.test(node)) throw new ProtocolError('UNAUTHORIZED', `header ${NODE_HEADER} is not a node name`);
+  if (!NAME_RE.test(node))
+    throw new ProtocolError('UNAUTHORIZED', `header ${NODE_HEADER} is not a node name`);
   const key = args.publicKeyFor(node);
-  if (!key) throw new ProtocolError('UNAUTHORIZED', `node "${node}" is not admitted to this federation`);
-  if (!TIMESTAMP_RE.test(ts)) throw new ProtocolError('UNAUTHORIZED', `header ${TIMESTAMP_HEADER} must be milliseconds since the epoch`);
-  if (!NONCE_RE.test(nonce)) throw new ProtocolError('UNAUTHORIZED', `header ${NONCE_HEADER} must be 32 lower-case hex characters`);
+  if (!key)
+    throw new ProtocolError('UNAUTHORIZED', `node "${node}" is not admitted to this federation`);
+  if (!TIMESTAMP_RE.test(ts))
+    throw new ProtocolError(
+      'UNAUTHORIZED',
+      `header ${TIMESTAMP_HEADER} must be milliseconds since the epoch`
+    );
+  if (!NONCE_RE.test(nonce))
+    throw new ProtocolError(
+      'UNAUTHORIZED',
+      `header ${NONCE_HEADER} must be 32 lower-case hex characters`
+    );
   const timestamp = Number(ts);
-  const payload = nodeRequestSigningPayload({ method: args.method, path: args.path, bodyHash: bodyHashOf(args.body), timestamp, nonce, node });
+  const payload = nodeRequestSigningPayload({
+    method: args.method,
+    path: args.path,
+    bodyHash: bodyHashOf(args.body),
+    timestamp,
+    nonce,
+    node,
+  });
   if (!verifyCanonical(NODE_REQUEST_DOMAIN, payload, signature, key)) {
-    throw new ProtocolError('INVALID_SIGNATURE', `request signature of node "${node}" does not verify`);
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `request signature of node "${node}" does not verify`
+    );
   }
   if (Math.abs(args.now - timestamp) > REQUEST_WINDOW_MS) {
-    throw new ProtocolError('STALE', `request timestamp is ${Math.round((args.now - timestamp) / 1000)} s off the coordinator clock (window ${REQUEST_WINDOW_MS / 1000} s)`);
+    throw new ProtocolError(
+      'STALE',
+      `request timestamp is ${Math.round((args.now - timestamp) / 1000)} s off the coordinator clock (window ${REQUEST_WINDOW_MS / 1000} s)`
+    );
   }
-  if (args.seenNonce(node, nonce)) throw new ProtocolError('REPLAYED', `nonce ${nonce} was already used by node "${node}"`);
+  if (args.seenNonce(node, nonce))
+    throw new ProtocolError('REPLAYED', `nonce ${nonce} was already used by node "${node}"`);
   return { node, timestamp, nonce };
 }

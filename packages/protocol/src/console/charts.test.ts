@@ -14,7 +14,8 @@ describe('niceTicks', () => {
 
   it('always covers [min, max] with evenly spaced ticks', () => {
     // Subnormal inputs (|x| < 1e-300) are out of scope: chart data are counts, money, epsilons.
-    const value = (min: number) => fc.double({ min, max: 1e9, noNaN: true }).map((x) => (Math.abs(x) < 1e-300 ? 0 : x));
+    const value = (min: number) =>
+      fc.double({ min, max: 1e9, noNaN: true }).map((x) => (Math.abs(x) < 1e-300 ? 0 : x));
     fc.assert(
       fc.property(value(-1e9), value(0), (a, w) => {
         const t = niceTicks(a, a + w);
@@ -26,7 +27,12 @@ describe('niceTicks', () => {
   });
 
   it('labels ticks briefly', () => {
-    expect([formatTick(12_500), formatTick(2_000_000), formatTick(0.125), formatTick(3)]).toEqual(['12.5k', '2M', '0.125', '3']);
+    expect([formatTick(12_500), formatTick(2_000_000), formatTick(0.125), formatTick(3)]).toEqual([
+      '12.5k',
+      '2M',
+      '0.125',
+      '3',
+    ]);
   });
 });
 

@@ -26,9 +26,23 @@ export interface BarChartProps {
 const M = { top: 34, right: 16, bottom: 64, left: 56 };
 
 /** The accessible SVG element every chart draws into: role img, its title as label and tooltip. */
-function ChartFrame(p: { title: string; width: number; height: number; testId?: string | undefined; children?: Child }) {
+function ChartFrame(p: {
+  title: string;
+  width: number;
+  height: number;
+  testId?: string | undefined;
+  children?: Child;
+}) {
   return (
-    <svg class="chart" viewBox={`0 0 ${p.width} ${p.height}`} width={p.width} height={p.height} role="img" aria-label={p.title} data-testid={p.testId}>
+    <svg
+      class="chart"
+      viewBox={`0 0 ${p.width} ${p.height}`}
+      width={p.width}
+      height={p.height}
+      role="img"
+      aria-label={p.title}
+      data-testid={p.testId}
+    >
       <title>{p.title}</title>
       <text class="chart-title" x={M.left} y={18}>
         {p.title}
@@ -39,7 +53,13 @@ function ChartFrame(p: { title: string; width: number; height: number; testId?: 
 }
 
 /** Horizontal grid lines and y tick labels shared by both chart kinds. */
-function YAxis(p: { ticks: number[]; y: (v: number) => number; x0: number; x1: number; label?: string | undefined }) {
+function YAxis(p: {
+  ticks: number[];
+  y: (v: number) => number;
+  x0: number;
+  x1: number;
+  label?: string | undefined;
+}) {
   return (
     <g>
       {p.ticks.map((t) => (
@@ -50,7 +70,13 @@ function YAxis(p: { ticks: number[]; y: (v: number) => number; x0: number; x1: n
           </text>
         </g>
       ))}
-      <line class="axis" x1={p.x0} x2={p.x0} y1={p.y(p.ticks[0] ?? 0)} y2={p.y(p.ticks.at(-1) ?? 0)} />
+      <line
+        class="axis"
+        x1={p.x0}
+        x2={p.x0}
+        y1={p.y(p.ticks[0] ?? 0)}
+        y2={p.y(p.ticks.at(-1) ?? 0)}
+      />
       {p.label ? (
         <text x={12} y={M.top - 12}>
           {p.label}
@@ -87,10 +113,19 @@ export function BarChart(p: BarChartProps) {
         const top = y(Math.max(0, b.value));
         const h = Math.abs(y(b.value) - y(0));
         // Tooltips write values as every table does (results/number-format.ts).
-        const interval = b.low !== undefined && b.high !== undefined ? ` (95% interval ${formatNumber(b.low)} to ${formatNumber(b.high)})` : '';
+        const interval =
+          b.low !== undefined && b.high !== undefined
+            ? ` (95% interval ${formatNumber(b.low)} to ${formatNumber(b.high)})`
+            : '';
         return (
           <g>
-            <rect class={b.highlight ? 'bar over' : 'bar'} x={cx - barW / 2} y={top} width={barW} height={Math.max(h, 0.5)}>
+            <rect
+              class={b.highlight ? 'bar over' : 'bar'}
+              x={cx - barW / 2}
+              y={top}
+              width={barW}
+              height={Math.max(h, 0.5)}
+            >
               <title>{`${b.label}: ${formatNumber(b.value)}${interval}`}</title>
             </rect>
             {b.low !== undefined && b.high !== undefined ? (
@@ -113,7 +148,13 @@ export function BarChart(p: BarChartProps) {
       })}
       {p.reference ? (
         <g>
-          <line class="cap-line" x1={M.left} x2={width - M.right} y1={y(p.reference.value)} y2={y(p.reference.value)} />
+          <line
+            class="cap-line"
+            x1={M.left}
+            x2={width - M.right}
+            y1={y(p.reference.value)}
+            y2={y(p.reference.value)}
+          />
           <text x={width - M.right} y={y(p.reference.value) - 4} text-anchor="end">
             {p.reference.label}
           </text>
@@ -147,8 +188,13 @@ export function LineChart(p: LineChartProps) {
   const pts = p.series.flatMap((s) => s.points);
   const xs = pts.map((q) => q.x);
   const ysAll = pts.map((q) => q.y);
-  const yTicks = p.yDomain ? niceTicks(p.yDomain[0], p.yDomain[1]) : niceTicks(Math.min(...ysAll, 0), Math.max(...ysAll, 1e-9));
-  const xTicks = xs.length > 0 ? niceTicks(Math.min(...xs), Math.max(...xs), Math.min(8, Math.max(1, xs.length - 1))) : [0, 1];
+  const yTicks = p.yDomain
+    ? niceTicks(p.yDomain[0], p.yDomain[1])
+    : niceTicks(Math.min(...ysAll, 0), Math.max(...ysAll, 1e-9));
+  const xTicks =
+    xs.length > 0
+      ? niceTicks(Math.min(...xs), Math.max(...xs), Math.min(8, Math.max(1, xs.length - 1)))
+      : [0, 1];
   const [ylo, yhi] = [yTicks[0] ?? 0, yTicks.at(-1) ?? 1];
   const [xlo, xhi] = [xTicks[0] ?? 0, xTicks.at(-1) ?? 1];
   const plotH = height - M.top - M.bottom + 24;
@@ -172,13 +218,22 @@ export function LineChart(p: LineChartProps) {
       ) : null}
       {p.series.slice(0, 4).map((s, i) => (
         <g>
-          <polyline class={`series s${i}`} points={s.points.map((q) => `${x(q.x).toFixed(1)},${y(q.y).toFixed(1)}`).join(' ')} />
+          <polyline
+            class={`series s${i}`}
+            points={s.points.map((q) => `${x(q.x).toFixed(1)},${y(q.y).toFixed(1)}`).join(' ')}
+          />
           {s.points.map((q) => (
             <circle class={`dot s${i}`} cx={x(q.x)} cy={y(q.y)} r={3}>
               <title>{`${s.name} at ${formatNumber(q.x)}: ${formatNumber(q.y)}`}</title>
             </circle>
           ))}
-          <rect class={`s${i}`} x={width - M.right - 150} y={M.top + i * 16 - 8} width={10} height={10} />
+          <rect
+            class={`s${i}`}
+            x={width - M.right - 150}
+            y={M.top + i * 16 - 8}
+            width={10}
+            height={10}
+          />
           <text x={width - M.right - 134} y={M.top + i * 16 + 1}>
             {s.name}
           </text>

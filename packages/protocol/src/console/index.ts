@@ -12,10 +12,40 @@
  * - Components: `Alert`, `Badge`, `Empty`, `Facts`, `CsrfField`, `BarChart` (error bars, a
  *   reference line), `LineChart`; `niceTicks`/`formatTick` for scales.
  */
-export { createConsoleKit, CONSOLE_CSP, CONSOLE_MAX_BODY_BYTES, type ConsoleEnv, type ConsoleKit, type ConsoleKitOptions } from './kit.tsx';
-export { createSessionCodec, equalTokens, DEFAULT_SESSION_TTL_MS, type ConsoleSession, type SessionCodec } from './session.ts';
-export { Alert, Badge, ConsolePage, CsrfField, Empty, Facts, renderPage, type ConsolePageProps, type NavItem } from './layout.tsx';
-export { BarChart, LineChart, type Bar, type BarChartProps, type LineChartProps, type LineSeries } from './charts.tsx';
+export {
+  createConsoleKit,
+  CONSOLE_CSP,
+  CONSOLE_MAX_BODY_BYTES,
+  type ConsoleEnv,
+  type ConsoleKit,
+  type ConsoleKitOptions,
+} from './kit.tsx';
+export {
+  createSessionCodec,
+  equalTokens,
+  DEFAULT_SESSION_TTL_MS,
+  type ConsoleSession,
+  type SessionCodec,
+} from './session.ts';
+export {
+  Alert,
+  Badge,
+  ConsolePage,
+  CsrfField,
+  Empty,
+  Facts,
+  renderPage,
+  type ConsolePageProps,
+  type NavItem,
+} from './layout.tsx';
+export {
+  BarChart,
+  LineChart,
+  type Bar,
+  type BarChartProps,
+  type LineChartProps,
+  type LineSeries,
+} from './charts.tsx';
 export { CHART_CSS } from './styles.ts';
 export { formatTick, niceTicks } from './ticks.ts';
 export { formatUtc, shortHex } from './format.ts';

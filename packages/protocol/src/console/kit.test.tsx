@@ -17,14 +17,21 @@ function makeApp() {
     codec,
     roleForToken: (t) => TOKENS[t] ?? null,
     homeFor: (r) => (r === 'operator' ? '/console/jobs' : '/console/log'),
-    navFor: (r) => (r === 'operator' ? [{ href: '/console/jobs', label: 'Jobs' }] : [{ href: '/console/log', label: 'Log' }]),
+    navFor: (r) =>
+      r === 'operator'
+        ? [{ href: '/console/jobs', label: 'Jobs' }]
+        : [{ href: '/console/log', label: 'Log' }],
   });
-  kit.app.get('/jobs', kit.requireRole('operator'), (c) => kit.page(c, { title: 'Jobs <b>', children: <p data-testid="ok">jobs page</p> }));
+  kit.app.get('/jobs', kit.requireRole('operator'), (c) =>
+    kit.page(c, { title: 'Jobs <b>', children: <p data-testid="ok">jobs page</p> })
+  );
   kit.app.post('/jobs', kit.requireRole('operator'), (c) => {
     actions.push('created');
     return c.redirect('/console/jobs', 303);
   });
-  kit.app.get('/log', kit.requireRole('operator', 'auditor'), (c) => kit.page(c, { title: 'Log', children: <p>log</p> }));
+  kit.app.get('/log', kit.requireRole('operator', 'auditor'), (c) =>
+    kit.page(c, { title: 'Log', children: <p>log</p> })
+  );
   const parent = new Hono();
   parent.route('/console', kit.app);
   return { app: parent, actions, codec };
@@ -47,7 +54,11 @@ async function login(app: Hono, token: string, extra: Record<string, string> = {
   const csrf = /name="_login_csrf" value="([0-9a-f]+)"/.exec(html)?.[1] ?? '';
   return app.request(`${ORIGIN}/console/login`, {
     method: 'POST',
-    headers: { cookie: `test_session_login=${loginCookie}`, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: `test_session_login=${loginCookie}`,
+      origin: ORIGIN,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ _login_csrf: csrf, token, ...extra }).toString(),
   });
 }
@@ -60,7 +71,13 @@ async function session(app: Hono, token: string): Promise<{ cookie: string; csrf
   return { cookie, csrf };
 }
 
-const post = (app: Hono, path: string, cookie: string, fields: Record<string, string>, origin = ORIGIN) =>
+const post = (
+  app: Hono,
+  path: string,
+  cookie: string,
+  fields: Record<string, string>,
+  origin = ORIGIN
+) =>
   app.request(`${ORIGIN}${path}`, {
     method: 'POST',
     headers: { cookie, origin, 'content-type': 'application/x-www-form-urlencoded' },
@@ -100,15 +117,27 @@ describe('console kit: login and session cookie', () => {
     expect(cookiesOf(noCookie).has('test_session')).toBe(false);
     const form = await app.request(`${ORIGIN}/console/login`);
     const lc = cookiesOf(form).get('test_session_login')?.value ?? '';
-    const cross = await post(app, '/console/login', `test_session_login=${lc}`, { token: 'op-token', _login_csrf: lc }, 'http://evil.test');
+    const cross = await post(
+      app,
+      '/console/login',
+      `test_session_login=${lc}`,
+      { token: 'op-token', _login_csrf: lc },
+      'http://evil.test'
+    );
     expect(cross.status).toBe(403);
   });
 
   it('keeps next inside the console (no open redirect)', async () => {
     const { app } = makeApp();
-    expect((await login(app, 'op-token', { next: '/console/log' })).headers.get('location')).toBe('/console/log');
-    expect((await login(app, 'op-token', { next: '//evil.test/x' })).headers.get('location')).toBe('/console/jobs');
-    expect((await login(app, 'op-token', { next: 'https://evil.test/' })).headers.get('location')).toBe('/console/jobs');
+    expect((await login(app, 'op-token', { next: '/console/log' })).headers.get('location')).toBe(
+      '/console/log'
+    );
+    expect((await login(app, 'op-token', { next: '//evil.test/x' })).headers.get('location')).toBe(
+      '/console/jobs'
+    );
+    expect(
+      (await login(app, 'op-token', { next: 'https://evil.test/' })).headers.get('location')
+    ).toBe('/console/jobs');
   });
 
   it('a page without a session redirects to login with next; a forged or expired cookie counts as none', async () => {
@@ -117,18 +146,35 @@ describe('console kit: login and session cookie', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/console/login?next=%2Fconsole%2Fjobs');
     const other = createSessionCodec().issue('operator').cookieValue;
-    expect((await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: `test_session=${other}` } })).status).toBe(303);
+    expect(
+      (
+        await app.request(`${ORIGIN}/console/jobs`, {
+          headers: { cookie: `test_session=${other}` },
+        })
+      ).status
+    ).toBe(303);
     const expired = codec.issue('operator', Date.now() - 9 * 3600 * 1000).cookieValue;
-    expect((await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: `test_session=${expired}` } })).status).toBe(303);
+    expect(
+      (
+        await app.request(`${ORIGIN}/console/jobs`, {
+          headers: { cookie: `test_session=${expired}` },
+        })
+      ).status
+    ).toBe(303);
     const good = codec.issue('operator').cookieValue;
-    expect((await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: `test_session=${good}` } })).status).toBe(200);
+    expect(
+      (await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: `test_session=${good}` } }))
+        .status
+    ).toBe(200);
   });
 
   it('logout revokes the session even though the cookie is still unexpired', async () => {
     const { app } = makeApp();
     const s = await session(app, 'op-token');
     expect((await post(app, '/console/logout', s.cookie, { _csrf: s.csrf })).status).toBe(303);
-    expect((await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: s.cookie } })).status).toBe(303);
+    expect(
+      (await app.request(`${ORIGIN}/console/jobs`, { headers: { cookie: s.cookie } })).status
+    ).toBe(303);
   });
 });
 
@@ -147,8 +193,12 @@ describe('console kit: roles and CSRF', () => {
     const { app, actions } = makeApp();
     const s = await session(app, 'op-token');
     expect((await post(app, '/console/jobs', s.cookie, {})).status).toBe(403);
-    expect((await post(app, '/console/jobs', s.cookie, { _csrf: 'f'.repeat(64) })).status).toBe(403);
-    expect((await post(app, '/console/jobs', s.cookie, { _csrf: s.csrf }, 'http://evil.test')).status).toBe(403);
+    expect((await post(app, '/console/jobs', s.cookie, { _csrf: 'f'.repeat(64) })).status).toBe(
+      403
+    );
+    expect(
+      (await post(app, '/console/jobs', s.cookie, { _csrf: s.csrf }, 'http://evil.test')).status
+    ).toBe(403);
     expect(actions).toEqual([]);
     expect((await post(app, '/console/jobs', s.cookie, { _csrf: s.csrf })).status).toBe(303);
     expect(actions).toEqual(['created']);
@@ -166,6 +216,8 @@ describe('console kit: roles and CSRF', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<h1>Jobs &lt;b&gt;</h1>');
     expect(html).toContain('aria-current="page"');
-    expect((await app.request(`${ORIGIN}/console/assets/console.css`)).headers.get('content-type')).toContain('text/css');
+    expect(
+      (await app.request(`${ORIGIN}/console/assets/console.css`)).headers.get('content-type')
+    ).toContain('text/css');
   });
 });

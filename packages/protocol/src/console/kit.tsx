@@ -7,7 +7,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bytesToHex, randomBytes } from '../hashing.ts';
 import { Alert, ConsolePage, renderPage, type NavItem } from './layout.tsx';
 import { LoginPage } from './login-page.tsx';
-import { createSessionCodec, equalTokens, type ConsoleSession, type SessionCodec } from './session.ts';
+import {
+  createSessionCodec,
+  equalTokens,
+  type ConsoleSession,
+  type SessionCodec,
+} from './session.ts';
 import { CONSOLE_CSS, FAVICON_SVG } from './styles.ts';
 
 export type ConsoleEnv = { Variables: { consoleSession: ConsoleSession } };
@@ -41,9 +46,18 @@ export interface ConsoleKit<R extends string> {
    */
   requireRole(...roles: R[]): MiddlewareHandler<ConsoleEnv>;
   /** Renders a console page framed with the session role's navigation. */
-  page(c: Context<ConsoleEnv>, props: { title: string; current?: string; refreshSeconds?: number; children?: Child }, status?: ContentfulStatusCode): Response | Promise<Response>;
+  page(
+    c: Context<ConsoleEnv>,
+    props: { title: string; current?: string; refreshSeconds?: number; children?: Child },
+    status?: ContentfulStatusCode
+  ): Response | Promise<Response>;
   /** A framed error page (403, 404, 400 ...) with a message that says what to do. */
-  errorPage(c: Context, status: ContentfulStatusCode, title: string, message: string): Response | Promise<Response>;
+  errorPage(
+    c: Context,
+    status: ContentfulStatusCode,
+    title: string,
+    message: string
+  ): Response | Promise<Response>;
 }
 
 /** Largest console form body: a job spec typed into the form is a few KiB. */
@@ -53,7 +67,8 @@ export const CONSOLE_MAX_BODY_BYTES = 256 * 1024;
  * No script from anywhere, styles and images only from the console itself, forms only to it,
  * never framed: the console works without client JavaScript, so the policy can forbid it all.
  */
-export const CONSOLE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+export const CONSOLE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -77,7 +92,13 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
     const session = sessionOf(c);
     return renderPage(
       c,
-      <ConsolePage appName={opts.appName} basePath={base} title={title} nav={session ? opts.navFor(roleOf(session)) : []} session={session}>
+      <ConsolePage
+        appName={opts.appName}
+        basePath={base}
+        title={title}
+        nav={session ? opts.navFor(roleOf(session)) : []}
+        session={session}
+      >
         <Alert kind="error">{message}</Alert>
         <p>
           <a href={base}>Back to the console</a>
@@ -94,7 +115,12 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
 
   /** A `next` target after login: only a path inside the console (no open redirect). */
   const safeNext = (next: unknown): string | null =>
-    typeof next === 'string' && next.startsWith(`${base}/`) && !next.startsWith('//') && !/[\\\s]/.test(next) ? next : null;
+    typeof next === 'string' &&
+    next.startsWith(`${base}/`) &&
+    !next.startsWith('//') &&
+    !/[\\\s]/.test(next)
+      ? next
+      : null;
 
   app.use('*', async (c, next) => {
     await next();
@@ -108,21 +134,58 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
   });
   app.use(
     '*',
-    bodyLimit({ maxSize: CONSOLE_MAX_BODY_BYTES, onError: (c) => errorPage(c, 413, 'Request too large', `A console form may send at most ${CONSOLE_MAX_BODY_BYTES / 1024} KiB.`) })
+    bodyLimit({
+      maxSize: CONSOLE_MAX_BODY_BYTES,
+      onError: (c) =>
+        errorPage(
+          c,
+          413,
+          'Request too large',
+          `A console form may send at most ${CONSOLE_MAX_BODY_BYTES / 1024} KiB.`
+        ),
+    })
   );
 
-  app.get('/assets/console.css', (c) => c.body(CONSOLE_CSS, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'max-age=3600' }));
-  app.get('/assets/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' }));
+  app.get('/assets/console.css', (c) =>
+    c.body(CONSOLE_CSS, 200, {
+      'content-type': 'text/css; charset=utf-8',
+      'cache-control': 'max-age=3600',
+    })
+  );
+  app.get('/assets/favicon.svg', (c) =>
+    c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=3600' })
+  );
 
   app.get('/', (c) => {
     const session = sessionOf(c);
     return c.redirect(session ? opts.homeFor(roleOf(session)) : `${base}/login`, 303);
   });
 
-  const showLogin = (c: Context, status: ContentfulStatusCode, error: string | null, next: string | null) => {
+  const showLogin = (
+    c: Context,
+    status: ContentfulStatusCode,
+    error: string | null,
+    next: string | null
+  ) => {
     const loginCsrf = bytesToHex(randomBytes(16));
-    setCookie(c, loginCookie, loginCsrf, { httpOnly: true, sameSite: 'Strict', path: base, secure: secure(c), maxAge: 600 });
-    return renderPage(c, <LoginPage appName={opts.appName} basePath={base} loginCsrf={loginCsrf} error={error} next={next} />, status);
+    setCookie(c, loginCookie, loginCsrf, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: base,
+      secure: secure(c),
+      maxAge: 600,
+    });
+    return renderPage(
+      c,
+      <LoginPage
+        appName={opts.appName}
+        basePath={base}
+        loginCsrf={loginCsrf}
+        error={error}
+        next={next}
+      />,
+      status
+    );
   };
 
   app.get('/login', (c) => {
@@ -136,12 +199,28 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
     const next = safeNext(form['next']);
     const expected = getCookie(c, loginCookie);
     const presented = form['_login_csrf'];
-    if (!sameOrigin(c) || expected === undefined || typeof presented !== 'string' || !equalTokens(presented, expected)) {
-      return showLogin(c, 403, 'The login form expired or came from another site. Please try again.', next);
+    if (
+      !sameOrigin(c) ||
+      expected === undefined ||
+      typeof presented !== 'string' ||
+      !equalTokens(presented, expected)
+    ) {
+      return showLogin(
+        c,
+        403,
+        'The login form expired or came from another site. Please try again.',
+        next
+      );
     }
     const token = typeof form['token'] === 'string' ? form['token'].trim() : '';
     const role = token.length > 0 && token.length <= 512 ? opts.roleForToken(token) : null;
-    if (role === null) return showLogin(c, 401, 'Unknown token. Use an API token of this service (see its tokens file).', next);
+    if (role === null)
+      return showLogin(
+        c,
+        401,
+        'Unknown token. Use an API token of this service (see its tokens file).',
+        next
+      );
     const { cookieValue, session } = codec.issue(role);
     deleteCookie(c, loginCookie, { path: base });
     setCookie(c, opts.cookieName, cookieValue, {
@@ -160,16 +239,35 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
       const unsafe = UNSAFE.has(c.req.method);
       if (session === null) {
         if (!unsafe) return c.redirect(`${base}/login?next=${encodeURIComponent(c.req.path)}`, 303);
-        return errorPage(c, 403, 'Session expired', 'Your session has expired or you logged out. Log in again, then resend the form.');
+        return errorPage(
+          c,
+          403,
+          'Session expired',
+          'Your session has expired or you logged out. Log in again, then resend the form.'
+        );
       }
       if (!(roles as string[]).includes(session.role)) {
-        return errorPage(c, 403, 'Forbidden', `This page needs the ${roles.join(' or ')} role; you are logged in as ${session.role}.`);
+        return errorPage(
+          c,
+          403,
+          'Forbidden',
+          `This page needs the ${roles.join(' or ')} role; you are logged in as ${session.role}.`
+        );
       }
       if (unsafe) {
         const form = await c.req.parseBody();
         const presented = form['_csrf'];
-        if (!sameOrigin(c) || typeof presented !== 'string' || !equalTokens(presented, session.csrf)) {
-          return errorPage(c, 403, 'Forbidden', 'The form is missing its security token or came from another site. Reload the page and try again.');
+        if (
+          !sameOrigin(c) ||
+          typeof presented !== 'string' ||
+          !equalTokens(presented, session.csrf)
+        ) {
+          return errorPage(
+            c,
+            403,
+            'Forbidden',
+            'The form is missing its security token or came from another site. Reload the page and try again.'
+          );
         }
       }
       c.set('consoleSession', session);
@@ -182,8 +280,17 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
     if (session) {
       const form = await c.req.parseBody();
       const presented = form['_csrf'];
-      if (!sameOrigin(c) || typeof presented !== 'string' || !equalTokens(presented, session.csrf)) {
-        return errorPage(c, 403, 'Forbidden', 'The logout form is missing its security token. Reload the page and try again.');
+      if (
+        !sameOrigin(c) ||
+        typeof presented !== 'string' ||
+        !equalTokens(presented, session.csrf)
+      ) {
+        return errorPage(
+          c,
+          403,
+          'Forbidden',
+          'The logout form is missing its security token. Reload the page and try again.'
+        );
       }
       codec.revoke(session);
     }
@@ -196,7 +303,15 @@ export function createConsoleKit<R extends string>(opts: ConsoleKitOptions<R>): 
     const nav = opts.navFor(roleOf(session));
     return renderPage(
       c,
-      <ConsolePage appName={opts.appName} basePath={base} title={p.title} nav={nav} current={p.current ?? c.req.path} session={session} refreshSeconds={p.refreshSeconds}>
+      <ConsolePage
+        appName={opts.appName}
+        basePath={base}
+        title={p.title}
+        nav={nav}
+        current={p.current ?? c.req.path}
+        session={session}
+        refreshSeconds={p.refreshSeconds}
+      >
         {p.children}
       </ConsolePage>,
       status

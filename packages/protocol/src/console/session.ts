@@ -43,7 +43,9 @@ const utf8 = new TextEncoder();
  * restart logs everyone out, which is the safe direction. CSRF tokens are HMACs of the session
  * id under a separate domain (synchronizer-token pattern without server state).
  */
-export function createSessionCodec(opts: { secret?: Uint8Array; ttlMs?: number } = {}): SessionCodec {
+export function createSessionCodec(
+  opts: { secret?: Uint8Array; ttlMs?: number } = {}
+): SessionCodec {
   const secret = opts.secret ?? randomBytes(32);
   if (secret.length < 32) throw new RangeError('session secret must be at least 32 bytes');
   const ttlMs = opts.ttlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -61,14 +63,18 @@ export function createSessionCodec(opts: { secret?: Uint8Array; ttlMs?: number }
       PayloadSchema.parse(payload);
       const json = JSON.stringify(payload);
       const cookieValue = `${Buffer.from(json).toString('base64url')}.${Buffer.from(mac(json)).toString('base64url')}`;
-      return { cookieValue, session: { role, sid: payload.sid, csrf: csrfFor(payload.sid), expiresAt: payload.exp } };
+      return {
+        cookieValue,
+        session: { role, sid: payload.sid, csrf: csrfFor(payload.sid), expiresAt: payload.exp },
+      };
     },
     read(cookieValue, now = Date.now()) {
       if (cookieValue === undefined || cookieValue.length > 512) return null;
       const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(cookieValue);
       if (!m) return null;
       const json = Buffer.from(m[1] as string, 'base64url').toString('utf8');
-      if (!equalBytes(new Uint8Array(Buffer.from(m[2] as string, 'base64url')), mac(json))) return null;
+      if (!equalBytes(new Uint8Array(Buffer.from(m[2] as string, 'base64url')), mac(json)))
+        return null;
       let parsed: z.infer<typeof PayloadSchema>;
       try {
         parsed = PayloadSchema.parse(JSON.parse(json));
@@ -76,7 +82,12 @@ export function createSessionCodec(opts: { secret?: Uint8Array; ttlMs?: number }
         return null;
       }
       if (parsed.exp <= now || revoked.has(parsed.sid)) return null;
-      return { role: parsed.role, sid: parsed.sid, csrf: csrfFor(parsed.sid), expiresAt: parsed.exp };
+      return {
+        role: parsed.role,
+        sid: parsed.sid,
+        csrf: csrfFor(parsed.sid),
+        expiresAt: parsed.exp,
+      };
     },
     revoke(session) {
       prune(Date.now());

@@ -3,7 +3,8 @@
  * Pure, so the charts' scales are testable without a browser.
  */
 export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) throw new RangeError('niceTicks: min and max must be finite');
+  if (!Number.isFinite(min) || !Number.isFinite(max))
+    throw new RangeError('niceTicks: min and max must be finite');
   if (max < min) [min, max] = [max, min];
   // A range too narrow for float steps (or empty) is widened around its value.
   if (max - min <= Math.max(1, Math.abs(min)) * 1e-9) {
@@ -17,7 +18,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const start = Math.floor(min / step) * step;
   const ticks: number[] = [];
   for (let v = start; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  if ((ticks.at(-1) ?? max) < max) ticks.push(Number((start + ticks.length * step).toPrecision(12)));
+  if ((ticks.at(-1) ?? max) < max)
+    ticks.push(Number((start + ticks.length * step).toPrecision(12)));
   return ticks;
 }
 

@@ -26,23 +26,32 @@ export interface SealBlobHeader {
  * Parses and checks the header of a serialized SEAL object. Throws ProtocolError(code) naming
  * `label` and the defect; only zstd-compressed blobs are accepted (everything we produce is).
  */
-export function checkSealBlob(bytes: Uint8Array, label: string, code: ErrorCode = 'BAD_CIPHERTEXT'): SealBlobHeader {
+export function checkSealBlob(
+  bytes: Uint8Array,
+  label: string,
+  code: ErrorCode = 'BAD_CIPHERTEXT'
+): SealBlobHeader {
   const fail = (why: string): never => {
     throw new ProtocolError(code, `${label}: ${why}`);
   };
   if (!(bytes instanceof Uint8Array)) fail('expected bytes');
-  if (bytes.length < SEAL_HEADER_SIZE) fail(`truncated: ${bytes.length} bytes, a SEAL header alone is ${SEAL_HEADER_SIZE}`);
-  if (bytes.length > MAX_SEAL_BLOB_BYTES) fail(`too large: ${bytes.length} bytes (limit ${MAX_SEAL_BLOB_BYTES})`);
+  if (bytes.length < SEAL_HEADER_SIZE)
+    fail(`truncated: ${bytes.length} bytes, a SEAL header alone is ${SEAL_HEADER_SIZE}`);
+  if (bytes.length > MAX_SEAL_BLOB_BYTES)
+    fail(`too large: ${bytes.length} bytes (limit ${MAX_SEAL_BLOB_BYTES})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint16(0, true) !== SEAL_MAGIC) fail('not a SEAL object (bad magic)');
   if (view.getUint8(2) !== SEAL_HEADER_SIZE) fail('unsupported SEAL header size');
   const versionMajor = view.getUint8(3);
   const versionMinor = view.getUint8(4);
-  if (versionMajor !== 4) fail(`SEAL serialization version ${versionMajor}.${versionMinor} is not supported (need 4.x)`);
+  if (versionMajor !== 4)
+    fail(`SEAL serialization version ${versionMajor}.${versionMinor} is not supported (need 4.x)`);
   const comprMode = view.getUint8(5);
-  if (comprMode !== SEAL_COMPR_MODES.zstd) fail(`compression mode ${comprMode} is not accepted (need zstd = 2)`);
+  if (comprMode !== SEAL_COMPR_MODES.zstd)
+    fail(`compression mode ${comprMode} is not accepted (need zstd = 2)`);
   if (view.getUint16(6, true) !== 0) fail('reserved header bytes are not zero');
   const size = view.getBigUint64(8, true);
-  if (size !== BigInt(bytes.length)) fail(`header says ${size} bytes but ${bytes.length} were given (truncated or padded)`);
+  if (size !== BigInt(bytes.length))
+    fail(`header says ${size} bytes but ${bytes.length} were given (truncated or padded)`);
   return { versionMajor, versionMinor, comprMode, size: bytes.length };
 }

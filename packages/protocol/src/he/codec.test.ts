@@ -11,7 +11,14 @@ describe('signed codec', () => {
     const [a, b] = encodeSigned([5n, -3n, HALF, -HALF, 0n, 1n], T, 4);
     expect(a).toEqual(new BigUint64Array([5n, T - 3n, HALF, T - HALF]));
     expect(b).toEqual(new BigUint64Array([0n, 1n, 0n, 0n]));
-    expect(decodeSigned([a as BigUint64Array, b as BigUint64Array], T, 6)).toEqual([5n, -3n, HALF, -HALF, 0n, 1n]);
+    expect(decodeSigned([a as BigUint64Array, b as BigUint64Array], T, 6)).toEqual([
+      5n,
+      -3n,
+      HALF,
+      -HALF,
+      0n,
+      1n,
+    ]);
   });
 
   it('decodes centered: (t-1)/2 stays positive, (t+1)/2 becomes -(t-1)/2', () => {
@@ -20,30 +27,45 @@ describe('signed codec', () => {
 
   it('round-trips any in-range vector (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: -HALF, max: HALF }), { maxLength: 40 }), fc.integer({ min: 1, max: 16 }), (values, slots) => {
-        const enc = encodeSigned(values, T, slots);
-        expect(enc.length).toBe(Math.ceil(values.length / slots));
-        expect(decodeSigned(enc, T, values.length)).toEqual(values);
-      })
+      fc.property(
+        fc.array(fc.bigInt({ min: -HALF, max: HALF }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 16 }),
+        (values, slots) => {
+          const enc = encodeSigned(values, T, slots);
+          expect(enc.length).toBe(Math.ceil(values.length / slots));
+          expect(decodeSigned(enc, T, values.length)).toEqual(values);
+        }
+      )
     );
   });
 
   it('sums of encodings decode to the signed sum while the sum fits (ring homomorphism)', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: -(HALF / 8n), max: HALF / 8n }), { minLength: 1, maxLength: 8 }), (vs) => {
-        const sum = vs.map((v) => encodeSigned([v], T, 1)[0]?.[0] as bigint).reduce((s, x) => (s + x) % T, 0n);
-        expect(decodeSigned([[sum]], T, 1)).toEqual([vs.reduce((s, v) => s + v, 0n)]);
-      })
+      fc.property(
+        fc.array(fc.bigInt({ min: -(HALF / 8n), max: HALF / 8n }), { minLength: 1, maxLength: 8 }),
+        (vs) => {
+          const sum = vs
+            .map((v) => encodeSigned([v], T, 1)[0]?.[0] as bigint)
+            .reduce((s, x) => (s + x) % T, 0n);
+          expect(decodeSigned([[sum]], T, 1)).toEqual([vs.reduce((s, v) => s + v, 0n)]);
+        }
+      )
     );
   });
 
   it('refuses out-of-range values, non-bigints and short inputs with labelled errors', () => {
-    expect(() => encodeSigned([0n, HALF + 1n], T, 4)).toThrow(/"values\[1\]" = 549755740161 is outside/);
+    expect(() => encodeSigned([0n, HALF + 1n], T, 4)).toThrow(
+      /"values\[1\]" = 549755740161 is outside/
+    );
     expect(() => encodeSigned([-HALF - 1n], T, 4)).toThrow(RangeError);
-    expect(() => encodeSigned([1 as unknown as bigint], T, 4)).toThrow(/"values\[0\]" expected a bigint/);
+    expect(() => encodeSigned([1 as unknown as bigint], T, 4)).toThrow(
+      /"values\[0\]" expected a bigint/
+    );
     expect(() => encodeSigned([1n], T, 0)).toThrow(/"slots"/);
     expect(() => decodeSigned([[1n, 2n]], T, 3)).toThrow(/holds 2 slots, 3 needed/);
-    expect(() => decodeSigned([[T]], T, 1)).toThrow(/slot 0 value 1099511480321 is not in \[0, t\)/);
+    expect(() => decodeSigned([[T]], T, 1)).toThrow(
+      /slot 0 value 1099511480321 is not in \[0, t\)/
+    );
     expect(() => decodeSigned([[-1n]], T, 1)).toThrow(RangeError);
   });
 

@@ -7,17 +7,20 @@
  */
 
 function assertModulus(t: bigint): void {
-  if (typeof t !== 'bigint' || t < 3n) throw new RangeError(`"t" expected a bigint plain modulus >= 3, got ${String(t)}`);
+  if (typeof t !== 'bigint' || t < 3n)
+    throw new RangeError(`"t" expected a bigint plain modulus >= 3, got ${String(t)}`);
 }
 
 function assertSlots(slots: number): void {
-  if (!Number.isSafeInteger(slots) || slots < 1) throw new RangeError(`"slots" expected a positive integer, got ${slots}`);
+  if (!Number.isSafeInteger(slots) || slots < 1)
+    throw new RangeError(`"slots" expected a positive integer, got ${slots}`);
 }
 
 /** Number of ciphertexts a vector of `length` values needs with `slots` slots each. */
 export function ciphertextCountFor(length: number, slots: number): number {
   assertSlots(slots);
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`"length" expected a non-negative integer, got ${length}`);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`"length" expected a non-negative integer, got ${length}`);
   return Math.ceil(length / slots);
 }
 
@@ -33,7 +36,9 @@ export function maxAbsFor(t: bigint): bigint {
  */
 export function checkFits(maxAbsAggregate: bigint, t: bigint): void {
   if (typeof maxAbsAggregate !== 'bigint' || maxAbsAggregate < 0n) {
-    throw new RangeError(`"maxAbsAggregate" expected a non-negative bigint, got ${String(maxAbsAggregate)}`);
+    throw new RangeError(
+      `"maxAbsAggregate" expected a non-negative bigint, got ${String(maxAbsAggregate)}`
+    );
   }
   const limit = maxAbsFor(t);
   if (maxAbsAggregate > limit) {
@@ -47,15 +52,21 @@ export function checkFits(maxAbsAggregate: bigint, t: bigint): void {
  * Encodes signed values into whole ciphertexts' worth of slot vectors, zero-padded.
  * Throws a RangeError for a value outside [-(t-1)/2, (t-1)/2] (it would decode as another number).
  */
-export function encodeSigned(values: readonly bigint[], t: bigint, slots: number): BigUint64Array[] {
+export function encodeSigned(
+  values: readonly bigint[],
+  t: bigint,
+  slots: number
+): BigUint64Array[] {
   const limit = maxAbsFor(t);
   if (t > 0xffffffffffffffffn) throw new RangeError('"t" must fit in 64 bits');
   const count = ciphertextCountFor(values.length, slots);
   const out: BigUint64Array[] = [];
   for (let c = 0; c < count; c++) out.push(new BigUint64Array(slots));
   values.forEach((v, i) => {
-    if (typeof v !== 'bigint') throw new TypeError(`"values[${i}]" expected a bigint, got ${typeof v}`);
-    if (v > limit || v < -limit) throw new RangeError(`"values[${i}]" = ${v} is outside +-${limit}`);
+    if (typeof v !== 'bigint')
+      throw new TypeError(`"values[${i}]" expected a bigint, got ${typeof v}`);
+    if (v > limit || v < -limit)
+      throw new RangeError(`"values[${i}]" = ${v} is outside +-${limit}`);
     (out[Math.floor(i / slots)] as BigUint64Array)[i % slots] = v < 0n ? v + t : v;
   });
   return out;
@@ -65,17 +76,24 @@ export function encodeSigned(values: readonly bigint[], t: bigint, slots: number
  * Decodes the first `length` slots (across the given vectors, in order) to signed values.
  * Throws a RangeError if there are too few slots or a slot value is not in [0, t).
  */
-export function decodeSigned(slotValues: readonly ArrayLike<bigint>[], t: bigint, length: number): bigint[] {
+export function decodeSigned(
+  slotValues: readonly ArrayLike<bigint>[],
+  t: bigint,
+  length: number
+): bigint[] {
   const half = maxAbsFor(t);
-  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`"length" expected a non-negative integer, got ${length}`);
+  if (!Number.isSafeInteger(length) || length < 0)
+    throw new RangeError(`"length" expected a non-negative integer, got ${length}`);
   const out: bigint[] = [];
   for (const vec of slotValues) {
     for (let j = 0; j < vec.length && out.length < length; j++) {
       const x = vec[j] as bigint;
-      if (typeof x !== 'bigint' || x < 0n || x >= t) throw new RangeError(`slot ${out.length} value ${String(x)} is not in [0, t)`);
+      if (typeof x !== 'bigint' || x < 0n || x >= t)
+        throw new RangeError(`slot ${out.length} value ${String(x)} is not in [0, t)`);
       out.push(x > half ? x - t : x);
     }
   }
-  if (out.length < length) throw new RangeError(`"slotValues" holds ${out.length} slots, ${length} needed`);
+  if (out.length < length)
+    throw new RangeError(`"slotValues" holds ${out.length} slots, ${length} needed`);
   return out;
 }

@@ -97,16 +97,20 @@ const KEY_CACHE_SIZE = 4;
  * he.decrypt(sum, secretKey, 1); // [-2n]
  */
 export function createHe(seal: SealModule, paramsId: HeParamsId): He {
-  if (!isHeParamsId(paramsId)) throw new RangeError(`"paramsId" unknown HE parameter set ${JSON.stringify(paramsId)}`);
+  if (!isHeParamsId(paramsId))
+    throw new RangeError(`"paramsId" unknown HE parameter set ${JSON.stringify(paramsId)}`);
   const p = HE_PARAMS[paramsId];
   const zstd = seal.ComprModeType.zstd;
 
   const context: SealContext = scoped((own) => {
     const parms = own(seal.EncryptionParameters(seal.SchemeType.bfv));
     parms.setPolyModulusDegree(p.polyModulusDegree);
-    parms.setCoeffModulus(own(seal.CoeffModulus.BFVDefault(p.polyModulusDegree, seal.SecurityLevel.tc128)));
+    parms.setCoeffModulus(
+      own(seal.CoeffModulus.BFVDefault(p.polyModulusDegree, seal.SecurityLevel.tc128))
+    );
     const t = own(seal.PlainModulus.Batching(p.polyModulusDegree, p.plainModulusBits));
-    if (t.value !== p.plainModulus) throw new Error(`SEAL chose plain modulus ${t.value}, expected ${p.plainModulus}`);
+    if (t.value !== p.plainModulus)
+      throw new Error(`SEAL chose plain modulus ${t.value}, expected ${p.plainModulus}`);
     parms.setPlainModulus(t);
     const ctx = seal.Context(parms, true, seal.SecurityLevel.tc128);
     if (!ctx.parametersSet()) {
@@ -118,7 +122,8 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
   const firstParmsId = scoped((own) => Array.from(own(context.firstParmsId).values));
   const encoder = seal.BatchEncoder(context);
   const evaluator = seal.Evaluator(context);
-  if (encoder.slotCount !== p.slotCount) throw new Error(`SEAL gives ${encoder.slotCount} slots, expected ${p.slotCount}`);
+  if (encoder.slotCount !== p.slotCount)
+    throw new Error(`SEAL gives ${encoder.slotCount} slots, expected ${p.slotCount}`);
   const keyCache = new Map<string, KeyEntry>();
   let disposed = false;
 
@@ -134,7 +139,10 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       return sk;
     } catch (err) {
       sk.delete();
-      throw new ProtocolError('BAD_REQUEST', `HE secret key: SEAL refused it (${sealMessage(err)})`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `HE secret key: SEAL refused it (${sealMessage(err)})`
+      );
     }
   };
 
@@ -146,7 +154,10 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       return pk;
     } catch (err) {
       pk.delete();
-      throw new ProtocolError('BAD_REQUEST', `HE public key: SEAL refused it (${sealMessage(err)})`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `HE public key: SEAL refused it (${sealMessage(err)})`
+      );
     }
   };
 
@@ -185,7 +196,8 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       if (pid.length !== firstParmsId.length || pid.some((v, i) => v !== firstParmsId[i])) {
         return `not at the data level of ${paramsId}`;
       }
-      if (ct.polyModulusDegree !== p.polyModulusDegree) return `degree ${ct.polyModulusDegree}, expected ${p.polyModulusDegree}`;
+      if (ct.polyModulusDegree !== p.polyModulusDegree)
+        return `degree ${ct.polyModulusDegree}, expected ${p.polyModulusDegree}`;
       if (ct.size !== 2) return `size ${ct.size}, expected 2 (a fresh or summed ciphertext)`;
       if (ct.isNttForm) return 'in NTT form (not a BFV ciphertext)';
       return null;
@@ -197,7 +209,10 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
     return ct;
   };
 
-  const encodePlains = (values: readonly bigint[], each: (plain: SealPlainText) => Uint8Array): Uint8Array[] =>
+  const encodePlains = (
+    values: readonly bigint[],
+    each: (plain: SealPlainText) => Uint8Array
+  ): Uint8Array[] =>
     encodeSigned(values, p.plainModulus, p.slotCount).map((slots) =>
       scoped((own) => each(own(encoder.encode(slots))))
     );
@@ -224,7 +239,9 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
     encryptSymmetric(values, secretKey) {
       alive();
       const { encryptor } = keyEntry(secretKey);
-      return encodePlains(values, (plain) => scoped((own) => own(encryptor.encryptSymmetricSerializable(plain)).saveArray(zstd)));
+      return encodePlains(values, (plain) =>
+        scoped((own) => own(encryptor.encryptSymmetricSerializable(plain)).saveArray(zstd))
+      );
     },
 
     encryptPublic(values, publicKey) {
@@ -232,7 +249,9 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       return scoped((own) => {
         const pk = own(loadPublicKey(publicKey));
         const encryptor = own(seal.Encryptor(context, pk));
-        return encodePlains(values, (plain) => scoped((own2) => own2(encryptor.encrypt(plain)).saveArray(zstd)));
+        return encodePlains(values, (plain) =>
+          scoped((own2) => own2(encryptor.encrypt(plain)).saveArray(zstd))
+        );
       });
     },
 
@@ -246,15 +265,23 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       if (contributions.length === 0) throw new RangeError('"contributions" must not be empty');
       const count = (contributions[0] as readonly Uint8Array[]).length;
       contributions.forEach((c, i) => {
-        if (c.length !== count) throw new ProtocolError('BAD_CIPHERTEXT', `contribution ${i} has ${c.length} ciphertexts, expected ${count}`);
+        if (c.length !== count)
+          throw new ProtocolError(
+            'BAD_CIPHERTEXT',
+            `contribution ${i} has ${c.length} ciphertexts, expected ${count}`
+          );
       });
       const out: Uint8Array[] = [];
       for (let j = 0; j < count; j++) {
         out.push(
           scoped((own) => {
-            const acc = own(loadCipher(contributions[0]?.[j] as Uint8Array, `contribution 0 ciphertext ${j}`));
+            const acc = own(
+              loadCipher(contributions[0]?.[j] as Uint8Array, `contribution 0 ciphertext ${j}`)
+            );
             for (let i = 1; i < contributions.length; i++) {
-              const ct = own(loadCipher(contributions[i]?.[j] as Uint8Array, `contribution ${i} ciphertext ${j}`));
+              const ct = own(
+                loadCipher(contributions[i]?.[j] as Uint8Array, `contribution ${i} ciphertext ${j}`)
+              );
               evaluator.add(acc, ct, acc);
             }
             return acc.saveArray(zstd);
@@ -281,15 +308,21 @@ export function createHe(seal: SealModule, paramsId: HeParamsId): He {
       alive();
       const expected = ciphertextCountFor(length, p.slotCount);
       if (ciphertexts.length !== expected) {
-        throw new ProtocolError('BAD_CIPHERTEXT', `${ciphertexts.length} ciphertexts for ${length} values, expected ${expected}`);
+        throw new ProtocolError(
+          'BAD_CIPHERTEXT',
+          `${ciphertexts.length} ciphertexts for ${length} values, expected ${expected}`
+        );
       }
       const { decryptor } = keyEntry(secretKey);
       const slots = ciphertexts.map((bytes, j) =>
         scoped((own) => {
           const ct = own(loadCipher(bytes, `ciphertext ${j}`));
           // A non-positive invariant noise budget means decryption would be wrong (SEAL manual, BFV).
-          if (decryptor.invariantNoiseBudget(ct) <= 0) throw new ProtocolError('BAD_CIPHERTEXT', `ciphertext ${j}: noise budget exhausted`);
-          return BigUint64Array.from(encoder.decodeBigInt(own(decryptor.decrypt(ct)), false) as BigUint64Array);
+          if (decryptor.invariantNoiseBudget(ct) <= 0)
+            throw new ProtocolError('BAD_CIPHERTEXT', `ciphertext ${j}: noise budget exhausted`);
+          return BigUint64Array.from(
+            encoder.decodeBigInt(own(decryptor.decrypt(ct)), false) as BigUint64Array
+          );
         })
       );
       return decodeSigned(slots, p.plainModulus, length);

@@ -85,15 +85,25 @@ export interface SealModule {
   readonly SchemeType: { readonly bfv: unknown };
   readonly SecurityLevel: { readonly tc128: unknown };
   readonly ComprModeType: { readonly none: unknown; readonly zstd: unknown };
-  readonly CoeffModulus: { BFVDefault(polyModulusDegree: number, securityLevel?: unknown): SealVector };
+  readonly CoeffModulus: {
+    BFVDefault(polyModulusDegree: number, securityLevel?: unknown): SealVector;
+  };
   readonly PlainModulus: { Batching(polyModulusDegree: number, bitSize: number): SealModulus };
   EncryptionParameters(scheme?: unknown): SealEncryptionParameters;
-  Context(params: SealEncryptionParameters, expandModChain?: boolean, securityLevel?: unknown): SealContext;
+  Context(
+    params: SealEncryptionParameters,
+    expandModChain?: boolean,
+    securityLevel?: unknown
+  ): SealContext;
   KeyGenerator(context: SealContext, secretKey?: SealSecretKey): SealKeyGenerator;
   SecretKey(): SealSecretKey;
   PublicKey(): SealPublicKey;
   CipherText(): SealCipherText;
-  Encryptor(context: SealContext, publicKey: SealPublicKey, secretKey?: SealSecretKey): SealEncryptor;
+  Encryptor(
+    context: SealContext,
+    publicKey: SealPublicKey,
+    secretKey?: SealSecretKey
+  ): SealEncryptor;
   Decryptor(context: SealContext, secretKey: SealSecretKey): SealDecryptor;
   Evaluator(context: SealContext): SealEvaluator;
   BatchEncoder(context: SealContext): SealBatchEncoder;

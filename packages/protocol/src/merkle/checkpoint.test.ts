@@ -61,7 +61,9 @@ describe('signed checkpoints', () => {
       null,
       'checkpoint',
     ];
-    expect(tampered.map((t) => verifyCheckpoint(t, node.publicKey))).toEqual(tampered.map(() => false));
+    expect(tampered.map((t) => verifyCheckpoint(t, node.publicKey))).toEqual(
+      tampered.map(() => false)
+    );
     expect(verifyCheckpoint(signed, coordinator.publicKey)).toBe(false);
     expect(verifyCheckpoint(signed, new Uint8Array(5))).toBe(false);
   });
@@ -73,14 +75,24 @@ describe('signed checkpoints', () => {
     expect(() => signCheckpoint({ ...cp, treeSize: 0 }, node.secretKey)).toThrow(
       '"checkpoint.rootHash" an empty tree must have the root SHA-256("")'
     );
-    const empty = signCheckpoint({ ...cp, treeSize: 0, rootHash: bytesToHex(EMPTY_ROOT) }, node.secretKey);
+    const empty = signCheckpoint(
+      { ...cp, treeSize: 0, rootHash: bytesToHex(EMPTY_ROOT) },
+      node.secretKey
+    );
     expect(verifyCheckpoint(empty, node.publicKey)).toBe(true);
   });
 });
 
 describe('checkpoint receipts', () => {
   const signed = signCheckpoint(cp, node.secretKey);
-  const body = { version: 1 as const, origin: cp.origin, treeSize: cp.treeSize, rootHash: cp.rootHash, logIndex: 41, receivedAt: '2026-11-22T10:00:01.000Z' };
+  const body = {
+    version: 1 as const,
+    origin: cp.origin,
+    treeSize: cp.treeSize,
+    rootHash: cp.rootHash,
+    logIndex: 41,
+    receivedAt: '2026-11-22T10:00:01.000Z',
+  };
 
   it('sign then verify, matched to the checkpoint; any tampered field is refused', () => {
     const receipt = signCheckpointReceipt(body, coordinator.secretKey);
@@ -96,7 +108,9 @@ describe('checkpoint receipts', () => {
       { ...receipt, version: 0 },
       { ...receipt, signature: signed.signature },
     ];
-    expect(tampered.map((t) => verifyCheckpointReceipt(t, coordinator.publicKey))).toEqual(tampered.map(() => false));
+    expect(tampered.map((t) => verifyCheckpointReceipt(t, coordinator.publicKey))).toEqual(
+      tampered.map(() => false)
+    );
     expect(verifyCheckpointReceipt(receipt, node.publicKey)).toBe(false);
   });
 
@@ -106,7 +120,9 @@ describe('checkpoint receipts', () => {
   });
 
   it('refuses to sign a receipt with a bad log index', () => {
-    expect(() => signCheckpointReceipt({ ...body, logIndex: -1 }, coordinator.secretKey)).toThrow(/^"receipt\.logIndex" /);
+    expect(() => signCheckpointReceipt({ ...body, logIndex: -1 }, coordinator.secretKey)).toThrow(
+      /^"receipt\.logIndex" /
+    );
   });
 });
 
@@ -124,23 +140,49 @@ describe('checkpoints in the coordinator log', () => {
       proof: proofToHex(coordLog.inclusionProof(index)),
     });
     const proof = proofFromHex(wire.proof);
-    expect(verifyInclusion(hexToBytes(wire.leafHash), wire.leafIndex, wire.treeSize, proof, coordLog.root())).toBe(true);
+    expect(
+      verifyInclusion(
+        hexToBytes(wire.leafHash),
+        wire.leafIndex,
+        wire.treeSize,
+        proof,
+        coordLog.root()
+      )
+    ).toBe(true);
     const other = checkpointLeafHash({ ...signed, timestamp: '2026-11-22T11:00:00.000Z' });
     expect(verifyInclusion(other, index, coordLog.size, proof, coordLog.root())).toBe(false);
   });
 
   it('consecutive checkpoints are checked for consistency, including a rewritten history', () => {
-    const next: Checkpoint = { ...cp, treeSize: 10, rootHash: bytesToHex(log.root(10)), timestamp: '2026-11-22T11:00:00.000Z' };
-    const wire = ConsistencyProofSchema.parse({ version: 1, oldSize: 7, newSize: 10, proof: proofToHex(log.consistencyProof(7, 10)) });
+    const next: Checkpoint = {
+      ...cp,
+      treeSize: 10,
+      rootHash: bytesToHex(log.root(10)),
+      timestamp: '2026-11-22T11:00:00.000Z',
+    };
+    const wire = ConsistencyProofSchema.parse({
+      version: 1,
+      oldSize: 7,
+      newSize: 10,
+      proof: proofToHex(log.consistencyProof(7, 10)),
+    });
     expect(verifyCheckpointConsistency(cp, next, wire.proof)).toBe(true);
     expect(verifyCheckpointConsistency(cp, cp, [])).toBe(true);
     // Truncate to 5 entries and re-append different ones: a valid tree of size 10, not an extension.
     const rewritten = ledger(5);
     for (let i = 0; i < 5; i++) rewritten.append(leafHash(new TextEncoder().encode(`forged ${i}`)));
     const forgedNext = { ...next, rootHash: bytesToHex(rewritten.root()) };
-    expect(verifyCheckpointConsistency(cp, forgedNext, proofToHex(rewritten.consistencyProof(7, 10)))).toBe(false);
+    expect(
+      verifyCheckpointConsistency(cp, forgedNext, proofToHex(rewritten.consistencyProof(7, 10)))
+    ).toBe(false);
     expect(verifyCheckpointConsistency(cp, { ...next, origin: 'node-b' }, wire.proof)).toBe(false);
-    expect(verifyCheckpointConsistency(cp, { ...next, timestamp: '2026-11-22T09:00:00.000Z' }, wire.proof)).toBe(false);
+    expect(
+      verifyCheckpointConsistency(
+        cp,
+        { ...next, timestamp: '2026-11-22T09:00:00.000Z' },
+        wire.proof
+      )
+    ).toBe(false);
     expect(verifyCheckpointConsistency(next, cp, wire.proof)).toBe(false);
     expect(verifyCheckpointConsistency(cp, next, ['zz'])).toBe(false);
     const genesis = { ...cp, treeSize: 0, rootHash: bytesToHex(EMPTY_ROOT) };
@@ -150,8 +192,14 @@ describe('checkpoints in the coordinator log', () => {
 
   it('wire schemas bound the proof length and reject non-hex elements', () => {
     const base = { version: 1, oldSize: 1, newSize: 2 };
-    expect(ConsistencyProofSchema.safeParse({ ...base, proof: Array(65).fill('0'.repeat(64)) }).success).toBe(false);
-    expect(ConsistencyProofSchema.safeParse({ ...base, proof: ['0'.repeat(63)] }).success).toBe(false);
-    expect(() => proofFromHex(['0'.repeat(64), 'AB'])).toThrow('"proof[1]" expected 64 lower-case hex characters');
+    expect(
+      ConsistencyProofSchema.safeParse({ ...base, proof: Array(65).fill('0'.repeat(64)) }).success
+    ).toBe(false);
+    expect(ConsistencyProofSchema.safeParse({ ...base, proof: ['0'.repeat(63)] }).success).toBe(
+      false
+    );
+    expect(() => proofFromHex(['0'.repeat(64), 'AB'])).toThrow(
+      '"proof[1]" expected 64 lower-case hex characters'
+    );
   });
 });

@@ -72,7 +72,9 @@ export function checkpointSigningPayload(cp: Checkpoint): Canonical {
 }
 
 /** Exactly the value the coordinator signs in CHECKPOINT_RECEIPT_DOMAIN. */
-export function checkpointReceiptSigningPayload(r: Omit<CheckpointReceipt, 'signature'>): Canonical {
+export function checkpointReceiptSigningPayload(
+  r: Omit<CheckpointReceipt, 'signature'>
+): Canonical {
   return {
     version: r.version,
     origin: r.origin,
@@ -102,7 +104,12 @@ export function signCheckpoint(cp: Checkpoint, secretKey: Uint8Array): Checkpoin
 export function verifyCheckpoint(cp: unknown, publicKey: Uint8Array): boolean {
   const r = CheckpointSignedSchema.safeParse(cp);
   if (!r.success) return false;
-  return verifyCanonical(CHECKPOINT_DOMAIN, checkpointSigningPayload(r.data), r.data.signature, publicKey);
+  return verifyCanonical(
+    CHECKPOINT_DOMAIN,
+    checkpointSigningPayload(r.data),
+    r.data.signature,
+    publicKey
+  );
 }
 
 /** Validates and signs the coordinator's receipt for a checkpoint appended at `logIndex`. */

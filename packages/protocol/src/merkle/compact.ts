@@ -40,7 +40,9 @@ export class CompactMerkleTree {
     }
     assertSize(state.size, 'state.size');
     if (!Array.isArray(state.frontier) || state.frontier.length !== bitCount(state.size)) {
-      throw new RangeError(`"state.frontier" expected ${bitCount(state.size)} hashes for size ${state.size}`);
+      throw new RangeError(
+        `"state.frontier" expected ${bitCount(state.size)} hashes for size ${state.size}`
+      );
     }
     state.frontier.forEach((h, i) => {
       assertHash(h, `state.frontier[${i}]`);
@@ -94,7 +96,8 @@ export class CompactMerkleTree {
   root(): Uint8Array {
     if (this.frontier.length === 0) return EMPTY_ROOT;
     let r = this.frontier[this.frontier.length - 1] as Uint8Array;
-    for (let i = this.frontier.length - 2; i >= 0; i--) r = nodeHash(this.frontier[i] as Uint8Array, r);
+    for (let i = this.frontier.length - 2; i >= 0; i--)
+      r = nodeHash(this.frontier[i] as Uint8Array, r);
     return r;
   }
 

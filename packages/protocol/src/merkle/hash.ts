@@ -18,7 +18,9 @@ export function assertHash(value: unknown, label: string): asserts value is Uint
   }
   if (value.length !== MERKLE_HASH_BYTES) {
     const want = MERKLE_HASH_BYTES;
-    throw new RangeError(`"${label}" expected Uint8Array of length ${want}, got length=${value.length}`);
+    throw new RangeError(
+      `"${label}" expected Uint8Array of length ${want}, got length=${value.length}`
+    );
   }
 }
 
@@ -29,7 +31,8 @@ export function isHash(value: unknown): value is Uint8Array {
 
 /** RFC 6962 §2.1: MTH({d(0)}) = SHA-256(0x00 || d(0)). */
 export function leafHash(data: Uint8Array): Uint8Array {
-  if (!(data instanceof Uint8Array)) throw new TypeError(`"data" expected Uint8Array, got ${typeof data}`);
+  if (!(data instanceof Uint8Array))
+    throw new TypeError(`"data" expected Uint8Array, got ${typeof data}`);
   const buf = new Uint8Array(1 + data.length);
   buf[0] = LEAF_PREFIX;
   buf.set(data, 1);

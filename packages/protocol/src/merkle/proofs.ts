@@ -51,7 +51,8 @@ export function consistencyProof(
 ): Uint8Array[] {
   assertSize(oldSize, 'oldSize', 1);
   assertSize(newSize, 'newSize', 1);
-  if (oldSize > newSize) throw new RangeError(`"oldSize" ${oldSize} is larger than "newSize" ${newSize}`);
+  if (oldSize > newSize)
+    throw new RangeError(`"oldSize" ${oldSize} is larger than "newSize" ${newSize}`);
   const proof: Uint8Array[] = [];
   if (oldSize === newSize) return proof;
   // SUBPROOF(m, D[start:start+n], b) unrolled; `whole` is b: true while the old tree is the

@@ -20,7 +20,9 @@ function mth(d: readonly Uint8Array[]): Uint8Array {
 function path(m: number, d: readonly Uint8Array[]): Uint8Array[] {
   if (d.length <= 1) return [];
   const k = splitPoint(d.length);
-  return m < k ? [...path(m, d.slice(0, k)), mth(d.slice(k))] : [...path(m - k, d.slice(k)), mth(d.slice(0, k))];
+  return m < k
+    ? [...path(m, d.slice(0, k)), mth(d.slice(k))]
+    : [...path(m - k, d.slice(k)), mth(d.slice(0, k))];
 }
 function subproof(m: number, d: readonly Uint8Array[], b: boolean): Uint8Array[] {
   if (m === d.length) return b ? [] : [mth(d)];
@@ -79,7 +81,8 @@ describe('inclusion proofs (property)', () => {
           check(`leaf ${i}`, verifyInclusion(flipBit(leaf, bit), i, n, proof, root), false);
           check(`root ${i}`, verifyInclusion(leaf, i, n, proof, flipBit(root, bit)), false);
           check(`longer ${i}`, verifyInclusion(leaf, i, n, [...proof, root], root), false);
-          if (proof.length > 0) check(`shorter ${i}`, verifyInclusion(leaf, i, n, proof.slice(1), root), false);
+          if (proof.length > 0)
+            check(`shorter ${i}`, verifyInclusion(leaf, i, n, proof.slice(1), root), false);
         }
         expect(failures).toEqual([]);
       }),
@@ -97,7 +100,11 @@ describe('inclusion proofs (property)', () => {
         const index = rawIndex % n;
         const sparse = new MemorySubtreeCache(3);
         const want = log.inclusionProof(index);
-        for (const got of [inclusionProof(index, n, get), inclusionProof(index, n, get, sparse), inclusionProof(index, n, get, sparse)]) {
+        for (const got of [
+          inclusionProof(index, n, get),
+          inclusionProof(index, n, get, sparse),
+          inclusionProof(index, n, get, sparse),
+        ]) {
           expect(got.length).toBe(want.length);
           got.forEach((h, j) => {
             expect(equalBytes(h, want[j] as Uint8Array)).toBe(true);
@@ -140,14 +147,17 @@ describe('consistency proofs (property)', () => {
         expect(verifyConsistency(m, n, flipBit(oldRoot, bit), newRoot, proof)).toBe(false);
         expect(verifyConsistency(m, n, oldRoot, flipBit(newRoot, bit), proof)).toBe(false);
         expect(verifyConsistency(m, n, oldRoot, newRoot, [...proof, newRoot])).toBe(false);
-        if (proof.length > 0) expect(verifyConsistency(m, n, oldRoot, newRoot, proof.slice(0, -1))).toBe(false);
+        if (proof.length > 0)
+          expect(verifyConsistency(m, n, oldRoot, newRoot, proof.slice(0, -1))).toBe(false);
         if (m < n) {
           expect(verifyConsistency(m, n, newRoot, oldRoot, proof)).toBe(false);
           expect(verifyConsistency(n, m, oldRoot, newRoot, proof)).toBe(false);
           // A rewritten history: same size, one changed leaf before m.
           const forged = leaves.slice();
           forged[0] = flipBit(forged[0] as Uint8Array, bit);
-          expect(verifyConsistency(m, n, oldRoot, mth(forged), subproof(m, forged, true))).toBe(false);
+          expect(verifyConsistency(m, n, oldRoot, mth(forged), subproof(m, forged, true))).toBe(
+            false
+          );
         }
       }),
       { numRuns: 80 }

@@ -34,13 +34,16 @@ describe('RFC 6962 hashing', () => {
     for (const want of vectors.nodeHashesByLevel) {
       expect(hex(level)).toEqual(want);
       const next: Uint8Array[] = [];
-      for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i] as Uint8Array, level[i + 1] as Uint8Array));
+      for (let i = 0; i + 1 < level.length; i += 2)
+        next.push(nodeHash(level[i] as Uint8Array, level[i + 1] as Uint8Array));
       level = next;
     }
   });
 
   it('rejects node children that are not 32 bytes with a labelled RangeError', () => {
-    expect(() => nodeHash(new Uint8Array(31), EMPTY_ROOT)).toThrow('"left" expected Uint8Array of length 32, got length=31');
+    expect(() => nodeHash(new Uint8Array(31), EMPTY_ROOT)).toThrow(
+      '"left" expected Uint8Array of length 32, got length=31'
+    );
   });
 });
 
@@ -69,7 +72,9 @@ describe('RFC 6962 listed proofs', () => {
       const proof = inclusionProof(v.leafIndex, v.treeSize, get);
       expect(hex(proof)).toEqual(v.proof);
       expect(bytesToHex(get(v.leafIndex))).toBe(v.leafHash);
-      expect(verifyInclusion(hexToBytes(v.leafHash), v.leafIndex, v.treeSize, proof, hexToBytes(v.root))).toBe(true);
+      expect(
+        verifyInclusion(hexToBytes(v.leafHash), v.leafIndex, v.treeSize, proof, hexToBytes(v.root))
+      ).toBe(true);
     }
   });
 
@@ -78,7 +83,9 @@ describe('RFC 6962 listed proofs', () => {
     for (const v of vectors.consistency) {
       const proof = consistencyProof(v.size1, v.size2, get);
       expect(hex(proof)).toEqual(v.proof);
-      expect(verifyConsistency(v.size1, v.size2, hexToBytes(v.root1), hexToBytes(v.root2), proof)).toBe(true);
+      expect(
+        verifyConsistency(v.size1, v.size2, hexToBytes(v.root1), hexToBytes(v.root2), proof)
+      ).toBe(true);
     }
   });
 });
@@ -86,7 +93,13 @@ describe('RFC 6962 listed proofs', () => {
 describe('RFC 6962 probe cases (transparency-dev testdata)', () => {
   it('verifyInclusion accepts exactly the 6 valid inclusion probes and rejects the 92 mutated ones', () => {
     const accepted = vectors.inclusionProbes.filter((p) => {
-      const ok = verifyInclusion(hexToBytes(p.leafHash), p.leafIndex, p.treeSize, bytes(p.proof), hexToBytes(p.root));
+      const ok = verifyInclusion(
+        hexToBytes(p.leafHash),
+        p.leafIndex,
+        p.treeSize,
+        bytes(p.proof),
+        hexToBytes(p.root)
+      );
       expect(ok, `${p.source}: ${p.desc}`).toBe(!p.wantErr);
       return ok;
     });
@@ -96,7 +109,13 @@ describe('RFC 6962 probe cases (transparency-dev testdata)', () => {
 
   it('verifyConsistency accepts exactly the 6 valid consistency probes and rejects the 92 mutated ones', () => {
     const accepted = vectors.consistencyProbes.filter((p) => {
-      const ok = verifyConsistency(p.size1, p.size2, hexToBytes(p.root1), hexToBytes(p.root2), bytes(p.proof));
+      const ok = verifyConsistency(
+        p.size1,
+        p.size2,
+        hexToBytes(p.root1),
+        hexToBytes(p.root2),
+        bytes(p.proof)
+      );
       expect(ok, `${p.source}: ${p.desc}`).toBe(!p.wantErr);
       return ok;
     });
@@ -107,11 +126,23 @@ describe('RFC 6962 probe cases (transparency-dev testdata)', () => {
   it('accepts exactly 12 of the 196 probes in total, each one a wantErr=false case', () => {
     const inc = vectors.inclusionProbes.map((p) => ({
       p,
-      ok: verifyInclusion(hexToBytes(p.leafHash), p.leafIndex, p.treeSize, bytes(p.proof), hexToBytes(p.root)),
+      ok: verifyInclusion(
+        hexToBytes(p.leafHash),
+        p.leafIndex,
+        p.treeSize,
+        bytes(p.proof),
+        hexToBytes(p.root)
+      ),
     }));
     const con = vectors.consistencyProbes.map((p) => ({
       p,
-      ok: verifyConsistency(p.size1, p.size2, hexToBytes(p.root1), hexToBytes(p.root2), bytes(p.proof)),
+      ok: verifyConsistency(
+        p.size1,
+        p.size2,
+        hexToBytes(p.root1),
+        hexToBytes(p.root2),
+        bytes(p.proof)
+      ),
     }));
     const all = [...inc, ...con];
     expect(all).toHaveLength(196);

@@ -17,7 +17,9 @@ import {
 
 /** n distinct pseudo-random 32-byte items (SHA-256 of a counter), sorted. */
 function items(n: number, salt: number): Uint8Array[] {
-  return sortedSetOf(Array.from({ length: n }, (_, i) => sha256(new TextEncoder().encode(`p-${salt}-${i}`))));
+  return sortedSetOf(
+    Array.from({ length: n }, (_, i) => sha256(new TextEncoder().encode(`p-${salt}-${i}`)))
+  );
 }
 const item = (label: string): Uint8Array => sha256(new TextEncoder().encode(label));
 const accessor = (list: readonly Uint8Array[]) => (i: number) => list[i] as Uint8Array;
@@ -29,7 +31,9 @@ describe('sortedSetOf / sortedSetRoot', () => {
     const c = new Uint8Array(32).fill(2);
     const s = sortedSetOf([a, b, c]);
     expect(s.map((x) => x[0])).toEqual([1, 2]);
-    expect(bytesToHex(sortedSetRoot(s))).toBe(bytesToHex(rootFromLeafHashes(s.map((x) => leafHash(x)))));
+    expect(bytesToHex(sortedSetRoot(s))).toBe(
+      bytesToHex(rootFromLeafHashes(s.map((x) => leafHash(x))))
+    );
     expect(bytesToHex(sortedSetRoot([]))).toBe(bytesToHex(EMPTY_ROOT));
   });
 
@@ -38,16 +42,22 @@ describe('sortedSetOf / sortedSetRoot', () => {
     const hi = new Uint8Array(32).fill(9);
     expect(() => sortedSetRoot([hi, lo])).toThrow(/"sorted\[1\]" is not greater/);
     expect(() => sortedSetRoot([lo, lo])).toThrow(RangeError);
-    expect(() => sortedSetOf([new Uint8Array(31)])).toThrow('"items[0]" expected Uint8Array of length 32, got length=31');
+    expect(() => sortedSetOf([new Uint8Array(31)])).toThrow(
+      '"items[0]" expected Uint8Array of length 32, got length=31'
+    );
     expect(() => sortedSetNonMembership(new Uint8Array(33), 0, () => lo)).toThrow(RangeError);
   });
 
   it('orders items as their hex strings do', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
-        const h = bytesToHex(a) < bytesToHex(b) ? -1 : bytesToHex(a) > bytesToHex(b) ? 1 : 0;
-        expect(Math.sign(compareItems(a, b))).toBe(h);
-      })
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (a, b) => {
+          const h = bytesToHex(a) < bytesToHex(b) ? -1 : bytesToHex(a) > bytesToHex(b) ? 1 : 0;
+          expect(Math.sign(compareItems(a, b))).toBe(h);
+        }
+      )
     );
   });
 });
@@ -61,14 +71,30 @@ describe('non-membership proofs', () => {
   });
 
   it('below the first, between two, above the last: the right neighbours, and each verifies', () => {
-    const list = [new Uint8Array(32).fill(0x10), new Uint8Array(32).fill(0x20), new Uint8Array(32).fill(0x30)];
+    const list = [
+      new Uint8Array(32).fill(0x10),
+      new Uint8Array(32).fill(0x20),
+      new Uint8Array(32).fill(0x30),
+    ];
     const root = sortedSetRoot(list);
     const get = accessor(list);
-    const below = sortedSetNonMembership(new Uint8Array(32).fill(0x01), 3, get) as NonMembershipProof;
+    const below = sortedSetNonMembership(
+      new Uint8Array(32).fill(0x01),
+      3,
+      get
+    ) as NonMembershipProof;
     expect([below.left, below.right?.index]).toEqual([null, 0]);
-    const between = sortedSetNonMembership(new Uint8Array(32).fill(0x25), 3, get) as NonMembershipProof;
+    const between = sortedSetNonMembership(
+      new Uint8Array(32).fill(0x25),
+      3,
+      get
+    ) as NonMembershipProof;
     expect([between.left?.index, between.right?.index]).toEqual([1, 2]);
-    const above = sortedSetNonMembership(new Uint8Array(32).fill(0x31), 3, get) as NonMembershipProof;
+    const above = sortedSetNonMembership(
+      new Uint8Array(32).fill(0x31),
+      3,
+      get
+    ) as NonMembershipProof;
     expect([above.left?.index, above.right]).toEqual([2, null]);
     expect(verifyNonMembership(new Uint8Array(32).fill(0x01), below, 3, root)).toBe(true);
     expect(verifyNonMembership(new Uint8Array(32).fill(0x25), between, 3, root)).toBe(true);
@@ -85,7 +111,14 @@ describe('non-membership proofs', () => {
     const x = item('outsider');
     const good = sortedSetNonMembership(x, 5, accessor(list)) as NonMembershipProof;
     expect(verifyNonMembership(x, good, 5, root)).toBe(true);
-    for (const bad of [null, 7, {}, { ...good, version: 2 }, { ...good, left: { index: -1, item: 'zz', proof: [] } }, { ...good, left: null, right: null }]) {
+    for (const bad of [
+      null,
+      7,
+      {},
+      { ...good, version: 2 },
+      { ...good, left: { index: -1, item: 'zz', proof: [] } },
+      { ...good, left: null, right: null },
+    ]) {
       expect(verifyNonMembership(x, bad, 5, root)).toBe(false);
     }
     expect(verifyNonMembership(new Uint8Array(3), good, 5, root)).toBe(false);
@@ -108,15 +141,20 @@ const sizeArb = fc.integer({ min: 0, max: 120 });
 describe('non-membership (properties)', () => {
   it('every non-member gets a proof that verifies; lowerBound agrees with a linear scan', () => {
     fc.assert(
-      fc.property(sizeArb, fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), (n, salt, x) => {
-        const list = items(n, salt);
-        const root = sortedSetRoot(list);
-        const at = lowerBound(x, n, accessor(list));
-        expect(at).toBe(list.filter((y) => compareItems(y, x) < 0).length);
-        const p = sortedSetNonMembership(x, n, accessor(list));
-        expect(p).not.toBeNull();
-        expect(verifyNonMembership(x, p, n, root)).toBe(true);
-      }),
+      fc.property(
+        sizeArb,
+        fc.nat(),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (n, salt, x) => {
+          const list = items(n, salt);
+          const root = sortedSetRoot(list);
+          const at = lowerBound(x, n, accessor(list));
+          expect(at).toBe(list.filter((y) => compareItems(y, x) < 0).length);
+          const p = sortedSetNonMembership(x, n, accessor(list));
+          expect(p).not.toBeNull();
+          expect(verifyNonMembership(x, p, n, root)).toBe(true);
+        }
+      ),
       { numRuns: 150 }
     );
   });
@@ -130,7 +168,11 @@ describe('non-membership (properties)', () => {
         const member = list[m] as Uint8Array;
         expect(sortedSetNonMembership(member, n, accessor(list))).toBeNull();
         const leaf = (i: number) => leafHash(list[i] as Uint8Array);
-        const honest = list.map((_, i) => ({ index: i, item: bytesToHex(list[i] as Uint8Array), proof: inclusionProof(i, n, leaf).map((h) => bytesToHex(h)) }));
+        const honest = list.map((_, i) => ({
+          index: i,
+          item: bytesToHex(list[i] as Uint8Array),
+          proof: inclusionProof(i, n, leaf).map((h) => bytesToHex(h)),
+        }));
         // Every (left, right) pair of honest neighbours, including the ends.
         const options = [null, ...honest];
         for (const l of options) {
@@ -146,34 +188,64 @@ describe('non-membership (properties)', () => {
 
   it('forged adjacency is rejected: skipped leaves, swapped sides, a wrong index or a changed path element', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 4, max: 80 }), fc.nat(), fc.nat(), fc.nat(255), (n, salt, pick, bit) => {
-        const list = items(n, salt);
-        const root = sortedSetRoot(list);
-        const leaf = (i: number) => leafHash(list[i] as Uint8Array);
-        const nb = (i: number, index = i) => ({ index, item: bytesToHex(list[i] as Uint8Array), proof: inclusionProof(i, n, leaf).map((h) => bytesToHex(h)) });
-        // A non-member between leaves i and i + 2 after dropping i + 1 from view: x = list[i+1] with its last byte decremented is a non-member only if it is not equal to list[i].
-        const i = pick % (n - 2);
-        const x = (list[i + 1] as Uint8Array).slice();
-        x[31] = (x[31] as number) ^ 0x01;
-        const honest = sortedSetNonMembership(x, n, accessor(list));
-        if (honest === null) return; // x happens to be a member: covered by the previous property
-        expect(verifyNonMembership(x, honest, n, root)).toBe(true);
-        // Skipping a leaf: (i, i + 2) are not adjacent.
-        expect(verifyNonMembership(x, { version: 1, treeSize: n, left: nb(i), right: nb(i + 2) }, n, root)).toBe(false);
-        // Claiming adjacency by lying about an index breaks its inclusion path.
-        expect(verifyNonMembership(x, { version: 1, treeSize: n, left: nb(i), right: nb(i + 2, i + 1) }, n, root)).toBe(false);
-        // Sides swapped.
-        expect(verifyNonMembership(x, { ...honest, left: honest.right, right: honest.left }, n, root)).toBe(false);
-        // One bit of one path element flipped.
-        const side = honest.left ?? honest.right;
-        if (side && side.proof.length > 0) {
-          const el = side.proof[0] as string;
-          const flipped = (parseInt(el.slice(0, 2), 16) ^ (1 << (bit % 8))).toString(16).padStart(2, '0') + el.slice(2);
-          const tampered = { ...side, proof: [flipped, ...side.proof.slice(1)] };
-          const forged = honest.left ? { ...honest, left: tampered } : { ...honest, right: tampered };
-          expect(verifyNonMembership(x, forged, n, root)).toBe(false);
+      fc.property(
+        fc.integer({ min: 4, max: 80 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(255),
+        (n, salt, pick, bit) => {
+          const list = items(n, salt);
+          const root = sortedSetRoot(list);
+          const leaf = (i: number) => leafHash(list[i] as Uint8Array);
+          const nb = (i: number, index = i) => ({
+            index,
+            item: bytesToHex(list[i] as Uint8Array),
+            proof: inclusionProof(i, n, leaf).map((h) => bytesToHex(h)),
+          });
+          // A non-member between leaves i and i + 2 after dropping i + 1 from view: x = list[i+1] with its last byte decremented is a non-member only if it is not equal to list[i].
+          const i = pick % (n - 2);
+          const x = (list[i + 1] as Uint8Array).slice();
+          x[31] = (x[31] as number) ^ 0x01;
+          const honest = sortedSetNonMembership(x, n, accessor(list));
+          if (honest === null) return; // x happens to be a member: covered by the previous property
+          expect(verifyNonMembership(x, honest, n, root)).toBe(true);
+          // Skipping a leaf: (i, i + 2) are not adjacent.
+          expect(
+            verifyNonMembership(
+              x,
+              { version: 1, treeSize: n, left: nb(i), right: nb(i + 2) },
+              n,
+              root
+            )
+          ).toBe(false);
+          // Claiming adjacency by lying about an index breaks its inclusion path.
+          expect(
+            verifyNonMembership(
+              x,
+              { version: 1, treeSize: n, left: nb(i), right: nb(i + 2, i + 1) },
+              n,
+              root
+            )
+          ).toBe(false);
+          // Sides swapped.
+          expect(
+            verifyNonMembership(x, { ...honest, left: honest.right, right: honest.left }, n, root)
+          ).toBe(false);
+          // One bit of one path element flipped.
+          const side = honest.left ?? honest.right;
+          if (side && side.proof.length > 0) {
+            const el = side.proof[0] as string;
+            const flipped =
+              (parseInt(el.slice(0, 2), 16) ^ (1 << (bit % 8))).toString(16).padStart(2, '0') +
+              el.slice(2);
+            const tampered = { ...side, proof: [flipped, ...side.proof.slice(1)] };
+            const forged = honest.left
+              ? { ...honest, left: tampered }
+              : { ...honest, right: tampered };
+            expect(verifyNonMembership(x, forged, n, root)).toBe(false);
+          }
         }
-      }),
+      ),
       { numRuns: 120 }
     );
   });

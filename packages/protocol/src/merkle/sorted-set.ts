@@ -35,9 +35,12 @@ export function compareItems(a: Uint8Array, b: Uint8Array): number {
 }
 
 function assertItem(value: unknown, label: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`"${label}" expected Uint8Array, got ${typeof value}`);
+  if (!(value instanceof Uint8Array))
+    throw new TypeError(`"${label}" expected Uint8Array, got ${typeof value}`);
   if (value.length !== SORTED_SET_ITEM_BYTES) {
-    throw new RangeError(`"${label}" expected Uint8Array of length ${SORTED_SET_ITEM_BYTES}, got length=${value.length}`);
+    throw new RangeError(
+      `"${label}" expected Uint8Array of length ${SORTED_SET_ITEM_BYTES}, got length=${value.length}`
+    );
   }
 }
 
@@ -61,7 +64,9 @@ export function sortedSetRoot(sorted: readonly Uint8Array[], cache?: SubtreeCach
   sorted.forEach((x, i) => {
     assertItem(x, `sorted[${i}]`);
     if (i > 0 && compareItems(sorted[i - 1] as Uint8Array, x) >= 0) {
-      throw new RangeError(`"sorted[${i}]" is not greater than the item before it: the list must be strictly ascending`);
+      throw new RangeError(
+        `"sorted[${i}]" is not greater than the item before it: the list must be strictly ascending`
+      );
     }
   });
   return rootAt(sorted.length, (i) => leafHash(sorted[i] as Uint8Array), cache);
@@ -130,7 +135,13 @@ export function sortedSetNonMembership(
 
 function includes(n: SortedSetNeighbour, size: number, root: Uint8Array): boolean {
   const item = hexToBytes(n.item);
-  return verifyInclusion(leafHash(item), n.index, size, n.proof.map((h) => hexToBytes(h)), root);
+  return verifyInclusion(
+    leafHash(item),
+    n.index,
+    size,
+    n.proof.map((h) => hexToBytes(h)),
+    root
+  );
 }
 
 /**
@@ -140,7 +151,12 @@ function includes(n: SortedSetNeighbour, size: number, root: Uint8Array): boolea
  * source (a verified ledger entry), never from the proof. Malformed input gives false, never a
  * throw (STYLE §5).
  */
-export function verifyNonMembership(item: Uint8Array, proof: unknown, size: number, root: Uint8Array): boolean {
+export function verifyNonMembership(
+  item: Uint8Array,
+  proof: unknown,
+  size: number,
+  root: Uint8Array
+): boolean {
   try {
     if (!isHash(item) || !isHash(root) || !Number.isSafeInteger(size) || size < 0) return false;
     const parsed = NonMembershipProofSchema.safeParse(proof);
@@ -152,8 +168,16 @@ export function verifyNonMembership(item: Uint8Array, proof: unknown, size: numb
     if (left === null && right?.index !== 0) return false;
     if (right === null && left?.index !== size - 1) return false;
     if (left !== null && right !== null && right.index !== left.index + 1) return false;
-    if (left !== null && (compareItems(hexToBytes(left.item), item) >= 0 || !includes(left, size, root))) return false;
-    if (right !== null && (compareItems(item, hexToBytes(right.item)) >= 0 || !includes(right, size, root))) return false;
+    if (
+      left !== null &&
+      (compareItems(hexToBytes(left.item), item) >= 0 || !includes(left, size, root))
+    )
+      return false;
+    if (
+      right !== null &&
+      (compareItems(item, hexToBytes(right.item)) >= 0 || !includes(right, size, root))
+    )
+      return false;
     return true;
   } catch {
     return false;

@@ -67,7 +67,9 @@ describe('argument checks', () => {
   it('refuses out-of-range sizes and indices with labelled RangeErrors', () => {
     expect(() => log.inclusionProof(5)).toThrow('"index" 5 is outside a tree of size 5');
     expect(() => log.inclusionProof(0, 6)).toThrow('"size" 6 is beyond the log size 5');
-    expect(() => log.consistencyProof(0, 5)).toThrow('"oldSize" expected a safe integer >= 1, got 0');
+    expect(() => log.consistencyProof(0, 5)).toThrow(
+      '"oldSize" expected a safe integer >= 1, got 0'
+    );
     expect(() => log.consistencyProof(4, 3)).toThrow('"oldSize" 4 is larger than "newSize" 3');
     expect(() => log.leafHash(-1)).toThrow(RangeError);
     expect(() => log.root(1.5)).toThrow('"size" expected a safe integer >= 0, got 1.5');
@@ -75,7 +77,9 @@ describe('argument checks', () => {
   });
 
   it('refuses leaves that are not 32-byte hashes, from callers and from stores', () => {
-    expect(() => log.append(new Uint8Array(31))).toThrow('"leafHash" expected Uint8Array of length 32, got length=31');
+    expect(() => log.append(new Uint8Array(31))).toThrow(
+      '"leafHash" expected Uint8Array of length 32, got length=31'
+    );
     expect(() => new CompactMerkleTree().append('x' as unknown as Uint8Array)).toThrow(TypeError);
     expect(() => rootAt(3, (i) => (i === 2 ? new Uint8Array(3) : fakeLeaf(i)))).toThrow(
       '"leafHash[2]" expected Uint8Array of length 32, got length=3'
@@ -114,7 +118,9 @@ describe('what an inclusion proof does not bind', () => {
     const log = new MerkleTreeBuilder();
     for (let i = 0; i < 5; i++) log.append(leafHash(new Uint8Array([i])));
     const proof = log.inclusionProof(0);
-    const accepted = [4, 5, 6, 7, 8, 9].filter((size) => verifyInclusion(log.leafHash(0), 0, size, proof, log.root()));
+    const accepted = [4, 5, 6, 7, 8, 9].filter((size) =>
+      verifyInclusion(log.leafHash(0), 0, size, proof, log.root())
+    );
     expect(accepted).toEqual([5, 6, 7, 8]);
   });
 });

@@ -77,7 +77,8 @@ export function verifyConsistency(
     if (!Array.isArray(proof)) return false;
     if (!(oldRoot instanceof Uint8Array) || !(newRoot instanceof Uint8Array)) return false;
     if (oldSize === newSize) return proof.length === 0 && equalBytes(oldRoot, newRoot);
-    if (!isHash(oldRoot) || !isHash(newRoot) || !isHashList(proof) || proof.length === 0) return false;
+    if (!isHash(oldRoot) || !isHash(newRoot) || !isHashList(proof) || proof.length === 0)
+      return false;
     // Step 2: when the old tree is a perfect subtree its root is the first node of the path
     // and the prover leaves it out.
     const path = isPowerOfTwo(oldSize) ? [oldRoot, ...proof] : proof;

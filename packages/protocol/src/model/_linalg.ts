@@ -5,10 +5,15 @@
  */
 
 /** Symmetric matrix as rows. Returns eigenvalues and eigenvectors (columns of `vectors`). */
-export function symmetricEigen(a: readonly (readonly number[])[]): { values: number[]; vectors: number[][] } {
+export function symmetricEigen(a: readonly (readonly number[])[]): {
+  values: number[];
+  vectors: number[][];
+} {
   const n = a.length;
   const m = a.map((r) => [...r]);
-  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const v = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))
+  );
   const at = (r: number[][], i: number, j: number): number => (r[i] as number[])[j] as number;
   const set = (r: number[][], i: number, j: number, x: number): void => {
     (r[i] as number[])[j] = x;
@@ -56,7 +61,11 @@ export function symmetricEigen(a: readonly (readonly number[])[]): { values: num
  * `floor` (a noisy Hessian can be indefinite; flooring keeps the step a descent step and bounds
  * how much the noise in small eigen-directions can blow up the step).
  */
-export function flooredSolve(h: readonly (readonly number[])[], g: readonly number[], floor: number): number[] {
+export function flooredSolve(
+  h: readonly (readonly number[])[],
+  g: readonly number[],
+  floor: number
+): number[] {
   const n = g.length;
   const { values, vectors } = symmetricEigen(h);
   const out = new Array<number>(n).fill(0);
@@ -64,7 +73,8 @@ export function flooredSolve(h: readonly (readonly number[])[], g: readonly numb
     const lambda = Math.max(values[k] as number, floor);
     let c = 0;
     for (let i = 0; i < n; i++) c += ((vectors[i] as number[])[k] as number) * (g[i] as number);
-    for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (((vectors[i] as number[])[k] as number) * c) / lambda;
+    for (let i = 0; i < n; i++)
+      out[i] = (out[i] as number) + (((vectors[i] as number[])[k] as number) * c) / lambda;
   }
   return out;
 }

@@ -6,7 +6,8 @@ import { EVAL_BINS } from './round-layout.ts';
  */
 export function auc(scores: ArrayLike<number>, labels: ArrayLike<number | boolean>): number {
   const n = scores.length;
-  if (labels.length !== n) throw new RangeError(`"labels" expected length ${n}, got ${labels.length}`);
+  if (labels.length !== n)
+    throw new RangeError(`"labels" expected length ${n}, got ${labels.length}`);
   const idx = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(scores[i] as number)) throw new RangeError(`"scores"[${i}] is not finite`);
@@ -27,13 +28,15 @@ export function auc(scores: ArrayLike<number>, labels: ArrayLike<number | boolea
     i = j + 1;
   }
   const neg = n - pos;
-  if (pos === 0 || neg === 0) throw new RangeError('auc needs at least one positive and one negative label');
+  if (pos === 0 || neg === 0)
+    throw new RangeError('auc needs at least one positive and one negative label');
   return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
 /** Bin of a probability among EVAL_BINS equal-width bins of [0, 1]. */
 export function scoreBin(probability: number, bins = EVAL_BINS): number {
-  if (!(probability >= 0 && probability <= 1)) throw new RangeError(`probability expected in [0, 1], got ${probability}`);
+  if (!(probability >= 0 && probability <= 1))
+    throw new RangeError(`probability expected in [0, 1], got ${probability}`);
   return Math.min(bins - 1, Math.floor(probability * bins));
 }
 

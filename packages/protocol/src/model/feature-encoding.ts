@@ -18,7 +18,11 @@ export const EncodedFeatureSchema = z.discriminatedUnion('type', [
     mean: z.number().finite(),
     std: z.number().finite().positive(),
   }),
-  z.object({ type: z.literal('categorical'), column: z.string().min(1), categories: z.array(z.string().min(1)).min(1) }),
+  z.object({
+    type: z.literal('categorical'),
+    column: z.string().min(1),
+    categories: z.array(z.string().min(1)).min(1),
+  }),
 ]);
 export type EncodedFeature = z.infer<typeof EncodedFeatureSchema>;
 
@@ -48,11 +52,14 @@ export function encodedNames(encoding: readonly EncodedFeature[]): string[] {
 /** The encoding of a spec once the standardisation phase has produced means and stds. */
 export function encodingOf(spec: TrainSpec, std: Standardisation): EncodedFeature[] {
   return spec.features.map((f) => {
-    if (f.type === 'categorical') return { type: 'categorical', column: f.column, categories: [...f.categories] };
+    if (f.type === 'categorical')
+      return { type: 'categorical', column: f.column, categories: [...f.categories] };
     const mean = std.means[f.column];
     const sd = std.stds[f.column];
     if (mean === undefined || sd === undefined || !(sd > 0) || !Number.isFinite(mean)) {
-      throw new RangeError(`standardisation lacks a finite mean and positive std for numeric feature "${f.column}"`);
+      throw new RangeError(
+        `standardisation lacks a finite mean and positive std for numeric feature "${f.column}"`
+      );
     }
     return { type: 'numeric', column: f.column, lower: f.lower, upper: f.upper, mean, std: sd };
   });
@@ -82,7 +89,8 @@ export function encodeRow(encoding: readonly EncodedFeature[], row: RawRow): Flo
     } else {
       const s = raw === null || raw === undefined ? '' : String(raw);
       const at = f.categories.indexOf(s);
-      for (let i = 0; i <= f.categories.length; i++) out.push(i === (at < 0 ? f.categories.length : at) ? 1 : 0);
+      for (let i = 0; i <= f.categories.length; i++)
+        out.push(i === (at < 0 ? f.categories.length : at) ? 1 : 0);
     }
   }
   return Float64Array.from(out);
@@ -109,7 +117,10 @@ export function encodingBounds(encoding: readonly EncodedFeature[]): EncodingBou
   let l2sq = 1;
   let linf = 1;
   for (const f of encoding) {
-    const z = f.type === 'numeric' ? Math.max(Math.abs(f.lower - f.mean), Math.abs(f.upper - f.mean)) / f.std : 1;
+    const z =
+      f.type === 'numeric'
+        ? Math.max(Math.abs(f.lower - f.mean), Math.abs(f.upper - f.mean)) / f.std
+        : 1;
     l1 += z;
     l2sq += z * z;
     linf = Math.max(linf, z);
@@ -119,7 +130,10 @@ export function encodingBounds(encoding: readonly EncodedFeature[]): EncodingBou
 
 /** Fixed-point scale for a numeric column's sums in the standardisation query: ~1000 units per max |bound|. */
 function measureScale(lower: number, upper: number): number {
-  return Math.max(1, Math.min(1_000_000, Math.round(1000 / Math.max(Math.abs(lower), Math.abs(upper)))));
+  return Math.max(
+    1,
+    Math.min(1_000_000, Math.round(1000 / Math.max(Math.abs(lower), Math.abs(upper))))
+  );
 }
 
 /**
@@ -127,12 +141,22 @@ function measureScale(lower: number, upper: number): number {
  * feature the clipped sum and sum of squares, fixed point. Its epsilon is the job's
  * standardisation share (see `trainEpsilonPlan`).
  */
-export function standardisationQuery(spec: TrainSpec, opts: { asOf: string; epsilon: number }): SegmentQuery {
+export function standardisationQuery(
+  spec: TrainSpec,
+  opts: { asOf: string; epsilon: number }
+): SegmentQuery {
   const measures = spec.features
     .filter((f) => f.type === 'numeric')
     .map((f) => {
       const scale = measureScale(f.lower, f.upper);
-      return { field: `table.${spec.table}.${f.column}`, lower: f.lower, upper: f.upper, scale, squares: true, squareScale: scale };
+      return {
+        field: `table.${spec.table}.${f.column}`,
+        lower: f.lower,
+        upper: f.upper,
+        scale,
+        squares: true,
+        squareScale: scale,
+      };
     });
   return {
     version: 1,
@@ -147,7 +171,13 @@ export function standardisationQuery(spec: TrainSpec, opts: { asOf: string; epsi
     params: {
       lifecycle: { introMonths: 3, growthMonths: 12, matureMonths: 36, declineInactiveDays: 90 },
       nes: { newDays: 30, multiples: [1.5, 2.5, 3.5], defaultCycleDays: 90 },
-      rfm: { scoreThresholds: { recency: [30, 90, 180, 365], frequency: [2, 3, 5, 10], monetary: [50, 100, 250, 500] } },
+      rfm: {
+        scoreThresholds: {
+          recency: [30, 90, 180, 365],
+          frequency: [2, 3, 5, 10],
+          monetary: [50, 100, 250, 500],
+        },
+      },
     },
     epsilon: opts.epsilon,
     epsilonWeights: {},
@@ -167,7 +197,10 @@ export interface StandardisationResult {
  * (post-processing, no privacy cost). A bad standardisation only rescales a feature, which
  * the model absorbs; it never makes training and scoring disagree (both use the stored values).
  */
-export function standardisationFromResult(spec: TrainSpec, result: StandardisationResult): Standardisation {
+export function standardisationFromResult(
+  spec: TrainSpec,
+  result: StandardisationResult
+): Standardisation {
   const n = Math.max(1, result.count);
   const means: Record<string, number> = {};
   const stds: Record<string, number> = {};
@@ -176,7 +209,8 @@ export function standardisationFromResult(spec: TrainSpec, result: Standardisati
     const field = `table.${spec.table}.${f.column}`;
     const sum = result.sums[field];
     const sumsq = result.sumsq[field];
-    if (sum === undefined || sumsq === undefined) throw new RangeError(`standardisation result lacks sums for "${field}"`);
+    if (sum === undefined || sumsq === undefined)
+      throw new RangeError(`standardisation result lacks sums for "${field}"`);
     const scale = measureScale(f.lower, f.upper);
     const mean = Math.min(f.upper, Math.max(f.lower, sum / scale / n));
     const variance = sumsq / (scale * scale) / n - mean * mean;

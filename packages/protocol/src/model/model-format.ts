@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { ProtocolError } from '../errors.ts';
-import { EncodedFeatureSchema, encodedNames, encodeRow, type EncodedFeature, type RawRow } from './feature-encoding.ts';
+import {
+  EncodedFeatureSchema,
+  encodedNames,
+  encodeRow,
+  type EncodedFeature,
+  type RawRow,
+} from './feature-encoding.ts';
 import { formatIssues } from './train-spec.ts';
 
 /**
@@ -33,8 +39,12 @@ export type OptimiserState = z.infer<typeof OptimiserStateSchema>;
 
 export const ModelSchema = z
   .object({
-    format: z.literal(MODEL_FORMAT, { error: `not a model file: "format" must be "${MODEL_FORMAT}"` }),
-    formatVersion: z.literal(MODEL_FORMAT_VERSION, { error: `unsupported model formatVersion (this build reads ${MODEL_FORMAT_VERSION})` }),
+    format: z.literal(MODEL_FORMAT, {
+      error: `not a model file: "format" must be "${MODEL_FORMAT}"`,
+    }),
+    formatVersion: z.literal(MODEL_FORMAT_VERSION, {
+      error: `unsupported model formatVersion (this build reads ${MODEL_FORMAT_VERSION})`,
+    }),
     kind: z.literal('logistic_regression'),
     name: z.string(),
     label: z.object({ column: z.string().min(1), positive: z.string().min(1) }),
@@ -59,14 +69,28 @@ export const ModelSchema = z
   .superRefine((m, ctx) => {
     const names = encodedNames(m.encoding).slice(1);
     for (const n of names) {
-      if (!(n in m.weights)) ctx.addIssue({ code: 'custom', path: ['weights', n], message: `missing weight for encoded column "${n}"` });
+      if (!(n in m.weights))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights', n],
+          message: `missing weight for encoded column "${n}"`,
+        });
     }
     for (const n of Object.keys(m.weights)) {
-      if (!names.includes(n)) ctx.addIssue({ code: 'custom', path: ['weights', n], message: `weight for unknown column "${n}"` });
+      if (!names.includes(n))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['weights', n],
+          message: `weight for unknown column "${n}"`,
+        });
     }
     const st = m.training.state;
     if (st && st.velocity.length !== names.length + 1) {
-      ctx.addIssue({ code: 'custom', path: ['training', 'state', 'velocity'], message: `velocity must have ${names.length + 1} entries` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'state', 'velocity'],
+        message: `velocity must have ${names.length + 1} entries`,
+      });
     }
   });
 export type Model = z.infer<typeof ModelSchema>;
@@ -74,13 +98,16 @@ export type Model = z.infer<typeof ModelSchema>;
 /** The model's coefficients as a vector in encoded-column order (intercept first). */
 export function modelVector(model: Model): Float64Array {
   const names = encodedNames(model.encoding);
-  return Float64Array.from(names.map((n, i) => (i === 0 ? model.intercept : (model.weights[n] as number))));
+  return Float64Array.from(
+    names.map((n, i) => (i === 0 ? model.intercept : (model.weights[n] as number)))
+  );
 }
 
 /** A copy of `model` with the coefficients taken from `w` (encoded-column order). */
 export function withVector(model: Model, w: ArrayLike<number>): Model {
   const names = encodedNames(model.encoding);
-  if (w.length !== names.length) throw new RangeError(`"w" expected length ${names.length}, got ${w.length}`);
+  if (w.length !== names.length)
+    throw new RangeError(`"w" expected length ${names.length}, got ${w.length}`);
   const weights: Record<string, number> = {};
   names.forEach((n, i) => {
     if (i > 0) weights[n] = w[i] as number;
@@ -156,9 +183,18 @@ export function modelFromJson(text: string, source = 'model file'): Model {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ProtocolError('BAD_REQUEST', `${source}: not valid JSON (${(err as Error).message})`, err);
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `${source}: not valid JSON (${(err as Error).message})`,
+      err
+    );
   }
   const parsed = ModelSchema.safeParse(data);
-  if (!parsed.success) throw new ProtocolError('BAD_REQUEST', `${source}: invalid model: ${formatIssues(parsed.error.issues)}`, parsed.error);
+  if (!parsed.success)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `${source}: invalid model: ${formatIssues(parsed.error.issues)}`,
+      parsed.error
+    );
   return parsed.data;
 }

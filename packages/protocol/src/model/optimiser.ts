@@ -43,7 +43,9 @@ function blockValues(agg: RoundAggregate, name: TrainBlockName): number[] | null
 /** Decodes the summed vector; `noise` says whether the nodes added DP noise (model.training.noise). */
 export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics {
   if (agg.values.length !== agg.layout.length) {
-    throw new RangeError(`aggregate expected ${agg.layout.length} slots (layout ${agg.layout.hash.slice(0, 12)}), got ${agg.values.length}`);
+    throw new RangeError(
+      `aggregate expected ${agg.layout.length} slots (layout ${agg.layout.hash.slice(0, 12)}), got ${agg.values.length}`
+    );
   }
   const d = agg.layout.columns.length;
   const gradient = blockValues(agg, 'gradient');
@@ -86,7 +88,11 @@ export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics 
  * The model published for round 0: the encoding from the phase-1 standardisation, all weights 0
  * and the intercept at the logit of the federated base rate (0 if phase 1 did not release it).
  */
-export function startingModel(spec: TrainSpec, std: Standardisation, opts: { nodes: string[]; noise: boolean; jobId?: string }): Model {
+export function startingModel(
+  spec: TrainSpec,
+  std: Standardisation,
+  opts: { nodes: string[]; noise: boolean; jobId?: string }
+): Model {
   const model = initialModel({
     name: spec.name,
     label: spec.label,
@@ -112,12 +118,16 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
   // The aggregate must be for the round this model is at, under the layout everyone derives.
   const expected = roundLayout(spec, model.encoding, model.training.roundsDone);
   if (agg.layout.hash !== expected.hash) {
-    throw new ProtocolError('LAYOUT_MISMATCH', `aggregate layout ${agg.layout.hash.slice(0, 12)} is not the layout of round ${expected.round} (${expected.hash.slice(0, 12)})`);
+    throw new ProtocolError(
+      'LAYOUT_MISMATCH',
+      `aggregate layout ${agg.layout.hash.slice(0, 12)} is not the layout of round ${expected.round} (${expected.hash.slice(0, 12)})`
+    );
   }
   const s = decodeRound(agg, model.training.noise);
   const w = Array.from(modelVector(model));
   const d = w.length;
-  if (s.gradient.length !== d) throw new RangeError(`aggregate has ${s.gradient.length} columns, model has ${d}`);
+  if (s.gradient.length !== d)
+    throw new RangeError(`aggregate has ${s.gradient.length} columns, model has ${d}`);
   const n = Math.max(1, s.count);
   const g = s.gradient.map((v, j) => (j === 0 ? v : v - spec.l2 * (w[j] as number)));
   let state = model.training.state;
@@ -126,14 +136,19 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
     if (!s.hessian) throw new RangeError('newton round without a hessian block');
     const h = s.hessian.map((row, i) => row.map((v, j) => v + (i === j && i > 0 ? spec.l2 : 0)));
     const noiseEdge = 2 * s.hessianNoiseStd * Math.sqrt(d);
-    const floor = Math.max(noiseEdge, 1e-9 * Math.max(1, ...h.map((r, i) => Math.abs(r[i] as number))));
+    const floor = Math.max(
+      noiseEdge,
+      1e-9 * Math.max(1, ...h.map((r, i) => Math.abs(r[i] as number)))
+    );
     const step = flooredSolve(h, g, floor);
     next = w.map((v, j) => v + (step[j] as number));
   } else {
     // Heavy ball (Polyak 1964) on the mean log-likelihood: v = momentum v + lr g / n, w += v.
     const opt = spec.optimiser;
     const prev = state?.velocity ?? new Array<number>(d).fill(0);
-    const velocity = g.map((v, j) => opt.momentum * (prev[j] as number) + (opt.learningRate * v) / n);
+    const velocity = g.map(
+      (v, j) => opt.momentum * (prev[j] as number) + (opt.learningRate * v) / n
+    );
     next = w.map((v, j) => v + (velocity[j] as number));
     state = { velocity };
   }

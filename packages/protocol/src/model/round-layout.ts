@@ -69,7 +69,9 @@ export function trainEpsilonPlan(spec: TrainSpec): TrainEpsilonPlan {
   const perRoundMicro = Math.floor((totalMicro * (1 - STANDARDISATION_SHARE)) / spec.rounds);
   const standardisationMicro = totalMicro - perRoundMicro * spec.rounds;
   if (perRoundMicro < 100 || standardisationMicro < 1) {
-    throw new RangeError(`epsilon ${spec.epsilon} is too small for ${spec.rounds} rounds (under 0.0001 per round)`);
+    throw new RangeError(
+      `epsilon ${spec.epsilon} is too small for ${spec.rounds} rounds (under 0.0001 per round)`
+    );
   }
   return { totalMicro, standardisationMicro, perRoundMicro };
 }
@@ -97,7 +99,11 @@ function hessianScale(linf: number): number {
  * The eval blocks cover validation records only, disjoint from the training records the other
  * blocks read, so by parallel composition they get the whole round epsilon at no extra charge.
  */
-export function roundLayout(spec: TrainSpec, encoding: readonly EncodedFeature[], round: number): RoundLayout {
+export function roundLayout(
+  spec: TrainSpec,
+  encoding: readonly EncodedFeature[],
+  round: number
+): RoundLayout {
   if (!Number.isSafeInteger(round) || round < 0 || round >= spec.rounds) {
     throw new RangeError(`round expected an integer in [0, ${spec.rounds - 1}], got ${round}`);
   }
@@ -112,13 +118,25 @@ export function roundLayout(spec: TrainSpec, encoding: readonly EncodedFeature[]
     { name: 'count', length: 1, scale: 1, sensitivity: 1n },
     { name: 'loss', length: 1, scale: sl, sensitivity: BigInt(Math.ceil(spec.lossClip * sl)) },
   ];
-  draft.push({ name: 'gradient', length: d, scale: sg, sensitivity: BigInt(Math.ceil(gradL1 * sg + b.k / 2)) });
+  draft.push({
+    name: 'gradient',
+    length: d,
+    scale: sg,
+    sensitivity: BigInt(Math.ceil(gradL1 * sg + b.k / 2)),
+  });
   if (spec.optimiser.kind === 'newton') {
     const hL1 = (b.l1 * b.l1 + b.l2sq) / 8;
-    draft.push({ name: 'hessian', length: (d * (d + 1)) / 2, scale: sh, sensitivity: BigInt(Math.ceil(hL1 * sh + (b.k * (b.k + 1)) / 4)) });
+    draft.push({
+      name: 'hessian',
+      length: (d * (d + 1)) / 2,
+      scale: sh,
+      sensitivity: BigInt(Math.ceil(hL1 * sh + (b.k * (b.k + 1)) / 4)),
+    });
   }
   const perRound = trainEpsilonPlan(spec).perRoundMicro;
-  const weights = draft.map((blk) => ROUND_EPSILON_WEIGHTS[blk.name as keyof typeof ROUND_EPSILON_WEIGHTS]);
+  const weights = draft.map(
+    (blk) => ROUND_EPSILON_WEIGHTS[blk.name as keyof typeof ROUND_EPSILON_WEIGHTS]
+  );
   const total = weights.reduce((s, w) => s + w, 0);
   const shares = weights.map((w) => Math.floor((perRound * w) / total));
   // The flooring remainder goes to the gradient, so the shares sum exactly to the round epsilon.
@@ -132,7 +150,14 @@ export function roundLayout(spec: TrainSpec, encoding: readonly EncodedFeature[]
   });
   if (spec.validation.fraction > 0) {
     for (const name of ['eval_pos', 'eval_neg'] as const) {
-      blocks.push({ name, offset, length: EVAL_BINS, scale: 1, sensitivity: 1n, epsilonMicro: perRound });
+      blocks.push({
+        name,
+        offset,
+        length: EVAL_BINS,
+        scale: 1,
+        sensitivity: 1n,
+        epsilonMicro: perRound,
+      });
       offset += EVAL_BINS;
     }
   }

@@ -31,13 +31,19 @@ describe('parseCsv', () => {
     ]);
   });
   it('names the line of an unterminated quote', () => {
-    expect(() => parseCsv('a\n"open\n', 'f.csv')).toThrow(new ProtocolError('BAD_REQUEST', 'f.csv:2: quoted field is never closed'));
+    expect(() => parseCsv('a\n"open\n', 'f.csv')).toThrow(
+      new ProtocolError('BAD_REQUEST', 'f.csv:2: quoted field is never closed')
+    );
   });
 });
 
 describe('scoreCsvText', () => {
   it('scores each row by its id column with the model probability', () => {
-    const out = scoreCsvText(model, 'customer_id,tenure,contract,extra\nc1,48,Monthly,x\nc2,,Yearly,y\n', { source: 's.csv' });
+    const out = scoreCsvText(
+      model,
+      'customer_id,tenure,contract,extra\nc1,48,Monthly,x\nc2,,Yearly,y\n',
+      { source: 's.csv' }
+    );
     expect(out.rows).toBe(2);
     // c1: z = -1 + 0.5*(48-36)/12 + 0.75 = 0.25; c2: missing tenure = mean, z = -1 - 0.25.
     expect(out.csv).toBe(`customer_id,score\nc1,${p(0.25)}\nc2,${p(-1.25)}\n`);
@@ -51,6 +57,8 @@ describe('scoreCsvText', () => {
     );
   });
   it('refuses a ragged row with its line', () => {
-    expect(() => scoreCsvText(model, 'tenure,contract\n1,Monthly\n2\n', { source: 's.csv' })).toThrow('s.csv:3: expected 2 cells as in the header, got 1');
+    expect(() =>
+      scoreCsvText(model, 'tenure,contract\n1,Monthly\n2\n', { source: 's.csv' })
+    ).toThrow('s.csv:3: expected 2 cells as in the header, got 1');
   });
 });

@@ -53,7 +53,8 @@ export function parseCsv(text: string, source = 'CSV'): { line: number; cells: s
       rowLine = line;
     } else cell += c;
   }
-  if (quoted) throw new ProtocolError('BAD_REQUEST', `${source}:${quoteLine}: quoted field is never closed`);
+  if (quoted)
+    throw new ProtocolError('BAD_REQUEST', `${source}:${quoteLine}: quoted field is never closed`);
   if (cell !== '' || cells.length > 0) endRow();
   return rows;
 }
@@ -67,22 +68,33 @@ function csvCell(v: string): string {
  * 1-based data row number when the file has no `idColumn`), score = probability of the model's
  * positive label. Refuses a file missing a feature column, naming the file and the column.
  */
-export function scoreCsvText(model: Model, csvText: string, opts: { source?: string; idColumn?: string } = {}): { csv: string; rows: number } {
+export function scoreCsvText(
+  model: Model,
+  csvText: string,
+  opts: { source?: string; idColumn?: string } = {}
+): { csv: string; rows: number } {
   const source = opts.source ?? 'CSV';
   const idColumn = opts.idColumn ?? 'customer_id';
   const [head, ...data] = parseCsv(csvText, source);
-  if (!head) throw new ProtocolError('BAD_REQUEST', `${source}: the file is empty (expected a header line)`);
+  if (!head)
+    throw new ProtocolError('BAD_REQUEST', `${source}: the file is empty (expected a header line)`);
   const columns = head.cells;
   for (const f of model.encoding) {
     if (!columns.includes(f.column)) {
-      throw new ProtocolError('BAD_REQUEST', `${source}:1: no column "${f.column}", which the model "${model.name}" uses (header has: ${columns.slice(0, 20).join(', ')})`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `${source}:1: no column "${f.column}", which the model "${model.name}" uses (header has: ${columns.slice(0, 20).join(', ')})`
+      );
     }
   }
   const idAt = columns.indexOf(idColumn);
   const out = [`${idAt >= 0 ? csvCell(idColumn) : 'row'},score`];
   data.forEach((r, n) => {
     if (r.cells.length !== columns.length) {
-      throw new ProtocolError('BAD_REQUEST', `${source}:${r.line}: expected ${columns.length} cells as in the header, got ${r.cells.length}`);
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `${source}:${r.line}: expected ${columns.length} cells as in the header, got ${r.cells.length}`
+      );
     }
     const row = Object.fromEntries(columns.map((c, j) => [c, r.cells[j] as string]));
     const id = idAt >= 0 ? (r.cells[idAt] as string) : String(n + 1);

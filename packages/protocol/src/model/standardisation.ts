@@ -36,7 +36,13 @@ export interface StandardisationLayout {
 export const STANDARDISATION_SCALE = 2 ** 16;
 
 /** Relative epsilon weights inside phase 1: the moments carry the information, the counts are easy. */
-const WEIGHTS: Record<StandardisationBlockName, number> = { count: 1, positives: 1, present: 1, sum: 4, sumsq: 4 };
+const WEIGHTS: Record<StandardisationBlockName, number> = {
+  count: 1,
+  positives: 1,
+  present: 1,
+  sum: 4,
+  sumsq: 4,
+};
 
 export function numericFeatures(spec: TrainSpec): NumericFeatureSpec[] {
   return spec.features.filter((f): f is NumericFeatureSpec => f.type === 'numeric');
@@ -76,7 +82,10 @@ export function standardisationLayout(spec: TrainSpec): StandardisationLayout {
     offset += b.length;
     return out;
   });
-  const hash = canonicalHash('train-standardisation-layout', { columns, blocks: blocks.map((b) => ({ ...b })) });
+  const hash = canonicalHash('train-standardisation-layout', {
+    columns,
+    blocks: blocks.map((b) => ({ ...b })),
+  });
   return { columns, blocks, length: offset, epsilonMicro: total, hash };
 }
 
@@ -94,8 +103,13 @@ export function unitValue(f: NumericFeatureSpec, x: number | null): number | nul
  * has std at most range/2; the floor keeps a noisy near-zero variance from producing huge
  * z-values that would swamp every record's clipped gradient).
  */
-export function standardisationFromAggregate(spec: TrainSpec, layout: StandardisationLayout, values: readonly bigint[]): Standardisation {
-  if (values.length !== layout.length) throw new RangeError(`aggregate expected ${layout.length} slots, got ${values.length}`);
+export function standardisationFromAggregate(
+  spec: TrainSpec,
+  layout: StandardisationLayout,
+  values: readonly bigint[]
+): Standardisation {
+  if (values.length !== layout.length)
+    throw new RangeError(`aggregate expected ${layout.length} slots, got ${values.length}`);
   const block = (name: StandardisationBlockName) => layout.blocks.find((b) => b.name === name);
   const means: Record<string, number> = {};
   const stds: Record<string, number> = {};

@@ -25,24 +25,37 @@ export const NumericFeatureSchema = z
     type: z.literal('numeric'),
     column: ColumnSchema,
     /** Clipping bounds, in the column's unit: values are clamped into [lower, upper] first. */
-    lower: z.number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' }).finite(),
-    upper: z.number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' }).finite(),
+    lower: z
+      .number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' })
+      .finite(),
+    upper: z
+      .number({ error: 'numeric feature needs finite clipping bounds "lower" and "upper"' })
+      .finite(),
   })
-  .refine((f) => f.upper > f.lower, { message: 'upper must be greater than lower', path: ['upper'] });
+  .refine((f) => f.upper > f.lower, {
+    message: 'upper must be greater than lower',
+    path: ['upper'],
+  });
 
 export const CategoricalFeatureSchema = z.object({
   type: z.literal('categorical'),
   column: ColumnSchema,
   /** Declared categories, one one-hot cell each; `__other__` is always added after them. */
   categories: z
-    .array(z.string().min(1, 'a category may not be empty').max(100), { error: 'categorical feature needs a "categories" list' })
+    .array(z.string().min(1, 'a category may not be empty').max(100), {
+      error: 'categorical feature needs a "categories" list',
+    })
     .min(1, 'category list is empty: declare at least one category')
     .max(200),
 });
 
-export const FeatureSpecSchema = z.discriminatedUnion('type', [NumericFeatureSchema, CategoricalFeatureSchema], {
-  error: 'feature "type" must be "numeric" or "categorical"',
-});
+export const FeatureSpecSchema = z.discriminatedUnion(
+  'type',
+  [NumericFeatureSchema, CategoricalFeatureSchema],
+  {
+    error: 'feature "type" must be "numeric" or "categorical"',
+  }
+);
 export type FeatureSpec = z.infer<typeof FeatureSpecSchema>;
 export type NumericFeatureSpec = z.infer<typeof NumericFeatureSchema>;
 export type CategoricalFeatureSpec = z.infer<typeof CategoricalFeatureSchema>;
@@ -73,7 +86,9 @@ export const TrainSpecSchema = z
      * Only customers with `model_training` consent in force are read
      * (docs/node-data.md "Consent semantics").
      */
-    purpose: z.literal('model_training', { error: 'purpose of a train job must be "model_training"' }),
+    purpose: z.literal('model_training', {
+      error: 'purpose of a train job must be "model_training"',
+    }),
     table: ColumnSchema,
     idColumn: ColumnSchema.optional(),
     label: z.object({ column: ColumnSchema, positive: z.string().min(1).max(100) }),
@@ -92,10 +107,22 @@ export const TrainSpecSchema = z
     lossClip: z.number().positive().max(100).default(3),
     /** Total epsilon each node spends on the whole job (standardisation phase + all rounds). */
     epsilon: EpsilonSchema,
-    minNodes: z.number().int().min(3, 'minNodes must be at least 3: fewer would expose a single node').max(1000),
+    minNodes: z
+      .number()
+      .int()
+      .min(3, 'minNodes must be at least 3: fewer would expose a single node')
+      .max(1000),
     /** Local validation split (by keyed hash of the customer id) for federated evaluation. */
     validation: z
-      .object({ fraction: z.number().min(0).max(0.5).default(0.2), seed: z.number().int().min(0).max(2 ** 31).default(0) })
+      .object({
+        fraction: z.number().min(0).max(0.5).default(0.2),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31)
+          .default(0),
+      })
       .default({ fraction: 0.2, seed: 0 }),
   })
   .superRefine((s, ctx) => {
@@ -103,7 +130,11 @@ export const TrainSpecSchema = z
     const claim = (column: string, what: string, path: (string | number)[]): void => {
       const prior = seen.get(column);
       if (prior !== undefined) {
-        ctx.addIssue({ code: 'custom', path, message: `column "${column}" is used twice (${prior} and ${what})` });
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `column "${column}" is used twice (${prior} and ${what})`,
+        });
       }
       seen.set(column, what);
     };
@@ -115,9 +146,18 @@ export const TrainSpecSchema = z
         const cats = new Set<string>();
         f.categories.forEach((c, j) => {
           if (c === OTHER_CATEGORY) {
-            ctx.addIssue({ code: 'custom', path: ['features', i, 'categories', j], message: `"${OTHER_CATEGORY}" is added automatically; do not declare it` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['features', i, 'categories', j],
+              message: `"${OTHER_CATEGORY}" is added automatically; do not declare it`,
+            });
           }
-          if (cats.has(c)) ctx.addIssue({ code: 'custom', path: ['features', i, 'categories', j], message: `category "${c}" declared twice` });
+          if (cats.has(c))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['features', i, 'categories', j],
+              message: `category "${c}" declared twice`,
+            });
           cats.add(c);
         });
       }
@@ -128,8 +168,12 @@ export type TrainSpec = z.infer<typeof TrainSpecSchema>;
 export type TrainSpecInput = z.input<typeof TrainSpecSchema>;
 
 /** Human-readable zod issues: `features.2.upper: upper must be greater than lower; ...`. */
-export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('; ');
+export function formatIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[]
+): string {
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
 }
 
 /**

@@ -1,6 +1,13 @@
 import { estimateOf, ratioVariance, type Estimate } from './estimate.ts';
 import type { SegmentResult } from './interpret.ts';
-import { MIN_RELIABLE_COUNT, checkMinCount, judgeRatio, projectEstimate, type ProjectedEstimate, type RatioEstimate } from './post-process.ts';
+import {
+  MIN_RELIABLE_COUNT,
+  checkMinCount,
+  judgeRatio,
+  projectEstimate,
+  type ProjectedEstimate,
+  type RatioEstimate,
+} from './post-process.ts';
 
 export interface AbTestOptions {
   /** Dimension holding the variant label: its position, or its field name (needs result.dimensions). */
@@ -47,7 +54,10 @@ function dimensionIndex(result: SegmentResult, d: number | string, what: string)
   const width = result.cells[0]?.labels.length ?? 0;
   const i = typeof d === 'number' ? d : (result.dimensions ?? []).indexOf(d);
   if (!Number.isInteger(i) || i < 0 || i >= width) {
-    const hint = typeof d === 'string' && !result.dimensions ? ' (interpretVector was given no dimension names)' : '';
+    const hint =
+      typeof d === 'string' && !result.dimensions
+        ? ' (interpretVector was given no dimension names)'
+        : '';
     throw new RangeError(`"${what}" ${JSON.stringify(d)} is not a dimension of the result${hint}`);
   }
   return i;
@@ -57,7 +67,9 @@ function dimensionIndex(result: SegmentResult, d: number | string, what: string)
 export function twoSidedPValue(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const poly =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   return Math.min(1, poly * Math.exp(-x * x));
 }
 
@@ -78,7 +90,9 @@ interface Tally {
 export function abTestSummary(result: SegmentResult, options: AbTestOptions): AbTestSummary {
   const vi = dimensionIndex(result, options.variantDimension, 'variantDimension');
   const si =
-    options.segmentDimension === undefined ? null : dimensionIndex(result, options.segmentDimension, 'segmentDimension');
+    options.segmentDimension === undefined
+      ? null
+      : dimensionIndex(result, options.segmentDimension, 'segmentDimension');
   const converted = options.converted ?? 'converted';
   const exposed = options.exposed ?? (result.measures.includes('exposed') ? 'exposed' : 'count');
   const known = `(measures: ${result.measures.join(', ') || 'none'})`;
@@ -99,7 +113,8 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
       groups.set(segment, g);
     }
     const t = g.get(variant) ?? { e: 0, varE: 0, c: 0, varC: 0 };
-    const e = exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: ProjectedEstimate }).sum;
+    const e =
+      exposed === 'count' ? cell.count : (cell.measures[exposed] as { sum: ProjectedEstimate }).sum;
     const c = (cell.measures[converted] as { sum: ProjectedEstimate }).sum;
     // Slots carry independent noise, so variances of summed cells add. Sum the raw values
     // (results stored before projection existed have none): projecting each cell first would
@@ -110,12 +125,16 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
     t.varC += c.sd * c.sd;
     g.set(variant, t);
   }
-  const minCount = checkMinCount(options.minReliableCount ?? result.minReliableCount ?? MIN_RELIABLE_COUNT);
+  const minCount = checkMinCount(
+    options.minReliableCount ?? result.minReliableCount ?? MIN_RELIABLE_COUNT
+  );
   const out: AbTestSummary = { control: options.controlVariant, converted, exposed, groups: [] };
   for (const [segment, tallies] of groups) {
     const control = tallies.get(options.controlVariant);
     if (!control) {
-      throw new RangeError(`"controlVariant" "${options.controlVariant}" is not a label of the variant dimension`);
+      throw new RangeError(
+        `"controlVariant" "${options.controlVariant}" is not a label of the variant dimension`
+      );
     }
     const rateOf = (t: Tally): { p: number; v: number } | null => {
       if (t.e <= 0) return null;
@@ -132,9 +151,20 @@ export function abTestSummary(result: SegmentResult, options: AbTestOptions): Ab
         variant,
         exposed: projectEstimate(estimateOf(t.e, t.varE)),
         converted: projectEstimate(estimateOf(t.c, t.varC)),
-        rate: r ? judgeRatio({ ratio: estimateOf(r.p, r.v), denominator: t.e, denominatorName: 'exposures', minCount, bounds: [0, 1] }) : null,
+        rate: r
+          ? judgeRatio({
+              ratio: estimateOf(r.p, r.v),
+              denominator: t.e,
+              denominatorName: 'exposures',
+              minCount,
+              bounds: [0, 1],
+            })
+          : null,
         difference: compare ? estimateOf(r.p - pc.p, diffVar) : null,
-        lift: compare && pc.p > 0 ? estimateOf(r.p / pc.p - 1, ratioVariance(r.p, r.v, pc.p, pc.v)) : null,
+        lift:
+          compare && pc.p > 0
+            ? estimateOf(r.p / pc.p - 1, ratioVariance(r.p, r.v, pc.p, pc.v))
+            : null,
         pValue: compare && diffVar > 0 ? twoSidedPValue((r.p - pc.p) / Math.sqrt(diffVar)) : null,
       };
     });

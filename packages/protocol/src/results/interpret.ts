@@ -67,7 +67,8 @@ export interface InterpretOptions {
 }
 
 function checkVector(name: string, got: number, want: number): void {
-  if (got !== want) throw new RangeError(`"${name}" expected length ${want} (layout length), got ${got}`);
+  if (got !== want)
+    throw new RangeError(`"${name}" expected length ${want} (layout length), got ${got}`);
 }
 
 /**
@@ -96,7 +97,9 @@ export function interpretVector(
   const bounds = new Map((options.measures ?? []).map((m) => [m.field, m] as const));
   const width = layout.cells[0]?.length ?? 0;
   if (options.dimensions && options.dimensions.length !== width) {
-    throw new RangeError(`"dimensions" names ${options.dimensions.length} fields but the layout has ${width} dimensions`);
+    throw new RangeError(
+      `"dimensions" names ${options.dimensions.length} fields but the layout has ${width} dimensions`
+    );
   }
   // Slot i of a block in field units: value / scale, variance / scale^2.
   const slot = (offset: number, i: number, scale: number): [number, number] => [
@@ -130,10 +133,16 @@ export function interpretVector(
       if (sq) {
         const [ss, varSs] = slot(sq.offset, index, sq.scale);
         sumOfSquares = projectEstimate(estimateOf(ss, varSs));
-        if (c >= 2 && rawMean) spread = Math.sqrt(Math.max(0, ss / c - rawMean.estimate * rawMean.estimate));
+        if (c >= 2 && rawMean)
+          spread = Math.sqrt(Math.max(0, ss / c - rawMean.estimate * rawMean.estimate));
       }
       const sum = estimateOf(s, varS);
-      measures[field] = { sum: m && m.lower >= 0 ? projectEstimate(sum) : unprojected(sum), mean, sumOfSquares, spread };
+      measures[field] = {
+        sum: m && m.lower >= 0 ? projectEstimate(sum) : unprojected(sum),
+        mean,
+        sumOfSquares,
+        spread,
+      };
     }
     return { index, labels: [...labels], count: projectEstimate(estimateOf(c, varC)), measures };
   });
@@ -155,5 +164,10 @@ export function interpretVector(
 export function isSegmentResult(x: unknown): x is SegmentResult {
   if (typeof x !== 'object' || x === null) return false;
   const r = x as Partial<Record<keyof SegmentResult, unknown>>;
-  return Array.isArray(r.cells) && Array.isArray(r.measures) && typeof r.total === 'object' && r.total !== null;
+  return (
+    Array.isArray(r.cells) &&
+    Array.isArray(r.measures) &&
+    typeof r.total === 'object' &&
+    r.total !== null
+  );
 }

@@ -35,9 +35,19 @@ export interface RatioEstimate extends ProjectedEstimate {
  * possible values: it never moves an estimate away from any possible true value). `sd` stays
  * the noise's, and `raw` keeps the released value.
  */
-export function projectEstimate(e: Estimate, lo = 0, hi = Number.POSITIVE_INFINITY): ProjectedEstimate {
+export function projectEstimate(
+  e: Estimate,
+  lo = 0,
+  hi = Number.POSITIVE_INFINITY
+): ProjectedEstimate {
   const clamp = (x: number) => Math.min(hi, Math.max(lo, x));
-  return { estimate: clamp(e.estimate), sd: e.sd, low: clamp(e.low), high: clamp(e.high), raw: e.estimate };
+  return {
+    estimate: clamp(e.estimate),
+    sd: e.sd,
+    low: clamp(e.low),
+    high: clamp(e.high),
+    raw: e.estimate,
+  };
 }
 
 /** A figure that is not projected (a sum of a measure that may be negative): `raw` = estimate. */
@@ -75,12 +85,18 @@ export function judgeRatio(j: RatioJudgement): RatioEstimate {
   } else if (raw < j.bounds[0] || raw > j.bounds[1]) {
     reason = `noisy estimate ${formatNumber(raw)} is outside its possible range [${formatNumber(j.bounds[0])}, ${formatNumber(j.bounds[1])}]`;
   }
-  return { ...projectEstimate(j.ratio, j.bounds[0], j.bounds[1]), unreliable: reason !== null, reason };
+  return {
+    ...projectEstimate(j.ratio, j.bounds[0], j.bounds[1]),
+    unreliable: reason !== null,
+    reason,
+  };
 }
 
 export function checkMinCount(minCount: number): number {
   if (!Number.isFinite(minCount) || minCount < 0) {
-    throw new RangeError(`"minReliableCount" expected a finite non-negative number, got ${minCount}`);
+    throw new RangeError(
+      `"minReliableCount" expected a finite non-negative number, got ${minCount}`
+    );
   }
   return minCount;
 }

@@ -33,7 +33,8 @@ export function histogramQuantiles(
     throw new RangeError(`"dimension" ${dimension} is not a dimension of the result`);
   }
   for (const p of probabilities) {
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`"probabilities" expected numbers in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new RangeError(`"probabilities" expected numbers in [0, 1], got ${p}`);
   }
   const mass = new Map<string, number>();
   for (const cell of result.cells) {
@@ -43,8 +44,14 @@ export function histogramQuantiles(
   }
   const bins = [...mass].map(([label, m]) => {
     const edges = binEdges(label);
-    if (!edges) throw new RangeError(`dimension ${dimension} is not a bin dimension (label "${label}")`);
-    return { lo: edges[0], hi: edges[1], m, open: label.startsWith('<') ? -1 : label.startsWith('>=') ? 1 : 0 };
+    if (!edges)
+      throw new RangeError(`dimension ${dimension} is not a bin dimension (label "${label}")`);
+    return {
+      lo: edges[0],
+      hi: edges[1],
+      m,
+      open: label.startsWith('<') ? -1 : label.startsWith('>=') ? 1 : 0,
+    };
   });
   bins.sort((a, b) => a.lo - b.lo || a.open - b.open);
   const total = bins.reduce((s, b) => s + b.m, 0);

@@ -5,11 +5,36 @@ import { formatEstimate, interpretVector, segmentLabel, segmentTable, textTable 
 
 describe('textTable', () => {
   it('pads columns, right-aligns numeric ones and trims line ends', () => {
-    expect(textTable(['name', 'n'], [['a', 1], ['bbb', 22]])).toBe('name   n\n----  --\na      1\nbbb   22');
-    expect(textTable(['cell', 'mean'], [['x', '5,762 ± 15,687 †'], ['yy', '-']])).toBe('cell              mean\n----  ----------------\nx     5,762 ± 15,687 †\nyy                   -');
-    expect(textTable(['when', 'what'], [['2026-01-01', 'a'], ['2026-01-02', 'bb']], { align: ['left', 'right'] })).toBe(
-      'when        what\n----------  ----\n2026-01-01     a\n2026-01-02    bb'
+    expect(
+      textTable(
+        ['name', 'n'],
+        [
+          ['a', 1],
+          ['bbb', 22],
+        ]
+      )
+    ).toBe('name   n\n----  --\na      1\nbbb   22');
+    expect(
+      textTable(
+        ['cell', 'mean'],
+        [
+          ['x', '5,762 ± 15,687 †'],
+          ['yy', '-'],
+        ]
+      )
+    ).toBe(
+      'cell              mean\n----  ----------------\nx     5,762 ± 15,687 †\nyy                   -'
     );
+    expect(
+      textTable(
+        ['when', 'what'],
+        [
+          ['2026-01-01', 'a'],
+          ['2026-01-02', 'bb'],
+        ],
+        { align: ['left', 'right'] }
+      )
+    ).toBe('when        what\n----------  ----\n2026-01-01     a\n2026-01-02    bb');
   });
 });
 
@@ -31,7 +56,10 @@ describe('segmentTable', () => {
   // R-F-M- is 80668 / 14 = 5762 > upper 5000, so it shows clamped, with the delta-method
   // half-width 1.96 sqrt(1e4/14^2 + 80668^2 * 4/14^4) = 1,613.
   const variance = [4, 4, 4, 4, 1e8, 1e8, 1e8];
-  const seg = interpretVector(layout, values, variance, { dimensions: ['rfm_class'], measures: q.measures });
+  const seg = interpretVector(layout, values, variance, {
+    dimensions: ['rfm_class'],
+    measures: q.measures,
+  });
 
   it('names RFM classes, formats figures, marks unreliable means and hides empty cells', () => {
     expect(segmentLabel('R-F-M-')).toBe('R-F-M- general retain');
@@ -47,10 +75,14 @@ describe('segmentTable', () => {
     );
     expect(t.notes).toEqual([
       '1 cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.',
-      "† unreliable: a noisy count under 20, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.",
+      '† unreliable: a noisy count under 20, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.',
       'Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".',
     ]);
-    expect(seg.cells[1]?.measures['monetary']?.mean).toMatchObject({ raw: 5762, unreliable: true, reason: 'count 14 is under 20' });
+    expect(seg.cells[1]?.measures['monetary']?.mean).toMatchObject({
+      raw: 5762,
+      unreliable: true,
+      reason: 'count 14 is under 20',
+    });
   });
 
   it('adds sum columns and shows cells a node suppressed', () => {

@@ -31,7 +31,10 @@ const wasProjected = (e: Estimate): boolean => {
 export function formatEstimate(e: Estimate | null | undefined, kind: FigureKind): string {
   if (!e) return '-';
   const half = Z_95 * e.sd;
-  const text = half > 0 ? `${formatFigure(e.estimate, kind)} ± ${formatFigure(half, kind)}` : formatFigure(e.estimate, kind);
+  const text =
+    half > 0
+      ? `${formatFigure(e.estimate, kind)} ± ${formatFigure(half, kind)}`
+      : formatFigure(e.estimate, kind);
   return isUnreliable(e) ? `${text} ${UNRELIABLE_MARK}` : text;
 }
 
@@ -56,8 +59,15 @@ export interface SegmentTable {
 /** One row per cell: its labels (one column per dimension), the count, then per measure [sum and] mean. */
 export function segmentTable(seg: SegmentResult, options: SegmentTableOptions = {}): SegmentTable {
   const width = seg.cells[0]?.labels.length ?? 0;
-  const dims = width === 0 ? ['segment'] : (seg.dimensions ?? Array.from({ length: width }, (_, i) => `dimension ${i + 1}`));
-  const header = [...dims, 'count', ...seg.measures.flatMap((m) => (options.sums ? [`sum ${m}`, `mean ${m}`] : [`mean ${m}`]))];
+  const dims =
+    width === 0
+      ? ['segment']
+      : (seg.dimensions ?? Array.from({ length: width }, (_, i) => `dimension ${i + 1}`));
+  const header = [
+    ...dims,
+    'count',
+    ...seg.measures.flatMap((m) => (options.sums ? [`sum ${m}`, `mean ${m}`] : [`mean ${m}`])),
+  ];
   const align: Align[] = header.map((_, i) => (i < dims.length ? 'left' : 'right'));
   const rows: string[][] = [];
   let hidden = 0;
@@ -71,7 +81,11 @@ export function segmentTable(seg: SegmentResult, options: SegmentTableOptions = 
       continue;
     }
     if (options.suppressed?.(c)) {
-      rows.push([...labels, 'suppressed', ...ms.flatMap(() => (options.sums ? ['-', '-'] : ['-']))]);
+      rows.push([
+        ...labels,
+        'suppressed',
+        ...ms.flatMap(() => (options.sums ? ['-', '-'] : ['-'])),
+      ]);
       continue;
     }
     const shown: (Estimate | null)[] = [c.count];
@@ -92,14 +106,19 @@ export function segmentTable(seg: SegmentResult, options: SegmentTableOptions = 
     rows.push(row);
   }
   const notes: string[] = [];
-  if (hidden > 0) notes.push(`${hidden} cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.`);
+  if (hidden > 0)
+    notes.push(
+      `${hidden} cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.`
+    );
   if (unreliable) {
     notes.push(
       `${UNRELIABLE_MARK} unreliable: a noisy count under ${seg.minReliableCount}, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.`
     );
   }
   if (projected) {
-    notes.push('Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".');
+    notes.push(
+      'Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".'
+    );
   }
   return { table: textTable(header, rows, { align }), notes };
 }

@@ -9,7 +9,8 @@
 export type Align = 'left' | 'right';
 
 /** A cell that reads as a number: `1,234`, `-0.5`, `12%`, `106 ± 2.1`, `5,762 ± 15,687 †`, or a placeholder. */
-const NUMERIC_CELL = /^(?:[-+]?[\d.,]+(?:E-?\d+)?%?(?: ± [\d.,]+(?:E-?\d+)?%?)?(?: †)?|suppressed|-)$/;
+const NUMERIC_CELL =
+  /^(?:[-+]?[\d.,]+(?:E-?\d+)?%?(?: ± [\d.,]+(?:E-?\d+)?%?)?(?: †)?|suppressed|-)$/;
 
 export interface TextTableOptions {
   /** Alignment per column; by default a column is right-aligned when every body cell is numeric. */
@@ -17,13 +18,25 @@ export interface TextTableOptions {
 }
 
 /** Renders a table without a trailing newline; trailing spaces are trimmed from each line. */
-export function textTable(header: readonly string[], rows: readonly (readonly (string | number)[])[], options: TextTableOptions = {}): string {
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  options: TextTableOptions = {}
+): string {
   const body = rows.map((r) => header.map((_, i) => String(r[i] ?? '')));
-  const align = header.map((_, i): Align => options.align?.[i] ?? (body.length > 0 && body.every((r) => NUMERIC_CELL.test(r[i] as string)) ? 'right' : 'left'));
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
+  const align = header.map(
+    (_, i): Align =>
+      options.align?.[i] ??
+      (body.length > 0 && body.every((r) => NUMERIC_CELL.test(r[i] as string)) ? 'right' : 'left')
+  );
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map((r) => (r[i] as string).length))
+  );
   const line = (r: readonly string[]) =>
     r
-      .map((c, i) => (align[i] === 'right' ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
+      .map((c, i) =>
+        align[i] === 'right' ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)
+      )
       .join('  ')
       .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');

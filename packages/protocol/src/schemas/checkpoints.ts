@@ -32,7 +32,11 @@ export const CheckpointSubmissionSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.fromSize > s.checkpoint.treeSize) {
-      ctx.addIssue({ code: 'custom', path: ['fromSize'], message: 'is larger than checkpoint.treeSize' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fromSize'],
+        message: 'is larger than checkpoint.treeSize',
+      });
     }
   });
 export type CheckpointSubmission = z.infer<typeof CheckpointSubmissionSchema>;
@@ -47,7 +51,9 @@ export type CheckpointSubmissionResponse = z.infer<typeof CheckpointSubmissionRe
 /** GET /v1/node/checkpoints/latest: the last checkpoint the coordinator accepted from the caller. */
 export const LatestCheckpointResponseSchema = z.object({
   version: z.literal(1),
-  latest: z.object({ checkpoint: CheckpointSignedSchema, receipt: CheckpointReceiptSchema }).nullable(),
+  latest: z
+    .object({ checkpoint: CheckpointSignedSchema, receipt: CheckpointReceiptSchema })
+    .nullable(),
 });
 export type LatestCheckpointResponse = z.infer<typeof LatestCheckpointResponseSchema>;
 
@@ -73,7 +79,10 @@ export const TransparencyInclusionSchema = InclusionProofSchema;
 export const TransparencyConsistencySchema = ConsistencyProofSchema;
 
 /** GET /v1/transparency/nodes/:name/checkpoints. */
-export const NodeCheckpointListSchema = z.object({ version: z.literal(1), checkpoints: z.array(LoggedCheckpointSchema) });
+export const NodeCheckpointListSchema = z.object({
+  version: z.literal(1),
+  checkpoints: z.array(LoggedCheckpointSchema),
+});
 export type NodeCheckpointList = z.infer<typeof NodeCheckpointListSchema>;
 
 /** A checkpoint the coordinator refused as inconsistent with the node's previous one. */
@@ -87,4 +96,7 @@ export const CheckpointRefusalSchema = z.object({
   previousRootHash: Hash256Schema,
 });
 export type CheckpointRefusal = z.infer<typeof CheckpointRefusalSchema>;
-export const CheckpointRefusalListSchema = z.object({ version: z.literal(1), refusals: z.array(CheckpointRefusalSchema) });
+export const CheckpointRefusalListSchema = z.object({
+  version: z.literal(1),
+  refusals: z.array(CheckpointRefusalSchema),
+});

@@ -8,13 +8,24 @@ export type Purpose = z.infer<typeof PurposeSchema>;
 export const IsoDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a real calendar date');
+  .refine(
+    (s) =>
+      !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) &&
+      new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    'not a real calendar date'
+  );
 
 /** Hex-encoded SHA-256. */
-export const Hash256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters');
+export const Hash256Schema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters');
 
 /** Identifiers that travel on the wire: short, printable, no separators that could confuse a path. */
-export const IdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'expected letters, digits, . _ : -');
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'expected letters, digits, . _ : -');
 
 /**
  * Epsilon as a positive decimal with at most 6 fractional digits. Budgets are stored in
@@ -24,7 +35,10 @@ export const EpsilonSchema = z
   .number()
   .positive('epsilon must be positive')
   .max(100, 'epsilon above 100 gives no meaningful privacy')
-  .refine((e) => Math.abs(e * 1e6 - Math.round(e * 1e6)) < 1e-6, 'epsilon may have at most 6 decimal places');
+  .refine(
+    (e) => Math.abs(e * 1e6 - Math.round(e * 1e6)) < 1e-6,
+    'epsilon may have at most 6 decimal places'
+  );
 
 export const MICRO = 1_000_000;
 

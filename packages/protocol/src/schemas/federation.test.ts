@@ -28,7 +28,13 @@ import vectors from '../../test-vectors/federation.json' with { type: 'json' };
 const H = 'ab'.repeat(32);
 const SIG = 'cd'.repeat(64);
 const ct = toBase64(new Uint8Array([1, 2, 3, 4, 5, 6]));
-const query = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: '2026-01-01', epsilon: 0.5 } as const;
+const query = {
+  version: 1,
+  kind: 'segment_stats',
+  purpose: 'analytics',
+  asOf: '2026-01-01',
+  epsilon: 0.5,
+} as const;
 
 const submission: Submission = {
   version: 1,
@@ -46,7 +52,13 @@ const submission: Submission = {
 describe('federation schemas', () => {
   it('applies job spec defaults (minNodes 3, deadline 120 s, straggler wait 2 s, noise on)', () => {
     const spec = JobSpecSchema.parse({ version: 1, kind: 'segment_stats', query });
-    expect(spec).toMatchObject({ minNodes: 3, deadlineMs: 120_000, stragglerWaitMs: 2000, noise: 'on', name: 'job' });
+    expect(spec).toMatchObject({
+      minNodes: 3,
+      deadlineMs: 120_000,
+      stragglerWaitMs: 2000,
+      noise: 'on',
+      name: 'job',
+    });
     expect(spec.nodes).toBeUndefined();
   });
 
@@ -54,7 +66,11 @@ describe('federation schemas', () => {
     const low = JobSpecSchema.safeParse({ version: 1, kind: 'segment_stats', query, minNodes: 2 });
     expect(low.success).toBe(false);
     expect(low.error?.issues[0]?.path).toEqual(['minNodes']);
-    const rfm = JobSpecSchema.safeParse({ version: 1, kind: 'rfm', query: { ...query, measures: [{ field: 'monetary', lower: 0, upper: 1000 }] } });
+    const rfm = JobSpecSchema.safeParse({
+      version: 1,
+      kind: 'rfm',
+      query: { ...query, measures: [{ field: 'monetary', lower: 0, upper: 1000 }] },
+    });
     expect(rfm.success).toBe(false);
     expect(rfm.error?.issues.map((i) => i.message)).toEqual([
       'an rfm job needs a measure on recency_days (with clipping bounds)',
@@ -64,7 +80,14 @@ describe('federation schemas', () => {
 
   it('validates base64 blobs by alphabet, padding and length', () => {
     expect(Base64Schema.safeParse('AQIDBAUG').success).toBe(true);
-    for (const bad of ['', 'AQI', 'AQ!D', 'AQIDBA=G', '====', 'A'.repeat(MAX_BLOB_BASE64_CHARS + 4)]) {
+    for (const bad of [
+      '',
+      'AQI',
+      'AQ!D',
+      'AQIDBA=G',
+      '====',
+      'A'.repeat(MAX_BLOB_BASE64_CHARS + 4),
+    ]) {
       expect(Base64Schema.safeParse(bad).success, JSON.stringify(bad.slice(0, 10))).toBe(false);
     }
   });
@@ -72,8 +95,16 @@ describe('federation schemas', () => {
   it('requires as many hashes as ciphertexts and at most 64 ciphertexts', () => {
     expect(SubmissionSchema.parse(submission)).toEqual(submission);
     const r = SubmissionSchema.safeParse({ ...submission, ciphertextHashes: [H, H] });
-    expect(r.error?.issues[0]?.message).toBe('ciphertexts and ciphertextHashes must have the same length');
-    expect(SubmissionSchema.safeParse({ ...submission, ciphertexts: Array(65).fill(ct), ciphertextHashes: Array(65).fill(H) }).success).toBe(false);
+    expect(r.error?.issues[0]?.message).toBe(
+      'ciphertexts and ciphertextHashes must have the same length'
+    );
+    expect(
+      SubmissionSchema.safeParse({
+        ...submission,
+        ciphertexts: Array(65).fill(ct),
+        ciphertextHashes: Array(65).fill(H),
+      }).success
+    ).toBe(false);
   });
 
   it('rejects hostile values in every field', () => {
@@ -88,23 +119,59 @@ describe('federation schemas', () => {
       ['node', ''],
     ];
     for (const [field, value] of hostile) {
-      expect(SubmissionSchema.safeParse({ ...submission, [field]: value }).success, field).toBe(false);
+      expect(SubmissionSchema.safeParse({ ...submission, [field]: value }).success, field).toBe(
+        false
+      );
     }
-    expect(DecryptionSchema.safeParse({ version: 1, jobId: 'j', round: 0, node: 'n', layoutHash: H, values: ['1.5'], signature: SIG }).success).toBe(false);
-    expect(DecryptionSchema.safeParse({ version: 1, jobId: 'j', round: 0, node: 'n', layoutHash: H, values: ['-12', '0'], signature: SIG }).success).toBe(true);
+    expect(
+      DecryptionSchema.safeParse({
+        version: 1,
+        jobId: 'j',
+        round: 0,
+        node: 'n',
+        layoutHash: H,
+        values: ['1.5'],
+        signature: SIG,
+      }).success
+    ).toBe(false);
+    expect(
+      DecryptionSchema.safeParse({
+        version: 1,
+        jobId: 'j',
+        round: 0,
+        node: 'n',
+        layoutHash: H,
+        values: ['-12', '0'],
+        signature: SIG,
+      }).success
+    ).toBe(true);
   });
 
   it('submission signing payload excludes ciphertexts and signature, so a signature binds the hashes', () => {
     const kp = signingKeyPairFromSeed(new Uint8Array(32).fill(3));
-    const sig = signCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(submission), kp.secretKey);
+    const sig = signCanonical(
+      SUBMISSION_DOMAIN,
+      submissionSigningPayload(submission),
+      kp.secretKey
+    );
     const ref = { ...submission, ciphertexts: undefined, signature: sig };
-    expect(verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(ref), sig, kp.publicKey)).toBe(true);
+    expect(
+      verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(ref), sig, kp.publicKey)
+    ).toBe(true);
     const tampered = { ...ref, ciphertextHashes: [H] };
-    expect(verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(tampered), sig, kp.publicKey)).toBe(false);
+    expect(
+      verifyCanonical(SUBMISSION_DOMAIN, submissionSigningPayload(tampered), sig, kp.publicKey)
+    ).toBe(false);
   });
 
   it('key bundle payload signs hashes of the decoded blobs', () => {
-    const bundle = KeyBundleSchema.parse({ version: 1, keyId: 'k2', publicKey: ct, sealed: { b: toBase64(new Uint8Array([9])) }, signature: SIG });
+    const bundle = KeyBundleSchema.parse({
+      version: 1,
+      keyId: 'k2',
+      publicKey: ct,
+      sealed: { b: toBase64(new Uint8Array([9])) },
+      signature: SIG,
+    });
     expect(keyBundleSigningPayload(bundle)).toEqual({
       keyId: 'k2',
       publicKeyHash: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])),
@@ -114,9 +181,23 @@ describe('federation schemas', () => {
 
   it('discriminates tasks by type and refuses unknown types', () => {
     const member = { name: 'a', signingKey: H, boxKey: H };
-    expect(TaskSchema.parse({ type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members: [member] }).type).toBe('key_generate');
+    expect(
+      TaskSchema.parse({
+        type: 'key_generate',
+        keyId: 'k1',
+        heParams: 'bfv-8192-t40',
+        members: [member],
+      }).type
+    ).toBe('key_generate');
     expect(TaskSchema.safeParse({ type: 'steal_keys', keyId: 'k1' }).success).toBe(false);
-    expect(TaskSchema.safeParse({ type: 'key_generate', keyId: 'k1', heParams: 'ckks-weak', members: [member] }).success).toBe(false);
+    expect(
+      TaskSchema.safeParse({
+        type: 'key_generate',
+        keyId: 'k1',
+        heParams: 'ckks-weak',
+        members: [member],
+      }).success
+    ).toBe(false);
   });
 });
 
@@ -137,14 +218,17 @@ describe('federation signing test vectors (test-vectors/federation.json)', () =>
     expect(bytesToHex(kp.publicKey)).toBe(vectors.publicKey);
   });
 
-  it.each(vectors.cases.map((c) => [c.name, c] as const))('%s: payload bytes and signature match the frozen vector', (name, c) => {
-    const fn = payloadOf[name];
-    expect(fn).toBeTypeOf('function');
-    const payload = (fn as (m: never) => Canonical)(c.message as never);
-    expect(bytesToHex(canonicalBytes(c.domain, payload))).toBe(c.canonicalHex);
-    expect(signCanonical(c.domain, payload, kp.secretKey)).toBe(c.signature);
-    expect(verifyCanonical(c.domain, payload, c.signature, kp.publicKey)).toBe(true);
-  });
+  it.each(vectors.cases.map((c) => [c.name, c] as const))(
+    '%s: payload bytes and signature match the frozen vector',
+    (name, c) => {
+      const fn = payloadOf[name];
+      expect(fn).toBeTypeOf('function');
+      const payload = (fn as (m: never) => Canonical)(c.message as never);
+      expect(bytesToHex(canonicalBytes(c.domain, payload))).toBe(c.canonicalHex);
+      expect(signCanonical(c.domain, payload, kp.secretKey)).toBe(c.signature);
+      expect(verifyCanonical(c.domain, payload, c.signature, kp.publicKey)).toBe(true);
+    }
+  );
 });
 
 describe('train job and round specs', () => {
@@ -167,12 +251,25 @@ describe('train job and round specs', () => {
     expect(spec.minNodes).toBe(3);
     if (spec.kind === 'train') expect(spec.train.validation).toEqual({ fraction: 0.2, seed: 0 });
   });
-  it('reports a bad TrainSpec field by its path, and a job minNodes below the spec\'s', () => {
-    const bad = JobSpecSchema.safeParse({ version: 1, kind: 'train', train: { ...train, features: [{ type: 'numeric', column: 'tenure', lower: 5, upper: 1 }] } });
+  it("reports a bad TrainSpec field by its path, and a job minNodes below the spec's", () => {
+    const bad = JobSpecSchema.safeParse({
+      version: 1,
+      kind: 'train',
+      train: { ...train, features: [{ type: 'numeric', column: 'tenure', lower: 5, upper: 1 }] },
+    });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['train.features.0.upper', 'upper must be greater than lower']]);
-    const low = JobSpecSchema.safeParse({ version: 1, kind: 'train', minNodes: 3, train: { ...train, minNodes: 5 } });
-    expect(low.error?.issues.map((i) => i.message)).toEqual(["minNodes 3 is below the model spec's train.minNodes 5"]);
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['train.features.0.upper', 'upper must be greater than lower'],
+    ]);
+    const low = JobSpecSchema.safeParse({
+      version: 1,
+      kind: 'train',
+      minNodes: 3,
+      train: { ...train, minNodes: 5 },
+    });
+    expect(low.error?.issues.map((i) => i.message)).toEqual([
+      "minNodes 3 is below the model spec's train.minNodes 5",
+    ]);
   });
   it('accepts a job_round task carrying a train round, and refuses one with an unknown phase', () => {
     const task = {
@@ -186,11 +283,25 @@ describe('train job and round specs', () => {
         minNodes: 3,
         noise: 'on',
         deadline: '2026-01-01T00:00:00.000Z',
-        query: { kind: 'train_round', name: 'std', purpose: 'model_training', epsilon: 0.1, phase: 'standardisation', train, model: null, layoutHash: H },
+        query: {
+          kind: 'train_round',
+          name: 'std',
+          purpose: 'model_training',
+          epsilon: 0.1,
+          phase: 'standardisation',
+          train,
+          model: null,
+          layoutHash: H,
+        },
       },
     };
     const parsed = TaskSchema.parse(task);
     expect(parsed.type === 'job_round' && parsed.spec.query.kind).toBe('train_round');
-    expect(TaskSchema.safeParse({ ...task, spec: { ...task.spec, query: { ...task.spec.query, phase: 'newton' } } }).success).toBe(false);
+    expect(
+      TaskSchema.safeParse({
+        ...task,
+        spec: { ...task.spec, query: { ...task.spec.query, phase: 'newton' } },
+      }).success
+    ).toBe(false);
   });
 });

@@ -26,9 +26,13 @@ export const DECRYPTION_DOMAIN = 'decryption';
 
 // ---- primitives ----
 /** 32-byte public key (Ed25519 or X25519), lower-case hex. */
-export const PublicKeyHexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'expected a 32-byte key as 64 lower-case hex characters');
+export const PublicKeyHexSchema = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a 32-byte key as 64 lower-case hex characters');
 /** 64-byte Ed25519 signature, lower-case hex. */
-export const SignatureHexSchema = z.string().regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature as 128 lower-case hex characters');
+export const SignatureHexSchema = z
+  .string()
+  .regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature as 128 lower-case hex characters');
 
 /**
  * Largest base64 blob accepted (characters). A BFV ciphertext for N = 8192 with the 218-bit
@@ -51,7 +55,9 @@ export const Base64Schema = z
   .refine((s) => s.length % 4 === 0, 'base64 length must be a multiple of 4');
 
 /** Decimal signed integer as text (BigInt-safe): aggregate slot values after signed decoding. */
-export const DecimalIntSchema = z.string().regex(/^-?(0|[1-9][0-9]{0,39})$/, 'expected a decimal integer');
+export const DecimalIntSchema = z
+  .string()
+  .regex(/^-?(0|[1-9][0-9]{0,39})$/, 'expected a decimal integer');
 
 export const IsoTimestampSchema = z.string().datetime({ offset: false });
 
@@ -108,7 +114,12 @@ export type NodeInfo = z.infer<typeof NodeInfoSchema>;
 export const EnrollmentTokenRequestSchema = z.object({
   name: IdSchema,
   /** Lifetime; default 24 h, at most 30 days. */
-  ttlMs: z.number().int().min(1000).max(30 * 24 * 3600 * 1000).default(24 * 3600 * 1000),
+  ttlMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(30 * 24 * 3600 * 1000)
+    .default(24 * 3600 * 1000),
 });
 export const EnrollmentTokenResponseSchema = z.object({
   name: IdSchema,
@@ -131,10 +142,17 @@ export const KeyBundleSchema = z.object({
 export type KeyBundle = z.infer<typeof KeyBundleSchema>;
 
 /** Hashes of the decoded blobs, signed instead of the (large) blobs themselves. */
-export function keyBundleSigningPayload(b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'>): Canonical {
+export function keyBundleSigningPayload(
+  b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'>
+): Canonical {
   const sealedHashes: Record<string, string> = {};
-  for (const [member, blob] of Object.entries(b.sealed)) sealedHashes[member] = sha256Hex(fromBase64(blob, `sealed.${member}`));
-  return { keyId: b.keyId, publicKeyHash: sha256Hex(fromBase64(b.publicKey, 'publicKey')), sealedHashes };
+  for (const [member, blob] of Object.entries(b.sealed))
+    sealedHashes[member] = sha256Hex(fromBase64(blob, `sealed.${member}`));
+  return {
+    keyId: b.keyId,
+    publicKeyHash: sha256Hex(fromBase64(b.publicKey, 'publicKey')),
+    sealedHashes,
+  };
 }
 
 export const KeyAckSchema = z.object({
@@ -178,15 +196,29 @@ const jobCommon = {
   name: z.string().min(1).max(200).default('job'),
   minNodes: z.number().int().min(MIN_NODES_FLOOR).max(1000).default(MIN_NODES_FLOOR),
   /** Per round: the round fails if fewer than minNodes submitted this long after it opened. */
-  deadlineMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).default(120_000),
+  deadlineMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3600 * 1000)
+    .default(120_000),
   /** Once minNodes submitted, wait this long for the remaining participants. */
-  stragglerWaitMs: z.number().int().min(0).max(24 * 3600 * 1000).default(2000),
+  stragglerWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600 * 1000)
+    .default(2000),
   noise: NoiseModeSchema.default('on'),
   /** Participants; default all members of the active key epoch. */
   nodes: z.array(IdSchema).min(1).max(1000).optional(),
 };
 
-export const SegmentStatsJobSpecSchema = z.object({ ...jobCommon, kind: z.literal('segment_stats'), query: SegmentQuerySchema });
+export const SegmentStatsJobSpecSchema = z.object({
+  ...jobCommon,
+  kind: z.literal('segment_stats'),
+  query: SegmentQuerySchema,
+});
 
 /** Measures an RFM job's base query must declare (with clipping bounds): phase 1 means them. */
 export const RFM_MEASURE_FIELDS = ['recency_days', 'frequency', 'monetary'] as const;
@@ -203,7 +235,11 @@ export const RfmJobSpecSchema = z
   .superRefine((s, ctx) => {
     for (const f of RFM_MEASURE_FIELDS) {
       if (!s.query.measures.some((m) => m.field === f)) {
-        ctx.addIssue({ code: 'custom', path: ['query', 'measures'], message: `an rfm job needs a measure on ${f} (with clipping bounds)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['query', 'measures'],
+          message: `an rfm job needs a measure on ${f} (with clipping bounds)`,
+        });
       }
     }
   });
@@ -217,11 +253,19 @@ export const TrainJobSpecSchema = z
   .object({ ...jobCommon, kind: z.literal('train'), train: TrainSpecSchema })
   .superRefine((s, ctx) => {
     if (s.minNodes < s.train.minNodes) {
-      ctx.addIssue({ code: 'custom', path: ['minNodes'], message: `minNodes ${s.minNodes} is below the model spec's train.minNodes ${s.train.minNodes}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minNodes'],
+        message: `minNodes ${s.minNodes} is below the model spec's train.minNodes ${s.train.minNodes}`,
+      });
     }
   });
 
-export const JobSpecSchema = z.discriminatedUnion('kind', [SegmentStatsJobSpecSchema, RfmJobSpecSchema, TrainJobSpecSchema]);
+export const JobSpecSchema = z.discriminatedUnion('kind', [
+  SegmentStatsJobSpecSchema,
+  RfmJobSpecSchema,
+  TrainJobSpecSchema,
+]);
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 /** The statistics kinds (segment_stats, rfm): every round is a segment query. */
 export type StatsJobSpec = Extract<JobSpec, { kind: 'segment_stats' | 'rfm' }>;
@@ -280,7 +324,11 @@ const submissionMeta = {
 };
 
 export const SubmissionSchema = z
-  .object({ version: z.literal(1), ...submissionMeta, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })
+  .object({
+    version: z.literal(1),
+    ...submissionMeta,
+    ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS),
+  })
   .refine((s) => s.ciphertexts.length === s.ciphertextHashes.length, {
     message: 'ciphertexts and ciphertextHashes must have the same length',
     path: ['ciphertextHashes'],
@@ -300,7 +348,11 @@ export function submissionSigningPayload(s: Omit<ContributionRef, 'signature'>):
     keyId: s.keyId,
     layoutHash: s.layoutHash,
     ciphertextHashes: s.ciphertextHashes,
-    enforced: { minCohort: s.enforced.minCohort, epsilon: s.enforced.epsilon, noise: s.enforced.noise },
+    enforced: {
+      minCohort: s.enforced.minCohort,
+      epsilon: s.enforced.epsilon,
+      noise: s.enforced.noise,
+    },
   };
 }
 
@@ -330,8 +382,16 @@ export const ReceiptSchema = z.object({
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
-export function receiptSigningPayload(r: Omit<Receipt, 'version' | 'coordinatorSignature'>): Canonical {
-  return { jobId: r.jobId, round: r.round, node: r.node, ciphertextHashes: r.ciphertextHashes, receivedAt: r.receivedAt };
+export function receiptSigningPayload(
+  r: Omit<Receipt, 'version' | 'coordinatorSignature'>
+): Canonical {
+  return {
+    jobId: r.jobId,
+    round: r.round,
+    node: r.node,
+    ciphertextHashes: r.ciphertextHashes,
+    receivedAt: r.receivedAt,
+  };
 }
 
 // ---- decryption ----
@@ -348,7 +408,13 @@ export const DecryptionSchema = z.object({
 export type Decryption = z.infer<typeof DecryptionSchema>;
 
 export function decryptionSigningPayload(d: Omit<Decryption, 'version' | 'signature'>): Canonical {
-  return { jobId: d.jobId, round: d.round, node: d.node, layoutHash: d.layoutHash, values: d.values };
+  return {
+    jobId: d.jobId,
+    round: d.round,
+    node: d.node,
+    layoutHash: d.layoutHash,
+    values: d.values,
+  };
 }
 
 /** `GET /v1/node/jobs/:jobId/rounds/:round/ciphertexts`: the contributions summed into the aggregate. */
@@ -356,7 +422,9 @@ export const RoundCiphertextsSchema = z.object({
   version: z.literal(1),
   jobId: IdSchema,
   round: z.number().int().min(0),
-  contributions: z.array(z.object({ node: IdSchema, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })),
+  contributions: z.array(
+    z.object({ node: IdSchema, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })
+  ),
 });
 export type RoundCiphertexts = z.infer<typeof RoundCiphertextsSchema>;
 
@@ -400,7 +468,12 @@ export const DecryptTaskSchema = z.object({
   contributions: z.array(ContributionRefSchema).min(1),
   minNodes: z.number().int().min(MIN_NODES_FLOOR),
 });
-export const TaskSchema = z.discriminatedUnion('type', [KeyGenerateTaskSchema, KeyInstallTaskSchema, JobRoundTaskSchema, DecryptTaskSchema]);
+export const TaskSchema = z.discriminatedUnion('type', [
+  KeyGenerateTaskSchema,
+  KeyInstallTaskSchema,
+  JobRoundTaskSchema,
+  DecryptTaskSchema,
+]);
 export type KeyGenerateTask = z.infer<typeof KeyGenerateTaskSchema>;
 export type KeyInstallTask = z.infer<typeof KeyInstallTaskSchema>;
 export type JobRoundTask = z.infer<typeof JobRoundTaskSchema>;
@@ -472,7 +545,9 @@ export const JobResultSchema = z.object({
   status: JobStatusNameSchema,
   rounds: z.array(RoundResultSchema),
   /** rfm: the federated means from round 0 that round 1 classified against. */
-  rfmMeans: z.object({ recency: z.number(), frequency: z.number(), monetary: z.number() }).optional(),
+  rfmMeans: z
+    .object({ recency: z.number(), frequency: z.number(), monetary: z.number() })
+    .optional(),
   /** train: the latest model (the final one once published), in the model file format. */
   model: ModelSchema.optional(),
   failure: FailureSchema.optional(),
@@ -495,7 +570,13 @@ export const JobStatusSchema = z.object({
       status: z.enum(ROUND_STATUSES),
       deadline: IsoTimestampSchema.nullable(),
       closeReason: z.string().nullable(),
-      nodes: z.array(z.object({ name: IdSchema, state: z.enum(NODE_ROUND_STATES), reason: z.string().nullable() })),
+      nodes: z.array(
+        z.object({
+          name: IdSchema,
+          state: z.enum(NODE_ROUND_STATES),
+          reason: z.string().nullable(),
+        })
+      ),
       decryptions: z.array(z.object({ node: IdSchema, agrees: z.boolean().nullable() })),
     })
   ),
@@ -528,9 +609,20 @@ export const JobEventSchema = z.object({
 });
 export type JobEvent = z.infer<typeof JobEventSchema>;
 
-export const JobEventsResponseSchema = z.object({ version: z.literal(1), events: z.array(JobEventSchema) });
+export const JobEventsResponseSchema = z.object({
+  version: z.literal(1),
+  events: z.array(JobEventSchema),
+});
 export const JobListResponseSchema = z.object({
   version: z.literal(1),
-  jobs: z.array(z.object({ jobId: IdSchema, name: z.string(), kind: z.enum(JOB_SPEC_KINDS), status: JobStatusNameSchema, createdAt: IsoTimestampSchema })),
+  jobs: z.array(
+    z.object({
+      jobId: IdSchema,
+      name: z.string(),
+      kind: z.enum(JOB_SPEC_KINDS),
+      status: JobStatusNameSchema,
+      createdAt: IsoTimestampSchema,
+    })
+  ),
 });
 export type JobListResponse = z.infer<typeof JobListResponseSchema>;

@@ -38,7 +38,10 @@ export const LedgerEntrySchema = z.object({
   type: LedgerEntryTypeSchema,
   /** ISO 8601 UTC timestamp with milliseconds. */
   at: z.string().datetime({ offset: false }),
-  subject: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  subject: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   /** Non-personal facts about the event (counts, hashes, epsilon, reasons). */
   body: z.record(z.string(), z.unknown()),
   commitment: Hash256Schema.nullable(),

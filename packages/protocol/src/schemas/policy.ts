@@ -27,8 +27,14 @@ export const PolicySchema = z.object({
   version: z.literal(1).default(1),
   /** Minimum cohort k: a cell whose NOISY count is under k is released as 0, after noise (post-processing, docs/privacy.md). */
   minCohort: z.number().int().min(2).max(1_000_000).default(10),
-  allowedKinds: z.array(JobKindSchema).min(1).default([...JOB_KINDS]),
-  allowedPurposes: z.array(PurposeSchema).min(1).default([...PURPOSES]),
+  allowedKinds: z
+    .array(JobKindSchema)
+    .min(1)
+    .default([...JOB_KINDS]),
+  allowedPurposes: z
+    .array(PurposeSchema)
+    .min(1)
+    .default([...PURPOSES]),
   /** Largest epsilon a single job (all its rounds together) may spend at this node. */
   maxEpsilonPerJob: EpsilonSchema.default(2),
   /**
@@ -36,13 +42,11 @@ export const PolicySchema = z.object({
    * docs/architecture.md §3).
    */
   minNodes: z.number().int().min(3).default(3),
-  budgets: z
-    .array(BudgetRuleSchema)
-    .default([
-      { purpose: 'analytics', period: 'month', epsilon: 4 },
-      { purpose: 'model_training', period: 'month', epsilon: 4 },
-      { purpose: 'marketing', period: 'month', epsilon: 2 },
-    ]),
+  budgets: z.array(BudgetRuleSchema).default([
+    { purpose: 'analytics', period: 'month', epsilon: 4 },
+    { purpose: 'model_training', period: 'month', epsilon: 4 },
+    { purpose: 'marketing', period: 'month', epsilon: 2 },
+  ]),
   /**
    * TEST ONLY: lets a caller switch noise off to check exactness. Refused unless this is true,
    * and `fedmark node init` never writes it; a release made without noise is marked in the ledger.

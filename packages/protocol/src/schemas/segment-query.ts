@@ -10,14 +10,29 @@ import { EpsilonSchema, IsoDateSchema, PurposeSchema } from './common.ts';
  */
 
 /** What one row of the query is. Each customer contributes at most `maxRowsPerCustomer` rows. */
-export const QUERY_UNITS = ['customer', 'event', 'touch', 'assignment', 'customer_channel'] as const;
+export const QUERY_UNITS = [
+  'customer',
+  'event',
+  'touch',
+  'assignment',
+  'customer_channel',
+] as const;
 export const QueryUnitSchema = z.enum(QUERY_UNITS);
 export type QueryUnit = z.infer<typeof QueryUnitSchema>;
 
 export const LIFECYCLE_STAGES = ['intro', 'growth', 'mature', 'decline'] as const;
 export const NES_STATUSES = ['new', 'E0', 'S1', 'S2', 'S3'] as const;
 /** RFM high/low classes, R first. "+" is high: R+ = more recent than the mean (smaller R). */
-export const RFM_CLASSES = ['R+F+M+', 'R+F-M+', 'R-F+M+', 'R-F-M+', 'R+F+M-', 'R+F-M-', 'R-F+M-', 'R-F-M-'] as const;
+export const RFM_CLASSES = [
+  'R+F+M+',
+  'R+F-M+',
+  'R-F+M+',
+  'R-F-M+',
+  'R+F+M-',
+  'R+F-M-',
+  'R-F+M-',
+  'R-F-M-',
+] as const;
 /** Marketing names of the 8 classes (important/general x value/develop/keep/retain). */
 export const RFM_CLASS_NAMES: Record<(typeof RFM_CLASSES)[number], string> = {
   'R+F+M+': 'important value',
@@ -54,10 +69,29 @@ export const CUSTOMER_CATEGORICAL_FIELDS = {
   f_score: SCORES,
   m_score: SCORES,
 } as const;
-export const EVENT_FIELDS = ['event_type', 'channel', 'category', 'amount', 'hour_of_week'] as const;
-export const TOUCH_FIELDS = ['channel', 'campaign', 'variant', 'outcome', 'hour_of_week', 'responded'] as const;
+export const EVENT_FIELDS = [
+  'event_type',
+  'channel',
+  'category',
+  'amount',
+  'hour_of_week',
+] as const;
+export const TOUCH_FIELDS = [
+  'channel',
+  'campaign',
+  'variant',
+  'outcome',
+  'hour_of_week',
+  'responded',
+] as const;
 /** assignment = one row per (customer, campaign, variant): funnel / A-B units. */
-export const ASSIGNMENT_FIELDS = ['campaign', 'variant', 'exposed', 'clicked', 'converted'] as const;
+export const ASSIGNMENT_FIELDS = [
+  'campaign',
+  'variant',
+  'exposed',
+  'clicked',
+  'converted',
+] as const;
 /** customer_channel = one row per (customer, channel) with touches in the last 7 days (fatigue). */
 export const CUSTOMER_CHANNEL_FIELDS = ['channel', 'touches_7d'] as const;
 
@@ -65,7 +99,10 @@ const FieldSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_-]+){0,2}$/, 'field names are snake_case, or attr.<name> / table.<table>.<column>');
+  .regex(
+    /^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_-]+){0,2}$/,
+    'field names are snake_case, or attr.<name> / table.<table>.<column>'
+  );
 
 export const CategoryDimensionSchema = z.object({
   field: FieldSchema,
@@ -80,7 +117,10 @@ export const BinDimensionSchema = z.object({
     .array(z.number().finite())
     .min(1)
     .max(1000)
-    .refine((e) => e.every((v, i) => i === 0 || v > (e[i - 1] as number)), 'edges must be strictly increasing'),
+    .refine(
+      (e) => e.every((v, i) => i === 0 || v > (e[i - 1] as number)),
+      'edges must be strictly increasing'
+    ),
 });
 
 export const DimensionSchema = z.union([CategoryDimensionSchema, BinDimensionSchema]);
@@ -98,7 +138,10 @@ export const MeasureSchema = z
     squares: z.boolean().default(false),
     squareScale: z.number().int().min(1).max(1_000_000).default(1),
   })
-  .refine((m) => m.upper > m.lower, { message: 'upper must be greater than lower', path: ['upper'] });
+  .refine((m) => m.upper > m.lower, {
+    message: 'upper must be greater than lower',
+    path: ['upper'],
+  });
 export type Measure = z.infer<typeof MeasureSchema>;
 
 export const LifecycleParamsSchema = z.object({
@@ -134,7 +177,11 @@ export const RfmParamsSchema = z.object({
    */
   scoreThresholds: z
     .object({ recency: Thresholds4, frequency: Thresholds4, monetary: Thresholds4 })
-    .default({ recency: [30, 90, 180, 365], frequency: [2, 3, 5, 10], monetary: [50, 100, 250, 500] }),
+    .default({
+      recency: [30, 90, 180, 365],
+      frequency: [2, 3, 5, 10],
+      monetary: [50, 100, 250, 500],
+    }),
 });
 
 export const SegmentQuerySchema = z
@@ -172,20 +219,38 @@ export const SegmentQuerySchema = z
   })
   .superRefine((q, ctx) => {
     if (q.unit === 'customer' && q.maxRowsPerCustomer !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['maxRowsPerCustomer'], message: 'a customer-unit query has exactly one row per customer' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxRowsPerCustomer'],
+        message: 'a customer-unit query has exactly one row per customer',
+      });
     }
     const dims = new Set<string>();
     q.dimensions.forEach((d, i) => {
-      if (dims.has(d.field)) ctx.addIssue({ code: 'custom', path: ['dimensions', i, 'field'], message: `dimension ${d.field} declared twice` });
+      if (dims.has(d.field))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dimensions', i, 'field'],
+          message: `dimension ${d.field} declared twice`,
+        });
       dims.add(d.field);
     });
     const meas = new Set<string>();
     q.measures.forEach((m, i) => {
-      if (meas.has(m.field)) ctx.addIssue({ code: 'custom', path: ['measures', i, 'field'], message: `measure ${m.field} declared twice` });
+      if (meas.has(m.field))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['measures', i, 'field'],
+          message: `measure ${m.field} declared twice`,
+        });
       meas.add(m.field);
     });
     if (q.dimensions.some((d) => d.field === 'rfm_class') && !q.params.rfm.means) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'rfm', 'means'], message: 'rfm_class needs params.rfm.means (phase 1 of the RFM job supplies them)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params', 'rfm', 'means'],
+        message: 'rfm_class needs params.rfm.means (phase 1 of the RFM job supplies them)',
+      });
     }
   });
 

@@ -9,7 +9,10 @@ export function readJsonFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(EXIT.INPUT_INVALID, `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CliError(
+      EXIT.INPUT_INVALID,
+      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
+    );
   }
   try {
     return JSON.parse(text);
@@ -25,15 +28,27 @@ export function readJsonFile(file: string): unknown {
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), '') || '(top level)';
+  return (
+    path.reduce<string>(
+      (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
+      ''
+    ) || '(top level)'
+  );
 }
 
 /** Validates a value read from `file`; the error names the file and the first bad field. */
-export function parseFileValue<TSchema extends z.ZodType>(file: string, schema: TSchema, value: unknown): z.infer<TSchema> {
+export function parseFileValue<TSchema extends z.ZodType>(
+  file: string,
+  schema: TSchema,
+  value: unknown
+): z.infer<TSchema> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new CliError(EXIT.INPUT_INVALID, `${file}: field "${fieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid'}`);
+    throw new CliError(
+      EXIT.INPUT_INVALID,
+      `${file}: field "${fieldPath(issue?.path ?? [])}": ${issue?.message ?? 'invalid'}`
+    );
   }
   return parsed.data;
 }
@@ -41,6 +56,7 @@ export function parseFileValue<TSchema extends z.ZodType>(file: string, schema: 
 /** Reads and validates a SegmentQuery file, optionally overriding its epsilon. */
 export function readQueryFile(file: string, epsilon?: number): SegmentQuery {
   const raw = readJsonFile(file);
-  const input = epsilon !== undefined && typeof raw === 'object' && raw !== null ? { ...raw, epsilon } : raw;
+  const input =
+    epsilon !== undefined && typeof raw === 'object' && raw !== null ? { ...raw, epsilon } : raw;
   return parseFileValue(file, SegmentQuerySchema, input);
 }

@@ -30,25 +30,43 @@ interface AuditExportOptions extends AuditVerifyOptions {
  * --coordinator-token or $FEDMARK_TOKEN.
  */
 async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditReport> {
-  if ((o.nodeDir === undefined) === (o.node === undefined)) throw new CliError(EXIT.USAGE, 'give exactly one of --node-dir <path> or --node <url>');
+  if ((o.nodeDir === undefined) === (o.node === undefined))
+    throw new CliError(EXIT.USAGE, 'give exactly one of --node-dir <path> or --node <url>');
   const env = ctx.io.env;
   const nodeToken = o.node !== undefined ? (o.token ?? env['FEDMARK_NODE_TOKEN']) : undefined;
   if (o.node !== undefined && (nodeToken === undefined || nodeToken === '')) {
-    throw new CliError(EXIT.USAGE, '--node needs --token or FEDMARK_NODE_TOKEN (an auditor token from the node\'s api-tokens.json)');
+    throw new CliError(
+      EXIT.USAGE,
+      "--node needs --token or FEDMARK_NODE_TOKEN (an auditor token from the node's api-tokens.json)"
+    );
   }
-  const coordinatorToken = o.coordinatorToken ?? (o.node === undefined ? o.token : undefined) ?? env['FEDMARK_TOKEN'];
+  const coordinatorToken =
+    o.coordinatorToken ?? (o.node === undefined ? o.token : undefined) ?? env['FEDMARK_TOKEN'];
   if (o.coordinator !== undefined && (coordinatorToken === undefined || coordinatorToken === '')) {
-    throw new CliError(EXIT.USAGE, `--coordinator needs ${o.node === undefined ? '--token' : '--coordinator-token'} or FEDMARK_TOKEN (the coordinator auditor or operator token; see docs/audit.md)`);
+    throw new CliError(
+      EXIT.USAGE,
+      `--coordinator needs ${o.node === undefined ? '--token' : '--coordinator-token'} or FEDMARK_TOKEN (the coordinator auditor or operator token; see docs/audit.md)`
+    );
   }
-  if (o.deep && o.node !== undefined) throw new CliError(EXIT.USAGE, '--deep reads every committed unit list from the node database: use it with --node-dir, not --node');
+  if (o.deep && o.node !== undefined)
+    throw new CliError(
+      EXIT.USAGE,
+      '--deep reads every committed unit list from the node database: use it with --node-dir, not --node'
+    );
   let nodeKey: Uint8Array | undefined;
   if (o.nodeKey !== undefined) {
-    if (!/^[0-9a-f]{64}$/.test(o.nodeKey)) throw new CliError(EXIT.USAGE, '--node-key: expected the 64-hex Ed25519 public key of the node');
+    if (!/^[0-9a-f]{64}$/.test(o.nodeKey))
+      throw new CliError(
+        EXIT.USAGE,
+        '--node-key: expected the 64-hex Ed25519 public key of the node'
+      );
     nodeKey = Uint8Array.from(Buffer.from(o.nodeKey, 'hex'));
   }
   const { auditNode, httpLedgerSource } = await import('../../audit/index.ts');
   const common = {
-    ...(o.coordinator !== undefined && coordinatorToken !== undefined ? { coordinator: { url: o.coordinator, token: coordinatorToken } } : {}),
+    ...(o.coordinator !== undefined && coordinatorToken !== undefined
+      ? { coordinator: { url: o.coordinator, token: coordinatorToken } }
+      : {}),
     ...(nodeKey ? { nodeKey } : {}),
     ...(o.deep ? { deep: true } : {}),
   };
@@ -56,13 +74,22 @@ async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditRe
   try {
     if (o.node !== undefined) {
       try {
-        return await auditNode({ source: httpLedgerSource({ url: o.node, token: nodeToken as string }), ...common, onProgress: (done) => progress.update(done) });
+        return await auditNode({
+          source: httpLedgerSource({ url: o.node, token: nodeToken as string }),
+          ...common,
+          onProgress: (done) => progress.update(done),
+        });
       } catch (err) {
         // The node could not be read (down, wrong token, malformed answers): not a ledger verdict.
-        throw new CliError(EXIT.FAILURE, `could not audit ${o.node}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new CliError(
+          EXIT.FAILURE,
+          `could not audit ${o.node}: ${err instanceof Error ? err.message : String(err)}`
+        );
       }
     }
-    return await withNode(o.nodeDir as string, ({ db, dir }) => auditNode({ dir, db, ...common, onProgress: (done) => progress.update(done) }));
+    return await withNode(o.nodeDir as string, ({ db, dir }) =>
+      auditNode({ dir, db, ...common, onProgress: (done) => progress.update(done) })
+    );
   } finally {
     progress.stop();
   }
@@ -94,16 +121,34 @@ async function auditVerify(ctx: CliContext, o: AuditVerifyOptions): Promise<void
  * written atomically. The exit code is verify's: the report is written either way.
  */
 async function auditExport(ctx: CliContext, o: AuditExportOptions): Promise<void> {
-  if (o.jsonOut !== undefined && resolve(o.jsonOut) === resolve(o.out)) throw new CliError(EXIT.USAGE, '--json-out must differ from --out');
+  if (o.jsonOut !== undefined && resolve(o.jsonOut) === resolve(o.out))
+    throw new CliError(EXIT.USAGE, '--json-out must differ from --out');
   const report = await runAudit(ctx, o);
   const { exportAuditReport } = await import('../../audit/index.ts');
   try {
-    exportAuditReport(report, { out: o.out, ...(o.jsonOut === undefined ? {} : { jsonOut: o.jsonOut }) });
+    exportAuditReport(report, {
+      out: o.out,
+      ...(o.jsonOut === undefined ? {} : { jsonOut: o.jsonOut }),
+    });
   } catch (err) {
-    throw new CliError(EXIT.FAILURE, `could not write the report: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CliError(
+      EXIT.FAILURE,
+      `could not write the report: ${err instanceof Error ? err.message : String(err)}`
+    );
   }
-  const written = { ok: report.ok, html: o.out, json: o.jsonOut ?? null, firstFailure: report.firstFailure };
-  emit(ctx, o.json, written, () => `Audit of node ${report.node}: ${report.ok ? 'PASSED' : 'FAILED'}; report written to ${o.out}${o.jsonOut ? ` and ${o.jsonOut}` : ''}\n`);
+  const written = {
+    ok: report.ok,
+    html: o.out,
+    json: o.jsonOut ?? null,
+    firstFailure: report.firstFailure,
+  };
+  emit(
+    ctx,
+    o.json,
+    written,
+    () =>
+      `Audit of node ${report.node}: ${report.ok ? 'PASSED' : 'FAILED'}; report written to ${o.out}${o.jsonOut ? ` and ${o.jsonOut}` : ''}\n`
+  );
   failOnFirstFailure(ctx, report);
 }
 
@@ -111,16 +156,36 @@ async function auditExport(ctx: CliContext, o: AuditExportOptions): Promise<void
 function auditInputOptions(cmd: Command): void {
   cmd
     .option('--node-dir <path>', 'the node directory to audit (reads its database)')
-    .option('--node <url>', "or audit through the node's local API (auditor token, no database access)")
-    .option('--node-key <hex>', "pin the node's Ed25519 public key (refuse a node reporting another)")
-    .option('--coordinator <url>', "also check the node's checkpoints against this coordinator's transparency log")
-    .option('--token <token>', 'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)')
-    .option('--coordinator-token <token>', 'with --node: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)')
-    .option('--deep', "with --node-dir: also read every release's committed unit list in full and check it is sorted and hashes to its root (the premise of erasure_honoured's proofs; O(n) per release)");
+    .option(
+      '--node <url>',
+      "or audit through the node's local API (auditor token, no database access)"
+    )
+    .option(
+      '--node-key <hex>',
+      "pin the node's Ed25519 public key (refuse a node reporting another)"
+    )
+    .option(
+      '--coordinator <url>',
+      "also check the node's checkpoints against this coordinator's transparency log"
+    )
+    .option(
+      '--token <token>',
+      'with --node: the node auditor token (default: $FEDMARK_NODE_TOKEN); with --node-dir: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)'
+    )
+    .option(
+      '--coordinator-token <token>',
+      'with --node: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)'
+    )
+    .option(
+      '--deep',
+      "with --node-dir: also read every release's committed unit list in full and check it is sorted and hashes to its root (the premise of erasure_honoured's proofs; O(n) per release)"
+    );
 }
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
-  const audit = program.command('audit').description("verify a node's ledger, checkpoints and compliance (compliance auditors)");
+  const audit = program
+    .command('audit')
+    .description("verify a node's ledger, checkpoints and compliance (compliance auditors)");
   audit.addHelpText('after', EXIT_CODES_HELP);
   const verify = audit
     .command('verify')
@@ -133,7 +198,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
   auditInputOptions(verify);
   const exp = audit
     .command('export')
-    .description('run the same audit and write a self-contained HTML report an auditor can file (inline CSS and SVG charts, no scripts)')
+    .description(
+      'run the same audit and write a self-contained HTML report an auditor can file (inline CSS and SVG charts, no scripts)'
+    )
     .requiredOption('--out <file>', 'HTML report to write (atomically: temp file + rename)')
     .option('--json-out <file>', 'also write the report as JSON')
     .option('--json', 'print what was written as JSON')

@@ -13,14 +13,23 @@ export function registerBudget(node: Command, ctx: CliContext): void {
     .action(async (o: { dir: string; json?: boolean }) => {
       const { loadPolicy } = await import('../../policy/index.ts');
       const { budgetReport } = await import('../../privacy/index.ts');
-      const report = await withNode(o.dir, ({ db }) => budgetReport(db, loadPolicy(o.dir), new Date()));
+      const report = await withNode(o.dir, ({ db }) =>
+        budgetReport(db, loadPolicy(o.dir), new Date())
+      );
       const { budgets } = report;
       emit(ctx, o.json, report, () =>
         budgets.length === 0
           ? 'The policy defines no budget: nothing can be released.\n'
           : formatTable(
               ['purpose', 'period', 'current', 'cap ε', 'spent ε', 'remaining ε'],
-              budgets.map((b) => [b.purpose, b.period, b.periodKey, b.capEpsilon, b.spentEpsilon, b.remainingEpsilon])
+              budgets.map((b) => [
+                b.purpose,
+                b.period,
+                b.periodKey,
+                b.capEpsilon,
+                b.spentEpsilon,
+                b.remainingEpsilon,
+              ])
             )
       );
     });

@@ -7,10 +7,15 @@ import { examples } from './_help.ts';
 export function registerEnroll(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('enroll')
-    .description("join a federation: send this node's public keys to the coordinator with a one-time enrollment token")
+    .description(
+      "join a federation: send this node's public keys to the coordinator with a one-time enrollment token"
+    )
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--coordinator <url>', 'coordinator base URL', urlOption)
-    .requiredOption('--token <token>', 'one-time enrollment token from the coordinator operator (64 hex)')
+    .requiredOption(
+      '--token <token>',
+      'one-time enrollment token from the coordinator operator (64 hex)'
+    )
     .option('--json', 'print the enrollment result as JSON')
     .action(async (o: { dir: string; coordinator: string; token: string; json?: boolean }) => {
       (await openNode(o.dir)).close(); // exit 15 with a clear message when --dir holds no node
@@ -25,5 +30,8 @@ export function registerEnroll(node: Command, ctx: CliContext): void {
         ].join('\n')
       );
     });
-  examples(cmd, 'fedmark node enroll --dir ./node-a --coordinator http://127.0.0.1:7900 --token <64-hex token from the operator>');
+  examples(
+    cmd,
+    'fedmark node enroll --dir ./node-a --coordinator http://127.0.0.1:7900 --token <64-hex token from the operator>'
+  );
 }

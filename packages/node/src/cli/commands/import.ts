@@ -10,7 +10,8 @@ export const IMPORT_KINDS = ['customers', 'events', 'touches', 'consents', 'tabl
 type Kind = (typeof IMPORT_KINDS)[number];
 
 function kindOption(value: string): Kind {
-  if (!(IMPORT_KINDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${IMPORT_KINDS.join('|')}, got "${value}"`);
+  if (!(IMPORT_KINDS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${IMPORT_KINDS.join('|')}, got "${value}"`);
   return value as Kind;
 }
 
@@ -26,7 +27,9 @@ export interface ImportOpts {
 export function registerImport(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('import')
-    .description('import a CSV file in one transaction: a bad row imports nothing and is named (line, column, value, why)')
+    .description(
+      'import a CSV file in one transaction: a bad row imports nothing and is named (line, column, value, why)'
+    )
     .argument('<file>', 'CSV file with a header row (formats: docs/node-data.md)')
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--kind <kind>', `what the file holds: ${IMPORT_KINDS.join('|')}`, kindOption)
@@ -39,18 +42,24 @@ export function registerImport(node: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, o: ImportOpts) => {
-      if (o.kind === 'table' && o.table === undefined) cmd.error('error: --kind table needs --table <name>');
-      if (o.kind !== 'table' && (o.table !== undefined || o.idColumn !== undefined)) cmd.error('error: --table and --id-column apply to --kind table only');
+      if (o.kind === 'table' && o.table === undefined)
+        cmd.error('error: --kind table needs --table <name>');
+      if (o.kind !== 'table' && (o.table !== undefined || o.idColumn !== undefined))
+        cmd.error('error: --table and --id-column apply to --kind table only');
       const { importCsv, LAWFUL_BASES } = await import('../../importing/index.ts');
       type Basis = (typeof LAWFUL_BASES)[number];
       const lawfulBasis = Object.entries(o.lawfulBasis ?? {}).map(([purpose, basis]) => {
-        if (!(LAWFUL_BASES as readonly string[]).includes(basis)) cmd.error(`error: --lawful-basis ${purpose}=${basis}: basis must be one of ${LAWFUL_BASES.join('|')}`);
+        if (!(LAWFUL_BASES as readonly string[]).includes(basis))
+          cmd.error(
+            `error: --lawful-basis ${purpose}=${basis}: basis must be one of ${LAWFUL_BASES.join('|')}`
+          );
         return { purpose: purpose as Purpose, basis: basis as Basis };
       });
       let rows = 0;
       const progress = createProgress(ctx.io, `import ${o.kind}`, {
         unit: 'bytes',
-        plain: (done, total) => `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
+        plain: (done, total) =>
+          `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
       });
       const report = await withNode(o.dir, ({ db, identity }) =>
         importCsv(db, identity, {
@@ -69,7 +78,10 @@ export function registerImport(node: Command, ctx: CliContext): void {
         [
           `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted or changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
           `  file sha256 ${report.fileHash} (recorded in the ledger)`,
-          ...(report.lawfulBasis ?? []).map((l) => `  lawful basis ${l.basis} for ${l.purpose}: ${l.customers} customers (${l.newlyCovered} newly covered)`),
+          ...(report.lawfulBasis ?? []).map(
+            (l) =>
+              `  lawful basis ${l.basis} for ${l.purpose}: ${l.customers} customers (${l.newlyCovered} newly covered)`
+          ),
           '',
         ].join('\n')
       );

@@ -5,7 +5,9 @@ import { examples } from './_help.ts';
 export function registerInit(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('init')
-    .description('create a node: SQLite database, identity keys (0600), pseudonym pepper, default policy')
+    .description(
+      'create a node: SQLite database, identity keys (0600), pseudonym pepper, default policy'
+    )
     .requiredOption('--dir <path>', 'node directory to create (must not hold a node yet)')
     .requiredOption('--name <name>', 'node name shown to the federation (letters, digits, . _ : -)')
     .option('--json', 'print the public identity as JSON')

@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { CoordinatorPublicKeyFileSchema, PublicKeyHexSchema, type NodePublicKeysFile } from '@fedmark/protocol';
+import {
+  CoordinatorPublicKeyFileSchema,
+  PublicKeyHexSchema,
+  type NodePublicKeysFile,
+} from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { urlOption } from '../options.ts';
@@ -15,9 +19,14 @@ import { parseFileValue, readJsonFile } from './_query-file.ts';
 export function registerKeys(node: Command, ctx: CliContext): void {
   const keys = node
     .command('keys')
-    .description("show this node's public keys, the operator's command to admit it, and the coordinator key it pinned")
+    .description(
+      "show this node's public keys, the operator's command to admit it, and the coordinator key it pinned"
+    )
     .requiredOption('--dir <path>', 'node directory')
-    .option('--out <file>', 'also write the public keys to a file for the operator (coordinator admit --keys FILE)')
+    .option(
+      '--out <file>',
+      'also write the public keys to a file for the operator (coordinator admit --keys FILE)'
+    )
     .option('--json', 'print the public keys as JSON')
     .action(async (o: { dir: string; out?: string; json?: boolean }) => {
       (await openNode(o.dir)).close(); // exit 15 with a clear message when --dir holds no node
@@ -32,7 +41,9 @@ export function registerKeys(node: Command, ctx: CliContext): void {
           `Node "${pub.name}" in ${o.dir}`,
           `  signing key (Ed25519): ${pub.signingKey}`,
           `  box key (X25519):      ${pub.boxKey}`,
-          ...(o.out ? [`Public keys written to ${o.out}: send that file to the coordinator's operator.`] : []),
+          ...(o.out
+            ? [`Public keys written to ${o.out}: send that file to the coordinator's operator.`]
+            : []),
           'The operator admits this node with:',
           `  ${o.out ? `fedmark coordinator admit --dir <coordinator dir> --keys ${o.out}` : admissionCommand(o.dir)}`,
           pinned
@@ -42,28 +53,58 @@ export function registerKeys(node: Command, ctx: CliContext): void {
         ].join('\n')
       );
     });
-  examples(keys, 'fedmark node keys --dir ./node-a', 'fedmark node keys --dir ./node-a --out node-a.keys.json');
+  examples(
+    keys,
+    'fedmark node keys --dir ./node-a',
+    'fedmark node keys --dir ./node-a --out node-a.keys.json'
+  );
 
   const pin = node
     .command('pin-coordinator')
-    .description("pin the coordinator's signing key (from its operator, out of band) so the node checks what the coordinator signs")
+    .description(
+      "pin the coordinator's signing key (from its operator, out of band) so the node checks what the coordinator signs"
+    )
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--coordinator <url>', 'coordinator base URL', urlOption)
-    .option('--key <hex>', "coordinator's Ed25519 public key (64 hex), as printed by fedmark coordinator init or keys")
+    .option(
+      '--key <hex>',
+      "coordinator's Ed25519 public key (64 hex), as printed by fedmark coordinator init or keys"
+    )
     .option('--keys <file>', 'or the file written by fedmark coordinator keys --out')
     .option('--json', 'print the pinned key as JSON')
-    .action(async (o: { dir: string; coordinator: string; key?: string; keys?: string; json?: boolean }) => {
-      if ((o.key === undefined) === (o.keys === undefined)) throw new CliError(EXIT.USAGE, 'give exactly one of --key <hex> or --keys <file>');
-      const key = o.keys !== undefined ? parseFileValue(o.keys, CoordinatorPublicKeyFileSchema, readJsonFile(o.keys)).signingKey : o.key!;
-      const checked = PublicKeyHexSchema.safeParse(key);
-      if (!checked.success) throw new CliError(EXIT.USAGE, `--key: ${checked.error.issues[0]?.message ?? 'invalid key'}`);
-      (await openNode(o.dir)).close();
-      const { pinCoordinator } = await import('../../federation/index.ts');
-      pinCoordinator(o.dir, o.coordinator, checked.data);
-      emit(ctx, o.json, { coordinator: o.coordinator, coordinatorKey: checked.data }, () =>
-        `Pinned coordinator ${o.coordinator} with signing key ${checked.data} (coordinator.json)\nNext: fedmark node serve --dir ${o.dir} --coordinator ${o.coordinator}\n`
-      );
-    });
+    .action(
+      async (o: {
+        dir: string;
+        coordinator: string;
+        key?: string;
+        keys?: string;
+        json?: boolean;
+      }) => {
+        if ((o.key === undefined) === (o.keys === undefined))
+          throw new CliError(EXIT.USAGE, 'give exactly one of --key <hex> or --keys <file>');
+        const key =
+          o.keys !== undefined
+            ? parseFileValue(o.keys, CoordinatorPublicKeyFileSchema, readJsonFile(o.keys))
+                .signingKey
+            : o.key!;
+        const checked = PublicKeyHexSchema.safeParse(key);
+        if (!checked.success)
+          throw new CliError(
+            EXIT.USAGE,
+            `--key: ${checked.error.issues[0]?.message ?? 'invalid key'}`
+          );
+        (await openNode(o.dir)).close();
+        const { pinCoordinator } = await import('../../federation/index.ts');
+        pinCoordinator(o.dir, o.coordinator, checked.data);
+        emit(
+          ctx,
+          o.json,
+          { coordinator: o.coordinator, coordinatorKey: checked.data },
+          () =>
+            `Pinned coordinator ${o.coordinator} with signing key ${checked.data} (coordinator.json)\nNext: fedmark node serve --dir ${o.dir} --coordinator ${o.coordinator}\n`
+        );
+      }
+    );
   examples(
     pin,
     'fedmark node pin-coordinator --dir ./node-a --coordinator http://127.0.0.1:7700 --keys coordinator.keys.json',

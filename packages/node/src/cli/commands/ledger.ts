@@ -9,7 +9,10 @@ import { withNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 
 function typeOption(value: string): LedgerEntryType {
-  if (!(LEDGER_ENTRY_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${LEDGER_ENTRY_TYPES.join(', ')}, got "${value}"`);
+  if (!(LEDGER_ENTRY_TYPES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(
+      `expected one of ${LEDGER_ENTRY_TYPES.join(', ')}, got "${value}"`
+    );
   return value as LedgerEntryType;
 }
 
@@ -22,12 +25,22 @@ export function ledgerTable(entries: readonly LedgerEntry[]): string {
   if (entries.length === 0) return 'No ledger entries match.\n';
   return formatTable(
     ['seq', 'at', 'type', 'subject', 'body'],
-    entries.map((e) => [e.seq, e.at, e.type, e.subject === null ? '-' : `${e.subject.slice(0, 12)}…`, shortBody(e.body)])
+    entries.map((e) => [
+      e.seq,
+      e.at,
+      e.type,
+      e.subject === null ? '-' : `${e.subject.slice(0, 12)}…`,
+      shortBody(e.body),
+    ])
   );
 }
 
 /** Recomputes the chain; exit 13 naming the first bad entry when it does not verify. */
-export async function verifyCommand(ctx: CliContext, dir: string, json: boolean | undefined): Promise<void> {
+export async function verifyCommand(
+  ctx: CliContext,
+  dir: string,
+  json: boolean | undefined
+): Promise<void> {
   const { verifyLedger } = await import('../../ledger/index.ts');
   const result = await withNode(dir, ({ db }) => {
     const progress = createProgress(ctx.io, 'verify', { unit: 'entries' });
@@ -43,32 +56,61 @@ export async function verifyCommand(ctx: CliContext, dir: string, json: boolean 
       : `Ledger verification FAILED at entry seq ${result.firstBadSeq} (of ${result.size}): ${result.reason}\n`
   );
   if (!result.ok) {
-    if (!json) ctx.io.err(`fedmark: ledger verification failed at entry seq ${result.firstBadSeq}: ${result.reason}\n`);
+    if (!json)
+      ctx.io.err(
+        `fedmark: ledger verification failed at entry seq ${result.firstBadSeq}: ${result.reason}\n`
+      );
     ctx.exitCode = EXIT.LEDGER_INVALID;
   }
 }
 
 export function registerLedger(node: Command, ctx: CliContext): void {
-  const ledger = node.command('ledger').description("list or verify the node's append-only, hash-chained ledger");
+  const ledger = node
+    .command('ledger')
+    .description("list or verify the node's append-only, hash-chained ledger");
   const list = ledger
     .command('list', { isDefault: true })
-    .description('list ledger entries (pseudonyms only, never raw customer ids); the default subcommand')
+    .description(
+      'list ledger entries (pseudonyms only, never raw customer ids); the default subcommand'
+    )
     .requiredOption('--dir <path>', 'node directory')
-    .option('--type <type>', `only entries of this type (${LEDGER_ENTRY_TYPES.join(', ')})`, typeOption)
+    .option(
+      '--type <type>',
+      `only entries of this type (${LEDGER_ENTRY_TYPES.join(', ')})`,
+      typeOption
+    )
     .option('--from <seq>', 'first sequence number', intOption(0), 0)
     .option('--limit <n>', 'at most this many entries', intOption(1, 1_000_000), 100)
     .option('--json', 'print {entries: [...]} as JSON')
-    .action(async (o: { dir: string; type?: LedgerEntryType; from: number; limit: number; json?: boolean }) => {
-      const { listLedger } = await import('../../ledger/index.ts');
-      const entries = await withNode(o.dir, ({ db }) =>
-        listLedger(db, { fromSeq: o.from, limit: o.limit, ...(o.type === undefined ? {} : { type: o.type }) })
-      );
-      emit(ctx, o.json, { entries }, () => ledgerTable(entries));
-    });
-  examples(list, 'fedmark node ledger --dir ./node-a', 'fedmark node ledger --dir ./node-a --type release --from 10 --limit 5 --json');
+    .action(
+      async (o: {
+        dir: string;
+        type?: LedgerEntryType;
+        from: number;
+        limit: number;
+        json?: boolean;
+      }) => {
+        const { listLedger } = await import('../../ledger/index.ts');
+        const entries = await withNode(o.dir, ({ db }) =>
+          listLedger(db, {
+            fromSeq: o.from,
+            limit: o.limit,
+            ...(o.type === undefined ? {} : { type: o.type }),
+          })
+        );
+        emit(ctx, o.json, { entries }, () => ledgerTable(entries));
+      }
+    );
+  examples(
+    list,
+    'fedmark node ledger --dir ./node-a',
+    'fedmark node ledger --dir ./node-a --type release --from 10 --limit 5 --json'
+  );
   const verify = ledger
     .command('verify')
-    .description('recompute the hash chain; exit 13 and name the first bad entry if anything was altered')
+    .description(
+      'recompute the hash chain; exit 13 and name the first bad entry if anything was altered'
+    )
     .requiredOption('--dir <path>', 'node directory')
     .option('--json', 'print {ok, size, head} or {ok:false, size, firstBadSeq, reason} as JSON')
     .action((o: { dir: string; json?: boolean }) => verifyCommand(ctx, o.dir, o.json));

@@ -18,7 +18,9 @@ import { registerKeys } from './keys.ts';
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
-    .description('run a data-owner node: init, keys, import, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, synth, score');
+    .description(
+      'run a data-owner node: init, keys, import, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, synth, score'
+    );
   node.addHelpText(
     'after',
     `\nQuick start:\n  $ fedmark node init --dir ./node-a --name retail-a\n  $ fedmark node synth --dir ./data-a --profile retail --seed 1\n  $ fedmark node import --dir ./node-a --kind customers ./data-a/customers.csv\n${EXIT_CODES_HELP}`

@@ -34,12 +34,27 @@ function untilStopped(signal: AbortSignal | undefined, stop: AbortController): P
 export function registerServe(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('serve')
-    .description('serve the local admin/auditor HTTP API (loopback by default); with --coordinator also run the federation agent')
+    .description(
+      'serve the local admin/auditor HTTP API (loopback by default); with --coordinator also run the federation agent'
+    )
     .requiredOption('--dir <path>', 'node directory')
-    .option('--host <host>', 'address to bind; keep loopback unless a TLS reverse proxy fronts it', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'address to bind; keep loopback unless a TLS reverse proxy fronts it',
+      '127.0.0.1'
+    )
     .option('--port <port>', 'TCP port (0 = any free port)', intOption(0, 65535), 7800)
-    .option('--coordinator <url>', 'coordinator base URL: poll it for tasks (outbound only; enroll first)', urlOption)
-    .option('--poll-ms <ms>', 'coordinator poll interval in milliseconds', intOption(100, 3_600_000), 1000)
+    .option(
+      '--coordinator <url>',
+      'coordinator base URL: poll it for tasks (outbound only; enroll first)',
+      urlOption
+    )
+    .option(
+      '--poll-ms <ms>',
+      'coordinator poll interval in milliseconds',
+      intOption(100, 3_600_000),
+      1000
+    )
     .action(async (o: ServeOpts) => {
       const { io } = ctx;
       const nodeDb = await openNode(o.dir);
@@ -51,14 +66,21 @@ export function registerServe(node: Command, ctx: CliContext): void {
       try {
         const { tokens, created, file } = loadOrCreateApiTokens(o.dir);
         if (created) {
-          io.err(`Created API tokens in ${file} (mode 0600). They are shown once here; the file keeps them:\n`);
+          io.err(
+            `Created API tokens in ${file} (mode 0600). They are shown once here; the file keeps them:\n`
+          );
           for (const t of tokens) io.err(`  ${t.role.padEnd(8)} ${t.token}\n`);
         }
-        if (!LOOPBACK.has(o.host)) io.err(`warning: binding ${o.host}, not loopback: put a TLS reverse proxy in front and restrict who can connect\n`);
+        if (!LOOPBACK.has(o.host))
+          io.err(
+            `warning: binding ${o.host}, not loopback: put a TLS reverse proxy in front and restrict who can connect\n`
+          );
         const app = createNodeApp({ dir: o.dir, db: nodeDb.db, identity: nodeDb.identity, tokens });
         const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
           const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
-            io.out(`Node "${nodeDb.identity.name}" API listening on http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port} (GET /openapi.json)\n`);
+            io.out(
+              `Node "${nodeDb.identity.name}" API listening on http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port} (GET /openapi.json)\n`
+            );
             resolve(s);
           });
           s.once('error', reject);
@@ -67,7 +89,12 @@ export function registerServe(node: Command, ctx: CliContext): void {
         if (o.coordinator !== undefined) {
           const { runAgent } = await import('../../federation/index.ts');
           io.out(`Federation agent polling ${o.coordinator} every ${o.pollMs} ms\n`);
-          agent = runAgent({ dir: o.dir, coordinatorUrl: o.coordinator, pollMs: o.pollMs, signal: stop.signal }).catch((err: unknown) => {
+          agent = runAgent({
+            dir: o.dir,
+            coordinatorUrl: o.coordinator,
+            pollMs: o.pollMs,
+            signal: stop.signal,
+          }).catch((err: unknown) => {
             agentError = err;
             stop.abort();
           });
@@ -81,5 +108,9 @@ export function registerServe(node: Command, ctx: CliContext): void {
       }
       if (agentError !== null) throw agentError;
     });
-  examples(cmd, 'fedmark node serve --dir ./node-a', 'fedmark node serve --dir ./node-a --port 7801 --coordinator http://127.0.0.1:7900 --poll-ms 500');
+  examples(
+    cmd,
+    'fedmark node serve --dir ./node-a',
+    'fedmark node serve --dir ./node-a --port 7801 --coordinator http://127.0.0.1:7900 --poll-ms 500'
+  );
 }

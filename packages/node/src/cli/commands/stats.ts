@@ -18,7 +18,10 @@ export interface StatsOpts {
 /** The local result: what was charged, then the table every CLI prints (protocol segmentTable) with its footnotes. */
 export function statsText(r: LocalStatsResult): string {
   // Suppressed cells are released as exact zeros (variance 0) while every other slot is noisy.
-  const t = segmentTable(r.result, { sums: true, suppressed: (c) => r.noise === 'on' && c.count.sd === 0 });
+  const t = segmentTable(r.result, {
+    sums: true,
+    suppressed: (c) => r.noise === 'on' && c.count.sd === 0,
+  });
   const lines = [
     `${r.name}: purpose ${r.purpose}, as of ${r.asOf}, unit ${r.unit}`,
     `epsilon ${formatNumber(r.epsilon)} charged (job ${r.jobId}); noise ${r.noise === 'on' ? 'on (discrete Laplace)' : 'OFF (test only: exact values)'}`,
@@ -39,16 +42,23 @@ export function statsText(r: LocalStatsResult): string {
 export function registerStats(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('stats')
-    .description('run a segment-statistics query locally: noisy per-cell counts and sums with 95% intervals; charges the budget')
+    .description(
+      'run a segment-statistics query locally: noisy per-cell counts and sums with 95% intervals; charges the budget'
+    )
     .requiredOption('--dir <path>', 'node directory')
     .requiredOption('--query <file>', 'SegmentQuery JSON (docs/node-cli.md has examples)')
     .option('--epsilon <e>', "override the query's epsilon", epsilonOption)
-    .option('--no-noise-test-only', 'TEST ONLY: release exact values; refused unless the policy sets testOnlyAllowNoiseOff')
+    .option(
+      '--no-noise-test-only',
+      'TEST ONLY: release exact values; refused unless the policy sets testOnlyAllowNoiseOff'
+    )
     .option('--json', 'print the result as JSON (bigints as decimal strings)')
     .action(async (o: StatsOpts) => {
       const query = readQueryFile(o.query, o.epsilon);
       const { runLocalStats } = await import('../../api/local-stats.ts');
-      const result = await withNode(o.dir, (n) => runLocalStats(n, query, { noise: o.noiseTestOnly === false ? 'off-test-only' : 'on' }));
+      const result = await withNode(o.dir, (n) =>
+        runLocalStats(n, query, { noise: o.noiseTestOnly === false ? 'off-test-only' : 'on' })
+      );
       emit(ctx, o.json, result, () => statsText(result));
     });
   examples(

@@ -18,19 +18,35 @@ interface SynthOpts {
 }
 
 function profileOption(value: string): ProfileName {
-  if (!(PROFILE_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${PROFILE_NAMES.join(', ')}, got "${value}"`);
+  if (!(PROFILE_NAMES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`expected one of ${PROFILE_NAMES.join(', ')}, got "${value}"`);
   return value as ProfileName;
 }
 
 export function registerSynth(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('synth')
-    .description('write seeded synthetic customers.csv, events.csv, touches.csv, consents.csv and the feature table churn.csv (same seed, same bytes)')
+    .description(
+      'write seeded synthetic customers.csv, events.csv, touches.csv, consents.csv and the feature table churn.csv (same seed, same bytes)'
+    )
     .requiredOption('--dir <path>', 'output directory for the five CSV files (created if missing)')
-    .requiredOption('--profile <profile>', `kind of institution: ${PROFILE_NAMES.join('|')}`, profileOption)
+    .requiredOption(
+      '--profile <profile>',
+      `kind of institution: ${PROFILE_NAMES.join('|')}`,
+      profileOption
+    )
     .option('--seed <seed>', 'any text; the same seed gives byte-identical files', '1')
-    .option('--customers <n>', 'number of customers (default per profile: retail 20000, bank 8000, telecom 12000)', intOption(1, 9_999_999))
-    .option('--start <date>', 'first day of the simulated window, YYYY-MM-DD', dateOption, DEFAULT_START)
+    .option(
+      '--customers <n>',
+      'number of customers (default per profile: retail 20000, bank 8000, telecom 12000)',
+      intOption(1, 9_999_999)
+    )
+    .option(
+      '--start <date>',
+      'first day of the simulated window, YYYY-MM-DD',
+      dateOption,
+      DEFAULT_START
+    )
     .option('--end <date>', 'last day of the simulated window, YYYY-MM-DD', dateOption, DEFAULT_END)
     .option('--json', 'print the report (files and row counts) as JSON')
     .action(async (o: SynthOpts) => {
@@ -46,7 +62,9 @@ export function registerSynth(node: Command, ctx: CliContext): void {
       });
       progress.stop();
       const nextCommands = [
-        ...(['customers', 'events', 'touches', 'consents'] as const).map((k) => `fedmark node import --dir <node-dir> --kind ${k} ${report.files[k]}`),
+        ...(['customers', 'events', 'touches', 'consents'] as const).map(
+          (k) => `fedmark node import --dir <node-dir> --kind ${k} ${report.files[k]}`
+        ),
         `fedmark node import --dir <node-dir> --kind table --table churn ${report.files.churn}`,
       ];
       emit(ctx, o.json, { ...report, nextCommands }, () =>
@@ -63,5 +81,9 @@ export function registerSynth(node: Command, ctx: CliContext): void {
         ].join('\n')
       );
     });
-  examples(cmd, 'fedmark node synth --dir ./data-a --profile retail --seed 42 --customers 5000', 'fedmark node synth --dir ./data-b --profile bank --seed 42 --start 2025-01-01 --end 2025-12-31');
+  examples(
+    cmd,
+    'fedmark node synth --dir ./data-a --profile retail --seed 42 --customers 5000',
+    'fedmark node synth --dir ./data-b --profile bank --seed 42 --start 2025-01-01 --end 2025-12-31'
+  );
 }
