@@ -8,6 +8,7 @@ import { importCsv } from '../importing/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { generateSynthetic } from '../synth/index.ts';
 import { createNodeApp, MAX_BODY_BYTES } from './app.ts';
+import { StatsResultSchema } from './schemas.ts';
 import { generateApiTokens, loadOrCreateApiTokens, roleForToken, type ApiToken } from './tokens.ts';
 
 let node: TempNode;
@@ -231,7 +232,11 @@ describe('node API: admin routes and validation', () => {
   it('POST /v1/stats releases noisy counts near the truth, then refuses over budget', async () => {
     const res = await post('/v1/stats', 'admin', JSON.stringify(QUERY));
     expect(res.status).toBe(200);
-    const r = (await res.json()) as {
+    const body: unknown = await res.clone().json();
+    // The served body is what /openapi.json documents for it: parsing keeps every field
+    // (zod drops undocumented ones), the post-processing fields included.
+    expect(StatsResultSchema.parse(body)).toEqual(body);
+    const r = body as {
       epsilon: number;
       noise: string;
       values: string[];

@@ -102,16 +102,33 @@ const EstimateSchema = z
   .object({ estimate: z.number(), sd: z.number(), low: z.number(), high: z.number() })
   .openapi('Estimate', { description: 'estimate with its noise sd and 95% interval [low, high]' });
 
+/** After post-processing (docs/analytics.md "Post-processing"): `raw` is the released value. */
+const ProjectedEstimateSchema = EstimateSchema.extend({ raw: z.number() }).openapi(
+  'ProjectedEstimate',
+  {
+    description:
+      'a count or sum projected to >= 0 where it cannot be negative; raw is the released (noisy) value',
+  }
+);
+
+const RatioEstimateSchema = ProjectedEstimateSchema.extend({
+  unreliable: z.boolean(),
+  reason: z.string().nullable(),
+}).openapi('RatioEstimate', {
+  description:
+    'a mean clamped into its clipping bounds, with its reliability verdict and the first rule that made it unreliable',
+});
+
 const CellSchema = z.object({
   index: z.number().int(),
   labels: z.array(z.string()),
-  count: EstimateSchema,
+  count: ProjectedEstimateSchema,
   measures: z.record(
     z.string(),
     z.object({
-      sum: EstimateSchema,
-      mean: EstimateSchema.nullable(),
-      sumOfSquares: EstimateSchema.nullable(),
+      sum: ProjectedEstimateSchema,
+      mean: RatioEstimateSchema.nullable(),
+      sumOfSquares: ProjectedEstimateSchema.nullable(),
       spread: z.number().nullable(),
     })
   ),
@@ -133,7 +150,8 @@ export const StatsResultSchema = z
       layoutHash: z.string(),
       dimensions: z.array(z.string()).nullable(),
       measures: z.array(z.string()),
-      total: EstimateSchema,
+      total: ProjectedEstimateSchema,
+      minReliableCount: z.number().int(),
       cells: z.array(CellSchema),
     }),
     values: z
