@@ -39,6 +39,7 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
   const rawIds = new Map<string, string[]>();
   const exactRows = new Map<string, number>();
   let statuses: string[] = [];
+  let rounds = 0;
 
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'fedmark-egress-'));
@@ -71,6 +72,12 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
         .split('\n')
         .slice(1)
         .map((l) => l.split(',')[0]!);
+      // The canary in the feature table the train job reads, with the distinctive amount as its
+      // average order value (columns as `node synth` writes churn.csv, docs/node-data.md).
+      appendFileSync(
+        join(dataDir, 'churn.csv'),
+        `${canaryId(i)},400,40,3,${CANARY_AMOUNT},12,web,No\n`
+      );
       rawIds.set(name, ids.slice(0, 300));
       exactRows.set(name, ids.length + 1);
       const proxy = new CaptureProxy(() => fed.coordinatorUrl);
@@ -79,11 +86,14 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       nodes.push({
         name,
         data: {
-          files: (['customers', 'events', 'touches'] as const).map((kind) => ({
-            kind,
-            path: join(dataDir, `${kind}.csv`),
-          })),
-          lawfulBasis: ['analytics=contract'],
+          files: [
+            ...(['customers', 'events', 'touches'] as const).map((kind) => ({
+              kind,
+              path: join(dataDir, `${kind}.csv`),
+            })),
+            { kind: 'table' as const, table: 'churn', path: join(dataDir, 'churn.csv') },
+          ],
+          lawfulBasis: ['analytics=contract', 'model_training=contract'],
         },
       });
     }
@@ -93,9 +103,12 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       coordinatorUrlFor: (name) => proxies.get(name)!.url,
     });
     await fed.start();
+    // Every default job of the demo: RFM, lifecycle x NES, the A/B test and the churn model.
     for (const spec of defaultJobs('2026-01-01', 0.5)) {
       const jobId = await fed.operator.createJob({ ...spec, stragglerWaitMs: 0 });
-      statuses.push((await fed.operator.waitForJob(jobId, { timeoutMs: 120_000 })).status);
+      const final = await fed.operator.waitForJob(jobId, { timeoutMs: 120_000 });
+      statuses.push(`${spec.kind} ${final.status}`);
+      rounds += final.rounds.length;
     }
   }, 300_000);
 
@@ -106,12 +119,19 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
   });
 
   it('ran the jobs to publication through the proxies', () => {
-    expect(statuses).toEqual(['published', 'published']);
+    expect(statuses).toEqual([
+      'rfm published',
+      'segment_stats published',
+      'segment_stats published',
+      'train published',
+    ]);
+    // rfm rounds 0 and 1, lifecycle x NES, the A/B test, the train job's phase 1 and its rounds
+    expect(rounds).toBeGreaterThanOrEqual(8);
     for (const name of NODES) {
       const submissions = proxies
         .get(name)!
         .exchanges.filter((e) => e.method === 'POST' && e.url.endsWith('/submission'));
-      expect(submissions.length).toBe(3); // rfm rounds 0 and 1, lifecycle x NES
+      expect(submissions.length).toBe(rounds);
     }
   });
 

@@ -10,7 +10,7 @@ import { jobTemplate } from '../jobs/templates.ts';
  * known.
  *
  * Budgets at each node under the default policy (docs/privacy.md): analytics 2 x epsilon + epsilon
- * (1.5 of 4 at the default 0.5), marketing 2 of 2 (the A/B test), model_training 1 of 4.
+ * + 2 for the A/B test (3.5 of 4 at the default 0.5), model_training 1 of 4.
  */
 export function defaultJobs(
   asOf: string,
