@@ -1,8 +1,12 @@
 import nacl from 'tweetnacl';
+import { ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { canonicalBytes, type Canonical } from './encoding.ts';
 import { bytesToHex, hexToBytes } from './hashing.ts';
 
-/** Ed25519 signing identity (RFC 8032 via tweetnacl). Secret key is 64 bytes (seed || public). */
+/**
+ * Ed25519 signing identity (RFC 8032; keys made by tweetnacl, signing and verifying through
+ * node:crypto, ed25519.ts). Secret key is 64 bytes (seed || public).
+ */
 export interface SigningKeyPair {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
@@ -35,7 +39,7 @@ export function signCanonical(domain: string, value: Canonical, secretKey: Uint8
       `"secretKey" expected Uint8Array of length 64, got length=${secretKey.length}`
     );
   }
-  return bytesToHex(nacl.sign.detached(canonicalBytes(domain, value), secretKey));
+  return bytesToHex(ed25519Sign(canonicalBytes(domain, value), secretKey));
 }
 
 /** Verification returns false for any malformed input rather than throwing: callers treat it as forged. */
@@ -47,11 +51,7 @@ export function verifyCanonical(
 ): boolean {
   try {
     if (!/^[0-9a-f]{128}$/.test(signatureHex) || publicKey.length !== 32) return false;
-    return nacl.sign.detached.verify(
-      canonicalBytes(domain, value),
-      hexToBytes(signatureHex),
-      publicKey
-    );
+    return ed25519Verify(canonicalBytes(domain, value), hexToBytes(signatureHex), publicKey);
   } catch {
     return false;
   }
