@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import {
   REQUEST_WINDOW_MS,
+  checkNodeRequestHeaders,
   hexToBytes,
   verifyNodeRequest,
   equalBytes,
@@ -16,11 +17,18 @@ export interface NodeAuthVars {
 /**
  * Authenticates `/v1/node/*`: the signature covers method, path with query, body hash,
  * timestamp and nonce (protocol/auth). Nonces are persisted, so a replay across a coordinator
- * restart is still refused; they are pruned after twice the accepted clock window.
+ * restart is still refused; they are pruned after twice the accepted clock window. The headers
+ * are checked, and the node must be admitted, before the body is read: an unsigned or unknown
+ * sender is refused without the coordinator buffering its body.
  */
 export function nodeAuth(ctx: Ctx) {
   let lastPrune = 0;
+  const publicKeyFor = (name: string) => {
+    const rec = ctx.store.nodes.get(name);
+    return rec && !rec.removedAt ? hexToBytes(rec.signingKey) : undefined;
+  };
   return createMiddleware<NodeAuthVars>(async (c, next) => {
+    checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const url = new URL(c.req.url);
     const now = ctx.now();
@@ -33,10 +41,7 @@ export function nodeAuth(ctx: Ctx) {
       path: url.pathname + url.search,
       body: raw,
       headers: (n) => c.req.header(n),
-      publicKeyFor: (name) => {
-        const rec = ctx.store.nodes.get(name);
-        return rec && !rec.removedAt ? hexToBytes(rec.signingKey) : undefined;
-      },
+      publicKeyFor,
       now,
       seenNonce: (n, nonce) => ctx.store.nodes.recordNonce(n, nonce, now),
     });
