@@ -8,7 +8,7 @@ import {
   signingKeyPairFromSeed,
   type SigningKeyPair,
 } from '@fedmark/protocol';
-import { DB_FILE, openStore, type Store } from '../store/index.ts';
+import { DB_FILE, openStore, ownerOnlyFile, type Store } from '../store/index.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export const KEY_FILE = 'coordinator.key';
@@ -132,7 +132,7 @@ export function openCoordinatorDir(dir: string): CoordinatorDir {
 
 /** Same durability as the coordinator's own database: WAL, and fsync on every commit. */
 function openTransparencyDb(dir: string): Database.Database {
-  const db = new Database(join(dir, TRANSPARENCY_DB_FILE));
+  const db = new Database(ownerOnlyFile(join(dir, TRANSPARENCY_DB_FILE)));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');

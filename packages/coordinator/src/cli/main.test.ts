@@ -59,6 +59,20 @@ describe('fedmark coordinator CLI', () => {
     expect(readFileSync(join(dir, 'operator.token'), 'utf8').trim()).toBe(printed.token);
     expect(statSync(join(dir, 'operator.token')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'coordinator.key')).mode & 0o777).toBe(0o600);
+    // The databases hold the federation's jobs, nonces and log: owner-only too, with their WAL
+    // files, once a started coordinator has written to them.
+    const opened = openCoordinatorDir(dir);
+    opened.transparencyDb.prepare('CREATE TABLE IF NOT EXISTS probe (x)').run();
+    for (const f of [
+      'coordinator.db',
+      'coordinator.db-wal',
+      'transparency.db',
+      'transparency.db-wal',
+    ]) {
+      expect({ f, mode: statSync(join(dir, f)).mode & 0o777 }).toEqual({ f, mode: 0o600 });
+    }
+    opened.store.close();
+    opened.transparencyDb.close();
     const again = capture();
     expect(await run(['coordinator', 'init', '--dir', dir], again.io)).toBe(25);
     expect(again.err()).toBe(

@@ -1,9 +1,20 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
 export type Db = Database.Database;
+
+/**
+ * Creates `file` owner-only (0600) if it does not exist, or makes it so: the coordinator's
+ * databases hold jobs, nonces and the transparency log (docs/coordinator.md). SQLite gives the
+ * -wal and -shm files the mode of the database file, so this covers all three. Returns `file`.
+ */
+export function ownerOnlyFile(file: string): string {
+  if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
+  else chmodSync(file, 0o600);
+  return file;
+}
 
 /** File name of the coordinator database inside its directory. */
 export const DB_FILE = 'coordinator.db';
@@ -19,7 +30,7 @@ export function openDb(dirOrMemory: string): Db {
   if (dirOrMemory === ':memory:') db = new Database(':memory:');
   else {
     mkdirSync(dirOrMemory, { recursive: true });
-    db = new Database(join(dirOrMemory, DB_FILE));
+    db = new Database(ownerOnlyFile(join(dirOrMemory, DB_FILE)));
     db.pragma('journal_mode = WAL');
   }
   db.pragma('synchronous = FULL');

@@ -4,7 +4,7 @@ import { sqliteKeyStore, type KeyStore } from './key-store.ts';
 import { sqliteJobStore, type JobStore } from './job-store.ts';
 
 export type { Db } from './db.ts';
-export { DB_FILE, openDb } from './db.ts';
+export { DB_FILE, openDb, ownerOnlyFile } from './db.ts';
 export type { NodeStore, NodeRecord } from './node-store.ts';
 export type { KeyStore, EpochRecord, EpochState } from './key-store.ts';
 export { keyIdOf, seqOfKeyId } from './key-store.ts';
