@@ -8,9 +8,11 @@
  * record to find its physical line, which quoted multi-line cells make impossible to guess.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { parse, type CastingContext } from 'csv-parse';
 import { ImportError } from './import-error.ts';
+import { createUtf8Check, locateByte } from './_utf8.ts';
+import type { ImportEncoding } from './formats.ts';
 
 export interface CsvStreamResult {
   fileHash: string;
@@ -48,7 +50,8 @@ const PARSE_OPTIONS = {
 export function streamCsv(
   file: string,
   label: string,
-  h: CsvStreamHandlers
+  h: CsvStreamHandlers,
+  encoding: ImportEncoding = 'utf-8'
 ): Promise<CsvStreamResult> {
   let totalBytes: number;
   try {
@@ -69,7 +72,50 @@ export function streamCsv(
     let sawHeader = false;
     let done = false;
     const input = createReadStream(file, { highWaterMark: 1 << 20 });
-    const parser = parse(PARSE_OPTIONS);
+    // Latin-1 maps every byte to the code point of the same value: nothing can be invalid.
+    const parser = parse({ ...PARSE_OPTIONS, encoding: encoding === 'latin1' ? 'latin1' : 'utf8' });
+    const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
+    const badByte = (offset: number): void => {
+      if (done) return;
+      done = true;
+      input.destroy();
+      parser.destroy();
+      const found = Buffer.alloc(1);
+      const describe = (): string => {
+        try {
+          const fd = openSync(file, 'r');
+          const n = readSync(fd, found, 0, 1, offset);
+          closeSync(fd);
+          return n === 1
+            ? `byte 0x${(found[0] as number).toString(16).padStart(2, '0')} is not valid here`
+            : 'the file ends inside a character';
+        } catch {
+          return 'invalid byte';
+        }
+      };
+      const why = describe();
+      locateByte(file, offset).then(
+        (at) =>
+          reject(
+            new ImportError({
+              file: label,
+              line: at.line,
+              column: at.column,
+              byteOffset: offset,
+              reason: `invalid UTF-8 at byte offset ${offset} (byte ${at.byteInLine} of line ${at.line}): ${why}; if the file is Latin-1, import it with --encoding latin1`,
+            })
+          ),
+        () =>
+          reject(
+            new ImportError({
+              file: label,
+              line: 0,
+              byteOffset: offset,
+              reason: `invalid UTF-8 at byte offset ${offset}: ${why}`,
+            })
+          )
+      );
+    };
     const fail = (err: unknown): void => {
       if (done) return;
       done = true;
@@ -103,9 +149,20 @@ export function streamCsv(
       }
       reject(err);
     };
+    // Registered before pipe(): each chunk is checked before the parser sees it.
     input.on('data', (chunk) => {
+      if (done) return;
+      const bad = utf8?.push(chunk as Buffer) ?? null;
+      if (bad !== null) {
+        badByte(bad);
+        return;
+      }
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
+    });
+    input.on('end', () => {
+      const bad = utf8?.end() ?? null;
+      if (bad !== null) badByte(bad);
     });
     input.on('error', () => fail(new ImportError({ file: label, line: 0, reason: 'read error' })));
     parser.on('error', (err: Error & { lines?: number; code?: string }) => {

@@ -142,3 +142,7 @@ export const COLUMNS: Record<
   },
   consents: { required: ['customer_id', 'purpose', 'status', 'time'], optional: ['source'] },
 };
+
+/** Encodings an import accepts (docs/node-data.md): UTF-8, checked strictly, or an explicit Latin-1. */
+export const IMPORT_ENCODINGS = ['utf-8', 'latin1'] as const;
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];

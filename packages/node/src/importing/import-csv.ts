@@ -9,7 +9,7 @@ import type { KindWriter, WriterContext } from './_writer.ts';
 import { consentsWriter } from './consents-writer.ts';
 import { customersWriter } from './customers-writer.ts';
 import { eventsWriter, touchesWriter } from './events-writer.ts';
-import { IMPORT_KINDS, type ImportKind } from './formats.ts';
+import { IMPORT_ENCODINGS, IMPORT_KINDS, type ImportEncoding, type ImportKind } from './formats.ts';
 import { tableWriter } from './table-writer.ts';
 
 export const LAWFUL_BASES = [
@@ -29,6 +29,11 @@ export interface ImportCsvOptions {
   idColumn?: string;
   /** Declares a lawful basis per purpose for every customer the file names (GDPR Art. 6(1)). */
   lawfulBasis?: { purpose: Purpose; basis: LawfulBasis }[];
+  /**
+   * How the file's bytes are decoded: 'utf-8' (default) refuses any invalid byte, naming its
+   * offset; 'latin1' converts every byte (ISO 8859-1), and only when the user asks for it.
+   */
+  encoding?: ImportEncoding;
   onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
 }
 
@@ -61,6 +66,14 @@ function validateOptions(opts: ImportCsvOptions): void {
   if (opts.kind !== 'table' && (opts.table !== undefined || opts.idColumn !== undefined)) {
     throw new ProtocolError('BAD_REQUEST', '--table and --id-column apply to --kind table only');
   }
+  if (
+    opts.encoding !== undefined &&
+    !(IMPORT_ENCODINGS as readonly string[]).includes(opts.encoding)
+  )
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `unknown encoding "${String(opts.encoding)}"; expected ${IMPORT_ENCODINGS.join('|')}`
+    );
   const purposes = new Set<string>();
   for (const lb of opts.lawfulBasis ?? []) {
     if (!PurposeSchema.safeParse(lb.purpose).success)
@@ -127,11 +140,16 @@ export async function importCsv(
         : null,
     };
     const writer = makeWriter(ctx, opts);
-    const csv = await streamCsv(opts.file, label, {
-      onHeader: (cells) => writer.header(cells),
-      onRecord: (cells) => writer.record(cells),
-      onProgress: opts.onProgress,
-    });
+    const csv = await streamCsv(
+      opts.file,
+      label,
+      {
+        onHeader: (cells) => writer.header(cells),
+        onRecord: (cells) => writer.record(cells),
+        onProgress: opts.onProgress,
+      },
+      opts.encoding ?? 'utf-8'
+    );
     writer.finish();
     db.prepare('UPDATE imports SET file_hash = ? WHERE id = ?').run(csv.fileHash, importId);
     const report: ImportReport = {

@@ -20,6 +20,8 @@ export class ImportError extends ProtocolError {
   /** The offending value, truncated, or null. */
   readonly value: string | null;
   readonly reason: string;
+  /** 0-based byte offset in the file of the first byte that is not valid in its encoding, or null. */
+  readonly byteOffset: number | null;
 
   constructor(
     at: {
@@ -28,6 +30,7 @@ export class ImportError extends ProtocolError {
       column?: string | null;
       value?: string | null;
       reason: string;
+      byteOffset?: number | null;
     },
     cause?: unknown
   ) {
@@ -43,5 +46,6 @@ export class ImportError extends ProtocolError {
     this.column = column;
     this.value = value;
     this.reason = at.reason;
+    this.byteOffset = at.byteOffset ?? null;
   }
 }

@@ -19,5 +19,11 @@ export {
 } from './import-csv.ts';
 /** A rejected import: message and fields name file, line, column, value and reason. */
 export { ImportError } from './import-error.ts';
-export { IMPORT_KINDS, TOUCH_OUTCOMES, type ImportKind } from './formats.ts';
+export {
+  IMPORT_ENCODINGS,
+  IMPORT_KINDS,
+  TOUCH_OUTCOMES,
+  type ImportEncoding,
+  type ImportKind,
+} from './formats.ts';
 export { DEFAULT_CONSENT_SOURCE } from './consents-writer.ts';

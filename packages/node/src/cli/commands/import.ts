@@ -9,6 +9,15 @@ import { examples } from './_help.ts';
 export const IMPORT_KINDS = ['customers', 'events', 'touches', 'consents', 'table'] as const;
 type Kind = (typeof IMPORT_KINDS)[number];
 
+const ENCODINGS = ['utf-8', 'latin1'] as const;
+
+function encodingOption(value: string): (typeof ENCODINGS)[number] {
+  const v = value.toLowerCase() === 'utf8' ? 'utf-8' : value.toLowerCase();
+  if (!(ENCODINGS as readonly string[]).includes(v))
+    throw new InvalidArgumentError(`expected one of ${ENCODINGS.join('|')}, got "${value}"`);
+  return v as (typeof ENCODINGS)[number];
+}
+
 function kindOption(value: string): Kind {
   if (!(IMPORT_KINDS as readonly string[]).includes(value))
     throw new InvalidArgumentError(`expected one of ${IMPORT_KINDS.join('|')}, got "${value}"`);
@@ -21,6 +30,7 @@ export interface ImportOpts {
   table?: string;
   idColumn?: string;
   lawfulBasis?: Record<string, string>;
+  encoding?: 'utf-8' | 'latin1';
   json?: boolean;
 }
 
@@ -39,6 +49,11 @@ export function registerImport(node: Command, ctx: CliContext): void {
       '--lawful-basis <purpose=basis>',
       'a lawful basis other than consent for every customer in the file, per purpose (repeatable): basis is contract|legitimate_interest|legal_obligation|consent; recorded in the ledger',
       lawfulBasisOption
+    )
+    .option(
+      '--encoding <encoding>',
+      'how the file is encoded: utf-8 (default; an invalid byte refuses the import, naming its offset) or latin1 (ISO 8859-1, converted)',
+      encodingOption
     )
     .option('--json', 'print the import report as JSON')
     .action(async (file: string, o: ImportOpts) => {
@@ -68,6 +83,7 @@ export function registerImport(node: Command, ctx: CliContext): void {
           ...(o.table === undefined ? {} : { table: o.table }),
           ...(o.idColumn === undefined ? {} : { idColumn: o.idColumn }),
           ...(lawfulBasis.length > 0 ? { lawfulBasis } : {}),
+          ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
           onProgress: (r, bytes, total) => {
             rows = r;
             progress.update(bytes, total);
@@ -91,6 +107,7 @@ export function registerImport(node: Command, ctx: CliContext): void {
     'fedmark node import --dir ./node-a --kind customers ./data-a/customers.csv',
     'fedmark node import --dir ./node-a --kind events ./data-a/events.csv --json',
     'fedmark node import --dir ./node-a --kind customers crm.csv --lawful-basis analytics=contract',
+    'fedmark node import --dir ./node-a --kind customers --encoding latin1 legacy-export.csv',
     'fedmark node import --dir ./node-a --kind table --table churn_features --id-column cust features.csv'
   );
 }
