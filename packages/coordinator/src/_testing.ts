@@ -13,6 +13,7 @@ import {
   generateBoxKeyPair,
   keyAckSigningPayload,
   keyBundleSigningPayload,
+  keyMembersHash,
   sha256Hex,
   signCanonical,
   signNodeRequest,
@@ -20,6 +21,7 @@ import {
   toBase64,
   type BoxKeyPair,
   type He,
+  type Member,
   type HeParamsId,
   type SigningKeyPair,
 } from '@fedmark/protocol';
@@ -116,12 +118,16 @@ export function harness(
   };
 }
 
-export async function admit(h: Harness, n: TestNode): Promise<TestResponse> {
-  return h.op('POST', '/v1/admin/nodes', {
+export function memberOf(n: TestNode): Member {
+  return {
     name: n.name,
     signingKey: bytesToHex(n.signing.publicKey),
     boxKey: bytesToHex(n.box.publicKey),
-  });
+  };
+}
+
+export async function admit(h: Harness, n: TestNode): Promise<TestResponse> {
+  return h.op('POST', '/v1/admin/nodes', memberOf(n));
 }
 
 /** A well-formed SEAL serialization header around `len` filler bytes (SEAL 4.x, zstd). */
@@ -138,16 +144,18 @@ export function fakeSealBlob(len: number, fill = 7): Uint8Array {
   return out;
 }
 
+/** A bundle from `generator` sealed to `others`, signed over the members hash of all of them. */
 export function keyBundle(
   generator: TestNode,
   keyId: string,
   publicKey: Uint8Array,
-  others: string[]
+  others: TestNode[]
 ) {
   const sealed = Object.fromEntries(
-    others.map((o, i) => [o, toBase64(new Uint8Array(80).fill(i + 1))])
+    others.map((o, i) => [o.name, toBase64(new Uint8Array(80).fill(i + 1))])
   );
-  const b = { keyId, publicKey: toBase64(publicKey), sealed };
+  const membersHash = keyMembersHash([generator, ...others].map(memberOf));
+  const b = { keyId, publicKey: toBase64(publicKey), sealed, membersHash };
   return {
     version: 1,
     ...b,
@@ -183,12 +191,7 @@ export async function federation(
     gen,
     'POST',
     `/v1/node/keys/${keyId}`,
-    keyBundle(
-      gen,
-      keyId,
-      publicKey,
-      others.map((o) => o.name)
-    )
+    keyBundle(gen, keyId, publicKey, others)
   );
   if (res.status !== 200) throw new Error(`bundle refused: ${await res.text()}`);
   for (const o of others) {

@@ -9,6 +9,7 @@ import {
   hexToBytes,
   keyAckSigningPayload,
   keyBundleSigningPayload,
+  keyMembersHash,
   sha256Hex,
   verifyCanonical,
   type KeyGenerateTask,
@@ -67,6 +68,13 @@ export function acceptKeyBundle(
       `sealed keys must be for exactly [${expected.join(', ')}], got [${got.join(', ')}]`
     );
   }
+  // The generator signs the member set it accepted; a different one means it (or an earlier
+  // coordinator view) pinned other members, and the other nodes would refuse the bundle anyway.
+  if (bundle.membersHash !== keyMembersHash(epoch.members))
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `key bundle ${keyId} is for another member set than the epoch's (${epoch.members.map((m) => m.name).join(', ')})`
+    );
   const generator = epoch.members.find((m) => m.name === node);
   if (
     !generator ||
@@ -159,7 +167,8 @@ export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInsta
     e.generator !== node &&
     !e.acked.includes(node) &&
     e.sealed &&
-    e.publicKey
+    e.publicKey &&
+    e.bundleSignature
   ) {
     const sealedSecretKey = e.sealed[node];
     if (!sealedSecretKey) return [];
@@ -175,7 +184,7 @@ export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInsta
         sealedSecretKey,
         publicKey: Buffer.from(e.publicKey).toString('base64'),
         sealedHashes,
-        bundleSignature: e.bundleSignature ?? undefined,
+        bundleSignature: e.bundleSignature,
       },
     ];
   }

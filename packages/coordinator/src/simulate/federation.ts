@@ -221,7 +221,21 @@ export class LocalFederation {
     const t0 = Date.now();
     const dir = join(this.opts.workdir, 'nodes', setup.name);
     const init = JSON.parse(
-      (await runFedmark(['node', 'init', '--dir', dir, '--name', setup.name, '--json'])).stdout
+      (
+        await runFedmark([
+          'node',
+          'init',
+          '--dir',
+          dir,
+          '--name',
+          setup.name,
+          // The demo's nodes accept the coordinator's membership on first use; a changed key
+          // for a known member is still refused (docs/federation-protocol.md "Key ceremony").
+          '--members',
+          'auto',
+          '--json',
+        ])
+      ).stdout
     ) as {
       signingKey: string;
       boxKey: string;

@@ -11,6 +11,7 @@ import {
   hexToBytes,
   signCanonical,
   keyBundleSigningPayload,
+  keyMembersHash,
   toBase64,
   KEY_BUNDLE_DOMAIN,
   sha256Hex,
@@ -110,7 +111,7 @@ beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'fed-agent-'));
   for (const n of NAMES) {
     dirs[n] = join(root, n);
-    await initNode({ dir: dirs[n] as string, name: n });
+    await initNode({ dir: dirs[n] as string, name: n, members: 'auto' });
   }
   members = NAMES.map((n) => {
     const p = publicIdentity(loadIdentity(dirs[n] as string));
@@ -157,7 +158,7 @@ describe('federation agent against a fake coordinator', () => {
     expect(failures('a').concat(failures('b'), failures('c'))).toEqual([]);
   });
 
-  it('reports (log and ledger) a member whose box key changed since the last epoch before sealing to it', async () => {
+  it('refuses (deferred, ledger) a member whose box key changed since the last epoch: nothing is sealed to it', async () => {
     const swapped = members.map((m) =>
       m.name === 'c'
         ? { ...m, boxKey: Buffer.from(generateBoxKeyPair().publicKey).toString('hex') }
@@ -170,13 +171,19 @@ describe('federation agent against a fake coordinator', () => {
       members: swapped,
     });
     await run('a');
+    expect(coord.bundles.has('k9')).toBe(false);
     expect(
-      logs.filter((l) => l.node === 'a' && l.event === 'member_keys_changed').map((l) => l.detail)
-    ).toEqual([{ keyId: 'k9', members: ['c'] }]);
+      logs
+        .filter((l) => l.node === 'a' && l.event === 'task_deferred')
+        .map((l) => l.detail['error'])
+    ).toEqual([
+      'key epoch k9 (a, b, c) is not accepted: changed signing or box keys for c; refused unless the node admin approves (fedmark node members approve --epoch k9)',
+    ]);
     const db = openNodeDatabase(dirs['a'] as string);
-    const k9 = listLedger(db, { type: 'key_ceremony' }).find((e) => e.body['keyId'] === 'k9');
+    const k9 = listLedger(db, { type: 'members_refused' }).find((e) => e.body['keyId'] === 'k9');
     db.close();
-    expect(k9?.body['membersWithChangedKeys']).toEqual(['c']);
+    expect(k9?.body['changedKeys']).toEqual(['c']);
+    coord.tasks.set('a', []);
     coord.tasks.set('b', []);
     coord.tasks.set('c', []);
   });
@@ -209,6 +216,17 @@ describe('federation agent against a fake coordinator', () => {
       sealedHashes: { b: sha256Hex(fromBase64(sealed)) },
       bundleSignature: forgedSig,
     });
+    // Signed by the real generator over the accepted members, but the box is the attacker's.
+    const generatorSig = signCanonical(
+      KEY_BUNDLE_DOMAIN,
+      keyBundleSigningPayload({
+        keyId: 'k3',
+        publicKey: k1?.publicKey ?? '',
+        sealed: { b: sealed, c: sealed },
+        membersHash: keyMembersHash(members),
+      }),
+      loadIdentity(dirs['a'] as string).signing.secretKey
+    );
     coord.addTask('b', {
       type: 'key_install',
       keyId: 'k3',
@@ -217,10 +235,12 @@ describe('federation agent against a fake coordinator', () => {
       generator: 'a',
       sealedSecretKey: sealed,
       publicKey: k1?.publicKey ?? '',
+      sealedHashes: { b: sha256Hex(fromBase64(sealed)), c: sha256Hex(fromBase64(sealed)) },
+      bundleSignature: generatorSig,
     });
     await run('b');
     expect(failures('b')).toEqual([
-      'INVALID_SIGNATURE: key bundle k2 is not signed by its generator a',
+      'INVALID_SIGNATURE: key bundle k2 is not signed by its generator a for the members this node accepted',
       "INVALID_SIGNATURE: sealed key for epoch k3 does not open with generator a's box key",
     ]);
     expect(hasHeKey(dirs['b'] as string, 'k2') || hasHeKey(dirs['b'] as string, 'k3')).toBe(false);

@@ -24,6 +24,7 @@ import type { AgentContext, ReleaseFn } from './context.ts';
 import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 import { handleJobRound } from './job-round.ts';
 import { handleDecrypt } from './decrypt.ts';
+import { requireInstalledEpoch } from './members.ts';
 import { loadCoordinatorKey } from './enroll.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
 
@@ -84,9 +85,13 @@ async function handle(ctx: AgentContext, task: Task): Promise<void> {
       return handleKeyGenerate(ctx, task);
     case 'key_install':
       return handleKeyInstall(ctx, task);
+    // Only on an epoch this node accepted, with its pinned members (docs/federation-protocol.md
+    // "Key ceremony"): the coordinator cannot run a job under a member set no node agreed to.
     case 'job_round':
+      requireInstalledEpoch(ctx.db, ctx.dir, task.keyId, task.members);
       return handleJobRound(ctx, task);
     case 'decrypt':
+      requireInstalledEpoch(ctx.db, ctx.dir, task.keyId);
       return handleDecrypt(ctx, task);
   }
 }

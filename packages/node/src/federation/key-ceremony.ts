@@ -6,6 +6,7 @@ import {
   fromBase64,
   hexToBytes,
   keyAckSigningPayload,
+  keyMembersHash,
   keyBundleSigningPayload,
   openBox,
   sealBox,
@@ -26,6 +27,7 @@ import {
   type StoredHeKey,
 } from '../crypto/index.ts';
 import { selfMember, type AgentContext } from './context.ts';
+import { requireAcceptedMembers } from './members.ts';
 
 /** The coordinator answers bundle and ack posts with the epoch; the agent only needs the version. */
 const KeyPostResponseSchema = z.object({ version: z.literal(1) });
@@ -71,12 +73,15 @@ function checkMemberKeys(
 
 /**
  * Generator side: make the epoch's SEAL keys (or reuse them after a restart), seal the secret key
- * to every other member's X25519 key (tweetnacl box from this node's box key), sign the bundle
- * and post it. The coordinator only ever sees the public key and opaque boxes.
+ * to every other member of the epoch this node accepted (tweetnacl box from this node's box
+ * key), sign the bundle with that member set's hash and post it. The coordinator only ever sees
+ * the public key and opaque boxes; a member it invented that this node did not accept gets
+ * nothing, because nothing happens before acceptance (docs/federation-protocol.md "Key ceremony").
  */
 export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask): Promise<void> {
   selfMember(ctx.identity, task.members);
-  const changed = checkMemberKeys(ctx, task.keyId, task.members);
+  const members = requireAcceptedMembers(ctx, task.keyId, task.members);
+  const changed = checkMemberKeys(ctx, task.keyId, members);
   const he = await loadHe(task.heParams);
   let key: StoredHeKey;
   if (hasHeKey(ctx.dir, task.keyId)) {
@@ -93,7 +98,7 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
       keyId: task.keyId,
       heParams: task.heParams,
       generator: ctx.identity.name,
-      members: task.members,
+      members,
       publicKey: pair.publicKey,
       publicKeyHash: he.publicKeyHash(pair.publicKey),
       secretKey: pair.secretKey,
@@ -101,14 +106,19 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
     saveHeKey(ctx.dir, key);
   }
   const sealed: Record<string, string> = {};
-  for (const m of task.members) {
+  for (const m of members) {
     if (m.name === ctx.identity.name) continue;
     sealed[m.name] = toBase64(
       sealBox(key.secretKey, hexToBytes(m.boxKey), ctx.identity.box.secretKey)
     );
   }
   key.secretKey.fill(0); // this copy is no longer needed; the stored file is the one to use
-  const bundle = { keyId: task.keyId, publicKey: toBase64(key.publicKey), sealed };
+  const bundle = {
+    keyId: task.keyId,
+    publicKey: toBase64(key.publicKey),
+    sealed,
+    membersHash: keyMembersHash(members),
+  };
   const signature = signCanonical(
     KEY_BUNDLE_DOMAIN,
     keyBundleSigningPayload(bundle),
@@ -123,20 +133,22 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
   recordCeremony(ctx, key, 'generator', changed);
   ctx.log('key_generated', {
     keyId: task.keyId,
-    members: task.members.map((m) => m.name),
+    members: members.map((m) => m.name),
     publicKeyHash: key.publicKeyHash,
   });
 }
 
 /**
- * Member side: check the generator's bundle signature (when the coordinator relays it), open the
- * box with the generator's box key (authenticated: a box from anyone else fails), check that the
- * secret key decrypts what the public key encrypts, store it (0600) and acknowledge.
+ * Member side: accept the epoch's member set (pinned), check the generator's bundle signature
+ * over it (always: a bundle without one is refused), open the box with the generator's box key
+ * (authenticated: a box from anyone else fails), check that the secret key decrypts what the
+ * public key encrypts, store it (0600) and acknowledge.
  */
 export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask): Promise<void> {
   selfMember(ctx.identity, task.members);
-  const changed = checkMemberKeys(ctx, task.keyId, task.members);
-  const generator = task.members.find((m) => m.name === task.generator);
+  const members = requireAcceptedMembers(ctx, task.keyId, task.members);
+  const changed = checkMemberKeys(ctx, task.keyId, members);
+  const generator = members.find((m) => m.name === task.generator);
   if (!generator)
     throw new ProtocolError(
       'FORBIDDEN',
@@ -150,33 +162,42 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
   const publicKey = fromBase64(task.publicKey, 'publicKey');
   const sealedBytes = fromBase64(task.sealedSecretKey, 'sealedSecretKey');
   const pkHash = sha256Hex(publicKey);
-  if (task.bundleSignature !== undefined || task.sealedHashes !== undefined) {
-    if (!task.bundleSignature || !task.sealedHashes)
-      throw new ProtocolError(
-        'BAD_REQUEST',
-        'key_install carries half of the bundle signature fields'
-      );
-    // Same value keyBundleSigningPayload builds from the full bundle; we hold only our own box.
-    const payload = { keyId: task.keyId, publicKeyHash: pkHash, sealedHashes: task.sealedHashes };
-    if (
-      !verifyCanonical(
-        KEY_BUNDLE_DOMAIN,
-        payload,
-        task.bundleSignature,
-        hexToBytes(generator.signingKey)
-      )
-    ) {
-      throw new ProtocolError(
-        'INVALID_SIGNATURE',
-        `key bundle ${task.keyId} is not signed by its generator ${generator.name}`
-      );
-    }
-    if (task.sealedHashes[ctx.identity.name] !== sha256Hex(sealedBytes)) {
-      throw new ProtocolError(
-        'INVALID_SIGNATURE',
-        `sealed key for ${ctx.identity.name} is not the one the generator signed`
-      );
-    }
+  // Same value keyBundleSigningPayload builds from the full bundle; we hold only our own box.
+  // The members hash is this node's own pinned set: a generator that sealed to other members
+  // (or a coordinator that showed it other members) does not verify.
+  const payload = {
+    keyId: task.keyId,
+    publicKeyHash: pkHash,
+    sealedHashes: task.sealedHashes,
+    membersHash: keyMembersHash(members),
+  };
+  if (
+    !verifyCanonical(
+      KEY_BUNDLE_DOMAIN,
+      payload,
+      task.bundleSignature,
+      hexToBytes(generator.signingKey)
+    )
+  ) {
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `key bundle ${task.keyId} is not signed by its generator ${generator.name} for the members this node accepted`
+    );
+  }
+  const expected = members
+    .filter((m) => m.name !== generator.name)
+    .map((m) => m.name)
+    .sort();
+  if (Object.keys(task.sealedHashes).sort().join('\n') !== expected.join('\n'))
+    throw new ProtocolError(
+      'KEY_MISMATCH',
+      `key bundle ${task.keyId} is sealed to [${Object.keys(task.sealedHashes).sort().join(', ')}], not the accepted members [${expected.join(', ')}]`
+    );
+  if (task.sealedHashes[ctx.identity.name] !== sha256Hex(sealedBytes)) {
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `sealed key for ${ctx.identity.name} is not the one the generator signed`
+    );
   }
   let secretKey: Uint8Array;
   try {
@@ -199,7 +220,7 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
       keyId: task.keyId,
       heParams: task.heParams,
       generator: generator.name,
-      members: task.members,
+      members,
       publicKey,
       publicKeyHash: pkHash,
       secretKey,

@@ -22,6 +22,8 @@ import {
 export interface InitNodeOptions {
   dir: string;
   name: string;
+  /** Policy `members` (default `approve`): `auto` for demos and tests (docs/node-data.md). */
+  members?: 'auto' | 'approve';
 }
 
 export async function initNode(opts: InitNodeOptions): Promise<NodePublicIdentity> {
@@ -57,9 +59,13 @@ export async function initNode(opts: InitNodeOptions): Promise<NodePublicIdentit
   const pub = publicIdentity(identity);
   try {
     chmodSync(idFile, 0o600);
-    writeFileSync(join(dir, POLICY_FILE), `${JSON.stringify(PolicySchema.parse({}), null, 2)}\n`, {
-      flag: 'wx',
-    });
+    writeFileSync(
+      join(dir, POLICY_FILE),
+      `${JSON.stringify(PolicySchema.parse(opts.members ? { members: opts.members } : {}), null, 2)}\n`,
+      {
+        flag: 'wx',
+      }
+    );
     const db = openNodeDatabase(dir);
     try {
       appendLedgerEntry(db, {

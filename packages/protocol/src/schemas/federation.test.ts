@@ -8,6 +8,7 @@ import {
   SubmissionSchema,
   TaskSchema,
   keyBundleSigningPayload,
+  keyMembersHash,
   submissionSigningPayload,
   SUBMISSION_DOMAIN,
   type Submission,
@@ -170,13 +171,29 @@ describe('federation schemas', () => {
       keyId: 'k2',
       publicKey: ct,
       sealed: { b: toBase64(new Uint8Array([9])) },
+      membersHash: 'ab'.repeat(32),
       signature: SIG,
     });
     expect(keyBundleSigningPayload(bundle)).toEqual({
       keyId: 'k2',
       publicKeyHash: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])),
       sealedHashes: { b: sha256Hex(new Uint8Array([9])) },
+      membersHash: 'ab'.repeat(32),
     });
+    const { membersHash: _m, ...unsigned } = bundle;
+    expect(KeyBundleSchema.safeParse(unsigned).success).toBe(false);
+  });
+
+  it('key members hash ignores order and changes with any name or key', () => {
+    const x = { name: 'a', signingKey: '11'.repeat(32), boxKey: '22'.repeat(32) };
+    const y = { name: 'b', signingKey: '33'.repeat(32), boxKey: '44'.repeat(32) };
+    const h = keyMembersHash([x, y]);
+    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(keyMembersHash([y, x])).toBe(h);
+    expect(keyMembersHash([x, { ...y, boxKey: '55'.repeat(32) }])).not.toBe(h);
+    expect(keyMembersHash([x, { ...y, signingKey: '55'.repeat(32) }])).not.toBe(h);
+    expect(keyMembersHash([x, { ...y, name: 'c' }])).not.toBe(h);
+    expect(keyMembersHash([x])).not.toBe(h);
   });
 
   it('discriminates tasks by type and refuses unknown types', () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
 import { HE_PARAMS_IDS } from '../he/params.ts';
-import { fromBase64, sha256Hex } from '../hashing.ts';
+import { canonicalHash, fromBase64, sha256Hex } from '../hashing.ts';
 import { TrainSpecSchema } from '../model/train-spec.ts';
 import { ModelSchema } from '../model/model-format.ts';
 import type { Canonical } from '../encoding.ts';
@@ -19,6 +19,8 @@ export const ENROLL_DOMAIN = 'enroll';
 export const NODE_REQUEST_DOMAIN = 'node-request';
 export const KEY_BUNDLE_DOMAIN = 'key-bundle';
 export const KEY_ACK_DOMAIN = 'key-ack';
+/** Domain of `keyMembersHash`: the member set (names, signing and box keys) of a key epoch. */
+export const KEY_MEMBERS_DOMAIN = 'key-members';
 export const SUBMISSION_DOMAIN = 'submission';
 export const REFUSAL_DOMAIN = 'refusal';
 export const RECEIPT_DOMAIN = 'receipt';
@@ -137,13 +139,34 @@ export const KeyBundleSchema = z.object({
   publicKey: Base64Schema,
   /** Serialized secret key sealed (tweetnacl box, nonce || box) to each other member's box key. */
   sealed: z.record(IdSchema, Base64Schema),
+  /**
+   * `keyMembersHash` of the member set the generator accepted and sealed to: signed, so every
+   * installing node can check that the generator pinned the same members it did
+   * (docs/federation-protocol.md "Key ceremony").
+   */
+  membersHash: Hash256Schema,
   signature: SignatureHexSchema,
 });
 export type KeyBundle = z.infer<typeof KeyBundleSchema>;
 
-/** Hashes of the decoded blobs, signed instead of the (large) blobs themselves. */
+/**
+ * Hash of a key epoch's member set, order-independent (sorted by name). Two member lists hash
+ * alike exactly when they name the same nodes with the same signing and box keys.
+ */
+export function keyMembersHash(members: readonly Member[]): string {
+  const sorted = [...members].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  return canonicalHash(KEY_MEMBERS_DOMAIN, {
+    members: sorted.map((m) => ({ name: m.name, signingKey: m.signingKey, boxKey: m.boxKey })),
+  });
+}
+
+/**
+ * Hashes of the decoded blobs, signed instead of the (large) blobs themselves. Every bundle
+ * carries `membersHash`; the form without it exists only for the frozen test vector
+ * (test-vectors/federation.json "key-bundle") and no verifier builds it.
+ */
 export function keyBundleSigningPayload(
-  b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'>
+  b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'> & { membersHash?: string }
 ): Canonical {
   const sealedHashes: Record<string, string> = {};
   for (const [member, blob] of Object.entries(b.sealed))
@@ -152,6 +175,7 @@ export function keyBundleSigningPayload(
     keyId: b.keyId,
     publicKeyHash: sha256Hex(fromBase64(b.publicKey, 'publicKey')),
     sealedHashes,
+    ...(b.membersHash !== undefined ? { membersHash: b.membersHash } : {}),
   };
 }
 
@@ -444,11 +468,12 @@ export const KeyInstallTaskSchema = z.object({
   sealedSecretKey: Base64Schema,
   publicKey: Base64Schema,
   /**
-   * Extension over the v1 doc: the generator's bundle signature and the hashes it covers, so the
-   * installing node can check `keyBundleSigningPayload` against the generator's signing key.
+   * The generator's bundle signature and the hashes it covers (always sent): the installing node
+   * checks `keyBundleSigningPayload` (with the `membersHash` of the epoch it accepted) against
+   * the generator's signing key.
    */
-  sealedHashes: z.record(IdSchema, Hash256Schema).optional(),
-  bundleSignature: SignatureHexSchema.optional(),
+  sealedHashes: z.record(IdSchema, Hash256Schema),
+  bundleSignature: SignatureHexSchema,
 });
 export const JobRoundTaskSchema = z.object({
   type: z.literal('job_round'),

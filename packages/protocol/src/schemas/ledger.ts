@@ -18,6 +18,11 @@ export const LEDGER_ENTRY_TYPES = [
   'release',
   'budget_reset',
   'key_ceremony',
+  // Pinned membership (docs/federation-protocol.md "Key ceremony"): a key epoch's member set
+  // proposed by the coordinator and waiting for the admin, accepted (auto or approved), refused.
+  'members_pending',
+  'members_accepted',
+  'members_refused',
   'checkpoint',
 ] as const;
 export const LedgerEntryTypeSchema = z.enum(LEDGER_ENTRY_TYPES);

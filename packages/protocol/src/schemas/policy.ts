@@ -52,5 +52,15 @@ export const PolicySchema = z.object({
    * and `fedmark node init` never writes it; a release made without noise is marked in the ledger.
    */
   testOnlyAllowNoiseOff: z.boolean().default(false),
+  /**
+   * Who accepts a new key epoch's member set (docs/federation-protocol.md "Key ceremony").
+   * `approve` (the default): nothing is generated, sealed or installed for an epoch until the
+   * node's admin runs `fedmark node members approve`, because the coordinator proposes the
+   * members and a member it invented would otherwise receive the HE secret key. `auto` accepts
+   * added and removed members (trust on first use of a name; for demos and tests, written by
+   * `fedmark node init --members auto`), but still refuses a changed key for a member name it
+   * pinned before unless the admin approves: that is what an attacker's swap looks like.
+   */
+  members: z.enum(['auto', 'approve']).default('approve'),
 });
 export type Policy = z.infer<typeof PolicySchema>;

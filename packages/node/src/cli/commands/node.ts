@@ -14,12 +14,13 @@ import { registerServe } from './serve.ts';
 import { registerEnroll } from './enroll.ts';
 import { registerScore } from './score.ts';
 import { registerKeys } from './keys.ts';
+import { registerMembers } from './members.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
     .description(
-      'run a data-owner node: init, keys, import, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, synth, score'
+      'run a data-owner node: init, keys, import, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score'
     );
   node.addHelpText(
     'after',
@@ -36,6 +37,7 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerServe(node, ctx);
   registerKeys(node, ctx);
   registerEnroll(node, ctx);
+  registerMembers(node, ctx);
   registerSynth(node, ctx);
   registerScore(node, ctx);
 }
