@@ -137,7 +137,7 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
       '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n'
     )
     .action(async (o: { dir: string; port: number; host: string; maxRowsPerNode: number }) => {
-      const d = openCoordinatorDir(o.dir);
+      const d = openCoordinatorDir(o.dir, { checkIntegrity: true });
       const c = createCoordinator({
         ...d,
         maxRowsPerNode: o.maxRowsPerNode,

@@ -9,6 +9,12 @@ import {
   type SigningKeyPair,
 } from '@fedmark/protocol';
 import { DB_FILE, openStore, ownerOnlyFile, type Store } from '../store/index.ts';
+import {
+  DamagedDatabaseError,
+  namingDamage,
+  quickCheckFile,
+  refuseEmptyFile,
+} from '../store/integrity.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export const KEY_FILE = 'coordinator.key';
@@ -96,7 +102,24 @@ function readToken(file: string): string {
   return token;
 }
 
-export function openCoordinatorDir(dir: string): CoordinatorDir {
+/**
+ * Opens the coordinator directory. `checkIntegrity` (for `coordinator start`) also runs SQLite's
+ * quick_check over both databases first. A damaged database is exit DATABASE_DAMAGED naming the
+ * file and what to do, never a coordinator that starts empty or answers 500 later.
+ */
+export function openCoordinatorDir(
+  dir: string,
+  opts: { checkIntegrity?: boolean } = {}
+): CoordinatorDir {
+  try {
+    return openDir(dir, opts.checkIntegrity === true);
+  } catch (err) {
+    if (err instanceof DamagedDatabaseError) throw new CliError(EXIT.DATABASE_DAMAGED, err.message);
+    throw err;
+  }
+}
+
+function openDir(dir: string, checkIntegrity: boolean): CoordinatorDir {
   if (
     !existsSync(join(dir, DB_FILE)) ||
     !existsSync(join(dir, KEY_FILE)) ||
@@ -118,6 +141,11 @@ export function openCoordinatorDir(dir: string): CoordinatorDir {
       EXIT.FAILURE,
       `${auditorFile}: the auditor token must differ from the operator token`
     );
+  if (checkIntegrity) {
+    for (const f of [DB_FILE, TRANSPARENCY_DB_FILE]) {
+      if (existsSync(join(dir, f))) quickCheckFile(join(dir, f));
+    }
+  }
   const seed = hexToBytes(seedHex);
   const coordinatorKey = signingKeyPairFromSeed(seed);
   seed.fill(0);
@@ -132,8 +160,10 @@ export function openCoordinatorDir(dir: string): CoordinatorDir {
 
 /** Same durability as the coordinator's own database: WAL, and fsync on every commit. */
 function openTransparencyDb(dir: string): Database.Database {
-  const db = new Database(ownerOnlyFile(join(dir, TRANSPARENCY_DB_FILE)));
-  db.pragma('journal_mode = WAL');
+  const file = join(dir, TRANSPARENCY_DB_FILE);
+  refuseEmptyFile(file);
+  const db = new Database(ownerOnlyFile(file));
+  namingDamage(file, () => db.pragma('journal_mode = WAL'));
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   return db;

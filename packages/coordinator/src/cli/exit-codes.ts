@@ -18,6 +18,7 @@ export const EXIT = {
   NO_COORDINATOR: 24,
   CONFLICT: 25,
   NOT_FOUND: 26,
+  DATABASE_DAMAGED: 27,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -32,6 +33,8 @@ const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
   NO_COORDINATOR: 'no coordinator at --dir (run "fedmark coordinator init" first)',
   CONFLICT: 'already exists or not possible in the current state (e.g. no active key epoch)',
   NOT_FOUND: 'not found (e.g. an unknown job id)',
+  DATABASE_DAMAGED:
+    'a database in --dir is empty, not SQLite or damaged (file named on stderr): restore from a backup',
 };
 
 export const EXIT_CODES_HELP = exitCodesHelp(EXIT, DESCRIPTIONS);

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { namingDamage, refuseEmptyFile } from './integrity.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
 export type Db = Database.Database;
@@ -30,8 +31,10 @@ export function openDb(dirOrMemory: string): Db {
   if (dirOrMemory === ':memory:') db = new Database(':memory:');
   else {
     mkdirSync(dirOrMemory, { recursive: true });
-    db = new Database(ownerOnlyFile(join(dirOrMemory, DB_FILE)));
-    db.pragma('journal_mode = WAL');
+    const file = join(dirOrMemory, DB_FILE);
+    refuseEmptyFile(file);
+    db = new Database(ownerOnlyFile(file));
+    namingDamage(file, () => db.pragma('journal_mode = WAL'));
   }
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
