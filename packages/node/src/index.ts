@@ -47,7 +47,7 @@ export {
  *
  * @example
  * const report = await importCsv(db, identity, { kind: 'events', file: 'events.csv' });
- * report.rowsInserted; // rows added or changed
+ * report.rowsInserted; // rows new to the store (rowsChanged: existing rows the file changed)
  */
 export {
   importCsv,

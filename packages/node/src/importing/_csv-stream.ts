@@ -25,7 +25,9 @@ export class RowProblem extends Error {
   constructor(
     readonly column: string | null,
     readonly value: string | null,
-    readonly reason: string
+    readonly reason: string,
+    /** An earlier data record (0-based) the problem refers to; its line is added to the reason. */
+    readonly earlierRecord?: number
   ) {
     super(reason);
   }
@@ -123,15 +125,20 @@ export function streamCsv(
       parser.destroy();
       if (err instanceof RowProblem) {
         // Record index `records` (0-based among data records) → header is record 0 of the file.
-        lineOfRecord(file, records + 1).then(
-          (line) =>
+        const earlier = err.earlierRecord;
+        Promise.all([
+          lineOfRecord(file, records + 1),
+          earlier === undefined ? Promise.resolve(0) : lineOfRecord(file, earlier + 1),
+        ]).then(
+          ([line, first]) =>
             reject(
               new ImportError({
                 file: label,
                 line,
                 column: err.column,
                 value: err.value,
-                reason: err.reason,
+                reason:
+                  earlier === undefined ? err.reason : `${err.reason} (first at line ${first})`,
               })
             ),
           () =>

@@ -19,6 +19,10 @@ export interface KindWriter {
   record(cells: string[]): void;
   /** After the last record, inside the transaction (e.g. settle column types). */
   finish(): void;
+  /** Rows stored that were not there before. */
   readonly inserted: number;
+  /** Rows already stored whose values this file changed. */
+  readonly changed: number;
+  /** Rows already stored with the same values (re-import). */
   readonly unchanged: number;
 }

@@ -55,6 +55,8 @@ export function consentsWriter(ctx: WriterContext): KindWriter {
     get inserted() {
       return inserted;
     },
+    // Events, touches and consents are not keyed by customer: a row is new or already there.
+    changed: 0,
     get unchanged() {
       return unchanged;
     },

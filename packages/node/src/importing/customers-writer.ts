@@ -6,12 +6,15 @@ import { COLUMNS, CUSTOMER_FIELDS } from './formats.ts';
 import { mapHeader } from './_header.ts';
 import { msToDay } from './_time.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
+import { createSeenKeys } from './_seen-keys.ts';
 
 /**
  * Writes customers: id, optional signup date, any attribute columns. Attributes are stored as a
  * JSON object of typed values; empty cells are left out, so a later file that lacks a value does
  * not erase the one already known (SQLite json_patch merge, RFC 7396). Column types are the join
- * over every value ever imported (see store/_values.ts).
+ * over every value ever imported (see store/_values.ts). An id is a key: the same id twice in one
+ * file is refused (the later row would silently overwrite the earlier one), while a later file
+ * naming it again merges into the stored row (idempotent re-import).
  */
 export function customersWriter(ctx: WriterContext): KindWriter {
   const upsert = ctx.db.prepare(`
@@ -28,7 +31,10 @@ export function customersWriter(ctx: WriterContext): KindWriter {
   let f: ReturnType<typeof fieldParsers<typeof CUSTOMER_FIELDS>> | null = null;
   let attrs: { name: string; index: number }[] = [];
   const types = new Map<string, ColumnType | null>();
+  const seen = createSeenKeys(ctx.db);
+  let record = -1;
   let inserted = 0;
+  let changed = 0;
   let unchanged = 0;
   return {
     header(cells) {
@@ -47,8 +53,12 @@ export function customersWriter(ctx: WriterContext): KindWriter {
       f = fieldParsers(CUSTOMER_FIELDS, h);
     },
     record(cells) {
+      record++;
       const p = f as NonNullable<typeof f>;
       const r = { customer_id: p.customer_id(cells), signup_date: p.signup_date(cells) };
+      const earlier = seen.firstSeen(r.customer_id, record);
+      if (earlier !== null)
+        throw new RowProblem('customer_id', r.customer_id, 'appears again', earlier);
       if (ctx.resolver.isErased(r.customer_id)) {
         ctx.resolver.skippedErased++;
         return;
@@ -70,9 +80,11 @@ export function customersWriter(ctx: WriterContext): KindWriter {
         if (any) json = JSON.stringify(obj);
       }
       const signupDay = r.signup_date === null ? null : msToDay(r.signup_date);
+      const existed = findId.get(r.customer_id) !== undefined;
       const info = upsert.run(r.customer_id, signupDay, json, ctx.importId);
-      if (info.changes > 0) inserted++;
-      else unchanged++;
+      if (info.changes === 0) unchanged++;
+      else if (existed) changed++;
+      else inserted++;
       ctx.resolver.reset();
       if (ctx.noteCustomer) {
         ctx.noteCustomer(findId.get(r.customer_id) as number);
@@ -92,6 +104,9 @@ export function customersWriter(ctx: WriterContext): KindWriter {
     },
     get inserted() {
       return inserted;
+    },
+    get changed() {
+      return changed;
     },
     get unchanged() {
       return unchanged;

@@ -118,6 +118,8 @@ export function eventsWriter(ctx: WriterContext): KindWriter {
     get inserted() {
       return out.inserted;
     },
+    // Events, touches and consents are not keyed by customer: a row is new or already there.
+    changed: 0,
     get unchanged() {
       return out.unchanged;
     },
@@ -148,6 +150,8 @@ export function touchesWriter(ctx: WriterContext): KindWriter {
     get inserted() {
       return out.inserted;
     },
+    // Events, touches and consents are not keyed by customer: a row is new or already there.
+    changed: 0,
     get unchanged() {
       return out.unchanged;
     },

@@ -67,6 +67,7 @@ describe('importCsv: good files', () => {
       fileHash: sha256Hex(CUSTOMERS),
       rowsRead: 3,
       rowsInserted: 3,
+      rowsChanged: 0,
       rowsUnchanged: 0,
       rowsSkippedErased: 0,
     });

@@ -43,8 +43,13 @@ export interface ImportReport {
   /** SHA-256 of the file bytes, hex. */
   fileHash: string;
   rowsRead: number;
-  /** Rows that added or changed something. */
+  /** Rows stored that were not there before (customers, feature-table rows, events, ...). */
   rowsInserted: number;
+  /**
+   * Rows already stored (from an earlier import) whose values this file changed: customers and
+   * feature tables only, whose rows are keyed by customer. Always 0 for the other kinds.
+   */
+  rowsChanged: number;
   /** Rows already present with the same values (re-import). */
   rowsUnchanged: number;
   /** Rows about customers erased earlier: never imported again. */
@@ -158,6 +163,7 @@ export async function importCsv(
       fileHash: csv.fileHash,
       rowsRead: csv.records,
       rowsInserted: writer.inserted,
+      rowsChanged: writer.changed,
       rowsUnchanged: writer.unchanged,
       rowsSkippedErased: ctx.resolver.skippedErased,
       ...(opts.table !== undefined ? { table: opts.table } : {}),
@@ -173,6 +179,7 @@ export async function importCsv(
         fileHash: report.fileHash,
         rowsRead: report.rowsRead,
         rowsInserted: report.rowsInserted,
+        rowsChanged: report.rowsChanged,
         rowsUnchanged: report.rowsUnchanged,
         rowsSkippedErased: report.rowsSkippedErased,
         ...(opts.table !== undefined ? { table: opts.table } : {}),

@@ -4,7 +4,7 @@
  *
  * @example
  * const report = await importCsv(db, identity, { kind: 'events', file: 'events.csv' });
- * // { kind: 'events', rowsRead: 1200, rowsInserted: 1200, rowsUnchanged: 0, ... }
+ * // { kind: 'events', rowsRead: 1200, rowsInserted: 1200, rowsChanged: 0, rowsUnchanged: 0, ... }
  * await importCsv(db, identity, {
  *   kind: 'customers', file: 'customers.csv',
  *   lawfulBasis: [{ purpose: 'analytics', basis: 'legitimate_interest' }],

@@ -11,13 +11,15 @@ import { RowProblem } from './_csv-stream.ts';
 import { CustomerIdSchema } from './formats.ts';
 import { mapHeader } from './_header.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
+import { createSeenKeys } from './_seen-keys.ts';
 
 /**
  * Writes a customer-level feature table: one row per customer (the declared id column), any
  * other columns, types inferred as the join over all values (store/_values.ts) and kept in
  * feature_columns. Physical columns are untyped (BLOB affinity) so SQLite keeps each value as
  * bound; readers coerce to the declared type. A re-imported row with equal values is unchanged;
- * a row with new values replaces the old ones for the columns the file has.
+ * a row with new values replaces the old ones for the columns the file has. The id is the row's
+ * key, so the same id twice in one file is refused rather than letting the later row win.
  */
 export function tableWriter(ctx: WriterContext, table: string, idColumn: string): KindWriter {
   const phys = physicalTableName(table);
@@ -33,7 +35,11 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
   let idIndex = -1;
   const types = new Map<string, ColumnType | null>();
   let upsert: Database.Statement<unknown[]> | null = null;
+  let exists: Database.Statement<unknown[]> | null = null;
+  const seen = createSeenKeys(db);
+  let record = -1;
   let inserted = 0;
+  let changed = 0;
   let unchanged = 0;
   return {
     header(cells) {
@@ -98,8 +104,10 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
         INSERT INTO "${phys}" (customer, seen_in, ${names.join(', ')}) VALUES (?, ?, ${names.map(() => '?').join(', ')})
         ON CONFLICT (customer) DO UPDATE SET ${names.map((n) => `${n} = excluded.${n}`).join(', ')}
         WHERE ${names.map((n) => `${n} IS NOT excluded.${n}`).join(' OR ')}`);
+      exists = db.prepare(`SELECT 1 FROM "${phys}" WHERE customer = ?`).pluck();
     },
     record(cells) {
+      record++;
       const rawId = cells[idIndex] as string;
       const id = CustomerIdSchema.safeParse(rawId);
       if (!id.success)
@@ -114,12 +122,18 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
         // Bind integers as BigInt so SQLite stores INTEGER, not REAL (better-sqlite3 binds numbers as REAL).
         values.push(t.type === 'integer' ? BigInt(t.value as number) : t.value);
       }
+      const earlier = seen.firstSeen(id.data, record);
+      if (earlier !== null) throw new RowProblem(idColumn, id.data, 'appears again', earlier);
       const customer = ctx.resolver.resolve(id.data);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      if ((upsert as NonNullable<typeof upsert>).run(customer, ctx.importId, ...values).changes > 0)
-        inserted++;
-      else unchanged++;
+      const existed = (exists as NonNullable<typeof exists>).get(customer) !== undefined;
+      if (
+        (upsert as NonNullable<typeof upsert>).run(customer, ctx.importId, ...values).changes === 0
+      )
+        unchanged++;
+      else if (existed) changed++;
+      else inserted++;
     },
     finish() {
       // `types` started from each column's prior type (null for new columns), so this is the
@@ -131,6 +145,9 @@ export function tableWriter(ctx: WriterContext, table: string, idColumn: string)
     },
     get inserted() {
       return inserted;
+    },
+    get changed() {
+      return changed;
     },
     get unchanged() {
       return unchanged;

@@ -92,7 +92,7 @@ export function registerImport(node: Command, ctx: CliContext): void {
       );
       emit(ctx, o.json, report, () =>
         [
-          `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted or changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
+          `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted, ${report.rowsChanged} changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
           `  file sha256 ${report.fileHash} (recorded in the ledger)`,
           ...(report.lawfulBasis ?? []).map(
             (l) =>
