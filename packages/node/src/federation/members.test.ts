@@ -18,7 +18,7 @@ import {
 import { runCli } from '../_testing/run-cli.ts';
 import { initNode, loadIdentity, publicIdentity } from '../identity/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
-import { listLedger } from '../ledger/index.ts';
+import { listLedger, verifyLedger } from '../ledger/index.ts';
 import { hasHeKey } from '../crypto/index.ts';
 import { runAgent } from './agent.ts';
 import { requireInstalledEpoch } from './members.ts';
@@ -291,6 +291,13 @@ describe('pinned membership, policy members: approve', () => {
         'members_pending:k1:',
         'members_accepted:k1:approved',
       ]);
+    // The auditor's verifier accepts the new entry types.
+    const audit = await runCli('audit', 'verify', '--node-dir', dirs['a'] as string, '--json');
+    expect([audit.code, audit.err]).toEqual([0, '']);
+    const db = openNodeDatabase(dirs['b'] as string);
+    // node_initialized, members_pending, members_accepted, key_ceremony
+    expect(verifyLedger(db)).toMatchObject({ ok: true, size: 4 });
+    db.close();
   });
 
   it('a bundle signed over the accepted members hash by someone other than the generator is refused', async () => {

@@ -15,6 +15,12 @@ function policyText(p: Policy): string {
     line('allowed purposes:', p.allowedPurposes.join(', ')),
     line('max epsilon per job:', p.maxEpsilonPerJob),
     line('min nodes per federated job:', p.minNodes),
+    line(
+      'new key epoch members:',
+      p.members === 'auto'
+        ? 'auto (changed keys still need fedmark node members approve)'
+        : 'approve (fedmark node members approve)'
+    ),
     'budgets:',
     ...p.budgets.map(
       (b) => `  ${b.purpose.padEnd(15)} ${String(b.epsilon).padStart(6)} per ${b.period}`
