@@ -27,3 +27,4 @@ export * from './model/index.ts';
 export * from './cli-exit.ts';
 export * from './schemas/checkpoints.ts';
 export * from './schemas/public-keys.ts';
+export * from './store-integrity.ts';

@@ -2,19 +2,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import {
+  DamagedDatabaseError,
   bytesToHex,
   hexToBytes,
+  namingDamage,
+  quickCheckFile,
   randomBytes,
+  refuseEmptyFile,
   signingKeyPairFromSeed,
   type SigningKeyPair,
 } from '@fedmark/protocol';
 import { DB_FILE, openStore, ownerOnlyFile, type Store } from '../store/index.ts';
-import {
-  DamagedDatabaseError,
-  namingDamage,
-  quickCheckFile,
-  refuseEmptyFile,
-} from '../store/integrity.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export const KEY_FILE = 'coordinator.key';
@@ -143,7 +141,7 @@ function openDir(dir: string, checkIntegrity: boolean): CoordinatorDir {
     );
   if (checkIntegrity) {
     for (const f of [DB_FILE, TRANSPARENCY_DB_FILE]) {
-      if (existsSync(join(dir, f))) quickCheckFile(join(dir, f));
+      if (existsSync(join(dir, f))) quickCheckFile(join(dir, f), readOnly);
     }
   }
   const seed = hexToBytes(seedHex);
@@ -157,6 +155,8 @@ function openDir(dir: string, checkIntegrity: boolean): CoordinatorDir {
     transparencyDb: openTransparencyDb(dir),
   };
 }
+
+const readOnly = (file: string) => new Database(file, { readonly: true, fileMustExist: true });
 
 /** Same durability as the coordinator's own database: WAL, and fsync on every commit. */
 function openTransparencyDb(dir: string): Database.Database {

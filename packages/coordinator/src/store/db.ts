@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
+import { namingDamage, refuseEmptyFile } from '@fedmark/protocol';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { namingDamage, refuseEmptyFile } from './integrity.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
 export type Db = Database.Database;

@@ -1,4 +1,9 @@
-import { exitCodeFor as sharedExitCodeFor, exitCodesHelp, type ErrorCode } from '@fedmark/protocol';
+import {
+  DamagedDatabaseError,
+  exitCodeFor as sharedExitCodeFor,
+  exitCodesHelp,
+  type ErrorCode,
+} from '@fedmark/protocol';
 
 /** An error the CLI reports as-is with its exit code (one shared class; codes from this table). */
 export { CliError } from '@fedmark/protocol';
@@ -19,6 +24,7 @@ export const EXIT = {
   NO_NODE: 15,
   CONFLICT: 16,
   NOT_FOUND: 17,
+  DATABASE_DAMAGED: 18,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -35,6 +41,8 @@ const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
   NO_NODE: 'no node at --dir (run "fedmark node init" first)',
   CONFLICT: 'already exists (e.g. init over an existing node)',
   NOT_FOUND: 'not found (e.g. an unknown customer)',
+  DATABASE_DAMAGED:
+    'node.db is empty, not SQLite or damaged (file named on stderr): restore the node directory from a backup',
 };
 
 export const EXIT_CODES_HELP = exitCodesHelp(EXIT, DESCRIPTIONS);
@@ -50,5 +58,6 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
 };
 
 export function exitCodeFor(err: unknown): ExitCode {
+  if (err instanceof DamagedDatabaseError) return EXIT.DATABASE_DAMAGED;
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;
 }

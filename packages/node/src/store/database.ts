@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { namingDamage, quickCheckFile, refuseEmptyFile } from '@fedmark/protocol';
 import { MIGRATIONS } from './_schema.ts';
 
 /** The node's single database file inside its directory (docs/node-data.md). */
@@ -21,7 +22,8 @@ export function openNodeDatabase(dir: string): Database.Database {
   // The database holds raw customer data: owner-only (0600). SQLite gives the -wal and -shm files
   // the same mode as the database file, so creating it 0600 up front covers all three.
   if (!existsSync(file)) closeSync(openSync(file, 'wx', 0o600));
-  else if (process.platform !== 'win32') {
+  else refuseEmptyFile(file);
+  if (process.platform !== 'win32') {
     try {
       chmodSync(file, 0o600);
     } catch {
@@ -30,7 +32,7 @@ export function openNodeDatabase(dir: string): Database.Database {
   }
   const db = new Database(file, { timeout: 5000 });
   try {
-    db.pragma('journal_mode = WAL');
+    namingDamage(file, () => db.pragma('journal_mode = WAL'));
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
@@ -43,6 +45,18 @@ export function openNodeDatabase(dir: string): Database.Database {
     throw err;
   }
   return db;
+}
+
+/**
+ * SQLite's quick_check over `<dir>/node.db` (every page read, about a second per GB): `node serve`
+ * runs it at start so damaged pages stop the node with a message naming the file instead of
+ * failing requests later. Throws DamagedDatabaseError.
+ */
+export function checkNodeDatabase(dir: string): void {
+  quickCheckFile(
+    join(dir, NODE_DB_FILE),
+    (file) => new Database(file, { readonly: true, fileMustExist: true })
+  );
 }
 
 function migrate(db: Database.Database): void {

@@ -6,7 +6,7 @@
  * const src = createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' });
  * for (const c of src.customers()) console.log(c.purchaseCount);
  */
-export { openNodeDatabase, NODE_DB_FILE } from './database.ts';
+export { checkNodeDatabase, openNodeDatabase, NODE_DB_FILE } from './database.ts';
 /** Consent- and asOf-filtered read access for analytics (analytics/types.ts UnitSource). */
 export { createUnitSource, asOfToMs, type UnitSourceOptions } from './unit-source.ts';
 /** Imported feature tables and their typed columns. */

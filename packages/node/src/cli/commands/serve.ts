@@ -58,6 +58,14 @@ export function registerServe(node: Command, ctx: CliContext): void {
     .action(async (o: ServeOpts) => {
       const { io } = ctx;
       const nodeDb = await openNode(o.dir);
+      // A long-running server reads every page once at start (docs/node-cli.md, "Damaged databases").
+      const { checkNodeDatabase } = await import('../../store/index.ts');
+      try {
+        checkNodeDatabase(o.dir);
+      } catch (err) {
+        nodeDb.close();
+        throw err;
+      }
       const { loadOrCreateApiTokens } = await import('../../api/tokens.ts');
       const { createNodeApp } = await import('../../api/app.ts');
       const { serve } = await import('@hono/node-server');

@@ -1,10 +1,20 @@
-import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 
 /**
- * A database file that exists but cannot be the coordinator's state: empty, not SQLite, or
- * failing SQLite's own consistency check. The message names the file and what to do
- * (docs/coordinator.md, "Backup and damaged databases").
+ * Start-up checks of the SQLite files a node or coordinator keeps its state in (docs/
+ * coordinator.md and docs/node-cli.md, "damaged databases"). They take the database as a
+ * structural handle, so this package never imports better-sqlite3.
+ */
+
+/** What the checks need of a better-sqlite3 connection. */
+export interface PragmaRunner {
+  pragma(source: string): unknown;
+  close(): unknown;
+}
+
+/**
+ * A database file that exists but cannot be the state it should hold: empty, not SQLite, or
+ * failing SQLite's own consistency check. The message names the file and what to do.
  */
 export class DamagedDatabaseError extends Error {
   constructor(
@@ -12,7 +22,7 @@ export class DamagedDatabaseError extends Error {
     reason: string
   ) {
     super(
-      `${file}: ${reason}. The coordinator will not start on it: restore the directory from a backup, or move the file away to start over`
+      `${file}: ${reason}. Refusing to use it: restore the directory from a backup, or move the file away to start over`
     );
     this.name = 'DamagedDatabaseError';
   }
@@ -20,7 +30,7 @@ export class DamagedDatabaseError extends Error {
 
 /**
  * Refuses an existing zero-length file before SQLite sees it: SQLite would take it for a new,
- * empty database, and a coordinator would come up as an empty federation with its jobs gone.
+ * empty database (a coordinator would come up as an empty federation, a node with no data).
  */
 export function refuseEmptyFile(file: string): void {
   if (existsSync(file) && statSync(file).size === 0) {
@@ -48,15 +58,15 @@ export function namingDamage<T>(file: string, fn: () => T): T {
 }
 
 /**
- * `PRAGMA quick_check` on its own read-only connection: every page and index entry is read, so
- * damaged pages in the middle of the file are found at start-up rather than as HTTP 500s later.
- * It reads the whole file (about a second per GB), so servers run it when they start, not
- * every CLI call.
+ * `PRAGMA quick_check` on a connection `open` makes (read-only is enough): every page and index
+ * entry is read, so damaged pages in the middle of the file are found at start-up rather than as
+ * HTTP 500s later. It reads the whole file (about a second per GB), so servers run it when they
+ * start, not every CLI call. The connection is closed afterwards.
  */
-export function quickCheckFile(file: string): void {
+export function quickCheckFile(file: string, open: (file: string) => PragmaRunner): void {
   refuseEmptyFile(file);
   namingDamage(file, () => {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const db = open(file);
     try {
       const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
       const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
