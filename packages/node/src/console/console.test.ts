@@ -103,7 +103,7 @@ describe('node console: login and roles', () => {
     expect((await app.request(`${ORIGIN}/console/`)).headers.get('location')).toBe('/console');
   });
 
-  it('an auditor sees only the auditor pages in the navigation; an admin sees all seven', async () => {
+  it('an auditor sees only the auditor pages in the navigation; an admin sees all eight', async () => {
     const nav = (html: string) =>
       [
         ...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(
@@ -124,6 +124,7 @@ describe('node console: login and roles', () => {
       'Policy',
       'Consents',
       'Checkpoints',
+      'Members',
     ]);
   });
 

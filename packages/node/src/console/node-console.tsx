@@ -18,6 +18,7 @@ import type { NodeConsoleContext } from './context.ts';
 import { ErasuresView, loadErasures } from './erasures-page.tsx';
 import { LedgerView, loadLedgerPage } from './ledger-page.tsx';
 import { loadPolicyPage, PolicyView } from './policy-page.tsx';
+import { approveFromForm, loadMembers, MembersView } from './members-page.tsx';
 import { loadVerification, VerificationView } from './verification-page.tsx';
 
 /** The node console's session cookie: distinct from the coordinator's, as loopback apps share a host. */
@@ -52,6 +53,7 @@ function navFor(base: string, role: ApiRole): NavItem[] {
     { href: p(base, '/policy'), label: 'Policy' },
     { href: p(base, '/consents'), label: 'Consents' },
     { href: p(base, '/checkpoints'), label: 'Checkpoints' },
+    { href: p(base, '/members'), label: 'Members' },
   ];
 }
 
@@ -153,6 +155,25 @@ export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
   app.post('/checkpoints', admin, (c) =>
     c.redirect(p(base, `/checkpoints?signed=${signCheckpointNow(ctx).id}`), 303)
   );
+
+  // Pinned membership (docs/federation-protocol.md "Key ceremony"): the admin approves a pending
+  // key epoch's member set; post/redirect/get as for checkpoints.
+  app.get('/members', admin, (c) =>
+    page(c, {
+      title: 'Key epoch members',
+      children: (
+        <MembersView
+          model={loadMembers(ctx, c.req.query('approved'))}
+          base={base}
+          session={c.get('consoleSession')}
+        />
+      ),
+    })
+  );
+  app.post('/members', admin, async (c) => {
+    const approved = approveFromForm(ctx, await c.req.parseBody());
+    return c.redirect(p(base, `/members?approved=${approved.keyId}`), 303);
+  });
 
   app.all('*', (c) => {
     // "/console/" (a typed URL with a slash) is the console's root, which the kit serves at "/console".
