@@ -70,7 +70,7 @@ describe('consent over time', () => {
     expect(first.entry).toMatchObject({
       type: 'consent_granted',
       subject: first.pseudonym,
-      body: { purpose: 'analytics', source: 'web_form', effectiveAt: '2024-01-01T00:00:00.000Z' },
+      body: { purpose: 'analytics', effectiveAt: '2024-01-01T00:00:00.000Z' },
     });
     const again = grantConsent(db, id, {
       customerId: 'C3',
@@ -133,5 +133,28 @@ describe('consent over time', () => {
         time: new Date(Number.NaN),
       })
     ).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+});
+
+describe('consent sources are personal detail: kept off the chain, gone with erasure', () => {
+  it('the source lives in the erasable private payload, and erasing the customer removes it', async () => {
+    const { eraseCustomer } = await import('../erasure/index.ts');
+    const { verifyLedger } = await import('../ledger/index.ts');
+    const source = 'front desk, clerk J. Doe';
+    grantConsent(db, id, {
+      customerId: 'C77',
+      purpose: 'marketing',
+      time: at('2024-02-01T00:00:00Z'),
+      source,
+    });
+    const ledgerText = () =>
+      (db.prepare('SELECT body FROM ledger').pluck().all() as string[]).join('\n') +
+      (db.prepare('SELECT payload FROM ledger_private').pluck().all() as string[]).join('\n');
+    const entry = listLedger(db, { type: 'consent_granted' }).at(-1);
+    expect(entry?.body).toEqual({ purpose: 'marketing', effectiveAt: '2024-02-01T00:00:00.000Z' });
+    expect(ledgerText()).toContain('J. Doe');
+    eraseCustomer(db, id, 'C77');
+    expect(ledgerText()).not.toContain('J. Doe');
+    expect(verifyLedger(db).ok).toBe(true);
   });
 });

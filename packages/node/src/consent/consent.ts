@@ -84,7 +84,9 @@ function record(
       const entry = appendLedgerEntry(db, {
         type: status === 'granted' ? 'consent_granted' : 'consent_revoked',
         subject: pseudonym,
-        body: { purpose: v.purpose, source: v.source, effectiveAt: new Date(v.time).toISOString() },
+        body: { purpose: v.purpose, effectiveAt: new Date(v.time).toISOString() },
+        // Where the consent came from can name people (a clerk, a form): erasable, off the chain.
+        privatePayload: { source: v.source },
       });
       return { pseudonym, recorded: true, entry };
     })

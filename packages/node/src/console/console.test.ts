@@ -171,7 +171,8 @@ describe('node console: ledger browser', () => {
     expect(html).toContain(
       `<a href="/console/ledger?pseudonym=${erasedPseudonym}"><code title="${erasedPseudonym}">`
     );
-    expect(rows[0]?.[4]).toBe('rowsDeleted=2; reason=gdpr_art17_request');
+    // The customer row, its consent and the consent's source (an erasable private payload).
+    expect(rows[0]?.[4]).toBe('rowsDeleted=3; reason=gdpr_art17_request');
   });
 
   it('the type filter returns only that type, and the select keeps the choice', async () => {
@@ -265,7 +266,7 @@ describe('node console: verification, budgets, erasures', () => {
     const rows = tableRows(html, 'erasures-table');
     expect(rows.length).toBe(1);
     expect(rows[0]?.[2]).toBe(`${erasedPseudonym.slice(0, 12)}…`);
-    expect(rows[0]?.slice(3)).toEqual(['2', 'gdpr_art17_request']);
+    expect(rows[0]?.slice(3)).toEqual(['3', 'gdpr_art17_request']);
     const check = (await auditNode({ dir, db })).checks.find(
       (c) => (c.check as string) === 'erasure_honoured'
     );

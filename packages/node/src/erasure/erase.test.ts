@@ -96,8 +96,9 @@ describe('eraseCustomer', () => {
     expect(before.includes(float64BE(98765.43))).toBe(true);
 
     const r = eraseCustomer(db, id, CANARY_ID, { reason: 'gdpr_art17_request' });
-    // customer + 2 events + 1 touch + 1 consent + 1 feature row + 1 private payload
-    expect(r).toEqual({ pseudonym: pseudonymFor(id, CANARY_ID), rowsDeleted: 7 });
+    // customer + 2 events + 1 touch + 1 consent + 1 feature row + 2 private payloads (the
+    // consent's source and the other entry's payload)
+    expect(r).toEqual({ pseudonym: pseudonymFor(id, CANARY_ID), rowsDeleted: 8 });
 
     const after = fileBytes();
     for (const s of CANARY_STRINGS) expect(after.includes(s), s).toBe(false);
@@ -108,7 +109,7 @@ describe('eraseCustomer', () => {
 
     const last = listLedger(db, { type: 'erasure' });
     expect(last.map((e) => [e.subject, e.body])).toEqual([
-      [r.pseudonym, { rowsDeleted: 7, reason: 'gdpr_art17_request' }],
+      [r.pseudonym, { rowsDeleted: 8, reason: 'gdpr_art17_request' }],
     ]);
     expect(verifyLedger(db)).toMatchObject({ ok: true });
     const src = createUnitSource(db, { purpose: 'analytics', asOf: '2100-01-01' });

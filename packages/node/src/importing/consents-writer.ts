@@ -48,7 +48,10 @@ export function consentsWriter(ctx: WriterContext): KindWriter {
       appendLedgerEntry(ctx.db, {
         type: r.status === 'granted' ? 'consent_granted' : 'consent_revoked',
         subject: pseudonymFor(ctx.identity, r.customer_id),
-        body: { purpose: r.purpose, source, effectiveAt: new Date(r.time).toISOString() },
+        body: { purpose: r.purpose, effectiveAt: new Date(r.time).toISOString() },
+        // A source can name people (a clerk, a form): erasable, off the chain (docs/node-data.md).
+        // The default label names nobody, and bulk files without a source column skip the cost.
+        ...(source === DEFAULT_CONSENT_SOURCE ? {} : { privatePayload: { source } }),
       });
     },
     finish() {},

@@ -184,16 +184,14 @@ describe('importCsv: good files', () => {
     expect(c).toMatchObject({ rowsRead: 2, rowsInserted: 2 });
     const entries = listLedger(db, { subject: pseudonymFor(id, 'C1') });
     expect(entries.map((e) => [e.type, e.body])).toEqual([
-      [
-        'consent_granted',
-        { purpose: 'analytics', source: 'web_form', effectiveAt: '2024-01-01T00:00:00.000Z' },
-      ],
-      [
-        'consent_revoked',
-        { purpose: 'analytics', source: 'consents_file', effectiveAt: '2024-02-01T00:00:00.000Z' },
-      ],
+      ['consent_granted', { purpose: 'analytics', effectiveAt: '2024-01-01T00:00:00.000Z' }],
+      ['consent_revoked', { purpose: 'analytics', effectiveAt: '2024-02-01T00:00:00.000Z' }],
     ]);
     expect(JSON.stringify(listLedger(db))).not.toContain('"C1"');
+    // The given source is in the erasable private payload; the default label is not stored.
+    expect(db.prepare('SELECT payload FROM ledger_private').pluck().all()).toEqual([
+      '{"source":"web_form"}',
+    ]);
   });
 
   it('imports a feature table with inferred, kept column types', async () => {
