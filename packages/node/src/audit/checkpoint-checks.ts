@@ -9,8 +9,10 @@ import {
   verifyCheckpointReceipt,
   verifyInclusion,
   type Checkpoint,
+  type CheckpointReceipt,
   type CheckpointSigned,
 } from '@fedmark/protocol';
+import { locateChange, type RootAnchor } from '../ledger/locate.ts';
 import type { CoordinatorView } from './coordinator-view.ts';
 import type { RecomputedTree } from './recompute.ts';
 import type { StoredCheckpointForm } from './source.ts';
@@ -32,37 +34,42 @@ export const fail = (check: AuditCheckName, detail: string, firstBadSeq?: number
 });
 
 /**
- * Compares checkpoints (sorted by size) with the recomputed tree; fails at the first that the
- * ledger no longer matches. A mismatch at size S after a match at size L means some entry in
- * [L, S) changed: the tree cannot say which, so L is named as the lowest possible.
+ * Compares checkpoints with the recomputed tree; fails at the first that the ledger no longer
+ * matches and names the first altered entry, or the lowest it can be, from every checkpoint at
+ * hand (ledger/locate.ts): `support` only helps prove a prefix intact. A bad chain entry is
+ * named instead when the chain already failed (it is exact).
  */
 export function compareRoots(
   check: AuditCheckName,
   who: string,
-  cps: readonly Checkpoint[],
+  cps: readonly RootAnchor[],
   tree: RecomputedTree,
-  chainBad?: number
+  chainBad: number | undefined,
+  support: readonly RootAnchor[] = []
 ): AuditCheck {
-  let matched = 0;
-  for (const cp of [...cps].sort((a, b) => a.treeSize - b.treeSize)) {
-    if (cp.treeSize > tree.size) {
-      return fail(
-        check,
-        `${who} checkpoint of ${cp.treeSize} entries (${cp.timestamp}) but the ledger has only ${tree.size} readable entries: entries were deleted or truncated`,
-        chainBad ?? tree.size
-      );
-    }
-    if (tree.rootsAt.get(cp.treeSize) !== cp.rootHash) {
-      const where = chainBad ?? matched;
-      return fail(
-        check,
-        `${who} checkpoint of ${cp.treeSize} entries (${cp.timestamp}) does not match the ledger: an entry in [${matched}, ${cp.treeSize}) was changed${matched > 0 ? ` (the checkpoint of ${matched} entries still matches)` : ''}`,
-        where
-      );
-    }
-    matched = cp.treeSize;
-  }
+  const at = locateChange(who, cps, support, tree.size, (n) => tree.rootsAt.get(n));
+  if (at) return fail(check, at.detail, chainBad ?? at.firstBadSeq);
   return pass(check, `${cps.length} ${who} checkpoint(s) match the recomputed tree`);
+}
+
+/**
+ * Checkpoints as anchors for locateChange: trusted when a receipt matching the checkpoint is
+ * signed by the coordinator key (the node cannot forge that), node-signed only otherwise.
+ */
+export function anchorsOf(
+  cps: readonly { checkpoint: Checkpoint; receipt: CheckpointReceipt | null }[],
+  coordinatorKey: Uint8Array | undefined
+): RootAnchor[] {
+  return cps.map(({ checkpoint, receipt }) => ({
+    treeSize: checkpoint.treeSize,
+    rootHash: checkpoint.rootHash,
+    timestamp: checkpoint.timestamp,
+    trusted:
+      receipt !== null &&
+      coordinatorKey !== undefined &&
+      receiptMatchesCheckpoint(receipt, checkpoint as CheckpointSigned) &&
+      verifyCheckpointReceipt(receipt, coordinatorKey),
+  }));
 }
 
 export function errorText(err: unknown): string {
@@ -222,12 +229,19 @@ export async function coordinatorChecks(
   );
 
   // The current ledger must extend every logged checkpoint: the check a rewritten chain fails.
+  // Every logged checkpoint is coordinator evidence; so is a stored one with a valid receipt.
   const roots = compareRoots(
     'coordinator_consistency',
     'coordinator-logged',
-    logged.map((l) => l.checkpoint),
+    logged.map((l) => ({
+      treeSize: l.checkpoint.treeSize,
+      rootHash: l.checkpoint.rootHash,
+      timestamp: l.checkpoint.timestamp,
+      trusted: true,
+    })),
     tree,
-    chainBad
+    chainBad,
+    anchorsOf(stored, key)
   );
   if (!roots.ok) {
     out.push(roots);
@@ -253,7 +267,8 @@ export async function coordinatorChecks(
       : fail(
           'coordinator_consistency',
           `the ledger does not extend the latest logged checkpoint of ${latest.checkpoint.treeSize} entries`,
-          chainBad ?? 0
+          // Its root matched above, so its whole prefix is intact: the change is after it.
+          chainBad ?? latest.checkpoint.treeSize
         )
   );
   return out;

@@ -1,121 +1,23 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
-import { signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
-import type { Coordinator } from '../../../coordinator/src/app.ts';
-import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
-import {
-  admitNode,
-  startTestCoordinator,
-  writeCoordinatorFile,
-} from '../_testing/test-coordinator.ts';
-import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
-import { createCoordinatorClient } from '../federation/client.ts';
-import type { AgentContext } from '../federation/context.ts';
-import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
+import { removeTempNode, type TempNode } from '../_testing/temp-node.ts';
+import { TOKEN, signedCheckpointPost, tamperFixture } from '../_testing/tamper-fixture.ts';
 import {
   appendLedgerEntry,
   createLedgerCheckpoint,
   ledgerConsistencyProof,
 } from '../ledger/index.ts';
-import { auditNode, formatAuditReport, type AuditReport } from './index.ts';
+import { formatAuditReport, type AuditReport } from './index.ts';
 
-const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(42));
-const TOKEN = 'operator-token-audit';
 const nodes: TempNode[] = [];
 afterEach(() => {
   for (const n of nodes.splice(0)) removeTempNode(n);
 });
 
-interface Fixture {
-  dir: string;
-  db: Database.Database;
-  coordinator: Coordinator;
-  ctx: AgentContext;
-  audit(withCoordinator: boolean): Promise<AuditReport>;
-}
-
-/**
- * A node with 26 entries: checkpoints logged by the coordinator at 11 and 21 entries (after a
- * release), then 5 more entries. Node and coordinator run in-process over app.request.
- */
-async function fixture(): Promise<Fixture> {
-  const node = await createTempNode('audit-tamper-', 'node-t');
-  nodes.push(node);
-  const { dir, db, identity } = node;
-  writeCoordinatorFile(dir, 'http://coordinator.test', COORD.publicKey);
-  const coordinator = startTestCoordinator(COORD, TOKEN);
-  await admitNode(coordinator, TOKEN, identity);
-  const fetchApp = (url: string, init: RequestInit) =>
-    Promise.resolve(coordinator.app.request(url, init));
-  let clock = Date.now();
-  const client = createCoordinatorClient({
-    coordinatorUrl: 'http://coordinator.test',
-    identity,
-    fetch: fetchApp,
-  });
-  const ctx = checkpointOnlyContext({
-    dir,
-    identity,
-    db,
-    client,
-    now: () => clock,
-    coordinatorKey: COORD.publicKey,
-  });
-  const at = new Date();
-  for (let i = 0; i < 10; i++)
-    appendLedgerEntry(db, { type: 'import', body: { file: `f${i}.csv`, rows: i } });
-  expect((await sendCheckpointIfDue(ctx))?.receipt?.logIndex).toBe(0);
-  for (let i = 0; i < 8; i++)
-    appendLedgerEntry(db, {
-      type: 'policy_change',
-      body: { field: 'minCohort', from: i, to: i + 1 },
-    });
-  appendLedgerEntry(db, {
-    type: 'job_accepted',
-    body: {
-      jobId: 'job-1',
-      round: 0,
-      kind: 'segment_stats',
-      purpose: 'analytics',
-      epsilonMicro: 500_000,
-    },
-    at,
-  });
-  appendLedgerEntry(db, {
-    type: 'release',
-    body: { jobId: 'job-1', round: 0, kind: 'segment_stats', epsilonMicro: 500_000 },
-    at,
-  });
-  appendLedgerEntry(db, {
-    type: 'job_refused',
-    body: { jobId: 'job-2', round: 0, reason: 'minCohort not met' },
-    at,
-  });
-  clock += 1000;
-  expect((await sendCheckpointIfDue(ctx))?.checkpoint.treeSize).toBe(22);
-  for (let i = 0; i < 5; i++)
-    appendLedgerEntry(db, { type: 'import', body: { file: `g${i}.csv`, rows: i } });
-  return {
-    dir,
-    db,
-    coordinator,
-    ctx,
-    audit: (withCoordinator) =>
-      auditNode({
-        dir,
-        db,
-        ...(withCoordinator
-          ? { coordinator: { url: 'http://coordinator.test', token: TOKEN, fetch: fetchApp } }
-          : {}),
-      }),
-  };
-}
-
 const failed = (r: AuditReport) => r.checks.filter((c) => !c.ok).map((c) => c.check);
 
 describe('audit verify: tamper detection', () => {
   it('passes an untouched node, with the compliance report', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     const r = await f.audit(true);
     expect(failed(r)).toEqual([]);
     expect(r.ok).toBe(true);
@@ -133,7 +35,7 @@ describe('audit verify: tamper detection', () => {
   });
 
   it('an edited row body: caught by the chain at that entry (and by the checkpoint roots)', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     f.db.exec('DROP TRIGGER ledger_no_update');
     f.db.prepare('UPDATE ledger SET body = ? WHERE seq = 7').run('{"file":"f6.csv","rows":600}');
     const r = await f.audit(false);
@@ -146,7 +48,7 @@ describe('audit verify: tamper detection', () => {
   });
 
   it('a deleted row: caught by the chain at the gap (and the checkpoint of 22 entries no longer fits)', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     f.db.exec('DROP TRIGGER ledger_no_delete');
     f.db.prepare('DELETE FROM ledger WHERE seq = 12').run();
     const r = await f.audit(false);
@@ -158,7 +60,7 @@ describe('audit verify: tamper detection', () => {
   });
 
   it('two rows swapped: caught by the chain at the first moved entry', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     f.db.exec('DROP TRIGGER ledger_no_update');
     f.db.exec(
       'UPDATE ledger SET seq = -1 WHERE seq = 3; UPDATE ledger SET seq = 3 WHERE seq = 4; UPDATE ledger SET seq = 4 WHERE seq = -1;'
@@ -169,7 +71,7 @@ describe('audit verify: tamper detection', () => {
   });
 
   it('a truncated and re-appended history with a valid chain: only the coordinator log catches it', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     const { db } = f;
     // The attacker controls the node: cuts the ledger at 15 entries, appends a different
     // history, and replaces every local Merkle table and checkpoint with freshly signed ones.
@@ -198,7 +100,7 @@ describe('audit verify: tamper detection', () => {
     // And the coordinator refuses (and records) the forged checkpoint if the node sends it.
     const res = await f.coordinator.app.request(
       '/v1/node/checkpoints',
-      signed(f, {
+      signedCheckpointPost(f, {
         version: 1,
         checkpoint: forged.checkpoint,
         fromSize: 22,
@@ -217,7 +119,7 @@ describe('audit verify: tamper detection', () => {
   });
 
   it('a forged stored checkpoint signature and a receipt from another key are caught', async () => {
-    const f = await fixture();
+    const f = await tamperFixture(nodes);
     const row = f.db
       .prepare('SELECT id, json FROM ledger_checkpoints ORDER BY id LIMIT 1')
       .get() as { id: number; json: string };
@@ -238,19 +140,3 @@ describe('audit verify: tamper detection', () => {
     expect(failed(await f.audit(false))).toContain('receipts');
   });
 });
-
-function signed(f: Fixture, body: unknown): RequestInit {
-  const text = JSON.stringify(body);
-  const headers = signNodeRequest({
-    method: 'POST',
-    path: '/v1/node/checkpoints',
-    body: text,
-    node: 'node-t',
-    secretKey: f.ctx.identity.signing.secretKey,
-  });
-  return {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: text,
-  };
-}

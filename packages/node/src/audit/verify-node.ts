@@ -22,6 +22,7 @@ import {
 import { readCoordinatorView, type AuditFetch, type CoordinatorView } from './coordinator-view.ts';
 import { TreeRecomputer } from './recompute.ts';
 import {
+  anchorsOf,
   compareRoots,
   consecutive,
   coordinatorChecks,
@@ -202,13 +203,20 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
           `${stored.length} stored checkpoint(s) signed by ${identity.name}`
         )
   );
+  const coordinatorKey =
+    pinnedCoordinatorKey ?? (view ? hexToBytes(view.head.coordinatorKey) : undefined);
+  // The coordinator's log, when read, also proves prefixes intact (ledger/locate.ts).
   checks.push(
     compareRoots(
       'checkpoint_roots',
       'stored',
-      stored.map((s) => s.checkpoint),
+      anchorsOf(stored, coordinatorKey),
       tree,
-      chainBad
+      chainBad,
+      anchorsOf(
+        (view?.checkpoints ?? []).filter((l) => l.receipt.logIndex === l.logIndex),
+        coordinatorKey
+      )
     )
   );
   checks.push(
@@ -220,8 +228,6 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
       chainBad
     )
   );
-  const coordinatorKey =
-    pinnedCoordinatorKey ?? (view ? hexToBytes(view.head.coordinatorKey) : undefined);
   const withReceipt = stored.filter((s) => s.receipt !== null);
   if (withReceipt.length > 0 && !coordinatorKey)
     notes.push(

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH } from '@fedmark/protocol';
-import { chainRowBreak, type ChainRow } from './_chain-row.ts';
+import { CompactMerkleTree, GENESIS_HASH, bytesToHex, type LedgerEntry } from '@fedmark/protocol';
+import { chainRowBreak, parseLedgerBody, type ChainRow } from './_chain-row.ts';
+import { ledgerEntryLeafBytes } from './list.ts';
+import { locateChange, type RootAnchor } from './locate.ts';
 
 export type VerifyLedgerResult =
   | { ok: true; size: number; head: string }
@@ -14,6 +17,13 @@ export interface VerifyLedgerOptions {
    * can reveal it: every listed (seq, hash) must still be present and equal.
    */
   knownHashes?: Iterable<{ seq: number; hash: string }>;
+  /**
+   * Signed tree heads of this ledger (its stored checkpoints): the rows must still reproduce
+   * every root, which reveals a cut or a rewritten suffix whose chain re-hashes cleanly. The
+   * first altered entry is named, or the lowest it can be (ledger/locate.ts). Costs one leaf
+   * hash per entry up to the largest checkpoint.
+   */
+  checkpoints?: readonly RootAnchor[];
 }
 
 /** A stored row with its private payload columns (null where there is none or it was erased). */
@@ -53,6 +63,12 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
     .iterate() as IterableIterator<Row>;
   let expected = 0;
   let prevHash = GENESIS_HASH;
+  const anchors = opts.checkpoints ?? [];
+  const wanted = new Set(anchors.map((a) => a.treeSize));
+  const treeUpTo = Math.max(0, ...wanted);
+  const tree = new CompactMerkleTree();
+  const roots = new Map<number, string>();
+  if (wanted.has(0)) roots.set(0, bytesToHex(tree.root()));
   const bad = (firstBadSeq: number, reason: string): VerifyLedgerResult => ({
     ok: false,
     size: total,
@@ -75,6 +91,10 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
         `entry ${row.seq} differs from the externally known hash (history was rewritten from here or earlier)`
       );
     }
+    if (expected < treeUpTo) {
+      tree.append(leafHash(row));
+      if (wanted.has(tree.size)) roots.set(tree.size, bytesToHex(tree.root()));
+    }
     prevHash = row.hash;
     expected++;
     if (opts.onProgress && expected % PROGRESS_EVERY === 0) opts.onProgress(expected, total);
@@ -87,6 +107,26 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
       );
     }
   }
+  const changed = locateChange('stored', anchors, [], expected, (n) => roots.get(n));
+  if (changed) return bad(changed.firstBadSeq, changed.detail);
   opts.onProgress?.(expected, total);
   return { ok: true, size: expected, head: prevHash };
+}
+
+const LEAF_PREFIX = new Uint8Array([0]);
+
+/** RFC 6962 leaf hash of a row that passed the chain check (its body parses). */
+function leafHash(row: Row): Uint8Array {
+  const entry: LedgerEntry = {
+    seq: row.seq,
+    type: row.type as LedgerEntry['type'],
+    at: row.at,
+    subject: row.subject,
+    body: parseLedgerBody(row.body) ?? {},
+    commitment: row.commitment,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+  const h = createHash('sha256').update(LEAF_PREFIX).update(ledgerEntryLeafBytes(entry)).digest();
+  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
 }
