@@ -230,13 +230,17 @@ describe('submissions', () => {
     expect((await h.node(a, 'GET', '/v1/node/tasks')).status).toBe(200);
   });
 
-  it('refuses bodies over 32 MiB with 413 before reading them', async () => {
+  it('refuses bodies over 32 MiB: 401 from the headers when unsigned, 413 while reading when signed', async () => {
     const { h, jobId } = await setup();
-    const res = await h.coordinator.app.request(path(jobId), {
+    const huge = 'x'.repeat(32 * 1024 * 1024 + 1);
+    // Authentication comes first and needs only the headers (nodes/pre-auth.test.ts).
+    const unsigned = await h.coordinator.app.request(path(jobId), {
       method: 'POST',
-      body: 'x'.repeat(32 * 1024 * 1024 + 1),
+      body: huge,
       headers: { 'content-type': 'application/json' },
     });
+    expect(unsigned.status).toBe(401);
+    const res = await h.node(a, 'POST', path(jobId), undefined, huge);
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({
       error: { code: 'PAYLOAD_TOO_LARGE', message: 'request body exceeds 33554432 bytes' },
