@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../_testing/run-cli.ts';
 import { removeTempNode, type TempNode } from '../_testing/temp-node.ts';
 import { rewriteFrom, tamperFixture, type Fixture } from '../_testing/tamper-fixture.ts';
-import { appendLedgerEntry } from '../ledger/index.ts';
+import { appendLedgerEntry, syncLedgerMerkle } from '../ledger/index.ts';
 
 // One test per tamper class (docs/audit.md "What each kind of tampering looks like"): the audit
 // and `fedmark node ledger verify` name the first altered entry, or the lowest one it can be.
@@ -101,5 +101,14 @@ describe('tamper classes: the first altered entry is named', () => {
       ok: false,
       firstBadSeq: 11,
     });
+  });
+
+  it("a rewrite after the last checkpoint that the node's persisted Merkle state saw: entry 22 at the lowest", async () => {
+    const f = await tamperFixture(nodes);
+    expect(syncLedgerMerkle(f.db).size).toBe(27);
+    rewriteFrom(f, 24, 3, false);
+    const r = await f.audit(false);
+    expect(r.firstFailure).toMatchObject({ check: 'merkle_state', firstBadSeq: 22 });
+    expect(r.firstFailure?.detail).toContain('the first changed entry is in [22, 27)');
   });
 });

@@ -30,6 +30,7 @@ import {
   fail,
   pass,
 } from './checkpoint-checks.ts';
+import { locateChange } from '../ledger/locate.ts';
 import { directorySource } from './source-directory.ts';
 import type { LedgerSource } from './source.ts';
 
@@ -265,15 +266,29 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
         chainBad ?? tree.size
       )
     );
-  else if (tree.rootsAt.get(state.size) !== state.root)
+  else if (tree.rootsAt.get(state.size) !== state.root) {
+    // The state is the node's word only; the checkpoints say how much of its prefix is intact.
+    const at = locateChange(
+      `the ${what}`,
+      [{ treeSize: state.size, rootHash: state.root, timestamp: 'unsigned', trusted: false }],
+      [
+        ...anchorsOf(stored, coordinatorKey),
+        ...anchorsOf(
+          (view?.checkpoints ?? []).filter((l) => l.receipt.logIndex === l.logIndex),
+          coordinatorKey
+        ),
+      ],
+      tree.size,
+      (n) => tree.rootsAt.get(n)
+    );
     checks.push(
       fail(
         'merkle_state',
-        `the ${what} (${state.size} entries) disagrees with the rows: entries changed after they were hashed`,
-        chainBad
+        `the ${what} (${state.size} entries) disagrees with the rows: entries changed after they were hashed${at ? `: ${at.where}` : ''}`,
+        chainBad ?? at?.firstBadSeq
       )
     );
-  else checks.push(pass('merkle_state', `${what} (${state.size} entries) agrees with the rows`));
+  } else checks.push(pass('merkle_state', `${what} (${state.size} entries) agrees with the rows`));
 
   if (opts.coordinator)
     checks.push(

@@ -26,6 +26,8 @@ export interface ChangeLocation {
   firstBadSeq: number;
   /** True when firstBadSeq is certainly the first altered entry. */
   exact: boolean;
+  /** Where the change is, e.g. "entry 27 was changed" or "the first changed entry is in [11, 22) …". */
+  where: string;
   detail: string;
 }
 
@@ -56,21 +58,22 @@ export function locateChange(
     // Entry `size` is certainly gone; an earlier one may differ too (cut, then re-appended
     // shorter), which only a checkpoint in [lower, size] could show.
     const before = lower < size ? `; entries in [${lower}, ${size}) may differ too${still}` : still;
+    const where = `entries were deleted or truncated from entry ${size} on${before}`;
     return {
       firstBadSeq: size,
       exact: lower === size,
-      detail: `${head} but the ledger has only ${size} readable entries: entries were deleted or truncated from entry ${size} on${before}`,
+      where,
+      detail: `${head} but the ledger has only ${size} readable entries: ${where}`,
     };
   }
-  if (bad.treeSize === lower + 1)
-    return {
-      firstBadSeq: lower,
-      exact: true,
-      detail: `${head} does not match the ledger: entry ${lower} was changed${still}`,
-    };
+  const where =
+    bad.treeSize === lower + 1
+      ? `entry ${lower} was changed${still}`
+      : `the first changed entry is in [${lower}, ${bad.treeSize})${still}; a Merkle root cannot say which entry inside the range`;
   return {
     firstBadSeq: lower,
-    exact: false,
-    detail: `${head} does not match the ledger: the first changed entry is in [${lower}, ${bad.treeSize})${still}; a Merkle root cannot say which entry inside the range`,
+    exact: bad.treeSize === lower + 1,
+    where,
+    detail: `${head} does not match the ledger: ${where}`,
   };
 }
