@@ -221,12 +221,14 @@ describe('node API: admin routes and validation', () => {
     expect(text).not.toContain('rt0000001');
     const body = JSON.parse(text) as {
       recorded: boolean;
-      entry: { type: string; subject: string; body: { purpose: string; source: string } };
+      entry: { type: string; subject: string; body: Record<string, unknown> };
     };
     expect(body.recorded).toBe(true);
     expect(body.entry.type).toBe('consent_revoked');
     expect(body.entry.subject).toMatch(/^[0-9a-f]{64}$/);
-    expect(body.entry.body).toMatchObject({ purpose: 'marketing', source: 'api_test' });
+    // The source stays in the entry's erasable private payload, not in its body.
+    expect(body.entry.body).toEqual({ purpose: 'marketing', effectiveAt: expect.any(String) });
+    expect(text).not.toContain('api_test');
   });
 
   it('POST /v1/stats releases noisy counts near the truth, then refuses over budget', async () => {
