@@ -19,6 +19,7 @@ export * from './schemas/segment-query.ts';
 export * from './schemas/policy.ts';
 export * from './schemas/ledger.ts';
 export * from './schemas/federation.ts';
+export * from './schemas/round-binding.ts';
 export * from './auth/index.ts';
 export * from './he/index.ts';
 export * from './merkle/index.ts';

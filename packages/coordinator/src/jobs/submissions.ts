@@ -204,6 +204,7 @@ export async function acceptSubmission(
         node,
         keyId: sub.keyId,
         layoutHash: sub.layoutHash,
+        specHash: sub.specHash,
         ciphertextHashes: sub.ciphertextHashes,
         enforced: sub.enforced,
         signature: sub.signature,

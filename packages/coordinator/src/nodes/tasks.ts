@@ -1,4 +1,5 @@
 import type { ContributionRef, Task } from '@fedmark/protocol';
+import { signedSet, signedSpec } from '../jobs/round-binding.ts';
 import type { Ctx } from '../context.ts';
 import { keyTasksFor } from '../keys/ceremony.ts';
 
@@ -33,6 +34,13 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
           noise: job.spec.noise,
           deadline: new Date(r.deadlineAt).toISOString(),
         },
+        ...signedSpec(ctx, r.jobId, r.round, {
+          name: r.query.name,
+          query: r.query,
+          minNodes: job.spec.minNodes,
+          noise: job.spec.noise,
+          deadline: new Date(r.deadlineAt).toISOString(),
+        }),
       });
     } else if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
       if (ctx.store.jobs.decryptions(r.jobId, r.round).some((d) => d.node === node)) continue;
@@ -45,6 +53,7 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
           node: s.node,
           keyId: s.keyId,
           layoutHash: s.layoutHash,
+          specHash: s.specHash,
           ciphertextHashes: s.ciphertextHashes,
           enforced: s.enforced,
           signature: s.signature,
@@ -58,6 +67,7 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
         aggregate: r.aggregate,
         contributions,
         minNodes: job.spec.minNodes,
+        ...signedSet(ctx, r.jobId, r.round, contributions),
       });
     }
   }

@@ -50,6 +50,8 @@ export interface SubmissionRecord {
   node: string;
   keyId: string;
   layoutHash: string;
+  /** The round spec hash the node signed (docs/federation-protocol.md "Bound round specs"). */
+  specHash: string;
   ciphertextHashes: string[];
   enforced: Enforced;
   signature: string;
@@ -170,6 +172,7 @@ export function sqliteJobStore(db: Db): JobStore {
     node: r['node'] as string,
     keyId: r['key_id'] as string,
     layoutHash: r['layout_hash'] as string,
+    specHash: r['spec_hash'] as string,
     ciphertextHashes: json(r['ciphertext_hashes']),
     enforced: json(r['enforced']),
     signature: r['signature'] as string,
@@ -201,7 +204,7 @@ export function sqliteJobStore(db: Db): JobStore {
       "SELECT * FROM rounds WHERE status IN ('open', 'decrypting') ORDER BY job_id, round"
     ),
     insertSub: db.prepare(
-      'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, spec_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
     ),
     insertCt: db.prepare(
       'INSERT INTO submission_ciphertexts (job_id, round, node, idx, bytes) VALUES (?, ?, ?, ?, ?)'
@@ -306,6 +309,7 @@ export function sqliteJobStore(db: Db): JobStore {
         s.node,
         s.keyId,
         s.layoutHash,
+        s.specHash,
         JSON.stringify(s.ciphertextHashes),
         JSON.stringify(s.enforced),
         s.signature,

@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS submissions (
   node TEXT NOT NULL,
   key_id TEXT NOT NULL,
   layout_hash TEXT NOT NULL,
+  spec_hash TEXT NOT NULL DEFAULT '',
   ciphertext_hashes TEXT NOT NULL,
   enforced TEXT NOT NULL,
   signature TEXT NOT NULL,

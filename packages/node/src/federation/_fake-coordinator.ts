@@ -41,6 +41,14 @@ import {
   type Submission,
   type Task,
   type KeyBundle,
+  type DecryptTask,
+  CONTRIBUTOR_SET_DOMAIN,
+  ROUND_SPEC_DOMAIN,
+  contributorSetSigningPayload,
+  roundSpecHash,
+  roundSpecSigningPayload,
+  type JobRoundSpec,
+  type JobRoundTask,
 } from '@fedmark/protocol';
 import type { FetchFn } from './client.ts';
 
@@ -62,6 +70,8 @@ export class FakeCoordinator {
   readonly decryptions: Decryption[] = [];
   readonly ciphertexts = new Map<string, { node: string; ciphertexts: string[] }[]>();
   private readonly nonces = new Set<string>();
+  /** Contributor set of the latest decrypt task per `job/round` (decryptTask). */
+  private readonly sets = new Map<string, string[]>();
   /** When set, the next n requests fail with a network error (retry tests). */
   failNext = 0;
 
@@ -259,7 +269,9 @@ export class FakeCoordinator {
           version: 1,
           jobId,
           round,
-          contributions: this.ciphertexts.get(`${jobId}/${round}`) ?? [],
+          contributions: (this.ciphertexts.get(`${jobId}/${round}`) ?? []).filter(
+            (c) => this.sets.get(`${jobId}/${round}`)?.includes(c.node) ?? true
+          ),
         };
       }
       if (method === 'POST' && kind === 'decryption') {
@@ -280,6 +292,64 @@ export class FakeCoordinator {
       }
     }
     throw new ProtocolError('NOT_FOUND', `${method} ${path}`);
+  }
+
+  /** A job_round task as the real coordinator lists it (nodes/tasks.ts). */
+  roundTask(jobId: string, round: number, keyId: string, spec: JobRoundSpec): JobRoundTask {
+    const specHash = roundSpecHash(spec);
+    const specSignature = signCanonical(
+      ROUND_SPEC_DOMAIN,
+      roundSpecSigningPayload({ jobId, round, specHash }),
+      this.key.secretKey
+    );
+    return {
+      type: 'job_round',
+      jobId,
+      round,
+      keyId,
+      members: this.members,
+      spec,
+      specHash,
+      specSignature,
+    };
+  }
+
+  /** A decrypt task over exactly `subs`, as the real coordinator lists it (nodes/tasks.ts). */
+  decryptTask(
+    jobId: string,
+    round: number,
+    keyId: string,
+    subs: Submission[],
+    aggregate: string[],
+    specHash = subs[0]?.specHash ?? ''
+  ): DecryptTask {
+    const contributions = subs.map(({ ciphertexts: _c, version: _v, ...meta }) => meta);
+    // The ciphertexts route then serves exactly this set, as a coordinator asking for it would.
+    this.sets.set(
+      `${jobId}/${round}`,
+      subs.map((s) => s.node)
+    );
+    return {
+      type: 'decrypt',
+      jobId,
+      round,
+      keyId,
+      layoutHash: contributions[0]?.layoutHash ?? '',
+      aggregate,
+      contributions,
+      minNodes: 3,
+      specHash,
+      contributorSetSignature: signCanonical(
+        CONTRIBUTOR_SET_DOMAIN,
+        contributorSetSigningPayload({
+          jobId,
+          round,
+          specHash,
+          contributions,
+        }),
+        this.key.secretKey
+      ),
+    };
   }
 
   private receipt(jobId: string, round: number, node: string, ciphertextHashes: string[]): unknown {

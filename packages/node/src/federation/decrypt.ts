@@ -1,4 +1,7 @@
 import {
+  CONTRIBUTOR_SET_DOMAIN,
+  contributorSetHash,
+  contributorSetSigningPayload,
   DECRYPTION_DOMAIN,
   MIN_NODES_FLOOR,
   ProtocolError,
@@ -16,9 +19,23 @@ import {
 import { z } from 'zod';
 import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
 import { getAnswer } from './submissions.ts';
+import { getDecryption, putDecryption, recordRefusedSet } from './decryptions.ts';
 import type { AgentContext } from './context.ts';
 
 const DecryptionResponseSchema = z.object({ version: z.literal(1) });
+
+async function postDecryption(
+  ctx: AgentContext,
+  task: DecryptTask,
+  answer: unknown
+): Promise<void> {
+  await ctx.client.request(
+    'POST',
+    `/v1/node/jobs/${encodeURIComponent(task.jobId)}/rounds/${task.round}/decryption`,
+    answer,
+    DecryptionResponseSchema
+  );
+}
 
 /**
  * Decrypts a round's aggregate only after checking that it is what it claims to be
@@ -30,7 +47,11 @@ const DecryptionResponseSchema = z.object({ version: z.literal(1) });
  * 3. this node's own contribution, if it made one, is listed with the hashes it sent;
  * 4. the contributions' ciphertexts, fetched from the coordinator, match their signed hashes and
  *    re-add to exactly the aggregate (compared as loaded ciphertexts, not compressed bytes).
- * Only then it decrypts, decodes the signed values and posts them, signed.
+ * 5. (before all of these) the task names this node's own spec hash, every contribution that same
+ *    hash, the coordinator signed the closed contributor set (pinned key, when known), and the
+ *    node decrypted no other set of this round; its own submission must be in the set.
+ * Only then it decrypts, decodes the signed values, records the decryption (table and ledger)
+ * and posts them, signed. The same set asked again gets the stored answer.
  */
 export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promise<void> {
   const where = `decrypt ${task.jobId}/${task.round}`;
@@ -48,6 +69,52 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
   }
   if (mine.layoutHash !== task.layoutHash)
     throw new ProtocolError('LAYOUT_MISMATCH', `${where}: layout hash differs from the round's`);
+  // Decrypt once, over a closed signed set (docs/federation-protocol.md "Decrypt once"): the
+  // coordinator alone could otherwise difference two decryptions of one round.
+  const mySpecHash = (JSON.parse(mine.body) as { specHash?: string }).specHash;
+  if (task.specHash !== mySpecHash)
+    throw new ProtocolError(
+      'CONFLICT',
+      `${where}: the task names another round spec than the one this node computed on`
+    );
+  const setPayload = {
+    jobId: task.jobId,
+    round: task.round,
+    specHash: task.specHash,
+    contributions: task.contributions,
+  };
+  if (
+    ctx.coordinatorKey !== undefined &&
+    !verifyCanonical(
+      CONTRIBUTOR_SET_DOMAIN,
+      contributorSetSigningPayload(setPayload),
+      task.contributorSetSignature,
+      ctx.coordinatorKey
+    )
+  )
+    throw new ProtocolError(
+      'INVALID_SIGNATURE',
+      `${where}: the contributor set is not signed by the pinned coordinator key`
+    );
+  const setHash = contributorSetHash(setPayload);
+  const contributors = task.contributions.map((c) => c.node).sort();
+  const done = getDecryption(ctx.db, task.jobId, task.round);
+  if (done) {
+    if (done.setHash === setHash) {
+      // The same set again: the stored signed answer, no second decryption.
+      await postDecryption(ctx, task, JSON.parse(done.body) as unknown);
+      return;
+    }
+    recordRefusedSet(
+      ctx.db,
+      { jobId: task.jobId, round: task.round, setHash, contributors },
+      done.setHash
+    );
+    throw new ProtocolError(
+      'CONFLICT',
+      `${where}: this node already decrypted this round for contributors ${done.contributors.join(', ')}; refusing another set (${contributors.join(', ')})`
+    );
+  }
   const key = loadHeKey(ctx.dir, task.keyId);
   try {
     const members = new Map(key.members.map((m) => [m.name, m]));
@@ -58,6 +125,11 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
         throw new ProtocolError(
           'FORBIDDEN',
           `${where}: contribution from ${c.node}, not a member of ${task.keyId}`
+        );
+      if (c.specHash !== task.specHash)
+        throw new ProtocolError(
+          'CONFLICT',
+          `${where}: the contribution of ${c.node} was made for another round spec than this node's`
         );
       if (
         c.jobId !== task.jobId ||
@@ -102,7 +174,12 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
     }
     if (mine.kind === 'submission') {
       const listed = task.contributions.find((c) => c.node === ctx.identity.name);
-      if (listed && listed.ciphertextHashes.join() !== mine.ciphertextHashes.join()) {
+      if (!listed)
+        throw new ProtocolError(
+          'FORBIDDEN',
+          `${where}: the contributor set leaves out this node's own submission`
+        );
+      if (listed.ciphertextHashes.join() !== mine.ciphertextHashes.join()) {
         throw new ProtocolError(
           'CONFLICT',
           `${where}: the aggregate lists a contribution of this node that it did not send`
@@ -160,12 +237,15 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
       decryptionSigningPayload(body),
       ctx.identity.signing.secretKey
     );
-    await ctx.client.request(
-      'POST',
-      `/v1/node/jobs/${encodeURIComponent(task.jobId)}/rounds/${task.round}/decryption`,
-      { version: 1, ...body, signature },
-      DecryptionResponseSchema
-    );
+    const answer = { version: 1, ...body, signature };
+    putDecryption(ctx.db, {
+      jobId: task.jobId,
+      round: task.round,
+      setHash,
+      contributors,
+      body: JSON.stringify(answer),
+    });
+    await postDecryption(ctx, task, answer);
     ctx.log('round_decrypted', { jobId: task.jobId, round: task.round, contributors: nodes.size });
   } finally {
     key.secretKey.fill(0);

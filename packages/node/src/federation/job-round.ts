@@ -2,6 +2,7 @@ import {
   ProtocolError,
   RECEIPT_DOMAIN,
   REFUSAL_DOMAIN,
+  ROUND_SPEC_DOMAIN,
   ReceiptSchema,
   SUBMISSION_DOMAIN,
   SubmissionSchema,
@@ -10,6 +11,8 @@ import {
   layoutOf,
   receiptSigningPayload,
   refusalSigningPayload,
+  roundSpecHash,
+  roundSpecSigningPayload,
   signCanonical,
   submissionSigningPayload,
   toBase64,
@@ -84,6 +87,8 @@ async function refuse(
     jobId: task.jobId,
     round: task.round,
     node: ctx.identity.name,
+    // The hash of the spec as received, whatever the task claims (docs/federation-protocol.md).
+    specHash: roundSpecHash(task.spec),
     reason: reason.slice(0, 1000),
   };
   const signature = signCanonical(
@@ -135,6 +140,32 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     });
     return;
   }
+  // Bound round specs (docs/federation-protocol.md "Bound round specs"): the spec must be the
+  // one the coordinator signed for this job round, so it cannot send nodes different specs
+  // without the decryptors seeing different hashes.
+  const specHash = roundSpecHash(task.spec);
+  if (specHash !== task.specHash)
+    return refuse(
+      ctx,
+      task,
+      'SPEC_MISMATCH: the round spec does not hash to the specHash the task names',
+      true
+    );
+  if (
+    ctx.coordinatorKey !== undefined &&
+    !verifyCanonical(
+      ROUND_SPEC_DOMAIN,
+      roundSpecSigningPayload({ jobId: task.jobId, round: task.round, specHash }),
+      task.specSignature,
+      ctx.coordinatorKey
+    )
+  )
+    return refuse(
+      ctx,
+      task,
+      'INVALID_SIGNATURE: the round spec is not signed by the pinned coordinator key',
+      true
+    );
   if (!hasHeKey(ctx.dir, task.keyId)) {
     return refuse(ctx, task, `this node does not hold HE key epoch ${task.keyId}`, true);
   }
@@ -211,6 +242,7 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     node: ctx.identity.name,
     keyId: task.keyId,
     layoutHash: layout.hash,
+    specHash,
     ciphertextHashes,
     // What this node enforced, signed: its k, the round's epsilon, and the noise mode.
     enforced: { minCohort: policy.minCohort, epsilon: query.epsilon, noise: task.spec.noise },

@@ -341,6 +341,8 @@ const submissionMeta = {
   node: IdSchema,
   keyId: KeyIdSchema,
   layoutHash: Hash256Schema,
+  /** `roundSpecHash` of the round spec this node computed on (docs/federation-protocol.md). */
+  specHash: Hash256Schema,
   /** SHA-256 of each decoded ciphertext's bytes, in order. */
   ciphertextHashes: z.array(Hash256Schema).min(1).max(MAX_CIPHERTEXTS),
   enforced: EnforcedSchema,
@@ -371,6 +373,7 @@ export function submissionSigningPayload(s: Omit<ContributionRef, 'signature'>):
     node: s.node,
     keyId: s.keyId,
     layoutHash: s.layoutHash,
+    specHash: s.specHash,
     ciphertextHashes: s.ciphertextHashes,
     enforced: {
       minCohort: s.enforced.minCohort,
@@ -385,13 +388,15 @@ export const RefusalSchema = z.object({
   jobId: IdSchema,
   round: z.number().int().min(0).max(1000),
   node: IdSchema,
+  /** `roundSpecHash` of the round spec this node was sent (and refused). */
+  specHash: Hash256Schema,
   reason: z.string().min(1).max(1000),
   signature: SignatureHexSchema,
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
 
 export function refusalSigningPayload(r: Omit<Refusal, 'version' | 'signature'>): Canonical {
-  return { jobId: r.jobId, round: r.round, node: r.node, reason: r.reason };
+  return { jobId: r.jobId, round: r.round, node: r.node, specHash: r.specHash, reason: r.reason };
 }
 
 /** Coordinator's signed acknowledgement; for a refusal `ciphertextHashes` is empty. */
@@ -482,6 +487,9 @@ export const JobRoundTaskSchema = z.object({
   spec: JobRoundSpecSchema,
   keyId: KeyIdSchema,
   members: z.array(MemberSchema).min(1),
+  /** `roundSpecHash(spec)`, signed by the coordinator with `roundSpecSigningPayload`. */
+  specHash: Hash256Schema,
+  specSignature: SignatureHexSchema,
 });
 export const DecryptTaskSchema = z.object({
   type: z.literal('decrypt'),
@@ -492,6 +500,9 @@ export const DecryptTaskSchema = z.object({
   aggregate: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS),
   contributions: z.array(ContributionRefSchema).min(1),
   minNodes: z.number().int().min(MIN_NODES_FLOOR),
+  /** The round's spec hash and the coordinator's signature of the closed contributor set. */
+  specHash: Hash256Schema,
+  contributorSetSignature: SignatureHexSchema,
 });
 export const TaskSchema = z.discriminatedUnion('type', [
   KeyGenerateTaskSchema,

@@ -24,6 +24,10 @@ export const LEDGER_ENTRY_TYPES = [
   'members_accepted',
   'members_refused',
   'checkpoint',
+  // A decryption of a round's aggregate, once per job round, and a refused second request for
+  // another contributor set (docs/federation-protocol.md "Decrypt once").
+  'decryption',
+  'decryption_refused',
 ] as const;
 export const LedgerEntryTypeSchema = z.enum(LEDGER_ENTRY_TYPES);
 export type LedgerEntryType = z.infer<typeof LedgerEntryTypeSchema>;

@@ -1,0 +1,47 @@
+import {
+  CONTRIBUTOR_SET_DOMAIN,
+  ROUND_SPEC_DOMAIN,
+  contributorSetSigningPayload,
+  roundSpecHash,
+  roundSpecSigningPayload,
+  signCanonical,
+  type ContributionRef,
+  type JobRoundSpec,
+} from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+
+/**
+ * The coordinator's signatures that bind a round (docs/federation-protocol.md "Bound round
+ * specs", "Decrypt once"): the hash of the full spec each node is sent, and the closed set of
+ * contributions the aggregate sums.
+ */
+export function signedSpec(
+  ctx: Ctx,
+  jobId: string,
+  round: number,
+  spec: JobRoundSpec
+): { specHash: string; specSignature: string } {
+  const specHash = roundSpecHash(spec);
+  const specSignature = signCanonical(
+    ROUND_SPEC_DOMAIN,
+    roundSpecSigningPayload({ jobId, round, specHash }),
+    ctx.coordinatorKey.secretKey
+  );
+  return { specHash, specSignature };
+}
+
+/** The set is signed under the contributors' spec hash (all equal for an honest round). */
+export function signedSet(
+  ctx: Ctx,
+  jobId: string,
+  round: number,
+  contributions: ContributionRef[]
+): { specHash: string; contributorSetSignature: string } {
+  const specHash = contributions[0]?.specHash ?? '';
+  const contributorSetSignature = signCanonical(
+    CONTRIBUTOR_SET_DOMAIN,
+    contributorSetSigningPayload({ jobId, round, specHash, contributions }),
+    ctx.coordinatorKey.secretKey
+  );
+  return { specHash, contributorSetSignature };
+}
