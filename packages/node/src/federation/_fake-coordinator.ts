@@ -74,6 +74,9 @@ export class FakeCoordinator {
   private readonly sets = new Map<string, string[]>();
   /** When set, the next n requests fail with a network error (retry tests). */
   failNext = 0;
+  /** Nodes whose receipts are signed by another key than `key` (receipt verification tests). */
+  readonly forgedReceipts = new Set<string>();
+  private readonly otherKey = generateSigningKeyPair();
 
   constructor(public members: Member[]) {}
 
@@ -360,7 +363,7 @@ export class FakeCoordinator {
       coordinatorSignature: signCanonical(
         RECEIPT_DOMAIN,
         receiptSigningPayload(r),
-        this.key.secretKey
+        (this.forgedReceipts.has(node) ? this.otherKey : this.key).secretKey
       ),
     };
   }

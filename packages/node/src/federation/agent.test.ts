@@ -16,6 +16,7 @@ import {
   KEY_BUNDLE_DOMAIN,
   sha256Hex,
   type ContributionRef,
+  type JobRoundTask,
   type Member,
   type SegmentQuery,
   type Submission,
@@ -79,26 +80,17 @@ async function run(node: string, polls = 1): Promise<void> {
   });
 }
 
-function roundTask(jobId: string, noise: 'on' | 'off-test-only', minNodes = 3) {
-  return {
-    type: 'job_round' as const,
-    jobId,
-    round: 0,
-    keyId: 'k1',
-    members,
-    spec: {
-      name: 'regions',
-      query,
-      minNodes,
-      noise,
-      deadline: new Date(Date.now() + 60_000).toISOString(),
-    },
-  };
-}
+/** One deadline for every task of a job: it is part of the signed spec hash. */
+const DEADLINE = new Date(Date.now() + 600_000).toISOString();
 
-function ref(s: Submission): ContributionRef {
-  const { ciphertexts: _c, version: _v, ...meta } = s;
-  return meta;
+function roundTask(jobId: string, noise: 'on' | 'off-test-only', minNodes = 3): JobRoundTask {
+  return coord.roundTask(jobId, 0, 'k1', {
+    name: 'regions',
+    query,
+    minNodes,
+    noise,
+    deadline: DEADLINE,
+  });
 }
 
 function failures(node: string): string[] {
@@ -261,7 +253,8 @@ describe('federation agent against a fake coordinator', () => {
       db.close();
       coord.addTask(n, roundTask('job-exact', 'off-test-only'));
     }
-    // a knows the coordinator's real key; b was told another one: its receipts do not verify.
+    // a and b pin the coordinator's key; b's receipts are signed by another one: they do not
+    // verify (its submission stands: the round spec was signed by the pinned key).
     const coordinatorFile = (key: Uint8Array) =>
       JSON.stringify({
         version: 1,
@@ -276,10 +269,12 @@ describe('federation agent against a fake coordinator', () => {
     );
     writeFileSync(
       join(dirs['b'] as string, 'coordinator.json'),
-      coordinatorFile(generateSigningKeyPair().publicKey),
+      coordinatorFile(coord.key.publicKey),
       { mode: 0o600 }
     );
+    coord.forgedReceipts.add('b');
     for (const n of NAMES) await run(n);
+    coord.forgedReceipts.delete('b');
     expect(logs.filter((l) => l.event === 'receipt_invalid').map((l) => l.node)).toEqual(['b']);
     expect(coord.submissions.map((s) => s.node).sort()).toEqual(['a', 'b', 'c']);
     const he = await loadHe('bfv-8192-t40');
@@ -294,6 +289,7 @@ describe('federation agent against a fake coordinator', () => {
         'node',
         'round',
         'signature',
+        'specHash',
         'version',
       ]);
       expect(s.enforced).toEqual({ minCohort: 10, epsilon: 0.5, noise: 'off-test-only' });
@@ -346,16 +342,7 @@ describe('federation agent against a fake coordinator', () => {
     const aggregate = he
       .addCiphertexts(subs.map((s) => s.ciphertexts.map((c) => fromBase64(c))))
       .map(toBase64);
-    coord.addTask('b', {
-      type: 'decrypt',
-      jobId: 'job-exact',
-      round: 0,
-      keyId: 'k1',
-      layoutHash: layout.hash,
-      aggregate,
-      contributions: subs.map(ref),
-      minNodes: 3,
-    });
+    coord.addTask('b', coord.decryptTask('job-exact', 0, 'k1', subs, aggregate));
     await run('b');
     expect(coord.decryptions).toHaveLength(1);
     const expected = NAMES.map((n) => {
@@ -375,24 +362,22 @@ describe('federation agent against a fake coordinator', () => {
     const cts = (s: Submission) => s.ciphertexts.map((c) => fromBase64(c));
     const two = he.addCiphertexts(subs.slice(0, 2).map(cts)).map(toBase64);
     const three = he.addCiphertexts(subs.map(cts)).map(toBase64);
-    const base = {
-      type: 'decrypt' as const,
-      jobId: 'job-exact',
-      round: 0,
-      keyId: 'k1',
-      layoutHash: layout.hash,
-      minNodes: 3,
-    };
-    const forged = subs.map(ref);
-    const sig = (forged[2] as ContributionRef).signature;
-    forged[2] = {
-      ...(forged[2] as ContributionRef),
+    const task = (s: Submission[], aggregate: string[]) =>
+      coord.decryptTask('job-exact', 0, 'k1', s, aggregate);
+    // A forged contribution signature: the coordinator's set signature covers names and hashes
+    // only, so it still verifies and the contribution's own signature is what fails.
+    const forged = task(subs, three);
+    const contributions = [...forged.contributions];
+    const sig = (contributions[2] as ContributionRef).signature;
+    contributions[2] = {
+      ...(contributions[2] as ContributionRef),
       signature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1),
     };
     coord.tasks.set('c', [
-      { ...base, aggregate: two, contributions: subs.slice(0, 2).map(ref) },
-      { ...base, aggregate: three, contributions: forged },
-      { ...base, aggregate: two, contributions: subs.map(ref) },
+      task(subs.slice(0, 2), two),
+      { ...forged, contributions },
+      // Built last: the fake serves this set's ciphertexts to all three tasks.
+      task(subs, two),
     ]);
     await run('c');
     expect(failures('c')).toEqual([

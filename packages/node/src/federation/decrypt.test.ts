@@ -7,7 +7,6 @@ import {
   isProtocolError,
   layoutOf,
   toBase64,
-  type ContributionRef,
   type JobRoundSpec,
   type Member,
   type Submission,
@@ -119,11 +118,6 @@ function spec(q = query): JobRoundSpec {
     noise: 'off-test-only',
     deadline: DEADLINE,
   };
-}
-
-function ref(s: Submission): ContributionRef {
-  const { ciphertexts: _c, version: _v, ...meta } = s;
-  return meta;
 }
 
 function failures(node: string): string[] {
@@ -251,7 +245,7 @@ describe('decryption: once per round, over a closed signed set', () => {
 
   it('refuses a set whose signature is not the pinned coordinator key, or that leaves out its own submission', async () => {
     const subs = await submitAll('job-set', {});
-    const [a, b, c, d] = subs as [Submission, Submission, Submission, Submission];
+    const [a, b, , d] = subs as [Submission, Submission, Submission, Submission];
     const forged = coord.decryptTask('job-set', 0, 'k1', subs, await aggregateOf(subs));
     const sig = forged.contributorSetSignature;
     coord.tasks.set('c', [
