@@ -111,6 +111,8 @@ export async function run(): Promise<Record<string, unknown>> {
           node,
           keyId: 'k1',
           layoutHash: layout.hash,
+          // The bench measures aggregation only: no spec is checked on this path.
+          specHash: '0'.repeat(64),
           ciphertextHashes: hashes,
           enforced: { minCohort: 10, epsilon: 1, noise: 'on' },
           signature: '0'.repeat(128),

@@ -27,6 +27,7 @@ import {
 } from '@fedmark/protocol';
 import { createCoordinator, type Coordinator } from './app.ts';
 import { openStore, type Store } from './store/index.ts';
+import { roundSpecHashOf } from './jobs/round-binding.ts';
 
 export const OPERATOR_TOKEN = 'op-token-for-tests';
 export const AUDITOR_TOKEN = 'auditor-token-for-tests';
@@ -206,6 +207,8 @@ export interface SubmissionArgs {
   round: number;
   keyId: string;
   layoutHash: string;
+  /** The round's spec hash (`specHashOf`), signed with the submission. */
+  specHash: string;
   values: bigint[];
   epsilon?: number;
   noise?: 'on' | 'off-test-only';
@@ -222,6 +225,7 @@ export function makeSubmission(he: He, secretKey: Uint8Array, n: TestNode, s: Su
     node: n.name,
     keyId: s.keyId,
     layoutHash: s.layoutHash,
+    specHash: s.specHash,
     ciphertextHashes: cts.map((c) => sha256Hex(c)),
     enforced: { minCohort: 10, epsilon: s.epsilon ?? 0.5, noise: s.noise ?? 'on' },
   };
@@ -237,8 +241,20 @@ export function makeSubmission(he: He, secretKey: Uint8Array, n: TestNode, s: Su
   };
 }
 
-export function makeRefusal(n: TestNode, jobId: string, round: number, reason: string) {
-  const m = { jobId, round, node: n.name, reason };
+/** The spec hash of an opened round, as its job_round task names it (jobs/round-binding.ts). */
+export function specHashOf(h: Harness, jobId: string, round: number): string {
+  const job = h.store.jobs.getJob(jobId);
+  const r = h.store.jobs.getRound(jobId, round);
+  if (!job || !r) throw new Error(`no round ${jobId}/${round}`);
+  return roundSpecHashOf(job, r);
+}
+
+export function makeRefusal(
+  n: TestNode,
+  r: { jobId: string; round: number; specHash: string },
+  reason: string
+) {
+  const m = { jobId: r.jobId, round: r.round, node: n.name, specHash: r.specHash, reason };
   return {
     version: 1,
     ...m,

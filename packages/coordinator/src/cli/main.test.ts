@@ -20,6 +20,7 @@ import {
   federation,
   harness,
   makeRefusal,
+  specHashOf,
   testNode,
   type TestNode,
 } from '../_testing.ts';
@@ -317,7 +318,11 @@ describe('fedmark coordinator CLI', () => {
       nodes[0] as TestNode,
       'POST',
       `/v1/node/jobs/${jobId}/rounds/0/refusal`,
-      makeRefusal(nodes[0] as TestNode, jobId, 0, 'purpose analytics not allowed')
+      makeRefusal(
+        nodes[0] as TestNode,
+        { jobId, round: 0, specHash: specHashOf(h, jobId, 0) },
+        'purpose analytics not allowed'
+      )
     );
     expect(refused.status).toBe(200);
     const d = openCoordinatorDir(fdir);

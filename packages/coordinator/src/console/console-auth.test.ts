@@ -7,6 +7,7 @@ import {
   harness,
   json,
   makeRefusal,
+  specHashOf,
   testNode,
   type Harness,
 } from '../_testing.ts';
@@ -216,7 +217,7 @@ describe('coordinator console: security headers and escaping', () => {
           nodes[0]!,
           'POST',
           `/v1/node/jobs/${jobId}/rounds/0/refusal`,
-          makeRefusal(nodes[0]!, jobId, 0, reason)
+          makeRefusal(nodes[0]!, { jobId, round: 0, specHash: specHashOf(h, jobId, 0) }, reason)
         )
       ).status
     ).toBe(200);

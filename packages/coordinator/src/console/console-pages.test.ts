@@ -17,6 +17,7 @@ import {
   json,
   makeRefusal,
   makeSubmission,
+  specHashOf,
   testNode,
   type Harness,
   type TestNode,
@@ -88,6 +89,7 @@ describe('coordinator console pages with a real job', () => {
         round: 0,
         keyId,
         layoutHash: layout.hash,
+        specHash: specHashOf(h, jobId, 0),
         values: Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k)),
         epsilon: 1,
       });
@@ -99,7 +101,11 @@ describe('coordinator console pages with a real job', () => {
       nodes[3],
       'POST',
       `/v1/node/jobs/${jobId}/rounds/0/refusal`,
-      makeRefusal(nodes[3], jobId, 0, 'analytics budget spent for this period')
+      makeRefusal(
+        nodes[3],
+        { jobId, round: 0, specHash: specHashOf(h, jobId, 0) },
+        'analytics budget spent for this period'
+      )
     );
     page = await b.get(`/console/jobs/${jobId}`);
     expect(testIdText(page.html, 'round-0-state')).toBe('decrypting');

@@ -7,21 +7,26 @@ import type { He } from '@fedmark/protocol';
 import {
   makeDecryption,
   makeSubmission,
+  specHashOf,
   type Harness,
   type SubmissionArgs,
   type TestNode,
 } from '../_testing.ts';
 
-/** Every one of `nodes` submits `s.values` (really encrypted under `secretKey`); each must get 200. */
+/**
+ * Every one of `nodes` submits `s.values` (really encrypted under `secretKey`) for the round's
+ * spec hash unless `s` names another; each must get 200.
+ */
 export async function submitAll(
   h: Harness,
   he: He,
   secretKey: Uint8Array,
   nodes: readonly TestNode[],
-  s: SubmissionArgs
+  s: Omit<SubmissionArgs, 'specHash'> & { specHash?: string }
 ): Promise<void> {
+  const specHash = s.specHash ?? specHashOf(h, s.jobId, s.round);
   for (const n of nodes) {
-    const sub = makeSubmission(he, secretKey, n, s);
+    const sub = makeSubmission(he, secretKey, n, { ...s, specHash });
     expect(
       (await h.node(n, 'POST', `/v1/node/jobs/${s.jobId}/rounds/${s.round}/submission`, sub)).status
     ).toBe(200);

@@ -11,6 +11,7 @@ import {
   harness,
   json,
   makeSubmission,
+  specHashOf,
   testNode,
   type Harness,
   type TestNode,
@@ -49,12 +50,13 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const submission = (n: TestNode, jobId: string, keyId: string, k: number) =>
+const submission = (h: Harness, n: TestNode, jobId: string, keyId: string, k: number) =>
   makeSubmission(he, keys.secretKey, n, {
     jobId,
     round: 0,
     keyId,
     layoutHash: layout.hash,
+    specHash: specHashOf(h, jobId, 0),
     values: Array.from({ length: layout.length }, () => BigInt(k)),
   });
 
@@ -66,7 +68,7 @@ describe('restart safety', () => {
     const h1 = harness({ dir, heFor, clock });
     const keyId = await federation(h1, [...nodes], keys.publicKey);
     const { jobId } = await json(await h1.op('POST', '/v1/jobs', spec));
-    const sub1 = submission(nodes[0], jobId, keyId, 1);
+    const sub1 = submission(h1, nodes[0], jobId, keyId, 1);
     const receipt1 = await json(
       await h1.node(nodes[0], 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub1)
     );
@@ -74,7 +76,7 @@ describe('restart safety', () => {
       nodes[1],
       'POST',
       `/v1/node/jobs/${jobId}/rounds/0/submission`,
-      submission(nodes[1], jobId, keyId, 2)
+      submission(h1, nodes[1], jobId, keyId, 2)
     );
     // No close(): the first instance is abandoned as a SIGKILL would leave it.
     const h2 = harness({ dir, heFor, clock });
@@ -98,7 +100,7 @@ describe('restart safety', () => {
       nodes[2],
       'POST',
       `/v1/node/jobs/${jobId}/rounds/0/submission`,
-      submission(nodes[2], jobId, keyId, 4)
+      submission(h2, nodes[2], jobId, keyId, 4)
     );
     expect(h2.store.jobs.getRound(jobId, 0)?.status).toBe('open');
     h2.store.close();

@@ -9,6 +9,7 @@ import {
   makeDecryption,
   makeRefusal,
   makeSubmission,
+  specHashOf,
   testNode,
   type Harness,
   type TestNode,
@@ -68,6 +69,7 @@ async function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: 
       round: 0,
       keyId,
       layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
       values: vector(k),
       epsilon: 1,
     })
@@ -125,7 +127,11 @@ describe('closing rules', () => {
       nodes[3],
       'POST',
       `/v1/node/jobs/${jobId}/rounds/0/refusal`,
-      makeRefusal(nodes[3], jobId, 0, 'purpose not allowed')
+      makeRefusal(
+        nodes[3],
+        { jobId, round: 0, specHash: specHashOf(h, jobId, 0) },
+        'purpose not allowed'
+      )
     );
     for (const [i, n] of nodes.slice(0, 3).entries()) await submit(h, jobId, keyId, n, i + 1);
     const status = await json(await h.op('GET', `/v1/jobs/${jobId}`));

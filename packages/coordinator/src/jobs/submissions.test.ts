@@ -18,6 +18,7 @@ import {
   json,
   makeRefusal,
   makeSubmission,
+  specHashOf,
   testNode,
   type Harness,
 } from '../_testing.ts';
@@ -74,6 +75,7 @@ describe('submissions', () => {
       round: 0,
       keyId,
       layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
       values: values(1),
     });
     const res = await h.node(a, 'POST', path(jobId), sub);
@@ -106,6 +108,7 @@ describe('submissions', () => {
       round: 0,
       keyId,
       layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
       values: values(2),
     });
     const conflict = await h.node(a, 'POST', path(jobId), different);
@@ -127,7 +130,14 @@ describe('submissions', () => {
 
   it('refuses a wrong layout hash (LAYOUT_MISMATCH), a wrong key (KEY_MISMATCH) and garbage ciphertexts (BAD_CIPHERTEXT)', async () => {
     const { h, jobId, keyId } = await setup();
-    const base = { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) };
+    const base = {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
+      values: values(1),
+    };
     const layoutRes = await h.node(
       a,
       'POST',
@@ -210,6 +220,7 @@ describe('submissions', () => {
       round: 0,
       keyId,
       layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
       values: values(1),
     });
     const schema = await h.node(a, 'POST', path(jobId), { ...sub, round: 'zero' });
@@ -249,7 +260,14 @@ describe('submissions', () => {
 
   it('refuses outsiders (401), submitting for someone else (403) and forged submission signatures (401)', async () => {
     const { h, jobId, keyId } = await setup();
-    const base = { jobId, round: 0, keyId, layoutHash: layout.hash, values: values(1) };
+    const base = {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
+      values: values(1),
+    };
     expect(
       (
         await h.node(
@@ -285,7 +303,11 @@ describe('submissions', () => {
       c,
       'POST',
       path(jobId, 'refusal'),
-      makeRefusal(c, jobId, 0, 'epsilon 0.5 exceeds the remaining monthly budget 0.2')
+      makeRefusal(
+        c,
+        { jobId, round: 0, specHash: specHashOf(h, jobId, 0) },
+        'epsilon 0.5 exceeds the remaining monthly budget 0.2'
+      )
     );
     expect(res.status).toBe(200);
     expect((await res.json()).ciphertextHashes).toEqual([]);

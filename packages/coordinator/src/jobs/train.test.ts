@@ -11,7 +11,15 @@ import {
 } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { federation, harness, json, makeSubmission, testNode, type Harness } from '../_testing.ts';
+import {
+  federation,
+  harness,
+  json,
+  makeSubmission,
+  specHashOf,
+  testNode,
+  type Harness,
+} from '../_testing.ts';
 import { decryptByTwo, submitAll } from './_round-testing.ts';
 import { churnTrainInput, trainJobSpec } from './_train-testing.ts';
 
@@ -134,6 +142,7 @@ describe('train job on the coordinator', () => {
       round: 0,
       keyId,
       layoutHash: sLayout.hash,
+      specHash: specHashOf(h, jobId, 0),
       values: [1n, 1n, 1n, 1n, 1n],
       epsilon: 0.5,
     });

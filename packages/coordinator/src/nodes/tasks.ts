@@ -1,5 +1,5 @@
 import type { ContributionRef, Task } from '@fedmark/protocol';
-import { signedSet, signedSpec } from '../jobs/round-binding.ts';
+import { roundSpecOf, signedSet, signedSpec } from '../jobs/round-binding.ts';
 import type { Ctx } from '../context.ts';
 import { keyTasksFor } from '../keys/ceremony.ts';
 
@@ -21,26 +21,15 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
         ctx.store.jobs.getRefusal(r.jobId, r.round, node)
       )
         continue;
+      const spec = roundSpecOf(job, r);
       tasks.push({
         type: 'job_round',
         jobId: r.jobId,
         round: r.round,
         keyId: job.keyId,
         members: epoch.members,
-        spec: {
-          name: r.query.name,
-          query: r.query,
-          minNodes: job.spec.minNodes,
-          noise: job.spec.noise,
-          deadline: new Date(r.deadlineAt).toISOString(),
-        },
-        ...signedSpec(ctx, r.jobId, r.round, {
-          name: r.query.name,
-          query: r.query,
-          minNodes: job.spec.minNodes,
-          noise: job.spec.noise,
-          deadline: new Date(r.deadlineAt).toISOString(),
-        }),
+        spec,
+        ...signedSpec(ctx, r.jobId, r.round, spec),
       });
     } else if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
       if (ctx.store.jobs.decryptions(r.jobId, r.round).some((d) => d.node === node)) continue;
