@@ -24,6 +24,7 @@ import {
   receiptSigningPayload,
   refusalSigningPayload,
 } from './federation.ts';
+import { contributorSetSigningPayload, roundSpecSigningPayload } from './round-binding.ts';
 import vectors from '../../test-vectors/federation.json' with { type: 'json' };
 
 const H = 'ab'.repeat(32);
@@ -44,6 +45,7 @@ const submission: Submission = {
   node: 'bank',
   keyId: 'k1',
   layoutHash: H,
+  specHash: 'ef'.repeat(32),
   ciphertexts: [ct],
   ciphertextHashes: [sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6]))],
   enforced: { minCohort: 10, epsilon: 0.5, noise: 'on' },
@@ -229,6 +231,8 @@ describe('federation signing test vectors (test-vectors/federation.json)', () =>
     enroll: enrollSigningPayload,
     receipt: receiptSigningPayload,
     'node-request': nodeRequestSigningPayload,
+    'round-spec': roundSpecSigningPayload,
+    'contributor-set': contributorSetSigningPayload,
   };
 
   it('uses the frozen key', () => {
@@ -311,6 +315,8 @@ describe('train job and round specs', () => {
           layoutHash: H,
         },
       },
+      specHash: H,
+      specSignature: SIG,
     };
     const parsed = TaskSchema.parse(task);
     expect(parsed.type === 'job_round' && parsed.spec.query.kind).toBe('train_round');
