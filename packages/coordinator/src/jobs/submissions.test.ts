@@ -4,6 +4,7 @@ import {
   RECEIPT_DOMAIN,
   layoutOf,
   receiptSigningPayload,
+  roundSpecHash,
   signingKeyPairFromSeed,
   toBase64,
   verifyCanonical,
@@ -11,6 +12,7 @@ import {
 } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { roundSpecOf } from './round-binding.ts';
 import {
   fakeSealBlob,
   federation,
@@ -295,6 +297,61 @@ describe('submissions', () => {
     const f = await h.node(a, 'POST', path(jobId), forged);
     expect(f.status).toBe(401);
     expect((await f.json()).error.code).toBe('INVALID_SIGNATURE');
+  });
+
+  it('refuses a submission or refusal signed for another round spec than its own (409 CONFLICT), storing nothing', async () => {
+    const { h, jobId, keyId } = await setup();
+    const roundSpec = specHashOf(h, jobId, 0);
+    const job = h.store.jobs.getJob(jobId) as NonNullable<ReturnType<typeof h.store.jobs.getJob>>;
+    const r = h.store.jobs.getRound(jobId, 0) as NonNullable<
+      ReturnType<typeof h.store.jobs.getRound>
+    >;
+    // The same layout, another asOf: what a coordinator sending nodes different specs would do.
+    const other = roundSpecHash({
+      ...roundSpecOf(job, r),
+      query: { ...r.query, asOf: '2025-12-01' } as typeof r.query,
+    });
+    expect(other).not.toBe(roundSpec);
+    const message = (what: string) =>
+      `${what} names round spec ${other.slice(0, 12)}…, round 0 of job ${jobId} has spec ${roundSpec.slice(0, 12)}…`;
+    const sub = await h.node(
+      a,
+      'POST',
+      path(jobId),
+      makeSubmission(he, keys.secretKey, a, {
+        jobId,
+        round: 0,
+        keyId,
+        layoutHash: layout.hash,
+        specHash: other,
+        values: values(1),
+      })
+    );
+    expect(sub.status).toBe(409);
+    expect(await sub.json()).toEqual({
+      error: { code: 'CONFLICT', message: message('submission') },
+    });
+    const ref = await h.node(
+      b,
+      'POST',
+      path(jobId, 'refusal'),
+      makeRefusal(b, { jobId, round: 0, specHash: other }, 'not for this spec')
+    );
+    expect(ref.status).toBe(409);
+    expect(await ref.json()).toEqual({ error: { code: 'CONFLICT', message: message('refusal') } });
+    expect(h.store.jobs.submissions(jobId, 0)).toEqual([]);
+    expect(h.store.jobs.getRefusal(jobId, 0, 'beta')).toBeUndefined();
+    // The round's own spec hash is accepted from the same nodes, and stored with the submission.
+    const good = makeSubmission(he, keys.secretKey, a, {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      specHash: roundSpec,
+      values: values(1),
+    });
+    expect((await h.node(a, 'POST', path(jobId), good)).status).toBe(200);
+    expect(h.store.jobs.getSubmission(jobId, 0, 'alpha')?.specHash).toBe(roundSpec);
   });
 
   it('records a signed refusal with its reason and shows it in the job status', async () => {

@@ -22,6 +22,7 @@ import { zodMessage } from '../zod-message.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
+import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
 
 /** A round number in a path: a small non-negative integer without leading zeros. */
@@ -92,6 +93,20 @@ async function openRoundOr409(
  * hashes and that each ciphertext loads under the epoch's HE parameters. Stored in one
  * transaction with its event; re-sending the identical submission returns the stored receipt.
  */
+/**
+ * Bound round specs (docs/federation-protocol.md): an answer names the hash of the spec it was
+ * computed on (or refused). One that names another spec than this round's was not made for the
+ * round the coordinator opened, and must not enter its aggregate or its refusal count.
+ */
+function checkSpecHash(job: JobRecord, r: RoundRecord, specHash: string, what: string): void {
+  const expected = roundSpecHashOf(job, r);
+  if (specHash !== expected)
+    throw new ProtocolError(
+      'CONFLICT',
+      `${what} names round spec ${specHash.slice(0, 12)}…, round ${r.round} of job ${job.id} has spec ${expected.slice(0, 12)}…`
+    );
+}
+
 export async function acceptSubmission(
   ctx: Ctx,
   engine: RoundEngine,
@@ -136,6 +151,7 @@ export async function acceptSubmission(
     if (
       previous.ciphertextHashes.join() === sub.ciphertextHashes.join() &&
       previous.layoutHash === sub.layoutHash &&
+      previous.specHash === sub.specHash &&
       previous.keyId === sub.keyId
     ) {
       return previous.receipt;
@@ -158,6 +174,7 @@ export async function acceptSubmission(
       'LAYOUT_MISMATCH',
       `layout hash ${sub.layoutHash.slice(0, 12)}… differs from round ${round}'s ${r.layoutHash.slice(0, 12)}…`
     );
+  checkSpecHash(job, r, sub.specHash, 'submission');
   if (sub.enforced.noise !== job.spec.noise)
     throw new ProtocolError(
       'BAD_REQUEST',
@@ -276,7 +293,7 @@ export async function acceptRefusal(
       'CONFLICT',
       `node ${node} already submitted to job ${jobId} round ${round}`
     );
-  await openRoundOr409(ctx, engine, jobId, round);
+  checkSpecHash(job, await openRoundOr409(ctx, engine, jobId, round), ref.specHash, 'refusal');
   const rec = ctx.store.transaction(() => {
     const cur = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
     if (cur.status !== 'open')
