@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { namingDamage, refuseEmptyFile } from '@fedmark/protocol';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
 export type Db = Database.Database;
 
@@ -47,8 +47,17 @@ export function openDb(dirOrMemory: string): Db {
     );
   }
   if (current < SCHEMA_VERSION) {
-    db.exec(SCHEMA_SQL);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    // One transaction: a crash mid-upgrade leaves the old version, not a half-migrated one.
+    db.transaction(() => {
+      if (current > 0)
+        for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+          const step = MIGRATIONS[v];
+          if (step === undefined) throw new Error(`no migration to coordinator schema ${v}`);
+          db.exec(step);
+        }
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
   return db;
 }

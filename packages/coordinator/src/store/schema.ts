@@ -3,7 +3,19 @@
  * transaction that also appends to `events`, so the event log and the state never disagree.
  * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * SQL that takes an existing database from version `v - 1` to `v`, keyed by `v`. A new database
+ * gets `SCHEMA_SQL` alone; an older one runs each step it lacks, then `SCHEMA_SQL` (whose
+ * `IF NOT EXISTS` tables are then only the ones added since).
+ */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  // Bound round specs (docs/federation-protocol.md): the spec hash each submission signed.
+  // Submissions stored before it have none (''): they were signed without one, so a round open
+  // across the upgrade cannot be decrypted by nodes that check spec hashes.
+  2: `ALTER TABLE submissions ADD COLUMN spec_hash TEXT NOT NULL DEFAULT ''`,
+};
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS nodes (
