@@ -29,6 +29,9 @@ const SUBMISSION_KEYS = [
   'node',
   'round',
   'signature',
+  // The hash of the round spec the coordinator sent (docs/federation-protocol.md "Bound round
+  // specs"): a function of the public spec only, nothing of the node's data.
+  'specHash',
   'version',
 ];
 
