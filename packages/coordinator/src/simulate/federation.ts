@@ -113,8 +113,9 @@ export class LocalFederation {
       () => runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']),
       () => 'initialised (signing key, operator and auditor tokens)'
     );
-    this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator');
-    this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor');
+    this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator token');
+    this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor token');
+    const coordinatorKey = tokenFrom(init.stdout, 'coordinatorKey', 'its signing key');
     this.port = await freePort();
     this.coordinatorUrl = `http://127.0.0.1:${this.port}`;
     this.operator = new OperatorClient(this.coordinatorUrl, this.operatorToken);
@@ -144,8 +145,21 @@ export class LocalFederation {
               n.signingKey,
               '--box-key',
               n.boxKey,
-            ]),
-          () => 'admitted by the coordinator (public keys)'
+            ]).then(() =>
+              // The node pins the coordinator's key, as the operator hands it over, so it checks
+              // what the coordinator signs: receipts, round specs, contributor sets.
+              runFedmark([
+                'node',
+                'pin-coordinator',
+                '--dir',
+                n.dir,
+                '--coordinator',
+                this.coordinatorUrl,
+                '--key',
+                coordinatorKey,
+              ])
+            ),
+          () => 'admitted by the coordinator (public keys) and pinned its signing key'
         ).then(() => undefined)
       ));
     let admitted = 0;
@@ -429,11 +443,11 @@ function importedRows(stdout: string): string {
   }
 }
 
-/** `fedmark coordinator init --json` prints each token once (fields `token`, `auditorToken`); take it from there. */
+/** `fedmark coordinator init --json` prints each token once and the signing key (fields `token`, `auditorToken`, `coordinatorKey`). */
 function tokenFrom(stdout: string, field: string, what: string): string {
   const token = (JSON.parse(stdout) as Record<string, unknown>)[field];
   if (typeof token !== 'string' || token.length < 16)
-    throw new Error(`coordinator init did not print ${what} token (field "${field}")`);
+    throw new Error(`coordinator init did not print ${what} (field "${field}")`);
   return token;
 }
 
