@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -425,6 +426,38 @@ describe('federation agent against a fake coordinator', () => {
     expect(
       coord.submissions.some(
         (s) => s.node === 'a' && s.jobId === 'job-noise' && s.enforced.noise === 'on'
+      )
+    ).toBe(true);
+  });
+
+  it('retries a round after a transient local error (database is locked) instead of dropping it', async () => {
+    coord.tasks.set('b', [roundTask('job-busy', 'on')]);
+    let calls = 0;
+    const busyOnce = (): UnitSource => {
+      calls += 1;
+      // What better-sqlite3 throws while `node import` holds the write lock past busy_timeout.
+      if (calls === 1) throw new Database.SqliteError('database is locked', 'SQLITE_BUSY');
+      return sourceFor('b');
+    };
+    await runAgent({
+      dir: dirs['b'] as string,
+      coordinatorUrl: 'http://coordinator.test:7600',
+      fetch: coord.fetch,
+      source: busyOnce,
+      maxPolls: 2,
+      pollMs: 1,
+      backoffMs: 1,
+      log: (event, detail) => logs.push({ node: 'b', event, detail: detail ?? {} }),
+    });
+    expect(calls).toBe(2);
+    expect(coord.submissions.some((s) => s.node === 'b' && s.jobId === 'job-busy')).toBe(true);
+    expect(failures('b').filter((e) => e.includes('database is locked'))).toEqual([]);
+    expect(
+      logs.some(
+        (l) =>
+          l.node === 'b' &&
+          l.event === 'task_deferred' &&
+          String(l.detail['error']).includes('database is locked')
       )
     ).toBe(true);
   });

@@ -27,6 +27,7 @@ import { handleDecrypt } from './decrypt.ts';
 import { requireInstalledEpoch } from './members.ts';
 import { loadCoordinatorKey } from './enroll.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
+import { isTransientLocalError } from './transient.ts';
 
 export interface RunAgentOptions {
   /** Node directory (identity.json, node.db, policy.json, he-keys/). */
@@ -169,8 +170,11 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
             await handle(ctx, task);
           } catch (err) {
             if (opts.signal?.aborted) break;
-            if (err instanceof TransientError) {
-              log('task_deferred', { ...taskLabel(task), error: err.message });
+            if (err instanceof TransientError || isTransientLocalError(err)) {
+              log('task_deferred', {
+                ...taskLabel(task),
+                error: err instanceof Error ? err.message : String(err),
+              });
             } else {
               failed.add(id);
               log('task_failed', { ...taskLabel(task), error: errorText(err) });
