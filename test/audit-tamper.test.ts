@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTempNode, type TempNode } from '../_testing/temp-node.ts';
-import { TOKEN, signedCheckpointPost, tamperFixture } from '../_testing/tamper-fixture.ts';
+import { removeTempNode, type TempNode } from '../packages/node/src/_testing/temp-node.ts';
+import { TOKEN, signedCheckpointPost, tamperFixture } from './support/tamper-fixture.ts';
 import {
   appendLedgerEntry,
   createLedgerCheckpoint,
   ledgerConsistencyProof,
-} from '../ledger/index.ts';
-import { formatAuditReport, type AuditReport } from './index.ts';
+} from '../packages/node/src/ledger/index.ts';
+import { formatAuditReport, type AuditReport } from '../packages/node/src/audit/index.ts';
 
 const nodes: TempNode[] = [];
 afterEach(() => {

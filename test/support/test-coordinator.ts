@@ -6,10 +6,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToHex, type SigningKeyPair } from '@fedmark/protocol';
-import { createCoordinator, type Coordinator } from '../../../coordinator/src/app.ts';
-import { openStore } from '../../../coordinator/src/store/index.ts';
-import { COORDINATOR_FILE } from '../federation/enroll.ts';
-import type { NodeIdentity } from '../identity/index.ts';
+import { createCoordinator, type Coordinator } from '../../packages/coordinator/src/app.ts';
+import { openStore } from '../../packages/coordinator/src/store/index.ts';
+import { COORDINATOR_FILE } from '../../packages/node/src/federation/enroll.ts';
+import type { NodeIdentity } from '../../packages/node/src/identity/index.ts';
 
 /**
  * A coordinator over an in-memory store; tests drive rounds themselves (`timers: false`).

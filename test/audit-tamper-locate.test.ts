@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../_testing/run-cli.ts';
-import { removeTempNode, type TempNode } from '../_testing/temp-node.ts';
-import { rewriteFrom, tamperFixture, type Fixture } from '../_testing/tamper-fixture.ts';
-import { appendLedgerEntry, syncLedgerMerkle } from '../ledger/index.ts';
+import { runCli } from '../packages/node/src/_testing/run-cli.ts';
+import { removeTempNode, type TempNode } from '../packages/node/src/_testing/temp-node.ts';
+import { rewriteFrom, tamperFixture, type Fixture } from './support/tamper-fixture.ts';
+import { appendLedgerEntry, syncLedgerMerkle } from '../packages/node/src/ledger/index.ts';
 
 // One test per tamper class (docs/audit.md "What each kind of tampering looks like"): the audit
 // and `fedmark node ledger verify` name the first altered entry, or the lowest one it can be.

@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKeyPairFromSeed } from '@fedmark/protocol';
-import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
-import { runCliWithEnv as cli } from '../_testing/run-cli.ts';
-import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
+import { checkpointOnlyContext } from '../packages/node/src/_testing/checkpoint-context.ts';
+import { runCliWithEnv as cli } from '../packages/node/src/_testing/run-cli.ts';
+import { serveLocal, type LocalServer } from '../packages/node/src/_testing/serve-local.ts';
 import {
   admitNode,
   startTestCoordinator,
   writeCoordinatorFile,
-} from '../_testing/test-coordinator.ts';
-import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
-import { createCoordinatorClient } from '../federation/client.ts';
-import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { appendLedgerEntry } from '../ledger/index.ts';
+} from './support/test-coordinator.ts';
+import {
+  createTempNode,
+  removeTempNode,
+  type TempNode,
+} from '../packages/node/src/_testing/temp-node.ts';
+import { createCoordinatorClient } from '../packages/node/src/federation/client.ts';
+import { sendCheckpointIfDue } from '../packages/node/src/federation/checkpoint-sender.ts';
+import { appendLedgerEntry } from '../packages/node/src/ledger/index.ts';
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(5));
 const TOKEN = 'operator-token-cli-audit';

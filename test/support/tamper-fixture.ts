@@ -1,27 +1,30 @@
+import type { openNodeDatabase } from '../../packages/node/src/store/index.ts';
 /**
  * Internal test helper: the audit tamper fixture (docs/audit.md "What each kind of tampering looks
  * like"). A node with 27 entries whose checkpoints at 11 and 22 entries are logged by an
  * in-process coordinator, and a helper to rewrite the ledger as an attacker who can write the file.
  */
 import { expect } from 'vitest';
-import type Database from 'better-sqlite3';
 import { signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
-import type { Coordinator } from '../../../coordinator/src/app.ts';
-import { checkpointOnlyContext } from './checkpoint-context.ts';
+import type { Coordinator } from '../../packages/coordinator/src/app.ts';
+import { checkpointOnlyContext } from '../../packages/node/src/_testing/checkpoint-context.ts';
 import { admitNode, startTestCoordinator, writeCoordinatorFile } from './test-coordinator.ts';
-import { createTempNode, type TempNode } from './temp-node.ts';
-import { createCoordinatorClient } from '../federation/client.ts';
-import type { AgentContext } from '../federation/context.ts';
-import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import { appendLedgerEntry, createLedgerCheckpoint } from '../ledger/index.ts';
-import { auditNode, type AuditReport } from '../audit/index.ts';
+import { createTempNode, type TempNode } from '../../packages/node/src/_testing/temp-node.ts';
+import { createCoordinatorClient } from '../../packages/node/src/federation/client.ts';
+import type { AgentContext } from '../../packages/node/src/federation/context.ts';
+import { sendCheckpointIfDue } from '../../packages/node/src/federation/checkpoint-sender.ts';
+import { appendLedgerEntry, createLedgerCheckpoint } from '../../packages/node/src/ledger/index.ts';
+import { auditNode, type AuditReport } from '../../packages/node/src/audit/index.ts';
+
+/** The node's better-sqlite3 connection (better-sqlite3 is the node package's dependency, not the root's). */
+type NodeDb = ReturnType<typeof openNodeDatabase>;
 
 export const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(42));
 export const TOKEN = 'operator-token-audit';
 
 export interface Fixture {
   dir: string;
-  db: Database.Database;
+  db: NodeDb;
   coordinator: Coordinator;
   ctx: AgentContext;
   audit(withCoordinator: boolean): Promise<AuditReport>;

@@ -1,39 +1,49 @@
+import type { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
 import {
   bytesToHex,
   hexToBytes,
   signingKeyPairFromSeed,
   verifyNonMembership,
 } from '@fedmark/protocol';
-import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
-import { forgeReleaseUnits } from '../_testing/forge-release.ts';
-import { importRegionCustomers, releaseRegions } from '../_testing/region-release.ts';
-import { runCli as cli } from '../_testing/run-cli.ts';
-import { serveLocal, type LocalServer } from '../_testing/serve-local.ts';
+import { checkpointOnlyContext } from '../packages/node/src/_testing/checkpoint-context.ts';
+import { forgeReleaseUnits } from '../packages/node/src/_testing/forge-release.ts';
+import {
+  importRegionCustomers,
+  releaseRegions,
+} from '../packages/node/src/_testing/region-release.ts';
+import { runCli as cli } from '../packages/node/src/_testing/run-cli.ts';
+import { serveLocal, type LocalServer } from '../packages/node/src/_testing/serve-local.ts';
 import {
   admitNode,
   startTestCoordinator,
   writeCoordinatorFile,
-} from '../_testing/test-coordinator.ts';
-import { createTempNode, removeTempNode, type TempNode } from '../_testing/temp-node.ts';
-import { createNodeApp } from '../api/app.ts';
-import { generateApiTokens, type ApiToken } from '../api/tokens.ts';
-import { eraseCustomer } from '../erasure/index.ts';
-import { createCoordinatorClient } from '../federation/client.ts';
-import { sendCheckpointIfDue } from '../federation/checkpoint-sender.ts';
-import type { NodeIdentity } from '../identity/index.ts';
-import { listLedger } from '../ledger/index.ts';
-import { auditNode, httpLedgerSource, type AuditReport } from './index.ts';
+} from './support/test-coordinator.ts';
+import {
+  createTempNode,
+  removeTempNode,
+  type TempNode,
+} from '../packages/node/src/_testing/temp-node.ts';
+import { createNodeApp } from '../packages/node/src/api/app.ts';
+import { generateApiTokens, type ApiToken } from '../packages/node/src/api/tokens.ts';
+import { eraseCustomer } from '../packages/node/src/erasure/index.ts';
+import { createCoordinatorClient } from '../packages/node/src/federation/client.ts';
+import { sendCheckpointIfDue } from '../packages/node/src/federation/checkpoint-sender.ts';
+import type { NodeIdentity } from '../packages/node/src/identity/index.ts';
+import { listLedger } from '../packages/node/src/ledger/index.ts';
+import { auditNode, httpLedgerSource, type AuditReport } from '../packages/node/src/audit/index.ts';
+
+/** The node's better-sqlite3 connection (better-sqlite3 is the node package's dependency, not the root's). */
+type NodeDb = ReturnType<typeof openNodeDatabase>;
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
 const OPERATOR = 'operator-token-api-audit';
 let node: TempNode;
 let root: string;
 let dir: string;
-let db: Database.Database;
+let db: NodeDb;
 let id: NodeIdentity;
 let tokens: ApiToken[];
 let auditor: string;

@@ -1,18 +1,24 @@
+import type { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
 import { signingKeyPairFromSeed, verifyCheckpointReceipt } from '@fedmark/protocol';
-import { checkpointOnlyContext } from '../_testing/checkpoint-context.ts';
-import { admitNode, startTestCoordinator } from '../_testing/test-coordinator.ts';
-import { useTempNode } from '../_testing/temp-node.ts';
-import type { NodeIdentity } from '../identity/index.ts';
-import { appendLedgerEntry, listLedgerCheckpoints } from '../ledger/index.ts';
-import { createCoordinatorClient } from './client.ts';
-import type { AgentContext } from './context.ts';
-import { CHECKPOINT_INTERVAL_MS, sendCheckpointIfDue } from './checkpoint-sender.ts';
+import { checkpointOnlyContext } from '../packages/node/src/_testing/checkpoint-context.ts';
+import { admitNode, startTestCoordinator } from './support/test-coordinator.ts';
+import { useTempNode } from '../packages/node/src/_testing/temp-node.ts';
+import type { NodeIdentity } from '../packages/node/src/identity/index.ts';
+import { appendLedgerEntry, listLedgerCheckpoints } from '../packages/node/src/ledger/index.ts';
+import { createCoordinatorClient } from '../packages/node/src/federation/client.ts';
+import type { AgentContext } from '../packages/node/src/federation/context.ts';
+import {
+  CHECKPOINT_INTERVAL_MS,
+  sendCheckpointIfDue,
+} from '../packages/node/src/federation/checkpoint-sender.ts';
+
+/** The node's better-sqlite3 connection (better-sqlite3 is the node package's dependency, not the root's). */
+type NodeDb = ReturnType<typeof openNodeDatabase>;
 
 const COORD = signingKeyPairFromSeed(new Uint8Array(32).fill(7));
 let dir: string;
-let db: Database.Database;
+let db: NodeDb;
 let identity: NodeIdentity;
 let clock: number;
 let events: { event: string; detail?: Record<string, unknown> }[];
