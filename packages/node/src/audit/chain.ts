@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { GENESIS_HASH } from '@fedmark/protocol';
 import { chainRowBreak } from '../ledger/_chain-row.ts';
 import type { LedgerRowForm } from './source.ts';
@@ -43,10 +42,5 @@ export class ChainVerifier {
   }
 }
 
-const LEAF_PREFIX = new Uint8Array([0]);
-
-/** SHA-256(0x00 || bytes) with node:crypto (the RFC 6962 leaf hash; see ledger/merkle.ts). */
-export function fastLeafHash(bytes: Uint8Array): Uint8Array {
-  const h = createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
-  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
-}
+/** The node's one RFC 6962 leaf hash (ledger/merkle.ts), re-exported for the audit's trees. */
+export { fastLeafHash } from '../ledger/merkle.ts';

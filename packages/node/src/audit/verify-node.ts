@@ -10,8 +10,8 @@ import {
   type CheckpointSigned,
   type LedgerEntry,
 } from '@fedmark/protocol';
-import { ledgerEntryLeafBytes } from '../ledger/index.ts';
-import { ChainVerifier, fastLeafHash, parseBody } from './chain.ts';
+import { ledgerEntryLeafHash } from '../ledger/index.ts';
+import { ChainVerifier, parseBody } from './chain.ts';
 import { checkErasuresHonoured } from './erasure-check.ts';
 import { checkUnitsSorted } from './units-sorted.ts';
 import {
@@ -175,7 +175,7 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
         prevHash: row.prevHash,
         hash: row.hash,
       };
-      builder.push(row.seq, fastLeafHash(ledgerEntryLeafBytes(entry)));
+      builder.push(row.seq, ledgerEntryLeafHash(entry));
       if (COMPLIANCE_ENTRY_TYPES.has(row.type)) entries.push(entry);
     }
     if (opts.onProgress && (row.seq + 1) % 10_000 === 0) opts.onProgress(row.seq + 1);

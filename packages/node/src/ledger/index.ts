@@ -21,6 +21,8 @@ export {
   ledgerConsistencyProof,
   ledgerLeafAccessor,
   ledgerRowLeafHash,
+  ledgerEntryLeafHash,
+  fastLeafHash,
   ledgerSubtreeCache,
   MERKLE_MIN_LEVEL,
 } from './merkle.ts';

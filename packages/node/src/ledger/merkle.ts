@@ -7,6 +7,7 @@ import {
   inclusionProof,
   rootAt,
   type LeafHashAccessor,
+  type LedgerEntry,
   type SubtreeCache,
 } from '@fedmark/protocol';
 import { rowToEntry, type LedgerRow } from './_row.ts';
@@ -42,16 +43,23 @@ export function ensureMerkleSchema(db: Database.Database): void {
 const LEAF_PREFIX = new Uint8Array([0]);
 
 /**
- * Leaf hash of one ledger row, as an auditor recomputes it: protocol's leafHash
- * (SHA-256(0x00 || bytes)) computed with node:crypto, several times faster than the portable
- * implementation over a million entries; merkle.test.ts checks the two agree.
+ * protocol's RFC 6962 leafHash, SHA-256(0x00 || bytes), computed with node:crypto: several times
+ * faster than the portable implementation over a million entries; merkle.test.ts checks the two
+ * agree. The one copy every node-side tree (ledger, audit, unit lists) hashes its leaves with.
  */
-export function ledgerRowLeafHash(row: LedgerRow): Uint8Array {
-  const h = createHash('sha256')
-    .update(LEAF_PREFIX)
-    .update(ledgerEntryLeafBytes(rowToEntry(row)))
-    .digest();
+export function fastLeafHash(bytes: Uint8Array): Uint8Array {
+  const h = createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
   return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
+}
+
+/** Leaf hash of one ledger entry, as an auditor recomputes it. */
+export function ledgerEntryLeafHash(entry: LedgerEntry): Uint8Array {
+  return fastLeafHash(ledgerEntryLeafBytes(entry));
+}
+
+/** Leaf hash of one stored ledger row. */
+export function ledgerRowLeafHash(row: LedgerRow): Uint8Array {
+  return ledgerEntryLeafHash(rowToEntry(row));
 }
 
 /** Leaf accessor reading ledger rows by seq; throws RangeError for a missing row. */

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { CompactMerkleTree, GENESIS_HASH, bytesToHex, type LedgerEntry } from '@fedmark/protocol';
 import { chainRowBreak, parseLedgerBody, type ChainRow } from './_chain-row.ts';
-import { ledgerEntryLeafBytes } from './list.ts';
+import { ledgerEntryLeafHash } from './merkle.ts';
 import { locateChange, type RootAnchor } from './locate.ts';
 
 export type VerifyLedgerResult =
@@ -113,8 +112,6 @@ function run(db: Database.Database, opts: VerifyLedgerOptions): VerifyLedgerResu
   return { ok: true, size: expected, head: prevHash };
 }
 
-const LEAF_PREFIX = new Uint8Array([0]);
-
 /** RFC 6962 leaf hash of a row that passed the chain check (its body parses). */
 function leafHash(row: Row): Uint8Array {
   const entry: LedgerEntry = {
@@ -127,6 +124,5 @@ function leafHash(row: Row): Uint8Array {
     prevHash: row.prevHash,
     hash: row.hash,
   };
-  const h = createHash('sha256').update(LEAF_PREFIX).update(ledgerEntryLeafBytes(entry)).digest();
-  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
+  return ledgerEntryLeafHash(entry);
 }
