@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
   QUORUM_NOT_MET: 'QUORUM_NOT_MET',
   DEADLINE_PASSED: 'DEADLINE_PASSED',
+  /** The newest key epoch is still being generated or installed: time fixes it (retry). */
+  KEY_EPOCH_PENDING: 'KEY_EPOCH_PENDING',
   IMPORT_INVALID: 'IMPORT_INVALID',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -44,6 +46,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   BUDGET_EXCEEDED: 403,
   QUORUM_NOT_MET: 409,
   DEADLINE_PASSED: 409,
+  KEY_EPOCH_PENDING: 409,
   IMPORT_INVALID: 400,
   INTERNAL: 500,
 };

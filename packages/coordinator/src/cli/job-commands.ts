@@ -46,9 +46,6 @@ const UNREACHABLE_GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The coordinator's refusal while the nodes are still installing the federation's HE key. */
-const EPOCH_NOT_READY = /^key epoch \S+ is not active/;
-
 /**
  * Calls `attempt` until it succeeds, retrying for up to `waitMs` while the answer is one that
  * time will fix: the coordinator is not reachable yet, or the key ceremony is still running.
@@ -66,8 +63,7 @@ async function untilReady<T>(
       return await attempt();
     } catch (err) {
       const unreachable = err instanceof CliError && err.exitCode === EXIT.UNREACHABLE;
-      const notReady =
-        isProtocolError(err) && err.code === 'CONFLICT' && EPOCH_NOT_READY.test(err.message);
+      const notReady = isProtocolError(err) && err.code === 'KEY_EPOCH_PENDING';
       if (!(unreachable || notReady) || Date.now() >= until) throw err;
       const why = err instanceof Error ? err.message : String(err);
       if (why !== last) report(why);

@@ -279,7 +279,7 @@ describe('fedmark coordinator CLI', () => {
       const create = capture(env);
       expect(await run(['job', 'create', '--spec', specFile, '--wait', '0'], create.io)).toBe(25);
       expect(create.err()).toBe(
-        'error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
+        'error [KEY_EPOCH_PENDING]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
       );
       // With a wait, the same refusal is retried (said once) until the wait runs out.
       const waited = capture(env);
@@ -288,7 +288,7 @@ describe('fedmark coordinator CLI', () => {
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
       expect(waited.err()).toBe(
         'waiting: key epoch k2 is not active: waiting for bank to generate the HE keys\n' +
-          'error [CONFLICT]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
+          'error [KEY_EPOCH_PENDING]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
       );
       const missing = capture(env);
       expect(await run(['job', 'result', 'j-0000000000000000'], missing.io)).toBe(26);

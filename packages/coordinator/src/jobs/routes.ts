@@ -42,7 +42,7 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       ...errors({
         400: `${WHY.body}; or participants that are not members, fewer than minNodes, or a sum that could exceed the plaintext range`,
         ...OPERATOR_ERRORS,
-        409: 'no active key epoch (CONFLICT)',
+        409: 'no key epoch yet (CONFLICT), or the newest one is still being generated or installed (KEY_EPOCH_PENDING: retry)',
         413: WHY.tooLarge,
       }),
     },

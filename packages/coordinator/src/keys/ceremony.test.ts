@@ -41,7 +41,7 @@ describe('key ceremony', () => {
     expect(creating.status).toBe(409);
     expect(await json(creating)).toEqual({
       error: {
-        code: 'CONFLICT',
+        code: 'KEY_EPOCH_PENDING',
         message: 'key epoch k3 is not active: waiting for alpha to generate the HE keys',
       },
     });

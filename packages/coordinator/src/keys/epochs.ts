@@ -45,9 +45,11 @@ export function requireActiveEpoch(ctx: Ctx): EpochRecord {
       'CONFLICT',
       'no key epoch yet: admit nodes first (fedmark coordinator admit)'
     );
+  // While the ceremony runs the refusal has its own code, so clients wait on the code rather
+  // than on the wording of the message.
   if (latest.state === 'generating') {
     throw new ProtocolError(
-      'CONFLICT',
+      'KEY_EPOCH_PENDING',
       `key epoch ${latest.keyId} is not active: waiting for ${latest.generator} to generate the HE keys`
     );
   }
@@ -56,7 +58,7 @@ export function requireActiveEpoch(ctx: Ctx): EpochRecord {
       .filter((m) => m.name !== latest.generator && !latest.acked.includes(m.name))
       .map((m) => m.name);
     throw new ProtocolError(
-      'CONFLICT',
+      'KEY_EPOCH_PENDING',
       `key epoch ${latest.keyId} is not active: waiting for ${waiting.join(', ')} to install the key`
     );
   }

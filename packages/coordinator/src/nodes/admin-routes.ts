@@ -158,7 +158,7 @@ export function adminRoutes(ctx: Ctx): OpenAPIHono {
       200: json(EpochResponseSchema, 'the active epoch'),
       ...errors({
         ...OPERATOR_ERRORS,
-        409: 'no epoch yet, or the latest one still waits for its key generation or installs (CONFLICT)',
+        409: 'no epoch yet (CONFLICT), or the latest one still waits for its key generation or installs (KEY_EPOCH_PENDING)',
       }),
     },
   });

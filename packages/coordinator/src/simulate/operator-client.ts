@@ -43,7 +43,7 @@ export class OperatorClient {
   }
 
   /**
-   * Creates a job. While the key ceremony is still running the coordinator answers CONFLICT;
+   * Creates a job. While the key ceremony is still running the coordinator answers KEY_EPOCH_PENDING;
    * this waits for the epoch (up to `waitForKeysMs`) instead of failing the first try.
    */
   async createJob(spec: JobSpecInput, waitForKeysMs = 180_000): Promise<string> {
@@ -52,20 +52,19 @@ export class OperatorClient {
       try {
         return CreatedSchema.parse(await this.call('POST', '/v1/jobs', spec)).jobId;
       } catch (err) {
-        const waiting =
-          err instanceof ProtocolError && err.code === 'CONFLICT' && /key epoch/.test(err.message);
+        const waiting = err instanceof ProtocolError && err.code === 'KEY_EPOCH_PENDING';
         if (!waiting || Date.now() > until) throw err;
         await sleep(250);
       }
     }
   }
 
-  /** The active key epoch, or null while the key ceremony is still running (409 CONFLICT). */
+  /** The active key epoch, or null while the key ceremony is still running (409 KEY_EPOCH_PENDING). */
   async activeKeyEpoch(): Promise<KeyEpoch | null> {
     try {
       return ActiveEpochSchema.parse(await this.call('GET', '/v1/admin/keys/active')).epoch;
     } catch (err) {
-      if (err instanceof ProtocolError && err.code === 'CONFLICT') return null;
+      if (err instanceof ProtocolError && err.code === 'KEY_EPOCH_PENDING') return null;
       throw err;
     }
   }
