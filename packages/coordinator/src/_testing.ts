@@ -28,6 +28,20 @@ import {
 import { createCoordinator, type Coordinator } from './app.ts';
 import { openStore, type Store } from './store/index.ts';
 import { roundSpecHashOf } from './jobs/round-binding.ts';
+import type { CliIo } from './cli/io.ts';
+
+/** A CliIo that keeps what the coordinator CLI prints (not a TTY, only `env` as environment). */
+export function captureCli(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    out: (t) => void out.push(t),
+    err: (t) => void err.push(t),
+    isTty: false,
+    env,
+  };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
 
 export const OPERATOR_TOKEN = 'op-token-for-tests';
 export const AUDITOR_TOKEN = 'auditor-token-for-tests';

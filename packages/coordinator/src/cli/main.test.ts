@@ -11,7 +11,6 @@ import {
   generateSigningKeyPair,
 } from '@fedmark/protocol';
 import { run } from './main.ts';
-import type { CliIo } from './io.ts';
 import { createCoordinator, type Coordinator } from '../app.ts';
 import { openCoordinatorDir } from './coordinator-dir.ts';
 import { checkedTemplate } from '../jobs/templates.ts';
@@ -23,22 +22,11 @@ import {
   specHashOf,
   testNode,
   type TestNode,
+  captureCli,
 } from '../_testing.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'coord-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function capture(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    out: (t) => void out.push(t),
-    err: (t) => void err.push(t),
-    isTty: false,
-    env,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
 
 /** Serves `coord` over real HTTP on 127.0.0.1 (a free port), for the CLI's job commands to call. */
 function listen(coord: Coordinator): Promise<{ server: ServerType; url: string }> {
@@ -53,7 +41,7 @@ describe('fedmark coordinator CLI', () => {
   const dir = join(root, 'coord');
 
   it('init creates the database, key and a 0600 token file, prints the token once, and refuses to run twice', async () => {
-    const c = capture();
+    const c = captureCli();
     expect(await run(['coordinator', 'init', '--dir', dir, '--json'], c.io)).toBe(0);
     const printed = JSON.parse(c.out());
     expect(printed.token).toMatch(/^[0-9a-f]{64}$/);
@@ -74,7 +62,7 @@ describe('fedmark coordinator CLI', () => {
     }
     opened.store.close();
     opened.transparencyDb.close();
-    const again = capture();
+    const again = captureCli();
     expect(await run(['coordinator', 'init', '--dir', dir], again.io)).toBe(25);
     expect(again.err()).toBe(
       `error: ${dir} already holds a coordinator (operator.token exists); refusing to overwrite it\n`
@@ -83,7 +71,7 @@ describe('fedmark coordinator CLI', () => {
 
   it('init also writes a distinct 0600 auditor token that openCoordinatorDir loads; auditor-token adds one only where none exists', async () => {
     const d2 = join(root, 'coord-auditor');
-    const c = capture();
+    const c = captureCli();
     expect(await run(['coordinator', 'init', '--dir', d2, '--json'], c.io)).toBe(0);
     const printed = JSON.parse(c.out());
     expect(printed.auditorToken).toMatch(/^[0-9a-f]{64}$/);
@@ -97,7 +85,7 @@ describe('fedmark coordinator CLI', () => {
     opened.store.close();
     opened.transparencyDb.close();
 
-    const exists = capture();
+    const exists = captureCli();
     expect(await run(['coordinator', 'auditor-token', '--dir', d2], exists.io)).toBe(25);
     expect(exists.err()).toBe(
       `error: ${join(d2, 'auditor.token')} already exists; refusing to overwrite it (read the token from that file)\n`
@@ -108,7 +96,7 @@ describe('fedmark coordinator CLI', () => {
     expect(old.auditorToken).toBeUndefined();
     old.store.close();
     old.transparencyDb.close();
-    const added = capture();
+    const added = captureCli();
     expect(await run(['coordinator', 'auditor-token', '--dir', d2, '--json'], added.io)).toBe(0);
     const a = JSON.parse(added.out());
     expect(a.auditorToken).toMatch(/^[0-9a-f]{64}$/);
@@ -120,7 +108,7 @@ describe('fedmark coordinator CLI', () => {
   });
 
   it('admits a node and issues an enrollment token; bad keys exit 23 with the field named', async () => {
-    const c = capture();
+    const c = captureCli();
     const sk = bytesToHex(generateSigningKeyPair().publicKey);
     const bk = bytesToHex(generateBoxKeyPair().publicKey);
     expect(
@@ -140,7 +128,7 @@ describe('fedmark coordinator CLI', () => {
         c.io
       )
     ).toBe(0);
-    const keys = capture();
+    const keys = captureCli();
     const keyFile = join(root, 'coordinator.keys.json');
     expect(
       await run(['coordinator', 'keys', '--dir', dir, '--out', keyFile, '--json'], keys.io)
@@ -160,7 +148,7 @@ describe('fedmark coordinator CLI', () => {
         `coordinator signing key: ${coordinatorKey}\n` +
         `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
     );
-    const bad = capture();
+    const bad = captureCli();
     expect(
       await run(
         [
@@ -181,7 +169,7 @@ describe('fedmark coordinator CLI', () => {
     expect(bad.err()).toBe(
       'error: signingKey: expected a 32-byte key as 64 lower-case hex characters\n'
     );
-    const t = capture();
+    const t = captureCli();
     expect(
       await run(['coordinator', 'enroll-token', '--dir', dir, '--name', 'shop', '--json'], t.io)
     ).toBe(0);
@@ -189,12 +177,12 @@ describe('fedmark coordinator CLI', () => {
       name: 'shop',
       token: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const n = capture();
+    const n = captureCli();
     expect(await run(['coordinator', 'nodes', '--dir', dir, '--json'], n.io)).toBe(0);
     expect(JSON.parse(n.out()).epochs).toEqual([
       { keyId: 'k1', state: 'generating', generator: 'bank', members: ['bank'], acked: [] },
     ]);
-    const text = capture();
+    const text = captureCli();
     expect(await run(['coordinator', 'nodes', '--dir', dir], text.io)).toBe(0);
     expect(text.out()).toBe(
       [
@@ -221,7 +209,7 @@ describe('fedmark coordinator CLI', () => {
         boxKey: bk,
       })
     );
-    const byFile = capture();
+    const byFile = captureCli();
     expect(
       await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--json'], byFile.io)
     ).toBe(0);
@@ -240,21 +228,21 @@ describe('fedmark coordinator CLI', () => {
         boxKey: bk,
       })
     );
-    const badFile = capture();
+    const badFile = captureCli();
     expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys], badFile.io)).toBe(
       23
     );
     expect(badFile.err()).toBe(
       `error: ${nodeKeys}: signingKey: expected a 32-byte key as 64 lower-case hex characters\n`
     );
-    const both = capture();
+    const both = captureCli();
     expect(
       await run(['coordinator', 'admit', '--dir', dir, '--keys', nodeKeys, '--name', 'x'], both.io)
     ).toBe(2);
   });
 
   it('a missing directory exits 24 NO_COORDINATOR', async () => {
-    const c = capture();
+    const c = captureCli();
     expect(await run(['coordinator', 'nodes', '--dir', join(root, 'nope')], c.io)).toBe(24);
     expect(c.err()).toContain('no coordinator at');
   });
@@ -265,24 +253,24 @@ describe('fedmark coordinator CLI', () => {
     const { server, url } = await listen(coord);
     try {
       const env = { FEDMARK_COORDINATOR_URL: url, FEDMARK_TOKEN: d.operatorToken };
-      const list = capture(env);
+      const list = captureCli(env);
       expect(await run(['job', 'list', '--json'], list.io)).toBe(0);
       expect(JSON.parse(list.out())).toEqual({ version: 1, jobs: [] });
-      const listText = capture(env);
+      const listText = captureCli(env);
       expect(await run(['job', 'list'], listText.io)).toBe(0);
       expect(listText.out()).toBe('no jobs\n');
       const specFile = join(root, 'rfm.json');
-      const t = capture();
+      const t = captureCli();
       expect(await run(['job', 'template', 'rfm', '--as-of', '2026-01-31'], t.io)).toBe(0);
       expect(JobSpecSchema.parse(JSON.parse(t.out())).kind).toBe('rfm');
       writeFileSync(specFile, t.out());
-      const create = capture(env);
+      const create = captureCli(env);
       expect(await run(['job', 'create', '--spec', specFile, '--wait', '0'], create.io)).toBe(25);
       expect(create.err()).toBe(
         'error [KEY_EPOCH_PENDING]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
       );
       // With a wait, the same refusal is retried (said once) until the wait runs out.
-      const waited = capture(env);
+      const waited = captureCli(env);
       const t0 = Date.now();
       expect(await run(['job', 'create', '--spec', specFile, '--wait', '2'], waited.io)).toBe(25);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
@@ -290,11 +278,11 @@ describe('fedmark coordinator CLI', () => {
         'waiting: key epoch k2 is not active: waiting for bank to generate the HE keys\n' +
           'error [KEY_EPOCH_PENDING]: key epoch k2 is not active: waiting for bank to generate the HE keys\n'
       );
-      const missing = capture(env);
+      const missing = captureCli(env);
       expect(await run(['job', 'result', 'j-0000000000000000'], missing.io)).toBe(26);
-      const badToken = capture({ ...env, FEDMARK_TOKEN: 'wrong-token-0000' });
+      const badToken = captureCli({ ...env, FEDMARK_TOKEN: 'wrong-token-0000' });
       expect(await run(['job', 'list'], badToken.io)).toBe(22);
-      const noToken = capture({ FEDMARK_COORDINATOR_URL: url });
+      const noToken = captureCli({ FEDMARK_COORDINATOR_URL: url });
       expect(await run(['job', 'list'], noToken.io)).toBe(2);
     } finally {
       server.close();
@@ -304,7 +292,7 @@ describe('fedmark coordinator CLI', () => {
 
   it('job watch follows a job to its failure (exit 20) and job result reports it', async () => {
     const fdir = join(root, 'fed');
-    expect(await run(['coordinator', 'init', '--dir', fdir, '--json'], capture().io)).toBe(0);
+    expect(await run(['coordinator', 'init', '--dir', fdir, '--json'], captureCli().io)).toBe(0);
     const h = harness({ dir: fdir, clock: { now: Date.now() } });
     const nodes = [testNode('a1', 51), testNode('a2', 52), testNode('a3', 53)];
     await federation(h, nodes, fakeSealBlob(100));
@@ -330,7 +318,7 @@ describe('fedmark coordinator CLI', () => {
     const { server, url } = await listen(coord);
     try {
       const env = { FEDMARK_COORDINATOR_URL: url, FEDMARK_TOKEN: d.operatorToken };
-      const w = capture(env);
+      const w = captureCli(env);
       expect(await run(['job', 'watch', jobId, '--interval', '50'], w.io)).toBe(20);
       const lines = w.out().trim().split('\n');
       expect(lines.slice(0, 5).every((l) => /^\d\d:\d\d:\d\d /.test(l))).toBe(true);
@@ -345,14 +333,14 @@ describe('fedmark coordinator CLI', () => {
       expect(w.err()).toBe(
         `error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
       );
-      const list = capture(env);
+      const list = captureCli(env);
       expect(await run(['job', 'list'], list.io), list.err()).toBe(0);
       expect(list.out()).toMatch(
         new RegExp(
           `^job +status +kind +created +name\n[- ]+\n${jobId}  failed  segment_stats  \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  lifecycle x NES\n$`
         )
       );
-      const r = capture(env);
+      const r = captureCli(env);
       expect(await run(['job', 'result', jobId], r.io)).toBe(20);
       expect(r.out()).toBe(
         `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
@@ -365,13 +353,13 @@ describe('fedmark coordinator CLI', () => {
   });
 
   it('unknown templates and commands are usage errors (exit 2); --help exits 0', async () => {
-    const c = capture();
+    const c = captureCli();
     expect(await run(['job', 'template', 'churn'], c.io)).toBe(2);
     expect(c.err()).toBe(
       'error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train\n'
     );
-    expect(await run(['job', 'frobnicate'], capture().io)).toBe(2);
-    const h = capture();
+    expect(await run(['job', 'frobnicate'], captureCli().io)).toBe(2);
+    const h = captureCli();
     expect(await run(['coordinator', '--help'], h.io)).toBe(0);
     expect(h.out()).toContain('fedmark coordinator start --dir ./coord --port 7700');
   });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/main.ts';
-import type { CliIo } from '../cli/io.ts';
+import { captureCli } from '../_testing.ts';
 
 /**
  * Damaged databases stop the coordinator with exit 27 and a message naming the file: before, a
@@ -21,30 +21,14 @@ import type { CliIo } from '../cli/io.ts';
 const root = mkdtempSync(join(tmpdir(), 'fedmark-integrity-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    env: {},
-    isTty: false,
-  };
-  return { io, out: () => out, err: () => err };
-}
-
 async function freshCoordinator(name: string): Promise<string> {
   const dir = join(root, name);
-  expect(await run(['coordinator', 'init', '--dir', dir, '--json'], capture().io)).toBe(0);
+  expect(await run(['coordinator', 'init', '--dir', dir, '--json'], captureCli().io)).toBe(0);
   // Some rows, so the file has pages beyond the schema's.
   for (let i = 0; i < 40; i++) {
     const key = (i + 1).toString(16).padStart(64, '0');
     const box = (i + 101).toString(16).padStart(64, '0');
-    const c = capture();
+    const c = captureCli();
     await run(
       [
         'coordinator',
@@ -74,7 +58,7 @@ describe('damaged coordinator databases', () => {
   it('a zero-length coordinator.db is refused (exit 27), not taken for an empty federation', async () => {
     const dir = await freshCoordinator('empty');
     truncateSync(join(dir, 'coordinator.db'), 0);
-    const c = capture();
+    const c = captureCli();
     expect(await run(['coordinator', 'nodes', '--dir', dir], c.io)).toBe(27);
     expect(c.err()).toContain(`${join(dir, 'coordinator.db')}: the file is empty (0 bytes)`);
     expect(c.err()).toContain('restore the directory from a backup');
@@ -83,7 +67,7 @@ describe('damaged coordinator databases', () => {
   it('a damaged header names the file (exit 27)', async () => {
     const dir = await freshCoordinator('header');
     overwrite(join(dir, 'coordinator.db'), 0, 100);
-    const c = capture();
+    const c = captureCli();
     expect(await run(['coordinator', 'nodes', '--dir', dir], c.io)).toBe(27);
     expect(c.err()).toContain(
       `${join(dir, 'coordinator.db')}: SQLite cannot read it (SQLITE_NOTADB`
@@ -96,7 +80,7 @@ describe('damaged coordinator databases', () => {
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(8 * 4096);
     overwrite(file, 4 * 4096, 3 * 4096);
-    const c = capture();
+    const c = captureCli();
     const started = run(['coordinator', 'start', '--dir', dir, '--port', '0'], c.io);
     const code = await Promise.race([
       started,
