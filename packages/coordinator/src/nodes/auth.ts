@@ -28,7 +28,7 @@ export function nodeAuth(ctx: Ctx) {
     return rec && !rec.removedAt ? hexToBytes(rec.signingKey) : undefined;
   };
   return createMiddleware<NodeAuthVars>(async (c, next) => {
-    checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
+    const checked = checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const url = new URL(c.req.url);
     const now = ctx.now();
@@ -44,6 +44,7 @@ export function nodeAuth(ctx: Ctx) {
       publicKeyFor,
       now,
       seenNonce: (n, nonce) => ctx.store.nodes.recordNonce(n, nonce, now),
+      checked,
     });
     ctx.store.nodes.touch(node, new Date(now).toISOString());
     c.set('node', node);

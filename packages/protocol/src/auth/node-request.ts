@@ -103,6 +103,11 @@ export interface VerifyNodeRequestArgs {
    * called only for authentic, fresh requests, so a forger cannot burn a node's nonces.
    */
   seenNonce: (node: string, nonce: string) => boolean;
+  /**
+   * The result of checkNodeRequestHeaders when the server already ran it before reading the
+   * body: the headers are then not parsed, nor the key looked up, a second time.
+   */
+  checked?: NodeRequestHeaders;
 }
 
 type HeaderLookup = VerifyNodeRequestArgs['headers'];
@@ -167,10 +172,8 @@ export function verifyNodeRequest(args: VerifyNodeRequestArgs): {
   timestamp: number;
   nonce: string;
 } {
-  const { node, key, ts, nonce, signature } = checkNodeRequestHeaders(
-    args.headers,
-    args.publicKeyFor
-  );
+  const { node, key, ts, nonce, signature } =
+    args.checked ?? checkNodeRequestHeaders(args.headers, args.publicKeyFor);
   const timestamp = Number(ts);
   const payload = nodeRequestSigningPayload({
     method: args.method,
