@@ -5,12 +5,11 @@ import {
   decryptionSigningPayload,
   hexToBytes,
   verifyCanonical,
-  type RoundCiphertexts,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
-import { publishRound } from './publication.ts';
+import { publishIfReady } from './secagg.ts';
 import { parseRoundParam } from './submissions.ts';
 import type { RoundEngine } from './rounds.ts';
 
@@ -76,7 +75,9 @@ export async function acceptDecryption(
   if (r.status === 'published' && r.result) {
     // A late decryptor (the round was published on two other answers): accept an agreeing
     // answer for the record; a disagreeing one is a conflict with what was published.
-    if (r.result.values.join() !== d.values.join()) {
+    // Decryptions are of the masked sum: compare with the answers the round published on.
+    const published = ctx.store.jobs.decryptions(jobId, round)[0];
+    if (published && published.values.join() !== d.values.join()) {
       throw new ProtocolError(
         'CONFLICT',
         `decryption of ${node} disagrees with the published result of job ${jobId} round ${round}`
@@ -146,47 +147,11 @@ export async function acceptDecryption(
       }
       return 'decrypting';
     }
-    if (agreeing.length >= Math.min(2, asked.length)) {
-      publishRound(
-        ctx,
-        job,
-        cur,
-        first.values.map((v) => BigInt(v))
-      );
-      return 'published';
-    }
-    return 'decrypting';
+    // Publication also needs the unmask correction (jobs/secagg.ts), whichever comes last.
+    return publishIfReady(ctx, job, cur) ? 'published' : 'decrypting';
   });
   // Publication of rfm round 0 opens round 1: arm its timers.
   for (const next of ctx.store.jobs.rounds(jobId))
     if (next.status === 'open') engine.schedule(jobId, next.round);
   return { version: 1, status };
-}
-
-/** The ciphertexts summed into a round's aggregate, for a decryptor to re-add and compare. */
-export function roundCiphertexts(
-  ctx: Ctx,
-  node: string,
-  jobId: string,
-  roundParam: string
-): RoundCiphertexts {
-  const round = parseRoundParam(roundParam);
-  const { r } = decryptingRound(ctx, jobId, round);
-  if (!r.decryptors?.includes(node))
-    throw new ProtocolError(
-      'FORBIDDEN',
-      `node ${node} is not a decryptor of job ${jobId} round ${round}`
-    );
-  const contributors = r.contributors ?? [];
-  return {
-    version: 1,
-    jobId,
-    round,
-    contributions: contributors.map((n) => ({
-      node: n,
-      ciphertexts: ctx.store.jobs
-        .ciphertexts(jobId, round, n)
-        .map((b) => Buffer.from(b).toString('base64')),
-    })),
-  };
 }

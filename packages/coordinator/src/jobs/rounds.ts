@@ -4,6 +4,7 @@ import { sumContributions } from '../aggregation/sum.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { closeSetup, setsOf, signSets, thresholdOf } from './secagg.ts';
 
 /** At most this many contributors are asked to decrypt; two agreeing answers publish. */
 export const DECRYPTORS = 3;
@@ -13,21 +14,30 @@ export type CloseDecision =
   | { action: 'close'; reason: string }
   | { action: 'fail'; code: 'QUORUM_NOT_MET'; message: string };
 
+/** Who a phase waits for and how many it needs (setup: participants; masked input: advertisers). */
+export interface PhaseQuorum {
+  expected: number;
+  min: number;
+  stragglerWaitMs: number;
+}
+
 /**
- * Closing rules (docs/federation-protocol.md "Closing"), a pure function of the round's state:
- * every participant answered; or minNodes submitted and the straggler wait passed; or the
- * deadline passed. Below minNodes at the deadline, or when refusals make the minimum
- * unreachable, the round fails with QUORUM_NOT_MET and nothing is aggregated or decrypted.
+ * Closing rules of a phase (docs/federation-protocol.md "Closing"), a pure function of the round's
+ * state: everyone expected answered; or `min` answered and the straggler wait passed; or the
+ * deadline passed. Below `min` at the deadline, or when refusals make it unreachable, the round
+ * fails with QUORUM_NOT_MET and nothing is aggregated or decrypted. The setup phase expects the
+ * job's participants and needs the secure-aggregation threshold; masked input expects the nodes
+ * that sent a setup and needs the same threshold (fewer survivors could not be unmasked).
  */
 export function decideClose(
-  job: JobRecord,
+  q: PhaseQuorum,
   r: RoundRecord,
   submitted: number,
   refused: number,
   now: number
 ): CloseDecision {
-  const n = job.participants.length;
-  const min = job.spec.minNodes;
+  const n = q.expected;
+  const min = q.min;
   const pending = n - submitted - refused;
   const shortBy = `${submitted} of ${min} required nodes submitted`;
   if (submitted + pending < min) {
@@ -44,12 +54,21 @@ export function decideClose(
       : { action: 'fail', code: 'QUORUM_NOT_MET', message: `${shortBy} by the deadline` };
   }
   if (submitted >= min && r.quorumAt !== null) {
-    const until = r.quorumAt + job.spec.stragglerWaitMs;
+    const until = r.quorumAt + q.stragglerWaitMs;
     if (now >= until)
       return { action: 'close', reason: `${submitted} of ${n} submitted; straggler wait over` };
     return { action: 'wait', wakeAt: Math.min(until, r.deadlineAt) };
   }
   return { action: 'wait', wakeAt: r.deadlineAt };
+}
+
+/** The quorum of the round's current phase. */
+export function phaseQuorum(job: JobRecord, r: RoundRecord): PhaseQuorum {
+  return {
+    expected: r.status === 'setup' ? job.participants.length : (r.secagg?.adverts.length ?? 0),
+    min: thresholdOf(job),
+    stragglerWaitMs: job.spec.stragglerWaitMs,
+  };
 }
 
 export type DecryptionDecision =
@@ -58,15 +77,17 @@ export type DecryptionDecision =
   | { action: 'fail'; message: string };
 
 /**
- * Decryption liveness (a decryptor may die after submitting): deadlineMs after the round closed
- * without a publishable answer, every contributor is asked; after twice that the job fails with
- * DECRYPTION_TIMEOUT instead of waiting forever. Nothing is published without agreeing answers.
+ * Decryption and unmask liveness (a decryptor or survivor may die after submitting): deadlineMs
+ * after the round closed without a publishable answer, every contributor is asked to decrypt;
+ * after twice that the job fails with DECRYPTION_TIMEOUT instead of waiting forever. Nothing is
+ * published without agreeing decryptions and the unmask correction.
  */
 export function decideDecryption(
   job: JobRecord,
   r: RoundRecord,
   answered: number,
-  now: number
+  now: number,
+  unmasked = 0
 ): DecryptionDecision {
   const closed = r.closedAt ?? now;
   const asked = r.decryptors ?? [];
@@ -79,7 +100,7 @@ export function decideDecryption(
   if (now < until) return { action: 'wait', wakeAt: until };
   return {
     action: 'fail',
-    message: `only ${answered} of ${asked.length} asked nodes answered the decryption request in time; nothing was published`,
+    message: `only ${answered} of ${asked.length} asked nodes answered the decryption request and ${unmasked} of the ${thresholdOf(job)} unmask answers needed arrived in time; nothing was published`,
   };
 }
 
@@ -117,9 +138,10 @@ export class RoundEngine {
     const r = jobs.getRound(jobId, round);
     if (!job || !r) return;
     if (r.status === 'decrypting') return this.watchDecryption(job, r);
+    if (r.status === 'setup') return this.evaluateSetup(job, r);
     if (r.status !== 'open') return;
     const first = decideClose(
-      job,
+      phaseQuorum(job, r),
       r,
       jobs.submissions(jobId, round).length,
       jobs.refusals(jobId, round).length,
@@ -133,28 +155,14 @@ export class RoundEngine {
       if (!cur || cur.status !== 'open') return;
       const subs = jobs.submissions(jobId, round);
       const d = decideClose(
-        job,
+        phaseQuorum(job, cur),
         cur,
         subs.length,
         jobs.refusals(jobId, round).length,
         this.ctx.now()
       );
       if (d.action === 'fail') {
-        jobs.updateRound(jobId, round, {
-          status: 'failed',
-          closedAt: this.ctx.now(),
-          closeReason: d.message,
-        });
-        jobs.updateJob(jobId, { status: 'failed', failure: { code: d.code, message: d.message } });
-        recordEvent(this.ctx, jobId, 'round_closed', {
-          round,
-          detail: { outcome: 'failed', reason: d.message },
-        });
-        recordEvent(this.ctx, jobId, 'job_failed', {
-          round,
-          detail: { code: d.code, message: d.message },
-        });
-        this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`);
+        this.failRound(jobId, round, d);
       } else if (d.action === 'close' && he) {
         const contributors = subs.map((s) => s.node).sort();
         const aggregate = sumContributions(
@@ -162,6 +170,14 @@ export class RoundEngine {
           contributors.map((n) => jobs.ciphertexts(jobId, round, n))
         );
         const decryptors = pickDecryptors(jobId, round, contributors);
+        // The closed sets of the unmask phase: every advertiser either submitted or dropped.
+        const adverts = cur.secagg?.adverts ?? [];
+        const dropped = adverts.map((a) => a.node).filter((n) => !contributors.includes(n));
+        const closing = { ...cur, secagg: { adverts, survivors: contributors, dropped } };
+        const secagg = {
+          ...closing.secagg,
+          setsSignature: signSets(this.ctx, setsOf(job, closing)),
+        };
         jobs.updateRound(jobId, round, {
           status: 'decrypting',
           closedAt: this.ctx.now(),
@@ -169,10 +185,11 @@ export class RoundEngine {
           contributors,
           decryptors,
           aggregate,
+          secagg,
         });
         recordEvent(this.ctx, jobId, 'round_closed', {
           round,
-          detail: { outcome: 'aggregating', reason: d.reason, contributors },
+          detail: { outcome: 'aggregating', reason: d.reason, contributors, dropped },
         });
         recordEvent(this.ctx, jobId, 'aggregate_stored', {
           round,
@@ -192,9 +209,64 @@ export class RoundEngine {
     if (after?.status === 'decrypting') this.watchDecryption(job, after);
   }
 
+  /** Phase 1: closes the setup phase into masked input, or fails the round below threshold. */
+  private evaluateSetup(job: JobRecord, r: RoundRecord): void {
+    const { jobs } = this.ctx.store;
+    const decide = (cur: RoundRecord) =>
+      decideClose(
+        phaseQuorum(job, cur),
+        cur,
+        jobs.secaggSetups(cur.jobId, cur.round).length,
+        0,
+        this.ctx.now()
+      );
+    const first = decide(r);
+    if (first.action === 'wait') return this.arm(r.jobId, r.round, first.wakeAt);
+    this.ctx.store.transaction(() => {
+      const cur = jobs.getRound(r.jobId, r.round);
+      if (!cur || cur.status !== 'setup') return;
+      const d = decide(cur);
+      if (d.action === 'fail') this.failRound(r.jobId, r.round, d);
+      else if (d.action === 'close') closeSetup(this.ctx, job, cur, d.reason);
+    });
+    this.clear(r.jobId, r.round);
+    const after = jobs.getRound(r.jobId, r.round);
+    if (after?.status === 'open') void this.evaluate(r.jobId, r.round);
+  }
+
+  /** A round that cannot reach its quorum (call inside a transaction). */
+  private failRound(
+    jobId: string,
+    round: number,
+    d: { code: 'QUORUM_NOT_MET'; message: string }
+  ): void {
+    const { jobs } = this.ctx.store;
+    jobs.updateRound(jobId, round, {
+      status: 'failed',
+      closedAt: this.ctx.now(),
+      closeReason: d.message,
+    });
+    jobs.updateJob(jobId, { status: 'failed', failure: { code: d.code, message: d.message } });
+    recordEvent(this.ctx, jobId, 'round_closed', {
+      round,
+      detail: { outcome: 'failed', reason: d.message },
+    });
+    recordEvent(this.ctx, jobId, 'job_failed', {
+      round,
+      detail: { code: d.code, message: d.message },
+    });
+    this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`);
+  }
+
   private watchDecryption(job: JobRecord, r: RoundRecord): void {
     const { jobs } = this.ctx.store;
-    const d = decideDecryption(job, r, jobs.decryptions(r.jobId, r.round).length, this.ctx.now());
+    const d = decideDecryption(
+      job,
+      r,
+      jobs.decryptions(r.jobId, r.round).length,
+      this.ctx.now(),
+      jobs.secaggUnmasks(r.jobId, r.round).length
+    );
     if (d.action === 'wait') {
       this.arm(r.jobId, r.round, d.wakeAt);
       return;

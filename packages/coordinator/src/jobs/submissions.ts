@@ -24,6 +24,7 @@ import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
+import { thresholdOf } from './secagg.ts';
 
 /** A round number in a path: a small non-negative integer without leading zeros. */
 export const RoundParamSchema = z.string().regex(/^(0|[1-9][0-9]{0,3})$/);
@@ -79,6 +80,11 @@ async function openRoundOr409(
 ): Promise<RoundRecord> {
   await engine.evaluate(jobId, round);
   const r = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
+  if (r.status === 'setup')
+    throw new ProtocolError(
+      'CONFLICT',
+      `round ${round} of job ${jobId} is in its secure-aggregation setup phase: no input yet`
+    );
   if (r.status !== 'open')
     throw new ProtocolError(
       'DEADLINE_PASSED',
@@ -164,6 +170,13 @@ export async function acceptSubmission(
   if (ctx.store.jobs.getRefusal(jobId, round, node))
     throw new ProtocolError('CONFLICT', `node ${node} already refused job ${jobId} round ${round}`);
   const r = await openRoundOr409(ctx, engine, jobId, round);
+  // Secure aggregation: only a node whose setup the round closed with masked its input with keys
+  // the others can cancel (docs/secure-aggregation.md).
+  if (!r.secagg?.adverts.some((a) => a.node === node))
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} sent no secure-aggregation setup for job ${jobId} round ${round}`
+    );
   if (sub.keyId !== job.keyId)
     throw new ProtocolError(
       'KEY_MISMATCH',
@@ -231,7 +244,7 @@ export async function acceptSubmission(
       bytes
     );
     const count = ctx.store.jobs.submissions(jobId, round).length;
-    if (count >= job.spec.minNodes && cur.quorumAt === null)
+    if (count >= thresholdOf(job) && cur.quorumAt === null)
       ctx.store.jobs.updateRound(jobId, round, { quorumAt: ctx.now() });
     recordEvent(ctx, jobId, 'submission_accepted', {
       round,

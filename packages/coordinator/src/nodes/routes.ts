@@ -7,13 +7,15 @@ import {
   KeyBundleSchema,
   ReceiptSchema,
   RefusalSchema,
-  RoundCiphertextsSchema,
+  SecaggSetupSchema,
+  SecaggUnmaskSchema,
   SubmissionSchema,
   TasksResponseSchema,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { acceptKeyAck, acceptKeyBundle } from '../keys/ceremony.ts';
-import { acceptDecryption, roundCiphertexts } from '../jobs/decryptions.ts';
+import { acceptDecryption } from '../jobs/decryptions.ts';
+import { acceptSecaggSetup, acceptSecaggUnmask } from '../jobs/secagg.ts';
 import { RoundParamSchema, acceptRefusal, acceptSubmission } from '../jobs/submissions.ts';
 import type { RoundEngine } from '../jobs/rounds.ts';
 import {
@@ -271,30 +273,85 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     )
   );
 
-  const ciphertexts = createRoute({
-    method: 'get',
-    path: '/jobs/{jobId}/rounds/{round}/ciphertexts',
-    operationId: 'getRoundCiphertexts',
+  // Secure aggregation (docs/secure-aggregation.md): no route serves one node's ciphertexts.
+  const setup = createRoute({
+    method: 'post',
+    path: '/jobs/{jobId}/rounds/{round}/secagg/setup',
+    operationId: 'submitSecaggSetup',
     tags,
-    summary: 'Contributions summed into the aggregate (decryptors only)',
+    summary: "A node's round mask key, self-mask commitment and boxed shares",
     security: NODE_SIGNED,
-    request: { params: RoundParams },
-    responses: {
-      200: json(
-        RoundCiphertextsSchema,
-        'each contributor with its ciphertexts (base64), to re-add and compare'
+    request: {
+      params: RoundParams,
+      ...jsonBody(
+        SecaggSetupSchema,
+        'the signed advertisement with one boxed share per participant'
       ),
+    },
+    responses: {
+      200: json(DecryptionAckSchema, 'accepted (the same setup sent again is accepted again)'),
       ...errors({
-        400: 'a round that is not a small integer (BAD_REQUEST)',
-        401: WHY.signed,
-        403: 'the caller is not a decryptor of the round (FORBIDDEN)',
-        404: 'no such job or round (NOT_FOUND)',
-        409: WHY.replayed,
+        400: `${BAD_ROUND}; ids that differ from the path; another threshold or participant set than the round's, or boxes that differ from their signed hashes (BAD_REQUEST)`,
+        401: `${WHY.signed}; or an advertisement signature that does not verify`,
+        403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
+        ...NO_ROUND,
+        409: `a different setup from this node is stored, the setup names another round spec hash, or the round is past its setup phase (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
       }),
     },
   });
-  node.openapi(parsedByHandler(node, ciphertexts), (c) =>
-    c.json(roundCiphertexts(ctx, c.get('node'), c.req.param('jobId'), c.req.param('round')), 200)
+  node.openapi(parsedByHandler(node, setup), async (c) =>
+    c.json(
+      await acceptSecaggSetup(
+        ctx,
+        engine,
+        c.get('node'),
+        c.req.param('jobId'),
+        c.req.param('round'),
+        body(c)
+      ),
+      200
+    )
+  );
+
+  const unmask = createRoute({
+    method: 'post',
+    path: '/jobs/{jobId}/rounds/{round}/secagg/unmask',
+    operationId: 'submitSecaggUnmask',
+    tags,
+    summary: "A survivor's shares for the round's signed survivor and dropped sets",
+    security: NODE_SIGNED,
+    request: {
+      params: RoundParams,
+      ...jsonBody(
+        SecaggUnmaskSchema,
+        'self-mask shares of survivors, mask-key shares of dropped nodes, signed'
+      ),
+    },
+    responses: {
+      200: json(DecryptionAckSchema, "accepted; the round's status after it"),
+      ...errors({
+        400: `${BAD_ROUND}; ids that differ from the path; shares for nodes outside the sets, or both kinds for one node (BAD_REQUEST)`,
+        401: `${WHY.signed}; or an unmask signature that does not verify`,
+        403: "the sender is not the body's node, or not a survivor of the round (FORBIDDEN)",
+        ...NO_ROUND,
+        409: `another answer from this node is stored, the answer names other sets than the round's, or the round is not unmasking (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, unmask), async (c) =>
+    c.json(
+      await acceptSecaggUnmask(
+        ctx,
+        engine,
+        c.get('node'),
+        c.req.param('jobId'),
+        c.req.param('round'),
+        body(c)
+      ),
+      200
+    )
   );
 
   app.route('/v1/node', node);

@@ -2,6 +2,30 @@ import type { ContributionRef, Task } from '@fedmark/protocol';
 import { roundSpecOf, signedSet, signedSpec } from '../jobs/round-binding.ts';
 import type { Ctx } from '../context.ts';
 import { keyTasksFor } from '../keys/ceremony.ts';
+import { setsOf, thresholdOf } from '../jobs/secagg.ts';
+import type { JobRecord, RoundRecord } from '../store/index.ts';
+
+/** A survivor's unmask task, until it answered: the signed sets and the boxes addressed to it. */
+function unmaskTask(ctx: Ctx, job: JobRecord, r: RoundRecord, node: string, tasks: Task[]): void {
+  if (r.secagg?.correction || !r.secagg?.setsSignature) return;
+  if (ctx.store.jobs.secaggUnmasks(r.jobId, r.round).some((u) => u.node === node)) return;
+  const sets = setsOf(job, r);
+  const named = new Set([...sets.survivors, ...sets.dropped]);
+  tasks.push({
+    type: 'secagg_unmask',
+    jobId: r.jobId,
+    round: r.round,
+    keyId: job.keyId,
+    specHash: sets.specHash,
+    survivors: [...sets.survivors],
+    dropped: [...sets.dropped],
+    setsSignature: r.secagg.setsSignature,
+    shares: ctx.store.jobs
+      .secaggSetups(r.jobId, r.round)
+      .filter((s) => named.has(s.node) && s.shares[node] !== undefined)
+      .map((s) => ({ owner: s.node, box: s.shares[node] as string })),
+  });
+}
 
 /**
  * Tasks for one node, derived from state on every poll (docs/federation-protocol.md "Polling"):
@@ -15,13 +39,27 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
     if (!job || job.status !== 'running' || !job.participants.includes(node)) continue;
     const epoch = ctx.store.keys.get(job.keyId);
     if (!epoch) continue;
-    if (r.status === 'open' && now < r.deadlineAt) {
+    const spec = roundSpecOf(job, r);
+    if (r.status === 'setup' && now < r.deadlineAt) {
+      if (ctx.store.jobs.secaggSetups(r.jobId, r.round).some((s) => s.node === node)) continue;
+      tasks.push({
+        type: 'secagg_setup',
+        jobId: r.jobId,
+        round: r.round,
+        keyId: job.keyId,
+        participants: [...job.participants].sort(),
+        threshold: thresholdOf(job),
+        ...signedSpec(ctx, r.jobId, r.round, spec),
+      });
+    } else if (r.status === 'open' && now < r.deadlineAt) {
+      const adverts = r.secagg?.adverts ?? [];
+      // Masked input only from the nodes whose setups the round closed with.
+      if (!adverts.some((a) => a.node === node)) continue;
       if (
         ctx.store.jobs.getSubmission(r.jobId, r.round, node) ||
         ctx.store.jobs.getRefusal(r.jobId, r.round, node)
       )
         continue;
-      const spec = roundSpecOf(job, r);
       tasks.push({
         type: 'job_round',
         jobId: r.jobId,
@@ -30,8 +68,12 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
         members: epoch.members,
         spec,
         ...signedSpec(ctx, r.jobId, r.round, spec),
+        secagg: { adverts },
       });
-    } else if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
+    } else if (r.status === 'decrypting' && r.secagg?.survivors?.includes(node)) {
+      unmaskTask(ctx, job, r, node, tasks);
+    }
+    if (r.status === 'decrypting' && r.decryptors?.includes(node) && r.aggregate) {
       if (ctx.store.jobs.decryptions(r.jobId, r.round).some((d) => d.node === node)) continue;
       const contributions: ContributionRef[] = ctx.store.jobs
         .submissions(r.jobId, r.round)

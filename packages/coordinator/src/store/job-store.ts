@@ -1,4 +1,7 @@
 import type {
+  SecaggAdvert,
+  SecaggSetup,
+  SecaggUnmask,
   Enforced,
   JobEvent,
   JobSpec,
@@ -9,7 +12,22 @@ import type {
 import type { Db } from './db.ts';
 
 export type JobStatusName = 'running' | 'published' | 'failed';
-export type RoundStatusName = 'open' | 'decrypting' | 'published' | 'failed';
+export type RoundStatusName = 'setup' | 'open' | 'decrypting' | 'published' | 'failed';
+
+/**
+ * A round's secure-aggregation state (docs/secure-aggregation.md): the advertisements the setup
+ * phase closed with (the nodes whose masks the round uses), and once masked input closed, the
+ * signed survivor and dropped sets and, after the unmask phase, the correction to add to the
+ * decrypted masked sum.
+ */
+export interface SecaggState {
+  adverts: SecaggAdvert[];
+  survivors?: string[];
+  dropped?: string[];
+  setsSignature?: string;
+  /** Decimal slot values in Z_t, added to the decrypted masked sum (mod t) to unmask it. */
+  correction?: string[];
+}
 
 export interface JobRecord {
   id: string;
@@ -42,6 +60,7 @@ export interface RoundRecord {
   /** Base64 ciphertexts of the homomorphic sum. */
   aggregate: string[] | null;
   result: RoundResult | null;
+  secagg: SecaggState | null;
 }
 
 export interface SubmissionRecord {
@@ -110,6 +129,10 @@ export interface JobStore {
   refusals(jobId: string, round: number): RefusalRecord[];
   insertDecryption(jobId: string, round: number, d: DecryptionRecord): void;
   decryptions(jobId: string, round: number): DecryptionRecord[];
+  insertSecaggSetup(s: SecaggSetup): void;
+  secaggSetups(jobId: string, round: number): SecaggSetup[];
+  insertSecaggUnmask(u: SecaggUnmask): void;
+  secaggUnmasks(jobId: string, round: number): SecaggUnmask[];
   appendEvent(e: NewEvent): number;
   events(jobId: string, afterSeq: number): JobEvent[];
 }
@@ -131,8 +154,9 @@ const ROUND_COLUMNS: Record<string, string> = {
   decryptors: 'decryptors',
   aggregate: 'aggregate',
   result: 'result',
+  secagg: 'secagg',
 };
-const JSON_ROUND_FIELDS = new Set(['contributors', 'decryptors', 'aggregate', 'result']);
+const JSON_ROUND_FIELDS = new Set(['contributors', 'decryptors', 'aggregate', 'result', 'secagg']);
 
 export function sqliteJobStore(db: Db): JobStore {
   const jobFromRow = (r: Row): JobRecord => ({
@@ -165,6 +189,7 @@ export function sqliteJobStore(db: Db): JobStore {
     decryptors: jsonOrNull(r['decryptors']),
     aggregate: jsonOrNull(r['aggregate']),
     result: jsonOrNull(r['result']),
+    secagg: jsonOrNull(r['secagg']),
   });
   const subFromRow = (r: Row): SubmissionRecord => ({
     jobId: r['job_id'] as string,
@@ -201,7 +226,7 @@ export function sqliteJobStore(db: Db): JobStore {
     ),
     rounds: db.prepare<[string], Row>('SELECT * FROM rounds WHERE job_id = ? ORDER BY round'),
     active: db.prepare<[], Row>(
-      "SELECT * FROM rounds WHERE status IN ('open', 'decrypting') ORDER BY job_id, round"
+      "SELECT * FROM rounds WHERE status IN ('setup', 'open', 'decrypting') ORDER BY job_id, round"
     ),
     insertSub: db.prepare(
       'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, spec_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
@@ -232,6 +257,18 @@ export function sqliteJobStore(db: Db): JobStore {
     ),
     decs: db.prepare<[string, number], Row>(
       'SELECT * FROM decryptions WHERE job_id = ? AND round = ? ORDER BY rowid'
+    ),
+    insertSetup: db.prepare(
+      'INSERT INTO secagg_setups (job_id, round, node, body) VALUES (?, ?, ?, ?)'
+    ),
+    setups: db.prepare<[string, number], { body: string }>(
+      'SELECT body FROM secagg_setups WHERE job_id = ? AND round = ? ORDER BY node'
+    ),
+    insertUnmask: db.prepare(
+      'INSERT INTO secagg_unmasks (job_id, round, node, body) VALUES (?, ?, ?, ?)'
+    ),
+    unmasks: db.prepare<[string, number], { body: string }>(
+      'SELECT body FROM secagg_unmasks WHERE job_id = ? AND round = ? ORDER BY node'
     ),
     insertEvent: db.prepare(
       'INSERT INTO events (job_id, at, type, round, node, detail) VALUES (?, ?, ?, ?, ?, ?)'
@@ -280,7 +317,8 @@ export function sqliteJobStore(db: Db): JobStore {
         JSON.stringify(r.query),
         r.layoutHash,
         r.layoutLength,
-        'open',
+        // Every round starts with the secure-aggregation setup phase.
+        'setup',
         r.openedAt,
         r.deadlineAt
       ),
@@ -356,6 +394,12 @@ export function sqliteJobStore(db: Db): JobStore {
         signature: r['signature'] as string,
         at: r['at'] as string,
       })),
+    insertSecaggSetup: (x) => void q.insertSetup.run(x.jobId, x.round, x.node, JSON.stringify(x)),
+    secaggSetups: (jobId, round) =>
+      q.setups.all(jobId, round).map((r) => json<SecaggSetup>(r.body)),
+    insertSecaggUnmask: (x) => void q.insertUnmask.run(x.jobId, x.round, x.node, JSON.stringify(x)),
+    secaggUnmasks: (jobId, round) =>
+      q.unmasks.all(jobId, round).map((r) => json<SecaggUnmask>(r.body)),
     appendEvent: (e) =>
       Number(
         q.insertEvent.run(e.jobId, e.at, e.type, e.round, e.node, JSON.stringify(e.detail))

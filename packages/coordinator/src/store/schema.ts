@@ -3,7 +3,7 @@
  * transaction that also appends to `events`, so the event log and the state never disagree.
  * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * SQL that takes an existing database from version `v - 1` to `v`, keyed by `v`. A new database
@@ -15,6 +15,10 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   // Submissions stored before it have none (''): they were signed without one, so a round open
   // across the upgrade cannot be decrypted by nodes that check spec hashes.
   2: `ALTER TABLE submissions ADD COLUMN spec_hash TEXT NOT NULL DEFAULT ''`,
+  // Secure aggregation (docs/secure-aggregation.md): a round's phase state; its setups and unmask
+  // answers get their own tables (created by SCHEMA_SQL). A round open across the upgrade has no
+  // setups, so nodes refuse its masked-input task and it fails at its deadline.
+  3: `ALTER TABLE rounds ADD COLUMN secagg TEXT`,
 };
 
 export const SCHEMA_SQL = `
@@ -87,7 +91,24 @@ CREATE TABLE IF NOT EXISTS rounds (
   decryptors TEXT,
   aggregate TEXT,
   result TEXT,
+  secagg TEXT,
   PRIMARY KEY (job_id, round)
+);
+CREATE TABLE IF NOT EXISTS secagg_setups (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (job_id, round, node),
+  FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
+);
+CREATE TABLE IF NOT EXISTS secagg_unmasks (
+  job_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (job_id, round, node),
+  FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
 );
 CREATE TABLE IF NOT EXISTS submissions (
   job_id TEXT NOT NULL,

@@ -5,9 +5,7 @@ import {
   DECRYPTION_DOMAIN,
   MIN_NODES_FLOOR,
   ProtocolError,
-  RoundCiphertextsSchema,
   SUBMISSION_DOMAIN,
-  ciphertextHash,
   decryptionSigningPayload,
   fromBase64,
   hexToBytes,
@@ -45,8 +43,8 @@ async function postDecryption(
  * 2. at least max(task minNodes, the round's minNodes as this node saw it, policy minNodes, 3)
  *    distinct nodes contributed;
  * 3. this node's own contribution, if it made one, is listed with the hashes it sent;
- * 4. the contributions' ciphertexts, fetched from the coordinator, match their signed hashes and
- *    re-add to exactly the aggregate (compared as loaded ciphertexts, not compressed bytes).
+ * 4. (no longer: the contributions' ciphertexts are never fetched; each is masked, so only the
+ *    aggregate of the closed set, unmasked by the survivors, is meaningful.)
  * 5. (before all of these) the task names this node's own spec hash, every contribution that same
  *    hash, the coordinator signed the closed contributor set (pinned key, when known), and the
  *    node decrypted no other set of this round; its own submission must be in the set.
@@ -187,41 +185,11 @@ export async function handleDecrypt(ctx: AgentContext, task: DecryptTask): Promi
       }
     }
 
-    const fetched = await ctx.client.request(
-      'GET',
-      `/v1/node/jobs/${encodeURIComponent(task.jobId)}/rounds/${task.round}/ciphertexts`,
-      undefined,
-      RoundCiphertextsSchema
-    );
-    const byNode = new Map(fetched.contributions.map((c) => [c.node, c.ciphertexts]));
-    if (byNode.size !== fetched.contributions.length)
-      throw new ProtocolError('BAD_REQUEST', `${where}: ciphertexts list a node twice`);
-    const contributions = task.contributions.map((c) => {
-      const blobs = byNode.get(c.node);
-      if (!blobs) throw new ProtocolError('BAD_REQUEST', `${where}: no ciphertexts for ${c.node}`);
-      const bytes = blobs.map((b, i) => fromBase64(b, `${c.node} ciphertext ${i}`));
-      if (bytes.map(ciphertextHash).join() !== c.ciphertextHashes.join()) {
-        throw new ProtocolError(
-          'BAD_CIPHERTEXT',
-          `${where}: ciphertexts of ${c.node} do not match its signed hashes`
-        );
-      }
-      return bytes;
-    });
-    if (byNode.size !== task.contributions.length)
-      throw new ProtocolError(
-        'BAD_REQUEST',
-        `${where}: ciphertexts name nodes the task does not list`
-      );
-
+    // No individual ciphertext is fetched (docs/secure-aggregation.md): under secure aggregation
+    // each one is masked, and only the closed set's sum, unmasked by the survivors' shares,
+    // means anything; a different aggregate decrypts to masked noise.
     const he = await loadHe(key.heParams);
     const aggregate = task.aggregate.map((b, i) => fromBase64(b, `aggregate ${i}`));
-    if (!he.ciphertextsEqual(he.addCiphertexts(contributions), aggregate)) {
-      throw new ProtocolError(
-        'BAD_CIPHERTEXT',
-        `${where}: the aggregate is not the homomorphic sum of the listed contributions`
-      );
-    }
     const values = he
       .decrypt(aggregate, key.secretKey, mine.layoutLength)
       .map((v) => v.toString(10));

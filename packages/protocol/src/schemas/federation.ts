@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import {
+  Base64Schema,
+  IsoTimestampSchema,
+  KeyIdSchema,
+  MAX_CIPHERTEXTS,
+  MAX_LAYOUT_SLOTS,
+  DecimalIntSchema,
+  PublicKeyHexSchema,
+  SignatureHexSchema,
+} from './wire-primitives.ts';
 import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
 import { HE_PARAMS_IDS } from '../he/params.ts';
@@ -6,6 +16,7 @@ import { canonicalHash, fromBase64, sha256Hex } from '../hashing.ts';
 import { TrainSpecSchema } from '../model/train-spec.ts';
 import { ModelSchema } from '../model/model-format.ts';
 import type { Canonical } from '../encoding.ts';
+import { SecaggRoundSchema, SecaggSetupTaskSchema, SecaggUnmaskTaskSchema } from './secagg.ts';
 
 /**
  * Wire schemas of the federation protocol (docs/federation-protocol.md): enrollment, node task
@@ -26,42 +37,8 @@ export const REFUSAL_DOMAIN = 'refusal';
 export const RECEIPT_DOMAIN = 'receipt';
 export const DECRYPTION_DOMAIN = 'decryption';
 
-// ---- primitives ----
-/** 32-byte public key (Ed25519 or X25519), lower-case hex. */
-export const PublicKeyHexSchema = z
-  .string()
-  .regex(/^[0-9a-f]{64}$/, 'expected a 32-byte key as 64 lower-case hex characters');
-/** 64-byte Ed25519 signature, lower-case hex. */
-export const SignatureHexSchema = z
-  .string()
-  .regex(/^[0-9a-f]{128}$/, 'expected a 64-byte signature as 128 lower-case hex characters');
-
-/**
- * Largest base64 blob accepted (characters). A BFV ciphertext for N = 8192 with the 218-bit
- * default modulus is 2 x 8192 x 5 x 8 B = 640 KiB raw, ~220-450 KiB after SEAL's zstd
- * compression (seeded symmetric ciphertexts about half); public keys are the same order.
- * 2 Mi characters (1.5 MiB of bytes) leaves room without letting one field eat the body limit.
- */
-export const MAX_BLOB_BASE64_CHARS = 2 * 1024 * 1024;
-/** At most 64 ciphertexts per submission: 64 x 8192 = 524288 slots, far above any layout we build. */
-export const MAX_CIPHERTEXTS = 64;
-/** Largest layout (slots) a decryption may carry: MAX_CIPHERTEXTS whole ciphertexts of 8192 slots. */
-export const MAX_LAYOUT_SLOTS = MAX_CIPHERTEXTS * 8192;
-
-/** Standard base64 (RFC 4648 §4, padded), bounded so a hostile body cannot allocate without limit. */
-export const Base64Schema = z
-  .string()
-  .min(4, 'expected non-empty base64')
-  .max(MAX_BLOB_BASE64_CHARS, `base64 blob longer than ${MAX_BLOB_BASE64_CHARS} characters`)
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected standard base64')
-  .refine((s) => s.length % 4 === 0, 'base64 length must be a multiple of 4');
-
-/** Decimal signed integer as text (BigInt-safe): aggregate slot values after signed decoding. */
-export const DecimalIntSchema = z
-  .string()
-  .regex(/^-?(0|[1-9][0-9]{0,39})$/, 'expected a decimal integer');
-
-export const IsoTimestampSchema = z.string().datetime({ offset: false });
+// ---- primitives (wire-primitives.ts, re-exported) ----
+export * from './wire-primitives.ts';
 
 // ---- membership ----
 export const MemberSchema = z.object({
@@ -131,7 +108,6 @@ export const EnrollmentTokenResponseSchema = z.object({
 export type EnrollmentTokenResponse = z.infer<typeof EnrollmentTokenResponseSchema>;
 
 // ---- key ceremony ----
-export const KeyIdSchema = z.string().regex(/^k[1-9][0-9]{0,8}$/, 'expected a key id like k3');
 
 export const KeyBundleSchema = z.object({
   version: z.literal(1),
@@ -446,17 +422,6 @@ export function decryptionSigningPayload(d: Omit<Decryption, 'version' | 'signat
   };
 }
 
-/** `GET /v1/node/jobs/:jobId/rounds/:round/ciphertexts`: the contributions summed into the aggregate. */
-export const RoundCiphertextsSchema = z.object({
-  version: z.literal(1),
-  jobId: IdSchema,
-  round: z.number().int().min(0),
-  contributions: z.array(
-    z.object({ node: IdSchema, ciphertexts: z.array(Base64Schema).min(1).max(MAX_CIPHERTEXTS) })
-  ),
-});
-export type RoundCiphertexts = z.infer<typeof RoundCiphertextsSchema>;
-
 // ---- tasks ----
 export const KeyGenerateTaskSchema = z.object({
   type: z.literal('key_generate'),
@@ -490,6 +455,8 @@ export const JobRoundTaskSchema = z.object({
   /** `roundSpecHash(spec)`, signed by the coordinator with `roundSpecSigningPayload`. */
   specHash: Hash256Schema,
   specSignature: SignatureHexSchema,
+  /** Secure aggregation: the signed advertisements of every node whose masks this round uses. */
+  secagg: SecaggRoundSchema,
 });
 export const DecryptTaskSchema = z.object({
   type: z.literal('decrypt'),
@@ -507,7 +474,9 @@ export const DecryptTaskSchema = z.object({
 export const TaskSchema = z.discriminatedUnion('type', [
   KeyGenerateTaskSchema,
   KeyInstallTaskSchema,
+  SecaggSetupTaskSchema,
   JobRoundTaskSchema,
+  SecaggUnmaskTaskSchema,
   DecryptTaskSchema,
 ]);
 export type KeyGenerateTask = z.infer<typeof KeyGenerateTaskSchema>;
@@ -566,7 +535,18 @@ export type RoundResult = z.infer<typeof RoundResultSchema>;
 
 export const JOB_STATUSES = ['running', 'published', 'failed'] as const;
 export const JobStatusNameSchema = z.enum(JOB_STATUSES);
-export const ROUND_STATUSES = ['pending', 'open', 'decrypting', 'published', 'failed'] as const;
+/**
+ * `setup`: nodes share their round mask secrets (secure aggregation); `open`: masked input;
+ * `decrypting`: decryption and unmasking of the closed survivor set.
+ */
+export const ROUND_STATUSES = [
+  'pending',
+  'setup',
+  'open',
+  'decrypting',
+  'published',
+  'failed',
+] as const;
 export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused'] as const;
 
 export const FailureSchema = z.object({ code: z.string(), message: z.string() });
@@ -623,10 +603,14 @@ export type JobStatus = z.infer<typeof JobStatusSchema>;
 export const JOB_EVENT_TYPES = [
   'job_created',
   'round_opened',
+  'secagg_setup_received',
+  'secagg_setup_closed',
   'submission_accepted',
   'refusal_recorded',
   'round_closed',
   'aggregate_stored',
+  'secagg_unmask_received',
+  'secagg_unmasked',
   'decryption_received',
   'decryption_disagreement',
   'decryptors_extended',

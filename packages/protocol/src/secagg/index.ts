@@ -23,3 +23,7 @@ export {
   type MaskRound,
 } from './masks.ts';
 export { recoverFrom, shareAmong } from './shamir.ts';
+// The round phases built on them: a node's setup and masked input, a survivor's unmask answer,
+// the coordinator's correction.
+export * from './setup.ts';
+export * from './unmask.ts';
