@@ -15,6 +15,7 @@ import {
   type TestNode,
 } from '../_testing.ts';
 import { decideClose } from './rounds.ts';
+import { masked, setupRound, unmaskBy } from './_secagg-testing.ts';
 
 const nodes = [
   testNode('n1', 31),
@@ -56,7 +57,9 @@ async function setup(): Promise<{ h: Harness; jobId: string; keyId: string }> {
   const keyId = await federation(h, [...nodes], keys.publicKey);
   const res = await h.op('POST', '/v1/jobs', spec);
   expect(res.status).toBe(201);
-  return { h, jobId: (await res.json()).jobId, keyId };
+  const jobId = (await res.json()).jobId;
+  await setupRound(h, nodes, jobId, 0);
+  return { h, jobId, keyId };
 }
 
 async function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: number) {
@@ -70,7 +73,7 @@ async function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: 
       keyId,
       layoutHash: layout.hash,
       specHash: specHashOf(h, jobId, 0),
-      values: vector(k),
+      values: masked(h, n, jobId, 0, vector(k)),
       epsilon: 1,
     })
   );
@@ -91,19 +94,27 @@ describe('closing rules', () => {
     expect(r?.closeReason).toBe('3 of 4 submitted; straggler wait over');
     expect(r?.contributors).toEqual(['n1', 'n2', 'n3']);
     expect([...(r?.decryptors ?? [])].sort()).toEqual(['n1', 'n2', 'n3']);
-    // The aggregate is the homomorphic sum: decrypting it gives the slot-wise sum.
+    // The aggregate is the homomorphic sum of masked inputs: decrypted alone it is not the sum.
     const agg = (r?.aggregate ?? []).map((b) => new Uint8Array(Buffer.from(b, 'base64')));
-    expect(he.decrypt(agg, keys.secretKey, layout.length)).toEqual(
-      Array.from({ length: layout.length }, (_, i) => BigInt(600 + 3 * (i - 3)))
-    );
+    const sum = Array.from({ length: layout.length }, (_, i) => BigInt(600 + 3 * (i - 3)));
+    expect(he.decrypt(agg, keys.secretKey, layout.length)).not.toEqual(sum);
+    // The survivors and the dropped node are signed into the round for the unmask phase.
+    expect(r?.secagg).toMatchObject({ survivors: ['n1', 'n2', 'n3'], dropped: ['n4'] });
 
     const late = await submit(h, jobId, keyId, nodes[3], 4);
     expect(late.status).toBe(409);
     expect((await late.json()).error.code).toBe('DEADLINE_PASSED');
 
     const tasks = (await json(await h.node(nodes[0], 'GET', '/v1/node/tasks'))).tasks;
-    expect(tasks).toHaveLength(1);
-    expect(tasks[0]).toMatchObject({
+    expect(tasks.map((t: { type: string }) => t.type)).toEqual(['secagg_unmask', 'decrypt']);
+    expect(tasks[0]).toMatchObject({ survivors: ['n1', 'n2', 'n3'], dropped: ['n4'] });
+    expect(tasks[0].shares.map((x: { owner: string }) => x.owner)).toEqual([
+      'n1',
+      'n2',
+      'n3',
+      'n4',
+    ]);
+    expect(tasks[1]).toMatchObject({
       type: 'decrypt',
       jobId,
       round: 0,
@@ -112,13 +123,10 @@ describe('closing rules', () => {
       minNodes: 3,
       aggregate: r?.aggregate,
     });
-    expect(tasks[0].contributions.map((x: { node: string }) => x.node)).toEqual(['n1', 'n2', 'n3']);
-    const cts = await json(
-      await h.node(nodes[0], 'GET', `/v1/node/jobs/${jobId}/rounds/0/ciphertexts`)
-    );
-    expect(cts.contributions.map((x: { node: string }) => x.node)).toEqual(['n1', 'n2', 'n3']);
-    const notAsked = await h.node(nodes[3], 'GET', `/v1/node/jobs/${jobId}/rounds/0/ciphertexts`);
-    expect(notAsked.status).toBe(403);
+    expect(tasks[1].contributions.map((x: { node: string }) => x.node)).toEqual(['n1', 'n2', 'n3']);
+    // No route serves a single node's ciphertexts, not even to a decryptor.
+    const cts = await h.node(nodes[0], 'GET', `/v1/node/jobs/${jobId}/rounds/0/ciphertexts`);
+    expect(cts.status).toBe(404);
   });
 
   it('closes at once when every participant answered (3 submissions + 1 refusal)', async () => {
@@ -169,10 +177,7 @@ describe('closing rules', () => {
   });
 
   it('decides from counts and clock alone (pure rules)', () => {
-    const job = {
-      participants: ['a', 'b', 'c', 'd'],
-      spec: { minNodes: 3, stragglerWaitMs: 100 },
-    } as never;
+    const job = { expected: 4, min: 3, stragglerWaitMs: 100 };
     const round = { deadlineAt: 1000, quorumAt: null } as never;
     expect(decideClose(job, round, 2, 0, 10)).toEqual({ action: 'wait', wakeAt: 1000 });
     expect(decideClose(job, round, 1, 2, 10)).toMatchObject({
@@ -199,12 +204,15 @@ describe('decryption and publication', () => {
     for (const [i, n] of nodes.entries()) await submit(s.h, s.jobId, s.keyId, n, i + 1);
     const r = s.h.store.jobs.getRound(s.jobId, 0);
     expect(r?.status).toBe('decrypting');
+    await unmaskBy(s.h, nodes.slice(0, 3), s.jobId, 0);
+    // What decryptors see and post: the masked sum; publication removes the masks.
     const plain = he.decrypt(
       (r?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))),
       keys.secretKey,
       layout.length
     );
-    return { ...s, decryptors: (r?.decryptors ?? []).map(byName), plain };
+    const truth = Array.from({ length: layout.length }, (_, i) => BigInt(1000 + 4 * (i - 3)));
+    return { ...s, decryptors: (r?.decryptors ?? []).map(byName), plain, truth };
   }
   const post = (h: Harness, n: TestNode, jobId: string, values: bigint[]) =>
     h.node(
@@ -215,10 +223,8 @@ describe('decryption and publication', () => {
     );
 
   it('publishes when two decryptions agree, with estimates, noise and 95% intervals', async () => {
-    const { h, jobId, decryptors, plain } = await closed();
-    expect(plain).toEqual(
-      Array.from({ length: layout.length }, (_, i) => BigInt(1000 + 4 * (i - 3)))
-    );
+    const { h, jobId, decryptors, plain, truth } = await closed();
+    expect(plain).not.toEqual(truth);
     const [d1, d2] = decryptors as [TestNode, TestNode];
     expect(await json(await post(h, d1, jobId, plain))).toEqual({
       version: 1,
@@ -231,7 +237,7 @@ describe('decryption and publication', () => {
     const result = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
     expect(result.status).toBe('published');
     const round = result.rounds[0];
-    expect(round.values).toEqual(plain.map(String));
+    expect(round.values).toEqual(truth.map(String));
     expect(round.contributingNodes).toEqual(['n1', 'n2', 'n3', 'n4']);
     // count block, cell "new": 4 nodes x discrete Laplace(a = e^-1/1) variance 2a/(1-a)^2 each.
     const a = Math.exp(-(layout.blocks[0]?.epsilonMicro ?? 0) / 1e6);
@@ -239,14 +245,14 @@ describe('decryption and publication', () => {
     const cell = round.cells.find(
       (x: { block: string; labels: string[] }) => x.block === 'count' && x.labels[0] === 'new'
     );
-    expect(cell.estimate).toBe(Number(plain[0]));
+    expect(cell.estimate).toBe(Number(truth[0]));
     expect(cell.noiseStd).toBeCloseTo(std, 9);
     // The flat cells carry the interpretation's figures: estimate ± 1.96 sd (protocol Z_95), raw kept.
     expect(cell.ci95[1] - cell.estimate).toBeCloseTo(1.96 * std, 9);
-    expect(cell.raw).toBe(Number(plain[0]));
+    expect(cell.raw).toBe(Number(truth[0]));
     expect(round.interpretation.dimensions).toEqual(['nes_status']);
     expect(round.interpretation.cells[0].labels).toEqual(['new']);
-    expect(round.interpretation.cells[0].count.estimate).toBe(Number(plain[0]));
+    expect(round.interpretation.cells[0].count.estimate).toBe(Number(truth[0]));
     expect(round.interpretation.cells[0].count.sd).toBeCloseTo(std, 9);
     // A repeated answer is idempotent; the third decryptor arriving late is recorded if it agrees.
     expect(await json(await post(h, d1, jobId, plain))).toEqual({
@@ -321,7 +327,7 @@ describe('decryption and publication', () => {
     expect(result.failure).toEqual({
       code: 'DECRYPTION_TIMEOUT',
       message:
-        'only 1 of 4 asked nodes answered the decryption request in time; nothing was published',
+        'only 1 of 4 asked nodes answered the decryption request and 3 of the 3 unmask answers needed arrived in time; nothing was published',
     });
     expect(result.rounds).toEqual([]);
   });

@@ -1,0 +1,133 @@
+/**
+ * Internal test helper: the node side of secure aggregation (docs/secure-aggregation.md) for tests
+ * that drive the coordinator directly. It builds real setups, masks and unmask answers with the
+ * protocol's operations, so the coordinator under test handles exactly what nodes send.
+ */
+import { expect } from 'vitest';
+import {
+  HE_PARAMS,
+  answerUnmask,
+  createSetup,
+  hexToBytes,
+  maskRelease,
+  type HeParamsId,
+  type SecaggSecrets,
+} from '@fedmark/protocol';
+import { specHashOf, type Harness, type TestNode } from '../_testing.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import type { Store } from '../store/index.ts';
+import { setsOf, thresholdOf } from './secagg.ts';
+
+const secretsByStore = new WeakMap<Store, Map<string, SecaggSecrets>>();
+const key = (jobId: string, round: number, node: string) => `${jobId}/${round}/${node}`;
+
+function secretsOf(h: Harness): Map<string, SecaggSecrets> {
+  let m = secretsByStore.get(h.store);
+  if (!m) {
+    m = new Map();
+    secretsByStore.set(h.store, m);
+  }
+  return m;
+}
+
+/**
+ * Each of `nodes` sends its setup for the round (each must get 200). With `close`, once they are
+ * in, the straggler wait is let pass so the round moves on to masked input.
+ */
+export async function setupRound(
+  h: Harness,
+  nodes: readonly TestNode[],
+  jobId: string,
+  round: number,
+  opts: { close?: boolean } = { close: true }
+): Promise<void> {
+  const job = h.store.jobs.getJob(jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  const participants = job.participants.map((name) => ({
+    name,
+    boxKey: hexToBytes(h.store.nodes.get(name)?.boxKey ?? ''),
+  }));
+  for (const n of nodes) {
+    const { setup, secrets } = await createSetup({
+      jobId,
+      round,
+      node: n.name,
+      specHash: specHashOf(h, jobId, round),
+      threshold: thresholdOf(job),
+      participants,
+      signingSecretKey: n.signing.secretKey,
+      boxSecretKey: n.box.secretKey,
+    });
+    secretsOf(h).set(key(jobId, round, n.name), secrets);
+    const res = await h.node(
+      n,
+      'POST',
+      `/v1/node/jobs/${jobId}/rounds/${round}/secagg/setup`,
+      setup
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+  }
+  if (opts.close !== false && h.store.jobs.getRound(jobId, round)?.status === 'setup') {
+    h.clock.now += job.spec.stragglerWaitMs;
+    await h.coordinator.engine.tick();
+  }
+}
+
+/** `values` masked by `n` for the round, with the advertisements the round closed its setup with. */
+export function masked(
+  h: Harness,
+  n: TestNode,
+  jobId: string,
+  round: number,
+  values: readonly bigint[]
+): bigint[] {
+  const job = h.store.jobs.getJob(jobId);
+  const r = h.store.jobs.getRound(jobId, round);
+  const secrets = secretsOf(h).get(key(jobId, round, n.name));
+  if (!job || !r?.secagg || !secrets)
+    throw new Error(`${n.name} has no setup for ${jobId}/${round}`);
+  const heParams = (h.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
+  return maskRelease(
+    { jobId, round, modulus: HE_PARAMS[heParams].plainModulus },
+    n.name,
+    values,
+    secrets,
+    r.secagg.adverts
+  );
+}
+
+/**
+ * Each of `nodes` (survivors) answers the round's unmask with the boxes addressed to it; each must
+ * get 200.
+ */
+export async function unmaskBy(
+  h: Harness,
+  nodes: readonly TestNode[],
+  jobId: string,
+  round: number
+): Promise<void> {
+  const job = h.store.jobs.getJob(jobId);
+  const r = h.store.jobs.getRound(jobId, round);
+  if (!job || !r) throw new Error(`no round ${jobId}/${round}`);
+  const setups = h.store.jobs.secaggSetups(jobId, round);
+  for (const n of nodes) {
+    const answer = answerUnmask({
+      sets: setsOf(job, r),
+      me: n.name,
+      boxes: setups.map((s) => ({ owner: s.node, box: s.shares[n.name] as string })),
+      ownerBoxKey: (o) => {
+        const rec = h.store.nodes.get(o);
+        return rec ? hexToBytes(rec.boxKey) : undefined;
+      },
+      boxSecretKey: n.box.secretKey,
+      signingSecretKey: n.signing.secretKey,
+    });
+    const res = await h.node(
+      n,
+      'POST',
+      `/v1/node/jobs/${jobId}/rounds/${round}/secagg/unmask`,
+      answer
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+  }
+}
