@@ -35,6 +35,11 @@ export interface LocalFederationOptions {
   allowNoiseOff?: boolean;
   /** Fields merged into every node's policy before it starts (benchmarks raise the budgets). */
   policyPatch?: Record<string, unknown>;
+  /**
+   * Start each node's agent and API process (default true). A test that must decide exactly when
+   * each node polls (dropout tests) prepares the nodes and runs their agents itself.
+   */
+  startNodes?: boolean;
   /** Lets a test put a capturing proxy between a node and the coordinator. */
   coordinatorUrlFor?: (node: string, url: string) => string;
   log?: (line: string) => void;
@@ -172,6 +177,7 @@ export class LocalFederation {
           if (++admitted === this.opts.nodes.length) allAdmitted();
         });
         await Promise.all([everyoneAdmitted, coordinatorUp]);
+        if (this.opts.startNodes === false) return;
         const node = this.node(setup.name);
         await this.timed(
           setup.name,

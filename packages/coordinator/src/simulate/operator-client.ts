@@ -1,4 +1,6 @@
 import {
+  JobEventsResponseSchema,
+  type JobEvent,
   JobResultSchema,
   JobStatusSchema,
   KeyEpochSchema,
@@ -77,6 +79,13 @@ export class OperatorClient {
     return JobResultSchema.parse(
       await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}/result`)
     );
+  }
+
+  /** The job's event log (docs/coordinator.md "Job events"). */
+  async events(jobId: string): Promise<JobEvent[]> {
+    return JobEventsResponseSchema.parse(
+      await this.call('GET', `/v1/jobs/${encodeURIComponent(jobId)}/events`)
+    ).events;
   }
 
   /** Polls until the job is published or failed, reporting each status change. */
