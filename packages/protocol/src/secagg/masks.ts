@@ -2,7 +2,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { canonicalBytes } from '../encoding.ts';
-import { expandMask } from './prg.ts';
+import { accumulated, addMask, maskAccumulator } from './prg.ts';
 
 /**
  * Double masking of a node's integer vector inside the BFV plaintext (Bonawitz et al. 2017,
@@ -97,13 +97,10 @@ export function maskedInput(
   if (values.length !== round.length)
     throw new RangeError(`"values" expected ${round.length} slots, got ${values.length}`);
   const t = round.modulus;
-  const out = expandMask(self, round.length, t).map((m, i) => m + (values[i] as bigint));
-  for (const { peer, seed } of pairs) {
-    const sign = pairSign(me, peer);
-    expandMask(seed, round.length, t).forEach((m, i) => {
-      out[i] = (out[i] as bigint) + sign * m;
-    });
-  }
+  const acc = maskAccumulator(round.length);
+  addMask(acc, 1, self, t);
+  for (const { peer, seed } of pairs) addMask(acc, pairSign(me, peer) === 1n ? 1 : -1, seed, t);
+  const out = values.map((v, i) => v + accumulated(acc, i));
   return out.map((v) => mod(v, t));
 }
 
@@ -121,18 +118,11 @@ export function unmaskSum(
   if (maskedSum.length !== round.length)
     throw new RangeError(`"maskedSum" expected ${round.length} slots, got ${maskedSum.length}`);
   const t = round.modulus;
-  const out = [...maskedSum];
-  for (const seed of survivorSelfSeeds) {
-    expandMask(seed, round.length, t).forEach((m, i) => {
-      out[i] = (out[i] as bigint) - m;
-    });
-  }
-  for (const { survivor, dropped, seed } of orphanPairs) {
-    const sign = pairSign(survivor, dropped);
-    expandMask(seed, round.length, t).forEach((m, i) => {
-      out[i] = (out[i] as bigint) - sign * m;
-    });
-  }
+  const acc = maskAccumulator(round.length);
+  for (const seed of survivorSelfSeeds) addMask(acc, -1, seed, t);
+  for (const { survivor, dropped, seed } of orphanPairs)
+    addMask(acc, pairSign(survivor, dropped) === 1n ? -1 : 1, seed, t);
+  const out = maskedSum.map((v, i) => v + accumulated(acc, i));
   return out.map((v) => centred(mod(v, t), t));
 }
 

@@ -208,3 +208,50 @@ describe('a secure-aggregation round', () => {
     expect(toBase64(fromBase64(boxes[1]!.box))).toBe(boxes[1]!.box);
   });
 });
+
+describe('share boxes with the cached agreement', () => {
+  it('are sealBox / openBox byte for byte: either opens the other', async () => {
+    const { sealShareBox, openShareBox } = await import('./box-keys.ts');
+    const { openBox, sealBox } = await import('../signing.ts');
+    const [x, y] = [generateBoxKeyPair(), generateBoxKeyPair()];
+    const msg = new Uint8Array(98).map((_, i) => i);
+    for (let i = 0; i < 2; i++) {
+      expect(
+        openBox(sealShareBox(msg, y.publicKey, x.secretKey), x.publicKey, y.secretKey)
+      ).toEqual(msg);
+      expect(
+        openShareBox(sealBox(msg, y.publicKey, x.secretKey), x.publicKey, y.secretKey)
+      ).toEqual(msg);
+    }
+    const forged = sealShareBox(msg, y.publicKey, x.secretKey);
+    forged[40] = (forged[40] as number) ^ 1;
+    expect(() => openShareBox(forged, x.publicKey, y.secretKey)).toThrow(/authentication/);
+    // Another sender's key does not open it.
+    expect(() =>
+      openShareBox(
+        sealShareBox(msg, y.publicKey, x.secretKey),
+        generateBoxKeyPair().publicKey,
+        y.secretKey
+      )
+    ).toThrow();
+  });
+});
+
+describe('mask sums in number limbs', () => {
+  it('equal the BigInt sum of the expanded masks, mod t, for both moduli and a small one', async () => {
+    const { expandMask, maskedInput } = await import('./index.ts');
+    for (const t of [T, HE_PARAMS['bfv-8192-t40'].plainModulus, 101n]) {
+      const round = { jobId: 'j', round: 2, length: 300, modulus: t };
+      const values = Array.from({ length: 300 }, (_, i) => BigInt(i * 37) - 5000n);
+      const self = nacl.randomBytes(32);
+      const pairs = ['a', 'm', 'z'].map((peer) => ({ peer, seed: nacl.randomBytes(32) }));
+      const expected = values.map((v, i) => {
+        let x = v + (expandMask(self, 300, t)[i] as bigint);
+        for (const p of pairs)
+          x += ('k' < p.peer ? 1n : -1n) * (expandMask(p.seed, 300, t)[i] as bigint);
+        return ((x % t) + t) % t;
+      });
+      expect(maskedInput(round, 'k', values, self, pairs)).toEqual(expected);
+    }
+  });
+});

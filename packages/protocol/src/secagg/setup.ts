@@ -8,7 +8,8 @@ import {
   sha256Hex,
   toBase64,
 } from '../hashing.ts';
-import { sealBox, signCanonical, verifyCanonical } from '../signing.ts';
+import { signCanonical, verifyCanonical } from '../signing.ts';
+import { sealShareBox } from './box-keys.ts';
 import {
   SECAGG_COMMIT_DOMAIN,
   SECAGG_SETUP_DOMAIN,
@@ -127,7 +128,7 @@ export async function createSetup(
       selfShares.get(p.name) as Uint8Array,
       keyShares.get(p.name) as Uint8Array
     );
-    const box = sealBox(plain, p.boxKey, input.boxSecretKey);
+    const box = sealShareBox(plain, p.boxKey, input.boxSecretKey);
     plain.fill(0);
     shares[p.name] = toBase64(box);
     shareHashes[p.name] = sha256Hex(box);

@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors.ts';
 import { bytesToHex, equalBytes, fromBase64, hexToBytes, toBase64 } from '../hashing.ts';
-import { openBox, signCanonical } from '../signing.ts';
+import { signCanonical } from '../signing.ts';
+import { openShareBox } from './box-keys.ts';
 import {
   SECAGG_UNMASK_DOMAIN,
   secaggSetsHash,
@@ -80,7 +81,7 @@ export function answerUnmask(input: {
       throw new ProtocolError('BAD_REQUEST', `${where}: no share box from ${owner}`);
     let plain: Uint8Array;
     try {
-      plain = openBox(fromBase64(box, `share of ${owner}`), boxKey, input.boxSecretKey);
+      plain = openShareBox(fromBase64(box, `share of ${owner}`), boxKey, input.boxSecretKey);
     } catch {
       throw new ProtocolError(
         'BAD_CIPHERTEXT',
