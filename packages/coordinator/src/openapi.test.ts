@@ -60,7 +60,6 @@ describe('coordinator GET /openapi.json', () => {
       'getLatestCheckpoint GET /v1/node/checkpoints/latest [node] nodeSignature',
       'getNodeTasks GET /v1/node/tasks [node] nodeSignature',
       'getOpenApiDocument GET /openapi.json [meta] public',
-      'getRoundCiphertexts GET /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts [node] nodeSignature',
       'getTransparencyConsistencyProof GET /v1/transparency/proof/consistency [transparency] operatorToken|auditorToken',
       'getTransparencyHead GET /v1/transparency/head [transparency] operatorToken|auditorToken',
       'getTransparencyInclusionProof GET /v1/transparency/proof/inclusion [transparency] operatorToken|auditorToken',
@@ -76,6 +75,8 @@ describe('coordinator GET /openapi.json', () => {
       'submitContribution POST /v1/node/jobs/{jobId}/rounds/{round}/submission [node] nodeSignature',
       'submitDecryption POST /v1/node/jobs/{jobId}/rounds/{round}/decryption [node] nodeSignature',
       'submitRefusal POST /v1/node/jobs/{jobId}/rounds/{round}/refusal [node] nodeSignature',
+      'submitSecaggSetup POST /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup [node] nodeSignature',
+      'submitSecaggUnmask POST /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask [node] nodeSignature',
       'uploadKeyBundle POST /v1/node/keys/{keyId} [node] nodeSignature',
     ]);
     for (const { op } of operations()) {
@@ -130,7 +131,8 @@ describe('coordinator GET /openapi.json', () => {
       submitContribution: '400 401 403 404 409 413',
       submitRefusal: '400 401 403 404 409 413',
       submitDecryption: '400 401 403 404 409 413',
-      getRoundCiphertexts: '400 401 403 404 409',
+      submitSecaggSetup: '400 401 403 404 409 413',
+      submitSecaggUnmask: '400 401 403 404 409 413',
     });
     expect(errorResponsesWithoutErrorSchema(doc)).toEqual([]);
   });

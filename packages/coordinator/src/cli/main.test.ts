@@ -14,6 +14,7 @@ import { run } from './main.ts';
 import { createCoordinator, type Coordinator } from '../app.ts';
 import { openCoordinatorDir } from './coordinator-dir.ts';
 import { checkedTemplate } from '../jobs/templates.ts';
+import { setupRound } from '../jobs/_secagg-testing.ts';
 import {
   fakeSealBlob,
   federation,
@@ -302,6 +303,7 @@ describe('fedmark coordinator CLI', () => {
       JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'))
     );
     const { jobId } = await created.json();
+    await setupRound(h, nodes, jobId, 0);
     const refused = await h.node(
       nodes[0] as TestNode,
       'POST',
@@ -321,10 +323,14 @@ describe('fedmark coordinator CLI', () => {
       const w = captureCli(env);
       expect(await run(['job', 'watch', jobId, '--interval', '50'], w.io)).toBe(20);
       const lines = w.out().trim().split('\n');
-      expect(lines.slice(0, 5).every((l) => /^\d\d:\d\d:\d\d /.test(l))).toBe(true);
-      expect([...lines.slice(0, 5).map((l) => l.slice(9)), lines[5]]).toEqual([
+      expect(lines.slice(0, 9).every((l) => /^\d\d:\d\d:\d\d /.test(l))).toBe(true);
+      expect([...lines.slice(0, 9).map((l) => l.slice(9)), lines[9]]).toEqual([
         'round - job created',
         'round 0 round opened',
+        'round 0 secagg setup received a1',
+        'round 0 secagg setup received a2',
+        'round 0 secagg setup received a3',
+        'round 0 secagg setup closed',
         'round 0 refusal recorded a1: purpose analytics not allowed',
         'round 0 round closed: 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
         'round 0 job failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',

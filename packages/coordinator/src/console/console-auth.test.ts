@@ -11,6 +11,7 @@ import {
   testNode,
   type Harness,
 } from '../_testing.ts';
+import { setupRound } from '../jobs/_secagg-testing.ts';
 import { COOKIE, ORIGIN, cookiesOf, login, session } from './_console-testing.ts';
 
 const nodes = [testNode('n1', 11), testNode('n2', 12), testNode('n3', 13)];
@@ -210,6 +211,7 @@ describe('coordinator console: security headers and escaping', () => {
       },
     });
     const { jobId } = await json(created);
+    await setupRound(h, nodes, jobId, 0);
     const reason = '<img src=x onerror="alert(2)"> policy';
     expect(
       (

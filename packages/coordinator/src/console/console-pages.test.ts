@@ -22,7 +22,15 @@ import {
   type Harness,
   type TestNode,
 } from '../_testing.ts';
-import { decryptByTwo, submitAll } from '../jobs/_round-testing.ts';
+import {
+  masked,
+  maskedSum,
+  setupRound,
+  submitMasked,
+  unmaskAndDecrypt,
+  unmaskBy,
+} from '../jobs/_secagg-testing.ts';
+import { decryptByTwo } from '../jobs/_round-testing.ts';
 import { churnTrainInput, trainJobSpec } from '../jobs/_train-testing.ts';
 import { session, testIdText, type Browser } from './_console-testing.ts';
 import { fmtCount, fmtInterval, fmtNumber } from './format.ts';
@@ -81,8 +89,16 @@ describe('coordinator console pages with a real job', () => {
     expect(page.status).toBe(200);
     expect(testIdText(page.html, 'job-state')).toBe('running');
     expect(page.html).toContain('<meta http-equiv="refresh" content="2"/>');
+    expect(testIdText(page.html, 'round-0-state')).toBe('setup');
     expect(page.html).toContain('0 of 4 submitted, 0 refused, 4 pending (at least 3 needed).');
 
+    // Every node sends its secure-aggregation setup; the round opens for masked input.
+    await setupRound(h, nodes, jobId, 0);
+    page = await b.get(`/console/jobs/${jobId}`);
+    expect(testIdText(page.html, 'round-0-state')).toBe('open');
+    expect(page.html).toContain('0 of 4 submitted, 0 refused, 4 pending (at least 3 needed).');
+
+    const truth = Array.from({ length: layout.length }, (_, k) => BigInt(600 + 3 * k));
     for (const [i, n] of nodes.slice(0, 3).entries()) {
       const sub = makeSubmission(he, keys.secretKey, n, {
         jobId,
@@ -90,7 +106,13 @@ describe('coordinator console pages with a real job', () => {
         keyId,
         layoutHash: layout.hash,
         specHash: specHashOf(h, jobId, 0),
-        values: Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k)),
+        values: masked(
+          h,
+          n,
+          jobId,
+          0,
+          Array.from({ length: layout.length }, (_, k) => BigInt(100 * (i + 1) + k))
+        ),
         epsilon: 1,
       });
       expect(
@@ -115,12 +137,10 @@ describe('coordinator console pages with a real job', () => {
     );
     expect(page.html).toContain('Decryption shares (0 of 3 received; two agreeing publish)');
 
-    const round = h.store.jobs.getRound(jobId, 0);
-    const plain = he.decrypt(
-      (round?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64'))),
-      keys.secretKey,
-      layout.length
-    );
+    // The survivors answer the unmask; the decryptors post the masked sum they decrypt.
+    await unmaskBy(h, nodes.slice(0, 3), jobId, 0);
+    const plain = maskedSum(h, he, keys.secretKey, jobId, 0);
+    expect(plain).not.toEqual(truth);
     await decryptByTwo(h, nodes, { jobId, round: 0, layoutHash: layout.hash }, plain);
     page = await b.get(`/console/jobs/${jobId}`);
     expect(testIdText(page.html, 'job-state')).toBe('published');
@@ -141,7 +161,7 @@ describe('coordinator console pages with a real job', () => {
     expect(result.html).toContain('95% interval');
     const cells = jobResult(h.coordinator.ctx, jobId).rounds[0]?.cells ?? [];
     const count = cells.find((c) => c.block === 'count' && c.labels[0] === 'E0');
-    expect(count?.estimate).toBe(Number(plain[1]));
+    expect(count?.estimate).toBe(Number(truth[1]));
     // Counts are whole numbers with separators, the interval's ends too (protocol results/number-format.ts).
     expect(result.html).toContain(
       `<td>E0</td><td class="num">${fmtCount(count?.estimate ?? NaN)}</td><td class="num">${fmtInterval(count?.ci95 ?? [0, 0], 'count')}</td>`
@@ -187,7 +207,8 @@ describe('coordinator console pages with a real job', () => {
       epsilon: number,
       values: bigint[]
     ) => {
-      await submitAll(h, he, keys.secretKey, three, {
+      await setupRound(h, three, jobId, round);
+      await submitMasked(h, he, keys.secretKey, three, {
         jobId,
         round,
         keyId,
@@ -195,11 +216,9 @@ describe('coordinator console pages with a real job', () => {
         values,
         epsilon,
       });
-      await decryptByTwo(
-        h,
-        three,
-        { jobId, round, layoutHash },
-        values.map((v) => v * 3n)
+      await unmaskAndDecrypt(h, he, keys.secretKey, three, { jobId, round, layoutHash });
+      expect(h.store.jobs.getRound(jobId, round)?.result?.values).toEqual(
+        values.map((v) => String(v * 3n))
       );
     };
     const s = standardisationLayout(train);

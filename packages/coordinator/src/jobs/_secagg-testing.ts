@@ -10,24 +10,48 @@ import {
   createSetup,
   hexToBytes,
   maskRelease,
+  type He,
   type HeParamsId,
   type SecaggSecrets,
+  type SecaggSetup,
 } from '@fedmark/protocol';
-import { specHashOf, type Harness, type TestNode } from '../_testing.ts';
+import { specHashOf, type Harness, type SubmissionArgs, type TestNode } from '../_testing.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import type { Store } from '../store/index.ts';
+import { decryptByTwo, submitAll } from './_round-testing.ts';
 import { setsOf, thresholdOf } from './secagg.ts';
 
-const secretsByStore = new WeakMap<Store, Map<string, SecaggSecrets>>();
+/** What a node keeps of a round after its setup: the setup it sent and its secrets. */
+interface NodeRound {
+  setup: SecaggSetup;
+  secrets: SecaggSecrets;
+}
+
+const secretsByStore = new WeakMap<Store, Map<string, NodeRound>>();
 const key = (jobId: string, round: number, node: string) => `${jobId}/${round}/${node}`;
 
-function secretsOf(h: Harness): Map<string, SecaggSecrets> {
+function secretsOf(h: Harness): Map<string, NodeRound> {
   let m = secretsByStore.get(h.store);
   if (!m) {
     m = new Map();
     secretsByStore.set(h.store, m);
   }
   return m;
+}
+
+/**
+ * `to` is the coordinator `from` was restarted as (the same directory): the nodes still hold the
+ * round secrets and setups they made while talking to `from`.
+ */
+export function reopened(from: Harness, to: Harness): void {
+  secretsByStore.set(to.store, secretsOf(from));
+}
+
+/** The setup `n` sent for the round through `setupRound` (to send it again, byte for byte). */
+export function sentSetup(h: Harness, n: TestNode, jobId: string, round: number): SecaggSetup {
+  const kept = secretsOf(h).get(key(jobId, round, n.name));
+  if (!kept) throw new Error(`${n.name} sent no setup for ${jobId}/${round}`);
+  return kept.setup;
 }
 
 /**
@@ -58,7 +82,7 @@ export async function setupRound(
       signingSecretKey: n.signing.secretKey,
       boxSecretKey: n.box.secretKey,
     });
-    secretsOf(h).set(key(jobId, round, n.name), secrets);
+    secretsOf(h).set(key(jobId, round, n.name), { setup, secrets });
     const res = await h.node(
       n,
       'POST',
@@ -83,7 +107,7 @@ export function masked(
 ): bigint[] {
   const job = h.store.jobs.getJob(jobId);
   const r = h.store.jobs.getRound(jobId, round);
-  const secrets = secretsOf(h).get(key(jobId, round, n.name));
+  const secrets = secretsOf(h).get(key(jobId, round, n.name))?.secrets;
   if (!job || !r?.secagg || !secrets)
     throw new Error(`${n.name} has no setup for ${jobId}/${round}`);
   const heParams = (h.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
@@ -130,4 +154,63 @@ export async function unmaskBy(
     );
     expect(res.status, await res.clone().text()).toBe(200);
   }
+}
+
+/**
+ * Every one of `nodes` submits `s.values` masked with its own round secrets (`masked`), really
+ * encrypted under `secretKey`; each must get 200 (`submitAll` for one node at a time).
+ */
+export async function submitMasked(
+  h: Harness,
+  he: He,
+  secretKey: Uint8Array,
+  nodes: readonly TestNode[],
+  s: Omit<SubmissionArgs, 'specHash'> & { specHash?: string }
+): Promise<void> {
+  for (const n of nodes)
+    await submitAll(h, he, secretKey, [n], {
+      ...s,
+      values: masked(h, n, s.jobId, s.round, s.values),
+    });
+}
+
+/** The round's stored aggregate decrypted: the masked sum, what decryptors see and post. */
+export function maskedSum(
+  h: Harness,
+  he: He,
+  secretKey: Uint8Array,
+  jobId: string,
+  round: number
+): bigint[] {
+  const r = h.store.jobs.getRound(jobId, round);
+  if (!r?.aggregate) throw new Error(`round ${jobId}/${round} has no aggregate`);
+  return he.decrypt(
+    r.aggregate.map((x) => new Uint8Array(Buffer.from(x, 'base64'))),
+    secretKey,
+    r.layoutLength
+  );
+}
+
+/**
+ * Ends a decrypting round as honest nodes would: every survivor answers the unmask, then the
+ * first two decryptors post the decrypted masked sum. `nodes` must include them all. Returns
+ * the masked sum the decryptors posted.
+ */
+export async function unmaskAndDecrypt(
+  h: Harness,
+  he: He,
+  secretKey: Uint8Array,
+  nodes: readonly TestNode[],
+  r: { jobId: string; round: number; layoutHash: string }
+): Promise<bigint[]> {
+  const survivors = h.store.jobs.getRound(r.jobId, r.round)?.secagg?.survivors ?? [];
+  await unmaskBy(
+    h,
+    survivors.map((name) => nodes.find((x) => x.name === name) as TestNode),
+    r.jobId,
+    r.round
+  );
+  const plain = maskedSum(h, he, secretKey, r.jobId, r.round);
+  await decryptByTwo(h, nodes, r, plain);
+  return plain;
 }

@@ -150,8 +150,8 @@ export async function acceptDecryption(
     // Publication also needs the unmask correction (jobs/secagg.ts), whichever comes last.
     return publishIfReady(ctx, job, cur) ? 'published' : 'decrypting';
   });
-  // Publication of rfm round 0 opens round 1: arm its timers.
+  // Publication of rfm round 0 opens round 1 (in its setup phase, like every round): arm its timers.
   for (const next of ctx.store.jobs.rounds(jobId))
-    if (next.status === 'open') engine.schedule(jobId, next.round);
+    if (next.status === 'setup' || next.status === 'open') engine.schedule(jobId, next.round);
   return { version: 1, status };
 }

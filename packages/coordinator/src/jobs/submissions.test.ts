@@ -23,13 +23,16 @@ import {
   specHashOf,
   testNode,
   type Harness,
+  type TestNode,
 } from '../_testing.ts';
+import { masked, setupRound } from './_secagg-testing.ts';
 
-const [a, b, c, outsider] = [
+const [a, b, c, outsider, d] = [
   testNode('alpha', 21),
   testNode('beta', 22),
   testNode('gamma', 23),
   testNode('zeta', 24),
+  testNode('delta', 25),
 ] as const;
 const spec = {
   version: 1,
@@ -53,13 +56,21 @@ const values = (k: number) => Array.from({ length: layout.length }, (_, i) => Bi
 let he: He;
 let keys: { secretKey: Uint8Array; publicKey: Uint8Array };
 
+/** A job over alpha, beta and gamma whose round 0 closed its secure-aggregation setup (all three). */
 async function setup(): Promise<{ h: Harness; jobId: string; keyId: string }> {
   const h = harness({ heFor });
   const keyId = await federation(h, [a, b, c], keys.publicKey);
   const res = await h.op('POST', '/v1/jobs', spec);
   expect(res.status).toBe(201);
-  return { h, jobId: (await res.json()).jobId, keyId };
+  const jobId = (await res.json()).jobId;
+  await setupRound(h, [a, b, c], jobId, 0);
+  expect(h.store.jobs.getRound(jobId, 0)?.status).toBe('open');
+  return { h, jobId, keyId };
 }
+
+/** What node `n` encrypts for round 0: `values(k)` under its secure-aggregation masks. */
+const input = (h: Harness, n: TestNode, jobId: string, k: number) =>
+  masked(h, n, jobId, 0, values(k));
 
 const path = (jobId: string, kind = 'submission', round = 0) =>
   `/v1/node/jobs/${jobId}/rounds/${round}/${kind}`;
@@ -78,7 +89,7 @@ describe('submissions', () => {
       keyId,
       layoutHash: layout.hash,
       specHash: specHashOf(h, jobId, 0),
-      values: values(1),
+      values: input(h, a, jobId, 1),
     });
     const res = await h.node(a, 'POST', path(jobId), sub);
     expect(res.status).toBe(200);
@@ -111,7 +122,7 @@ describe('submissions', () => {
       keyId,
       layoutHash: layout.hash,
       specHash: specHashOf(h, jobId, 0),
-      values: values(2),
+      values: input(h, a, jobId, 2),
     });
     const conflict = await h.node(a, 'POST', path(jobId), different);
     expect(conflict.status).toBe(409);
@@ -126,6 +137,10 @@ describe('submissions', () => {
     expect(events.events.map((e: { type: string }) => e.type)).toEqual([
       'job_created',
       'round_opened',
+      'secagg_setup_received',
+      'secagg_setup_received',
+      'secagg_setup_received',
+      'secagg_setup_closed',
       'submission_accepted',
     ]);
   });
@@ -348,7 +363,7 @@ describe('submissions', () => {
       keyId,
       layoutHash: layout.hash,
       specHash: roundSpec,
-      values: values(1),
+      values: input(h, a, jobId, 1),
     });
     expect((await h.node(a, 'POST', path(jobId), good)).status).toBe(200);
     expect(h.store.jobs.getSubmission(jobId, 0, 'alpha')?.specHash).toBe(roundSpec);
@@ -385,5 +400,84 @@ describe('submissions', () => {
       message:
         '0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
     });
+  });
+
+  it('takes no input during the setup phase (409 CONFLICT), and none from a participant that sent no setup (403 FORBIDDEN)', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [a, b, c, d], keys.publicKey);
+    const res = await h.op('POST', '/v1/jobs', spec);
+    expect(res.status).toBe(201);
+    const jobId = (await res.json()).jobId;
+    expect(h.store.jobs.getRound(jobId, 0)?.status).toBe('setup');
+    const sub = (n: TestNode) =>
+      makeSubmission(he, keys.secretKey, n, {
+        jobId,
+        round: 0,
+        keyId,
+        layoutHash: layout.hash,
+        specHash: specHashOf(h, jobId, 0),
+        values: values(1),
+      });
+    const setupPhase = {
+      error: {
+        code: 'CONFLICT',
+        message: `round 0 of job ${jobId} is in its secure-aggregation setup phase: no input yet`,
+      },
+    };
+    const early = await h.node(a, 'POST', path(jobId), sub(a));
+    expect(early.status).toBe(409);
+    expect(await early.json()).toEqual(setupPhase);
+    const earlyRefusal = await h.node(
+      b,
+      'POST',
+      path(jobId, 'refusal'),
+      makeRefusal(b, { jobId, round: 0, specHash: specHashOf(h, jobId, 0) }, 'too early')
+    );
+    expect(earlyRefusal.status).toBe(409);
+    expect(await earlyRefusal.json()).toEqual(setupPhase);
+    // Three of four (the threshold) send a setup; the straggler wait closes the phase without delta.
+    await setupRound(h, [a, b, c], jobId, 0);
+    const r = h.store.jobs.getRound(jobId, 0);
+    expect(r?.status).toBe('open');
+    expect(r?.secagg?.adverts.map((x) => x.node)).toEqual(['alpha', 'beta', 'gamma']);
+    const noSetup = await h.node(d, 'POST', path(jobId), sub(d));
+    expect(noSetup.status).toBe(403);
+    expect(await noSetup.json()).toEqual({
+      error: {
+        code: 'FORBIDDEN',
+        message: `node delta sent no secure-aggregation setup for job ${jobId} round 0`,
+      },
+    });
+    // Nor a refusal: the input phase expects answers from the three advertisers only, and a
+    // refusal counted against them would make the quorum look unreachable.
+    const noSetupRefusal = await h.node(
+      d,
+      'POST',
+      path(jobId, 'refusal'),
+      makeRefusal(d, { jobId, round: 0, specHash: specHashOf(h, jobId, 0) }, 'no setup sent')
+    );
+    expect(noSetupRefusal.status).toBe(403);
+    expect(await noSetupRefusal.json()).toEqual({
+      error: {
+        code: 'FORBIDDEN',
+        message: `node delta sent no secure-aggregation setup for job ${jobId} round 0`,
+      },
+    });
+    expect(h.store.jobs.getRound(jobId, 0)?.status).toBe('open');
+    expect(h.store.jobs.getRefusal(jobId, 0, 'delta')).toBeUndefined();
+    const tasks = (await json(await h.node(d, 'GET', '/v1/node/tasks'))).tasks;
+    expect(tasks).toEqual([]);
+    expect(h.store.jobs.submissions(jobId, 0)).toEqual([]);
+    expect(h.store.jobs.getRefusal(jobId, 0, 'beta')).toBeUndefined();
+    // A node whose setup closed the phase submits its masked input.
+    const good = makeSubmission(he, keys.secretKey, a, {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: layout.hash,
+      specHash: specHashOf(h, jobId, 0),
+      values: input(h, a, jobId, 1),
+    });
+    expect((await h.node(a, 'POST', path(jobId), good)).status).toBe(200);
   });
 });

@@ -306,7 +306,15 @@ export async function acceptRefusal(
       'CONFLICT',
       `node ${node} already submitted to job ${jobId} round ${round}`
     );
-  checkSpecHash(job, await openRoundOr409(ctx, engine, jobId, round), ref.specHash, 'refusal');
+  const open = await openRoundOr409(ctx, engine, jobId, round);
+  // Masked input expects answers only from the nodes whose setups the round closed with: a
+  // refusal from another participant would count against their quorum.
+  if (!open.secagg?.adverts.some((a) => a.node === node))
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} sent no secure-aggregation setup for job ${jobId} round ${round}`
+    );
+  checkSpecHash(job, open, ref.specHash, 'refusal');
   const rec = ctx.store.transaction(() => {
     const cur = ctx.store.jobs.getRound(jobId, round) as RoundRecord;
     if (cur.status !== 'open')

@@ -19,8 +19,9 @@ import {
   specHashOf,
   testNode,
   type Harness,
+  type TestNode,
 } from '../_testing.ts';
-import { decryptByTwo, submitAll } from './_round-testing.ts';
+import { masked, setupRound, submitMasked, unmaskAndDecrypt } from './_secagg-testing.ts';
 import { churnTrainInput, trainJobSpec } from './_train-testing.ts';
 
 const nodes = [testNode('t1', 51), testNode('t2', 52), testNode('t3', 53)] as const;
@@ -35,7 +36,36 @@ beforeAll(async () => {
   keys = he.generateKeys();
 });
 
-/** Every node submits `values`, then the first two decryptors answer with their sum. */
+/**
+ * Every train round starts with its secure-aggregation setup phase: `n`'s only task is the setup
+ * of the round; once every node sent one the round opens, and `n`'s task is the job_round task.
+ */
+async function openRound(h: Harness, jobId: string, round: number, n: TestNode) {
+  expect(h.store.jobs.getRound(jobId, round)?.status).toBe('setup');
+  expect((await json(await h.node(n, 'GET', '/v1/node/tasks'))).tasks).toEqual([
+    expect.objectContaining({
+      type: 'secagg_setup',
+      jobId,
+      round,
+      participants: nodes.map((x) => x.name),
+      threshold: 3,
+      specHash: specHashOf(h, jobId, round),
+    }),
+  ]);
+  await setupRound(h, nodes, jobId, round);
+  expect(h.store.jobs.getRound(jobId, round)?.status).toBe('open');
+  const tasks = (await json(await h.node(n, 'GET', '/v1/node/tasks'))).tasks;
+  expect(tasks).toHaveLength(1);
+  expect(tasks[0].secagg.adverts.map((a: { node: string }) => a.node)).toEqual(
+    nodes.map((x) => x.name)
+  );
+  return tasks[0];
+}
+
+/**
+ * Every node submits `values` masked, every node answers the unmask and the first two
+ * decryptors answer with the masked sum; the round publishes the true sum, 3 x `values`.
+ */
 async function runRound(
   h: Harness,
   jobId: string,
@@ -45,7 +75,7 @@ async function runRound(
   epsilon: number,
   values: bigint[]
 ): Promise<void> {
-  await submitAll(h, he, keys.secretKey, nodes, {
+  await submitMasked(h, he, keys.secretKey, nodes, {
     jobId,
     round,
     keyId,
@@ -54,12 +84,13 @@ async function runRound(
     epsilon,
   });
   expect(h.store.jobs.getRound(jobId, round)?.status).toBe('decrypting');
-  await decryptByTwo(
-    h,
-    nodes,
-    { jobId, round, layoutHash },
-    values.map((v) => v * 3n)
-  );
+  const plain = await unmaskAndDecrypt(h, he, keys.secretKey, nodes, { jobId, round, layoutHash });
+  // What the decryptors saw is masked; what the round published is the sum.
+  const sum = values.map((v) => v * 3n);
+  expect(plain).not.toEqual(sum);
+  const published = h.store.jobs.getRound(jobId, round);
+  expect(published?.status).toBe('published');
+  expect(published?.result?.values).toEqual(sum.map(String));
 }
 
 describe('train job on the coordinator', () => {
@@ -72,7 +103,7 @@ describe('train job on the coordinator', () => {
 
     // Round 0: the standardisation layout, nothing but the spec in the round query.
     const sLayout = standardisationLayout(train);
-    const task0 = (await json(await h.node(nodes[0], 'GET', '/v1/node/tasks'))).tasks[0];
+    const task0 = await openRound(h, jobId, 0, nodes[0]);
     expect(task0.spec.query).toMatchObject({
       kind: 'train_round',
       phase: 'standardisation',
@@ -101,7 +132,7 @@ describe('train job on the coordinator', () => {
 
     // Round 1: the model travels in the round query; the layout is derived from its encoding.
     const layout1 = roundLayout(train, model0.encoding, 0);
-    const task1 = (await json(await h.node(nodes[2], 'GET', '/v1/node/tasks'))).tasks[0];
+    const task1 = await openRound(h, jobId, 1, nodes[2]);
     expect(task1).toMatchObject({ type: 'job_round', jobId, round: 1 });
     expect(task1.spec.query).toMatchObject({
       kind: 'train_round',
@@ -136,6 +167,7 @@ describe('train job on the coordinator', () => {
     const h = harness({ heFor });
     const keyId = await federation(h, [...nodes], keys.publicKey);
     const { jobId } = await json(await h.op('POST', '/v1/jobs', jobSpec));
+    await setupRound(h, nodes, jobId, 0);
     const sLayout = standardisationLayout(train);
     const sub = makeSubmission(he, keys.secretKey, nodes[0], {
       jobId,
@@ -143,7 +175,7 @@ describe('train job on the coordinator', () => {
       keyId,
       layoutHash: sLayout.hash,
       specHash: specHashOf(h, jobId, 0),
-      values: [1n, 1n, 1n, 1n, 1n],
+      values: masked(h, nodes[0], jobId, 0, [1n, 1n, 1n, 1n, 1n]),
       epsilon: 0.5,
     });
     const res = await h.node(nodes[0], 'POST', `/v1/node/jobs/${jobId}/rounds/0/submission`, sub);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { admit, federation, fakeSealBlob, harness, json, testNode } from '../_testing.ts';
-import { decideClose } from '../jobs/rounds.ts';
+import { decideClose, phaseQuorum } from '../jobs/rounds.ts';
 
 const [a, b, c] = [testNode('h1', 61), testNode('h2', 62), testNode('h3', 63)] as const;
 
@@ -45,6 +45,8 @@ describe('hostile input', () => {
       `/v1/node/jobs/${jobId}/rounds/0/submission`,
       `/v1/node/jobs/${jobId}/rounds/0/refusal`,
       `/v1/node/jobs/${jobId}/rounds/0/decryption`,
+      `/v1/node/jobs/${jobId}/rounds/0/secagg/setup`,
+      `/v1/node/jobs/${jobId}/rounds/0/secagg/unmask`,
       '/v1/node/jobs/nope/rounds/x/submission',
     ];
     for (const path of paths) {
@@ -89,15 +91,13 @@ describe('hostile input', () => {
         ),
         ({ n, min, submitted, refusedShare, quorumAt, wait, now }) => {
           const refused = Math.min(refusedShare, n - submitted);
-          const job = {
-            participants: Array.from({ length: n }, (_, i) => `p${i}`),
-            spec: { minNodes: min, stragglerWaitMs: wait },
-          } as never;
+          // A phase expecting n answers and needing min of them (setup: participants, input: advertisers).
+          const quorum = { expected: n, min, stragglerWaitMs: wait };
           const round = {
             deadlineAt: 3000,
             quorumAt: submitted >= min ? (quorumAt ?? 0) : null,
           } as never;
-          const d = decideClose(job, round, submitted, refused, now);
+          const d = decideClose(quorum, round, submitted, refused, now);
           if (d.action === 'close') expect(submitted).toBeGreaterThanOrEqual(min);
           if (d.action === 'fail') expect(submitted < min).toBe(true);
           if (d.action === 'wait') {
@@ -109,6 +109,40 @@ describe('hostile input', () => {
         }
       ),
       { numRuns: 500 }
+    );
+  });
+
+  it("each phase's quorum is the secure-aggregation threshold: at least minNodes, a strict majority of participants (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 12 }).chain((n) =>
+          fc.record({
+            n: fc.constant(n),
+            minNodes: fc.integer({ min: 3, max: n }),
+            advertised: fc.integer({ min: 0, max: n }),
+            wait: fc.integer({ min: 0, max: 3000 }),
+          })
+        ),
+        ({ n, minNodes, advertised, wait }) => {
+          const job = {
+            participants: Array.from({ length: n }, (_, i) => `p${i}`),
+            spec: { minNodes, stragglerWaitMs: wait },
+          } as never;
+          const adverts = Array.from({ length: advertised }, (_, i) => ({ node: `p${i}` }));
+          const setup = phaseQuorum(job, { status: 'setup', secagg: null } as never);
+          const input = phaseQuorum(job, { status: 'open', secagg: { adverts } } as never);
+          // Setup waits for every participant, masked input for the nodes whose setups it closed with.
+          expect(setup.expected).toBe(n);
+          expect(input.expected).toBe(advertised);
+          for (const q of [setup, input]) {
+            expect(q.min).toBeGreaterThanOrEqual(minNodes);
+            expect(2 * q.min).toBeGreaterThan(n);
+            expect(q.stragglerWaitMs).toBe(wait);
+          }
+          expect(input.min).toBe(setup.min);
+        }
+      ),
+      { numRuns: 200 }
     );
   });
 });

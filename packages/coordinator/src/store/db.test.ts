@@ -11,11 +11,50 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** The schema as version 1 shipped it: submissions without `spec_hash`. */
+const SECAGG_TABLES = ['secagg_setups', 'secagg_unmasks'] as const;
+
+/** The schema as version 2 shipped it: no secure aggregation (rounds.secagg and its two tables). */
+function version2Sql(): string {
+  const column = /^ {2}secagg TEXT,\n/m;
+  const table = (name: string) =>
+    new RegExp(`^CREATE TABLE IF NOT EXISTS ${name} \\([^;]*\\);\\n`, 'm');
+  expect(SCHEMA_SQL).toMatch(column);
+  for (const t of SECAGG_TABLES) expect(SCHEMA_SQL).toMatch(table(t));
+  return SECAGG_TABLES.reduce(
+    (sql, t) => sql.replace(table(t), ''),
+    SCHEMA_SQL.replace(column, '')
+  );
+}
+
+/** The schema as version 1 shipped it: version 2 without submissions.spec_hash. */
 function version1Sql(): string {
   const line = /^ {2}spec_hash TEXT NOT NULL DEFAULT '',\n/m;
   expect(SCHEMA_SQL).toMatch(line);
-  return SCHEMA_SQL.replace(line, '');
+  return version2Sql().replace(line, '');
+}
+
+function tables(db: Database.Database): string[] {
+  return (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
+}
+
+/** An open round as an older version stored it (its job row is not needed for this table). */
+function insertOldRound(db: Database.Database): void {
+  db.prepare(
+    'INSERT INTO rounds (job_id, round, query, layout_hash, layout_length, status, opened_at, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+  ).run('j1', 0, '{}', 'ab'.repeat(32), 3, 'open', 1, 2);
+}
+
+/** What migration 3 adds: rounds.secagg (null for rounds stored before it) and the two tables. */
+function expectSecaggSchema(db: Database.Database): void {
+  expect(columns(db, 'rounds')).toContain('secagg');
+  for (const t of SECAGG_TABLES) {
+    expect(tables(db)).toContain(t);
+    expect(columns(db, t)).toEqual(['job_id', 'round', 'node', 'body']);
+  }
 }
 
 function columns(db: Database.Database, table: string): string[] {
@@ -23,47 +62,106 @@ function columns(db: Database.Database, table: string): string[] {
 }
 
 describe('coordinator database migrations', () => {
-  it('opens a version 1 database: adds submissions.spec_hash, keeps its rows, sets version 2', () => {
+  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 3', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
     old.exec(version1Sql());
     old.pragma('user_version = 1');
-    // A submission stored by version 1 (its job and round rows are not needed for this table).
+    // A round and a submission stored by version 1 (the job row is not needed for these tables).
     old.pragma('foreign_keys = OFF');
+    insertOldRound(old);
     old
       .prepare(
         'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
       )
       .run('j1', 0, 'bank', 'k1', 'ab'.repeat(32), '[]', '{}', 'cd'.repeat(64), 'T', '{}');
     expect(columns(old, 'submissions')).not.toContain('spec_hash');
+    expect(columns(old, 'rounds')).not.toContain('secagg');
+    for (const t of SECAGG_TABLES) expect(tables(old)).not.toContain(t);
     old.close();
 
     const db = openDb(dir);
-    expect(SCHEMA_VERSION).toBe(2);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expect(db.prepare('SELECT node, spec_hash FROM submissions').all()).toEqual([
       { node: 'bank', spec_hash: '' },
     ]);
+    expectSecaggSchema(db);
+    expect(db.prepare('SELECT job_id, round, status, secagg FROM rounds').all()).toEqual([
+      { job_id: 'j1', round: 0, status: 'open', secagg: null },
+    ]);
     db.close();
     // Opening again is a no-op (no second ALTER TABLE, which would fail on the existing column).
     const again = openStore(dir);
+    expect(again.jobs.getRound('j1', 0)).toMatchObject({ status: 'open', secagg: null });
     again.close();
   });
 
-  it('creates a new database at version 2 with spec_hash, and refuses a newer one', () => {
+  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
+    dirs.push(dir);
+    const old = new Database(join(dir, DB_FILE));
+    old.exec(version2Sql());
+    old.pragma('user_version = 2');
+    old.pragma('foreign_keys = OFF');
+    insertOldRound(old);
+    old
+      .prepare(
+        'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, spec_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+      )
+      .run(
+        'j1',
+        0,
+        'bank',
+        'k1',
+        'ab'.repeat(32),
+        'ef'.repeat(32),
+        '[]',
+        '{}',
+        'cd'.repeat(64),
+        'T',
+        '{}'
+      );
+    expect(columns(old, 'submissions')).toContain('spec_hash');
+    expect(columns(old, 'rounds')).not.toContain('secagg');
+    for (const t of SECAGG_TABLES) expect(tables(old)).not.toContain(t);
+    old.close();
+
+    const db = openDb(dir);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expectSecaggSchema(db);
+    expect(db.prepare('SELECT job_id, round, status, secagg FROM rounds').all()).toEqual([
+      { job_id: 'j1', round: 0, status: 'open', secagg: null },
+    ]);
+    expect(db.prepare('SELECT node, spec_hash FROM submissions').all()).toEqual([
+      { node: 'bank', spec_hash: 'ef'.repeat(32) },
+    ]);
+    for (const t of SECAGG_TABLES)
+      expect(db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get()).toEqual({ n: 0 });
+    db.close();
+    // Opening again is a no-op; the store reads the old round with no secure-aggregation state.
+    const again = openStore(dir);
+    expect(again.jobs.getRound('j1', 0)).toMatchObject({ status: 'open', secagg: null });
+    expect(again.jobs.secaggSetups('j1', 0)).toEqual([]);
+    expect(again.jobs.secaggUnmasks('j1', 0)).toEqual([]);
+    again.close();
+  });
+
+  it('creates a new database at version 3 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
     const db = openDb(':memory:');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     expect(columns(db, 'submissions')).toContain('spec_hash');
+    expectSecaggSchema(db);
     db.close();
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const future = new Database(join(dir, DB_FILE));
-    future.pragma('user_version = 3');
+    future.pragma('user_version = 4');
     future.close();
     expect(() => openDb(dir)).toThrow(
-      'coordinator database schema 3 is newer than this program (2)'
+      'coordinator database schema 4 is newer than this program (3)'
     );
   });
 });
