@@ -4,6 +4,7 @@ const TONES: Record<string, 'good' | 'bad' | 'warn' | undefined> = {
   published: 'good',
   failed: 'bad',
   running: 'warn',
+  setup: 'warn',
   open: 'warn',
   decrypting: 'warn',
   submitted: 'good',

@@ -178,7 +178,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       ...errors({
         400: `${BAD_ROUND}; ids, enforced noise or epsilon that differ from the path or the job; another key (KEY_MISMATCH) or layout (LAYOUT_MISMATCH); ciphertexts that do not load (BAD_CIPHERTEXT)`,
         401: `${WHY.signed}; or a submission signature that does not verify`,
-        403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
+        403: "the sender is not the body's node, not a participant of the job, or sent no secure-aggregation setup for the round (FORBIDDEN)",
         ...NO_ROUND,
         409: `different ciphertexts from this node are stored, or it refused the round (CONFLICT); the submission names another round spec hash than the round's (CONFLICT: it was computed on a spec the coordinator did not send, docs/federation-protocol.md "Bound round specs"); the round is closed (DEADLINE_PASSED); or ${WHY.replayed}`,
         413: WHY.tooLarge,
@@ -215,7 +215,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       ...errors({
         400: `${BAD_ROUND}; or ids that differ from the path`,
         401: `${WHY.signed}; or a refusal signature that does not verify`,
-        403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
+        403: "the sender is not the body's node, not a participant of the job, or sent no secure-aggregation setup for the round (FORBIDDEN)",
         ...NO_ROUND,
         409: `the node refused the round for another reason, or submitted to it (CONFLICT); the refusal names another round spec hash than the round's (CONFLICT); the round is closed (DEADLINE_PASSED); or ${WHY.replayed}`,
         413: WHY.tooLarge,
