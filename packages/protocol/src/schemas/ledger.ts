@@ -28,6 +28,12 @@ export const LEDGER_ENTRY_TYPES = [
   // another contributor set (docs/federation-protocol.md "Decrypt once").
   'decryption',
   'decryption_refused',
+  // Secure aggregation (docs/secure-aggregation.md "Round phases"): this node's setup of a round
+  // (participants and threshold it shared its mask secrets among), its one unmask answer per
+  // round, and a refused request to answer other survivor and dropped sets for that round.
+  'secagg_setup',
+  'secagg_unmask',
+  'secagg_unmask_refused',
 ] as const;
 export const LedgerEntryTypeSchema = z.enum(LEDGER_ENTRY_TYPES);
 export type LedgerEntryType = z.infer<typeof LedgerEntryTypeSchema>;
