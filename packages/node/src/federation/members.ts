@@ -265,15 +265,16 @@ export function approveEpoch(
 }
 
 /**
- * Job rounds and decryptions run only on an epoch this node accepted and installed, and (when
- * the task names them) only with its pinned members.
+ * Job rounds, secure-aggregation phases and decryptions run only on an epoch this node accepted
+ * and installed, and (when the task names them) only with its pinned members. Returns those
+ * pinned members (with their signing and box keys), which is what every later check uses.
  */
 export function requireInstalledEpoch(
   db: Database.Database,
   dir: string,
   keyId: string,
   members?: readonly Member[]
-): void {
+): Member[] {
   const pinned = acceptedEpochs(db, dir).get(keyId);
   if (!pinned || !hasHeKey(dir, keyId))
     throw new ProtocolError(
@@ -285,9 +286,12 @@ export function requireInstalledEpoch(
       'KEY_MISMATCH',
       `the task names members ${names(members)} for ${keyId}; this node accepted ${names(pinned.members)}`
     );
-  if (keyMembersHash(loadHeKey(dir, keyId).members) !== pinned.membersHash)
+  const installed = loadHeKey(dir, keyId);
+  installed.secretKey.fill(0); // only the member list is needed here
+  if (keyMembersHash(installed.members) !== pinned.membersHash)
     throw new ProtocolError(
       'KEY_MISMATCH',
       `the installed key ${keyId} was made for other members`
     );
+  return pinned.members;
 }
