@@ -1,4 +1,5 @@
 import {
+  HE_PARAMS,
   ProtocolError,
   RECEIPT_DOMAIN,
   REFUSAL_DOMAIN,
@@ -9,6 +10,7 @@ import {
   ciphertextHash,
   isProtocolError,
   layoutOf,
+  maskRelease,
   receiptSigningPayload,
   refusalSigningPayload,
   roundSpecHash,
@@ -21,9 +23,12 @@ import {
 } from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
+import { scrubWal } from '../erasure/index.ts';
 import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
 import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
+import { maskingInputOf, type MaskingInput } from './secagg-input.ts';
+import { closeSecaggInput } from './secagg-store.ts';
 
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
 const REFUSAL_CODES = new Set([
@@ -102,28 +107,39 @@ async function refuse(
       type: 'job_refused',
       body: { jobId: task.jobId, round: task.round, reason: body.reason },
     });
-  const stored = putAnswer(ctx.db, {
-    jobId: task.jobId,
-    round: task.round,
-    kind: 'refusal',
-    path: roundPath(task.jobId, task.round, 'refusal'),
-    body: JSON.stringify({ version: 1, ...body, signature }),
-    keyId: task.keyId,
-    layoutHash: null,
-    layoutLength: null,
-    minNodes: task.spec.minNodes,
-    ciphertextHashes: [],
-  });
+  // A refused round needs no masks: its secrets go with the answer (this node is then dropped,
+  // and only its mask key is rebuilt, docs/secure-aggregation.md "Dropout guarantee").
+  const stored = ctx.db
+    .transaction(() => {
+      const a = putAnswer(ctx.db, {
+        jobId: task.jobId,
+        round: task.round,
+        kind: 'refusal',
+        path: roundPath(task.jobId, task.round, 'refusal'),
+        body: JSON.stringify({ version: 1, ...body, signature }),
+        keyId: task.keyId,
+        layoutHash: null,
+        layoutLength: null,
+        minNodes: task.spec.minNodes,
+        ciphertextHashes: [],
+      });
+      closeSecaggInput(ctx.db, task.jobId, task.round, null);
+      return a;
+    })
+    .immediate();
+  scrubWal(ctx.db);
   ctx.log('round_refused', { jobId: task.jobId, round: task.round, reason: body.reason });
   await sendAnswer(ctx, stored);
 }
 
 /**
  * One job round: policy and release through the node's release path (noise, budget, ledger),
- * encode and encrypt the noisy vector with the epoch's secret key (seeded symmetric), sign and
- * submit. Or a signed refusal naming the rule. The answer is stored before it is sent so a
- * restart re-sends identical bytes. The local row count (`rows`) is never sent: the layout's
- * `total` block carries it, noised, inside the ciphertext.
+ * mask the noisy vector with this node's secure-aggregation secrets and the round's checked
+ * advertisements (docs/secure-aggregation.md), encode and encrypt the masked vector with the
+ * epoch's secret key (seeded symmetric), sign and submit. Or a signed refusal naming the rule.
+ * The answer is stored before it is sent so a restart re-sends identical bytes, and the round's
+ * secrets are erased in the same transaction. The local row count (`rows`) is never sent: the
+ * layout's `total` block carries it, noised, inside the ciphertext.
  */
 export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Promise<void> {
   const previous = getAnswer(ctx.db, task.jobId, task.round);
@@ -169,6 +185,22 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
   if (!hasHeKey(ctx.dir, task.keyId)) {
     return refuse(ctx, task, `this node does not hold HE key epoch ${task.keyId}`, true);
   }
+  const masking = maskingInputOf(ctx, task, specHash);
+  if ('refusal' in masking) return refuse(ctx, task, masking.refusal, true);
+  try {
+    await releaseAndSubmit(ctx, task, specHash, masking);
+  } finally {
+    masking.secrets.selfSecret.fill(0);
+    masking.secrets.maskSecretKey.fill(0);
+  }
+}
+
+async function releaseAndSubmit(
+  ctx: AgentContext,
+  task: JobRoundTask,
+  specHash: string,
+  masking: MaskingInput
+): Promise<void> {
   const policy = ctx.policy();
   const query = task.spec.query;
   let release: { layoutHash: string; values: bigint[]; reused: boolean };
@@ -231,7 +263,16 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
   const he = await loadHe(key.heParams);
   let ciphertexts: Uint8Array[];
   try {
-    ciphertexts = he.encryptSymmetric(release.values, key.secretKey);
+    // Masked inside the BFV plaintext: decrypted alone (every member holds the key) this
+    // contribution is uniform in Z_t; only the survivors' sum, unmasked, means anything.
+    const masked = maskRelease(
+      { jobId: task.jobId, round: task.round, modulus: HE_PARAMS[key.heParams].plainModulus },
+      ctx.identity.name,
+      release.values,
+      masking.secrets,
+      masking.adverts
+    );
+    ciphertexts = he.encryptSymmetric(masked, key.secretKey);
   } finally {
     key.secretKey.fill(0);
   }
@@ -258,18 +299,32 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
     ciphertexts: ciphertexts.map(toBase64),
     signature,
   });
-  const stored = putAnswer(ctx.db, {
-    jobId: task.jobId,
-    round: task.round,
-    kind: 'submission',
-    path: roundPath(task.jobId, task.round, 'submission'),
-    body: JSON.stringify(body),
-    keyId: task.keyId,
-    layoutHash: layout.hash,
-    layoutLength: layout.length,
-    minNodes: task.spec.minNodes,
-    ciphertextHashes,
-  });
+  // The submission and the erasure of the secrets that masked it commit together: no state
+  // holds a stored masked input and the secrets that would unmask it alone.
+  const stored = ctx.db
+    .transaction(() => {
+      const a = putAnswer(ctx.db, {
+        jobId: task.jobId,
+        round: task.round,
+        kind: 'submission',
+        path: roundPath(task.jobId, task.round, 'submission'),
+        body: JSON.stringify(body),
+        keyId: task.keyId,
+        layoutHash: layout.hash,
+        layoutLength: layout.length,
+        minNodes: task.spec.minNodes,
+        ciphertextHashes,
+      });
+      closeSecaggInput(
+        ctx.db,
+        task.jobId,
+        task.round,
+        masking.adverts.map((a) => a.node)
+      );
+      return a;
+    })
+    .immediate();
+  scrubWal(ctx.db);
   ctx.log('round_submitting', {
     jobId: task.jobId,
     round: task.round,
