@@ -24,6 +24,8 @@ import type { AgentContext, ReleaseFn } from './context.ts';
 import { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 import { handleJobRound } from './job-round.ts';
 import { handleDecrypt } from './decrypt.ts';
+import { handleSecaggSetup } from './secagg-setup.ts';
+import { handleSecaggUnmask } from './secagg-unmask.ts';
 import { requireInstalledEpoch } from './members.ts';
 import { loadCoordinatorKey } from './enroll.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
@@ -60,13 +62,22 @@ export const stderrLog: AgentLog = (event, detail) => {
   process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...detail })}\n`);
 };
 
-/** Key tasks first (a job round may need the key installed in the same poll), then rounds, then decryptions. */
+/**
+ * Key tasks first (a job round may need the key installed in the same poll), then a round's
+ * phases in their order (docs/secure-aggregation.md "Round phases"): setup, masked input,
+ * unmask, then decryptions.
+ */
 const ORDER: Record<Task['type'], number> = {
   key_generate: 0,
   key_install: 1,
-  job_round: 2,
-  decrypt: 3,
+  secagg_setup: 2,
+  job_round: 3,
+  secagg_unmask: 4,
+  decrypt: 5,
 };
+
+/** After a poll that answered a task, the next one comes this soon: a round has several phases. */
+const BUSY_POLL_MS = 100;
 
 function taskLabel(t: Task): Record<string, unknown> {
   return t.type === 'key_generate' || t.type === 'key_install'
@@ -91,6 +102,12 @@ async function handle(ctx: AgentContext, task: Task): Promise<void> {
     case 'job_round':
       requireInstalledEpoch(ctx.db, ctx.dir, task.keyId, task.members);
       return handleJobRound(ctx, task);
+    // The secure-aggregation handlers call requireInstalledEpoch themselves: they need the
+    // pinned members' signing and box keys it returns.
+    case 'secagg_setup':
+      return handleSecaggSetup(ctx, task);
+    case 'secagg_unmask':
+      return handleSecaggUnmask(ctx, task);
     case 'decrypt':
       requireInstalledEpoch(ctx.db, ctx.dir, task.keyId);
       return handleDecrypt(ctx, task);
@@ -142,6 +159,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
       !opts.signal?.aborted && (opts.maxPolls === undefined || polls < opts.maxPolls);
       polls++
     ) {
+      let answered = 0;
       try {
         // The envelope first, then each task on its own: one malformed task must not hide the others.
         const { tasks: raw } = await client.request(
@@ -168,6 +186,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
           if (failed.has(id)) continue;
           try {
             await handle(ctx, task);
+            answered++;
           } catch (err) {
             if (opts.signal?.aborted) break;
             if (err instanceof TransientError || isTransientLocalError(err)) {
@@ -188,7 +207,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
       }
       if (opts.maxPolls !== undefined && polls + 1 >= opts.maxPolls) break;
       try {
-        await sleep(pollMs, opts.signal);
+        await sleep(answered > 0 ? Math.min(pollMs, BUSY_POLL_MS) : pollMs, opts.signal);
       } catch {
         break;
       }

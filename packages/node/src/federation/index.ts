@@ -1,7 +1,8 @@
 /**
  * The node's federation agent (docs/federation-protocol.md, node side): enrollment, the HE key
- * ceremony, job rounds (release, encrypt, sign, submit or refuse) and checked decryption. All
- * HTTP goes through one fetch-like function (the egress seam).
+ * ceremony, secure-aggregation setup, job rounds (release, mask, encrypt, sign, submit or
+ * refuse), unmask answers and checked decryption. All HTTP goes through one fetch-like function
+ * (the egress seam).
  *
  * @example
  * import { enrollNode, runAgent } from './federation/index.ts';
@@ -32,4 +33,7 @@ export {
 export { handleKeyGenerate, handleKeyInstall } from './key-ceremony.ts';
 export { handleJobRound } from './job-round.ts';
 export { handleDecrypt } from './decrypt.ts';
+/** Secure aggregation (docs/secure-aggregation.md): a round's setup and a survivor's unmask answer. */
+export { handleSecaggSetup } from './secagg-setup.ts';
+export { handleSecaggUnmask } from './secagg-unmask.ts';
 export type { AgentContext, ReleaseFn, ReleaseResult } from './context.ts';
