@@ -1,7 +1,11 @@
 /**
  * Internal test helper: an in-process stand-in for the coordinator's node API, reached through
  * the agent's egress seam (a FetchFn). It verifies signed requests like the real one, records
- * every request the nodes send (for egress checks) and lets a test script tasks.
+ * every request the nodes send (for egress checks) and lets a test script tasks. A round runs
+ * the phases of packages/coordinator (nodes/tasks.ts, jobs/secagg.ts): `setupTask` for each
+ * participant, `roundTask` carrying the adverts of the setups received, `unmaskTask` over signed
+ * survivor and dropped sets, `decryptTask`; `correction` rebuilds the unmask correction from the
+ * answers received, as the coordinator does before publishing.
  */
 import {
   ENROLL_DOMAIN,
@@ -49,6 +53,23 @@ import {
   roundSpecSigningPayload,
   type JobRoundSpec,
   type JobRoundTask,
+  SECAGG_SETS_DOMAIN,
+  SECAGG_UNMASK_DOMAIN,
+  SecaggSetupSchema,
+  SecaggUnmaskSchema,
+  advertOf,
+  maskCorrection,
+  secaggSetsHash,
+  secaggSetsSigningPayload,
+  secaggThreshold,
+  secaggUnmaskSigningPayload,
+  setupMatchesAdvert,
+  verifyAdvert,
+  type SecaggAdvert,
+  type SecaggSetup,
+  type SecaggSetupTask,
+  type SecaggUnmask,
+  type SecaggUnmaskTask,
 } from '@fedmark/protocol';
 import type { FetchFn } from './client.ts';
 
@@ -68,10 +89,17 @@ export class FakeCoordinator {
   readonly submissions: Submission[] = [];
   readonly refusals: Refusal[] = [];
   readonly decryptions: Decryption[] = [];
-  readonly ciphertexts = new Map<string, { node: string; ciphertexts: string[] }[]>();
+  /** Setups and unmask answers received, by `job/round`. */
+  readonly setups = new Map<string, SecaggSetup[]>();
+  readonly unmasks = new Map<string, SecaggUnmask[]>();
+  /** The threshold each round's setup tasks named, by `job/round`. */
+  private readonly thresholds = new Map<string, number>();
+  /** Rounds that open by themselves once every participant's setup is in (`openRound`). */
+  private readonly opening = new Map<
+    string,
+    { keyId: string; spec: JobRoundSpec; participants: string[] }
+  >();
   private readonly nonces = new Set<string>();
-  /** Contributor set of the latest decrypt task per `job/round` (decryptTask). */
-  private readonly sets = new Map<string, string[]>();
   /** When set, the next n requests fail with a network error (retry tests). */
   failNext = 0;
   /** Nodes whose receipts are signed by another key than `key` (receipt verification tests). */
@@ -214,9 +242,15 @@ export class FakeCoordinator {
       this.drop(node, (t) => t.type === 'key_install' && t.keyId === m?.[1]);
       return { version: 1 };
     }
-    m = path.match(
-      /^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|ciphertexts|decryption)$/
-    );
+    m = path.match(/^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/secagg\/(setup|unmask)$/);
+    if (method === 'POST' && m) {
+      const jobId = decodeURIComponent(m[1] as string);
+      const round = Number(m[2]);
+      return m[3] === 'setup'
+        ? this.acceptSetup(node, signer, jobId, round, body)
+        : this.acceptUnmask(node, signer, jobId, round, body);
+    }
+    m = path.match(/^\/v1\/node\/jobs\/([^/]+)\/rounds\/(\d+)\/(submission|refusal|decryption)$/);
     if (m) {
       const jobId = decodeURIComponent(m[1] as string);
       const round = Number(m[2]);
@@ -243,11 +277,7 @@ export class FakeCoordinator {
         );
         if (prior && prior.signature !== s.signature)
           throw new ProtocolError('CONFLICT', 'different submission');
-        if (!prior) {
-          this.submissions.push(s);
-          const key = `${jobId}/${round}`;
-          this.ciphertexts.set(key, [...(this.ciphertexts.get(key) ?? []), { node, ciphertexts }]);
-        }
+        if (!prior) this.submissions.push(s);
         this.drop(node, done);
         return this.receipt(jobId, round, node, s.ciphertextHashes);
       }
@@ -266,16 +296,6 @@ export class FakeCoordinator {
         this.refusals.push(r);
         this.drop(node, done);
         return this.receipt(jobId, round, node, []);
-      }
-      if (method === 'GET' && kind === 'ciphertexts') {
-        return {
-          version: 1,
-          jobId,
-          round,
-          contributions: (this.ciphertexts.get(`${jobId}/${round}`) ?? []).filter(
-            (c) => this.sets.get(`${jobId}/${round}`)?.includes(c.node) ?? true
-          ),
-        };
       }
       if (method === 'POST' && kind === 'decryption') {
         const d = DecryptionSchema.parse(JSON.parse(body));
@@ -297,14 +317,124 @@ export class FakeCoordinator {
     throw new ProtocolError('NOT_FOUND', `${method} ${path}`);
   }
 
-  /** A job_round task as the real coordinator lists it (nodes/tasks.ts). */
-  roundTask(jobId: string, round: number, keyId: string, spec: JobRoundSpec): JobRoundTask {
+  private acceptSetup(
+    node: string,
+    signer: Member,
+    jobId: string,
+    round: number,
+    body: string
+  ): unknown {
+    const s = SecaggSetupSchema.parse(JSON.parse(body));
+    if (s.node !== node || s.jobId !== jobId || s.round !== round)
+      throw new ProtocolError('FORBIDDEN', 'setup names another node or round');
+    if (!verifyAdvert(advertOf(s), signer.signingKey))
+      throw new ProtocolError('INVALID_SIGNATURE', 'setup signature');
+    if (!setupMatchesAdvert(s)) throw new ProtocolError('BAD_REQUEST', 'setup boxes');
+    const key = `${jobId}/${round}`;
+    const all = this.setups.get(key) ?? [];
+    const prior = all.find((x) => x.node === node);
+    if (prior && prior.signature !== s.signature)
+      throw new ProtocolError('CONFLICT', 'different setup');
+    if (!prior) this.setups.set(key, [...all, s]);
+    this.drop(node, (t) => t.type === 'secagg_setup' && t.jobId === jobId && t.round === round);
+    const open = this.opening.get(key);
+    const received = new Set((this.setups.get(key) ?? []).map((x) => x.node));
+    if (open && open.participants.every((p) => received.has(p))) {
+      // The setup phase closes: masked input opens for the nodes that advertised.
+      this.opening.delete(key);
+      for (const p of open.participants)
+        this.addTask(p, this.roundTask(jobId, round, open.keyId, open.spec));
+      return { version: 1, status: 'open' };
+    }
+    return { version: 1, status: 'setup' };
+  }
+
+  private acceptUnmask(
+    node: string,
+    signer: Member,
+    jobId: string,
+    round: number,
+    body: string
+  ): unknown {
+    const u = SecaggUnmaskSchema.parse(JSON.parse(body));
+    if (
+      u.node !== node ||
+      !verifyCanonical(
+        SECAGG_UNMASK_DOMAIN,
+        secaggUnmaskSigningPayload(u),
+        u.signature,
+        hexToBytes(signer.signingKey)
+      )
+    )
+      throw new ProtocolError('INVALID_SIGNATURE', 'unmask signature');
+    const key = `${jobId}/${round}`;
+    const all = this.unmasks.get(key) ?? [];
+    const prior = all.find((x) => x.node === node);
+    if (prior && prior.signature !== u.signature)
+      throw new ProtocolError('CONFLICT', 'different unmask answer');
+    if (!prior) this.unmasks.set(key, [...all, u]);
+    this.drop(node, (t) => t.type === 'secagg_unmask' && t.jobId === jobId && t.round === round);
+    return { version: 1, status: 'decrypting' };
+  }
+
+  private signedSpec(jobId: string, round: number, spec: JobRoundSpec) {
     const specHash = roundSpecHash(spec);
     const specSignature = signCanonical(
       ROUND_SPEC_DOMAIN,
       roundSpecSigningPayload({ jobId, round, specHash }),
       this.key.secretKey
     );
+    return { specHash, specSignature };
+  }
+
+  /**
+   * A secagg_setup task as the real coordinator lists it during the round's setup phase: every
+   * participant (default: every member), threshold a strict majority and at least minNodes.
+   */
+  setupTask(
+    jobId: string,
+    round: number,
+    keyId: string,
+    spec: JobRoundSpec,
+    o: { participants?: string[]; threshold?: number } = {}
+  ): SecaggSetupTask {
+    const participants = o.participants ?? this.members.map((m) => m.name);
+    const threshold = o.threshold ?? secaggThreshold(participants.length, spec.minNodes);
+    this.thresholds.set(`${jobId}/${round}`, threshold);
+    return {
+      type: 'secagg_setup',
+      jobId,
+      round,
+      keyId,
+      participants: [...participants].sort(),
+      threshold,
+      ...this.signedSpec(jobId, round, spec),
+    };
+  }
+
+  /**
+   * Starts a round as the real coordinator runs it: a setup task for every participant, then,
+   * once all their setups are in, a job_round task for each with every advertisement.
+   */
+  openRound(jobId: string, round: number, keyId: string, spec: JobRoundSpec): void {
+    const participants = this.members.map((m) => m.name);
+    this.opening.set(`${jobId}/${round}`, { keyId, spec, participants });
+    for (const p of participants) this.addTask(p, this.setupTask(jobId, round, keyId, spec));
+  }
+
+  /** The advertisements of the setups received for a round (what closing the setup phase fixes). */
+  adverts(jobId: string, round: number): SecaggAdvert[] {
+    return (this.setups.get(`${jobId}/${round}`) ?? []).map(advertOf);
+  }
+
+  /** A job_round task as the real coordinator lists it (nodes/tasks.ts): with the round's adverts. */
+  roundTask(
+    jobId: string,
+    round: number,
+    keyId: string,
+    spec: JobRoundSpec,
+    adverts: SecaggAdvert[] = this.adverts(jobId, round)
+  ): JobRoundTask {
     return {
       type: 'job_round',
       jobId,
@@ -312,9 +442,69 @@ export class FakeCoordinator {
       keyId,
       members: this.members,
       spec,
-      specHash,
-      specSignature,
+      ...this.signedSpec(jobId, round, spec),
+      secagg: { adverts },
     };
+  }
+
+  /** The sets of a round signed as the coordinator signs them (jobs/secagg.ts signSets). */
+  signSets(jobId: string, round: number, specHash: string, survivors: string[], dropped: string[]) {
+    return signCanonical(
+      SECAGG_SETS_DOMAIN,
+      secaggSetsSigningPayload({ jobId, round, specHash, survivors, dropped }),
+      this.key.secretKey
+    );
+  }
+
+  /** A survivor's secagg_unmask task: the signed sets and the boxes the setups addressed to it. */
+  unmaskTask(
+    jobId: string,
+    round: number,
+    keyId: string,
+    node: string,
+    sets: { survivors: string[]; dropped: string[]; specHash?: string }
+  ): SecaggUnmaskTask {
+    const setups = this.setups.get(`${jobId}/${round}`) ?? [];
+    const specHash = sets.specHash ?? setups[0]?.specHash ?? '';
+    const named = new Set([...sets.survivors, ...sets.dropped]);
+    return {
+      type: 'secagg_unmask',
+      jobId,
+      round,
+      keyId,
+      specHash,
+      survivors: [...sets.survivors],
+      dropped: [...sets.dropped],
+      setsSignature: this.signSets(jobId, round, specHash, sets.survivors, sets.dropped),
+      shares: setups
+        .filter((s) => named.has(s.node) && s.shares[node] !== undefined)
+        .map((s) => ({ owner: s.node, box: s.shares[node] as string })),
+    };
+  }
+
+  /**
+   * The correction the coordinator adds to the decrypted masked sum (protocol maskCorrection),
+   * rebuilt from the unmask answers received to exactly these sets.
+   */
+  correction(
+    jobId: string,
+    round: number,
+    sets: { survivors: string[]; dropped: string[] },
+    length: number,
+    modulus: bigint
+  ): Promise<bigint[]> {
+    const key = `${jobId}/${round}`;
+    const adverts = this.adverts(jobId, round);
+    const full = { jobId, round, specHash: adverts[0]?.specHash ?? '', ...sets };
+    const setsHash = secaggSetsHash(full);
+    return maskCorrection({
+      sets: full,
+      length,
+      modulus,
+      threshold: this.thresholds.get(key) ?? adverts[0]?.threshold ?? 3,
+      adverts,
+      answers: (this.unmasks.get(key) ?? []).filter((u) => u.setsHash === setsHash),
+    });
   }
 
   /** A decrypt task over exactly `subs`, as the real coordinator lists it (nodes/tasks.ts). */
@@ -327,11 +517,6 @@ export class FakeCoordinator {
     specHash = subs[0]?.specHash ?? ''
   ): DecryptTask {
     const contributions = subs.map(({ ciphertexts: _c, version: _v, ...meta }) => meta);
-    // The ciphertexts route then serves exactly this set, as a coordinator asking for it would.
-    this.sets.set(
-      `${jobId}/${round}`,
-      subs.map((s) => s.node)
-    );
     return {
       type: 'decrypt',
       jobId,

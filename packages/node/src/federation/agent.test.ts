@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  HE_PARAMS,
+  applyCorrection,
   fromBase64,
   layoutOf,
   sealBox,
@@ -17,6 +19,7 @@ import {
   KEY_BUNDLE_DOMAIN,
   sha256Hex,
   type ContributionRef,
+  type JobRoundSpec,
   type JobRoundTask,
   type Member,
   type SegmentQuery,
@@ -84,14 +87,33 @@ async function run(node: string, polls = 1): Promise<void> {
 /** One deadline for every task of a job: it is part of the signed spec hash. */
 const DEADLINE = new Date(Date.now() + 600_000).toISOString();
 
+/** t of the epoch (bfv-8192-t40, as the fake's key_install names it). */
+const T = HE_PARAMS['bfv-8192-t40'].plainModulus;
+
+function spec(noise: 'on' | 'off-test-only', minNodes = 3): JobRoundSpec {
+  return { name: 'regions', query, minNodes, noise, deadline: DEADLINE };
+}
+
+/** The job_round task of round 0, carrying the advertisements of every setup received. */
 function roundTask(jobId: string, noise: 'on' | 'off-test-only', minNodes = 3): JobRoundTask {
-  return coord.roundTask(jobId, 0, 'k1', {
-    name: 'regions',
-    query,
-    minNodes,
-    noise,
-    deadline: DEADLINE,
-  });
+  return coord.roundTask(jobId, 0, 'k1', spec(noise, minNodes));
+}
+
+/** The round's setup phase: every node is sent its secagg_setup task and answers it. */
+async function setUp(jobId: string, noise: 'on' | 'off-test-only'): Promise<void> {
+  for (const n of NAMES) {
+    coord.addTask(n, coord.setupTask(jobId, 0, 'k1', spec(noise)));
+    await run(n);
+  }
+}
+
+function releaseOf(node: string, jobId: string): bigint[] {
+  const db = openNodeDatabase(dirs[node] as string);
+  try {
+    return findRelease(db, jobId, 0)?.values ?? [];
+  } finally {
+    db.close();
+  }
 }
 
 function failures(node: string): string[] {
@@ -241,7 +263,24 @@ describe('federation agent against a fake coordinator', () => {
     coord.tasks.set('b', []);
   });
 
-  it('submits a signed job round whose ciphertext decrypts to the release values, with no plaintext data', async () => {
+  it('sets up the round, then submits a signed masked round: no ciphertext decrypts alone to its release, no plaintext data leaves', async () => {
+    // a and b pin the coordinator's key (setup and round spec signatures are checked); b's
+    // receipts are signed by another one: they do not verify (its submission stands).
+    const coordinatorFile = (key: Uint8Array) =>
+      JSON.stringify({
+        version: 1,
+        url: 'http://coordinator.test:7600',
+        coordinatorKey: Buffer.from(key).toString('hex'),
+        enrolledAt: new Date().toISOString(),
+      });
+    for (const n of ['a', 'b'])
+      writeFileSync(
+        join(dirs[n] as string, 'coordinator.json'),
+        coordinatorFile(coord.key.publicKey),
+        {
+          mode: 0o600,
+        }
+      );
     for (const n of NAMES) {
       const dir = dirs[n] as string;
       const db = openNodeDatabase(dir);
@@ -252,27 +291,17 @@ describe('federation agent against a fake coordinator', () => {
         { reason: 'exactness test' }
       );
       db.close();
+    }
+    await setUp('job-exact', 'off-test-only');
+    expect(coord.adverts('job-exact', 0).map((a) => a.node)).toEqual(['a', 'b', 'c']);
+    for (const n of NAMES) {
+      const db = openNodeDatabase(dirs[n] as string);
+      expect(listLedger(db, { type: 'secagg_setup' }).map((e) => e.body)).toEqual([
+        { jobId: 'job-exact', round: 0, participants: ['a', 'b', 'c'], threshold: 3 },
+      ]);
+      db.close();
       coord.addTask(n, roundTask('job-exact', 'off-test-only'));
     }
-    // a and b pin the coordinator's key; b's receipts are signed by another one: they do not
-    // verify (its submission stands: the round spec was signed by the pinned key).
-    const coordinatorFile = (key: Uint8Array) =>
-      JSON.stringify({
-        version: 1,
-        url: 'http://coordinator.test:7600',
-        coordinatorKey: Buffer.from(key).toString('hex'),
-        enrolledAt: new Date().toISOString(),
-      });
-    writeFileSync(
-      join(dirs['a'] as string, 'coordinator.json'),
-      coordinatorFile(coord.key.publicKey),
-      { mode: 0o600 }
-    );
-    writeFileSync(
-      join(dirs['b'] as string, 'coordinator.json'),
-      coordinatorFile(coord.key.publicKey),
-      { mode: 0o600 }
-    );
     coord.forgedReceipts.add('b');
     for (const n of NAMES) await run(n);
     coord.forgedReceipts.delete('b');
@@ -296,24 +325,18 @@ describe('federation agent against a fake coordinator', () => {
       expect(s.enforced).toEqual({ minCohort: 10, epsilon: 0.5, noise: 'off-test-only' });
       expect(s.layoutHash).toBe(layout.hash);
       const dir = dirs[s.node] as string;
-      const db = openNodeDatabase(dir);
-      const release = findRelease(db, 'job-exact', 0);
-      db.close();
+      const release = releaseOf(s.node, 'job-exact');
+      expect(release).toHaveLength(layout.length);
+      // Every member holds the epoch key: alone, a contribution decrypts to its mask, not to it.
       const values = he.decrypt(
         s.ciphertexts.map((c) => fromBase64(c)),
         loadHeKey(dir, 'k1').secretKey,
         layout.length
       );
-      expect(values).toEqual(release?.values);
+      expect(values.filter((v, i) => v === release[i])).toEqual([]);
     }
     // Node a, noise off: counts north 13 (12 + canary), south suppressed (2 < k = 10): [13, 0, 0 (other), total 15, ...].
-    const a = coord.submissions.find((s) => s.node === 'a') as Submission;
-    const va = he.decrypt(
-      a.ciphertexts.map((c) => fromBase64(c)),
-      loadHeKey(dirs['a'] as string, 'k1').secretKey,
-      layout.length
-    );
-    expect(va.slice(0, 4)).toEqual([13n, 0n, 0n, 15n]);
+    expect(releaseOf('a', 'job-exact').slice(0, 4)).toEqual([13n, 0n, 0n, 15n]);
     // Egress: no customer id, no per-record value, no row count in clear.
     const sent = coord.requests.map((r) => r.body).join('\n');
     expect(sent).not.toContain('CANARY');
@@ -337,7 +360,48 @@ describe('federation agent against a fake coordinator', () => {
     db.close();
   });
 
-  it('decrypts an aggregate of >= minNodes signed contributions and posts the signed sum', async () => {
+  it('re-sends the identical setup bytes after a restart, with one setup ledger entry', async () => {
+    const path = '/v1/node/jobs/job-exact/rounds/0/secagg/setup';
+    const first = coord.requests.filter((r) => r.node === 'c' && r.path === path);
+    expect(first).toHaveLength(1);
+    // The coordinator lists the setup task again (it lost the answer): a fresh agent run answers.
+    coord.addTask('c', coord.setupTask('job-exact', 0, 'k1', spec('off-test-only')));
+    await run('c');
+    const sends = coord.requests.filter((r) => r.node === 'c' && r.path === path);
+    expect(sends).toHaveLength(2);
+    expect(sends[1]?.body).toBe(first[0]?.body);
+    expect(failures('c')).toEqual([]);
+    const db = openNodeDatabase(dirs['c'] as string);
+    expect(listLedger(db, { type: 'secagg_setup' })).toHaveLength(1);
+    db.close();
+  });
+
+  it('survivors answer the signed sets: self-mask shares of the survivors, nothing else, ledgered', async () => {
+    const sets = { survivors: ['a', 'b', 'c'], dropped: [] };
+    for (const n of NAMES) {
+      coord.addTask(n, coord.unmaskTask('job-exact', 0, 'k1', n, sets));
+      await run(n);
+    }
+    const answers = coord.unmasks.get('job-exact/0') ?? [];
+    expect(answers.map((u) => u.node)).toEqual(['a', 'b', 'c']);
+    for (const u of answers) {
+      expect(Object.keys(u.selfShares).sort()).toEqual(['a', 'b', 'c']);
+      expect(u.keyShares).toEqual({});
+    }
+    const db = openNodeDatabase(dirs['a'] as string);
+    expect(listLedger(db, { type: 'secagg_unmask' }).map((e) => e.body)).toEqual([
+      {
+        jobId: 'job-exact',
+        round: 0,
+        setsHash: answers[0]?.setsHash,
+        survivors: ['a', 'b', 'c'],
+        dropped: [],
+      },
+    ]);
+    db.close();
+  });
+
+  it('decrypts an aggregate of >= minNodes signed contributions and posts the signed masked sum, which the correction unmasks', async () => {
     const he = await loadHe('bfv-8192-t40');
     const subs = coord.submissions.filter((s) => s.jobId === 'job-exact');
     const aggregate = he
@@ -346,18 +410,20 @@ describe('federation agent against a fake coordinator', () => {
     coord.addTask('b', coord.decryptTask('job-exact', 0, 'k1', subs, aggregate));
     await run('b');
     expect(coord.decryptions).toHaveLength(1);
-    const expected = NAMES.map((n) => {
-      const db = openNodeDatabase(dirs[n] as string);
-      const r = findRelease(db, 'job-exact', 0);
-      db.close();
-      return r?.values ?? [];
-    }).reduce((acc, v) => acc.map((x, i) => x + (v[i] as bigint)));
-    expect(coord.decryptions[0]?.values).toEqual(expected.map(String));
+    const expected = NAMES.map((n) => releaseOf(n, 'job-exact')).reduce((acc, v) =>
+      acc.map((x, i) => x + (v[i] as bigint))
+    );
+    const masked = (coord.decryptions[0]?.values ?? []).map((v) => BigInt(v));
+    expect(masked).not.toEqual(expected);
+    const sets = { survivors: ['a', 'b', 'c'], dropped: [] };
+    const correction = await coord.correction('job-exact', 0, sets, layout.length, T);
+    const sum = applyCorrection(masked, correction, T);
+    expect(sum).toEqual(expected);
     // north = 13 + 20 (c's 7 and every south cell of 2 are under k = 10: suppressed), total = 15 + 22 + 9.
-    expect(coord.decryptions[0]?.values.slice(0, 4)).toEqual(['33', '0', '0', '46']);
+    expect(sum.slice(0, 4)).toEqual([33n, 0n, 0n, 46n]);
   });
 
-  it('refuses to decrypt with fewer than minNodes contributors, a forged signature or a tampered aggregate', async () => {
+  it('refuses to decrypt with fewer than minNodes contributors or a forged signature; a tampered aggregate decrypts to masked noise', async () => {
     const he = await loadHe('bfv-8192-t40');
     const subs = coord.submissions.filter((s) => s.jobId === 'job-exact');
     const cts = (s: Submission) => s.ciphertexts.map((c) => fromBase64(c));
@@ -374,19 +440,31 @@ describe('federation agent against a fake coordinator', () => {
       ...(contributions[2] as ContributionRef),
       signature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1),
     };
+    // The set of all three, with the sum of only two as its aggregate: c no longer fetches each
+    // ciphertext to re-add them (docs/secure-aggregation.md), and needs not: the two masked
+    // inputs' sum keeps their masks with the third node, so even unmasked it is noise.
     coord.tasks.set('c', [
       task(subs.slice(0, 2), two),
       { ...forged, contributions },
-      // Built last: the fake serves this set's ciphertexts to all three tasks.
       task(subs, two),
     ]);
     await run('c');
     expect(failures('c')).toEqual([
       'QUORUM_NOT_MET: decrypt job-exact/0: 2 distinct signed contributions, at least 3 required; refusing to decrypt',
       `INVALID_SIGNATURE: decrypt job-exact/0: contribution of ${subs[2]?.node} is not signed by it`,
-      'BAD_CIPHERTEXT: decrypt job-exact/0: the aggregate is not the homomorphic sum of the listed contributions',
     ]);
-    expect(coord.decryptions.filter((d) => d.node === 'c')).toEqual([]);
+    const mine = coord.decryptions.filter((d) => d.node === 'c');
+    expect(mine).toHaveLength(1);
+    const sets = { survivors: ['a', 'b', 'c'], dropped: [] };
+    const correction = await coord.correction('job-exact', 0, sets, layout.length, T);
+    const unmasked = applyCorrection(
+      (mine[0]?.values ?? []).map((v) => BigInt(v)),
+      correction,
+      T
+    );
+    const [r0, r1] = [subs[0], subs[1]].map((s) => releaseOf(s?.node ?? '', 'job-exact'));
+    const twoPlain = (r0 ?? []).map((x, i) => x + ((r1 ?? [])[i] as bigint));
+    expect(unmasked.filter((v, i) => v === twoPlain[i])).toEqual([]);
   });
 
   it('sends a signed refusal with the policy reason and records it in the ledger', async () => {
@@ -399,6 +477,7 @@ describe('federation agent against a fake coordinator', () => {
       { reason: 'back to production' }
     );
     db.close();
+    await setUp('job-noise-off', 'off-test-only');
     coord.tasks.set('c', [roundTask('job-noise-off', 'off-test-only')]);
     await run('c');
     expect(coord.refusals.map((r) => [r.node, r.jobId, r.reason])).toEqual([
@@ -416,6 +495,7 @@ describe('federation agent against a fake coordinator', () => {
   });
 
   it('retries network errors with backoff and survives a malformed task', async () => {
+    await setUp('job-noise', 'on');
     coord.failNext = 2;
     coord.tasks.set('a', [{ type: 'nonsense' } as never, roundTask('job-noise', 'on')]);
     await run('a');
@@ -431,6 +511,7 @@ describe('federation agent against a fake coordinator', () => {
   });
 
   it('retries a round after a transient local error (database is locked) instead of dropping it', async () => {
+    await setUp('job-busy', 'on');
     coord.tasks.set('b', [roundTask('job-busy', 'on')]);
     let calls = 0;
     const busyOnce = (): UnitSource => {
@@ -460,5 +541,25 @@ describe('federation agent against a fake coordinator', () => {
           String(l.detail['error']).includes('database is locked')
       )
     ).toBe(true);
+  });
+
+  it('polls again soon after a poll that answered a task: setup, then masked input, in one run at pollMs 60 s', async () => {
+    coord.openRound('job-fast', 0, 'k1', spec('on'));
+    await run('b');
+    await run('c');
+    const started = Date.now();
+    // a's setup closes the setup phase; the round's job_round task is listed on the next poll.
+    await runAgent({
+      dir: dirs['a'] as string,
+      coordinatorUrl: 'http://coordinator.test:7600',
+      fetch: coord.fetch,
+      source: () => sourceFor('a'),
+      maxPolls: 2,
+      pollMs: 60_000,
+      backoffMs: 1,
+      log: (event, detail) => logs.push({ node: 'a', event, detail: detail ?? {} }),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(coord.submissions.some((s) => s.node === 'a' && s.jobId === 'job-fast')).toBe(true);
   });
 });

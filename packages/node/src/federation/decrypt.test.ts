@@ -1,41 +1,26 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  fromBase64,
-  isProtocolError,
+  SUBMISSION_DOMAIN,
+  applyCorrection,
   layoutOf,
-  toBase64,
+  signCanonical,
+  submissionSigningPayload,
   type JobRoundSpec,
-  type Member,
   type Submission,
 } from '@fedmark/protocol';
 import { regionQuery } from '../_testing/region-release.ts';
-import { initNode, loadIdentity, publicIdentity } from '../identity/index.ts';
-import { openNodeDatabase } from '../store/index.ts';
-import { listLedger } from '../ledger/index.ts';
-import { loadPolicy, savePolicy } from '../policy/index.ts';
-import { findRelease } from '../release/index.ts';
 import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
-import { loadHe, saveHeKey } from '../crypto/index.ts';
-import { releaseSegmentStats } from '../release/index.ts';
-import { createCoordinatorClient } from './client.ts';
-import type { AgentContext } from './context.ts';
-import { handleDecrypt } from './decrypt.ts';
-import { handleJobRound } from './job-round.ts';
-import { FakeCoordinator } from './_fake-coordinator.ts';
+import { loadIdentity } from '../identity/index.ts';
+import { TEST_MODULUS, createTestNetwork, type TestNetwork } from './_test-network.ts';
 
 /**
  * The two attacks of docs/architecture.md §3 that a dishonest coordinator could run alone:
  * differencing two decryptions of one round, and sending different round specs to different
- * nodes under one layout.
+ * nodes under one layout. Rounds run secure aggregation (docs/secure-aggregation.md): what a
+ * node decrypts is the masked sum, and the unmask correction turns it into the plain sum.
  */
 const NAMES = ['a', 'b', 'c', 'd'] as const;
-const dirs: Record<string, string> = {};
-let members: Member[];
-let coord: FakeCoordinator;
-const logs: { node: string; event: string; detail: Record<string, unknown> }[] = [];
+let net: TestNetwork;
 const query = regionQuery(0.5);
 const layout = layoutOf(query);
 /** One deadline for every spec of a round: it is part of the hashed spec. */
@@ -67,49 +52,6 @@ function sourceFor(node: string): UnitSource {
   });
 }
 
-/** One poll of node `node`: its job_round and decrypt tasks through the agent's handlers. */
-async function run(node: string): Promise<void> {
-  const dir = dirs[node] as string;
-  const identity = loadIdentity(dir);
-  const db = openNodeDatabase(dir);
-  const log = (event: string, detail?: Record<string, unknown>) =>
-    logs.push({ node, event, detail: detail ?? {} });
-  const ctx: AgentContext = {
-    dir,
-    identity,
-    db,
-    client: createCoordinatorClient({
-      coordinatorUrl: 'http://coordinator.test:7600',
-      identity,
-      log,
-      fetch: coord.fetch,
-      backoffMs: 1,
-    }),
-    log,
-    release: releaseSegmentStats,
-    policy: () => loadPolicy(dir),
-    source: () => sourceFor(node),
-    now: () => Date.now(),
-    // Pinned as `fedmark node enroll` pins it.
-    coordinatorKey: coord.key.publicKey,
-  };
-  const tasks = coord.tasks.get(node) ?? [];
-  coord.tasks.set(node, []);
-  try {
-    for (const task of tasks) {
-      try {
-        if (task.type === 'job_round') await handleJobRound(ctx, task);
-        else if (task.type === 'decrypt') await handleDecrypt(ctx, task);
-      } catch (err) {
-        const error = isProtocolError(err) ? `${err.code}: ${err.message}` : String(err);
-        log('task_failed', { error });
-      }
-    }
-  } finally {
-    db.close();
-  }
-}
-
 function spec(q = query): JobRoundSpec {
   return {
     name: 'regions',
@@ -120,92 +62,40 @@ function spec(q = query): JobRoundSpec {
   };
 }
 
-function failures(node: string): string[] {
-  return logs
-    .filter((l) => l.node === node && l.event === 'task_failed')
-    .map((l) => String(l.detail['error']));
-}
-
-function releaseOf(node: string, jobId: string): bigint[] {
-  const db = openNodeDatabase(dirs[node] as string);
-  const r = findRelease(db, jobId, 0);
-  db.close();
-  return r?.values ?? [];
-}
-
-function ledger(node: string, type: 'decryption' | 'decryption_refused') {
-  const db = openNodeDatabase(dirs[node] as string);
-  const entries = listLedger(db, { type });
-  db.close();
-  return entries.map((e) => e.body);
-}
-
-/** Every node answers the round it was sent; returns the submissions, by node name. */
-async function submitAll(
-  jobId: string,
-  specs: Record<string, JobRoundSpec>
-): Promise<Submission[]> {
-  for (const n of NAMES) {
-    coord.addTask(n, coord.roundTask(jobId, 0, 'k1', specs[n] ?? spec()));
-    await run(n);
-  }
-  return NAMES.map(
-    (n) => coord.submissions.find((s) => s.jobId === jobId && s.node === n) as Submission
-  );
-}
-
-async function aggregateOf(subs: Submission[]): Promise<string[]> {
-  const he = await loadHe('bfv-8192-t40');
-  return he.addCiphertexts(subs.map((s) => s.ciphertexts.map((c) => fromBase64(c)))).map(toBase64);
-}
+const run = (node: string) => net.run(node);
+const failures = (node: string) => net.failures(node);
+const ledger = (node: string, type: 'decryption' | 'decryption_refused') => net.ledger(node, type);
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'fed-decrypt-'));
-  for (const n of NAMES) {
-    dirs[n] = join(root, n);
-    await initNode({ dir: dirs[n] as string, name: n });
-  }
-  members = NAMES.map((n) => {
-    const p = publicIdentity(loadIdentity(dirs[n] as string));
-    return { name: p.name, signingKey: p.signingKey, boxKey: p.boxKey };
-  });
-  coord = new FakeCoordinator(members);
-  for (const n of NAMES) {
-    const dir = dirs[n] as string;
-    const db = openNodeDatabase(dir);
-    savePolicy(dir, db, { ...loadPolicy(dir), testOnlyAllowNoiseOff: true }, { reason: 'test' });
-    db.close();
-  }
-  // One epoch key installed at every node directly: the ceremony has its own tests (agent.test.ts).
-  const he = await loadHe('bfv-8192-t40');
-  const pair = he.generateKeys();
-  for (const n of NAMES) {
-    saveHeKey(dirs[n] as string, {
-      keyId: 'k1',
-      heParams: 'bfv-8192-t40',
-      generator: 'a',
-      members,
-      publicKey: pair.publicKey,
-      publicKeyHash: he.publicKeyHash(pair.publicKey),
-      secretKey: pair.secretKey.slice(),
-    });
-  }
+  net = await createTestNetwork({ prefix: 'fed-decrypt-', names: NAMES, sourceFor });
 }, 60_000);
 
 describe('decryption: once per round, over a closed signed set', () => {
   it('refuses a second decryption of the round over another set (differencing), and ledgers both', async () => {
-    const subs = await submitAll('job-diff', {});
+    const { coord } = net;
+    const subs = await net.submitAll('job-diff', () => spec());
     const [a, b, c, d] = subs as [Submission, Submission, Submission, Submission];
-    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', subs, await aggregateOf(subs)));
+    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', subs, await net.aggregateOf(subs)));
     await run('b');
     const rest = [b, c, d];
-    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', rest, await aggregateOf(rest)));
+    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', rest, await net.aggregateOf(rest)));
     await run('b');
     const answers = coord.decryptions.filter((x) => x.jobId === 'job-diff' && x.node === 'b');
-    // Without the rule both answers came back and their difference was a's release exactly.
+    // Without the rule both answers came back, and the coordinator could difference them.
     expect(answers).toHaveLength(1);
-    expect(answers[0]?.values.slice(0, 4)).toEqual(['59', '0', '0', '67']);
-    expect(releaseOf('a', 'job-diff').slice(0, 4)).toEqual([11n, 0n, 0n, 13n]);
+    // What b decrypted is the masked sum: the survivors' unmask answers turn it into the sum.
+    const sets = { survivors: [...NAMES], dropped: [] };
+    await net.unmaskAll('job-diff', sets);
+    const correction = await coord.correction('job-diff', 0, sets, layout.length, TEST_MODULUS);
+    const masked = (answers[0]?.values ?? []).map((v) => BigInt(v));
+    expect(masked.slice(0, 4)).not.toEqual([59n, 0n, 0n, 67n]);
+    expect(applyCorrection(masked, correction, TEST_MODULUS).slice(0, 4)).toEqual([
+      59n,
+      0n,
+      0n,
+      67n,
+    ]);
+    expect(net.releaseOf('a', 'job-diff').slice(0, 4)).toEqual([11n, 0n, 0n, 13n]);
     expect(failures('b')).toEqual([
       'CONFLICT: decrypt job-diff/0: this node already decrypted this round for contributors a, b, c, d; refusing another set (b, c, d)',
     ]);
@@ -230,11 +120,12 @@ describe('decryption: once per round, over a closed signed set', () => {
   });
 
   it('answers the same set again with the stored answer, without a second decryption entry', async () => {
+    const { coord } = net;
     const subs = NAMES.map(
       (n) => coord.submissions.find((s) => s.jobId === 'job-diff' && s.node === n) as Submission
     );
     const before = coord.decryptions.filter((x) => x.node === 'b').length;
-    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', subs, await aggregateOf(subs)));
+    coord.addTask('b', coord.decryptTask('job-diff', 0, 'k1', subs, await net.aggregateOf(subs)));
     await run('b');
     const answers = coord.decryptions.filter((x) => x.jobId === 'job-diff' && x.node === 'b');
     expect(answers).toHaveLength(before + 1);
@@ -244,13 +135,14 @@ describe('decryption: once per round, over a closed signed set', () => {
   });
 
   it('refuses a set whose signature is not the pinned coordinator key, or that leaves out its own submission', async () => {
-    const subs = await submitAll('job-set', {});
+    const { coord } = net;
+    const subs = await net.submitAll('job-set', () => spec());
     const [a, b, , d] = subs as [Submission, Submission, Submission, Submission];
-    const forged = coord.decryptTask('job-set', 0, 'k1', subs, await aggregateOf(subs));
+    const forged = coord.decryptTask('job-set', 0, 'k1', subs, await net.aggregateOf(subs));
     const sig = forged.contributorSetSignature;
     coord.tasks.set('c', [
       { ...forged, contributorSetSignature: (sig[0] === 'a' ? 'b' : 'a') + sig.slice(1) },
-      coord.decryptTask('job-set', 0, 'k1', [a, b, d], await aggregateOf([a, b, d])),
+      coord.decryptTask('job-set', 0, 'k1', [a, b, d], await net.aggregateOf([a, b, d])),
     ]);
     await run('c');
     expect(failures('c')).toEqual([
@@ -263,22 +155,55 @@ describe('decryption: once per round, over a closed signed set', () => {
 });
 
 describe('round specs: bound by hash and coordinator signature', () => {
-  it('refuses to decrypt when another node was sent another asOf in the same round', async () => {
+  it('a node sent another asOf in the same round: no node masks with advertisements of two round specs', async () => {
+    const { coord } = net;
     const other = spec({ ...query, asOf: '2026-10-15' });
-    const subs = await submitAll('job-spec', { a: other });
-    // Same layout for both specs: the layout hash alone does not tell them apart.
-    expect(new Set(subs.map((s) => s.layoutHash))).toEqual(new Set([layout.hash]));
-    expect(subs.map((s) => s.specHash === subs[1]?.specHash)).toEqual([false, true, true, true]);
-    const agg = await aggregateOf(subs);
-    coord.addTask('b', coord.decryptTask('job-spec', 0, 'k1', subs, agg, subs[1]?.specHash));
+    const subs = await net.submitAll('job-spec', (n) => (n === 'a' ? other : spec()));
+    // Same layout for both specs: the layout hash alone does not tell them apart, but a's setup
+    // names its spec hash, and every node refuses to mask with it.
+    expect(subs).toEqual([undefined, undefined, undefined, undefined]);
+    expect(
+      coord.refusals.filter((r) => r.jobId === 'job-spec').map((r) => `${r.node}: ${r.reason}`)
+    ).toEqual([
+      'a: CONFLICT: secure aggregation job-spec/0: the advertisement of b is for another job, round or round spec',
+      'b: CONFLICT: secure aggregation job-spec/0: the advertisement of a is for another job, round or round spec',
+      'c: CONFLICT: secure aggregation job-spec/0: the advertisement of a is for another job, round or round spec',
+      'd: CONFLICT: secure aggregation job-spec/0: the advertisement of a is for another job, round or round spec',
+    ]);
+    expect(net.releaseOf('b', 'job-spec')).toEqual([]);
+  });
+
+  it('refuses to decrypt a set holding a contribution made for another round spec', async () => {
+    const { coord } = net;
+    // b, c and d run the round; a's contribution is signed by a, for another spec (as a node that
+    // was sent one would sign it).
+    const subs = await net.submitAll('job-spec2', () => spec(), ['b', 'c', 'd']);
+    const b = subs[0] as Submission;
+    const { signature: _s, ciphertexts: _c, version: _v, ...meta } = b;
+    const otherMeta = { ...meta, node: 'a', specHash: 'ee'.repeat(32) };
+    const forged: Submission = {
+      ...b,
+      ...otherMeta,
+      signature: signCanonical(
+        SUBMISSION_DOMAIN,
+        submissionSigningPayload(otherMeta),
+        loadIdentity(net.dirs['a'] as string).signing.secretKey
+      ),
+    };
+    const all = [forged, ...subs] as Submission[];
+    coord.addTask(
+      'b',
+      coord.decryptTask('job-spec2', 0, 'k1', all, await net.aggregateOf(all), b.specHash)
+    );
     await run('b');
-    expect(coord.decryptions.filter((x) => x.jobId === 'job-spec')).toEqual([]);
+    expect(coord.decryptions.filter((x) => x.jobId === 'job-spec2')).toEqual([]);
     expect(failures('b').at(-1)).toBe(
-      "CONFLICT: decrypt job-spec/0: the contribution of a was made for another round spec than this node's"
+      "CONFLICT: decrypt job-spec2/0: the contribution of a was made for another round spec than this node's"
     );
   });
 
   it('refuses (signed refusal) a round whose spec hash or coordinator signature does not verify', async () => {
+    const { coord } = net;
     const good = coord.roundTask('job-bad', 0, 'k1', spec());
     coord.tasks.set('c', [{ ...good, spec: { ...good.spec, minNodes: 4 } }]);
     await run('c');
