@@ -339,7 +339,7 @@ export class FakeCoordinator {
     this.drop(node, (t) => t.type === 'secagg_setup' && t.jobId === jobId && t.round === round);
     const open = this.opening.get(key);
     const received = new Set((this.setups.get(key) ?? []).map((x) => x.node));
-    if (open && open.participants.every((p) => received.has(p))) {
+    if (open?.participants.every((p) => received.has(p))) {
       // The setup phase closes: masked input opens for the nodes that advertised.
       this.opening.delete(key);
       for (const p of open.participants)
