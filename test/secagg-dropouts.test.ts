@@ -169,7 +169,7 @@ describe('secure aggregation with dropouts (5 nodes, minNodes 3)', () => {
     expect(closed?.detail['dropped']).toEqual(['s-b']);
   }, 120_000);
 
-  it('fails with QUORUM_NOT_MET, publishing nothing, when only two survivors remain to unmask', async () => {
+  it('fails (DECRYPTION_TIMEOUT), publishing nothing, when only two survivors remain to unmask', async () => {
     const jobId = await maskedInputFrom('three die after input', NODES);
     const result = await driveToEnd(jobId, ['s-a', 's-b']);
     expect(result.status).toBe('failed');
