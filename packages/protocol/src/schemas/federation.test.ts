@@ -317,8 +317,25 @@ describe('train job and round specs', () => {
       },
       specHash: H,
       specSignature: SIG,
+      secagg: {
+        adverts: ['a', 'b'].map((node) => ({
+          jobId: 'j-1',
+          round: 0,
+          node,
+          specHash: H,
+          threshold: 3,
+          participantsHash: H,
+          maskPublicKey: H,
+          selfCommitment: H,
+          shareHashes: { a: H, b: H },
+          signature: SIG,
+        })),
+      },
     };
     const parsed = TaskSchema.parse(task);
+    // Secure aggregation is not optional: a job_round task without advertisements is malformed.
+    const { secagg: _s, ...bare } = task;
+    expect(TaskSchema.safeParse(bare).success).toBe(false);
     expect(parsed.type === 'job_round' && parsed.spec.query.kind).toBe('train_round');
     expect(
       TaskSchema.safeParse({
