@@ -24,7 +24,10 @@ export function statusLine(s: JobStatus, now: number): string {
   const decrypt = r.decryptions.length
     ? ` · decryptions ${r.decryptions.filter((d) => d.agrees !== null).length}/${r.decryptions.length}`
     : '';
-  const time = (r.status === 'setup' || r.status === 'open') && deadline !== null ? ` · deadline in ${deadline}s` : '';
+  const time =
+    (r.status === 'setup' || r.status === 'open') && deadline !== null
+      ? ` · deadline in ${deadline}s`
+      : '';
   return `${s.jobId} [${s.status}] round ${r.round} ${r.status}: ${count('submitted')}/${r.nodes.length} submitted, ${count('refused')} refused, ${count('pending')} pending (min ${s.minNodes})${decrypt}${time}`;
 }
 

@@ -221,7 +221,10 @@ export class RoundEngine {
         this.ctx.now()
       );
     const first = decide(r);
-    if (first.action === 'wait') return this.arm(r.jobId, r.round, first.wakeAt);
+    if (first.action === 'wait') {
+      this.arm(r.jobId, r.round, first.wakeAt);
+      return;
+    }
     this.ctx.store.transaction(() => {
       const cur = jobs.getRound(r.jobId, r.round);
       if (!cur || cur.status !== 'setup') return;
