@@ -63,12 +63,32 @@ export function sealBox(
   recipientPublicKey: Uint8Array,
   senderSecretKey: Uint8Array
 ): Uint8Array {
+  return sealedWith((nonce) => nacl.box(message, nonce, recipientPublicKey, senderSecretKey));
+}
+
+/** nonce || box for a fresh random nonce: the one framing of every sealed box (sealBox, share boxes). */
+export function sealedWith(box: (nonce: Uint8Array) => Uint8Array): Uint8Array {
   const nonce = nacl.randomBytes(nacl.box.nonceLength);
-  const box = nacl.box(message, nonce, recipientPublicKey, senderSecretKey);
-  const out = new Uint8Array(nonce.length + box.length);
+  const sealed = box(nonce);
+  const out = new Uint8Array(nonce.length + sealed.length);
   out.set(nonce);
-  out.set(box, nonce.length);
+  out.set(sealed, nonce.length);
   return out;
+}
+
+/** Opens nonce || box with `open` (nacl.box.open or .after); throws on forgery or truncation. */
+export function openSealed(
+  sealed: Uint8Array,
+  open: (box: Uint8Array, nonce: Uint8Array) => Uint8Array | null
+): Uint8Array {
+  if (sealed.length < nacl.box.nonceLength + nacl.box.overheadLength)
+    throw new RangeError('"sealed" is truncated');
+  const opened = open(
+    sealed.subarray(nacl.box.nonceLength),
+    sealed.subarray(0, nacl.box.nonceLength)
+  );
+  if (!opened) throw new Error('sealed box failed authentication');
+  return opened;
 }
 
 /** Opens a sealBox output; throws on forgery or truncation. */
@@ -77,14 +97,7 @@ export function openBox(
   senderPublicKey: Uint8Array,
   recipientSecretKey: Uint8Array
 ): Uint8Array {
-  if (sealed.length < nacl.box.nonceLength + nacl.box.overheadLength)
-    throw new RangeError('"sealed" is truncated');
-  const opened = nacl.box.open(
-    sealed.subarray(nacl.box.nonceLength),
-    sealed.subarray(0, nacl.box.nonceLength),
-    senderPublicKey,
-    recipientSecretKey
+  return openSealed(sealed, (box, nonce) =>
+    nacl.box.open(box, nonce, senderPublicKey, recipientSecretKey)
   );
-  if (!opened) throw new Error('sealed box failed authentication');
-  return opened;
 }

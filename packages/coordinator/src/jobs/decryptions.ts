@@ -10,7 +10,7 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { publishIfReady } from './secagg.ts';
-import { parseRoundParam } from './submissions.ts';
+import { checkPathIds, parseRoundParam } from './submissions.ts';
 import type { RoundEngine } from './rounds.ts';
 
 function decryptingRound(
@@ -39,13 +39,7 @@ export async function acceptDecryption(
 ): Promise<{ version: 1; status: string }> {
   const round = parseRoundParam(roundParam);
   const d = DecryptionSchema.parse(body);
-  if (d.jobId !== jobId || d.round !== round)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `body names job ${d.jobId} round ${d.round}, the path ${jobId} round ${round}`
-    );
-  if (d.node !== node)
-    throw new ProtocolError('FORBIDDEN', `node ${node} cannot answer for ${d.node}`);
+  checkPathIds(d, { jobId, round, node }, 'answer');
   const signer = ctx.store.nodes.get(node);
   if (
     !signer ||

@@ -7,7 +7,7 @@ import {
   SecaggUnmaskSchema,
   advertOf,
   applyCorrection,
-  hexToBytes,
+  bytesToHex,
   maskCorrection,
   secaggParticipantsHash,
   secaggSetsHash,
@@ -28,7 +28,7 @@ import { recordEvent } from './events.ts';
 import { publishRound } from './publication.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
-import { parseRoundParam } from './submissions.ts';
+import { checkPathIds, parseRoundParam, signerKey } from './submissions.ts';
 
 /**
  * The coordinator's side of secure aggregation (docs/secure-aggregation.md "Round phases"): it
@@ -55,27 +55,6 @@ function roundOf(ctx: Ctx, jobId: string, round: number): { job: JobRecord; r: R
   return { job, r };
 }
 
-function signingKeyOf(ctx: Ctx, node: string): string {
-  const rec = ctx.store.nodes.get(node);
-  if (!rec) throw new ProtocolError('UNAUTHORIZED', `node ${node} is not admitted`);
-  return rec.signingKey;
-}
-
-function checkIds(
-  body: { jobId: string; round: number; node: string },
-  jobId: string,
-  round: number,
-  node: string
-): void {
-  if (body.jobId !== jobId || body.round !== round)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `body names job ${body.jobId} round ${body.round}, the path ${jobId} round ${round}`
-    );
-  if (body.node !== node)
-    throw new ProtocolError('FORBIDDEN', `node ${node} cannot answer for ${body.node}`);
-}
-
 /**
  * Phase 1: a participant's setup. Checked: schema, ids, signature, participation, the round's
  * spec hash, threshold and participant set, and that each box is the one the advertisement signs.
@@ -91,8 +70,8 @@ export async function acceptSecaggSetup(
 ): Promise<{ version: 1; status: string }> {
   const round = parseRoundParam(roundParam);
   const s = SecaggSetupSchema.parse(body);
-  checkIds(s, jobId, round, node);
-  if (!verifyAdvert(advertOf(s), signingKeyOf(ctx, node)))
+  checkPathIds(s, { jobId, round, node }, 'answer');
+  if (!verifyAdvert(advertOf(s), bytesToHex(signerKey(ctx, node))))
     throw new ProtocolError('INVALID_SIGNATURE', `setup signature of ${node} does not verify`);
   const { job, r } = roundOf(ctx, jobId, round);
   if (!job.participants.includes(node))
@@ -198,13 +177,13 @@ export async function acceptSecaggUnmask(
 ): Promise<{ version: 1; status: string }> {
   const round = parseRoundParam(roundParam);
   const u = SecaggUnmaskSchema.parse(body);
-  checkIds(u, jobId, round, node);
+  checkPathIds(u, { jobId, round, node }, 'answer');
   if (
     !verifyCanonical(
       SECAGG_UNMASK_DOMAIN,
       secaggUnmaskSigningPayload(u),
       u.signature,
-      hexToBytes(signingKeyOf(ctx, node))
+      signerKey(ctx, node)
     )
   )
     throw new ProtocolError('INVALID_SIGNATURE', `unmask signature of ${node} does not verify`);

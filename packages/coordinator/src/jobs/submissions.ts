@@ -46,7 +46,25 @@ function jobAndRound(ctx: Ctx, jobId: string, round: number): { job: JobRecord; 
   return { job, r };
 }
 
-function signerKey(ctx: Ctx, node: string): Uint8Array {
+/**
+ * A node's message must name the job and round of its path (400) and the node that signed the
+ * request (403): `verb` says what it does (submit, refuse, answer).
+ */
+export function checkPathIds(
+  body: { jobId: string; round: number; node: string },
+  path: { jobId: string; round: number; node: string },
+  verb: string
+): void {
+  if (body.jobId !== path.jobId || body.round !== path.round)
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `body names job ${body.jobId} round ${body.round}, the path ${path.jobId} round ${path.round}`
+    );
+  if (body.node !== path.node)
+    throw new ProtocolError('FORBIDDEN', `node ${path.node} cannot ${verb} for ${body.node}`);
+}
+
+export function signerKey(ctx: Ctx, node: string): Uint8Array {
   const rec = ctx.store.nodes.get(node);
   if (!rec) throw new ProtocolError('UNAUTHORIZED', `node ${node} is not admitted`);
   return hexToBytes(rec.signingKey);
@@ -132,13 +150,7 @@ export async function acceptSubmission(
     throw parsed.error;
   }
   const sub = parsed.data;
-  if (sub.jobId !== jobId || sub.round !== round)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `body names job ${sub.jobId} round ${sub.round}, the path ${jobId} round ${round}`
-    );
-  if (sub.node !== node)
-    throw new ProtocolError('FORBIDDEN', `node ${node} cannot submit for ${sub.node}`);
+  checkPathIds(sub, { jobId, round, node }, 'submit');
   if (
     !verifyCanonical(
       SUBMISSION_DOMAIN,
@@ -273,13 +285,7 @@ export async function acceptRefusal(
 ): Promise<Receipt> {
   const round = parseRoundParam(roundParam);
   const ref = RefusalSchema.parse(body);
-  if (ref.jobId !== jobId || ref.round !== round)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `body names job ${ref.jobId} round ${ref.round}, the path ${jobId} round ${round}`
-    );
-  if (ref.node !== node)
-    throw new ProtocolError('FORBIDDEN', `node ${node} cannot refuse for ${ref.node}`);
+  checkPathIds(ref, { jobId, round, node }, 'refuse');
   if (
     !verifyCanonical(
       REFUSAL_DOMAIN,

@@ -1,6 +1,7 @@
 import nacl from 'tweetnacl';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '../hashing.ts';
+import { openSealed, sealedWith } from '../signing.ts';
 
 /**
  * Share boxes between two nodes' long-term box keys (docs/secure-aggregation.md "Shares"). Every
@@ -31,12 +32,8 @@ export function sealShareBox(
   recipientPublicKey: Uint8Array,
   senderSecretKey: Uint8Array
 ): Uint8Array {
-  const nonce = nacl.randomBytes(nacl.box.nonceLength);
-  const box = nacl.box.after(message, nonce, sharedKey(recipientPublicKey, senderSecretKey));
-  const out = new Uint8Array(nonce.length + box.length);
-  out.set(nonce);
-  out.set(box, nonce.length);
-  return out;
+  const key = sharedKey(recipientPublicKey, senderSecretKey);
+  return sealedWith((nonce) => nacl.box.after(message, nonce, key));
 }
 
 /** `openBox(sealed, senderPublicKey, recipientSecretKey)` with the agreement cached; throws on forgery. */
@@ -45,13 +42,6 @@ export function openShareBox(
   senderPublicKey: Uint8Array,
   recipientSecretKey: Uint8Array
 ): Uint8Array {
-  if (sealed.length < nacl.box.nonceLength + nacl.box.overheadLength)
-    throw new RangeError('"sealed" is truncated');
-  const opened = nacl.box.open.after(
-    sealed.subarray(nacl.box.nonceLength),
-    sealed.subarray(0, nacl.box.nonceLength),
-    sharedKey(senderPublicKey, recipientSecretKey)
-  );
-  if (!opened) throw new Error('sealed box failed authentication');
-  return opened;
+  const key = sharedKey(senderPublicKey, recipientSecretKey);
+  return openSealed(sealed, (box, nonce) => nacl.box.open.after(box, nonce, key));
 }
