@@ -7,22 +7,10 @@ import {
   verifyCanonical,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
-import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { publishIfReady } from './secagg.ts';
-import { checkPathIds, parseRoundParam } from './submissions.ts';
+import { checkPathIds, jobAndRound, parseRoundParam } from './submissions.ts';
 import type { RoundEngine } from './rounds.ts';
-
-function decryptingRound(
-  ctx: Ctx,
-  jobId: string,
-  round: number
-): { job: JobRecord; r: RoundRecord } {
-  const job = ctx.store.jobs.getJob(jobId);
-  const r = ctx.store.jobs.getRound(jobId, round);
-  if (!job || !r) throw new ProtocolError('NOT_FOUND', `no round ${round} of job ${jobId}`);
-  return { job, r };
-}
 
 /**
  * A decryptor's signed plaintext of the aggregate. Publication needs two agreeing answers (or
@@ -52,7 +40,7 @@ export async function acceptDecryption(
   ) {
     throw new ProtocolError('INVALID_SIGNATURE', `decryption signature of ${node} does not verify`);
   }
-  const { r } = decryptingRound(ctx, jobId, round);
+  const { r } = jobAndRound(ctx, jobId, round);
   if (!r.decryptors?.includes(node))
     throw new ProtocolError(
       'FORBIDDEN',
@@ -108,7 +96,7 @@ export async function acceptDecryption(
       `${d.values.length} values for a ${r.layoutLength}-slot layout`
     );
   const status = ctx.store.transaction(() => {
-    const { job, r: cur } = decryptingRound(ctx, jobId, round);
+    const { job, r: cur } = jobAndRound(ctx, jobId, round);
     if (cur.status !== 'decrypting') return cur.status;
     ctx.store.jobs.insertDecryption(jobId, round, {
       node,

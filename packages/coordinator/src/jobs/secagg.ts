@@ -28,7 +28,7 @@ import { recordEvent } from './events.ts';
 import { publishRound } from './publication.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
-import { checkPathIds, parseRoundParam, signerKey } from './submissions.ts';
+import { checkPathIds, jobAndRound, parseRoundParam, signerKey } from './submissions.ts';
 
 /**
  * The coordinator's side of secure aggregation (docs/secure-aggregation.md "Round phases"): it
@@ -46,13 +46,6 @@ export function thresholdOf(job: JobRecord): number {
 function plainModulusOf(ctx: Ctx, job: JobRecord): bigint {
   const id = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
   return HE_PARAMS[id].plainModulus;
-}
-
-function roundOf(ctx: Ctx, jobId: string, round: number): { job: JobRecord; r: RoundRecord } {
-  const job = ctx.store.jobs.getJob(jobId);
-  const r = ctx.store.jobs.getRound(jobId, round);
-  if (!job || !r) throw new ProtocolError('NOT_FOUND', `no round ${round} of job ${jobId}`);
-  return { job, r };
 }
 
 /**
@@ -73,7 +66,7 @@ export async function acceptSecaggSetup(
   checkPathIds(s, { jobId, round, node }, 'answer');
   if (!verifyAdvert(advertOf(s), bytesToHex(signerKey(ctx, node))))
     throw new ProtocolError('INVALID_SIGNATURE', `setup signature of ${node} does not verify`);
-  const { job, r } = roundOf(ctx, jobId, round);
+  const { job, r } = jobAndRound(ctx, jobId, round);
   if (!job.participants.includes(node))
     throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
   const previous = ctx.store.jobs.secaggSetups(jobId, round).find((x) => x.node === node);
@@ -187,7 +180,7 @@ export async function acceptSecaggUnmask(
     )
   )
     throw new ProtocolError('INVALID_SIGNATURE', `unmask signature of ${node} does not verify`);
-  const { job, r } = roundOf(ctx, jobId, round);
+  const { job, r } = jobAndRound(ctx, jobId, round);
   const sets = setsOf(job, r);
   if (!sets.survivors.includes(node))
     throw new ProtocolError(

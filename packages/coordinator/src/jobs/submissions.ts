@@ -38,7 +38,11 @@ export function parseRoundParam(s: string): number {
   return Number(s);
 }
 
-function jobAndRound(ctx: Ctx, jobId: string, round: number): { job: JobRecord; r: RoundRecord } {
+export function jobAndRound(
+  ctx: Ctx,
+  jobId: string,
+  round: number
+): { job: JobRecord; r: RoundRecord } {
   const job = ctx.store.jobs.getJob(jobId);
   if (!job) throw new ProtocolError('NOT_FOUND', `no job ${jobId}`);
   const r = ctx.store.jobs.getRound(jobId, round);
