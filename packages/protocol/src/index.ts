@@ -22,6 +22,7 @@ export * from './schemas/federation.ts';
 export * from './schemas/round-binding.ts';
 export * from './schemas/secagg.ts';
 export * from './secagg/index.ts';
+export * from './dp/index.ts';
 export * from './auth/index.ts';
 export * from './he/index.ts';
 export * from './merkle/index.ts';
