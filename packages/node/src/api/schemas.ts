@@ -58,7 +58,8 @@ export const BudgetSchema = z
     at: z.string(),
     budgets: z.array(
       z.object({
-        purpose: PurposeSchema,
+        /** `all`: a node-wide cap across purposes (policy personBudgets). */
+        purpose: z.union([PurposeSchema, z.literal('all')]),
         period: z.string(),
         periodKey: z.string(),
         capEpsilon: z.number(),

@@ -562,4 +562,36 @@ describe('federation agent against a fake coordinator', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(coord.submissions.some((s) => s.node === 'a' && s.jobId === 'job-fast')).toBe(true);
   });
+  it('tells the coordinator that a budget is exhausted, never how much of it is left', async () => {
+    const dir = dirs['b'] as string;
+    const db = openNodeDatabase(dir);
+    const policy = loadPolicy(dir);
+    savePolicy(
+      dir,
+      db,
+      {
+        ...policy,
+        budgets: [{ purpose: 'analytics', period: 'month', epsilon: 0.3 }],
+      },
+      { reason: 'a nearly spent budget' }
+    );
+    db.close();
+    await setUp('job-budget', 'on');
+    coord.tasks.set('b', [roundTask('job-budget', 'on')]);
+    await run('b');
+    const refusal = coord.refusals.find((r) => r.node === 'b' && r.jobId === 'job-budget');
+    expect(refusal?.reason).toMatch(/^BUDGET_EXCEEDED: /);
+    // No amount: neither what is left (0.3) nor what was asked (0.5), nor any other number.
+    expect(refusal?.reason).not.toMatch(/[0-9]/);
+    // The node's own ledger keeps the figures for its admin and auditors.
+    const db2 = openNodeDatabase(dir);
+    const local = listLedger(db2, { type: 'job_refused' }).find(
+      (e) => e.body['jobId'] === 'job-budget'
+    );
+    db2.close();
+    expect(String(local?.body['reason'])).toMatch(/left; this query needs 0\.5/);
+    const restored = openNodeDatabase(dir);
+    savePolicy(dir, restored, policy, { reason: 'restore' });
+    restored.close();
+  });
 });

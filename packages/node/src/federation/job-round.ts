@@ -24,6 +24,7 @@ import {
 import { appendLedgerEntry } from '../ledger/index.ts';
 import { hasHeKey, loadHe, loadHeKey } from '../crypto/index.ts';
 import { scrubWal } from '../erasure/index.ts';
+import { publicReasonOf } from '../privacy/index.ts';
 import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
 import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
@@ -221,7 +222,7 @@ async function releaseAndSubmit(
       layout = { hash: query.layoutHash, length: release.values.length };
     } catch (err) {
       if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
-        return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+        return refuse(ctx, task, `${err.code}: ${publicReasonOf(err)}`, false);
       throw err;
     }
   } else {
@@ -249,7 +250,7 @@ async function releaseAndSubmit(
       );
     } catch (err) {
       if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
-        return refuse(ctx, task, `${err.code}: ${err.message}`, false);
+        return refuse(ctx, task, `${err.code}: ${publicReasonOf(err)}`, false);
       throw err;
     }
   }

@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { PURPOSES, microToEpsilon, type Policy, type Purpose } from '@fedmark/protocol';
-import { budgetStatus } from './budget.ts';
+import { budgetStatus, personBudgetStatus } from './budget.ts';
 
 export interface BudgetLine {
-  purpose: Purpose;
+  /** `all`: a node-wide cap across purposes (policy `personBudgets`). */
+  purpose: Purpose | 'all';
   period: string;
   periodKey: string;
   capEpsilon: number;
@@ -12,7 +13,7 @@ export interface BudgetLine {
 }
 
 /**
- * Every purpose's budget rules at `at`, in epsilon units for people and JSON (the accounting
+ * Every purpose's budget rules at `at`, then the caps across all purposes (`purpose: 'all'`), in epsilon units for people and JSON (the accounting
  * itself stays in exact micro-epsilon integers). Used by `fedmark node budget`, GET /v1/budget
  * and the audit report.
  */
@@ -21,7 +22,11 @@ export function budgetReport(
   policy: Policy,
   at: Date
 ): { at: string; budgets: BudgetLine[] } {
-  const budgets = PURPOSES.flatMap((p) => budgetStatus(db, policy, p, at)).map((b) => ({
+  const lines = [
+    ...PURPOSES.flatMap((p) => budgetStatus(db, policy, p, at)),
+    ...personBudgetStatus(db, policy, at).map((b) => ({ ...b, purpose: 'all' as const })),
+  ];
+  const budgets = lines.map((b) => ({
     purpose: b.purpose,
     period: b.period,
     periodKey: b.periodKey,

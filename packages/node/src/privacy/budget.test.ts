@@ -4,7 +4,15 @@ import { PolicySchema, type Policy } from '@fedmark/protocol';
 import { protocolErrorOf as refusal } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { appendLedgerEntry, ledgerSize, listLedger } from '../ledger/index.ts';
-import { budgetStatus, chargeBudget, checkBudget, jobSpentMicro, resetBudget } from './budget.ts';
+import {
+  budgetStatus,
+  chargeBudget,
+  checkBudget,
+  jobSpentMicro,
+  personBudgetStatus,
+  publicReasonOf,
+  resetBudget,
+} from './budget.ts';
 import { formatEpsilonMicro, periodKey, periodRange } from './period.ts';
 
 const NOV = new Date('2026-11-22T10:00:00Z');
@@ -200,5 +208,66 @@ describe('budget accounting', () => {
     release(policy, 200_000, 'j2');
     expect(budgetStatus(db, policy, 'analytics', NOV)[0]?.spentMicro).toBe(200_000);
     expect(listLedger(db, { type: 'budget_reset' })).toHaveLength(1);
+  });
+});
+
+describe('budgets that bound a person (across purposes)', () => {
+  it('refuses a release that fits its purpose but not the node-wide cap, and resets do not forgive it', () => {
+    const policy = PolicySchema.parse({
+      budgets: [
+        { purpose: 'analytics', period: 'month', epsilon: 4 },
+        { purpose: 'marketing', period: 'month', epsilon: 4 },
+      ],
+      personBudgets: [{ period: 'month', epsilon: 5 }],
+    });
+    const chargeFor = (purpose: 'analytics' | 'marketing', epsilonMicro: number, jobId: string) =>
+      db
+        .transaction(() => {
+          const entry = appendLedgerEntry(db, { type: 'release', body: { jobId }, at: NOV });
+          chargeBudget(db, policy, {
+            purpose,
+            epsilonMicro,
+            jobId,
+            round: 0,
+            at: NOV,
+            ledgerSeq: entry.seq,
+          });
+        })
+        .immediate();
+    chargeFor('analytics', 3_000_000, 'j-a');
+    chargeFor('marketing', 1_500_000, 'j-m');
+    // Marketing has 2.5 of its own 4 left, but only 0.5 remains across purposes.
+    const err = refusal(() => checkBudget(db, policy, 'marketing', 1_000_000, NOV));
+    expect(err.code).toBe('BUDGET_EXCEEDED');
+    expect(err.message).toBe(
+      'the budget across all purposes for 2026-11 has 0.5 left; this query needs 1'
+    );
+    expect(publicReasonOf(err)).toBe(
+      "this month's budget across all purposes of this node is exhausted for this round"
+    );
+    expect(checkBudget(db, policy, 'marketing', 500_000, NOV)).toHaveLength(1);
+    resetBudget(db, { name: 'n' }, 'analytics', 'test: purpose reset');
+    expect(personBudgetStatus(db, policy, NOV)[0]?.remainingMicro).toBe(500_000);
+    expect(() => checkBudget(db, policy, 'marketing', 1_000_000, NOV)).toThrow(
+      /across all purposes/
+    );
+  });
+
+  it('defaults to 6 a month, 36 a year and 100 in total across purposes', () => {
+    expect(PolicySchema.parse({}).personBudgets).toEqual([
+      { period: 'month', epsilon: 6 },
+      { period: 'year', epsilon: 36 },
+      { period: 'total', epsilon: 100 },
+    ]);
+  });
+
+  it('keeps the amounts out of the reason a refusal sends', () => {
+    const policy = policyWith([{ purpose: 'analytics', period: 'month', epsilon: 0.2 }]);
+    const err = refusal(() => checkBudget(db, policy, 'analytics', 300_000, NOV));
+    expect(err.message).toMatch(/has 0.2 left; this query needs 0.3/);
+    expect(publicReasonOf(err)).toBe(
+      "this month's analytics budget of this node is exhausted for this round"
+    );
+    expect(publicReasonOf(new Error('other'))).toBe('other');
   });
 });

@@ -81,6 +81,71 @@ export function budgetStatus(
     });
 }
 
+/** A node-wide cap across purposes in its current period. */
+export interface PersonBudgetStatus {
+  period: BudgetPeriod;
+  periodKey: string;
+  capMicro: number;
+  spentMicro: number;
+  remainingMicro: number;
+}
+
+/**
+ * The policy's caps across all purposes (`personBudgets`): every charge of the period counts,
+ * whatever its purpose, and purpose resets do not forgive them.
+ */
+export function personBudgetStatus(
+  db: Database.Database,
+  policy: Policy,
+  at: Date = new Date()
+): PersonBudgetStatus[] {
+  ensurePrivacySchema(db);
+  const spentStmt = db.prepare(
+    'SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE at_ms >= ? AND at_ms < ?'
+  );
+  return policy.personBudgets.map((rule) => {
+    const { startMs, endMs } = periodRange(rule.period, at);
+    const spentMicro = (spentStmt.get(startMs, endMs) as { spent: number }).spent;
+    const capMicro = epsilonToMicro(rule.epsilon);
+    return {
+      period: rule.period,
+      periodKey: periodKey(rule.period, at),
+      capMicro,
+      spentMicro,
+      remainingMicro: Math.max(0, capMicro - spentMicro),
+    };
+  });
+}
+
+/** What a refusal may tell the coordinator: that a budget is exhausted, not how much is left. */
+export interface BudgetRefusalCause {
+  publicReason: string;
+}
+
+/**
+ * The reason of a refusal as sent to the coordinator (docs/privacy.md "Budgets"): for a budget
+ * refusal the coarse `publicReason`, never the amounts, which stay in the node's own error, log
+ * and ledger for its admin and auditors; any other error's message as it is.
+ */
+export function publicReasonOf(err: { message: string; cause?: unknown }): string {
+  const cause = err.cause as Partial<BudgetRefusalCause> | undefined;
+  return typeof cause?.publicReason === 'string' ? cause.publicReason : err.message;
+}
+
+const PERIOD_WORDS: Record<BudgetPeriod, string> = {
+  day: "today's",
+  week: "this week's",
+  month: "this month's",
+  quarter: "this quarter's",
+  year: "this year's",
+  total: 'the lifetime',
+};
+
+function exceeded(detail: string, publicReason: string): ProtocolError {
+  const cause: BudgetRefusalCause = { publicReason };
+  return new ProtocolError('BUDGET_EXCEEDED', detail, cause);
+}
+
 /**
  * Throws BUDGET_EXCEEDED unless every budget rule of the purpose has at least `epsilonMicro`
  * left in its current period (and refuses a purpose without any rule). Returns the statuses.
@@ -100,12 +165,22 @@ export function checkBudget(
       `the node policy has no privacy budget for purpose "${purpose}", so nothing is released for it (add a "budgets" rule to policy.json)`
     );
   }
+  const needs = `this query needs ${formatEpsilonMicro(epsilonMicro)}`;
   for (const s of statuses) {
     if (s.remainingMicro < epsilonMicro) {
       const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
-      throw new ProtocolError(
-        'BUDGET_EXCEEDED',
-        `${purpose} budget ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; this query needs ${formatEpsilonMicro(epsilonMicro)}`
+      throw exceeded(
+        `${purpose} budget ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; ${needs}`,
+        `${PERIOD_WORDS[s.period]} ${purpose} budget of this node is exhausted for this round`
+      );
+    }
+  }
+  for (const s of personBudgetStatus(db, policy, at)) {
+    if (s.remainingMicro < epsilonMicro) {
+      const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
+      throw exceeded(
+        `the budget across all purposes ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; ${needs}`,
+        `${PERIOD_WORDS[s.period]} budget across all purposes of this node is exhausted for this round`
       );
     }
   }

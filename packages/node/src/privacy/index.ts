@@ -12,6 +12,8 @@
  */
 /** Uniform integers without modulo bias, from crypto.getRandomValues. */
 export { randomBelow } from './random.ts';
+/** Discrete Gaussian sampling (CKS20 Algorithm 3). */
+export { discreteGaussianSampler, sampleDiscreteGaussian } from './discrete-gaussian.ts';
 /** Bernoulli(exp(-num/den)) exactly (CKS20 Algorithm 1). */
 export { bernoulliExpMinus } from './bernoulli.ts';
 /** Discrete Laplace sampling (CKS20 Algorithm 2), its variance and a block's noise scale. */
@@ -36,6 +38,9 @@ export {
 export {
   budgetStatus,
   checkBudget,
+  personBudgetStatus,
+  publicReasonOf,
+  type PersonBudgetStatus,
   chargeBudget,
   resetBudget,
   jobSpentMicro,

@@ -17,6 +17,14 @@ export const BudgetRuleSchema = z.object({
 });
 export type BudgetRule = z.infer<typeof BudgetRuleSchema>;
 
+/** A node-wide cap across every purpose, per period (the person bound: docs/privacy.md "Budgets"). */
+export const PersonBudgetRuleSchema = z.object({
+  period: BudgetPeriodSchema,
+  /** Cap on the sum of epsilons released for all purposes together within one period. */
+  epsilon: EpsilonSchema,
+});
+export type PersonBudgetRule = z.infer<typeof PersonBudgetRuleSchema>;
+
 /**
  * A node's own policy: what it will answer. Auditors read it; every change is a ledger entry.
  * Defaults are deliberately conservative: k = 10 follows the common statistical-disclosure
@@ -46,6 +54,22 @@ export const PolicySchema = z.object({
     { purpose: 'analytics', period: 'month', epsilon: 4 },
     { purpose: 'model_training', period: 'month', epsilon: 4 },
     { purpose: 'marketing', period: 'month', epsilon: 2 },
+  ]),
+  /**
+   * Caps across all purposes (docs/privacy.md "Budgets that bound a person"): every consenting
+   * customer may be in every release of every purpose, so what bounds a person is the sum over
+   * purposes, per period and over the node's life. Defaults: 6 a month (below the 4 + 4 + 2 of the
+   * purpose caps, so a customer consenting to everything is not in releases worth 10 a month), 36
+   * a year (half the monthly maximum on average), 100 in total (the largest epsilon a policy
+   * accepts, beyond which no meaningful privacy remains: a hard stop, after which the node releases
+   * nothing). Purpose caps
+   * stay as sub-budgets. A purpose reset does not forgive these: the customers were in those
+   * releases all the same.
+   */
+  personBudgets: z.array(PersonBudgetRuleSchema).default([
+    { period: 'month', epsilon: 6 },
+    { period: 'year', epsilon: 36 },
+    { period: 'total', epsilon: 100 },
   ]),
   /**
    * TEST ONLY: lets a caller switch noise off to check exactness. Refused unless this is true,

@@ -7,7 +7,9 @@ import { examples } from './_help.ts';
 export function registerBudget(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('budget')
-    .description('privacy budget per purpose for the current period: cap, spent, remaining epsilon')
+    .description(
+      'privacy budget per purpose and across all purposes for the current period: cap, spent, remaining epsilon'
+    )
     .requiredOption('--dir <path>', 'node directory')
     .option('--json', 'print {at, budgets: [...]} as JSON')
     .action(async (o: { dir: string; json?: boolean }) => {
@@ -23,7 +25,7 @@ export function registerBudget(node: Command, ctx: CliContext): void {
           : formatTable(
               ['purpose', 'period', 'current', 'cap ε', 'spent ε', 'remaining ε'],
               budgets.map((b) => [
-                b.purpose,
+                b.purpose === 'all' ? 'all purposes' : b.purpose,
                 b.period,
                 b.periodKey,
                 b.capEpsilon,
