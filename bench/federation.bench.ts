@@ -67,6 +67,7 @@ export async function run(): Promise<Record<string, unknown>> {
       // A benchmark spends far more than a month's default budget: 100+ releases of 0.5.
       policyPatch: {
         budgets: [{ purpose: 'analytics', period: 'total', epsilon: 100 }],
+        personBudgets: [{ period: 'total', epsilon: 100 }],
         maxEpsilonPerJob: 1,
       },
       coordinatorUrlFor: (name) => proxies.get(name)!.url,
