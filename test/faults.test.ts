@@ -87,6 +87,23 @@ describe('faults with real processes', () => {
     rmSync(workdir, { recursive: true, force: true });
   });
 
+  it("refuses at creation a job the nodes' signed policies would refuse, naming them and the rule", async () => {
+    // Default policy: at most epsilon 2 per job. Before preflight this job ran and failed later.
+    const base = job('too much epsilon') as Extract<JobSpecInput, { kind: 'segment_stats' }>;
+    const err = await fed.operator
+      .createJob({ ...base, query: { ...base.query, epsilon: 2.5 } })
+      .then(
+        () => null,
+        (e: unknown) => e
+      );
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect((err as ProtocolError).code).toBe('POLICY_REFUSED');
+    expect((err as ProtocolError).message).toMatch(/4 participants would refuse this job/);
+    expect((err as ProtocolError).message).toContain(
+      'n-a: round asks epsilon 2.5; this node allows at most 2 per job (maxEpsilonPerJob)'
+    );
+  }, 30_000);
+
   it('completes with the remaining quorum when a node has died', async () => {
     await fed.killNode('n-d');
     const id = await fed.operator.createJob(job('one node down'));

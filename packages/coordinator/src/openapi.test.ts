@@ -74,6 +74,7 @@ describe('coordinator GET /openapi.json', () => {
       'submitCheckpoint POST /v1/node/checkpoints [node] nodeSignature',
       'submitContribution POST /v1/node/jobs/{jobId}/rounds/{round}/submission [node] nodeSignature',
       'submitDecryption POST /v1/node/jobs/{jobId}/rounds/{round}/decryption [node] nodeSignature',
+      'submitPolicySummary POST /v1/node/policy-summary [node] nodeSignature',
       'submitRefusal POST /v1/node/jobs/{jobId}/rounds/{round}/refusal [node] nodeSignature',
       'submitSecaggSetup POST /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup [node] nodeSignature',
       'submitSecaggUnmask POST /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask [node] nodeSignature',
@@ -131,6 +132,7 @@ describe('coordinator GET /openapi.json', () => {
       submitContribution: '400 401 403 404 409 413',
       submitRefusal: '400 401 403 404 409 413',
       submitDecryption: '400 401 403 404 409 413',
+      submitPolicySummary: '400 401 403 409 413',
       submitSecaggSetup: '400 401 403 404 409 413',
       submitSecaggUnmask: '400 401 403 404 409 413',
     });

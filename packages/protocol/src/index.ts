@@ -21,6 +21,8 @@ export * from './schemas/ledger.ts';
 export * from './schemas/federation.ts';
 export * from './schemas/round-binding.ts';
 export * from './schemas/secagg.ts';
+export * from './schemas/policy-summary.ts';
+export * from './policy/evaluate-round.ts';
 export * from './secagg/index.ts';
 export * from './dp/index.ts';
 export * from './auth/index.ts';

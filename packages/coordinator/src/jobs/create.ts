@@ -15,6 +15,7 @@ import { roundCount, roundQuery } from './round-queries.ts';
 import { MAX_ROWS_REMEDY, NOISE_TAIL_SCALES, checkRoundCapacity } from './capacity.ts';
 import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
+import { preflightJob } from './preflight.ts';
 
 function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
   try {
@@ -83,6 +84,7 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
       `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`
     );
   }
+  preflightJob(ctx, spec, participants);
   const heParams = epoch.heParams as HeParamsId;
   let first: { query: SegmentQuery; layout: { hash: string; length: number } } | undefined;
   if (spec.kind === 'train') {

@@ -41,7 +41,8 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
       201: json(JobStatusSchema, 'the new job with its first round open'),
       ...errors({
         400: `${WHY.body}; or participants that are not members, fewer than minNodes, or a sum that could exceed the plaintext range`,
-        ...OPERATOR_ERRORS,
+        401: WHY.operatorToken,
+        403: `${WHY.auditorToken}; or a participant whose signed policy summary would refuse the job (POLICY_REFUSED, naming the node and the rule: docs/federation-protocol.md "Job preflight")`,
         409: 'no key epoch yet (CONFLICT), or the newest one is still being generated or installed (KEY_EPOCH_PENDING: retry)',
         413: WHY.tooLarge,
       }),

@@ -179,8 +179,9 @@ describe('GET /openapi.json', () => {
     );
     expect([...served].filter((r) => !documented.has(r))).toEqual([]);
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
-    // getRoundCiphertexts is gone (secure aggregation); submitSecaggSetup and submitSecaggUnmask are new.
-    expect(served.size).toBe(30);
+    // getRoundCiphertexts is gone (secure aggregation); submitSecaggSetup and submitSecaggUnmask
+    // are new, and submitPolicySummary (job preflight).
+    expect(served.size).toBe(31);
     expect(served.has('get /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts')).toBe(false);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup')).toBe(true);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask')).toBe(true);

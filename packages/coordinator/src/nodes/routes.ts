@@ -7,6 +7,7 @@ import {
   KeyBundleSchema,
   ReceiptSchema,
   RefusalSchema,
+  PolicySummarySchema,
   SecaggSetupSchema,
   SecaggUnmaskSchema,
   SubmissionSchema,
@@ -16,6 +17,7 @@ import type { Ctx } from '../context.ts';
 import { acceptKeyAck, acceptKeyBundle } from '../keys/ceremony.ts';
 import { acceptDecryption } from '../jobs/decryptions.ts';
 import { acceptSecaggSetup, acceptSecaggUnmask } from '../jobs/secagg.ts';
+import { acceptPolicySummary } from '../jobs/preflight.ts';
 import { RoundParamSchema, acceptRefusal, acceptSubmission } from '../jobs/submissions.ts';
 import type { RoundEngine } from '../jobs/rounds.ts';
 import {
@@ -100,6 +102,32 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
   });
   node.openapi(parsedByHandler(node, tasks), (c) =>
     c.json({ version: 1 as const, tasks: tasksFor(ctx, c.get('node')) }, 200)
+  );
+
+  const policySummary = createRoute({
+    method: 'post',
+    path: '/policy-summary',
+    operationId: 'submitPolicySummary',
+    tags,
+    summary: "The node's signed policy summary, for job preflight",
+    security: NODE_SIGNED,
+    request: jsonBody(
+      PolicySummarySchema,
+      'the policy terms a round is judged on (never a budget), signed'
+    ),
+    responses: {
+      200: json(z.object({ version: z.literal(1) }), 'stored; it replaces an older summary'),
+      ...errors({
+        400: WHY.body,
+        401: `${WHY.signed}; or a summary signature that does not verify`,
+        403: "the sender is not the summary's node (FORBIDDEN)",
+        409: `a newer summary of this node is stored (CONFLICT); or ${WHY.replayed}`,
+        413: WHY.tooLarge,
+      }),
+    },
+  });
+  node.openapi(parsedByHandler(node, policySummary), (c) =>
+    c.json(acceptPolicySummary(ctx, c.get('node'), body(c)), 200)
   );
 
   const bundle = createRoute({

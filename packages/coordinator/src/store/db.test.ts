@@ -51,6 +51,8 @@ function insertOldRound(db: Database.Database): void {
 /** What migration 3 adds: rounds.secagg (null for rounds stored before it) and the two tables. */
 function expectSecaggSchema(db: Database.Database): void {
   expect(columns(db, 'rounds')).toContain('secagg');
+  // And migration 4's table of node policy summaries (job preflight).
+  expect(columns(db, 'node_policies')).toEqual(['node', 'body', 'received_at']);
   for (const t of SECAGG_TABLES) {
     expect(tables(db)).toContain(t);
     expect(columns(db, t)).toEqual(['job_id', 'round', 'node', 'body']);
@@ -62,7 +64,7 @@ function columns(db: Database.Database, table: string): string[] {
 }
 
 describe('coordinator database migrations', () => {
-  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 3', () => {
+  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 4', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -82,8 +84,8 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(SCHEMA_VERSION).toBe(3);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expect(db.prepare('SELECT node, spec_hash FROM submissions').all()).toEqual([
       { node: 'bank', spec_hash: '' },
@@ -99,7 +101,7 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 3', () => {
+  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 4', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -130,7 +132,7 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expectSecaggSchema(db);
     expect(db.prepare('SELECT job_id, round, status, secagg FROM rounds').all()).toEqual([
       { job_id: 'j1', round: 0, status: 'open', secagg: null },
@@ -149,19 +151,19 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('creates a new database at version 3 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
+  it('creates a new database at version 4 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
     const db = openDb(':memory:');
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expectSecaggSchema(db);
     db.close();
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const future = new Database(join(dir, DB_FILE));
-    future.pragma('user_version = 4');
+    future.pragma('user_version = 5');
     future.close();
     expect(() => openDb(dir)).toThrow(
-      'coordinator database schema 4 is newer than this program (3)'
+      'coordinator database schema 5 is newer than this program (4)'
     );
   });
 });

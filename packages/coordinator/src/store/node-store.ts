@@ -1,4 +1,4 @@
-import type { Member } from '@fedmark/protocol';
+import type { Member, PolicySummary } from '@fedmark/protocol';
 import type { Db } from './db.ts';
 
 export interface NodeRecord {
@@ -26,6 +26,9 @@ export interface NodeStore {
   /** MUST record (node, nonce) and return true iff it was already recorded. */
   recordNonce(node: string, nonce: string, now: number): boolean;
   pruneNonces(olderThan: number): void;
+  /** The node's latest signed policy summary (job preflight), replacing an older one. */
+  putPolicySummary(summary: PolicySummary, receivedAt: string): void;
+  policySummary(node: string): PolicySummary | undefined;
 }
 
 interface NodeRow {
@@ -95,5 +98,17 @@ export function sqliteNodeStore(db: Db): NodeStore {
     },
     recordNonce: (node, nonce, now) => q.nonce.run(node, nonce, now).changes === 0,
     pruneNonces: (olderThan) => void q.prune.run(olderThan),
+    putPolicySummary: (summary, receivedAt) =>
+      void db
+        .prepare(
+          'INSERT INTO node_policies (node, body, received_at) VALUES (?, ?, ?) ON CONFLICT(node) DO UPDATE SET body = excluded.body, received_at = excluded.received_at'
+        )
+        .run(summary.node, JSON.stringify(summary), receivedAt),
+    policySummary: (node) => {
+      const row = db.prepare('SELECT body FROM node_policies WHERE node = ?').get(node) as
+        | { body: string }
+        | undefined;
+      return row ? (JSON.parse(row.body) as PolicySummary) : undefined;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * transaction that also appends to `events`, so the event log and the state never disagree.
  * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * SQL that takes an existing database from version `v - 1` to `v`, keyed by `v`. A new database
@@ -19,6 +19,12 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   // answers get their own tables (created by SCHEMA_SQL). A round open across the upgrade has no
   // setups, so nodes refuse its masked-input task and it fails at its deadline.
   3: `ALTER TABLE rounds ADD COLUMN secagg TEXT`,
+  // Job preflight (docs/federation-protocol.md): each node's latest signed policy summary.
+  4: `CREATE TABLE IF NOT EXISTS node_policies (
+  node TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);`,
 };
 
 export const SCHEMA_SQL = `
@@ -153,6 +159,11 @@ CREATE TABLE IF NOT EXISTS decryptions (
   at TEXT NOT NULL,
   PRIMARY KEY (job_id, round, node),
   FOREIGN KEY (job_id, round) REFERENCES rounds(job_id, round)
+);
+CREATE TABLE IF NOT EXISTS node_policies (
+  node TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  received_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -88,6 +88,8 @@ export class FakeCoordinator {
   readonly acks: { node: string; keyId: string; publicKeyHash: string }[] = [];
   readonly submissions: Submission[] = [];
   readonly refusals: Refusal[] = [];
+  /** Policy summaries received (job preflight), in order. */
+  readonly policySummaries: Record<string, unknown>[] = [];
   readonly decryptions: Decryption[] = [];
   /** Setups and unmask answers received, by `job/round`. */
   readonly setups = new Map<string, SecaggSetup[]>();
@@ -192,6 +194,10 @@ export class FakeCoordinator {
     let m: RegExpMatchArray | null;
     if (method === 'GET' && path === '/v1/node/tasks')
       return { version: 1, tasks: this.tasks.get(node) ?? [] };
+    if (method === 'POST' && path === '/v1/node/policy-summary') {
+      this.policySummaries.push(JSON.parse(body) as Record<string, unknown>);
+      return { version: 1 };
+    }
     m = path.match(/^\/v1\/node\/keys\/(k\d+)$/);
     if (method === 'POST' && m) {
       const b = KeyBundleSchema.parse(JSON.parse(body));

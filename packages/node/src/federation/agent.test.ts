@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   HE_PARAMS,
+  POLICY_SUMMARY_DOMAIN,
+  PolicySummarySchema,
+  policySummarySigningPayload,
+  verifyCanonical,
   applyCorrection,
   fromBase64,
   layoutOf,
@@ -593,5 +597,34 @@ describe('federation agent against a fake coordinator', () => {
     const restored = openNodeDatabase(dir);
     savePolicy(dir, restored, policy, { reason: 'restore' });
     restored.close();
+  });
+
+  it('sends its signed policy summary (no budget in it) once, and again after a policy change', async () => {
+    const mine = () => coord.policySummaries.filter((x) => x['node'] === 'c');
+    const before = mine().length;
+    await run('c', 2);
+    expect(mine().length).toBe(before + 1); // a fresh agent sends once, not on every poll
+    const dir = dirs['c'] as string;
+    const db = openNodeDatabase(dir);
+    const policy = loadPolicy(dir);
+    savePolicy(dir, db, { ...policy, maxEpsilonPerJob: 1.5 }, { reason: 'tighter jobs' });
+    db.close();
+    await run('c', 2);
+    const last = PolicySummarySchema.parse(mine().at(-1));
+    expect(mine().length).toBe(before + 2);
+    expect(last.terms.maxEpsilonPerJob).toBe(1.5);
+    expect(Object.keys(last.terms).sort()).toEqual([
+      'allowedKinds',
+      'allowedPurposes',
+      'maxEpsilonPerJob',
+      'minCohort',
+      'minNodes',
+      'testOnlyAllowNoiseOff',
+    ]);
+    const { signature, version: _v, ...signed } = last;
+    const key = hexToBytes(members.find((m) => m.name === 'c')?.signingKey ?? '');
+    expect(
+      verifyCanonical(POLICY_SUMMARY_DOMAIN, policySummarySigningPayload(signed), signature, key)
+    ).toBe(true);
   });
 });

@@ -28,6 +28,7 @@ import { handleSecaggSetup } from './secagg-setup.ts';
 import { handleSecaggUnmask } from './secagg-unmask.ts';
 import { requireInstalledEpoch } from './members.ts';
 import { loadCoordinatorKey } from './enroll.ts';
+import { sendPolicySummaryIfChanged } from './policy-summary.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
 import { isTransientLocalError } from './transient.ts';
 
@@ -150,6 +151,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     now: () => Date.now(),
     ...(coordinatorKey ? { coordinatorKey } : {}),
   };
+  const summarySent: { policyHash?: string } = {};
   // Tasks that failed for good, by content hash: a changed task is tried again.
   const failed = new Set<string>();
   log('agent_started', { node: identity.name, coordinator: opts.coordinatorUrl, pollMs });
@@ -161,6 +163,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     ) {
       let answered = 0;
       try {
+        // Job preflight: the coordinator judges new jobs on this node's current policy terms.
+        await sendPolicySummaryIfChanged(ctx, summarySent).catch((err: unknown) =>
+          log('policy_summary_failed', { error: errorText(err) })
+        );
         // The envelope first, then each task on its own: one malformed task must not hide the others.
         const { tasks: raw } = await client.request(
           'GET',

@@ -213,7 +213,12 @@ describe('pinned membership, policy members: approve', () => {
     await run('a');
     await run('a');
     expect(coord.bundles.size).toBe(0);
-    expect(coord.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([]);
+    // Nothing but its policy summary (job preflight) was posted: no bundle, no key material.
+    expect(
+      coord.requests
+        .filter((r) => r.method === 'POST' && r.path !== '/v1/node/policy-summary')
+        .map((r) => r.path)
+    ).toEqual([]);
     expect(hasHeKey(dirs['a'] as string, 'k1')).toBe(false);
     expect(ledgerTypes('a', 'members_')).toEqual(['members_pending:k1:']);
   });

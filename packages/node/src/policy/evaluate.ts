@@ -1,73 +1,11 @@
-import { epsilonToMicro, type Policy, type Purpose } from '@fedmark/protocol';
-import { formatEpsilonMicro } from '../privacy/period.ts';
-
-export type NoiseMode = 'on' | 'off-test-only';
-
-export interface RoundRequest {
-  kind: 'segment_stats' | 'train';
-  purpose: Purpose;
-  /** Epsilon this round spends at this node, in micro-epsilon. */
-  epsilonMicro: number;
-  /** Minimum contributing nodes the federated job requires; absent for a local query. */
-  minNodes?: number;
-  noise: NoiseMode;
-  /** Already charged to earlier rounds of the same job (maxEpsilonPerJob covers all rounds). */
-  jobSpentMicro?: number;
-}
-
-export type RoundDecision = { ok: true } | { ok: false; reason: string };
-
 /**
- * Decides, from the policy alone, whether this node answers a round. Pure: no data and no
- * budget are read here (budgets are checked next, then the data). Reasons are written to the
- * ledger and sent back to the coordinator, so they name the rule and never any data.
+ * The node's policy decision for a round: one implementation in the protocol package, shared
+ * with the coordinator's job preflight so both decide alike.
  */
-export function evaluateRound(policy: Policy, req: RoundRequest): RoundDecision {
-  if (!policy.allowedKinds.includes(req.kind)) {
-    return {
-      ok: false,
-      reason: `job kind "${req.kind}" is not allowed by this node's policy (allowedKinds: ${policy.allowedKinds.join(', ')})`,
-    };
-  }
-  if (!policy.allowedPurposes.includes(req.purpose)) {
-    return {
-      ok: false,
-      reason: `purpose "${req.purpose}" is not allowed by this node's policy (allowedPurposes: ${policy.allowedPurposes.join(', ')})`,
-    };
-  }
-  if (!Number.isSafeInteger(req.epsilonMicro) || req.epsilonMicro < 1) {
-    return {
-      ok: false,
-      reason: `epsilon must be positive (got ${req.epsilonMicro} micro-epsilon)`,
-    };
-  }
-  const maxMicro = epsilonToMicro(policy.maxEpsilonPerJob);
-  const spent = req.jobSpentMicro ?? 0;
-  if (spent + req.epsilonMicro > maxMicro) {
-    const already =
-      spent > 0 ? ` on top of ${formatEpsilonMicro(spent)} already spent by this job` : '';
-    return {
-      ok: false,
-      reason: `round asks epsilon ${formatEpsilonMicro(req.epsilonMicro)}${already}; this node allows at most ${formatEpsilonMicro(maxMicro)} per job (maxEpsilonPerJob)`,
-    };
-  }
-  if (
-    req.minNodes !== undefined &&
-    !(Number.isInteger(req.minNodes) && req.minNodes >= policy.minNodes)
-  ) {
-    return {
-      ok: false,
-      reason: `job requires only ${req.minNodes} contributing nodes; this node's policy needs at least ${policy.minNodes} (minNodes)`,
-    };
-  }
-  if (req.noise === 'off-test-only' && !policy.testOnlyAllowNoiseOff) {
-    return {
-      ok: false,
-      reason: `noise "off-test-only" is refused: this node's policy does not set testOnlyAllowNoiseOff (a test-only switch)`,
-    };
-  }
-  if (req.noise !== 'on' && req.noise !== 'off-test-only') {
-    return { ok: false, reason: `unknown noise mode "${String(req.noise).slice(0, 32)}"` };
-  }
-  return { ok: true };
-}
+export {
+  evaluateRound,
+  type NoiseMode,
+  type RoundDecision,
+  type RoundPolicyTerms,
+  type RoundRequest,
+} from '@fedmark/protocol';

@@ -49,3 +49,16 @@ export function epsilonToMicro(epsilon: number): number {
 export function microToEpsilon(micro: number): number {
   return micro / MICRO;
 }
+
+/** Micro-epsilon as an exact decimal: 300000 -> '0.3', 4000000 -> '4', 1 -> '0.000001'. */
+export function formatEpsilonMicro(micro: number): string {
+  if (!Number.isSafeInteger(micro))
+    throw new RangeError(`"micro" expected a safe integer, got ${micro}`);
+  const sign = micro < 0 ? '-' : '';
+  const abs = Math.abs(micro);
+  const whole = Math.floor(abs / 1_000_000);
+  const frac = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0+$/, '');
+  return `${sign}${whole}${frac ? `.${frac}` : ''}`;
+}
