@@ -25,14 +25,7 @@ export class OperatorClient {
   ) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(new URL(path, this.baseUrl), {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await this.fetchWithRetry(method, path, body);
     const text = await res.text();
     let json: unknown;
     try {
@@ -57,6 +50,40 @@ export class OperatorClient {
         const waiting = err instanceof ProtocolError && err.code === 'KEY_EPOCH_PENDING';
         if (!waiting || Date.now() > until) throw err;
         await sleep(250);
+      }
+    }
+  }
+
+  /**
+   * One request, retried with exponential backoff (200 ms, 400, 800: four attempts) on a transient
+   * network failure, so one dropped connection does not end a whole run. A GET is retried on any
+   * network error and on 502, 503 and 504; a POST only when the connection was refused, i.e. the
+   * request never reached the server: a POST whose answer was lost may have created a job, and
+   * sending it again would create a second one.
+   */
+  private async fetchWithRetry(method: string, path: string, body?: unknown): Promise<Response> {
+    const attempts = 4;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await fetch(new URL(path, this.baseUrl), {
+          method,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const gatewayError = res.status === 502 || res.status === 503 || res.status === 504;
+        if (method === 'GET' && gatewayError && attempt < attempts) {
+          await res.body?.cancel();
+          await sleep(200 * 2 ** (attempt - 1));
+          continue;
+        }
+        return res;
+      } catch (err) {
+        const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        if (attempt >= attempts || !(method === 'GET' || refused)) throw err;
+        await sleep(200 * 2 ** (attempt - 1));
       }
     }
   }

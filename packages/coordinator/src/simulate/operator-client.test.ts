@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OperatorClient } from './operator-client.ts';
+
+/**
+ * The operator client rides out a dropped connection (a GET is retried with backoff), but never
+ * sends a POST twice after a lost answer: the first may have created the job.
+ */
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** A server on 127.0.0.1 that drops the first `drops` connections, then answers `body`. */
+async function flaky(drops: number, body: unknown): Promise<{ url: string; seen: () => number }> {
+  let seen = 0;
+  server = createServer((req, res) => {
+    seen += 1;
+    if (seen <= drops) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen: () => seen };
+}
+
+describe('OperatorClient retries', () => {
+  it('retries a GET whose connection was dropped, and gets the answer', async () => {
+    const s = await flaky(2, {
+      version: 1,
+      jobId: 'j-1',
+      name: 'x',
+      kind: 'segment_stats',
+      status: 'published',
+      rounds: [],
+    });
+    const result = await new OperatorClient(s.url, 't'.repeat(32)).result('j-1');
+    expect(result.status).toBe('published');
+    expect(s.seen()).toBe(3);
+  });
+
+  it('does not send a POST again when its connection dropped after the request', async () => {
+    const s = await flaky(1, { jobId: 'j-2' });
+    const client = new OperatorClient(s.url, 't'.repeat(32));
+    await expect(client.createJob({ version: 1 } as never, 0)).rejects.toThrow(/fetch failed/);
+    expect(s.seen()).toBe(1);
+  });
+
+  it('gives up after four attempts', async () => {
+    const s = await flaky(10, {});
+    await expect(new OperatorClient(s.url, 't'.repeat(32)).job('j-3')).rejects.toThrow(
+      /fetch failed/
+    );
+    expect(s.seen()).toBe(4);
+  });
+});
