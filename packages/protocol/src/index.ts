@@ -22,6 +22,7 @@ export * from './schemas/federation.ts';
 export * from './schemas/round-binding.ts';
 export * from './schemas/secagg.ts';
 export * from './schemas/policy-summary.ts';
+export * from './schemas/job-spec-input.ts';
 export * from './policy/evaluate-round.ts';
 export * from './secagg/index.ts';
 export * from './dp/index.ts';

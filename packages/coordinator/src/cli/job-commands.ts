@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  asJobSpec,
   isProtocolError,
   textTable,
   type JobEvent,
@@ -103,7 +104,8 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     .action(async (o: ConnOpts & { spec: string; wait: string; quiet?: boolean }) => {
       let spec: unknown;
       try {
-        spec = JSON.parse(readFileSync(o.spec, 'utf8'));
+        // A bare train spec (docs/models.md §1) is taken as the train job it describes (§9).
+        spec = asJobSpec(JSON.parse(readFileSync(o.spec, 'utf8')));
       } catch (err) {
         throw new CliError(
           EXIT.INPUT_INVALID,

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   JobSpecSchema,
+  asJobSpec,
   type JobResult,
   type JobSpecInput,
   type JobStatus,
 } from '@fedmark/protocol';
 import { defaultJobs } from './default-jobs.ts';
+import { loadPolicyPatch } from './policy-patch.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 import { jobReport } from './report.ts';
@@ -53,6 +55,7 @@ interface SimulateOptions {
   json?: boolean;
   verbose?: boolean;
   testOnlyNoNoise?: boolean;
+  policy?: string;
 }
 
 /**
@@ -116,7 +119,9 @@ function loadJobs(opts: SimulateOptions, setups: readonly NodeSetup[]): JobSpecI
   }
   const raw = JSON.parse(readFileSync(opts.job, 'utf8')) as unknown;
   const list = Array.isArray(raw) ? raw : [raw];
-  return list.map((spec, i) => {
+  return list.map((written, i) => {
+    // A bare train spec (docs/models.md §1) runs as written: it becomes the train job of §9.
+    const spec = asJobSpec(written);
     const r = JobSpecSchema.safeParse(spec);
     if (!r.success) {
       const issue = r.error.issues[0]!;
@@ -170,11 +175,13 @@ async function simulate(
     : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
   const started = Date.now();
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const policyPatch = loadPolicyPatch(opts.policy);
   const fed = new LocalFederation({
     workdir,
     nodes: setups,
     pollMs: opts.pollMs,
     allowNoiseOff: opts.testOnlyNoNoise,
+    ...(policyPatch ? { policyPatch } : {}),
     log: (l) => (opts.verbose ? err(`${l}\n`) : undefined),
     onProgress: (p) =>
       err(`  [${secs(Date.now() - started).padStart(6)}] ${p.party}: ${p.what} (${secs(p.ms)})\n`),
@@ -343,6 +350,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option(
       '--serve',
       "after the jobs, keep the federation running and print the web consoles' URLs and login tokens (Ctrl-C stops it)"
+    )
+    .option(
+      '--policy <file>',
+      'JSON of node policy fields to set on every node, e.g. {"maxEpsilonPerJob": 4, "minCohort": 5} (docs/privacy.md "Policy"; unnamed fields keep their defaults)'
     )
     .option('--poll-ms <ms>', 'node poll interval', positiveInt, 200)
     .option('--timeout-ms <ms>', 'give up on a job after this long', positiveInt, 180_000)
