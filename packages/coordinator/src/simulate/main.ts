@@ -11,6 +11,7 @@ import {
 } from '@fedmark/protocol';
 import { defaultJobs } from './default-jobs.ts';
 import { loadPolicyPatch } from './policy-patch.ts';
+import { modelFileAction } from './model-file.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 import { jobReport } from './report.ts';
@@ -56,6 +57,7 @@ interface SimulateOptions {
   verbose?: boolean;
   testOnlyNoNoise?: boolean;
   policy?: string;
+  partial?: boolean;
 }
 
 /**
@@ -230,7 +232,12 @@ async function simulate(
         abTests.push({ jobId, name: result.name, summary: ab });
         extra.push(abTestReport(ab));
       }
-      if (result.model) {
+      const action = modelFileAction(result, { file: modelFile, partial: opts.partial === true });
+      if (action.kind === 'partial' || action.kind === 'skip') {
+        if (action.kind === 'partial')
+          writeFileSync(action.file, `${JSON.stringify(action.content, null, 2)}\n`);
+        err(`  ${action.message}\n`);
+      } else if (result.model) {
         // Each train job's model replaces the previous one in the file: the last is kept.
         if (modelFile) writeFileSync(modelFile, `${JSON.stringify(result.model, null, 2)}\n`);
         model = {
@@ -242,8 +249,8 @@ async function simulate(
       }
       if (!opts.json) out(`\n${[jobReport(result), ...extra].join('\n')}\n`);
     }
-    if (opts.modelOut && !model)
-      throw new Error('--model-out: no train job in this run produced a model');
+    if (opts.modelOut && !model && !opts.partial)
+      throw new Error('--model-out: no train job in this run produced a complete model');
     if (modelFile && model) err(`Model written to ${modelFile}\n`);
     const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (opts.json) {
@@ -341,6 +348,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option(
       '--model-out <file>',
       `write the model a train job produced (self-describing JSON, see docs/models.md); the default run writes ./${DEMO_MODEL_FILE}`
+    )
+    .option(
+      '--partial',
+      'with --model-out: if a train job fails, still write its last model, marked "partial": true (default: no file)'
     )
     .option(
       '--workdir <dir>',
