@@ -50,6 +50,7 @@ describe('coordinator GET /openapi.json', () => {
     expect(rows.sort()).toEqual([
       'ackKey POST /v1/node/keys/{keyId}/ack [node] nodeSignature',
       'admitNode POST /v1/admin/nodes [admin] operatorToken',
+      'cancelJob POST /v1/jobs/{id}/cancel [jobs] operatorToken',
       'createEnrollmentToken POST /v1/admin/enrollment-tokens [admin] operatorToken',
       'createJob POST /v1/jobs [jobs] operatorToken',
       'enroll POST /v1/enroll [enrollment] public',
@@ -114,6 +115,7 @@ describe('coordinator GET /openapi.json', () => {
       rotateKey: '401 403',
       getActiveKeyEpoch: '401 403 409',
       createJob: '400 401 403 409 413',
+      cancelJob: '401 403 404 409',
       listJobs: '401 403',
       getJob: '401 403 404',
       getJobResult: '401 403 404',

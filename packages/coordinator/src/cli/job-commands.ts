@@ -198,6 +198,27 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       );
   });
 
+  withConn(
+    job
+      .command('cancel')
+      .description(
+        'cancel a running job: its open rounds fail (code CANCELLED) and nodes get no more tasks for it; published rounds and what nodes already released stay'
+      )
+      .argument('<id>', 'job id')
+  )
+    .addHelpText('after', '\nExample:\n  fedmark job cancel j-0123456789abcdef\n')
+    .action(async (id: string, o: ConnOpts) => {
+      const status = (await client(o, io).post(
+        `/v1/jobs/${encodeURIComponent(id)}/cancel`,
+        {}
+      )) as JobStatus;
+      if (o.json) io.out(`${JSON.stringify(status)}\n`);
+      else
+        io.out(
+          `cancelled job ${status.jobId}: [${status.failure?.code}] ${status.failure?.message}\n`
+        );
+    });
+
   withConn(job.command('list').description('list jobs')).action(async (o: ConnOpts) => {
     const res = (await client(o, io).get('/v1/jobs')) as JobListResponse;
     if (o.json) io.out(`${JSON.stringify(res)}\n`);

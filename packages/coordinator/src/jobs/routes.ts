@@ -13,6 +13,7 @@ import { OPERATOR, WHY, apiRouter, errors, json, jsonBody, parsedByHandler } fro
 import { createJob } from './create.ts';
 import type { RoundEngine } from './rounds.ts';
 import { jobList, jobResult, jobStatus } from './status.ts';
+import { cancelJob } from './cancel.ts';
 
 /** `?after=`: the last event sequence number the caller has seen. */
 const AfterSchema = z.string().regex(/^[0-9]{1,15}$/);
@@ -103,6 +104,28 @@ export function jobRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     },
   });
   app.openapi(parsedByHandler(app, result), (c) => c.json(jobResult(ctx, c.req.param('id')), 200));
+
+  const cancel = createRoute({
+    method: 'post',
+    path: '/{id}/cancel',
+    operationId: 'cancelJob',
+    tags,
+    summary: 'Cancel a running job: its open rounds fail, nodes get no more tasks for it',
+    security: OPERATOR,
+    request: { params },
+    responses: {
+      200: json(JobStatusSchema, 'the job, now failed with code CANCELLED'),
+      ...errors({
+        ...OPERATOR_ERRORS,
+        ...NO_JOB,
+        409: 'the job is already published or failed (CONFLICT)',
+      }),
+    },
+  });
+  app.openapi(parsedByHandler(app, cancel), (c) => {
+    cancelJob(ctx, c.req.param('id'));
+    return c.json(jobStatus(ctx, c.req.param('id')), 200);
+  });
 
   const events = createRoute({
     method: 'get',

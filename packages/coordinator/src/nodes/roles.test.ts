@@ -77,7 +77,7 @@ describe('coordinator roles: operator and auditor tokens', () => {
     const operatorRoutes = (await servedDoc(h)).operations.filter(
       (r) => JSON.stringify(r.security) === JSON.stringify([{ operatorToken: [] }])
     );
-    expect(operatorRoutes.length).toBe(12);
+    expect(operatorRoutes.length).toBe(13);
     for (const r of operatorRoutes) {
       const res = await h.aud(
         r.method.toUpperCase(),
@@ -180,8 +180,8 @@ describe('GET /openapi.json', () => {
     expect([...served].filter((r) => !documented.has(r))).toEqual([]);
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
     // getRoundCiphertexts is gone (secure aggregation); submitSecaggSetup and submitSecaggUnmask
-    // are new, and submitPolicySummary (job preflight).
-    expect(served.size).toBe(31);
+    // are new, and submitPolicySummary (job preflight) and cancelJob.
+    expect(served.size).toBe(32);
     expect(served.has('get /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts')).toBe(false);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup')).toBe(true);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask')).toBe(true);
