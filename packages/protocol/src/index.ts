@@ -35,3 +35,4 @@ export * from './cli-exit.ts';
 export * from './schemas/checkpoints.ts';
 export * from './schemas/public-keys.ts';
 export * from './store-integrity.ts';
+export * from './dir-backup.ts';

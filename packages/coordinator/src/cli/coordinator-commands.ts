@@ -12,6 +12,7 @@ import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
 import { addAuditorToken, initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
+import { backupCoordinatorDirectory } from './backup.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { zodMessage } from '../zod-message.ts';
@@ -251,6 +252,38 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
       } finally {
         d.store.close();
       }
+    });
+
+  coord
+    .command('backup')
+    .description(
+      'copy the coordinator directory consistently, also while it serves: both databases through SQLite online backup (checked), key and tokens owner-only; restore by starting on the copy'
+    )
+    .requiredOption('--dir <dir>', 'coordinator directory')
+    .requiredOption('--to <dir>', 'new directory for the copy (must not exist or be empty)')
+    .option('--json', 'print {to, files} as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  fedmark coordinator backup --dir ./coord --to /backups/coord-2026-12-01\n'
+    )
+    .action(async (o: { dir: string; to: string; json?: boolean }) => {
+      const check = openCoordinatorDir(o.dir); // a clear error when --dir holds no coordinator
+      check.store.close();
+      check.transparencyDb.close();
+      let files: string[];
+      try {
+        files = await backupCoordinatorDirectory(o.dir, o.to);
+      } catch (err) {
+        throw new CliError(
+          EXIT.INPUT_INVALID,
+          `backup to ${o.to} failed, nothing was written: ${err instanceof Error ? err.message : String(err)}`
+        );
+      }
+      if (o.json) io.out(`${JSON.stringify({ to: o.to, files })}\n`);
+      else
+        io.out(
+          `backed up ${o.dir} to ${o.to}: ${files.join(', ')}\nIt holds the coordinator's signing key and tokens: store it as carefully as the directory.\n`
+        );
     });
 
   coord

@@ -15,6 +15,7 @@ import { registerEnroll } from './enroll.ts';
 import { registerScore } from './score.ts';
 import { registerKeys } from './keys.ts';
 import { registerMembers } from './members.ts';
+import { registerBackup } from './backup.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
@@ -39,5 +40,6 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerEnroll(node, ctx);
   registerMembers(node, ctx);
   registerSynth(node, ctx);
+  registerBackup(node, ctx);
   registerScore(node, ctx);
 }
