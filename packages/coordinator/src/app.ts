@@ -8,6 +8,7 @@ import type { CoordinatorOptions, Ctx } from './context.ts';
 import { heFor } from './aggregation/seal.ts';
 import { RoundEngine } from './jobs/rounds.ts';
 import { jobRoutes } from './jobs/routes.ts';
+import { createMetrics, metricsRoute } from './metrics/metrics.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
 import { PUBLIC, apiRouter, json, serveOpenApiDocument } from './openapi.ts';
@@ -53,6 +54,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   };
   const engine = new RoundEngine(ctx, opts.timers ?? true);
   const app = apiRouter();
+  const metrics = createMetrics(ctx);
+  app.use('*', metrics.middleware);
   app.use(
     '*',
     bodyLimit({
@@ -78,6 +81,7 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     }),
     (c) => c.json({ ok: true as const, version: PROTOCOL_VERSION }, 200)
   );
+  metricsRoute(app, ctx, metrics);
   // Generated per request from every route the routers below register (the HTML console is a
   // plain Hono app, so it is not in the document).
   serveOpenApiDocument(app);

@@ -180,8 +180,8 @@ describe('GET /openapi.json', () => {
     expect([...served].filter((r) => !documented.has(r))).toEqual([]);
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
     // getRoundCiphertexts is gone (secure aggregation); submitSecaggSetup and submitSecaggUnmask
-    // are new, and submitPolicySummary (job preflight) and cancelJob.
-    expect(served.size).toBe(32);
+    // are new, and submitPolicySummary (job preflight), cancelJob and getMetrics.
+    expect(served.size).toBe(33);
     expect(served.has('get /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts')).toBe(false);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup')).toBe(true);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask')).toBe(true);
