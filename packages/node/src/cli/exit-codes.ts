@@ -25,6 +25,7 @@ export const EXIT = {
   CONFLICT: 16,
   NOT_FOUND: 17,
   DATABASE_DAMAGED: 18,
+  DATABASE_BUSY: 19,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -43,7 +44,14 @@ const DESCRIPTIONS: Record<keyof typeof EXIT, string> = {
   NOT_FOUND: 'not found (e.g. an unknown customer)',
   DATABASE_DAMAGED:
     'node.db is empty, not SQLite or damaged (file named on stderr): restore the node directory from a backup',
+  DATABASE_BUSY:
+    'node.db stayed locked by another process (a long import, the running node) past the wait (30 s, FEDMARK_BUSY_TIMEOUT_MS); nothing was written: run the command again',
 };
+
+/** SQLite's SQLITE_BUSY after the busy timeout: another process held the write lock throughout. */
+export function isDatabaseBusy(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+}
 
 export const EXIT_CODES_HELP = exitCodesHelp(EXIT, DESCRIPTIONS);
 
@@ -59,5 +67,6 @@ const BY_ERROR_CODE: Partial<Record<ErrorCode, ExitCode>> = {
 
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof DamagedDatabaseError) return EXIT.DATABASE_DAMAGED;
+  if (isDatabaseBusy(err)) return EXIT.DATABASE_BUSY;
   return sharedExitCodeFor(err, BY_ERROR_CODE, EXIT.FAILURE) as ExitCode;
 }

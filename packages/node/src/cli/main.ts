@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { isProtocolError } from '@fedmark/protocol';
 import type { CliContext } from './context.ts';
-import { EXIT, EXIT_CODES_HELP, exitCodeFor, type ExitCode } from './exit-codes.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeFor, isDatabaseBusy, type ExitCode } from './exit-codes.ts';
+import { cliBusyTimeoutMs } from './node-context.ts';
 import { processIo, type CliIo } from './io.ts';
 import { registerNodeCommands } from './commands/node.ts';
 import { registerAuditCommands } from './commands/audit.ts';
@@ -46,7 +47,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err);
     const code = exitCodeFor(err);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = isDatabaseBusy(err)
+      ? `the node database stayed locked by another process (an import or the running node) for the whole wait (${cliBusyTimeoutMs() / 1000} s); nothing was written: run the command again when it is done`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     const prefix = isProtocolError(err) ? `error [${err.code}]` : 'error';
     io.err(`fedmark: ${prefix}: ${message}\n`);
     if (io.env['FEDMARK_DEBUG'] === '1' && err instanceof Error && err.stack)

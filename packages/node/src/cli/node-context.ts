@@ -25,8 +25,19 @@ export async function openNode(dir: string): Promise<OpenNode> {
   }
   const identity = loadIdentity(dir);
   const { openNodeDatabase } = await import('../store/index.ts');
-  const db = openNodeDatabase(dir);
+  const db = openNodeDatabase(dir, { busyTimeoutMs: cliBusyTimeoutMs() });
   return { dir, db, identity, close: () => db.close() };
+}
+
+/**
+ * How long a CLI command waits for the node database's write lock held by another process (a
+ * long `node import`, the running node's releases) before giving up with exit 19: 30 s, or
+ * FEDMARK_BUSY_TIMEOUT_MS. An interactive command would rather wait than fail; the node's agent
+ * keeps 5 s and defers the task to its next poll instead (federation/transient.ts).
+ */
+export function cliBusyTimeoutMs(): number {
+  const v = Number(process.env['FEDMARK_BUSY_TIMEOUT_MS']);
+  return Number.isSafeInteger(v) && v >= 0 ? v : 30_000;
 }
 
 /** Runs `fn` with an open node and always closes the database. */

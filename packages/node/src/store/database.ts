@@ -15,7 +15,13 @@ export const NODE_DB_FILE = 'node.db';
  * - synchronous=NORMAL: in WAL mode a commit survives a process crash; only an OS crash or
  *   power loss may lose the last transactions, never corrupt the file (sqlite.org/wal.html).
  */
-export function openNodeDatabase(dir: string): Database.Database {
+export function openNodeDatabase(
+  dir: string,
+  opts: {
+    /** How long a write waits for another process's lock before SQLITE_BUSY (default 5 s). */
+    busyTimeoutMs?: number;
+  } = {}
+): Database.Database {
   if (typeof dir !== 'string' || dir === '') throw new TypeError('"dir" expected a non-empty path');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, NODE_DB_FILE);
@@ -30,7 +36,7 @@ export function openNodeDatabase(dir: string): Database.Database {
       // Not our file (read-only auditor copy): leave it as it is.
     }
   }
-  const db = new Database(file, { timeout: 5000 });
+  const db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
   try {
     namingDamage(file, () => db.pragma('journal_mode = WAL'));
     db.pragma('secure_delete = ON');
