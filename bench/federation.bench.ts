@@ -50,10 +50,15 @@ export async function run(): Promise<Record<string, unknown>> {
   const proxies = new Map<string, CaptureProxy>();
   let fed: LocalFederation | undefined;
   try {
-    const nodes = PROFILES.map((profile, i) => ({
-      name: `${profile}-${i}`,
-      data: { synth: { profile, customers: SIZES[i]!, seed: `bench-${i}` } },
-    }));
+    // FEDMARK_BENCH_NODES (default 3): profiles and sizes cycle, so 3 nodes are the usual three.
+    const count = Number(process.env['FEDMARK_BENCH_NODES'] ?? 3);
+    const nodes = Array.from({ length: count }, (_, i) => {
+      const profile = PROFILES[i % PROFILES.length]!;
+      return {
+        name: `${profile}-${i}`,
+        data: { synth: { profile, customers: SIZES[i % SIZES.length]!, seed: `bench-${i}` } },
+      };
+    });
     for (const n of nodes) {
       const p = new CaptureProxy(() => fed!.coordinatorUrl);
       await p.start();
