@@ -15,7 +15,14 @@ import {
   type SecaggSecrets,
   type SecaggSetup,
 } from '@fedmark/protocol';
-import { specHashOf, type Harness, type SubmissionArgs, type TestNode } from '../_testing.ts';
+import {
+  makeSubmission,
+  specHashOf,
+  type Harness,
+  type SubmissionArgs,
+  type TestNode,
+  type TestResponse,
+} from '../_testing.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import type { Store } from '../store/index.ts';
 import { decryptByTwo, submitAll } from './_round-testing.ts';
@@ -154,6 +161,26 @@ export async function unmaskBy(
     );
     expect(res.status, await res.clone().text()).toBe(200);
   }
+}
+
+/** One node's submission of `s.values` masked with its round secrets; the response, any status. */
+export function postMasked(
+  h: Harness,
+  he: He,
+  secretKey: Uint8Array,
+  n: TestNode,
+  s: Omit<SubmissionArgs, 'specHash'>
+): Promise<TestResponse> {
+  return h.node(
+    n,
+    'POST',
+    `/v1/node/jobs/${s.jobId}/rounds/${s.round}/submission`,
+    makeSubmission(he, secretKey, n, {
+      ...s,
+      specHash: specHashOf(h, s.jobId, s.round),
+      values: masked(h, n, s.jobId, s.round, s.values),
+    })
+  );
 }
 
 /**

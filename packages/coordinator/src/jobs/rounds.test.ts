@@ -8,14 +8,13 @@ import {
   json,
   makeDecryption,
   makeRefusal,
-  makeSubmission,
   specHashOf,
   testNode,
   type Harness,
   type TestNode,
 } from '../_testing.ts';
 import { decideClose } from './rounds.ts';
-import { masked, setupRound, unmaskBy } from './_secagg-testing.ts';
+import { postMasked, setupRound, unmaskBy } from './_secagg-testing.ts';
 
 const nodes = [
   testNode('n1', 31),
@@ -62,21 +61,9 @@ async function setup(): Promise<{ h: Harness; jobId: string; keyId: string }> {
   return { h, jobId, keyId };
 }
 
-async function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: number) {
-  return h.node(
-    n,
-    'POST',
-    `/v1/node/jobs/${jobId}/rounds/0/submission`,
-    makeSubmission(he, keys.secretKey, n, {
-      jobId,
-      round: 0,
-      keyId,
-      layoutHash: layout.hash,
-      specHash: specHashOf(h, jobId, 0),
-      values: masked(h, n, jobId, 0, vector(k)),
-      epsilon: 1,
-    })
-  );
+function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: number) {
+  const s = { jobId, round: 0, keyId, layoutHash: layout.hash, values: vector(k), epsilon: 1 };
+  return postMasked(h, he, keys.secretKey, n, s);
 }
 
 describe('closing rules', () => {

@@ -25,7 +25,7 @@ import {
   type Harness,
   type TestNode,
 } from '../_testing.ts';
-import { masked, setupRound, unmaskBy } from './_secagg-testing.ts';
+import { maskedSum, postMasked, setupRound, unmaskBy } from './_secagg-testing.ts';
 import { setsOf } from './secagg.ts';
 
 /**
@@ -72,28 +72,15 @@ async function job(): Promise<{ h: Harness; jobId: string; keyId: string }> {
   return { h, jobId: (await res.json()).jobId, keyId };
 }
 
-async function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: number) {
-  return h.node(
-    n,
-    'POST',
-    `/v1/node/jobs/${jobId}/rounds/0/submission`,
-    makeSubmission(he, keys.secretKey, n, {
-      jobId,
-      round: 0,
-      keyId,
-      layoutHash: layout.hash,
-      specHash: specHashOf(h, jobId, 0),
-      values: masked(h, n, jobId, 0, vector(k)),
-      epsilon: 1,
-    })
-  );
+function submit(h: Harness, jobId: string, keyId: string, n: TestNode, k: number) {
+  const s = { jobId, round: 0, keyId, layoutHash: layout.hash, values: vector(k), epsilon: 1 };
+  return postMasked(h, he, keys.secretKey, n, s);
 }
 
 /** Posts `plain` (the decrypted masked sum) from the round's first two decryptors. */
 async function decrypt(h: Harness, jobId: string) {
   const r = h.store.jobs.getRound(jobId, 0);
-  const agg = (r?.aggregate ?? []).map((x) => new Uint8Array(Buffer.from(x, 'base64')));
-  const plain = he.decrypt(agg, keys.secretKey, layout.length);
+  const plain = maskedSum(h, he, keys.secretKey, jobId, 0);
   const statuses: string[] = [];
   for (const name of (r?.decryptors ?? []).slice(0, 2)) {
     const n = nodes.find((x) => x.name === name) as TestNode;
