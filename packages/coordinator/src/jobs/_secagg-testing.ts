@@ -26,7 +26,8 @@ import {
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import type { Store } from '../store/index.ts';
 import { decryptByTwo, submitAll } from './_round-testing.ts';
-import { setsOf, thresholdOf } from './secagg.ts';
+import { setsOf } from './secagg.ts';
+import { thresholdOf } from './threshold.ts';
 
 /** What a node keeps of a round after its setup: the setup it sent and its secrets. */
 interface NodeRound {

@@ -4,7 +4,8 @@ import { sumContributions } from '../aggregation/sum.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { closeSetup, setsOf, signSets, thresholdOf } from './secagg.ts';
+import { closeSetup, setsOf, signSets } from './secagg.ts';
+import { thresholdOf } from './threshold.ts';
 
 /** At most this many contributors are asked to decrypt; two agreeing answers publish. */
 export const DECRYPTORS = 3;

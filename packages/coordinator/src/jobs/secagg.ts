@@ -12,7 +12,6 @@ import {
   secaggParticipantsHash,
   secaggSetsHash,
   secaggSetsSigningPayload,
-  secaggThreshold,
   secaggUnmaskSigningPayload,
   setupMatchesAdvert,
   signCanonical,
@@ -29,6 +28,7 @@ import { publishRound } from './publication.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
 import { checkPathIds, jobAndRound, parseRoundParam, signerKey } from './submissions.ts';
+import { thresholdOf } from './threshold.ts';
 
 /**
  * The coordinator's side of secure aggregation (docs/secure-aggregation.md "Round phases"): it
@@ -37,11 +37,6 @@ import { checkPathIds, jobAndRound, parseRoundParam, signerKey } from './submiss
  * turns the decrypted masked sum into the survivors' plain sum. It never holds a node's secrets
  * before the round closed, and never both secrets of one node.
  */
-
-/** The Shamir threshold of a job's rounds: a strict majority of its participants, at least minNodes. */
-export function thresholdOf(job: JobRecord): number {
-  return secaggThreshold(job.participants.length, job.spec.minNodes);
-}
 
 function plainModulusOf(ctx: Ctx, job: JobRecord): bigint {
   const id = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;

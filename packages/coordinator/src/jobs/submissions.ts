@@ -24,7 +24,7 @@ import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
-import { thresholdOf } from './secagg.ts';
+import { thresholdOf } from './threshold.ts';
 
 /** A round number in a path: a small non-negative integer without leading zeros. */
 export const RoundParamSchema = z.string().regex(/^(0|[1-9][0-9]{0,3})$/);

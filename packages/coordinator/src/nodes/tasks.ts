@@ -2,7 +2,8 @@ import type { ContributionRef, Task } from '@fedmark/protocol';
 import { roundSpecOf, signedSet, signedSpec } from '../jobs/round-binding.ts';
 import type { Ctx } from '../context.ts';
 import { keyTasksFor } from '../keys/ceremony.ts';
-import { setsOf, thresholdOf } from '../jobs/secagg.ts';
+import { setsOf } from '../jobs/secagg.ts';
+import { thresholdOf } from '../jobs/threshold.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 
 /** A survivor's unmask task, until it answered: the signed sets and the boxes addressed to it. */
