@@ -25,6 +25,7 @@ import {
   type HeParamsId,
   type SigningKeyPair,
 } from '@fedmark/protocol';
+import type { RateLimit } from './nodes/rate-limit.ts';
 import { createCoordinator, type Coordinator } from './app.ts';
 import { openStore, type Store } from './store/index.ts';
 import { roundSpecHashOf } from './jobs/round-binding.ts';
@@ -87,7 +88,12 @@ export interface Harness {
 }
 
 export function harness(
-  opts: { dir?: string; heFor?: (id: HeParamsId) => Promise<He>; clock?: { now: number } } = {}
+  opts: {
+    dir?: string;
+    heFor?: (id: HeParamsId) => Promise<He>;
+    clock?: { now: number };
+    nodeRateLimit?: RateLimit;
+  } = {}
 ): Harness {
   const store = openStore(opts.dir ?? ':memory:');
   const clock = opts.clock ?? { now: T0 };
@@ -98,6 +104,7 @@ export function harness(
     auditorToken: AUDITOR_TOKEN,
     now: () => clock.now,
     log: () => {},
+    ...(opts.nodeRateLimit ? { nodeRateLimit: opts.nodeRateLimit } : {}),
     timers: false,
     ...(opts.heFor ? { heFor: opts.heFor } : {}),
   });

@@ -1,3 +1,4 @@
+import type { NodeRateLimiter, RateLimit } from './nodes/rate-limit.ts';
 import type { He, HeParamsId, SigningKeyPair } from '@fedmark/protocol';
 import type { Store } from './store/index.ts';
 
@@ -28,6 +29,8 @@ export interface CoordinatorOptions {
   maxRowsPerNode?: number;
   /** Arm real timers for deadlines and straggler waits (default true; tests drive `engine.tick()`). */
   timers?: boolean;
+  /** Requests per node (nodes/rate-limit.ts); default a burst of 600, 60 a second. */
+  nodeRateLimit?: RateLimit;
 }
 
 export interface Ctx {
@@ -40,4 +43,5 @@ export interface Ctx {
   iso: () => string;
   log: (line: string) => void;
   maxRowsPerNode: number;
+  nodeRateLimiter: NodeRateLimiter;
 }

@@ -24,7 +24,7 @@ export const jsonBody = <T>(schema: T, description: string) => ({
 });
 
 /** The 4xx statuses the coordinator answers with (HTTP_STATUS in @fedmark/protocol). */
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
 type ErrorResponse = {
   content: { 'application/json': { schema: typeof ErrorBodySchema } };
   description: string;
@@ -51,6 +51,8 @@ export const WHY = {
   replayed: 'a nonce this node already used (REPLAYED)',
   body: 'malformed JSON, or a body that fails its schema; the message names the field (BAD_REQUEST)',
   tooLarge: 'request body larger than 32 MiB (PAYLOAD_TOO_LARGE)',
+  rateLimited:
+    'this node sent more requests than its allowance (a burst of 600, 60 a second by default): wait the Retry-After seconds (RATE_LIMITED)',
 } as const;
 
 /** Security requirements; alternatives in one list are OR-ed (OpenAPI 3.1 "Security Requirement Object"). */

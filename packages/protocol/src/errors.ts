@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   DEADLINE_PASSED: 'DEADLINE_PASSED',
   /** The newest key epoch is still being generated or installed: time fixes it (retry). */
   KEY_EPOCH_PENDING: 'KEY_EPOCH_PENDING',
+  /** Too many requests from this node: wait the Retry-After seconds (the client retries). */
+  RATE_LIMITED: 'RATE_LIMITED',
   IMPORT_INVALID: 'IMPORT_INVALID',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -47,6 +49,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   QUORUM_NOT_MET: 409,
   DEADLINE_PASSED: 409,
   KEY_EPOCH_PENDING: 409,
+  RATE_LIMITED: 429,
   IMPORT_INVALID: 400,
   INTERNAL: 500,
 };

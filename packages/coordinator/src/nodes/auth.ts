@@ -7,7 +7,7 @@ import {
   equalBytes,
   sha256,
 } from '@fedmark/protocol';
-import { ProtocolError } from '@fedmark/protocol';
+import { ProtocolError, errorToWire } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 
 export interface NodeAuthVars {
@@ -46,10 +46,24 @@ export function nodeAuth(ctx: Ctx) {
       seenNonce: (n, nonce) => ctx.store.nodes.recordNonce(n, nonce, now),
       checked,
     });
+    // After the signature verified: nobody can spend another node's allowance by naming it.
+    const allowed = ctx.nodeRateLimiter.take(node);
+    if (!allowed.ok)
+      return c.json(
+        errorToWire(
+          new ProtocolError(
+            'RATE_LIMITED',
+            `node ${node} sent too many requests; retry in ${allowed.retryAfterSeconds} s`
+          )
+        ),
+        429,
+        { 'retry-after': String(allowed.retryAfterSeconds) }
+      );
     ctx.store.nodes.touch(node, new Date(now).toISOString());
     c.set('node', node);
     c.set('rawBody', raw);
     await next();
+    return undefined;
   });
 }
 

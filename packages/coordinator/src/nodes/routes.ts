@@ -97,7 +97,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
         TasksResponseSchema,
         'key generation and installs, rounds to answer, aggregates to decrypt'
       ),
-      ...errors(SIGNED_ERRORS),
+      ...errors({ ...SIGNED_ERRORS, 429: WHY.rateLimited }),
     },
   });
   node.openapi(parsedByHandler(node, tasks), (c) =>
@@ -118,6 +118,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(z.object({ version: z.literal(1) }), 'stored; it replaces an older summary'),
       ...errors({
+        429: WHY.rateLimited,
         400: WHY.body,
         401: `${WHY.signed}; or a summary signature that does not verify`,
         403: "the sender is not the summary's node (FORBIDDEN)",
@@ -147,6 +148,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(EpochResponseSchema, 'the epoch, now waiting for the members to install the key'),
       ...errors({
+        429: WHY.rateLimited,
         400: `${WHY.body}; or a bundle that does not match the epoch`,
         401: `${WHY.signed}; or a bundle signature that does not verify`,
         403: 'the caller is not the generator of this epoch (FORBIDDEN)',
@@ -174,6 +176,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(EpochResponseSchema, 'the epoch (active once every member acknowledged)'),
       ...errors({
+        429: WHY.rateLimited,
         400: `${WHY.body}; or another public key than the epoch's (KEY_MISMATCH)`,
         401: `${WHY.signed}; or an acknowledgement signature that does not verify`,
         403: 'the caller is not a member of this epoch, or is its generator (FORBIDDEN)',
@@ -204,6 +207,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
         "the coordinator's signed receipt (the stored one when the same submission is sent again)"
       ),
       ...errors({
+        429: WHY.rateLimited,
         400: `${BAD_ROUND}; ids, enforced noise or epsilon that differ from the path or the job; another key (KEY_MISMATCH) or layout (LAYOUT_MISMATCH); ciphertexts that do not load (BAD_CIPHERTEXT)`,
         401: `${WHY.signed}; or a submission signature that does not verify`,
         403: "the sender is not the body's node, not a participant of the job, or sent no secure-aggregation setup for the round (FORBIDDEN)",
@@ -241,6 +245,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(ReceiptSchema, "the coordinator's signed receipt"),
       ...errors({
+        429: WHY.rateLimited,
         400: `${BAD_ROUND}; or ids that differ from the path`,
         401: `${WHY.signed}; or a refusal signature that does not verify`,
         403: "the sender is not the body's node, not a participant of the job, or sent no secure-aggregation setup for the round (FORBIDDEN)",
@@ -278,6 +283,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(DecryptionAckSchema, 'accepted; publication needs two agreeing decryptions'),
       ...errors({
+        429: WHY.rateLimited,
         400: `${BAD_ROUND}; ids that differ from the path; or values of another layout (LAYOUT_MISMATCH)`,
         401: `${WHY.signed}; or a decryption signature that does not verify`,
         403: "the sender is not the body's node, or not a decryptor of the round (FORBIDDEN)",
@@ -319,6 +325,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(DecryptionAckSchema, 'accepted (the same setup sent again is accepted again)'),
       ...errors({
+        429: WHY.rateLimited,
         400: `${BAD_ROUND}; ids that differ from the path; another threshold or participant set than the round's, or boxes that differ from their signed hashes (BAD_REQUEST)`,
         401: `${WHY.signed}; or an advertisement signature that does not verify`,
         403: "the sender is not the body's node, or not a participant of the job (FORBIDDEN)",
@@ -359,6 +366,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     responses: {
       200: json(DecryptionAckSchema, "accepted; the round's status after it"),
       ...errors({
+        429: WHY.rateLimited,
         400: `${BAD_ROUND}; ids that differ from the path; shares for nodes outside the sets, or both kinds for one node (BAD_REQUEST)`,
         401: `${WHY.signed}; or an unmask signature that does not verify`,
         403: "the sender is not the body's node, or not a survivor of the round (FORBIDDEN)",

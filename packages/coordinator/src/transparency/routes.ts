@@ -131,6 +131,7 @@ export function transparencyRoutes(
         "the coordinator's signed receipt (the original one when the checkpoint is already logged)"
       ),
       ...errors({
+        429: WHY.rateLimited,
         400: WHY.body,
         401: `${WHY.signed}; or a checkpoint not signed by the node's admitted key`,
         403: "the checkpoint's origin is not the calling node, or the node is not admitted (FORBIDDEN)",
@@ -152,7 +153,11 @@ export function transparencyRoutes(
     middleware: [auth] as const,
     responses: {
       200: json(LatestCheckpointResponseSchema, 'the latest checkpoint with its receipt, or null'),
-      ...errors({ 401: WHY.signed, 409: WHY.replayed }),
+      ...errors({
+        429: WHY.rateLimited,
+        401: WHY.signed,
+        409: WHY.replayed,
+      }),
     },
   });
   node.openapi(parsedByHandler(node, latest), (c) => {

@@ -88,6 +88,30 @@ describe('coordinator client', () => {
     expect(calls).toBe(3);
   });
 
+  it('waits out a 429 (RATE_LIMITED) and retries, as it does a 5xx', async () => {
+    let calls = 0;
+    const fetch: FetchFn = async () => {
+      calls++;
+      if (calls === 1)
+        return new Response(
+          JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'retry in 1 s' } }),
+          { status: 429, headers: { 'retry-after': '1' } }
+        );
+      return new Response(JSON.stringify({ ok: true }), { status: 200 });
+    };
+    const client = createCoordinatorClient({
+      coordinatorUrl: 'http://127.0.0.1:9',
+      fetch,
+      backoffMs: 1,
+    });
+    expect(
+      await client.request('GET', '/v1/node/tasks', undefined, z.object({ ok: z.boolean() }))
+    ).toEqual({
+      ok: true,
+    });
+    expect(calls).toBe(2);
+  });
+
   it('stops retrying when aborted', async () => {
     const ac = new AbortController();
     let calls = 0;

@@ -157,7 +157,8 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
           });
           continue;
         }
-        if (result.status >= 500) {
+        // 5xx, and 429 (RATE_LIMITED: this node's allowance is spent for a moment), are retried.
+        if (result.status >= 500 || result.status === 429) {
           lastError = errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
           opts.log?.('coordinator_error', {
             method,
