@@ -3,13 +3,11 @@ import {
   DecryptionSchema,
   ProtocolError,
   decryptionSigningPayload,
-  hexToBytes,
-  verifyCanonical,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { recordEvent } from './events.ts';
 import { publishIfReady } from './secagg.ts';
-import { checkPathIds, jobAndRound, parseRoundParam } from './submissions.ts';
+import { checkPathIds, jobAndRound, parseRoundParam, requireSignedBy } from './submissions.ts';
 import type { RoundEngine } from './rounds.ts';
 
 /**
@@ -28,18 +26,11 @@ export async function acceptDecryption(
   const round = parseRoundParam(roundParam);
   const d = DecryptionSchema.parse(body);
   checkPathIds(d, { jobId, round, node }, 'answer');
-  const signer = ctx.store.nodes.get(node);
-  if (
-    !signer ||
-    !verifyCanonical(
-      DECRYPTION_DOMAIN,
-      decryptionSigningPayload(d),
-      d.signature,
-      hexToBytes(signer.signingKey)
-    )
-  ) {
-    throw new ProtocolError('INVALID_SIGNATURE', `decryption signature of ${node} does not verify`);
-  }
+  requireSignedBy(ctx, node, 'decryption', {
+    domain: DECRYPTION_DOMAIN,
+    payload: decryptionSigningPayload(d),
+    signature: d.signature,
+  });
   const { r } = jobAndRound(ctx, jobId, round);
   if (!r.decryptors?.includes(node))
     throw new ProtocolError(

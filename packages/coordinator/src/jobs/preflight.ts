@@ -5,13 +5,12 @@ import {
   epsilonToMicro,
   evaluateRound,
   policySummarySigningPayload,
-  verifyCanonical,
   type JobSpec,
   type RoundRequest,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { roundCount } from './round-queries.ts';
-import { signerKey } from './submissions.ts';
+import { requireSignedBy } from './submissions.ts';
 
 /**
  * Job preflight (docs/federation-protocol.md "Job preflight"): each node sends its signed policy
@@ -28,15 +27,11 @@ export function acceptPolicySummary(ctx: Ctx, node: string, body: unknown): { ve
   if (s.node !== node)
     throw new ProtocolError('FORBIDDEN', `node ${node} cannot send the policy of ${s.node}`);
   const { signature, version: _v, ...signed } = s;
-  if (
-    !verifyCanonical(
-      POLICY_SUMMARY_DOMAIN,
-      policySummarySigningPayload(signed),
-      signature,
-      signerKey(ctx, node)
-    )
-  )
-    throw new ProtocolError('INVALID_SIGNATURE', `policy summary of ${node} does not verify`);
+  requireSignedBy(ctx, node, 'policy summary', {
+    domain: POLICY_SUMMARY_DOMAIN,
+    payload: policySummarySigningPayload(signed),
+    signature,
+  });
   const previous = ctx.store.nodes.policySummary(node);
   if (previous && Date.parse(previous.at) > Date.parse(s.at))
     throw new ProtocolError(

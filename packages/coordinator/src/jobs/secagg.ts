@@ -16,7 +16,6 @@ import {
   setupMatchesAdvert,
   signCanonical,
   verifyAdvert,
-  verifyCanonical,
   type HeParamsId,
   type SecaggSets,
 } from '@fedmark/protocol';
@@ -27,7 +26,13 @@ import { recordEvent } from './events.ts';
 import { publishRound } from './publication.ts';
 import { roundSpecHashOf } from './round-binding.ts';
 import type { RoundEngine } from './rounds.ts';
-import { checkPathIds, jobAndRound, parseRoundParam, signerKey } from './submissions.ts';
+import {
+  checkPathIds,
+  jobAndRound,
+  parseRoundParam,
+  requireSignedBy,
+  signerKey,
+} from './submissions.ts';
 import { thresholdOf } from './threshold.ts';
 
 /**
@@ -166,15 +171,11 @@ export async function acceptSecaggUnmask(
   const round = parseRoundParam(roundParam);
   const u = SecaggUnmaskSchema.parse(body);
   checkPathIds(u, { jobId, round, node }, 'answer');
-  if (
-    !verifyCanonical(
-      SECAGG_UNMASK_DOMAIN,
-      secaggUnmaskSigningPayload(u),
-      u.signature,
-      signerKey(ctx, node)
-    )
-  )
-    throw new ProtocolError('INVALID_SIGNATURE', `unmask signature of ${node} does not verify`);
+  requireSignedBy(ctx, node, 'unmask', {
+    domain: SECAGG_UNMASK_DOMAIN,
+    payload: secaggUnmaskSigningPayload(u),
+    signature: u.signature,
+  });
   const { job, r } = jobAndRound(ctx, jobId, round);
   const sets = setsOf(job, r);
   if (!sets.survivors.includes(node))

@@ -13,6 +13,7 @@ import {
   signCanonical,
   submissionSigningPayload,
   verifyCanonical,
+  type Canonical,
   type HeParamsId,
   type Receipt,
 } from '@fedmark/protocol';
@@ -66,6 +67,20 @@ export function checkPathIds(
     );
   if (body.node !== path.node)
     throw new ProtocolError('FORBIDDEN', `node ${path.node} cannot ${verb} for ${body.node}`);
+}
+
+/**
+ * Throws INVALID_SIGNATURE unless `signature` is `node`'s over `payload` in `domain`: the one
+ * check every signed node message gets before anything of it is used.
+ */
+export function requireSignedBy(
+  ctx: Ctx,
+  node: string,
+  what: string,
+  signed: { domain: string; payload: Canonical; signature: string }
+): void {
+  if (!verifyCanonical(signed.domain, signed.payload, signed.signature, signerKey(ctx, node)))
+    throw new ProtocolError('INVALID_SIGNATURE', `${what} signature of ${node} does not verify`);
 }
 
 export function signerKey(ctx: Ctx, node: string): Uint8Array {
@@ -155,16 +170,11 @@ export async function acceptSubmission(
   }
   const sub = parsed.data;
   checkPathIds(sub, { jobId, round, node }, 'submit');
-  if (
-    !verifyCanonical(
-      SUBMISSION_DOMAIN,
-      submissionSigningPayload(sub),
-      sub.signature,
-      signerKey(ctx, node)
-    )
-  ) {
-    throw new ProtocolError('INVALID_SIGNATURE', `submission signature of ${node} does not verify`);
-  }
+  requireSignedBy(ctx, node, 'submission', {
+    domain: SUBMISSION_DOMAIN,
+    payload: submissionSigningPayload(sub),
+    signature: sub.signature,
+  });
   const { job } = jobAndRound(ctx, jobId, round);
   if (!job.participants.includes(node))
     throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
@@ -290,16 +300,11 @@ export async function acceptRefusal(
   const round = parseRoundParam(roundParam);
   const ref = RefusalSchema.parse(body);
   checkPathIds(ref, { jobId, round, node }, 'refuse');
-  if (
-    !verifyCanonical(
-      REFUSAL_DOMAIN,
-      refusalSigningPayload(ref),
-      ref.signature,
-      signerKey(ctx, node)
-    )
-  ) {
-    throw new ProtocolError('INVALID_SIGNATURE', `refusal signature of ${node} does not verify`);
-  }
+  requireSignedBy(ctx, node, 'refusal', {
+    domain: REFUSAL_DOMAIN,
+    payload: refusalSigningPayload(ref),
+    signature: ref.signature,
+  });
   const { job } = jobAndRound(ctx, jobId, round);
   if (!job.participants.includes(node))
     throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
