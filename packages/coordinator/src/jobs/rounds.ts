@@ -217,7 +217,7 @@ export class RoundEngine {
       decideClose(
         phaseQuorum(job, cur),
         cur,
-        jobs.secaggSetups(cur.jobId, cur.round).length,
+        jobs.secaggSenders(cur.jobId, cur.round, 'setup').length,
         0,
         this.ctx.now()
       );
@@ -269,7 +269,7 @@ export class RoundEngine {
       r,
       jobs.decryptions(r.jobId, r.round).length,
       this.ctx.now(),
-      jobs.secaggUnmasks(r.jobId, r.round).length
+      jobs.secaggSenders(r.jobId, r.round, 'unmask').length
     );
     if (d.action === 'wait') {
       this.arm(r.jobId, r.round, d.wakeAt);

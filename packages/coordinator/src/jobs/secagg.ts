@@ -69,7 +69,7 @@ export async function acceptSecaggSetup(
   const { job, r } = jobAndRound(ctx, jobId, round);
   if (!job.participants.includes(node))
     throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
-  const previous = ctx.store.jobs.secaggSetups(jobId, round).find((x) => x.node === node);
+  const previous = ctx.store.jobs.getSecaggSetup(jobId, round, node);
   if (previous) {
     if (previous.signature === s.signature) return { version: 1, status: r.status };
     throw new ProtocolError(
@@ -104,7 +104,7 @@ export async function acceptSecaggSetup(
     );
   ctx.store.transaction(() => {
     ctx.store.jobs.insertSecaggSetup(s);
-    const count = ctx.store.jobs.secaggSetups(jobId, round).length;
+    const count = ctx.store.jobs.secaggSenders(jobId, round, 'setup').length;
     if (count >= threshold && cur.quorumAt === null)
       ctx.store.jobs.updateRound(jobId, round, { quorumAt: ctx.now() });
     recordEvent(ctx, jobId, 'secagg_setup_received', {
@@ -183,7 +183,7 @@ export async function acceptSecaggUnmask(
       'FORBIDDEN',
       `node ${node} is not a survivor of job ${jobId} round ${round}`
     );
-  const previous = ctx.store.jobs.secaggUnmasks(jobId, round).find((x) => x.node === node);
+  const previous = ctx.store.jobs.getSecaggUnmask(jobId, round, node);
   if (previous) {
     if (previous.signature === u.signature) return { version: 1, status: r.status };
     throw new ProtocolError(
@@ -217,7 +217,7 @@ export async function acceptSecaggUnmask(
       round,
       node,
       detail: {
-        answered: ctx.store.jobs.secaggUnmasks(jobId, round).length,
+        answered: ctx.store.jobs.secaggSenders(jobId, round, 'unmask').length,
         threshold: thresholdOf(job),
       },
     });

@@ -9,7 +9,7 @@ import type { JobRecord, RoundRecord } from '../store/index.ts';
 /** A survivor's unmask task, until it answered: the signed sets and the boxes addressed to it. */
 function unmaskTask(ctx: Ctx, job: JobRecord, r: RoundRecord, node: string, tasks: Task[]): void {
   if (r.secagg?.correction || !r.secagg?.setsSignature) return;
-  if (ctx.store.jobs.secaggUnmasks(r.jobId, r.round).some((u) => u.node === node)) return;
+  if (ctx.store.jobs.getSecaggUnmask(r.jobId, r.round, node)) return;
   const sets = setsOf(job, r);
   const named = new Set([...sets.survivors, ...sets.dropped]);
   tasks.push({
@@ -42,7 +42,7 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
     if (!epoch) continue;
     const spec = roundSpecOf(job, r);
     if (r.status === 'setup' && now < r.deadlineAt) {
-      if (ctx.store.jobs.secaggSetups(r.jobId, r.round).some((s) => s.node === node)) continue;
+      if (ctx.store.jobs.secaggSenders(r.jobId, r.round, 'setup').includes(node)) continue;
       tasks.push({
         type: 'secagg_setup',
         jobId: r.jobId,

@@ -131,8 +131,16 @@ export interface JobStore {
   decryptions(jobId: string, round: number): DecryptionRecord[];
   insertSecaggSetup(s: SecaggSetup): void;
   secaggSetups(jobId: string, round: number): SecaggSetup[];
+  getSecaggSetup(jobId: string, round: number, node: string): SecaggSetup | undefined;
   insertSecaggUnmask(u: SecaggUnmask): void;
   secaggUnmasks(jobId: string, round: number): SecaggUnmask[];
+  getSecaggUnmask(jobId: string, round: number, node: string): SecaggUnmask | undefined;
+  /**
+   * Who sent a setup (or an unmask answer) for the round, by name only: the polls and closing
+   * rules that only count or look for a node need not parse every body (a setup carries a box
+   * per participant).
+   */
+  secaggSenders(jobId: string, round: number, kind: 'setup' | 'unmask'): string[];
   appendEvent(e: NewEvent): number;
   events(jobId: string, afterSeq: number): JobEvent[];
 }
@@ -267,6 +275,18 @@ export function sqliteJobStore(db: Db): JobStore {
     insertUnmask: db.prepare(
       'INSERT INTO secagg_unmasks (job_id, round, node, body) VALUES (?, ?, ?, ?)'
     ),
+    setupOf: db.prepare<[string, number, string], { body: string }>(
+      'SELECT body FROM secagg_setups WHERE job_id = ? AND round = ? AND node = ?'
+    ),
+    unmaskOf: db.prepare<[string, number, string], { body: string }>(
+      'SELECT body FROM secagg_unmasks WHERE job_id = ? AND round = ? AND node = ?'
+    ),
+    setupSenders: db.prepare<[string, number], { node: string }>(
+      'SELECT node FROM secagg_setups WHERE job_id = ? AND round = ? ORDER BY node'
+    ),
+    unmaskSenders: db.prepare<[string, number], { node: string }>(
+      'SELECT node FROM secagg_unmasks WHERE job_id = ? AND round = ? ORDER BY node'
+    ),
     unmasks: db.prepare<[string, number], { body: string }>(
       'SELECT body FROM secagg_unmasks WHERE job_id = ? AND round = ? ORDER BY node'
     ),
@@ -400,6 +420,16 @@ export function sqliteJobStore(db: Db): JobStore {
     insertSecaggUnmask: (x) => void q.insertUnmask.run(x.jobId, x.round, x.node, JSON.stringify(x)),
     secaggUnmasks: (jobId, round) =>
       q.unmasks.all(jobId, round).map((r) => json<SecaggUnmask>(r.body)),
+    getSecaggSetup: (jobId, round, node) => {
+      const r = q.setupOf.get(jobId, round, node);
+      return r ? json<SecaggSetup>(r.body) : undefined;
+    },
+    getSecaggUnmask: (jobId, round, node) => {
+      const r = q.unmaskOf.get(jobId, round, node);
+      return r ? json<SecaggUnmask>(r.body) : undefined;
+    },
+    secaggSenders: (jobId, round, kind) =>
+      (kind === 'setup' ? q.setupSenders : q.unmaskSenders).all(jobId, round).map((r) => r.node),
     appendEvent: (e) =>
       Number(
         q.insertEvent.run(e.jobId, e.at, e.type, e.round, e.node, JSON.stringify(e.detail))
