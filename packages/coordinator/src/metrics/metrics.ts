@@ -73,8 +73,9 @@ export function createMetrics(ctx: Ctx): CoordinatorMetrics {
     collect() {
       this.reset();
       const now = ctx.now();
-      for (const n of ctx.store.nodes.members().map((m) => ctx.store.nodes.get(m.name))) {
-        if (n?.lastSeenAt) this.set({ node: n.name }, (now - Date.parse(n.lastSeenAt)) / 1000);
+      for (const n of ctx.store.nodes.list()) {
+        if (n.removedAt === null && n.lastSeenAt)
+          this.set({ node: n.name }, (now - Date.parse(n.lastSeenAt)) / 1000);
       }
     },
   });

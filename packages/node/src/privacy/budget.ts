@@ -165,24 +165,23 @@ export function checkBudget(
       `the node policy has no privacy budget for purpose "${purpose}", so nothing is released for it (add a "budgets" rule to policy.json)`
     );
   }
-  const needs = `this query needs ${formatEpsilonMicro(epsilonMicro)}`;
-  for (const s of statuses) {
-    if (s.remainingMicro < epsilonMicro) {
-      const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
-      throw exceeded(
-        `${purpose} budget ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; ${needs}`,
-        `${PERIOD_WORDS[s.period]} ${purpose} budget of this node is exhausted for this round`
-      );
-    }
-  }
-  for (const s of personBudgetStatus(db, policy, at)) {
-    if (s.remainingMicro < epsilonMicro) {
-      const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
-      throw exceeded(
-        `the budget across all purposes ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; ${needs}`,
-        `${PERIOD_WORDS[s.period]} budget across all purposes of this node is exhausted for this round`
-      );
-    }
+  // The purpose's rules first, then the caps across all purposes: the first short one refuses.
+  const rules = [
+    ...statuses.map((s) => ({ s, local: `${purpose} budget`, sent: `${purpose} budget` })),
+    ...personBudgetStatus(db, policy, at).map((s) => ({
+      s,
+      local: 'the budget across all purposes',
+      sent: 'budget across all purposes',
+    })),
+  ];
+  const short = rules.find((r) => r.s.remainingMicro < epsilonMicro);
+  if (short) {
+    const { s } = short;
+    const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
+    throw exceeded(
+      `${short.local} ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; this query needs ${formatEpsilonMicro(epsilonMicro)}`,
+      `${PERIOD_WORDS[s.period]} ${short.sent} of this node is exhausted for this round`
+    );
   }
   return statuses;
 }
