@@ -1,5 +1,4 @@
 import { TrainSpecSchema } from '../model/train-spec.ts';
-import type { JobSpecInput } from './federation.ts';
 
 /**
  * A job spec as people write it: a JobSpec, or a bare train spec (docs/models.md §1), which
@@ -13,12 +12,12 @@ export function asJobSpec(input: unknown): unknown {
   if (o['kind'] !== 'train' || 'train' in o) return input;
   const train = TrainSpecSchema.safeParse(o);
   if (!train.success) return input;
-  const job: JobSpecInput = {
+  // The written spec itself, not the parsed one: JobSpecSchema fills its defaults once.
+  return {
     version: 1,
     kind: 'train',
     name: train.data.name,
     minNodes: train.data.minNodes,
-    train: o as JobSpecInput extends { train: infer T } ? T : never,
+    train: o,
   };
-  return job;
 }
