@@ -100,11 +100,10 @@ async function handle(ctx: AgentContext, task: Task): Promise<void> {
       return handleKeyInstall(ctx, task);
     // Only on an epoch this node accepted, with its pinned members (docs/federation-protocol.md
     // "Key ceremony"): the coordinator cannot run a job under a member set no node agreed to.
+    // The round and secure-aggregation handlers call requireInstalledEpoch themselves: they
+    // need the pinned members' signing and box keys it returns.
     case 'job_round':
-      requireInstalledEpoch(ctx.db, ctx.dir, task.keyId, task.members);
       return handleJobRound(ctx, task);
-    // The secure-aggregation handlers call requireInstalledEpoch themselves: they need the
-    // pinned members' signing and box keys it returns.
     case 'secagg_setup':
       return handleSecaggSetup(ctx, task);
     case 'secagg_unmask':

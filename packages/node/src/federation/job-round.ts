@@ -29,6 +29,7 @@ import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissio
 import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
 import { maskingInputOf, type MaskingInput } from './secagg-input.ts';
+import { requireInstalledEpoch } from './members.ts';
 import { closeSecaggInput } from './secagg-store.ts';
 
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
@@ -143,6 +144,7 @@ async function refuse(
  * layout's `total` block carries it, noised, inside the ciphertext.
  */
 export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Promise<void> {
+  const members = requireInstalledEpoch(ctx.db, ctx.dir, task.keyId, task.members);
   const previous = getAnswer(ctx.db, task.jobId, task.round);
   if (previous) {
     if (previous.status === 'rejected') return;
@@ -186,7 +188,7 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
   if (!hasHeKey(ctx.dir, task.keyId)) {
     return refuse(ctx, task, `this node does not hold HE key epoch ${task.keyId}`, true);
   }
-  const masking = maskingInputOf(ctx, task, specHash);
+  const masking = maskingInputOf(ctx, task, specHash, members);
   if ('refusal' in masking) return refuse(ctx, task, masking.refusal, true);
   try {
     await releaseAndSubmit(ctx, task, specHash, masking);

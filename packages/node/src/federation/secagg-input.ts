@@ -4,11 +4,11 @@ import {
   checkAdverts,
   isProtocolError,
   type JobRoundTask,
+  type Member,
   type SecaggAdvert,
   type SecaggSecrets,
 } from '@fedmark/protocol';
 import type { AgentContext } from './context.ts';
-import { requireInstalledEpoch } from './members.ts';
 import { pinnedAmong } from './secagg-setup.ts';
 import { getSecagg } from './secagg-store.ts';
 
@@ -31,7 +31,9 @@ export interface MaskingInput {
 export function maskingInputOf(
   ctx: AgentContext,
   task: JobRoundTask,
-  specHash: string
+  specHash: string,
+  /** The pinned members of task.keyId (requireInstalledEpoch, already checked by the caller). */
+  members: readonly Member[]
 ): MaskingInput | { refusal: string } {
   const where = `secure aggregation ${task.jobId}/${task.round}`;
   const stored = getSecagg(ctx.db, task.jobId, task.round);
@@ -49,7 +51,6 @@ export function maskingInputOf(
         refusal: `CONFLICT: ${where}: this node set up the round for another round spec or key epoch`,
       };
     const own = advertOf(SecaggSetupSchema.parse(JSON.parse(stored.setupBody)));
-    const members = requireInstalledEpoch(ctx.db, ctx.dir, task.keyId);
     const keys = pinnedAmong(members, stored.participants, where);
     const adverts = checkAdverts(own, task.secagg.adverts, (n) => keys.get(n)?.signingKey);
     ready = true;
