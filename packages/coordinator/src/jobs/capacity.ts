@@ -5,12 +5,6 @@
  */
 import { HE_PARAMS, MAX_CIPHERTEXTS, ProtocolError, type HeParamsId } from '@fedmark/protocol';
 
-/**
- * Tail margin for the noise when bounding a node's slot: a discrete Laplace draw exceeds 60
- * scales with probability about e^-60, i.e. never in practice.
- */
-export const NOISE_TAIL_SCALES = 60;
-
 /** The remedy open to every round: tell the coordinator how many rows a node really holds. */
 export const MAX_ROWS_REMEDY =
   "start the coordinator with a --max-rows-per-node that matches the nodes' data";

@@ -1,10 +1,14 @@
 import {
   JobSpecSchema,
+  LOCAL_LAPLACE,
   ProtocolError,
+  blockNoiseTail,
   bytesToHex,
   layoutOf,
   randomBytes,
+  unitNoiseOf,
   type HeParamsId,
+  type RoundNoise,
   type SegmentLayout,
   type SegmentQuery,
 } from '@fedmark/protocol';
@@ -12,7 +16,7 @@ import type { Ctx } from '../context.ts';
 import { requireActiveEpoch } from '../keys/epochs.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
-import { MAX_ROWS_REMEDY, NOISE_TAIL_SCALES, checkRoundCapacity } from './capacity.ts';
+import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
 import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
 import { preflightJob } from './preflight.ts';
@@ -39,12 +43,12 @@ export function checkCapacity(
   nodes: number,
   heParams: HeParamsId,
   maxRowsPerNode: number,
-  round: number
+  round: number,
+  noise: RoundNoise = LOCAL_LAPLACE
 ): void {
   const perNode = (b: SegmentLayout['blocks'][number]): bigint => {
     const perRow = b.sensitivity / BigInt(q.maxRowsPerCustomer);
-    const noiseScale = Number(b.sensitivity) / (b.epsilonMicro / 1e6);
-    return BigInt(maxRowsPerNode) * perRow + BigInt(Math.ceil(NOISE_TAIL_SCALES * noiseScale));
+    return BigInt(maxRowsPerNode) * perRow + blockNoiseTail(b, noise);
   };
   const remedy = `lower the clipping bounds or the fixed-point scale, or ${MAX_ROWS_REMEDY}`;
   checkRoundCapacity({
@@ -90,7 +94,8 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
   if (spec.kind === 'train') {
     // Later rounds' layouts depend on the federated standardisation; round 0's is public now.
     const plan = trainRoundPlan(spec, 0, null);
-    checkTrainCapacity(plan, participants.length, heParams, ctx.maxRowsPerNode, 0);
+    const noise = unitNoiseOf(spec, spec.train.epsilon, 1);
+    checkTrainCapacity(plan, participants.length, heParams, ctx.maxRowsPerNode, 0, noise);
     first = {
       query: asStoredQuery(plan.query),
       layout: { hash: plan.layoutHash, length: plan.layoutLength },
@@ -99,7 +104,8 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
     for (let r = 0; r < roundCount(spec); r++) {
       const query = roundQuery(spec, r);
       const layout = layoutOrBadRequest(query, r);
-      checkCapacity(layout, query, participants.length, heParams, ctx.maxRowsPerNode, r);
+      const noise = unitNoiseOf(spec, query.epsilon, 1);
+      checkCapacity(layout, query, participants.length, heParams, ctx.maxRowsPerNode, r, noise);
       first ??= { query, layout };
     }
   }

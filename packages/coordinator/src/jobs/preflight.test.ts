@@ -33,6 +33,8 @@ function summary(
       minNodes: p.minNodes,
       minCohort: p.minCohort,
       testOnlyAllowNoiseOff: p.testOnlyAllowNoiseOff,
+      delta: p.delta,
+      allowedMechanisms: p.allowedMechanisms,
     },
     policyHash: 'cd'.repeat(32),
     at,

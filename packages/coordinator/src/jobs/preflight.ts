@@ -2,10 +2,14 @@ import {
   POLICY_SUMMARY_DOMAIN,
   PolicySummarySchema,
   ProtocolError,
+  addSpend,
   epsilonToMicro,
   evaluateRound,
   policySummarySigningPayload,
+  roundSpend,
+  unitNoiseOf,
   type JobSpec,
+  type PrivacySpend,
   type RoundRequest,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
@@ -42,22 +46,30 @@ export function acceptPolicySummary(ctx: Ctx, node: string, body: unknown): { ve
   return { version: 1 };
 }
 
+/**
+ * What `epsilon` of the job costs a node: pure epsilon in local mode, the rho of (epsilon,
+ * delta) under distributed noise (the same reading the node's release path makes).
+ */
+function spendOfEpsilon(spec: JobSpec, epsilon: number): PrivacySpend {
+  return roundSpend(unitNoiseOf(spec, epsilon, 1), epsilonToMicro(epsilon));
+}
+
 /** What the job asks of each participant, as one request over the whole job (all its rounds). */
 export function jobRequest(spec: JobSpec): RoundRequest {
+  const common = { minNodes: spec.minNodes, noise: spec.noise, mechanism: spec.mechanism };
   if (spec.kind === 'train')
     return {
       kind: 'train',
       purpose: 'model_training',
-      epsilonMicro: epsilonToMicro(spec.train.epsilon),
-      minNodes: spec.minNodes,
-      noise: spec.noise,
+      spend: spendOfEpsilon(spec, spec.train.epsilon),
+      ...common,
     };
+  const perRound = spendOfEpsilon(spec, spec.query.epsilon);
   return {
     kind: 'segment_stats',
     purpose: spec.query.purpose,
-    epsilonMicro: epsilonToMicro(spec.query.epsilon) * roundCount(spec),
-    minNodes: spec.minNodes,
-    noise: spec.noise,
+    spend: addSpend(...new Array<PrivacySpend>(roundCount(spec)).fill(perRound)),
+    ...common,
   };
 }
 

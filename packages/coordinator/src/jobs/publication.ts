@@ -1,10 +1,11 @@
-import { layoutOf } from '@fedmark/protocol';
+import { layoutOf, roundNoiseOf } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { buildRoundResult } from '../results/publish.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery, type RfmMeans } from './round-queries.ts';
 import { publishTrainRound } from './train-publication.ts';
+import { thresholdOf } from './threshold.ts';
 
 /**
  * Federated RFM means from round 0's aggregate: mean = (sum / scale) / count over the single
@@ -47,6 +48,7 @@ export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: b
     contributors: r.contributors ?? [],
     epsilonPerNode: r.query.epsilon,
     noise: job.spec.noise,
+    roundNoise: roundNoiseOf(job.spec, r.query, thresholdOf(job)),
     publishedAt: ctx.iso(),
     dimensions: r.query.dimensions.map((d) => d.field),
     measures: r.query.measures,

@@ -23,6 +23,8 @@ export function roundSpecOf(job: JobRecord, r: RoundRecord): JobRoundSpec {
     query: r.query,
     minNodes: job.spec.minNodes,
     noise: job.spec.noise,
+    mechanism: job.spec.mechanism,
+    delta: job.spec.delta,
     deadline: new Date(r.deadlineAt).toISOString(),
   };
 }

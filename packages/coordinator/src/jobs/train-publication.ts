@@ -2,11 +2,16 @@ import {
   ProtocolError,
   applyUpdate,
   isProtocolError,
+  epsilonToMicro,
   roundLayout,
+  roundNoiseOf,
   standardisationFromAggregate,
   standardisationLayout,
   startingModel,
+  trainNoiseLayout,
+  unitNoiseOf,
   type HeParamsId,
+  type RoundNoise,
   type Model,
   type ResultCell,
   type RoundResult,
@@ -21,32 +26,11 @@ import {
   checkTrainCapacity,
   storedTrainQuery,
   trainRoundPlan,
-  type TrainLayoutBlock,
 } from './train-rounds.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-
-/**
- * Variance of one discrete Laplace draw of scale s = sensitivity / epsilon: 2a/(1-a)^2 with
- * a = exp(-1/s) (Canonne, Kamath, Steinke 2020, the sampler the nodes use). Every contributor adds
- * its own draw (local noise), so variances add.
- */
-function blockVariance(b: TrainLayoutBlock, contributors: number, noiseOn: boolean): number {
-  if (!noiseOn || b.sensitivity === 0n) return 0;
-  const a = Math.exp(-(b.epsilonMicro / 1e6) / Number(b.sensitivity));
-  return (contributors * 2 * a) / (1 - a) ** 2;
-}
-
-function varianceOf(
-  blocks: readonly TrainLayoutBlock[],
-  length: number,
-  contributors: number,
-  noiseOn: boolean
-): number[] {
-  const out = new Array<number>(length).fill(0);
-  for (const b of blocks)
-    out.fill(blockVariance(b, contributors, noiseOn), b.offset, b.offset + b.length);
-  return out;
-}
+import { aggregateNoiseVariance, noiseNote } from '../results/noise.ts';
+import { resultNoiseFields } from '../results/publish.ts';
+import { thresholdOf } from './threshold.ts';
 
 /** The outcome of one train round: the model after it (round 0: the starting model). */
 function stepModel(
@@ -55,13 +39,15 @@ function stepModel(
   values: bigint[],
   contributors: string[],
   noiseOn: boolean,
-  jobId: string
+  jobId: string,
+  noise: RoundNoise
 ): { model: Model; variance: number[] } {
   const train = spec.train;
   const q = storedTrainQuery(r.query);
+  const n = contributors.length;
   if (r.round === 0) {
     const layout = standardisationLayout(train);
-    const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
+    const variance = aggregateNoiseVariance(layout, n, noiseOn, noise);
     const std = standardisationFromAggregate(train, layout, values);
     return {
       model: startingModel(train, std, { nodes: contributors, noise: noiseOn, jobId }),
@@ -71,7 +57,8 @@ function stepModel(
   if (!q.model)
     throw new ProtocolError('INTERNAL', `round ${r.round} was stored without its model`);
   const layout = roundLayout(train, q.model.encoding, r.round - 1);
-  const variance = varianceOf(layout.blocks, layout.length, contributors.length, noiseOn);
+  // The blocks as the nodes noised them (validation histograms merged: trainNoiseLayout).
+  const variance = aggregateNoiseVariance(trainNoiseLayout(layout), n, noiseOn, noise);
   return {
     model: applyUpdate(train, q.model, { layout, values, variance, nodes: contributors }),
     variance,
@@ -117,9 +104,10 @@ export function publishTrainRound(
   const contributors = r.contributors ?? [];
   const q = storedTrainQuery(r.query);
   const noiseOn = spec.noise === 'on';
+  const noise = roundNoiseOf(spec, q, thresholdOf(job));
   let stepped: { model: Model; variance: number[] };
   try {
-    stepped = stepModel(spec, r, values, contributors, noiseOn, job.id);
+    stepped = stepModel(spec, r, values, contributors, noiseOn, job.id, noise);
   } catch (err) {
     const code = isProtocolError(err) ? err.code : 'TRAINING_STEP_FAILED';
     jobs.updateRound(job.id, r.round, {
@@ -145,14 +133,14 @@ export function publishTrainRound(
     contributingNodes: contributors,
     epsilonPerNode: q.epsilon,
     noise: spec.noise,
+    ...resultNoiseFields(noise, q.epsilon),
     values: values.map(String),
     noiseVariance: variance,
     cells: resultCells(model),
     interpretation: { phase: q.phase, model },
     notes: [
-      noiseOn
-        ? `Each of the ${contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); the model is post-processing of those noisy sums.`
-        : 'Noise was switched off (test-only mode): these are exact sums and are NOT differentially private.',
+      noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
+      'The model is post-processing of those noisy sums (no further privacy cost).',
       q.phase === 'standardisation'
         ? 'Phase 1: federated means and stds of the numeric features and the base rate; interpretation.model is the starting model.'
         : `Optimiser round ${r.round - 1}: interpretation.model is the model after this round; its history entry ${r.round - 1} describes the model the nodes evaluated.`,
@@ -170,7 +158,8 @@ export function publishTrainRound(
     try {
       // The round layout depends on the federated standardisation, so its range is checked now.
       const heParams = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
-      checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next);
+      const tail = unitNoiseOf(spec, spec.train.epsilon, 1);
+      checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next, tail);
     } catch (err) {
       fail(
         ctx,

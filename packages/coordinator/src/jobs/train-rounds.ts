@@ -1,14 +1,17 @@
 import {
+  LOCAL_LAPLACE,
   TrainRoundQuerySchema,
+  blockNoiseTail,
   roundLayout,
   standardisationLayout,
   type HeParamsId,
   type Model,
+  type RoundNoise,
   type SegmentQuery,
   type TrainJobSpec,
   type TrainRoundQuery,
 } from '@fedmark/protocol';
-import { MAX_ROWS_REMEDY, NOISE_TAIL_SCALES, checkRoundCapacity } from './capacity.ts';
+import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
 
 /**
  * Rounds of a `train` job (docs/models.md §9): round 0 is the standardisation phase
@@ -99,14 +102,11 @@ export function checkTrainCapacity(
   nodes: number,
   heParams: HeParamsId,
   maxRowsPerNode: number,
-  round: number
+  round: number,
+  noise: RoundNoise = LOCAL_LAPLACE
 ): void {
-  const perNode = (b: TrainLayoutBlock): bigint => {
-    const noise = BigInt(
-      Math.ceil((NOISE_TAIL_SCALES * Number(b.sensitivity)) / (b.epsilonMicro / 1e6))
-    );
-    return BigInt(maxRowsPerNode) * b.sensitivity + noise;
-  };
+  const perNode = (b: TrainLayoutBlock): bigint =>
+    BigInt(maxRowsPerNode) * b.sensitivity + blockNoiseTail(b, noise);
   checkRoundCapacity({
     round,
     slots: plan.layoutLength,

@@ -1,4 +1,6 @@
 import {
+  LOCAL_LAPLACE,
+  epsilonToMicro,
   interpretVector,
   type Estimate,
   type Measure,
@@ -6,11 +8,12 @@ import {
   type ProjectedEstimate,
   type RatioEstimate,
   type ResultCell,
+  type RoundNoise,
   type RoundResult,
   type SegmentLayout,
   type SegmentResult,
 } from '@fedmark/protocol';
-import { aggregateNoiseVariance } from './noise.ts';
+import { aggregateNoiseVariance, noiseNote, roundRho } from './noise.ts';
 
 export interface RoundResultInput {
   jobId: string;
@@ -21,6 +24,8 @@ export interface RoundResultInput {
   contributors: string[];
   epsilonPerNode: number;
   noise: NoiseMode;
+  /** How the nodes added it (protocol roundNoiseOf: mechanism, delta, threshold); default local Laplace. */
+  roundNoise?: RoundNoise;
   publishedAt: string;
   /** Field names of the query's dimensions (labels the interpretation). */
   dimensions: string[];
@@ -74,6 +79,17 @@ export function resultCells(seg: SegmentResult): ResultCell[] {
   return out;
 }
 
+/** The mechanism fields of a round result: mechanism, and for the Gaussian its rho and delta. */
+export function resultNoiseFields(
+  noise: RoundNoise,
+  epsilonPerNode: number
+): Pick<RoundResult, 'mechanism' | 'rhoPerNode' | 'delta'> {
+  const rho = roundRho(noise, epsilonToMicro(epsilonPerNode));
+  return noise.mechanism === 'distributed-gaussian' && rho !== undefined
+    ? { mechanism: noise.mechanism, rhoPerNode: rho, delta: noise.delta }
+    : { mechanism: noise.mechanism };
+}
+
 /**
  * Turns a decrypted aggregate into estimates through the protocol's `interpretVector`: every
  * block slot divided by its fixed-point scale, with the DP noise standard deviation and a 95%
@@ -84,15 +100,17 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
   const { layout, values } = input;
   if (values.length !== layout.length)
     throw new RangeError(`"values" expected ${layout.length} slots, got ${values.length}`);
-  const variance = aggregateNoiseVariance(layout, input.contributors.length, input.noise === 'on');
+  const noiseOn = input.noise === 'on';
+  const roundNoise = input.roundNoise ?? LOCAL_LAPLACE;
+  const n = input.contributors.length;
+  const variance = aggregateNoiseVariance(layout, n, noiseOn, roundNoise);
   const interpretation = interpretVector(layout, values, variance, {
     dimensions: input.dimensions,
     measures: input.measures,
   });
   const notes = [
-    input.noise === 'on'
-      ? `Each of the ${input.contributors.length} contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).`
-      : 'Noise was switched off (test-only mode): these are exact sums and are NOT differentially private.',
+    noiseNote(roundNoise, noiseOn, n, epsilonToMicro(input.epsilonPerNode)),
+    'Intervals are 95% normal approximations of the DP noise only (not sampling error).',
     "A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.",
   ];
   return {
@@ -104,6 +122,7 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
     contributingNodes: input.contributors,
     epsilonPerNode: input.epsilonPerNode,
     noise: input.noise,
+    ...resultNoiseFields(roundNoise, input.epsilonPerNode),
     values: values.map(String),
     noiseVariance: variance,
     cells: resultCells(interpretation),

@@ -95,7 +95,7 @@ const DEADLINE = new Date(Date.now() + 600_000).toISOString();
 const T = HE_PARAMS['bfv-8192-t40'].plainModulus;
 
 function spec(noise: 'on' | 'off-test-only', minNodes = 3): JobRoundSpec {
-  return { name: 'regions', query, minNodes, noise, deadline: DEADLINE };
+  return { name: 'regions', query, minNodes, noise, mechanism: 'local-laplace', delta: 1e-7, deadline: DEADLINE };
 }
 
 /** The job_round task of round 0, carrying the advertisements of every setup received. */

@@ -58,6 +58,8 @@ function spec(q = query): JobRoundSpec {
     query: q,
     minNodes: 3,
     noise: 'off-test-only',
+    mechanism: 'local-laplace',
+    delta: 1e-7,
     deadline: DEADLINE,
   };
 }

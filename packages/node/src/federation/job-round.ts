@@ -12,6 +12,7 @@ import {
   layoutOf,
   maskRelease,
   receiptSigningPayload,
+  roundNoiseOf,
   refusalSigningPayload,
   roundSpecHash,
   roundSpecSigningPayload,
@@ -206,6 +207,11 @@ async function releaseAndSubmit(
 ): Promise<void> {
   const policy = ctx.policy();
   const query = task.spec.query;
+  // Distributed noise shares are sized for the round's threshold: no sum of fewer can be unmasked.
+  const noiseTerms = {
+    roundNoise: roundNoiseOf(task.spec, query, masking.threshold),
+    secureAggregation: { threshold: masking.threshold },
+  };
   let release: { layoutHash: string; values: bigint[]; reused: boolean };
   let layout: { hash: string; length: number };
   if (query.kind === 'train_round') {
@@ -218,6 +224,7 @@ async function releaseAndSubmit(
           query,
           noise: task.spec.noise,
           minNodes: task.spec.minNodes,
+          ...noiseTerms,
         }
       );
       // releaseTrainRound derived the layout itself and checked it against the round's hash.
@@ -248,6 +255,7 @@ async function releaseAndSubmit(
           round: task.round,
           noise: task.spec.noise,
           minNodes: task.spec.minNodes,
+          ...noiseTerms,
         }
       );
     } catch (err) {

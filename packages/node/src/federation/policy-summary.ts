@@ -28,6 +28,8 @@ export function policySummaryOf(
       minNodes: policy.minNodes,
       minCohort: policy.minCohort,
       testOnlyAllowNoiseOff: policy.testOnlyAllowNoiseOff,
+      delta: policy.delta,
+      allowedMechanisms: policy.allowedMechanisms,
     },
     policyHash: policyHash(policy),
     at: at.toISOString(),

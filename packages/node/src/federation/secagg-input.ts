@@ -18,6 +18,8 @@ export interface MaskingInput {
   adverts: SecaggAdvert[];
   /** The caller zeroes them once the masked vector is computed. */
   secrets: SecaggSecrets;
+  /** The round's threshold as this node set it up: the fewest inputs a sum can be unmasked of. */
+  threshold: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export function maskingInputOf(
     const keys = pinnedAmong(members, stored.participants, where);
     const adverts = checkAdverts(own, task.secagg.adverts, (n) => keys.get(n)?.signingKey);
     ready = true;
-    return { adverts, secrets };
+    return { adverts, secrets, threshold: own.threshold };
   } catch (err) {
     if (isProtocolError(err)) return { refusal: `${err.code}: ${err.message}` };
     throw err;

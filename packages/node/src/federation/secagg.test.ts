@@ -80,6 +80,8 @@ const spec = (): JobRoundSpec => ({
   query: WIDE,
   minNodes: 3,
   noise: 'off-test-only',
+  mechanism: 'local-laplace',
+  delta: 1e-7,
   deadline: DEADLINE,
 });
 

@@ -3,8 +3,11 @@ import {
   checkTrainColumns,
   epsilonToMicro,
   roundLayout,
+  trainNoiseLayout,
+  VALIDATION_PARTITION,
   standardisationLayout,
   type Policy,
+  type RoundNoise,
   type TrainRoundQuery,
   type TrainSpec,
 } from '@fedmark/protocol';
@@ -39,6 +42,9 @@ export interface TrainRoundRequest {
   query: TrainRoundQuery;
   noise: 'on' | 'off-test-only';
   minNodes: number;
+  /** Mechanism and secure aggregation of the round (releaseVector); local Laplace without. */
+  roundNoise?: RoundNoise;
+  secureAggregation?: { threshold: number };
 }
 
 /** Rows of the spec's feature table for customers with `model_training` consent in force now. */
@@ -67,39 +73,6 @@ export function trainingRows(
   for (const r of source.tableRows(spec.table))
     rows.push({ customerId: r.customerId, values: r.values });
   return rows;
-}
-
-/** The partition of the validation histograms: customers disjoint from the training ones. */
-const VALIDATION = 'validation';
-
-/**
- * A round layout as the release path noises it: the training blocks as they are (one partition,
- * implicitly: every block without a partition), and `eval_pos` + `eval_neg` merged into one
- * block of L1 sensitivity 1 in the validation partition, at the round's epsilon. The slots,
- * scales and layout hash are the protocol's (roundLayout), only the composition is spelled out.
- */
-export function trainNoiseLayout(full: ReturnType<typeof roundLayout>): NoiseLayout {
-  const evalBlocks = full.blocks.filter((b) => b.name === 'eval_pos' || b.name === 'eval_neg');
-  const training = full.blocks
-    .filter((b) => !evalBlocks.includes(b))
-    .map((b) => ({ ...b, partition: 'training' }));
-  if (evalBlocks.length === 0) return { ...full, blocks: training };
-  const head = evalBlocks[0] as (typeof evalBlocks)[number];
-  const span = evalBlocks.reduce((s, b) => s + b.length, 0);
-  return {
-    ...full,
-    blocks: [
-      ...training,
-      {
-        name: 'eval',
-        offset: head.offset,
-        length: span,
-        sensitivity: 1n,
-        epsilonMicro: head.epsilonMicro,
-        partition: VALIDATION,
-      },
-    ],
-  };
 }
 
 /**
@@ -159,7 +132,7 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
     );
   }
   const trainingMicro = layout.blocks
-    .filter((b) => b.partition !== VALIDATION)
+    .filter((b) => b.partition !== VALIDATION_PARTITION)
     .reduce((s, b) => s + b.epsilonMicro, 0);
   if (trainingMicro !== epsilonToMicro(q.epsilon)) {
     throw new ProtocolError(
@@ -177,5 +150,7 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
     name: q.name,
     noise: req.noise,
     minNodes: req.minNodes,
+    ...(req.roundNoise !== undefined ? { roundNoise: req.roundNoise } : {}),
+    ...(req.secureAggregation !== undefined ? { secureAggregation: req.secureAggregation } : {}),
   });
 }

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
-import { PolicySchema } from '@fedmark/protocol';
+import { PolicySchema, pureSpend } from '@fedmark/protocol';
 import { protocolErrorOf as errorOf } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { listLedger } from '../ledger/index.ts';
@@ -98,7 +98,8 @@ describe('evaluateRound', () => {
   const base = {
     kind: 'segment_stats' as const,
     purpose: 'analytics' as const,
-    epsilonMicro: 500_000,
+    spend: pureSpend(500_000),
+    mechanism: 'local-laplace' as const,
     minNodes: 3,
     noise: 'on' as const,
   };
@@ -123,12 +124,12 @@ describe('evaluateRound', () => {
       ok: false,
       reason: expect.stringMatching(/purpose "marketing" is not allowed/),
     });
-    expect(evaluateRound(policy, { ...base, epsilonMicro: 2_500_000 })).toEqual({
+    expect(evaluateRound(policy, { ...base, spend: pureSpend(2_500_000) })).toEqual({
       ok: false,
       reason: 'round asks epsilon 2.5; this node allows at most 2 per job (maxEpsilonPerJob)',
     });
     expect(
-      evaluateRound(policy, { ...base, epsilonMicro: 600_000, jobSpentMicro: 1_500_000 })
+      evaluateRound(policy, { ...base, spend: pureSpend(600_000), jobSpent: pureSpend(1_500_000) })
     ).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/on top of 1.5 already spent by this job/),
@@ -137,7 +138,7 @@ describe('evaluateRound', () => {
       ok: false,
       reason: expect.stringMatching(/needs at least 3 \(minNodes\)/),
     });
-    expect(evaluateRound(policy, { ...base, epsilonMicro: 0 })).toMatchObject({ ok: false });
+    expect(evaluateRound(policy, { ...base, spend: pureSpend(0) })).toMatchObject({ ok: false });
   });
 
   it('refuses noise off unless the policy has the test-only switch', () => {

@@ -1,7 +1,13 @@
 import type Database from 'better-sqlite3';
 import {
   ProtocolError,
+  addSpend,
   epsilonToMicro,
+  pureSpend,
+  spendEpsilonMicro,
+  spendRhoPico,
+  type Mechanism,
+  type PrivacySpend,
   type BudgetPeriod,
   type LedgerEntry,
   type Policy,
@@ -13,25 +19,41 @@ import { formatEpsilonMicro, periodKey, periodRange } from './period.ts';
 import { ensurePrivacySchema } from './schema.ts';
 
 /**
- * Privacy budget accounting (docs/privacy.md "Budgets"): per purpose and calendar period, by basic
- * sequential composition (Dwork & Roth 2014, Thm 3.16: releases at eps_1..eps_k are (sum
- * eps_i)-DP), in integer micro-epsilon. Checked before any data is read (as Tumult Analytics does)
- * and charged inside the transaction that records the release, so a release and its charge exist
- * together or not at all.
+ * Privacy budget accounting (docs/privacy.md "Budgets", "Accounting in rho and epsilon"): per
+ * purpose and calendar period, plus the caps across purposes. Charges are exact integers: pure
+ * (discrete Laplace) releases in micro-epsilon, Gaussian releases in pico-rho. A period's spend
+ * is read as epsilon at the policy's delta by protocol spendEpsilonMicro (pure epsilons add up,
+ * Dwork & Roth 2014 Thm 3.16; rhos add up and convert by CKS20 Corollary 13; the smaller of the
+ * two valid bounds counts), and a cap holds when that reading of spent + new is within it.
+ * Checked before any data is read (as Tumult Analytics does) and charged inside the transaction
+ * that records the release, so a release and its charge exist together or not at all.
  */
 
-export interface BudgetStatus {
+/** What a period has spent against one cap, both ways: rho and epsilon at the policy's delta. */
+export interface SpendView {
+  capMicro: number;
+  /** The spend read as epsilon at `delta` (micro, rounded up). */
+  spentMicro: number;
+  remainingMicro: number;
+  /** The spend as zCDP: pico-rho (Gaussian rho + epsilon^2/2 of each pure release). */
+  spentRhoPico: bigint;
+  delta: number;
+  spend: PrivacySpend;
+}
+
+export interface BudgetStatus extends SpendView {
   purpose: Purpose;
   period: BudgetPeriod;
   periodKey: string;
-  capMicro: number;
-  spentMicro: number;
-  remainingMicro: number;
 }
 
 export interface BudgetCharge {
   purpose: Purpose;
+  /** The layout's epsilon (nominal for a Gaussian release: its rho is the charge). */
   epsilonMicro: number;
+  /** What the release costs; absent: a pure release of `epsilonMicro`. */
+  spend?: PrivacySpend;
+  mechanism?: Mechanism;
   jobId: string;
   round: number;
   at: Date;
@@ -43,6 +65,42 @@ function checkMicro(epsilonMicro: number): void {
   if (!Number.isSafeInteger(epsilonMicro) || epsilonMicro < 1) {
     throw new RangeError(`"epsilonMicro" expected a positive integer, got ${epsilonMicro}`);
   }
+}
+
+/** A number is a pure release of that many micro-epsilon. */
+function asSpend(cost: number | PrivacySpend): PrivacySpend {
+  if (typeof cost !== 'number') return cost;
+  checkMicro(cost);
+  return pureSpend(cost);
+}
+
+/** The SUMs of a set of charge rows, exact (bigint) whatever their size. */
+const SPEND_COLUMNS = `COALESCE(SUM(CASE WHEN mechanism != 'distributed-gaussian' THEN epsilon_micro ELSE 0 END), 0) AS pure,
+  COALESCE(SUM(CASE WHEN mechanism != 'distributed-gaussian' THEN (epsilon_micro * epsilon_micro + 1) / 2 ELSE 0 END), 0) AS pure_rho,
+  COALESCE(SUM(CASE WHEN mechanism = 'distributed-gaussian' THEN rho_pico ELSE 0 END), 0) AS gauss_rho`;
+
+function spendOf(
+  db: Database.Database,
+  where: string,
+  ...params: (string | number)[]
+): PrivacySpend {
+  const row = db
+    .prepare(`SELECT ${SPEND_COLUMNS} FROM privacy_budget_charges WHERE ${where}`)
+    .safeIntegers(true)
+    .get(...params) as { pure: bigint; pure_rho: bigint; gauss_rho: bigint };
+  return { pureMicro: Number(row.pure), pureRhoPico: row.pure_rho, gaussianRhoPico: row.gauss_rho };
+}
+
+function viewOf(spend: PrivacySpend, capMicro: number, delta: number): SpendView {
+  const spentMicro = spendEpsilonMicro(spend, delta);
+  return {
+    capMicro,
+    spentMicro,
+    remainingMicro: Math.max(0, capMicro - spentMicro),
+    spentRhoPico: spendRhoPico(spend),
+    delta,
+    spend,
+  };
 }
 
 function watermark(db: Database.Database, purpose: Purpose): number {
@@ -61,33 +119,31 @@ export function budgetStatus(
 ): BudgetStatus[] {
   ensurePrivacySchema(db);
   const since = watermark(db, purpose);
-  const spentStmt = db.prepare(
-    'SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE purpose = ? AND id > ? AND at_ms >= ? AND at_ms < ?'
-  );
   return policy.budgets
     .filter((rule) => rule.purpose === purpose)
     .map((rule) => {
       const { startMs, endMs } = periodRange(rule.period, at);
-      const spentMicro = (spentStmt.get(purpose, since, startMs, endMs) as { spent: number }).spent;
-      const capMicro = epsilonToMicro(rule.epsilon);
+      const spend = spendOf(
+        db,
+        'purpose = ? AND id > ? AND at_ms >= ? AND at_ms < ?',
+        purpose,
+        since,
+        startMs,
+        endMs
+      );
       return {
         purpose,
         period: rule.period,
         periodKey: periodKey(rule.period, at),
-        capMicro,
-        spentMicro,
-        remainingMicro: Math.max(0, capMicro - spentMicro),
+        ...viewOf(spend, epsilonToMicro(rule.epsilon), policy.delta),
       };
     });
 }
 
 /** A node-wide cap across purposes in its current period. */
-export interface PersonBudgetStatus {
+export interface PersonBudgetStatus extends SpendView {
   period: BudgetPeriod;
   periodKey: string;
-  capMicro: number;
-  spentMicro: number;
-  remainingMicro: number;
 }
 
 /**
@@ -100,19 +156,16 @@ export function personBudgetStatus(
   at: Date = new Date()
 ): PersonBudgetStatus[] {
   ensurePrivacySchema(db);
-  const spentStmt = db.prepare(
-    'SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE at_ms >= ? AND at_ms < ?'
-  );
   return policy.personBudgets.map((rule) => {
     const { startMs, endMs } = periodRange(rule.period, at);
-    const spentMicro = (spentStmt.get(startMs, endMs) as { spent: number }).spent;
-    const capMicro = epsilonToMicro(rule.epsilon);
     return {
       period: rule.period,
       periodKey: periodKey(rule.period, at),
-      capMicro,
-      spentMicro,
-      remainingMicro: Math.max(0, capMicro - spentMicro),
+      ...viewOf(
+        spendOf(db, 'at_ms >= ? AND at_ms < ?', startMs, endMs),
+        epsilonToMicro(rule.epsilon),
+        policy.delta
+      ),
     };
   });
 }
@@ -147,17 +200,18 @@ function exceeded(detail: string, publicReason: string): ProtocolError {
 }
 
 /**
- * Throws BUDGET_EXCEEDED unless every budget rule of the purpose has at least `epsilonMicro`
- * left in its current period (and refuses a purpose without any rule). Returns the statuses.
+ * Throws BUDGET_EXCEEDED unless every budget rule of the purpose, and every cap across purposes,
+ * still holds in its current period with `cost` added (a number: a pure release of that many
+ * micro-epsilon); refuses a purpose without any rule. Returns the purpose's statuses.
  */
 export function checkBudget(
   db: Database.Database,
   policy: Policy,
   purpose: Purpose,
-  epsilonMicro: number,
+  cost: number | PrivacySpend,
   at: Date = new Date()
 ): BudgetStatus[] {
-  checkMicro(epsilonMicro);
+  const spend = asSpend(cost);
   const statuses = budgetStatus(db, policy, purpose, at);
   if (statuses.length === 0) {
     throw new ProtocolError(
@@ -174,12 +228,14 @@ export function checkBudget(
       sent: 'budget across all purposes',
     })),
   ];
-  const short = rules.find((r) => r.s.remainingMicro < epsilonMicro);
+  const withNew = (s: SpendView) => spendEpsilonMicro(addSpend(s.spend, spend), policy.delta);
+  const short = rules.find((r) => withNew(r.s) > r.s.capMicro);
   if (short) {
     const { s } = short;
     const when = s.period === 'total' ? 'in total' : `for ${s.periodKey}`;
+    const atDelta = spend.gaussianRhoPico > 0n ? ` (at delta ${policy.delta})` : '';
     throw exceeded(
-      `${short.local} ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; this query needs ${formatEpsilonMicro(epsilonMicro)}`,
+      `${short.local} ${when} has ${formatEpsilonMicro(s.remainingMicro)} left; this query needs ${formatEpsilonMicro(withNew(s) - s.spentMicro)}${atDelta}`,
       `${PERIOD_WORDS[s.period]} ${short.sent} of this node is exhausted for this round`
     );
   }
@@ -195,16 +251,23 @@ export function checkBudget(
 export function chargeBudget(db: Database.Database, policy: Policy, charge: BudgetCharge): number {
   if (!db.inTransaction)
     throw new Error('chargeBudget must run inside the transaction that records the release');
-  const statuses = checkBudget(db, policy, charge.purpose, charge.epsilonMicro, charge.at);
+  checkMicro(charge.epsilonMicro);
+  const spend = charge.spend ?? pureSpend(charge.epsilonMicro);
+  const mechanism: Mechanism = charge.mechanism ?? 'local-laplace';
+  if ((mechanism === 'distributed-gaussian') !== (spend.gaussianRhoPico > 0n))
+    throw new RangeError(`a ${mechanism} charge must be paid in its own unit`);
+  const statuses = checkBudget(db, policy, charge.purpose, spend, charge.at);
   const keys = Object.fromEntries(statuses.map((s) => [s.period, s.periodKey]));
   const info = db
     .prepare(
-      'INSERT INTO privacy_budget_charges (purpose, period_keys, epsilon_micro, job_id, round, at, at_ms, ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      'INSERT INTO privacy_budget_charges (purpose, period_keys, epsilon_micro, mechanism, rho_pico, job_id, round, at, at_ms, ledger_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
     )
     .run(
       charge.purpose,
       JSON.stringify(keys),
       charge.epsilonMicro,
+      mechanism,
+      spend.gaussianRhoPico,
       charge.jobId,
       charge.round,
       charge.at.toISOString(),
@@ -214,15 +277,15 @@ export function chargeBudget(db: Database.Database, policy: Policy, charge: Budg
   return Number(info.lastInsertRowid);
 }
 
-/** Micro-epsilon already charged to a job (all rounds, optionally but one), for maxEpsilonPerJob. */
-export function jobSpentMicro(db: Database.Database, jobId: string, exceptRound?: number): number {
+/** What a job has already been charged (all rounds, optionally but one), for maxEpsilonPerJob. */
+export function jobSpend(db: Database.Database, jobId: string, exceptRound?: number): PrivacySpend {
   ensurePrivacySchema(db);
-  const row = db
-    .prepare(
-      'SELECT COALESCE(SUM(epsilon_micro), 0) AS spent FROM privacy_budget_charges WHERE job_id = ? AND round != ?'
-    )
-    .get(jobId, exceptRound ?? -1) as { spent: number };
-  return row.spent;
+  return spendOf(db, 'job_id = ? AND round != ?', jobId, exceptRound ?? -1);
+}
+
+/** Micro-epsilon of the pure releases already charged to a job. */
+export function jobSpentMicro(db: Database.Database, jobId: string, exceptRound?: number): number {
+  return jobSpend(db, jobId, exceptRound).pureMicro;
 }
 
 /**

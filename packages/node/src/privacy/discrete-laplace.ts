@@ -29,51 +29,40 @@ function checkScale(num: bigint, den: bigint): void {
 }
 
 /**
- * CKS20 Algorithm 2 with integers t (numerator) and s (denominator), number path:
- * U ~ Uniform{0..t-1} accepted with probability exp(-U/t), V ~ Geometric(1 - exp(-1)), so
- * X = U + tV is geometric with ratio exp(-1/t); Y = floor(X/s) is geometric with ratio
- * exp(-s/t); a random sign, rejecting "-0", makes it two-sided.
+ * CKS20 Algorithm 2's one-sided part with integers t (numerator) and s (denominator), number
+ * path: U ~ Uniform{0..t-1} accepted with probability exp(-U/t), V ~ Geometric(1 - exp(-1)), so
+ * X = U + tV is geometric with ratio exp(-1/t), and Y = floor(X/s) is geometric with ratio
+ * exp(-s/t): P[Y = y] = (1 - a) a^y, a = exp(-s/t).
  */
-function sampleNumber(t: number, s: number): bigint {
+function geometricNumber(t: number, s: number): bigint {
   for (;;) {
     const u = randomBelowNumber(t);
     if (!bernoulliExpMinusNumber(u, t)) continue;
     let v = 0;
     while (bernoulliExpMinusOne()) v++;
-    const negative = randomBit() === 1;
     const x = u + t * v;
-    let y: bigint;
-    if (Number.isSafeInteger(x)) {
-      // (x - x % s) / s is an exact integer quotient; Math.floor(x / s) could round up near 2^53.
-      const q = (x - (x % s)) / s;
-      if (negative && q === 0) continue;
-      y = BigInt(q);
-    } else {
-      y = (BigInt(u) + BigInt(t) * BigInt(v)) / BigInt(s);
-      if (negative && y === 0n) continue;
-    }
-    return negative ? -y : y;
+    // (x - x % s) / s is an exact integer quotient; Math.floor(x / s) could round up near 2^53.
+    if (Number.isSafeInteger(x)) return BigInt((x - (x % s)) / s);
+    return (BigInt(u) + BigInt(t) * BigInt(v)) / BigInt(s);
   }
 }
 
-function sampleBig(t: bigint, s: bigint): bigint {
+function geometricBig(t: bigint, s: bigint): bigint {
   for (;;) {
     const u = randomBelow(t);
     if (!bernoulliExpMinus(u, t)) continue;
     let v = 0n;
     while (bernoulliExpMinusOne()) v++;
-    const negative = randomBit() === 1;
-    const y = (u + t * v) / s;
-    if (negative && y === 0n) continue;
-    return negative ? -y : y;
+    return (u + t * v) / s;
   }
 }
 
 /**
- * A sampler for a fixed scale: the fraction is reduced once and the fast number path chosen
- * when t fits in 32 bits (so every uniform draw is one word).
+ * An exact geometric sampler with ratio a = exp(-den/num) (P[Y = y] = (1 - a) a^y, y >= 0):
+ * the fraction is reduced once and the fast number path chosen when t fits in 32 bits (so every
+ * uniform draw is one word). The distributed Laplace shares start from it (polya.ts).
  */
-export function discreteLaplaceSampler(scaleNum: bigint, scaleDen: bigint): () => bigint {
+export function geometricSampler(scaleNum: bigint, scaleDen: bigint): () => bigint {
   checkScale(scaleNum, scaleDen);
   const g = gcd(scaleNum, scaleDen);
   const t = scaleNum / g;
@@ -81,9 +70,25 @@ export function discreteLaplaceSampler(scaleNum: bigint, scaleDen: bigint): () =
   if (t <= TWO_32 && s <= MAX_SAFE) {
     const tn = Number(t);
     const sn = Number(s);
-    return () => sampleNumber(tn, sn);
+    return () => geometricNumber(tn, sn);
   }
-  return () => sampleBig(t, s);
+  return () => geometricBig(t, s);
+}
+
+/**
+ * CKS20 Algorithm 2: a geometric magnitude and a random sign, rejecting "-0" (so 0 is not
+ * counted twice), for a fixed scale.
+ */
+export function discreteLaplaceSampler(scaleNum: bigint, scaleDen: bigint): () => bigint {
+  const magnitude = geometricSampler(scaleNum, scaleDen);
+  return () => {
+    for (;;) {
+      const y = magnitude();
+      const negative = randomBit() === 1;
+      if (negative && y === 0n) continue;
+      return negative ? -y : y;
+    }
+  };
 }
 
 /** One exact draw of discrete Laplace noise with scale scaleNum/scaleDen. */

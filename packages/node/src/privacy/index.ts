@@ -43,6 +43,7 @@ export {
   type PersonBudgetStatus,
   chargeBudget,
   resetBudget,
+  jobSpend,
   jobSpentMicro,
   type BudgetStatus,
   type BudgetCharge,

@@ -1,4 +1,12 @@
-import type { LayoutBlock } from '@fedmark/protocol';
+import {
+  LOCAL_LAPLACE,
+  fractionValue,
+  gaussianShareVariance,
+  type LayoutBlock,
+  type RoundNoise,
+} from '@fedmark/protocol';
+import { discreteGaussianSampler } from './discrete-gaussian.ts';
+import { polyaShareSampler } from './polya.ts';
 import {
   blockNoiseScale,
   discreteLaplaceSampler,
@@ -16,6 +24,8 @@ export type NoiseBlock = Pick<
    * and blocks without one (they read everyone), compose sequentially. See layoutEpsilonMicro.
    */
   partition?: string;
+  /** L2 sensitivity when tighter than the L1 one (the Gaussian uses it: a clipped gradient). */
+  l2Sensitivity?: bigint;
 };
 
 /**
@@ -43,13 +53,37 @@ export interface NoiseLayout {
 
 export interface NoisyVector {
   values: bigint[];
-  /** Noise variance per slot (2a/(1-a)^2 of the slot's block), for error bars. */
+  /** This node's noise variance per slot (Laplace 2a/(1-a)^2, or the Gaussian share's sigma^2). */
   variance: number[];
 }
 
+/** One block's sampler and per-slot variance under the round's mechanism (null: no noise needed). */
+function blockSampler(
+  block: NoiseBlock,
+  noise: RoundNoise
+): { sample: () => bigint; variance: number } | null {
+  if (noise.mechanism === 'distributed-gaussian') {
+    const s2 = gaussianShareVariance(block, noise);
+    if (s2 === null) return null;
+    return { sample: discreteGaussianSampler(s2.num, s2.den), variance: fractionValue(s2) };
+  }
+  const scale = blockNoiseScale(block);
+  if (scale.num === 0n) return null;
+  const variance = discreteLaplaceVariance(scale.num, scale.den);
+  if (noise.mechanism === 'distributed-laplace')
+    return {
+      sample: polyaShareSampler(scale.num, scale.den, noise.contributors),
+      variance: variance / noise.contributors,
+    };
+  return { sample: discreteLaplaceSampler(scale.num, scale.den), variance };
+}
+
 /**
- * Adds independent discrete Laplace noise to EVERY slot, each with its block's scale
- * sensitivity/epsilon. Suppressed and zero slots are noised too: the output shape and the noise
+ * Adds independent noise to EVERY slot: by default discrete Laplace with its block's scale
+ * sensitivity/epsilon; under `distributed-laplace` this node's Polya share of that noise (the
+ * sum of `noise.contributors` shares is exactly it: polya.ts); under `distributed-gaussian` its
+ * discrete Gaussian share (protocol gaussianShareVariance: the sum of `noise.contributors`
+ * shares carries the block's rho). docs/privacy.md "Distributed noise". Suppressed and zero slots are noised too: the output shape and the noise
  * never depend on the data, so which cells were suppressed does not show. By sequential
  * composition over the blocks (parallel across partitions) the vector is
  * layoutEpsilonMicro(layout)-DP (docs/privacy.md "Noise: exact discrete Laplace").
@@ -57,7 +91,11 @@ export interface NoisyVector {
  * A block with sensitivity 0 (clipping bounds that round to 0 at its fixed-point scale) is
  * identically 0 for every dataset, so it needs and gets no noise.
  */
-export function addNoise(layout: NoiseLayout, values: readonly bigint[]): NoisyVector {
+export function addNoise(
+  layout: NoiseLayout,
+  values: readonly bigint[],
+  noise: RoundNoise = LOCAL_LAPLACE
+): NoisyVector {
   if (values.length !== layout.length) {
     throw new RangeError(
       `"values" expected length ${layout.length} (layout ${layout.hash.slice(0, 12)}), got ${values.length}`
@@ -70,14 +108,12 @@ export function addNoise(layout: NoiseLayout, values: readonly bigint[]): NoisyV
     if (block.offset < 0 || block.offset + block.length > layout.length) {
       throw new RangeError(`block "${block.name}" lies outside the layout`);
     }
-    const scale = blockNoiseScale(block);
-    const sample = scale.num === 0n ? null : discreteLaplaceSampler(scale.num, scale.den);
-    const v = sample === null ? 0 : discreteLaplaceVariance(scale.num, scale.den);
+    const s = blockSampler(block, noise);
     for (let i = block.offset; i < block.offset + block.length; i++) {
       if (covered[i]) throw new RangeError(`slot ${i} belongs to two blocks`);
       covered[i] = true;
-      if (sample !== null) out[i] = (out[i] as bigint) + sample();
-      variance[i] = v;
+      if (s !== null) out[i] = (out[i] as bigint) + s.sample();
+      variance[i] = s?.variance ?? 0;
     }
   }
   const gap = covered.indexOf(false);

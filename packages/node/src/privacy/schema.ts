@@ -13,6 +13,10 @@ CREATE TABLE IF NOT EXISTS privacy_budget_charges (
   -- JSON {period: key} of the purpose's budget rules when charged, for auditors.
   period_keys TEXT NOT NULL,
   epsilon_micro INTEGER NOT NULL CHECK (epsilon_micro > 0),
+  -- How the release was noised; a Gaussian release is paid in rho_pico (rho x 10^12), a
+  -- Laplace one (local or distributed) in epsilon_micro (docs/privacy.md "Accounting in rho and epsilon").
+  mechanism TEXT NOT NULL DEFAULT 'local-laplace' CHECK (mechanism IN ('local-laplace', 'distributed-laplace', 'distributed-gaussian')),
+  rho_pico INTEGER NOT NULL DEFAULT 0 CHECK (rho_pico >= 0),
   job_id TEXT NOT NULL,
   round INTEGER NOT NULL,
   at TEXT NOT NULL,
@@ -49,12 +53,26 @@ CREATE TABLE IF NOT EXISTS privacy_releases (
 
 const APPEND_ONLY = ['privacy_budget_charges', 'privacy_budget_resets', 'privacy_releases'];
 
+/** Databases made before rho accounting: their charges were all pure (local Laplace). */
+function addChargeColumns(db: Database.Database): void {
+  const cols = (db.prepare('PRAGMA table_info(privacy_budget_charges)').all() as { name: string }[]).map(
+    (c) => c.name
+  );
+  if (!cols.includes('mechanism'))
+    db.exec(
+      "ALTER TABLE privacy_budget_charges ADD COLUMN mechanism TEXT NOT NULL DEFAULT 'local-laplace'"
+    );
+  if (!cols.includes('rho_pico'))
+    db.exec('ALTER TABLE privacy_budget_charges ADD COLUMN rho_pico INTEGER NOT NULL DEFAULT 0');
+}
+
 const ready = new WeakSet<Database.Database>();
 
 /** Creates the privacy tables if missing; idempotent and cheap after the first call per handle. */
 export function ensurePrivacySchema(db: Database.Database): void {
   if (ready.has(db)) return;
   db.exec(PRIVACY_SCHEMA);
+  addChargeColumns(db);
   for (const t of APPEND_ONLY) {
     for (const op of ['UPDATE', 'DELETE']) {
       db.exec(

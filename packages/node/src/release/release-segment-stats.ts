@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, layoutOf, type SegmentQuery } from '@fedmark/protocol';
+import { ProtocolError, layoutOf, type RoundNoise, type SegmentQuery } from '@fedmark/protocol';
 import { computeSegmentVector, type UnitSource } from '../analytics/index.ts';
 import type { NoiseMode } from '../policy/index.ts';
 import { releaseVector, type Release, type ReleaseContext } from './release-vector.ts';
@@ -12,6 +12,9 @@ export interface ReleaseRequest {
   jobId: string;
   round: number;
   noise?: NoiseMode;
+  /** Mechanism and secure aggregation of a federated round (releaseVector); local Laplace without. */
+  roundNoise?: RoundNoise;
+  secureAggregation?: { threshold: number };
   /** The federated job's minimum number of contributing nodes; absent for a local query. */
   minNodes?: number;
   at?: Date;
@@ -36,6 +39,10 @@ export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): R
     layout,
     name: q.name,
     ...(req.noise !== undefined ? { noise: req.noise } : {}),
+    ...(req.roundNoise !== undefined ? { roundNoise: req.roundNoise } : {}),
+    ...(req.secureAggregation !== undefined
+      ? { secureAggregation: req.secureAggregation }
+      : {}),
     ...(req.minNodes !== undefined ? { minNodes: req.minNodes } : {}),
     ...(req.at !== undefined ? { at: req.at } : {}),
     compute: () => {

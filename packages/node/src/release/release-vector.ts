@@ -1,15 +1,21 @@
 import type Database from 'better-sqlite3';
 import {
   IdSchema,
+  LOCAL_LAPLACE,
   ProtocolError,
   canonicalHash,
+  type Canonical,
+  formatRhoPico,
+  gaussianShareVariance,
+  roundSpend,
   type Policy,
   type Purpose,
+  type RoundNoise,
 } from '@fedmark/protocol';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { evaluateRound, type NoiseMode } from '../policy/index.ts';
-import { chargeBudget, checkBudget, jobSpentMicro } from '../privacy/budget.ts';
+import { chargeBudget, checkBudget, jobSpend } from '../privacy/budget.ts';
 import { blockNoiseScale, formatScale } from '../privacy/discrete-laplace.ts';
 import { addNoise, layoutEpsilonMicro, type NoiseLayout } from '../privacy/noise.ts';
 import { ensurePrivacySchema } from '../privacy/schema.ts';
@@ -81,8 +87,56 @@ export interface VectorReleaseRequest {
   /** Free label for the job_accepted entry (the query or model name). */
   name?: string;
   noise?: NoiseMode;
+  /** How the noise is added (default local discrete Laplace: docs/privacy.md "Distributed noise"). */
+  roundNoise?: RoundNoise;
+  /**
+   * The secure-aggregation round the release is masked into, if any: its threshold is the
+   * fewest contributors whose sum the coordinator can ever unmask. A distributed noise share is
+   * released only into such a round, and only when it was sized for at most that many shares.
+   */
+  secureAggregation?: { threshold: number };
   minNodes?: number;
   at?: Date;
+}
+
+/**
+ * Refuses a distributed noise share that would leave the node outside secure aggregation (alone
+ * it carries 1/T of the noise), or one sized for more shares than the round is sure to sum.
+ */
+function checkShareAggregation(noise: RoundNoise, sa: { threshold: number } | undefined): void {
+  if (noise.mechanism === 'local-laplace') return;
+  if (sa === undefined)
+    throw new ProtocolError(
+      'POLICY_REFUSED',
+      `${noise.mechanism} noise is a share of the noise, released only into secure aggregation; use local-laplace for a release outside a federated round`
+    );
+  if (!(Number.isSafeInteger(noise.contributors) && noise.contributors >= 1) || noise.contributors > sa.threshold)
+    throw new ProtocolError(
+      'POLICY_REFUSED',
+      `the noise shares are sized for ${noise.contributors} contributors, but secure aggregation can publish a sum of only ${sa.threshold}`
+    );
+}
+
+/** The ledger's description of each block's noise: Laplace scale, or the Gaussian share's variance. */
+function noiseDescription(layout: NoiseLayout, noise: RoundNoise): Canonical[] {
+  return layout.blocks.map((b) => {
+    const part = b.partition !== undefined ? { partition: b.partition } : {};
+    if (noise.mechanism !== 'distributed-gaussian')
+      return {
+        block: b.name,
+        epsilonMicro: b.epsilonMicro,
+        scale: formatScale(blockNoiseScale(b)),
+        ...(noise.mechanism === 'distributed-laplace' ? { shares: noise.contributors } : {}),
+        ...part,
+      };
+    const s2 = gaussianShareVariance(b, noise);
+    return {
+      block: b.name,
+      epsilonMicro: b.epsilonMicro,
+      sigma2PerShare: s2 === null ? '0' : `${s2.num}/${s2.den}`,
+      ...part,
+    };
+  });
 }
 
 function toRelease(s: StoredRelease, reused: boolean): Release {
@@ -141,7 +195,9 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   const jobId = parsedId.data;
   const at = req.at ?? new Date();
   const noise: NoiseMode = req.noise ?? 'on';
+  const roundNoise = req.roundNoise ?? LOCAL_LAPLACE;
   const epsilonMicro = layoutEpsilonMicro(layout);
+  const spend = roundSpend(roundNoise, epsilonMicro);
   const refuse = (reason: string): void => {
     appendLedgerEntry(db, { type: 'job_refused', body: { jobId, round, kind, reason }, at });
   };
@@ -149,9 +205,10 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   const decision = evaluateRound(policy, {
     kind,
     purpose,
-    epsilonMicro,
+    spend,
+    mechanism: roundNoise.mechanism,
     noise,
-    jobSpentMicro: jobSpentMicro(db, jobId, round),
+    jobSpent: jobSpend(db, jobId, round),
     ...(req.minNodes !== undefined ? { minNodes: req.minNodes } : {}),
   });
   if (!decision.ok) {
@@ -163,7 +220,8 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   if (existing) return reusable(existing, layout.hash);
 
   try {
-    checkBudget(db, policy, purpose, epsilonMicro, at);
+    checkShareAggregation(roundNoise, req.secureAggregation);
+    checkBudget(db, policy, purpose, spend, at);
   } catch (err) {
     if (err instanceof ProtocolError) refuse(err.message);
     throw err;
@@ -185,7 +243,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   }
   const raw =
     noise === 'on'
-      ? addNoise(layout, exact.values)
+      ? addNoise(layout, exact.values, roundNoise)
       : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
   const noisy = req.postProcess
     ? req.postProcess(raw.values, raw.variance)
@@ -207,6 +265,7 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           layoutHash: layout.hash,
           epsilonMicro,
           noise,
+          mechanism: roundNoise.mechanism,
           minNodes: req.minNodes ?? null,
         },
         at,
@@ -220,12 +279,18 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
           layoutHash: layout.hash,
           valuesHash: releaseValuesHash(noisy.values),
           epsilonMicro,
-          noiseScales: layout.blocks.map((b) => ({
-            block: b.name,
-            epsilonMicro: b.epsilonMicro,
-            scale: formatScale(blockNoiseScale(b)),
-            ...(b.partition !== undefined ? { partition: b.partition } : {}),
-          })),
+          mechanism: roundNoise.mechanism,
+          ...(roundNoise.mechanism === 'distributed-gaussian'
+            ? {
+                rhoPico: spend.gaussianRhoPico.toString(),
+                rho: formatRhoPico(spend.gaussianRhoPico),
+                delta: roundNoise.delta,
+              }
+            : {}),
+          ...(roundNoise.mechanism !== 'local-laplace'
+            ? { shareContributors: roundNoise.contributors }
+            : {}),
+          noiseScales: noiseDescription(layout, roundNoise),
           minCohort: policy.minCohort,
           suppressedCells: noisy.suppressedCells,
           noise,
@@ -236,7 +301,16 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
         at,
       });
       if (units) storeReleaseUnits(db, entry.seq, units);
-      chargeBudget(db, policy, { purpose, epsilonMicro, jobId, round, at, ledgerSeq: entry.seq });
+      chargeBudget(db, policy, {
+        purpose,
+        epsilonMicro,
+        spend,
+        mechanism: roundNoise.mechanism,
+        jobId,
+        round,
+        at,
+        ledgerSeq: entry.seq,
+      });
       const stored: StoredRelease = {
         jobId,
         round,

@@ -20,6 +20,8 @@ export interface TrainBlock {
   /** A slot value v means v / scale in real units. */
   scale: number;
   sensitivity: bigint;
+  /** L2 sensitivity, where it is below the L1 one (gradient, Hessian): what the Gaussian uses. */
+  l2Sensitivity?: bigint;
   epsilonMicro: number;
 }
 
@@ -96,6 +98,9 @@ function hessianScale(linf: number): number {
  * - hessian: sum_{i<=j} |w x_i x_j| = w (|x|_1^2 + |x|_2^2) / 2 <= (B1^2 + B2^2) / 8 since
  *   w = p(1-p) <= 1/4; rounding adds <= 1/2 per non-zero entry, k(k+1)/2 of them.
  * - eval: one validation record falls in exactly one bin.
+ * L2 bounds, for the Gaussian (docs/privacy.md "Distributed noise"): |g|_2 <= clipNorm, plus
+ * sqrt(k)/2 of rounding; the Hessian's entries w x_i x_j (i <= j) have |.|_2 <= w |x|_2^2 <= B2^2/4,
+ * plus sqrt(k(k+1)/2)/2 of rounding.
  * The eval blocks cover validation records only, disjoint from the training records the other
  * blocks read, so by parallel composition they get the whole round epsilon at no extra charge.
  */
@@ -118,19 +123,28 @@ export function roundLayout(
     { name: 'count', length: 1, scale: 1, sensitivity: 1n },
     { name: 'loss', length: 1, scale: sl, sensitivity: BigInt(Math.ceil(spec.lossClip * sl)) },
   ];
+  const withL2 = (sensitivity: bigint, l2: bigint) =>
+    l2 < sensitivity ? { sensitivity, l2Sensitivity: l2 } : { sensitivity };
   draft.push({
     name: 'gradient',
     length: d,
     scale: sg,
-    sensitivity: BigInt(Math.ceil(gradL1 * sg + b.k / 2)),
+    ...withL2(
+      BigInt(Math.ceil(gradL1 * sg + b.k / 2)),
+      BigInt(Math.ceil(spec.clipNorm * sg + Math.sqrt(b.k) / 2))
+    ),
   });
   if (spec.optimiser.kind === 'newton') {
     const hL1 = (b.l1 * b.l1 + b.l2sq) / 8;
+    const entries = (b.k * (b.k + 1)) / 2;
     draft.push({
       name: 'hessian',
       length: (d * (d + 1)) / 2,
       scale: sh,
-      sensitivity: BigInt(Math.ceil(hL1 * sh + (b.k * (b.k + 1)) / 4)),
+      ...withL2(
+        BigInt(Math.ceil(hL1 * sh + entries / 2)),
+        BigInt(Math.ceil((b.l2sq / 4) * sh + Math.sqrt(entries) / 2))
+      ),
     });
   }
   const perRound = trainEpsilonPlan(spec).perRoundMicro;
@@ -172,4 +186,49 @@ export function roundLayout(
 /** The block named `name`, or undefined. */
 export function findBlock(layout: RoundLayout, name: TrainBlockName): TrainBlock | undefined {
   return layout.blocks.find((b) => b.name === name);
+}
+
+/** The partition of the validation histograms: customers disjoint from the training ones. */
+export const VALIDATION_PARTITION = 'validation';
+
+/** A block as the nodes noise it: a layout block, or the merged validation histograms. */
+export interface TrainNoiseBlock {
+  name: string;
+  offset: number;
+  length: number;
+  sensitivity: bigint;
+  l2Sensitivity?: bigint;
+  epsilonMicro: number;
+  partition: string;
+}
+
+/**
+ * A round layout as the nodes noise it (and the coordinator reports the noise): the training
+ * blocks in the `training` partition, and `eval_pos` + `eval_neg` merged into one block of
+ * sensitivity 1 in the validation partition, at the round's epsilon: a validation customer
+ * falls in exactly one bin of one of them, and validation customers are disjoint from training
+ * ones (parallel composition). The slots, scales and layout hash are roundLayout's; only the
+ * composition is spelled out.
+ */
+export function trainNoiseLayout(full: RoundLayout): {
+  length: number;
+  hash: string;
+  blocks: TrainNoiseBlock[];
+} {
+  const evalBlocks = full.blocks.filter((b) => b.name === 'eval_pos' || b.name === 'eval_neg');
+  const training = full.blocks
+    .filter((b) => !evalBlocks.includes(b))
+    .map((b) => ({ ...b, partition: 'training' }));
+  const out = { length: full.length, hash: full.hash, blocks: training as TrainNoiseBlock[] };
+  const head = evalBlocks[0];
+  if (head === undefined) return out;
+  out.blocks.push({
+    name: 'eval',
+    offset: head.offset,
+    length: evalBlocks.reduce((s, b) => s + b.length, 0),
+    sensitivity: 1n,
+    epsilonMicro: head.epsilonMicro,
+    partition: VALIDATION_PARTITION,
+  });
+  return out;
 }

@@ -1,17 +1,20 @@
 import type { Policy } from '../schemas/policy.ts';
 import { epsilonToMicro, formatEpsilonMicro, type Purpose } from '../schemas/common.ts';
 import type { NoiseMode } from '../schemas/federation.ts';
+import type { Mechanism } from '../dp/mechanism.ts';
+import { NO_SPEND, addSpend, isNoSpend, spendEpsilonMicro, type PrivacySpend } from '../dp/spend.ts';
 
 export interface RoundRequest {
   kind: 'segment_stats' | 'train';
   purpose: Purpose;
-  /** Epsilon this round spends at this node, in micro-epsilon. */
-  epsilonMicro: number;
+  /** What this round costs at this node (protocol dp roundSpend). */
+  spend: PrivacySpend;
+  mechanism: Mechanism;
   /** Minimum contributing nodes the federated job requires; absent for a local query. */
   minNodes?: number;
   noise: NoiseMode;
   /** Already charged to earlier rounds of the same job (maxEpsilonPerJob covers all rounds). */
-  jobSpentMicro?: number;
+  jobSpent?: PrivacySpend;
 }
 
 export type RoundDecision = { ok: true } | { ok: false; reason: string };
@@ -19,7 +22,13 @@ export type RoundDecision = { ok: true } | { ok: false; reason: string };
 /** The policy terms a round is judged on: what a node's signed policy summary publishes. */
 export type RoundPolicyTerms = Pick<
   Policy,
-  'allowedKinds' | 'allowedPurposes' | 'maxEpsilonPerJob' | 'minNodes' | 'testOnlyAllowNoiseOff'
+  | 'allowedKinds'
+  | 'allowedPurposes'
+  | 'maxEpsilonPerJob'
+  | 'minNodes'
+  | 'testOnlyAllowNoiseOff'
+  | 'delta'
+  | 'allowedMechanisms'
 >;
 
 /**
@@ -42,20 +51,25 @@ export function evaluateRound(policy: RoundPolicyTerms, req: RoundRequest): Roun
       reason: `purpose "${req.purpose}" is not allowed by this node's policy (allowedPurposes: ${policy.allowedPurposes.join(', ')})`,
     };
   }
-  if (!Number.isSafeInteger(req.epsilonMicro) || req.epsilonMicro < 1) {
+  if (!policy.allowedMechanisms.includes(req.mechanism)) {
     return {
       ok: false,
-      reason: `epsilon must be positive (got ${req.epsilonMicro} micro-epsilon)`,
+      reason: `noise mechanism "${String(req.mechanism).slice(0, 32)}" is not allowed by this node's policy (allowedMechanisms: ${policy.allowedMechanisms.join(', ')})`,
     };
   }
+  if (isNoSpend(req.spend)) return { ok: false, reason: 'a round must spend a positive epsilon' };
+  // The job's rounds together, read at this node's delta (pure epsilon alone is read as it is).
   const maxMicro = epsilonToMicro(policy.maxEpsilonPerJob);
-  const spent = req.jobSpentMicro ?? 0;
-  if (spent + req.epsilonMicro > maxMicro) {
+  const spent = req.jobSpent ?? NO_SPEND;
+  const total = spendEpsilonMicro(addSpend(spent, req.spend), policy.delta);
+  if (total > maxMicro) {
+    const spentMicro = spendEpsilonMicro(spent, policy.delta);
     const already =
-      spent > 0 ? ` on top of ${formatEpsilonMicro(spent)} already spent by this job` : '';
+      spentMicro > 0 ? ` on top of ${formatEpsilonMicro(spentMicro)} already spent by this job` : '';
+    const gaussian = req.spend.gaussianRhoPico > 0n || spent.gaussianRhoPico > 0n;
     return {
       ok: false,
-      reason: `round asks epsilon ${formatEpsilonMicro(req.epsilonMicro)}${already}; this node allows at most ${formatEpsilonMicro(maxMicro)} per job (maxEpsilonPerJob)`,
+      reason: `round asks epsilon ${formatEpsilonMicro(total - spentMicro)}${already}${gaussian ? ` (at delta ${policy.delta})` : ''}; this node allows at most ${formatEpsilonMicro(maxMicro)} per job (maxEpsilonPerJob)`,
     };
   }
   if (

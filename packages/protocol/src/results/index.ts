@@ -15,7 +15,14 @@
  * formatCount(12345.4); // '12,345'
  */
 export { Z_95, estimateOf, ratioVariance, type Estimate } from './estimate.ts';
-export { layoutNoiseVariance } from './noise-variance.ts';
+export {
+  blockNoiseTail,
+  blockShareVariance,
+  layoutNoiseVariance,
+  NOISE_TAIL_SCALES,
+  NOISE_TAIL_SIGMAS,
+  type VarianceBlock,
+} from './noise-variance.ts';
 export {
   interpretVector,
   isSegmentResult,

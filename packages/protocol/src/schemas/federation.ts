@@ -11,6 +11,7 @@ import {
 } from './wire-primitives.ts';
 import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
+import { DEFAULT_DELTA, DeltaSchema, MechanismSchema } from '../dp/mechanism.ts';
 import { HE_PARAMS_IDS } from '../he/params.ts';
 import { canonicalHash, fromBase64, sha256Hex } from '../hashing.ts';
 import { TrainSpecSchema } from '../model/train-spec.ts';
@@ -210,6 +211,16 @@ const jobCommon = {
     .max(24 * 3600 * 1000)
     .default(2000),
   noise: NoiseModeSchema.default('on'),
+  /**
+   * How the noise is added (docs/privacy.md "Distributed noise"): `distributed-laplace` (the
+   * statistics default: each node adds a Polya share, the sum is the central discrete Laplace,
+   * pure DP), `distributed-gaussian` (the training default: discrete Gaussian shares, zCDP), or
+   * `local-laplace` (every node adds the whole discrete Laplace noise: n times the variance, for
+   * federations that do not trust the aggregation).
+   */
+  mechanism: MechanismSchema.default('distributed-laplace'),
+  /** delta at which a Gaussian job's epsilon is read (its rho = the largest whose (epsilon, delta) is within epsilon). */
+  delta: DeltaSchema.default(DEFAULT_DELTA),
   /** Participants; default all members of the active key epoch. */
   nodes: z.array(IdSchema).min(1).max(1000).optional(),
 };
@@ -250,7 +261,13 @@ export const RfmJobSpecSchema = z
  * standardisation phase, rounds 1..train.rounds the gradient rounds.
  */
 export const TrainJobSpecSchema = z
-  .object({ ...jobCommon, kind: z.literal('train'), train: TrainSpecSchema })
+  .object({
+    ...jobCommon,
+    kind: z.literal('train'),
+    train: TrainSpecSchema,
+    // Training composes many rounds: zCDP with the Gaussian is the default (docs/models.md §4).
+    mechanism: MechanismSchema.default('distributed-gaussian'),
+  })
   .superRefine((s, ctx) => {
     if (s.minNodes < s.train.minNodes) {
       ctx.addIssue({
@@ -299,6 +316,9 @@ export const JobRoundSpecSchema = z.object({
   query: z.union([TrainRoundQuerySchema, SegmentQuerySchema]),
   minNodes: z.number().int().min(MIN_NODES_FLOOR),
   noise: NoiseModeSchema,
+  /** A spec that names no mechanism is local Laplace: the one that trusts the aggregation least. */
+  mechanism: MechanismSchema.default('local-laplace'),
+  delta: DeltaSchema.default(DEFAULT_DELTA),
   deadline: IsoTimestampSchema,
 });
 export type JobRoundSpec = z.infer<typeof JobRoundSpecSchema>;
@@ -521,9 +541,14 @@ export const RoundResultSchema = z.object({
   /** Epsilon each contributing node spent on this round. */
   epsilonPerNode: z.number(),
   noise: NoiseModeSchema,
+  /** How the noise was added (absent in results published before distributed noise: local Laplace). */
+  mechanism: MechanismSchema.optional(),
+  /** Gaussian rounds: rho each contributing node spent on this round, and the delta it is read at. */
+  rhoPerNode: z.number().min(0).optional(),
+  delta: z.number().optional(),
   /** Raw aggregate slot values (signed decimal), the source of every estimate. */
   values: z.array(DecimalIntSchema),
-  /** Noise variance per slot in slot units: sum over contributors of each one's discrete Laplace variance. */
+  /** Noise variance per slot in slot units: the sum over contributors of each one's noise variance (docs/privacy.md). */
   noiseVariance: z.array(z.number().min(0)),
   cells: z.array(ResultCellSchema),
   /** Output of the protocol results module (`interpretVector`), when available. */

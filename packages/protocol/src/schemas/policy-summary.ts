@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Canonical } from '../encoding.ts';
 import { EpsilonSchema, Hash256Schema, IdSchema, PurposeSchema } from './common.ts';
 import { JobKindSchema } from './policy.ts';
+import { DeltaSchema, MechanismSchema } from '../dp/mechanism.ts';
 import { IsoTimestampSchema, SignatureHexSchema } from './wire-primitives.ts';
 
 /**
@@ -19,6 +20,8 @@ export const PolicyTermsSchema = z.object({
   minNodes: z.number().int().min(3),
   minCohort: z.number().int().min(2),
   testOnlyAllowNoiseOff: z.boolean(),
+  delta: DeltaSchema,
+  allowedMechanisms: z.array(MechanismSchema).min(1),
 });
 export type PolicyTerms = z.infer<typeof PolicyTermsSchema>;
 
@@ -46,6 +49,8 @@ export function policySummarySigningPayload(
       minNodes: s.terms.minNodes,
       minCohort: s.terms.minCohort,
       testOnlyAllowNoiseOff: s.terms.testOnlyAllowNoiseOff,
+      delta: s.terms.delta,
+      allowedMechanisms: [...s.terms.allowedMechanisms],
     },
     policyHash: s.policyHash,
     at: s.at,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EpsilonSchema, PurposeSchema, PURPOSES } from './common.ts';
+import { DEFAULT_DELTA, DeltaSchema, MECHANISMS, MechanismSchema } from '../dp/mechanism.ts';
 
 export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter', 'year', 'total'] as const;
 export const BudgetPeriodSchema = z.enum(BUDGET_PERIODS);
@@ -71,6 +72,18 @@ export const PolicySchema = z.object({
     { period: 'year', epsilon: 36 },
     { period: 'total', epsilon: 100 },
   ]),
+  /**
+   * The delta at which every cap of this node is read (docs/privacy.md "Accounting in rho and
+   * epsilon"): Gaussian releases are charged in rho, and a cap in epsilon holds when all the
+   * period's releases together are (epsilon, delta)-DP at this delta. Default 1e-7, below
+   * 1 / (number of customers) for any customer base under ten million.
+   */
+  delta: DeltaSchema.default(DEFAULT_DELTA),
+  /** Noise mechanisms this node adds (docs/privacy.md "Distributed noise"); default both. */
+  allowedMechanisms: z
+    .array(MechanismSchema)
+    .min(1)
+    .default([...MECHANISMS]),
   /**
    * TEST ONLY: lets a caller switch noise off to check exactness. Refused unless this is true,
    * and `fedmark node init` never writes it; a release made without noise is marked in the ledger.

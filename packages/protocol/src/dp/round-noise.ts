@@ -1,0 +1,37 @@
+import { epsilonToMicro } from '../schemas/common.ts';
+import type { SegmentQuery } from '../schemas/segment-query.ts';
+import type { TrainRoundQuery } from '../schemas/federation.ts';
+import { LOCAL_LAPLACE, type Mechanism, type RoundNoise } from './mechanism.ts';
+
+/**
+ * A round's noise as the node adds it and the coordinator reports it, from the signed round
+ * spec's mechanism and delta, the round's query, and the round's secure-aggregation threshold
+ * (the fewest shares whose sum can be unmasked). The epsilon unit whose rho the blocks share is
+ * the query's epsilon for statistics rounds, and the whole job's epsilon for training (so the
+ * standardisation phase and every round draw on one rho: zCDP composition, docs/models.md §4).
+ */
+export function roundNoiseOf(
+  spec: { mechanism: Mechanism; delta: number },
+  query: SegmentQuery | TrainRoundQuery,
+  threshold: number
+): RoundNoise {
+  const unit = query.kind === 'train_round' ? query.train.epsilon : query.epsilon;
+  return unitNoiseOf(spec, unit, threshold);
+}
+
+/** The same from the epsilon unit itself (job creation: before any round query exists). */
+export function unitNoiseOf(
+  spec: { mechanism: Mechanism; delta: number },
+  unitEpsilon: number,
+  threshold: number
+): RoundNoise {
+  if (spec.mechanism === 'local-laplace') return LOCAL_LAPLACE;
+  if (spec.mechanism === 'distributed-laplace')
+    return { mechanism: 'distributed-laplace', contributors: threshold };
+  return {
+    mechanism: 'distributed-gaussian',
+    delta: spec.delta,
+    unitEpsilonMicro: epsilonToMicro(unitEpsilon),
+    contributors: threshold,
+  };
+}
