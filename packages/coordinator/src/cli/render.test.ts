@@ -103,7 +103,7 @@ segment       count  mean recency_days  mean frequency  mean monetary
 -------  ----------  -----------------  --------------  -------------
 all      6,359 ± 48         327 ± 7.94    2.88 ± 0.755     124 ± 37.8
 total rows counted: 6,359 ± 48
-note: Each of the 3 contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).
+note: Each of the 3 contributing nodes added discrete Laplace noise to every slot (local DP, pure epsilon); the noise variance is 3 times that of one central release. Intervals are 95% normal approximations of that noise only (not sampling error).
 note: A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.
 
 RFM phase 2: classes (round 1): 3 nodes [bank, shop, telco], epsilon 0.5 per node, noise on
@@ -121,7 +121,7 @@ total rows counted: 5,859 ± 48
 note: 1 cell(s) released as exactly 0 (suppressed at every node, or empty) are not shown.
 note: † unreliable: a noisy count under 20, a 95% interval wider than the estimate, or a noisy value outside its possible range; --json gives each reason.
 note: Counts and sums that cannot be negative are shown projected to 0 or more, and means clamped into their clipping bounds; --json keeps each released value as "raw".
-note: Each of the 3 contributing nodes added discrete Laplace noise to every slot (local DP); intervals are 95% normal approximations of that noise only (not sampling error).
+note: Each of the 3 contributing nodes added discrete Laplace noise to every slot (local DP, pure epsilon); the noise variance is 3 times that of one central release. Intervals are 95% normal approximations of that noise only (not sampling error).
 note: A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.
 `);
   });

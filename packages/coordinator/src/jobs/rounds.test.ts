@@ -226,9 +226,12 @@ describe('decryption and publication', () => {
     const round = result.rounds[0];
     expect(round.values).toEqual(truth.map(String));
     expect(round.contributingNodes).toEqual(['n1', 'n2', 'n3', 'n4']);
-    // count block, cell "new": 4 nodes x discrete Laplace(a = e^-1/1) variance 2a/(1-a)^2 each.
+    // count block, cell "new": distributed Laplace (the default), shares sized for the threshold
+    // T = 3 of 4 participants, so the 4 shares carry 4/3 of one discrete Laplace(a = e^-1/1)
+    // variance 2a/(1-a)^2 (docs/privacy.md "Distributed noise").
     const a = Math.exp(-(layout.blocks[0]?.epsilonMicro ?? 0) / 1e6);
-    const std = Math.sqrt(4 * ((2 * a) / (1 - a) ** 2));
+    const std = Math.sqrt((4 / 3) * ((2 * a) / (1 - a) ** 2));
+    expect(round.mechanism).toBe('distributed-laplace');
     const cell = round.cells.find(
       (x: { block: string; labels: string[] }) => x.block === 'count' && x.labels[0] === 'new'
     );

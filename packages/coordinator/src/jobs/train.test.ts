@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_DELTA,
   TrainSpecSchema,
   applyUpdate,
+  rhoForEpsilon,
   roundLayout,
   standardisationFromAggregate,
   standardisationLayout,
@@ -157,10 +159,19 @@ describe('train job on the coordinator', () => {
     });
     expect(res.model).toEqual(expected);
     expect(res.model.training.roundsDone).toBe(1);
-    // Three nodes' discrete Laplace variances add up: 3 * 2a/(1-a)^2 for the count block.
+    // Training defaults to distributed Gaussian noise: 3 shares, each sized for the threshold 3,
+    // carry the central variance Delta^2 / (2 rho) of the count block (Delta = 1), with rho the
+    // block's share of the job's rho at (epsilon, delta) (docs/privacy.md "Distributed noise").
     const count = layout1.blocks[0] as { sensitivity: bigint; epsilonMicro: number };
-    const a = Math.exp(-(count.epsilonMicro / 1e6) / Number(count.sensitivity));
-    expect(variance[0]).toBeCloseTo((3 * 2 * a) / (1 - a) ** 2, 6);
+    expect(res.rounds[1].mechanism).toBe('distributed-gaussian');
+    const jobRho = rhoForEpsilon(train.epsilon, DEFAULT_DELTA);
+    const blockRho = (jobRho * count.epsilonMicro) / (train.epsilon * 1e6);
+    expect(Number(count.sensitivity)).toBe(1);
+    expect(variance[0] / (1 / (2 * blockRho))).toBeCloseTo(1, 4);
+    expect(res.rounds[1].rhoPerNode).toBeCloseTo(
+      (jobRho * layout1.epsilonMicro) / (train.epsilon * 1e6),
+      6
+    );
   });
 
   it('refuses a submission whose enforced epsilon is not the round epsilon', async () => {

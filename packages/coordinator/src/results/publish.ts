@@ -109,8 +109,9 @@ export function buildRoundResult(input: RoundResultInput): RoundResult {
     measures: input.measures,
   });
   const notes = [
-    noiseNote(roundNoise, noiseOn, n, epsilonToMicro(input.epsilonPerNode)),
-    'Intervals are 95% normal approximations of the DP noise only (not sampling error).',
+    noiseOn
+      ? `${noiseNote(roundNoise, true, n, epsilonToMicro(input.epsilonPerNode))} Intervals are 95% normal approximations of that noise only (not sampling error).`
+      : noiseNote(roundNoise, false, n, 0),
     "A cell whose noisy count at a node fell below that node's minimum cohort k was released as 0 by that node (suppression after noise, so it costs no privacy); small cells can therefore be biased low, and which node suppressed what is not disclosed.",
   ];
   return {

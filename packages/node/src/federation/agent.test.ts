@@ -95,7 +95,15 @@ const DEADLINE = new Date(Date.now() + 600_000).toISOString();
 const T = HE_PARAMS['bfv-8192-t40'].plainModulus;
 
 function spec(noise: 'on' | 'off-test-only', minNodes = 3): JobRoundSpec {
-  return { name: 'regions', query, minNodes, noise, mechanism: 'local-laplace', delta: 1e-7, deadline: DEADLINE };
+  return {
+    name: 'regions',
+    query,
+    minNodes,
+    noise,
+    mechanism: 'local-laplace',
+    delta: 1e-7,
+    deadline: DEADLINE,
+  };
 }
 
 /** The job_round task of round 0, carrying the advertisements of every setup received. */
@@ -615,7 +623,9 @@ describe('federation agent against a fake coordinator', () => {
     expect(last.terms.maxEpsilonPerJob).toBe(1.5);
     expect(Object.keys(last.terms).sort()).toEqual([
       'allowedKinds',
+      'allowedMechanisms',
       'allowedPurposes',
+      'delta',
       'maxEpsilonPerJob',
       'minCohort',
       'minNodes',

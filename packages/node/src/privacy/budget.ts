@@ -254,7 +254,7 @@ export function chargeBudget(db: Database.Database, policy: Policy, charge: Budg
   checkMicro(charge.epsilonMicro);
   const spend = charge.spend ?? pureSpend(charge.epsilonMicro);
   const mechanism: Mechanism = charge.mechanism ?? 'local-laplace';
-  if ((mechanism === 'distributed-gaussian') !== (spend.gaussianRhoPico > 0n))
+  if ((mechanism === 'distributed-gaussian') !== spend.gaussianRhoPico > 0n)
     throw new RangeError(`a ${mechanism} charge must be paid in its own unit`);
   const statuses = checkBudget(db, policy, charge.purpose, spend, charge.at);
   const keys = Object.fromEntries(statuses.map((s) => [s.period, s.periodKey]));

@@ -55,9 +55,9 @@ const APPEND_ONLY = ['privacy_budget_charges', 'privacy_budget_resets', 'privacy
 
 /** Databases made before rho accounting: their charges were all pure (local Laplace). */
 function addChargeColumns(db: Database.Database): void {
-  const cols = (db.prepare('PRAGMA table_info(privacy_budget_charges)').all() as { name: string }[]).map(
-    (c) => c.name
-  );
+  const cols = (
+    db.prepare('PRAGMA table_info(privacy_budget_charges)').all() as { name: string }[]
+  ).map((c) => c.name);
   if (!cols.includes('mechanism'))
     db.exec(
       "ALTER TABLE privacy_budget_charges ADD COLUMN mechanism TEXT NOT NULL DEFAULT 'local-laplace'"

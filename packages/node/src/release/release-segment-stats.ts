@@ -40,9 +40,7 @@ export function releaseSegmentStats(ctx: ReleaseContext, req: ReleaseRequest): R
     name: q.name,
     ...(req.noise !== undefined ? { noise: req.noise } : {}),
     ...(req.roundNoise !== undefined ? { roundNoise: req.roundNoise } : {}),
-    ...(req.secureAggregation !== undefined
-      ? { secureAggregation: req.secureAggregation }
-      : {}),
+    ...(req.secureAggregation !== undefined ? { secureAggregation: req.secureAggregation } : {}),
     ...(req.minNodes !== undefined ? { minNodes: req.minNodes } : {}),
     ...(req.at !== undefined ? { at: req.at } : {}),
     compute: () => {

@@ -110,7 +110,10 @@ function checkShareAggregation(noise: RoundNoise, sa: { threshold: number } | un
       'POLICY_REFUSED',
       `${noise.mechanism} noise is a share of the noise, released only into secure aggregation; use local-laplace for a release outside a federated round`
     );
-  if (!(Number.isSafeInteger(noise.contributors) && noise.contributors >= 1) || noise.contributors > sa.threshold)
+  if (
+    !(Number.isSafeInteger(noise.contributors) && noise.contributors >= 1) ||
+    noise.contributors > sa.threshold
+  )
     throw new ProtocolError(
       'POLICY_REFUSED',
       `the noise shares are sized for ${noise.contributors} contributors, but secure aggregation can publish a sum of only ${sa.threshold}`

@@ -2,7 +2,13 @@ import type { Policy } from '../schemas/policy.ts';
 import { epsilonToMicro, formatEpsilonMicro, type Purpose } from '../schemas/common.ts';
 import type { NoiseMode } from '../schemas/federation.ts';
 import type { Mechanism } from '../dp/mechanism.ts';
-import { NO_SPEND, addSpend, isNoSpend, spendEpsilonMicro, type PrivacySpend } from '../dp/spend.ts';
+import {
+  NO_SPEND,
+  addSpend,
+  isNoSpend,
+  spendEpsilonMicro,
+  type PrivacySpend,
+} from '../dp/spend.ts';
 
 export interface RoundRequest {
   kind: 'segment_stats' | 'train';
@@ -65,7 +71,9 @@ export function evaluateRound(policy: RoundPolicyTerms, req: RoundRequest): Roun
   if (total > maxMicro) {
     const spentMicro = spendEpsilonMicro(spent, policy.delta);
     const already =
-      spentMicro > 0 ? ` on top of ${formatEpsilonMicro(spentMicro)} already spent by this job` : '';
+      spentMicro > 0
+        ? ` on top of ${formatEpsilonMicro(spentMicro)} already spent by this job`
+        : '';
     const gaussian = req.spend.gaussianRhoPico > 0n || spent.gaussianRhoPico > 0n;
     return {
       ok: false,
