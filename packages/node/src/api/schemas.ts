@@ -63,8 +63,13 @@ export const BudgetSchema = z
         period: z.string(),
         periodKey: z.string(),
         capEpsilon: z.number(),
+        /** Read as epsilon at `delta` (docs/privacy.md "Accounting in rho and epsilon"). */
         spentEpsilon: z.number(),
         remainingEpsilon: z.number(),
+        /** The same spend as zCDP rho. */
+        spentRho: z.number(),
+        capRho: z.number(),
+        delta: z.number(),
       })
     ),
   })

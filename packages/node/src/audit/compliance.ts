@@ -1,15 +1,22 @@
 import type Database from 'better-sqlite3';
 import {
+  NO_SPEND,
   PURPOSES,
+  addSpend,
   epsilonToMicro,
+  gaussianSpend,
   microToEpsilon,
+  pureSpend,
+  spendEpsilonMicro,
+  spendRhoPico,
+  type PrivacySpend,
   type LedgerEntry,
   type Policy,
   type Purpose,
 } from '@fedmark/protocol';
 import { consentSummary } from '../consent/index.ts';
 import { listLedger } from '../ledger/index.ts';
-import { budgetStatus, periodKey } from '../privacy/index.ts';
+import { budgetReport, periodKey } from '../privacy/index.ts';
 import type { ConsentCounts, CurrentBudget } from './source.ts';
 
 /** Entry types the compliance report reads. */
@@ -26,7 +33,10 @@ export interface PeriodSpend {
   period: string;
   periodKey: string;
   capEpsilon: number;
+  /** The period's releases read as epsilon at the policy's delta (pure epsilons add up exactly). */
   spentEpsilon: number;
+  /** The same releases as zCDP: Gaussian rho plus epsilon^2/2 of each pure release. */
+  spentRho: number;
   releases: number;
   overCap: boolean;
   /** A budget_reset entry for this purpose falls in the period (an over-cap total is then explained). */
@@ -43,6 +53,17 @@ export interface ReleaseLine {
   kind: string;
   purpose: string;
   epsilon: number;
+  /** How the release was noised (ledger `mechanism`; entries before it: local-laplace). */
+  mechanism: string;
+  /** Gaussian releases: the rho charged, pico-rho as a decimal string (ledger `rhoPico`). */
+  rhoPico: string | null;
+}
+
+/** What one release cost, as the node charged it: rho for a Gaussian release, epsilon otherwise. */
+function releaseSpend(r: ReleaseLine): PrivacySpend {
+  if (r.mechanism === 'distributed-gaussian' && r.rhoPico !== null && /^\d+$/.test(r.rhoPico))
+    return gaussianSpend(BigInt(r.rhoPico));
+  return pureSpend(epsilonToMicro(r.epsilon));
 }
 
 export interface ComplianceReport {
@@ -57,6 +78,8 @@ export interface ComplianceReport {
       capEpsilon: number;
       spentEpsilon: number;
       remainingEpsilon: number;
+      spentRho?: number;
+      delta?: number;
     }[];
     consentsInForce: number;
     consentsRevoked: number;
@@ -70,8 +93,9 @@ const str = (v: unknown, d = ''): string => (typeof v === 'string' ? v : d);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
- * Per purpose: epsilon spent per budget period (sequential composition, summed in exact
- * micro-epsilon as the node charges it) against the policy cap, the releases and their jobs,
+ * Per purpose: what each budget period spent, composed as the node charges it (pure epsilon in
+ * exact micro-epsilon, Gaussian rho in exact pico-rho, read as epsilon at the policy's delta:
+ * protocol spendEpsilonMicro) against the policy cap, the releases and their jobs,
  * consents in force, erasures and refused jobs with reasons. Built from ledger entries, so it
  * reflects exactly what the verified chain says.
  */
@@ -81,16 +105,8 @@ export function complianceReport(
   at: Date = new Date()
 ): ComplianceReport {
   const entries = listLedger(db).filter((e) => COMPLIANCE_ENTRY_TYPES.has(e.type));
-  const current = PURPOSES.flatMap((p) =>
-    budgetStatus(db, policy, p, at).map((b) => ({
-      purpose: p,
-      period: b.period,
-      periodKey: b.periodKey,
-      capEpsilon: microToEpsilon(b.capMicro),
-      spentEpsilon: microToEpsilon(b.spentMicro),
-      remainingEpsilon: microToEpsilon(b.remainingMicro),
-    }))
-  );
+  // The node's own accounting now, per purpose (the caps across purposes are not a purpose's).
+  const current = budgetReport(db, policy, at).budgets.filter((b) => b.purpose !== 'all');
   return complianceFromEntries(entries, policy, consentSummary(db, at), current, at);
 }
 
@@ -124,6 +140,8 @@ export function complianceFromEntries(
       kind: str(e.body['kind'], 'unknown'),
       purpose: str(e.body['purpose'], purposeOf.get(`${jobId}/${round}`) ?? 'unknown'),
       epsilon: microToEpsilon(num(e.body['epsilonMicro']) ?? 0),
+      mechanism: str(e.body['mechanism'], 'local-laplace'),
+      rhoPico: typeof e.body['rhoPico'] === 'string' ? e.body['rhoPico'] : null,
     };
   });
   const resets = ofType('budget_reset').map((e) => ({
@@ -135,11 +153,15 @@ export function complianceFromEntries(
     const periods: PeriodSpend[] = [];
     for (const rule of policy.budgets.filter((b) => b.purpose === purpose)) {
       const capMicro = epsilonToMicro(rule.epsilon);
-      const byKey = new Map<string, { micro: number; n: number; firstOver: number | null }>();
+      const byKey = new Map<
+        string,
+        { spend: PrivacySpend; micro: number; n: number; firstOver: number | null }
+      >();
       for (const r of mine) {
         const key = periodKey(rule.period, new Date(r.at));
-        const acc = byKey.get(key) ?? { micro: 0, n: 0, firstOver: null };
-        acc.micro += epsilonToMicro(r.epsilon);
+        const acc = byKey.get(key) ?? { spend: NO_SPEND, micro: 0, n: 0, firstOver: null };
+        acc.spend = addSpend(acc.spend, releaseSpend(r));
+        acc.micro = spendEpsilonMicro(acc.spend, policy.delta);
         acc.n += 1;
         if (acc.micro > capMicro && acc.firstOver === null) acc.firstOver = r.seq;
         byKey.set(key, acc);
@@ -150,6 +172,7 @@ export function complianceFromEntries(
           periodKey: key,
           capEpsilon: rule.epsilon,
           spentEpsilon: microToEpsilon(acc.micro),
+          spentRho: Number(spendRhoPico(acc.spend)) / 1e12,
           releases: acc.n,
           overCap: acc.micro > capMicro,
           resetInPeriod: resets.some(
@@ -167,6 +190,7 @@ export function complianceFromEntries(
         capEpsilon: b.capEpsilon,
         spentEpsilon: b.spentEpsilon,
         remainingEpsilon: b.remainingEpsilon,
+        ...(b.spentRho !== undefined ? { spentRho: b.spentRho, delta: b.delta } : {}),
       }));
     const c = consents.find((x) => x.purpose === purpose);
     return {

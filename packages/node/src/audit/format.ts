@@ -32,7 +32,7 @@ export function formatAuditReport(r: AuditReport): string {
     );
     for (const b of p.current)
       lines.push(
-        `    budget now, ${b.period} ${b.periodKey}: spent ${b.spentEpsilon} of ${b.capEpsilon} epsilon (remaining ${b.remainingEpsilon})`
+        `    budget now, ${b.period} ${b.periodKey}: spent ${b.spentEpsilon} of ${b.capEpsilon} epsilon (remaining ${b.remainingEpsilon})${b.spentRho !== undefined ? `, rho ${Number(b.spentRho.toPrecision(6))}, epsilon read at delta ${b.delta}` : ''}`
       );
     for (const x of p.periods) {
       const flag = x.overCap
@@ -41,7 +41,7 @@ export function formatAuditReport(r: AuditReport): string {
           : ' OVER CAP'
         : '';
       lines.push(
-        `    ${x.period} ${x.periodKey}: ${x.releases} release(s), ${x.spentEpsilon} of ${x.capEpsilon} epsilon${flag}`
+        `    ${x.period} ${x.periodKey}: ${x.releases} release(s), ${x.spentEpsilon} of ${x.capEpsilon} epsilon (rho ${Number(x.spentRho.toPrecision(6))})${flag}`
       );
     }
   }

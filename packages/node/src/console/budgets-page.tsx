@@ -45,6 +45,7 @@ export function loadBudgets(ctx: NodeConsoleContext): BudgetsModel {
         periodKey: nowKey,
         capEpsilon: rule.epsilon,
         spentEpsilon: 0,
+        spentRho: 0,
         releases: 0,
         overCap: false,
         resetInPeriod: false,
@@ -174,6 +175,12 @@ export function BudgetsView(p: { model: BudgetsModel }) {
               <th class="num" scope="col">
                 Remaining
               </th>
+              <th class="num" scope="col">
+                Spent ρ
+              </th>
+              <th class="num" scope="col">
+                Read at δ
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -184,6 +191,8 @@ export function BudgetsView(p: { model: BudgetsModel }) {
                 <td class="num">{formatEpsilon(b.spentEpsilon)}</td>
                 <td class="num">{formatEpsilon(b.capEpsilon)}</td>
                 <td class="num">{formatEpsilon(b.remainingEpsilon)}</td>
+                <td class="num">{formatEpsilon(b.spentRho)}</td>
+                <td class="num">{String(b.delta)}</td>
               </tr>
             ))}
           </tbody>
