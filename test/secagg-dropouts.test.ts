@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobResult, JobSpecInput } from '@fedmark/protocol';
+import {
+  SegmentQuerySchema,
+  layoutNoiseVariance,
+  layoutOf,
+  type JobResult,
+  type JobSpecInput,
+} from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { sleep } from '../packages/coordinator/src/simulate/processes.ts';
 import { runAgent } from '../packages/node/src/federation/agent.ts';
@@ -18,13 +24,13 @@ import { listLedger } from '../packages/node/src/ledger/index.ts';
  * that died never answered an unmask.
  */
 const NODES = ['s-a', 's-b', 's-c', 's-d', 's-e'];
-const spec = (name: string): JobSpecInput =>
+const spec = (name: string, noise: 'on' | 'off-test-only' = 'off-test-only'): JobSpecInput =>
   ({
     version: 1,
     kind: 'segment_stats',
     name,
     minNodes: 3,
-    noise: 'off-test-only',
+    noise,
     stragglerWaitMs: 1000,
     deadlineMs: 6000,
     query: {
@@ -122,8 +128,12 @@ describe('secure aggregation with dropouts (5 nodes, minNodes 3)', () => {
     rmSync(workdir, { recursive: true, force: true });
   });
 
-  async function maskedInputFrom(name: string, submitters: readonly string[]): Promise<string> {
-    const jobId = await fed.operator.createJob(spec(name));
+  async function maskedInputFrom(
+    name: string,
+    submitters: readonly string[],
+    noise: 'on' | 'off-test-only' = 'off-test-only'
+  ): Promise<string> {
+    const jobId = await fed.operator.createJob(spec(name, noise));
     await pollOnce(NODES); // every node sends its setup
     expect(await roundStatus(jobId)).toBe('open');
     await pollOnce(submitters); // masked input
@@ -167,6 +177,42 @@ describe('secure aggregation with dropouts (5 nodes, minNodes 3)', () => {
     const events = await fed.operator.events(jobId);
     const closed = events.find((e) => e.type === 'round_closed');
     expect(closed?.detail['dropped']).toEqual(['s-b']);
+  }, 120_000);
+
+  it('with noise on (distributed Laplace, the default), 4 survivors of shares sized for 3 carry 4/3 of the central variance', async () => {
+    const submitters = NODES.filter((n) => n !== 's-c');
+    const jobId = await maskedInputFrom('distributed noise', submitters, 'on');
+    const result = await driveToEnd(jobId, submitters);
+    expect(result.status).toBe('published');
+    const round = result.rounds[0];
+    expect(round?.mechanism).toBe('distributed-laplace');
+    const releases = submitters.map((n) => releaseOf(n, jobId) as bigint[]);
+    expect(round?.values).toEqual(sumOf(releases).map(String));
+    // One central discrete Laplace release of the query (what local mode adds at every node).
+    const layout = layoutOf(SegmentQuerySchema.parse((spec('x') as { query: unknown }).query));
+    const central = layoutNoiseVariance(layout, 1);
+    round?.noiseVariance.forEach((v, i) => {
+      expect(v / (central[i] as number)).toBeCloseTo(4 / 3, 9);
+    });
+    // Each node released a Polya share sized for the threshold, taken from its own setup.
+    for (const n of submitters) {
+      const db = openNodeDatabase(fed.node(n).dir);
+      try {
+        const entry = listLedger(db, { type: 'release', limit: 100_000 }).find(
+          (e) => e.body['jobId'] === jobId
+        );
+        expect(entry?.body).toMatchObject({
+          mechanism: 'distributed-laplace',
+          shareContributors: 3,
+        });
+        // The `total` slot: never suppressed (small cells are zeroed with variance 0 after noise).
+        const total = layout.blocks.find((b) => b.name === 'total')?.offset ?? -1;
+        const share = findRelease(db, jobId, 0)?.variance[total] as number;
+        expect(share / (central[total] as number)).toBeCloseTo(1 / 3, 9);
+      } finally {
+        db.close();
+      }
+    }
   }, 120_000);
 
   it('fails (DECRYPTION_TIMEOUT), publishing nothing, when only two survivors remain to unmask', async () => {

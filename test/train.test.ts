@@ -3,8 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEFAULT_DELTA,
   TrainSpecSchema,
+  addSpend,
   auc,
+  roundSpend,
+  spendEpsilonMicro,
+  trainEpsilonPlan,
+  unitNoiseOf,
   modelFromJson,
   scoreRow,
   type JobResult,
@@ -214,15 +220,30 @@ describe('train job end to end: federated logistic regression over real processe
   }, 60_000);
 
   it('with DP, a node whose model_training budget runs out mid-training refuses and the job finishes with the quorum', async () => {
-    // The last node's budget covers what it already spent (1.0 on the exact job), phase 1 (0.1)
-    // and one round (0.225 + 0.000001) of this job, not a second round.
+    // The last node's budget covers what it already spent (the exact job, epsilon 1 at delta
+    // 1e-7), phase 1 and one round of this job, not a second round. Training defaults to
+    // distributed Gaussian noise, so the charges are rho, read at the policy's delta
+    // (docs/privacy.md "Accounting in rho and epsilon"); threshold 3 of 4 participants.
+    const spec = TrainSpecSchema.parse(trainSpec({ validation: { fraction: 0.2, seed: 7 } }));
+    const plan = trainEpsilonPlan(spec);
+    const noise = unitNoiseOf(
+      { mechanism: 'distributed-gaussian', delta: DEFAULT_DELTA },
+      spec.epsilon,
+      3
+    );
+    const phase1 = roundSpend(noise, plan.standardisationMicro);
+    const round = roundSpend(noise, plan.perRoundMicro);
+    const exactJob = addSpend(phase1, ...new Array(spec.rounds).fill(round));
+    const upToRound1 = addSpend(exactJob, phase1, round);
+    const capMicro = spendEpsilonMicro(upToRound1, DEFAULT_DELTA) + 1;
+    expect(spendEpsilonMicro(addSpend(upToRound1, round), DEFAULT_DELTA)).toBeGreaterThan(capMicro);
     const card = fed.node('card');
     const policy = JSON.parse(readFileSync(join(card.dir, 'policy.json'), 'utf8')) as {
       budgets: { purpose: string }[];
     };
     const budgets = [
       ...policy.budgets.filter((b) => b.purpose !== 'model_training'),
-      { purpose: 'model_training', period: 'month', epsilon: 1.3252 },
+      { purpose: 'model_training', period: 'month', epsilon: capMicro / 1e6 },
     ];
     const file = join(workdir, 'card-policy.json');
     writeFileSync(file, JSON.stringify({ ...policy, budgets }));

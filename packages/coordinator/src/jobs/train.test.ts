@@ -167,7 +167,7 @@ describe('train job on the coordinator', () => {
     const jobRho = rhoForEpsilon(train.epsilon, DEFAULT_DELTA);
     const blockRho = (jobRho * count.epsilonMicro) / (train.epsilon * 1e6);
     expect(Number(count.sensitivity)).toBe(1);
-    expect(variance[0] / (1 / (2 * blockRho))).toBeCloseTo(1, 4);
+    expect((variance[0] as number) / (1 / (2 * blockRho))).toBeCloseTo(1, 4);
     expect(res.rounds[1].rhoPerNode).toBeCloseTo(
       (jobRho * layout1.epsilonMicro) / (train.epsilon * 1e6),
       6
