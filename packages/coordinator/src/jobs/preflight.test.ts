@@ -122,6 +122,50 @@ describe('job preflight on signed policy summaries', () => {
     expect(off.error.message).toContain('testOnlyAllowNoiseOff');
   });
 
+  it('reads a Gaussian job in rho at each node delta, and refuses a mechanism a node does not allow', async () => {
+    const h = await setup();
+    for (const n of nodes) await post(h, n, summary(n, { maxEpsilonPerJob: 2 }));
+    const rfm = (mechanism: string) => ({
+      ...job(1.2),
+      kind: 'rfm',
+      mechanism,
+      query: {
+        ...job(1.2).query,
+        measures: [
+          { field: 'recency_days', lower: 0, upper: 1000 },
+          { field: 'frequency', lower: 0, upper: 100 },
+          { field: 'monetary', lower: 0, upper: 1000 },
+        ],
+      },
+    });
+    // Two Laplace rounds of 1.2 add up to 2.4; two Gaussian rounds of (1.2, 1e-7) compose in rho
+    // and read as about 1.75 at the nodes' delta 1e-7.
+    const laplace = await json(await h.op('POST', '/v1/jobs', rfm('distributed-laplace')));
+    expect(laplace.error.message).toContain('round asks epsilon 2.4');
+    expect((await h.op('POST', '/v1/jobs', rfm('distributed-gaussian'))).status).toBe(201);
+    expect(
+      (
+        await post(
+          h,
+          nc,
+          summary(
+            nc,
+            { allowedMechanisms: ['local-laplace'], maxEpsilonPerJob: 2 },
+            '2026-03-01T11:45:00.000Z'
+          )
+        )
+      ).status
+    ).toBe(200);
+    const refused = await json(await h.op('POST', '/v1/jobs', job(1)));
+    expect(refused.error.code).toBe('POLICY_REFUSED');
+    expect(refused.error.message).toContain(
+      'p-c: noise mechanism "distributed-laplace" is not allowed by this node\'s policy (allowedMechanisms: local-laplace)'
+    );
+    expect((await h.op('POST', '/v1/jobs', job(1, { mechanism: 'local-laplace' }))).status).toBe(
+      201
+    );
+  });
+
   it('takes a summary only from its own node, signed by it, and never an older one over a newer', async () => {
     const h = await setup();
     expect((await post(h, na, summary(nb))).status).toBe(403);

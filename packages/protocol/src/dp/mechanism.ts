@@ -50,8 +50,21 @@ export type RoundNoise =
 
 export const LOCAL_LAPLACE: RoundNoise = { mechanism: 'local-laplace' };
 
+/** rhoPicoForEpsilon is a 200-step bisection over the conversion: rounds ask it for few pairs. */
+const rhoCache = new Map<string, bigint>();
+
 /** rho of (epsilon, delta) in pico-rho, rounded down: the largest rho that converts to at most epsilon. */
 export function rhoPicoForEpsilon(epsilonMicro: number, delta: number): bigint {
+  const key = `${epsilonMicro}/${delta}`;
+  const hit = rhoCache.get(key);
+  if (hit !== undefined) return hit;
+  if (rhoCache.size >= 1024) rhoCache.clear();
+  const value = computeRhoPico(epsilonMicro, delta);
+  rhoCache.set(key, value);
+  return value;
+}
+
+function computeRhoPico(epsilonMicro: number, delta: number): bigint {
   // A relative margin of 1e-6 absorbs the per-round rounding up of charges (at most 1 pico-rho a
   // round) and the float conversion, so a job at exactly a node's epsilon cap is not refused.
   return BigInt(Math.floor(rhoForEpsilon(epsilonMicro / 1e6, delta) * 1e12 * (1 - 1e-6)));
