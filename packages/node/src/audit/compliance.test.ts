@@ -35,6 +35,8 @@ describe('audit compliance report', () => {
         periodKey: '2026-03',
         capEpsilon: 2,
         spentEpsilon: 2.5,
+        // 1.5^2/2 + 1^2/2: pure releases read as zCDP too (docs/privacy.md).
+        spentRho: 1.625,
         releases: 2,
         overCap: true,
         resetInPeriod: false,
@@ -45,6 +47,7 @@ describe('audit compliance report', () => {
         periodKey: '2026-04',
         capEpsilon: 2,
         spentEpsilon: 1,
+        spentRho: 0.5,
         releases: 1,
         overCap: false,
         resetInPeriod: false,

@@ -13,6 +13,7 @@ import { regionQuery } from '../_testing/region-release.ts';
 import { protocolErrorOf as errorOf } from '../_testing/protocol-error.ts';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import { memoryUnitSource } from '../analytics/index.ts';
+import { complianceReport } from '../audit/compliance.ts';
 import { listLedger } from '../ledger/index.ts';
 import { budgetStatus } from '../privacy/budget.ts';
 import { discreteLaplaceVariance } from '../privacy/discrete-laplace.ts';
@@ -146,6 +147,14 @@ describe('budgets under rho', () => {
     while (zcdpEpsilon((Number(one) * (fits + 1)) / 1e12, 1e-7) <= 2) fits++;
     expect(fits).toBeGreaterThanOrEqual(3); // pure composition would stop at 2
     for (let i = 0; i < fits; i++) release(policy, gaussian(1), { jobId: `g-${i}` });
+    // The auditor's recomputation from the ledger (rhoPico of each release) reads the same.
+    const audited = complianceReport(db, policy, AT).purposes.find(
+      (p) => p.purpose === 'analytics'
+    );
+    expect(audited?.periods[0]?.spentEpsilon).toBe(
+      (budgetStatus(db, policy, 'analytics', AT)[0]?.spentMicro ?? -1) / 1e6
+    );
+    expect(audited?.periods[0]?.overCap).toBe(false);
     const err = errorOf(() => release(policy, gaussian(1), { jobId: 'g-over' }));
     expect(err.code).toBe('BUDGET_EXCEEDED');
     expect(err.message).toMatch(
