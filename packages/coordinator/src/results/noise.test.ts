@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layoutOf, SegmentQuerySchema } from '@fedmark/protocol';
-import { aggregateNoiseVariance } from './noise.ts';
+import { aggregateNoiseVariance, noiseNote } from './noise.ts';
 
 /**
  * Independent restatement of docs/privacy.md: Var = 2a/(1-a)^2 with a = exp(-epsilon/sensitivity).
@@ -29,6 +29,23 @@ describe('aggregate noise variance', () => {
       for (let i = b.offset; i < b.offset + b.length; i++) expect(v[i]).toBeCloseTo(want, 6);
     }
     expect(reference(1, 0.5)).toBeCloseTo(7.8354, 3);
+  });
+
+  it('distributed Laplace: n Polya shares sized for T carry n/T of one central variance', () => {
+    const v = aggregateNoiseVariance(layout, 5, true, {
+      mechanism: 'distributed-laplace',
+      contributors: 3,
+    });
+    for (const b of layout.blocks) {
+      const want = (5 / 3) * reference(Number(b.sensitivity), b.epsilonMicro / 1e6);
+      for (let i = b.offset; i < b.offset + b.length; i++) expect(v[i]).toBeCloseTo(want, 6);
+    }
+    expect(noiseNote({ mechanism: 'distributed-laplace', contributors: 3 }, true, 3, 1e6)).toMatch(
+      /carries exactly the noise of one central discrete Laplace release at epsilon 1/
+    );
+    expect(noiseNote({ mechanism: 'distributed-laplace', contributors: 3 }, true, 5, 1e6)).toMatch(
+      /carries 1\.67 times the noise variance of one central/
+    );
   });
 
   it('is zero everywhere when noise was off (test-only mode)', () => {

@@ -45,8 +45,12 @@ export function noiseNote(
   if (noise.mechanism === 'local-laplace')
     return `Each of the ${contributors} contributing nodes added discrete Laplace noise to every slot (local DP, pure epsilon); the noise variance is ${contributors} times that of one central release.`;
   const ratio = contributors / noise.contributors;
+  const carries =
+    ratio === 1 ? 'exactly the noise' : `${formatNumber(ratio)} times the noise variance`;
+  const shares = `each of the ${contributors} contributing nodes added a`;
+  const sized = `share sized for ${noise.contributors} shares (the secure-aggregation threshold), so the aggregate carries ${carries} of one central`;
   if (noise.mechanism === 'distributed-laplace')
-    return `Distributed noise: each of the ${contributors} contributing nodes added a discrete Laplace (Polya) share sized for ${noise.contributors} shares (the secure-aggregation threshold), so the aggregate carries ${formatNumber(ratio)} times the noise of one central discrete Laplace release at epsilon ${formatNumber(epsilonMicro / 1e6)} (pure DP).`;
+    return `Distributed noise: ${shares} discrete Laplace (Polya) ${sized} discrete Laplace release at epsilon ${formatNumber(epsilonMicro / 1e6)} (pure DP).`;
   const rho = roundRho(noise, epsilonMicro) ?? 0;
-  return `Distributed noise: each of the ${contributors} contributing nodes added a discrete Gaussian share sized for ${noise.contributors} shares (the secure-aggregation threshold), so the aggregate carries ${formatNumber(ratio)} times the noise of one central release at rho ${formatNumber(rho)} per node (epsilon ${formatNumber(zcdpEpsilon(rho, noise.delta))} at delta ${noise.delta} for this round alone).`;
+  return `Distributed noise: ${shares} discrete Gaussian ${sized} release at rho ${formatNumber(rho)} per node (epsilon ${formatNumber(zcdpEpsilon(rho, noise.delta))} at delta ${noise.delta} for this round alone).`;
 }
