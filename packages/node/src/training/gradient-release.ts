@@ -6,8 +6,10 @@ import {
   roundLayout,
   scoreBin,
   sigmoid,
+  trainNoiseLayout,
   type Model,
   type RawRow,
+  type RoundNoise,
   type RoundLayout,
   type TrainSpec,
 } from '@fedmark/protocol';
@@ -133,17 +135,19 @@ export function localRoundVector(
  * epsilon is the job's total minus the standardisation share, divided equally over the rounds
  * (basic sequential composition; see trainEpsilonPlan), and split over the blocks by
  * ROUND_EPSILON_WEIGHTS. `noise: false` exists for exactness tests and benchmarks only.
+ * `roundNoise` is the job's mechanism (default local Laplace); the blocks are noised as the
+ * release path does (trainNoiseLayout: validation histograms as one block).
  */
 export function localGradientRelease(
   spec: TrainSpec,
   model: Model,
   rows: Iterable<TrainingRow>,
-  opts: { noise: boolean }
+  opts: { noise: boolean; roundNoise?: RoundNoise }
 ): GradientRelease {
   const exact = localRoundVector(spec, model, rows);
   const { layout } = exact;
   const { values, variance } = opts.noise
-    ? addNoise(layout, exact.values)
+    ? addNoise(trainNoiseLayout(layout), exact.values, opts.roundNoise)
     : { values: exact.values.slice(), variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }

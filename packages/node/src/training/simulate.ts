@@ -7,7 +7,13 @@ import {
   standardisationFromResult,
   standardisationQuery,
   trainEpsilonPlan,
+  DEFAULT_DELTA,
+  MIN_NODES_FLOOR,
+  secaggThreshold,
+  unitNoiseOf,
+  type Mechanism,
   type Model,
+  type RoundNoise,
   type Standardisation,
   type TrainSpec,
 } from '@fedmark/protocol';
@@ -30,6 +36,11 @@ export interface SimNode {
 
 export interface SimOptions {
   noise: boolean;
+  /**
+   * How the nodes noise (protocol RoundNoise; default local Laplace). For the product's default,
+   * `simulatedJobNoise(spec, 'distributed-gaussian', nodes.length)`.
+   */
+  roundNoise?: RoundNoise;
   /** Reference date of the standardisation query. */
   asOf?: string;
   /**
@@ -39,6 +50,23 @@ export interface SimOptions {
   standardisation?: 'layout' | 'segment-query';
   /** Called after each round with the updated model. */
   onRound?: (model: Model) => void;
+}
+
+function noiseOpts(o: SimOptions): { noise: boolean; roundNoise?: RoundNoise } {
+  return o.roundNoise === undefined ? { noise: o.noise } : { noise: o.noise, roundNoise: o.roundNoise };
+}
+
+/**
+ * The noise a train job with `mechanism` adds at `nodes` participants (shares sized for the
+ * secure-aggregation threshold, as a real round: protocol unitNoiseOf, secaggThreshold).
+ */
+export function simulatedJobNoise(
+  spec: TrainSpec,
+  mechanism: Mechanism,
+  nodes: number,
+  delta = DEFAULT_DELTA
+): RoundNoise {
+  return unitNoiseOf({ mechanism, delta }, spec.epsilon, secaggThreshold(nodes, MIN_NODES_FLOOR));
 }
 
 /** Phase 1 via the segment-statistics primitive (computeSegmentVector + addNoise). */
@@ -94,7 +122,7 @@ export function simulateStandardisation(
   if (opts.standardisation === 'segment-query')
     return simulateStandardisationQuery(spec, nodes, opts);
   const releases = nodes.map((n) =>
-    localStandardisationRelease(spec, n.rows, { noise: opts.noise })
+    localStandardisationRelease(spec, n.rows, noiseOpts(opts))
   );
   const first = releases[0];
   if (!first) throw new RangeError('no nodes');
@@ -114,7 +142,7 @@ export function simulateTraining(
   let model = startingModel(spec, std, { nodes: [], noise: opts.noise });
   for (let r = 0; r < spec.rounds; r++) {
     const releases = nodes.map((n) =>
-      localGradientRelease(spec, model, n.rows, { noise: opts.noise })
+      localGradientRelease(spec, model, n.rows, noiseOpts(opts))
     );
     const first = releases[0];
     if (!first) throw new RangeError('no nodes');

@@ -4,6 +4,7 @@ import {
   STANDARDISATION_SCALE,
   standardisationLayout,
   unitValue,
+  type RoundNoise,
   type StandardisationLayout,
   type TrainSpec,
 } from '@fedmark/protocol';
@@ -61,11 +62,11 @@ export function localStandardisationVector(
 export function localStandardisationRelease(
   spec: TrainSpec,
   rows: Iterable<TrainingRow>,
-  opts: { noise: boolean }
+  opts: { noise: boolean; roundNoise?: RoundNoise }
 ): StandardisationRelease {
   const { layout, values: exact } = localStandardisationVector(spec, rows);
   const { values, variance } = opts.noise
-    ? addNoise(layout, exact)
+    ? addNoise(layout, exact, opts.roundNoise)
     : { values: exact, variance: new Array<number>(layout.length).fill(0) };
   return { layout, values, variance, epsilonMicro: layout.epsilonMicro };
 }
