@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { discreteGaussianPmf, discreteGaussianSampler, isqrt } from './discrete-gaussian.ts';
+import {
+  chiSquareFit,
+  drawCounts,
+  symmetricPmf,
+  tally,
+  varianceZ,
+  wilson,
+  type SymmetricPmf,
+} from './_fit-testing.ts';
 
 /**
  * Goodness of fit of the exact discrete Gaussian sampler against its pmf, as strong as the
@@ -7,61 +16,32 @@ import { discreteGaussianPmf, discreteGaussianSampler, isqrt } from './discrete-
  * (tails merged) rejected above df + 6 sqrt(2 df), P[X = 0] inside a Wilson interval at z = 5,
  * the variance within 5 standard errors, symmetry; and the same test failing a wrong variance.
  */
-function draw(num: bigint, den: bigint, n: number): Map<number, number> {
-  const sample = discreteGaussianSampler(num, den);
-  const counts = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const x = Number(sample());
-    counts.set(x, (counts.get(x) ?? 0) + 1);
-  }
-  return counts;
-}
 
-function chiSquare(counts: Map<number, number>, sigma2: number, n: number) {
+/** The exact pmf of N_Z(0, sigma2) on +-(12 sigma + 5). */
+function gaussianPmf(sigma2: number): SymmetricPmf {
   const bound = Math.ceil(12 * Math.sqrt(sigma2)) + 5;
   const pmf = discreteGaussianPmf(sigma2, bound);
-  let m = 0;
-  while (n * (pmf.get(m + 1) ?? 0) >= 5) m++;
-  const tail = [...pmf].filter(([x]) => x >= m).reduce((s, [, p]) => s + p, 0);
-  const observed = (pred: (x: number) => boolean) =>
-    [...counts].filter(([x]) => pred(x)).reduce((s, [, k]) => s + k, 0);
-  const bins: [number, number][] = [[observed((x) => x <= -m), n * tail]];
-  for (let x = -m + 1; x < m; x++) bins.push([counts.get(x) ?? 0, n * (pmf.get(x) ?? 0)]);
-  bins.push([observed((x) => x >= m), n * tail]);
-  const chi2 = bins.reduce((s, [o, e]) => s + (o - e) ** 2 / e, 0);
-  const df = bins.length - 1;
-  return { chi2, df, limit: df + 6 * Math.sqrt(2 * df), pmf };
+  return symmetricPmf((x) => pmf.get(x) ?? 0, bound);
 }
 
-function wilson(k: number, n: number, z: number): [number, number] {
-  const p = k / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return [centre - half, centre + half];
-}
+/** The fit merges the tails from the last value expecting >= 5 draws ('value' in _fit-testing.ts). */
+const CUT = { cut: 'value' } as const;
 
 function checkFit(num: bigint, den: bigint, n: number): void {
   const sigma2 = Number(num) / Number(den);
-  const counts = draw(num, den, n);
-  const fit = chiSquare(counts, sigma2, n);
+  const counts = drawCounts(discreteGaussianSampler(num, den), n);
+  const pmf = gaussianPmf(sigma2);
+  const fit = chiSquareFit(counts, pmf, n, CUT);
   expect(fit.df).toBeGreaterThanOrEqual(4);
   expect(fit.chi2).toBeLessThan(fit.limit);
   const [lo, hi] = wilson(counts.get(0) ?? 0, n, 5);
-  const p0 = fit.pmf.get(0) as number;
-  expect(p0).toBeGreaterThanOrEqual(lo);
-  expect(p0).toBeLessThanOrEqual(hi);
-  let sq = 0;
-  let pos = 0;
-  let neg = 0;
-  for (const [x, k] of counts) {
-    sq += x * x * k;
-    if (x > 0) pos += k;
-    if (x < 0) neg += k;
-  }
+  expect(pmf.at(0)).toBeGreaterThanOrEqual(lo);
+  expect(pmf.at(0)).toBeLessThanOrEqual(hi);
+  const { meanSquare, positive, negative } = tally(counts);
   // Var[X^2] for a near-Gaussian: about 2 sigma^4.
-  expect(Math.abs(sq / n - sigma2)).toBeLessThan(5 * Math.sqrt((2 * sigma2 * sigma2 + 1) / n));
-  expect(Math.abs(pos - neg)).toBeLessThan(5 * Math.sqrt(pos + neg));
+  const moments = { variance: sigma2, varOfSquare: 2 * sigma2 * sigma2 + 1 };
+  expect(Math.abs(varianceZ(meanSquare, moments, n))).toBeLessThan(5);
+  expect(Math.abs(positive - negative)).toBeLessThan(5 * Math.sqrt(positive + negative));
 }
 
 describe('discrete Gaussian sampler (CKS20 Algorithm 3)', () => {
@@ -71,17 +51,17 @@ describe('discrete Gaussian sampler (CKS20 Algorithm 3)', () => {
   it('sigma^2 below one, 2/5, 100k draws', () => checkFit(2n, 5n, 100_000));
 
   it('a wrong variance is rejected by the same test (the fit can fail)', () => {
-    const counts = draw(3n, 1n, 80_000);
-    const fit = chiSquare(counts, 2, 80_000);
+    const counts = drawCounts(discreteGaussianSampler(3n, 1n), 80_000);
+    const fit = chiSquareFit(counts, gaussianPmf(2), 80_000, CUT);
     expect(fit.chi2).toBeGreaterThan(fit.limit * 5);
   });
 
   it('large variance (sigma 10^6): the variance of 20k draws within 5 standard errors', () => {
-    const sample = discreteGaussianSampler(10n ** 12n, 1n);
     const n = 20_000;
-    let sq = 0;
-    for (let i = 0; i < n; i++) sq += Number(sample()) ** 2;
-    expect(Math.abs(sq / n / 1e12 - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    const { meanSquare } = tally(drawCounts(discreteGaussianSampler(10n ** 12n, 1n), n));
+    // Var[X^2] = 2 sigma^4 for a Gaussian.
+    const moments = { variance: 1e12, varOfSquare: 2e24 };
+    expect(Math.abs(varianceZ(meanSquare, moments, n))).toBeLessThan(5);
   });
 
   it('refuses a non-positive variance', () => {

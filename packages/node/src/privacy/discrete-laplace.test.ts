@@ -8,6 +8,14 @@ import {
   formatScale,
   sampleDiscreteLaplace,
 } from './discrete-laplace.ts';
+import {
+  chiSquareFit,
+  drawCounts,
+  meanZ,
+  tally,
+  wilson,
+  type SymmetricPmf,
+} from './_fit-testing.ts';
 
 /**
  * Goodness of fit against the exact pmf (docs/privacy.md "How it is checked (tests)"): chi-square
@@ -16,75 +24,37 @@ import {
  * and symmetry likewise at about 5 sigma. A correct sampler fails one of these with probability
  * well under 1e-6.
  */
-function drawMany(num: bigint, den: bigint, n: number): Map<number, number> {
-  const sample = discreteLaplaceSampler(num, den);
-  const counts = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const x = Number(sample());
-    counts.set(x, (counts.get(x) ?? 0) + 1);
-  }
-  return counts;
-}
-
-interface Fit {
-  chi2: number;
-  df: number;
-  limit: number;
-}
-
-function chiSquare(counts: Map<number, number>, a: number, n: number): Fit {
+function laplacePmf(a: number): SymmetricPmf {
   const p0 = (1 - a) / (1 + a);
-  const pmf = (x: number): number => p0 * a ** Math.abs(x);
   // Tail P[X >= m] = a^m / (1 + a) for m >= 1 (and by symmetry for X <= -m).
-  const tail = (m: number): number => a ** m / (1 + a);
-  let m = 1;
-  while (n * tail(m + 1) >= 5) m++;
-  // Bins: X <= -m, -m < X < m one per value, X >= m.
-  const observed = (pred: (x: number) => boolean): number => {
-    let c = 0;
-    for (const [x, k] of counts) if (pred(x)) c += k;
-    return c;
-  };
-  const bins: [number, number][] = [[observed((x) => x <= -m), n * tail(m)]];
-  for (let x = -m + 1; x < m; x++) bins.push([counts.get(x) ?? 0, n * pmf(x)]);
-  bins.push([observed((x) => x >= m), n * tail(m)]);
-  const chi2 = bins.reduce((s, [o, e]) => s + (o - e) ** 2 / e, 0);
-  const df = bins.length - 1;
-  return { chi2, df, limit: df + 6 * Math.sqrt(2 * df) };
+  return { at: (x) => p0 * a ** Math.abs(x), tail: (m) => a ** m / (1 + a) };
 }
 
-function wilson(k: number, n: number, z: number): [number, number] {
-  const p = k / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return [centre - half, centre + half];
+/** The fit merges the tails where they expect >= 5 draws ('tails' in _fit-testing.ts). */
+const CUT = { cut: 'tails' } as const;
+
+/** Mean and variance of |X|: E|X| = 2a / (1 - a^2), E[X^2] the sampler's variance. */
+function absMoments(num: bigint, den: bigint): { mean: number; variance: number } {
+  const a = discreteLaplaceParameter(num, den);
+  const mean = (2 * a) / (1 - a * a);
+  return { mean, variance: discreteLaplaceVariance(num, den) - mean * mean };
 }
 
 function checkFit(num: bigint, den: bigint, n: number): void {
-  const a = discreteLaplaceParameter(num, den);
-  const counts = drawMany(num, den, n);
-  const fit = chiSquare(counts, a, n);
+  const pmf = laplacePmf(discreteLaplaceParameter(num, den));
+  const counts = drawCounts(discreteLaplaceSampler(num, den), n);
+  const fit = chiSquareFit(counts, pmf, n, CUT);
   expect(fit.df).toBeGreaterThanOrEqual(4);
   expect(fit.chi2).toBeLessThan(fit.limit);
 
   const [lo, hi] = wilson(counts.get(0) ?? 0, n, 5);
-  const p0 = (1 - a) / (1 + a);
-  expect(p0).toBeGreaterThanOrEqual(lo);
-  expect(p0).toBeLessThanOrEqual(hi);
+  expect(pmf.at(0)).toBeGreaterThanOrEqual(lo);
+  expect(pmf.at(0)).toBeLessThanOrEqual(hi);
 
-  let absSum = 0;
-  let pos = 0;
-  let neg = 0;
-  for (const [x, k] of counts) {
-    absSum += Math.abs(x) * k;
-    if (x > 0) pos += k;
-    if (x < 0) neg += k;
-  }
-  const meanAbs = (2 * a) / (1 - a * a);
-  const varAbs = discreteLaplaceVariance(num, den) - meanAbs * meanAbs;
-  expect(Math.abs(absSum / n - meanAbs)).toBeLessThan(5 * Math.sqrt(varAbs / n));
-  expect(Math.abs(pos - neg)).toBeLessThan(5 * Math.sqrt(pos + neg));
+  const { meanAbs, positive, negative } = tally(counts);
+  const abs = absMoments(num, den);
+  expect(Math.abs(meanZ(meanAbs, abs.mean, abs.variance, n))).toBeLessThan(5);
+  expect(Math.abs(positive - negative)).toBeLessThan(5 * Math.sqrt(positive + negative));
 }
 
 describe('sampleDiscreteLaplace: goodness of fit against the exact pmf', () => {
@@ -117,20 +87,16 @@ describe('sampleDiscreteLaplace: goodness of fit against the exact pmf', () => {
 
   it('a wrong pmf is rejected by the same test (the fit can fail)', () => {
     // Draws at t = 2.4 judged against t = 2: the chi-square must blow far past its limit.
-    const counts = drawMany(12n, 5n, 100_000);
-    const fit = chiSquare(counts, discreteLaplaceParameter(2n, 1n), 100_000);
+    const counts = drawCounts(discreteLaplaceSampler(12n, 5n), 100_000);
+    const fit = chiSquareFit(counts, laplacePmf(discreteLaplaceParameter(2n, 1n)), 100_000, CUT);
     expect(fit.chi2).toBeGreaterThan(fit.limit * 5);
   });
 
   it('large scale t = 10^4: mean absolute value within 5 sigma of 2a/(1-a^2)', () => {
-    const sample = discreteLaplaceSampler(10_000n, 1n);
     const n = 50_000;
-    let abs = 0;
-    for (let i = 0; i < n; i++) abs += Math.abs(Number(sample()));
-    const a = discreteLaplaceParameter(10_000n, 1n);
-    const meanAbs = (2 * a) / (1 - a * a);
-    const sd = Math.sqrt(discreteLaplaceVariance(10_000n, 1n) - meanAbs * meanAbs);
-    expect(Math.abs(abs / n - meanAbs)).toBeLessThan((5 * sd) / Math.sqrt(n));
+    const { meanAbs } = tally(drawCounts(discreteLaplaceSampler(10_000n, 1n), n));
+    const abs = absMoments(10_000n, 1n);
+    expect(Math.abs(meanZ(meanAbs, abs.mean, abs.variance, n))).toBeLessThan(5);
   });
 });
 

@@ -33,8 +33,11 @@ const C = 40;
 const OTHERS = [17, 23];
 const CENTRE = C + OTHERS.reduce((s, x) => s + x, 0);
 
-/** epsilon 2 split 1:1 over count and total: the count block has epsilon 1, sensitivity 1. */
-function oneCellLayout(): SegmentLayout {
+/**
+ * epsilon 2 split 1:1 over count and total: the count block has epsilon 1, sensitivity 1. No
+ * dimensions: one cell.
+ */
+function auditLayout(dimensions: unknown[] = []): SegmentLayout {
   return layoutOf(
     SegmentQuerySchema.parse({
       version: 1,
@@ -42,6 +45,7 @@ function oneCellLayout(): SegmentLayout {
       purpose: 'analytics',
       asOf: '2026-11-01',
       epsilon: 2,
+      dimensions,
     })
   );
 }
@@ -66,7 +70,7 @@ const around = (centre: number, below: number, above: number) =>
   Array.from({ length: below + above + 1 }, (_, i) => centre - below + i);
 
 describe('DP audit of distributed discrete Laplace (Polya shares, T = 3 of n = 5)', () => {
-  const layout = oneCellLayout();
+  const layout = auditLayout();
   const laplace: RoundNoise = { mechanism: 'distributed-laplace', contributors: T };
 
   it('the sum of the T survivors: no estimate above the block epsilon 1, and tight (above 0.85)', () => {
@@ -120,19 +124,10 @@ describe('DP audit of distributed discrete Gaussian (T = 3 of n = 5)', () => {
     // call draws an independent share per cell of the same block (its per-cell variance is the
     // one-cell block's: distributed-gaussian.test.ts).
     const cats = (k: number, p: string) => Array.from({ length: k }, (_, i) => `${p}${i}`);
-    const wide = layoutOf(
-      SegmentQuerySchema.parse({
-        version: 1,
-        kind: 'segment_stats',
-        purpose: 'analytics',
-        asOf: '2026-11-01',
-        epsilon: 2,
-        dimensions: [
-          { field: 'attr.region', categories: cats(1000, 'r') },
-          { field: 'attr.segment', categories: cats(99, 's') },
-        ],
-      })
-    );
+    const wide = auditLayout([
+      { field: 'attr.region', categories: cats(1000, 'r') },
+      { field: 'attr.segment', categories: cats(99, 's') },
+    ]);
     const count = wide.blocks[0];
     if (count?.name !== 'count') throw new Error('no count block');
     expect(count.epsilonMicro).toBe(1_000_000);

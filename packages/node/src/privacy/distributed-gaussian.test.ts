@@ -12,6 +12,17 @@ import {
 } from '@fedmark/protocol';
 import { discreteGaussianPmf } from './discrete-gaussian.ts';
 import { addNoise } from './noise.ts';
+import {
+  chiSquareFit,
+  histogram,
+  symmetricPmf,
+  tally,
+  varianceZ,
+  wilson,
+  type Counts,
+  type Moments,
+  type SymmetricPmf,
+} from './_fit-testing.ts';
 
 /**
  * The distributed discrete Gaussian as the node adds it (addNoise with a `distributed-gaussian`
@@ -89,7 +100,7 @@ function convolve(f: Pmf, g: Pmf): Pmf {
 const at = (f: Pmf, x: number): number =>
   Math.abs(x) <= f.bound ? (f.p[x + f.bound] as number) : 0;
 
-function moments(f: Pmf): { variance: number; varOfSquare: number } {
+function moments(f: Pmf): Moments {
   let m2 = 0;
   let m4 = 0;
   for (let x = -f.bound; x <= f.bound; x++) {
@@ -106,36 +117,8 @@ function totalVariation(f: Pmf, g: Pmf): number {
   return s / 2;
 }
 
-/** Chi-square against a symmetric unimodal pmf: bins |x| < m one per value, tails merged (all expected >= 5). */
-function chiSquare(counts: Map<number, number>, f: Pmf, n: number) {
-  const tail = (m: number): number => {
-    let s = 0;
-    for (let x = m; x <= f.bound; x++) s += at(f, x);
-    return s;
-  };
-  let m = 1;
-  while (n * at(f, m) >= 5 && n * tail(m + 1) >= 5) m++;
-  let low = 0;
-  let high = 0;
-  for (const [x, k] of counts) {
-    if (x <= -m) low += k;
-    if (x >= m) high += k;
-  }
-  const bins: [number, number][] = [[low, n * tail(m)]];
-  for (let x = -m + 1; x < m; x++) bins.push([counts.get(x) ?? 0, n * at(f, x)]);
-  bins.push([high, n * tail(m)]);
-  const chi2 = bins.reduce((s, [o, e]) => s + (o - e) ** 2 / e, 0);
-  const df = bins.length - 1;
-  return { chi2, df, limit: df + 6 * Math.sqrt(2 * df) };
-}
-
-function wilson(k: number, n: number, z: number): [number, number] {
-  const p = k / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return [centre - half, centre + half];
-}
+/** The fit's view of `f` (every bin expecting >= 5: 'bins' in _fit-testing.ts). */
+const fitPmf = (f: Pmf): SymmetricPmf => symmetricPmf((x) => at(f, x), f.bound);
 
 /** Per count slot: the sum of the first `first` nodes' releases, and of all `nodes`. */
 function releases(noise: GaussianNoise, nodes: number, first: number) {
@@ -157,21 +140,11 @@ function releases(noise: GaussianNoise, nodes: number, first: number) {
   return { partial, total, variance };
 }
 
-function histogram(xs: Float64Array): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
-  return counts;
-}
-
-function varianceZ(xs: Float64Array, f: Pmf): { z: number; sample: number; exact: number } {
-  let sq = 0;
-  for (const x of xs) sq += x * x;
-  const { variance, varOfSquare } = moments(f);
-  return {
-    z: (sq / xs.length - variance) / Math.sqrt(varOfSquare / xs.length),
-    sample: sq / xs.length,
-    exact: variance,
-  };
+/** The sample variance of `counts` (mean 0) against the exact variance of `f`, as a z-score. */
+function varianceOf(counts: Counts, f: Pmf): { z: number; sample: number; exact: number } {
+  const { draws, meanSquare } = tally(counts);
+  const exact = moments(f);
+  return { z: varianceZ(meanSquare, exact, draws), sample: meanSquare, exact: exact.variance };
 }
 
 describe('distributed discrete Gaussian through addNoise: the sum of T shares', () => {
@@ -208,20 +181,21 @@ describe('distributed discrete Gaussian through addNoise: the sum of T shares', 
 
       const n = partial.length;
       const counts = histogram(partial);
-      const fit = chiSquare(counts, target, n);
+      const fit = chiSquareFit(counts, fitPmf(target), n);
       expect(fit.df).toBeGreaterThanOrEqual(4);
       expect(fit.chi2).toBeLessThan(fit.limit);
       const [lo, hi] = wilson(counts.get(0) ?? 0, n, 5);
       expect(at(target, 0)).toBeGreaterThanOrEqual(lo);
       expect(at(target, 0)).toBeLessThanOrEqual(hi);
-      const v = varianceZ(partial, sumPmf);
+      const v = varianceOf(counts, sumPmf);
       expect(Math.abs(v.z)).toBeLessThan(5);
 
       // All n survive: n/T of the T-share variance (never less noise than accounted).
-      const all = varianceZ(total, allPmf);
+      const allCounts = histogram(total);
+      const all = varianceOf(allCounts, allPmf);
       expect(all.exact / v.exact).toBeCloseTo(nodes / threshold, 6);
       expect(Math.abs(all.z)).toBeLessThan(5);
-      const allFit = chiSquare(histogram(total), allPmf, n);
+      const allFit = chiSquareFit(allCounts, fitPmf(allPmf), n);
       expect(allFit.chi2).toBeLessThan(allFit.limit);
       process.stderr.write(
         `  T=${threshold} n=${nodes}: sigma2_share ${sigma2} (T x = ${(threshold * sigma2).toFixed(4)}, 1/(2 rho) = ${central.toFixed(4)}), TV ${tv.toExponential(1)}; ` +
@@ -238,7 +212,7 @@ describe('distributed discrete Gaussian through addNoise: the sum of T shares', 
     if (s2 === null) throw new Error('no noise');
     const sigma2 = fractionValue(s2);
     const target = gaussianPmf(3 * sigma2, Math.ceil(12 * Math.sqrt(3 * sigma2)) + 5);
-    const fit = chiSquare(histogram(partial), target, partial.length);
+    const fit = chiSquareFit(histogram(partial), fitPmf(target), partial.length);
     expect(fit.chi2).toBeGreaterThan(5 * fit.limit);
     process.stderr.write(
       `  2 of 3 Gaussian shares: chi2 ${fit.chi2.toFixed(0)} / limit ${fit.limit.toFixed(1)}\n`

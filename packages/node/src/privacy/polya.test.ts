@@ -2,6 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { secaggThreshold } from '@fedmark/protocol';
 import { discreteLaplaceParameter, discreteLaplaceVariance } from './discrete-laplace.ts';
 import { polyaShareSampler } from './polya.ts';
+import {
+  chiSquareFit,
+  drawCounts,
+  symmetricPmf,
+  tally,
+  varianceZ,
+  wilson,
+  type Counts,
+  type Moments,
+  type SymmetricPmf,
+} from './_fit-testing.ts';
 
 /**
  * Goodness of fit of the Polya shares (polya.ts) against exact pmfs, in the style of
@@ -53,85 +64,38 @@ function laplacePmf(a: number): Float64Array {
  * difference, even ones double): E[Z^4] = kappa4(Z) + 3 kappa2(Z)^2. `oneMinusA` as -expm1(-1/t)
  * keeps precision at large scales.
  */
-function differenceMoments(
-  r: number,
-  a: number,
-  oneMinusA = 1 - a
-): { variance: number; varOfSquare: number } {
+function differenceMoments(r: number, a: number, oneMinusA = 1 - a): Moments {
   const k2 = (2 * r * a) / oneMinusA ** 2;
   const k4 = (2 * r * a * (1 + 4 * a + a * a)) / oneMinusA ** 4;
   return { variance: k2, varOfSquare: k4 + 2 * k2 * k2 };
 }
 
-function sumsOf(sample: () => bigint, terms: number, n: number): Map<number, number> {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
+/** The histogram of n sums of `terms` draws of `sample`. */
+function sumsOf(sample: () => bigint, terms: number, n: number): Counts {
+  return drawCounts(() => {
     let x = 0n;
     for (let j = 0; j < terms; j++) x += sample();
-    const v = Number(x);
-    counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
-  return counts;
+    return x;
+  }, n);
 }
 
-interface Fit {
-  chi2: number;
-  df: number;
-  limit: number;
-}
-
-/**
- * Chi-square against a symmetric, unimodal pmf q[|x|]: one bin per value with |x| < m, and the
- * tails X <= -m, X >= m merged, m the largest with every expected count >= 5.
- */
-function chiSquare(counts: Map<number, number>, q: Float64Array, n: number): Fit {
-  const tail = new Float64Array(K + 1);
-  for (let x = K - 1; x >= 0; x--) tail[x] = (tail[x + 1] as number) + (q[x] as number);
-  let m = 1;
-  while (n * (q[m] as number) >= 5 && n * (tail[m + 1] as number) >= 5) m++;
-  let low = 0;
-  let high = 0;
-  for (const [x, k] of counts) {
-    if (x <= -m) low += k;
-    if (x >= m) high += k;
-  }
-  const bins: [number, number][] = [[low, n * (tail[m] as number)]];
-  for (let x = -m + 1; x < m; x++) bins.push([counts.get(x) ?? 0, n * (q[Math.abs(x)] as number)]);
-  bins.push([high, n * (tail[m] as number)]);
-  const chi2 = bins.reduce((s, [o, e]) => s + (o - e) ** 2 / e, 0);
-  const df = bins.length - 1;
-  return { chi2, df, limit: df + 6 * Math.sqrt(2 * df) };
-}
-
-function wilson(k: number, n: number, z: number): [number, number] {
-  const p = k / n;
-  const denom = 1 + (z * z) / n;
-  const centre = (p + (z * z) / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denom;
-  return [centre - half, centre + half];
-}
+/** The fit's view of a symmetric pmf q[|x|] (every bin expecting >= 5: 'bins' in _fit-testing.ts). */
+const fitPmf = (q: Float64Array): SymmetricPmf => symmetricPmf((x) => q[Math.abs(x)] ?? 0, K - 1);
 
 /** Chi-square, Wilson P[0], variance (5 SE) and symmetry of `counts` against Z = X - Y, X, Y ~ NB(r, a). */
-function checkFit(counts: Map<number, number>, q: Float64Array, r: number, a: number, n: number) {
-  const fit = chiSquare(counts, q, n);
+function checkFit(counts: Counts, q: Float64Array, r: number, a: number, n: number) {
+  const fit = chiSquareFit(counts, fitPmf(q), n);
   expect(fit.df).toBeGreaterThanOrEqual(4);
   expect(fit.chi2).toBeLessThan(fit.limit);
   const [lo, hi] = wilson(counts.get(0) ?? 0, n, 5);
   expect(q[0]).toBeGreaterThanOrEqual(lo);
   expect(q[0]).toBeLessThanOrEqual(hi);
-  let sq = 0;
-  let pos = 0;
-  let neg = 0;
-  for (const [x, k] of counts) {
-    sq += x * x * k;
-    if (x > 0) pos += k;
-    if (x < 0) neg += k;
-  }
-  const { variance, varOfSquare } = differenceMoments(r, a);
-  const z = (sq / n - variance) / Math.sqrt(varOfSquare / n);
+  const { meanSquare, positive, negative } = tally(counts);
+  const moments = differenceMoments(r, a);
+  const z = varianceZ(meanSquare, moments, n);
   expect(Math.abs(z)).toBeLessThan(5);
-  expect(Math.abs(pos - neg)).toBeLessThan(5 * Math.sqrt(pos + neg));
-  return { ...fit, varianceZ: z, variance: sq / n, expectedVariance: variance };
+  expect(Math.abs(positive - negative)).toBeLessThan(5 * Math.sqrt(positive + negative));
+  return { ...fit, varianceZ: z, variance: meanSquare, expectedVariance: moments.variance };
 }
 
 /** Scale t = 2: epsilon 0.5 on a count (sensitivity 1), as a statistics query's count block. */
@@ -227,7 +191,7 @@ describe('negative control: T - 1 shares are not the central discrete Laplace', 
     it(`the same fit rejects the sum of ${shares - 1} of ${shares} shares`, () => {
       const n = shares === 3 ? 100_000 : 60_000;
       const counts = sumsOf(polyaShareSampler(T_NUM, T_DEN, shares), shares - 1, n);
-      const fit = chiSquare(counts, laplacePmf(A), n);
+      const fit = chiSquareFit(counts, fitPmf(laplacePmf(A)), n);
       // Expected chi-square (non-centrality) about 7800 (T = 3, 100k) and 930 (T = 6, 60k).
       expect(fit.chi2).toBeGreaterThan(5 * fit.limit);
       process.stderr.write(`  ${shares - 1} of ${shares} shares: ${JSON.stringify(fit)}\n`);
@@ -262,8 +226,8 @@ describe('large scale', () => {
     const one = differenceMoments(1 / shares, a, oneMinusA);
     const all = differenceMoments(1, a, oneMinusA);
     expect(all.variance / discreteLaplaceVariance(num, 1n)).toBeCloseTo(1, 9);
-    const zOne = (oneSq / n - one.variance) / Math.sqrt(one.varOfSquare / n);
-    const zAll = (sumSq / n - all.variance) / Math.sqrt(all.varOfSquare / n);
+    const zOne = varianceZ(oneSq / n, one, n);
+    const zAll = varianceZ(sumSq / n, all, n);
     expect(Math.abs(zOne)).toBeLessThan(5);
     expect(Math.abs(zAll)).toBeLessThan(5);
     process.stderr.write(
