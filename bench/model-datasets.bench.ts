@@ -42,7 +42,7 @@ const RUNS = Number(process.env['MODEL_RUNS'] ?? 20);
 const EPSILONS = (process.env['EPS'] ?? '0.5,1,2').split(',').map(Number);
 const MECHANISMS: Mechanism[] = ['distributed-gaussian', 'local-laplace'];
 
-interface DataSet {
+export interface DataSet {
   name: string;
   file: string;
   label: { column: string; positive: string };
@@ -53,7 +53,7 @@ interface DataSet {
   categorical: Record<string, string[]>;
 }
 
-interface Prepared {
+export interface Prepared {
   name: string;
   spec: TrainSpec;
   isPositive: (r: TrainingRow) => boolean;
@@ -79,9 +79,23 @@ function split(rows: Record<string, string>[], positive: (r: Record<string, stri
   return { train, test };
 }
 
-function prepareVendored(d: DataSet): Prepared {
+/** A training spec names columns with letters, digits, _ and - only: `a.b` is read as `a_b`. */
+const col = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
+
+export function prepareVendored(raw: DataSet): Prepared {
+  const d: DataSet = {
+    ...raw,
+    label: { ...raw.label, column: col(raw.label.column) },
+    nodeColumn: col(raw.nodeColumn),
+    numeric: raw.numeric.map(col),
+    bounds: Object.fromEntries(Object.entries(raw.bounds).map(([k, v]) => [col(k), v])),
+    categorical: Object.fromEntries(Object.entries(raw.categorical).map(([k, v]) => [col(k), v])),
+  };
   const text = readFileSync(join(here, 'data', d.file), 'utf8');
-  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const rows = parse(text, {
+    columns: (header: string[]) => header.map(col),
+    skip_empty_lines: true,
+  }) as Record<string, string>[];
   const positive = (r: Record<string, string>) => r[d.label.column] === d.label.positive;
   const { train, test } = split(rows, positive);
   const spec = TrainSpecSchema.parse({
@@ -104,12 +118,8 @@ function prepareVendored(d: DataSet): Prepared {
         categories,
       })),
     ],
-    rounds: 4,
-    optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
-    clipNorm: 1,
-    l2: 1,
+    // Everything else as the schema's defaults: the documented recommended settings.
     epsilon: 1,
-    minNodes: 3,
     validation: { fraction: 0, seed: 0 },
   });
   const nodes = Object.entries(d.nodeGroups).map(([id, values]) => ({
@@ -126,7 +136,7 @@ function prepareVendored(d: DataSet): Prepared {
   };
 }
 
-function prepareChurn(): Prepared {
+export function prepareChurn(): Prepared {
   const rows = loadChurn().rows;
   const { train, test } = split(rows, (r) => r['churn'] === 'Yes');
   return {
@@ -149,7 +159,7 @@ const median = (a: number[]): number => {
 };
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
-function testAuc(p: Prepared, model: Model): number {
+export function testAuc(p: Prepared, model: Model): number {
   const w = modelVector(model);
   return auc(
     p.test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))),

@@ -93,10 +93,11 @@ export const TrainSpecSchema = z
     idColumn: ColumnSchema.optional(),
     label: z.object({ column: ColumnSchema, positive: z.string().min(1).max(100) }),
     features: z.array(FeatureSpecSchema).min(1, 'declare at least one feature').max(200),
-    rounds: z.number().int().min(1).max(100),
-    optimiser: OptimiserSchema,
+    /** Defaults: the recommended settings of docs/models.md §2 (gd, 4 rounds, lr 4, momentum 0.5, clip 1). */
+    rounds: z.number().int().min(1).max(100).default(4),
+    optimiser: OptimiserSchema.default({ kind: 'gd', learningRate: 4, momentum: 0.5 }),
     /** L2 bound on each record's gradient (x-space, residual in [-1,1]): user-level contribution bound. */
-    clipNorm: z.number().positive().max(1000),
+    clipNorm: z.number().positive().max(1000).default(1),
     /** L2 penalty lambda/2 * |w|^2 on the non-intercept weights, in log-likelihood units (sklearn C = 1/lambda). */
     l2: z.number().min(0).max(1e6).default(1),
     /**
@@ -111,7 +112,8 @@ export const TrainSpecSchema = z
       .number()
       .int()
       .min(3, 'minNodes must be at least 3: fewer would expose a single node')
-      .max(1000),
+      .max(1000)
+      .default(3),
     /** Local validation split (by keyed hash of the customer id) for federated evaluation. */
     validation: z
       .object({

@@ -1,0 +1,201 @@
+/**
+ * Pre-authentication load on a real coordinator process on 127.0.0.1 (docs/operations.md "Rate
+ * limits and load"): /health latency (a probe every 5 ms) while three waves of 300 requests with
+ * forged signatures (for an admitted node, so each one costs a signature verification; 30 in
+ * flight) and 16 unsigned 31 MiB uploads arrive, against the same probe on the idle server in the
+ * same run. Target: /health p99 under 50 ms under load.
+ * Bounded in count and time; loopback only.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  bytesToHex,
+  generateBoxKeyPair,
+  generateSigningKeyPair,
+} from '../packages/protocol/src/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'bin', 'fedmark.mjs');
+const FORGED = 300;
+const FORGED_IN_FLIGHT = 30;
+const OVERSIZED = 16;
+const OVERSIZED_BYTES = 31 * 1024 * 1024;
+const WAVES = 3;
+
+function fedmark(args: string[]): void {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fedmark ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** Starts the coordinator and resolves with its base URL once it prints the listening line. */
+function start(dir: string, port: number) {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'coordinator', 'start', '--dir', dir, '--port', String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`coordinator exited ${code}`)));
+  });
+  return { child, url };
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+};
+
+/** GET /health every `everyMs` until `stop()` resolves; returns the latencies in ms. */
+async function probe(url: string, until: Promise<unknown>, everyMs = 10): Promise<number[]> {
+  const out: number[] = [];
+  let done = false;
+  void until.then(() => {
+    done = true;
+  });
+  while (!done || out.length < 50) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/health`);
+    await res.arrayBuffer();
+    out.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, everyMs));
+    if (out.length > 5000) break;
+  }
+  return out;
+}
+
+async function forged(url: string, node: string): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < FORGED) {
+      next++;
+      const res = await fetch(`${url}/v1/node/tasks`, {
+        headers: {
+          'x-fedmark-node': node,
+          'x-fedmark-timestamp': String(Date.now()),
+          'x-fedmark-nonce': bytesToHex(crypto.getRandomValues(new Uint8Array(16))),
+          'x-fedmark-signature': bytesToHex(crypto.getRandomValues(new Uint8Array(64))),
+        },
+      });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+  };
+  await Promise.all(Array.from({ length: FORGED_IN_FLIGHT }, worker));
+  return statuses;
+}
+
+async function oversized(url: string): Promise<number[]> {
+  const chunk = new Uint8Array(256 * 1024).fill(0x20);
+  const one = async (): Promise<number> => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= OVERSIZED_BYTES) return c.close();
+        sent += chunk.length;
+        c.enqueue(chunk);
+      },
+    });
+    try {
+      const res = await fetch(`${url}/v1/node/checkpoints`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      await res.arrayBuffer();
+      return res.status;
+    } catch {
+      return 0; // the server closed the upload early: that is the point
+    }
+  };
+  return Promise.all(Array.from({ length: OVERSIZED }, one));
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'fedmark-load-'));
+  const node = 'load-n1';
+  try {
+    fedmark(['coordinator', 'init', '--dir', dir]);
+    const signing = generateSigningKeyPair();
+    const box = generateBoxKeyPair();
+    fedmark([
+      'coordinator',
+      'admit',
+      '--dir',
+      dir,
+      '--name',
+      node,
+      '--signing-key',
+      bytesToHex(signing.publicKey),
+      '--box-key',
+      bytesToHex(box.publicKey),
+    ]);
+    const port = 17_000 + Math.floor(Math.random() * 2000);
+    const { child, url: urlP } = start(dir, port);
+    try {
+      const url = await urlP;
+      // Warm up (connection, JIT) before measuring: the first requests are not the steady state.
+      await probe(url, Promise.resolve(), 5);
+      const idle = await probe(url, new Promise((r) => setTimeout(r, 2000)), 5);
+      const t0 = performance.now();
+      // WAVES waves of the attack back to back, so the probe sees it for a few seconds.
+      const attack = (async () => {
+        const f: number[] = [];
+        const o: number[] = [];
+        for (let w = 0; w < WAVES; w++) {
+          const [a, b] = await Promise.all([forged(url, node), oversized(url)]);
+          f.push(...a);
+          o.push(...b);
+        }
+        return [f, o] as const;
+      })();
+      const loaded = await probe(url, attack, 5);
+      const [forgedStatuses, oversizedStatuses] = await attack;
+      const seconds = (performance.now() - t0) / 1000;
+      const count = (xs: number[]) =>
+        Object.fromEntries(
+          [...new Set(xs)].map((s) => [String(s), xs.filter((x) => x === s).length])
+        );
+      const figures = {
+        idle: { probes: idle.length, p50Ms: quantile(idle, 0.5), p99Ms: quantile(idle, 0.99) },
+        underLoad: {
+          probes: loaded.length,
+          p50Ms: quantile(loaded, 0.5),
+          p99Ms: quantile(loaded, 0.99),
+          maxMs: Math.max(...loaded),
+        },
+        attack: {
+          waves: WAVES,
+          forgedPerWave: FORGED,
+          forgedInFlight: FORGED_IN_FLIGHT,
+          forgedStatuses: count(forgedStatuses),
+          oversizedPerWave: OVERSIZED,
+          oversizedBytes: OVERSIZED_BYTES,
+          oversizedStatuses: count(oversizedStatuses),
+          seconds,
+        },
+        targetP99Ms: 50,
+      };
+      process.stderr.write(
+        `  /health p99 idle ${figures.idle.p99Ms.toFixed(1)} ms, under load ${figures.underLoad.p99Ms.toFixed(1)} ms (target 50)\n`
+      );
+      return figures;
+    } finally {
+      child.kill('SIGTERM');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
