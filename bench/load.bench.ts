@@ -123,6 +123,58 @@ async function oversized(url: string): Promise<number[]> {
   return Promise.all(Array.from({ length: OVERSIZED }, one));
 }
 
+/** WAVES waves of the attack back to back, so the probe sees it for a few seconds. */
+async function attackWaves(url: string, node: string): Promise<[number[], number[]]> {
+  const f: number[] = [];
+  const o: number[] = [];
+  for (let w = 0; w < WAVES; w++) {
+    const [a, b] = await Promise.all([forged(url, node), oversized(url)]);
+    f.push(...a);
+    o.push(...b);
+  }
+  return [f, o];
+}
+
+/**
+ * The attacker process: it loads (tsx compiles it, about a CPU-second) and says `ready` before
+ * the probe starts, then attacks when told `go`, and prints the statuses it got as JSON.
+ */
+async function attackProcess(url: string, node: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, FEDMARK_LOAD_ATTACK: JSON.stringify({ url, node }) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.startsWith('ready\n')) resolve();
+    })
+  );
+  const done = new Promise<[number[], number[]]>((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.slice('ready\n'.length)) as [number[], number[]])
+        : reject(new Error(`attacker exited ${code}`))
+    )
+  );
+  await ready;
+  return {
+    go: () => {
+      child.stdin.end('go\n');
+      return done;
+    },
+  };
+}
+
+const attackArgs = process.env['FEDMARK_LOAD_ATTACK'];
+if (attackArgs) {
+  const { url, node } = JSON.parse(attackArgs) as { url: string; node: string };
+  process.stdout.write('ready\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdout.write(JSON.stringify(await attackWaves(url, node)));
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'fedmark-load-'));
   const node = 'load-n1';
@@ -149,18 +201,11 @@ export async function run(): Promise<Record<string, unknown>> {
       // Warm up (connection, JIT) before measuring: the first requests are not the steady state.
       await probe(url, Promise.resolve(), 5);
       const idle = await probe(url, new Promise((r) => setTimeout(r, 2000)), 5);
+      // The attack runs in its own process, so the probe's latency is the server's, not the
+      // attacker's event loop pushing 31 MiB bodies.
+      const attacker = await attackProcess(url, node);
       const t0 = performance.now();
-      // WAVES waves of the attack back to back, so the probe sees it for a few seconds.
-      const attack = (async () => {
-        const f: number[] = [];
-        const o: number[] = [];
-        for (let w = 0; w < WAVES; w++) {
-          const [a, b] = await Promise.all([forged(url, node), oversized(url)]);
-          f.push(...a);
-          o.push(...b);
-        }
-        return [f, o] as const;
-      })();
+      const attack = attacker.go();
       const loaded = await probe(url, attack, 5);
       const [forgedStatuses, oversizedStatuses] = await attack;
       const seconds = (performance.now() - t0) / 1000;

@@ -28,7 +28,15 @@ export function nodeAuth(ctx: Ctx) {
     return rec && !rec.removedAt ? hexToBytes(rec.signingKey) : undefined;
   };
   return createMiddleware<NodeAuthVars>(async (c, next) => {
-    const checked = checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
+    let checked: ReturnType<typeof checkNodeRequestHeaders>;
+    try {
+      checked = checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
+    } catch (err) {
+      // Close the connection with the refusal: kept alive, the server would read and discard
+      // the rest of an unread body (up to the body limit) to reuse the socket.
+      c.header('connection', 'close');
+      throw err;
+    }
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const url = new URL(c.req.url);
     const now = ctx.now();

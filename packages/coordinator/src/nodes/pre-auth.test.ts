@@ -54,5 +54,8 @@ describe('node endpoints authenticate before reading the body', () => {
     });
     // What was pulled is the request stream's own read-ahead (about a dozen chunks), not the body.
     expect(pulled()).toBeLessThanOrEqual(256 * 1024);
+    // And the connection closes with the refusal: kept alive, Node's server would read and
+    // discard the rest of the body to reuse the socket (bench/load.bench.ts measured the cost).
+    expect(res.headers.get('connection')).toBe('close');
   });
 });
