@@ -72,9 +72,9 @@ function split(rows: Record<string, string>[], positive: (r: Record<string, stri
       .filter((e) => positive(e.r) === want)
       .sort((a, b) => (a.k < b.k ? -1 : 1));
     const nTest = Math.round(group.length * 0.3);
-    group.forEach((e, j) =>
-      (j < nTest ? test : train).push({ customerId: `c${e.i}`, values: e.r })
-    );
+    group.forEach((e, j) => {
+      (j < nTest ? test : train).push({ customerId: `c${e.i}`, values: e.r });
+    });
   }
   return { train, test };
 }

@@ -112,7 +112,8 @@ describe('distributed shares and secure aggregation', () => {
     });
     const body = listLedger(db, { type: 'release' })[0]?.body;
     expect(body).toMatchObject({ mechanism: 'distributed-laplace', shareContributors: 3 });
-    expect((body?.['noiseScales'] as { shares?: number }[])[0]?.shares).toBe(3);
+    const scales = (body?.['noiseScales'] ?? []) as { shares?: number }[];
+    expect(scales[0]?.shares).toBe(3);
   });
 
   it('a Gaussian share is charged in rho and read at the policy delta', () => {

@@ -53,7 +53,9 @@ export interface SimOptions {
 }
 
 function noiseOpts(o: SimOptions): { noise: boolean; roundNoise?: RoundNoise } {
-  return o.roundNoise === undefined ? { noise: o.noise } : { noise: o.noise, roundNoise: o.roundNoise };
+  return o.roundNoise === undefined
+    ? { noise: o.noise }
+    : { noise: o.noise, roundNoise: o.roundNoise };
 }
 
 /**
@@ -121,9 +123,7 @@ export function simulateStandardisation(
 ): Standardisation {
   if (opts.standardisation === 'segment-query')
     return simulateStandardisationQuery(spec, nodes, opts);
-  const releases = nodes.map((n) =>
-    localStandardisationRelease(spec, n.rows, noiseOpts(opts))
-  );
+  const releases = nodes.map((n) => localStandardisationRelease(spec, n.rows, noiseOpts(opts)));
   const first = releases[0];
   if (!first) throw new RangeError('no nodes');
   const values = first.values.map((_, i) =>
@@ -141,9 +141,7 @@ export function simulateTraining(
   const std = simulateStandardisation(spec, nodes, opts);
   let model = startingModel(spec, std, { nodes: [], noise: opts.noise });
   for (let r = 0; r < spec.rounds; r++) {
-    const releases = nodes.map((n) =>
-      localGradientRelease(spec, model, n.rows, noiseOpts(opts))
-    );
+    const releases = nodes.map((n) => localGradientRelease(spec, model, n.rows, noiseOpts(opts)));
     const first = releases[0];
     if (!first) throw new RangeError('no nodes');
     const values = first.values.map((_, i) =>
