@@ -90,7 +90,7 @@ const EXPECTED: { starts: string; out: RegExp; file?: string }[] = [
   { starts: 'fedmark job watch', out: /round - job published/ },
   {
     starts: 'fedmark model export',
-    out: /^wrote model\.json: churn propensity, 4 of 4 rounds, 3 nodes, epsilon 1 per node/,
+    out: /^wrote model\.json: churn propensity, 6 of 6 rounds, 3 nodes, epsilon 1 per node/,
   },
   {
     starts: 'fedmark model score',

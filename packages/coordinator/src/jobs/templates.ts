@@ -148,7 +148,7 @@ export function jobTemplate(
               categories: ['app', 'web', 'store', 'branch'],
             },
           ],
-          rounds: 4,
+          rounds: 6,
           optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
           clipNorm: 1,
           l2: 1,
