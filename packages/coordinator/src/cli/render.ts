@@ -1,5 +1,6 @@
 import {
-  formatCount,
+  modelQualityWarning,
+  roundRecordLine,
   formatEstimate,
   formatNumber,
   isSegmentResult,
@@ -110,10 +111,9 @@ export function resultText(res: JobResult): string {
       `model "${res.model.name}": ${t.roundsDone} of ${t.roundsPlanned} ${t.optimiser} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node${t.noise ? '' : ' (NO NOISE: test only)'}; export with "fedmark model export ${res.jobId} --out model.json"`
     );
     // Entry i describes the model entering optimiser round i (docs/models.md §6).
-    for (const h of t.history)
-      parts.push(
-        `  round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, count ${formatCount(h.count)}, ${h.nodes} nodes`
-      );
+    for (const h of t.history) parts.push(`  ${roundRecordLine(h)}`);
+    const warning = modelQualityWarning(res.model);
+    if (warning) parts.push(`  ${warning}`);
   }
   for (const r of res.rounds) parts.push('', roundTable(r));
   return `${parts.join('\n')}\n`;

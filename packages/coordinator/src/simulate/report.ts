@@ -1,4 +1,9 @@
-import { formatNumber, type JobResult } from '@fedmark/protocol';
+import {
+  formatNumber,
+  modelQualityWarning,
+  roundRecordLine,
+  type JobResult,
+} from '@fedmark/protocol';
 import { roundBody } from '../cli/render.ts';
 
 /** A trained model: per-round loss and validation AUC, then the largest weights. */
@@ -7,11 +12,9 @@ export function modelSummary(model: NonNullable<JobResult['model']>): string {
   const out = [
     `   model ${model.name}: ${t.optimiser}, ${t.roundsDone}/${t.roundsPlanned} rounds, epsilon ${formatNumber(t.epsilonPerNode)} per node, noise ${t.noise ? 'on' : 'OFF (test only)'}, nodes ${t.nodes.join(', ')}`,
   ];
-  for (const h of t.history) {
-    out.push(
-      `   round ${h.round}: loss ${h.loss === null ? '-' : formatNumber(h.loss)}, validation AUC ${h.auc === null ? '-' : formatNumber(h.auc)}, ${h.nodes} nodes`
-    );
-  }
+  for (const h of t.history) out.push(`   ${roundRecordLine(h)}`);
+  const warning = modelQualityWarning(model);
+  if (warning) out.push(`   ${warning}`);
   const top = Object.entries(model.weights)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 8);

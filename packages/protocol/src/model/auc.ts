@@ -62,3 +62,48 @@ export function aucFromHistograms(pos: ArrayLike<number>, neg: ArrayLike<number>
   }
   return np > 0 && nn > 0 ? num / (np * nn) : null;
 }
+
+/**
+ * A 95% interval for `aucFromHistograms` that is honest about both of its errors
+ * (docs/models.md §6): the DP noise in the bin counts (their variances `posVariance`,
+ * `negVariance`, public: derived from the layout and the mechanism) by the delta method on
+ * A = sum_i p_i (below_i + q_i/2) / (P N), and the sampling error of an AUC from P positives and N
+ * negatives (Hanley and McNeil 1982). Post-processing of released values: no privacy cost. Null
+ * when the AUC is.
+ */
+export function aucInterval(
+  pos: ArrayLike<number>,
+  neg: ArrayLike<number>,
+  posVariance: ArrayLike<number>,
+  negVariance: ArrayLike<number>
+): [number, number] | null {
+  const a = aucFromHistograms(pos, neg);
+  if (a === null) return null;
+  const p = Array.from(pos, (v) => Math.max(0, v));
+  const q = Array.from(neg, (v) => Math.max(0, v));
+  const np = p.reduce((s, v) => s + v, 0);
+  const nn = q.reduce((s, v) => s + v, 0);
+  let noiseVar = 0;
+  let below = 0;
+  for (let i = 0; i < p.length; i++) {
+    // dA/dp_i = (below_i + q_i/2) / (P N) - A / P
+    const dp = (below + (q[i] as number) / 2) / (np * nn) - a / np;
+    noiseVar += dp * dp * Math.max(0, posVariance[i] as number);
+    below += q[i] as number;
+  }
+  let above = 0;
+  for (let j = p.length - 1; j >= 0; j--) {
+    // dA/dq_j = (sum_{i>j} p_i + p_j/2) / (P N) - A / N
+    const dq = (above + (p[j] as number) / 2) / (np * nn) - a / nn;
+    noiseVar += dq * dq * Math.max(0, negVariance[j] as number);
+    above += p[j] as number;
+  }
+  const q1 = a / (2 - a);
+  const q2 = (2 * a * a) / (1 + a);
+  const sampling = Math.max(
+    0,
+    (a * (1 - a) + (np - 1) * (q1 - a * a) + (nn - 1) * (q2 - a * a)) / (np * nn)
+  );
+  const half = 1.96 * Math.sqrt(noiseVar + sampling);
+  return [Math.max(0, a - half), Math.min(1, a + half)];
+}

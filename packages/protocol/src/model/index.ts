@@ -17,3 +17,4 @@ export * from './model-format.ts';
 export * from './optimiser.ts';
 export * from './auc.ts';
 export * from './score-csv.ts';
+export * from './quality.ts';

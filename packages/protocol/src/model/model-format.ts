@@ -24,6 +24,11 @@ export const RoundRecordSchema = z.object({
   loss: z.number().nullable(),
   /** Validation AUC from the noisy score histograms, or null without a validation split. */
   auc: z.number().min(0).max(1).nullable(),
+  /**
+   * 95% interval of `auc` with its DP noise and sampling error (aucInterval); null without a
+   * validation split, absent in models made before it.
+   */
+  aucCi95: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).nullable().optional(),
   /** Noisy training count the round saw. */
   count: z.number(),
   nodes: z.number().int().min(0),

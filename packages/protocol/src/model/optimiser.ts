@@ -1,6 +1,6 @@
 import type { TrainSpec } from './train-spec.ts';
 import { flooredSolve } from './_linalg.ts';
-import { aucFromHistograms } from './auc.ts';
+import { aucFromHistograms, aucInterval } from './auc.ts';
 import { initialModel, modelVector, withVector, type Model } from './model-format.ts';
 import { encodingOf, type Standardisation } from './feature-encoding.ts';
 import { findBlock, roundLayout, type RoundLayout, type TrainBlockName } from './round-layout.ts';
@@ -30,6 +30,9 @@ export interface RoundStatistics {
   hessian: number[][] | null;
   evalPos: number[] | null;
   evalNeg: number[] | null;
+  /** The noise variance of each validation bin (public: from the layout and the mechanism). */
+  evalPosVariance: number[] | null;
+  evalNegVariance: number[] | null;
   /** Std of one Hessian entry's noise, real units (0 without noise). */
   hessianNoiseStd: number;
 }
@@ -38,6 +41,13 @@ function blockValues(agg: RoundAggregate, name: TrainBlockName): number[] | null
   const b = findBlock(agg.layout, name);
   if (!b) return null;
   return agg.values.slice(b.offset, b.offset + b.length).map((v) => Number(v) / b.scale);
+}
+
+/** A block's noise variances in real units (slot variance / scale^2), or null without the block. */
+function blockVariance(agg: RoundAggregate, name: TrainBlockName): number[] | null {
+  const b = findBlock(agg.layout, name);
+  if (!b) return null;
+  return agg.variance.slice(b.offset, b.offset + b.length).map((v) => v / (b.scale * b.scale));
 }
 
 /** Decodes the summed vector; `noise` says whether the nodes added DP noise (model.training.noise). */
@@ -64,14 +74,10 @@ export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics 
       }
     }
     const hb = findBlock(agg.layout, 'hessian');
-    // From public facts only (sensitivity, epsilon, number of contributions), never from what
-    // nodes report: discrete Laplace variance 2a/(1-a)^2, a = exp(-epsilon/sensitivity), per node.
-    if (hb && noise) {
-      const inv = hb.epsilonMicro / 1e6 / Number(hb.sensitivity);
-      const a = Math.exp(-inv);
-      const perNode = (2 * a) / (-Math.expm1(-inv)) ** 2;
-      hessianNoiseStd = Math.sqrt(perNode * Math.max(1, agg.nodes.length)) / hb.scale;
-    }
+    // `variance` is derived from public facts only (layout, mechanism, contributors: the
+    // coordinator's aggregateNoiseVariance), never from what nodes report; it holds for local
+    // Laplace and distributed shares alike.
+    if (hb && noise) hessianNoiseStd = Math.sqrt(agg.variance[hb.offset] ?? 0) / hb.scale;
   }
   return {
     count: (blockValues(agg, 'count') as number[])[0] as number,
@@ -80,6 +86,8 @@ export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics 
     hessian,
     evalPos: blockValues(agg, 'eval_pos'),
     evalNeg: blockValues(agg, 'eval_neg'),
+    evalPosVariance: blockVariance(agg, 'eval_pos'),
+    evalNegVariance: blockVariance(agg, 'eval_neg'),
     hessianNoiseStd,
   };
 }
@@ -159,6 +167,10 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
       round: agg.layout.round,
       loss: s.count > 0 ? Math.max(0, s.lossSum) / n : null,
       auc: s.evalPos && s.evalNeg ? aucFromHistograms(s.evalPos, s.evalNeg) : null,
+      aucCi95:
+        s.evalPos && s.evalNeg
+          ? aucInterval(s.evalPos, s.evalNeg, s.evalPosVariance ?? [], s.evalNegVariance ?? [])
+          : null,
       count: s.count,
       nodes: agg.nodes.length,
     },
