@@ -101,7 +101,7 @@ export function modelFooter(result: JobResult, modelFile: string | undefined): s
   const out = [`   epsilon spent per node (purpose model_training): ${spent.join(', ')}`];
   if (result.model?.training.history.length)
     out.push(
-      `   (round i's AUC is the model entering round i, on the nodes' validation customers; noisy 20-bin histograms, a progress signal ±0.05)`
+      `   (round i's AUC is the model entering round i, on the nodes' validation customers; from noisy 20-bin histograms; the intervals count the DP noise and the sampling error)`
     );
   out.push(
     modelFile
