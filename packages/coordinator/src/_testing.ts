@@ -93,6 +93,7 @@ export function harness(
     heFor?: (id: HeParamsId) => Promise<He>;
     clock?: { now: number };
     nodeRateLimit?: RateLimit;
+    addressRateLimit?: RateLimit;
   } = {}
 ): Harness {
   const store = openStore(opts.dir ?? ':memory:');
@@ -105,6 +106,7 @@ export function harness(
     now: () => clock.now,
     log: () => {},
     ...(opts.nodeRateLimit ? { nodeRateLimit: opts.nodeRateLimit } : {}),
+    ...(opts.addressRateLimit ? { addressRateLimit: opts.addressRateLimit } : {}),
     timers: false,
     ...(opts.heFor ? { heFor: opts.heFor } : {}),
   });

@@ -8,7 +8,11 @@ import type { CoordinatorOptions, Ctx } from './context.ts';
 import { heFor } from './aggregation/seal.ts';
 import { RoundEngine } from './jobs/rounds.ts';
 import { jobRoutes } from './jobs/routes.ts';
-import { DEFAULT_NODE_RATE_LIMIT, NodeRateLimiter } from './nodes/rate-limit.ts';
+import {
+  DEFAULT_ADDRESS_RATE_LIMIT,
+  DEFAULT_NODE_RATE_LIMIT,
+  RateLimiter,
+} from './nodes/rate-limit.ts';
 import { createMetrics, metricsRoute } from './metrics/metrics.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
@@ -52,7 +56,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     iso: () => new Date(now()).toISOString(),
     log: opts.log ?? ((line) => process.stderr.write(`[coordinator] ${line}\n`)),
     maxRowsPerNode: opts.maxRowsPerNode ?? DEFAULT_MAX_ROWS_PER_NODE,
-    nodeRateLimiter: new NodeRateLimiter(opts.nodeRateLimit ?? DEFAULT_NODE_RATE_LIMIT, now),
+    nodeRateLimiter: new RateLimiter(opts.nodeRateLimit ?? DEFAULT_NODE_RATE_LIMIT, now),
+    addressRateLimiter: new RateLimiter(opts.addressRateLimit ?? DEFAULT_ADDRESS_RATE_LIMIT, now),
   };
   const engine = new RoundEngine(ctx, opts.timers ?? true);
   const app = apiRouter();

@@ -1,4 +1,4 @@
-import type { NodeRateLimiter, RateLimit } from './nodes/rate-limit.ts';
+import type { RateLimiter, RateLimit } from './nodes/rate-limit.ts';
 import type { He, HeParamsId, SigningKeyPair } from '@fedmark/protocol';
 import type { Store } from './store/index.ts';
 
@@ -31,6 +31,8 @@ export interface CoordinatorOptions {
   timers?: boolean;
   /** Requests per node (nodes/rate-limit.ts); default a burst of 600, 60 a second. */
   nodeRateLimit?: RateLimit;
+  /** Requests per remote address on the node endpoints, before authentication; default 6000 then 600 a second. */
+  addressRateLimit?: RateLimit;
 }
 
 export interface Ctx {
@@ -43,5 +45,6 @@ export interface Ctx {
   iso: () => string;
   log: (line: string) => void;
   maxRowsPerNode: number;
-  nodeRateLimiter: NodeRateLimiter;
+  nodeRateLimiter: RateLimiter;
+  addressRateLimiter: RateLimiter;
 }

@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMiddleware } from 'hono/factory';
 import {
   REQUEST_WINDOW_MS,
@@ -14,6 +16,24 @@ export interface NodeAuthVars {
   Variables: { node: string; rawBody: Uint8Array };
 }
 
+/** The peer's address on a real socket; undefined in-process (app.request without a server). */
+function remoteAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
+}
+
+/** 429 RATE_LIMITED with Retry-After. */
+function rateLimited(c: Context, what: string, retryAfterSeconds: number): Response {
+  return c.json(
+    errorToWire(new ProtocolError('RATE_LIMITED', `${what}; retry in ${retryAfterSeconds} s`)),
+    429,
+    { 'retry-after': String(retryAfterSeconds) }
+  );
+}
+
 /**
  * Authenticates `/v1/node/*`: the signature covers method, path with query, body hash,
  * timestamp and nonce (protocol/auth). Nonces are persisted, so a replay across a coordinator
@@ -28,6 +48,18 @@ export function nodeAuth(ctx: Ctx) {
     return rec && !rec.removedAt ? hexToBytes(rec.signingKey) : undefined;
   };
   return createMiddleware<NodeAuthVars>(async (c, next) => {
+    // Per address first, before any header is read: a flood costs a map lookup per request.
+    const address = remoteAddress(c);
+    const fromAddress =
+      address === undefined ? { ok: true as const } : ctx.addressRateLimiter.take(address);
+    if (!fromAddress.ok) {
+      c.header('connection', 'close');
+      return rateLimited(
+        c,
+        `address ${address} sent too many requests`,
+        fromAddress.retryAfterSeconds
+      );
+    }
     let checked: ReturnType<typeof checkNodeRequestHeaders>;
     try {
       checked = checkNodeRequestHeaders((n) => c.req.header(n), publicKeyFor);
@@ -57,16 +89,7 @@ export function nodeAuth(ctx: Ctx) {
     // After the signature verified: nobody can spend another node's allowance by naming it.
     const allowed = ctx.nodeRateLimiter.take(node);
     if (!allowed.ok)
-      return c.json(
-        errorToWire(
-          new ProtocolError(
-            'RATE_LIMITED',
-            `node ${node} sent too many requests; retry in ${allowed.retryAfterSeconds} s`
-          )
-        ),
-        429,
-        { 'retry-after': String(allowed.retryAfterSeconds) }
-      );
+      return rateLimited(c, `node ${node} sent too many requests`, allowed.retryAfterSeconds);
     ctx.store.nodes.touch(node, new Date(now).toISOString());
     c.set('node', node);
     c.set('rawBody', raw);
