@@ -315,6 +315,17 @@ describe('fedmark CLI: end to end on synthetic data', () => {
       JSON.parse(budget.out) as { budgets: { purpose: string; spentEpsilon: number }[] }
     ).budgets.find((b) => b.purpose === 'analytics');
     expect(analytics?.spentEpsilon).toBe(3.5);
+    // Pure releases read as rho too (epsilon^2/2 each: the 2 alone is 2, all of 3.5 at once would
+    // be 6.125), at the policy's delta.
+    const rhoLine = (
+      JSON.parse(budget.out) as { budgets: { purpose: string; spentRho: number; delta: number }[] }
+    ).budgets.find((b) => b.purpose === 'analytics');
+    expect(rhoLine?.delta).toBe(1e-7);
+    expect(rhoLine?.spentRho).toBeGreaterThan(2);
+    expect(rhoLine?.spentRho).toBeLessThan(6.125);
+    const table = await cli('node', 'budget', '--dir', dir);
+    expect(table.out).toMatch(/spent ε +remaining ε +spent ρ +cap ρ/);
+    expect(table.out).toMatch(/ε is read at δ = 1e-7/);
   });
 
   it('stats over an assignment unit (A/B funnel) runs through the same release path', async () => {

@@ -259,6 +259,11 @@ describe('node console: verification, budgets, erasures', () => {
     expect(html).toContain(`over cap (from entry #${overSeq})`);
     expect(html).toContain('data-testid="budget-cumulative"');
     expect(html).toContain('days since the first release (2026-02-10)');
+    // The node's own accounting now shows both units: epsilon read at delta, and rho.
+    const current = tableRows(html, 'budget-current');
+    expect(current[0]?.length).toBe(7);
+    expect(html).toContain('Spent ρ');
+    expect(current.every((r) => r[6] === '1e-7')).toBe(true);
   });
 
   it('erasures: the log with pseudonym and rows deleted, and the audit erasure check (or that it is not checked)', async () => {
