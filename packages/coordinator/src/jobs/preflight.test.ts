@@ -58,6 +58,20 @@ const job = (epsilon: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** A two-round rfm job: its base query measures the three RFM fields with bounds. */
+const rfmJob = (epsilon: number, extra: Record<string, unknown> = {}) => ({
+  ...job(epsilon, extra),
+  kind: 'rfm',
+  query: {
+    ...job(epsilon).query,
+    measures: [
+      { field: 'recency_days', lower: 0, upper: 1000 },
+      { field: 'frequency', lower: 0, upper: 100 },
+      { field: 'monetary', lower: 0, upper: 1000 },
+    ],
+  },
+});
+
 async function setup(): Promise<Harness> {
   const h = harness({ heFor });
   const he = await heFor(DEFAULT_HE_PARAMS);
@@ -104,19 +118,7 @@ describe('job preflight on signed policy summaries', () => {
   it('judges a two-round rfm job on its whole epsilon, and noise off on the test-only switch', async () => {
     const h = await setup();
     for (const n of nodes) await post(h, n, summary(n, { maxEpsilonPerJob: 1 }));
-    const rfm = {
-      ...job(0.75),
-      kind: 'rfm',
-      query: {
-        ...job(0.75).query,
-        measures: [
-          { field: 'recency_days', lower: 0, upper: 1000 },
-          { field: 'frequency', lower: 0, upper: 100 },
-          { field: 'monetary', lower: 0, upper: 1000 },
-        ],
-      },
-    };
-    const res = await json(await h.op('POST', '/v1/jobs', rfm));
+    const res = await json(await h.op('POST', '/v1/jobs', rfmJob(0.75)));
     expect(res.error.message).toContain('round asks epsilon 1.5');
     const off = await json(await h.op('POST', '/v1/jobs', job(0.5, { noise: 'off-test-only' })));
     expect(off.error.message).toContain('testOnlyAllowNoiseOff');
@@ -125,19 +127,7 @@ describe('job preflight on signed policy summaries', () => {
   it('reads a Gaussian job in rho at each node delta, and refuses a mechanism a node does not allow', async () => {
     const h = await setup();
     for (const n of nodes) await post(h, n, summary(n, { maxEpsilonPerJob: 2 }));
-    const rfm = (mechanism: string) => ({
-      ...job(1.2),
-      kind: 'rfm',
-      mechanism,
-      query: {
-        ...job(1.2).query,
-        measures: [
-          { field: 'recency_days', lower: 0, upper: 1000 },
-          { field: 'frequency', lower: 0, upper: 100 },
-          { field: 'monetary', lower: 0, upper: 1000 },
-        ],
-      },
-    });
+    const rfm = (mechanism: string) => rfmJob(1.2, { mechanism });
     // Two Laplace rounds of 1.2 add up to 2.4; two Gaussian rounds of (1.2, 1e-7) compose in rho
     // and read as about 1.75 at the nodes' delta 1e-7.
     const laplace = await json(await h.op('POST', '/v1/jobs', rfm('distributed-laplace')));
