@@ -28,7 +28,10 @@ export const RoundRecordSchema = z.object({
    * 95% interval of `auc` with its DP noise and sampling error (aucInterval); null without a
    * validation split, absent in models made before it.
    */
-  aucCi95: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).nullable().optional(),
+  aucCi95: z
+    .tuple([z.number().min(0).max(1), z.number().min(0).max(1)])
+    .nullable()
+    .optional(),
   /** Noisy training count the round saw. */
   count: z.number(),
   nodes: z.number().int().min(0),
