@@ -9,9 +9,10 @@
  * (exact standardisation, the reference), each node alone, fedmark without noise, and with DP at
  * epsilon 0.5, 1, 2 per node (median and min of RUNS runs) for distributed Gaussian shares (the
  * training default) and local Laplace (every node adds full noise, the pre-distributed default).
- * Only wa_churn and South German credit were used to choose the defaults. Knobs: MODEL_RUNS (default 20), EPS, SETS.
+ * Only wa_churn and South German credit were used to choose the defaults. Also writes
+ * bench/results/model-datasets.svg (model-datasets-chart.ts). Knobs: MODEL_RUNS (default 20), EPS, SETS.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
@@ -36,6 +37,7 @@ import {
 import { fitPooledLogistic } from '../packages/node/src/training/reference.ts';
 import type { TrainingRow } from '../packages/node/src/training/index.ts';
 import { CHURN_PAYMENT, churnTrainSpec, loadChurn } from '../test/support/churn.ts';
+import { datasetsChartSvg, type ChartResult } from './model-datasets-chart.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env['MODEL_RUNS'] ?? 20);
@@ -192,7 +194,7 @@ function referenceAuc(p: Prepared, rows: readonly TrainingRow[]): number {
   );
 }
 
-function evaluate(p: Prepared): Record<string, unknown> {
+function evaluate(p: Prepared) {
   const t0 = performance.now();
   const pooled = referenceAuc(p, p.train);
   const alone = Object.fromEntries(p.nodes.map((n) => [n.id, r4(referenceAuc(p, n.rows))]));
@@ -236,8 +238,13 @@ export async function run(): Promise<Record<string, unknown>> {
     prepareChurn(),
     ...sets.filter((d) => !only || only.includes(d.name)).map(prepareVendored),
   ];
-  const results: Record<string, unknown> = {};
+  const results: Record<string, ReturnType<typeof evaluate>> = {};
   for (const p of prepared) results[p.name] = evaluate(p);
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(
+    join(here, 'results', 'model-datasets.svg'),
+    datasetsChartSvg(results as unknown as Record<string, ChartResult>, EPSILONS)
+  );
   return {
     runs: RUNS,
     epsilons: EPSILONS,
