@@ -3,7 +3,14 @@ import type { ZodError } from 'zod';
 import { TEMPLATE_NAMES, jobTemplate, type TemplateName } from '../jobs/templates.ts';
 
 /** The parameter fields of the new-job form, by their `name` attribute. */
-export const PARAM_FIELDS = ['name', 'asOf', 'minNodes', 'epsilon', 'deadlineMs'] as const;
+export const PARAM_FIELDS = [
+  'name',
+  'asOf',
+  'minNodes',
+  'epsilon',
+  'mechanism',
+  'deadlineMs',
+] as const;
 export type ParamField = (typeof PARAM_FIELDS)[number];
 /** Fields an error can point at: the template, a parameter, or the pasted JSON spec. */
 export type FormField = 'template' | ParamField | 'spec';
@@ -39,6 +46,8 @@ export function templateDefaults(
     asOf: t.kind === 'train' ? '' : (t.query.asOf ?? today),
     minNodes: String(t.minNodes ?? 3),
     epsilon: String(epsilon),
+    // The schema's default by kind (docs/privacy.md "Distributed noise").
+    mechanism: t.mechanism ?? (t.kind === 'train' ? 'distributed-gaussian' : 'distributed-laplace'),
     deadlineMs: String(t.deadlineMs ?? 120_000),
   };
 }
@@ -92,6 +101,8 @@ export function specFromParams(
     else if (spec.kind === 'train') spec.train.epsilon = e;
     else spec.query.epsilon = e;
   }
+  // Validated by the schema below, which names the mechanisms it accepts.
+  if (v.mechanism !== '') (spec as { mechanism?: string }).mechanism = v.mechanism;
   // Schema issues too, so one submission shows every field that needs fixing.
   const parsed = JobSpecSchema.safeParse(spec);
   if (!parsed.success) {
@@ -105,7 +116,11 @@ export function specFromParams(
 /** Where an issue at `path` of a job spec shows on the parameter form. */
 function paramFieldOf(path: readonly PropertyKey[]): ParamField | undefined {
   const [a, b] = path;
-  if (path.length === 1 && (a === 'name' || a === 'minNodes' || a === 'deadlineMs')) return a;
+  if (
+    path.length === 1 &&
+    (a === 'name' || a === 'minNodes' || a === 'deadlineMs' || a === 'mechanism')
+  )
+    return a;
   if (path.length === 2 && (a === 'query' || a === 'train') && b === 'epsilon') return 'epsilon';
   if (path.length === 2 && a === 'query' && b === 'asOf') return 'asOf';
   return undefined;

@@ -30,7 +30,10 @@ export interface NewJobView {
 const today = (ctx: Ctx) => ctx.iso().slice(0, 10);
 
 export function emptyParams(template: TemplateName): NewJobParams {
-  return { template, values: { name: '', asOf: '', minNodes: '', epsilon: '', deadlineMs: '' } };
+  return {
+    template,
+    values: { name: '', asOf: '', minNodes: '', epsilon: '', mechanism: '', deadlineMs: '' },
+  };
 }
 
 /** Everything the form shows for `params` (errors from a failed submission passed through). */
@@ -86,6 +89,11 @@ const LABELS: Record<ParamField, { label: string; hint: string; type: string }> 
     hint: 'Privacy budget each node spends per round (train: for the whole model).',
     type: 'text',
   },
+  mechanism: {
+    label: 'Noise mechanism',
+    hint: 'distributed-laplace (each node adds a share of one central Laplace draw, pure epsilon), distributed-gaussian (shares of a Gaussian, zCDP: best over many rounds) or local-laplace (every node adds the whole noise).',
+    type: 'text',
+  },
   deadlineMs: {
     label: 'Round deadline (ms)',
     hint: 'How long each round waits for submissions.',
@@ -125,8 +133,8 @@ export function NewJobPage(p: { view: NewJobView; session: ConsoleSession }) {
   const v = p.view;
   const train = jobTemplate(v.params.template).kind === 'train';
   const fields: ParamField[] = train
-    ? ['name', 'minNodes', 'epsilon', 'deadlineMs']
-    : ['name', 'asOf', 'minNodes', 'epsilon', 'deadlineMs'];
+    ? ['name', 'minNodes', 'epsilon', 'mechanism', 'deadlineMs']
+    : ['name', 'asOf', 'minNodes', 'epsilon', 'mechanism', 'deadlineMs'];
   const templateError = v.errors.fields.template;
   return (
     <>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, fakeSealBlob, federation, harness, testNode } from '../_testing.ts';
 import { TEMPLATE_NAMES } from '../jobs/templates.ts';
 import { session, testIdText } from './_console-testing.ts';
-import { paramsFromForm, specFromParams } from './new-job-form.ts';
+import { paramsFromForm, specFromParams, templateDefaults } from './new-job-form.ts';
 
 const nodes = [testNode('n1', 21), testNode('n2', 22), testNode('n3', 23)];
 
@@ -67,9 +67,13 @@ describe('new-job form', () => {
       epsilon: 'lots',
       deadlineMs: '10',
       asOf: '2026-13-45',
+      mechanism: 'central-magic',
       action: 'create',
     });
     expect(bad.status).toBe(400);
+    expect(testIdText(bad.html, 'error-mechanism')).toMatch(
+      /^mechanism: .*distributed-laplace.*distributed-gaussian.*local-laplace/
+    );
     expect(testIdText(bad.html, 'error-minNodes')).toBe(
       'minNodes: Too small: expected number to be &gt;=3'
     );
@@ -165,5 +169,14 @@ describe('new-job form', () => {
       minNodes: 4,
       train: { epsilon: 2, minNodes: 3 },
     });
+  });
+
+  it('lets the operator choose the noise mechanism, showing the default by kind', () => {
+    expect(templateDefaults('train', '2026-03-01').mechanism).toBe('distributed-gaussian');
+    expect(templateDefaults('segment', '2026-03-01').mechanism).toBe('distributed-laplace');
+    const { params } = paramsFromForm({ template: 'segment', mechanism: 'local-laplace' });
+    const built = specFromParams(params, '2026-03-01');
+    expect(built.errors).toEqual({ fields: {}, general: [] });
+    expect(built.spec).toMatchObject({ kind: 'segment_stats', mechanism: 'local-laplace' });
   });
 });
