@@ -93,17 +93,25 @@ export function zcdpEpsilon(rhoValue: number, delta: number): number {
   return Math.min(tight, simple);
 }
 
+/**
+ * Bisection for a monotone predicate: `ok(lo)` holds, and `hi` is doubled until `ok(hi)` fails;
+ * returns [the last point found where it holds, the first where it fails] after 200 halvings.
+ */
+function bisect(ok: (x: number) => boolean, lo: number, start: number): [number, number] {
+  let a = lo;
+  let b = start;
+  while (ok(b)) b *= 2;
+  for (let i = 0; i < 200; i++) {
+    const mid = (a + b) / 2;
+    if (ok(mid)) a = mid;
+    else b = mid;
+  }
+  return [a, b];
+}
+
 /** The largest rho whose (epsilon, delta) conversion is at most `epsilon` (bisection). */
 export function rhoForEpsilon(epsilon: number, delta: number): number {
-  let lo = 0;
-  let hi = epsilon;
-  while (zcdpEpsilon(hi, delta) < epsilon) hi *= 2;
-  for (let i = 0; i < 200; i++) {
-    const mid = (lo + hi) / 2;
-    if (zcdpEpsilon(mid, delta) <= epsilon) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return bisect((r) => zcdpEpsilon(r, delta) <= epsilon, 0, epsilon)[0];
 }
 
 /**
@@ -141,16 +149,11 @@ export function distributedGaussianSigma2(o: {
   minContributors: number;
   dims: number;
 }): number {
-  const at = (s2: number) => distributedGaussianRho({ ...o, sigma2PerNode: s2 });
-  let lo = o.sens2 / (2 * o.minContributors * o.targetRho);
-  let hi = lo;
-  while (at(hi) > o.targetRho) hi *= 2;
-  for (let i = 0; i < 200; i++) {
-    const mid = (lo + hi) / 2;
-    if (at(mid) > o.targetRho) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  // Too little variance: accounted above the target. The central figure is a lower bound.
+  const tooLittle = (s2: number) =>
+    distributedGaussianRho({ ...o, sigma2PerNode: s2 }) > o.targetRho;
+  const central = o.sens2 / (2 * o.minContributors * o.targetRho);
+  return bisect(tooLittle, central, central)[1];
 }
 
 /**
