@@ -18,11 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import {
   auc,
-  canonicalHash,
   encodeRow,
   encodingOf,
   linearScore,
-  modelVector,
   TrainSpecSchema,
   type Mechanism,
   type Model,
@@ -36,7 +34,14 @@ import {
 } from '../packages/node/src/training/simulate.ts';
 import { fitPooledLogistic } from '../packages/node/src/training/reference.ts';
 import type { TrainingRow } from '../packages/node/src/training/index.ts';
-import { CHURN_PAYMENT, churnTrainSpec, loadChurn } from '../test/support/churn.ts';
+import {
+  CHURN_PAYMENT,
+  churnTrainSpec,
+  heldOutAuc,
+  loadChurn,
+  stratifiedChurnSplit,
+  stratifiedSplit,
+} from '../test/support/churn.ts';
 import { datasetsChartSvg, type ChartResult } from './model-datasets-chart.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,23 +69,6 @@ export interface Prepared {
   nodes: SimNode[];
 }
 
-/** Split stratified on the label by a seeded hash order (deterministic, no non-crypto RNG). */
-function split(rows: Record<string, string>[], positive: (r: Record<string, string>) => boolean) {
-  const train: TrainingRow[] = [];
-  const test: TrainingRow[] = [];
-  for (const want of [true, false]) {
-    const group = rows
-      .map((r, i) => ({ r, i, k: canonicalHash('bench-split', { seed: 0, i }) }))
-      .filter((e) => positive(e.r) === want)
-      .sort((a, b) => (a.k < b.k ? -1 : 1));
-    const nTest = Math.round(group.length * 0.3);
-    group.forEach((e, j) => {
-      (j < nTest ? test : train).push({ customerId: `c${e.i}`, values: e.r });
-    });
-  }
-  return { train, test };
-}
-
 /** A training spec names columns with letters, digits, _ and - only: `a.b` is read as `a_b`. */
 const col = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
@@ -99,7 +87,7 @@ export function prepareVendored(raw: DataSet): Prepared {
     skip_empty_lines: true,
   }) as Record<string, string>[];
   const positive = (r: Record<string, string>) => r[d.label.column] === d.label.positive;
-  const { train, test } = split(rows, positive);
+  const { train, test } = stratifiedSplit(rows, positive);
   const spec = TrainSpecSchema.parse({
     version: 1,
     kind: 'train',
@@ -146,7 +134,7 @@ function withDefaults(spec: Record<string, unknown>): Record<string, unknown> {
 
 export function prepareChurn(): Prepared {
   const rows = loadChurn().rows;
-  const { train, test } = split(rows, (r) => r['churn'] === 'Yes');
+  const { train, test } = stratifiedChurnSplit(rows);
   return {
     name: 'wa_churn',
     spec: TrainSpecSchema.parse(
@@ -170,11 +158,7 @@ const median = (a: number[]): number => {
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 export function testAuc(p: Prepared, model: Model): number {
-  const w = modelVector(model);
-  return auc(
-    p.test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))),
-    p.test.map((r) => (p.isPositive(r) ? 1 : 0))
-  );
+  return heldOutAuc(model, p.test, p.isPositive);
 }
 
 /** Plain logistic regression (exact standardisation from `rows`) evaluated on the test rows. */

@@ -106,18 +106,23 @@ export function churnTrainSpec(over: Partial<TrainSpecInput> = {}): TrainSpecInp
   };
 }
 
-/** Split stratified on churn by a seeded hash order (deterministic; no non-cryptographic RNG). */
-export function stratifiedChurnSplit(
+/**
+ * Split stratified on a binary label by a seeded hash order (deterministic; no non-cryptographic
+ * RNG): positives first, then negatives, `testFraction` of each held out. The model benches use
+ * it for every data set, so their splits are made alike.
+ */
+export function stratifiedSplit(
   rows: Record<string, string>[],
+  isPositive: (r: Record<string, string>) => boolean,
   testFraction = 0.3,
   seed = 0
 ): { train: TrainingRow[]; test: TrainingRow[] } {
   const train: TrainingRow[] = [];
   const test: TrainingRow[] = [];
-  for (const label of ['Yes', 'No']) {
+  for (const want of [true, false]) {
     const group = rows
       .map((r, i) => ({ r, i, k: canonicalHash('bench-split', { seed, i }) }))
-      .filter((e) => e.r['churn'] === label)
+      .filter((e) => isPositive(e.r) === want)
       .sort((a, b) => (a.k < b.k ? -1 : 1));
     const nTest = Math.round(group.length * testFraction);
     group.forEach((e, j) => {
@@ -130,11 +135,29 @@ export function stratifiedChurnSplit(
   return { train, test };
 }
 
-/** Test AUC of a model on held-out churn rows. */
-export function churnTestAuc(model: Model, test: readonly TrainingRow[]): number {
+/** The churn split (stratified on churn = Yes). */
+export function stratifiedChurnSplit(
+  rows: Record<string, string>[],
+  testFraction = 0.3,
+  seed = 0
+): { train: TrainingRow[]; test: TrainingRow[] } {
+  return stratifiedSplit(rows, (r) => r['churn'] === 'Yes', testFraction, seed);
+}
+
+/** Test AUC of a model on held-out rows whose label `isPositive` reads. */
+export function heldOutAuc(
+  model: Model,
+  test: readonly TrainingRow[],
+  isPositive: (r: TrainingRow) => boolean
+): number {
   const w = modelVector(model);
   return auc(
     test.map((r) => linearScore(w, encodeRow(model.encoding, r.values))),
-    test.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
+    test.map((r) => (isPositive(r) ? 1 : 0))
   );
+}
+
+/** Test AUC of a model on held-out churn rows. */
+export function churnTestAuc(model: Model, test: readonly TrainingRow[]): number {
+  return heldOutAuc(model, test, (r) => r.values['churn'] === 'Yes');
 }
