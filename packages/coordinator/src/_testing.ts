@@ -44,6 +44,23 @@ export function captureCli(env: Record<string, string> = {}) {
   return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
+/** The smallest segment_stats job spec (a count at epsilon 0.5), with `over` on top. */
+export function countJobSpec(name: string, over: Record<string, unknown> = {}) {
+  return {
+    version: 1,
+    kind: 'segment_stats',
+    name,
+    query: {
+      version: 1,
+      kind: 'segment_stats',
+      purpose: 'analytics',
+      asOf: '2026-01-01',
+      epsilon: 0.5,
+    },
+    ...over,
+  };
+}
+
 export const OPERATOR_TOKEN = 'op-token-for-tests';
 export const AUDITOR_TOKEN = 'auditor-token-for-tests';
 export const T0 = Date.parse('2026-03-01T12:00:00Z');

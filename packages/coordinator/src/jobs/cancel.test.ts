@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { federation, harness, json, testNode } from '../_testing.ts';
+import { countJobSpec, federation, harness, json, testNode } from '../_testing.ts';
 import { setupRound } from './_secagg-testing.ts';
 
 const nodes = ['c-a', 'c-b', 'c-c'].map((n, i) => testNode(n, 71 + i));
-const spec = {
-  version: 1,
-  kind: 'segment_stats',
-  name: 'to cancel',
-  stragglerWaitMs: 0,
-  query: {
-    version: 1,
-    kind: 'segment_stats',
-    purpose: 'analytics',
-    asOf: '2026-01-01',
-    epsilon: 0.5,
-  },
-};
+const spec = countJobSpec('to cancel', { stragglerWaitMs: 0 });
 
 describe('job cancel', () => {
   it('fails the running job and its open round (CANCELLED); nodes get no more tasks; once only', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { federation, harness, json, testNode } from '../_testing.ts';
+import { countJobSpec, federation, harness, json, testNode } from '../_testing.ts';
 
 const nodes = ['m-a', 'm-b', 'm-c'].map((n, i) => testNode(n, 81 + i));
 
@@ -10,20 +10,7 @@ describe('GET /metrics', () => {
     const h = harness({ heFor });
     await federation(h, nodes, (await heFor(DEFAULT_HE_PARAMS)).generateKeys().publicKey);
     await h.node(nodes[0]!, 'GET', '/v1/node/tasks');
-    const { jobId } = await json(
-      await h.op('POST', '/v1/jobs', {
-        version: 1,
-        kind: 'segment_stats',
-        name: 'm',
-        query: {
-          version: 1,
-          kind: 'segment_stats',
-          purpose: 'analytics',
-          asOf: '2026-01-01',
-          epsilon: 0.5,
-        },
-      })
-    );
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', countJobSpec('m')));
     await h.op('GET', `/v1/jobs/${jobId}`);
     await h.op('GET', `/v1/jobs/${jobId}`);
     const res = await h.op('GET', '/metrics');
