@@ -20,7 +20,7 @@ import { listLedger } from '../ledger/index.ts';
 import { releaseNonMembership } from '../release/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
-import { jobSpentMicro } from '../privacy/budget.ts';
+import { jobSpend } from '../privacy/budget.ts';
 import { localRoundVector, localStandardisationVector } from '../training/index.ts';
 import { releaseTrainRound, trainingRows } from './train-round.ts';
 
@@ -107,10 +107,10 @@ describe('releaseTrainRound', () => {
     expect(r.values).toEqual(localStandardisationVector(train, trainingRows(db, train)).values);
     expect(r.values[0]).toBe(30n);
     expect(r.layoutHash).toBe(sLayout.hash);
-    expect(jobSpentMicro(db, 'j-std')).toBe(sLayout.epsilonMicro);
+    expect(jobSpend(db, 'j-std').pureMicro).toBe(sLayout.epsilonMicro);
     const again = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
     expect(again.reused).toBe(true);
-    expect(jobSpentMicro(db, 'j-std')).toBe(sLayout.epsilonMicro);
+    expect(jobSpend(db, 'j-std').pureMicro).toBe(sLayout.epsilonMicro);
   });
 
   it('commits each train release to the consenting customers it read, so an erased one can be shown absent', () => {
@@ -147,7 +147,7 @@ describe('releaseTrainRound', () => {
       { jobId: 'j-grad', round: 1, query: q, noise: 'off-test-only', minNodes: 3 }
     );
     expect(r.values).toEqual(localRoundVector(train, model, trainingRows(db, train)).values);
-    expect(jobSpentMicro(db, 'j-grad')).toBe(layout.epsilonMicro);
+    expect(jobSpend(db, 'j-grad').pureMicro).toBe(layout.epsilonMicro);
     // With noise on, the histograms are noised by the release path at the round's epsilon
     // (sensitivity 1: scale 1/epsilon, variance 2a/(1-a)^2 with a = exp(-epsilon)), and the
     // ledger records their partition beside the training blocks'.
@@ -159,7 +159,7 @@ describe('releaseTrainRound', () => {
     const a = Math.exp(-layout.epsilonMicro / 1e6);
     expect(noisy.variance[evalPos.offset]).toBeCloseTo((2 * a) / (1 - a) ** 2, 6);
     expect(noisy.variance.every((v) => v > 0)).toBe(true);
-    expect(jobSpentMicro(db, 'j-grad-dp')).toBe(layout.epsilonMicro);
+    expect(jobSpend(db, 'j-grad-dp').pureMicro).toBe(layout.epsilonMicro);
     const scales = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-grad-dp')
       ?.body['noiseScales'] as { block: string; partition?: string }[];
     expect(scales.map((x) => `${x.block}:${x.partition}`)).toEqual([
@@ -187,7 +187,7 @@ describe('releaseTrainRound', () => {
         { jobId: 'j-poor', round: 0, query: query0, noise: 'on', minNodes: 3 }
       )
     ).toThrow(expect.objectContaining({ code: 'BUDGET_EXCEEDED' }));
-    expect(jobSpentMicro(db, 'j-poor')).toBe(0);
+    expect(jobSpend(db, 'j-poor').pureMicro).toBe(0);
   });
 
   it('refuses a table the node does not have, naming it', () => {

@@ -8,7 +8,7 @@ import {
   budgetStatus,
   chargeBudget,
   checkBudget,
-  jobSpentMicro,
+  jobSpend,
   personBudgetStatus,
   publicReasonOf,
   resetBudget,
@@ -152,8 +152,8 @@ describe('budget accounting', () => {
     release(policy, 500_000, 'j', NOV, 0);
     expect(() => release(policy, 500_000, 'j', NOV, 0)).toThrow(/UNIQUE/);
     release(policy, 250_000, 'j', NOV, 1);
-    expect(jobSpentMicro(db, 'j')).toBe(750_000);
-    expect(jobSpentMicro(db, 'j', 1)).toBe(500_000);
+    expect(jobSpend(db, 'j').pureMicro).toBe(750_000);
+    expect(jobSpend(db, 'j', 1).pureMicro).toBe(500_000);
   });
 
   it('writes the charge and the ledger entry together or not at all', () => {

@@ -283,11 +283,6 @@ export function jobSpend(db: Database.Database, jobId: string, exceptRound?: num
   return spendOf(db, 'job_id = ? AND round != ?', jobId, exceptRound ?? -1);
 }
 
-/** Micro-epsilon of the pure releases already charged to a job. */
-export function jobSpentMicro(db: Database.Database, jobId: string, exceptRound?: number): number {
-  return jobSpend(db, jobId, exceptRound).pureMicro;
-}
-
 /**
  * Starts a purpose's budget afresh: every earlier charge stops counting. Legitimate only where
  * the earlier releases no longer compose with future ones (e.g. the dataset they described was

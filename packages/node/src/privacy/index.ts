@@ -44,7 +44,6 @@ export {
   chargeBudget,
   resetBudget,
   jobSpend,
-  jobSpentMicro,
   type BudgetStatus,
   type BudgetCharge,
 } from './budget.ts';
