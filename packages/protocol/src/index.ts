@@ -36,3 +36,4 @@ export * from './schemas/checkpoints.ts';
 export * from './schemas/public-keys.ts';
 export * from './store-integrity.ts';
 export * from './dir-backup.ts';
+export * from './tls/index.ts';
