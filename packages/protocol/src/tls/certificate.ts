@@ -28,14 +28,14 @@ export async function createSelfSignedTlsCertificate(opts: {
 }): Promise<TlsCertificate> {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
   const names = opts.names && opts.names.length > 0 ? opts.names : defaultTlsNames();
   const now = opts.now ?? new Date();
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, [
     'sign',
     'verify',
-  ])) as unknown as CryptoKeyPair;
+  ])) as webcrypto.CryptoKeyPair;
   // RFC 5280 §4.1.2.2: a positive serial of at most 20 octets; 16 random ones, top bit clear.
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f;
