@@ -56,7 +56,12 @@ const query0: TrainRoundQuery = TrainRoundQuerySchema.parse({
   model: null,
   layoutHash: sLayout.hash,
 });
-const exactPolicy: Policy = PolicySchema.parse({ testOnlyAllowNoiseOff: true });
+// 30 eligible rows, under the default minRowsPerJob.train: the rule has its own tests
+// (train-min-rows.test.ts), these are about the release itself.
+const exactPolicy: Policy = PolicySchema.parse({
+  testOnlyAllowNoiseOff: true,
+  minRowsPerJob: { train: 0 },
+});
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'train-round-'));
@@ -152,7 +157,7 @@ describe('releaseTrainRound', () => {
     // (sensitivity 1: scale 1/epsilon, variance 2a/(1-a)^2 with a = exp(-epsilon)), and the
     // ledger records their partition beside the training blocks'.
     const noisy = releaseTrainRound(
-      { db, identity: id, policy: PolicySchema.parse({}) },
+      { db, identity: id, policy: PolicySchema.parse({ minRowsPerJob: { train: 0 } }) },
       { jobId: 'j-grad-dp', round: 1, query: q, noise: 'on', minNodes: 3 }
     );
     const evalPos = layout.blocks.find((b) => b.name === 'eval_pos') as { offset: number };

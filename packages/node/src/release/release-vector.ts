@@ -22,6 +22,7 @@ import { ensurePrivacySchema } from '../privacy/schema.ts';
 import { findRelease, insertRelease, type StoredRelease } from './release-store.ts';
 import { commitUnits, type UnitsCommitment } from './_units-commit.ts';
 import { storeReleaseUnits } from './release-units.ts';
+import { minRowsRefusal } from './min-rows.ts';
 
 export interface ReleaseContext {
   db: Database.Database;
@@ -72,7 +73,8 @@ export interface VectorReleaseRequest {
   layout: NoiseLayout;
   /**
    * Reads the data and returns the exact vector. Called only after the policy and the budget
-   * allowed the round, and never for a round already released.
+   * allowed the round, and never for a round already released. Its `rows` (customers read,
+   * consent-filtered) is what `minRowsPerJob` is judged on.
    */
   compute: () => ExactVector;
   /**
@@ -179,7 +181,9 @@ function reusable(existing: StoredRelease, layoutHash: string): Release {
  * order: (1) the policy decides, and a refusal is a `job_refused` ledger entry; (2) a job round
  * already released is returned as it was, neither recomputed nor charged again (a node
  * re-sending after a crash pays once); (3) the budget is checked before any data is read;
- * (4) `compute` reads the data; (5) every slot is noised; (6) one IMMEDIATE transaction charges
+ * (4) `compute` reads the data, and a federated round (minNodes given) with fewer rows than the
+ * policy's `minRowsPerJob` for its kind is refused there, ledgered, with nothing noised, stored
+ * or charged; (5) every slot is noised; (6) one IMMEDIATE transaction charges
  * the budget, stores the release and writes `job_accepted` + `release` ledger entries. If
  * anything throws, nothing of (6) is written.
  */
@@ -231,6 +235,16 @@ export function releaseVector(ctx: ReleaseContext, req: VectorReleaseRequest): R
   }
 
   const exact = req.compute();
+  // A federated round at a node below its minRowsPerJob is refused here: the exact vector was
+  // only computed in memory, nothing is noised, stored, charged or sent (docs/models.md §9).
+  const tooFew =
+    req.minNodes !== undefined
+      ? minRowsRefusal(policy, { kind, purpose, node: ctx.identity.name, rows: exact.rows })
+      : null;
+  if (tooFew) {
+    refuse(tooFew.message);
+    throw tooFew;
+  }
   if (exact.values.length !== layout.length) {
     throw new ProtocolError(
       'INTERNAL',

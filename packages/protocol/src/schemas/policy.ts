@@ -27,6 +27,29 @@ export const PersonBudgetRuleSchema = z.object({
 export type PersonBudgetRule = z.infer<typeof PersonBudgetRuleSchema>;
 
 /**
+ * Defaults of `minRowsPerJob` (docs/models.md §9 "Too few rows"). Training, 100: a node's
+ * noise share in a round's sum is fixed while its signal grows with its rows. For the train
+ * template under the default Gaussian shares (threshold 3) one share has a std of 8.1 clip norms
+ * per gradient coordinate, while at the starting model the mean per-row gradient on the
+ * synthetic churn nodes is about 0.05 clip norms in the median coordinate and 0.2 in the largest
+ * (bench/min-rows.bench.ts): a node's gradient matches its own noise from 40 rows in the largest
+ * coordinate and 160 in the median one; 100 lies between. Statistics, 0 (off): a count or sum
+ * publishes a total, and leaving a node out takes its whole contribution out of it, which for a
+ * count outweighs its noise share from a handful of rows on (a count share at epsilon 0.5 and
+ * threshold 3 has a std of 1.6, docs/privacy.md); small cells are suppressed by minCohort.
+ */
+export const DEFAULT_MIN_ROWS_PER_JOB = { segment_stats: 0, train: 100 } as const;
+
+/** Per job kind, the fewest eligible rows for a federated round; unknown kinds are refused. */
+export const MinRowsPerJobSchema = z
+  .object({
+    segment_stats: z.number().int().min(0).max(1_000_000_000).default(0),
+    train: z.number().int().min(0).max(1_000_000_000).default(DEFAULT_MIN_ROWS_PER_JOB.train),
+  })
+  .strict();
+export type MinRowsPerJob = z.infer<typeof MinRowsPerJobSchema>;
+
+/**
  * A node's own policy: what it will answer. Auditors read it; every change is a ledger entry.
  * Defaults are deliberately conservative: k = 10 follows the common statistical-disclosure
  * floor for published cells (e.g. Eurostat/ONS threshold rules use 10), and a monthly epsilon of
@@ -51,6 +74,13 @@ export const PolicySchema = z.object({
    * docs/architecture.md §3).
    */
   minNodes: z.number().int().min(3).default(3),
+  /**
+   * Fewest eligible rows (customers with consent for the job's purpose in force, after this
+   * node's own filtering) this node must hold to take part in a federated round of each job
+   * kind; below it the node refuses the round before anything is noised, released or charged
+   * (docs/models.md §9 "Too few rows"). 0 turns the rule off for that kind.
+   */
+  minRowsPerJob: MinRowsPerJobSchema.default(() => ({ ...DEFAULT_MIN_ROWS_PER_JOB })),
   budgets: z.array(BudgetRuleSchema).default([
     { purpose: 'analytics', period: 'month', epsilon: 4 },
     { purpose: 'model_training', period: 'month', epsilon: 4 },
