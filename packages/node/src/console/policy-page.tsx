@@ -43,6 +43,10 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
           ['Largest epsilon per job', formatEpsilon(policy.maxEpsilonPerJob)],
           ['Fewest contributing nodes per job', String(policy.minNodes)],
           [
+            'Fewest eligible rows per job',
+            `train ${policy.minRowsPerJob.train}, statistics ${policy.minRowsPerJob.segment_stats} (0: no minimum): below it this node refuses the round (docs/models.md §9)`,
+          ],
+          [
             'Noise',
             policy.testOnlyAllowNoiseOff ? (
               <Badge tone="bad">

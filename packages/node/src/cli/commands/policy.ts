@@ -16,6 +16,10 @@ function policyText(p: Policy): string {
     line('max epsilon per job:', p.maxEpsilonPerJob),
     line('min nodes per federated job:', p.minNodes),
     line(
+      'min eligible rows per job:',
+      `train ${p.minRowsPerJob.train}, segment_stats ${p.minRowsPerJob.segment_stats} (0: no minimum)`
+    ),
+    line(
       'new key epoch members:',
       p.members === 'auto'
         ? 'auto (changed keys still need fedmark node members approve)'
