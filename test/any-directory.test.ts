@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinnedFetch, tlsFingerprint } from '@fedmark/protocol';
 import { freePort } from '../packages/coordinator/src/simulate/processes.ts';
 
 /**
@@ -113,10 +114,11 @@ describe.each(Object.entries(MODES))('the CLI outside the repository, %s', (_mod
       cwd,
       env,
       ['coordinator', 'start', '--dir', 'coord', '--port', port],
-      /coordinator listening on (http:\/\/\S+)/
+      /coordinator listening on (https:\/\/\S+)/
     );
     try {
-      const res = await fetch(`${coord.url}/console/login`);
+      const pin = tlsFingerprint(readFileSync(join(cwd, 'coord', 'tls.crt'), 'utf8'));
+      const res = await pinnedFetch(pin)(`${coord.url}/console/login`);
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/<form[^>]*method="post"/i);
     } finally {

@@ -54,7 +54,7 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     // then) and leaves releases in the ledgers and checkpoints in the transparency log.
     const warm = await fed.operator.createJob(jobTemplate('lifecycle', '2026-01-01'));
     expect((await fed.operator.waitForJob(warm, { timeoutMs: 120_000 })).status).toBe('published');
-    chromium = await launchChromium();
+    chromium = await launchChromium([fed.tlsFingerprint]);
   }, 300_000);
 
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
 
   /** How many jobs the coordinator has (its operator API: GET /v1/jobs). */
   async function jobCount(): Promise<number> {
-    const res = await fetch(`${fed.coordinatorUrl}/v1/jobs`, {
+    const res = await fed.coordinatorFetch(`${fed.coordinatorUrl}/v1/jobs`, {
       headers: { authorization: `Bearer ${fed.operatorToken}` },
     });
     expect(res.status).toBe(200);
@@ -103,6 +103,10 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     }
     return state;
   }
+
+  it('serves the coordinator console over HTTPS only', () => {
+    expect(fed.coordinatorUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  });
 
   it('operator: nodes, a job created from the template form runs to its result chart, no console errors', async () => {
     const { page, errors } = await newPage();
@@ -175,6 +179,8 @@ describe.runIf(browser.ok)('web consoles in Chromium', () => {
     const post = await page.request.post(`${fed.coordinatorUrl}/console/jobs/new`, {
       form: { template: 'lifecycle', action: 'create', name: 'auditor job' },
       headers: { origin: fed.coordinatorUrl },
+      // Playwright's own HTTP client, not Chromium: it knows no pins, and this check is about CSRF.
+      ignoreHTTPSErrors: true,
     });
     expect(post.status()).toBe(403);
     expect(await jobCount()).toBe(jobsBefore);

@@ -104,6 +104,9 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       workdir,
       nodes,
       coordinatorUrlFor: (name) => proxies.get(name)!.url,
+      // The proxy reads the application bytes, so this federation runs plain HTTP on loopback
+      // (start --insecure-http); test/tls.test.ts checks that by default nothing is readable.
+      insecureHttp: true,
     });
     await fed.start();
     // Every default job of the demo: RFM, lifecycle x NES, the A/B test and the churn model.

@@ -43,17 +43,18 @@ const EXPECTED: { starts: string; out: RegExp; file?: string }[] = [
     out: /operator token \(shown once; stored in coord\/operator\.token/,
   },
   { starts: 'export FEDMARK_TOKEN', out: /^$/ },
+  { starts: 'export FEDMARK_TLS_FINGERPRINT', out: /^$/ },
   {
     starts: 'fedmark coordinator keys',
-    out: /coordinator signing key: [0-9a-f]{64} \(written to coordinator\.keys\.json/,
+    out: /coordinator signing key: [0-9a-f]{64} \(written to coordinator\.keys\.json[\s\S]*\nTLS key fingerprint: sha256:[0-9a-f]{64}\n/,
   },
   {
     starts: 'for n in a b c; do\n  fedmark node keys',
-    out: /(admitted (retail-a|bank-b|telecom-c); key epoch k\d starts[\s\S]*Pinned coordinator http:\/\/127\.0\.0\.1:\d+ with signing key [0-9a-f]{64}[\s\S]*){3}/,
+    out: /(admitted (retail-a|bank-b|telecom-c); key epoch k\d starts[\s\S]*Pinned coordinator https:\/\/127\.0\.0\.1:\d+ with signing key [0-9a-f]{64} and TLS key sha256:[0-9a-f]{64}[\s\S]*){3}/,
   },
   {
     starts: 'fedmark coordinator start',
-    out: /coordinator listening on http:\/\/127\.0\.0\.1:\d+/,
+    out: /coordinator listening on https:\/\/127\.0\.0\.1:\d+\nTLS key fingerprint \(nodes pin it\): sha256:[0-9a-f]{64}\n[\s\S]*\{"event":"ready","service":"coordinator","url":"https:\/\/127\.0\.0\.1:\d+"/,
     file: 'coord.log',
   },
   {
@@ -141,6 +142,7 @@ describe('the README tour, verbatim, from a temporary directory', () => {
         PATH: `${join(work, '.bin')}:${process.env['PATH'] ?? ''}`,
         FEDMARK_TOKEN: '',
         FEDMARK_COORDINATOR_URL: '',
+        FEDMARK_TLS_FINGERPRINT: '',
       },
       stdio: 'ignore',
     });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tlsFingerprintBase64 } from '@fedmark/protocol';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it). */
 export const CHROMIUM_PATH = process.env['FEDMARK_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -25,8 +26,10 @@ export function browserAvailability(): { ok: true } | { ok: false; reason: strin
 /**
  * Headless Chromium with the flags this sandbox needs: no sandbox (root), no GPU, and no
  * background networking (the machine's closed network refuses Google's hosts loudly).
+ * `trustTlsKeys` are TLS key pins (`sha256:<hex>`) Chromium accepts a self-signed certificate
+ * for, as a node pins the coordinator's key: every other certificate error still fails the page.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(trustTlsKeys: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -39,6 +42,11 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-component-update',
       '--disable-sync',
+      ...(trustTlsKeys.length > 0
+        ? [
+            `--ignore-certificate-errors-spki-list=${trustTlsKeys.map(tlsFingerprintBase64).join(',')}`,
+          ]
+        : []),
     ],
   });
 }

@@ -37,3 +37,4 @@ export * from './schemas/public-keys.ts';
 export * from './store-integrity.ts';
 export * from './dir-backup.ts';
 export * from './tls/index.ts';
+export * from './ready-line.ts';

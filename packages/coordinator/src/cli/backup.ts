@@ -7,6 +7,7 @@ import {
   TOKEN_FILE,
   TRANSPARENCY_DB_FILE,
 } from './coordinator-dir.ts';
+import { TLS_CERT_FILE, TLS_KEY_FILE } from './tls-files.ts';
 
 /**
  * A consistent copy of a coordinator directory, safe while it serves (docs/operations.md
@@ -21,7 +22,7 @@ export function backupCoordinatorDirectory(dir: string, to: string): Promise<str
     from: dir,
     to,
     databases: [DB_FILE, TRANSPARENCY_DB_FILE],
-    files: [KEY_FILE, TOKEN_FILE, AUDITOR_TOKEN_FILE],
+    files: [KEY_FILE, TOKEN_FILE, AUDITOR_TOKEN_FILE, TLS_KEY_FILE, TLS_CERT_FILE],
     openReadonly: open,
     check: (file) => quickCheckFile(file, open),
   });

@@ -1,27 +1,21 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { serve } from '@hono/node-server';
 import {
   NodePublicKeysFileSchema,
   bytesToHex,
   textTable,
   type CoordinatorPublicKeyFile,
 } from '@fedmark/protocol';
-import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
-import { heFor } from '../aggregation/seal.ts';
-import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { createCoordinator } from '../app.ts';
 import { admitNode, createEnrollmentToken, nodeToWire } from '../nodes/admission.ts';
 import { addAuditorToken, initCoordinatorDir, openCoordinatorDir } from './coordinator-dir.ts';
 import { backupCoordinatorDirectory } from './backup.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { intOption } from './int-option.ts';
+import { registerStartCommand } from './start-command.ts';
+import { dirTlsFingerprint, ensureTlsFiles } from './tls-files.ts';
 import { zodMessage } from '../zod-message.ts';
-
-const int = (name: string) => (v: string) => {
-  if (!/^[0-9]+$/.test(v))
-    throw new CliError(EXIT.USAGE, `--${name} expects a whole number, got ${JSON.stringify(v)}`);
-  return Number(v);
-};
 
 /** The node to admit: from its public-key file, or from --name/--signing-key/--box-key. */
 function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; boxKey?: string }): {
@@ -74,12 +68,21 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
   coord
     .command('init')
     .description(
-      'create a coordinator directory: database, signing key, operator and auditor tokens (0600)'
+      'create a coordinator directory: database, signing key, operator and auditor tokens, TLS certificate (secrets 0600)'
     )
     .requiredOption('--dir <dir>', 'coordinator directory')
+    .option(
+      '--tls-name <name...>',
+      'DNS names or IP addresses nodes use to reach the coordinator (default: localhost, 127.0.0.1, ::1 and this host name)'
+    )
     .option('--json', 'print a JSON object')
-    .action((o: { dir: string; json?: boolean }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fedmark coordinator init --dir ./coord\n  fedmark coordinator init --dir ./coord --tls-name coordinator.example.org 203.0.113.7\n'
+    )
+    .action(async (o: { dir: string; tlsName?: string[]; json?: boolean }) => {
       const r = initCoordinatorDir(o.dir);
+      const { fingerprint } = await ensureTlsFiles(o.dir, o.tlsName);
       if (o.json) {
         const out = {
           dir: o.dir,
@@ -88,11 +91,13 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
           auditorTokenFile: r.auditorTokenFile,
           auditorToken: r.auditorToken,
           coordinatorKey: r.publicKey,
+          tlsFingerprint: fingerprint,
         };
         io.out(`${JSON.stringify(out)}\n`);
       } else {
         io.out(`coordinator initialized in ${o.dir}\n`);
         io.out(`coordinator signing key: ${r.publicKey}\n`);
+        io.out(`TLS key fingerprint (nodes pin it): ${fingerprint}\n`);
         io.out(`operator token (shown once; stored in ${r.tokenFile}, mode 0600):\n  ${r.token}\n`);
         io.out(
           `auditor token, read-only transparency log (shown once; stored in ${r.auditorTokenFile}, mode 0600):\n  ${r.auditorToken}\n`
@@ -121,57 +126,7 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
         );
     });
 
-  coord
-    .command('start')
-    .description('serve the coordinator API (resumes open rounds from the database)')
-    .requiredOption('--dir <dir>', 'coordinator directory')
-    .option('--port <port>', 'TCP port', int('port'), 7700)
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option(
-      '--max-rows-per-node <n>',
-      'rows per node assumed by the plaintext-range check',
-      int('max-rows-per-node'),
-      DEFAULT_MAX_ROWS_PER_NODE
-    )
-    .addHelpText(
-      'after',
-      '\nExample:\n  fedmark coordinator start --dir ./coord --port 7700 --host 0.0.0.0\n'
-    )
-    .action(async (o: { dir: string; port: number; host: string; maxRowsPerNode: number }) => {
-      const d = openCoordinatorDir(o.dir, { checkIntegrity: true });
-      const c = createCoordinator({
-        ...d,
-        maxRowsPerNode: o.maxRowsPerNode,
-        log: (l) => io.err(`[coordinator] ${l}\n`),
-      });
-      await new Promise<void>((resolve, reject) => {
-        const server = serve({ fetch: c.app.fetch, port: o.port, hostname: o.host }, (info) => {
-          io.out(`coordinator listening on http://${o.host}:${info.port}\n`);
-          io.out(
-            `web console: http://${o.host}:${info.port}/console (log in with the operator or auditor token)\n`
-          );
-          c.resume().catch((err: unknown) =>
-            io.err(`[coordinator] resume failed: ${String(err)}\n`)
-          );
-          // Warm SEAL now (about a second) rather than on the first submission of a job.
-          heFor(DEFAULT_HE_PARAMS).catch((err: unknown) =>
-            io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`)
-          );
-        });
-        server.on('error', (err) =>
-          reject(new CliError(EXIT.FAILURE, `cannot listen on ${o.host}:${o.port}: ${err.message}`))
-        );
-        const shutdown = () => {
-          c.stop();
-          server.close(() => {
-            d.store.close();
-            resolve();
-          });
-        };
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-      });
-    });
+  registerStartCommand(coord, io);
 
   coord
     .command('admit')
@@ -204,9 +159,10 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
           const n = admitNode(c.ctx, keys);
           const epoch = d.store.keys.latest();
           const coordinatorKey = bytesToHex(d.coordinatorKey.publicKey);
+          const tlsFingerprint = dirTlsFingerprint(o.dir);
           if (o.json)
             io.out(
-              `${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey })}\n`
+              `${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey, tlsFingerprint })}\n`
             );
           else {
             io.out(
@@ -214,7 +170,7 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
             );
             io.out(`coordinator signing key: ${coordinatorKey}\n`);
             io.out(
-              `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
+              `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}${tlsFingerprint ? ` --tls-fingerprint ${tlsFingerprint}` : ''}\n`
             );
           }
         } finally {
@@ -226,29 +182,45 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
   coord
     .command('keys')
     .description(
-      "print the coordinator's public signing key (nodes pin it) and optionally write it to a file for them"
+      "print the coordinator's public signing key and TLS key fingerprint (nodes pin both) and optionally write them to a file for them"
     )
     .requiredOption('--dir <dir>', 'coordinator directory')
     .option('--out <file>', 'write the public key file (fedmark node pin-coordinator --keys FILE)')
+    .option('--fingerprint', 'print only the TLS key fingerprint (for FEDMARK_TLS_FINGERPRINT)')
     .option('--json', 'print a JSON object')
     .addHelpText(
       'after',
-      '\nExample:\n  fedmark coordinator keys --dir ./coord --out coordinator.keys.json\n'
+      '\nExamples:\n  fedmark coordinator keys --dir ./coord --out coordinator.keys.json\n  export FEDMARK_TLS_FINGERPRINT=$(fedmark coordinator keys --dir ./coord --fingerprint)\n'
     )
-    .action((o: { dir: string; out?: string; json?: boolean }) => {
+    .action((o: { dir: string; out?: string; fingerprint?: boolean; json?: boolean }) => {
       const d = openCoordinatorDir(o.dir);
       try {
+        const tlsFingerprint = dirTlsFingerprint(o.dir);
+        if (o.fingerprint) {
+          if (!tlsFingerprint)
+            throw new CliError(
+              EXIT.NOT_FOUND,
+              `${o.dir} has no TLS certificate yet ("fedmark coordinator start" makes one)`
+            );
+          io.out(`${tlsFingerprint}\n`);
+          return;
+        }
         const file: CoordinatorPublicKeyFile = {
           version: 1,
           kind: 'fedmark-coordinator-public-key',
           signingKey: bytesToHex(d.coordinatorKey.publicKey),
+          ...(tlsFingerprint ? { tlsFingerprint } : {}),
         };
         if (o.out) writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`);
         if (o.json) io.out(`${JSON.stringify(file)}\n`);
-        else
+        else {
           io.out(
             `coordinator signing key: ${file.signingKey}${o.out ? ` (written to ${o.out}: send it to each node)` : ''}\n`
           );
+          io.out(
+            `TLS key fingerprint: ${tlsFingerprint ?? '(none yet: "coordinator start" makes the certificate)'}\n`
+          );
+        }
       } finally {
         d.store.close();
       }
@@ -291,18 +263,23 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
     .description('one-time enrollment token for a node name (valid 24 h by default)')
     .requiredOption('--dir <dir>', 'coordinator directory')
     .requiredOption('--name <name>', 'node name the token is for')
-    .option('--ttl-hours <h>', 'validity in hours', int('ttl-hours'), 24)
+    .option('--ttl-hours <h>', 'validity in hours', intOption('ttl-hours'), 24)
     .option('--json', 'print a JSON object')
     .action((o: { dir: string; name: string; ttlHours: number; json?: boolean }) => {
       const d = openCoordinatorDir(o.dir);
       try {
         const c = createCoordinator({ ...d, timers: false, log: () => {} });
         const t = createEnrollmentToken(c.ctx, { name: o.name, ttlMs: o.ttlHours * 3600_000 });
-        if (o.json) io.out(`${JSON.stringify(t)}\n`);
-        else
+        const tlsFingerprint = dirTlsFingerprint(o.dir);
+        if (o.json) io.out(`${JSON.stringify({ ...t, tlsFingerprint: tlsFingerprint ?? null })}\n`);
+        else {
           io.out(
             `enrollment token for ${t.name} (single use, expires ${t.expiresAt}):\n  ${t.token}\n`
           );
+          io.out(
+            `next, on the node: fedmark node enroll --dir <node dir> --coordinator <this coordinator's https URL> --token ${t.token}${tlsFingerprint ? ` --tls-fingerprint ${tlsFingerprint}` : ''}\n`
+          );
+        }
       } finally {
         d.store.close();
       }

@@ -1,4 +1,5 @@
-import { errorFromWire } from '@fedmark/protocol';
+import { ZodError } from 'zod';
+import { TlsFingerprintSchema, coordinatorFetch, errorFromWire } from '@fedmark/protocol';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface OperatorClient {
@@ -6,9 +7,32 @@ export interface OperatorClient {
   post(path: string, body: unknown): Promise<unknown>;
 }
 
-/** Operator API client: bearer token, JSON, typed errors rebuilt from `{error:{code,message}}`. */
-export function operatorClient(baseUrl: string, token: string): OperatorClient {
+/**
+ * Operator API client: bearer token, JSON, typed errors rebuilt from `{error:{code,message}}`.
+ * HTTPS only to the coordinator holding the pinned TLS key, plain HTTP only to loopback
+ * (docs/operations.md "TLS"): the token never crosses a network in clear.
+ */
+export function operatorClient(
+  baseUrl: string,
+  token: string,
+  tlsFingerprint?: string
+): OperatorClient {
   const base = baseUrl.replace(/\/+$/, '');
+  let fetch: ReturnType<typeof coordinatorFetch>;
+  try {
+    const pin =
+      tlsFingerprint === undefined ? undefined : TlsFingerprintSchema.parse(tlsFingerprint);
+    fetch = coordinatorFetch(base, pin);
+  } catch (err) {
+    throw new CliError(
+      EXIT.USAGE,
+      err instanceof ZodError
+        ? `--tls-fingerprint: expected sha256: and 64 hex digits, got ${JSON.stringify(tlsFingerprint)}`
+        : err instanceof Error
+          ? err.message
+          : String(err)
+    );
+  }
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     let res: Response;
     try {

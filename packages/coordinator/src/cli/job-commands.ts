@@ -18,6 +18,7 @@ import { eventLine, resultText, statusLine } from './render.ts';
 export interface ConnOpts {
   coordinator?: string;
   token?: string;
+  tlsFingerprint?: string;
   json?: boolean;
 }
 
@@ -25,21 +26,25 @@ export function withConn(cmd: Command): Command {
   return cmd
     .option(
       '--coordinator <url>',
-      'coordinator URL (env FEDMARK_COORDINATOR_URL; default http://127.0.0.1:7700)'
+      'coordinator URL (env FEDMARK_COORDINATOR_URL; default https://127.0.0.1:7700)'
     )
     .option('--token <token>', 'operator token (env FEDMARK_TOKEN)')
+    .option(
+      '--tls-fingerprint <pin>',
+      'the coordinator\'s TLS key pin, sha256:<hex> from "fedmark coordinator keys" (env FEDMARK_TLS_FINGERPRINT)'
+    )
     .option('--json', 'print JSON');
 }
 
 export function client(o: ConnOpts, io: CliIo): OperatorClient {
-  const url = o.coordinator ?? io.env['FEDMARK_COORDINATOR_URL'] ?? 'http://127.0.0.1:7700';
+  const url = o.coordinator ?? io.env['FEDMARK_COORDINATOR_URL'] ?? 'https://127.0.0.1:7700';
   const token = o.token ?? io.env['FEDMARK_TOKEN'];
   if (!token)
     throw new CliError(
       EXIT.USAGE,
       'an operator token is needed: --token <token> or FEDMARK_TOKEN (see <coordinator dir>/operator.token)'
     );
-  return operatorClient(url, token);
+  return operatorClient(url, token, o.tlsFingerprint ?? io.env['FEDMARK_TLS_FINGERPRINT']);
 }
 
 /** How long `job watch` keeps retrying an unreachable coordinator (e.g. during a restart). */

@@ -9,6 +9,7 @@ import {
   bytesToHex,
   generateBoxKeyPair,
   generateSigningKeyPair,
+  tlsFingerprint,
 } from '@fedmark/protocol';
 import { run } from './main.ts';
 import { createCoordinator, type Coordinator } from '../app.ts';
@@ -139,15 +140,17 @@ describe('fedmark coordinator CLI', () => {
     expect(coordinatorKey).toBe(bytesToHex(opened.coordinatorKey.publicKey));
     opened.store.close();
     opened.transparencyDb.close();
+    const tlsPin = tlsFingerprint(readFileSync(join(dir, 'tls.crt'), 'utf8'));
     expect(JSON.parse(readFileSync(keyFile, 'utf8'))).toEqual({
       version: 1,
       kind: 'fedmark-coordinator-public-key',
       signingKey: coordinatorKey,
+      tlsFingerprint: tlsPin,
     });
     expect(c.out()).toBe(
       'admitted bank; key epoch k1 starts (generator bank)\n' +
         `coordinator signing key: ${coordinatorKey}\n` +
-        `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}\n`
+        `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey} --tls-fingerprint ${tlsPin}\n`
     );
     const bad = captureCli();
     expect(
@@ -332,12 +335,12 @@ describe('fedmark coordinator CLI', () => {
         'round 0 secagg setup received a3',
         'round 0 secagg setup closed',
         'round 0 refusal recorded a1: purpose analytics not allowed',
-        'round 0 round closed: 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
-        'round 0 job failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
+        'round 0 round closed: 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)',
+        'round 0 job failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)',
         `${jobId} [failed] round 0 failed: 0/3 submitted, 1 refused, 2 pending (min 3)`,
       ]);
       expect(w.err()).toBe(
-        `error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
+        `error: job ${jobId} failed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)\n`
       );
       const list = captureCli(env);
       expect(await run(['job', 'list'], list.io), list.err()).toBe(0);
@@ -349,7 +352,7 @@ describe('fedmark coordinator CLI', () => {
       const r = captureCli(env);
       expect(await run(['job', 'result', jobId], r.io)).toBe(20);
       expect(r.out()).toBe(
-        `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached\n`
+        `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)\n`
       );
     } finally {
       server.close();

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyEpoch } from '@fedmark/protocol';
+import { coordinatorFetch, type KeyEpoch } from '@fedmark/protocol';
 import { OperatorClient } from './operator-client.ts';
 import {
   freePort,
@@ -42,6 +42,11 @@ export interface LocalFederationOptions {
   startNodes?: boolean;
   /** Lets a test put a capturing proxy between a node and the coordinator. */
   coordinatorUrlFor?: (node: string, url: string) => string;
+  /**
+   * TEST ONLY: the coordinator serves plain HTTP on loopback (`start --insecure-http`), so a
+   * capturing proxy can read what leaves each node. Everything else runs over TLS.
+   */
+  insecureHttp?: boolean;
   log?: (line: string) => void;
   /** Called as each start-up step finishes (`fedmark simulate` prints these on stderr). */
   onProgress?: (step: StartupStep) => void;
@@ -81,6 +86,10 @@ export class LocalFederation {
   operatorToken = '';
   /** The auditor's bearer token: transparency log endpoints and the console's Transparency page. */
   auditorToken = '';
+  /** The coordinator's TLS key pin (`coordinator init` prints it); nodes pin it at admission. */
+  tlsFingerprint = '';
+  /** A fetch to the coordinator: HTTPS to `tlsFingerprint` (or loopback HTTP with insecureHttp). */
+  coordinatorFetch: (url: string, init?: RequestInit) => Promise<Response> = (u, i) => fetch(u, i);
   private port = 0;
 
   constructor(private readonly opts: LocalFederationOptions) {}
@@ -116,14 +125,24 @@ export class LocalFederation {
     const init = await this.timed(
       'coordinator',
       () => runFedmark(['coordinator', 'init', '--dir', this.coordinatorDir, '--json']),
-      () => 'initialised (signing key, operator and auditor tokens)'
+      () => 'initialised (signing key, operator and auditor tokens, TLS certificate)'
     );
     this.operatorToken = tokenFrom(init.stdout, 'token', 'an operator token');
     this.auditorToken = tokenFrom(init.stdout, 'auditorToken', 'an auditor token');
     const coordinatorKey = tokenFrom(init.stdout, 'coordinatorKey', 'its signing key');
+    this.tlsFingerprint = tokenFrom(init.stdout, 'tlsFingerprint', 'its TLS key fingerprint');
     this.port = await freePort();
-    this.coordinatorUrl = `http://127.0.0.1:${this.port}`;
-    this.operator = new OperatorClient(this.coordinatorUrl, this.operatorToken);
+    const scheme = this.opts.insecureHttp ? 'http' : 'https';
+    this.coordinatorUrl = `${scheme}://127.0.0.1:${this.port}`;
+    this.coordinatorFetch = coordinatorFetch(
+      this.coordinatorUrl,
+      this.opts.insecureHttp ? undefined : this.tlsFingerprint
+    );
+    this.operator = new OperatorClient(
+      this.coordinatorUrl,
+      this.operatorToken,
+      this.coordinatorFetch
+    );
     const coordinatorUp = this.timed(
       'coordinator',
       () => this.startCoordinator(),
@@ -162,9 +181,11 @@ export class LocalFederation {
                 this.coordinatorUrl,
                 '--key',
                 coordinatorKey,
+                '--tls-fingerprint',
+                this.tlsFingerprint,
               ])
             ),
-          () => 'admitted by the coordinator (public keys) and pinned its signing key'
+          () => 'admitted by the coordinator (public keys) and pinned its signing and TLS keys'
         ).then(() => undefined)
       ));
     let admitted = 0;
@@ -368,10 +389,11 @@ export class LocalFederation {
         String(this.port),
         '--host',
         '127.0.0.1',
+        ...(this.opts.insecureHttp ? ['--insecure-http'] : []),
       ],
       (l) => this.log(`coordinator | ${l}`)
     );
-    await waitForHealth(this.coordinatorUrl, 30_000);
+    await waitForHealth(this.coordinatorUrl, this.coordinatorFetch, 30_000);
   }
 
   startNode(node: LocalNode): void {
@@ -449,7 +471,7 @@ function importedRows(stdout: string): string {
   }
 }
 
-/** `fedmark coordinator init --json` prints each token once and the signing key (fields `token`, `auditorToken`, `coordinatorKey`). */
+/** `fedmark coordinator init --json` prints each token once, the signing key and the TLS pin (fields `token`, `auditorToken`, `coordinatorKey`, `tlsFingerprint`). */
 function tokenFrom(stdout: string, field: string, what: string): string {
   const token = (JSON.parse(stdout) as Record<string, unknown>)[field];
   if (typeof token !== 'string' || token.length < 16)
@@ -457,11 +479,15 @@ function tokenFrom(stdout: string, field: string, what: string): string {
   return token;
 }
 
-async function waitForHealth(baseUrl: string, timeoutMs: number): Promise<void> {
+async function waitForHealth(
+  baseUrl: string,
+  doFetch: (url: string) => Promise<Response>,
+  timeoutMs: number
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(new URL('/health', baseUrl));
+      const res = await doFetch(new URL('/health', baseUrl).href);
       if (res.ok) return;
     } catch {
       // not listening yet

@@ -17,11 +17,18 @@ import { sleep } from './processes.ts';
 const CreatedSchema = z.object({ jobId: z.string() });
 const ActiveEpochSchema = z.object({ epoch: KeyEpochSchema });
 
-/** The operator's HTTP client for the coordinator API (Bearer token), every response zod-validated. */
+type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * The operator's HTTP client for the coordinator API (Bearer token), every response
+ * zod-validated. `fetch` is the transport: the simulation passes `coordinatorFetch` (HTTPS to
+ * the pinned TLS key); the default, the global fetch, serves unit tests on loopback HTTP.
+ */
 export class OperatorClient {
   constructor(
     readonly baseUrl: string,
-    private readonly token: string
+    private readonly token: string,
+    private readonly fetch: Fetch = (u, i) => globalThis.fetch(u, i)
   ) {}
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -65,7 +72,7 @@ export class OperatorClient {
     const attempts = 4;
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await fetch(new URL(path, this.baseUrl), {
+        const res = await this.fetch(new URL(path, this.baseUrl).href, {
           method,
           headers: {
             authorization: `Bearer ${this.token}`,

@@ -24,6 +24,9 @@ export function consoleGuide(fed: LocalFederation): string {
     '',
     'The federation keeps running. Web consoles (log in with a token below; Ctrl-C stops everything):',
     `  coordinator  ${fed.coordinatorUrl}/console`,
+    ...(fed.coordinatorUrl.startsWith('https:')
+      ? [`    self-signed certificate: your browser warns once; its key is ${fed.tlsFingerprint}`]
+      : []),
     `    operator token  ${fed.operatorToken}`,
     `    auditor token   ${fed.auditorToken}`,
   ];

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { PURPOSES, type Purpose } from '@fedmark/protocol';
+import { PURPOSES, TlsFingerprintSchema, type Purpose } from '@fedmark/protocol';
 
 /** commander argument parsers: a bad value becomes a usage error (exit 2) naming the option. */
 export function intOption(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -32,6 +32,16 @@ export function dateOption(value: string): string {
     new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
   if (!ok) throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${value}"`);
   return value;
+}
+
+/** `--tls-fingerprint sha256:<64 hex>`: the coordinator's TLS key pin. */
+export function tlsFingerprintOption(value: string): string {
+  const checked = TlsFingerprintSchema.safeParse(value.trim().toLowerCase());
+  if (!checked.success)
+    throw new InvalidArgumentError(
+      `expected sha256: and 64 hex digits (printed by "fedmark coordinator keys"), got "${value}"`
+    );
+  return checked.data;
 }
 
 export function urlOption(value: string): string {

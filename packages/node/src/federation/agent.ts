@@ -6,6 +6,7 @@ import {
   isProtocolError,
   type Canonical,
   type Task,
+  coordinatorFetch,
 } from '@fedmark/protocol';
 import type { SegmentQuery } from '@fedmark/protocol';
 import type { UnitSource } from '../analytics/types.ts';
@@ -27,7 +28,7 @@ import { handleDecrypt } from './decrypt.ts';
 import { handleSecaggSetup } from './secagg-setup.ts';
 import { handleSecaggUnmask } from './secagg-unmask.ts';
 import { requireInstalledEpoch } from './members.ts';
-import { loadCoordinatorKey } from './enroll.ts';
+import { loadCoordinatorKey, pinnedCoordinator } from './enroll.ts';
 import { sendPolicySummaryIfChanged } from './policy-summary.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
 import { isTransientLocalError } from './transient.ts';
@@ -124,12 +125,16 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const pollMs = opts.pollMs ?? 1000;
   const log = opts.log ?? stderrLog;
   const identity = loadIdentity(opts.dir);
+  // HTTPS to the TLS key pinned at enrollment, or loopback HTTP; refused before the database opens.
+  const doFetch =
+    opts.fetch ??
+    coordinatorFetch(opts.coordinatorUrl, pinnedCoordinator(opts.dir)?.tlsFingerprint);
   const db = openNodeDatabase(opts.dir);
   const client = createCoordinatorClient({
     coordinatorUrl: opts.coordinatorUrl,
     identity,
     log,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: doFetch,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
   });

@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { ProtocolError, errorFromWire, signNodeRequest } from '@fedmark/protocol';
+import { ProtocolError, TlsPinError, errorFromWire, signNodeRequest } from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 
 /**
  * The egress seam: every byte the agent sends goes through one fetch-like function, so a test
- * can capture all of it (test/egress-canary.test.ts). Defaults to the global fetch.
+ * can capture all of it (test/egress-canary.test.ts). Callers pass `coordinatorFetch` (HTTPS to the
+ * pinned TLS key, docs/operations.md "TLS"); without one, the global fetch (tests only).
  */
 export type FetchFn = (
   url: string,
@@ -148,6 +149,10 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
           result = await once(method, path, text);
         } catch (err) {
           if (opts.signal?.aborted || err instanceof ProtocolError) throw err;
+          // The coordinator's address answered with another TLS key: no use retrying now, and
+          // the caller treats it as a fault that may pass (the agent defers its tasks and logs
+          // it every poll) rather than a task to give up on.
+          if (err instanceof TlsPinError) throw new TransientError(err.message, err);
           lastError = err;
           opts.log?.('coordinator_unreachable', {
             method,

@@ -6,6 +6,8 @@ import {
   EnrollResponseSchema,
   ProtocolError,
   PublicKeyHexSchema,
+  TlsFingerprintSchema,
+  coordinatorFetch,
   enrollSigningPayload,
   hexToBytes,
   signCanonical,
@@ -21,6 +23,8 @@ export interface EnrollNodeOptions {
   coordinatorUrl: string;
   /** One-time enrollment token from the operator (64 hex characters). */
   token: string;
+  /** The coordinator's TLS key pin (`sha256:<hex>`, from its operator); required for https. */
+  tlsFingerprint?: string;
   fetch?: FetchFn;
 }
 
@@ -53,7 +57,7 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
   );
   const client = createCoordinatorClient({
     coordinatorUrl: opts.coordinatorUrl,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    fetch: opts.fetch ?? coordinatorFetch(opts.coordinatorUrl, opts.tlsFingerprint),
   });
   const res = await client.request(
     'POST',
@@ -66,7 +70,7 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
       'CONFLICT',
       `coordinator enrolled "${res.name}", not this node "${pub.name}"`
     );
-  pinCoordinator(opts.dir, opts.coordinatorUrl, res.coordinatorKey);
+  pinCoordinator(opts.dir, opts.coordinatorUrl, res.coordinatorKey, opts.tlsFingerprint);
   return { ...pub, coordinatorKey: res.coordinatorKey };
 }
 
@@ -75,14 +79,23 @@ export async function enrollNode(opts: EnrollNodeOptions): Promise<EnrollResult>
  * the coordinator's receipts for its checkpoints against it, and the audit uses it instead of the
  * key the coordinator reports about itself. Enrollment pins the key it was answered with; a
  * node admitted by its keys pins the key the operator gave it (`fedmark node pin-coordinator`).
+ * The TLS key pin, when given, is what every later connection to the coordinator must present
+ * (docs/operations.md "TLS").
  */
-export function pinCoordinator(dir: string, coordinatorUrl: string, coordinatorKey: string): void {
+export function pinCoordinator(
+  dir: string,
+  coordinatorUrl: string,
+  coordinatorKey: string,
+  tlsFingerprint?: string
+): void {
   PublicKeyHexSchema.parse(coordinatorKey);
+  if (tlsFingerprint !== undefined) TlsFingerprintSchema.parse(tlsFingerprint);
   const file = join(dir, COORDINATOR_FILE);
   const record = {
     version: 1,
     url: coordinatorUrl,
     coordinatorKey,
+    ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}),
     enrolledAt: new Date().toISOString(),
   };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
@@ -99,20 +112,21 @@ const CoordinatorFileSchema = z.object({
   version: z.literal(1),
   url: z.string(),
   coordinatorKey: PublicKeyHexSchema,
+  tlsFingerprint: TlsFingerprintSchema.optional(),
   enrolledAt: z.string(),
 });
 
 /** The coordinator this node pinned (enrollment or pin-coordinator), or undefined (none, or an unreadable file). */
 export function pinnedCoordinator(
   dir: string
-): { url: string; coordinatorKey: string } | undefined {
+): { url: string; coordinatorKey: string; tlsFingerprint?: string } | undefined {
   const file = join(dir, COORDINATOR_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    const { url, coordinatorKey } = CoordinatorFileSchema.parse(
+    const { url, coordinatorKey, tlsFingerprint } = CoordinatorFileSchema.parse(
       JSON.parse(readFileSync(file, 'utf8'))
     );
-    return { url, coordinatorKey };
+    return { url, coordinatorKey, ...(tlsFingerprint !== undefined ? { tlsFingerprint } : {}) };
   } catch {
     return undefined;
   }

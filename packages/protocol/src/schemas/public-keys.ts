@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TlsFingerprintSchema } from '../tls/fingerprint.ts';
 import { IdSchema } from './common.ts';
 import { PublicKeyHexSchema } from './federation.ts';
 
@@ -25,6 +26,8 @@ export const CoordinatorPublicKeyFileSchema = z
     version: z.literal(1),
     kind: z.literal('fedmark-coordinator-public-key'),
     signingKey: PublicKeyHexSchema,
+    /** The coordinator's TLS key pin (docs/operations.md "TLS"); absent in files made before TLS. */
+    tlsFingerprint: TlsFingerprintSchema.optional(),
   })
   .strict();
 export type CoordinatorPublicKeyFile = z.infer<typeof CoordinatorPublicKeyFileSchema>;

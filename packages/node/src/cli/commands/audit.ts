@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { AuditReport } from '../../audit/index.ts';
+import { coordinatorFetch } from '@fedmark/protocol';
+import type { AuditFetch, AuditReport } from '../../audit/index.ts';
 import { emit, type CliContext } from '../context.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { withNode } from '../node-context.ts';
+import { tlsFingerprintOption } from '../options.ts';
 import { createProgress } from '../progress.ts';
 import { examples } from './_help.ts';
 
@@ -14,6 +16,7 @@ interface AuditVerifyOptions {
   coordinator?: string;
   token?: string;
   coordinatorToken?: string;
+  tlsFingerprint?: string;
   deep?: boolean;
   json?: boolean;
 }
@@ -21,6 +24,25 @@ interface AuditVerifyOptions {
 interface AuditExportOptions extends AuditVerifyOptions {
   out: string;
   jsonOut?: string;
+}
+
+/**
+ * HTTPS to the coordinator's pinned TLS key (docs/operations.md "TLS"): --tls-fingerprint, else
+ * the pin in the audited node directory's coordinator.json; plain HTTP to loopback only.
+ */
+async function coordinatorAuditFetch(url: string, o: AuditVerifyOptions): Promise<AuditFetch> {
+  const { pinnedCoordinator } = await import('../../federation/enroll.ts');
+  const pin =
+    o.tlsFingerprint ??
+    (o.nodeDir !== undefined ? pinnedCoordinator(o.nodeDir)?.tlsFingerprint : undefined);
+  try {
+    return coordinatorFetch(url, pin);
+  } catch (err) {
+    throw new CliError(
+      EXIT.USAGE,
+      `--coordinator ${err instanceof Error ? err.message : String(err)}`
+    );
+  }
 }
 
 /**
@@ -65,7 +87,13 @@ async function runAudit(ctx: CliContext, o: AuditVerifyOptions): Promise<AuditRe
   const { auditNode, httpLedgerSource } = await import('../../audit/index.ts');
   const common = {
     ...(o.coordinator !== undefined && coordinatorToken !== undefined
-      ? { coordinator: { url: o.coordinator, token: coordinatorToken } }
+      ? {
+          coordinator: {
+            url: o.coordinator,
+            token: coordinatorToken,
+            fetch: await coordinatorAuditFetch(o.coordinator, o),
+          },
+        }
       : {}),
     ...(nodeKey ? { nodeKey } : {}),
     ...(o.deep ? { deep: true } : {}),
@@ -175,6 +203,11 @@ function auditInputOptions(cmd: Command): void {
     .option(
       '--coordinator-token <token>',
       'with --node: the coordinator auditor or operator token (default: $FEDMARK_TOKEN)'
+    )
+    .option(
+      '--tls-fingerprint <pin>',
+      "the coordinator's TLS key pin, sha256:<hex> (default: the one pinned in --node-dir)",
+      tlsFingerprintOption
     )
     .option(
       '--deep',

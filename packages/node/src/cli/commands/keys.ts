@@ -7,7 +7,7 @@ import {
 } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
-import { urlOption } from '../options.ts';
+import { tlsFingerprintOption, urlOption } from '../options.ts';
 import { openNode } from '../node-context.ts';
 import { examples } from './_help.ts';
 import { parseFileValue, readJsonFile } from './_query-file.ts';
@@ -71,6 +71,11 @@ export function registerKeys(node: Command, ctx: CliContext): void {
       "coordinator's Ed25519 public key (64 hex), as printed by fedmark coordinator init or keys"
     )
     .option('--keys <file>', 'or the file written by fedmark coordinator keys --out')
+    .option(
+      '--tls-fingerprint <pin>',
+      "the coordinator's TLS key pin, sha256:<hex> (in the --keys file when it has one)",
+      tlsFingerprintOption
+    )
     .option('--json', 'print the pinned key as JSON')
     .action(
       async (o: {
@@ -78,15 +83,31 @@ export function registerKeys(node: Command, ctx: CliContext): void {
         coordinator: string;
         key?: string;
         keys?: string;
+        tlsFingerprint?: string;
         json?: boolean;
       }) => {
         if ((o.key === undefined) === (o.keys === undefined))
           throw new CliError(EXIT.USAGE, 'give exactly one of --key <hex> or --keys <file>');
-        const key =
+        const file =
           o.keys !== undefined
             ? parseFileValue(o.keys, CoordinatorPublicKeyFileSchema, readJsonFile(o.keys))
-                .signingKey
-            : o.key!;
+            : undefined;
+        const key = file?.signingKey ?? o.key!;
+        const tlsFingerprint = o.tlsFingerprint ?? file?.tlsFingerprint;
+        if (
+          o.tlsFingerprint !== undefined &&
+          file?.tlsFingerprint !== undefined &&
+          o.tlsFingerprint !== file.tlsFingerprint
+        )
+          throw new CliError(
+            EXIT.USAGE,
+            `--tls-fingerprint ${o.tlsFingerprint} differs from the one in ${o.keys} (${file.tlsFingerprint}): ask the operator which is right`
+          );
+        if (tlsFingerprint === undefined && new URL(o.coordinator).protocol === 'https:')
+          throw new CliError(
+            EXIT.USAGE,
+            `an https coordinator needs its TLS key pin: --tls-fingerprint sha256:<hex> (printed by "fedmark coordinator keys")`
+          );
         const checked = PublicKeyHexSchema.safeParse(key);
         if (!checked.success)
           throw new CliError(
@@ -95,19 +116,23 @@ export function registerKeys(node: Command, ctx: CliContext): void {
           );
         (await openNode(o.dir)).close();
         const { pinCoordinator } = await import('../../federation/index.ts');
-        pinCoordinator(o.dir, o.coordinator, checked.data);
+        pinCoordinator(o.dir, o.coordinator, checked.data, tlsFingerprint);
         emit(
           ctx,
           o.json,
-          { coordinator: o.coordinator, coordinatorKey: checked.data },
+          {
+            coordinator: o.coordinator,
+            coordinatorKey: checked.data,
+            tlsFingerprint: tlsFingerprint ?? null,
+          },
           () =>
-            `Pinned coordinator ${o.coordinator} with signing key ${checked.data} (coordinator.json)\nNext: fedmark node serve --dir ${o.dir} --coordinator ${o.coordinator}\n`
+            `Pinned coordinator ${o.coordinator} with signing key ${checked.data}${tlsFingerprint ? ` and TLS key ${tlsFingerprint}` : ''} (coordinator.json)\nNext: fedmark node serve --dir ${o.dir} --coordinator ${o.coordinator}\n`
         );
       }
     );
   examples(
     pin,
-    'fedmark node pin-coordinator --dir ./node-a --coordinator http://127.0.0.1:7700 --keys coordinator.keys.json',
-    'fedmark node pin-coordinator --dir ./node-a --coordinator http://127.0.0.1:7700 --key 3b6a...e1'
+    'fedmark node pin-coordinator --dir ./node-a --coordinator https://coordinator.example:7700 --keys coordinator.keys.json',
+    'fedmark node pin-coordinator --dir ./node-a --coordinator https://127.0.0.1:7700 --key 3b6a...e1 --tls-fingerprint sha256:9f2c...07'
   );
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readyLine } from '@fedmark/protocol';
 import type { CliContext } from '../context.ts';
 import { intOption, urlOption } from '../options.ts';
 import { openNode } from '../node-context.ts';
@@ -84,11 +85,12 @@ export function registerServe(node: Command, ctx: CliContext): void {
             `warning: binding ${o.host}, not loopback: put a TLS reverse proxy in front and restrict who can connect\n`
           );
         const app = createNodeApp({ dir: o.dir, db: nodeDb.db, identity: nodeDb.identity, tokens });
+        let listening = { url: '', address: '', port: 0 };
         const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
           const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
-            io.out(
-              `Node "${nodeDb.identity.name}" API listening on http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port} (GET /openapi.json)\n`
-            );
+            const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
+            io.out(`Node "${nodeDb.identity.name}" API listening on ${url} (GET /openapi.json)\n`);
+            listening = { url, address: info.address, port: info.port };
             resolve(s);
           });
           s.once('error', reject);
@@ -107,6 +109,15 @@ export function registerServe(node: Command, ctx: CliContext): void {
             stop.abort();
           });
         }
+        // Last, once the API listens and the agent runs: what a supervisor waits for.
+        io.out(
+          readyLine({
+            service: 'node',
+            node: nodeDb.identity.name,
+            ...listening,
+            coordinator: o.coordinator ?? null,
+          })
+        );
         await untilStopped(io.signal, stop);
         await agent;
         await new Promise<void>((resolve) => server.close(() => resolve()));
