@@ -159,6 +159,7 @@ describe('closing rules', () => {
       kind: 'segment_stats',
       status: 'failed',
       rounds: [],
+      excluded: [],
       failure: status.failure,
     });
   });

@@ -6,6 +6,7 @@ import { recordEvent } from './events.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { closeSetup, setsOf, signSets } from './secagg.ts';
 import { thresholdOf } from './threshold.ts';
+import { namingRefusals } from './exclusions.ts';
 
 /** At most this many contributors are asked to decrypt; two agreeing answers publish. */
 export const DECRYPTORS = 3;
@@ -163,7 +164,8 @@ export class RoundEngine {
         this.ctx.now()
       );
       if (d.action === 'fail') {
-        this.failRound(jobId, round, d);
+        const message = namingRefusals(d.message, jobs.refusals(jobId, round));
+        this.failRound(jobId, round, { ...d, message });
       } else if (d.action === 'close' && he) {
         const contributors = subs.map((s) => s.node).sort();
         const aggregate = sumContributions(

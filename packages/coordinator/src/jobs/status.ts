@@ -7,6 +7,7 @@ import {
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { latestModel } from './train-publication.ts';
+import { exclusionsOf } from './exclusions.ts';
 
 function jobOr404(ctx: Ctx, jobId: string): JobRecord {
   const job = ctx.store.jobs.getJob(jobId);
@@ -40,7 +41,10 @@ function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'
   };
 }
 
-/** Progress of a job: per round, per participant (pending / submitted / refused and why). */
+/**
+ * Progress of a job: per round, per participant (pending / submitted / refused and why), and the
+ * participants excluded by their refusals across rounds.
+ */
 export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
   const job = jobOr404(ctx, jobId);
   return {
@@ -54,6 +58,7 @@ export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
     minNodes: job.spec.minNodes,
     participants: job.participants,
     rounds: ctx.store.jobs.rounds(job.id).map((r) => roundView(ctx, job, r)),
+    excluded: exclusionsOf(ctx.store.jobs, job),
     ...(job.failure ? { failure: job.failure } : {}),
   };
 }
@@ -72,6 +77,7 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
     rounds,
     ...(job.rfmMeans ? { rfmMeans: job.rfmMeans } : {}),
     ...(model ? { model } : {}),
+    excluded: exclusionsOf(ctx.store.jobs, job),
     ...(job.failure ? { failure: job.failure } : {}),
   };
 }

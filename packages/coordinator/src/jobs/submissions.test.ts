@@ -393,13 +393,21 @@ describe('submissions', () => {
         reason: 'epsilon 0.5 exceeds the remaining monthly budget 0.2',
       },
     ]);
-    // With 3 participants, minNodes 3 and one refusal the quorum is unreachable: the job fails at once.
+    // With 3 participants, minNodes 3 and one refusal the quorum is unreachable: the job fails at
+    // once, naming who refused and why.
     expect(status.status).toBe('failed');
     expect(status.failure).toEqual({
       code: 'QUORUM_NOT_MET',
       message:
-        '0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached',
+        '0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: gamma (epsilon 0.5 exceeds the remaining monthly budget 0.2)',
     });
+    expect(status.excluded).toEqual([
+      {
+        node: 'gamma',
+        rounds: [0],
+        reason: 'epsilon 0.5 exceeds the remaining monthly budget 0.2',
+      },
+    ]);
   });
 
   it('takes no input during the setup phase (409 CONFLICT), and none from a participant that sent no setup (403 FORBIDDEN)', async () => {

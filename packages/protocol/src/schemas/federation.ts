@@ -576,6 +576,18 @@ export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused'] as const;
 
 export const FailureSchema = z.object({ code: z.string(), message: z.string() });
 
+/**
+ * A participant the job went on without in some rounds because it refused them, with the reason
+ * it signed (e.g. `POLICY_REFUSED: node bank holds fewer eligible rows than its
+ * minRowsPerJob.train 100`, docs/models.md §9): one entry per node and reason, its rounds in order.
+ */
+export const ExclusionSchema = z.object({
+  node: IdSchema,
+  rounds: z.array(z.number().int().min(0)),
+  reason: z.string(),
+});
+export type Exclusion = z.infer<typeof ExclusionSchema>;
+
 export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train'] as const;
 
 export const JobResultSchema = z.object({
@@ -591,6 +603,8 @@ export const JobResultSchema = z.object({
     .optional(),
   /** train: the latest model (the final one once published), in the model file format. */
   model: ModelSchema.optional(),
+  /** Participants left out of rounds by their own refusal (absent from older coordinators). */
+  excluded: z.array(ExclusionSchema).optional(),
   failure: FailureSchema.optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
@@ -621,6 +635,8 @@ export const JobStatusSchema = z.object({
       decryptions: z.array(z.object({ node: IdSchema, agrees: z.boolean().nullable() })),
     })
   ),
+  /** Participants left out of rounds by their own refusal (absent from older coordinators). */
+  excluded: z.array(ExclusionSchema).optional(),
   failure: FailureSchema.optional(),
 });
 export type JobStatus = z.infer<typeof JobStatusSchema>;
