@@ -126,6 +126,22 @@ note: A cell whose noisy count at a node fell below that node's minimum cohort k
 `);
   });
 
+  it('job result names each node the job went on without, its rounds and its reason', () => {
+    const reason =
+      'POLICY_REFUSED: node tiny holds fewer eligible rows than its minRowsPerJob.train 100';
+    const lines = resultText({
+      ...res,
+      excluded: [
+        { node: 'tiny', rounds: [0, 1], reason },
+        { node: 'poor', rounds: [1], reason: 'BUDGET_EXCEEDED: spent' },
+      ],
+    }).split('\n');
+    expect(lines.slice(1, 3)).toEqual([
+      `excluded: tiny from rounds 0, 1: ${reason}`,
+      'excluded: poor from round 1: BUDGET_EXCEEDED: spent',
+    ]);
+  });
+
   it('simulate prints the same table for the same result', () => {
     const report = jobReport(res);
     for (const header of ['segment ', 'rfm_class '])

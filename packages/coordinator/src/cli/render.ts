@@ -101,6 +101,11 @@ function roundTable(r: RoundResult): string {
 export function resultText(res: JobResult): string {
   const parts = [`job ${res.jobId} "${res.name}" (${res.kind}): ${res.status}`];
   if (res.failure) parts.push(`failed: [${res.failure.code}] ${res.failure.message}`);
+  // Nodes left out by their own refusal, e.g. too few rows (docs/models.md §9 "Too few rows").
+  for (const x of res.excluded ?? [])
+    parts.push(
+      `excluded: ${x.node} from round${x.rounds.length === 1 ? '' : 's'} ${x.rounds.join(', ')}: ${x.reason}`
+    );
   if (res.rfmMeans)
     parts.push(
       `federated RFM means: recency ${formatNumber(res.rfmMeans.recency)} days, frequency ${formatNumber(res.rfmMeans.frequency)}, monetary ${formatNumber(res.rfmMeans.monetary)}`
