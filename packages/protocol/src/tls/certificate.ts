@@ -1,6 +1,7 @@
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import { moduleExports } from './module-exports.ts';
 
 export interface TlsCertificate {
   /** The certificate, PEM: public, handed to nodes as its fingerprint. */
@@ -27,7 +28,7 @@ export async function createSelfSignedTlsCertificate(opts: {
   days?: number;
 }): Promise<TlsCertificate> {
   await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
+  const x509 = moduleExports(await import('@peculiar/x509'), 'cryptoProvider');
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
   const names = opts.names && opts.names.length > 0 ? opts.names : defaultTlsNames();
   const now = opts.now ?? new Date();

@@ -1,6 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { Agent } from 'undici';
 import { TlsFingerprintSchema, isLoopbackHost, tlsFingerprint } from './fingerprint.ts';
+import { moduleExports } from './module-exports.ts';
 
 /**
  * The coordinator presented a TLS key other than the pinned one: someone in the middle, or a
@@ -43,7 +44,8 @@ const AGENTS = new Map<string, Promise<Agent>>();
 function pinnedAgent(fingerprint: string): Promise<Agent> {
   const cached = AGENTS.get(fingerprint);
   if (cached) return cached;
-  const agent = import('undici').then(({ Agent, buildConnector }) => {
+  const agent = import('undici').then((loaded) => {
+    const { Agent, buildConnector } = moduleExports(loaded, 'Agent');
     const base = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
     return new Agent({
       connect: (options, callback) =>
@@ -79,10 +81,8 @@ export function pinnedFetch(fingerprint: string): Fetch {
   return async (url, init) => {
     if (new URL(url).protocol !== 'https:')
       throw new InsecureTransportError(`${url}: a pinned connection must be https`);
-    const [{ fetch: undiciFetch }, dispatcher] = await Promise.all([
-      import('undici'),
-      pinnedAgent(pin),
-    ]);
+    const [loaded, dispatcher] = await Promise.all([import('undici'), pinnedAgent(pin)]);
+    const undiciFetch = moduleExports(loaded, 'fetch').fetch;
     return (
       undiciFetch(url, { ...(init as object), dispatcher }) as unknown as Promise<Response>
     ).catch(unwrapPinError);
