@@ -29,12 +29,12 @@ describe('tamper classes: the first altered entry is named', () => {
     expect(await ledgerVerifySeq(f)).toBe(7);
   });
 
-  it('delete: entry 12', async () => {
+  it('delete: entry 66', async () => {
     const f = await tamperFixture(nodes);
     f.db.exec('DROP TRIGGER ledger_no_delete');
-    f.db.prepare('DELETE FROM ledger WHERE seq = 12').run();
-    expect((await f.audit(true)).firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 12 });
-    expect(await ledgerVerifySeq(f)).toBe(12);
+    f.db.prepare('DELETE FROM ledger WHERE seq = 66').run();
+    expect((await f.audit(true)).firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 66 });
+    expect(await ledgerVerifySeq(f)).toBe(66);
   });
 
   it('swap: entry 3', async () => {
@@ -47,68 +47,71 @@ describe('tamper classes: the first altered entry is named', () => {
     expect(await ledgerVerifySeq(f)).toBe(3);
   });
 
-  it('truncate at 20: entry 20, the first one missing (the signed checkpoint of 22 covers it)', async () => {
+  it('truncate at 70: entry 70, the first one missing (the signed checkpoint of 128 covers it)', async () => {
     const f = await tamperFixture(nodes);
-    rewriteFrom(f, 20, 0, false);
+    rewriteFrom(f, 70, 0, false);
     expect((await f.audit(false)).firstFailure).toMatchObject({
       check: 'checkpoint_roots',
-      firstBadSeq: 20,
+      firstBadSeq: 70,
     });
-    expect(await ledgerVerifySeq(f)).toBe(20);
+    expect(await ledgerVerifySeq(f)).toBe(70);
   });
 
-  it('truncate at 15 and re-append: entry 11 at the lowest, the range [11, 22) named', async () => {
+  it('truncate at 70 and re-append: entry 64 at the lowest, the range [64, 128) named', async () => {
     const f = await tamperFixture(nodes);
-    rewriteFrom(f, 15, 14, false);
+    rewriteFrom(f, 70, 66, false);
     const r = await f.audit(false);
-    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 11 });
-    expect(r.firstFailure?.detail).toContain('the first changed entry is in [11, 22)');
-    expect(await ledgerVerifySeq(f)).toBe(11);
+    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 64 });
+    expect(r.firstFailure?.detail).toContain('the first changed entry is in [64, 128)');
+    expect(await ledgerVerifySeq(f)).toBe(64);
   });
 
-  it('truncate and re-append with every local table re-signed: the coordinator log names 11', async () => {
+  it('truncate and re-append with every local table re-signed: the coordinator log names 64', async () => {
     const f = await tamperFixture(nodes);
-    rewriteFrom(f, 15, 14, true);
+    rewriteFrom(f, 70, 66, true);
     expect((await f.audit(false)).ok).toBe(true);
     expect((await f.audit(true)).firstFailure).toMatchObject({
       check: 'coordinator_consistency',
-      firstBadSeq: 11,
+      firstBadSeq: 64,
     });
   });
 
-  it('suffix rewrite of one entry between two logged checkpoints: exactly entry 27', async () => {
+  // Padded checkpoints are a bucket apart (docs/audit.md "Checkpoint padding"), so a rewrite
+  // between two of them is placed in their range: the old exact case (checkpoints of 27 and 28
+  // entries) can no longer arise.
+  it('suffix rewrite of one (padding) entry between two logged checkpoints: the range [192, 256)', async () => {
     const f = await tamperFixture(nodes);
-    expect(await f.sendCheckpoint()).toBe(27);
+    expect(await f.sendCheckpoint()).toBe(192);
     appendLedgerEntry(f.db, { type: 'import', body: { file: 'h.csv', rows: 1 } });
-    expect(await f.sendCheckpoint()).toBe(28);
-    rewriteFrom(f, 27, 1, false); // same size: 28 entries, entry 27 replaced, chain valid
+    expect(await f.sendCheckpoint()).toBe(256);
+    rewriteFrom(f, 255, 1, false); // same size: 256 entries, padding entry 255 replaced, chain valid
     const r = await f.audit(true);
-    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 27 });
-    expect(r.firstFailure?.detail).toContain('entry 27 was changed');
-    expect(await ledgerVerifySeq(f)).toBe(27);
+    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 192 });
+    expect(r.firstFailure?.detail).toContain('the first changed entry is in [192, 256)');
+    expect(await ledgerVerifySeq(f)).toBe(192);
   });
 
   it("a local checkpoint removed does not hide what the coordinator's receipted log proves intact", async () => {
     const f = await tamperFixture(nodes);
-    // The attacker drops the stored checkpoint of 11 entries (and its receipt), then rewrites from 15.
+    // The attacker drops the stored checkpoint of 64 entries (and its receipt), then rewrites from 70.
     f.db.exec(
-      'DELETE FROM ledger_checkpoint_receipts WHERE checkpoint_id IN (SELECT id FROM ledger_checkpoints WHERE tree_size = 11); DELETE FROM ledger_checkpoints WHERE tree_size = 11;'
+      'DELETE FROM ledger_checkpoint_receipts WHERE checkpoint_id IN (SELECT id FROM ledger_checkpoints WHERE tree_size = 64); DELETE FROM ledger_checkpoints WHERE tree_size = 64;'
     );
-    rewriteFrom(f, 15, 12, false);
+    rewriteFrom(f, 70, 63, false);
     const r = await f.audit(true);
-    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 11 });
+    expect(r.firstFailure).toMatchObject({ check: 'checkpoint_roots', firstBadSeq: 64 });
     expect(r.checks.find((c) => c.check === 'coordinator_consistency')).toMatchObject({
       ok: false,
-      firstBadSeq: 11,
+      firstBadSeq: 64,
     });
   });
 
-  it("a rewrite after the last checkpoint that the node's persisted Merkle state saw: entry 22 at the lowest", async () => {
+  it("a rewrite after the last checkpoint that the node's persisted Merkle state saw: entry 128 at the lowest", async () => {
     const f = await tamperFixture(nodes);
-    expect(syncLedgerMerkle(f.db).size).toBe(27);
-    rewriteFrom(f, 24, 3, false);
+    expect(syncLedgerMerkle(f.db).size).toBe(133);
+    rewriteFrom(f, 130, 3, false);
     const r = await f.audit(false);
-    expect(r.firstFailure).toMatchObject({ check: 'merkle_state', firstBadSeq: 22 });
-    expect(r.firstFailure?.detail).toContain('the first changed entry is in [22, 27)');
+    expect(r.firstFailure).toMatchObject({ check: 'merkle_state', firstBadSeq: 128 });
+    expect(r.firstFailure?.detail).toContain('the first changed entry is in [128, 133)');
   });
 });

@@ -21,10 +21,10 @@ describe('audit verify: tamper detection', () => {
     const r = await f.audit(true);
     expect(failed(r)).toEqual([]);
     expect(r.ok).toBe(true);
-    expect(r.ledgerSize).toBe(27);
+    expect(r.ledgerSize).toBe(133);
     expect(r.coordinator).toMatchObject({ logSize: 2, nodeCheckpoints: 2 });
     expect(r.compliance.releases).toMatchObject([
-      { seq: 20, jobId: 'job-1', purpose: 'analytics', epsilon: 0.5 },
+      { seq: 73, jobId: 'job-1', purpose: 'analytics', epsilon: 0.5 },
     ]);
     expect(r.compliance.refused).toMatchObject([{ jobId: 'job-2', reason: 'minCohort not met' }]);
     const analytics = r.compliance.purposes.find((p) => p.purpose === 'analytics');
@@ -47,15 +47,15 @@ describe('audit verify: tamper detection', () => {
     expect(formatAuditReport(r)).toContain('First failure: entry seq 7, caught by check "chain"');
   });
 
-  it('a deleted row: caught by the chain at the gap (and the checkpoint of 22 entries no longer fits)', async () => {
+  it('a deleted row: caught by the chain at the gap (and the checkpoint of 128 entries no longer fits)', async () => {
     const f = await tamperFixture(nodes);
     f.db.exec('DROP TRIGGER ledger_no_delete');
-    f.db.prepare('DELETE FROM ledger WHERE seq = 12').run();
+    f.db.prepare('DELETE FROM ledger WHERE seq = 66').run();
     const r = await f.audit(false);
-    expect(r.firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 12 });
+    expect(r.firstFailure).toMatchObject({ check: 'chain', firstBadSeq: 66 });
     expect(r.checks.find((c) => c.check === 'checkpoint_roots')).toMatchObject({
       ok: false,
-      firstBadSeq: 12,
+      firstBadSeq: 66,
     });
   });
 
@@ -73,28 +73,28 @@ describe('audit verify: tamper detection', () => {
   it('a truncated and re-appended history with a valid chain: only the coordinator log catches it', async () => {
     const f = await tamperFixture(nodes);
     const { db } = f;
-    // The attacker controls the node: cuts the ledger at 15 entries, appends a different
+    // The attacker controls the node: cuts the ledger at 70 entries, appends a different
     // history, and replaces every local Merkle table and checkpoint with freshly signed ones.
     db.exec('DROP TRIGGER ledger_no_delete');
-    db.exec('DELETE FROM ledger WHERE seq >= 15; DELETE FROM ledger_private WHERE seq >= 15;');
+    db.exec('DELETE FROM ledger WHERE seq >= 70; DELETE FROM ledger_private WHERE seq >= 70;');
     db.exec(
       'DELETE FROM ledger_merkle_state; DELETE FROM ledger_merkle_nodes; DELETE FROM ledger_checkpoint_receipts; DELETE FROM ledger_checkpoints;'
     );
-    for (let i = 0; i < 14; i++)
+    for (let i = 0; i < 66; i++)
       appendLedgerEntry(db, { type: 'import', body: { file: `forged${i}.csv`, rows: i } });
-    const forged = createLedgerCheckpoint(db, f.ctx.identity);
+    const forged = createLedgerCheckpoint(db, f.ctx.identity); // 136 entries, padded to 192
 
     const local = await f.audit(false);
     expect(failed(local)).toEqual([]);
     expect(local.ok).toBe(true);
-    expect(local.ledgerSize).toBe(29);
+    expect(local.ledgerSize).toBe(192);
 
     const withLog = await f.audit(true);
     expect(withLog.ok).toBe(false);
     expect(withLog.firstFailure?.check).toBe('coordinator_consistency');
-    // The checkpoint of 11 entries still matches, the one of 22 does not: the rewrite starts in [11, 22).
-    expect(withLog.firstFailure?.firstBadSeq).toBe(11);
-    expect(withLog.firstFailure?.detail).toContain('[11, 22)');
+    // The checkpoint of 64 entries still matches, the one of 128 does not: the rewrite starts in [64, 128).
+    expect(withLog.firstFailure?.firstBadSeq).toBe(64);
+    expect(withLog.firstFailure?.detail).toContain('[64, 128)');
     expect(failed(withLog)).toEqual(['coordinator_consistency']);
 
     // And the coordinator refuses (and records) the forged checkpoint if the node sends it.
@@ -103,8 +103,8 @@ describe('audit verify: tamper detection', () => {
       signedCheckpointPost(f, {
         version: 1,
         checkpoint: forged.checkpoint,
-        fromSize: 22,
-        consistencyProof: ledgerConsistencyProof(db, 22, 29),
+        fromSize: 128,
+        consistencyProof: ledgerConsistencyProof(db, 128, 192),
       })
     );
     expect(res.status).toBe(409);
@@ -114,7 +114,7 @@ describe('audit verify: tamper detection', () => {
       })
     ).json();
     expect(refusals).toMatchObject({
-      refusals: [{ node: 'node-t', treeSize: 29, previousTreeSize: 22 }],
+      refusals: [{ node: 'node-t', treeSize: 192, previousTreeSize: 128 }],
     });
   });
 

@@ -5,7 +5,11 @@ import { checkpointOnlyContext } from '../packages/node/src/_testing/checkpoint-
 import { admitNode, startTestCoordinator } from './support/test-coordinator.ts';
 import { useTempNode } from '../packages/node/src/_testing/temp-node.ts';
 import type { NodeIdentity } from '../packages/node/src/identity/index.ts';
-import { appendLedgerEntry, listLedgerCheckpoints } from '../packages/node/src/ledger/index.ts';
+import {
+  CHECKPOINT_BUCKET,
+  appendLedgerEntry,
+  listLedgerCheckpoints,
+} from '../packages/node/src/ledger/index.ts';
 import { createCoordinatorClient } from '../packages/node/src/federation/client.ts';
 import type { AgentContext } from '../packages/node/src/federation/context.ts';
 import {
@@ -64,7 +68,8 @@ describe('sendCheckpointIfDue', () => {
     clock += 1000;
     const second = await sendCheckpointIfDue(ctx);
     expect(second?.receipt?.logIndex).toBe(1);
-    expect(second?.checkpoint.treeSize).toBe((first?.checkpoint.treeSize ?? 0) + 2);
+    // Two new entries, padded up to the next bucket (docs/audit.md "Checkpoint padding").
+    expect(second?.checkpoint.treeSize).toBe((first?.checkpoint.treeSize ?? 0) + CHECKPOINT_BUCKET);
     // An hour later with no release: due again.
     expect(await sendCheckpointIfDue(ctx)).toBeUndefined();
     clock += CHECKPOINT_INTERVAL_MS;

@@ -1,8 +1,9 @@
 import type { openNodeDatabase } from '../../packages/node/src/store/index.ts';
 /**
  * Internal test helper: the audit tamper fixture (docs/audit.md "What each kind of tampering looks
- * like"). A node with 27 entries whose checkpoints at 11 and 22 entries are logged by an
- * in-process coordinator, and a helper to rewrite the ledger as an attacker who can write the file.
+ * like"). A node with 133 entries whose checkpoints at 64 and 128 entries (each padded up to the
+ * bucket, docs/audit.md "Checkpoint padding") are logged by an in-process coordinator, and a
+ * helper to rewrite the ledger as an attacker who can write the file.
  */
 import { expect } from 'vitest';
 import { signNodeRequest, signingKeyPairFromSeed } from '@fedmark/protocol';
@@ -33,8 +34,10 @@ export interface Fixture {
 }
 
 /**
- * A node with 26 entries: checkpoints logged by the coordinator at 11 and 21 entries (after a
- * release), then 5 more entries. Node and coordinator run in-process over app.request.
+ * A node with 133 entries: node_initialized and 10 imports (seq 0-10), padding to the checkpoint
+ * of 64 the coordinator logs; 8 policy changes, a job accepted, its release (seq 73) and a refusal
+ * (seq 64-74), padding to the checkpoint of 128 (sent for the release); then 5 imports (seq
+ * 128-132). Node and coordinator run in-process over app.request.
  */
 export async function tamperFixture(nodes: TempNode[]): Promise<Fixture> {
   const node = await createTempNode('audit-tamper-', 'node-t');
@@ -90,7 +93,7 @@ export async function tamperFixture(nodes: TempNode[]): Promise<Fixture> {
     at,
   });
   clock += 1000;
-  expect((await sendCheckpointIfDue(ctx))?.checkpoint.treeSize).toBe(22);
+  expect((await sendCheckpointIfDue(ctx))?.checkpoint.treeSize).toBe(128);
   for (let i = 0; i < 5; i++)
     appendLedgerEntry(db, { type: 'import', body: { file: `g${i}.csv`, rows: i } });
   return {

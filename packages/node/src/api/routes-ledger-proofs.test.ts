@@ -46,24 +46,26 @@ describe('ledger proof routes (auditor, read-only)', () => {
     };
     expect(verifyCheckpoint(body.checkpoint, identity.signing.publicKey)).toBe(true);
     expect(body.checkpoint.origin).toBe('proof-node');
-    expect(body.checkpoint.treeSize).toBe(30); // node_initialized + 20 + 9
-    expect(body.stored.map((s) => s.checkpoint.treeSize)).toEqual([21]);
+    // The stored checkpoint padded node_initialized + 20 to 64 (docs/audit.md "Checkpoint
+    // padding"); the live head is not padded: 64 + 9.
+    expect(body.checkpoint.treeSize).toBe(73);
+    expect(body.stored.map((s) => s.checkpoint.treeSize)).toEqual([64]);
 
     const inc = (await (
-      await get('/v1/ledger/proof/inclusion?index=7&size=30', 'auditor')
+      await get('/v1/ledger/proof/inclusion?index=7&size=73', 'auditor')
     ).json()) as { leafHash: string; proof: string[] };
     expect(
       verifyInclusion(
         hexToBytes(inc.leafHash),
         7,
-        30,
+        73,
         inc.proof.map(hexToBytes),
         hexToBytes(body.checkpoint.rootHash)
       )
     ).toBe(true);
 
     const con = (await (
-      await get('/v1/ledger/proof/consistency?from=21&to=30', 'auditor')
+      await get('/v1/ledger/proof/consistency?from=64&to=73', 'auditor')
     ).json()) as { proof: string[] };
     const old = body.stored[0]?.checkpoint as Parameters<typeof verifyCheckpointConsistency>[0];
     expect(verifyCheckpointConsistency(old, body.checkpoint as typeof old, con.proof)).toBe(true);

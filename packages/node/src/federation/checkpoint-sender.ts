@@ -6,6 +6,7 @@ import {
   verifyCheckpointReceipt,
 } from '@fedmark/protocol';
 import {
+  CHECKPOINT_BUCKET,
   createLedgerCheckpoint,
   latestAcceptedCheckpoint,
   latestLedgerCheckpoint,
@@ -57,11 +58,14 @@ export async function sendCheckpointIfDue(
       LatestCheckpointResponseSchema
     );
     // A retry after a refusal reuses the unacknowledged checkpoint of the same ledger size, so
-    // repeated failures do not add a stored checkpoint per attempt.
+    // repeated failures do not add a stored checkpoint (or padding) per attempt. One signed
+    // before padding existed is not reused: only bucket-aligned sizes are sent (docs/audit.md
+    // "Checkpoint padding").
     const pending = latestLedgerCheckpoint(ctx.db);
     const reuse =
       pending !== undefined &&
       pending.receipt === null &&
+      pending.checkpoint.treeSize % CHECKPOINT_BUCKET === 0 &&
       pending.checkpoint.treeSize === syncLedgerMerkle(ctx.db).size &&
       (latest === null ||
         Date.parse(pending.checkpoint.timestamp) >= Date.parse(latest.checkpoint.timestamp));

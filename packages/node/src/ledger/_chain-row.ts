@@ -45,6 +45,18 @@ function shapeProblem(row: ChainRow): string | null {
   return null;
 }
 
+/**
+ * A padding entry must record nothing (docs/audit.md "Checkpoint padding"): empty body, no
+ * subject, no private payload. Otherwise it could carry activity the audit does not count,
+ * since padding is skipped wherever entries are read as events.
+ */
+function paddingProblem(row: ChainRow, body: Record<string, Canonical>): string | null {
+  if (row.type !== 'padding') return null;
+  if (row.subject !== null || row.commitment !== null || Object.keys(body).length > 0)
+    return `entry ${row.seq} is padding but carries content (padding has body {}, no subject, no commitment)`;
+  return null;
+}
+
 /** Parses a stored body; null unless it is a JSON object. */
 export function parseLedgerBody(text: string): Record<string, Canonical> | null {
   try {
@@ -103,6 +115,9 @@ export function chainRowBreak(
       reason: `entry ${culprit} was altered or replaced: entry ${row.seq} links to a different hash`,
     };
   }
+  // After the hash and link: an edited padding entry is reported as altered, like any entry.
+  const padding = paddingProblem(row, body);
+  if (padding !== null) return { firstBadSeq: row.seq, reason: padding };
   if (priv) {
     let payload: Canonical | undefined;
     try {

@@ -86,6 +86,12 @@ export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInpu
     throw new TypeError('"body" expected a plain object');
   }
   assertJsonSafe(entry.body, 'body');
+  // The verifiers refuse padding with content (ledger/_chain-row.ts): refuse it here first.
+  if (
+    type === 'padding' &&
+    (subject !== null || entry.privatePayload !== undefined || Object.keys(entry.body).length > 0)
+  )
+    throw new TypeError('"padding" entries expected body {}, no subject and no private payload');
   const bodyJson = JSON.stringify(entry.body);
   // Hash what will be read back, so verification from the stored row always agrees.
   const body = JSON.parse(bodyJson) as Record<string, Canonical>;

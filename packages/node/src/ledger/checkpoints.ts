@@ -8,6 +8,7 @@ import {
   type CheckpointSigned,
 } from '@fedmark/protocol';
 import { syncLedgerMerkle } from './merkle.ts';
+import { padLedgerToBucket } from './padding.ts';
 
 /**
  * Signed checkpoints (tree heads) of the node's ledger and the coordinator's receipts for them
@@ -42,9 +43,11 @@ export interface StoredCheckpoint {
 }
 
 /**
- * Signs a checkpoint of the ledger as it is now (origin = node name) and stores it. A
+ * Pads the ledger to a multiple of CHECKPOINT_BUCKET, then signs a checkpoint of it (origin =
+ * node name) and stores it, all in one transaction (docs/audit.md "Checkpoint padding"): every
+ * stored checkpoint, and so every one the agent can send, has a bucket-aligned treeSize. A
  * checkpoint equal in size to the latest one is still a new checkpoint (a fresh timestamp is
- * how the node shows liveness hourly).
+ * how the node shows liveness hourly); it adds no padding, since the size is aligned already.
  */
 export function createLedgerCheckpoint(
   db: Database.Database,
@@ -53,6 +56,7 @@ export function createLedgerCheckpoint(
 ): StoredCheckpoint {
   ensure(db);
   const write = db.transaction((): StoredCheckpoint => {
+    padLedgerToBucket(db, at);
     const { size, root } = syncLedgerMerkle(db);
     const checkpoint = signCheckpoint(
       {
@@ -72,7 +76,10 @@ export function createLedgerCheckpoint(
   return db.inTransaction ? write() : write.immediate();
 }
 
-/** Signs the ledger's current head without storing it (what an auditor fetches live). */
+/**
+ * Signs the ledger's current head without storing it or padding (what an auditor fetches live
+ * with its own token; the coordinator is only ever sent stored, padded checkpoints).
+ */
 export function signLedgerHead(
   db: Database.Database,
   identity: { name: string; signing: { secretKey: Uint8Array } },

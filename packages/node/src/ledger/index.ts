@@ -36,3 +36,5 @@ export {
   latestAcceptedCheckpoint,
   type StoredCheckpoint,
 } from './checkpoints.ts';
+/** Checkpoint padding: every checkpoint covers a multiple of CHECKPOINT_BUCKET entries (docs/audit.md). */
+export { CHECKPOINT_BUCKET, padLedgerToBucket } from './padding.ts';

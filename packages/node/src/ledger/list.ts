@@ -12,6 +12,8 @@ export interface ListLedgerOptions {
   limit?: number;
   type?: LedgerEntryType;
   subject?: string;
+  /** false leaves out `padding` entries (docs/audit.md "Checkpoint padding"); default true. */
+  padding?: boolean;
 }
 
 export function listLedger(db: Database.Database, opts: ListLedgerOptions = {}): LedgerEntry[] {
@@ -27,6 +29,7 @@ export function listLedger(db: Database.Database, opts: ListLedgerOptions = {}):
     where.push('type = ?');
     params.push(opts.type);
   }
+  if (opts.padding === false) where.push("type <> 'padding'");
   if (opts.subject !== undefined) {
     where.push('subject = ?');
     params.push(opts.subject);

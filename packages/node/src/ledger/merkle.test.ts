@@ -13,6 +13,7 @@ import {
 } from '@fedmark/protocol';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import {
+  CHECKPOINT_BUCKET,
   appendLedgerEntry,
   createLedgerCheckpoint,
   latestLedgerCheckpoint,
@@ -87,7 +88,11 @@ describe('ledger Merkle tree', () => {
     const b = createLedgerCheckpoint(db, id, new Date('2026-01-01T01:00:00.000Z'));
     expect(verifyCheckpoint(a.checkpoint, key.publicKey)).toBe(true);
     expect(verifyCheckpoint(b.checkpoint, generateSigningKeyPair().publicKey)).toBe(false);
-    expect(b.checkpoint.treeSize - a.checkpoint.treeSize).toBe(7);
+    // Each checkpoint is padded up to the bucket (docs/audit.md "Checkpoint padding").
+    expect([a.checkpoint.treeSize, b.checkpoint.treeSize]).toEqual([
+      CHECKPOINT_BUCKET,
+      2 * CHECKPOINT_BUCKET,
+    ]);
     expect(b.checkpoint.rootHash).toBe(referenceRoot(b.checkpoint.treeSize));
     const proof = ledgerConsistencyProof(db, a.checkpoint.treeSize, b.checkpoint.treeSize);
     expect(verifyCheckpointConsistency(a.checkpoint, b.checkpoint, proof)).toBe(true);

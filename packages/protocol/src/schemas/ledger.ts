@@ -34,6 +34,10 @@ export const LEDGER_ENTRY_TYPES = [
   'secagg_setup',
   'secagg_unmask',
   'secagg_unmask_refused',
+  // Checkpoint padding (docs/audit.md "Checkpoint padding"): appended before a checkpoint is
+  // signed so its treeSize is a multiple of a fixed bucket. Body {}, no subject, no commitment:
+  // it records nothing, so it is not activity.
+  'padding',
 ] as const;
 export const LedgerEntryTypeSchema = z.enum(LEDGER_ENTRY_TYPES);
 export type LedgerEntryType = z.infer<typeof LedgerEntryTypeSchema>;
