@@ -171,7 +171,8 @@ export function LedgerView(p: { model: LedgerPageModel; base: string }) {
         <table data-testid="ledger-table">
           <caption class="muted">
             Newest first. Subjects are keyed pseudonyms, never customer ids; hover a value for its
-            full text.
+            full text. Checkpoint padding entries (they record nothing) are listed only under the
+            type padding.
           </caption>
           <thead>
             <tr>

@@ -6,6 +6,7 @@ import { rowToEntry, type LedgerRow } from '../ledger/_row.ts';
 export const LEDGER_PAGE_SIZE = 50;
 
 export interface LedgerFilter {
+  /** Without a type, `padding` entries are left out (docs/audit.md "Checkpoint padding"). */
   type?: LedgerEntryType;
   /** ISO timestamps: from inclusive, to exclusive (the ledger's `at` is ISO text, so they sort). */
   fromIso?: string;
@@ -49,6 +50,10 @@ export function queryLedgerPage(
       throw new TypeError(`"type" expected one of ${LEDGER_ENTRY_TYPES.join('|')}`);
     where.push('type = ?');
     params.push(filter.type);
+  } else {
+    // Up to 63 padding entries precede each checkpoint and record nothing: listing them would
+    // fill the newest page. Choosing the type `padding` lists them.
+    where.push("type <> 'padding'");
   }
   if (filter.fromIso !== undefined) {
     where.push('at >= ?');

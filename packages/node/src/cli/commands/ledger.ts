@@ -88,7 +88,7 @@ export function registerLedger(node: Command, ctx: CliContext): void {
     .requiredOption('--dir <path>', 'node directory')
     .option(
       '--type <type>',
-      `only entries of this type (${LEDGER_ENTRY_TYPES.join(', ')})`,
+      `only entries of this type (${LEDGER_ENTRY_TYPES.join(', ')}); checkpoint padding entries record nothing and are listed only with --type padding`,
       typeOption
     )
     .option('--from <seq>', 'first sequence number', intOption(0), 0)
@@ -107,7 +107,8 @@ export function registerLedger(node: Command, ctx: CliContext): void {
           listLedger(db, {
             fromSeq: o.from,
             limit: o.limit,
-            ...(o.type === undefined ? {} : { type: o.type }),
+            // Up to 63 padding entries precede each checkpoint (docs/audit.md "Checkpoint padding").
+            ...(o.type === undefined ? { padding: false } : { type: o.type }),
           })
         );
         emit(ctx, o.json, { entries }, () => ledgerTable(entries));
