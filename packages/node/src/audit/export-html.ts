@@ -188,6 +188,7 @@ ${first}
 <table><tbody>
 <tr><th>read from</th><td>${esc(r.source.kind === 'api' ? 'node API' : 'node directory')} <code>${esc(r.source.label)}</code></td></tr>
 <tr><th>entries</th><td class="num">${esc(r.ledgerSize)}</td></tr>
+<tr><th>of which checkpoint padding (records nothing)</th><td class="num">${esc(r.paddingEntries)}</td></tr>
 <tr><th>RFC 6962 root (recomputed from the rows)</th><td><code>${esc(r.merkleRoot)}</code></td></tr>
 <tr><th>stored checkpoints</th><td class="num">${esc(r.storedCheckpoints)}</td></tr>
 </tbody></table>

@@ -5,7 +5,7 @@ export function formatAuditReport(r: AuditReport): string {
   const lines: string[] = [];
   lines.push(`Audit of node ${r.node}: ${r.ok ? 'PASSED' : 'FAILED'}`);
   lines.push(
-    `Ledger: ${r.ledgerSize} entries, Merkle root ${r.merkleRoot}; ${r.storedCheckpoints} stored checkpoint(s)`
+    `Ledger: ${r.ledgerSize} entries, Merkle root ${r.merkleRoot}; ${r.storedCheckpoints} stored checkpoint(s); ${r.paddingEntries} of the entries are checkpoint padding (they record nothing)`
   );
   lines.push(
     `Read from: ${r.source.kind === 'api' ? 'node API' : 'node directory'} ${r.source.label}`

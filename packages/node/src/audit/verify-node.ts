@@ -66,6 +66,8 @@ export interface AuditReport {
   /** What was audited: a node directory or the node's auditor API. */
   source: { kind: 'directory' | 'api'; label: string };
   ledgerSize: number;
+  /** Of ledgerSize, the `padding` entries before checkpoints, which record nothing (docs/audit.md). */
+  paddingEntries: number;
   merkleRoot: string;
   storedCheckpoints: number;
   /** The node's stored checkpoints (by size) with the coordinator's receipt, when it has one. */
@@ -160,8 +162,10 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
   const chainCheck = new ChainVerifier();
   const builder = new TreeRecomputer(sizes, source.leafAccessor?.());
   const entries: LedgerEntry[] = [];
+  let paddingEntries = 0;
   for await (const row of source.rows()) {
     chainCheck.push(row);
+    if (row.type === 'padding') paddingEntries++;
     const body = parseBody(row.body);
     if (body === null) builder.stop();
     else {
@@ -359,6 +363,7 @@ export async function auditNode(opts: AuditOptions): Promise<AuditReport> {
     node: identity.name,
     source: { kind: source.kind, label: source.label },
     ledgerSize: tree.size,
+    paddingEntries,
     merkleRoot: tree.root,
     storedCheckpoints: stored.length,
     checkpoints: [...stored]

@@ -231,6 +231,7 @@ export function VerificationView(p: { model: VerificationModel; base: string }) 
         items={[
           ['Node', report.node],
           ['Ledger entries', String(report.ledgerSize)],
+          ['Of them checkpoint padding (records nothing)', String(report.paddingEntries)],
           [
             'Chain head (hash of the newest entry)',
             <ShortHex value={p.model.chainHead} testId="chain-head" />,
