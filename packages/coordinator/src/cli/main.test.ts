@@ -352,7 +352,7 @@ describe('fedmark coordinator CLI', () => {
       const r = captureCli(env);
       expect(await run(['job', 'result', jobId], r.io)).toBe(20);
       expect(r.out()).toBe(
-        `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)\n`
+        `job ${jobId} "lifecycle x NES" (segment_stats): failed\nfailed: [QUORUM_NOT_MET] 0 of 3 required nodes submitted and 1 refused: the minimum can no longer be reached; refused: a1 (purpose analytics not allowed)\nexcluded: a1 from round 0: purpose analytics not allowed\n`
       );
     } finally {
       server.close();
