@@ -9,6 +9,7 @@ const TONES: Record<string, 'good' | 'bad' | 'warn' | undefined> = {
   decrypting: 'warn',
   submitted: 'good',
   refused: 'bad',
+  excluded: 'bad',
   pending: undefined,
 };
 

@@ -28,6 +28,7 @@ import type { Store } from '../store/index.ts';
 import { decryptByTwo, submitAll } from './_round-testing.ts';
 import { setsOf } from './secagg.ts';
 import { thresholdOf } from './threshold.ts';
+import { roundParticipants } from './exclusions.ts';
 
 /** What a node keeps of a round after its setup: the setup it sent and its secrets. */
 interface NodeRound {
@@ -75,7 +76,8 @@ export async function setupRound(
 ): Promise<void> {
   const job = h.store.jobs.getJob(jobId);
   if (!job) throw new Error(`no job ${jobId}`);
-  const participants = job.participants.map((name) => ({
+  // The round's participants: the job's less those that refused an earlier round of it.
+  const participants = roundParticipants(h.store.jobs, job, round).map((name) => ({
     name,
     boxKey: hexToBytes(h.store.nodes.get(name)?.boxKey ?? ''),
   }));

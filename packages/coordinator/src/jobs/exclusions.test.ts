@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SegmentStatsJobSpecSchema, layoutOf, type He } from '@fedmark/protocol';
+import {
+  SegmentStatsJobSpecSchema,
+  TrainSpecSchema,
+  layoutOf,
+  standardisationLayout,
+  type He,
+} from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import {
@@ -12,7 +18,8 @@ import {
   type Harness,
   type TestNode,
 } from '../_testing.ts';
-import { postMasked, setupRound, unmaskAndDecrypt } from './_secagg-testing.ts';
+import { postMasked, setupRound, submitMasked, unmaskAndDecrypt } from './_secagg-testing.ts';
+import { churnTrainInput, trainJobSpec } from './_train-testing.ts';
 
 /**
  * Nodes that refuse a round (here: too few eligible rows, docs/models.md §9 "Too few rows") are
@@ -63,12 +70,13 @@ async function openRound(): Promise<{ h: Harness; jobId: string; keyId: string }
   return { h, jobId, keyId };
 }
 
-async function refuse(h: Harness, jobId: string, n: TestNode): Promise<void> {
-  const body = makeRefusal(
-    n,
-    { jobId, round: 0, specHash: specHashOf(h, jobId, 0) },
-    tooFew(n.name)
-  );
+async function refuse(
+  h: Harness,
+  jobId: string,
+  n: TestNode,
+  reason = tooFew(n.name)
+): Promise<void> {
+  const body = makeRefusal(n, { jobId, round: 0, specHash: specHashOf(h, jobId, 0) }, reason);
   expect((await h.node(n, 'POST', `/v1/node/jobs/${jobId}/rounds/0/refusal`, body)).status).toBe(
     200
   );
@@ -118,5 +126,64 @@ describe('nodes excluded from a round', () => {
     const result = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
     expect(result.failure).toEqual(status.failure);
     expect(result.excluded).toEqual(status.excluded);
+  });
+
+  it('sit out the later rounds of the job: not asked to set them up, shown excluded', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [...nodes], keys.publicKey);
+    const input = churnTrainInput({ rounds: 1, contract: false });
+    const spec = { ...trainJobSpec('churn', input), stragglerWaitMs: 60_000 };
+    const created = await h.op('POST', '/v1/jobs', spec);
+    expect(created.status).toBe(201);
+    const { jobId } = await json(created);
+    await setupRound(h, nodes, jobId, 0);
+    const reason =
+      'POLICY_REFUSED: node n4 holds fewer eligible rows than its minRowsPerJob.train 100';
+    await refuse(h, jobId, nodes[3], reason);
+    // Round 0 (standardisation) from the other three: 100 customers each, 30 positive.
+    const sLayout = standardisationLayout(TrainSpecSchema.parse(input));
+    await submitMasked(h, he, keys.secretKey, nodes.slice(0, 3), {
+      jobId,
+      round: 0,
+      keyId,
+      layoutHash: sLayout.hash,
+      values: [100n, 30n, 100n, 1638400n, 1638400n],
+      epsilon: sLayout.epsilonMicro / 1e6,
+    });
+    await unmaskAndDecrypt(h, he, keys.secretKey, [...nodes], {
+      jobId,
+      round: 0,
+      layoutHash: sLayout.hash,
+    });
+    expect(h.store.jobs.getRound(jobId, 1)?.status).toBe('setup');
+    expect((await json(await h.node(nodes[3], 'GET', '/v1/node/tasks'))).tasks).toEqual([]);
+    expect((await json(await h.node(nodes[0], 'GET', '/v1/node/tasks'))).tasks).toEqual([
+      expect.objectContaining({
+        type: 'secagg_setup',
+        round: 1,
+        participants: ['n1', 'n2', 'n3'],
+        threshold: 3,
+      }),
+    ]);
+    // The job's threshold stays 3 of its 4 participants: still a majority of the 3 asked.
+    await setupRound(h, nodes.slice(0, 3), jobId, 1, { close: false });
+    const round1 = h.store.jobs.getRound(jobId, 1);
+    expect(round1?.status).toBe('open');
+    expect(round1?.closeReason ?? null).toBeNull();
+    const status = await json(await h.op('GET', `/v1/jobs/${jobId}`));
+    expect(status.rounds[1].nodes[3]).toEqual({
+      name: 'n4',
+      state: 'excluded',
+      reason: 'refused an earlier round',
+    });
+    expect(status.excluded).toEqual([{ node: 'n4', rounds: [0], reason }]);
+    const events = await json(await h.op('GET', `/v1/jobs/${jobId}/events`));
+    const closed = events.events.find(
+      (e: { type: string; round: number }) => e.type === 'secagg_setup_closed' && e.round === 1
+    );
+    expect(closed.detail).toEqual({
+      reason: 'all 3 participants answered',
+      advertised: ['n1', 'n2', 'n3'],
+    });
   });
 });

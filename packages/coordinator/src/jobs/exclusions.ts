@@ -27,6 +27,24 @@ export function exclusionsOf(
 }
 
 /**
+ * Who is asked to set up round `round`: the job's participants less every node that refused one
+ * of its earlier rounds. A refusal is the node's answer for the rest of the job (a node short of
+ * rows or budget in round 0 is short in round 1 too), and a node that would set up only to
+ * refuse again could be one of exactly the threshold of setups a phase closes with, which then
+ * fails for want of survivors (docs/secure-aggregation.md "Dropout guarantee"). The threshold
+ * stays the job's (thresholdOf): never below a majority of the smaller set.
+ */
+export function roundParticipants(
+  jobs: Pick<JobStore, 'refusals'>,
+  job: { id: string; participants: readonly string[] },
+  round: number
+): string[] {
+  const refused = new Set<string>();
+  for (let r = 0; r < round; r++) for (const ref of jobs.refusals(job.id, r)) refused.add(ref.node);
+  return job.participants.filter((n) => !refused.has(n));
+}
+
+/**
  * A round failure's message with the nodes that refused it and why, so a job that exclusions
  * leave below its quorum says who was left out instead of a bare count
  * (docs/federation-protocol.md "Closing").

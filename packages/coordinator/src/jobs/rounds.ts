@@ -6,7 +6,7 @@ import { recordEvent } from './events.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import { closeSetup, setsOf, signSets } from './secagg.ts';
 import { thresholdOf } from './threshold.ts';
-import { namingRefusals } from './exclusions.ts';
+import { namingRefusals, roundParticipants } from './exclusions.ts';
 
 /** At most this many contributors are asked to decrypt; two agreeing answers publish. */
 export const DECRYPTORS = 3;
@@ -64,10 +64,17 @@ export function decideClose(
   return { action: 'wait', wakeAt: r.deadlineAt };
 }
 
-/** The quorum of the round's current phase. */
-export function phaseQuorum(job: JobRecord, r: RoundRecord): PhaseQuorum {
+/**
+ * The quorum of the round's current phase. `participants`: how many were asked to set up the
+ * round (roundParticipants; default all the job's).
+ */
+export function phaseQuorum(
+  job: JobRecord,
+  r: RoundRecord,
+  participants = job.participants.length
+): PhaseQuorum {
   return {
-    expected: r.status === 'setup' ? job.participants.length : (r.secagg?.adverts.length ?? 0),
+    expected: r.status === 'setup' ? participants : (r.secagg?.adverts.length ?? 0),
     min: thresholdOf(job),
     stragglerWaitMs: job.spec.stragglerWaitMs,
   };
@@ -215,9 +222,10 @@ export class RoundEngine {
   /** Phase 1: closes the setup phase into masked input, or fails the round below threshold. */
   private evaluateSetup(job: JobRecord, r: RoundRecord): void {
     const { jobs } = this.ctx.store;
+    const asked = roundParticipants(jobs, job, r.round).length;
     const decide = (cur: RoundRecord) =>
       decideClose(
-        phaseQuorum(job, cur),
+        phaseQuorum(job, cur, asked),
         cur,
         jobs.secaggSenders(cur.jobId, cur.round, 'setup').length,
         0,

@@ -34,6 +34,7 @@ import {
   signerKey,
 } from './submissions.ts';
 import { thresholdOf } from './threshold.ts';
+import { roundParticipants } from './exclusions.ts';
 
 /**
  * The coordinator's side of secure aggregation (docs/secure-aggregation.md "Round phases"): it
@@ -69,6 +70,13 @@ export async function acceptSecaggSetup(
   const { job, r } = jobAndRound(ctx, jobId, round);
   if (!job.participants.includes(node))
     throw new ProtocolError('FORBIDDEN', `node ${node} is not a participant of job ${jobId}`);
+  // The round's participants: the job's, less the nodes that refused an earlier round of it.
+  const participants = roundParticipants(ctx.store.jobs, job, round);
+  if (!participants.includes(node))
+    throw new ProtocolError(
+      'FORBIDDEN',
+      `node ${node} refused an earlier round of job ${jobId} and takes no part in round ${round}`
+    );
   const previous = ctx.store.jobs.getSecaggSetup(jobId, round, node);
   if (previous) {
     if (previous.signature === s.signature) return { version: 1, status: r.status };
@@ -91,13 +99,13 @@ export async function acceptSecaggSetup(
       `setup names round spec ${s.specHash.slice(0, 12)}…, the round has ${specHash.slice(0, 12)}…`
     );
   const threshold = thresholdOf(job);
-  if (s.threshold !== threshold || s.participantsHash !== secaggParticipantsHash(job.participants))
+  if (s.threshold !== threshold || s.participantsHash !== secaggParticipantsHash(participants))
     throw new ProtocolError(
       'BAD_REQUEST',
-      `setup shares among another participant set or threshold (${s.threshold}) than the round's (${threshold} of ${job.participants.length})`
+      `setup shares among another participant set or threshold (${s.threshold}) than the round's (${threshold} of ${participants.length})`
     );
   const holders = Object.keys(s.shares).sort();
-  if (holders.join() !== [...job.participants].sort().join() || !setupMatchesAdvert(s))
+  if (holders.join() !== [...participants].sort().join() || !setupMatchesAdvert(s))
     throw new ProtocolError(
       'BAD_REQUEST',
       'setup boxes must be one per participant, each matching its signed hash'
@@ -110,7 +118,7 @@ export async function acceptSecaggSetup(
     recordEvent(ctx, jobId, 'secagg_setup_received', {
       round,
       node,
-      detail: { received: count, of: job.participants.length, threshold },
+      detail: { received: count, of: participants.length, threshold },
     });
   });
   await engine.evaluate(jobId, round);

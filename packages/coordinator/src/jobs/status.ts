@@ -7,7 +7,7 @@ import {
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { latestModel } from './train-publication.ts';
-import { exclusionsOf } from './exclusions.ts';
+import { exclusionsOf, roundParticipants } from './exclusions.ts';
 
 function jobOr404(ctx: Ctx, jobId: string): JobRecord {
   const job = ctx.store.jobs.getJob(jobId);
@@ -18,8 +18,17 @@ function jobOr404(ctx: Ctx, jobId: string): JobRecord {
 function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'][number] {
   const subs = new Set(ctx.store.jobs.submissions(job.id, r.round).map((s) => s.node));
   const refusals = new Map(ctx.store.jobs.refusals(job.id, r.round).map((x) => [x.node, x.reason]));
+  const asked = new Set(roundParticipants(ctx.store.jobs, job, r.round));
   const decs = ctx.store.jobs.decryptions(job.id, r.round);
   const reference = decs[0]?.values.join();
+  const stateOf = (name: string) =>
+    subs.has(name)
+      ? ('submitted' as const)
+      : refusals.has(name)
+        ? ('refused' as const)
+        : asked.has(name)
+          ? ('pending' as const)
+          : ('excluded' as const);
   return {
     round: r.round,
     status: r.status,
@@ -27,12 +36,8 @@ function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'
     closeReason: r.closeReason,
     nodes: job.participants.map((name) => ({
       name,
-      state: subs.has(name)
-        ? ('submitted' as const)
-        : refusals.has(name)
-          ? ('refused' as const)
-          : ('pending' as const),
-      reason: refusals.get(name) ?? null,
+      state: stateOf(name),
+      reason: refusals.get(name) ?? (asked.has(name) ? null : 'refused an earlier round'),
     })),
     decryptions: (r.decryptors ?? []).map((node) => {
       const d = decs.find((x) => x.node === node);

@@ -4,6 +4,7 @@ import type { Ctx } from '../context.ts';
 import { keyTasksFor } from '../keys/ceremony.ts';
 import { setsOf } from '../jobs/secagg.ts';
 import { thresholdOf } from '../jobs/threshold.ts';
+import { roundParticipants } from '../jobs/exclusions.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 
 /** A survivor's unmask task, until it answered: the signed sets and the boxes addressed to it. */
@@ -43,12 +44,15 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
     const spec = roundSpecOf(job, r);
     if (r.status === 'setup' && now < r.deadlineAt) {
       if (ctx.store.jobs.secaggSenders(r.jobId, r.round, 'setup').includes(node)) continue;
+      // A node that refused an earlier round of the job sits out the rest (jobs/exclusions.ts).
+      const participants = roundParticipants(ctx.store.jobs, job, r.round);
+      if (!participants.includes(node)) continue;
       tasks.push({
         type: 'secagg_setup',
         jobId: r.jobId,
         round: r.round,
         keyId: job.keyId,
-        participants: [...job.participants].sort(),
+        participants: [...participants].sort(),
         threshold: thresholdOf(job),
         ...signedSpec(ctx, r.jobId, r.round, spec),
       });

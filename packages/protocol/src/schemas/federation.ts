@@ -572,7 +572,8 @@ export const ROUND_STATUSES = [
   'published',
   'failed',
 ] as const;
-export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused'] as const;
+/** `excluded`: not asked, having refused an earlier round of the job (it sits out the rest). */
+export const NODE_ROUND_STATES = ['pending', 'submitted', 'refused', 'excluded'] as const;
 
 export const FailureSchema = z.object({ code: z.string(), message: z.string() });
 
