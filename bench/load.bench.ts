@@ -3,7 +3,9 @@
  * limits and load"): /health latency (a probe every 5 ms) while three waves of 300 requests with
  * forged signatures (for an admitted node, so each one costs a signature verification; 30 in
  * flight) and 16 unsigned 31 MiB uploads arrive, against the same probe on the idle server in the
- * same run. Target: /health p99 under 50 ms under load.
+ * same run. Target: /health p99 under 50 ms under load. Everything runs over TLS, as in a
+ * deployment (each forged request's connection costs a handshake too), the clients pinning the
+ * coordinator's key.
  * Bounded in count and time; loopback only.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import {
   bytesToHex,
   generateBoxKeyPair,
   generateSigningKeyPair,
+  pinnedFetch,
 } from '../packages/protocol/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,16 +28,21 @@ const OVERSIZED = 16;
 const OVERSIZED_BYTES = 31 * 1024 * 1024;
 const WAVES = 3;
 
-function fedmark(args: string[]): void {
+function fedmark(args: string[]): string {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`fedmark ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
 }
 
+/** HTTPS to the coordinator's pinned key (set once the pin is known, in each process). */
+let fetch: (url: string, init?: RequestInit) => Promise<Response> = () =>
+  Promise.reject(new Error('no TLS pin yet'));
+
 /** Starts the coordinator and resolves with its base URL once it prints the listening line. */
-function start(dir: string, port: number) {
+function start(dir: string, port: number, extra: string[]) {
   const child = spawn(
     process.execPath,
-    [CLI, 'coordinator', 'start', '--dir', dir, '--port', String(port)],
+    [CLI, 'coordinator', 'start', '--dir', dir, '--port', String(port), ...extra],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     }
@@ -43,7 +51,7 @@ function start(dir: string, port: number) {
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) resolve(m[1] as string);
     });
     child.on('exit', (code) => reject(new Error(`coordinator exited ${code}`)));
@@ -139,9 +147,9 @@ async function attackWaves(url: string, node: string): Promise<[number[], number
  * The attacker process: it loads (tsx compiles it, about a CPU-second) and says `ready` before
  * the probe starts, then attacks when told `go`, and prints the statuses it got as JSON.
  */
-async function attackProcess(url: string, node: string) {
+async function attackProcess(url: string, node: string, pin: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, FEDMARK_LOAD_ATTACK: JSON.stringify({ url, node }) },
+    env: { ...process.env, FEDMARK_LOAD_ATTACK: JSON.stringify({ url, node, pin }) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
@@ -169,17 +177,81 @@ async function attackProcess(url: string, node: string) {
 
 const attackArgs = process.env['FEDMARK_LOAD_ATTACK'];
 if (attackArgs) {
-  const { url, node } = JSON.parse(attackArgs) as { url: string; node: string };
+  const { url, node, pin } = JSON.parse(attackArgs) as { url: string; node: string; pin: string };
+  fetch = pin ? pinnedFetch(pin) : (u, i) => globalThis.fetch(u, i);
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
   process.stdout.write(JSON.stringify(await attackWaves(url, node)));
+}
+
+/** One scenario: idle probe, then the attack waves, on a coordinator serving `transport`. */
+async function scenario(
+  dir: string,
+  node: string,
+  pin: string,
+  transport: 'https' | 'http'
+): Promise<Record<string, unknown>> {
+  // The plain-HTTP comparator is the same coordinator with --insecure-http (loopback only).
+  fetch = transport === 'https' ? pinnedFetch(pin) : (u, i) => globalThis.fetch(u, i);
+  const port = 17_000 + Math.floor(Math.random() * 2000);
+  const { child, url: urlP } = start(dir, port, transport === 'http' ? ['--insecure-http'] : []);
+  try {
+    const url = await urlP;
+    // Warm up (connection, JIT) before measuring: the first requests are not the steady state.
+    await probe(url, Promise.resolve(), 5);
+    const idle = await probe(url, new Promise((r) => setTimeout(r, 2000)), 5);
+    // The attack runs in its own process, so the probe's latency is the server's, not the
+    // attacker's event loop pushing 31 MiB bodies.
+    const attacker = await attackProcess(url, node, transport === 'https' ? pin : '');
+    const t0 = performance.now();
+    const attack = attacker.go();
+    const loaded = await probe(url, attack, 5);
+    const [forgedStatuses, oversizedStatuses] = await attack;
+    const seconds = (performance.now() - t0) / 1000;
+    const count = (xs: number[]) =>
+      Object.fromEntries(
+        [...new Set(xs)].map((s) => [String(s), xs.filter((x) => x === s).length])
+      );
+    const figures = {
+      idle: { probes: idle.length, p50Ms: quantile(idle, 0.5), p99Ms: quantile(idle, 0.99) },
+      underLoad: {
+        probes: loaded.length,
+        p50Ms: quantile(loaded, 0.5),
+        p99Ms: quantile(loaded, 0.99),
+        maxMs: Math.max(...loaded),
+      },
+      attack: {
+        waves: WAVES,
+        forgedPerWave: FORGED,
+        forgedInFlight: FORGED_IN_FLIGHT,
+        forgedStatuses: count(forgedStatuses),
+        oversizedPerWave: OVERSIZED,
+        oversizedBytes: OVERSIZED_BYTES,
+        oversizedStatuses: count(oversizedStatuses),
+        seconds,
+      },
+    };
+    process.stderr.write(
+      `  ${transport}: /health p99 idle ${figures.idle.p99Ms.toFixed(1)} ms, under load ${figures.underLoad.p99Ms.toFixed(1)} ms (target 50)\n`
+    );
+    return figures;
+  } finally {
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
 }
 
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'fedmark-load-'));
   const node = 'load-n1';
   try {
-    fedmark(['coordinator', 'init', '--dir', dir]);
+    const pin = (
+      JSON.parse(fedmark(['coordinator', 'init', '--dir', dir, '--json'])) as {
+        tlsFingerprint: string;
+      }
+    ).tlsFingerprint;
     const signing = generateSigningKeyPair();
     const box = generateBoxKeyPair();
     fedmark([
@@ -194,52 +266,15 @@ export async function run(): Promise<Record<string, unknown>> {
       '--box-key',
       bytesToHex(box.publicKey),
     ]);
-    const port = 17_000 + Math.floor(Math.random() * 2000);
-    const { child, url: urlP } = start(dir, port);
-    try {
-      const url = await urlP;
-      // Warm up (connection, JIT) before measuring: the first requests are not the steady state.
-      await probe(url, Promise.resolve(), 5);
-      const idle = await probe(url, new Promise((r) => setTimeout(r, 2000)), 5);
-      // The attack runs in its own process, so the probe's latency is the server's, not the
-      // attacker's event loop pushing 31 MiB bodies.
-      const attacker = await attackProcess(url, node);
-      const t0 = performance.now();
-      const attack = attacker.go();
-      const loaded = await probe(url, attack, 5);
-      const [forgedStatuses, oversizedStatuses] = await attack;
-      const seconds = (performance.now() - t0) / 1000;
-      const count = (xs: number[]) =>
-        Object.fromEntries(
-          [...new Set(xs)].map((s) => [String(s), xs.filter((x) => x === s).length])
-        );
-      const figures = {
-        idle: { probes: idle.length, p50Ms: quantile(idle, 0.5), p99Ms: quantile(idle, 0.99) },
-        underLoad: {
-          probes: loaded.length,
-          p50Ms: quantile(loaded, 0.5),
-          p99Ms: quantile(loaded, 0.99),
-          maxMs: Math.max(...loaded),
-        },
-        attack: {
-          waves: WAVES,
-          forgedPerWave: FORGED,
-          forgedInFlight: FORGED_IN_FLIGHT,
-          forgedStatuses: count(forgedStatuses),
-          oversizedPerWave: OVERSIZED,
-          oversizedBytes: OVERSIZED_BYTES,
-          oversizedStatuses: count(oversizedStatuses),
-          seconds,
-        },
-        targetP99Ms: 50,
-      };
-      process.stderr.write(
-        `  /health p99 idle ${figures.idle.p99Ms.toFixed(1)} ms, under load ${figures.underLoad.p99Ms.toFixed(1)} ms (target 50)\n`
-      );
-      return figures;
-    } finally {
-      child.kill('SIGTERM');
-    }
+    const https = await scenario(dir, node, pin, 'https');
+    const http = await scenario(dir, node, pin, 'http');
+    const p99 = (f: Record<string, unknown>) => (f['underLoad'] as { p99Ms: number }).p99Ms;
+    return {
+      https,
+      http,
+      underLoadP99RatioHttpsToHttp: p99(https) / p99(http),
+      targetP99Ms: 50,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

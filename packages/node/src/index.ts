@@ -132,8 +132,8 @@ export {
  * Federation: enrollment with a one-time token and the outbound polling agent.
  *
  * @example
- * await enrollNode({ dir: './node-a', coordinatorUrl: 'http://127.0.0.1:7900', token });
- * await runAgent({ dir: './node-a', coordinatorUrl: 'http://127.0.0.1:7900', pollMs: 1000, signal });
+ * await enrollNode({ dir: './node-a', coordinatorUrl: 'https://127.0.0.1:7900', token, tlsFingerprint: 'sha256:9f2c...' });
+ * await runAgent({ dir: './node-a', coordinatorUrl: 'https://127.0.0.1:7900', pollMs: 1000, signal });
  */
 export { enrollNode, runAgent } from './federation/index.ts';
 

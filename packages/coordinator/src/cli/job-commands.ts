@@ -84,7 +84,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('launch and follow joint jobs');
   job.addHelpText(
     'after',
-    '\nExamples:\n  fedmark job template rfm > rfm.json\n  fedmark job create --spec rfm.json --coordinator http://127.0.0.1:7700 --token $TOKEN\n  fedmark job watch j-0123456789abcdef\n  fedmark job result j-0123456789abcdef --json\n'
+    '\nExamples:\n  fedmark job template rfm > rfm.json\n  fedmark job create --spec rfm.json --coordinator https://127.0.0.1:7700 --token $TOKEN --tls-fingerprint $PIN\n  fedmark job watch j-0123456789abcdef\n  fedmark job result j-0123456789abcdef --json\n'
   );
 
   withConn(

@@ -6,9 +6,9 @@
  *
  * @example
  * import { enrollNode, runAgent } from './federation/index.ts';
- * await enrollNode({ dir: '/srv/node-a', coordinatorUrl: 'http://127.0.0.1:7600', token });
+ * await enrollNode({ dir: '/srv/node-a', coordinatorUrl: 'https://127.0.0.1:7600', token, tlsFingerprint: 'sha256:9f2c...' });
  * const stop = new AbortController();
- * await runAgent({ dir: '/srv/node-a', coordinatorUrl: 'http://127.0.0.1:7600', pollMs: 500, signal: stop.signal });
+ * await runAgent({ dir: '/srv/node-a', coordinatorUrl: 'https://127.0.0.1:7600', pollMs: 500, signal: stop.signal });
  */
 export { runAgent, stderrLog, type RunAgentOptions } from './agent.ts';
 /** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative, pinCoordinator its other half. */

@@ -248,7 +248,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     verify,
     'fedmark audit verify --node-dir ./node-a --json',
     'fedmark audit verify --node-dir ./node-a --deep',
-    'fedmark audit verify --node-dir ./node-a --coordinator http://127.0.0.1:8700 --token "$FEDMARK_OPERATOR_TOKEN"',
-    'fedmark audit verify --node http://127.0.0.1:8701 --token "$NODE_AUDITOR_TOKEN" --coordinator http://127.0.0.1:8700 --coordinator-token "$FEDMARK_OPERATOR_TOKEN"'
+    'fedmark audit verify --node-dir ./node-a --coordinator https://127.0.0.1:8700 --token "$FEDMARK_OPERATOR_TOKEN"',
+    'fedmark audit verify --node http://127.0.0.1:8701 --token "$NODE_AUDITOR_TOKEN" --coordinator https://127.0.0.1:8700 --coordinator-token "$FEDMARK_OPERATOR_TOKEN" --tls-fingerprint "$FEDMARK_TLS_FINGERPRINT"'
   );
 }

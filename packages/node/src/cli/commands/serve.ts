@@ -130,6 +130,6 @@ export function registerServe(node: Command, ctx: CliContext): void {
   examples(
     cmd,
     'fedmark node serve --dir ./node-a',
-    'fedmark node serve --dir ./node-a --port 7801 --coordinator http://127.0.0.1:7900 --poll-ms 500'
+    'fedmark node serve --dir ./node-a --port 7801 --coordinator https://127.0.0.1:7900 --poll-ms 500'
   );
 }
