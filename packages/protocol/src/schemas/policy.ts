@@ -31,9 +31,9 @@ export type PersonBudgetRule = z.infer<typeof PersonBudgetRuleSchema>;
  * noise share in a round's sum is fixed while its signal grows with its rows. For the train
  * template under the default Gaussian shares (threshold 3) one share has a std of 8.1 clip norms
  * per gradient coordinate, while at the starting model the mean per-row gradient on the
- * synthetic churn nodes is about 0.05 clip norms in the median coordinate and 0.2 in the largest
- * (bench/min-rows.bench.ts): a node's gradient matches its own noise from 40 rows in the largest
- * coordinate and 160 in the median one; 100 lies between. Statistics, 0 (off): a count or sum
+ * synthetic churn nodes is 0.04 clip norms in the median coordinate and 0.16 in the largest
+ * (bench/min-rows.bench.ts): a node's gradient matches its own noise from 50 rows in the largest
+ * coordinate and 190 in the median one; 100 lies between. Statistics, 0 (off): a count or sum
  * publishes a total, and leaving a node out takes its whole contribution out of it, which for a
  * count outweighs its noise share from a handful of rows on (a count share at epsilon 0.5 and
  * threshold 3 has a std of 1.6, docs/privacy.md); small cells are suppressed by minCohort.
