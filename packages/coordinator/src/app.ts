@@ -114,7 +114,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     if (err instanceof ZodError)
       return c.json(errorToWire(new ProtocolError('BAD_REQUEST', zodMessage(err))), 400);
     ctx.log(
-      `internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`
+      `internal error on ${c.req.method} ${new URL(c.req.url).pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      'error'
     );
     return c.text('Internal Server Error', 500);
   });

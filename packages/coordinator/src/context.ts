@@ -3,6 +3,9 @@ import type { He, HeParamsId, SigningKeyPair } from '@fedmark/protocol';
 import type { Store } from './store/index.ts';
 
 /** Everything a coordinator needs, injected so tests can swap the clock, HE loader and store. */
+/** The levels the coordinator logs at (pino's names). */
+export type LogLevelName = 'info' | 'warn' | 'error';
+
 export interface CoordinatorOptions {
   store: Store;
   /** Ed25519 key that signs receipts. */
@@ -20,7 +23,8 @@ export interface CoordinatorOptions {
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
   /** Operational log (never receives secrets, ciphertexts or values). Default: stderr. */
-  log?: (line: string) => void;
+  /** One line per event; `level` defaults to info (docs/operations.md "Logs"). */
+  log?: (line: string, level?: LogLevelName) => void;
   /**
    * Rows per node assumed by the plaintext-modulus overflow check (worst case: every row at its
    * clipping bound). Default 10^7 (docs/federation-protocol.md): under bfv-8192-t60 (t ~ 1.15e18)
@@ -43,7 +47,7 @@ export interface Ctx {
   heFor: (paramsId: HeParamsId) => Promise<He>;
   now: () => number;
   iso: () => string;
-  log: (line: string) => void;
+  log: (line: string, level?: LogLevelName) => void;
   maxRowsPerNode: number;
   nodeRateLimiter: RateLimiter;
   addressRateLimiter: RateLimiter;

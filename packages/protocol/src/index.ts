@@ -38,3 +38,4 @@ export * from './store-integrity.ts';
 export * from './dir-backup.ts';
 export * from './tls/index.ts';
 export * from './ready-line.ts';
+export * from './logging.ts';

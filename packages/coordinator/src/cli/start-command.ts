@@ -1,7 +1,7 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
-import { isLoopbackHost, readyLine } from '@fedmark/protocol';
+import { createLogger, isLoopbackHost, logLevelFrom, readyLine } from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -47,7 +47,7 @@ async function tlsFor(o: StartOptions, io: CliIo): Promise<CoordinatorTls | unde
     return loadTls({ certFile: o.tlsCert, keyFile: o.tlsKey });
   if (!dirTlsFiles(o.dir)) {
     await ensureTlsFiles(o.dir, o.tlsName);
-    io.err(`[coordinator] made a TLS certificate in ${o.dir} (tls.crt, tls.key 0600)\n`);
+    io.err(`made a TLS certificate in ${o.dir} (tls.crt, tls.key 0600)\n`);
   }
   return loadTls(dirTlsFiles(o.dir) as { certFile: string; keyFile: string });
 }
@@ -99,10 +99,11 @@ Examples:
         d.store.close();
         throw err;
       }
+      const logger = createLogger({ service: 'coordinator', level: logLevelFrom(io.env) });
       const c = createCoordinator({
         ...d,
         maxRowsPerNode: o.maxRowsPerNode,
-        log: (l) => io.err(`[coordinator] ${l}\n`),
+        log: (line, level = 'info') => logger[level](line),
       });
       const scheme = tls ? 'https' : 'http';
       await new Promise<void>((resolve, reject) => {
@@ -133,12 +134,10 @@ Examples:
                 tlsFingerprint: tls?.fingerprint ?? null,
               })
             );
-            c.resume().catch((err: unknown) =>
-              io.err(`[coordinator] resume failed: ${String(err)}\n`)
-            );
+            c.resume().catch((err: unknown) => logger.error(`resume failed: ${String(err)}`));
             // Warm SEAL now (about a second) rather than on the first submission of a job.
             heFor(DEFAULT_HE_PARAMS).catch((err: unknown) =>
-              io.err(`[coordinator] SEAL failed to load: ${String(err)}\n`)
+              logger.error(`SEAL failed to load: ${String(err)}`)
             );
           }
         );

@@ -269,7 +269,7 @@ export class RoundEngine {
       round,
       detail: { code: d.code, message: d.message },
     });
-    this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`);
+    this.ctx.log(`job ${jobId} round ${round} failed: ${d.message}`, 'warn');
   }
 
   private watchDecryption(job: JobRecord, r: RoundRecord): void {
@@ -317,7 +317,7 @@ export class RoundEngine {
   /** Re-arms the timer of an open round (after a restart, a submission or a new round). */
   schedule(jobId: string, round: number): void {
     void this.evaluate(jobId, round).catch((err: unknown) =>
-      this.ctx.log(`job ${jobId} round ${round}: evaluation failed: ${String(err)}`)
+      this.ctx.log(`job ${jobId} round ${round}: evaluation failed: ${String(err)}`, 'error')
     );
   }
 

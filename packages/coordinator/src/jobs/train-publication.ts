@@ -84,7 +84,7 @@ function resultCells(model: Model): ResultCell[] {
 function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
   ctx.store.jobs.updateJob(job.id, { status: 'failed', failure: { code, message } });
   recordEvent(ctx, job.id, 'job_failed', { round, detail: { code, message } });
-  ctx.log(`job ${job.id} failed in round ${round}: ${code}`);
+  ctx.log(`job ${job.id} failed in round ${round}: ${code}`, 'warn');
 }
 
 /**

@@ -73,7 +73,7 @@ export function acceptCheckpoint(
           previousTreeSize: prev.checkpoint.treeSize,
           previousRootHash: prev.checkpoint.rootHash,
         });
-        ctx.log(`checkpoint refused: node ${node} size ${cp.treeSize}: ${reason}`);
+        ctx.log(`checkpoint refused: node ${node} size ${cp.treeSize}: ${reason}`, 'warn');
         return { refused: reason };
       }
     }

@@ -7,6 +7,7 @@ import {
   type Canonical,
   type Task,
   coordinatorFetch,
+  logLevelFrom,
 } from '@fedmark/protocol';
 import type { SegmentQuery } from '@fedmark/protocol';
 import type { UnitSource } from '../analytics/types.ts';
@@ -31,6 +32,7 @@ import { requireInstalledEpoch } from './members.ts';
 import { loadCoordinatorKey, pinnedCoordinator } from './enroll.ts';
 import { sendPolicySummaryIfChanged } from './policy-summary.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
+import { stderrAgentLog } from './agent-log.ts';
 import { isTransientLocalError } from './transient.ts';
 
 export interface RunAgentOptions {
@@ -60,9 +62,6 @@ const TasksEnvelopeSchema = z.object({
 });
 
 /** Default log: one JSON line per event on stderr. Details carry ids and reasons only, never keys or data. */
-export const stderrLog: AgentLog = (event, detail) => {
-  process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...detail })}\n`);
-};
 
 /**
  * Key tasks first (a job round may need the key installed in the same poll), then a round's
@@ -123,8 +122,8 @@ async function handle(ctx: AgentContext, task: Task): Promise<void> {
  */
 export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const pollMs = opts.pollMs ?? 1000;
-  const log = opts.log ?? stderrLog;
   const identity = loadIdentity(opts.dir);
+  const log = opts.log ?? stderrAgentLog(identity.name, logLevelFrom(process.env));
   // HTTPS to the TLS key pinned at enrollment, or loopback HTTP; refused before the database opens.
   const doFetch =
     opts.fetch ??

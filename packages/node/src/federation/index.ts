@@ -10,7 +10,8 @@
  * const stop = new AbortController();
  * await runAgent({ dir: '/srv/node-a', coordinatorUrl: 'https://127.0.0.1:7600', pollMs: 500, signal: stop.signal });
  */
-export { runAgent, stderrLog, type RunAgentOptions } from './agent.ts';
+export { runAgent, type RunAgentOptions } from './agent.ts';
+export { agentEventLevel, pinoAgentLog, stderrAgentLog } from './agent-log.ts';
 /** POST /v1/enroll with a one-time token; admissionCommand prints the manual alternative, pinCoordinator its other half. */
 export {
   enrollNode,
