@@ -13,10 +13,20 @@ const BINS = 20;
 const pos = Array.from({ length: BINS }, (_, i) => 10 + 8 * i);
 const neg = Array.from({ length: BINS }, (_, i) => 10 + 8 * (BINS - 1 - i));
 
-/** Box-Muller normal from Math.random: a test's Monte Carlo, never a privacy mechanism. */
+/**
+ * Box-Muller normal from a seeded generator (mulberry32): a test's Monte Carlo, never a privacy
+ * mechanism; seeded so the check is the same on every run.
+ */
+let state = 0x9e3779b9;
+function uniform(): number {
+  state = (state + 0x6d2b79f5) | 0;
+  let t = Math.imul(state ^ (state >>> 15), 1 | state);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+}
 function normal(): number {
-  const u = 1 - Math.random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
+  const u = 1 - uniform();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
 }
 
 describe('aucInterval', () => {
@@ -53,8 +63,12 @@ describe('aucInterval', () => {
     }
     const mean = draws.reduce((s, x) => s + x, 0) / draws.length;
     const sd = Math.sqrt(draws.reduce((s, x) => s + (x - mean) ** 2, 0) / (draws.length - 1));
-    expect(deltaNoiseSd / sd).toBeGreaterThan(0.85);
-    expect(deltaNoiseSd / sd).toBeLessThan(1.15);
+    // Measured over 20 unseeded runs of 4000 draws: 1.11 to 1.15. The delta method overstates
+    // the noise part by about 13% here (it ignores the clamping of noisy counts at 0, which
+    // damps the AUC's spread): the interval errs wide, never narrow. Before, a bound of 1.15
+    // made this test fail now and then.
+    expect(deltaNoiseSd / sd).toBeGreaterThan(1);
+    expect(deltaNoiseSd / sd).toBeLessThan(1.25);
   });
 
   it('is null without an AUC (a histogram with no positives)', () => {
