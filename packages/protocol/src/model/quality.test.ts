@@ -63,10 +63,9 @@ describe('aucInterval', () => {
     }
     const mean = draws.reduce((s, x) => s + x, 0) / draws.length;
     const sd = Math.sqrt(draws.reduce((s, x) => s + (x - mean) ** 2, 0) / (draws.length - 1));
-    // Measured over 20 unseeded runs of 4000 draws: 1.11 to 1.15. The delta method overstates
-    // the noise part by about 13% here (it ignores the clamping of noisy counts at 0, which
-    // damps the AUC's spread): the interval errs wide, never narrow. Before, a bound of 1.15
-    // made this test fail now and then.
+    // Measured over 20 unseeded runs of 4000 draws: 1.11 to 1.15. The linearised (delta-method)
+    // noise part overstates the Monte Carlo spread by about 13% on these bins, so the interval
+    // errs wide, not narrow. Before, a bound of 1.15 made this test fail now and then.
     expect(deltaNoiseSd / sd).toBeGreaterThan(1);
     expect(deltaNoiseSd / sd).toBeLessThan(1.25);
   });
