@@ -53,9 +53,12 @@ describe('faults with real processes', () => {
 
   async function transparencyLogSize(): Promise<number> {
     const token = readFileSync(join(fed.coordinatorDir, 'operator.token'), 'utf8').trim();
-    const res = await fetch(new URL('/v1/transparency/head', fed.coordinatorUrl), {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const res = await fed.coordinatorFetch(
+      new URL('/v1/transparency/head', fed.coordinatorUrl).href,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      }
+    );
     expect(res.status).toBe(200);
     return TransparencyHeadSchema.parse(await res.json()).head.treeSize;
   }
@@ -152,7 +155,7 @@ describe('faults with real processes', () => {
   }, 90_000);
 
   it('answers hostile requests with 4xx and stays up', async () => {
-    const url = (p: string) => new URL(p, fed.coordinatorUrl);
+    const url = (p: string) => new URL(p, fed.coordinatorUrl).href;
     const cases: [string, RequestInit, number][] = [
       ['/v1/node/tasks', { headers: { 'x-fedmark-node': 'n-a' } }, 401],
       [
@@ -184,18 +187,18 @@ describe('faults with real processes', () => {
       ],
     ];
     for (const [path, init, want] of cases) {
-      const res = await fetch(url(path), init);
+      const res = await fed.coordinatorFetch(url(path), init);
       expect([path, res.status]).toEqual([path, want]);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.message.length).toBeGreaterThan(0);
     }
-    const big = await fetch(url('/v1/enroll'), {
+    const big = await fed.coordinatorFetch(url('/v1/enroll'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: 'x'.repeat(33 * 1024 * 1024),
     });
     expect(big.status).toBe(413);
-    expect((await fetch(url('/health'))).status).toBe(200);
+    expect((await fed.coordinatorFetch(url('/health'))).status).toBe(200);
     await expect(
       fed.operator.createJob({ version: 1, kind: 'segment_stats' } as JobSpecInput)
     ).rejects.toBeInstanceOf(ProtocolError);

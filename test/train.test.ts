@@ -147,6 +147,8 @@ describe('train job end to end: federated logistic regression over real processe
       fed.coordinatorUrl,
       '--token',
       token,
+      '--tls-fingerprint',
+      fed.tlsFingerprint,
     ]);
     const model = modelFromJson(readFileSync(modelFile, 'utf8'), modelFile);
     expect(model).toEqual(exact.model);
