@@ -39,3 +39,4 @@ export * from './dir-backup.ts';
 export * from './tls/index.ts';
 export * from './ready-line.ts';
 export * from './logging.ts';
+export * from './psi/index.ts';

@@ -2,7 +2,7 @@ import { ristretto255 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.ts';
-import { PSI_MAX_SET_SIZE, type PsiLimits } from './_point-set.ts';
+import { PSI_MAX_SET_SIZE, type PsiLimits } from './psi-limits.ts';
 import { hashMatchingKeys } from './hash-to-group.ts';
 import { normaliseEmail } from './normalise-key.ts';
 import {

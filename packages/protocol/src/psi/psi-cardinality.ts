@@ -21,14 +21,9 @@
  */
 import { ProtocolError } from '../errors.ts';
 import { type RandomWords, cryptoRandomWords, shuffleInPlace } from './_shuffle.ts';
-import {
-  PSI_DEFAULT_LIMITS,
-  type PsiLimits,
-  checkLimits,
-  decodePointSet,
-  packEncodings,
-} from './_point-set.ts';
+import { decodePointSet, packEncodings } from './_point-set.ts';
 import { RISTRETTO_POINT_BYTES } from './hash-to-group.ts';
+import { PSI_DEFAULT_LIMITS, type PsiLimits, checkLimits } from './psi-limits.ts';
 import type { PsiSecret } from './psi-secret.ts';
 
 /** B's answer to A's request. */

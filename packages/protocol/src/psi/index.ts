@@ -1,0 +1,53 @@
+/**
+ * Shared-customer matching (docs/psi.md): matching-key normalisation, federation-keyed
+ * hash_to_ristretto255 (RFC 9380 / RFC 9496), and a DDH PSI-cardinality exchange in which the
+ * initiator learns |X ∩ Y| and the set sizes, never which customers are shared.
+ *
+ * @example
+ * import {
+ *   PsiSecret, hashMatchingKeys, normaliseEmail,
+ *   psiInitiatorCount, psiInitiatorRequest, psiResponderReply,
+ * } from '@fedmark/protocol';
+ * const pts = (keys: string[]) => hashMatchingKeys('fed-1', 'email', keys.map(normaliseEmail));
+ * const a = PsiSecret.random();
+ * const b = PsiSecret.random();
+ * const request = psiInitiatorRequest({ secret: a, ownPoints: pts(['Ann@x.org', 'bo@x.org']) });
+ * const reply = psiResponderReply({ secret: b, request, ownPoints: pts(['ann@x.org']) });
+ * psiInitiatorCount({ secret: a, requestSize: 2, reply });
+ * // { intersectionSize: 1, initiatorSetSize: 2, responderSetSize: 1 }
+ * a.destroy();
+ * b.destroy();
+ */
+export {
+  MATCHING_KEY_KINDS,
+  MATCHING_KEY_REFUSALS,
+  MatchingKeyRefused,
+  normaliseEmail,
+  normaliseMatchingKey,
+  normaliseNationalIdHash,
+  normalisePartnerId,
+  normalisePhone,
+  type MatchingKeyKind,
+  type MatchingKeyRefusal,
+  type PhoneNormaliseOptions,
+} from './normalise-key.ts';
+export {
+  PSI_DST_VERSION,
+  PSI_HASH_SUITE,
+  RISTRETTO_POINT_BYTES,
+  hashMatchingKey,
+  hashMatchingKeys,
+  hashToRistretto255,
+  isValidPsiPoint,
+  psiDomainTag,
+} from './hash-to-group.ts';
+export { PSI_DEFAULT_LIMITS, PSI_MAX_SET_SIZE, type PsiLimits } from './psi-limits.ts';
+export { PsiSecret } from './psi-secret.ts';
+export {
+  psiInitiatorCount,
+  psiInitiatorRequest,
+  psiResponderReply,
+  uniqueMatchingKeys,
+  type PsiCardinality,
+  type PsiReply,
+} from './psi-cardinality.ts';
