@@ -52,17 +52,19 @@ function fedmarkAsync(...args: string[]): Promise<{ code: number | null; err: st
 /** `coordinator start` on a free port; resolves with its ready line. */
 async function startCoordinator(dir: string, extra: string[] = []): Promise<ReadyLine> {
   const port = String(await freePort());
+  return untilReady(['coordinator', 'start', '--dir', dir, '--port', port, ...extra]);
+}
+
+/** Starts a server command; resolves with the ready line it prints. */
+async function untilReady(args: string[]): Promise<ReadyLine> {
   let seen = '';
-  const child = startFedmark(
-    ['coordinator', 'start', '--dir', dir, '--port', port, ...extra],
-    (line) => (seen += `${line}\n`)
-  );
+  const child = startFedmark(args, (line) => (seen += `${line}\n`));
   children.push(child);
   const until = Date.now() + 60_000;
   for (;;) {
     const ready = findReadyLine(seen);
     if (ready) return ready;
-    if (child.exitCode !== null) throw new Error(`coordinator exited ${child.exitCode}: ${seen}`);
+    if (child.exitCode !== null) throw new Error(`${args[0]} exited ${child.exitCode}: ${seen}`);
     if (Date.now() > until) throw new Error(`no ready line within 60 s: ${seen}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -229,5 +231,17 @@ describe('the coordinator over TLS', () => {
     );
     expect(mismatch.code).toBe(23);
     expect(mismatch.err).toContain(`${otherKey} is not the private key of the certificate`);
+  });
+
+  it("serves a node's API over HTTPS when asked (beyond loopback it always does)", async () => {
+    const nodeDir = join(dir, '..', 'node-tls');
+    expect(fedmark('node', 'init', '--dir', nodeDir, '--name', 'shop-t').code).toBe(0);
+    const api = await untilReady(['node', 'serve', '--dir', nodeDir, '--port', '0', '--tls']);
+    expect(api).toMatchObject({ service: 'node', node: 'shop-t' });
+    expect(api.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const nodePin = tlsFingerprint(readFileSync(join(nodeDir, 'tls.crt'), 'utf8'));
+    expect(api['tlsFingerprint']).toBe(nodePin);
+    expect((await pinnedFetch(nodePin)(`${api.url}/health`)).status).toBe(200);
+    await expect(pinnedFetch(pin)(`${api.url}/health`)).rejects.toThrow(TlsPinError);
   });
 });

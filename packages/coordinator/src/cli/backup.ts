@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { backupDirectory, quickCheckFile } from '@fedmark/protocol';
+import { TLS_CERT_FILE, TLS_KEY_FILE, backupDirectory, quickCheckFile } from '@fedmark/protocol';
 import { DB_FILE } from '../store/index.ts';
 import {
   AUDITOR_TOKEN_FILE,
@@ -7,7 +7,6 @@ import {
   TOKEN_FILE,
   TRANSPARENCY_DB_FILE,
 } from './coordinator-dir.ts';
-import { TLS_CERT_FILE, TLS_KEY_FILE } from './tls-files.ts';
 
 /**
  * A consistent copy of a coordinator directory, safe while it serves (docs/operations.md

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import {
   NodePublicKeysFileSchema,
   bytesToHex,
+  dirTlsFingerprint,
+  ensureTlsFiles,
   textTable,
   type CoordinatorPublicKeyFile,
 } from '@fedmark/protocol';
@@ -14,7 +16,6 @@ import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { intOption } from './int-option.ts';
 import { registerStartCommand } from './start-command.ts';
-import { dirTlsFingerprint, ensureTlsFiles } from './tls-files.ts';
 import { zodMessage } from '../zod-message.ts';
 
 /** The node to admit: from its public-key file, or from --name/--signing-key/--box-key. */

@@ -1,7 +1,15 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
-import { createLogger, isLoopbackHost, logLevelFrom, readyLine } from '@fedmark/protocol';
+import {
+  TlsFileError,
+  TlsUsageError,
+  createLogger,
+  logLevelFrom,
+  readyLine,
+  serverTls,
+  type ServerTls,
+} from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
 import { heFor } from '../aggregation/seal.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -9,7 +17,6 @@ import { openCoordinatorDir } from './coordinator-dir.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { intOption } from './int-option.ts';
-import { dirTlsFiles, ensureTlsFiles, loadTls, type CoordinatorTls } from './tls-files.ts';
 
 interface StartOptions {
   dir: string;
@@ -22,34 +29,19 @@ interface StartOptions {
   insecureHttp?: boolean;
 }
 
-/**
- * The certificate to serve (docs/operations.md "TLS"): the operator's (--tls-cert/--tls-key), or
- * the directory's, made now for a directory created before TLS; none with --insecure-http,
- * which only a loopback address may use.
- */
-async function tlsFor(o: StartOptions, io: CliIo): Promise<CoordinatorTls | undefined> {
-  if (o.insecureHttp) {
-    if (o.tlsCert !== undefined || o.tlsKey !== undefined)
-      throw new CliError(
-        EXIT.USAGE,
-        '--insecure-http serves no certificate: drop --tls-cert/--tls-key'
-      );
-    if (!isLoopbackHost(o.host))
-      throw new CliError(
-        EXIT.USAGE,
-        `--insecure-http is allowed only on a loopback address, not --host ${o.host}: nodes must reach a remote coordinator over TLS`
-      );
-    return undefined;
+/** The certificate to serve: TLS everywhere unless --insecure-http on loopback (protocol tls/server-tls.ts). */
+async function tlsFor(o: StartOptions, io: CliIo): Promise<ServerTls | undefined> {
+  try {
+    return await serverTls({
+      ...o,
+      tlsOnLoopback: true,
+      onCreated: (dir) => io.err(`made a TLS certificate in ${dir} (tls.crt, tls.key 0600)\n`),
+    });
+  } catch (err) {
+    if (err instanceof TlsUsageError) throw new CliError(EXIT.USAGE, err.message);
+    if (err instanceof TlsFileError) throw new CliError(EXIT.INPUT_INVALID, err.message);
+    throw err;
   }
-  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined))
-    throw new CliError(EXIT.USAGE, 'give both --tls-cert and --tls-key, or neither');
-  if (o.tlsCert !== undefined && o.tlsKey !== undefined)
-    return loadTls({ certFile: o.tlsCert, keyFile: o.tlsKey });
-  if (!dirTlsFiles(o.dir)) {
-    await ensureTlsFiles(o.dir, o.tlsName);
-    io.err(`made a TLS certificate in ${o.dir} (tls.crt, tls.key 0600)\n`);
-  }
-  return loadTls(dirTlsFiles(o.dir) as { certFile: string; keyFile: string });
 }
 
 /** `fedmark coordinator start`: serve the API over HTTPS (or loopback HTTP when asked). */
@@ -92,7 +84,7 @@ Examples:
     )
     .action(async (o: StartOptions) => {
       const d = openCoordinatorDir(o.dir, { checkIntegrity: true });
-      let tls: CoordinatorTls | undefined;
+      let tls: ServerTls | undefined;
       try {
         tls = await tlsFor(o, io);
       } catch (err) {

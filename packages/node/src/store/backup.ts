@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { backupDirectory, quickCheckFile } from '@fedmark/protocol';
+import { TLS_CERT_FILE, TLS_KEY_FILE, backupDirectory, quickCheckFile } from '@fedmark/protocol';
 import { IDENTITY_FILE, POLICY_FILE } from '../identity/index.ts';
 import { COORDINATOR_FILE } from '../federation/enroll.ts';
 import { API_TOKENS_FILE } from '../api/tokens.ts';
@@ -18,7 +18,14 @@ export function backupNodeDirectory(dir: string, to: string): Promise<string[]> 
     from: dir,
     to,
     databases: [NODE_DB_FILE],
-    files: [IDENTITY_FILE, POLICY_FILE, COORDINATOR_FILE, API_TOKENS_FILE],
+    files: [
+      IDENTITY_FILE,
+      POLICY_FILE,
+      COORDINATOR_FILE,
+      API_TOKENS_FILE,
+      TLS_KEY_FILE,
+      TLS_CERT_FILE,
+    ],
     dirs: [HE_KEYS_DIR],
     openReadonly: (file) => new Database(file, { readonly: true, fileMustExist: true }),
     check: (file) =>

@@ -15,3 +15,14 @@ export {
   coordinatorFetch,
   pinnedFetch,
 } from './pinned-fetch.ts';
+export {
+  TLS_CERT_FILE,
+  TLS_KEY_FILE,
+  TlsFileError,
+  dirTlsFiles,
+  dirTlsFingerprint,
+  ensureTlsFiles,
+  loadTls,
+  type ServerTls,
+} from './tls-files.ts';
+export { TlsUsageError, serverTls, type ServerTlsOptions } from './server-tls.ts';

@@ -1,17 +1,28 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSelfSignedTlsCertificate, tlsFingerprint } from '@fedmark/protocol';
-import { CliError, EXIT } from './exit-codes.ts';
+import { createSelfSignedTlsCertificate } from './certificate.ts';
+import { tlsFingerprint } from './fingerprint.ts';
 
-/** The coordinator's TLS certificate (public: nodes pin its key) and private key (0600). */
+/**
+ * A server's TLS certificate file in its directory (public: clients pin its key) and its private
+ * key (0600): the coordinator's always, a node's when its API is served beyond loopback.
+ */
 export const TLS_CERT_FILE = 'tls.crt';
 export const TLS_KEY_FILE = 'tls.key';
 
-export interface CoordinatorTls {
+/** A certificate or key file that cannot be read, parsed, or that does not match: names the file. */
+export class TlsFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TlsFileError';
+  }
+}
+
+export interface ServerTls {
   certPem: string;
   keyPem: string;
-  /** `sha256:<hex>` of the certificate's public key: what nodes pin (docs/operations.md "TLS"). */
+  /** `sha256:<hex>` of the certificate's public key: what clients pin (docs/operations.md "TLS"). */
   fingerprint: string;
   certFile: string;
 }
@@ -39,8 +50,7 @@ function readPem(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CliError(
-      EXIT.INPUT_INVALID,
+    throw new TlsFileError(
       `cannot read the TLS ${what} ${file}: ${err instanceof Error ? err.message : String(err)}`
     );
   }
@@ -51,15 +61,14 @@ function readPem(file: string, what: string): string {
  * and checks that they parse and belong together, naming the file that is wrong: a mismatch
  * found here is a clear start-up error rather than handshakes that fail later.
  */
-export function loadTls(files: { certFile: string; keyFile: string }): CoordinatorTls {
+export function loadTls(files: { certFile: string; keyFile: string }): ServerTls {
   const certPem = readPem(files.certFile, 'certificate');
   const keyPem = readPem(files.keyFile, 'key');
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
   } catch (err) {
-    throw new CliError(
-      EXIT.INPUT_INVALID,
+    throw new TlsFileError(
       `${files.certFile}: not a PEM certificate (${err instanceof Error ? err.message : String(err)})`
     );
   }
@@ -67,14 +76,12 @@ export function loadTls(files: { certFile: string; keyFile: string }): Coordinat
   try {
     matches = cert.checkPrivateKey(createPrivateKey(keyPem));
   } catch (err) {
-    throw new CliError(
-      EXIT.INPUT_INVALID,
+    throw new TlsFileError(
       `${files.keyFile}: not a PEM private key (${err instanceof Error ? err.message : String(err)})`
     );
   }
   if (!matches)
-    throw new CliError(
-      EXIT.INPUT_INVALID,
+    throw new TlsFileError(
       `${files.keyFile} is not the private key of the certificate ${files.certFile}`
     );
   return { certPem, keyPem, fingerprint: tlsFingerprint(certPem), certFile: files.certFile };

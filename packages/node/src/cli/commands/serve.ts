@@ -1,6 +1,14 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { Command } from 'commander';
-import { readyLine } from '@fedmark/protocol';
+import {
+  TlsFileError,
+  TlsUsageError,
+  readyLine,
+  serverTls,
+  type ServerTls,
+} from '@fedmark/protocol';
 import type { CliContext } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { intOption, urlOption } from '../options.ts';
 import { openNode } from '../node-context.ts';
 import { examples } from './_help.ts';
@@ -11,9 +19,29 @@ export interface ServeOpts {
   port: number;
   coordinator?: string;
   pollMs: number;
+  tls?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsName?: string[];
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/**
+ * The API's certificate (docs/node-api.md "TLS"): none on loopback unless asked (the data team's
+ * own machine), the node directory's (made on first use) or the operator's beyond it.
+ */
+async function apiTls(o: ServeOpts, io: CliContext['io']): Promise<ServerTls | undefined> {
+  try {
+    return await serverTls({
+      ...o,
+      tlsOnLoopback: o.tls === true,
+      onCreated: (dir) => io.err(`Made a TLS certificate in ${dir} (tls.crt, tls.key 0600)\n`),
+    });
+  } catch (err) {
+    if (err instanceof TlsUsageError) throw new CliError(EXIT.USAGE, err.message);
+    if (err instanceof TlsFileError) throw new CliError(EXIT.INPUT_INVALID, err.message);
+    throw err;
+  }
+}
 
 /** Resolves when the run's signal aborts or the process gets SIGINT/SIGTERM. */
 function untilStopped(signal: AbortSignal | undefined, stop: AbortController): Promise<void> {
@@ -41,8 +69,15 @@ export function registerServe(node: Command, ctx: CliContext): void {
     .requiredOption('--dir <path>', 'node directory')
     .option(
       '--host <host>',
-      'address to bind; keep loopback unless a TLS reverse proxy fronts it',
+      "address to bind; beyond loopback the API is served over TLS (the directory's certificate, made on first use)",
       '127.0.0.1'
+    )
+    .option('--tls', 'serve HTTPS on loopback too')
+    .option('--tls-cert <file>', "PEM certificate to serve instead of the directory's tls.crt")
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--tls-name <name...>',
+      'names in a certificate made now: the DNS names or IPs clients use (default: localhost, loopback, host name)'
     )
     .option('--port <port>', 'TCP port (0 = any free port)', intOption(0, 65535), 7800)
     .option(
@@ -80,19 +115,33 @@ export function registerServe(node: Command, ctx: CliContext): void {
           );
           for (const t of tokens) io.err(`  ${t.role.padEnd(8)} ${t.token}\n`);
         }
-        if (!LOOPBACK.has(o.host))
-          io.err(
-            `warning: binding ${o.host}, not loopback: put a TLS reverse proxy in front and restrict who can connect\n`
-          );
+        const tls = await apiTls(o, io);
+        if (tls)
+          io.err(`API over HTTPS; its TLS key fingerprint (clients pin it): ${tls.fingerprint}\n`);
         const app = createNodeApp({ dir: o.dir, db: nodeDb.db, identity: nodeDb.identity, tokens });
         let listening = { url: '', address: '', port: 0 };
         const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-          const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, (info) => {
-            const url = `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
-            io.out(`Node "${nodeDb.identity.name}" API listening on ${url} (GET /openapi.json)\n`);
-            listening = { url, address: info.address, port: info.port };
-            resolve(s);
-          });
+          const s = serve(
+            {
+              fetch: app.fetch,
+              hostname: o.host,
+              port: o.port,
+              ...(tls
+                ? {
+                    createServer: createHttpsServer,
+                    serverOptions: { cert: tls.certPem, key: tls.keyPem },
+                  }
+                : {}),
+            },
+            (info) => {
+              const url = `${tls ? 'https' : 'http'}://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
+              io.out(
+                `Node "${nodeDb.identity.name}" API listening on ${url} (GET /openapi.json)\n`
+              );
+              listening = { url, address: info.address, port: info.port };
+              resolve(s);
+            }
+          );
           s.once('error', reject);
         });
         let agent: Promise<void> = Promise.resolve();
@@ -116,6 +165,7 @@ export function registerServe(node: Command, ctx: CliContext): void {
             node: nodeDb.identity.name,
             ...listening,
             coordinator: o.coordinator ?? null,
+            tlsFingerprint: tls?.fingerprint ?? null,
           })
         );
         await untilStopped(io.signal, stop);
@@ -130,6 +180,7 @@ export function registerServe(node: Command, ctx: CliContext): void {
   examples(
     cmd,
     'fedmark node serve --dir ./node-a',
-    'fedmark node serve --dir ./node-a --port 7801 --coordinator https://127.0.0.1:7900 --poll-ms 500'
+    'fedmark node serve --dir ./node-a --port 7801 --coordinator https://127.0.0.1:7900 --poll-ms 500',
+    'fedmark node serve --dir ./node-a --host 0.0.0.0 --tls-name node-a.bank.example   # HTTPS'
   );
 }
