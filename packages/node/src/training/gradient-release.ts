@@ -1,4 +1,5 @@
 import {
+  CURVATURE_CLIP,
   encodeRow,
   findBlock,
   linearScore,
@@ -67,6 +68,7 @@ export function localRoundVector(
   const loss = findBlock(layout, 'loss');
   const grad = findBlock(layout, 'gradient');
   const hess = findBlock(layout, 'hessian');
+  const curv = findBlock(layout, 'curvature');
   const evalPos = findBlock(layout, 'eval_pos');
   const evalNeg = findBlock(layout, 'eval_neg');
   if (!count || !loss || !grad) throw new RangeError('round layout lacks count, loss or gradient');
@@ -107,6 +109,14 @@ export function localRoundVector(
     const factor = norm > spec.clipNorm ? spec.clipNorm / norm : 1;
     for (const j of nz) {
       bump(grad.offset + j, roundHalfAway(factor * r * (x[j] as number) * grad.scale));
+    }
+    if (curv) {
+      // Per-record L2 clip of (p(1-p) x_j^2)_j to CURVATURE_CLIP: its norm is p(1-p) |x|_4^2.
+      let quart = 0;
+      for (const j of nz) quart += (x[j] as number) ** 4;
+      const cnorm = p * (1 - p) * Math.sqrt(quart);
+      const wt = p * (1 - p) * (cnorm > CURVATURE_CLIP ? CURVATURE_CLIP / cnorm : 1) * curv.scale;
+      for (const j of nz) bump(curv.offset + j, roundHalfAway(wt * (x[j] as number) ** 2));
     }
     if (hess) {
       const wt = p * (1 - p) * hess.scale;

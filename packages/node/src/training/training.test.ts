@@ -87,9 +87,11 @@ const sumVectors = (vs: bigint[][]): bigint[] =>
   (vs[0] as bigint[]).map((_, i) => vs.reduce((t, v) => t + (v[i] as bigint), 0n));
 
 describe('fixed-point gradient release', () => {
-  for (const kind of ['newton', 'gd'] as const) {
+  for (const kind of ['newton', 'gd', 'diagonal'] as const) {
     it(`${kind}: the nodes' vectors sum exactly to the pooled vector, at round 0 and at a trained model`, () => {
-      const s = spec(kind === 'gd' ? { optimiser: { kind: 'gd', learningRate: 2 } } : {});
+      const s = spec(
+        kind === 'gd' ? { optimiser: { kind: 'gd', learningRate: 2 } } : { optimiser: { kind } }
+      );
       let model = startModel(s);
       for (let round = 0; round < 2; round++) {
         const parts = NODES.map((n) => localRoundVector(s, model, n.rows).values);

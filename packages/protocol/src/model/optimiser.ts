@@ -1,5 +1,6 @@
 import type { TrainSpec } from './train-spec.ts';
 import { flooredSolve } from './_linalg.ts';
+import { diagonalStep } from './_diagonal-step.ts';
 import { aucFromHistograms, aucInterval } from './auc.ts';
 import { initialModel, modelVector, withVector, type Model } from './model-format.ts';
 import { encodingOf, type Standardisation } from './feature-encoding.ts';
@@ -28,6 +29,8 @@ export interface RoundStatistics {
   gradient: number[];
   /** Full symmetric matrix (Newton only). */
   hessian: number[][] | null;
+  /** Sum of the clipped diagonal curvature (diagonal only). */
+  curvature: number[] | null;
   evalPos: number[] | null;
   evalNeg: number[] | null;
   /** The noise variance of each validation bin (public: from the layout and the mechanism). */
@@ -35,6 +38,9 @@ export interface RoundStatistics {
   evalNegVariance: number[] | null;
   /** Std of one Hessian entry's noise, real units (0 without noise). */
   hessianNoiseStd: number;
+  /** Std of one curvature entry's and one gradient entry's noise, real units (0 without noise). */
+  curvatureNoiseStd: number;
+  gradientNoiseStd: number;
 }
 
 function blockValues(agg: RoundAggregate, name: TrainBlockName): number[] | null {
@@ -79,16 +85,24 @@ export function decodeRound(agg: RoundAggregate, noise = true): RoundStatistics 
     // Laplace and distributed shares alike.
     if (hb && noise) hessianNoiseStd = Math.sqrt(agg.variance[hb.offset] ?? 0) / hb.scale;
   }
+  // Noise stds from the public variance (see above); every slot of a block has the same.
+  const noiseStd = (name: TrainBlockName): number => {
+    const blk = findBlock(agg.layout, name);
+    return blk && noise ? Math.sqrt(agg.variance[blk.offset] ?? 0) / blk.scale : 0;
+  };
   return {
     count: (blockValues(agg, 'count') as number[])[0] as number,
     lossSum: (blockValues(agg, 'loss') as number[])[0] as number,
     gradient,
     hessian,
+    curvature: blockValues(agg, 'curvature'),
     evalPos: blockValues(agg, 'eval_pos'),
     evalNeg: blockValues(agg, 'eval_neg'),
     evalPosVariance: blockVariance(agg, 'eval_pos'),
     evalNegVariance: blockVariance(agg, 'eval_neg'),
     hessianNoiseStd,
+    curvatureNoiseStd: noiseStd('curvature'),
+    gradientNoiseStd: noiseStd('gradient'),
   };
 }
 
@@ -119,7 +133,8 @@ export function startingModel(
 /**
  * One optimiser step. `newton`: w += (H + l2 I)^-1 g with eigenvalues floored at the noise edge
  * 2 sigma sqrt(d) (the spectral norm of a symmetric noise matrix with entry std sigma, Wigner) so
- * noise cannot create tiny or negative curvature. `gd`: heavy-ball gradient ascent.
+ * noise cannot create tiny or negative curvature. `gd`: heavy-ball gradient ascent. `diagonal`:
+ * heavy ball preconditioned by the floored DP diagonal curvature (_diagonal-step.ts).
  * Returns the new model with the round appended to its history.
  */
 export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate): Model {
@@ -150,6 +165,24 @@ export function applyUpdate(spec: TrainSpec, model: Model, agg: RoundAggregate):
     );
     const step = flooredSolve(h, g, floor);
     next = w.map((v, j) => v + (step[j] as number));
+  } else if (spec.optimiser.kind === 'diagonal') {
+    if (!s.curvature) throw new RangeError('diagonal round without a curvature block');
+    const opt = spec.optimiser;
+    const out = diagonalStep({
+      weights: w,
+      gradient: g,
+      curvature: s.curvature,
+      count: n,
+      curvatureNoiseStd: s.curvatureNoiseStd,
+      gradientNoiseStd: s.gradientNoiseStd,
+      l2: spec.l2,
+      learningRate: opt.learningRate,
+      diagonalRate: opt.diagonalRate,
+      momentum: opt.momentum,
+      velocity: state?.velocity ?? new Array<number>(d).fill(0),
+    });
+    next = out.weights;
+    state = { velocity: out.velocity };
   } else {
     // Heavy ball (Polyak 1964) on the mean log-likelihood: v = momentum v + lr g / n, w += v.
     const opt = spec.optimiser;

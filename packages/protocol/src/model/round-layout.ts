@@ -11,7 +11,14 @@ import type { TrainSpec } from './train-spec.ts';
  * with scale sensitivity/epsilon makes each block epsilon-DP (docs/models.md §4, docs/privacy.md).
  */
 
-export type TrainBlockName = 'count' | 'loss' | 'gradient' | 'hessian' | 'eval_pos' | 'eval_neg';
+export type TrainBlockName =
+  | 'count'
+  | 'loss'
+  | 'gradient'
+  | 'hessian'
+  | 'curvature'
+  | 'eval_pos'
+  | 'eval_neg';
 
 export interface TrainBlock {
   name: TrainBlockName;
@@ -29,7 +36,7 @@ export interface RoundLayout {
   round: number;
   blocks: TrainBlock[];
   length: number;
-  /** Names of the encoded columns (gradient order; the Hessian is their upper triangle, row-major). */
+  /** Names of the encoded columns (gradient and curvature order; the Hessian is their upper triangle, row-major). */
   columns: string[];
   /** Round epsilon charged at the node: the sum over the training blocks (sequential composition). */
   epsilonMicro: number;
@@ -44,13 +51,30 @@ export const EVAL_BINS = 20;
  * so it gets most of it; count and loss are single slots that only need a rough value (the loss
  * gets 2 because its sensitivity is lossClip, not 1); the
  * Hessian (Newton) gets as much as the gradient because its noise drives the step's error as much.
+ * The diagonal curvature (`diagonal`) gets 2: its noise only matters through the floor of the
+ * step's denominator, and every share it takes adds noise to the gradient. 1 and 2 measured
+ * alike; 4, 8 and 16 lost on South German credit at epsilon 1 (docs/models.md §5).
  */
-export const ROUND_EPSILON_WEIGHTS: Record<'count' | 'loss' | 'gradient' | 'hessian', number> = {
+export const ROUND_EPSILON_WEIGHTS: Record<
+  'count' | 'loss' | 'gradient' | 'hessian' | 'curvature',
+  number
+> = {
   count: 1,
   loss: 2,
   gradient: 16,
   hessian: 16,
+  curvature: 2,
 };
+
+/**
+ * Per-record L2 clip of the curvature vector (p(1-p) x_j^2)_j of the `diagonal` optimiser, so
+ * its L2 sensitivity is this clip, not the unclipped bound min(linf B2, B2^2)/4, under which a
+ * round's diagonal was mostly noise (noise std 0.55 n on South German credit at epsilon 1,
+ * against curvatures of about 0.2 n). 1 clips few records (p(1-p) <= 1/4, and |x|_4^2 is a few
+ * for standardised and one-hot columns); 0.5 lost on South German credit without noise (0.758
+ * against 0.778; docs/models.md §5).
+ */
+export const CURVATURE_CLIP = 1;
 
 /** Share of the total epsilon spent on phase 1 (standardisation and base rate): 0.1 and 0.2 measured alike on wa_churn (docs/models.md). */
 export const STANDARDISATION_SHARE = 0.1;
@@ -83,20 +107,29 @@ export function gradientScale(spec: TrainSpec): number {
   return Math.max(1, Math.floor(2 ** 16 / spec.clipNorm));
 }
 
+/** Fixed-point scale of the curvature block: about 2^16 units for the clipped per-record norm. */
+export function curvatureScale(): number {
+  return Math.floor(2 ** 16 / CURVATURE_CLIP);
+}
+
 function hessianScale(linf: number): number {
   return Math.max(1, Math.floor(2 ** 16 / ((linf * linf) / 4)));
 }
 
 /**
  * Layout of round `round`. Blocks: `count`; `loss` (clipped log-loss sum); `gradient` (sum of
- * per-record clipped gradients); `hessian` (Newton only: upper triangle of X^T W X); then
- * `eval_pos`/`eval_neg` (validation score histograms, only if a validation split is declared).
+ * per-record clipped gradients); `hessian` (Newton only: upper triangle of X^T W X);
+ * `curvature` (diagonal only: sum of the per-record clipped p(1-p) x_j^2); then `eval_pos`/
+ * `eval_neg` (validation score histograms, only if a validation split is declared).
  *
  * Sensitivity bounds (per customer, slot units), k = 1 + #features non-zero columns at most:
  * - gradient: |g|_1 <= min(sqrt(k) * clipNorm, B1) because g = r x with |r| <= 1 has at most k
  *   non-zeros (Cauchy-Schwarz) and |x|_1 <= B1; rounding each of k coordinates adds <= 1/2.
  * - hessian: sum_{i<=j} |w x_i x_j| = w (|x|_1^2 + |x|_2^2) / 2 <= (B1^2 + B2^2) / 8 since
  *   w = p(1-p) <= 1/4; rounding adds <= 1/2 per non-zero entry, k(k+1)/2 of them.
+ * - curvature (diagonal): the vector (p(1-p) x_j^2)_j is clipped to L2 norm CURVATURE_CLIP per
+ *   record and has at most k non-zeros, so |.|_1 <= sqrt(k) CURVATURE_CLIP, |.|_2 <= CURVATURE_CLIP;
+ *   rounding adds k/2 (L1) and sqrt(k)/2 (L2).
  * - eval: one validation record falls in exactly one bin.
  * L2 bounds, for the Gaussian (docs/privacy.md "Distributed noise"): |g|_2 <= clipNorm, plus
  * sqrt(k)/2 of rounding; the Hessian's entries w x_i x_j (i <= j) have |.|_2 <= w |x|_2^2 <= B2^2/4,
@@ -144,6 +177,18 @@ export function roundLayout(
       ...withL2(
         BigInt(Math.ceil(hL1 * sh + entries / 2)),
         BigInt(Math.ceil((b.l2sq / 4) * sh + Math.sqrt(entries) / 2))
+      ),
+    });
+  }
+  if (spec.optimiser.kind === 'diagonal') {
+    const sc = curvatureScale();
+    draft.push({
+      name: 'curvature',
+      length: d,
+      scale: sc,
+      ...withL2(
+        BigInt(Math.ceil(Math.sqrt(b.k) * CURVATURE_CLIP * sc + b.k / 2)),
+        BigInt(Math.ceil(CURVATURE_CLIP * sc + Math.sqrt(b.k) / 2))
       ),
     });
   }
