@@ -4,8 +4,8 @@
  * split, declared bounds and categories) and wa_churn, each split 70/30 stratified on the label by
  * a seeded hash order, the training part split across 3-6 nodes by the data set's natural column.
  * In-process federation (the nodes' integer vectors summed as BFV would, exactly), with the
- * documented default spec (the schema's defaults: gd, 6 rounds, learning rate 4, momentum 0.5,
- * clipNorm 1, l2 1) and the declared bounds as a user would write them. Reported per data set: pooled logistic regression
+ * documented default spec (the schema's defaults: diagonal, 6 rounds, learning rate 4, diagonal
+ * rate 0.75, momentum 0.5, clipNorm 1, l2 1) and the declared bounds as a user would write them. Reported per data set: pooled logistic regression
  * (exact standardisation, the reference), each node alone, fedmark without noise, and with DP at
  * epsilon 0.5, 1, 2 per node (median and min of RUNS runs) for distributed Gaussian shares (the
  * training default) and local Laplace (every node adds full noise, the pre-distributed default).
@@ -232,7 +232,7 @@ export async function run(): Promise<Record<string, unknown>> {
   return {
     runs: RUNS,
     epsilons: EPSILONS,
-    spec: 'the TrainSpecSchema defaults (gd, 6 rounds, learning rate 4, momentum 0.5, clipNorm 1, l2 1) and the declared bounds of datasets.json',
+    spec: 'the TrainSpecSchema defaults (diagonal, 6 rounds, learning rate 4, diagonal rate 0.75, momentum 0.5, clipNorm 1, l2 1) and the declared bounds of datasets.json',
     tunedOn: ['wa_churn', 'south_german_credit'],
     results,
   };
