@@ -149,7 +149,7 @@ export function jobTemplate(
             },
           ],
           rounds: 6,
-          optimiser: { kind: 'gd', learningRate: 4, momentum: 0.5 },
+          optimiser: { kind: 'diagonal', learningRate: 4, diagonalRate: 0.75, momentum: 0.5 },
           clipNorm: 1,
           l2: 1,
           epsilon: 1,
