@@ -113,6 +113,9 @@ describe('job templates on fedmark node synth output', () => {
       rows.map((r) => scoreRow(model, r.values)),
       rows.map((r) => (r.values['churn'] === 'Yes' ? 1 : 0))
     );
-    expect(score).toBeCloseTo(0.86, 2);
+    // 0.860 with plain gradient descent, 0.868 with the diagonal optimiser (the default since it
+    // replaced gd): the template's model has signal, and the default does no worse.
+    expect(score).toBeGreaterThan(0.855);
+    expect(score).toBeLessThan(0.95);
   });
 });
