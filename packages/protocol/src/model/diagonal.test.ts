@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CURVATURE_FLOOR, diagonalStep, type DiagonalStepInput } from './_diagonal-step.ts';
 import { encodedNames, encodingBounds, encodingOf } from './feature-encoding.ts';
 import { curvatureScale, findBlock, roundLayout, trainEpsilonPlan } from './round-layout.ts';
-import { TrainSpecSchema, type TrainSpecInput } from './train-spec.ts';
+import { TrainSpecSchema } from './train-spec.ts';
+import { SMALL_TRAIN_SPEC } from './_train-spec-testing.ts';
 
-const BASE: TrainSpecInput = {
-  version: 1,
-  kind: 'train',
-  purpose: 'model_training',
-  table: 'customers',
-  label: { column: 'churn', positive: 'Yes' },
-  features: [
-    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-    { type: 'categorical', column: 'contract', categories: ['Monthly', 'Yearly'] },
-  ],
-  epsilon: 1,
-};
+const BASE = SMALL_TRAIN_SPEC;
 
 /** A separable quadratic: log-likelihood sum -1/2 sum_j a_j (w_j - c_j)^2, curvature a_j. */
 function quadratic(a: number[], c: number[], w: number[]): DiagonalStepInput {

@@ -13,21 +13,13 @@ import { SegmentQuerySchema } from '../schemas/segment-query.ts';
 import { initialModel, modelFromJson, modelToJson, scoreRow, withVector } from './model-format.ts';
 import { roundLayout, trainEpsilonPlan } from './round-layout.ts';
 import { checkTrainColumns, TrainSpecSchema, type TrainSpecInput } from './train-spec.ts';
+import { SMALL_TRAIN_SPEC } from './_train-spec-testing.ts';
 
 const BASE: TrainSpecInput = {
-  version: 1,
-  kind: 'train',
-  purpose: 'model_training',
-  table: 'customers',
-  label: { column: 'churn', positive: 'Yes' },
-  features: [
-    { type: 'numeric', column: 'tenure', lower: 0, upper: 72 },
-    { type: 'categorical', column: 'contract', categories: ['Monthly', 'Yearly'] },
-  ],
+  ...SMALL_TRAIN_SPEC,
   rounds: 4,
   optimiser: { kind: 'gd', learningRate: 2 },
   clipNorm: 1,
-  epsilon: 1,
   minNodes: 3,
 };
 

@@ -1,8 +1,8 @@
 /**
  * Internal: an unbiased Fisher-Yates shuffle driven by the CSPRNG (Knuth, TAOCP vol. 2,
  * §3.4.2, Algorithm P). The PSI responder's shuffle is what stops the initiator from learning
- * *which* of its customers are shared (docs/psi.md "Who learns what"), so neither Math.random
- * nor a modulo-biased index will do.
+ * *which* of its customers are shared (docs/psi.md "Who learns what"), so neither a
+ * non-cryptographic generator nor a modulo-biased index will do.
  */
 
 /** Fills `out` with random 32-bit words. Only tests pass anything but the CSPRNG. */
