@@ -2,12 +2,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Command } from 'commander';
 import { serve } from '@hono/node-server';
 import {
-  TlsFileError,
-  TlsUsageError,
   createLogger,
   logLevelFrom,
   readyLine,
-  serverTls,
+  serverTlsForCli,
   type ServerTls,
 } from '@fedmark/protocol';
 import { DEFAULT_MAX_ROWS_PER_NODE, createCoordinator } from '../app.ts';
@@ -30,18 +28,15 @@ interface StartOptions {
 }
 
 /** The certificate to serve: TLS everywhere unless --insecure-http on loopback (protocol tls/server-tls.ts). */
-async function tlsFor(o: StartOptions, io: CliIo): Promise<ServerTls | undefined> {
-  try {
-    return await serverTls({
+function tlsFor(o: StartOptions, io: CliIo): Promise<ServerTls | undefined> {
+  return serverTlsForCli(
+    {
       ...o,
       tlsOnLoopback: true,
       onCreated: (dir) => io.err(`made a TLS certificate in ${dir} (tls.crt, tls.key 0600)\n`),
-    });
-  } catch (err) {
-    if (err instanceof TlsUsageError) throw new CliError(EXIT.USAGE, err.message);
-    if (err instanceof TlsFileError) throw new CliError(EXIT.INPUT_INVALID, err.message);
-    throw err;
-  }
+    },
+    { usage: EXIT.USAGE, inputInvalid: EXIT.INPUT_INVALID }
+  );
 }
 
 /** `fedmark coordinator start`: serve the API over HTTPS (or loopback HTTP when asked). */

@@ -25,4 +25,9 @@ export {
   loadTls,
   type ServerTls,
 } from './tls-files.ts';
-export { TlsUsageError, serverTls, type ServerTlsOptions } from './server-tls.ts';
+export {
+  TlsUsageError,
+  serverTls,
+  serverTlsForCli,
+  type ServerTlsOptions,
+} from './server-tls.ts';

@@ -1,5 +1,6 @@
 import { isLoopbackHost } from './fingerprint.ts';
-import { dirTlsFiles, ensureTlsFiles, loadTls, type ServerTls } from './tls-files.ts';
+import { CliError } from '../cli-exit.ts';
+import { TlsFileError, dirTlsFiles, ensureTlsFiles, loadTls, type ServerTls } from './tls-files.ts';
 
 /** Options that contradict each other or the bind address: a usage error for the CLI. */
 export class TlsUsageError extends Error {
@@ -49,4 +50,22 @@ export async function serverTls(o: ServerTlsOptions): Promise<ServerTls | undefi
     o.onCreated?.(o.dir);
   }
   return loadTls(dirTlsFiles(o.dir) as { certFile: string; keyFile: string });
+}
+
+/**
+ * serverTls for a CLI: a contradictory option is exit `codes.usage`, a bad certificate or key
+ * file `codes.inputInvalid`, each from the calling CLI's own table (the node's and the
+ * coordinator's differ), with the message naming the option or file.
+ */
+export async function serverTlsForCli(
+  o: ServerTlsOptions,
+  codes: { usage: number; inputInvalid: number }
+): Promise<ServerTls | undefined> {
+  try {
+    return await serverTls(o);
+  } catch (err) {
+    if (err instanceof TlsUsageError) throw new CliError(codes.usage, err.message);
+    if (err instanceof TlsFileError) throw new CliError(codes.inputInvalid, err.message);
+    throw err;
+  }
 }

@@ -1,14 +1,8 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { Command } from 'commander';
-import {
-  TlsFileError,
-  TlsUsageError,
-  readyLine,
-  serverTls,
-  type ServerTls,
-} from '@fedmark/protocol';
+import { readyLine, serverTlsForCli, type ServerTls } from '@fedmark/protocol';
 import type { CliContext } from '../context.ts';
-import { CliError, EXIT } from '../exit-codes.ts';
+import { EXIT } from '../exit-codes.ts';
 import { intOption, urlOption } from '../options.ts';
 import { openNode } from '../node-context.ts';
 import { examples } from './_help.ts';
@@ -29,18 +23,15 @@ export interface ServeOpts {
  * The API's certificate (docs/node-api.md "TLS"): none on loopback unless asked (the data team's
  * own machine), the node directory's (made on first use) or the operator's beyond it.
  */
-async function apiTls(o: ServeOpts, io: CliContext['io']): Promise<ServerTls | undefined> {
-  try {
-    return await serverTls({
+function apiTls(o: ServeOpts, io: CliContext['io']): Promise<ServerTls | undefined> {
+  return serverTlsForCli(
+    {
       ...o,
       tlsOnLoopback: o.tls === true,
       onCreated: (dir) => io.err(`Made a TLS certificate in ${dir} (tls.crt, tls.key 0600)\n`),
-    });
-  } catch (err) {
-    if (err instanceof TlsUsageError) throw new CliError(EXIT.USAGE, err.message);
-    if (err instanceof TlsFileError) throw new CliError(EXIT.INPUT_INVALID, err.message);
-    throw err;
-  }
+    },
+    { usage: EXIT.USAGE, inputInvalid: EXIT.INPUT_INVALID }
+  );
 }
 
 /** Resolves when the run's signal aborts or the process gets SIGINT/SIGTERM. */
