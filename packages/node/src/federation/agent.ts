@@ -7,6 +7,7 @@ import {
   type Canonical,
   type Task,
   coordinatorFetch,
+  hexToBytes,
   logLevelFrom,
 } from '@fedmark/protocol';
 import type { SegmentQuery } from '@fedmark/protocol';
@@ -29,7 +30,7 @@ import { handleDecrypt } from './decrypt.ts';
 import { handleSecaggSetup } from './secagg-setup.ts';
 import { handleSecaggUnmask } from './secagg-unmask.ts';
 import { requireInstalledEpoch } from './members.ts';
-import { loadCoordinatorKey, pinnedCoordinator } from './enroll.ts';
+import { pinnedCoordinator } from './enroll.ts';
 import { sendPolicySummaryIfChanged } from './policy-summary.ts';
 import { sendCheckpointIfDue } from './checkpoint-sender.ts';
 import { stderrAgentLog } from './agent-log.ts';
@@ -124,10 +125,10 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const pollMs = opts.pollMs ?? 1000;
   const identity = loadIdentity(opts.dir);
   const log = opts.log ?? stderrAgentLog(identity.name, logLevelFrom(process.env));
+  // coordinator.json, read once: the TLS pin and the signing key that checks receipts.
+  const pinned = pinnedCoordinator(opts.dir);
   // HTTPS to the TLS key pinned at enrollment, or loopback HTTP; refused before the database opens.
-  const doFetch =
-    opts.fetch ??
-    coordinatorFetch(opts.coordinatorUrl, pinnedCoordinator(opts.dir)?.tlsFingerprint);
+  const doFetch = opts.fetch ?? coordinatorFetch(opts.coordinatorUrl, pinned?.tlsFingerprint);
   const db = openNodeDatabase(opts.dir);
   const client = createCoordinatorClient({
     coordinatorUrl: opts.coordinatorUrl,
@@ -137,7 +138,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
   });
-  const coordinatorKey = loadCoordinatorKey(opts.dir);
+  const coordinatorKey = pinned ? hexToBytes(pinned.coordinatorKey) : undefined;
   const ctx: AgentContext = {
     dir: opts.dir,
     identity,
