@@ -24,9 +24,30 @@ describe('@fedmark/protocol psi exports', () => {
     expect(a.destroyed && b.destroyed).toBe(true);
   });
 
+  it('exports the curve25519 names and no ristretto255 ones', () => {
+    expect(protocol.PSI_POINT_BYTES).toBe(32);
+    expect(protocol.PSI_HASH_SUITE).toBe('curve25519_XMD:SHA-512_ELL2_RO_');
+    expect(protocol.PSI_DST_VERSION).toBe('fedmark-psi-v2');
+    for (const name of ['hashToCurve25519']) {
+      expect(typeof (protocol as Record<string, unknown>)[name]).toBe('function');
+    }
+    expect('RISTRETTO_POINT_BYTES' in protocol).toBe(false);
+    expect('hashToRistretto255' in protocol).toBe(false);
+  });
+
   it('keeps internal helpers out of the package surface', () => {
-    expect('shuffleInPlace' in protocol).toBe(false);
-    expect('decodePointSet' in protocol).toBe(false);
-    expect('_hashToRistretto255FromParts' in protocol).toBe(false);
+    for (const name of [
+      'shuffleInPlace',
+      'checkPointSet',
+      'blindPointSet',
+      'x25519',
+      'pointFault',
+      'jacobiSymbol',
+      'HOSTILE_POINTS',
+      'torsionVariant',
+      '_checkFederationId',
+    ]) {
+      expect(name in protocol).toBe(false);
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Shared-customer matching (docs/psi.md): matching-key normalisation, federation-keyed
- * hash_to_ristretto255 (RFC 9380 / RFC 9496), and a DDH PSI-cardinality exchange in which the
- * initiator learns |X ∩ Y| and the set sizes, never which customers are shared.
+ * hash_to_curve to curve25519 (RFC 9380), and a DDH PSI-cardinality exchange blinded with X25519
+ * (RFC 7748, node:crypto) in which the initiator learns |X ∩ Y| and the set sizes, never which
+ * customers are shared.
  *
  * @example
  * import {
@@ -34,10 +35,10 @@ export {
 export {
   PSI_DST_VERSION,
   PSI_HASH_SUITE,
-  RISTRETTO_POINT_BYTES,
+  PSI_POINT_BYTES,
   hashMatchingKey,
   hashMatchingKeys,
-  hashToRistretto255,
+  hashToCurve25519,
   isValidPsiPoint,
   psiDomainTag,
 } from './hash-to-group.ts';

@@ -1,7 +1,8 @@
-import { ristretto255 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.ts';
+import { HOSTILE_POINTS, torsionVariant } from './_hostile-points.ts';
+import { x25519 } from './_x25519.ts';
 import { PSI_MAX_SET_SIZE, type PsiLimits } from './psi-limits.ts';
 import { hashMatchingKeys } from './hash-to-group.ts';
 import { normaliseEmail } from './normalise-key.ts';
@@ -116,9 +117,7 @@ describe('PSI cardinality: what crosses the wire', () => {
 
   it("B shuffles the double-blinded set, so positions do not say which of A's matched", () => {
     const { request, reply, b } = runPsi(xs, ys);
-    const inOrder = chunks(request).map((p) =>
-      bytesToHex(ristretto255.Point.fromBytes(p).multiply(b._scalar()).toBytes())
-    );
+    const inOrder = chunks(request).map((p) => bytesToHex(x25519(b._privateKey(), p)));
     const returned = hexes(reply.doubleBlinded);
     expect([...returned].sort()).toEqual([...inOrder].sort()); // same set ...
     expect(returned).not.toEqual(inOrder); // ... not in A's order (false failure 1/20!)
@@ -168,31 +167,103 @@ describe('PSI cardinality: duplicates', () => {
   });
 });
 
-describe('PSI cardinality: hostile messages', () => {
+const FAULT_MESSAGES = {
+  non_canonical: 'is not a canonical u-coordinate',
+  small_order: 'has small order',
+  twist: 'is not on curve25519 (it is on the twist)',
+} as const;
+const HOSTILE = HOSTILE_POINTS.map(
+  (h) => [h.name, hexToBytes(h.hex), FAULT_MESSAGES[h.fault]] as const
+);
+const splice = (packed: Uint8Array, at: number, point: Uint8Array) => {
+  const out = new Uint8Array(packed);
+  out.set(point, at * 32);
+  return out;
+};
+
+// The attacks first: a peer's point that is on the twist, of small order, non-canonical, or a
+// small-order variant of another point. Each is refused before our secret touches it.
+describe('PSI cardinality: hostile points', () => {
   const b = PsiSecret.random();
   const ownPoints = hashed(emails('b', 3));
   const good = psiInitiatorRequest({
     secret: PsiSecret.random(),
     ownPoints: hashed(emails('a', 3)),
   });
-  const IDENTITY = new Uint8Array(32);
-  // RFC 9496 A.2: s = -1, and a negative field element; both fail decoding.
-  const BAD_ENCODINGS = [
-    'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-    '0100000000000000000000000000000000000000000000000000000000000000',
-  ].map(hexToBytes);
 
-  it.each(BAD_ENCODINGS.map((e) => [bytesToHex(e), e] as const))('refuses point %s', (_h, enc) => {
-    const request = new Uint8Array([...good.subarray(0, 32), ...enc]);
+  it.each(HOSTILE)('B refuses a request holding %s', (_name, point, message) => {
+    const request = splice(good, 1, point);
     const err = protocolError(() => psiResponderReply({ secret: b, request, ownPoints }));
     expect(err.code).toBe('BAD_REQUEST');
-    expect(err.message).toBe('psi request: point 1 is not a valid ristretto255 encoding');
+    expect(err.message).toBe(`psi request: point 1 ${message}`);
   });
 
-  it('refuses the identity point', () => {
-    const request = new Uint8Array([...IDENTITY, ...good]);
+  it('B refuses one point sent twice as its top-bit-set spelling', () => {
+    const twin = Uint8Array.from(good.subarray(0, 32));
+    twin[31] = (twin[31] as number) | 0x80; // X25519 would mask it back to point 0
+    const err = protocolError(() =>
+      psiResponderReply({ secret: b, request: new Uint8Array([...good, ...twin]), ownPoints })
+    );
+    expect(err.message).toBe('psi request: point 3 is not a canonical u-coordinate');
+  });
+
+  it('B refuses a small-order variant of a point (it would count one customer twice)', () => {
+    const variant = torsionVariant(good.subarray(0, 32));
+    const request = new Uint8Array([...good, ...variant]);
     const err = protocolError(() => psiResponderReply({ secret: b, request, ownPoints }));
-    expect(err.message).toBe('psi request: point 0 is the identity');
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).toBe(
+      'psi request: point 3 equals an earlier point once blinded (a small-order variant)'
+    );
+  });
+
+  describe('in the reply', () => {
+    const a = PsiSecret.random();
+    const request = psiInitiatorRequest({ secret: a, ownPoints: hashed(emails('s', 4)) });
+    const reply = psiResponderReply({ secret: b, request, ownPoints: hashed(emails('s', 2)) });
+    const count = (r: PsiReply) => psiInitiatorCount({ secret: a, requestSize: 4, reply: r });
+
+    it('counts the honest reply', () => {
+      expect(count(reply).intersectionSize).toBe(2);
+    });
+
+    it.each(HOSTILE)('A refuses responderBlinded holding %s', (_name, point, message) => {
+      const bad = { ...reply, responderBlinded: splice(reply.responderBlinded, 1, point) };
+      const err = protocolError(() => count(bad));
+      expect(err.code).toBe('BAD_REQUEST');
+      expect(err.message).toBe(`psi responderBlinded: point 1 ${message}`);
+    });
+
+    it.each(HOSTILE)('A refuses doubleBlinded holding %s', (_name, point, message) => {
+      const bad = { ...reply, doubleBlinded: splice(reply.doubleBlinded, 2, point) };
+      expect(protocolError(() => count(bad)).message).toBe(`psi doubleBlinded: point 2 ${message}`);
+    });
+
+    it('A refuses small-order variants that would match one of its points twice', () => {
+      const first = reply.responderBlinded.subarray(0, 32);
+      const inflated = new Uint8Array([...reply.responderBlinded, ...torsionVariant(first)]);
+      const err = protocolError(() => count({ ...reply, responderBlinded: inflated }));
+      expect(err.message).toBe(
+        'psi responderBlinded: point 2 equals an earlier point once blinded (a small-order variant)'
+      );
+    });
+
+    it('A refuses a repeated double-blinded point', () => {
+      const d = reply.doubleBlinded;
+      const dup = new Uint8Array([...d.subarray(0, 96), ...d.subarray(0, 32)]);
+      expect(protocolError(() => count({ ...reply, doubleBlinded: dup })).message).toBe(
+        'psi doubleBlinded: point 3 repeats an earlier point'
+      );
+    });
+  });
+});
+
+describe('PSI cardinality: hostile messages', () => {
+  const b = PsiSecret.random();
+  const ownPoints = hashed(emails('b', 3));
+  const good = psiInitiatorRequest({
+    secret: PsiSecret.random(),
+    ownPoints: hashed(emails('a', 3)),
   });
 
   it('refuses a length that is not a multiple of 32', () => {
@@ -202,7 +273,7 @@ describe('PSI cardinality: hostile messages', () => {
     expect(err.message).toBe('psi request: expected a multiple of 32 bytes, got length=95');
   });
 
-  it('refuses a set above maxSetSize before decoding it', () => {
+  it('refuses a set above maxSetSize before reading it', () => {
     const limits = { maxSetSize: 2, minSetSize: 0 };
     const err = protocolError(() =>
       psiResponderReply({ secret: b, request: good, ownPoints, limits })
@@ -226,28 +297,23 @@ describe('PSI cardinality: hostile messages', () => {
     );
   });
 
+  it('refuses a bad own point with a RangeError, not a peer error', () => {
+    const own = splice(ownPoints, 0, hexToBytes(`02${'00'.repeat(31)}`));
+    expect(() => psiResponderReply({ secret: b, request: good, ownPoints: own })).toThrow(
+      new RangeError('"ownPoints" point 0 is not on curve25519 (it is on the twist)')
+    );
+  });
+
   describe('in the reply', () => {
     const a = PsiSecret.random();
     const request = psiInitiatorRequest({ secret: a, ownPoints: hashed(emails('s', 4)) });
     const reply = psiResponderReply({ secret: b, request, ownPoints: hashed(emails('s', 2)) });
     const count = (r: PsiReply) => psiInitiatorCount({ secret: a, requestSize: 4, reply: r });
 
-    it('counts the honest reply', () => {
-      expect(count(reply).intersectionSize).toBe(2);
-    });
-
     it('refuses a double-blinded set of the wrong size', () => {
       const short = { ...reply, doubleBlinded: reply.doubleBlinded.subarray(0, 96) };
       expect(protocolError(() => count(short)).message).toBe(
         'psi doubleBlinded: expected 4 points, got 3'
-      );
-    });
-
-    it('refuses a malformed responder point', () => {
-      const bad = new Uint8Array(reply.responderBlinded);
-      bad.set(BAD_ENCODINGS[0] ?? IDENTITY, 32);
-      expect(protocolError(() => count({ ...reply, responderBlinded: bad })).message).toBe(
-        'psi responderBlinded: point 1 is not a valid ristretto255 encoding'
       );
     });
 
@@ -257,6 +323,12 @@ describe('PSI cardinality: hostile messages', () => {
       );
       expect(protocolError(() => count({ ...reply, responderBlinded: 'x' as never })).message).toBe(
         'psi responderBlinded: expected bytes'
+      );
+    });
+
+    it('refuses a request size that is not a count', () => {
+      expect(() => psiInitiatorCount({ secret: a, requestSize: -1, reply })).toThrow(
+        '"requestSize" expected a non-negative integer'
       );
     });
   });

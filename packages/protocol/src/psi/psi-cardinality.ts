@@ -9,10 +9,11 @@
  *                     responderBlinded: shuffle({ H(y)^b : y in Y }) }
  *   3. A: |X ∩ Y| = |{ Q^a : Q in responderBlinded } ∩ doubleBlinded|
  *
- * H is hash-to-group.ts (so H(x)^ab = H(y)^ba iff x = y, up to hash collisions), a and b are
- * per-run PsiSecret scalars. Security is against semi-honest parties under DDH in ristretto255;
- * B's shuffle of doubleBlinded is what hides *which* of A's elements matched. Every function is
- * pure over packed 32-byte encodings; every received set is fully validated before use.
+ * H is hash-to-group.ts (so H(x)^ab = H(y)^ba iff x = y, up to hash collisions), and "^a" is
+ * X25519 with the per-run PsiSecret a (_x25519.ts: clamped scalars commute). Security is against
+ * semi-honest parties under DDH in curve25519's prime-order subgroup; B's shuffle of
+ * doubleBlinded is what hides *which* of A's elements matched. Every function is pure over
+ * packed 32-byte u-coordinates; every received set is fully checked before use (_point-set.ts).
  *
  * Duplicate points are refused, never merged here: the count is defined over sets, and a
  * duplicate in a peer's message can only inflate it. A node whose own keys repeat (two
@@ -21,8 +22,8 @@
  */
 import { ProtocolError } from '../errors.ts';
 import { type RandomWords, cryptoRandomWords, shuffleInPlace } from './_shuffle.ts';
-import { decodePointSet, packEncodings } from './_point-set.ts';
-import { RISTRETTO_POINT_BYTES } from './hash-to-group.ts';
+import { blindPointSet, checkPointSet } from './_point-set.ts';
+import { PSI_POINT_BYTES } from './hash-to-group.ts';
 import { PSI_DEFAULT_LIMITS, type PsiLimits, checkLimits } from './psi-limits.ts';
 import type { PsiSecret } from './psi-secret.ts';
 
@@ -43,27 +44,33 @@ export type PsiCardinality = {
 
 type Common = { secret: PsiSecret; limits?: PsiLimits; random?: RandomWords };
 
-function blindAll(
-  points: ReturnType<typeof decodePointSet>,
-  secret: PsiSecret,
-  random: RandomWords
-): Uint8Array {
-  const k = secret._scalar();
-  // multiply, not multiplyUnsafe: the scalar is secret, and noble's multiply is the
-  // constant-time ladder (@noble/curves README "Security").
-  const out = points.map((p) => p.multiply(k).toBytes());
-  return packEncodings(shuffleInPlace(out, random));
+/** The 32-byte records of `packed` in a uniformly random order (_shuffle.ts). */
+function shufflePoints(packed: Uint8Array, random: RandomWords): Uint8Array {
+  const n = packed.length / PSI_POINT_BYTES;
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    random
+  );
+  const out = new Uint8Array(packed.length);
+  order.forEach((from, to) => {
+    const at = from * PSI_POINT_BYTES;
+    out.set(packed.subarray(at, at + PSI_POINT_BYTES), to * PSI_POINT_BYTES);
+  });
+  packed.fill(0); // the unshuffled order is what the shuffle hides
+  return out;
 }
 
 /** Step 1 (A): blinds and shuffles A's own hashed keys (hashMatchingKeys output). */
 export function psiInitiatorRequest(args: Common & { ownPoints: Uint8Array }): Uint8Array {
   const limits = checkLimits(args.limits ?? PSI_DEFAULT_LIMITS);
-  const own = decodePointSet(args.ownPoints, { origin: 'own', label: 'ownPoints', limits });
-  return blindAll(own, args.secret, args.random ?? cryptoRandomWords);
+  const where = { origin: 'own', label: 'ownPoints' } as const;
+  checkPointSet(args.ownPoints, { ...where, limits });
+  const blinded = blindPointSet(args.ownPoints, args.secret._privateKey(), where);
+  return shufflePoints(blinded, args.random ?? cryptoRandomWords);
 }
 
 /**
- * Step 2 (B): validates A's request, raises it to b and shuffles it, and blinds B's own set.
+ * Step 2 (B): checks A's request, raises it to b and shuffles it, and blinds B's own set.
  * `limits.minSetSize` refuses an initiator set too small to hide its members (POLICY_REFUSED).
  */
 export function psiResponderReply(
@@ -71,17 +78,20 @@ export function psiResponderReply(
 ): PsiReply {
   const limits = checkLimits(args.limits ?? PSI_DEFAULT_LIMITS);
   const random = args.random ?? cryptoRandomWords;
-  const request = decodePointSet(args.request, { origin: 'peer', label: 'request', limits });
-  const own = decodePointSet(args.ownPoints, { origin: 'own', label: 'ownPoints', limits });
+  const peer = { origin: 'peer', label: 'request' } as const;
+  const own = { origin: 'own', label: 'ownPoints' } as const;
+  checkPointSet(args.request, { ...peer, limits });
+  checkPointSet(args.ownPoints, { ...own, limits });
+  const key = args.secret._privateKey();
   return {
-    doubleBlinded: blindAll(request, args.secret, random),
-    responderBlinded: blindAll(own, args.secret, random),
+    doubleBlinded: shufflePoints(blindPointSet(args.request, key, peer), random),
+    responderBlinded: shufflePoints(blindPointSet(args.ownPoints, key, own), random),
   };
 }
 
 /**
- * Step 3 (A): validates B's reply and counts the matches. `requestSize` is the number of points
- * A sent in step 1; a reply with a different number of double-blinded points is refused.
+ * Step 3 (A): checks B's reply and counts the matches. `requestSize` is the number of points A
+ * sent in step 1; a reply with a different number of double-blinded points is refused.
  */
 export function psiInitiatorCount(
   args: Omit<Common, 'random'> & { requestSize: number; reply: PsiReply }
@@ -95,38 +105,31 @@ export function psiInitiatorCount(
     throw new ProtocolError('BAD_REQUEST', 'psi reply: expected an object');
   }
   // The double-blinded set is A's own set coming back, so the minimum applies only to B's.
-  const sameSize = { ...limits, minSetSize: 0 };
-  const doubled = decodePointSet(reply.doubleBlinded, {
+  const doubled = checkPointSet(reply.doubleBlinded, {
     origin: 'peer',
     label: 'doubleBlinded',
-    limits: sameSize,
+    limits: { ...limits, minSetSize: 0 },
   });
-  if (doubled.length !== requestSize) {
+  if (doubled.size !== requestSize) {
     throw new ProtocolError(
       'BAD_REQUEST',
-      `psi doubleBlinded: expected ${requestSize} points, got ${doubled.length}`
+      `psi doubleBlinded: expected ${requestSize} points, got ${doubled.size}`
     );
   }
-  const theirs = decodePointSet(reply.responderBlinded, {
-    origin: 'peer',
-    label: 'responderBlinded',
-    limits,
-  });
-  const doubledSet = new Set<string>();
-  for (let i = 0; i < reply.doubleBlinded.length; i += RISTRETTO_POINT_BYTES) {
-    doubledSet.add(toKey(reply.doubleBlinded.subarray(i, i + RISTRETTO_POINT_BYTES)));
-  }
-  const a = args.secret._scalar();
+  const theirs = { origin: 'peer', label: 'responderBlinded' } as const;
+  const responderSetSize = checkPointSet(reply.responderBlinded, { ...theirs, limits }).size;
+  // blindPointSet refuses two of B's points that coincide once raised to a, so each of A's
+  // points is matched at most once and the count never exceeds min(|X|, |Y|).
+  const matched = blindPointSet(reply.responderBlinded, args.secret._privateKey(), theirs);
   let intersectionSize = 0;
-  for (const q of theirs) {
-    if (doubledSet.has(toKey(q.multiply(a).toBytes()))) intersectionSize++;
+  for (let at = 0; at < matched.length; at += PSI_POINT_BYTES) {
+    const key = Buffer.from(matched.buffer, matched.byteOffset + at, PSI_POINT_BYTES).toString(
+      'latin1'
+    );
+    if (doubled.has(key)) intersectionSize++;
   }
-  return { intersectionSize, initiatorSetSize: requestSize, responderSetSize: theirs.length };
-}
-
-// Latin-1 of the 32 bytes: a compact, exact Map key (one char per byte).
-function toKey(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
+  matched.fill(0);
+  return { intersectionSize, initiatorSetSize: requestSize, responderSetSize };
 }
 
 /**

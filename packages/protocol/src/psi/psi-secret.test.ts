@@ -1,57 +1,33 @@
-import { ristretto255 } from '@noble/curves/ed25519.js';
+import { createPublicKey } from 'node:crypto';
+import { hexToBytes } from '@noble/curves/utils.js';
 import { describe, expect, it } from 'vitest';
-import type { RandomWords } from './_shuffle.ts';
-import { _scalarFromWideBytes, PsiSecret } from './psi-secret.ts';
+import { x25519 } from './_x25519.ts';
+import { PsiSecret } from './psi-secret.ts';
 
-const L = ristretto255.Point.Fn.ORDER; // RFC 9496 §4.4: 2^252 + 27742317777372353535851937790883648493
-
-function le64(n: bigint): Uint8Array {
-  const out = new Uint8Array(64);
-  for (let i = 0; i < 64; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
-  return out;
-}
-
-describe('_scalarFromWideBytes', () => {
-  it('reduces 64 little-endian bytes modulo the group order', () => {
-    expect(L).toBe(2n ** 252n + 27742317777372353535851937790883648493n);
-    expect(_scalarFromWideBytes(le64(1n))).toBe(1n);
-    expect(_scalarFromWideBytes(le64(L + 5n))).toBe(5n);
-    expect(_scalarFromWideBytes(le64(2n ** 511n))).toBe(2n ** 511n % L);
-  });
-
-  it('never yields zero', () => {
-    expect(_scalarFromWideBytes(new Uint8Array(64))).toBeNull();
-    expect(_scalarFromWideBytes(le64(L))).toBeNull();
-    expect(_scalarFromWideBytes(le64(3n * L))).toBeNull();
-  });
-
-  it('refuses a short input', () => {
-    expect(() => _scalarFromWideBytes(new Uint8Array(32))).toThrow(
-      '"bytes" expected Uint8Array of length 64, got length=32'
-    );
-  });
-});
+const publicX = (s: PsiSecret) => createPublicKey(s._privateKey()).export({ format: 'jwk' }).x;
 
 describe('PsiSecret', () => {
-  it('redraws when the CSPRNG output reduces to zero, and zeroes its buffer', () => {
-    const seen: Uint32Array[] = [];
-    let call = 0;
-    const rng: RandomWords = (out) => {
-      seen.push(out);
-      const bytes = call++ === 0 ? le64(L) : le64(42n);
-      out.set(new Uint32Array(bytes.buffer));
-    };
-    const s = PsiSecret.random(rng);
-    expect(call).toBe(2);
-    expect(s._scalar()).toBe(42n);
-    expect(seen[0]?.every((w) => w === 0)).toBe(true);
+  it('draws distinct X25519 keys from OpenSSL', () => {
+    const a = PsiSecret.random();
+    const b = PsiSecret.random();
+    expect(a._privateKey().asymmetricKeyType).toBe('x25519');
+    expect(publicX(a)).not.toBe(publicX(b));
   });
 
-  it('draws distinct non-zero scalars from crypto.getRandomValues', () => {
-    const a = PsiSecret.random()._scalar();
-    const b = PsiSecret.random()._scalar();
-    expect(a).not.toBe(b);
-    expect(a > 0n && a < L).toBe(true);
+  it('_fromBytes gives RFC 7748 §6.1 Alice her public key', () => {
+    const bytes = hexToBytes('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+    const alice = PsiSecret._fromBytes(bytes);
+    const nine = hexToBytes(`09${'00'.repeat(31)}`);
+    expect(x25519(alice._privateKey(), nine).toString('hex')).toBe(
+      '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'
+    );
+    expect(bytes[0]).toBe(0x77); // the caller's bytes are the caller's to zero
+  });
+
+  it('_fromBytes refuses anything but 32 bytes', () => {
+    expect(() => PsiSecret._fromBytes(new Uint8Array(31))).toThrow(
+      '"bytes" expected Uint8Array of length 32, got length=31'
+    );
   });
 
   it('does not serialise and cannot be used after destroy()', () => {
@@ -61,6 +37,6 @@ describe('PsiSecret', () => {
     expect(s.destroyed).toBe(false);
     s.destroy();
     expect(s.destroyed).toBe(true);
-    expect(() => s._scalar()).toThrow('PsiSecret used after destroy()');
+    expect(() => s._privateKey()).toThrow('PsiSecret used after destroy()');
   });
 });

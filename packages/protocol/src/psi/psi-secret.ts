@@ -1,63 +1,65 @@
 /**
- * The per-run secret exponent of one PSI party (docs/psi.md "Secrets"): a uniform non-zero
- * scalar of ristretto255's prime-order group, drawn from the CSPRNG for one run and discarded.
+ * The per-run secret of one PSI party (docs/psi.md "Secrets"): an X25519 private key, drawn
+ * inside OpenSSL for one run and dropped after it.
  */
-import { ristretto255 } from '@noble/curves/ed25519.js';
-import { bytesToNumberLE } from '@noble/curves/utils.js';
-import { type RandomWords, cryptoRandomWords } from './_shuffle.ts';
+import { type KeyObject, createPrivateKey, generateKeyPairSync } from 'node:crypto';
 
-const Fn = ristretto255.Point.Fn;
-// RFC 9496 §4.4 and RFC 9380 §5 (k = 128): reducing 64 uniform bytes modulo the ~2^252 group
-// order leaves a bias below 2^-250, unlike reducing 32 bytes, which is biased by ~2^-4.
-const WIDE_BYTES = 64;
-
-/** Reduces 64 little-endian bytes modulo the group order; null if that is 0 (never usable). */
-export function _scalarFromWideBytes(bytes: Uint8Array): bigint | null {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== WIDE_BYTES) {
-    throw new RangeError(`"bytes" expected Uint8Array of length 64, got length=${bytes.length}`);
-  }
-  const k = Fn.create(bytesToNumberLE(bytes));
-  return k === 0n ? null : k;
-}
+// RFC 8410 §7 / §10.3: the PKCS #8 prefix of an X25519 private key (OID 1.3.101.110), followed
+// by the 32 key bytes.
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const KEY_BYTES = 32;
 
 /**
- * An opaque secret scalar. It never serialises (toJSON and toString hide it) and `destroy()`
- * drops it after the run. A JavaScript bigint cannot be overwritten, so destroy only makes the
- * value unreachable from here; the random bytes it came from are zeroed.
+ * An opaque secret. It never serialises (toJSON and toString hide it), and `destroy()` drops it
+ * after the run. The key lives in an OpenSSL KeyObject, which JavaScript cannot overwrite, so
+ * destroy only makes it unreachable from here; random() never has its bytes in JavaScript
+ * memory at all.
  */
 export class PsiSecret {
-  #k: bigint | null;
-  private constructor(k: bigint) {
-    this.#k = k;
+  #key: KeyObject | null;
+  private constructor(key: KeyObject) {
+    this.#key = key;
   }
 
-  /** Draws a fresh secret from crypto.getRandomValues; redraws in the 2^-252 case of zero. */
-  static random(random: RandomWords = cryptoRandomWords): PsiSecret {
-    const words = new Uint32Array(WIDE_BYTES / 4);
-    const bytes = new Uint8Array(words.buffer);
+  /**
+   * A fresh key from OpenSSL's CSPRNG (generateKeyPairSync('x25519')). Every 32-byte string is
+   * a valid X25519 key: clamping (RFC 7748 §5) fixes bits 0-2 and 254-255, so a key is one of
+   * 2^251 scalars, none of them zero modulo the group order.
+   */
+  static random(): PsiSecret {
+    return new PsiSecret(generateKeyPairSync('x25519').privateKey);
+  }
+
+  /**
+   * A secret from given bytes, for the RFC 7748 test vectors only. The DER copy made here is
+   * zeroed; the caller zeroes its own bytes.
+   */
+  static _fromBytes(bytes: Uint8Array): PsiSecret {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== KEY_BYTES) {
+      throw new RangeError(`"bytes" expected Uint8Array of length 32, got length=${bytes.length}`);
+    }
+    const der = Buffer.alloc(PKCS8_X25519_PREFIX.length + KEY_BYTES);
+    PKCS8_X25519_PREFIX.copy(der);
+    der.set(bytes, PKCS8_X25519_PREFIX.length);
     try {
-      for (;;) {
-        random(words);
-        const k = _scalarFromWideBytes(bytes);
-        if (k !== null) return new PsiSecret(k);
-      }
+      return new PsiSecret(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
     } finally {
-      words.fill(0);
+      der.fill(0);
     }
   }
 
-  /** The scalar, for psi-cardinality.ts only. Throws after destroy(). */
-  _scalar(): bigint {
-    if (this.#k === null) throw new Error('PsiSecret used after destroy()');
-    return this.#k;
+  /** The key, for psi-cardinality.ts only. Throws after destroy(). */
+  _privateKey(): KeyObject {
+    if (this.#key === null) throw new Error('PsiSecret used after destroy()');
+    return this.#key;
   }
 
   get destroyed(): boolean {
-    return this.#k === null;
+    return this.#key === null;
   }
 
   destroy(): void {
-    this.#k = null;
+    this.#key = null;
   }
 
   toJSON(): string {
