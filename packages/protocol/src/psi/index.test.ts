@@ -24,11 +24,11 @@ describe('@fedmark/protocol psi exports', () => {
     expect(a.destroyed && b.destroyed).toBe(true);
   });
 
-  it('exports the curve25519 names and no ristretto255 ones', () => {
+  it('exports the curve25519 names and the padding helpers, and no ristretto255 ones', () => {
     expect(protocol.PSI_POINT_BYTES).toBe(32);
     expect(protocol.PSI_HASH_SUITE).toBe('curve25519_XMD:SHA-512_ELL2_RO_');
     expect(protocol.PSI_DST_VERSION).toBe('fedmark-psi-v2');
-    for (const name of ['hashToCurve25519']) {
+    for (const name of ['hashToCurve25519', 'hashPsiDummies', 'randomPsiPoints']) {
       expect(typeof (protocol as Record<string, unknown>)[name]).toBe('function');
     }
     expect('RISTRETTO_POINT_BYTES' in protocol).toBe(false);
@@ -45,6 +45,7 @@ describe('@fedmark/protocol psi exports', () => {
       'jacobiSymbol',
       'HOSTILE_POINTS',
       'torsionVariant',
+      'psiDummyDomainTag',
       '_checkFederationId',
     ]) {
       expect(name in protocol).toBe(false);

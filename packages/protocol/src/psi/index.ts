@@ -18,6 +18,12 @@
  * // { intersectionSize: 1, initiatorSetSize: 2, responderSetSize: 1 }
  * a.destroy();
  * b.destroy();
+ *
+ * @example
+ * // Dummies both sides derive from a public scope, and random points that pad to a bucket:
+ * import { hashPsiDummies, randomPsiPoints } from '@fedmark/protocol';
+ * const dummies = hashPsiDummies({ federationId: 'fed-1', scope: 'job-7:n1:n2', from: 0, count: 4 });
+ * const padding = randomPsiPoints(12); // 12 * 32 bytes, matching nothing
  */
 export {
   MATCHING_KEY_KINDS,
@@ -42,6 +48,7 @@ export {
   isValidPsiPoint,
   psiDomainTag,
 } from './hash-to-group.ts';
+export { hashPsiDummies, randomPsiPoints } from './psi-padding.ts';
 export { PSI_DEFAULT_LIMITS, PSI_MAX_SET_SIZE, type PsiLimits } from './psi-limits.ts';
 export { PsiSecret } from './psi-secret.ts';
 export {
