@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobSpecSchema, layoutOf, type JobResult, type JobSpecInput } from '@fedmark/protocol';
+import { RoundJobSpecSchema, layoutOf, type JobResult, type JobSpecInput } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { roundQuery } from '../packages/coordinator/src/jobs/round-queries.ts';
 import { initNode, loadIdentity } from '../packages/node/src/identity/index.ts';
@@ -104,7 +104,7 @@ describe('exactness: federated RFM on CDNOW equals the pooled computation', () =
           lawfulBasis: [{ purpose: 'analytics', basis: 'contract' }],
         });
       }
-      const spec = JobSpecSchema.parse(rfmSpec);
+      const spec = RoundJobSpecSchema.parse(rfmSpec);
       const round0 = roundQuery(spec, 0);
       const pooled0 = computeSegmentVector(
         round0,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobSpecSchema, auc, scoreRow, type TrainSpec } from '@fedmark/protocol';
+import { RoundJobSpecSchema, auc, scoreRow, type TrainSpec } from '@fedmark/protocol';
 import {
   SYNTHETIC_CAMPAIGNS,
   checkedTemplate,
@@ -45,7 +45,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('job templates on fedmark node synth output', () => {
   it('ab-test declares exactly the campaigns and variants the synthetic touches carry, and no customer exceeds its row bound', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-01'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-01'));
     if (spec.kind === 'train') throw new Error('ab-test is not a train job');
     const declared = Object.fromEntries(
       spec.query.dimensions.map((d) => [d.field, 'categories' in d ? d.categories : []])
@@ -75,7 +75,7 @@ describe('job templates on fedmark node synth output', () => {
   });
 
   it('train finds every column in churn.csv, declares every channel, and fits a model with signal on it', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('train'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('train'));
     if (spec.kind !== 'train') throw new Error('the train template must be a train job');
     const train: TrainSpec = spec.train;
     const numeric = train.features.flatMap((f) => (f.type === 'numeric' ? [f] : []));

@@ -73,6 +73,9 @@ describe('coordinator GET /openapi.json', () => {
       'listNodes GET /v1/admin/nodes [admin] operatorToken',
       'removeNode DELETE /v1/admin/nodes/{name} [admin] operatorToken',
       'rotateKey POST /v1/admin/keys/rotate [admin] operatorToken',
+      'sendOverlapMessage POST /v1/node/overlap/messages [node] nodeSignature',
+      'sendOverlapRefusal POST /v1/node/overlap/refusals [node] nodeSignature',
+      'sendOverlapRelease POST /v1/node/overlap/releases [node] nodeSignature',
       'submitCheckpoint POST /v1/node/checkpoints [node] nodeSignature',
       'submitContribution POST /v1/node/jobs/{jobId}/rounds/{round}/submission [node] nodeSignature',
       'submitDecryption POST /v1/node/jobs/{jobId}/rounds/{round}/decryption [node] nodeSignature',
@@ -139,6 +142,9 @@ describe('coordinator GET /openapi.json', () => {
       submitPolicySummary: '400 401 403 409 413 429',
       submitSecaggSetup: '400 401 403 404 409 413 429',
       submitSecaggUnmask: '400 401 403 404 409 413 429',
+      sendOverlapMessage: '400 401 403 404 409 413 429',
+      sendOverlapRelease: '400 401 403 404 409 413 429',
+      sendOverlapRefusal: '400 401 403 404 409 413 429',
     });
     expect(errorResponsesWithoutErrorSchema(doc)).toEqual([]);
   });

@@ -40,3 +40,4 @@ export * from './tls/index.ts';
 export * from './ready-line.ts';
 export * from './logging.ts';
 export * from './psi/index.ts';
+export * from './overlap/index.ts';

@@ -1,6 +1,7 @@
 import { ProtocolError } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { recordEvent } from './events.ts';
+import { cancelOverlapJob, findOverlapJob } from '../overlap/result.ts';
 
 /**
  * `POST /v1/jobs/:id/cancel`: the operator stops a running job (docs/coordinator.md "Jobs"). In
@@ -10,6 +11,11 @@ import { recordEvent } from './events.ts';
  * taken back.
  */
 export function cancelJob(ctx: Ctx, jobId: string, reason = 'cancelled by the operator'): void {
+  const overlap = findOverlapJob(ctx, jobId);
+  if (overlap) {
+    cancelOverlapJob(ctx, overlap, reason);
+    return;
+  }
   ctx.store.transaction(() => {
     const job = ctx.store.jobs.getJob(jobId);
     if (!job) throw new ProtocolError('NOT_FOUND', `no job ${jobId}`);

@@ -20,6 +20,7 @@ import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
 import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
 import { preflightJob } from './preflight.ts';
+import { createOverlapJob } from '../overlap/create.ts';
 
 function layoutOrBadRequest(q: SegmentQuery, round: number): SegmentLayout {
   try {
@@ -72,7 +73,9 @@ export function newJobId(): string {
  * every member of the epoch; all must be members and at least minNodes of them.
  */
 export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId: string } {
-  const spec = JobSpecSchema.parse(body);
+  const parsed = JobSpecSchema.parse(body);
+  if (parsed.kind === 'overlap') return createOverlapJob(ctx, parsed);
+  const spec = parsed;
   const epoch = requireActiveEpoch(ctx);
   const members = epoch.members.map((m) => m.name);
   const participants = [...new Set(spec.nodes ?? members)].sort();

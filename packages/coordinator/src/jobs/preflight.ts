@@ -8,7 +8,7 @@ import {
   policySummarySigningPayload,
   roundSpend,
   unitNoiseOf,
-  type JobSpec,
+  type RoundJobSpec,
   type PrivacySpend,
   type RoundRequest,
 } from '@fedmark/protocol';
@@ -50,12 +50,12 @@ export function acceptPolicySummary(ctx: Ctx, node: string, body: unknown): { ve
  * What `epsilon` of the job costs a node: pure epsilon in local mode, the rho of (epsilon,
  * delta) under distributed noise (the same reading the node's release path makes).
  */
-function spendOfEpsilon(spec: JobSpec, epsilon: number): PrivacySpend {
+function spendOfEpsilon(spec: RoundJobSpec, epsilon: number): PrivacySpend {
   return roundSpend(unitNoiseOf(spec, epsilon, 1), epsilonToMicro(epsilon));
 }
 
 /** What the job asks of each participant, as one request over the whole job (all its rounds). */
-export function jobRequest(spec: JobSpec): RoundRequest {
+export function jobRequest(spec: RoundJobSpec): RoundRequest {
   const common = { minNodes: spec.minNodes, noise: spec.noise, mechanism: spec.mechanism };
   if (spec.kind === 'train')
     return {
@@ -77,7 +77,7 @@ export function jobRequest(spec: JobSpec): RoundRequest {
  * Throws POLICY_REFUSED naming every participant whose latest signed summary would refuse the
  * job, and why. A participant that sent no summary yet is not judged (it refuses at its round).
  */
-export function preflightJob(ctx: Ctx, spec: JobSpec, participants: readonly string[]): void {
+export function preflightJob(ctx: Ctx, spec: RoundJobSpec, participants: readonly string[]): void {
   const req = jobRequest(spec);
   const refusals: string[] = [];
   for (const node of participants) {

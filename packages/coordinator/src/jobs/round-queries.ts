@@ -1,14 +1,14 @@
 import {
   RFM_CLASSES,
   RFM_MEASURE_FIELDS,
-  type JobSpec,
+  type RoundJobSpec,
   type SegmentQuery,
 } from '@fedmark/protocol';
 
 export type RfmMeans = { recency: number; frequency: number; monetary: number };
 
 /** Number of rounds a job of this kind runs. */
-export function roundCount(spec: JobSpec): number {
+export function roundCount(spec: RoundJobSpec): number {
   // train: the standardisation phase (round 0), then one round per optimiser step.
   if (spec.kind === 'train') return 1 + spec.train.rounds;
   return spec.kind === 'rfm' ? 2 : 1;
@@ -34,7 +34,7 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
  * no dimensions and measures recency_days, frequency, monetary (federated means = sum / count);
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */
-export function roundQuery(spec: JobSpec, round: number, means?: RfmMeans): SegmentQuery {
+export function roundQuery(spec: RoundJobSpec, round: number, means?: RfmMeans): SegmentQuery {
   if (spec.kind === 'train')
     throw new RangeError('a train job has no segment queries (see train-rounds.ts)');
   if (spec.kind === 'segment_stats') {

@@ -8,6 +8,7 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { latestModel } from './train-publication.ts';
 import { exclusionsOf, roundParticipants } from './exclusions.ts';
+import { findOverlapJob, overlapResult, overlapStatus } from '../overlap/result.ts';
 
 function jobOr404(ctx: Ctx, jobId: string): JobRecord {
   const job = ctx.store.jobs.getJob(jobId);
@@ -51,6 +52,8 @@ function roundView(ctx: Ctx, job: JobRecord, r: RoundRecord): JobStatus['rounds'
  * participants excluded by their refusals across rounds.
  */
 export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
+  const overlap = findOverlapJob(ctx, jobId);
+  if (overlap) return overlapStatus(ctx, overlap);
   const job = jobOr404(ctx, jobId);
   return {
     version: 1,
@@ -70,6 +73,8 @@ export function jobStatus(ctx: Ctx, jobId: string): JobStatus {
 
 /** Published rounds of a job (all of them once the job is published), or its failure. */
 export function jobResult(ctx: Ctx, jobId: string): JobResult {
+  const overlap = findOverlapJob(ctx, jobId);
+  if (overlap) return overlapResult(ctx, overlap);
   const job = jobOr404(ctx, jobId);
   const rounds = ctx.store.jobs.rounds(job.id).flatMap((r) => (r.result ? [r.result] : []));
   const model = job.kind === 'train' ? latestModel(rounds) : undefined;
@@ -90,12 +95,17 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
 export function jobList(ctx: Ctx): JobListResponse {
   return {
     version: 1,
-    jobs: ctx.store.jobs.listJobs().map((j) => ({
-      jobId: j.id,
-      name: j.name,
-      kind: j.kind,
-      status: j.status,
-      createdAt: j.createdAt,
-    })),
+    jobs: [
+      ...ctx.store.jobs.listJobs(),
+      ...ctx.store.overlaps.listJobs().map((j) => findOverlapJob(ctx, j.id) ?? j),
+    ]
+      .map((j) => ({
+        jobId: j.id,
+        name: j.name,
+        kind: 'kind' in j ? j.kind : ('overlap' as const),
+        status: j.status,
+        createdAt: j.createdAt,
+      }))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0)),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema, layoutOf, trainEpsilonPlan } from '@fedmark/protocol';
+import { RoundJobSpecSchema, layoutOf, trainEpsilonPlan } from '@fedmark/protocol';
 import { SYNTHETIC_CAMPAIGNS, TEMPLATE_NAMES, checkedTemplate } from './templates.ts';
 import { checkCapacity } from './create.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
@@ -10,7 +10,7 @@ describe('job templates', () => {
   it.each(STATISTICS)(
     '%s parses, has valid round layouts and fits the plaintext range: 64 nodes of 10^7 rows under t60, 3 under t40',
     (name) => {
-      const spec = JobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
+      const spec = RoundJobSpecSchema.parse(checkedTemplate(name, '2026-01-31'));
       if (spec.kind === 'train') throw new Error(`template ${name} is not a statistics job`);
       expect(spec.minNodes).toBe(3);
       expect(spec.query.asOf).toBe('2026-01-31');
@@ -25,7 +25,7 @@ describe('job templates', () => {
   );
 
   it('train parses as a model_training job whose epsilon plan spends exactly its total', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('train'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('train'));
     if (spec.kind !== 'train') throw new Error('the train template must be a train job');
     expect(spec.train.purpose).toBe('model_training');
     expect(spec.minNodes).toBeGreaterThanOrEqual(spec.train.minNodes);
@@ -37,7 +37,7 @@ describe('job templates', () => {
   });
 
   it('ab-test: the synthetic campaigns x variant x lifecycle stage, 7/10 of epsilon on the conversions', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-31'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('ab-test', '2026-01-31'));
     if (spec.kind === 'train') throw new Error('ab-test is not a train job');
     const q = roundQuery(spec, 0);
     expect(q.dimensions.map((d) => [d.field, 'categories' in d ? d.categories : null])).toEqual([
@@ -56,7 +56,7 @@ describe('job templates', () => {
   });
 
   it('train: the columns of the churn.csv that fedmark node synth writes', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('train'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('train'));
     if (spec.kind !== 'train') throw new Error('the train template must be a train job');
     expect([spec.train.table, spec.train.label]).toEqual([
       'churn',
@@ -73,7 +73,7 @@ describe('job templates', () => {
   });
 
   it('refuses a layout whose aggregate could wrap around t (here the 40-bit t), naming the block', () => {
-    const spec = JobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'));
+    const spec = RoundJobSpecSchema.parse(checkedTemplate('lifecycle', '2026-01-31'));
     if (spec.kind === 'train') throw new Error('lifecycle is not a statistics job');
     const q = roundQuery(spec, 0);
     expect(() => checkCapacity(layoutOf(q), q, 6, 'bfv-8192-t40', 10_000_000, 0)).toThrow(

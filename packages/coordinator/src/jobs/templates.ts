@@ -2,7 +2,7 @@ import {
   JobSpecSchema,
   LIFECYCLE_STAGES,
   NES_STATUSES,
-  type JobSpecInput,
+  type RoundJobSpecInput,
 } from '@fedmark/protocol';
 
 export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'] as const;
@@ -29,7 +29,7 @@ export const SYNTHETIC_CAMPAIGNS = [
 export function jobTemplate(
   name: TemplateName,
   asOf = new Date().toISOString().slice(0, 10)
-): JobSpecInput {
+): RoundJobSpecInput {
   const base = { version: 1 as const, kind: 'segment_stats' as const, asOf };
   switch (name) {
     case 'rfm':
@@ -181,7 +181,7 @@ export function jobTemplate(
 }
 
 /** Every template must parse: checked by the tests and by `fedmark job template`. */
-export function checkedTemplate(name: TemplateName, asOf?: string): JobSpecInput {
+export function checkedTemplate(name: TemplateName, asOf?: string): RoundJobSpecInput {
   const t = jobTemplate(name, asOf);
   JobSpecSchema.parse(t);
   return t;

@@ -181,7 +181,7 @@ describe('GET /openapi.json', () => {
     expect([...documented].filter((r) => !served.has(r))).toEqual([]);
     // getRoundCiphertexts is gone (secure aggregation); submitSecaggSetup and submitSecaggUnmask
     // are new, and submitPolicySummary (job preflight), cancelJob and getMetrics.
-    expect(served.size).toBe(33);
+    expect(served.size).toBe(36);
     expect(served.has('get /v1/node/jobs/{jobId}/rounds/{round}/ciphertexts')).toBe(false);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/setup')).toBe(true);
     expect(served.has('post /v1/node/jobs/{jobId}/rounds/{round}/secagg/unmask')).toBe(true);

@@ -34,6 +34,7 @@ import { EpochResponseSchema } from './admin-routes.ts';
 import { enroll } from './admission.ts';
 import { nodeAuth, parseJsonBytes, type NodeAuthVars } from './auth.ts';
 import { tasksFor } from './tasks.ts';
+import { overlapNodeRoutes } from '../overlap/routes.ts';
 
 const DecryptionAckSchema = z.object({
   version: z.literal(1),
@@ -390,6 +391,7 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     )
   );
 
+  overlapNodeRoutes(ctx, node, body);
   app.route('/v1/node', node);
   return app;
 }

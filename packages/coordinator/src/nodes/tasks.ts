@@ -6,6 +6,7 @@ import { setsOf } from '../jobs/secagg.ts';
 import { thresholdOf } from '../jobs/threshold.ts';
 import { roundParticipants } from '../jobs/exclusions.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
+import { overlapTasksFor } from '../overlap/tasks.ts';
 
 /** A survivor's unmask task, until it answered: the signed sets and the boxes addressed to it. */
 function unmaskTask(ctx: Ctx, job: JobRecord, r: RoundRecord, node: string, tasks: Task[]): void {
@@ -107,5 +108,6 @@ export function tasksFor(ctx: Ctx, node: string): Task[] {
       });
     }
   }
+  tasks.push(...overlapTasksFor(ctx, node));
   return tasks;
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { JobSpecSchema } from '@fedmark/protocol';
+import { RoundJobSpecSchema } from '@fedmark/protocol';
 import { abTestJob, defaultJobs } from './default-jobs.ts';
 
 describe("the demo's default jobs", () => {
   it('are RFM, lifecycle x NES, the A/B test per campaign and the train template, each a valid spec', () => {
-    const jobs = defaultJobs('2026-01-01', 0.5).map((j) => JobSpecSchema.parse(j));
+    const jobs = defaultJobs('2026-01-01', 0.5).map((j) => RoundJobSpecSchema.parse(j));
     expect(jobs.map((j) => [j.kind, j.name])).toEqual([
       ['rfm', 'RFM 8-class segmentation (two-phase)'],
       ['segment_stats', 'Lifecycle stage x NES status'],
@@ -25,7 +25,7 @@ describe("the demo's default jobs", () => {
   });
 
   it('run the A/B template per campaign and variant only, at epsilon 2', () => {
-    const spec = JobSpecSchema.parse(abTestJob('2026-01-01'));
+    const spec = RoundJobSpecSchema.parse(abTestJob('2026-01-01'));
     if (spec.kind === 'train') throw new Error('the A/B job is a statistics job');
     expect([spec.query.name, spec.query.epsilon, spec.query.purpose, spec.query.asOf]).toEqual([
       'A/B test by campaign',

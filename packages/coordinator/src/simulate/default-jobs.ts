@@ -1,4 +1,4 @@
-import type { JobSpecInput } from '@fedmark/protocol';
+import type { RoundJobSpecInput } from '@fedmark/protocol';
 import { jobTemplate } from '../jobs/templates.ts';
 
 /**
@@ -16,8 +16,8 @@ export function defaultJobs(
   asOf: string,
   epsilon = 0.5,
   include = { abTest: true, train: true }
-): JobSpecInput[] {
-  const jobs: JobSpecInput[] = [
+): RoundJobSpecInput[] {
+  const jobs: RoundJobSpecInput[] = [
     {
       version: 1,
       kind: 'rfm',
@@ -68,7 +68,7 @@ export function defaultJobs(
  * its monthly analytics budget, docs/privacy.md) the interval on the lift excludes 0 in about 96%
  * of runs and covers the generator's truth (docs/coordinator.md, simulate).
  */
-export function abTestJob(asOf: string): JobSpecInput {
+export function abTestJob(asOf: string): RoundJobSpecInput {
   const t = jobTemplate('ab-test', asOf);
   if (t.kind === 'train') throw new Error('the ab-test template is a statistics job');
   const name = 'A/B test by campaign';

@@ -64,7 +64,7 @@ function columns(db: Database.Database, table: string): string[] {
 }
 
 describe('coordinator database migrations', () => {
-  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 4', () => {
+  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 5', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -84,8 +84,9 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(SCHEMA_VERSION).toBe(4);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(tables(db)).toEqual(expect.arrayContaining(['overlap_jobs', 'overlap_pairs']));
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expect(db.prepare('SELECT node, spec_hash FROM submissions').all()).toEqual([
       { node: 'bank', spec_hash: '' },
@@ -101,7 +102,7 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 4', () => {
+  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 5', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -132,7 +133,7 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
     expectSecaggSchema(db);
     expect(db.prepare('SELECT job_id, round, status, secagg FROM rounds').all()).toEqual([
       { job_id: 'j1', round: 0, status: 'open', secagg: null },
@@ -151,19 +152,19 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('creates a new database at version 4 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
+  it('creates a new database at version 5 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
     const db = openDb(':memory:');
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expectSecaggSchema(db);
     db.close();
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const future = new Database(join(dir, DB_FILE));
-    future.pragma('user_version = 5');
+    future.pragma('user_version = 6');
     future.close();
     expect(() => openDb(dir)).toThrow(
-      'coordinator database schema 5 is newer than this program (4)'
+      'coordinator database schema 6 is newer than this program (5)'
     );
   });
 });

@@ -2,6 +2,7 @@ import { openDb, type Db } from './db.ts';
 import { sqliteNodeStore, type NodeStore } from './node-store.ts';
 import { sqliteKeyStore, type KeyStore } from './key-store.ts';
 import { sqliteJobStore, type JobStore } from './job-store.ts';
+import { sqliteOverlapStore, type OverlapStore } from './overlap-store.ts';
 
 export type { Db } from './db.ts';
 export { DB_FILE, openDb, ownerOnlyFile } from './db.ts';
@@ -9,12 +10,14 @@ export type { NodeStore, NodeRecord } from './node-store.ts';
 export type { KeyStore, EpochRecord, EpochState } from './key-store.ts';
 export { keyIdOf, seqOfKeyId } from './key-store.ts';
 export type * from './job-store.ts';
+export type * from './overlap-store.ts';
 
 /** All coordinator state behind per-concept interfaces, plus one transaction primitive. */
 export interface Store {
   nodes: NodeStore;
   keys: KeyStore;
   jobs: JobStore;
+  overlaps: OverlapStore;
   /** Runs `fn` atomically (SQLite transaction): either every write in it lands or none. */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -26,6 +29,7 @@ export function openStore(dirOrMemory: string): Store {
     nodes: sqliteNodeStore(db),
     keys: sqliteKeyStore(db),
     jobs: sqliteJobStore(db),
+    overlaps: sqliteOverlapStore(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close: () => db.close(),
   };

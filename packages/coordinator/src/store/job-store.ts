@@ -4,7 +4,7 @@ import type {
   SecaggUnmask,
   Enforced,
   JobEvent,
-  JobSpec,
+  RoundJobSpec,
   Receipt,
   RoundResult,
   SegmentQuery,
@@ -32,8 +32,8 @@ export interface SecaggState {
 export interface JobRecord {
   id: string;
   name: string;
-  kind: JobSpec['kind'];
-  spec: JobSpec;
+  kind: RoundJobSpec['kind'];
+  spec: RoundJobSpec;
   keyId: string;
   participants: string[];
   status: JobStatusName;

@@ -3,7 +3,7 @@
  * transaction that also appends to `events`, so the event log and the state never disagree.
  * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * SQL that takes an existing database from version `v - 1` to `v`, keyed by `v`. A new database
@@ -25,9 +25,54 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   body TEXT NOT NULL,
   received_at TEXT NOT NULL
 );`,
+  // Overlap jobs (docs/overlap.md): their own tables, since they run no rounds.
+  5: `CREATE TABLE IF NOT EXISTS overlap_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  participants TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  failure TEXT
+);
+CREATE TABLE IF NOT EXISTS overlap_pairs (
+  job_id TEXT NOT NULL REFERENCES overlap_jobs(id),
+  pair INTEGER NOT NULL,
+  initiator TEXT NOT NULL,
+  responder TEXT NOT NULL,
+  request TEXT,
+  reply TEXT,
+  release TEXT,
+  refusal TEXT,
+  PRIMARY KEY (job_id, pair)
+);`,
 };
 
 export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS overlap_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  participants TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  failure TEXT
+);
+CREATE TABLE IF NOT EXISTS overlap_pairs (
+  job_id TEXT NOT NULL REFERENCES overlap_jobs(id),
+  pair INTEGER NOT NULL,
+  initiator TEXT NOT NULL,
+  responder TEXT NOT NULL,
+  request TEXT,
+  reply TEXT,
+  release TEXT,
+  refusal TEXT,
+  PRIMARY KEY (job_id, pair)
+);
 CREATE TABLE IF NOT EXISTS nodes (
   name TEXT PRIMARY KEY,
   signing_key TEXT NOT NULL UNIQUE,

@@ -44,6 +44,7 @@ const ORDER: Record<Task['type'], number> = {
   job_round: 3,
   secagg_unmask: 4,
   decrypt: 5,
+  overlap: 6,
 };
 
 export interface TestNetwork {

@@ -29,6 +29,7 @@ import { handleJobRound } from './job-round.ts';
 import { handleDecrypt } from './decrypt.ts';
 import { handleSecaggSetup } from './secagg-setup.ts';
 import { handleSecaggUnmask } from './secagg-unmask.ts';
+import { handleOverlap } from '../overlap/overlap-task.ts';
 import { requireInstalledEpoch } from './members.ts';
 import { pinnedCoordinator } from './enroll.ts';
 import { sendPolicySummaryIfChanged } from './policy-summary.ts';
@@ -76,15 +77,17 @@ const ORDER: Record<Task['type'], number> = {
   job_round: 3,
   secagg_unmask: 4,
   decrypt: 5,
+  overlap: 6,
 };
 
 /** After a poll that answered a task, the next one comes this soon: a round has several phases. */
 const BUSY_POLL_MS = 100;
 
 function taskLabel(t: Task): Record<string, unknown> {
-  return t.type === 'key_generate' || t.type === 'key_install'
-    ? { type: t.type, keyId: t.keyId }
-    : { type: t.type, jobId: t.jobId, round: t.round };
+  if (t.type === 'key_generate' || t.type === 'key_install')
+    return { type: t.type, keyId: t.keyId };
+  if (t.type === 'overlap') return { type: t.type, jobId: t.jobId, pair: t.pair, step: t.step };
+  return { type: t.type, jobId: t.jobId, round: t.round };
 }
 
 function errorText(err: unknown): string {
@@ -112,6 +115,9 @@ async function handle(ctx: AgentContext, task: Task): Promise<void> {
     case 'decrypt':
       requireInstalledEpoch(ctx.db, ctx.dir, task.keyId);
       return handleDecrypt(ctx, task);
+    case 'overlap':
+      ctx.psiRuns ??= new Map();
+      return handleOverlap(ctx, task, ctx.psiRuns);
   }
 }
 

@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../identity/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
 import type { Release, ReleaseRequest as SegmentReleaseRequest } from '../release/index.ts';
 import type { AgentLog, CoordinatorClient } from './client.ts';
+import type { PsiRuns } from '../overlap/psi-run-secrets.ts';
 
 /** What the node's release path returns (packages/node/src/release). `rows` never leaves the node. */
 export type ReleaseResult = Omit<Release, 'noise'>;
@@ -35,6 +36,8 @@ export interface AgentContext {
   now: () => number;
   /** Coordinator's Ed25519 key from enrollment (coordinator.json), to check receipts; absent if admitted manually. */
   coordinatorKey?: Uint8Array;
+  /** Initiator secrets of overlap pairs between request and count (in memory only). */
+  psiRuns?: PsiRuns;
 }
 
 /** This node's entry in a member list; refuses a list that omits it or names it with other keys. */

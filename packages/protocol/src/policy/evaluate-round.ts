@@ -1,4 +1,4 @@
-import type { Policy } from '../schemas/policy.ts';
+import type { Policy, PolicyJobKind } from '../schemas/policy.ts';
 import { epsilonToMicro, formatEpsilonMicro, type Purpose } from '../schemas/common.ts';
 import type { NoiseMode } from '../schemas/federation.ts';
 import type { Mechanism } from '../dp/mechanism.ts';
@@ -11,7 +11,7 @@ import {
 } from '../dp/spend.ts';
 
 export interface RoundRequest {
-  kind: 'segment_stats' | 'train';
+  kind: PolicyJobKind;
   purpose: Purpose;
   /** What this round costs at this node (protocol dp roundSpend). */
   spend: PrivacySpend;

@@ -6,6 +6,7 @@ import {
   MAX_CIPHERTEXTS,
   MAX_LAYOUT_SLOTS,
   DecimalIntSchema,
+  NoiseModeSchema,
   PublicKeyHexSchema,
   SignatureHexSchema,
 } from './wire-primitives.ts';
@@ -18,6 +19,8 @@ import { TrainSpecSchema } from '../model/train-spec.ts';
 import { ModelSchema } from '../model/model-format.ts';
 import type { Canonical } from '../encoding.ts';
 import { SecaggRoundSchema, SecaggSetupTaskSchema, SecaggUnmaskTaskSchema } from './secagg.ts';
+import { OverlapJobSpecSchema } from '../overlap/overlap-spec.ts';
+import { OverlapResultSchema, OverlapTaskSchema } from '../overlap/overlap-messages.ts';
 
 /**
  * Wire schemas of the federation protocol (docs/federation-protocol.md): enrollment, node task
@@ -182,9 +185,6 @@ export const KeyEpochSchema = z.object({
 export type KeyEpoch = z.infer<typeof KeyEpochSchema>;
 
 // ---- jobs ----
-export const NOISE_MODES = ['on', 'off-test-only'] as const;
-export const NoiseModeSchema = z.enum(NOISE_MODES);
-export type NoiseMode = z.infer<typeof NoiseModeSchema>;
 
 /**
  * Floor 3 (docs/architecture.md §3): with two contributors each could subtract its own share and
@@ -282,11 +282,20 @@ export const JobSpecSchema = z.discriminatedUnion('kind', [
   SegmentStatsJobSpecSchema,
   RfmJobSpecSchema,
   TrainJobSpecSchema,
+  OverlapJobSpecSchema,
+]);
+/** The kinds that run rounds of encrypted, aggregated vectors (every kind but overlap). */
+export const RoundJobSpecSchema = z.discriminatedUnion('kind', [
+  SegmentStatsJobSpecSchema,
+  RfmJobSpecSchema,
+  TrainJobSpecSchema,
 ]);
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 /** The statistics kinds (segment_stats, rfm): every round is a segment query. */
 export type StatsJobSpec = Extract<JobSpec, { kind: 'segment_stats' | 'rfm' }>;
 export type TrainJobSpec = Extract<JobSpec, { kind: 'train' }>;
+export type RoundJobSpec = z.infer<typeof RoundJobSpecSchema>;
+export type RoundJobSpecInput = z.input<typeof RoundJobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type JobKind = JobSpec['kind'];
 
@@ -498,6 +507,7 @@ export const TaskSchema = z.discriminatedUnion('type', [
   JobRoundTaskSchema,
   SecaggUnmaskTaskSchema,
   DecryptTaskSchema,
+  OverlapTaskSchema,
 ]);
 export type KeyGenerateTask = z.infer<typeof KeyGenerateTaskSchema>;
 export type KeyInstallTask = z.infer<typeof KeyInstallTaskSchema>;
@@ -589,7 +599,7 @@ export const ExclusionSchema = z.object({
 });
 export type Exclusion = z.infer<typeof ExclusionSchema>;
 
-export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train'] as const;
+export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train', 'overlap'] as const;
 
 export const JobResultSchema = z.object({
   version: z.literal(1),
@@ -606,6 +616,8 @@ export const JobResultSchema = z.object({
   model: ModelSchema.optional(),
   /** Participants left out of rounds by their own refusal (absent from older coordinators). */
   excluded: z.array(ExclusionSchema).optional(),
+  /** overlap: the pairwise figures (docs/overlap.md). */
+  overlap: OverlapResultSchema.optional(),
   failure: FailureSchema.optional(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;

@@ -1,13 +1,21 @@
 import { z } from 'zod';
 import { EpsilonSchema, PurposeSchema, PURPOSES } from './common.ts';
 import { DEFAULT_DELTA, DeltaSchema, MECHANISMS, MechanismSchema } from '../dp/mechanism.ts';
+import { MATCHING_KEY_KINDS } from '../psi/normalise-key.ts';
 
 export const BUDGET_PERIODS = ['day', 'week', 'month', 'quarter', 'year', 'total'] as const;
 export const BudgetPeriodSchema = z.enum(BUDGET_PERIODS);
 export type BudgetPeriod = z.infer<typeof BudgetPeriodSchema>;
 
-export const JOB_KINDS = ['segment_stats', 'train'] as const;
+export const JOB_KINDS = ['segment_stats', 'train', 'overlap'] as const;
 export const JobKindSchema = z.enum(JOB_KINDS);
+export type PolicyJobKind = z.infer<typeof JobKindSchema>;
+/**
+ * Kinds a new policy allows. Not `overlap`: matching customers with a partner is a new use of
+ * their identifiers, so a node opts in by listing it and declaring its `matching` key
+ * (docs/overlap.md "Node policy").
+ */
+export const DEFAULT_ALLOWED_KINDS = ['segment_stats', 'train'] as const;
 
 export const BudgetRuleSchema = z.object({
   purpose: PurposeSchema,
@@ -50,6 +58,33 @@ export const MinRowsPerJobSchema = z
 export type MinRowsPerJob = z.infer<typeof MinRowsPerJobSchema>;
 
 /**
+ * Where this node holds one kind of matching key (docs/overlap.md "Node policy"): the
+ * `customer_id` itself (a partner id both institutions share) or a customer attribute column
+ * imported with the customers file. Phone numbers need the country code for national numbers,
+ * and the trunk prefix if national numbers carry one (never guessed: docs/psi.md).
+ */
+export const MatchingSourceSchema = z
+  .object({
+    kind: z.enum(MATCHING_KEY_KINDS),
+    column: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,63}$/, 'expected customer_id or an attribute column name'),
+    defaultCountryCode: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, 'expected a country calling code of 1-3 digits')
+      .optional(),
+    trunkPrefix: z
+      .string()
+      .regex(/^[0-9]{1,2}$/, 'expected 1-2 digits')
+      .optional(),
+  })
+  .strict();
+export type MatchingSource = z.infer<typeof MatchingSourceSchema>;
+
+/** Fewest customers (after consent filtering) a node matches with: a tiny set is a membership test. */
+export const DEFAULT_MIN_MATCH_SET_SIZE = 100;
+
+/**
  * A node's own policy: what it will answer. Auditors read it; every change is a ledger entry.
  * Defaults are deliberately conservative: k = 10 follows the common statistical-disclosure
  * floor for published cells (e.g. Eurostat/ONS threshold rules use 10), and a monthly epsilon of
@@ -62,7 +97,7 @@ export const PolicySchema = z.object({
   allowedKinds: z
     .array(JobKindSchema)
     .min(1)
-    .default([...JOB_KINDS]),
+    .default([...DEFAULT_ALLOWED_KINDS]),
   allowedPurposes: z
     .array(PurposeSchema)
     .min(1)
@@ -129,5 +164,22 @@ export const PolicySchema = z.object({
    * pinned before unless the admin approves: that is what an attacker's swap looks like.
    */
   members: z.enum(['auto', 'approve']).default('approve'),
+  /**
+   * Matching keys this node declares for overlap jobs, one per kind (docs/overlap.md). Absent:
+   * the node takes part in no overlap job, whatever `allowedKinds` says.
+   */
+  matching: z
+    .array(MatchingSourceSchema)
+    .max(4)
+    .refine(
+      (a) => new Set(a.map((m) => m.kind)).size === a.length,
+      'one entry per matching key kind'
+    )
+    .optional(),
+  /**
+   * Fewest consenting customers with a matching key for this node to take part in an overlap
+   * pair; absent: DEFAULT_MIN_MATCH_SET_SIZE.
+   */
+  minMatchSetSize: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type Policy = z.infer<typeof PolicySchema>;

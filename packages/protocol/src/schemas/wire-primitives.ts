@@ -43,3 +43,8 @@ export const DecimalIntSchema = z
 export const IsoTimestampSchema = z.string().datetime({ offset: false });
 
 export const KeyIdSchema = z.string().regex(/^k[1-9][0-9]{0,8}$/, 'expected a key id like k3');
+
+/** Noise switch of a job: 'off-test-only' is honoured only by nodes whose policy allows it. */
+export const NOISE_MODES = ['on', 'off-test-only'] as const;
+export const NoiseModeSchema = z.enum(NOISE_MODES);
+export type NoiseMode = z.infer<typeof NoiseModeSchema>;
