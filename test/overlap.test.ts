@@ -143,8 +143,8 @@ describe('overlap job: DP pairwise shared-customer counts', () => {
       expect(p.ci95![0]).toBeLessThan(p.raw!);
       expect(p.ci95![1]).toBeGreaterThan(p.raw!);
     }
-    // Three draws from a discrete Laplace of std ~1.9 are all 0 with probability ~(0.46)^3 = 0.1;
-    // checked here only that they are integers within the bound.
+    // Three draws of std 1.36 are all 0 with probability 0.46^3 (about 0.1), so only their range
+    // and integrality are checked here; their law is checked in node/src/overlap/overlap-noise.test.ts.
     expect(deviations.every((d) => Number.isInteger(d))).toBe(true);
   });
 

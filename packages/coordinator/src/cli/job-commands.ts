@@ -10,6 +10,7 @@ import {
   type JobStatus,
 } from '@fedmark/protocol';
 import { TEMPLATE_NAMES, checkedTemplate, type TemplateName } from '../jobs/templates.ts';
+import { overlapTemplate } from '../overlap/template.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import { operatorClient, type OperatorClient } from './http.ts';
 import type { CliIo } from './io.ts';
@@ -239,14 +240,18 @@ export function registerJobCommands(program: Command, io: CliIo): void {
 
   job
     .command('template')
-    .description(`print a ready JobSpec: ${TEMPLATE_NAMES.join(' | ')}`)
-    .argument('<name>', TEMPLATE_NAMES.join(' | '))
+    .description(`print a ready JobSpec: ${[...TEMPLATE_NAMES, 'overlap'].join(' | ')}`)
+    .argument('<name>', [...TEMPLATE_NAMES, 'overlap'].join(' | '))
     .option('--as-of <date>', 'reference date YYYY-MM-DD (default today, UTC)')
     .action((name: string, o: { asOf?: string }) => {
+      if (name === 'overlap') {
+        io.out(`${JSON.stringify(overlapTemplate(), null, 2)}\n`);
+        return;
+      }
       if (!(TEMPLATE_NAMES as readonly string[]).includes(name)) {
         throw new CliError(
           EXIT.USAGE,
-          `unknown template "${name}"; choose one of ${TEMPLATE_NAMES.join(', ')}`
+          `unknown template "${name}"; choose one of ${[...TEMPLATE_NAMES, 'overlap'].join(', ')}`
         );
       }
       io.out(`${JSON.stringify(checkedTemplate(name as TemplateName, o.asOf), null, 2)}\n`);

@@ -13,6 +13,7 @@ import {
   type RoundResult,
   type SegmentTable,
 } from '@fedmark/protocol';
+import { overlapLines } from './render-overlap.ts';
 
 /** One line summarising a job's current round for `job watch`. */
 export function statusLine(s: JobStatus, now: number): string {
@@ -120,6 +121,7 @@ export function resultText(res: JobResult): string {
     const warning = modelQualityWarning(res.model);
     if (warning) parts.push(`  ${warning}`);
   }
+  if (res.overlap) parts.push(...overlapLines(res.overlap));
   for (const r of res.rounds) parts.push('', roundTable(r));
   return `${parts.join('\n')}\n`;
 }
