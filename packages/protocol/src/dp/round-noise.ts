@@ -2,6 +2,7 @@ import { epsilonToMicro } from '../schemas/common.ts';
 import type { SegmentQuery } from '../schemas/segment-query.ts';
 import type { TrainRoundQuery } from '../schemas/federation.ts';
 import { LOCAL_LAPLACE, type Mechanism, type RoundNoise } from './mechanism.ts';
+import { ownModelCheckNoise } from '../model/own-model-check.ts';
 
 /**
  * A round's noise as the node adds it and the coordinator reports it, from the signed round
@@ -9,12 +10,16 @@ import { LOCAL_LAPLACE, type Mechanism, type RoundNoise } from './mechanism.ts';
  * (the fewest shares whose sum can be unmasked). The epsilon unit whose rho the blocks share is
  * the query's epsilon for statistics rounds, and the whole job's epsilon for training (so the
  * standardisation phase and every round draw on one rho: zCDP composition, docs/models.md §4).
+ * A train job's check round is Laplace of the job's trust model (ownModelCheckNoise).
  */
 export function roundNoiseOf(
   spec: { mechanism: Mechanism; delta: number },
   query: SegmentQuery | TrainRoundQuery,
   threshold: number
 ): RoundNoise {
+  // The own-model check is one count of sensitivity 1: Laplace, whatever trains the model.
+  if (query.kind === 'train_round' && query.phase === 'check')
+    return ownModelCheckNoise(spec.mechanism, threshold);
   const unit = query.kind === 'train_round' ? query.train.epsilon : query.epsilon;
   return unitNoiseOf(spec, unit, threshold);
 }

@@ -18,3 +18,4 @@ export * from './optimiser.ts';
 export * from './auc.ts';
 export * from './score-csv.ts';
 export * from './quality.ts';
+export * from './own-model-check.ts';

@@ -8,6 +8,7 @@ import {
   type RawRow,
 } from './feature-encoding.ts';
 import { formatIssues } from './train-spec.ts';
+import { OwnModelCheckRecordSchema } from './own-model-check.ts';
 
 /**
  * The model file (`fedmark model export`): self-describing JSON. A scorer needs nothing else:
@@ -72,6 +73,11 @@ export const ModelSchema = z
       nodes: z.array(z.string()),
       history: z.array(RoundRecordSchema),
       state: OptimiserStateSchema.optional(),
+      /**
+       * The own-model check's outcome (docs/models.md §6), set by the job's check round; absent
+       * when the job did not ask for one (or before it published).
+       */
+      ownModelCheck: OwnModelCheckRecordSchema.optional(),
     }),
   })
   .superRefine((m, ctx) => {

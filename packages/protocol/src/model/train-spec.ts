@@ -10,6 +10,13 @@ import { EpsilonSchema } from '../schemas/common.ts';
  * (round-layout.ts).
  */
 
+/**
+ * Default margin of the own-model check: an own model counts as better only when its AUC beats
+ * the federated model's by more than this at 95% one-sided confidence (docs/models.md §6), so a
+ * difference within the AUC's third decimal (the spread of §11's repeated runs) never counts.
+ */
+export const OWN_MODEL_MARGIN = 0.005;
+
 /** Extra one-hot cell after the declared categories: undeclared or missing values. */
 export const OTHER_CATEGORY = '__other__';
 
@@ -147,8 +154,28 @@ export const TrainSpecSchema = z
           .default(0),
       })
       .default({ fraction: 0.2, seed: 0 }),
+    /**
+     * Opt-in: after the last round each node compares the federated model with a model fitted
+     * on its own training customers alone, on its own validation customers, and answers one bit
+     * in an extra round at `epsilon` (pure DP, charged on top of `epsilon` above; the count of
+     * answers carries discrete Laplace noise). docs/models.md §6 "Against each node's own model".
+     */
+    ownModelCheck: z
+      .object({
+        epsilon: EpsilonSchema,
+        /** AUC the own model must beat the federated one by, at 95% one-sided confidence. */
+        margin: z.number().min(0).max(0.5).default(OWN_MODEL_MARGIN),
+      })
+      .optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.ownModelCheck !== undefined && s.validation.fraction <= 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ownModelCheck'],
+        message:
+          'the own-model check compares on validation customers: set validation.fraction above 0',
+      });
     const seen = new Map<string, string>();
     const claim = (column: string, what: string, path: (string | number)[]): void => {
       const prior = seen.get(column);

@@ -299,13 +299,15 @@ export type RoundJobSpecInput = z.input<typeof RoundJobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 export type JobKind = JobSpec['kind'];
 
-export const TRAIN_PHASES = ['standardisation', 'gradient'] as const;
+/** `check`: the own-model check after the last optimiser round (train.ownModelCheck). */
+export const TRAIN_PHASES = ['standardisation', 'gradient', 'check'] as const;
 
 /**
  * One round of a `train` job as a node receives it: the model spec, the phase, the model the
- * round is computed at (null in the standardisation phase) and the public layout hash every node
- * must reproduce (`standardisationLayout(train).hash` or `roundLayout(train, model.encoding,
- * model.training.roundsDone).hash`). `epsilon` is what the round charges each node.
+ * round is computed at (null in the standardisation phase; the final model in the check) and the
+ * public layout hash every node must reproduce (`standardisationLayout(train).hash`,
+ * `roundLayout(train, model.encoding, model.training.roundsDone).hash` or
+ * `ownModelCheckLayout(train).hash`). `epsilon` is what the round charges each node.
  */
 export const TrainRoundQuerySchema = z.object({
   kind: z.literal('train_round'),

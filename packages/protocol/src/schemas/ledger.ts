@@ -16,6 +16,9 @@ export const LEDGER_ENTRY_TYPES = [
   'job_accepted',
   'job_refused',
   'release',
+  // The exact own-model comparison behind a train job's check-round bit (docs/models.md §6): both
+  // AUCs on the node's validation customers; it never leaves the node (only the noised bit does).
+  'model_check',
   'budget_reset',
   'key_ceremony',
   // Pinned membership (docs/federation-protocol.md "Key ceremony"): a key epoch's member set
