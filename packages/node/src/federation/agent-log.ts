@@ -17,6 +17,9 @@ const WARN_EVENTS = new Set([
   'coordinator_unreachable',
   'coordinator_error',
   'round_expired',
+  // The own-model check found this node's own model better than the federated one: its
+  // operator may want to keep using its own (docs/models.md §6).
+  'own_model_better',
 ]);
 
 export function agentEventLevel(event: string): Extract<LogLevel, 'info' | 'warn'> {

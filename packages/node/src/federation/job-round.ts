@@ -29,6 +29,7 @@ import { publicReasonOf } from '../privacy/index.ts';
 import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
 import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
+import type { OwnModelComparison } from '../training/index.ts';
 import { maskingInputOf, type MaskingInput } from './secagg-input.ts';
 import { requireInstalledEpoch } from './members.ts';
 import { closeSecaggInput } from './secagg-store.ts';
@@ -199,6 +200,23 @@ export async function handleJobRound(ctx: AgentContext, task: JobRoundTask): Pro
   }
 }
 
+/**
+ * The own-model check's exact comparison, for this node's operator (its ledger has it too, as
+ * `model_check`): aggregates of its own customers, never sent; the coordinator gets the noised
+ * bit in the submission.
+ */
+function logOwnModelCheck(ctx: AgentContext, task: JobRoundTask, c: OwnModelComparison): void {
+  ctx.log(c.better ? 'own_model_better' : 'own_model_check', {
+    jobId: task.jobId,
+    round: task.round,
+    ownAuc: c.ownAuc,
+    federatedAuc: c.federatedAuc,
+    difference: c.difference,
+    differenceSe: c.differenceSe,
+    notCompared: c.notCompared,
+  });
+}
+
 async function releaseAndSubmit(
   ctx: AgentContext,
   task: JobRoundTask,
@@ -216,7 +234,7 @@ async function releaseAndSubmit(
   let layout: { hash: string; length: number };
   if (query.kind === 'train_round') {
     try {
-      release = releaseTrainRound(
+      const trained = releaseTrainRound(
         { db: ctx.db, identity: ctx.identity, policy },
         {
           jobId: task.jobId,
@@ -227,8 +245,10 @@ async function releaseAndSubmit(
           ...noiseTerms,
         }
       );
+      release = trained;
       // releaseTrainRound derived the layout itself and checked it against the round's hash.
       layout = { hash: query.layoutHash, length: release.values.length };
+      if (trained.ownModelCheck) logOwnModelCheck(ctx, task, trained.ownModelCheck);
     } catch (err) {
       if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
         return refuse(ctx, task, `${err.code}: ${publicReasonOf(err)}`, false);

@@ -11,6 +11,8 @@ import {
   standardisationFromAggregate,
   standardisationLayout,
   startingModel,
+  ownModelCheckLayout,
+  withVector,
   type Policy,
   type TrainRoundQuery,
 } from '@fedmark/protocol';
@@ -21,7 +23,11 @@ import { releaseNonMembership } from '../release/index.ts';
 import { importCsv } from '../importing/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { jobSpend } from '../privacy/budget.ts';
-import { localRoundVector, localStandardisationVector } from '../training/index.ts';
+import {
+  localRoundVector,
+  localStandardisationVector,
+  ownModelComparison,
+} from '../training/index.ts';
 import { releaseTrainRound, trainingRows } from './train-round.ts';
 
 let root: string;
@@ -193,6 +199,88 @@ describe('releaseTrainRound', () => {
       )
     ).toThrow(expect.objectContaining({ code: 'BUDGET_EXCEEDED' }));
     expect(jobSpend(db, 'j-poor').pureMicro).toBe(0);
+  });
+
+  it('answers the own-model check at the final model: one bit, charged as pure epsilon, its exact comparison in the ledger', () => {
+    const checked = TrainSpecSchema.parse({ ...train, ownModelCheck: { epsilon: 0.5 } });
+    const std = standardisationFromAggregate(
+      checked,
+      sLayout,
+      localStandardisationVector(checked, trainingRows(db, checked)).values
+    );
+    const start = startingModel(checked, std, { nodes: [], noise: false });
+    const final = {
+      ...withVector(start, [0.2, -0.9, 0.4, -0.4, 0]),
+      training: { ...start.training, roundsDone: checked.rounds },
+    };
+    const layout = ownModelCheckLayout(checked);
+    const q = TrainRoundQuerySchema.parse({
+      ...query0,
+      train: checked,
+      phase: 'check',
+      model: final,
+      layoutHash: layout.hash,
+      epsilon: 0.5,
+    });
+    const expected = ownModelComparison(checked, final, trainingRows(db, checked));
+    expect(expected.notCompared).toBeNull();
+    const req = {
+      jobId: 'j-check',
+      round: 3,
+      query: q,
+      noise: 'off-test-only' as const,
+      minNodes: 3,
+    };
+    const r = releaseTrainRound({ db, identity: id, policy: exactPolicy }, req);
+    expect(r.values).toEqual([expected.better ? 1n : 0n]);
+    expect(jobSpend(db, 'j-check')).toMatchObject({ pureMicro: 500_000, gaussianRhoPico: 0n });
+    const entries = () =>
+      listLedger(db, { type: 'model_check' }).filter((e) => e.body['jobId'] === 'j-check');
+    expect(entries()).toHaveLength(1);
+    expect(entries()[0]?.body).toMatchObject({
+      round: 3,
+      ownModelBetter: expected.better,
+      margin: 0.005,
+      trainingRows: expected.trainingRows,
+      validationPositives: expected.validationPositives,
+      validationNegatives: expected.validationNegatives,
+    });
+    // Re-sent after a crash: the stored release, no second charge, no second record.
+    expect(releaseTrainRound({ db, identity: id, policy: exactPolicy }, req).reused).toBe(true);
+    expect(entries()).toHaveLength(1);
+    expect(jobSpend(db, 'j-check').pureMicro).toBe(500_000);
+
+    // With noise, under secure aggregation: this node's Polya share of the central discrete
+    // Laplace of scale 1/0.5, whatever the mechanism that trained the model.
+    const noisy = releaseTrainRound(
+      { db, identity: id, policy: PolicySchema.parse({ minRowsPerJob: { train: 0 } }) },
+      {
+        ...req,
+        jobId: 'j-check-dp',
+        noise: 'on',
+        roundNoise: { mechanism: 'distributed-laplace', contributors: 3 },
+        secureAggregation: { threshold: 3 },
+      }
+    );
+    const a = Math.exp(-0.5);
+    expect(noisy.variance[0]).toBeCloseTo((2 * a) / (1 - a) ** 2 / 3, 9);
+    const rel = listLedger(db, { type: 'release' }).find((e) => e.body['jobId'] === 'j-check-dp');
+    expect(rel?.body).toMatchObject({ mechanism: 'distributed-laplace', shareContributors: 3 });
+
+    // Only the round after the last optimiser round, at a model that finished training.
+    const early = { ...final, training: { ...final.training, roundsDone: 1 } };
+    expect(() =>
+      releaseTrainRound(
+        { db, identity: id, policy: exactPolicy },
+        { ...req, jobId: 'j-check-early', query: { ...q, model: early } }
+      )
+    ).toThrow('the own-model check carries a model after 1 rounds, expected 2');
+    expect(() =>
+      releaseTrainRound(
+        { db, identity: id, policy: exactPolicy },
+        { ...req, jobId: 'j-check-r2', round: 2 }
+      )
+    ).toThrow('the own-model check is round 3 at the final model, not round 2');
   });
 
   it('refuses a table the node does not have, naming it', () => {

@@ -2,6 +2,8 @@ import {
   ProtocolError,
   checkTrainColumns,
   epsilonToMicro,
+  ownModelCheckLayout,
+  ownModelCheckRound,
   roundLayout,
   trainNoiseLayout,
   VALIDATION_PARTITION,
@@ -19,8 +21,12 @@ import type { NodeIdentity } from '../identity/index.ts';
 import {
   localRoundVector,
   localStandardisationVector,
+  ownModelCheckVector,
+  ownModelComparison,
+  type OwnModelComparison,
   type TrainingRow,
 } from '../training/index.ts';
+import { appendLedgerEntry } from '../ledger/index.ts';
 
 /**
  * A train job round at this node (docs/models.md §9): check the table and the public layout,
@@ -81,13 +87,19 @@ export function trainingRows(
  * validation customers, disjoint from the training customers the other blocks read, so they
  * form their own partition and by parallel composition cost nothing beyond the round's epsilon
  * (docs/models.md §4; layoutEpsilonMicro). Together they are one noise block of sensitivity 1:
- * a validation customer falls in exactly one bin of one of them.
+ * a validation customer falls in exactly one bin of one of them. The check round (phase `check`,
+ * train.ownModelCheck) releases one bit at the final model, noised like any count of
+ * sensitivity 1, and writes the exact comparison behind it to the node's ledger (`model_check`).
  */
-export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundRequest): Release {
+export function releaseTrainRound(
+  ctx: TrainReleaseContext,
+  req: TrainRoundRequest
+): Release & { ownModelCheck?: OwnModelComparison } {
   const { query: q } = req;
   const spec = q.train;
   let layout: NoiseLayout;
   let compute: () => ExactVector;
+  let comparison: OwnModelComparison | undefined;
   if (q.phase === 'standardisation') {
     if (req.round !== 0)
       throw new ProtocolError(
@@ -99,6 +111,29 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
       const rows = trainingRows(ctx.db, spec);
       return {
         values: localStandardisationVector(spec, rows).values,
+        rows: rows.length,
+        suppressedCells: 0,
+        units: rows.map((r) => r.customerId),
+      };
+    };
+  } else if (q.phase === 'check') {
+    const model = q.model;
+    if (req.round !== ownModelCheckRound(spec) || !model)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `the own-model check is round ${ownModelCheckRound(spec) ?? '(none: the spec asks for no check)'} at the final model, not round ${req.round}${model ? '' : ' without a model'}`
+      );
+    if (model.training.roundsDone !== spec.rounds)
+      throw new ProtocolError(
+        'BAD_REQUEST',
+        `the own-model check carries a model after ${model.training.roundsDone} rounds, expected ${spec.rounds}`
+      );
+    layout = ownModelCheckLayout(spec);
+    compute = () => {
+      const rows = trainingRows(ctx.db, spec);
+      comparison = ownModelComparison(spec, model, rows);
+      return {
+        values: ownModelCheckVector(comparison),
         rows: rows.length,
         suppressedCells: 0,
         units: rows.map((r) => r.customerId),
@@ -140,7 +175,7 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
       `round ${req.round}: the round's epsilon ${q.epsilon} is not the layout's ${trainingMicro / 1e6}`
     );
   }
-  return releaseVector(ctx, {
+  const release = releaseVector(ctx, {
     kind: 'train',
     purpose: 'model_training',
     jobId: req.jobId,
@@ -152,5 +187,39 @@ export function releaseTrainRound(ctx: TrainReleaseContext, req: TrainRoundReque
     minNodes: req.minNodes,
     ...(req.roundNoise !== undefined ? { roundNoise: req.roundNoise } : {}),
     ...(req.secureAggregation !== undefined ? { secureAggregation: req.secureAggregation } : {}),
+  });
+  // The exact comparison stays here: the node's own record of what its noised bit answered.
+  if (comparison && !release.reused) {
+    recordOwnModelCheck(ctx.db, req, comparison);
+    return { ...release, ownModelCheck: comparison };
+  }
+  return release;
+}
+
+/** Rounded for reading; exact enough to audit the bit (difference - 1.645 se > margin). */
+const r6 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : null);
+
+/** Writes the `model_check` ledger entry: both AUCs, their difference and the bit. */
+function recordOwnModelCheck(
+  db: Database.Database,
+  req: TrainRoundRequest,
+  c: OwnModelComparison
+): void {
+  appendLedgerEntry(db, {
+    type: 'model_check',
+    body: {
+      jobId: req.jobId,
+      round: req.round,
+      ownAuc: r6(c.ownAuc),
+      federatedAuc: r6(c.federatedAuc),
+      difference: r6(c.difference),
+      differenceSe: r6(c.differenceSe),
+      margin: c.margin,
+      ownModelBetter: c.better,
+      trainingRows: c.trainingRows,
+      validationPositives: c.validationPositives,
+      validationNegatives: c.validationNegatives,
+      notCompared: c.notCompared,
+    },
   });
 }

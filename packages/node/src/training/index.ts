@@ -31,9 +31,21 @@ export {
   simulateTraining,
   simulateStandardisation,
   simulateStandardisationQuery,
+  simulateOwnModelCheck,
   type SimNode,
   type SimOptions,
 } from './simulate.ts';
 export { fitPooledLogistic } from './reference.ts';
+/** The own-model check (train.ownModelCheck): this node's own model against the federated one. */
+export {
+  compareWithOwnModel,
+  fitOwnModel,
+  ownModelCheckVector,
+  ownModelComparison,
+  splitValidation,
+  type OwnModel,
+  type OwnModelComparison,
+} from './own-model-check.ts';
+export { pairedAucComparison, type AucComparison } from './auc-comparison.ts';
 /** Local scoring of the node's own customers with a model file (nothing leaves the node). */
 export { scoreNodeCustomers, pickScoringTable, type NodeScores } from './score-node.ts';

@@ -11,6 +11,9 @@ import {
   MIN_NODES_FLOOR,
   secaggThreshold,
   unitNoiseOf,
+  ownModelCheckLayout,
+  ownModelCheckNoise,
+  ownModelCheckRecord,
   type Mechanism,
   type Model,
   type RoundNoise,
@@ -21,6 +24,14 @@ import { computeSegmentVector, memoryUnitSource, type TableRow } from '../analyt
 import { addNoise } from '../privacy/noise.ts';
 import { localGradientRelease, type TrainingRow } from './gradient-release.ts';
 import { localStandardisationRelease } from './standardisation-release.ts';
+import {
+  compareWithOwnModel,
+  fitOwnModel,
+  ownModelCheckVector,
+  splitValidation,
+  type OwnModel,
+  type OwnModelComparison,
+} from './own-model-check.ts';
 
 /**
  * In-process federation for tests and benchmarks: every node's release is computed exactly as a
@@ -50,6 +61,8 @@ export interface SimOptions {
   standardisation?: 'layout' | 'segment-query';
   /** Called after each round with the updated model. */
   onRound?: (model: Model) => void;
+  /** Called with each node's exact own-model comparison (spec.ownModelCheck only). */
+  onOwnModelCheck?: (node: string, comparison: OwnModelComparison) => void;
 }
 
 function noiseOpts(o: SimOptions): { noise: boolean; roundNoise?: RoundNoise } {
@@ -158,5 +171,59 @@ export function simulateTraining(
     });
     opts.onRound?.(model);
   }
-  return model;
+  return spec.ownModelCheck === undefined ? model : simulateOwnModelCheck(spec, model, nodes, opts);
+}
+
+/** Own models depend on a node's rows and the spec's encoding only: fitted once per node. */
+const ownModels = new WeakMap<readonly TrainingRow[], Map<string, OwnModelInputs>>();
+type OwnModelInputs = { own: OwnModel; split: ReturnType<typeof splitValidation> };
+
+function ownModelOf(spec: TrainSpec, rows: readonly TrainingRow[]): OwnModelInputs {
+  const key = JSON.stringify([spec.label, spec.features, spec.l2, spec.validation]);
+  let byKey = ownModels.get(rows);
+  if (!byKey) {
+    byKey = new Map();
+    ownModels.set(rows, byKey);
+  }
+  let hit = byKey.get(key);
+  if (!hit) {
+    const split = splitValidation(spec, rows);
+    hit = { own: fitOwnModel(spec, split.training), split };
+    byKey.set(key, hit);
+  }
+  return hit;
+}
+
+/**
+ * The check round (spec.ownModelCheck): every node compares `model` with its own, releases its
+ * bit with the check's Laplace noise (Polya shares for the training's threshold, or a full draw
+ * under local Laplace), and the summed slot becomes the model's `training.ownModelCheck`.
+ */
+export function simulateOwnModelCheck(
+  spec: TrainSpec,
+  model: Model,
+  nodes: readonly SimNode[],
+  opts: SimOptions
+): Model {
+  const layout = ownModelCheckLayout(spec);
+  const rn = opts.roundNoise;
+  const noise =
+    rn === undefined || rn.mechanism === 'local-laplace'
+      ? ownModelCheckNoise('local-laplace', 1)
+      : ownModelCheckNoise(rn.mechanism, rn.contributors);
+  let sum = 0n;
+  for (const n of nodes) {
+    const { own, split } = ownModelOf(spec, n.rows);
+    const c = compareWithOwnModel(spec, model, own, split);
+    opts.onOwnModelCheck?.(n.id, c);
+    const exact = ownModelCheckVector(c);
+    sum += (opts.noise ? addNoise(layout, exact, noise).values : exact)[0] as bigint;
+  }
+  const record = ownModelCheckRecord(spec, {
+    value: sum,
+    contributors: nodes.length,
+    noise,
+    noiseOn: opts.noise,
+  });
+  return { ...model, training: { ...model.training, ownModelCheck: record } };
 }
