@@ -1,5 +1,6 @@
 import {
   modelQualityWarning,
+  ownModelCheckLine,
   roundRecordLine,
   formatEstimate,
   formatNumber,
@@ -120,6 +121,9 @@ export function resultText(res: JobResult): string {
     for (const h of t.history) parts.push(`  ${roundRecordLine(h)}`);
     const warning = modelQualityWarning(res.model);
     if (warning) parts.push(`  ${warning}`);
+    // Against each node's own model (docs/models.md §6); a running job may still be checking.
+    const check = res.status === 'running' ? null : ownModelCheckLine(res.model);
+    if (check) parts.push(`  ${check}`);
   }
   if (res.overlap) parts.push(...overlapLines(res.overlap));
   for (const r of res.rounds) parts.push('', roundTable(r));

@@ -3,6 +3,7 @@ import {
   MIN_RELIABLE_COUNT,
   UNRELIABLE_MARK,
   formatFigure,
+  ownModelCheckLine,
   segmentLabel,
   type FigureKind,
   type JobResult,
@@ -210,8 +211,10 @@ function BlockTable(p: { b: BlockView; chartTestId: string | undefined; roundNam
   );
 }
 
-function TrainSection(p: { model: Model }) {
+function TrainSection(p: { model: Model; status: JobResult['status'] }) {
   const t = p.model.training;
+  // Against each node's own model (docs/models.md §6); a running job may still be checking.
+  const check = p.status === 'running' ? null : ownModelCheckLine(p.model);
   const loss = t.history.flatMap((h) => (h.loss === null ? [] : [{ x: h.round, y: h.loss }]));
   const auc = t.history.flatMap((h) => (h.auc === null ? [] : [{ x: h.round, y: h.auc }]));
   return (
@@ -223,6 +226,7 @@ function TrainSection(p: { model: Model }) {
         {t.nodes.join(', ')}. Export it with{' '}
         <code>fedmark model export {t.jobId ?? 'JOB'} --out model.json</code>.
       </p>
+      {check ? <Alert kind={check.startsWith('warning') ? 'error' : 'info'}>{check}</Alert> : null}
       {t.history.length === 0 ? (
         <Empty>No optimiser round published yet.</Empty>
       ) : (
@@ -320,7 +324,7 @@ export function ResultPage(v: ResultView) {
           {fmtNumber(v.rfmMeans.frequency)}, monetary {fmtNumber(v.rfmMeans.monetary)}.
         </p>
       ) : null}
-      {v.model ? <TrainSection model={v.model} /> : null}
+      {v.model ? <TrainSection model={v.model} status={v.status} /> : null}
       {v.rounds.length === 0 ? (
         <Empty>
           {v.status === 'running'

@@ -6,6 +6,7 @@ import {
   epsilonToMicro,
   evaluateRound,
   policySummarySigningPayload,
+  pureSpend,
   roundSpend,
   unitNoiseOf,
   type RoundJobSpec,
@@ -57,13 +58,17 @@ function spendOfEpsilon(spec: RoundJobSpec, epsilon: number): PrivacySpend {
 /** What the job asks of each participant, as one request over the whole job (all its rounds). */
 export function jobRequest(spec: RoundJobSpec): RoundRequest {
   const common = { minNodes: spec.minNodes, noise: spec.noise, mechanism: spec.mechanism };
-  if (spec.kind === 'train')
+  if (spec.kind === 'train') {
+    // The own-model check is a pure-epsilon release on top of the training (basic composition).
+    const check = spec.train.ownModelCheck;
+    const training = spendOfEpsilon(spec, spec.train.epsilon);
     return {
       kind: 'train',
       purpose: 'model_training',
-      spend: spendOfEpsilon(spec, spec.train.epsilon),
+      spend: check ? addSpend(training, pureSpend(epsilonToMicro(check.epsilon))) : training,
       ...common,
     };
+  }
   const perRound = spendOfEpsilon(spec, spec.query.epsilon);
   return {
     kind: 'segment_stats',

@@ -1,6 +1,7 @@
 import {
   RFM_CLASSES,
   RFM_MEASURE_FIELDS,
+  trainRoundCount,
   type RoundJobSpec,
   type SegmentQuery,
 } from '@fedmark/protocol';
@@ -9,8 +10,8 @@ export type RfmMeans = { recency: number; frequency: number; monetary: number };
 
 /** Number of rounds a job of this kind runs. */
 export function roundCount(spec: RoundJobSpec): number {
-  // train: the standardisation phase (round 0), then one round per optimiser step.
-  if (spec.kind === 'train') return 1 + spec.train.rounds;
+  // train: the standardisation phase (round 0), one round per optimiser step, the own-model check.
+  if (spec.kind === 'train') return trainRoundCount(spec.train);
   return spec.kind === 'rfm' ? 2 : 1;
 }
 

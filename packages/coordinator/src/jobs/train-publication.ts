@@ -3,19 +3,22 @@ import {
   applyUpdate,
   isProtocolError,
   epsilonToMicro,
+  OWN_MODEL_BLOCK,
+  ownModelCheckLayout,
+  ownModelCheckRecord,
   roundLayout,
   roundNoiseOf,
   standardisationFromAggregate,
   standardisationLayout,
   startingModel,
   trainNoiseLayout,
-  unitNoiseOf,
   type HeParamsId,
   type RoundNoise,
   type Model,
   type ResultCell,
   type RoundResult,
   type TrainJobSpec,
+  type TrainRoundQuery,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
@@ -56,6 +59,17 @@ function stepModel(
   }
   if (!q.model)
     throw new ProtocolError('INTERNAL', `round ${r.round} was stored without its model`);
+  if (q.phase === 'check') {
+    // The final model does not move: the round adds the check's noisy count to it.
+    const variance = aggregateNoiseVariance(ownModelCheckLayout(train), n, noiseOn, noise);
+    const ownModelCheck = ownModelCheckRecord(train, {
+      value: values[0] ?? 0n,
+      contributors: n,
+      noise,
+      noiseOn,
+    });
+    return { model: { ...q.model, training: { ...q.model.training, ownModelCheck } }, variance };
+  }
   const layout = roundLayout(train, q.model.encoding, r.round - 1);
   // The blocks as the nodes noised them (validation histograms merged: trainNoiseLayout).
   const variance = aggregateNoiseVariance(trainNoiseLayout(layout), n, noiseOn, noise);
@@ -65,7 +79,20 @@ function stepModel(
   };
 }
 
-function resultCells(model: Model): ResultCell[] {
+function resultCells(model: Model, phase: TrainRoundQuery['phase']): ResultCell[] {
+  const check = model.training.ownModelCheck;
+  if (phase === 'check' && check) {
+    const half = 1.96 * check.noiseStd;
+    return [
+      {
+        labels: [],
+        block: OWN_MODEL_BLOCK,
+        estimate: check.count,
+        noiseStd: check.noiseStd,
+        ci95: [check.count - half, check.count + half],
+      },
+    ];
+  }
   const last = model.training.history[model.training.history.length - 1];
   if (!last) return [];
   const cell = (block: string, estimate: number): ResultCell => ({
@@ -79,6 +106,14 @@ function resultCells(model: Model): ResultCell[] {
   if (last.loss !== null) cells.push(cell('mean:loss', last.loss));
   if (last.auc !== null) cells.push(cell('auc', last.auc));
   return cells;
+}
+
+function phaseNote(phase: TrainRoundQuery['phase'], round: number): string {
+  if (phase === 'standardisation')
+    return 'Phase 1: federated means and stds of the numeric features and the base rate; interpretation.model is the starting model.';
+  if (phase === 'check')
+    return "Own-model check: each node's 1 (its own model, fitted on its own training customers alone, beat the final model on its own validation customers by more than the margin at 95% confidence) or 0, summed with discrete Laplace noise; interpretation.model is the final model with training.ownModelCheck.";
+  return `Optimiser round ${round - 1}: interpretation.model is the model after this round; its history entry ${round - 1} describes the model the nodes evaluated.`;
 }
 
 function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
@@ -136,14 +171,12 @@ export function publishTrainRound(
     ...resultNoiseFields(noise, q.epsilon),
     values: values.map(String),
     noiseVariance: variance,
-    cells: resultCells(model),
+    cells: resultCells(model, q.phase),
     interpretation: { phase: q.phase, model },
     notes: [
       noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
       'The model is post-processing of those noisy sums (no further privacy cost).',
-      q.phase === 'standardisation'
-        ? 'Phase 1: federated means and stds of the numeric features and the base rate; interpretation.model is the starting model.'
-        : `Optimiser round ${r.round - 1}: interpretation.model is the model after this round; its history entry ${r.round - 1} describes the model the nodes evaluated.`,
+      phaseNote(q.phase, r.round),
     ],
     publishedAt: ctx.iso(),
   };
@@ -158,7 +191,8 @@ export function publishTrainRound(
     try {
       // The round layout depends on the federated standardisation, so its range is checked now.
       const heParams = (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId;
-      const tail = unitNoiseOf(spec, spec.train.epsilon, 1);
+      // One contributor: the largest share (the check round's is Laplace: roundNoiseOf).
+      const tail = roundNoiseOf(spec, plan.query, 1);
       checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next, tail);
     } catch (err) {
       fail(

@@ -2,6 +2,8 @@ import {
   LOCAL_LAPLACE,
   TrainRoundQuerySchema,
   blockNoiseTail,
+  ownModelCheckLayout,
+  ownModelCheckRound,
   roundLayout,
   standardisationLayout,
   type HeParamsId,
@@ -17,7 +19,9 @@ import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
  * Rounds of a `train` job (docs/models.md §9): round 0 is the standardisation phase
  * (`standardisationLayout`), round r >= 1 is optimiser round r-1 at the model published after
  * round r-1 (`roundLayout(train, model.encoding, r-1)`). Everything a node needs is in the round
- * query, so a node derives the layout itself and checks it against `layoutHash`.
+ * query, so a node derives the layout itself and checks it against `layoutHash`. With
+ * `train.ownModelCheck`, round train.rounds + 1 is the check at the final model
+ * (`ownModelCheckLayout`).
  */
 
 /** Public block shape shared by the standardisation and round layouts. */
@@ -40,7 +44,7 @@ export interface TrainRoundPlan {
  * The round spec a node receives for round `round`. `model` is the model entering the round
  * (null for round 0). The round's epsilon is what the node charges: the standardisation share in
  * round 0, `trainEpsilonPlan(train).perRoundMicro` after (the validation histograms ride free by
- * parallel composition: they read only validation customers).
+ * parallel composition: they read only validation customers); the check round's is the check's.
  */
 export function trainRoundPlan(
   spec: TrainJobSpec,
@@ -63,6 +67,21 @@ export function trainRoundPlan(
     return { query, layoutHash: layout.hash, layoutLength: layout.length, blocks: layout.blocks };
   }
   if (!model) throw new RangeError(`round ${round} of a train job needs the model entering it`);
+  if (round === ownModelCheckRound(train)) {
+    // The check round: the final model, and one noisy bit per node (protocol own-model-check.ts).
+    const check = ownModelCheckLayout(train);
+    const query = TrainRoundQuerySchema.parse({
+      kind: 'train_round',
+      name: `${spec.name.slice(0, 170)}: own-model check`,
+      purpose: 'model_training',
+      epsilon: check.epsilonMicro / 1e6,
+      phase: 'check',
+      train,
+      model,
+      layoutHash: check.hash,
+    });
+    return { query, layoutHash: check.hash, layoutLength: check.length, blocks: check.blocks };
+  }
   const layout = roundLayout(train, model.encoding, round - 1);
   const trainingEpsilonMicro = layout.epsilonMicro;
   const query = TrainRoundQuerySchema.parse({

@@ -3,6 +3,7 @@ import {
   DEFAULT_DELTA,
   TrainSpecSchema,
   applyUpdate,
+  ownModelCheckLayout,
   rhoForEpsilon,
   roundLayout,
   standardisationFromAggregate,
@@ -12,6 +13,7 @@ import {
   type Model,
 } from '@fedmark/protocol';
 import { heFor } from '../aggregation/seal.ts';
+import { resultText } from '../cli/render.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
 import {
   federation,
@@ -172,6 +174,85 @@ describe('train job on the coordinator', () => {
       (jobRho * layout1.epsilonMicro) / (train.epsilon * 1e6),
       6
     );
+  });
+
+  it('with train.ownModelCheck, runs a check round at the final model and warns in the result when nodes answer 1', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [...nodes], keys.publicKey);
+    const checked = { ...trainInput, ownModelCheck: { epsilon: 1 } };
+    const checkedTrain = TrainSpecSchema.parse(checked);
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', trainJobSpec('checked', checked)));
+    const sLayout = standardisationLayout(checkedTrain);
+    await openRound(h, jobId, 0, nodes[0]);
+    const s0 = [100n, 30n, 100n, 1638400n, 1638400n];
+    await runRound(h, jobId, keyId, 0, sLayout.hash, sLayout.epsilonMicro / 1e6, s0);
+    const model0 = (await json(await h.op('GET', `/v1/jobs/${jobId}/result`))).model as Model;
+    const layout1 = roundLayout(checkedTrain, model0.encoding, 0);
+    await openRound(h, jobId, 1, nodes[0]);
+    const v1 = Array.from({ length: layout1.length }, (_, i) => BigInt((i % 5) * 500 - 700));
+    v1[0] = 80n;
+    await runRound(h, jobId, keyId, 1, layout1.hash, layout1.epsilonMicro / 1e6, v1);
+
+    // Training is done but the job is not: round 2 carries the final model to every node.
+    const mid = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(mid.status).toBe('running');
+    const final = mid.model as Model;
+    expect(final.training.roundsDone).toBe(1);
+    expect(resultText(mid)).not.toContain('own model');
+    const check = ownModelCheckLayout(checkedTrain);
+    const task2 = await openRound(h, jobId, 2, nodes[1]);
+    expect(task2.spec.query).toMatchObject({
+      kind: 'train_round',
+      phase: 'check',
+      layoutHash: check.hash,
+      epsilon: 1,
+    });
+    expect(task2.spec.query.model).toEqual(final);
+    // Every node answers 1: its own model did better on its own validation customers.
+    await runRound(h, jobId, keyId, 2, check.hash, 1, [1n]);
+    const res = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(res.status).toBe('published');
+    expect(res.rounds[2].mechanism).toBe('distributed-laplace');
+    const a = Math.exp(-1);
+    // Three Polya shares sized for the threshold 3: the central discrete Laplace at epsilon 1.
+    expect(res.rounds[2].noiseVariance[0]).toBeCloseTo((2 * a) / (1 - a) ** 2, 9);
+    expect(res.model.training.ownModelCheck).toEqual({
+      epsilonPerNode: 1,
+      margin: 0.005,
+      nodes: 3,
+      count: 3,
+      noiseStd: Math.sqrt((2 * a) / (1 - a) ** 2),
+      falseAlarm: expect.closeTo(a / (1 + a), 9),
+    });
+    const { ownModelCheck: _c, ...training } = res.model.training;
+    expect({ ...res.model, training }).toEqual(final);
+    expect(resultText(res)).toContain(
+      '  warning: 3 of 3 nodes report that their own model, fitted on their own training customers alone, scores better than this model on their own validation customers'
+    );
+  });
+
+  it('says in the result that a job without the check did not compare with the nodes own models', async () => {
+    const h = harness({ heFor });
+    const keyId = await federation(h, [...nodes], keys.publicKey);
+    const { jobId } = await json(await h.op('POST', '/v1/jobs', jobSpec));
+    const sLayout = standardisationLayout(train);
+    await openRound(h, jobId, 0, nodes[0]);
+    await runRound(h, jobId, keyId, 0, sLayout.hash, sLayout.epsilonMicro / 1e6, [
+      100n,
+      30n,
+      100n,
+      1638400n,
+      1638400n,
+    ]);
+    const model0 = (await json(await h.op('GET', `/v1/jobs/${jobId}/result`))).model as Model;
+    const layout1 = roundLayout(train, model0.encoding, 0);
+    await openRound(h, jobId, 1, nodes[0]);
+    const v1 = new Array<bigint>(layout1.length).fill(10n);
+    await runRound(h, jobId, keyId, 1, layout1.hash, layout1.epsilonMicro / 1e6, v1);
+    const res = await json(await h.op('GET', `/v1/jobs/${jobId}/result`));
+    expect(res.status).toBe('published');
+    expect(res.rounds).toHaveLength(2);
+    expect(resultText(res)).toContain("  note: not compared with the nodes' own models");
   });
 
   it('refuses a submission whose enforced epsilon is not the round epsilon', async () => {

@@ -1,6 +1,7 @@
 import {
   formatNumber,
   modelQualityWarning,
+  ownModelCheckLine,
   roundRecordLine,
   type JobResult,
 } from '@fedmark/protocol';
@@ -15,6 +16,8 @@ export function modelSummary(model: NonNullable<JobResult['model']>): string {
   for (const h of t.history) out.push(`   ${roundRecordLine(h)}`);
   const warning = modelQualityWarning(model);
   if (warning) out.push(`   ${warning}`);
+  const check = ownModelCheckLine(model);
+  if (check) out.push(`   ${check}`);
   const top = Object.entries(model.weights)
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 8);
