@@ -13,7 +13,7 @@ import {
   type SegmentQuery,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
-import { requireActiveEpoch } from '../keys/epochs.ts';
+import { jobParticipants } from './participants.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
 import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
@@ -76,21 +76,7 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
   const parsed = JobSpecSchema.parse(body);
   if (parsed.kind === 'overlap') return createOverlapJob(ctx, parsed);
   const spec = parsed;
-  const epoch = requireActiveEpoch(ctx);
-  const members = epoch.members.map((m) => m.name);
-  const participants = [...new Set(spec.nodes ?? members)].sort();
-  const strangers = participants.filter((n) => !members.includes(n));
-  if (strangers.length > 0)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `nodes [${strangers.join(', ')}] are not members of key epoch ${epoch.keyId}`
-    );
-  if (participants.length < spec.minNodes) {
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`
-    );
-  }
+  const { epoch, participants } = jobParticipants(ctx, spec);
   preflightJob(ctx, spec, participants);
   const heParams = epoch.heParams as HeParamsId;
   let first: { query: SegmentQuery; layout: { hash: string; length: number } } | undefined;

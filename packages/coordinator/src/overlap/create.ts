@@ -8,7 +8,7 @@ import {
   type OverlapJobSpec,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
-import { requireActiveEpoch } from '../keys/epochs.ts';
+import { jobParticipants } from '../jobs/participants.ts';
 import { newJobId } from '../jobs/create.ts';
 
 /**
@@ -40,20 +40,7 @@ function preflightOverlap(ctx: Ctx, spec: OverlapJobSpec, participants: readonly
 
 /** Creates an overlap job on the active key epoch: one pending row per pair of participants. */
 export function createOverlapJob(ctx: Ctx, spec: OverlapJobSpec): { jobId: string } {
-  const epoch = requireActiveEpoch(ctx);
-  const members = epoch.members.map((m) => m.name);
-  const participants = [...new Set(spec.nodes ?? members)].sort();
-  const strangers = participants.filter((n) => !members.includes(n));
-  if (strangers.length > 0)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `nodes [${strangers.join(', ')}] are not members of key epoch ${epoch.keyId}`
-    );
-  if (participants.length < spec.minNodes)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `minNodes is ${spec.minNodes} but the job has only ${participants.length} participants`
-    );
+  const { epoch, participants } = jobParticipants(ctx, spec);
   if (participants.length > OVERLAP_MAX_NODES)
     throw new ProtocolError(
       'BAD_REQUEST',

@@ -5,6 +5,30 @@
  */
 export const SCHEMA_VERSION = 5;
 
+/** Overlap jobs (docs/overlap.md): their own tables, since they run no rounds. */
+const OVERLAP_TABLES_SQL = `CREATE TABLE IF NOT EXISTS overlap_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  participants TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  failure TEXT
+);
+CREATE TABLE IF NOT EXISTS overlap_pairs (
+  job_id TEXT NOT NULL REFERENCES overlap_jobs(id),
+  pair INTEGER NOT NULL,
+  initiator TEXT NOT NULL,
+  responder TEXT NOT NULL,
+  request TEXT,
+  reply TEXT,
+  release TEXT,
+  refusal TEXT,
+  PRIMARY KEY (job_id, pair)
+);`;
+
 /**
  * SQL that takes an existing database from version `v - 1` to `v`, keyed by `v`. A new database
  * gets `SCHEMA_SQL` alone; an older one runs each step it lacks, then `SCHEMA_SQL` (whose
@@ -25,54 +49,12 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   body TEXT NOT NULL,
   received_at TEXT NOT NULL
 );`,
-  // Overlap jobs (docs/overlap.md): their own tables, since they run no rounds.
-  5: `CREATE TABLE IF NOT EXISTS overlap_jobs (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  participants TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  deadline_at INTEGER NOT NULL,
-  failure TEXT
-);
-CREATE TABLE IF NOT EXISTS overlap_pairs (
-  job_id TEXT NOT NULL REFERENCES overlap_jobs(id),
-  pair INTEGER NOT NULL,
-  initiator TEXT NOT NULL,
-  responder TEXT NOT NULL,
-  request TEXT,
-  reply TEXT,
-  release TEXT,
-  refusal TEXT,
-  PRIMARY KEY (job_id, pair)
-);`,
+  // Overlap jobs (docs/overlap.md).
+  5: OVERLAP_TABLES_SQL,
 };
 
 export const SCHEMA_SQL = `
-CREATE TABLE IF NOT EXISTS overlap_jobs (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  spec TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  participants TEXT NOT NULL,
-  status TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  deadline_at INTEGER NOT NULL,
-  failure TEXT
-);
-CREATE TABLE IF NOT EXISTS overlap_pairs (
-  job_id TEXT NOT NULL REFERENCES overlap_jobs(id),
-  pair INTEGER NOT NULL,
-  initiator TEXT NOT NULL,
-  responder TEXT NOT NULL,
-  request TEXT,
-  reply TEXT,
-  release TEXT,
-  refusal TEXT,
-  PRIMARY KEY (job_id, pair)
-);
+${OVERLAP_TABLES_SQL}
 CREATE TABLE IF NOT EXISTS nodes (
   name TEXT PRIMARY KEY,
   signing_key TEXT NOT NULL UNIQUE,

@@ -72,16 +72,6 @@ function dummies(ctx: AgentContext, task: OverlapTask, count: number): Uint8Arra
   });
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Own keys, then `matching` dummies, then random padding up to the public bucket of `sizeFor`. */
 function ownPoints(
   ctx: AgentContext,
@@ -92,7 +82,7 @@ function ownPoints(
 ): Uint8Array {
   const keys = hashMatchingKeys(federationIdOf(ctx), task.spec.overlap.matchingKey, set.keys);
   const padding = overlapPaddedSize(sizeFor) - set.keys.length - matching;
-  return concat([keys, dummies(ctx, task, matching), randomPsiPoints(padding)]);
+  return Buffer.concat([keys, dummies(ctx, task, matching), randomPsiPoints(padding)]);
 }
 
 /** The policy's decision on this pair: kind, purpose, epsilon per job, noise switch, budget. */

@@ -60,13 +60,7 @@ export function openOverlapPayload(
       );
     }
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** A reply as one buffer: a 4-byte big-endian count of double-blinded bytes, then both sets. */
