@@ -92,6 +92,11 @@ describe('own-model check: what the count says', () => {
     expect(noisyCountExceedance(4 / 3, a)).toBeGreaterThan(noisyCountExceedance(1, a));
     expect(noisyCountExceedance(4, a)).toBeGreaterThan(noisyCountExceedance(4 / 3, a));
     expect(noisyCountExceedance(1, 0)).toBe(0);
+    // A true count k shows as 1 or more with P(noise >= 1 - k); for the central Laplace
+    // P(noise >= -1) = 1 - P(noise >= 2) = 1 - a^2/(1+a).
+    expect(noisyCountExceedance(1, a, 0)).toBeCloseTo(1 - a / (1 + a), 12);
+    expect(noisyCountExceedance(1, a, -1)).toBeCloseTo(1 - a ** 2 / (1 + a), 12);
+    expect(noisyCountExceedance(1, a, 3)).toBeCloseTo(a ** 3 / (1 + a), 12);
   });
 
   it('matches a Monte Carlo of summed Polya shares (4 shares sized for 3)', () => {

@@ -109,13 +109,17 @@ export const OwnModelCheckRecordSchema = z.object({
 export type OwnModelCheckRecord = z.infer<typeof OwnModelCheckRecordSchema>;
 
 /**
- * P(X - Y >= 1) for independent X, Y ~ NegativeBinomial(r, a) (pmf Γ(k+r)/(Γ(r) k!) (1-a)^r
- * a^k): the sum of n Polya shares each sized for T is such a difference with r = n/T, and n
- * full discrete Laplace draws one with r = n (docs/privacy.md "Distributed noise"). Float
- * arithmetic: a reported figure, never a sampler.
+ * P(X - Y >= atLeast) for independent X, Y ~ NegativeBinomial(r, a) (pmf Γ(k+r)/(Γ(r) k!)
+ * (1-a)^r a^k): the sum of n Polya shares each sized for T is such a difference with r = n/T,
+ * and n full discrete Laplace draws one with r = n (docs/privacy.md "Distributed noise"). With
+ * the default 1 it is how often noise alone shows a count of 1 or more; 1 - k gives how often
+ * a true count k shows as 1 or more. Float arithmetic: a reported figure, never a sampler.
  */
-export function noisyCountExceedance(r: number, a: number): number {
+export function noisyCountExceedance(r: number, a: number, atLeast = 1): number {
   if (!(r > 0) || !(a >= 0 && a < 1)) throw new RangeError(`expected r > 0 and a in [0, 1)`);
+  if (!Number.isSafeInteger(atLeast)) throw new RangeError(`"atLeast" expected an integer`);
+  // The difference is symmetric: P(D >= t) = 1 - P(D >= 1 - t).
+  if (atLeast < 1) return 1 - noisyCountExceedance(r, a, 1 - atLeast);
   const pmf: number[] = [];
   let p = (1 - a) ** r;
   let mass = 0;
@@ -124,13 +128,13 @@ export function noisyCountExceedance(r: number, a: number): number {
     mass += p;
     p *= (a * (k + r)) / (k + 1);
   }
-  // P(X >= y + 1) for each y, from the top down.
-  let tail = 0;
+  // Sum over y of P(Y = y) P(X >= y + atLeast), with the tail of X built from the top down.
+  const tailFrom = new Array<number>(pmf.length + 1).fill(0);
+  for (let x = pmf.length - 1; x >= 0; x--)
+    tailFrom[x] = (tailFrom[x + 1] as number) + (pmf[x] as number);
   let out = 0;
-  for (let y = pmf.length - 1; y >= 0; y--) {
-    out += (pmf[y] as number) * tail;
-    tail += pmf[y] as number;
-  }
+  for (let y = 0; y + atLeast < pmf.length; y++)
+    out += (pmf[y] as number) * (tailFrom[y + atLeast] as number);
   return Math.min(1, Math.max(0, out));
 }
 
