@@ -12,6 +12,7 @@ import {
   trainEpsilonPlan,
   unitNoiseOf,
   modelFromJson,
+  ownModelCheckLine,
   scoreRow,
   type JobResult,
   type Model,
@@ -27,6 +28,7 @@ import {
 import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
 import {
   simulateTraining,
+  type OwnModelComparison,
   type SimNode,
   type TrainingRow,
 } from '../packages/node/src/training/index.ts';
@@ -277,6 +279,75 @@ describe('train job end to end: federated logistic regression over real processe
     );
     console.log(
       `DP train job (epsilon 1, budget refusal from round 2): ${seconds.toFixed(1)} s, test AUC ${churnTestAuc(model, split.test).toFixed(4)}`
+    );
+  }, 120_000);
+
+  it('with train.ownModelCheck, each node answers its bit in a check round at the final model, keeps the exact comparison in its ledger, and the result carries the count', async () => {
+    // Without card, whose budget the test above spent; noise off, so the count is the exact sum
+    // of the bits and the in-process simulation on the same rows gives the same ones.
+    const three = ['echeck', 'mailed', 'transfer'];
+    const spec = trainSpec({
+      rounds: 2,
+      validation: { fraction: 0.2, seed: 7 },
+      ownModelCheck: { epsilon: 1 },
+    });
+    const jobId = await fed.operator.createJob({
+      version: 1,
+      kind: 'train',
+      name: 'churn checked',
+      noise: 'off-test-only',
+      stragglerWaitMs: 10_000,
+      minNodes: 3,
+      nodes: three,
+      train: spec,
+    });
+    const status = await fed.operator.waitForJob(jobId, { timeoutMs: 90_000 });
+    const res = await fed.operator.result(jobId);
+    expect(status.status).toBe('published');
+    expect(res.rounds.map((r) => r.round)).toEqual([0, 1, 2, 3]);
+    expect(res.rounds[3]?.interpretation).toMatchObject({ phase: 'check' });
+    expect(res.rounds[3]?.mechanism).toBe('distributed-laplace');
+    const local: Record<string, OwnModelComparison> = {};
+    simulateTraining(
+      TrainSpecSchema.parse(spec),
+      simNodes.filter((n) => three.includes(n.id)),
+      {
+        noise: false,
+        onOwnModelCheck: (node, c) => {
+          local[node] = c;
+        },
+      }
+    );
+    let better = 0;
+    for (const name of three) {
+      const out = await runFedmark([
+        'node',
+        'ledger',
+        '--dir',
+        fed.node(name).dir,
+        '--type',
+        'model_check',
+        '--json',
+      ]);
+      const entries = (
+        JSON.parse(out.stdout) as { entries: { body: Record<string, unknown> }[] }
+      ).entries.filter((e) => e.body['jobId'] === jobId);
+      expect(entries).toHaveLength(1);
+      const body = entries[0]?.body ?? {};
+      const c = local[name] as OwnModelComparison;
+      expect(body['round']).toBe(3);
+      expect(body['ownModelBetter']).toBe(c.better);
+      expect(body['ownAuc']).toBeCloseTo(c.ownAuc, 5);
+      expect(body['federatedAuc']).toBeCloseTo(c.federatedAuc, 5);
+      if (c.better) better++;
+    }
+    const model = res.model as Model;
+    expect(model.training.ownModelCheck).toMatchObject({ nodes: 3, count: better, noiseStd: 0 });
+    expect(ownModelCheckLine(model)).toMatch(
+      better >= 1 ? `warning: ${better} of 3 nodes report` : /^own-model check: 0 of 3 nodes/
+    );
+    console.log(
+      `own-model check (noise off, 3 nodes): ${three.map((n) => `${n} ${local[n]?.ownAuc.toFixed(3)} vs ${local[n]?.federatedAuc.toFixed(3)}${local[n]?.better ? ' (better)' : ''}`).join(', ')}`
     );
   }, 120_000);
 });
