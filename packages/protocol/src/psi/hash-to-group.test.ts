@@ -173,9 +173,10 @@ describe('hash_to_curve, curve25519_XMD:SHA-512_ELL2_RO_ (RFC 9380 Appendix J.4.
     const dst = psiDomainTag('fed-demo', 'email');
     expect(dst).toBe('fedmark-psi-v2|fed-demo|email|curve25519_XMD:SHA-512_ELL2_RO_');
     const msg = utf8('alice@example.com');
-    // Computed with a 70-line Python hash_to_curve written from RFC 9380 §5.3.1, §6.7.1 and
-    // affine Montgomery addition (hashlib only, no @noble), which reproduces every J.4.1 vector
-    // above; frozen here. A change here changes every federation's matches.
+    // Computed with hash-to-group.reference.py, an independent Python hash_to_curve (hashlib
+    // and integers only: RFC 9380 §5.3.1, §6.7.1 and affine Montgomery addition) that
+    // reproduces every J.4.1 vector above; frozen here. A change here changes every
+    // federation's matches.
     const [[u0], [u1]] = hash_to_field(msg, 2, { ...H2F, DST: dst }) as [[bigint], [bigint]];
     expect([hex(u0), hex(u1)]).toEqual([
       '6352ce9ed292e3f79c0905eaf1832309f21765c5fb39befb88889f6d6a3df701',

@@ -25,7 +25,7 @@ describe('hashPsiDummies', () => {
   });
 
   it('matches the vectors of an independent implementation', () => {
-    // The Python hash_to_curve of hash-to-group.test.ts ("our fixed DST"), on
+    // hash-to-group.reference.py (an independent Python hash_to_curve) on
     // `dummy:job-1:node-a:node-b:0` and `:1` under the dummy DST; frozen here.
     expect(hexes(dummies(2))).toEqual([
       '6a7f6b216a8da7fe44ae7dc7b55c53f3ebb484b36756c00af2d7ba1220e8761c',
