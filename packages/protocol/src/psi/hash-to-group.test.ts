@@ -234,6 +234,16 @@ describe('federation keying', () => {
     });
     expect(hashMatchingKeys('fed-a', 'email', [])).toEqual(new Uint8Array(0));
   });
+
+  it('gives the same points through the batched inversion, across a batch boundary', () => {
+    const keys = Array.from({ length: 260 }, (_, i) => `k${i}@x.org`);
+    const packed = hashMatchingKeys('fed-a', 'email', keys);
+    for (const i of [0, 1, 255, 256, 259]) {
+      expect(packed.subarray(32 * i, 32 * i + 32)).toEqual(
+        hashMatchingKey('fed-a', 'email', keys[i] as string)
+      );
+    }
+  });
 });
 
 describe('isValidPsiPoint', () => {

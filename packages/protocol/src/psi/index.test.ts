@@ -47,6 +47,7 @@ describe('@fedmark/protocol psi exports', () => {
       'torsionVariant',
       'psiDummyDomainTag',
       '_checkFederationId',
+      '_hashAllToCurve25519',
     ]) {
       expect(name in protocol).toBe(false);
     }

@@ -13,7 +13,7 @@ import {
   PSI_HASH_SUITE,
   PSI_POINT_BYTES,
   _checkFederationId,
-  hashToCurve25519,
+  _hashAllToCurve25519,
 } from './hash-to-group.ts';
 
 const utf8 = new TextEncoder();
@@ -60,14 +60,10 @@ export function hashPsiDummies(args: {
   }
   checkCount(count);
   if (!Number.isSafeInteger(from + count)) throw new RangeError('"from + count" is too large');
-  const out = new Uint8Array(count * PSI_POINT_BYTES);
-  for (let i = 0; i < count; i++) {
-    // The index is the last `:`-separated field and has no `:` of its own, so scope and index
-    // cannot shift into one another.
-    const point = hashToCurve25519(utf8.encode(`dummy:${scope}:${from + i}`), dst);
-    out.set(point, i * PSI_POINT_BYTES);
-  }
-  return out;
+  // The index is the last `:`-separated field and has no `:` of its own, so scope and index
+  // cannot shift into one another.
+  const keys = Array.from({ length: count }, (_, i) => utf8.encode(`dummy:${scope}:${from + i}`));
+  return _hashAllToCurve25519(keys, dst);
 }
 
 /**
@@ -85,10 +81,10 @@ export function randomPsiPoints(count: number): Uint8Array {
       const batch = Math.min(count - done, SEEDS_PER_DRAW);
       const draw = seeds.subarray(0, batch * PADDING_SEED_BYTES);
       crypto.getRandomValues(draw);
-      for (let j = 0; j < batch; j++) {
-        const seed = draw.subarray(j * PADDING_SEED_BYTES, (j + 1) * PADDING_SEED_BYTES);
-        out.set(hashToCurve25519(seed, dst), (done + j) * PSI_POINT_BYTES);
-      }
+      const seedsOfBatch = Array.from({ length: batch }, (_, j) =>
+        draw.subarray(j * PADDING_SEED_BYTES, (j + 1) * PADDING_SEED_BYTES)
+      );
+      out.set(_hashAllToCurve25519(seedsOfBatch, dst), done * PSI_POINT_BYTES);
       done += batch;
     }
   } finally {
