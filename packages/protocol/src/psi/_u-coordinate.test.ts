@@ -1,4 +1,4 @@
-import { FpLegendre } from '@noble/curves/abstract/modular.js';
+import { FpLegendre, pow } from '@noble/curves/abstract/modular.js';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE, hexToBytes } from '@noble/curves/utils.js';
 import fc from 'fast-check';
@@ -64,6 +64,40 @@ describe('small-order u-coordinates', () => {
     expect(isOnCurve25519(P25519 - 1n)).toBe(false);
     for (const u of SMALL_ORDER_U)
       if (u > 0n && u < P25519 - 1n) expect(isOnCurve25519(u)).toBe(true);
+  });
+});
+
+// Miller-Rabin with the first 12 prime bases; for a number this size a composite passes with
+// probability below 4^-12, which is enough for a test that pins a published fact.
+function isProbablePrime(n: bigint): boolean {
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+  for (const a of [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n]) {
+    let x = pow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    let witness = true;
+    for (let r = 1; r < s && witness; r++) {
+      x = (x * x) % n;
+      if (x === n - 1n) witness = false;
+    }
+    if (witness) return false;
+  }
+  return true;
+}
+
+describe('curve25519 and its twist (docs/psi.md "Who learns what")', () => {
+  it('the curve has order 8·l and the twist 4·p2, with l and p2 prime', () => {
+    const l = ed25519.Point.Fn.ORDER; // RFC 7748 §4.1
+    const twistOrder = 2n * (P25519 + 1n) - 8n * l; // #E + #E' = 2(p + 1)
+    const p2 = 2n ** 253n - 55484635554744707071703875581767296995n;
+    expect(twistOrder).toBe(4n * p2);
+    expect(isProbablePrime(l)).toBe(true);
+    expect(isProbablePrime(p2)).toBe(true);
+    expect(isProbablePrime(p2 + 2n)).toBe(false); // the test can say no
   });
 });
 
