@@ -61,13 +61,20 @@ function figureOf(job: OverlapJobRecord, p: OverlapPairRecord): OverlapFigure {
   };
 }
 
-export function overlapResult(ctx: Ctx, job: OverlapJobRecord): JobResult {
+/** What the result and the status of an overlap job both open with. */
+function header(job: OverlapJobRecord) {
   return {
-    version: 1,
+    version: 1 as const,
     jobId: job.id,
     name: job.name,
-    kind: 'overlap',
+    kind: 'overlap' as const,
     status: job.status,
+  };
+}
+
+export function overlapResult(ctx: Ctx, job: OverlapJobRecord): JobResult {
+  return {
+    ...header(job),
     rounds: [],
     overlap: {
       matchingKey: job.spec.overlap.matchingKey,
@@ -83,11 +90,7 @@ const STATE = { published: 'published', failed: 'failed' } as const;
 /** Progress of an overlap job, each pair shown as a "round" with its two nodes. */
 export function overlapStatus(ctx: Ctx, job: OverlapJobRecord): JobStatus {
   return {
-    version: 1,
-    jobId: job.id,
-    name: job.name,
-    kind: 'overlap',
-    status: job.status,
+    ...header(job),
     createdAt: job.createdAt,
     keyId: job.keyId,
     minNodes: job.spec.minNodes,

@@ -35,7 +35,7 @@ import { requireInstalledEpoch } from './members.ts';
 import { closeSecaggInput } from './secagg-store.ts';
 
 /** Codes of the release path meaning "this node will not answer": sent back as a signed refusal. */
-const REFUSAL_CODES = new Set([
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([
   'POLICY_REFUSED',
   'BUDGET_EXCEEDED',
   'FORBIDDEN',

@@ -41,6 +41,7 @@ import { appendLedgerEntry } from '../ledger/index.ts';
 import { checkBudget, jobSpend } from '../privacy/budget.ts';
 import type { AgentContext } from '../federation/context.ts';
 import { requireInstalledEpoch } from '../federation/members.ts';
+import { REFUSAL_CODES } from '../federation/job-round.ts';
 import { matchingSet, type MatchingSet } from './matching-set.ts';
 import { overlapDummyCount } from './overlap-noise.ts';
 import { getOverlapAnswer, type OverlapAnswer } from './overlap-answers.ts';
@@ -309,16 +310,11 @@ async function count(ctx: AgentContext, task: OverlapTask, runs: PsiRuns, member
   }
 }
 
-/** Codes meaning "this node will not do this step": sent back as a signed refusal of the pair. */
-const REFUSAL_CODES = new Set([
-  'POLICY_REFUSED',
-  'BUDGET_EXCEEDED',
-  'FORBIDDEN',
-  'BAD_REQUEST',
-  'CONFLICT',
-  'INVALID_SIGNATURE',
-  'KEY_MISMATCH',
-]);
+/**
+ * The round path's refusal codes, and a peer message that does not verify or a peer whose keys
+ * are not the pinned ones: sent back as a signed refusal of the pair.
+ */
+const OVERLAP_REFUSAL_CODES = new Set([...REFUSAL_CODES, 'INVALID_SIGNATURE', 'KEY_MISMATCH']);
 
 async function refuse(ctx: AgentContext, task: OverlapTask, reason: string): Promise<void> {
   const signed = {
@@ -385,7 +381,7 @@ export async function handleOverlap(
   } catch (err) {
     if (
       isProtocolError(err) &&
-      REFUSAL_CODES.has(err.code) &&
+      OVERLAP_REFUSAL_CODES.has(err.code) &&
       !getOverlapAnswer(ctx.db, task.jobId, task.pair, task.step)
     )
       return refuse(ctx, task, `${err.code}: ${err.message}`);
