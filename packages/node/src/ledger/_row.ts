@@ -4,7 +4,7 @@
  * must survive a JSON round trip unchanged (no bigint, bytes, NaN or -0): assertJsonSafe checks
  * that at append time, which is what lets verifyLedger recompute every hash from the rows alone.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import {
   withCanonicalBytes,
   type Canonical,
@@ -49,11 +49,14 @@ export function assertJsonSafe(value: unknown, path: string): void {
   );
 }
 
-/** SHA-256 via node:crypto: the same function as @noble's sha256, several times faster for 1M-entry verification. */
+/**
+ * SHA-256 via node:crypto: the same function as @noble's sha256, several times faster for
+ * 1M-entry verification. The one-shot crypto.hash (Node >= 20.12) skips the Hash object that
+ * createHash builds per call, which was a quarter of a 1M-entry verify (bench node-store).
+ */
 function sha256Hex(prefix: Uint8Array | null, bytes: Uint8Array): string {
-  const h = createHash('sha256');
-  if (prefix) h.update(prefix);
-  return h.update(bytes).digest('hex');
+  if (prefix === null) return hash('sha256', bytes, 'hex');
+  return createHash('sha256').update(prefix).update(bytes).digest('hex');
 }
 
 export interface HashedFields {

@@ -218,6 +218,37 @@ describe('verifyLedger', () => {
     expect(r.ok === false && r.reason).toMatch(/externally known/);
   });
 
+  it('names a hash field that is not 64 hex, whether it is the hash or the link', () => {
+    fill(6);
+    tamper(`UPDATE ledger SET hash = 'XYZ' WHERE seq = 2`);
+    expect(verifyLedger(db)).toMatchObject({
+      ok: false,
+      firstBadSeq: 2,
+      reason: 'hash fields are not 64 hex',
+    });
+    db.exec(`UPDATE ledger SET hash = (SELECT prev_hash FROM ledger WHERE seq = 3) WHERE seq = 2`);
+    db.exec(`UPDATE ledger SET prev_hash = 'not-hex' WHERE seq = 4`);
+    expect(verifyLedger(db)).toMatchObject({
+      ok: false,
+      firstBadSeq: 4,
+      reason: 'hash fields are not 64 hex',
+    });
+  });
+
+  it('matches each private payload to its own entry, not a neighbour', () => {
+    fill(10);
+    // A payload planted on entry 4, which committed to none: the merge must attach it to 4.
+    db.exec('DROP TRIGGER ledger_private_no_update');
+    db.prepare(
+      'INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, NULL, ?, ?)'
+    ).run(4, Buffer.alloc(16), '{"customerId":"C-4"}');
+    expect(verifyLedger(db)).toMatchObject({
+      ok: false,
+      firstBadSeq: 4,
+      reason: 'entry 4: private payload does not match its commitment',
+    });
+  });
+
   it('detects a row with a broken link to its predecessor', () => {
     fill(5);
     tamper(`UPDATE ledger SET prev_hash = '${'1'.repeat(64)}' WHERE seq = 3`);
