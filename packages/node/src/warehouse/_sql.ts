@@ -1,0 +1,174 @@
+/**
+ * Internal: the PostgreSQL dialect of store/unit-source.ts's SQL, built from a validated mapping.
+ * Identifiers come only from the mapping (IDENT_RE / TABLE_REF_RE, then double-quoted); every
+ * value (purpose, asOf, consent moment, the node's own consent records) is a bind parameter.
+ *
+ * Parameters, the same for every statement:
+ *   $1 purpose (text), $2 asOf (epoch ms), $3 consentAt (epoch ms),
+ *   $4 / $5 / $6 the node's own consent records for $1 at or before $3 (customer ids, epoch ms,
+ *   statuses), which take part in "latest record wins" beside the warehouse's.
+ *
+ * Order: customer ids are compared as text COLLATE "C" (byte order), which is the JavaScript
+ * string order the analytics' merge-joins check (analytics/_merge.ts) for ASCII ids, and what
+ * SQLite's BINARY collation gives. Ties in time follow the SQLite primary keys' column order.
+ */
+import type { TimeType, WarehouseMapping } from './mapping.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Double-quotes a name validated by IDENT_RE (no quote can occur in it). */
+export const quoteIdent = (name: string): string => `"${name}"`;
+export const quoteTable = (ref: string): string => ref.split('.').map(quoteIdent).join('.');
+
+/** Epoch milliseconds (float8, whole) of a time column. */
+function msOf(col: string, type: TimeType): string {
+  return type === 'epoch_ms'
+    ? `${col}::float8`
+    : `floor(extract(epoch from ${col}) * 1000)::float8`;
+}
+
+/** `col < moment` written so an index on the raw column can serve it. */
+function before(col: string, type: TimeType, param: string): string {
+  return type === 'epoch_ms'
+    ? `${col} < ${param}::float8`
+    : `${col} < to_timestamp(${param}::float8 / 1000)`;
+}
+function atOrBefore(col: string, type: TimeType, param: string): string {
+  return type === 'epoch_ms'
+    ? `${col} <= ${param}::float8`
+    : `${col} <= to_timestamp(${param}::float8 / 1000)`;
+}
+
+function signupDaySql(m: WarehouseMapping['customers']): string {
+  const s = m.signup;
+  if (!s) return 'NULL::int';
+  const col = `c.${quoteIdent(s.column)}`;
+  if (s.type === 'date') return `(${col} - DATE '1970-01-01')`;
+  if (s.type === 'epoch_day') return `${col}::int`;
+  return `floor(extract(epoch from ${col}) / 86400)::int`;
+}
+
+/**
+ * The consent CTEs: `consented(cid)` = mapped customers whose latest consent record for $1 at or
+ * before $3 (warehouse or node) is a grant; on a tie at the same millisecond a revocation wins,
+ * as in store/_consent-sql.ts ('revoked' sorts after 'granted').
+ */
+function consentCtes(m: WarehouseMapping): string {
+  const k = m.consents;
+  const kt = `k.${quoteIdent(k.time.column)}`;
+  return `consent_records AS (
+  SELECT k.${quoteIdent(k.customerId)}::text AS cid, ${msOf(kt, k.time.type)} AS ms,
+    k.${quoteIdent(k.status)}::text AS status
+  FROM ${quoteTable(k.table)} k
+  WHERE k.${quoteIdent(k.purpose)}::text = $1::text AND ${atOrBefore(kt, k.time.type, '$3')}
+  UNION ALL
+  SELECT l.cid, l.ms, l.status FROM unnest($4::text[], $5::float8[], $6::text[]) AS l(cid, ms, status)
+), latest_consent AS (
+  SELECT DISTINCT ON (r.cid) r.cid, r.status FROM consent_records r
+  ORDER BY r.cid, r.ms DESC, r.status COLLATE "C" DESC
+), consented AS (
+  SELECT x.cid FROM latest_consent x
+  WHERE x.status = 'granted'
+    AND EXISTS (SELECT 1 FROM ${quoteTable(m.customers.table)} c
+                WHERE c.${quoteIdent(m.customers.customerId)}::text = x.cid)
+)`;
+}
+
+/** Per-customer summary: the columns CustomerAggRow reads, attributes after them in mapping order. */
+export function customersSql(m: WarehouseMapping): string {
+  const e = m.events;
+  const et = `e.${quoteIdent(e.time.column)}`;
+  const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
+  const attrs = m.customers.attributes
+    .map((a, i) => `, c.${quoteIdent(a.column)} AS a${i}`)
+    .join('');
+  const t = m.touches;
+  const touchCte = t
+    ? `, touch_activity AS (
+  SELECT t.${quoteIdent(t.customerId)}::text AS cid,
+    max(${msOf(`t.${quoteIdent(t.time.column)}`, t.time.type)}) AS last_response
+  FROM ${quoteTable(t.table)} t
+  WHERE ${before(`t.${quoteIdent(t.time.column)}`, t.time.type, '$2')}
+    AND t.${quoteIdent(t.outcome)}::text <> 'none'
+  GROUP BY 1)`
+    : '';
+  // Two GROUP BY levels instead of count(DISTINCT day): both can be hash aggregates, and on a
+  // distributed table (Citus) both group by the distribution column, so they run on the shards.
+  return `WITH ${consentCtes(m)}, event_days AS (
+  SELECT e.${quoteIdent(e.customerId)}::text AS cid,
+    floor(${msOf(et, e.time.type)} / ${DAY_MS}) AS day,
+    (e.${quoteIdent(e.type)}::text = 'purchase') AS purchase,
+    count(*) AS n, min(${msOf(et, e.time.type)}) AS first_ms, max(${msOf(et, e.time.type)}) AS last_ms,
+    sum(${amount}) AS amount
+  FROM ${quoteTable(e.table)} e
+  WHERE ${before(et, e.time.type, '$2')}
+  GROUP BY 1, 2, 3
+), event_summary AS (
+  SELECT cid,
+    coalesce(sum(n) FILTER (WHERE purchase), 0)::float8 AS purchase_count,
+    count(*) FILTER (WHERE purchase)::float8 AS purchase_days,
+    min(first_ms) FILTER (WHERE purchase) AS first_purchase,
+    max(last_ms) FILTER (WHERE purchase) AS last_purchase,
+    max(last_ms) AS last_event,
+    coalesce(sum(amount) FILTER (WHERE purchase), 0)::float8 AS monetary
+  FROM event_days GROUP BY cid
+)${touchCte}
+SELECT k.cid, ${signupDaySql(m.customers)} AS signup_day,
+  coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), s.first_purchase, s.last_purchase,
+  s.last_event, coalesce(s.monetary, 0), ${t ? 'ta.last_response' : 'NULL::float8'}${attrs}
+FROM ${quoteTable(m.customers.table)} c
+JOIN consented k ON k.cid = c.${quoteIdent(m.customers.customerId)}::text
+LEFT JOIN event_summary s ON s.cid = k.cid
+${t ? 'LEFT JOIN touch_activity ta ON ta.cid = k.cid' : ''}
+ORDER BY k.cid COLLATE "C"`;
+}
+
+const textOrNull = (alias: string, col: string | undefined): string =>
+  col ? `nullif(${alias}.${quoteIdent(col)}::text, '')` : 'NULL::text';
+
+/** Events before $2 of consented customers: cid, ms, type, amount, channel, category. */
+export function eventsSql(m: WarehouseMapping): string {
+  const e = m.events;
+  const et = `e.${quoteIdent(e.time.column)}`;
+  const ms = msOf(et, e.time.type);
+  const type = `e.${quoteIdent(e.type)}::text`;
+  const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
+  const channel = textOrNull('e', e.channel);
+  const category = textOrNull('e', e.category);
+  // ORDER BY names expressions, not output positions: `1 COLLATE "C"` would be a constant.
+  return `WITH ${consentCtes(m)}
+SELECT k.cid, ${ms}, ${type}, ${amount}, ${channel}, ${category}
+FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
+WHERE ${before(et, e.time.type, '$2')}
+ORDER BY k.cid COLLATE "C", ${ms}, ${type} COLLATE "C", coalesce(${channel}, '') COLLATE "C",
+  coalesce(${category}, '') COLLATE "C", ${amount}`;
+}
+
+/** Touches before $2 of consented customers: cid, ms, channel, campaign, variant, outcome. */
+export function touchesSql(m: WarehouseMapping): string | null {
+  const t = m.touches;
+  if (!t) return null;
+  const tt = `t.${quoteIdent(t.time.column)}`;
+  const ms = msOf(tt, t.time.type);
+  const channel = `t.${quoteIdent(t.channel)}::text`;
+  const campaign = `t.${quoteIdent(t.campaign)}::text`;
+  const variant = textOrNull('t', t.variant);
+  return `WITH ${consentCtes(m)}
+SELECT k.cid, ${ms}, ${channel}, ${campaign}, ${variant}, t.${quoteIdent(t.outcome)}::text
+FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
+WHERE ${before(tt, t.time.type, '$2')}
+ORDER BY k.cid COLLATE "C", ${ms}, ${channel} COLLATE "C", ${campaign} COLLATE "C",
+  coalesce(${variant}, '') COLLATE "C"`;
+}
+
+/** A feature table's rows of consented customers: cid, then the mapped columns in order. */
+export function tableRowsSql(m: WarehouseMapping, name: string): string | null {
+  const f = m.tables.find((t) => t.name === name);
+  if (!f) return null;
+  const cols = f.columns.map((c, i) => `, f.${quoteIdent(c.column)} AS v${i}`).join('');
+  return `WITH ${consentCtes(m)}
+SELECT k.cid${cols}
+FROM ${quoteTable(f.table)} f JOIN consented k ON k.cid = f.${quoteIdent(f.customerId)}::text
+WHERE $2::float8 IS NOT NULL -- feature rows have no time: asOf is typed, not applied
+ORDER BY k.cid COLLATE "C"`;
+}

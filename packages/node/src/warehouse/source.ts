@@ -1,0 +1,161 @@
+/**
+ * UnitSource over an institution's PostgreSQL (docs/warehouse.md): the same contract as
+ * store/unit-source.ts (analytics/unit-source-contract.ts runs on both), with the per-customer
+ * aggregation, the asOf cut and the consent-in-force filter computed by PostgreSQL. Rows arrive
+ * in batches from server-side cursors, so the node's memory stays flat whatever the table sizes.
+ */
+import { ProtocolError, PurposeSchema } from '@fedmark/protocol';
+import type {
+  CustomerSummary,
+  EventRow,
+  TableRow,
+  TouchRow,
+  UnitSource,
+} from '../analytics/types.ts';
+import { coerceCell, type CellValue } from '../store/_values.ts';
+import { asOfToMs, type UnitSourceOptions } from '../store/unit-source.ts';
+import type { PgBridge } from './_bridge.ts';
+import { customersSql, eventsSql, tableRowsSql, touchesSql } from './_sql.ts';
+import type { WarehouseMapping } from './mapping.ts';
+
+const DAY_MS = 86_400_000;
+const toDay = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / DAY_MS));
+
+/** What the node itself knows beside the warehouse: its own consent records and erasures. */
+export interface NodeOverlay {
+  /** The node's consent records for the query's purpose at or before consentAt (CLI, API). */
+  consents: { customerId: string; time: number; status: 'granted' | 'revoked' }[];
+  /** True for a customer erased on this node (tombstone by pseudonym); absent: none erased. */
+  isErased?: (customerId: string) => boolean;
+}
+
+/** Drops the rows of erased customers; ordered streams ask once per customer. */
+function* withoutErased<T extends { customerId: string }>(
+  rows: Iterable<T>,
+  isErased: ((id: string) => boolean) | undefined
+): Generator<T> {
+  if (!isErased) {
+    yield* rows;
+    return;
+  }
+  let last: string | undefined;
+  let erased = false;
+  for (const r of rows) {
+    if (r.customerId !== last) {
+      last = r.customerId;
+      erased = isErased(last);
+    }
+    if (!erased) yield r;
+  }
+}
+
+export function createWarehouseUnitSource(
+  bridge: PgBridge,
+  mapping: WarehouseMapping,
+  opts: UnitSourceOptions,
+  overlay: NodeOverlay = { consents: [] }
+): UnitSource {
+  const purpose = PurposeSchema.parse(opts.purpose);
+  const asOf = asOfToMs(opts.asOf);
+  const consentAt = opts.consentAt ? opts.consentAt.getTime() : Date.now();
+  if (!Number.isFinite(consentAt)) throw new TypeError('"consentAt" expected a valid Date');
+  const own = overlay.consents.filter((k) => k.time <= consentAt);
+  const params = [
+    purpose,
+    asOf,
+    consentAt,
+    own.map((k) => k.customerId),
+    own.map((k) => k.time),
+    own.map((k) => k.status),
+  ];
+  const attrs = mapping.customers.attributes;
+
+  function* customers(): Generator<CustomerSummary> {
+    for (const r of bridge.stream(customersSql(mapping), params)) {
+      const [cid, signupDay, count, days, first, last, lastEvent, monetary, lastResponse] = r as [
+        string,
+        number | null,
+        number,
+        number,
+        number | null,
+        number | null,
+        number | null,
+        number,
+        number | null,
+      ];
+      const attributes: Record<string, CellValue> = {};
+      attrs.forEach((a, i) => {
+        attributes[a.name] = coerceCell(r[9 + i], a.type);
+      });
+      const lastActivity =
+        lastEvent === null
+          ? lastResponse
+          : lastResponse === null
+            ? lastEvent
+            : Math.max(lastEvent, lastResponse);
+      yield {
+        customerId: cid,
+        signupDay,
+        attributes,
+        purchaseCount: count,
+        purchaseDays: days,
+        firstPurchaseDay: toDay(first),
+        lastPurchaseDay: toDay(last),
+        lastActivityDay: toDay(lastActivity),
+        monetary,
+      };
+    }
+  }
+
+  function* events(): Generator<EventRow> {
+    for (const r of bridge.stream(eventsSql(mapping), params)) {
+      const [customerId, time, type, amount, channel, category] = r as [
+        string,
+        number,
+        string,
+        number | null,
+        string | null,
+        string | null,
+      ];
+      yield { customerId, time, type, amount, channel, category };
+    }
+  }
+
+  function* touches(): Generator<TouchRow> {
+    const sql = touchesSql(mapping);
+    if (sql === null) return;
+    for (const r of bridge.stream(sql, params)) {
+      const [customerId, time, channel, campaign, variant, outcome] = r as [
+        string,
+        number,
+        string,
+        string,
+        string | null,
+        string,
+      ];
+      yield { customerId, time, channel, campaign, variant, outcome };
+    }
+  }
+
+  function* tableRows(table: string): Generator<TableRow> {
+    const sql = tableRowsSql(mapping, table);
+    const f = mapping.tables.find((t) => t.name === table);
+    if (sql === null || !f)
+      throw new ProtocolError('NOT_FOUND', `feature table "${table.slice(0, 64)}" does not exist`);
+    for (const r of bridge.stream(sql, params)) {
+      const values: Record<string, CellValue> = {};
+      f.columns.forEach((c, i) => {
+        values[c.name] = coerceCell(r[1 + i], c.type);
+      });
+      yield { customerId: r[0] as string, values };
+    }
+  }
+
+  const isErased = overlay.isErased;
+  return {
+    customers: () => withoutErased(customers(), isErased),
+    events: () => withoutErased(events(), isErased),
+    touches: () => withoutErased(touches(), isErased),
+    tableRows: (table) => withoutErased(tableRows(table), isErased),
+  };
+}
