@@ -9,7 +9,8 @@ import {
 import type { NodeIdentity } from '../identity/index.ts';
 import { loadPolicy, type NoiseMode } from '../policy/index.ts';
 import { releaseLocalStats, type Release } from '../release/index.ts';
-import { createUnitSource, openNodeDatabase } from '../store/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { openUnitSource } from '../warehouse/index.ts';
 import type { UnitSource } from '../analytics/index.ts';
 
 export interface LocalStatsResult {
@@ -54,7 +55,7 @@ export function runLocalStats(
   let release: Release;
   try {
     const source = tracked(
-      createUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }),
+      openUnitSource(reader, { purpose: query.purpose, asOf: query.asOf, consentAt: at }),
       open
     );
     release = releaseLocalStats(

@@ -13,7 +13,8 @@ import {
 import type { SegmentQuery } from '@fedmark/protocol';
 import type { UnitSource } from '../analytics/types.ts';
 import { loadIdentity } from '../identity/index.ts';
-import { openNodeDatabase, createUnitSource } from '../store/index.ts';
+import { openNodeDatabase } from '../store/index.ts';
+import { openUnitSource } from '../warehouse/index.ts';
 import { loadPolicy } from '../policy/index.ts';
 import { releaseSegmentStats } from '../release/index.ts';
 import {
@@ -157,7 +158,7 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
     // (docs/node-data.md "Consent semantics").
     source:
       opts.source ??
-      ((q) => createUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
+      ((q) => openUnitSource(db, { purpose: q.purpose, asOf: q.asOf, consentAt: new Date() })),
     now: () => Date.now(),
     ...(coordinatorKey ? { coordinatorKey } : {}),
   };

@@ -16,7 +16,7 @@ import {
 import type Database from 'better-sqlite3';
 import type { NoiseLayout } from '../privacy/index.ts';
 import { releaseVector, type ExactVector, type Release } from '../release/index.ts';
-import { createUnitSource, featureTableColumns, listFeatureTables } from '../store/index.ts';
+import { openFeatureCatalog, openUnitSource } from '../warehouse/index.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import {
   localRoundVector,
@@ -59,7 +59,8 @@ export function trainingRows(
   spec: TrainSpec,
   consentAt = new Date()
 ): TrainingRow[] {
-  if (!listFeatureTables(db).includes(spec.table)) {
+  const catalog = openFeatureCatalog(db);
+  if (!catalog.tables().includes(spec.table)) {
     throw new ProtocolError(
       'BAD_REQUEST',
       `this node has no feature table "${spec.table}" (table)`
@@ -67,10 +68,10 @@ export function trainingRows(
   }
   checkTrainColumns(
     spec,
-    featureTableColumns(db, spec.table).map((c) => c.name)
+    catalog.columns(spec.table).map((c) => c.name)
   );
   // asOf only filters events and touches; a feature table row has no time.
-  const source = createUnitSource(db, {
+  const source = openUnitSource(db, {
     purpose: 'model_training',
     asOf: consentAt.toISOString().slice(0, 10),
     consentAt,

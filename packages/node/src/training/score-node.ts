@@ -6,7 +6,7 @@ import {
   type Model,
   type Purpose,
 } from '@fedmark/protocol';
-import { createUnitSource, featureTableColumns, listFeatureTables } from '../store/index.ts';
+import { openFeatureCatalog, openUnitSource } from '../warehouse/index.ts';
 
 /**
  * Scores a node's own customers with a model file (`fedmark node score`): nothing leaves the
@@ -17,9 +17,10 @@ import { createUnitSource, featureTableColumns, listFeatureTables } from '../sto
 /** The feature table to score: `table`, or the only table holding every model column. */
 export function pickScoringTable(db: Database.Database, model: Model, table?: string): string {
   const needed = model.encoding.map((f) => f.column);
-  const tables = listFeatureTables(db);
+  const catalog = openFeatureCatalog(db);
+  const tables = catalog.tables();
   const missing = (t: string): string[] => {
-    const cols = featureTableColumns(db, t).map((c) => c.name);
+    const cols = catalog.columns(t).map((c) => c.name);
     return needed.filter((c) => !cols.includes(c));
   };
   if (table !== undefined) {
@@ -68,7 +69,7 @@ export function scoreNodeCustomers(
   const purpose = PurposeSchema.parse(opts.purpose);
   const table = pickScoringTable(db, model, opts.table);
   const at = opts.consentAt ?? new Date();
-  const source = createUnitSource(db, {
+  const source = openUnitSource(db, {
     purpose,
     asOf: at.toISOString().slice(0, 10),
     consentAt: at,

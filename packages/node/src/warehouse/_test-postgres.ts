@@ -76,10 +76,13 @@ export async function startTestPostgres(
   const dir = mkdtempSync(join(tmpdir(), 'fedmark-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
+  // Only the server side (initdb, pg_ctl) changes user; psql stays this user, so `\copy` reads
+  // files this process can read.
   const run = (cmd: string, args: string[], input?: string): string => {
-    const [file, argv] = asRoot
-      ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]]
-      : [join(bin, cmd), args];
+    const [file, argv] =
+      asRoot && cmd !== 'psql'
+        ? ['runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args]]
+        : [join(bin, cmd), args];
     const r = spawnSync(file, argv, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
     if (r.status !== 0)
       throw new Error(`${cmd} failed (${r.status}): ${r.stderr || r.stdout || r.error?.message}`);

@@ -1,0 +1,184 @@
+/**
+ * The same synthetic data (synth/) imported into one node's SQLite and loaded into PostgreSQL for
+ * a second node with a warehouse mapping: both nodes must read exactly the same rows and compute
+ * exactly the same segment vectors, and the warehouse node must honour consent revocations (in
+ * the warehouse and on the node) and erasures.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SegmentQuerySchema, type SegmentQueryInput } from '@fedmark/protocol';
+import { computeSegmentVector } from '../analytics/index.ts';
+import type { UnitSource } from '../analytics/types.ts';
+import { revokeConsent } from '../consent/index.ts';
+import { eraseCustomer } from '../erasure/index.ts';
+import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
+import { importCsv } from '../importing/index.ts';
+import { featureTableColumns, openNodeDatabase, createUnitSource } from '../store/index.ts';
+import { generateSynthetic } from '../synth/index.ts';
+import { loadCsvIntoPostgres } from './_test-load-csv.ts';
+import { postgresAvailability, startTestPostgres, type TestPostgres } from './_test-postgres.ts';
+import { closeWarehouseConnections, openUnitSource, WAREHOUSE_FILE } from './index.ts';
+
+const pgBin = postgresAvailability();
+const AS_OF = '2025-12-01';
+const AT = new Date('2025-12-01T00:00:00Z');
+
+describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data', () => {
+  let pg: TestPostgres;
+  let root: string;
+  let dbA: Database.Database;
+  let dbB: Database.Database;
+  let idB: NodeIdentity;
+  const sqlite = (purpose: 'analytics' | 'model_training' = 'analytics'): UnitSource =>
+    createUnitSource(dbA, { purpose, asOf: AS_OF, consentAt: AT });
+  const warehouse = (purpose: 'analytics' | 'model_training' = 'analytics'): UnitSource =>
+    openUnitSource(dbB, { purpose, asOf: AS_OF, consentAt: AT });
+
+  beforeAll(async () => {
+    pg = await startTestPostgres((pgBin as { bin: string }).bin);
+    process.env['FEDMARK_TEST_WAREHOUSE_URL'] = pg.url;
+    root = mkdtempSync(join(tmpdir(), 'wh-eq-'));
+    const data = join(root, 'data');
+    await generateSynthetic({ dir: data, profile: 'retail', seed: 'warehouse', customers: 300 });
+    const f = (n: string) => join(data, `${n}.csv`);
+    await initNode({ dir: join(root, 'a'), name: 'a' });
+    await initNode({ dir: join(root, 'b'), name: 'b' });
+    dbA = openNodeDatabase(join(root, 'a'));
+    const idA = loadIdentity(join(root, 'a'));
+    for (const kind of ['customers', 'events', 'touches', 'consents'] as const)
+      await importCsv(dbA, idA, { kind, file: f(kind) });
+    await importCsv(dbA, idA, { kind: 'table', table: 'churn', file: f('churn') });
+    const attributes = dbA
+      .prepare('SELECT name, type FROM customer_attribute_columns ORDER BY name')
+      .all() as { name: string; type: 'integer' | 'real' | 'text' }[];
+    const mapping = loadCsvIntoPostgres(
+      pg,
+      'retail',
+      {
+        customers: f('customers'),
+        events: f('events'),
+        touches: f('touches'),
+        consents: f('consents'),
+        tables: { churn: { file: f('churn'), columns: featureTableColumns(dbA, 'churn') } },
+      },
+      attributes
+    );
+    writeFileSync(join(root, 'b', WAREHOUSE_FILE), JSON.stringify(mapping, null, 2));
+    dbB = openNodeDatabase(join(root, 'b'));
+    idB = loadIdentity(join(root, 'b'));
+  });
+  afterAll(() => {
+    closeWarehouseConnections();
+    dbA?.close();
+    dbB?.close();
+    pg?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('reads the same customer summaries, events, touches and feature rows', () => {
+    const a = [...sqlite().customers()];
+    expect(a.length).toBeGreaterThan(100);
+    const b = [...warehouse().customers()];
+    // Sums of amounts are added in another order (PostgreSQL per day, then per customer; SQLite
+    // row by row), so monetary may differ in the last bits of the double; everything else exactly.
+    const exact = (cs: typeof a) => cs.map(({ monetary, ...rest }) => rest);
+    expect(exact(b)).toEqual(exact(a));
+    for (const [i, c] of b.entries())
+      expect(c.monetary).toBeCloseTo((a[i] as (typeof a)[0]).monetary, 9);
+    expect([...warehouse().events()]).toEqual([...sqlite().events()]);
+    expect([...warehouse().touches()]).toEqual([...sqlite().touches()]);
+    expect([...warehouse('model_training').tableRows('churn')]).toEqual([
+      ...sqlite('model_training').tableRows('churn'),
+    ]);
+  });
+
+  const base = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: AS_OF, epsilon: 1 };
+  const QUERIES: Record<string, Partial<SegmentQueryInput>> = {
+    'RFM class x monetary': {
+      dimensions: [{ field: 'rfm_class', categories: ['R+F+M+', 'R-F-M-', 'R+F-M+'] }],
+      measures: [{ field: 'monetary', lower: 0, upper: 2000, scale: 100 }],
+      params: { rfm: { means: { recency: 120, frequency: 4, monetary: 250 } } },
+    },
+    'R, F and M scores': {
+      dimensions: ['r_score', 'f_score', 'm_score'].map((field) => ({
+        field,
+        categories: ['1', '2', '3', '4', '5'],
+      })),
+    },
+    'lifecycle x NES': {
+      dimensions: [
+        { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
+        { field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] },
+      ],
+      measures: [{ field: 'clv_historical', lower: 0, upper: 3000 }],
+    },
+    'funnel by campaign variant': {
+      unit: 'assignment',
+      dimensions: [{ field: 'variant', categories: ['A', 'B'] }],
+      measures: ['clicked', 'converted'].map((field) => ({ field, lower: 0, upper: 1 })),
+    },
+    'channel x hour of week': {
+      unit: 'event',
+      dimensions: [
+        { field: 'channel', categories: ['web', 'store', 'app'] },
+        { field: 'hour_of_week', edges: [24, 48, 72, 96, 120, 144] },
+      ],
+    },
+    'fatigue (touches in 7 days)': {
+      unit: 'customer_channel',
+      dimensions: [{ field: 'touches_7d', edges: [1, 2, 3, 5] }],
+    },
+    'feature table column': {
+      dimensions: [{ field: 'table.churn.tenure_days', edges: [90, 365, 730] }],
+    },
+  };
+  for (const [name, q] of Object.entries(QUERIES)) {
+    it(`gives the same segment vector: ${name}`, () => {
+      const query = SegmentQuerySchema.parse({ ...base, ...q });
+      const a = computeSegmentVector(query, sqlite()).values;
+      expect(a.some((v) => v > 0n)).toBe(true);
+      expect(computeSegmentVector(query, warehouse()).values).toEqual(a);
+    });
+  }
+
+  it('honours a revocation in the warehouse, one recorded on the node, and an erasure', () => {
+    const ids = [...warehouse().customers()].map((c) => c.customerId);
+    const [first, second, third] = ids as [string, string, string];
+    // The institution records a revocation in its own consent table.
+    pg.psql(
+      `INSERT INTO retail.consents VALUES ('${first}', 'analytics', 'revoked', '2025-11-30T00:00:00Z', 'web');`
+    );
+    // The node records one through its CLI/API path (its own SQLite).
+    revokeConsent(dbB, idB, {
+      customerId: second,
+      purpose: 'analytics',
+      source: 'call_centre',
+      time: new Date('2025-11-30T00:00:00Z'),
+    });
+    const erased = eraseCustomer(dbB, idB, third, { reason: 'test' });
+    expect(erased.pseudonym).toMatch(/^[0-9a-f]{64}$/);
+    const gone = new Set([first, second, third]);
+    const src = warehouse();
+    expect([...src.customers()].map((c) => c.customerId)).toEqual(ids.filter((i) => !gone.has(i)));
+    for (const stream of [
+      src.events(),
+      src.touches(),
+      warehouse('model_training').tableRows('churn'),
+    ])
+      for (const r of stream) if (r.customerId === third) throw new Error('erased customer read');
+    expect([...src.events()].some((e) => e.customerId === first || e.customerId === second)).toBe(
+      false
+    );
+    // The revocation is dated: a computation whose consent moment precedes it still sees them.
+    const before = openUnitSource(dbB, {
+      purpose: 'analytics',
+      asOf: AS_OF,
+      consentAt: new Date('2025-11-29T00:00:00Z'),
+    });
+    const seen = new Set([...before.customers()].map((c) => c.customerId));
+    expect([seen.has(first), seen.has(second), seen.has(third)]).toEqual([true, true, false]);
+  });
+});

@@ -1,0 +1,31 @@
+/**
+ * The warehouse backend (docs/warehouse.md): a node reads an institution's PostgreSQL through a
+ * mapping instead of importing; only aggregates leave the node, as with the SQLite backend.
+ *
+ * @example
+ * // <dir>/warehouse.json present: PostgreSQL; absent: the node's own SQLite tables.
+ * const db = openNodeDatabase('/srv/node-a');
+ * const src = openUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' });
+ * for (const c of src.customers()) console.log(c.purchaseCount);
+ */
+export {
+  openUnitSource,
+  openFeatureCatalog,
+  loadWarehouseMapping,
+  closeWarehouseConnections,
+  WAREHOUSE_FILE,
+  type FeatureCatalog,
+} from './open.ts';
+/** The mapping file's schema and the connection-string lookup. */
+export {
+  WarehouseMappingSchema,
+  parseWarehouseMapping,
+  resolveConnectionString,
+  type WarehouseMapping,
+  type WarehouseMappingInput,
+} from './mapping.ts';
+/** Checks a mapping against the server: every mapped table and column readable. */
+export { checkWarehouse, type WarehouseCheck } from './check.ts';
+/** The backend itself, for callers that hold a connection of their own. */
+export { createWarehouseUnitSource, type NodeOverlay } from './source.ts';
+export { PgBridge, WarehouseError } from './_bridge.ts';
