@@ -11,11 +11,16 @@
 export {
   openUnitSource,
   openFeatureCatalog,
-  loadWarehouseMapping,
   closeWarehouseConnections,
-  WAREHOUSE_FILE,
   type FeatureCatalog,
 } from './open.ts';
+/** `<dir>/warehouse.json`, the installed mapping. */
+export {
+  loadWarehouseMapping,
+  saveWarehouseMapping,
+  removeWarehouseMapping,
+  WAREHOUSE_FILE,
+} from './config-file.ts';
 /** The mapping file's schema and the connection-string lookup. */
 export {
   WarehouseMappingSchema,

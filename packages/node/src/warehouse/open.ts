@@ -5,7 +5,7 @@
  * ledger, budgets, keys, erasure tombstones and the node's own consent records stay in SQLite
  * whichever backend is chosen.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { ProtocolError, PurposeSchema } from '@fedmark/protocol';
@@ -20,34 +20,15 @@ import {
   type UnitSourceOptions,
 } from '../store/index.ts';
 import { PgBridge } from './_bridge.ts';
-import {
-  parseWarehouseMapping,
-  resolveConnectionString,
-  type WarehouseMapping,
-} from './mapping.ts';
+import { loadWarehouseMapping, WAREHOUSE_FILE } from './config-file.ts';
+import { resolveConnectionString, type WarehouseMapping } from './mapping.ts';
 import { createWarehouseUnitSource, type NodeOverlay } from './source.ts';
-
-/** The mapping file inside a node directory (written by `fedmark node warehouse set`). */
-export const WAREHOUSE_FILE = 'warehouse.json';
 
 /** The node directory of a database opened by openNodeDatabase, or null (in-memory, elsewhere). */
 function nodeDirOf(db: Database.Database): string | null {
   const file = db.name;
   if (!file || file === ':memory:' || basename(file) !== NODE_DB_FILE) return null;
   return dirname(file);
-}
-
-/** The node's warehouse mapping, or null when the node reads its own SQLite tables. */
-export function loadWarehouseMapping(dir: string): WarehouseMapping | null {
-  const file = join(dir, WAREHOUSE_FILE);
-  if (!existsSync(file)) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    throw new ProtocolError('BAD_REQUEST', `${file}: not valid JSON`);
-  }
-  return parseWarehouseMapping(json, file);
 }
 
 const cached = new Map<string, { mtimeMs: number; mapping: WarehouseMapping }>();

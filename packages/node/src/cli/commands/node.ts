@@ -16,12 +16,13 @@ import { registerScore } from './score.ts';
 import { registerKeys } from './keys.ts';
 import { registerMembers } from './members.ts';
 import { registerBackup } from './backup.ts';
+import { registerWarehouse } from './warehouse.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
     .description(
-      'run a data-owner node: init, keys, import, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score'
+      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score'
     );
   node.addHelpText(
     'after',
@@ -29,6 +30,7 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   );
   registerInit(node, ctx);
   registerImport(node, ctx);
+  registerWarehouse(node, ctx);
   registerConsent(node, ctx);
   registerErase(node, ctx);
   registerLedger(node, ctx);
