@@ -43,6 +43,9 @@ function eraseInTransaction(
         .prepare(`DELETE FROM "${physicalTableName(t)}" WHERE customer = ?`)
         .run(customer).changes;
     }
+    // The derived per-customer aggregates go too (store/customer-activity.ts); not counted in
+    // rowsDeleted, which counts the raw rows the node held about the customer.
+    db.prepare('DELETE FROM customer_activity WHERE customer = ?').run(customer);
     rowsDeleted += db.prepare('DELETE FROM customers WHERE id = ?').run(customer).changes;
   }
   // Personal detail committed to by earlier ledger entries goes too; the entries still verify.

@@ -3,6 +3,7 @@ import { RowProblem } from './_csv-stream.ts';
 import { fieldParsers } from './_field-parser.ts';
 import { COLUMNS, EVENT_FIELDS, TOUCH_FIELDS, eventRowProblem } from './formats.ts';
 import { mapHeader } from './_header.ts';
+import { ActivityRefresher } from '../store/customer-activity.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
 
 /**
@@ -60,6 +61,7 @@ class OccurrenceWriter {
   /**
    * k1..k5 = the natural key values in spec order (customer first); value = amount or outcome.
    * Positional parameters rather than an array: this runs once per row of a 10M-row file.
+   * Returns whether a row was inserted (a claimed, unchanged row changes no aggregate).
    */
   write(
     k1: number,
@@ -68,15 +70,15 @@ class OccurrenceWriter {
     k4: string,
     k5: string,
     value: string | number | null
-  ): void {
+  ): boolean {
     if (this.insert.run(k1, k2, k3, k4, k5, 0, value, this.importId).changes === 1) {
       this.inserted++;
-      return;
+      return true;
     }
     for (let occ = 0; ; occ++) {
       if (occ > 0 && this.insert.run(k1, k2, k3, k4, k5, occ, value, this.importId).changes === 1) {
         this.inserted++;
-        return;
+        return true;
       }
       const existing = this.find.get(k1, k2, k3, k4, k5, occ) as {
         v: string | number | null;
@@ -86,7 +88,7 @@ class OccurrenceWriter {
       if (existing.v === value) {
         this.claim.run(this.importId, k1, k2, k3, k4, k5, occ);
         this.unchanged++;
-        return;
+        return false;
       }
     }
   }
@@ -94,6 +96,7 @@ class OccurrenceWriter {
 
 export function eventsWriter(ctx: WriterContext): KindWriter {
   const out = new OccurrenceWriter(ctx.db, SPECS.events, ctx.importId);
+  const activity = new ActivityRefresher(ctx.db);
   let f: ReturnType<typeof fieldParsers<typeof EVENT_FIELDS>> | null = null;
   return {
     header(cells) {
@@ -112,9 +115,11 @@ export function eventsWriter(ctx: WriterContext): KindWriter {
       const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write(customer, time, type, channel, category, amount);
+      if (out.write(customer, time, type, channel, category, amount)) activity.changed(customer);
     },
-    finish() {},
+    finish() {
+      activity.flush();
+    },
     get inserted() {
       return out.inserted;
     },
@@ -128,6 +133,7 @@ export function eventsWriter(ctx: WriterContext): KindWriter {
 
 export function touchesWriter(ctx: WriterContext): KindWriter {
   const out = new OccurrenceWriter(ctx.db, SPECS.touches, ctx.importId);
+  const activity = new ActivityRefresher(ctx.db);
   let f: ReturnType<typeof fieldParsers<typeof TOUCH_FIELDS>> | null = null;
   return {
     header(cells) {
@@ -144,9 +150,12 @@ export function touchesWriter(ctx: WriterContext): KindWriter {
       const customer = ctx.resolver.resolve(customerId);
       if (customer === null) return;
       ctx.noteCustomer?.(customer);
-      out.write(customer, time, channel, campaign, variant, outcome);
+      if (out.write(customer, time, channel, campaign, variant, outcome))
+        activity.changed(customer);
     },
-    finish() {},
+    finish() {
+      activity.flush();
+    },
     get inserted() {
       return out.inserted;
     },

@@ -15,6 +15,8 @@
  *   with repeated rows neither duplicates nor collapses them (see importing/_occurrence.ts).
  * - Times are integer milliseconds since the epoch (UTC); days are integer days since 1970-01-01.
  */
+import { CUSTOMER_ACTIVITY_MIGRATION_SQL } from './customer-activity.ts';
+
 export interface Migration {
   readonly name: string;
   readonly sql: string;
@@ -112,5 +114,10 @@ CREATE INDEX IF NOT EXISTS ledger_private_by_subject ON ledger_private(subject) 
 CREATE TRIGGER IF NOT EXISTS ledger_private_no_update BEFORE UPDATE ON ledger_private
 BEGIN SELECT RAISE(ABORT, 'ledger_private rows are never rewritten, only erased'); END;
 `,
+  },
+  {
+    // Per-customer aggregates that segmentation reads instead of every event (customer-activity.ts).
+    name: '002-customer-activity',
+    sql: CUSTOMER_ACTIVITY_MIGRATION_SQL,
   },
 ];
