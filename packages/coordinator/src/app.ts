@@ -16,6 +16,7 @@ import {
 import { createMetrics, metricsRoute } from './metrics/metrics.ts';
 import { adminRoutes } from './nodes/admin-routes.ts';
 import { nodeRoutes } from './nodes/routes.ts';
+import { TaskFeed } from './nodes/task-feed.ts';
 import { PUBLIC, apiRouter, json, serveOpenApiDocument } from './openapi.ts';
 import { transparencyLogFor, transparencyRoutes } from './transparency/index.ts';
 import { CONSOLE_BASE, consoleApp, consoleNotFound } from './console/routes.tsx';
@@ -95,7 +96,8 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
   app.route('/v1/admin', adminRoutes(ctx));
   app.route('/v1/jobs', jobRoutes(ctx, engine));
   app.route('/', transparencyRoutes(ctx, opts));
-  app.route('/', nodeRoutes(ctx, engine));
+  const feed = new TaskFeed(ctx);
+  app.route('/', nodeRoutes(ctx, engine, feed));
   // The web console (HTML, session cookie): every page is added inside consoleApp before mounting.
   const consoleKit = consoleApp({ ctx, engine, log: transparencyLogFor(ctx, opts) });
   app.route(CONSOLE_BASE, consoleKit.app);
@@ -124,6 +126,10 @@ export function createCoordinator(opts: CoordinatorOptions): Coordinator {
     engine,
     ctx,
     resume: () => engine.tick(),
-    stop: () => engine.stop(),
+    stop: () => {
+      engine.stop();
+      // Held task polls are answered now, so the server can close without waiting them out.
+      feed.close();
+    },
   };
 }

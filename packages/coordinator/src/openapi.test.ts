@@ -133,7 +133,7 @@ describe('coordinator GET /openapi.json', () => {
       listNodeCheckpoints: '401',
       listCheckpointRefusals: '401',
       enroll: '400 401 409 413',
-      getNodeTasks: '401 409 429',
+      getNodeTasks: '400 401 409 429',
       uploadKeyBundle: '400 401 403 404 409 413 429',
       ackKey: '400 401 403 404 409 413 429',
       submitContribution: '400 401 403 404 409 413 429',

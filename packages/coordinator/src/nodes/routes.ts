@@ -11,7 +11,10 @@ import {
   SecaggSetupSchema,
   SecaggUnmaskSchema,
   SubmissionSchema,
+  TasksEtagSchema,
   TasksResponseSchema,
+  TasksWaitSchema,
+  TASKS_MAX_WAIT_SECONDS,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { acceptKeyAck, acceptKeyBundle } from '../keys/ceremony.ts';
@@ -33,7 +36,7 @@ import {
 import { EpochResponseSchema } from './admin-routes.ts';
 import { enroll } from './admission.ts';
 import { nodeAuth, parseJsonBytes, type NodeAuthVars } from './auth.ts';
-import { tasksFor } from './tasks.ts';
+import { TaskFeed } from './task-feed.ts';
 import { overlapNodeRoutes } from '../overlap/routes.ts';
 
 const DecryptionAckSchema = z.object({
@@ -54,7 +57,11 @@ const NO_ROUND = { 404: 'no such job or round (NOT_FOUND)' } as const;
 const tags = ['node'];
 
 /** Node-facing API: `/v1/enroll` (self-signed with a one-time token) and signed `/v1/node/*`. */
-export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
+export function nodeRoutes(
+  ctx: Ctx,
+  engine: RoundEngine,
+  feed: TaskFeed = new TaskFeed(ctx)
+): OpenAPIHono {
   const app = apiRouter();
   const enrollRoute = createRoute({
     method: 'post',
@@ -92,18 +99,50 @@ export function nodeRoutes(ctx: Ctx, engine: RoundEngine): OpenAPIHono {
     operationId: 'getNodeTasks',
     tags,
     summary: 'Tasks for the calling node',
+    description: `Answered with an \`ETag\`. A poll that sends it back in \`If-None-Match\` gets 304 while the node's tasks are unchanged; with \`?wait=<seconds>\` (at most ${TASKS_MAX_WAIT_SECONDS}) it is first held until they change or the wait ends (docs/federation-protocol.md "Polling").`,
     security: NODE_SIGNED,
+    request: {
+      query: z.object({
+        wait: z
+          .string()
+          .optional()
+          .openapi({
+            description: `seconds to hold a poll whose If-None-Match still matches (0 to ${TASKS_MAX_WAIT_SECONDS})`,
+          }),
+      }),
+      headers: z.object({
+        'if-none-match': TasksEtagSchema.optional().openapi({
+          description: 'the ETag of the last answer this node acted on',
+        }),
+      }),
+    },
     responses: {
       200: json(
         TasksResponseSchema,
         'key generation and installs, rounds to answer, aggregates to decrypt'
       ),
-      ...errors({ ...SIGNED_ERRORS, 429: WHY.rateLimited }),
+      304: { description: "the node's tasks are those of its If-None-Match; no body" },
+      ...errors({
+        ...SIGNED_ERRORS,
+        400: 'a wait that is not 0 to 30 seconds',
+        429: WHY.rateLimited,
+      }),
     },
   });
-  node.openapi(parsedByHandler(node, tasks), (c) =>
-    c.json({ version: 1 as const, tasks: tasksFor(ctx, c.get('node')) }, 200)
-  );
+  node.openapi(parsedByHandler(node, tasks), async (c) => {
+    const who = c.get('node');
+    const wait = c.req.query('wait');
+    const waitMs = wait === undefined ? 0 : TasksWaitSchema.parse(wait) * 1000;
+    // A malformed tag is no tag: the node gets the full answer.
+    const sent = TasksEtagSchema.safeParse(c.req.header('if-none-match'));
+    if (!sent.success) {
+      const answer = feed.answer(who);
+      return c.body(answer.body, 200, { 'content-type': 'application/json', etag: answer.etag });
+    }
+    const answer = await feed.changed(who, sent.data, waitMs, c.req.raw.signal);
+    if (answer.etag === sent.data) return c.body(null, 304, { etag: answer.etag });
+    return c.body(answer.body, 200, { 'content-type': 'application/json', etag: answer.etag });
+  });
 
   const policySummary = createRoute({
     method: 'post',

@@ -115,6 +115,11 @@ export interface JobStore {
   rounds(jobId: string): RoundRecord[];
   /** Rounds in state open or decrypting, across jobs (resumed on start). */
   activeRounds(): RoundRecord[];
+  /**
+   * The earliest deadline later than `after` of a round in setup or open (when its tasks stop
+   * being listed even if nothing is written), or undefined.
+   */
+  nextRoundDeadline(after: number): number | undefined;
   updateRound(
     jobId: string,
     round: number,
@@ -236,6 +241,11 @@ export function sqliteJobStore(db: Db): JobStore {
     active: db.prepare<[], Row>(
       "SELECT * FROM rounds WHERE status IN ('setup', 'open', 'decrypting') ORDER BY job_id, round"
     ),
+    nextDeadline: db
+      .prepare<[number], number | null>(
+        "SELECT min(deadline_at) FROM rounds WHERE status IN ('setup', 'open') AND deadline_at > ?"
+      )
+      .pluck(),
     insertSub: db.prepare(
       'INSERT INTO submissions (job_id, round, node, key_id, layout_hash, spec_hash, ciphertext_hashes, enforced, signature, received_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
     ),
@@ -348,6 +358,7 @@ export function sqliteJobStore(db: Db): JobStore {
     },
     rounds: (jobId) => q.rounds.all(jobId).map(roundFromRow),
     activeRounds: () => q.active.all().map(roundFromRow),
+    nextRoundDeadline: (after) => q.nextDeadline.get(after) ?? undefined,
     updateRound: (jobId, round, patch) => {
       for (const [key, value] of Object.entries(patch)) {
         const col = ROUND_COLUMNS[key];

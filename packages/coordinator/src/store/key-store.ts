@@ -64,7 +64,44 @@ export function seqOfKeyId(keyId: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A copy a caller may change without changing the cached record (the public key bytes too). */
+function copyOf(e: EpochRecord): EpochRecord {
+  return {
+    ...e,
+    members: e.members.map((m) => ({ ...m })),
+    publicKey: e.publicKey ? e.publicKey.slice() : null,
+    sealed: e.sealed ? { ...e.sealed } : null,
+    acked: [...e.acked],
+  };
+}
+
+/**
+ * Epochs are read on every task poll, and a row holds the public key (~271 KB) and the sealed
+ * secret keys (~325 KB per member, as JSON): parsed rows are kept in memory and served while the
+ * key tables are unchanged (docs/coordinator.md "Caches"). They are written only through this
+ * module, so a counter bumped by each write below covers this connection, and `PRAGMA
+ * data_version` covers commits by any other connection (`coordinator admit` in another process
+ * starts epochs). Inside a transaction nothing is cached or served from the cache: a rollback
+ * would otherwise leave uncommitted rows in it.
+ */
 export function sqliteKeyStore(db: Db): KeyStore {
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let writes = 0;
+  let cache: { stamp: string; bySeq: Map<number, EpochRecord>; latest?: number | null } = {
+    stamp: '',
+    bySeq: new Map(),
+  };
+  /** The cache, emptied first if the key tables may have changed; undefined inside a transaction. */
+  const current = () => {
+    if (db.inTransaction) return undefined;
+    const stamp = `${dataVersion.get() as number}.${writes}`;
+    if (cache.stamp !== stamp) cache = { stamp, bySeq: new Map() };
+    return cache;
+  };
+  const write = <T>(result: T): T => {
+    writes++;
+    return result;
+  };
   const q = {
     latest: db.prepare<[], EpochRow>('SELECT * FROM key_epochs ORDER BY seq DESC LIMIT 1'),
     get: db.prepare<[number], EpochRow>('SELECT * FROM key_epochs WHERE seq = ?'),
@@ -97,33 +134,54 @@ export function sqliteKeyStore(db: Db): KeyStore {
     createdAt: r.created_at,
     acked: q.acks.all(r.seq).map((a) => a.node),
   });
+  const bySeq = (seq: number): EpochRecord | undefined => {
+    const c = current();
+    const hit = c?.bySeq.get(seq);
+    if (hit) return copyOf(hit);
+    const r = q.get.get(seq);
+    if (!r) return undefined;
+    const record = fromRow(r);
+    c?.bySeq.set(seq, record);
+    return copyOf(record);
+  };
   return {
     latest: () => {
+      const c = current();
+      if (c && c.latest !== undefined) return c.latest === null ? undefined : bySeq(c.latest);
       const r = q.latest.get();
-      return r ? fromRow(r) : undefined;
+      if (c) c.latest = r ? r.seq : null;
+      return r ? bySeq(r.seq) : undefined;
     },
     get: (keyId) => {
       const seq = seqOfKeyId(keyId);
-      const r = seq === undefined ? undefined : q.get.get(seq);
-      return r ? fromRow(r) : undefined;
+      return seq === undefined ? undefined : bySeq(seq);
     },
     list: () => q.list.all().map(fromRow),
     create: (e) => {
       const seq = Number(
-        q.insert.run(e.heParams, 'generating', JSON.stringify(e.members), e.generator, e.createdAt)
-          .lastInsertRowid
+        write(
+          q.insert.run(
+            e.heParams,
+            'generating',
+            JSON.stringify(e.members),
+            e.generator,
+            e.createdAt
+          )
+        ).lastInsertRowid
       );
       return fromRow(q.get.get(seq) as EpochRow);
     },
     storeBundle: (seq, b) =>
-      void q.bundle.run(
-        Buffer.from(b.publicKey),
-        b.publicKeyHash,
-        JSON.stringify(b.sealed),
-        b.signature,
-        seq
+      void write(
+        q.bundle.run(
+          Buffer.from(b.publicKey),
+          b.publicKeyHash,
+          JSON.stringify(b.sealed),
+          b.signature,
+          seq
+        )
       ),
-    setState: (seq, state) => void q.state.run(state, seq),
-    ack: (seq, node, signature, at) => void q.ack.run(seq, node, signature, at),
+    setState: (seq, state) => void write(q.state.run(state, seq)),
+    ack: (seq, node, signature, at) => void write(q.ack.run(seq, node, signature, at)),
   };
 }

@@ -49,7 +49,18 @@ const fromRow = (r: NodeRow): NodeRecord => ({
   lastSeenAt: r.last_seen_at,
 });
 
-export function sqliteNodeStore(db: Db): NodeStore {
+/**
+ * Rows changed by request bookkeeping (nonces, last-seen times): every signed request writes them,
+ * so `Store.version` leaves them out (store/version.ts); nothing a poll answers depends on them.
+ */
+export interface BookkeepingCounter {
+  changes: number;
+}
+
+export function sqliteNodeStore(
+  db: Db,
+  bookkeeping: BookkeepingCounter = { changes: 0 }
+): NodeStore {
   const q = {
     get: db.prepare<[string], NodeRow>('SELECT * FROM nodes WHERE name = ?'),
     byKey: db.prepare<[string], NodeRow>('SELECT * FROM nodes WHERE signing_key = ?'),
@@ -86,7 +97,9 @@ export function sqliteNodeStore(db: Db): NodeStore {
       q.members.all().map((r) => ({ name: r.name, signingKey: r.signing_key, boxKey: r.box_key })),
     insert: (rec) => void q.insert.run(rec.name, rec.signingKey, rec.boxKey, rec.admittedAt),
     remove: (name, at) => void q.remove.run(at, name),
-    touch: (name, at) => void q.touch.run(at, name),
+    touch: (name, at) => {
+      bookkeeping.changes += q.touch.run(at, name).changes;
+    },
     insertToken: (hash, name, expiresAt) => void q.insertToken.run(hash, name, expiresAt),
     takeToken: (hash, now, at) => {
       const t = q.getToken.get(hash);
@@ -96,8 +109,14 @@ export function sqliteNodeStore(db: Db): NodeStore {
       q.useToken.run(at, hash);
       return { name: t.name };
     },
-    recordNonce: (node, nonce, now) => q.nonce.run(node, nonce, now).changes === 0,
-    pruneNonces: (olderThan) => void q.prune.run(olderThan),
+    recordNonce: (node, nonce, now) => {
+      const changes = q.nonce.run(node, nonce, now).changes;
+      bookkeeping.changes += changes;
+      return changes === 0;
+    },
+    pruneNonces: (olderThan) => {
+      bookkeeping.changes += q.prune.run(olderThan).changes;
+    },
     putPolicySummary: (summary, receivedAt) =>
       void db
         .prepare(

@@ -520,6 +520,23 @@ export type Task = z.infer<typeof TaskSchema>;
 export const TasksResponseSchema = z.object({ version: z.literal(1), tasks: z.array(TaskSchema) });
 export type TasksResponse = z.infer<typeof TasksResponseSchema>;
 
+/**
+ * Conditional and long-polled task polls (docs/federation-protocol.md "Polling"): the coordinator
+ * tags every tasks answer with an `ETag`, a quoted hash of its exact bytes. A node that sends it
+ * back in `If-None-Match` is answered 304 Not Modified, with no body, while its task list is the
+ * same; with `?wait=<seconds>` the coordinator first holds the request until the list changes or
+ * the wait is over. The query is part of the signed path, the ETag is not secret.
+ */
+export const TasksEtagSchema = z.string().regex(/^"[0-9a-f]{32}"$/, 'a quoted 32-hex-digit tag');
+/** Longest hold of a tasks poll: well inside every HTTP client's and proxy's idle timeouts. */
+export const TASKS_MAX_WAIT_SECONDS = 30;
+/** The `wait` query parameter of GET /v1/node/tasks: whole seconds, 0 (no hold) to 30. */
+export const TasksWaitSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]?)$/, 'whole seconds')
+  .transform(Number)
+  .pipe(z.number().max(TASKS_MAX_WAIT_SECONDS));
+
 // ---- results and status ----
 export const ResultCellSchema = z.object({
   /** One label per query dimension (empty for a query without dimensions). */
