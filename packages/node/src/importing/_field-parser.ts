@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { RowProblem } from './_csv-stream.ts';
 import type { MappedHeader } from './_header.ts';
+import { FAST_ACCEPT } from './formats.ts';
 
 const MAX_CACHED = 8192;
 
@@ -19,11 +20,18 @@ export function fieldParser<T>(
   index: number
 ): FieldParser<T> {
   let cache = new Map<string, T>();
+  const fast = FAST_ACCEPT.get(schema) as ((s: string) => T | undefined) | undefined;
   return (cells) => {
     const raw = index < 0 ? '' : (cells[index] as string);
     const hit = cache.get(raw);
     // Parsed values are never undefined (null stands for an empty cell), so undefined = miss.
     if (hit !== undefined) return hit;
+    const quick = fast?.(raw);
+    if (quick !== undefined) {
+      if (cache.size >= MAX_CACHED) cache = new Map();
+      cache.set(raw, quick);
+      return quick;
+    }
     const r = schema.safeParse(raw);
     if (!r.success)
       throw new RowProblem(column, raw, r.error.issues[0]?.message ?? 'invalid value');
