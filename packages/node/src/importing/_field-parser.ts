@@ -11,6 +11,7 @@ import type { MappedHeader } from './_header.ts';
 import { FAST_ACCEPT } from './formats.ts';
 
 const MAX_CACHED = 8192;
+const ADAPT_AFTER = 4096;
 
 export type FieldParser<T> = (cells: readonly string[]) => T;
 
@@ -19,24 +20,40 @@ export function fieldParser<T>(
   column: string,
   index: number
 ): FieldParser<T> {
-  let cache = new Map<string, T>();
+  let cache: Map<string, T> | null = new Map<string, T>();
   const fast = FAST_ACCEPT.get(schema) as ((s: string) => T | undefined) | undefined;
+  let lookups = 0;
+  let hits = 0;
   return (cells) => {
     const raw = index < 0 ? '' : (cells[index] as string);
-    const hit = cache.get(raw);
-    // Parsed values are never undefined (null stands for an empty cell), so undefined = miss.
-    if (hit !== undefined) return hit;
+    if (cache !== null) {
+      lookups++;
+      const hit = cache.get(raw);
+      // Parsed values are never undefined (null stands for an empty cell), so undefined = miss.
+      if (hit !== undefined) {
+        hits++;
+        return hit;
+      }
+      // A column that rarely repeats (times, amounts) pays a lookup and an insert per cell for
+      // nothing: past the first ADAPT_AFTER cells, a column with a fast acceptor and under half
+      // hits drops its cache.
+      if (lookups >= ADAPT_AFTER && fast && hits * 2 < lookups) cache = null;
+    }
     const quick = fast?.(raw);
     if (quick !== undefined) {
-      if (cache.size >= MAX_CACHED) cache = new Map();
-      cache.set(raw, quick);
+      if (cache !== null) {
+        if (cache.size >= MAX_CACHED) cache = new Map();
+        cache.set(raw, quick);
+      }
       return quick;
     }
     const r = schema.safeParse(raw);
     if (!r.success)
       throw new RowProblem(column, raw, r.error.issues[0]?.message ?? 'invalid value');
-    if (cache.size >= MAX_CACHED) cache = new Map();
-    cache.set(raw, r.data);
+    if (cache !== null) {
+      if (cache.size >= MAX_CACHED) cache = new Map();
+      cache.set(raw, r.data);
+    }
     return r.data;
   };
 }
