@@ -1,8 +1,13 @@
 /**
- * Node store benchmark (docs/node-data.md "Performance"): targets import 10M events <= 60 s with
- * RSS < 1 GB; ledger append >= 10k entries/s; verify 1M entries <= 10 s. Figures only, no
+ * Node store benchmark (docs/node-data.md "Performance", docs/scale.md): import, segmentation and
+ * ledger verification, each with its comparator measured in the same run (issue 16): sqlite3's
+ * own `.import` into an equivalent keyed table and DuckDB's read_csv for the import, the same
+ * segmentation in DuckDB (one thread; its cells must equal the node's), and the hashing floor
+ * (read every row, one SHA-256 per entry) for the verify. Targets: import within 2x of sqlite3,
+ * segmentation within 1.5x of DuckDB, verify within 3x of the floor. Figures only, no
  * assertions: the machine is shared. `run({ rows: 200_000 })` gives a quick run.
  */
+import { hash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +16,9 @@ import { importCsv } from '../packages/node/src/importing/index.ts';
 import { appendLedgerEntry, verifyLedger, ledgerSize } from '../packages/node/src/ledger/index.ts';
 import { createUnitSource, openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { computeSegmentVector } from '../packages/node/src/analytics/index.ts';
-import { SegmentQuerySchema } from '../packages/protocol/src/index.ts';
+import { SegmentQuerySchema, type SegmentQuery } from '../packages/protocol/src/index.ts';
+import { timedCommand } from './comparators/child-cpu.ts';
+import { duckDbSegmentation } from './comparators/duckdb-segmentation.ts';
 
 export interface NodeStoreBenchOptions {
   /** Event rows to import (default 10M). */
@@ -61,6 +68,92 @@ function cpuSince(from: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * sqlite3's own `.import` of the same file into a table keyed like the node's events (customer,
+ * time, type, channel, category), WITHOUT ROWID: the floor for storing the rows with SQLite.
+ */
+function sqlite3Import(
+  root: string,
+  csvFile: string
+): { seconds: number; cpuSeconds: number; rows: number } {
+  const file = join(root, 'sqlite3-import.db');
+  const r = timedCommand('sqlite3', [
+    file,
+    'PRAGMA journal_mode = WAL;',
+    'CREATE TABLE events (customer_id TEXT NOT NULL, time TEXT NOT NULL, type TEXT NOT NULL, amount REAL, channel TEXT NOT NULL, category TEXT NOT NULL, PRIMARY KEY (customer_id, time, type, channel, category)) WITHOUT ROWID;',
+    '.mode csv',
+    `.import --skip 1 ${csvFile} events`,
+    'SELECT count(*) FROM events;',
+  ]);
+  rmSync(file, { force: true });
+  return {
+    seconds: +r.seconds.toFixed(2),
+    cpuSeconds: +r.cpuSeconds.toFixed(2),
+    rows: Number(r.stdout.trim().split('\n').at(-1)),
+  };
+}
+
+/**
+ * DuckDB reads the same CSV and runs each segmentation; its cells must equal the node's (counts
+ * and fixed-point monetary sums), or the comparison would be of different work.
+ */
+async function duckDbAgainst(
+  csvFile: string,
+  runs: { query: SegmentQuery; vector: ReturnType<typeof computeSegmentVector> }[]
+) {
+  const d = await duckDbSegmentation(
+    csvFile,
+    runs.map((r) => r.query)
+  );
+  const cellsAgree = runs.every(({ vector }, k) => {
+    const cells = d.segmentations[k]?.cells ?? new Map();
+    const sum = vector.layout.blocks.find((b) => b.kind === 'sum');
+    return vector.layout.cells.every((labels, i) => {
+      const cell = cells.get(labels.join('|')) ?? { count: 0, monetary: 0 };
+      const monetary = sum ? Number(vector.values[sum.offset + i]) : 0;
+      return cell.count === vector.cellCounts[i] && cell.monetary === monetary;
+    });
+  });
+  const [current, historical] = d.segmentations;
+  return {
+    threads: 1,
+    rows: d.rows,
+    readCsvSeconds: +d.readCsvSeconds.toFixed(2),
+    readCsvCpuSeconds: +d.readCsvCpuSeconds.toFixed(2),
+    currentSeconds: +(current?.seconds ?? 0).toFixed(2),
+    currentCpuSeconds: +(current?.cpuSeconds ?? 0).toFixed(2),
+    historicalSeconds: +(historical?.seconds ?? 0).toFixed(2),
+    historicalCpuSeconds: +(historical?.cpuSeconds ?? 0).toFixed(2),
+    cellsAgree,
+  };
+}
+
+/** The floor under a verify: read every ledger row and SHA-256 its stored text once. */
+function hashingFloor(db: ReturnType<typeof openNodeDatabase>): {
+  seconds: number;
+  cpuSeconds: number;
+  entries: number;
+} {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let entries = 0;
+  const rows = db
+    .prepare(
+      'SELECT seq, type, at, subject, body, commitment, prev_hash, hash FROM ledger ORDER BY seq'
+    )
+    .raw()
+    .iterate() as IterableIterator<unknown[]>;
+  for (const r of rows) {
+    hash('sha256', `${r[0]}${r[1]}${r[2]}${r[3]}${r[4]}${r[5]}${r[6]}${r[7]}`, 'hex');
+    entries++;
+  }
+  return {
+    seconds: +((performance.now() - t0) / 1000).toFixed(2),
+    cpuSeconds: +cpuSince(c0).toFixed(2),
+    entries,
+  };
+}
+
 export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<string, unknown>> {
   const rows = opts.rows ?? Number(process.env['NODE_STORE_BENCH_ROWS'] ?? 10_000_000);
   const ledgerEntries =
@@ -77,6 +170,8 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     writeEventsCsv(csvFile, rows);
     const generateSeconds = (performance.now() - t) / 1000;
     const csvBytes = statSync(csvFile).size;
+
+    const sqlite3 = sqlite3Import(root, csvFile);
 
     const rssStart = process.memoryUsage().rss;
     let peakRss = rssStart;
@@ -101,31 +196,43 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const dbBytes = statSync(join(dir, 'node.db')).size;
 
+    // RFM (scores) + lifecycle + NES segmentation over the imported customers and events, end
+    // to end through SQLite and the analytics, at a current asOf (every customer's rows before
+    // it: the kept aggregates answer) and a historical one (most customers have later rows, so
+    // their events are aggregated), each against DuckDB on the same definitions.
+    const segmentAt = (asOf: string): SegmentQuery =>
+      SegmentQuerySchema.parse({
+        version: 1,
+        kind: 'segment_stats',
+        purpose: 'analytics',
+        asOf,
+        epsilon: 1,
+        dimensions: [
+          { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
+          { field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] },
+          { field: 'rfm_score_sum', edges: [3, 6, 9, 12, 15] },
+        ],
+        measures: [{ field: 'monetary', lower: 0, upper: 5000, scale: 100 }],
+      });
+    const segment = (query: SegmentQuery) => {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const vector = computeSegmentVector(
+        query,
+        createUnitSource(db, { purpose: 'analytics', asOf: query.asOf })
+      );
+      return {
+        query,
+        vector,
+        seconds: (performance.now() - t0) / 1000,
+        cpuSeconds: cpuSince(c0),
+      };
+    };
+    const current = segment(segmentAt('2025-01-01'));
+    const historical = segment(segmentAt('2024-01-01'));
+    const vector = current.vector;
+    const duck = await duckDbAgainst(csvFile, [current, historical]);
     rmSync(csvFile);
-
-    // Target: RFM (scores) + lifecycle + NES segmentation over the imported customers and
-    // events in <= 10 s, end to end through SQLite (aggregation pushed down) and the analytics.
-    const segmentation = SegmentQuerySchema.parse({
-      version: 1,
-      kind: 'segment_stats',
-      purpose: 'analytics',
-      asOf: '2025-01-01',
-      epsilon: 1,
-      dimensions: [
-        { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
-        { field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] },
-        { field: 'rfm_score_sum', edges: [3, 6, 9, 12, 15] },
-      ],
-      measures: [{ field: 'monetary', lower: 0, upper: 5000, scale: 100 }],
-    });
-    t = performance.now();
-    cpu = process.cpuUsage();
-    const vector = computeSegmentVector(
-      segmentation,
-      createUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' })
-    );
-    const segmentationSeconds = (performance.now() - t) / 1000;
-    const segmentationCpuSeconds = cpuSince(cpu);
 
     // Ledger append, batched in one transaction (as an import writing consent entries does).
     const batchN = Math.min(200_000, ledgerEntries);
@@ -166,6 +273,7 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     const verified = verifyLedger(db);
     const verifySeconds = (performance.now() - t) / 1000;
     const verifyCpuSeconds = cpuSince(cpu);
+    const floor = hashingFloor(db);
     db.close();
 
     return {
@@ -186,17 +294,34 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
       ledgerAppendOneTxEachPerSecond: Math.round(singleN / singleSeconds),
       ledgerVerifyEntries: verified.size,
       segmentationCustomers: vector.rows,
-      segmentationSeconds: +segmentationSeconds.toFixed(2),
-      segmentationCpuSeconds: +segmentationCpuSeconds.toFixed(2),
+      segmentationSeconds: +current.seconds.toFixed(2),
+      segmentationCpuSeconds: +current.cpuSeconds.toFixed(2),
+      segmentationHistoricalSeconds: +historical.seconds.toFixed(2),
+      segmentationHistoricalCpuSeconds: +historical.cpuSeconds.toFixed(2),
       ledgerVerifySeconds: +verifySeconds.toFixed(2),
       ledgerVerifyCpuSeconds: +verifyCpuSeconds.toFixed(2),
       ledgerVerifyOk: verified.ok,
+      comparators: {
+        sqlite3Import: sqlite3,
+        duckdb: duck,
+        hashingFloor: floor,
+      },
+      ratios: {
+        importCpuOverSqlite3: +(importCpuSeconds / sqlite3.cpuSeconds).toFixed(2),
+        importWallOverSqlite3: +(importSeconds / sqlite3.seconds).toFixed(2),
+        importCpuOverDuckDbReadCsv: +(importCpuSeconds / duck.readCsvCpuSeconds).toFixed(2),
+        segmentationCpuOverDuckDb: +(current.cpuSeconds / duck.currentCpuSeconds).toFixed(2),
+        segmentationHistoricalCpuOverDuckDb: +(
+          historical.cpuSeconds / duck.historicalCpuSeconds
+        ).toFixed(2),
+        ledgerVerifyCpuOverFloor: +(verifyCpuSeconds / floor.cpuSeconds).toFixed(2),
+      },
       targets: {
-        importSeconds: 60,
+        importOverSqlite3: 2,
+        segmentationOverDuckDb: 1.5,
+        ledgerVerifyOverFloor: 3,
         peakRssMiB: 1024,
-        segmentationSeconds: 10,
         ledgerAppendPerSecond: 10_000,
-        ledgerVerifySeconds: 10,
       },
       loadAverage1m: (await import('node:os')).loadavg()[0],
     };
