@@ -96,4 +96,18 @@ describe('HE key storage', () => {
     expect(changedMemberKeys(dir, [a, { ...c, signingKey: 'f'.repeat(64) }], 'k11')).toEqual(['c']);
     expect(changedMemberKeys(dir, [{ ...c, signingKey: 'f'.repeat(64) }], 'k2')).toEqual([]);
   });
+
+  it('serves a parsed key only while its file is unchanged: a rewrite is read again, opened-up permissions refused at once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'he-keys-'));
+    saveHeKey(dir, key());
+    const file = join(dir, 'he-keys', 'k1.json');
+    const first = loadHeKey(dir, 'k1');
+    first.secretKey.fill(0); // callers zero their copy; the next load is unharmed
+    expect(loadHeKey(dir, 'k1').secretKey).toEqual(new Uint8Array([9, 9, 9, 9]));
+    const body = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...body, generator: 'b' }), { mode: 0o600 });
+    expect(loadHeKey(dir, 'k1').generator).toBe('b');
+    chmodSync(file, 0o644);
+    expect(() => loadHeKey(dir, 'k1')).toThrow(/too open/);
+  });
 });

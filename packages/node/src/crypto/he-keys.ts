@@ -96,17 +96,48 @@ export function saveHeKey(dir: string, key: StoredHeKey): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Keys parsed in this process, by file, with the file's identity when it was read (docs/scale.md
+ * "Cheap federation"): a round reads its epoch's key up to five times (pinned members, setup,
+ * masked input, unmask, decryption), and each read parsed ~1 MB of JSON and hashed the public key.
+ * A file that was replaced, rewritten or removed since is read again (or refused): the cache
+ * never outlives the file it came from. It holds the secret key for the life of the process, as
+ * SEAL's own key cache (protocol he.ts) already does; callers get copies they may zero.
+ */
+const PARSED = new Map<string, { stamp: string; key: StoredHeKey }>();
+
+function copyOf(k: StoredHeKey): StoredHeKey {
+  return {
+    ...k,
+    members: k.members.map((m) => ({ ...m })),
+    publicKey: k.publicKey.slice(),
+    secretKey: k.secretKey.slice(),
+  };
+}
+
 /** Reads an installed key; refuses a file readable by group or others. Messages never hold key bytes. */
 export function loadHeKey(dir: string, keyId: string): StoredHeKey {
   const file = keyFile(dir, keyId);
-  if (!existsSync(file))
+  if (!existsSync(file)) {
+    PARSED.delete(file);
     throw new Error(`${file}: HE key epoch ${keyId} is not installed on this node`);
-  const st = statSync(file);
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+  }
+  const st = statSync(file, { bigint: true });
+  // Checked on every load, cached or not: a key file opened up to others is refused at once.
+  if (process.platform !== 'win32' && (st.mode & 0o077n) !== 0n) {
     throw new Error(
-      `${file}: permissions ${(st.mode & 0o777).toString(8)} are too open for an HE secret key (run: chmod 600 ${file})`
+      `${file}: permissions ${(st.mode & 0o777n).toString(8)} are too open for an HE secret key (run: chmod 600 ${file})`
     );
   }
+  const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const hit = PARSED.get(file);
+  if (hit?.stamp === stamp) return copyOf(hit.key);
+  const key = parseHeKeyFile(file);
+  PARSED.set(file, { stamp, key });
+  return copyOf(key);
+}
+
+function parseHeKeyFile(file: string): StoredHeKey {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

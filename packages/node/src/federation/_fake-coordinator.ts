@@ -104,6 +104,8 @@ export class FakeCoordinator {
   private readonly nonces = new Set<string>();
   /** When set, the next n requests fail with a network error (retry tests). */
   failNext = 0;
+  /** Every answer to a task poll: 304 (unchanged since the tag the node sent) or 200 and its body. */
+  readonly taskAnswers: { node: string; status: 200 | 304; body: string }[] = [];
   /** Nodes whose receipts are signed by another key than `key` (receipt verification tests). */
   readonly forgedReceipts = new Set<string>();
   private readonly otherKey = generateSigningKeyPair();
@@ -141,7 +143,23 @@ export class FakeCoordinator {
     }
     try {
       const out = this.route(init.method, path, body, init.headers);
-      return new Response(JSON.stringify(out), {
+      const text = JSON.stringify(out);
+      if (init.method === 'GET' && u.pathname === '/v1/node/tasks') {
+        // Tagged like the coordinator's answers (nodes/task-feed.ts), never held: 304 at once.
+        const etag = `"${sha256Hex(text).slice(0, 32)}"`;
+        const unchanged = init.headers['if-none-match'] === etag;
+        this.taskAnswers.push({
+          node: init.headers['x-fedmark-node'] ?? '',
+          status: unchanged ? 304 : 200,
+          body: unchanged ? '' : text,
+        });
+        if (unchanged) return new Response(null, { status: 304, headers: { etag } });
+        return new Response(text, {
+          status: 200,
+          headers: { 'content-type': 'application/json', etag },
+        });
+      }
+      return new Response(text, {
         status: 200,
         headers: { 'content-type': 'application/json' },
       });
@@ -192,7 +210,7 @@ export class FakeCoordinator {
     });
     const signer = this.member(node) as Member;
     let m: RegExpMatchArray | null;
-    if (method === 'GET' && path === '/v1/node/tasks')
+    if (method === 'GET' && path.split('?')[0] === '/v1/node/tasks')
       return { version: 1, tasks: this.tasks.get(node) ?? [] };
     if (method === 'POST' && path === '/v1/node/policy-summary') {
       this.policySummaries.push(JSON.parse(body) as Record<string, unknown>);

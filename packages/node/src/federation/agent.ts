@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   TaskSchema,
+  TasksEtagSchema,
   canonicalHash,
   sha256Hex,
   isProtocolError,
@@ -84,6 +85,14 @@ const ORDER: Record<Task['type'], number> = {
 /** After a poll that answered a task, the next one comes this soon: a round has several phases. */
 const BUSY_POLL_MS = 100;
 
+/**
+ * How long the coordinator may hold a poll whose task list is unchanged (docs/federation-protocol.md
+ * "Polling"): an idle node asks about every 20 s instead of every pollMs, and still hears of a new
+ * task at once. Under TASKS_MAX_WAIT_SECONDS, and far under undici's 300 s headers timeout.
+ */
+const TASKS_WAIT_SECONDS = 20;
+const TASKS_PATH = `/v1/node/tasks?wait=${TASKS_WAIT_SECONDS}`;
+
 function taskLabel(t: Task): Record<string, unknown> {
   if (t.type === 'key_generate' || t.type === 'key_install')
     return { type: t.type, keyId: t.keyId };
@@ -165,6 +174,9 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   const summarySent: { policyHash?: string } = {};
   // Tasks that failed for good, by content hash: a changed task is tried again.
   const failed = new Set<string>();
+  // The ETag of the last task list this agent dealt with in full: sent back, the coordinator
+  // answers 304 (after holding the poll up to TASKS_WAIT_SECONDS) while the list is the same.
+  let etag: string | undefined;
   log('agent_started', { node: identity.name, coordinator: opts.coordinatorUrl, pollMs });
   try {
     for (
@@ -173,18 +185,19 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
       polls++
     ) {
       let answered = 0;
+      const started = Date.now();
       try {
         // Job preflight: the coordinator judges new jobs on this node's current policy terms.
         await sendPolicySummaryIfChanged(ctx, summarySent).catch((err: unknown) =>
           log('policy_summary_failed', { error: errorText(err) })
         );
         // The envelope first, then each task on its own: one malformed task must not hide the others.
-        const { tasks: raw } = await client.request(
-          'GET',
-          '/v1/node/tasks',
-          undefined,
-          TasksEnvelopeSchema
-        );
+        const polled = await client.poll(TASKS_PATH, etag, TasksEnvelopeSchema);
+        // Unchanged (304): every task in the list was answered, failed for good or is not this
+        // node's to answer yet, so there is nothing to do. Otherwise the tag is kept only if
+        // every task is dealt with by the end of this poll (below).
+        const raw = polled.unchanged ? [] : polled.data.tasks;
+        let nextEtag = TasksEtagSchema.safeParse(polled.etag).success ? polled.etag : undefined;
         const tasks: Task[] = [];
         for (const item of raw) {
           const parsed = TaskSchema.safeParse(item);
@@ -207,6 +220,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
           } catch (err) {
             if (opts.signal?.aborted) break;
             if (err instanceof TransientError || isTransientLocalError(err)) {
+              // Retried on the next poll, which must then bring the full list again.
+              nextEtag = undefined;
               log('task_deferred', {
                 ...taskLabel(task),
                 error: err instanceof Error ? err.message : String(err),
@@ -217,14 +232,21 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
             }
           }
         }
-        if (!opts.signal?.aborted) await sendCheckpointIfDue(ctx); // after releases, and at least hourly
+        if (opts.signal?.aborted) break;
+        etag = nextEtag;
+        await sendCheckpointIfDue(ctx); // after releases, and at least hourly
       } catch (err) {
         if (opts.signal?.aborted) break;
+        etag = undefined;
         log('poll_failed', { error: errorText(err) });
       }
       if (opts.maxPolls !== undefined && polls + 1 >= opts.maxPolls) break;
+      // A held poll already waited on the coordinator; a quick answer (a change, a coordinator
+      // that does not hold polls, an error) is followed by the usual pause, so a node never
+      // asks more often than every pollMs (BUSY_POLL_MS right after answering a task).
+      const interval = answered > 0 ? Math.min(pollMs, BUSY_POLL_MS) : pollMs;
       try {
-        await sleep(answered > 0 ? Math.min(pollMs, BUSY_POLL_MS) : pollMs, opts.signal);
+        await sleep(Math.max(0, interval - (Date.now() - started)), opts.signal);
       } catch {
         break;
       }

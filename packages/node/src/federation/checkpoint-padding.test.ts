@@ -54,6 +54,7 @@ function observingCoordinator(refuse = 0): { client: CoordinatorClient; seen: Ch
       latest = { checkpoint, receipt };
       return schema.parse({ version: 1, receipt });
     },
+    poll: () => Promise.reject(new Error('checkpoints are never polled')),
   };
   return { client, seen };
 }

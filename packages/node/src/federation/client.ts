@@ -37,6 +37,11 @@ export interface CoordinatorClientOptions {
   backoffMs?: number;
 }
 
+/** A conditional GET's outcome: unchanged since the tag sent (304), or a fresh validated body. */
+export type PollResult<T> =
+  | { unchanged: true; etag: string }
+  | { unchanged: false; etag: string | undefined; data: T };
+
 export interface CoordinatorClient {
   request<TSchema extends z.ZodType>(
     method: 'GET' | 'POST',
@@ -44,6 +49,15 @@ export interface CoordinatorClient {
     body: unknown,
     schema: TSchema
   ): Promise<z.infer<TSchema>>;
+  /**
+   * GET with `If-None-Match: etag` when given (docs/federation-protocol.md "Polling"): a 304 is
+   * `unchanged`, anything else is handled as `request` does and returns the response's ETag.
+   */
+  poll<TSchema extends z.ZodType>(
+    path: string,
+    etag: string | undefined,
+    schema: TSchema
+  ): Promise<PollResult<z.infer<TSchema>>>;
 }
 
 /** Responses larger than this are refused before parsing (an aggregate of 64 ciphertexts is ~40 MB of base64). */
@@ -93,14 +107,16 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
   async function once(
     method: string,
     path: string,
-    text: string | undefined
-  ): Promise<{ status: number; json: unknown }> {
+    text: string | undefined,
+    etag: string | undefined
+  ): Promise<{ status: number; json: unknown; etag: string | undefined }> {
     const url = new URL(
       path.replace(/^\//, ''),
       base.href.endsWith('/') ? base.href : `${base.href}/`
     );
     const headers: Record<string, string> = { accept: 'application/json' };
     if (text !== undefined) headers['content-type'] = 'application/json';
+    if (etag !== undefined) headers['if-none-match'] = etag;
     if (opts.identity) {
       Object.assign(
         headers,
@@ -133,61 +149,77 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
         json = null;
       }
     }
-    return { status: res.status, json };
+    return { status: res.status, json, etag: res.headers.get('etag') ?? undefined };
+  }
+
+  async function send<TSchema extends z.ZodType>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    schema: TSchema,
+    etag?: string
+  ): Promise<PollResult<z.infer<TSchema>>> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0)
+        await sleep(Math.min(backoffMs * 2 ** (attempt - 1), 5000) * jitter(), opts.signal);
+      let result: { status: number; json: unknown; etag: string | undefined };
+      try {
+        // Each attempt is signed afresh: a new nonce, so a retry is never refused as a replay.
+        result = await once(method, path, text, etag);
+      } catch (err) {
+        if (opts.signal?.aborted || err instanceof ProtocolError) throw err;
+        // The coordinator's address answered with another TLS key: no use retrying now, and
+        // the caller treats it as a fault that may pass (the agent defers its tasks and logs
+        // it every poll) rather than a task to give up on.
+        if (err instanceof TlsPinError) throw new TransientError(err.message, err);
+        lastError = err;
+        opts.log?.('coordinator_unreachable', {
+          method,
+          path,
+          attempt: attempt + 1,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        continue;
+      }
+      // 5xx, and 429 (RATE_LIMITED: this node's allowance is spent for a moment), are retried.
+      if (result.status >= 500 || result.status === 429) {
+        lastError = errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
+        opts.log?.('coordinator_error', {
+          method,
+          path,
+          attempt: attempt + 1,
+          status: result.status,
+        });
+        continue;
+      }
+      if (result.status >= 400)
+        throw errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
+      // Only an answer to the tag this client sent means "unchanged".
+      if (result.status === 304 && etag !== undefined) return { unchanged: true, etag };
+      const parsed = schema.safeParse(result.json);
+      if (!parsed.success) {
+        throw new ProtocolError(
+          'BAD_REQUEST',
+          `coordinator response to ${method} ${path} is malformed: ${describeIssue(parsed.error)}`
+        );
+      }
+      return { unchanged: false, etag: result.etag, data: parsed.data };
+    }
+    throw new TransientError(
+      `${method} ${path}: coordinator unreachable after ${attempts} attempts`,
+      lastError
+    );
   }
 
   return {
     async request(method, path, body, schema) {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      let lastError: unknown;
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        if (attempt > 0)
-          await sleep(Math.min(backoffMs * 2 ** (attempt - 1), 5000) * jitter(), opts.signal);
-        let result: { status: number; json: unknown };
-        try {
-          // Each attempt is signed afresh: a new nonce, so a retry is never refused as a replay.
-          result = await once(method, path, text);
-        } catch (err) {
-          if (opts.signal?.aborted || err instanceof ProtocolError) throw err;
-          // The coordinator's address answered with another TLS key: no use retrying now, and
-          // the caller treats it as a fault that may pass (the agent defers its tasks and logs
-          // it every poll) rather than a task to give up on.
-          if (err instanceof TlsPinError) throw new TransientError(err.message, err);
-          lastError = err;
-          opts.log?.('coordinator_unreachable', {
-            method,
-            path,
-            attempt: attempt + 1,
-            error: err instanceof Error ? err.message : String(err),
-          });
-          continue;
-        }
-        // 5xx, and 429 (RATE_LIMITED: this node's allowance is spent for a moment), are retried.
-        if (result.status >= 500 || result.status === 429) {
-          lastError = errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
-          opts.log?.('coordinator_error', {
-            method,
-            path,
-            attempt: attempt + 1,
-            status: result.status,
-          });
-          continue;
-        }
-        if (result.status >= 400)
-          throw errorFromWire(result.json, `${method} ${path}: HTTP ${result.status}`);
-        const parsed = schema.safeParse(result.json);
-        if (!parsed.success) {
-          throw new ProtocolError(
-            'BAD_REQUEST',
-            `coordinator response to ${method} ${path} is malformed: ${describeIssue(parsed.error)}`
-          );
-        }
-        return parsed.data;
-      }
-      throw new TransientError(
-        `${method} ${path}: coordinator unreachable after ${attempts} attempts`,
-        lastError
-      );
+      const r = await send(method, path, body, schema);
+      // send() only answers `unchanged` to a tag it was given.
+      if (r.unchanged) throw new TypeError(`${method} ${path}: 304 to a request without a tag`);
+      return r.data;
     },
+    poll: (path, etag, schema) => send('GET', path, undefined, schema, etag),
   };
 }
