@@ -92,6 +92,8 @@ const BUSY_POLL_MS = 100;
  */
 const TASKS_WAIT_SECONDS = 20;
 const TASKS_PATH = `/v1/node/tasks?wait=${TASKS_WAIT_SECONDS}`;
+/** Pause before a poll the coordinator will hold (it answers a change within its 25 ms check). */
+const HELD_POLL_GAP_MS = 25;
 
 function taskLabel(t: Task): Record<string, unknown> {
   if (t.type === 'key_generate' || t.type === 'key_install')
@@ -177,6 +179,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
   // The ETag of the last task list this agent dealt with in full: sent back, the coordinator
   // answers 304 (after holding the poll up to TASKS_WAIT_SECONDS) while the list is the same.
   let etag: string | undefined;
+  // Fresh answers in a row that gave this node nothing to do (see HELD_POLL_GAP_MS).
+  let quietAnswers = 0;
   log('agent_started', { node: identity.name, coordinator: opts.coordinatorUrl, pollMs });
   try {
     for (
@@ -185,6 +189,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
       polls++
     ) {
       let answered = 0;
+      // How soon the next poll may go: pollMs unless this one shows that sooner is useful.
+      let interval = pollMs;
       const started = Date.now();
       try {
         // Job preflight: the coordinator judges new jobs on this node's current policy terms.
@@ -234,6 +240,13 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
         }
         if (opts.signal?.aborted) break;
         etag = nextEtag;
+        quietAnswers = polled.unchanged || answered > 0 ? 0 : quietAnswers + 1;
+        if (etag !== undefined && !polled.unchanged && quietAnswers <= 1) {
+          // A fresh answer from a coordinator that holds polls: the next poll waits there, so
+          // it may go at once. A round moves through several phases, each of which changes
+          // this answer; two answers in a row that brought nothing slow down to pollMs.
+          interval = Math.min(pollMs, HELD_POLL_GAP_MS);
+        } else if (answered > 0) interval = Math.min(pollMs, BUSY_POLL_MS);
         await sendCheckpointIfDue(ctx); // after releases, and at least hourly
       } catch (err) {
         if (opts.signal?.aborted) break;
@@ -241,10 +254,8 @@ export async function runAgent(opts: RunAgentOptions): Promise<void> {
         log('poll_failed', { error: errorText(err) });
       }
       if (opts.maxPolls !== undefined && polls + 1 >= opts.maxPolls) break;
-      // A held poll already waited on the coordinator; a quick answer (a change, a coordinator
-      // that does not hold polls, an error) is followed by the usual pause, so a node never
-      // asks more often than every pollMs (BUSY_POLL_MS right after answering a task).
-      const interval = answered > 0 ? Math.min(pollMs, BUSY_POLL_MS) : pollMs;
+      // A held poll already waited on the coordinator; a quick answer (an error, a deferred
+      // task, a coordinator that does not hold polls) is followed by the usual pause.
       try {
         await sleep(Math.max(0, interval - (Date.now() - started)), opts.signal);
       } catch {
