@@ -76,6 +76,9 @@ export async function run(): Promise<Record<string, unknown>> {
         maxEpsilonPerJob: 1,
       },
       coordinatorUrlFor: (name) => proxies.get(name)!.url,
+      // The capture proxies read what each node sends, so the coordinator serves plain HTTP on
+      // loopback (as in test/egress-canary.test.ts); over TLS the proxies could not forward.
+      insecureHttp: true,
     });
     const t0 = Date.now();
     await fed.start();
