@@ -31,6 +31,30 @@ export class WarehouseError extends ProtocolError {
   }
 }
 
+/**
+ * The worker's program: pgWorkerMain's source text behind a small prelude. esbuild with
+ * keepNames (tsx's transform) wraps inner functions in a `__name` helper that exists only in the
+ * module the text came from, so the prelude supplies a no-op one. If the worker fails to start,
+ * every request is answered with that failure; if it dies, its exit wakes the waiting caller
+ * (state 2), so the caller never blocks on a worker that is gone.
+ */
+function workerSource(): string {
+  return `var __name = (f) => f;
+const { workerData: __data } = require('node:worker_threads');
+const __ctl = new Int32Array(__data.ctl);
+process.on('exit', () => { Atomics.store(__ctl, 0, 2); Atomics.notify(__ctl, 0); });
+try {
+  (${pgWorkerMain.toString()})(require);
+} catch (err) {
+  const message = 'the connection worker failed to start: ' + (err && err.message);
+  __data.port.on('message', () => {
+    __data.port.postMessage({ ok: false, message, code: null });
+    Atomics.store(__ctl, 0, 1);
+    Atomics.notify(__ctl, 0);
+  });
+}`;
+}
+
 export class PgBridge {
   readonly #worker: Worker;
   readonly #port: MessagePort;
@@ -45,7 +69,7 @@ export class PgBridge {
     this.#ctl = new Int32Array(ctl);
     this.#port = port1;
     this.#timeoutMs = opts.batchTimeoutMs;
-    this.#worker = new Worker(`(${pgWorkerMain.toString()})(require);`, {
+    this.#worker = new Worker(workerSource(), {
       eval: true,
       workerData: {
         port: port2,
@@ -69,6 +93,7 @@ export class PgBridge {
     this.#port.postMessage(req);
     const waited = Atomics.wait(this.#ctl, 0, 0, this.#timeoutMs);
     const got = receiveMessageOnPort(this.#port);
+    if (Atomics.load(this.#ctl, 0) === 2) this.#ended = true; // the worker exited
     if (!got) {
       throw new WarehouseError(
         waited === 'timed-out'
