@@ -118,20 +118,25 @@ export async function startTestPostgres(
   run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', o, '-w', '-t', '60', 'start']);
   const url = `postgresql://fedmark@127.0.0.1:${port}/postgres`;
   let stopped = false;
+  // A run that ends without stop() (a failed hook, an exception) must not leave a server behind.
+  const onExit = (): void => stop();
+  process.on('exit', onExit);
   return {
     url,
     port,
     bin,
     psql: (sql) =>
       run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-d', url, '-f', '-'], sql),
-    stop: () => {
-      if (stopped) return;
-      stopped = true;
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
+    stop,
   };
+  function stop(): void {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', onExit);
+    try {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
