@@ -13,7 +13,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundled entry points per package; output in packages/<name>/dist/<key>.js. */
 const PACKAGES = {
-  node: { cli: 'src/cli/main.ts' },
+  // The import's CSV parser runs in a worker thread from its own entry file (_csv-stream.ts).
+  node: { cli: 'src/cli/main.ts', 'csv-parse-worker': 'src/importing/_csv-parse-worker.ts' },
   coordinator: { cli: 'src/cli/main.ts', simulate: 'src/simulate/main.ts' },
 };
 /** better-sqlite3 loads a compiled addon and node-seal a .wasm file, both relative to themselves. */

@@ -1,17 +1,21 @@
 /**
- * Internal: streams a CSV file through csv-parse (quoting, BOM, CRLF handled by the library),
- * hashing the raw bytes as they pass and calling `onRecord` synchronously per record. Never holds
- * more than the stream buffers in memory.
+ * Internal: streams a CSV file's records (read, checked, hashed and parsed by _csv-records.ts,
+ * in a worker thread for large files) to `onRecord`, one at a time in file order, and turns every
+ * problem into an ImportError naming the line. Never holds more than the stream buffers and a
+ * few batches in memory.
  *
  * Line numbers are not tracked on the hot path (csv-parse's per-record context costs more than
  * the rest of the import); when a record is rejected, the file is parsed a second time up to that
  * record to find its physical line, which quoted multi-line cells make impossible to guess.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { parse, type CastingContext } from 'csv-parse';
 import { ImportError } from './import-error.ts';
-import { createUtf8Check, locateByte } from './_utf8.ts';
+import { locateByte } from './_utf8.ts';
+import { PARSE_OPTIONS, produceRecords, type RecordSink } from './_csv-records.ts';
 import type { ImportEncoding } from './formats.ts';
 
 export interface CsvStreamResult {
@@ -42,19 +46,106 @@ export interface CsvStreamHandlers {
 }
 
 const PROGRESS_EVERY = 100_000;
-const PARSE_OPTIONS = {
-  bom: true,
-  trim: true,
-  skip_empty_lines: true,
-  relax_column_count: false,
-} as const;
+/** Records per batch, on either thread. */
+const BATCH = 1000;
+/**
+ * Files at least this large are parsed in a worker thread (_csv-parse-worker.ts): there the
+ * thread's start-up (about 20 ms, more when compiled from source) is small against the parse it
+ * takes off the importing thread; smaller files parse in line.
+ */
+export const WORKER_MIN_BYTES = 8 << 20;
+
+export interface StreamCsvOptions {
+  encoding?: ImportEncoding;
+  /** Parse in a worker from this size on (default WORKER_MIN_BYTES); tests lower it. */
+  workerMinBytes?: number;
+}
+
+/**
+ * The worker beside this module: the compiled entry in the CLI bundle, else (tests, benches and
+ * `FEDMARK_FROM_SOURCE` runs, which load TypeScript through tsx) a bootstrap that registers tsx
+ * in the worker before importing the TypeScript entry, since loader hooks given to the main
+ * thread with --import do not reach worker threads on Node 20.
+ */
+function newWorker(workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./csv-parse-worker.js', import.meta.url), { workerData });
+  const entry = new URL('./_csv-parse-worker.ts', import.meta.url).href;
+  // Resolved here, from this file: the worker's own resolution would start from the cwd. The
+  // package maps tsx/esm/api to index.cjs for require and to index.mjs beside it for import.
+  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+  const tsx = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true, workerData }
+  );
+}
+
+interface Producer {
+  stop(): void;
+  /** The consumer finished a batch (flow control for the worker). */
+  credit(): void;
+}
+
+type WorkerMessage =
+  | { type: 'batch'; records: string[][]; bytes: number }
+  | { type: 'badByte'; offset: number }
+  | { type: 'csvError'; err: { lines?: number; code?: string; message: string } }
+  | { type: 'readError' }
+  | { type: 'end'; fileHash: string; bytes: number };
+
+function startProducer(
+  file: string,
+  encoding: ImportEncoding,
+  sink: RecordSink,
+  inWorker: boolean
+): Producer {
+  if (!inWorker) {
+    const p = produceRecords(file, encoding, sink, BATCH);
+    return { stop: () => p.stop(), credit: () => undefined };
+  }
+  const worker = newWorker({ file, encoding, batchSize: BATCH });
+  let over = false;
+  const stop = (): void => {
+    if (over) return;
+    over = true;
+    void worker.terminate();
+  };
+  worker.on('message', (m: WorkerMessage) => {
+    if (over) return;
+    switch (m.type) {
+      case 'batch':
+        if (!sink.batch(m.records, m.bytes)) stop();
+        return;
+      case 'badByte':
+        stop();
+        return sink.badByte(m.offset);
+      case 'csvError':
+        stop();
+        return sink.csvError(m.err);
+      case 'readError':
+        stop();
+        return sink.readError();
+      case 'end':
+        stop();
+        return sink.end(m.fileHash, m.bytes);
+    }
+  });
+  worker.on('error', (err) => {
+    if (over) return;
+    stop();
+    sink.readError(`the CSV parser thread failed: ${err.message}`);
+  });
+  return { stop, credit: () => (over ? undefined : worker.postMessage({ type: 'credit' })) };
+}
 
 export function streamCsv(
   file: string,
   label: string,
   h: CsvStreamHandlers,
-  encoding: ImportEncoding = 'utf-8'
+  opts: StreamCsvOptions = {}
 ): Promise<CsvStreamResult> {
+  const encoding = opts.encoding ?? 'utf-8';
   let totalBytes: number;
   try {
     totalBytes = statSync(file).size;
@@ -68,20 +159,13 @@ export function streamCsv(
     );
   }
   return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    let bytes = 0;
     let records = 0;
+    let bytes = 0;
     let sawHeader = false;
     let done = false;
-    const input = createReadStream(file, { highWaterMark: 1 << 20 });
-    // Latin-1 maps every byte to the code point of the same value: nothing can be invalid.
-    const parser = parse({ ...PARSE_OPTIONS, encoding: encoding === 'latin1' ? 'latin1' : 'utf8' });
-    const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
     const badByte = (offset: number): void => {
       if (done) return;
       done = true;
-      input.destroy();
-      parser.destroy();
       const found = Buffer.alloc(1);
       const describe = (): string => {
         try {
@@ -121,8 +205,6 @@ export function streamCsv(
     const fail = (err: unknown): void => {
       if (done) return;
       done = true;
-      input.destroy();
-      parser.destroy();
       if (err instanceof RowProblem) {
         // Record index `records` (0-based among data records) → header is record 0 of the file.
         const earlier = err.earlierRecord;
@@ -156,84 +238,85 @@ export function streamCsv(
       }
       reject(err);
     };
-    // Registered before pipe(): each chunk is checked before the parser sees it.
-    input.on('data', (chunk) => {
-      if (done) return;
-      const bad = utf8?.push(chunk as Buffer) ?? null;
-      if (bad !== null) {
-        badByte(bad);
-        return;
-      }
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    });
-    input.on('end', () => {
-      const bad = utf8?.end() ?? null;
-      if (bad !== null) badByte(bad);
-    });
-    input.on('error', () => fail(new ImportError({ file: label, line: 0, reason: 'read error' })));
-    parser.on('error', (err: Error & { lines?: number; code?: string }) => {
-      const line = typeof err.lines === 'number' ? err.lines : 0;
-      fail(
-        new ImportError(
-          {
-            file: label,
-            line,
-            reason: `malformed CSV (${err.code ?? 'parse error'}): ${err.message}`,
-          },
-          err
-        )
-      );
-    });
-    parser.on('readable', () => {
-      try {
-        while (!done) {
-          const rec = parser.read() as string[] | null;
-          if (rec === null) break;
-          if (!sawHeader) {
-            sawHeader = true;
-            try {
-              h.onHeader(rec);
-            } catch (err) {
-              // Header problems are on line 1 whatever the parser has read since.
-              throw err instanceof RowProblem
-                ? new ImportError({
-                    file: label,
-                    line: 1,
-                    column: err.column,
-                    value: err.value,
-                    reason: err.reason,
-                  })
-                : err;
-            }
-            continue;
-          }
-          h.onRecord(rec);
-          records++;
-          if (h.onProgress && records % PROGRESS_EVERY === 0)
-            h.onProgress(records, bytes, totalBytes);
-        }
-      } catch (err) {
-        fail(err);
-      }
-    });
-    parser.on('end', () => {
-      if (done) return;
-      done = true;
+    const record = (rec: string[]): void => {
       if (!sawHeader) {
-        reject(
-          new ImportError({
-            file: label,
-            line: 1,
-            reason: 'the file is empty: a header line is required',
-          })
-        );
+        sawHeader = true;
+        try {
+          h.onHeader(rec);
+        } catch (err) {
+          // Header problems are on line 1 whatever the parser has read since.
+          throw err instanceof RowProblem
+            ? new ImportError({
+                file: label,
+                line: 1,
+                column: err.column,
+                value: err.value,
+                reason: err.reason,
+              })
+            : err;
+        }
         return;
       }
-      h.onProgress?.(records, bytes, totalBytes);
-      resolve({ fileHash: hash.digest('hex'), records, bytes });
-    });
-    input.pipe(parser);
+      h.onRecord(rec);
+      records++;
+      if (h.onProgress && records % PROGRESS_EVERY === 0) h.onProgress(records, bytes, totalBytes);
+    };
+    const producer = startProducer(
+      file,
+      encoding,
+      {
+        batch(batch, read) {
+          if (done) return false;
+          bytes = read;
+          try {
+            for (const rec of batch) record(rec);
+          } catch (err) {
+            fail(err);
+            return false;
+          }
+          producer.credit();
+          return true;
+        },
+        badByte,
+        csvError(err) {
+          fail(
+            new ImportError(
+              {
+                file: label,
+                line: typeof err.lines === 'number' ? err.lines : 0,
+                reason: `malformed CSV (${err.code ?? 'parse error'}): ${err.message}`,
+              },
+              Object.assign(new Error(err.message), { code: err.code })
+            )
+          );
+        },
+        readError: (detail) =>
+          fail(
+            new ImportError({
+              file: label,
+              line: 0,
+              reason: detail ? `read error (${detail})` : 'read error',
+            })
+          ),
+        end(fileHash, read) {
+          if (done) return;
+          done = true;
+          if (!sawHeader) {
+            reject(
+              new ImportError({
+                file: label,
+                line: 1,
+                reason: 'the file is empty: a header line is required',
+              })
+            );
+            return;
+          }
+          h.onProgress?.(records, read, totalBytes);
+          resolve({ fileHash, records, bytes: read });
+        },
+      },
+      totalBytes >= (opts.workerMinBytes ?? WORKER_MIN_BYTES)
+    );
   });
 }
 

@@ -35,6 +35,8 @@ export interface ImportCsvOptions {
    */
   encoding?: ImportEncoding;
   onProgress?: (rows: number, bytes: number, totalBytes: number) => void;
+  /** Files from this size on are parsed in a worker thread (default 8 MiB; tests lower it). */
+  workerMinBytes?: number;
 }
 
 export interface ImportReport {
@@ -153,7 +155,7 @@ export async function importCsv(
         onRecord: (cells) => writer.record(cells),
         onProgress: opts.onProgress,
       },
-      opts.encoding ?? 'utf-8'
+      { encoding: opts.encoding ?? 'utf-8', workerMinBytes: opts.workerMinBytes }
     );
     writer.finish();
     db.prepare('UPDATE imports SET file_hash = ? WHERE id = ?').run(csv.fileHash, importId);
