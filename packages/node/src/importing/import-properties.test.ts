@@ -49,38 +49,58 @@ function multiset(rows: string[]): Map<string, number> {
   return m;
 }
 
+/** Importing A then B keeps, per distinct row, max(count in A, count in B) copies. */
+async function keepsMax(a: string[], b: string[]): Promise<void> {
+  const db = freshDb();
+  try {
+    await importCsv(db, id, { kind: 'events', file: write(a) });
+    const rb = await importCsv(db, id, { kind: 'events', file: write(b) });
+    const ma = multiset(a);
+    const mb = multiset(b);
+    const keys = new Set([...ma.keys(), ...mb.keys()]);
+    let expected = 0;
+    let added = 0;
+    for (const k of keys) {
+      expected += Math.max(ma.get(k) ?? 0, mb.get(k) ?? 0);
+      added += Math.max(0, (mb.get(k) ?? 0) - (ma.get(k) ?? 0));
+    }
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(expected);
+    expect(rb.rowsInserted).toBe(added);
+    expect(rb.rowsUnchanged).toBe(b.length - added);
+    // And importing B once more changes nothing.
+    const again = await importCsv(db, id, { kind: 'events', file: write(b) });
+    expect(again.rowsInserted).toBe(0);
+  } finally {
+    db.close();
+  }
+}
+
 describe('import properties', () => {
   it('importing A then B keeps, per distinct row, max(count in A, count in B) copies', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(row, { maxLength: 12 }),
         fc.array(row, { maxLength: 12 }),
-        async (a, b) => {
-          const db = freshDb();
-          try {
-            await importCsv(db, id, { kind: 'events', file: write(a) });
-            const rb = await importCsv(db, id, { kind: 'events', file: write(b) });
-            const ma = multiset(a);
-            const mb = multiset(b);
-            const keys = new Set([...ma.keys(), ...mb.keys()]);
-            let expected = 0;
-            let added = 0;
-            for (const k of keys) {
-              expected += Math.max(ma.get(k) ?? 0, mb.get(k) ?? 0);
-              added += Math.max(0, (mb.get(k) ?? 0) - (ma.get(k) ?? 0));
-            }
-            expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(expected);
-            expect(rb.rowsInserted).toBe(added);
-            expect(rb.rowsUnchanged).toBe(b.length - added);
-            // And importing B once more changes nothing.
-            const again = await importCsv(db, id, { kind: 'events', file: write(b) });
-            expect(again.rowsInserted).toBe(0);
-          } finally {
-            db.close();
-          }
-        }
+        keepsMax
       ),
       { numRuns: 25 }
+    );
+  });
+
+  it('keeps the same counts where rows are written 50 to a statement (large files, some repeats)', async () => {
+    // Mostly distinct rows, so most 50-row batches insert cleanly and some meet a repeat.
+    const wide = fc
+      .record({ c: fc.integer({ min: 1, max: 40 }), d: fc.integer({ min: 1, max: 28 }), row })
+      .map(({ c, d, row: r }) =>
+        r.replace(/^C\d,2024-01-0\d/, `W${c},2024-02-${String(d).padStart(2, '0')}`)
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(wide, wide, row), { minLength: 60, maxLength: 200 }),
+        fc.array(fc.oneof(wide, wide, row), { minLength: 60, maxLength: 200 }),
+        keepsMax
+      ),
+      { numRuns: 12 }
     );
   });
 
