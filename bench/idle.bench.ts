@@ -6,11 +6,12 @@
  * (coordinator included); start-up seconds per node (init, synthetic data, import, admission, key
  * ceremony); and the median time of a lifecycle job (creation to publication).
  *
- * The comparator is measured in the same run: the same figures for another commit, checked out in
- * a git worktree whose CLI is built (FEDMARK_IDLE_BASE_TREE=<path>; without it only this tree is
- * measured; FEDMARK_IDLE_TREE measures another checkout than this one as "after", e.g. a worktree
- * of this commit whose CLI bundle no other process rebuilds mid-run). FEDMARK_IDLE_NODES (default "3,10"), FEDMARK_IDLE_WINDOW_S (30) and
- * FEDMARK_IDLE_JOBS (10) size the run.
+ * The comparator is measured in the same run, interleaved with this tree size by size: the same
+ * figures for another commit, checked out in a git worktree whose CLI is built
+ * (FEDMARK_IDLE_BASE_TREE=<path>; without it only this tree is measured). FEDMARK_IDLE_TREE
+ * measures another checkout than this one as "after", e.g. a worktree of this commit whose CLI
+ * bundle no other process rebuilds mid-run. FEDMARK_IDLE_NODES (default "3,10"),
+ * FEDMARK_IDLE_WINDOW_S (30) and FEDMARK_IDLE_JOBS (10) size the run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -182,14 +183,7 @@ function gitHead(tree: string): string {
   }).trim();
 }
 
-async function measureAll(tree: string): Promise<Record<string, unknown>> {
-  const rows: TreeFigures[] = [];
-  for (const n of NODE_COUNTS) {
-    process.stderr.write(`bench idle: ${tree} at ${n} nodes ...\n`);
-    const row = await measure(tree, n);
-    process.stderr.write(`bench idle: ${JSON.stringify(row)}\n`);
-    rows.push(row);
-  }
+function summary(tree: string, rows: TreeFigures[]): Record<string, unknown> {
   const small = rows.find((r) => r.nodes === Math.min(...NODE_COUNTS));
   const large = rows.find((r) => r.nodes === Math.max(...NODE_COUNTS));
   return {
@@ -203,9 +197,20 @@ async function measureAll(tree: string): Promise<Record<string, unknown>> {
 
 export async function run(): Promise<Record<string, unknown>> {
   const baseTree = process.env['FEDMARK_IDLE_BASE_TREE'];
-  // The comparator first: both are measured on the same machine within one run.
-  const before = baseTree ? await measureAll(resolve(baseTree)) : undefined;
-  const after = await measureAll(resolve(process.env['FEDMARK_IDLE_TREE'] ?? HERE));
+  const trees = [
+    ...(baseTree ? [{ role: 'before', tree: resolve(baseTree) }] : []),
+    { role: 'after', tree: resolve(process.env['FEDMARK_IDLE_TREE'] ?? HERE) },
+  ];
+  // Interleaved (before then after at each size): the machine is shared, and its load drifts
+  // over the minutes one size takes, so the two trees are measured as close together as can be.
+  const rows = new Map<string, TreeFigures[]>(trees.map((t) => [t.role, []]));
+  for (const n of NODE_COUNTS)
+    for (const t of trees) {
+      process.stderr.write(`bench idle: ${t.role} (${t.tree}) at ${n} nodes ...\n`);
+      const row = await measure(t.tree, n);
+      process.stderr.write(`bench idle: ${JSON.stringify(row)}\n`);
+      rows.get(t.role)?.push(row);
+    }
   return {
     pollMs: POLL_MS,
     windowSeconds: WINDOW_S,
@@ -215,7 +220,6 @@ export async function run(): Promise<Record<string, unknown>> {
       jobTimeRatio10Over3: '<= 1.5',
       startupSecondsPerNode: '< 3',
     },
-    ...(before ? { before } : {}),
-    after,
+    ...Object.fromEntries(trees.map((t) => [t.role, summary(t.tree, rows.get(t.role) ?? [])])),
   };
 }
