@@ -53,31 +53,45 @@ function signupDaySql(m: WarehouseMapping['customers']): string {
  * before $3 (warehouse or node) is a grant; on a tie at the same millisecond a revocation wins,
  * as in store/_consent-sql.ts ('revoked' sorts after 'granted').
  */
-function consentCtes(m: WarehouseMapping): string {
+function consentCtes(m: WarehouseMapping, opts: { mappedCustomersOnly: boolean }): string {
   const k = m.consents;
   const kt = `k.${quoteIdent(k.time.column)}`;
+  // The node's own records join in the warehouse column's own type, so the sort below compares
+  // raw times (no per-row conversion); to_timestamp keeps microseconds, more than ms needs.
+  const own = k.time.type === 'epoch_ms' ? 'l.ms' : 'to_timestamp(l.ms / 1000)';
+  // The customer summary joins the customers table itself; the row streams need the check here,
+  // so that (as on SQLite, where every row hangs off a customer) no row of an unmapped id appears.
+  const mapped = opts.mappedCustomersOnly
+    ? `
+    AND EXISTS (SELECT 1 FROM ${quoteTable(m.customers.table)} c
+                WHERE c.${quoteIdent(m.customers.customerId)}::text = x.cid)`
+    : '';
   return `consent_records AS (
-  SELECT k.${quoteIdent(k.customerId)}::text AS cid, ${msOf(kt, k.time.type)} AS ms,
-    k.${quoteIdent(k.status)}::text AS status
+  SELECT k.${quoteIdent(k.customerId)}::text AS cid, ${kt} AS t, k.${quoteIdent(k.status)}::text AS status
   FROM ${quoteTable(k.table)} k
   WHERE k.${quoteIdent(k.purpose)}::text = $1::text AND ${atOrBefore(kt, k.time.type, '$3')}
   UNION ALL
-  SELECT l.cid, l.ms, l.status FROM unnest($4::text[], $5::float8[], $6::text[]) AS l(cid, ms, status)
+  SELECT l.cid, ${own}, l.status FROM unnest($4::text[], $5::float8[], $6::text[]) AS l(cid, ms, status)
 ), latest_consent AS (
   SELECT DISTINCT ON (r.cid) r.cid, r.status FROM consent_records r
-  ORDER BY r.cid, r.ms DESC, r.status COLLATE "C" DESC
+  ORDER BY r.cid, r.t DESC, r.status COLLATE "C" DESC
 ), consented AS (
   SELECT x.cid FROM latest_consent x
-  WHERE x.status = 'granted'
-    AND EXISTS (SELECT 1 FROM ${quoteTable(m.customers.table)} c
-                WHERE c.${quoteIdent(m.customers.customerId)}::text = x.cid)
+  WHERE x.status = 'granted'${mapped}
 )`;
+}
+
+/** The UTC day of a time column, as a date or a day number (the session runs in UTC). */
+function dayOf(col: string, type: TimeType): string {
+  return type === 'epoch_ms' ? `floor(${col}::float8 / ${DAY_MS})` : `(${col})::date`;
 }
 
 /** Per-customer summary: the columns CustomerAggRow reads, attributes after them in mapping order. */
 export function customersSql(m: WarehouseMapping): string {
   const e = m.events;
   const et = `e.${quoteIdent(e.time.column)}`;
+  const tt = e.time.type;
+  const purchase = `e.${quoteIdent(e.type)}::text = 'purchase'`;
   const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
   const attrs = m.customers.attributes
     .map((a, i) => `, c.${quoteIdent(a.column)} AS a${i}`)
@@ -85,37 +99,32 @@ export function customersSql(m: WarehouseMapping): string {
   const t = m.touches;
   const touchCte = t
     ? `, touch_activity AS (
-  SELECT t.${quoteIdent(t.customerId)}::text AS cid,
-    max(${msOf(`t.${quoteIdent(t.time.column)}`, t.time.type)}) AS last_response
+  SELECT t.${quoteIdent(t.customerId)}::text AS cid, max(t.${quoteIdent(t.time.column)}) AS last_response
   FROM ${quoteTable(t.table)} t
   WHERE ${before(`t.${quoteIdent(t.time.column)}`, t.time.type, '$2')}
     AND t.${quoteIdent(t.outcome)}::text <> 'none'
   GROUP BY 1)`
     : '';
-  // Two GROUP BY levels instead of count(DISTINCT day): both can be hash aggregates, and on a
-  // distributed table (Citus) both group by the distribution column, so they run on the shards.
-  return `WITH ${consentCtes(m)}, event_days AS (
+  // One GROUP BY customer over the raw columns; times become epoch ms only on the aggregated
+  // row (converting every event row cost more than the aggregation). count(DISTINCT day) makes
+  // it a sorted aggregate, which an index on (customer, time) feeds without a sort. Grouped by
+  // the distribution column, Citus runs it whole on each shard (docs/warehouse.md).
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: false })}, event_summary AS (
   SELECT e.${quoteIdent(e.customerId)}::text AS cid,
-    floor(${msOf(et, e.time.type)} / ${DAY_MS}) AS day,
-    (e.${quoteIdent(e.type)}::text = 'purchase') AS purchase,
-    count(*) AS n, min(${msOf(et, e.time.type)}) AS first_ms, max(${msOf(et, e.time.type)}) AS last_ms,
-    sum(${amount}) AS amount
+    count(*) FILTER (WHERE ${purchase})::float8 AS purchase_count,
+    count(DISTINCT ${dayOf(et, tt)}) FILTER (WHERE ${purchase})::float8 AS purchase_days,
+    min(${et}) FILTER (WHERE ${purchase}) AS first_purchase,
+    max(${et}) FILTER (WHERE ${purchase}) AS last_purchase,
+    max(${et}) AS last_event,
+    sum(${amount}) FILTER (WHERE ${purchase}) AS monetary
   FROM ${quoteTable(e.table)} e
-  WHERE ${before(et, e.time.type, '$2')}
-  GROUP BY 1, 2, 3
-), event_summary AS (
-  SELECT cid,
-    coalesce(sum(n) FILTER (WHERE purchase), 0)::float8 AS purchase_count,
-    count(*) FILTER (WHERE purchase)::float8 AS purchase_days,
-    min(first_ms) FILTER (WHERE purchase) AS first_purchase,
-    max(last_ms) FILTER (WHERE purchase) AS last_purchase,
-    max(last_ms) AS last_event,
-    coalesce(sum(amount) FILTER (WHERE purchase), 0)::float8 AS monetary
-  FROM event_days GROUP BY cid
+  WHERE ${before(et, tt, '$2')}
+  GROUP BY 1
 )${touchCte}
 SELECT k.cid, ${signupDaySql(m.customers)} AS signup_day,
-  coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0), s.first_purchase, s.last_purchase,
-  s.last_event, coalesce(s.monetary, 0), ${t ? 'ta.last_response' : 'NULL::float8'}${attrs}
+  coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0),
+  ${msOf('s.first_purchase', tt)}, ${msOf('s.last_purchase', tt)}, ${msOf('s.last_event', tt)},
+  coalesce(s.monetary, 0)::float8, ${t ? msOf('ta.last_response', t.time.type) : 'NULL::float8'}${attrs}
 FROM ${quoteTable(m.customers.table)} c
 JOIN consented k ON k.cid = c.${quoteIdent(m.customers.customerId)}::text
 LEFT JOIN event_summary s ON s.cid = k.cid
@@ -136,7 +145,7 @@ export function eventsSql(m: WarehouseMapping): string {
   const channel = textOrNull('e', e.channel);
   const category = textOrNull('e', e.category);
   // ORDER BY names expressions, not output positions: `1 COLLATE "C"` would be a constant.
-  return `WITH ${consentCtes(m)}
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
 SELECT k.cid, ${ms}, ${type}, ${amount}, ${channel}, ${category}
 FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
 WHERE ${before(et, e.time.type, '$2')}
@@ -153,7 +162,7 @@ export function touchesSql(m: WarehouseMapping): string | null {
   const channel = `t.${quoteIdent(t.channel)}::text`;
   const campaign = `t.${quoteIdent(t.campaign)}::text`;
   const variant = textOrNull('t', t.variant);
-  return `WITH ${consentCtes(m)}
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
 SELECT k.cid, ${ms}, ${channel}, ${campaign}, ${variant}, t.${quoteIdent(t.outcome)}::text
 FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
 WHERE ${before(tt, t.time.type, '$2')}
@@ -166,7 +175,7 @@ export function tableRowsSql(m: WarehouseMapping, name: string): string | null {
   const f = m.tables.find((t) => t.name === name);
   if (!f) return null;
   const cols = f.columns.map((c, i) => `, f.${quoteIdent(c.column)} AS v${i}`).join('');
-  return `WITH ${consentCtes(m)}
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
 SELECT k.cid${cols}
 FROM ${quoteTable(f.table)} f JOIN consented k ON k.cid = f.${quoteIdent(f.customerId)}::text
 WHERE $2::float8 IS NOT NULL -- feature rows have no time: asOf is typed, not applied
