@@ -43,6 +43,24 @@ export {
 } from './store/index.ts';
 
 /**
+ * The warehouse backend (docs/warehouse.md): with `<dir>/warehouse.json`, analytics read the
+ * institution's PostgreSQL through the mapping instead of the imported tables.
+ *
+ * @example
+ * const source = openUnitSource(db, { purpose: 'analytics', asOf: '2025-01-01' });
+ * for (const c of source.customers()) console.log(c.purchaseCount); // from PostgreSQL if mapped
+ */
+export {
+  openUnitSource,
+  openFeatureCatalog,
+  parseWarehouseMapping,
+  loadWarehouseMapping,
+  saveWarehouseMapping,
+  WarehouseError,
+  type WarehouseMapping,
+} from './warehouse/index.ts';
+
+/**
  * Streamed, validated, all-or-nothing CSV import (customers, events, touches, consents, tables).
  *
  * @example

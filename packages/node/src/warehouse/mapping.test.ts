@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,14 @@ describe('warehouse mapping validation', () => {
     expect(m.batchRows).toBe(5000);
     expect(m.tables).toEqual([]);
     expect(m.events.time).toEqual({ column: 'occurred_at', type: 'timestamp' });
+  });
+
+  it('accepts the full example of docs/warehouse.md', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../../docs/warehouse.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    const m = parseWarehouseMapping(JSON.parse(example as string));
+    expect(m.tables.map((t) => t.name)).toEqual(['churn']);
+    expect(m.touches?.time).toEqual({ column: 'sent_at_ms', type: 'epoch_ms' });
   });
 
   it('refuses names that are not plain identifiers, naming the field', () => {
