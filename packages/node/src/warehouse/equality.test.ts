@@ -20,7 +20,12 @@ import { featureTableColumns, openNodeDatabase, createUnitSource } from '../stor
 import { generateSynthetic } from '../synth/index.ts';
 import { loadCsvIntoPostgres } from './_test-load-csv.ts';
 import { postgresAvailability, startTestPostgres, type TestPostgres } from './_test-postgres.ts';
-import { closeWarehouseConnections, openUnitSource, WAREHOUSE_FILE } from './index.ts';
+import {
+  closeWarehouseConnections,
+  openFeatureCatalog,
+  openUnitSource,
+  WAREHOUSE_FILE,
+} from './index.ts';
 
 const pgBin = postgresAvailability();
 const AS_OF = '2025-12-01';
@@ -93,6 +98,14 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     expect([...warehouse('model_training').tableRows('churn')]).toEqual([
       ...sqlite('model_training').tableRows('churn'),
     ]);
+  });
+
+  it('lists the same feature tables and typed columns for train rounds and scoring', () => {
+    expect(openFeatureCatalog(dbB).tables()).toEqual(['churn']);
+    expect(openFeatureCatalog(dbB).columns('churn')).toEqual(featureTableColumns(dbA, 'churn'));
+    expect(() => openFeatureCatalog(dbB).columns('nope')).toThrow(
+      'feature table "nope" does not exist'
+    );
   });
 
   const base = { version: 1, kind: 'segment_stats', purpose: 'analytics', asOf: AS_OF, epsilon: 1 };
