@@ -19,6 +19,8 @@ export interface BridgeOptions {
   batchRows: number;
   batchTimeoutMs: number;
   maxConnections?: number;
+  /** Where the worker loads pg from (tests point it elsewhere to see a failed start). */
+  pgPath?: string;
 }
 
 /** A PostgreSQL error (SQLSTATE in `sqlState`), or the warehouse could not be reached. */
@@ -75,7 +77,7 @@ export class PgBridge {
         port: port2,
         ctl,
         url,
-        pgPath: require.resolve('pg'),
+        pgPath: opts.pgPath ?? require.resolve('pg'),
         cursorPath: require.resolve('pg-cursor'),
         batchRows: opts.batchRows,
         maxConnections: opts.maxConnections ?? 8,

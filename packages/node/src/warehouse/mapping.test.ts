@@ -158,6 +158,19 @@ CREATE ROLE reader LOGIN; GRANT USAGE ON SCHEMA crm TO reader; GRANT SELECT ON A
     );
   });
 
+  it('answers at once, with the reason, when the connection worker cannot start', () => {
+    const broken = new PgBridge(pg.url, {
+      batchRows: 100,
+      batchTimeoutMs: 60_000,
+      pgPath: '/nonexistent/pg/index.js',
+    });
+    const started = Date.now();
+    expect(() => broken.query('SELECT 1')).toThrow(
+      /^warehouse: the connection worker failed to start: Cannot find module/
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('reports an unreachable server without the password', () => {
     const dead = new PgBridge(`postgresql://fedmark:hunter2@127.0.0.1:1/postgres`, {
       batchRows: 100,
