@@ -10,6 +10,7 @@ import type {
 import { CONSENT_IN_FORCE_SQL } from './_consent-sql.ts';
 import { activityAggregates } from './customer-activity.ts';
 import { mergeByCustomerId } from './_merge-ordered.ts';
+import { customerSummary } from './customer-summary.ts';
 import { coerceCell, type CellValue, type ColumnType } from './_values.ts';
 import { featureTableColumns, physicalColumnName, physicalTableName } from './feature-tables.ts';
 
@@ -25,8 +26,6 @@ export interface UnitSourceOptions {
    */
   consentAt?: Date;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Customers whose stored rows are all before asOf: their aggregates are read as kept
@@ -89,8 +88,6 @@ type CustomerAggRow = [
   number | null,
 ];
 
-const toDay = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / DAY_MS));
-
 /** Parses YYYY-MM-DD into epoch ms at 00:00 UTC, refusing impossible dates. */
 export function asOfToMs(asOf: string): number {
   const parsed = IsoDateSchema.safeParse(asOf);
@@ -135,25 +132,18 @@ export function createUnitSource(db: Database.Database, opts: UnitSourceOptions)
         rows(LATER_CUSTOMERS_SQL),
         (x) => x[0]
       )) {
-        const lastEvent = r[7];
-        const lastResponse = r[9];
-        const lastActivity =
-          lastEvent === null
-            ? lastResponse
-            : lastResponse === null
-              ? lastEvent
-              : Math.max(lastEvent, lastResponse);
-        yield {
-          customerId: r[0],
-          signupDay: r[1],
-          attributes: attributesOf(r[2]),
-          purchaseCount: r[3],
-          purchaseDays: r[4],
-          firstPurchaseDay: toDay(r[5]),
-          lastPurchaseDay: toDay(r[6]),
-          lastActivityDay: toDay(lastActivity),
-          monetary: r[8],
-        };
+        yield customerSummary(
+          r[0],
+          r[1],
+          attributesOf(r[2]),
+          r[3],
+          r[4],
+          r[5],
+          r[6],
+          r[7],
+          r[8],
+          r[9]
+        );
       }
     },
     *events(): Generator<EventRow> {

@@ -14,12 +14,10 @@ import type {
 } from '../analytics/types.ts';
 import { coerceCell, type CellValue } from '../store/_values.ts';
 import { asOfToMs, type UnitSourceOptions } from '../store/unit-source.ts';
+import { customerSummary } from '../store/customer-summary.ts';
 import type { PgBridge } from './_bridge.ts';
 import { customersSql, eventsSql, tableRowsSql, touchesSql } from './_sql.ts';
 import type { WarehouseMapping } from './mapping.ts';
-
-const DAY_MS = 86_400_000;
-const toDay = (ms: number | null): number | null => (ms === null ? null : Math.floor(ms / DAY_MS));
 
 /** What the node itself knows beside the warehouse: its own consent records and erasures. */
 export interface NodeOverlay {
@@ -87,23 +85,18 @@ export function createWarehouseUnitSource(
       attrs.forEach((a, i) => {
         attributes[a.name] = coerceCell(r[9 + i], a.type);
       });
-      const lastActivity =
-        lastEvent === null
-          ? lastResponse
-          : lastResponse === null
-            ? lastEvent
-            : Math.max(lastEvent, lastResponse);
-      yield {
-        customerId: cid,
+      yield customerSummary(
+        cid,
         signupDay,
         attributes,
-        purchaseCount: count,
-        purchaseDays: days,
-        firstPurchaseDay: toDay(first),
-        lastPurchaseDay: toDay(last),
-        lastActivityDay: toDay(lastActivity),
+        count,
+        days,
+        first,
+        last,
+        lastEvent,
         monetary,
-      };
+        lastResponse
+      );
     }
   }
 
