@@ -16,7 +16,8 @@ import { importCsv } from '../packages/node/src/importing/index.ts';
 import { appendLedgerEntry, verifyLedger, ledgerSize } from '../packages/node/src/ledger/index.ts';
 import { createUnitSource, openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { computeSegmentVector } from '../packages/node/src/analytics/index.ts';
-import { SegmentQuerySchema, type SegmentQuery } from '../packages/protocol/src/index.ts';
+import type { SegmentQuery } from '../packages/protocol/src/index.ts';
+import { rfmLifecycleNesQuery } from './support/segmentation-query.ts';
 import { timedCommand } from './comparators/child-cpu.ts';
 import { duckDbSegmentation } from './comparators/duckdb-segmentation.ts';
 
@@ -200,20 +201,7 @@ export async function run(opts: NodeStoreBenchOptions = {}): Promise<Record<stri
     // to end through SQLite and the analytics, at a current asOf (every customer's rows before
     // it: the kept aggregates answer) and a historical one (most customers have later rows, so
     // their events are aggregated), each against DuckDB on the same definitions.
-    const segmentAt = (asOf: string): SegmentQuery =>
-      SegmentQuerySchema.parse({
-        version: 1,
-        kind: 'segment_stats',
-        purpose: 'analytics',
-        asOf,
-        epsilon: 1,
-        dimensions: [
-          { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
-          { field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] },
-          { field: 'rfm_score_sum', edges: [3, 6, 9, 12, 15] },
-        ],
-        measures: [{ field: 'monetary', lower: 0, upper: 5000, scale: 100 }],
-      });
+    const segmentAt = rfmLifecycleNesQuery;
     const segment = (query: SegmentQuery) => {
       const t0 = performance.now();
       const c0 = process.cpuUsage();

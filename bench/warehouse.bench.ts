@@ -32,7 +32,7 @@ import {
   openUnitSource,
   WAREHOUSE_FILE,
 } from '../packages/node/src/warehouse/index.ts';
-import { SegmentQuerySchema } from '../packages/protocol/src/index.ts';
+import { rfmLifecycleNesQuery } from './support/segmentation-query.ts';
 
 const EVENTS_PER_CUSTOMER = 10;
 const CHANNELS = ['web', 'store', 'app', 'phone'];
@@ -118,19 +118,7 @@ function rssSampler() {
   };
 }
 
-const QUERY = SegmentQuerySchema.parse({
-  version: 1,
-  kind: 'segment_stats',
-  purpose: 'analytics',
-  asOf: AS_OF,
-  epsilon: 1,
-  dimensions: [
-    { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
-    { field: 'nes_status', categories: ['new', 'E0', 'S1', 'S2', 'S3'] },
-    { field: 'rfm_score_sum', edges: [3, 6, 9, 12, 15] },
-  ],
-  measures: [{ field: 'monetary', lower: 0, upper: 5000, scale: 100 }],
-});
+const QUERY = rfmLifecycleNesQuery(AS_OF);
 
 const secs = (t: number): number => +((performance.now() - t) / 1000).toFixed(2);
 const cpuSecs = (from: NodeJS.CpuUsage): number => {
