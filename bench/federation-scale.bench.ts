@@ -15,8 +15,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobSpecInput } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
+import { lifecycleJob, median } from './support/federation-jobs.ts';
 
 const NODE_COUNTS = (process.env['FEDMARK_SCALE_NODES'] ?? '3,10,30,100').split(',').map(Number);
 const CUSTOMERS = Number(process.env['FEDMARK_SCALE_CUSTOMERS'] ?? 300);
@@ -24,24 +24,7 @@ const JOBS = Number(process.env['FEDMARK_SCALE_JOBS'] ?? 3);
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
-const job: JobSpecInput = {
-  version: 1,
-  kind: 'segment_stats',
-  name: 'scale bench lifecycle',
-  noise: 'on',
-  stragglerWaitMs: 0,
-  query: {
-    version: 1,
-    kind: 'segment_stats',
-    name: 'lifecycle',
-    purpose: 'analytics',
-    asOf: '2026-01-01',
-    epsilon: 0.5,
-    dimensions: [
-      { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
-    ],
-  },
-};
+const job = lifecycleJob('scale bench lifecycle');
 
 /** CPU seconds (user + system) a live process has used, or 0 once it is gone. */
 function cpuOf(pid: number | undefined): number {
@@ -65,12 +48,6 @@ function rssMiB(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 interface SizeFigures {

@@ -8,42 +8,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  layoutOf,
-  SegmentQuerySchema,
-  type JobSpecInput,
-  type SegmentQueryInput,
-} from '@fedmark/protocol';
+import { layoutOf, SegmentQuerySchema, type JobSpecInput } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { CaptureProxy } from '../test/support/capture-proxy.ts';
+import { LIFECYCLE_QUERY, lifecycleJob, median } from './support/federation-jobs.ts';
 
 const RUNS = Number(process.env['FEDMARK_BENCH_RUNS'] ?? 100);
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
 const SIZES = [6000, 3000, 4500];
 
-const lifecycleQuery: SegmentQueryInput = {
-  version: 1,
-  kind: 'segment_stats',
-  name: 'lifecycle',
-  purpose: 'analytics',
-  asOf: '2026-01-01',
-  epsilon: 0.5,
-  dimensions: [{ field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] }],
-};
-const job = (noise: 'on' | 'off-test-only'): JobSpecInput => ({
-  version: 1,
-  kind: 'segment_stats',
-  name: `bench ${noise}`,
-  noise,
-  stragglerWaitMs: 0,
-  query: lifecycleQuery,
-});
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const job = (noise: 'on' | 'off-test-only'): JobSpecInput => lifecycleJob(`bench ${noise}`, noise);
 
 export async function run(): Promise<Record<string, unknown>> {
   const workdir = mkdtempSync(join(tmpdir(), 'fedmark-bench-fed-'));
@@ -108,7 +82,7 @@ export async function run(): Promise<Record<string, unknown>> {
         );
       });
     }
-    const layout = layoutOf(SegmentQuerySchema.parse(lifecycleQuery));
+    const layout = layoutOf(SegmentQuerySchema.parse(LIFECYCLE_QUERY));
     const bytesPerNodePerJob: Record<string, number> = {};
     const submissionBytes: number[] = [];
     for (const [name, p] of proxies) {

@@ -18,8 +18,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { JobSpecInput } from '@fedmark/protocol';
 import type { LocalFederation as Federation } from '../packages/coordinator/src/simulate/federation.ts';
+import { lifecycleJob, median } from './support/federation-jobs.ts';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
 const NODE_COUNTS = (process.env['FEDMARK_IDLE_NODES'] ?? '3,10').split(',').map(Number);
@@ -42,30 +42,7 @@ const CLOCK_TICKS = Number(
   })()
 );
 
-const job: JobSpecInput = {
-  version: 1,
-  kind: 'segment_stats',
-  name: 'idle bench lifecycle',
-  noise: 'on',
-  stragglerWaitMs: 0,
-  query: {
-    version: 1,
-    kind: 'segment_stats',
-    name: 'lifecycle',
-    purpose: 'analytics',
-    asOf: '2026-01-01',
-    epsilon: 0.5,
-    dimensions: [
-      { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
-    ],
-  },
-};
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const job = lifecycleJob('idle bench lifecycle');
 
 /** utime + stime of `pid` and every live descendant, in ticks (a party runs in one process). */
 function cpuTicks(pid: number): number {
