@@ -50,6 +50,23 @@ function rssMiB(pid: number | undefined): number {
   }
 }
 
+/**
+ * Creates the job once the key epoch is active. Each admission starts a new epoch, and with 100
+ * nodes the last one's ceremony (one sealed secret key per member) can still be running when
+ * the federation reports started: the coordinator then answers KEY_EPOCH_PENDING.
+ */
+async function createWhenKeyed(fed: LocalFederation, spec: typeof job): Promise<string> {
+  const until = Date.now() + 900_000;
+  for (;;) {
+    try {
+      return await fed.operator.createJob(spec);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'KEY_EPOCH_PENDING' || Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}
+
 interface SizeFigures {
   nodes: number;
   startupSeconds: number;
@@ -84,7 +101,7 @@ async function measure(count: number): Promise<SizeFigures> {
     const times: number[] = [];
     for (let i = 0; i < JOBS; i++) {
       const started = Date.now();
-      const id = await fed.operator.createJob(job);
+      const id = await createWhenKeyed(fed, job);
       await fed.operator.waitForJob(id, { timeoutMs: 600_000 });
       times.push((Date.now() - started) / 1000);
     }
