@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKeyPairFromSeed, type JobStatus } from '@fedmark/protocol';
 import { createCoordinator, type Coordinator } from '../packages/coordinator/src/app.ts';
 import { openStore } from '../packages/coordinator/src/store/index.ts';
-import { memoryUnitSource, type UnitSource } from '../packages/node/src/analytics/index.ts';
+import { type UnitSource } from '../packages/node/src/analytics/index.ts';
+import { onePurchaseEach } from '../packages/node/src/federation/_test-network.ts';
 import { runAgent } from '../packages/node/src/federation/agent.ts';
 import { initNode, loadIdentity } from '../packages/node/src/identity/index.ts';
 import { admitNode, writeCoordinatorFile } from './support/test-coordinator.ts';
@@ -30,18 +31,7 @@ const answers: { node: string; at: number; status: number; body: string }[] = []
 
 function sourceFor(node: string): UnitSource {
   const ids = Array.from({ length: 30 + NAMES.indexOf(node) }, (_, i) => `${node}-${i}`);
-  return memoryUnitSource({
-    customers: ids.map((customerId) => ({ customerId, signupDay: 20_000, attributes: {} })),
-    events: ids.map((customerId) => ({
-      customerId,
-      time: Date.parse('2026-10-01T12:00:00Z'),
-      type: 'purchase',
-      amount: 10,
-      channel: null,
-      category: null,
-    })),
-    asOf: '2026-11-01',
-  });
+  return onePurchaseEach(ids);
 }
 
 async function op<T>(method: string, path: string, body?: unknown): Promise<T> {

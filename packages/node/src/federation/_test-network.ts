@@ -18,7 +18,7 @@ import {
   type Submission,
   type Task,
 } from '@fedmark/protocol';
-import type { UnitSource } from '../analytics/index.ts';
+import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
 import { loadHe, saveHeKey } from '../crypto/index.ts';
 import { initNode, loadIdentity, publicIdentity } from '../identity/index.ts';
 import { listLedger } from '../ledger/index.ts';
@@ -201,4 +201,27 @@ export async function createTestNetwork(o: {
         .map(toBase64);
     },
   };
+}
+
+/**
+ * A node's data for the round tests: `ids` customers, each with one purchase of 10 on
+ * 2026-10-01 (asOf 2026-11-01), the region attribute `regionOf` gives (none when omitted).
+ */
+export function onePurchaseEach(ids: string[], regionOf?: (id: string) => string): UnitSource {
+  return memoryUnitSource({
+    customers: ids.map((customerId) => ({
+      customerId,
+      signupDay: 20_000,
+      attributes: (regionOf ? { region: regionOf(customerId) } : {}) as Record<string, string>,
+    })),
+    events: ids.map((customerId) => ({
+      customerId,
+      time: Date.parse('2026-10-01T12:00:00Z'),
+      type: 'purchase',
+      amount: 10,
+      channel: null,
+      category: null,
+    })),
+    asOf: '2026-11-01',
+  });
 }

@@ -9,9 +9,14 @@ import {
   type Submission,
 } from '@fedmark/protocol';
 import { regionQuery } from '../_testing/region-release.ts';
-import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
+import { type UnitSource } from '../analytics/index.ts';
 import { loadIdentity } from '../identity/index.ts';
-import { TEST_MODULUS, createTestNetwork, type TestNetwork } from './_test-network.ts';
+import {
+  TEST_MODULUS,
+  createTestNetwork,
+  onePurchaseEach,
+  type TestNetwork,
+} from './_test-network.ts';
 
 /**
  * The two attacks of docs/architecture.md §3 that a dishonest coordinator could run alone:
@@ -34,22 +39,7 @@ function sourceFor(node: string): UnitSource {
     `${node}-S0`,
     `${node}-S1`,
   ];
-  return memoryUnitSource({
-    customers: ids.map((customerId) => ({
-      customerId,
-      signupDay: 20_000,
-      attributes: { region: customerId.includes('-S') ? 'south' : 'north' },
-    })),
-    events: ids.map((customerId) => ({
-      customerId,
-      time: Date.parse('2026-10-01T12:00:00Z'),
-      type: 'purchase',
-      amount: 10,
-      channel: null,
-      category: null,
-    })),
-    asOf: '2026-11-01',
-  });
+  return onePurchaseEach(ids, (customerId) => (customerId.includes('-S') ? 'south' : 'north'));
 }
 
 function spec(q = query): JobRoundSpec {

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { layoutOf, type JobRoundSpec, type Submission } from '@fedmark/protocol';
 import { regionQuery } from '../_testing/region-release.ts';
-import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
+import { type UnitSource } from '../analytics/index.ts';
 import { runAgent } from './agent.ts';
-import { createTestNetwork, type TestNetwork } from './_test-network.ts';
+import { createTestNetwork, onePurchaseEach, type TestNetwork } from './_test-network.ts';
 
 // A spy on the one function that reads a key file: how often a node parses its HE secret key.
 vi.mock('node:fs', async (importOriginal) => {
@@ -27,22 +27,7 @@ let net: TestNetwork;
 function sourceFor(node: string): UnitSource {
   const north = { a: 11, b: 20, c: 13 }[node] as number;
   const ids = Array.from({ length: north }, (_, i) => `${node}-N${i}`);
-  return memoryUnitSource({
-    customers: ids.map((customerId) => ({
-      customerId,
-      signupDay: 20_000,
-      attributes: { region: 'north' },
-    })),
-    events: ids.map((customerId) => ({
-      customerId,
-      time: Date.parse('2026-10-01T12:00:00Z'),
-      type: 'purchase',
-      amount: 10,
-      channel: null,
-      category: null,
-    })),
-    asOf: '2026-11-01',
-  });
+  return onePurchaseEach(ids, () => 'north');
 }
 
 const spec = (): JobRoundSpec => ({

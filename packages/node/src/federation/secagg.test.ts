@@ -14,7 +14,7 @@ import {
   type JobRoundSpec,
   type Submission,
 } from '@fedmark/protocol';
-import { memoryUnitSource, type UnitSource } from '../analytics/index.ts';
+import { type UnitSource } from '../analytics/index.ts';
 import { loadHe, loadHeKey } from '../crypto/index.ts';
 import { openNodeDatabase } from '../store/index.ts';
 import { getSecagg } from './secagg-store.ts';
@@ -22,6 +22,7 @@ import {
   TEST_HE_PARAMS,
   TEST_MODULUS,
   createTestNetwork,
+  onePurchaseEach,
   type TestNetwork,
 } from './_test-network.ts';
 
@@ -57,22 +58,7 @@ const layout = layoutOf(WIDE);
 function sourceFor(node: string): UnitSource {
   const north = { a: 11, b: 20, c: 13, d: 15 }[node] as number;
   const ids = [...Array.from({ length: north }, (_, i) => `${node}-N${i}`), `${node}-S0`];
-  return memoryUnitSource({
-    customers: ids.map((customerId) => ({
-      customerId,
-      signupDay: 20_000,
-      attributes: { region: customerId.includes('-S') ? 'south' : 'north' },
-    })),
-    events: ids.map((customerId) => ({
-      customerId,
-      time: Date.parse('2026-10-01T12:00:00Z'),
-      type: 'purchase',
-      amount: 10,
-      channel: null,
-      category: null,
-    })),
-    asOf: '2026-11-01',
-  });
+  return onePurchaseEach(ids, (customerId) => (customerId.includes('-S') ? 'south' : 'north'));
 }
 
 const spec = (): JobRoundSpec => ({

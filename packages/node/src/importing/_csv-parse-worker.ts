@@ -1,7 +1,7 @@
 /**
  * Internal: worker-thread entry that reads one CSV file (_csv-records.ts) and posts its records
  * to the importing thread in batches, so parsing, decoding and hashing run beside the SQLite
- * writes instead of before each of them (issue 16: import within 2x of sqlite3's own .import).
+ * writes instead of before each of them (docs/scale.md "One node on one machine").
  * Flow control: at most MAX_IN_FLIGHT batches are unanswered; the importing thread posts
  * 'credit' for each one it has written, and the reading pauses meanwhile.
  *

@@ -1,7 +1,7 @@
 /**
  * Per-customer aggregates of all stored events and touches, kept up to date by every write that
  * adds or removes such rows (the events/touches import, erasure), so a segmentation reads one
- * row per customer instead of all of a customer's events (issue 16: RFM + lifecycle over 1M
+ * row per customer instead of all of a customer's events (docs/scale.md: RFM + lifecycle over 1M
  * customers / 10M events was 2.6x DuckDB, nearly all of it in the per-event aggregation).
  *
  * The aggregates cover every row, so they answer a query "as of" a date only for customers whose
