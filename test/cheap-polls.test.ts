@@ -9,7 +9,7 @@ import { type UnitSource } from '../packages/node/src/analytics/index.ts';
 import { onePurchaseEach } from '../packages/node/src/federation/_test-network.ts';
 import { runAgent } from '../packages/node/src/federation/agent.ts';
 import { initNode, loadIdentity } from '../packages/node/src/identity/index.ts';
-import { admitNode, writeCoordinatorFile } from './support/test-coordinator.ts';
+import { admitNode, operatorApi, writeCoordinatorFile } from './support/test-coordinator.ts';
 
 /**
  * A cheap federation, end to end (docs/scale.md "Cheap federation"): a real coordinator in
@@ -34,17 +34,8 @@ function sourceFor(node: string): UnitSource {
   return onePurchaseEach(ids);
 }
 
-async function op<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await coordinator.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as T;
-  if (res.status >= 300)
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const op = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  operatorApi(coordinator, TOKEN)<T>(method, path, body);
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

@@ -6,6 +6,7 @@ import { signingKeyPairFromSeed, type JobResult, type JobStatus } from '@fedmark
 import type { Coordinator } from '../packages/coordinator/src/app.ts';
 import {
   admitNode,
+  operatorApi,
   startTestCoordinator,
   writeCoordinatorFile,
 } from './support/test-coordinator.ts';
@@ -36,17 +37,8 @@ const dirOf = (n: string) => join(root, n);
 const fetchApp = (url: string, init: RequestInit) =>
   Promise.resolve(coordinator.app.request(url, init));
 
-async function op<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await coordinator.app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.json()) as T;
-  if (res.status >= 300)
-    throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const op = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  operatorApi(coordinator, TOKEN)<T>(method, path, body);
 
 /** One poll of every node, in turn (each answers what it was listed, as its agent would). */
 const pollAll = async () => {

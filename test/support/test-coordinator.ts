@@ -65,3 +65,25 @@ export function writeCoordinatorFile(dir: string, url: string, coordinatorKey: U
   };
   writeFileSync(join(dir, COORDINATOR_FILE), JSON.stringify(record));
 }
+
+/**
+ * The operator API of an in-process coordinator: `op(method, path, body)` with the bearer token,
+ * JSON in and out; a status of 300 or more throws with the answer.
+ * @example const op = operatorApi(coordinator, 'op-token'); await op('GET', '/v1/jobs');
+ */
+export function operatorApi(
+  coordinator: Coordinator,
+  token: string
+): <T>(method: string, path: string, body?: unknown) => Promise<T> {
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await coordinator.app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json()) as T;
+    if (res.status >= 300)
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
