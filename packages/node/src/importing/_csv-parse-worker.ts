@@ -7,7 +7,7 @@
  *
  * Messages to the importer: {type:'batch', records, bytes} | {type:'badByte', offset} |
  * {type:'csvError', err} | {type:'readError'} | {type:'end', fileHash, bytes}.
- * From it: {type:'credit'} | {type:'stop'}.
+ * From it: {type:'credit'}; it ends the worker with terminate() when it has what it needs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { produceRecords } from './_csv-records.ts';
@@ -41,12 +41,8 @@ if (port) {
     },
     batchSize
   );
-  port.on('message', (m: { type: 'credit' | 'stop' }) => {
-    if (m.type === 'stop') {
-      producer.stop();
-      port.close();
-      return;
-    }
+  port.on('message', () => {
+    // The only message is 'credit': one batch written.
     inFlight--;
     if (inFlight < MAX_IN_FLIGHT) producer.resume();
   });

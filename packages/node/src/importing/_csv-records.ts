@@ -33,8 +33,6 @@ export interface RecordSink {
 }
 
 export interface RecordProducer {
-  /** Stops reading (no further sink call). */
-  stop(): void;
   /**
    * Stops handing out batches until resume(): the parser's buffer fills and pipe() pauses the
    * file, so memory stays bounded however far the consumer falls behind.
@@ -108,7 +106,6 @@ export function produceRecords(
   parser.on('end', () => finish(() => sink.end(hash.digest('hex'), bytes)));
   input.pipe(parser);
   return {
-    stop,
     pause: () => {
       paused = true;
     },

@@ -81,8 +81,8 @@ function newWorker(workerData: unknown): Worker {
   );
 }
 
+/** The reading side as the consumer sees it: it stops by returning false from `batch`. */
 interface Producer {
-  stop(): void;
   /** The consumer finished a batch (flow control for the worker). */
   credit(): void;
 }
@@ -101,8 +101,8 @@ function startProducer(
   inWorker: boolean
 ): Producer {
   if (!inWorker) {
-    const p = produceRecords(file, encoding, sink, BATCH);
-    return { stop: () => p.stop(), credit: () => undefined };
+    produceRecords(file, encoding, sink, BATCH);
+    return { credit: () => undefined };
   }
   const worker = newWorker({ file, encoding, batchSize: BATCH });
   let over = false;
@@ -136,7 +136,7 @@ function startProducer(
     stop();
     sink.readError(`the CSV parser thread failed: ${err.message}`);
   });
-  return { stop, credit: () => (over ? undefined : worker.postMessage({ type: 'credit' })) };
+  return { credit: () => (over ? undefined : worker.postMessage({ type: 'credit' })) };
 }
 
 export function streamCsv(
