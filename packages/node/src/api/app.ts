@@ -9,6 +9,7 @@ import { registerReadRoutes } from './routes-read.ts';
 import { registerAdminRoutes } from './routes-admin.ts';
 import { registerLedgerProofRoutes } from './routes-ledger-proofs.ts';
 import { registerAuditRoutes } from './routes-audit.ts';
+import { registerDecideRoutes } from './routes-decide.ts';
 import { createNodeConsole, NODE_CONSOLE_BASE } from '../console/index.ts';
 import type { ApiToken } from './tokens.ts';
 import { PUBLIC, json } from './_responses.ts';
@@ -100,6 +101,7 @@ export function createNodeApp(opts: NodeAppOptions): OpenAPIHono<ApiEnv> {
   registerLedgerProofRoutes(app, { db: opts.db, identity: opts.identity });
   registerAuditRoutes(app, { dir: opts.dir, db: opts.db, identity: opts.identity });
   registerAdminRoutes(app, opts);
+  registerDecideRoutes(app, opts);
   // The web console (HTML, session cookie) beside the bearer-token API; it keeps its own error pages.
   app.route(
     NODE_CONSOLE_BASE,

@@ -57,6 +57,7 @@ describe('node GET /openapi.json', () => {
     );
     expect(rows.sort()).toEqual([
       'changeConsent POST /v1/consents [admin] bearer',
+      'decide POST /v1/decide [admin] bearer',
       'eraseCustomer POST /v1/erasures [admin] bearer',
       'getAuditConsents GET /v1/audit/consents [audit] bearer',
       'getAuditIdentity GET /v1/audit/identity [audit] bearer',
@@ -110,6 +111,7 @@ describe('node GET /openapi.json', () => {
       runStats: '400 401 403 404 413',
       changeConsent: '400 401 403 409 413',
       eraseCustomer: '400 401 403 413',
+      decide: '400 401 403 404 413',
     });
     expect(errorResponsesWithoutErrorSchema(doc)).toEqual([]);
   });
