@@ -17,12 +17,13 @@ import { registerKeys } from './keys.ts';
 import { registerMembers } from './members.ts';
 import { registerBackup } from './backup.ts';
 import { registerWarehouse } from './warehouse.ts';
+import { registerDecide } from './decide.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
     .description(
-      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score'
+      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score, decide'
     );
   node.addHelpText(
     'after',
@@ -44,4 +45,5 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerSynth(node, ctx);
   registerBackup(node, ctx);
   registerScore(node, ctx);
+  registerDecide(node, ctx);
 }
