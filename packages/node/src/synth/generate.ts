@@ -5,6 +5,7 @@ import { CHURN_COLUMNS, churnRow } from './features.ts';
 import { LineWriter } from './line-writer.ts';
 import { Prng, seedToUint32 } from './prng.ts';
 import { PROFILES, PROFILE_NAMES, type ProfileName } from './profiles.ts';
+import { peopleMap } from './shared-people.ts';
 
 export interface SynthOptions {
   /** Output directory (created if missing); existing files of the same names are overwritten. */
@@ -14,6 +15,12 @@ export interface SynthOptions {
   seed: string;
   /** Number of customers; defaults to the profile's size. */
   customers?: number;
+  /**
+   * Size of the public population the customers' e-mail addresses come from (shared-people.ts,
+   * default 50,000, at least the customer count): nodes of one federation with the same value
+   * share customers by e-mail, as partners do, for overlap jobs.
+   */
+  people?: number;
   /** First and last day of the window, YYYY-MM-DD (inclusive). */
   start?: string;
   end?: string;
@@ -29,10 +36,12 @@ export interface SynthReport {
   files: { customers: string; events: string; touches: string; consents: string; churn: string };
   rows: { customers: number; events: number; touches: number; consents: number; churn: number };
   purchases: number;
+  /** Size of the e-mail population used (shared-people.ts). */
+  people: number;
 }
 
 export const SYNTH_FILES = {
-  customers: ['customer_id', 'signup_date'],
+  customers: ['customer_id', 'signup_date', 'email'],
   events: ['customer_id', 'time', 'type', 'amount', 'channel', 'category'],
   touches: ['customer_id', 'time', 'channel', 'campaign', 'variant', 'outcome'],
   consents: ['customer_id', 'purpose', 'status', 'time', 'source'],
@@ -96,6 +105,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
     churn: new LineWriter(files.churn, SYNTH_FILES.churn),
   };
   const seed32 = seedToUint32(`${opts.profile}:${opts.seed}`);
+  const people = peopleMap(opts.profile, seed32, opts.people, total);
   let purchases = 0;
   try {
     for (let i = 0; i < total; i++) {
@@ -103,6 +113,7 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
       out.customers.row([
         c.id,
         w.date(c.signupMs),
+        people.emailOf(i),
         ...profile.attributeColumns.map((k) => c.attributes[k] ?? null),
       ]);
       for (const e of c.events) {
@@ -145,5 +156,6 @@ export async function generateSynthetic(opts: SynthOptions): Promise<SynthReport
       churn: out.churn.rows,
     },
     purchases,
+    people: people.people,
   };
 }

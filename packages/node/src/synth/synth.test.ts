@@ -81,7 +81,7 @@ describe('generateSynthetic', () => {
   it('writes the documented headers and the reported row counts', async () => {
     const r = await gen('counts', 'x', 'bank', 300);
     expect(readFileSync(r.files.customers, 'utf8').split('\n')[0]).toBe(
-      'customer_id,signup_date,age_band,segment,risk_tier,volatility_pct'
+      'customer_id,signup_date,email,age_band,segment,risk_tier,volatility_pct'
     );
     expect(readFileSync(r.files.events, 'utf8').split('\n')[0]).toBe(
       'customer_id,time,type,amount,channel,category'
@@ -108,8 +108,9 @@ describe('generateSynthetic', () => {
     for (const c of customers) {
       expect(c[0]).toMatch(/^rt\d{7}$/);
       expect((c[1] as string) >= '2024-01-01' && (c[1] as string) <= '2024-12-31').toBe(true);
-      expect(['18-24', '25-34', '35-44', '45-54', '55-64', '65+']).toContain(c[2]);
-      expect(['bronze', 'silver', 'gold', 'platinum']).toContain(c[4]);
+      expect(c[2]).toMatch(/^person\d+@people\.example$/);
+      expect(['18-24', '25-34', '35-44', '45-54', '55-64', '65+']).toContain(c[3]);
+      expect(['bronze', 'silver', 'gold', 'platinum']).toContain(c[5]);
     }
     const events = rowsOf(r.files.events);
     for (const [id, time, type, amount] of events) {

@@ -12,6 +12,7 @@ interface SynthOpts {
   profile: ProfileName;
   seed: string;
   customers?: number;
+  people?: number;
   start: string;
   end: string;
   json?: boolean;
@@ -42,6 +43,11 @@ export function registerSynth(node: Command, ctx: CliContext): void {
       intOption(1, 9_999_999)
     )
     .option(
+      '--people <n>',
+      'size of the e-mail population the customers come from (default 50000, at least --customers): nodes generated with the same value share customers by e-mail, for overlap jobs',
+      intOption(1, 99_999_999)
+    )
+    .option(
       '--start <date>',
       'first day of the simulated window, YYYY-MM-DD',
       dateOption,
@@ -56,6 +62,7 @@ export function registerSynth(node: Command, ctx: CliContext): void {
         profile: o.profile,
         seed: o.seed,
         ...(o.customers === undefined ? {} : { customers: o.customers }),
+        ...(o.people === undefined ? {} : { people: o.people }),
         start: o.start,
         end: o.end,
         onProgress: (done, total) => progress.update(done, total),
@@ -70,7 +77,7 @@ export function registerSynth(node: Command, ctx: CliContext): void {
       emit(ctx, o.json, { ...report, nextCommands }, () =>
         [
           `Wrote ${o.profile} data for seed "${o.seed}" (${report.start} .. ${report.end}) to ${o.dir}:`,
-          `  customers.csv  ${report.rows.customers} rows`,
+          `  customers.csv  ${report.rows.customers} rows (e-mail addresses from a population of ${report.people})`,
           `  events.csv     ${report.rows.events} rows (${report.purchases} purchases)`,
           `  touches.csv    ${report.rows.touches} rows`,
           `  consents.csv   ${report.rows.consents} rows`,
