@@ -37,6 +37,9 @@ export const LEDGER_ENTRY_TYPES = [
   'secagg_setup',
   'secagg_unmask',
   'secagg_unmask_refused',
+  // An audience built for activation in the institution's own channels (docs/decide.md
+  // "Audiences"): its rule's hash, the count and a commitment to the customers; it never leaves the node.
+  'audience',
   // Checkpoint padding (docs/audit.md "Checkpoint padding"): appended before a checkpoint is
   // signed so its treeSize is a multiple of a fixed bucket. Body {}, no subject, no commitment:
   // it records nothing, so it is not activity.

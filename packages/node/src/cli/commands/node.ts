@@ -18,12 +18,13 @@ import { registerMembers } from './members.ts';
 import { registerBackup } from './backup.ts';
 import { registerWarehouse } from './warehouse.ts';
 import { registerDecide } from './decide.ts';
+import { registerAudience } from './audience.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
     .description(
-      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score, decide'
+      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score, decide, audience'
     );
   node.addHelpText(
     'after',
@@ -46,4 +47,5 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerBackup(node, ctx);
   registerScore(node, ctx);
   registerDecide(node, ctx);
+  registerAudience(node, ctx);
 }
