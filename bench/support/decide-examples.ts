@@ -34,7 +34,7 @@ writeFileSync(
 const BASE: Record<string, number> = { email: 0.031, sms: 0.048, app: 0.04 };
 const edges = Array.from({ length: 55 }, (_, i) => 3 * (i + 1)); // 3, 6, ..., 165
 const labels = ['<3', ...edges.slice(0, -1).map((e, i) => `[${e},${edges[i + 1]})`), '>=165'];
-const cells = [];
+const cells: Record<string, unknown>[] = [];
 for (const [channel, rate] of Object.entries(BASE)) {
   labels.forEach((label, i) => {
     const hour = (3 * i) % 24; // UTC start hour of the 3-hour bin

@@ -140,3 +140,26 @@ describe('published response rates', () => {
     );
   });
 });
+
+describe('docs/examples/decision-policy.json', () => {
+  it('loads with its model and published rates (docs/decide.md "Policy file")', () => {
+    const file = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      '..',
+      '..',
+      'docs',
+      'examples',
+      'decision-policy.json'
+    );
+    const loaded = loadDecisionPolicy(file);
+    expect(loaded.compiled.policy.name).toBe('retail next-best-action (example)');
+    expect([...(loaded.compiled.rates?.keys() ?? [])]).toEqual(['email', 'sms', 'app']);
+    expect(loaded.models.get('churn')?.encoding.map((f) => f.column)).toEqual([
+      'recency_days',
+      'visits_90d',
+      'purchases',
+    ]);
+  });
+});
