@@ -15,6 +15,7 @@ import { modelFileAction } from './model-file.ts';
 import { LocalFederation, type NodeSetup } from './federation.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 import { jobReport } from './report.ts';
+import { overlapDemoJob, withOverlapPolicy } from './overlap-demo.ts';
 import { consoleGuide, untilInterrupted } from './serve.ts';
 
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
@@ -56,6 +57,7 @@ interface SimulateOptions {
   json?: boolean;
   verbose?: boolean;
   testOnlyNoNoise?: boolean;
+  overlap?: boolean;
   policy?: string;
   partial?: boolean;
 }
@@ -167,7 +169,7 @@ async function simulate(
   err: (s: string) => void
 ): Promise<number> {
   const setups = nodeSetups(opts);
-  const jobs = loadJobs(opts, setups);
+  const jobs = [...loadJobs(opts, setups), ...(opts.overlap ? [overlapDemoJob()] : [])];
   if (setups.length < 3)
     throw new Error(
       `a federation needs at least 3 nodes (got ${setups.length}): with two, each could subtract its own share and read the other's`
@@ -177,7 +179,8 @@ async function simulate(
     : mkdtempSync(join(tmpdir(), 'fedmark-sim-'));
   const started = Date.now();
   const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const policyPatch = loadPolicyPatch(opts.policy);
+  const userPatch = loadPolicyPatch(opts.policy);
+  const policyPatch = opts.overlap ? withOverlapPolicy(userPatch) : userPatch;
   const fed = new LocalFederation({
     workdir,
     nodes: setups,
@@ -371,12 +374,16 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option('--json', 'print the results as one JSON document instead of tables')
     .option('--verbose', 'show every process log line on stderr')
     .option(
+      '--overlap',
+      "also run an overlap job: how many customers each pair of nodes shares by e-mail (consent for marketing at both), as DP figures with intervals; the nodes opt in (overlap allowed, matching on their customers' email column) — synthetic nodes share customers from one e-mail population (docs/overlap.md)"
+    )
+    .option(
       '--test-only-no-noise',
       'TEST ONLY: run the jobs without DP noise to compare with a pooled computation (nodes are set up to allow it)'
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  fedmark simulate\n  fedmark simulate --serve            # then open the printed console URLs in a browser\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +
+      '\nExamples:\n  fedmark simulate\n  fedmark simulate --serve            # then open the printed console URLs in a browser\n  fedmark simulate --nodes 4 --out result.json\n  fedmark simulate --overlap          # also: shared customers of each pair, by e-mail\n  fedmark simulate --node a=a/customers.csv,a/events.csv --node b=... --node c=... --lawful-basis analytics=contract\n' +
         '  fedmark simulate --job train.json --node a=table:churn:a.csv --node b=table:churn:b.csv --node c=table:churn:c.csv \\\n' +
         '      --lawful-basis model_training=contract --model-out model.json\n'
     )

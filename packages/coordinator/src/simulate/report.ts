@@ -6,6 +6,7 @@ import {
   type JobResult,
 } from '@fedmark/protocol';
 import { roundBody } from '../cli/render.ts';
+import { overlapLines } from '../cli/render-overlap.ts';
 
 /** A trained model: per-round loss and validation AUC, then the largest weights. */
 export function modelSummary(model: NonNullable<JobResult['model']>): string {
@@ -42,6 +43,10 @@ export function jobReport(result: JobResult): string {
   }
   if (result.model) {
     out.push(modelSummary(result.model));
+    return out.join('\n');
+  }
+  if (result.overlap) {
+    out.push(...overlapLines(result.overlap).map((l) => `   ${l}`));
     return out.join('\n');
   }
   for (const r of result.rounds) {
