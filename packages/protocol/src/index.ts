@@ -41,3 +41,4 @@ export * from './ready-line.ts';
 export * from './logging.ts';
 export * from './psi/index.ts';
 export * from './overlap/index.ts';
+export * from './clv/index.ts';

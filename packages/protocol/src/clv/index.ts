@@ -1,0 +1,7 @@
+/** Probabilistic CLV: BG/NBD + Gamma-Gamma likelihoods, pooled fit, predictions (docs/clv.md). */
+export * from './bgnbd.ts';
+export * from './gamma-gamma.ts';
+export * from './likelihood.ts';
+export * from './pooled-fit.ts';
+export * from './clv-value.ts';
+export * from './holdout.ts';
