@@ -8,7 +8,9 @@ import {
   refusalSigningPayload,
   submissionSigningPayload,
   KEY_ACK_DOMAIN,
+  ENCRYPTED_OVERHEAD_BYTES,
   KEY_BUNDLE_DOMAIN,
+  SEALED_DATA_KEY_BYTES,
   bytesToHex,
   generateBoxKeyPair,
   keyAckSigningPayload,
@@ -185,20 +187,32 @@ export function fakeSealBlob(len: number, fill = 7): Uint8Array {
   return out;
 }
 
-/** A bundle from `generator` sealed to `others`, signed over the members hash of all of them. */
+/**
+ * A bundle from `generator` for `others`, signed over the members hash of all of them. The blob
+ * and the sealed data keys are filler of the right sizes: the coordinator never opens them.
+ */
 export function keyBundle(
   generator: TestNode,
   keyId: string,
   publicKey: Uint8Array,
   others: TestNode[]
 ) {
-  const sealed = Object.fromEntries(
-    others.map((o, i) => [o.name, toBase64(new Uint8Array(80).fill(i + 1))])
+  const sealedDataKeys = Object.fromEntries(
+    others.map((o, i) => [o.name, toBase64(new Uint8Array(SEALED_DATA_KEY_BYTES).fill(i + 1))])
   );
   const membersHash = keyMembersHash([generator, ...others].map(memberOf));
-  const b = { keyId, publicKey: toBase64(publicKey), sealed, membersHash };
+  const encryptedSecretKey = toBase64(
+    new Uint8Array(ENCRYPTED_OVERHEAD_BYTES + publicKey.length).fill(7)
+  );
+  const b = {
+    keyId,
+    publicKey: toBase64(publicKey),
+    encryptedSecretKey,
+    sealedDataKeys,
+    membersHash,
+  };
   return {
-    version: 1,
+    version: 2,
     ...b,
     signature: signCanonical(
       KEY_BUNDLE_DOMAIN,

@@ -13,6 +13,7 @@ export * from './errors.ts';
 export * from './encoding.ts';
 export * from './hashing.ts';
 export * from './signing.ts';
+export * from './hybrid-seal.ts';
 export * from './layout.ts';
 export * from './schemas/common.ts';
 export * from './schemas/segment-query.ts';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { signCanonical, KEY_ACK_DOMAIN, keyAckSigningPayload, sha256Hex } from '@fedmark/protocol';
+import {
+  KEY_ACK_DOMAIN,
+  KEY_BUNDLE_DOMAIN,
+  keyAckSigningPayload,
+  keyBundleSigningPayload,
+  sha256Hex,
+  signCanonical,
+} from '@fedmark/protocol';
 import {
   admit,
   fakeSealBlob,
@@ -16,6 +23,17 @@ const b = testNode('beta', 12);
 const c = testNode('gamma', 13);
 const d = testNode('delta', 14);
 const pk = fakeSealBlob(200);
+
+/** `bundle` signed afresh by `generator`: a generator that itself sent the changed fields. */
+function keyBundleWith(generator: typeof a, bundle: ReturnType<typeof keyBundle>) {
+  const { signature: _old, ...rest } = bundle;
+  const signature = signCanonical(
+    KEY_BUNDLE_DOMAIN,
+    keyBundleSigningPayload(rest),
+    generator.signing.secretKey
+  );
+  return { ...rest, signature };
+}
 const segmentJob = {
   version: 1,
   kind: 'segment_stats',
@@ -29,7 +47,7 @@ const segmentJob = {
 };
 
 describe('key ceremony', () => {
-  it('goes generating -> installing -> active, relaying sealed boxes as opaque blobs', async () => {
+  it('goes generating -> installing -> active, relaying the sealed key and data keys as opaque blobs', async () => {
     const h = harness();
     for (const n of [a, b, c]) await admit(h, n);
     expect(h.store.keys.list().map((e) => [e.keyId, e.state])).toEqual([
@@ -63,13 +81,16 @@ describe('key ceremony', () => {
       type: 'key_install',
       keyId: 'k3',
       generator: 'alpha',
-      sealedSecretKey: bundle.sealed['beta'],
       publicKey: bundle.publicKey,
+      encryptedSecretKey: bundle.encryptedSecretKey,
       bundleSignature: bundle.signature,
     });
-    expect(tasks[0].sealedHashes).toEqual({
-      beta: sha256Hex(Buffer.from(bundle.sealed['beta'] as string, 'base64')),
-      gamma: sha256Hex(Buffer.from(bundle.sealed['gamma'] as string, 'base64')),
+    // Beta gets its own sealed data key only, and the hashes of everyone's.
+    expect(tasks[0].sealedDataKey).toBe(bundle.sealedDataKeys['beta']);
+    expect(JSON.stringify(tasks[0])).not.toContain(bundle.sealedDataKeys['gamma']);
+    expect(tasks[0].sealedDataKeyHashes).toEqual({
+      beta: sha256Hex(Buffer.from(bundle.sealedDataKeys['beta'] as string, 'base64')),
+      gamma: sha256Hex(Buffer.from(bundle.sealedDataKeys['gamma'] as string, 'base64')),
     });
 
     expect((await h.node(b, 'POST', '/v1/node/keys/k3/ack', keyAck(b, 'k3', pk))).status).toBe(200);
@@ -129,6 +150,48 @@ describe('key ceremony', () => {
     expect(await json(garbage)).toEqual({
       error: { code: 'BAD_REQUEST', message: 'HE public key: not a SEAL object (bad magic)' },
     });
+    expect(h.store.keys.get('k3')?.state).toBe('generating');
+  });
+
+  it('refuses a bundle whose blob or sealed data keys were changed after signing (401), or of impossible sizes (400)', async () => {
+    const h = harness();
+    for (const n of [a, b, c]) await admit(h, n);
+    const good = keyBundle(a, 'k3', pk, [b, c]);
+    const swappedBlob = { ...good, encryptedSecretKey: Buffer.alloc(300, 1).toString('base64') };
+    const blobRes = await h.node(a, 'POST', '/v1/node/keys/k3', swappedBlob);
+    expect(blobRes.status).toBe(401);
+    expect(await json(blobRes)).toEqual({
+      error: {
+        code: 'INVALID_SIGNATURE',
+        message: 'key bundle signature of alpha does not verify',
+      },
+    });
+    const swappedKey = {
+      ...good,
+      sealedDataKeys: { ...good.sealedDataKeys, beta: good.sealedDataKeys['gamma'] },
+    };
+    expect((await h.node(a, 'POST', '/v1/node/keys/k3', swappedKey)).status).toBe(401);
+    const longKey = {
+      ...good,
+      sealedDataKeys: { ...good.sealedDataKeys, beta: Buffer.alloc(90).toString('base64') },
+    };
+    const longRes = await h.node(a, 'POST', '/v1/node/keys/k3', longKey);
+    expect(longRes.status).toBe(400);
+    expect((await json(longRes)).error.code).toBe('BAD_REQUEST');
+    // Signed, but too short to hold any sealed SEAL object.
+    const tiny = keyBundle(a, 'k3', pk, [b, c]);
+    const tinyBlob = { ...tiny, encryptedSecretKey: Buffer.alloc(48, 1).toString('base64') };
+    const resigned = keyBundleWith(a, tinyBlob);
+    const tinyRes = await h.node(a, 'POST', '/v1/node/keys/k3', resigned);
+    expect(tinyRes.status).toBe(400);
+    expect(await json(tinyRes)).toEqual({
+      error: {
+        code: 'BAD_REQUEST',
+        message: 'encryptedSecretKey: 48 bytes cannot hold a sealed SEAL secret key',
+      },
+    });
+    const v1 = { ...good, version: 1 };
+    expect((await h.node(a, 'POST', '/v1/node/keys/k3', v1)).status).toBe(400);
     expect(h.store.keys.get('k3')?.state).toBe('generating');
   });
 

@@ -4,12 +4,16 @@ import {
   KeyAckSchema,
   KeyBundleSchema,
   ProtocolError,
+  ENCRYPTED_OVERHEAD_BYTES,
+  MAX_SEAL_BLOB_BYTES,
+  SEAL_HEADER_SIZE,
   checkSealBlob,
   fromBase64,
   hexToBytes,
   keyAckSigningPayload,
   keyBundleSigningPayload,
   keyMembersHash,
+  sealedDataKeyHashes,
   sha256Hex,
   verifyCanonical,
   type KeyGenerateTask,
@@ -30,9 +34,11 @@ function membersExceptGenerator(e: EpochRecord): string[] {
 }
 
 /**
- * The generator's key bundle: public key plus the secret key sealed to each other member.
- * The coordinator checks the signature, that exactly the other members got a box and that the
- * public key is a well-formed SEAL object; it stores the boxes as opaque bytes.
+ * The generator's key bundle: public key, the secret key encrypted once under a data key, and
+ * the data key sealed to each other member (docs/federation-protocol.md "Key ceremony"). The
+ * coordinator checks the signature, that exactly the other members got a sealed key, that the
+ * public key is a well-formed SEAL object and that the encrypted key's size can hold one; it
+ * stores the blob and the boxes as opaque bytes and cannot open either.
  */
 export function acceptKeyBundle(
   ctx: Ctx,
@@ -61,7 +67,7 @@ export function acceptKeyBundle(
     );
   }
   const expected = membersExceptGenerator(epoch).sort();
-  const got = Object.keys(bundle.sealed).sort();
+  const got = Object.keys(bundle.sealedDataKeys).sort();
   if (expected.join('\n') !== got.join('\n')) {
     throw new ProtocolError(
       'BAD_REQUEST',
@@ -89,17 +95,25 @@ export function acceptKeyBundle(
   }
   const publicKey = fromBase64(bundle.publicKey, 'publicKey');
   checkSealBlob(publicKey, 'HE public key', 'BAD_REQUEST');
-  for (const [m, blob] of Object.entries(bundle.sealed)) {
-    // tweetnacl box output: 24-byte nonce + 16-byte MAC + the serialized secret key.
-    if (fromBase64(blob, `sealed.${m}`).length < 24 + 16 + 16)
-      throw new ProtocolError('BAD_REQUEST', `sealed.${m}: too short to hold a sealed key`);
-  }
+  // secretbox framing around a serialized SEAL secret key (hybrid-seal.ts); each sealed data key
+  // is exactly 72 bytes already (SealedDataKeySchema).
+  const encryptedSecretKey = fromBase64(bundle.encryptedSecretKey, 'encryptedSecretKey');
+  const overhead = ENCRYPTED_OVERHEAD_BYTES;
+  if (
+    encryptedSecretKey.length < overhead + SEAL_HEADER_SIZE ||
+    encryptedSecretKey.length > overhead + MAX_SEAL_BLOB_BYTES
+  )
+    throw new ProtocolError(
+      'BAD_REQUEST',
+      `encryptedSecretKey: ${encryptedSecretKey.length} bytes cannot hold a sealed SEAL secret key`
+    );
   return ctx.store.transaction(() => {
     const publicKeyHash = sha256Hex(publicKey);
     ctx.store.keys.storeBundle(epoch.seq, {
       publicKey,
       publicKeyHash,
-      sealed: bundle.sealed,
+      encryptedSecretKey,
+      sealedDataKeys: bundle.sealedDataKeys,
       signature: bundle.signature,
     });
     ctx.store.keys.ack(epoch.seq, node, bundle.signature, ctx.iso());
@@ -166,14 +180,16 @@ export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInsta
     e.state === 'installing' &&
     e.generator !== node &&
     !e.acked.includes(node) &&
-    e.sealed &&
+    e.sealedDataKeys &&
+    e.encryptedSecretKey &&
     e.publicKey &&
     e.bundleSignature
   ) {
-    const sealedSecretKey = e.sealed[node];
-    if (!sealedSecretKey) return [];
-    const sealedHashes: Record<string, string> = {};
-    for (const [m, blob] of Object.entries(e.sealed)) sealedHashes[m] = sha256Hex(fromBase64(blob));
+    const sealedDataKey = e.sealedDataKeys[node];
+    if (!sealedDataKey) return [];
+    // Each member gets its own sealed data key, the one shared blob and the others' hashes
+    // (72 bytes each to hash): at 60 nodes, hashing every member's whole sealed secret key on
+    // each poll blocked the event loop for seconds (docs/scale.md "Node count").
     return [
       {
         type: 'key_install',
@@ -181,9 +197,10 @@ export function keyTasksFor(ctx: Ctx, node: string): (KeyGenerateTask | KeyInsta
         heParams,
         members: e.members,
         generator: e.generator,
-        sealedSecretKey,
         publicKey: Buffer.from(e.publicKey).toString('base64'),
-        sealedHashes,
+        encryptedSecretKey: Buffer.from(e.encryptedSecretKey).toString('base64'),
+        sealedDataKey,
+        sealedDataKeyHashes: sealedDataKeyHashes(e.sealedDataKeys),
         bundleSignature: e.bundleSignature,
       },
     ];

@@ -13,17 +13,22 @@ afterAll(() => {
 
 const SECAGG_TABLES = ['secagg_setups', 'secagg_unmasks'] as const;
 
+/** The schema as version 5 shipped it: key bundles of version 1, no key_epochs.encrypted_secret_key. */
+function version5Sql(): string {
+  const column = /^ {2}encrypted_secret_key BLOB,\n/m;
+  expect(SCHEMA_SQL).toMatch(column);
+  return SCHEMA_SQL.replace(column, '');
+}
+
 /** The schema as version 2 shipped it: no secure aggregation (rounds.secagg and its two tables). */
 function version2Sql(): string {
+  const v5 = version5Sql();
   const column = /^ {2}secagg TEXT,\n/m;
   const table = (name: string) =>
     new RegExp(`^CREATE TABLE IF NOT EXISTS ${name} \\([^;]*\\);\\n`, 'm');
-  expect(SCHEMA_SQL).toMatch(column);
-  for (const t of SECAGG_TABLES) expect(SCHEMA_SQL).toMatch(table(t));
-  return SECAGG_TABLES.reduce(
-    (sql, t) => sql.replace(table(t), ''),
-    SCHEMA_SQL.replace(column, '')
-  );
+  expect(v5).toMatch(column);
+  for (const t of SECAGG_TABLES) expect(v5).toMatch(table(t));
+  return SECAGG_TABLES.reduce((sql, t) => sql.replace(table(t), ''), v5.replace(column, ''));
 }
 
 /** The schema as version 1 shipped it: version 2 without submissions.spec_hash. */
@@ -64,7 +69,7 @@ function columns(db: Database.Database, table: string): string[] {
 }
 
 describe('coordinator database migrations', () => {
-  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 5', () => {
+  it('opens a version 1 database: adds submissions.spec_hash and the secure-aggregation schema, keeps its rows, sets version 6', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -84,8 +89,8 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(SCHEMA_VERSION).toBe(5);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(tables(db)).toEqual(expect.arrayContaining(['overlap_jobs', 'overlap_pairs']));
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expect(db.prepare('SELECT node, spec_hash FROM submissions').all()).toEqual([
@@ -102,7 +107,7 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 5', () => {
+  it('opens a version 2 database: adds rounds.secagg and the setup and unmask tables, keeps its rows, sets version 6', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const old = new Database(join(dir, DB_FILE));
@@ -133,7 +138,7 @@ describe('coordinator database migrations', () => {
     old.close();
 
     const db = openDb(dir);
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expectSecaggSchema(db);
     expect(db.prepare('SELECT job_id, round, status, secagg FROM rounds').all()).toEqual([
       { job_id: 'j1', round: 0, status: 'open', secagg: null },
@@ -152,19 +157,83 @@ describe('coordinator database migrations', () => {
     again.close();
   });
 
-  it('creates a new database at version 5 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
+  it('creates a new database at version 6 with spec_hash and the secure-aggregation schema, and refuses a newer one', () => {
     const db = openDb(':memory:');
-    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
     expect(columns(db, 'submissions')).toContain('spec_hash');
     expectSecaggSchema(db);
     db.close();
     const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
     dirs.push(dir);
     const future = new Database(join(dir, DB_FILE));
-    future.pragma('user_version = 6');
+    future.pragma('user_version = 7');
     future.close();
     expect(() => openDb(dir)).toThrow(
-      'coordinator database schema 6 is newer than this program (5)'
+      'coordinator database schema 7 is newer than this program (6)'
     );
+  });
+
+  it('opens a version 5 database: an epoch installing a version 1 bundle goes back to generating with no acks; finished epochs drop their boxes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coord-migrate-'));
+    dirs.push(dir);
+    const old = new Database(join(dir, DB_FILE));
+    old.exec(version5Sql());
+    old.pragma('user_version = 5');
+    const epoch = old.prepare(
+      'INSERT INTO key_epochs (seq, he_params, state, members, generator, public_key, public_key_hash, sealed, bundle_signature, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+    );
+    const v1Boxes = JSON.stringify({ b: 'c2VhbGVk' });
+    epoch.run(1, 'bfv-8192-t60', 'active', '[]', 'a', Buffer.from([1]), 'ab', v1Boxes, 's', 'T');
+    epoch.run(
+      2,
+      'bfv-8192-t60',
+      'installing',
+      '[]',
+      'a',
+      Buffer.from([2]),
+      'cd',
+      v1Boxes,
+      's',
+      'T'
+    );
+    const ack = old.prepare('INSERT INTO key_acks (seq, node, signature, at) VALUES (?, ?, ?, ?)');
+    for (const [seq, node] of [
+      [1, 'b'],
+      [2, 'a'],
+      [2, 'b'],
+    ] as const)
+      ack.run(seq, node, 'sig', 'T');
+    old.close();
+
+    const db = openDb(dir);
+    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    expect(
+      db
+        .prepare(
+          'SELECT seq, state, public_key_hash, sealed, bundle_signature, encrypted_secret_key FROM key_epochs ORDER BY seq'
+        )
+        .all()
+    ).toEqual([
+      {
+        seq: 1,
+        state: 'active',
+        public_key_hash: 'ab',
+        sealed: null,
+        bundle_signature: 's',
+        encrypted_secret_key: null,
+      },
+      {
+        seq: 2,
+        state: 'generating',
+        public_key_hash: null,
+        sealed: null,
+        bundle_signature: null,
+        encrypted_secret_key: null,
+      },
+    ]);
+    expect(db.prepare('SELECT seq, node FROM key_acks ORDER BY seq, node').all()).toEqual([
+      { seq: 1, node: 'b' },
+    ]);
+    db.close();
   });
 });

@@ -11,7 +11,8 @@ const members = [
 const bundle = {
   publicKey: new Uint8Array(64).fill(5),
   publicKeyHash: 'ab'.repeat(32),
-  sealed: { b: 'c2VhbGVk' },
+  encryptedSecretKey: new Uint8Array(80).fill(6),
+  sealedDataKeys: { b: 'c2VhbGVk' },
   signature: 'sig',
 };
 
@@ -38,7 +39,8 @@ describe('key store: parsed epochs served from memory', () => {
     s.keys.storeBundle(e.seq, bundle);
     expect(s.keys.latest()).toMatchObject({
       publicKeyHash: bundle.publicKeyHash,
-      sealed: bundle.sealed,
+      encryptedSecretKey: bundle.encryptedSecretKey,
+      sealedDataKeys: bundle.sealedDataKeys,
     });
     s.keys.setState(e.seq, 'installing');
     expect(s.keys.get('k1')?.state).toBe('installing');
@@ -83,11 +85,13 @@ describe('key store: parsed epochs served from memory', () => {
     got.members.push({ name: 'evil', signingKey: '00', boxKey: '00' });
     got.publicKey!.fill(0);
     got.acked.push('evil');
-    (got.sealed as Record<string, string>)['evil'] = 'x';
+    got.encryptedSecretKey!.fill(0);
+    (got.sealedDataKeys as Record<string, string>)['evil'] = 'x';
     const again = s.keys.latest()!;
     expect(again.members.map((m) => m.name)).toEqual(['a', 'b']);
     expect(again.publicKey).toEqual(bundle.publicKey);
     expect(again.acked).toEqual([]);
-    expect(again.sealed).toEqual(bundle.sealed);
+    expect(again.encryptedSecretKey).toEqual(bundle.encryptedSecretKey);
+    expect(again.sealedDataKeys).toEqual(bundle.sealedDataKeys);
   });
 });

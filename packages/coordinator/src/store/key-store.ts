@@ -13,14 +13,16 @@ export interface EpochRecord {
   /** Serialized SEAL public key; null until the generator sent its bundle. Never a secret key. */
   publicKey: Uint8Array | null;
   publicKeyHash: string | null;
-  /** member -> base64 sealed box (opaque to the coordinator). */
-  sealed: Record<string, string> | null;
+  /** nonce || secretbox of the secret key under the data key (opaque to the coordinator). */
+  encryptedSecretKey: Uint8Array | null;
+  /** member -> base64 data key sealed to it (72 bytes, opaque to the coordinator). */
+  sealedDataKeys: Record<string, string> | null;
   bundleSignature: string | null;
   createdAt: string;
   acked: string[];
 }
 
-/** HE key epochs. The coordinator stores only public material and opaque sealed boxes. */
+/** HE key epochs. The coordinator stores only public material and opaque sealed blobs. */
 export interface KeyStore {
   latest(): EpochRecord | undefined;
   get(keyId: string): EpochRecord | undefined;
@@ -36,7 +38,8 @@ export interface KeyStore {
     b: {
       publicKey: Uint8Array;
       publicKeyHash: string;
-      sealed: Record<string, string>;
+      encryptedSecretKey: Uint8Array;
+      sealedDataKeys: Record<string, string>;
       signature: string;
     }
   ): void;
@@ -52,7 +55,9 @@ interface EpochRow {
   generator: string;
   public_key: Buffer | null;
   public_key_hash: string | null;
+  /** JSON of the sealed data keys (the column kept its version 1 name). */
   sealed: string | null;
+  encrypted_secret_key: Buffer | null;
   bundle_signature: string | null;
   created_at: string;
 }
@@ -70,14 +75,15 @@ function copyOf(e: EpochRecord): EpochRecord {
     ...e,
     members: e.members.map((m) => ({ ...m })),
     publicKey: e.publicKey ? e.publicKey.slice() : null,
-    sealed: e.sealed ? { ...e.sealed } : null,
+    encryptedSecretKey: e.encryptedSecretKey ? e.encryptedSecretKey.slice() : null,
+    sealedDataKeys: e.sealedDataKeys ? { ...e.sealedDataKeys } : null,
     acked: [...e.acked],
   };
 }
 
 /**
- * Epochs are read on every task poll, and a row holds the public key (~271 KB) and the sealed
- * secret keys (~325 KB per member, as JSON): parsed rows are kept in memory and served while the
+ * Epochs are read on every task poll, and a row holds the public key (~271 KB), the encrypted
+ * secret key (~271 KB) and the sealed data keys (96 characters per member, as JSON): parsed rows are kept in memory and served while the
  * key tables are unchanged (docs/coordinator.md "Caches"). They are written only through this
  * module, so a counter bumped by each write below covers this connection, and `PRAGMA
  * data_version` covers commits by any other connection (`coordinator admit` in another process
@@ -113,7 +119,7 @@ export function sqliteKeyStore(db: Db): KeyStore {
       'INSERT INTO key_epochs (he_params, state, members, generator, created_at) VALUES (?, ?, ?, ?, ?)'
     ),
     bundle: db.prepare(
-      'UPDATE key_epochs SET public_key = ?, public_key_hash = ?, sealed = ?, bundle_signature = ? WHERE seq = ?'
+      'UPDATE key_epochs SET public_key = ?, public_key_hash = ?, encrypted_secret_key = ?, sealed = ?, bundle_signature = ? WHERE seq = ?'
     ),
     state: db.prepare('UPDATE key_epochs SET state = ? WHERE seq = ?'),
     ack: db.prepare(
@@ -129,7 +135,8 @@ export function sqliteKeyStore(db: Db): KeyStore {
     generator: r.generator,
     publicKey: r.public_key ? new Uint8Array(r.public_key) : null,
     publicKeyHash: r.public_key_hash,
-    sealed: r.sealed ? (JSON.parse(r.sealed) as Record<string, string>) : null,
+    encryptedSecretKey: r.encrypted_secret_key ? new Uint8Array(r.encrypted_secret_key) : null,
+    sealedDataKeys: r.sealed ? (JSON.parse(r.sealed) as Record<string, string>) : null,
     bundleSignature: r.bundle_signature,
     createdAt: r.created_at,
     acked: q.acks.all(r.seq).map((a) => a.node),
@@ -176,7 +183,8 @@ export function sqliteKeyStore(db: Db): KeyStore {
         q.bundle.run(
           Buffer.from(b.publicKey),
           b.publicKeyHash,
-          JSON.stringify(b.sealed),
+          Buffer.from(b.encryptedSecretKey),
+          JSON.stringify(b.sealedDataKeys),
           b.signature,
           seq
         )

@@ -3,7 +3,7 @@
  * transaction that also appends to `events`, so the event log and the state never disagree.
  * Ciphertexts are stored as raw bytes (BLOB), one row per ciphertext.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** Overlap jobs (docs/overlap.md): their own tables, since they run no rounds. */
 const OVERLAP_TABLES_SQL = `CREATE TABLE IF NOT EXISTS overlap_jobs (
@@ -51,6 +51,17 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
 );`,
   // Overlap jobs (docs/overlap.md).
   5: OVERLAP_TABLES_SQL,
+  // Key bundle version 2 (docs/federation-protocol.md "Key ceremony"): the secret key encrypted
+  // once, and `sealed` holds only each member's sealed data key. A version 1 bundle (the whole
+  // secret key boxed to each member) is not served any more: an epoch still installing goes
+  // back to generating and every member installs again (the generator re-seals the key it
+  // stored; a member already holding it keeps it, and one handed a different key refuses it,
+  // packages/node/src/crypto/he-keys.ts). Finished epochs drop their version 1 boxes.
+  6: `ALTER TABLE key_epochs ADD COLUMN encrypted_secret_key BLOB;
+DELETE FROM key_acks WHERE seq IN (SELECT seq FROM key_epochs WHERE state = 'installing');
+UPDATE key_epochs SET state = 'generating', public_key = NULL, public_key_hash = NULL,
+  bundle_signature = NULL WHERE state = 'installing';
+UPDATE key_epochs SET sealed = NULL;`,
 };
 
 export const SCHEMA_SQL = `
@@ -85,6 +96,7 @@ CREATE TABLE IF NOT EXISTS key_epochs (
   public_key BLOB,
   public_key_hash TEXT,
   sealed TEXT,
+  encrypted_secret_key BLOB,
   bundle_signature TEXT,
   created_at TEXT NOT NULL
 );

@@ -33,6 +33,7 @@ import {
   keyBundleSigningPayload,
   receiptSigningPayload,
   refusalSigningPayload,
+  sealedDataKeyHashes,
   sha256Hex,
   signCanonical,
   submissionSigningPayload,
@@ -231,19 +232,19 @@ export class FakeCoordinator {
       }
       this.bundles.set(b.keyId, b);
       this.drop(node, (t) => t.type === 'key_generate' && t.keyId === m?.[1]);
-      const sealedHashes = Object.fromEntries(
-        Object.entries(b.sealed).map(([k, v]) => [k, sha256Hex(fromBase64(v))])
-      );
-      for (const [member, sealed] of Object.entries(b.sealed)) {
+      // As the coordinator does: each member gets only its own sealed data key.
+      const hashes = sealedDataKeyHashes(b.sealedDataKeys);
+      for (const [member, sealedDataKey] of Object.entries(b.sealedDataKeys)) {
         this.addTask(member, {
           type: 'key_install',
           keyId: b.keyId,
           heParams: 'bfv-8192-t40',
           members: this.members,
           generator: node,
-          sealedSecretKey: sealed,
           publicKey: b.publicKey,
-          sealedHashes,
+          encryptedSecretKey: b.encryptedSecretKey,
+          sealedDataKey,
+          sealedDataKeyHashes: hashes,
           bundleSignature: b.signature,
         });
       }

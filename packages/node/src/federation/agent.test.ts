@@ -12,7 +12,8 @@ import {
   applyCorrection,
   fromBase64,
   layoutOf,
-  sealBox,
+  hybridSeal,
+  sealedDataKeyHashes,
   generateBoxKeyPair,
   generateSigningKeyPair,
   hexToBytes,
@@ -152,7 +153,7 @@ describe('federation agent against a fake coordinator', () => {
     coord.addTask('a', { type: 'key_generate', keyId: 'k1', heParams: 'bfv-8192-t40', members });
     await run('a');
     const bundle = coord.bundles.get('k1');
-    expect(Object.keys(bundle?.sealed ?? {}).sort()).toEqual(['b', 'c']);
+    expect(Object.keys(bundle?.sealedDataKeys ?? {}).sort()).toEqual(['b', 'c']);
     await run('b');
     await run('c');
     const keys = NAMES.map((n) => loadHeKey(dirs[n] as string, 'k1'));
@@ -219,52 +220,39 @@ describe('federation agent against a fake coordinator', () => {
     const k1 = coord.bundles.get('k1');
     const attacker = { sign: generateSigningKeyPair(), box: generateBoxKeyPair() };
     const { secretKey } = (await loadHe('bfv-8192-t40')).generateKeys();
-    // Sealed to b, but by the attacker's box key instead of the generator's.
-    const sealed = toBase64(
-      sealBox(secretKey, hexToBytes((members[1] as Member).boxKey), attacker.box.secretKey)
+    // Sealed to b (and c), but by the attacker's box key instead of the generator's.
+    const sealed = hybridSeal(
+      secretKey,
+      members.slice(1).map((m) => ({ name: m.name, boxKey: hexToBytes(m.boxKey) })),
+      attacker.box.secretKey
     );
-    const forgedSig = signCanonical(
-      KEY_BUNDLE_DOMAIN,
-      keyBundleSigningPayload({
-        keyId: 'k2',
-        publicKey: k1?.publicKey ?? '',
-        sealed: { b: sealed },
-      }),
-      attacker.sign.secretKey
-    );
-    coord.addTask('b', {
-      type: 'key_install',
-      keyId: 'k2',
-      heParams: 'bfv-8192-t40',
+    const forged = {
+      publicKey: k1?.publicKey ?? '',
+      encryptedSecretKey: toBase64(sealed.encrypted),
+      sealedDataKeys: Object.fromEntries(
+        Object.entries(sealed.sealedKeys).map(([n, box]) => [n, toBase64(box)])
+      ),
+      membersHash: keyMembersHash(members),
+    };
+    const installFor = (keyId: string, signer: Uint8Array) => ({
+      type: 'key_install' as const,
+      keyId,
+      heParams: 'bfv-8192-t40' as const,
       members,
       generator: 'a',
-      sealedSecretKey: sealed,
-      publicKey: k1?.publicKey ?? '',
-      sealedHashes: { b: sha256Hex(fromBase64(sealed)) },
-      bundleSignature: forgedSig,
+      publicKey: forged.publicKey,
+      encryptedSecretKey: forged.encryptedSecretKey,
+      sealedDataKey: forged.sealedDataKeys['b'] ?? '',
+      sealedDataKeyHashes: sealedDataKeyHashes(forged.sealedDataKeys),
+      bundleSignature: signCanonical(
+        KEY_BUNDLE_DOMAIN,
+        keyBundleSigningPayload({ keyId, ...forged }),
+        signer
+      ),
     });
-    // Signed by the real generator over the accepted members, but the box is the attacker's.
-    const generatorSig = signCanonical(
-      KEY_BUNDLE_DOMAIN,
-      keyBundleSigningPayload({
-        keyId: 'k3',
-        publicKey: k1?.publicKey ?? '',
-        sealed: { b: sealed, c: sealed },
-        membersHash: keyMembersHash(members),
-      }),
-      loadIdentity(dirs['a'] as string).signing.secretKey
-    );
-    coord.addTask('b', {
-      type: 'key_install',
-      keyId: 'k3',
-      heParams: 'bfv-8192-t40',
-      members,
-      generator: 'a',
-      sealedSecretKey: sealed,
-      publicKey: k1?.publicKey ?? '',
-      sealedHashes: { b: sha256Hex(fromBase64(sealed)), c: sha256Hex(fromBase64(sealed)) },
-      bundleSignature: generatorSig,
-    });
+    coord.addTask('b', installFor('k2', attacker.sign.secretKey));
+    // Signed by the real generator over the accepted members, but the boxes are the attacker's.
+    coord.addTask('b', installFor('k3', loadIdentity(dirs['a'] as string).signing.secretKey));
     await run('b');
     expect(failures('b')).toEqual([
       'INVALID_SIGNATURE: key bundle k2 is not signed by its generator a for the members this node accepted',

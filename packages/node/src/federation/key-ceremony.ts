@@ -1,19 +1,9 @@
 import { z } from 'zod';
 import {
   KEY_ACK_DOMAIN,
-  KEY_BUNDLE_DOMAIN,
   ProtocolError,
-  fromBase64,
-  hexToBytes,
   keyAckSigningPayload,
-  keyMembersHash,
-  keyBundleSigningPayload,
-  openBox,
-  sealBox,
-  sha256Hex,
   signCanonical,
-  toBase64,
-  verifyCanonical,
   type KeyGenerateTask,
   type KeyInstallTask,
 } from '@fedmark/protocol';
@@ -27,6 +17,7 @@ import {
   type StoredHeKey,
 } from '../crypto/index.ts';
 import { selfMember, type AgentContext } from './context.ts';
+import { openKeyInstall, sealKeyBundle } from './key-bundle.ts';
 import { requireAcceptedMembers } from './members.ts';
 
 /** The coordinator answers bundle and ack posts with the epoch; the agent only needs the version. */
@@ -72,11 +63,12 @@ function checkMemberKeys(
 }
 
 /**
- * Generator side: make the epoch's SEAL keys (or reuse them after a restart), seal the secret key
- * to every other member of the epoch this node accepted (tweetnacl box from this node's box
- * key), sign the bundle with that member set's hash and post it. The coordinator only ever sees
- * the public key and opaque boxes; a member it invented that this node did not accept gets
- * nothing, because nothing happens before acceptance (docs/federation-protocol.md "Key ceremony").
+ * Generator side: make the epoch's SEAL keys (or reuse them after a restart), encrypt the secret
+ * key once under a fresh data key and seal that data key to every other member of the epoch this
+ * node accepted (tweetnacl box from this node's box key; key-bundle.ts), sign the bundle with
+ * that member set's hash and post it. The coordinator only ever sees the public key and opaque
+ * boxes; a member it invented that this node did not accept gets nothing, because nothing happens
+ * before acceptance (docs/federation-protocol.md "Key ceremony").
  */
 export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask): Promise<void> {
   selfMember(ctx.identity, task.members);
@@ -105,31 +97,9 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
     };
     saveHeKey(ctx.dir, key);
   }
-  const sealed: Record<string, string> = {};
-  for (const m of members) {
-    if (m.name === ctx.identity.name) continue;
-    sealed[m.name] = toBase64(
-      sealBox(key.secretKey, hexToBytes(m.boxKey), ctx.identity.box.secretKey)
-    );
-  }
+  const bundle = sealKeyBundle(ctx.identity, { ...key, members });
   key.secretKey.fill(0); // this copy is no longer needed; the stored file is the one to use
-  const bundle = {
-    keyId: task.keyId,
-    publicKey: toBase64(key.publicKey),
-    sealed,
-    membersHash: keyMembersHash(members),
-  };
-  const signature = signCanonical(
-    KEY_BUNDLE_DOMAIN,
-    keyBundleSigningPayload(bundle),
-    ctx.identity.signing.secretKey
-  );
-  await ctx.client.request(
-    'POST',
-    `/v1/node/keys/${task.keyId}`,
-    { version: 1, ...bundle, signature },
-    KeyPostResponseSchema
-  );
+  await ctx.client.request('POST', `/v1/node/keys/${task.keyId}`, bundle, KeyPostResponseSchema);
   recordCeremony(ctx, key, 'generator', changed);
   ctx.log('key_generated', {
     keyId: task.keyId,
@@ -140,9 +110,10 @@ export async function handleKeyGenerate(ctx: AgentContext, task: KeyGenerateTask
 
 /**
  * Member side: accept the epoch's member set (pinned), check the generator's bundle signature
- * over it (always: a bundle without one is refused), open the box with the generator's box key
- * (authenticated: a box from anyone else fails), check that the secret key decrypts what the
- * public key encrypts, store it (0600) and acknowledge.
+ * over it (always: a bundle without one is refused), open this node's sealed data key with the
+ * generator's box key (authenticated: a box from anyone else fails) and with it the secret key
+ * (key-bundle.ts), check that the secret key decrypts what the public key encrypts, store it
+ * (0600) and acknowledge.
  */
 export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask): Promise<void> {
   selfMember(ctx.identity, task.members);
@@ -159,55 +130,11 @@ export async function handleKeyInstall(ctx: AgentContext, task: KeyInstallTask):
       'CONFLICT',
       `asked to install key ${task.keyId} that this node generated`
     );
-  const publicKey = fromBase64(task.publicKey, 'publicKey');
-  const sealedBytes = fromBase64(task.sealedSecretKey, 'sealedSecretKey');
-  const pkHash = sha256Hex(publicKey);
-  // Same value keyBundleSigningPayload builds from the full bundle; we hold only our own box.
-  // The members hash is this node's own pinned set: a generator that sealed to other members
-  // (or a coordinator that showed it other members) does not verify.
-  const payload = {
-    keyId: task.keyId,
+  const {
+    publicKey,
     publicKeyHash: pkHash,
-    sealedHashes: task.sealedHashes,
-    membersHash: keyMembersHash(members),
-  };
-  if (
-    !verifyCanonical(
-      KEY_BUNDLE_DOMAIN,
-      payload,
-      task.bundleSignature,
-      hexToBytes(generator.signingKey)
-    )
-  ) {
-    throw new ProtocolError(
-      'INVALID_SIGNATURE',
-      `key bundle ${task.keyId} is not signed by its generator ${generator.name} for the members this node accepted`
-    );
-  }
-  const expected = members
-    .filter((m) => m.name !== generator.name)
-    .map((m) => m.name)
-    .sort();
-  if (Object.keys(task.sealedHashes).sort().join('\n') !== expected.join('\n'))
-    throw new ProtocolError(
-      'KEY_MISMATCH',
-      `key bundle ${task.keyId} is sealed to [${Object.keys(task.sealedHashes).sort().join(', ')}], not the accepted members [${expected.join(', ')}]`
-    );
-  if (task.sealedHashes[ctx.identity.name] !== sha256Hex(sealedBytes)) {
-    throw new ProtocolError(
-      'INVALID_SIGNATURE',
-      `sealed key for ${ctx.identity.name} is not the one the generator signed`
-    );
-  }
-  let secretKey: Uint8Array;
-  try {
-    secretKey = openBox(sealedBytes, hexToBytes(generator.boxKey), ctx.identity.box.secretKey);
-  } catch {
-    throw new ProtocolError(
-      'INVALID_SIGNATURE',
-      `sealed key for epoch ${task.keyId} does not open with generator ${generator.name}'s box key`
-    );
-  }
+    secretKey,
+  } = openKeyInstall(ctx.identity, task, members, generator);
   try {
     const he = await loadHe(task.heParams);
     if (!he.checkKeyPair(secretKey, publicKey)) {

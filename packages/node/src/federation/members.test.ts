@@ -10,6 +10,7 @@ import {
   generateSigningKeyPair,
   keyBundleSigningPayload,
   keyMembersHash,
+  sealedDataKeyHashes,
   sha256Hex,
   signCanonical,
   type Member,
@@ -164,8 +165,9 @@ describe('pinned membership, policy members: auto', () => {
       heParams: 'bfv-8192-t40',
       members,
       generator: 'a',
-      sealedSecretKey: k1?.sealed['b'] ?? '',
       publicKey: k1?.publicKey ?? '',
+      encryptedSecretKey: k1?.encryptedSecretKey ?? '',
+      sealedDataKey: k1?.sealedDataKeys['b'] ?? '',
     } as never);
     await run('b');
     expect(logs.filter((l) => l.node === 'b' && l.event === 'task_malformed').length).toBe(1);
@@ -307,15 +309,17 @@ describe('pinned membership, policy members: approve', () => {
 
   it('a bundle signed over the accepted members hash by someone other than the generator is refused', async () => {
     const attacker = generateSigningKeyPair();
-    const sealed = 'AAAA'.repeat(20);
+    const sealed = 'AAAA'.repeat(24);
+    const bundle = {
+      keyId: 'k1',
+      publicKey: 'AQIDBA==',
+      encryptedSecretKey: 'AAAA'.repeat(20),
+      sealedDataKeys: { b: sealed, c: sealed },
+      membersHash: keyMembersHash(members),
+    };
     const sig = signCanonical(
       KEY_BUNDLE_DOMAIN,
-      keyBundleSigningPayload({
-        keyId: 'k1',
-        publicKey: 'AQIDBA==',
-        sealed: { b: sealed, c: sealed },
-        membersHash: keyMembersHash(members),
-      }),
+      keyBundleSigningPayload(bundle),
       attacker.secretKey
     );
     coord.addTask('b', {
@@ -324,9 +328,10 @@ describe('pinned membership, policy members: approve', () => {
       heParams: 'bfv-8192-t40',
       members,
       generator: 'a',
-      sealedSecretKey: sealed,
-      publicKey: 'AQIDBA==',
-      sealedHashes: { b: sha256Hex(fromBase64(sealed)), c: sha256Hex(fromBase64(sealed)) },
+      publicKey: bundle.publicKey,
+      encryptedSecretKey: bundle.encryptedSecretKey,
+      sealedDataKey: sealed,
+      sealedDataKeyHashes: sealedDataKeyHashes(bundle.sealedDataKeys),
       bundleSignature: sig,
     });
     await run('b');

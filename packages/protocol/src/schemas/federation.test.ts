@@ -167,23 +167,30 @@ describe('federation schemas', () => {
     ).toBe(false);
   });
 
-  it('key bundle payload signs hashes of the decoded blobs', () => {
+  it('key bundle payload signs hashes of the decoded blobs, the sealed data keys included', () => {
+    const dataKey = toBase64(new Uint8Array(72).fill(9));
     const bundle = KeyBundleSchema.parse({
-      version: 1,
+      version: 2,
       keyId: 'k2',
       publicKey: ct,
-      sealed: { b: toBase64(new Uint8Array([9])) },
+      encryptedSecretKey: toBase64(new Uint8Array([7, 7])),
+      sealedDataKeys: { b: dataKey },
       membersHash: 'ab'.repeat(32),
       signature: SIG,
     });
     expect(keyBundleSigningPayload(bundle)).toEqual({
       keyId: 'k2',
       publicKeyHash: sha256Hex(new Uint8Array([1, 2, 3, 4, 5, 6])),
-      sealedHashes: { b: sha256Hex(new Uint8Array([9])) },
+      encryptedSecretKeyHash: sha256Hex(new Uint8Array([7, 7])),
+      sealedDataKeyHashes: { b: sha256Hex(new Uint8Array(72).fill(9)) },
       membersHash: 'ab'.repeat(32),
     });
     const { membersHash: _m, ...unsigned } = bundle;
     expect(KeyBundleSchema.safeParse(unsigned).success).toBe(false);
+    // Version 1 (the whole secret key boxed per member) is not accepted any more.
+    expect(
+      KeyBundleSchema.safeParse({ ...bundle, version: 1, sealed: { b: dataKey } }).success
+    ).toBe(false);
   });
 
   it('key members hash ignores order and changes with any name or key', () => {
@@ -227,7 +234,7 @@ describe('federation signing test vectors (test-vectors/federation.json)', () =>
     refusal: refusalSigningPayload,
     decryption: decryptionSigningPayload,
     'key-ack': keyAckSigningPayload,
-    'key-bundle': keyBundleSigningPayload,
+    'key-bundle-v2': keyBundleSigningPayload,
     enroll: enrollSigningPayload,
     receipt: receiptSigningPayload,
     'node-request': nodeRequestSigningPayload,

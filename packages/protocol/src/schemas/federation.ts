@@ -14,10 +14,11 @@ import { EpsilonSchema, Hash256Schema, IdSchema } from './common.ts';
 import { SegmentQuerySchema } from './segment-query.ts';
 import { DEFAULT_DELTA, DeltaSchema, MechanismSchema } from '../dp/mechanism.ts';
 import { HE_PARAMS_IDS } from '../he/params.ts';
-import { canonicalHash, fromBase64, sha256Hex } from '../hashing.ts';
+import { canonicalHash } from '../hashing.ts';
 import { TrainSpecSchema } from '../model/train-spec.ts';
 import { ModelSchema } from '../model/model-format.ts';
 import type { Canonical } from '../encoding.ts';
+import { SealedDataKeySchema } from './key-bundle.ts';
 import { SecaggRoundSchema, SecaggSetupTaskSchema, SecaggUnmaskTaskSchema } from './secagg.ts';
 import { OverlapJobSpecSchema } from '../overlap/overlap-spec.ts';
 import { OverlapResultSchema, OverlapTaskSchema } from '../overlap/overlap-messages.ts';
@@ -32,7 +33,6 @@ import { OverlapResultSchema, OverlapTaskSchema } from '../overlap/overlap-messa
 // ---- domains (one per signed message kind; see encoding.ts for domain separation) ----
 export const ENROLL_DOMAIN = 'enroll';
 export const NODE_REQUEST_DOMAIN = 'node-request';
-export const KEY_BUNDLE_DOMAIN = 'key-bundle';
 export const KEY_ACK_DOMAIN = 'key-ack';
 /** Domain of `keyMembersHash`: the member set (names, signing and box keys) of a key epoch. */
 export const KEY_MEMBERS_DOMAIN = 'key-members';
@@ -111,23 +111,8 @@ export const EnrollmentTokenResponseSchema = z.object({
 });
 export type EnrollmentTokenResponse = z.infer<typeof EnrollmentTokenResponseSchema>;
 
-// ---- key ceremony ----
-
-export const KeyBundleSchema = z.object({
-  version: z.literal(1),
-  keyId: KeyIdSchema,
-  publicKey: Base64Schema,
-  /** Serialized secret key sealed (tweetnacl box, nonce || box) to each other member's box key. */
-  sealed: z.record(IdSchema, Base64Schema),
-  /**
-   * `keyMembersHash` of the member set the generator accepted and sealed to: signed, so every
-   * installing node can check that the generator pinned the same members it did
-   * (docs/federation-protocol.md "Key ceremony").
-   */
-  membersHash: Hash256Schema,
-  signature: SignatureHexSchema,
-});
-export type KeyBundle = z.infer<typeof KeyBundleSchema>;
+// ---- key ceremony (the bundle: key-bundle.ts) ----
+export * from './key-bundle.ts';
 
 /**
  * Hash of a key epoch's member set, order-independent (sorted by name). Two member lists hash
@@ -138,25 +123,6 @@ export function keyMembersHash(members: readonly Member[]): string {
   return canonicalHash(KEY_MEMBERS_DOMAIN, {
     members: sorted.map((m) => ({ name: m.name, signingKey: m.signingKey, boxKey: m.boxKey })),
   });
-}
-
-/**
- * Hashes of the decoded blobs, signed instead of the (large) blobs themselves. Every bundle
- * carries `membersHash`; the form without it exists only for the frozen test vector
- * (test-vectors/federation.json "key-bundle") and no verifier builds it.
- */
-export function keyBundleSigningPayload(
-  b: Pick<KeyBundle, 'keyId' | 'publicKey' | 'sealed'> & { membersHash?: string }
-): Canonical {
-  const sealedHashes: Record<string, string> = {};
-  for (const [member, blob] of Object.entries(b.sealed))
-    sealedHashes[member] = sha256Hex(fromBase64(blob, `sealed.${member}`));
-  return {
-    keyId: b.keyId,
-    publicKeyHash: sha256Hex(fromBase64(b.publicKey, 'publicKey')),
-    sealedHashes,
-    ...(b.membersHash !== undefined ? { membersHash: b.membersHash } : {}),
-  };
 }
 
 export const KeyAckSchema = z.object({
@@ -466,14 +432,17 @@ export const KeyInstallTaskSchema = z.object({
   heParams: HeParamsIdSchema,
   members: z.array(MemberSchema).min(1),
   generator: IdSchema,
-  sealedSecretKey: Base64Schema,
   publicKey: Base64Schema,
+  /** The bundle's one encrypted secret key, the same for every member. */
+  encryptedSecretKey: Base64Schema,
+  /** This member's own sealed data key only; the others' are not sent (their hashes are). */
+  sealedDataKey: SealedDataKeySchema,
   /**
-   * The generator's bundle signature and the hashes it covers (always sent): the installing node
-   * checks `keyBundleSigningPayload` (with the `membersHash` of the epoch it accepted) against
-   * the generator's signing key.
+   * The generator's bundle signature and the hashes of every member's sealed data key (always
+   * sent): the installing node rebuilds `keyBundleHashesPayload` (with the `membersHash` of the
+   * epoch it accepted) and checks it against the generator's signing key.
    */
-  sealedHashes: z.record(IdSchema, Hash256Schema),
+  sealedDataKeyHashes: z.record(IdSchema, Hash256Schema),
   bundleSignature: SignatureHexSchema,
 });
 export const JobRoundTaskSchema = z.object({
