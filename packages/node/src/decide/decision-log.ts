@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { emptyMix, mergeMix, type RuleMix } from './rule-mix.ts';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 /**
  * The node's local decision log (docs/decide.md "Decision log"): one row per API request or CLI
@@ -18,13 +19,7 @@ CREATE TABLE IF NOT EXISTS decision_runs (
   mix TEXT NOT NULL
 );`;
 
-const READY = new WeakSet<Database.Database>();
-
-function ensure(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+const ensure = schemaOnce(SCHEMA);
 
 export interface DecisionRun {
   at: string;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { appendLedgerEntry } from '../ledger/index.ts';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 /**
  * What this node decrypted, per job round (docs/federation-protocol.md "Decrypt once"): at most
@@ -30,13 +31,7 @@ CREATE TABLE IF NOT EXISTS fed_decryptions (
 CREATE UNIQUE INDEX IF NOT EXISTS fed_decryptions_once
   ON fed_decryptions (job_id, round) WHERE outcome = 'decrypted'`;
 
-const READY = new WeakSet<Database.Database>();
-
-function ensure(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+const ensure = schemaOnce(SCHEMA);
 
 interface Row {
   job_id: string;

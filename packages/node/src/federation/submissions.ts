@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 /**
  * What this node answered per job round, kept so a restart re-sends the very same bytes
@@ -44,13 +45,7 @@ CREATE TABLE IF NOT EXISTS fed_submissions (
   PRIMARY KEY (job_id, round)
 )`;
 
-const READY = new WeakSet<Database.Database>();
-
-function ensure(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+const ensure = schemaOnce(SCHEMA);
 
 interface Row {
   job_id: string;

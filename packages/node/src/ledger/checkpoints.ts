@@ -9,6 +9,7 @@ import {
 } from '@fedmark/protocol';
 import { syncLedgerMerkle } from './merkle.ts';
 import { padLedgerToBucket } from './padding.ts';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 /**
  * Signed checkpoints (tree heads) of the node's ledger and the coordinator's receipts for them
@@ -28,13 +29,7 @@ CREATE TABLE IF NOT EXISTS ledger_checkpoint_receipts (
   json TEXT NOT NULL
 );`;
 
-const READY = new WeakSet<Database.Database>();
-
-function ensure(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+const ensure = schemaOnce(SCHEMA);
 
 export interface StoredCheckpoint {
   id: number;

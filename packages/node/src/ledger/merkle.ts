@@ -12,6 +12,7 @@ import {
 } from '@fedmark/protocol';
 import { rowToEntry, type LedgerRow } from './_row.ts';
 import { ledgerEntryLeafBytes } from './list.ts';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 /**
  * RFC 6962 Merkle tree over the ledger (docs/merkle.md): leaf i = SHA-256(0x00 || ledger-leaf
@@ -32,13 +33,7 @@ CREATE TABLE IF NOT EXISTS ledger_merkle_state (
   id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, frontier BLOB NOT NULL
 );`;
 
-const READY = new WeakSet<Database.Database>();
-
-export function ensureMerkleSchema(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+export const ensureMerkleSchema = schemaOnce(SCHEMA);
 
 const LEAF_PREFIX = new Uint8Array([0]);
 

@@ -6,6 +6,7 @@ import {
   type SubtreeCache,
 } from '@fedmark/protocol';
 import { UNITS_CHUNK, UNITS_CHUNK_LEVEL, type UnitsCommitment } from './_units-commit.ts';
+import { schemaOnce } from '../store/_schema-once.ts';
 
 // The sorted pseudonyms a release committed to (its ledger entry holds only their root and
 // count), kept beside the ledger so the node can later prove that an erased pseudonym was not
@@ -27,13 +28,7 @@ CREATE TRIGGER IF NOT EXISTS release_units_no_delete BEFORE DELETE ON release_un
   BEGIN SELECT RAISE(ABORT, 'release_units is append-only'); END;
 `;
 
-const READY = new WeakSet<Database.Database>();
-
-export function ensureReleaseUnitsSchema(db: Database.Database): void {
-  if (READY.has(db)) return;
-  db.exec(SCHEMA);
-  READY.add(db);
-}
+export const ensureReleaseUnitsSchema = schemaOnce(SCHEMA);
 
 /** Stores a commitment's sorted pseudonyms for the release entry `seq` (inside its transaction). */
 export function storeReleaseUnits(db: Database.Database, seq: number, c: UnitsCommitment): void {
