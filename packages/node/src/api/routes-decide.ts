@@ -17,7 +17,7 @@ import { BEARER, WHY, errors, json, jsonBody } from './_responses.ts';
 /**
  * `POST /v1/decide` (docs/decide.md "API"): next-best-action for one customer or a short list,
  * decided with the node's installed decision policy `<dir>/decision-policy.json`. Admin only:
- * an answer is about one named customer, which an auditor must never see (DESIGN §2). Nothing
+ * an answer is about one named customer, which an auditor must never see (docs/audit.md: auditors read the ledger, never customer data). Nothing
  * leaves the node; each request is logged locally as its rule mix.
  */
 

@@ -43,7 +43,7 @@ export const ChannelSchema = z.strictObject({
   name: Name,
   /** Where a touch goes when this channel is fatigued; null: nowhere (the channel is skipped). */
   backup: Name.nullable().default(null),
-  /** Fatigue rule: at most this many touches in the 7 days before the decision (DESIGN §5c: 3). */
+  /** Fatigue rule: at most this many touches in the 7 days before the decision (docs/decide.md; the playbook's rule is 3). */
   maxTouchesPer7Days: z.number().int().min(0).max(1000).default(3),
 });
 

@@ -3,17 +3,21 @@ import type { z } from 'zod';
 import { SegmentQuerySchema, type SegmentQuery } from '@fedmark/protocol';
 import { CliError, EXIT } from '../exit-codes.ts';
 
-/** Reads a JSON file; errors name the file and, for syntax errors, the line and column. */
-export function readJsonFile(file: string): unknown {
-  let text: string;
+/** Reads a UTF-8 file for a command; an error names the file and why it could not be read. */
+export function readTextFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw new CliError(
       EXIT.INPUT_INVALID,
       `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
     );
   }
+}
+
+/** Reads a JSON file; errors name the file and, for syntax errors, the line and column. */
+export function readJsonFile(file: string): unknown {
+  const text = readTextFile(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseCsv } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
@@ -7,6 +6,7 @@ import { withNode } from '../node-context.ts';
 import { createProgress } from '../progress.ts';
 import type { Decision, RuleMix } from '../../decide/index.ts';
 import { examples } from './_help.ts';
+import { readTextFile } from './_query-file.ts';
 
 interface DecideOpts {
   dir: string;
@@ -21,16 +21,7 @@ interface DecideOpts {
 
 /** Customer ids of a batch file: one per line, or a CSV with a `customer_id` column. */
 export function readIdsFile(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(
-      EXIT.INPUT_INVALID,
-      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`
-    );
-  }
-  const rows = parseCsv(text, file);
+  const rows = parseCsv(readTextFile(file), file);
   const at = rows[0]?.cells.indexOf('customer_id') ?? -1;
   const data = at >= 0 ? rows.slice(1) : rows;
   const col = Math.max(at, 0);
