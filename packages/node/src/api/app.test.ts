@@ -375,6 +375,7 @@ describe('node API: OpenAPI and internal errors', () => {
         'GET /v1/ledger/verify',
         'GET /v1/policy',
         'POST /v1/consents',
+        'POST /v1/decide',
         'POST /v1/erasures',
         'POST /v1/stats',
       ].sort()
