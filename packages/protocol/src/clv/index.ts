@@ -5,3 +5,4 @@ export * from './likelihood.ts';
 export * from './pooled-fit.ts';
 export * from './clv-value.ts';
 export * from './holdout.ts';
+export * from './clv-model.ts';
