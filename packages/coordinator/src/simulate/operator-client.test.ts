@@ -49,6 +49,26 @@ describe('OperatorClient retries', () => {
     expect(s.seen()).toBe(1);
   });
 
+  it('sends a POST again when the connection was never made (connect timeout under load)', async () => {
+    // undici reports a TCP connect that timed out as UND_ERR_CONNECT_TIMEOUT: the request never
+    // left this process, so sending it again cannot create a second job (docs/scale.md
+    // "Node count": the 60-node run ended on one of these).
+    let calls = 0;
+    const fetch = async (): Promise<Response> => {
+      calls += 1;
+      if (calls === 1)
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('Connect Timeout Error'), {
+            code: 'UND_ERR_CONNECT_TIMEOUT',
+          }),
+        });
+      return new Response(JSON.stringify({ jobId: 'j-4' }), { status: 200 });
+    };
+    const client = new OperatorClient('http://127.0.0.1:9', 't'.repeat(32), fetch);
+    expect(await client.createJob({ version: 1 } as never, 0)).toBe('j-4');
+    expect(calls).toBe(2);
+  });
+
   it('gives up after four attempts', async () => {
     const s = await flaky(10, {});
     await expect(new OperatorClient(s.url, 't'.repeat(32)).job('j-3')).rejects.toThrow(

@@ -17,6 +17,13 @@ import { sleep } from './processes.ts';
 const CreatedSchema = z.object({ jobId: z.string() });
 const ActiveEpochSchema = z.object({ epoch: KeyEpochSchema });
 
+/**
+ * Network errors of a connection that was never established, so its request never reached the
+ * server: ECONNREFUSED, and undici's UND_ERR_CONNECT_TIMEOUT (seen at 60 nodes when the
+ * coordinator's event loop was busy; docs/scale.md "Node count").
+ */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']);
+
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 /**
@@ -64,9 +71,9 @@ export class OperatorClient {
   /**
    * One request, retried with exponential backoff (200 ms, 400, 800: four attempts) on a transient
    * network failure, so one dropped connection does not end a whole run. A GET is retried on any
-   * network error and on 502, 503 and 504; a POST only when the connection was refused, i.e. the
-   * request never reached the server: a POST whose answer was lost may have created a job, and
-   * sending it again would create a second one.
+   * network error and on 502, 503 and 504; a POST only when no connection was made (refused, or
+   * the connect timed out: NEVER_SENT), i.e. the request never reached the server: a POST whose
+   * answer was lost may have created a job, and sending it again would create a second one.
    */
   private async fetchWithRetry(method: string, path: string, body?: unknown): Promise<Response> {
     const attempts = 4;
@@ -88,8 +95,8 @@ export class OperatorClient {
         }
         return res;
       } catch (err) {
-        const refused = (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-        if (attempt >= attempts || !(method === 'GET' || refused)) throw err;
+        const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+        if (attempt >= attempts || !(method === 'GET' || NEVER_SENT.has(code))) throw err;
         await sleep(200 * 2 ** (attempt - 1));
       }
     }
