@@ -39,6 +39,7 @@ export * from './store-integrity.ts';
 export * from './dir-backup.ts';
 export * from './tls/index.ts';
 export * from './ready-line.ts';
+export * from './http-retry.ts';
 export * from './logging.ts';
 export * from './psi/index.ts';
 export * from './overlap/index.ts';

@@ -1,5 +1,10 @@
 import { ZodError } from 'zod';
-import { TlsFingerprintSchema, coordinatorFetch, errorFromWire } from '@fedmark/protocol';
+import {
+  TlsFingerprintSchema,
+  coordinatorFetch,
+  errorFromWire,
+  fetchWithRetry,
+} from '@fedmark/protocol';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface OperatorClient {
@@ -10,7 +15,8 @@ export interface OperatorClient {
 /**
  * Operator API client: bearer token, JSON, typed errors rebuilt from `{error:{code,message}}`.
  * HTTPS only to the coordinator holding the pinned TLS key, plain HTTP only to loopback
- * (docs/operations.md "TLS"): the token never crosses a network in clear.
+ * (docs/operations.md "TLS"): the token never crosses a network in clear. A dropped connection
+ * is retried with backoff where that cannot repeat a side effect (fetchWithRetry).
  */
 export function operatorClient(
   baseUrl: string,
@@ -36,7 +42,9 @@ export function operatorClient(
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, {
+      // Transient failures are retried (protocol http-retry.ts): a GET always, a POST only when
+      // it never reached the coordinator.
+      res = await fetchWithRetry(fetch, `${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -1,31 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeFlakyServer, flaky } from '../_flaky-server-testing.ts';
 import { OperatorClient } from './operator-client.ts';
 
 /**
  * The operator client rides out a dropped connection (a GET is retried with backoff), but never
  * sends a POST twice after a lost answer: the first may have created the job.
  */
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
-
-/** A server on 127.0.0.1 that drops the first `drops` connections, then answers `body`. */
-async function flaky(drops: number, body: unknown): Promise<{ url: string; seen: () => number }> {
-  let seen = 0;
-  server = createServer((req, res) => {
-    seen += 1;
-    if (seen <= drops) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen: () => seen };
-}
+afterEach(closeFlakyServer);
 
 describe('OperatorClient retries', () => {
   it('retries a GET whose connection was dropped, and gets the answer', async () => {

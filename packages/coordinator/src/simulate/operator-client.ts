@@ -6,6 +6,7 @@ import {
   KeyEpochSchema,
   ProtocolError,
   errorFromWire,
+  fetchWithRetry,
   type JobResult,
   type JobSpecInput,
   type JobStatus,
@@ -16,13 +17,6 @@ import { sleep } from './processes.ts';
 
 const CreatedSchema = z.object({ jobId: z.string() });
 const ActiveEpochSchema = z.object({ epoch: KeyEpochSchema });
-
-/**
- * Network errors of a connection that was never established, so its request never reached the
- * server: ECONNREFUSED, and undici's UND_ERR_CONNECT_TIMEOUT (seen at 60 nodes when the
- * coordinator's event loop was busy; docs/scale.md "Node count").
- */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']);
 
 type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -68,38 +62,16 @@ export class OperatorClient {
     }
   }
 
-  /**
-   * One request, retried with exponential backoff (200 ms, 400, 800: four attempts) on a transient
-   * network failure, so one dropped connection does not end a whole run. A GET is retried on any
-   * network error and on 502, 503 and 504; a POST only when no connection was made (refused, or
-   * the connect timed out: NEVER_SENT), i.e. the request never reached the server: a POST whose
-   * answer was lost may have created a job, and sending it again would create a second one.
-   */
-  private async fetchWithRetry(method: string, path: string, body?: unknown): Promise<Response> {
-    const attempts = 4;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.fetch(new URL(path, this.baseUrl).href, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const gatewayError = res.status === 502 || res.status === 503 || res.status === 504;
-        if (method === 'GET' && gatewayError && attempt < attempts) {
-          await res.body?.cancel();
-          await sleep(200 * 2 ** (attempt - 1));
-          continue;
-        }
-        return res;
-      } catch (err) {
-        const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
-        if (attempt >= attempts || !(method === 'GET' || NEVER_SENT.has(code))) throw err;
-        await sleep(200 * 2 ** (attempt - 1));
-      }
-    }
+  /** One request, retried on transient network failures (protocol http-retry.ts). */
+  private fetchWithRetry(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetchWithRetry(this.fetch, new URL(path, this.baseUrl).href, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   }
 
   /** The active key epoch, or null while the key ceremony is still running (409 KEY_EPOCH_PENDING). */
