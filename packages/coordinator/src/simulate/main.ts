@@ -160,7 +160,11 @@ function progressLine(s: JobStatus): string {
   const states = r.nodes
     .map((n) => `${n.name}:${n.state}${n.reason ? ` (${n.reason})` : ''}`)
     .join(' ');
-  return `${s.name}: round ${r.round} ${r.status} — ${states}`;
+  // An overlap job runs its pairs' rounds side by side: say how many are done, not just the first.
+  const open = s.rounds.filter((x) => x.status !== 'published').length;
+  const done =
+    open > 1 ? ` (${s.rounds.length - open} of ${s.rounds.length} rounds published)` : '';
+  return `${s.name}: round ${r.round} ${r.status} — ${states}${done}`;
 }
 
 async function simulate(
@@ -222,9 +226,15 @@ async function simulate(
       const s = opts.testOnlyNoNoise ? { ...spec, noise: 'off-test-only' as const } : spec;
       const t0 = Date.now();
       const jobId = await fed.operator.createJob(s);
+      let lastLine = '';
       const final = await fed.operator.waitForJob(jobId, {
         timeoutMs: opts.timeoutMs,
-        onStatus: (st) => err(`  ${progressLine(st)}\n`),
+        // Status changes the line does not show (another round's node) print nothing.
+        onStatus: (st) => {
+          const line = progressLine(st);
+          if (line !== lastLine) err(`  ${line}\n`);
+          lastLine = line;
+        },
       });
       const result = await fed.operator.result(jobId);
       results.push(result);
