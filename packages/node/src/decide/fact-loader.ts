@@ -11,8 +11,9 @@ import { toNumber } from '../analytics/cell-index.ts';
 import { lifecycleStage, type DeriveContext } from '../analytics/customer-fields.ts';
 import { pseudonymFor, type NodeIdentity } from '../identity/identity.ts';
 import { CONSENT_IN_FORCE_SQL } from '../store/_consent-sql.ts';
-import { activityAggregates } from '../store/customer-activity.ts';
+import { activityAggregates, type ActivityAggregateColumns } from '../store/customer-activity.ts';
 import { customerSummary } from '../store/customer-summary.ts';
+import type { CustomerAggRow } from '../store/unit-source.ts';
 import { coerceCell, type CellValue, type ColumnType } from '../store/_values.ts';
 import { featureRowReader, modelScorer, type RowReader } from './_feature-reader.ts';
 import type { CompiledPolicy } from './compile.ts';
@@ -29,22 +30,8 @@ import type { CustomerFacts } from './decision.ts';
 
 const FATIGUE_MS = 7 * DAY_MS;
 
-/** Columns of CUSTOMER_SQL, read with .raw() (arrays: cheaper than objects at 1M rows). */
-type CustomerRow = [
-  number,
-  string,
-  number | null,
-  string | null,
-  number,
-  number,
-  number | null,
-  number | null,
-  number | null,
-  number,
-  number | null,
-  number | null,
-  number,
-];
+/** Columns of CUSTOMER_SQL, read with .raw(): rowid, the customer aggregate row, max time, consented. */
+type CustomerRow = [number, ...CustomerAggRow, number | null, number];
 
 const customerSql = (where: string, attributes: boolean) => `
 SELECT c.id, c.customer_id, c.signup_day, ${attributes ? 'c.attributes' : 'NULL'},
@@ -143,15 +130,7 @@ export function createFactLoader(o: FactLoaderOptions): FactLoader {
         scores: {},
         touches7d: {},
       };
-    let agg = r.slice(4, 11) as [
-      number,
-      number,
-      number | null,
-      number | null,
-      number | null,
-      number,
-      number | null,
-    ];
+    let agg = r.slice(4, 11) as ActivityAggregateColumns;
     if (r[11] !== null && r[11] >= until) agg = asOf.get({ id: r[0], until }) as typeof agg;
     const summary = customerSummary(customerId, r[2], {}, ...agg);
     const scores: Record<string, number | null> = {};

@@ -8,7 +8,7 @@ import type {
   UnitSource,
 } from '../analytics/types.ts';
 import { CONSENT_IN_FORCE_SQL } from './_consent-sql.ts';
-import { activityAggregates } from './customer-activity.ts';
+import { activityAggregates, type ActivityAggregateColumns } from './customer-activity.ts';
 import { mergeByCustomerId } from './_merge-ordered.ts';
 import { customerSummary } from './customer-summary.ts';
 import { coerceCell, type CellValue, type ColumnType } from './_values.ts';
@@ -71,22 +71,9 @@ ORDER BY c.customer_id, t.time`;
 
 /**
  * A customer aggregate row as `.raw()` gives it, in the column order both customer statements
- * share: id, signup day, attributes JSON, purchase count, purchase days, first and last purchase,
- * last event, monetary, last touch response. Arrays, not objects: at 1M customers the objects
- * better-sqlite3 builds per row cost more than the SQL that fills them (bench node-store).
+ * share: id, signup day, attributes JSON, then the activity aggregates.
  */
-type CustomerAggRow = [
-  string,
-  number | null,
-  string | null,
-  number,
-  number,
-  number | null,
-  number | null,
-  number | null,
-  number,
-  number | null,
-];
+export type CustomerAggRow = [string, number | null, string | null, ...ActivityAggregateColumns];
 
 /** Parses YYYY-MM-DD into epoch ms at 00:00 UTC, refusing impossible dates. */
 export function asOfToMs(asOf: string): number {
