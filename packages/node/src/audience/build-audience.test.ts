@@ -20,6 +20,11 @@ const ruleFile = (rule: unknown): string => {
 };
 const csvIds = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).sort();
 
+/** `fedmark node audience --dir <the node> --rule <rule> --out <out> ...args`. */
+function audience(rule: string, out: string, ...args: string[]) {
+  return cli('node', 'audience', '--dir', t.dir, '--rule', rule, '--out', out, ...args);
+}
+
 describe('fedmark node audience', () => {
   it('everyone with marketing consent: erased, revoked and never-consented customers never appear', async () => {
     await seedDecisionNode(t);
@@ -30,19 +35,7 @@ describe('fedmark node audience', () => {
       name: 'everyone',
       where: [{ field: 'frequency', min: 0 }],
     });
-    const r = await cli(
-      'node',
-      'audience',
-      '--dir',
-      t.dir,
-      '--rule',
-      rule,
-      '--out',
-      out,
-      '--as-of',
-      '2025-06-11',
-      '--json'
-    );
+    const r = await audience(rule, out, '--as-of', '2025-06-11', '--json');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const ids = csvIds(out);
@@ -78,22 +71,7 @@ describe('fedmark node audience', () => {
         { field: 'attr.loyalty', min: 2 },
       ],
     });
-    expect(
-      (
-        await cli(
-          'node',
-          'audience',
-          '--dir',
-          t.dir,
-          '--rule',
-          lapsed,
-          '--out',
-          seg,
-          '--as-of',
-          '2025-06-11'
-        )
-      ).code
-    ).toBe(0);
+    expect((await audience(lapsed, seg, '--as-of', '2025-06-11')).code).toBe(0);
     expect(csvIds(seg)).toEqual([C.lapsed, C.loyal].sort());
     const risky = join(t.root, 'risk.csv');
     const score = ruleFile({
@@ -102,18 +80,7 @@ describe('fedmark node audience', () => {
       name: 'churn risk',
       score: { model: { file: 'churn-model.json' }, min: 0.5 },
     });
-    const r = await cli(
-      'node',
-      'audience',
-      '--dir',
-      t.dir,
-      '--rule',
-      score,
-      '--out',
-      risky,
-      '--as-of',
-      '2025-06-11'
-    );
+    const r = await audience(score, risky, '--as-of', '2025-06-11');
     expect(r.code).toBe(0);
     expect(r.out).toContain('audience "churn risk": 1 customers');
     // C-SILENT has risk 9 too, but no marketing consent.
@@ -129,7 +96,7 @@ describe('fedmark node audience', () => {
       name: 'x',
       where: [{ field: 'shoe_size', min: 1 }],
     });
-    const r = await cli('node', 'audience', '--dir', t.dir, '--rule', rule, '--out', out);
+    const r = await audience(rule, out);
     expect(r.code).toBe(14);
     expect(r.err).toContain('field "where[0].field": expected one of recency_days');
     expect(existsSync(out)).toBe(false);

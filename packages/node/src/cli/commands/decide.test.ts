@@ -16,6 +16,11 @@ async function seeded(): Promise<string> {
   return policyFile;
 }
 
+/** `fedmark node decide --dir <the node> --policy <policy> ...args`. */
+function decide(policy: string, ...args: string[]) {
+  return cli('node', 'decide', '--dir', t.dir, '--policy', policy, ...args);
+}
+
 describe('fedmark node decide', () => {
   it('--help teaches purpose, options and examples', async () => {
     const r = await cli('node', 'decide', '--help');
@@ -28,37 +33,14 @@ describe('fedmark node decide', () => {
   it('--customer prints the decision and the rules that fired', async () => {
     const policy = await seeded();
     const at = NOON.toISOString();
-    const r = await cli(
-      'node',
-      'decide',
-      '--dir',
-      t.dir,
-      '--policy',
-      policy,
-      '--customer',
-      C.loyal,
-      '--at',
-      at
-    );
+    const r = await decide(policy, '--customer', C.loyal, '--at', at);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain(
       'C-LOYAL: premium (campaign premium-range) on app at 2025-06-11 12:00 local (2025-06-11T10:00:00.000Z)'
     );
     expect(r.out).toContain('  fatigue         email: 3 touches in 7 days, limit 3');
-    const j = await cli(
-      'node',
-      'decide',
-      '--dir',
-      t.dir,
-      '--policy',
-      policy,
-      '--customer',
-      C.revoked,
-      '--at',
-      at,
-      '--json'
-    );
+    const j = await decide(policy, '--customer', C.revoked, '--at', at, '--json');
     expect(JSON.parse(j.out)).toMatchObject({
       customerId: C.revoked,
       action: null,
@@ -69,20 +51,7 @@ describe('fedmark node decide', () => {
   it('--all writes every customer to --out and prints the rule mix; --batch reads an id file', async () => {
     const policy = await seeded();
     const out = join(t.root, 'all.csv');
-    const r = await cli(
-      'node',
-      'decide',
-      '--dir',
-      t.dir,
-      '--policy',
-      policy,
-      '--all',
-      '--out',
-      out,
-      '--at',
-      NOON.toISOString(),
-      '--json'
-    );
+    const r = await decide(policy, '--all', '--out', out, '--at', NOON.toISOString(), '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({
       out,
@@ -93,12 +62,7 @@ describe('fedmark node decide', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(6);
     const ids = join(t.root, 'ids.csv');
     writeFileSync(ids, `customer_id,segment\n${C.fresh},a\n${C.erased},b\n`);
-    const b = await cli(
-      'node',
-      'decide',
-      '--dir',
-      t.dir,
-      '--policy',
+    const b = await decide(
       policy,
       '--batch',
       ids,
@@ -114,22 +78,10 @@ describe('fedmark node decide', () => {
 
   it('usage and policy errors: exit 2 for modes, 14 naming the field of a bad policy', async () => {
     const policy = await seeded();
-    const both = await cli(
-      'node',
-      'decide',
-      '--dir',
-      t.dir,
-      '--policy',
-      policy,
-      '--all',
-      '--customer',
-      'x',
-      '--out',
-      'o.csv'
-    );
+    const both = await decide(policy, '--all', '--customer', 'x', '--out', 'o.csv');
     expect(both.code).toBe(2);
     expect(both.err).toContain('give exactly one of --customer, --batch and --all');
-    const noOut = await cli('node', 'decide', '--dir', t.dir, '--policy', policy, '--all');
+    const noOut = await decide(policy, '--all');
     expect(noOut.code).toBe(2);
     const bad = join(t.root, 'bad.json');
     writeFileSync(
@@ -137,7 +89,7 @@ describe('fedmark node decide', () => {
       JSON.stringify({ ...JSON.parse(readFileSync(policy, 'utf8')), timeZone: 'Nowhere/Land' })
     );
     const out = join(t.root, 'never.csv');
-    const r = await cli('node', 'decide', '--dir', t.dir, '--policy', bad, '--all', '--out', out);
+    const r = await decide(bad, '--all', '--out', out);
     expect(r.code).toBe(14);
     expect(r.err).toContain('field "timeZone": expected an IANA time zone');
     expect(existsSync(out)).toBe(false);
