@@ -103,7 +103,7 @@ describe('node console: login and roles', () => {
     expect((await app.request(`${ORIGIN}/console/`)).headers.get('location')).toBe('/console');
   });
 
-  it('an auditor sees only the auditor pages in the navigation; an admin sees all eight', async () => {
+  it('an auditor sees only the auditor pages in the navigation; an admin sees all nine', async () => {
     const nav = (html: string) =>
       [
         ...(/<nav aria-label="main">([\s\S]*?)<\/nav>/.exec(html)?.[1] ?? '').matchAll(
@@ -115,12 +115,14 @@ describe('node console: login and roles', () => {
       'Verification',
       'Budgets',
       'Erasures',
+      'Decisions',
     ]);
     expect(nav(await (await admin.get('/console/ledger')).text())).toEqual([
       'Ledger',
       'Verification',
       'Budgets',
       'Erasures',
+      'Decisions',
       'Policy',
       'Consents',
       'Checkpoints',

@@ -11,6 +11,7 @@ import {
 import type Database from 'better-sqlite3';
 import { roleForToken, type ApiRole, type ApiToken } from '../api/tokens.ts';
 import type { NodeIdentity } from '../identity/index.ts';
+import { ActionsView, loadActions } from './actions-page.tsx';
 import { BudgetsView, loadBudgets } from './budgets-page.tsx';
 import { CheckpointsView, loadCheckpoints, signCheckpointNow } from './checkpoint-page.tsx';
 import { ConsentsView, loadConsents } from './consents-page.tsx';
@@ -46,6 +47,7 @@ function navFor(base: string, role: ApiRole): NavItem[] {
     { href: p(base, '/verification'), label: 'Verification' },
     { href: p(base, '/budgets'), label: 'Budgets' },
     { href: p(base, '/erasures'), label: 'Erasures' },
+    { href: p(base, '/actions'), label: 'Decisions' },
   ];
   if (role !== 'admin') return auditor;
   return [
@@ -65,7 +67,7 @@ export interface NodeConsole {
 
 /**
  * The node's web console (docs/console.md): auditor pages (ledger browser, verification,
- * budgets, erasures) and admin pages (policy, consents, sign a checkpoint), server-rendered with
+ * budgets, erasures, decisions and audiences) and admin pages (policy, consents, sign a checkpoint), server-rendered with
  * hono JSX on the shared console kit. Mount with `parent.route(NODE_CONSOLE_BASE, console.app)`.
  */
 export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
@@ -132,6 +134,13 @@ export function createNodeConsole(o: NodeConsoleOptions): NodeConsole {
     const model = await loadErasures(ctx, { rerun: c.req.query('rerun') === '1' });
     return page(c, { title: 'Erasures', children: <ErasuresView model={model} base={base} /> });
   });
+
+  app.get('/actions', anyRole, (c) =>
+    page(c, {
+      title: 'Decisions and audiences',
+      children: <ActionsView model={loadActions(ctx)} base={base} />,
+    })
+  );
 
   app.get('/policy', admin, (c) =>
     page(c, { title: 'Policy', children: <PolicyView model={loadPolicyPage(ctx)} base={base} /> })
