@@ -37,6 +37,7 @@ describe('console result page: post-processed figures', () => {
     failure: undefined,
     rfmMeans: undefined,
     model: undefined,
+    overlap: undefined,
     rounds: [
       {
         round: 0,
@@ -82,5 +83,75 @@ describe('console result page: post-processed figures', () => {
     expect(meanChart.match(/<rect class="bar/g)).toHaveLength(1);
     expect(meanChart).toContain('<title>__other__: 100 (95% interval 100 to 100)</title>');
     expect(html.match(/data-testid="result-chart"/g)).toHaveLength(1);
+  });
+});
+
+describe('console result page: an overlap job', () => {
+  const figure = (a: string, b: string, estimate: number | null, status = 'published') => ({
+    nodes: [a, b] as [string, string],
+    status: status as 'published' | 'failed',
+    estimate,
+    raw: estimate,
+    noiseStd: estimate === null ? null : 2.8,
+    ci95: estimate === null ? null : ([estimate - 6, estimate + 6] as [number, number]),
+    epsilon: 0.5,
+    delta: 1e-10,
+    reason: status === 'failed' ? 'telecom-c: POLICY_REFUSED: <b>no email key</b>' : null,
+  });
+  const view = (pairs: ReturnType<typeof figure>[]): ResultView => ({
+    jobId: 'j-overlap',
+    name: 'shared customers',
+    kind: 'overlap',
+    status: 'published',
+    failure: undefined,
+    rfmMeans: undefined,
+    model: undefined,
+    overlap: { matchingKey: 'email', purpose: 'marketing', pairs },
+    rounds: [],
+  });
+
+  it('draws three nodes as a Venn-like diagram with each pair figure and interval, and a table', () => {
+    const html = String(
+      ResultPage(
+        view([
+          figure('bank-b', 'retail-a', 622),
+          figure('bank-b', 'telecom-c', 130),
+          figure('retail-a', 'telecom-c', null, 'failed'),
+        ])
+      )
+    );
+    const venn = /data-testid="overlap-venn"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    expect(venn.match(/<circle /g)?.length).toBe(3);
+    expect(venn).toContain('<title>bank-b &amp; retail-a: 622 616 – 628</title>');
+    expect(venn).toContain('<title>retail-a &amp; telecom-c: failed</title>');
+    expect(venn).toContain('all three: not released');
+    // The bar chart holds only the published pairs, with their intervals.
+    const bars = /data-testid="overlap-bars"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    expect(bars.match(/<rect /g)?.length).toBe(2);
+    expect(bars).toContain('bank-b &amp; telecom-c: 130 (95% interval 124 to 136)');
+    expect(html).toContain(
+      '<td>bank-b &amp; retail-a</td><td>published</td><td class="num">622</td><td class="num">616 – 628</td><td class="num">2.8</td><td class="num">0.5</td><td></td>'
+    );
+    expect(html).toContain('&lt;b&gt;no email key&lt;/b&gt;');
+    expect(html).not.toContain('<b>no email key</b>');
+  });
+
+  it('draws no diagram for four or more nodes (the chart and table carry the figures)', () => {
+    const html = String(
+      ResultPage(
+        view([
+          figure('a', 'b', 10),
+          figure('a', 'c', 11),
+          figure('a', 'd', 12),
+          figure('b', 'c', 13),
+          figure('b', 'd', 14),
+          figure('c', 'd', 15),
+        ])
+      )
+    );
+    expect(html).not.toContain('data-testid="overlap-venn"');
+    expect(
+      /data-testid="overlap-bars"[\s\S]*?<\/svg>/.exec(html)?.[0].match(/<rect /g)?.length
+    ).toBe(6);
   });
 });

@@ -8,12 +8,14 @@ import {
   type FigureKind,
   type JobResult,
   type Model,
+  type OverlapResult,
   type RoundResult,
   type SegmentResult,
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import { jobResult } from '../jobs/status.ts';
 import { fmtCount, fmtInterval, fmtNumber, fmtTime } from './format.ts';
+import { OverlapSection } from './overlap-section.tsx';
 import { StateBadge } from './job-state.tsx';
 import { PATHS } from './paths.ts';
 
@@ -61,6 +63,8 @@ export interface ResultView {
   rounds: RoundView[];
   /** train jobs: the latest model's per-round history (loss, validation AUC). */
   model: Model | undefined;
+  /** overlap jobs: the pairwise figures (docs/overlap.md). */
+  overlap: OverlapResult | undefined;
 }
 
 /** A round's cells grouped by block, in publication order, with the dimension names as column heads. */
@@ -103,6 +107,7 @@ export function loadResultView(ctx: Ctx, jobId: string): ResultView {
     failure: res.failure,
     rfmMeans: res.rfmMeans,
     model: res.model,
+    overlap: res.overlap,
     rounds: res.rounds.map((r) => ({
       round: r.round,
       name: r.name,
@@ -325,7 +330,9 @@ export function ResultPage(v: ResultView) {
         </p>
       ) : null}
       {v.model ? <TrainSection model={v.model} status={v.status} /> : null}
-      {v.rounds.length === 0 ? (
+      {v.overlap ? (
+        <OverlapSection overlap={v.overlap} />
+      ) : v.rounds.length === 0 ? (
         <Empty>
           {v.status === 'running'
             ? 'No round published yet: results appear here as rounds publish.'

@@ -8,6 +8,8 @@ svg.chart text { font-size: 11px; fill: #5b6776; } svg.chart .chart-title { font
 svg.chart .axis { stroke: #9aa5b1; stroke-width: 1; } svg.chart .grid { stroke: #edf0f3; stroke-width: 1; }
 svg.chart .bar { fill: #6f93cf; } svg.chart .bar.over { fill: #e07a6f; } svg.chart .cap-line { stroke: #b42318; stroke-width: 1.5; stroke-dasharray: 5 3; }
 svg.chart .err { stroke: #1d2733; stroke-width: 1.25; }
+svg.chart circle.venn { fill-opacity: .14; stroke-width: 1.5; } svg.chart .venn-name { font-size: 13px; fill: #1d2733; font-weight: 600; }
+svg.chart .venn-figure { font-size: 12px; fill: #1d2733; } svg.chart .venn-note { font-size: 10px; fill: #5b6776; }
 svg.chart .series { fill: none; stroke-width: 2; } svg.chart .dot { stroke: #fff; stroke-width: 1; }
 svg.chart .s0 { stroke: #2457a6; fill: #2457a6; } svg.chart .s1 { stroke: #c2410c; fill: #c2410c; } svg.chart .s2 { stroke: #15803d; fill: #15803d; } svg.chart .s3 { stroke: #7e22ce; fill: #7e22ce; }
 svg.chart .series.s0, svg.chart .series.s1, svg.chart .series.s2, svg.chart .series.s3 { fill: none; }
