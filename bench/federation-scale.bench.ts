@@ -2,7 +2,7 @@
  * How the federation scales with its node count (issue 16, docs/scale.md "Node count"): real
  * local federations of light synthetic nodes (one process per party over loopback, TLS, secure
  * aggregation and distributed noise on, as a user runs them) at FEDMARK_SCALE_NODES nodes
- * (default 3,10,30,100), each with FEDMARK_SCALE_CUSTOMERS customers (default 300). Per size:
+ * (default 3,10,30,60,100), each with FEDMARK_SCALE_CUSTOMERS customers (default 300). Per size:
  * start-up (init, data, admission, key ceremony) in all and per node, the median time of a
  * lifecycle job from creation to publication over FEDMARK_SCALE_JOBS jobs (default 3), and the
  * CPU seconds the coordinator and all nodes together spend per job (from /proc/<pid>/stat,
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { lifecycleJob, median } from './support/federation-jobs.ts';
 
-const NODE_COUNTS = (process.env['FEDMARK_SCALE_NODES'] ?? '3,10,30,100').split(',').map(Number);
+const NODE_COUNTS = (process.env['FEDMARK_SCALE_NODES'] ?? '3,10,30,60,100').split(',').map(Number);
 const CUSTOMERS = Number(process.env['FEDMARK_SCALE_CUSTOMERS'] ?? 300);
 const JOBS = Number(process.env['FEDMARK_SCALE_JOBS'] ?? 3);
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
