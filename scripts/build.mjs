@@ -13,8 +13,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundled entry points per package; output in packages/<name>/dist/<key>.js. */
 const PACKAGES = {
-  // The import's CSV parser runs in a worker thread from its own entry file (_csv-stream.ts).
-  node: { cli: 'src/cli/main.ts', 'csv-parse-worker': 'src/importing/_csv-parse-worker.ts' },
+  // Worker threads start from their own entry files (src/_worker-thread.ts): the import's CSV parser,
+  // and the PSI hash of an overlap job's matching keys (overlap/parallel-hash.ts).
+  node: {
+    cli: 'src/cli/main.ts',
+    'csv-parse-worker': 'src/importing/_csv-parse-worker.ts',
+    'psi-hash-worker': 'src/overlap/_psi-hash-worker.ts',
+  },
   coordinator: { cli: 'src/cli/main.ts', simulate: 'src/simulate/main.ts' },
 };
 /** better-sqlite3 loads a compiled addon and node-seal a .wasm file, both relative to themselves. */

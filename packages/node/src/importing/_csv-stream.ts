@@ -9,10 +9,8 @@
  * record to find its physical line, which quoted multi-line cells make impossible to guess.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { parse, type CastingContext } from 'csv-parse';
+import { startWorker } from '../_worker-thread.ts';
 import { ImportError } from './import-error.ts';
 import { locateByte } from './_utf8.ts';
 import { PARSE_OPTIONS, produceRecords, type RecordSink } from './_csv-records.ts';
@@ -61,26 +59,6 @@ export interface StreamCsvOptions {
   workerMinBytes?: number;
 }
 
-/**
- * The worker beside this module: the compiled entry in the CLI bundle, else (tests, benches and
- * `FEDMARK_FROM_SOURCE` runs, which load TypeScript through tsx) a bootstrap that registers tsx
- * in the worker before importing the TypeScript entry, since loader hooks given to the main
- * thread with --import do not reach worker threads on Node 20.
- */
-function newWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./csv-parse-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./_csv-parse-worker.ts', import.meta.url).href;
-  // Resolved here, from this file: the worker's own resolution would start from the cwd. The
-  // package maps tsx/esm/api to index.cjs for require and to index.mjs beside it for import.
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const tsx = pathToFileURL(cjs.replace(/\.cjs$/, '.mjs')).href;
-  return new Worker(
-    `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`,
-    { eval: true, workerData }
-  );
-}
-
 /** The reading side as the consumer sees it: it stops by returning false from `batch`. */
 interface Producer {
   /** The consumer finished a batch (flow control for the worker). */
@@ -104,7 +82,7 @@ function startProducer(
     produceRecords(file, encoding, sink, BATCH);
     return { credit: () => undefined };
   }
-  const worker = newWorker({ file, encoding, batchSize: BATCH });
+  const worker = startWorker('csv-parse-worker', { file, encoding, batchSize: BATCH });
   let over = false;
   const stop = (): void => {
     if (over) return;

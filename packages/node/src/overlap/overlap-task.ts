@@ -8,7 +8,6 @@ import {
   ProtocolError,
   epsilonToMicro,
   evaluateRound,
-  hashMatchingKeys,
   hashPsiDummies,
   hexToBytes,
   isProtocolError,
@@ -37,6 +36,7 @@ import {
   type Policy,
 } from '@fedmark/protocol';
 import { z } from 'zod';
+import { hashMatchingKeysInParallel } from './parallel-hash.ts';
 import { appendLedgerEntry } from '../ledger/index.ts';
 import { checkBudget, jobSpend } from '../privacy/budget.ts';
 import type { AgentContext } from '../federation/context.ts';
@@ -73,15 +73,22 @@ function dummies(ctx: AgentContext, task: OverlapTask, count: number): Uint8Arra
   });
 }
 
-/** Own keys, then `matching` dummies, then random padding up to the public bucket of `sizeFor`. */
-function ownPoints(
+/**
+ * Own keys, then `matching` dummies, then random padding up to the public bucket of `sizeFor`.
+ * The keys are hashed on worker threads (parallel-hash.ts): it is most of the step's time.
+ */
+async function ownPoints(
   ctx: AgentContext,
   task: OverlapTask,
   set: MatchingSet,
   matching: number,
   sizeFor: number
-): Uint8Array {
-  const keys = hashMatchingKeys(federationIdOf(ctx), task.spec.overlap.matchingKey, set.keys);
+): Promise<Uint8Array> {
+  const keys = await hashMatchingKeysInParallel(
+    federationIdOf(ctx),
+    task.spec.overlap.matchingKey,
+    set.keys
+  );
   const padding = overlapPaddedSize(sizeFor) - set.keys.length - matching;
   return Buffer.concat([keys, dummies(ctx, task, matching), randomPsiPoints(padding)]);
 }
@@ -205,7 +212,7 @@ async function request(ctx: AgentContext, task: OverlapTask, runs: PsiRuns, memb
   const epsilonMicro = epsilonToMicro(task.spec.overlap.epsilon);
   const bound = task.spec.noise === 'on' ? overlapNoiseBound(epsilonMicro) : 0;
   // All 2K dummies: the responder includes K + L of them, so exactly that many match.
-  const points = ownPoints(ctx, task, set, 2 * bound, set.keys.length + 2 * bound);
+  const points = await ownPoints(ctx, task, set, 2 * bound, set.keys.length + 2 * bound);
   const secret = PsiSecret.random();
   const blinded = psiInitiatorRequest({ secret, ownPoints: points });
   runs.get(psiRunKey(task.jobId, task.pair))?.secret.destroy();
@@ -232,7 +239,7 @@ async function reply(ctx: AgentContext, task: OverlapTask, members: Member[]) {
   const bound = task.spec.noise === 'on' ? overlapNoiseBound(epsilonMicro) : 0;
   const matching = bound === 0 ? 0 : overlapDummyCount(epsilonMicro, bound);
   // Padded as if all 2K dummies were in, so the set's size says nothing about the noise drawn.
-  const points = ownPoints(ctx, task, set, matching, set.keys.length + 2 * bound);
+  const points = await ownPoints(ctx, task, set, matching, set.keys.length + 2 * bound);
   const secret = PsiSecret.random();
   try {
     const answer = psiResponderReply({ secret, request: requestPoints, ownPoints: points });
