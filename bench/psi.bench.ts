@@ -8,8 +8,8 @@
  *   key object built from a JWK or from DER, and with prebuilt key objects (the ladder alone);
  * - end to end, PSI_BENCH_E2E keys a side (default 100,000, half of them shared; 0 skips it):
  *   each node runs in its own child process, so its time, CPU and peak memory are its own, and
- *   the messages cross between them as bytes. The initiator hashes on two worker threads, the
- *   responder on its main thread, so the run measures both ways of hashing.
+ *   the messages cross between them as bytes. Both hash as a node does (overlap/parallel-hash.ts),
+ *   on PSI_BENCH_THREADS worker threads (default 2, one per core here; 1 hashes inline).
  *
  * The machine is shared: the load average at start and end is recorded with the figures.
  */
@@ -17,7 +17,6 @@ import { fork } from 'node:child_process';
 import { type KeyObject, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import {
   type PsiReply,
   PsiSecret,
@@ -27,9 +26,11 @@ import {
   psiInitiatorRequest,
   psiResponderReply,
 } from '../packages/protocol/src/index.ts';
+import { hashMatchingKeysInParallel } from '../packages/node/src/overlap/parallel-hash.ts';
 
 const POINTS = Number(process.env['PSI_BENCH_POINTS'] ?? 1000);
 const E2E = Number(process.env['PSI_BENCH_E2E'] ?? 100_000);
+const THREADS = Number(process.env['PSI_BENCH_THREADS'] ?? 2);
 const FED = 'fed-bench';
 const MiB = 2 ** 20;
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex'); // RFC 8410 §4
@@ -169,36 +170,9 @@ async function timedAsync<T>(
   return out;
 }
 
-/** Hashes on `threads` worker threads (each a slice of the keys), or here if threads is 1. */
-async function hashOn(threads: number, keys: string[]): Promise<Uint8Array> {
-  if (threads <= 1) return hashMatchingKeys(FED, 'email', keys);
-  // A worker does not inherit tsx's loader hooks, so it registers them before importing this
-  // file, which then takes the worker branch at the bottom.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); });`;
-  const per = Math.ceil(keys.length / threads);
-  const parts = await Promise.all(
-    Array.from(
-      { length: threads },
-      (_, t) =>
-        new Promise<Uint8Array>((resolve, reject) => {
-          const slice = keys.slice(t * per, (t + 1) * per);
-          const w = new Worker(code, { eval: true, workerData: { psiBenchHash: slice } });
-          w.once('message', (m: Uint8Array) => {
-            resolve(m);
-            void w.terminate();
-          });
-          w.once('error', reject);
-        })
-    )
-  );
-  const out = new Uint8Array(keys.length * 32);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** Hashes as a node does (overlap/parallel-hash.ts): on `threads` worker threads, or inline for 1. */
+function hashOn(threads: number, keys: string[]): Promise<Uint8Array> {
+  return hashMatchingKeysInParallel(FED, 'email', keys, { threads, minKeys: 0 });
 }
 
 /** A node's side of the run, driven by messages from the parent over IPC. */
@@ -283,13 +257,13 @@ async function endToEnd(n: number): Promise<Record<string, unknown>> {
     op: 'request',
     n,
     shared,
-    hashThreads: 2,
+    hashThreads: THREADS,
   });
   const fromB = await b.ask<{ reply: PsiReply; report: NodeReport }>({
     op: 'reply',
     n,
     shared,
-    hashThreads: 1,
+    hashThreads: THREADS,
     request,
   });
   const fromA = await a.ask<{
@@ -333,11 +307,5 @@ export async function run(): Promise<Record<string, unknown>> {
   return { ...figures, loadAverage1m: { atStart: loadAtStart, atEnd: loadavg()[0] } };
 }
 
-// Entry points of the child processes and worker threads this bench starts (never of run.ts).
-const hashJob = (workerData as { psiBenchHash?: string[] } | null)?.psiBenchHash;
-if (!isMainThread && hashJob !== undefined) {
-  const out = hashMatchingKeys(FED, 'email', hashJob);
-  parentPort?.postMessage(out, [out.buffer as ArrayBuffer]);
-} else if (isMainThread && process.env['PSI_BENCH_ROLE'] !== undefined) {
-  await serveNode(process.env['PSI_BENCH_ROLE']);
-}
+// Entry point of the child processes this bench starts (never of run.ts).
+if (process.env['PSI_BENCH_ROLE'] !== undefined) await serveNode(process.env['PSI_BENCH_ROLE']);
