@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3';
+import type { RfmSummary } from '@fedmark/protocol';
+import { DAY_SQL } from '../store/customer-activity.ts';
+
+/**
+ * Every stored customer's CLV summary as of a cut-off day (docs/clv.md "Per-customer"), as
+ * lifetimes' summary_data_from_transaction_data and the CDNOW derivation build it: purchases on
+ * one day are one transaction (their amounts add up), frequency = purchase days after the first,
+ * recency = last purchase day - first, T = cut-off day - first, both in model units
+ * (daysPerUnit), monetary = mean amount of the repeat purchase days (0 without one). The
+ * cut-off day counts (a model's calibrationEnd is the last day of its calibration period).
+ * Customers with no purchase up to the cut-off have no summary. Erased customers have no events
+ * left, so they have none either.
+ */
+
+export interface ScoreSummary extends RfmSummary {
+  /** The customer's rowid (the key of feature-table rows). */
+  customer: number;
+  customerId: string;
+  monetary: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One aggregate pass over the distinct purchase days: the inner query sums each customer's
+ * purchases per day (events are clustered by customer then time, so this is one ordered scan)
+ * and tags each day with the customer's first one; the outer one folds the days.
+ */
+const SUMMARIES_SQL = `
+SELECT d.customer, c.customer_id, count(*) - 1, d.first, max(d.day),
+  total(d.amount) FILTER (WHERE d.day > d.first)
+FROM (SELECT customer, day, amount, min(day) OVER (PARTITION BY customer) AS first
+  FROM (SELECT e.customer AS customer, ${DAY_SQL} AS day, total(e.amount) AS amount
+    FROM events e WHERE e.type = 'purchase' AND e.time < :end
+    GROUP BY e.customer, day)) d
+JOIN customers c ON c.id = d.customer
+GROUP BY d.customer
+ORDER BY d.customer`;
+
+type Row = [number, string, number, number, number, number];
+
+/**
+ * @param endDay the last day counted, in days since 1970-01-01 (UTC)
+ * @param daysPerUnit days per model time unit (7: weeks)
+ */
+export function scoreSummaries(
+  db: Database.Database,
+  endDay: number,
+  daysPerUnit: number
+): ScoreSummary[] {
+  if (!Number.isInteger(endDay)) throw new TypeError('"endDay" expected an integer day');
+  if (!(daysPerUnit > 0)) throw new RangeError('"daysPerUnit" expected a positive number');
+  const rows = db
+    .prepare(SUMMARIES_SQL)
+    .raw()
+    .all({ end: (endDay + 1) * DAY_MS }) as Row[];
+  return rows.map(([customer, customerId, frequency, first, last, repeatSpend]) => ({
+    customer,
+    customerId,
+    frequency,
+    recency: (last - first) / daysPerUnit,
+    T: (endDay - first) / daysPerUnit,
+    monetary: frequency > 0 ? repeatSpend / frequency : 0,
+  }));
+}
+
+/** Days since 1970-01-01 of an ISO date (YYYY-MM-DD, already validated). */
+export function isoDay(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+}
