@@ -15,6 +15,7 @@ import type {
 import { coerceCell, type CellValue } from '../store/_values.ts';
 import { asOfToMs, type UnitSourceOptions } from '../store/unit-source.ts';
 import { customerSummary } from '../store/customer-summary.ts';
+import type { ActivityAggregateColumns } from '../store/customer-activity.ts';
 import type { PgBridge } from './_bridge.ts';
 import { customersSql, eventsSql, tableRowsSql, touchesSql } from './_sql.ts';
 import type { WarehouseMapping } from './mapping.ts';
@@ -70,16 +71,11 @@ export function createWarehouseUnitSource(
 
   function* customers(): Generator<CustomerSummary> {
     for (const r of bridge.stream(customersSql(mapping), params)) {
+      // customersSql's columns: id, signup day, the activity aggregates, then the attributes.
       const [cid, signupDay, count, days, first, last, lastEvent, monetary, lastResponse] = r as [
         string,
         number | null,
-        number,
-        number,
-        number | null,
-        number | null,
-        number | null,
-        number,
-        number | null,
+        ...ActivityAggregateColumns,
       ];
       const attributes: Record<string, CellValue> = {};
       attrs.forEach((a, i) => {
