@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ProtocolError } from '../errors.ts';
-import { formatIssues } from '../model/train-spec.ts';
+import { parseJsonFile } from '../model/json-file.ts';
 import { IsoDateSchema } from '../schemas/common.ts';
 
 /**
@@ -69,22 +68,5 @@ export function clvModelToJson(model: ClvModel): string {
  * (`source`), the position for malformed JSON and the field for a schema violation.
  */
 export function clvModelFromJson(text: string, source = 'CLV model file'): ClvModel {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `${source}: not valid JSON (${(err as Error).message})`,
-      err
-    );
-  }
-  const parsed = ClvModelSchema.safeParse(data);
-  if (!parsed.success)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `${source}: invalid CLV model: ${formatIssues(parsed.error.issues)}`,
-      parsed.error
-    );
-  return parsed.data;
+  return parseJsonFile(ClvModelSchema, text, source, 'CLV model');
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ProtocolError } from '../errors.ts';
 import {
   EncodedFeatureSchema,
   encodedNames,
@@ -7,7 +6,7 @@ import {
   type EncodedFeature,
   type RawRow,
 } from './feature-encoding.ts';
-import { formatIssues } from './train-spec.ts';
+import { parseJsonFile } from './json-file.ts';
 import { OwnModelCheckRecordSchema } from './own-model-check.ts';
 
 /**
@@ -193,22 +192,5 @@ export function modelToJson(model: Model): string {
  * the position for malformed JSON, and the field for a schema violation.
  */
 export function modelFromJson(text: string, source = 'model file'): Model {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `${source}: not valid JSON (${(err as Error).message})`,
-      err
-    );
-  }
-  const parsed = ModelSchema.safeParse(data);
-  if (!parsed.success)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      `${source}: invalid model: ${formatIssues(parsed.error.issues)}`,
-      parsed.error
-    );
-  return parsed.data;
+  return parseJsonFile(ModelSchema, text, source, 'model');
 }
