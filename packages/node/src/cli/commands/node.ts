@@ -19,12 +19,13 @@ import { registerBackup } from './backup.ts';
 import { registerWarehouse } from './warehouse.ts';
 import { registerDecide } from './decide.ts';
 import { registerAudience } from './audience.ts';
+import { registerClvScore } from './clv-score.ts';
 
 export function registerNodeCommands(program: Command, ctx: CliContext): void {
   const node = program
     .command('node')
     .description(
-      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score, decide, audience'
+      'run a data-owner node: init, keys, import, warehouse, consent, erase, ledger, policy, budget, stats, serve, pin-coordinator, enroll, members, synth, score, decide, audience, clv-score'
     );
   node.addHelpText(
     'after',
@@ -48,4 +49,5 @@ export function registerNodeCommands(program: Command, ctx: CliContext): void {
   registerScore(node, ctx);
   registerDecide(node, ctx);
   registerAudience(node, ctx);
+  registerClvScore(node, ctx);
 }

@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../../_testing/run-cli.ts';
+import { useTempNode, type TempNode } from '../../_testing/temp-node.ts';
+import { importClvEvents } from '../../clv/_clv-events-testing.ts';
+
+let t: TempNode;
+useTempNode('clv-score-cli-', 'n', (x) => {
+  t = x;
+});
+
+const MODEL = {
+  format: 'fedmark-clv-model',
+  formatVersion: 1,
+  kind: 'bgnbd_gamma_gamma',
+  name: 'CDNOW pooled',
+  daysPerUnit: 7,
+  calibrationEnd: '2024-02-04',
+  bgnbd: { r: 0.24259, alpha: 4.41353, a: 0.79289, b: 2.42575 },
+  gammaGamma: { p: 6.2496, q: 3.7442, v: 15.4435 },
+  fit: { method: 'pooled', nodes: [], rounds: 0, noise: false, epsilonPerNode: 0 },
+};
+
+function modelFile(name: string, value: unknown): string {
+  const f = join(t.root, name);
+  writeFileSync(f, typeof value === 'string' ? value : JSON.stringify(value));
+  return f;
+}
+
+function score(model: string, ...args: string[]) {
+  return cli('node', 'clv-score', '--dir', t.dir, '--model', model, ...args);
+}
+
+describe('fedmark node clv-score', () => {
+  it('--help teaches purpose, options and examples', async () => {
+    const r = await cli('node', 'clv-score', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: fedmark node clv-score');
+    expect(r.out).toContain('--model <file>');
+    expect(r.out).toContain('--as-of <date>');
+    expect(r.out).toMatch(/\nExamples:\n {2}\$ fedmark node clv-score /);
+  });
+
+  it('scores every customer with a purchase and prints the quantiles', async () => {
+    await importClvEvents(t.db, t.identity, t.root);
+    const r = await score(modelFile('m.json', MODEL));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'scored 4 customers into feature table clv (model "CDNOW pooled", purchases to 2024-02-04, 12 months at 0.01 a month)'
+    );
+    expect(r.out).toMatch(/\n {2}clv {6}min \S+ {2}p10 /);
+    expect(r.out).toMatch(/\n {2}p_alive {2}min \S+ /);
+    const j = await score(
+      modelFile('m.json', MODEL),
+      '--as-of',
+      '2024-03-02',
+      '--months',
+      '6',
+      '--json'
+    );
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.out);
+    expect(out).toMatchObject({ model: 'CDNOW pooled', scored: 4, lastDay: '2024-03-01' });
+    expect(out.horizon.periods).toBe(6);
+    expect(out.quantiles.pAlive.max).toBeLessThanOrEqual(1);
+    expect(t.db.prepare('SELECT count(*) FROM ft_clv').pluck().get()).toBe(4);
+  });
+
+  it('names the file and the field of a bad model file, and the file of unreadable JSON', async () => {
+    const bad = modelFile('bad.json', { ...MODEL, bgnbd: { ...MODEL.bgnbd, alpha: -1 } });
+    const r = await score(bad);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`${bad}: field "bgnbd.alpha"`);
+    const broken = modelFile('broken.json', '{"format": ');
+    const b = await score(broken);
+    expect(b.code).not.toBe(0);
+    expect(b.err).toContain(`${broken}: not valid JSON`);
+    const missing = await score(join(t.root, 'nope.json'));
+    expect(missing.err).toContain('nope.json: cannot read (ENOENT)');
+    const opt = await score(modelFile('m.json', MODEL), '--discount', '2');
+    expect(opt.code).toBe(2);
+    expect(opt.err).toContain('--discount');
+  });
+});
