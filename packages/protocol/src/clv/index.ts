@@ -6,3 +6,5 @@ export * from './pooled-fit.ts';
 export * from './clv-value.ts';
 export * from './holdout.ts';
 export * from './clv-model.ts';
+export * from './federated-layout.ts';
+export * from './federated-step.ts';

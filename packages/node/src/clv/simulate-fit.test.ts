@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BG_NBD_LIKELIHOOD,
+  GAMMA_GAMMA_LIKELIHOOD,
+  bgNbdFromTheta,
+  fitPooled,
+  gammaGammaFromTheta,
+} from '@fedmark/protocol';
+import { cdnowCustomers } from '../../../protocol/src/clv/_cdnow-testing.ts';
+import { simulateClvFit } from './simulate-fit.ts';
+
+const all = cdnowCustomers();
+// Split by customer id, deterministically, over 3 nodes.
+const nodes = [0, 1, 2].map((k) => all.filter((c) => c.id % 3 === k));
+// Clips above every customer's gradient norm at the optimum (10.2 BG/NBD, 10.0 Gamma-Gamma): the
+// clipped fit then has the pooled optimum as its fixed point.
+const exactClip = {
+  bgnbd: { gradient: 11, information: 6, loglik: 60 },
+  'gamma-gamma': { gradient: 11, information: 20, loglik: 20 },
+};
+
+describe('simulateClvFit on CDNOW over 3 nodes', () => {
+  it('without noise equals the pooled fit and the published parameters', () => {
+    const m = simulateClvFit(nodes, {
+      noise: false,
+      clip: exactClip,
+      rounds: { bgnbd: 8, 'gamma-gamma': 16 },
+    });
+    const pb = bgNbdFromTheta(fitPooled(BG_NBD_LIKELIHOOD, all).theta);
+    const pg = gammaGammaFromTheta(
+      fitPooled(
+        GAMMA_GAMMA_LIKELIHOOD,
+        all.filter((c) => c.frequency > 0)
+      ).theta
+    );
+    for (const k of ['r', 'alpha', 'a', 'b'] as const)
+      expect(Math.abs(m.bgnbd[k] / pb[k] - 1)).toBeLessThan(1e-6);
+    for (const k of ['p', 'q', 'v'] as const)
+      expect(Math.abs(m.gammaGamma[k] / pg[k] - 1)).toBeLessThan(1e-6);
+    expect(m.bgnbd.r).toBeCloseTo(0.243, 3);
+    expect(m.bgnbd.alpha).toBeCloseTo(4.414, 3);
+    expect(m.bgnbd.a).toBeCloseTo(0.793, 3);
+    expect(m.bgnbd.b).toBeCloseTo(2.426, 3);
+    expect(m.gammaGamma.p).toBeCloseTo(6.25, 2);
+    expect(m.gammaGamma.q).toBeCloseTo(3.74, 2);
+    expect(m.gammaGamma.v).toBeCloseTo(15.45, 1);
+    expect(m.fit).toMatchObject({
+      method: 'federated',
+      noise: false,
+      epsilonPerNode: 0,
+      customers: 2357,
+    });
+  }, 30_000);
+
+  it('at epsilon 1 gives finite parameters and intervals that contain them', () => {
+    const m = simulateClvFit(nodes, { noise: true, epsilon: 1 });
+    for (const [k, v] of Object.entries(m.bgnbd)) {
+      expect(Number.isFinite(v)).toBe(true);
+      const iv = m.intervals;
+      if (!iv) throw new Error('no intervals');
+      const [lo, hi] = iv.bgnbd[k as 'r'];
+      expect(lo).toBeLessThanOrEqual(v);
+      expect(hi).toBeGreaterThanOrEqual(v);
+    }
+    // Within a factor e^8 of 1 (the step's box): the weak directions are noise-dominated at
+    // this size (docs/clv.md "Federation").
+    for (const v of [...Object.values(m.bgnbd), ...Object.values(m.gammaGamma)]) {
+      expect(v).toBeGreaterThanOrEqual(Math.exp(-8));
+      expect(v).toBeLessThanOrEqual(Math.exp(8));
+    }
+    expect(m.fit.rho).toBeGreaterThan(0);
+  }, 30_000);
+});
