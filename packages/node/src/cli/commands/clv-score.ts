@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { ClvModelSchema } from '@fedmark/protocol';
 import { emit, type CliContext } from '../context.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { withNode } from '../node-context.ts';
 import { dateOption, intOption } from '../options.ts';
 import type { ClvQuantiles, ClvScoreResult } from '../../clv/score-table.ts';
@@ -59,6 +60,12 @@ export function registerClvScore(node: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: ClvScoreOpts) => {
       const model = parseFileValue(o.model, ClvModelSchema, readJsonFile(o.model));
+      const { loadWarehouseMapping } = await import('../../warehouse/index.ts');
+      if (loadWarehouseMapping(o.dir) !== null)
+        throw new CliError(
+          EXIT.CONFLICT,
+          `${o.dir} reads a warehouse (docs/warehouse.md): clv-score scores imported events only, not built for warehouse nodes yet`
+        );
       const { writeClvScores } = await import('../../clv/score-table.ts');
       await withNode(o.dir, ({ db }) => {
         const r = {
