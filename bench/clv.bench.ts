@@ -47,20 +47,20 @@ export async function run(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const k of ['r', 'alpha', 'a', 'b'] as const) out[k] = stats(fits.map((f) => f.bgnbd[k]));
     for (const k of ['p', 'q', 'v'] as const) out[k] = stats(fits.map((f) => f.gammaGamma[k]));
-    out.holdoutRelativeError = stats(fits.map((f) => relErr(f.bgnbd)));
+    out['holdoutRelativeError'] = stats(fits.map((f) => relErr(f.bgnbd)));
     const cover = (k: 'r' | 'alpha' | 'a' | 'b') =>
       fits.filter((f) => {
         const iv = f.intervals?.bgnbd[k];
         return iv !== undefined && iv[0] <= pb[k] && pb[k] <= iv[1];
       }).length;
-    out.intervalCoversPooled = {
+    out['intervalCoversPooled'] = {
       r: cover('r'),
       alpha: cover('alpha'),
       a: cover('a'),
       b: cover('b'),
       of: fits.length,
     };
-    out.rho = fits[0]?.fit.rho;
+    out['rho'] = fits[0]?.fit.rho;
     return out;
   };
   const figures: Record<string, unknown> = {
