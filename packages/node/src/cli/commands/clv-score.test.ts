@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../../_testing/run-cli.ts';
 import { useTempNode, type TempNode } from '../../_testing/temp-node.ts';
 import { importClvEvents } from '../../clv/_clv-events-testing.ts';
+import { CUSTOMERS, NOON, seedDecisionNode } from '../../decide/_node-testing.ts';
+import { TEST_POLICY } from '../../decide/_policy-testing.ts';
 
 let t: TempNode;
 useTempNode('clv-score-cli-', 'n', (x) => {
@@ -82,5 +84,44 @@ describe('fedmark node clv-score', () => {
     const opt = await score(modelFile('m.json', MODEL), '--discount', '2');
     expect(opt.code).toBe(2);
     expect(opt.err).toContain('--discount');
+  });
+
+  it('feeds decisions: a policy whose clv.field is table.clv.clv tiers by the stored CLV', async () => {
+    await seedDecisionNode(t);
+    const model = modelFile('m.json', { ...MODEL, calibrationEnd: '2025-06-10' });
+    expect((await score(model)).code).toBe(0);
+    const policy = modelFile(
+      'clv-policy.json',
+      JSON.stringify({
+        ...TEST_POLICY,
+        clv: { ...TEST_POLICY.clv, field: 'table.clv.clv' },
+        models: { churn: { file: 'churn-model.json' } },
+      })
+    );
+    const v = t.db
+      .prepare(
+        'SELECT f.c_clv FROM ft_clv f JOIN customers c ON c.id = f.customer WHERE c.customer_id = ?'
+      )
+      .pluck()
+      .get(CUSTOMERS.loyal) as number;
+    expect(v).toBeGreaterThan(0);
+    const r = await cli(
+      'node',
+      'decide',
+      '--dir',
+      t.dir,
+      '--policy',
+      policy,
+      '--customer',
+      CUSTOMERS.loyal,
+      '--at',
+      NOON.toISOString(),
+      '--json'
+    );
+    expect(r.err).toBe('');
+    const d = JSON.parse(r.out) as { rules: { rule: string; detail: string }[] };
+    const tier = d.rules.find((x) => x.rule === 'clv_tier');
+    expect(tier?.detail).toMatch(/\(table\.clv\.clv \d/);
+    expect(tier?.detail.startsWith(v >= 500 ? 'high' : v >= 100 ? 'mid' : 'low')).toBe(true);
   });
 });
