@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import type { ClvModel } from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 import { importCsv } from '../importing/index.ts';
 
@@ -43,3 +44,16 @@ export async function importClvEvents(
     lawfulBasis: [{ purpose: 'analytics', basis: 'contract' }],
   });
 }
+
+/** The pooled CDNOW fit (docs/clv.md "Measured") with its calibration end moved to CLV_EVENTS' cut-off. */
+export const CLV_TEST_MODEL: ClvModel = {
+  format: 'fedmark-clv-model',
+  formatVersion: 1,
+  kind: 'bgnbd_gamma_gamma',
+  name: 'CDNOW pooled',
+  daysPerUnit: 7,
+  calibrationEnd: '2024-02-04',
+  bgnbd: { r: 0.24259, alpha: 4.41353, a: 0.79289, b: 2.42575 },
+  gammaGamma: { p: 6.2496, q: 3.7442, v: 15.4435 },
+  fit: { method: 'pooled', nodes: [], rounds: 0, noise: false, epsilonPerNode: 0 },
+};

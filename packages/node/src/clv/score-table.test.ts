@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, SegmentQuerySchema, customerValue, type ClvModel } from '@fedmark/protocol';
+import { ProtocolError, SegmentQuerySchema, customerValue } from '@fedmark/protocol';
 import { useTempNode } from '../_testing/temp-node.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { computeSegmentVector } from '../analytics/segment-vector.ts';
 import { createUnitSource } from '../store/index.ts';
 import { eraseCustomer } from '../erasure/index.ts';
-import { importClvEvents } from './_clv-events-testing.ts';
+import { CLV_TEST_MODEL, importClvEvents } from './_clv-events-testing.ts';
 import { isoDay, scoreSummaries } from './score-summaries.ts';
 import { clvHorizon, writeClvScores } from './score-table.ts';
 
@@ -15,18 +15,7 @@ let db: Database.Database;
 let identity: NodeIdentity;
 useTempNode('clv-table-', 'n', (t) => ({ root, db, identity } = t));
 
-/** The pooled CDNOW fit (docs/clv.md "Measured"), calibration end moved to the test data. */
-const MODEL: ClvModel = {
-  format: 'fedmark-clv-model',
-  formatVersion: 1,
-  kind: 'bgnbd_gamma_gamma',
-  name: 'CDNOW pooled',
-  daysPerUnit: 7,
-  calibrationEnd: '2024-02-04',
-  bgnbd: { r: 0.24259, alpha: 4.41353, a: 0.79289, b: 2.42575 },
-  gammaGamma: { p: 6.2496, q: 3.7442, v: 15.4435 },
-  fit: { method: 'pooled', nodes: [], rounds: 0, noise: false, epsilonPerNode: 0 },
-};
+const MODEL = CLV_TEST_MODEL;
 const CONSENT_AT = new Date('2030-01-01T00:00:00Z');
 
 function stored(): Record<string, unknown>[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../../_testing/run-cli.ts';
 import { useTempNode, type TempNode } from '../../_testing/temp-node.ts';
-import { importClvEvents } from '../../clv/_clv-events-testing.ts';
+import { CLV_TEST_MODEL, importClvEvents } from '../../clv/_clv-events-testing.ts';
 import { CUSTOMERS, NOON, seedDecisionNode } from '../../decide/_node-testing.ts';
 import { TEST_POLICY } from '../../decide/_policy-testing.ts';
 
@@ -12,17 +12,7 @@ useTempNode('clv-score-cli-', 'n', (x) => {
   t = x;
 });
 
-const MODEL = {
-  format: 'fedmark-clv-model',
-  formatVersion: 1,
-  kind: 'bgnbd_gamma_gamma',
-  name: 'CDNOW pooled',
-  daysPerUnit: 7,
-  calibrationEnd: '2024-02-04',
-  bgnbd: { r: 0.24259, alpha: 4.41353, a: 0.79289, b: 2.42575 },
-  gammaGamma: { p: 6.2496, q: 3.7442, v: 15.4435 },
-  fit: { method: 'pooled', nodes: [], rounds: 0, noise: false, epsilonPerNode: 0 },
-};
+const MODEL = CLV_TEST_MODEL;
 
 function modelFile(name: string, value: unknown): string {
   const f = join(t.root, name);
