@@ -2,18 +2,10 @@
  * Federated CLV fit (docs/clv.md "Federation"): the CDNOW 1/10 sample (test/data) split by
  * customer id over 3 in-process nodes with distributed Gaussian shares (simulateClvFit, default
  * clips and rounds), 20 runs at each epsilon and one without noise, against the pooled fit
- * (fitPooled) in the same run; the holdout test of Fader, Hardie and Lee 2005 (weeks 40-78,
+ * (fitPooledClv) in the same run; the holdout test of Fader, Hardie and Lee 2005 (weeks 40-78,
  * holdoutReport) per fit. Figures only, no assertions.
  */
-import {
-  BG_NBD_LIKELIHOOD,
-  GAMMA_GAMMA_LIKELIHOOD,
-  bgNbdFromTheta,
-  fitPooled,
-  gammaGammaFromTheta,
-  holdoutReport,
-  type ClvModel,
-} from '../packages/protocol/src/index.ts';
+import { fitPooledClv, holdoutReport, type ClvModel } from '../packages/protocol/src/index.ts';
 import { cdnowCustomers } from '../packages/protocol/src/clv/_cdnow-testing.ts';
 import { simulateClvFit } from '../packages/node/src/clv/simulate-fit.ts';
 
@@ -32,13 +24,7 @@ const stats = (xs: number[]) => {
 export async function run(): Promise<Record<string, unknown>> {
   const all = cdnowCustomers();
   const nodes = [0, 1, 2].map((k) => all.filter((c) => c.id % 3 === k));
-  const pb = bgNbdFromTheta(fitPooled(BG_NBD_LIKELIHOOD, all).theta);
-  const pg = gammaGammaFromTheta(
-    fitPooled(
-      GAMMA_GAMMA_LIKELIHOOD,
-      all.filter((c) => c.frequency > 0)
-    ).theta
-  );
+  const { bgnbd: pb, gammaGamma: pg } = fitPooledClv(all);
   const relErr = (p: ClvModel['bgnbd']) => {
     const h = holdoutReport(p, all, HOLDOUT_WEEKS);
     return (h.predicted - h.actual) / h.actual;

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BG_NBD_LIKELIHOOD,
-  GAMMA_GAMMA_LIKELIHOOD,
-  bgNbdFromTheta,
-  fitPooled,
-  gammaGammaFromTheta,
-} from '@fedmark/protocol';
+import { fitPooledClv } from '@fedmark/protocol';
 import { cdnowCustomers } from '../../../protocol/src/clv/_cdnow-testing.ts';
 import { simulateClvFit } from './simulate-fit.ts';
 
@@ -26,13 +20,7 @@ describe('simulateClvFit on CDNOW over 3 nodes', () => {
       clip: exactClip,
       rounds: { bgnbd: 8, 'gamma-gamma': 16 },
     });
-    const pb = bgNbdFromTheta(fitPooled(BG_NBD_LIKELIHOOD, all).theta);
-    const pg = gammaGammaFromTheta(
-      fitPooled(
-        GAMMA_GAMMA_LIKELIHOOD,
-        all.filter((c) => c.frequency > 0)
-      ).theta
-    );
+    const { bgnbd: pb, gammaGamma: pg } = fitPooledClv(all);
     for (const k of ['r', 'alpha', 'a', 'b'] as const)
       expect(Math.abs(m.bgnbd[k] / pb[k] - 1)).toBeLessThan(1e-6);
     for (const k of ['p', 'q', 'v'] as const)

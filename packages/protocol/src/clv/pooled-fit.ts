@@ -1,5 +1,12 @@
 import { flooredSolve } from '../model/_linalg.ts';
-import { customerInformation, type CustomerLikelihood } from './likelihood.ts';
+import { bgNbdFromTheta, type BgNbdParams, type RfmSummary } from './bgnbd.ts';
+import { gammaGammaFromTheta, type GammaGammaParams, type SpendSummary } from './gamma-gamma.ts';
+import {
+  BG_NBD_LIKELIHOOD,
+  GAMMA_GAMMA_LIKELIHOOD,
+  customerInformation,
+  type CustomerLikelihood,
+} from './likelihood.ts';
 
 /**
  * Pooled maximum likelihood: Newton's method on the summed log-likelihood in log-parameter
@@ -94,4 +101,23 @@ export function fitPooled<TCustomer>(
   }
   const { g } = sumGradInfo(model, theta, customers);
   return { theta, logLik: ll, iterations: maxIt, gradientNorm: Math.max(...g.map(Math.abs)) };
+}
+
+/**
+ * Both models fitted pooled, as lifetimes fits them: BG/NBD on every customer, Gamma-Gamma on
+ * those with a repeat purchase. The reference the federated fit and its bench compare with.
+ */
+export function fitPooledClv(customers: readonly (RfmSummary & SpendSummary)[]): {
+  bgnbd: BgNbdParams;
+  gammaGamma: GammaGammaParams;
+} {
+  return {
+    bgnbd: bgNbdFromTheta(fitPooled(BG_NBD_LIKELIHOOD, customers).theta),
+    gammaGamma: gammaGammaFromTheta(
+      fitPooled(
+        GAMMA_GAMMA_LIKELIHOOD,
+        customers.filter((c) => c.frequency > 0)
+      ).theta
+    ),
+  };
 }
