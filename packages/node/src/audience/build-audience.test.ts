@@ -87,6 +87,33 @@ describe('fedmark node audience', () => {
     expect(csvIds(risky)).toEqual([C.lapsed]);
   });
 
+  it('a feature table column (table.<table>.<column>, e.g. table.clv.clv) narrows it; an unknown column is refused', async () => {
+    await seedDecisionNode(t);
+    // churn.risk: fresh 0, loyal 1, lapsed 9, silent 9 (no marketing consent); C-ERASED has none.
+    const high = join(t.root, 'high.csv');
+    const rule = ruleFile({
+      version: 1,
+      kind: 'audience',
+      name: 'high risk',
+      where: [{ field: 'table.churn.risk', min: 1 }],
+    });
+    const r = await audience(rule, high, '--as-of', '2025-06-11');
+    expect(r.err).toBe('');
+    expect(csvIds(high)).toEqual([C.lapsed, C.loyal].sort());
+    const none = join(t.root, 'none.csv');
+    const bad = ruleFile({
+      version: 1,
+      kind: 'audience',
+      name: 'x',
+      where: [{ field: 'table.churn.shoe_size', min: 1 }],
+    });
+    const refused = await audience(bad, none);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain('feature table "churn" has no column "shoe_size"');
+    expect(existsSync(none)).toBe(false);
+    expect(listLedger(t.db, { type: 'audience' })).toHaveLength(1);
+  });
+
   it('a bad rule is refused naming the field, and nothing is written or recorded', async () => {
     await seedDecisionNode(t);
     const out = join(t.root, 'never.csv');

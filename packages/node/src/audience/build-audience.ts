@@ -17,7 +17,7 @@ import { appendLedgerEntry } from '../ledger/append.ts';
 import { commitUnits } from '../release/_units-commit.ts';
 import { storeReleaseUnits } from '../release/release-units.ts';
 import { createUnitSource } from '../store/unit-source.ts';
-import { modelScorer } from '../decide/_feature-reader.ts';
+import { featureRowReader, modelScorer } from '../decide/_feature-reader.ts';
 import { csvCell, writeLinesAtomically } from '../decide/decisions-file.ts';
 import { AudienceRuleSchema, type AudienceRule, type Condition } from './audience-rule.ts';
 
@@ -67,6 +67,25 @@ function matches(c: Condition, v: string | number | null): boolean {
   return true;
 }
 
+type Getter = (cursor: RowCursor, k: ReturnType<typeof deriveContext>) => string | number | null;
+
+/**
+ * A condition's value for the current customer: a derived customer field through the segment
+ * field catalog, or a feature table's column by a point read of the customer's row (a customer
+ * without a row has no value, so it matches no condition on it). An unknown table or column is
+ * refused here, before anything is recorded.
+ */
+function conditionGetter(
+  db: Database.Database,
+  field: string,
+  rowOf: (customerId: string) => number
+): Getter {
+  if (!field.startsWith('table.')) return resolveField('customer', field, []);
+  const [, table, column] = field.split('.') as [string, string, string];
+  const read = featureRowReader(db, table, [column]);
+  return (cursor) => read(rowOf(cursor.customer.customerId))?.[column] ?? null;
+}
+
 export interface BuildAudienceOptions {
   db: Database.Database;
   identity: NodeIdentity;
@@ -91,14 +110,20 @@ export async function buildAudience(o: BuildAudienceOptions): Promise<AudienceRe
     epsilon: 1,
   });
   const k = deriveContext(q);
-  const getters = rule.where.map((c) => ({ c, get: resolveField('customer', c.field, []) }));
+  const rowid = db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
+  let current: { id: string; row: number } | null = null;
+  const rowOf = (customerId: string): number => {
+    if (current?.id !== customerId)
+      current = { id: customerId, row: rowid.get(customerId) as number };
+    return current.row;
+  };
+  const getters = rule.where.map((c) => ({ c, get: conditionGetter(db, c.field, rowOf) }));
   let score: ((customer: number) => number | null) | null = null;
   if (rule.score) {
     const path = resolve(dirname(resolve(o.ruleFile)), rule.score.model.file);
     const model = modelFromJson(readFileSync(path, 'utf8'), path);
     score = modelScorer(db, model, rule.score.model.table);
   }
-  const rowid = db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
   const source = createUnitSource(db, { purpose: 'marketing', asOf: o.asOf, consentAt });
   const cursor: RowCursor = { customer: null as never, row: null, tables: [] };
   const ids: string[] = [];
@@ -107,7 +132,7 @@ export async function buildAudience(o: BuildAudienceOptions): Promise<AudienceRe
     cursor.row = c;
     if (!getters.every(({ c: cond, get }) => matches(cond, get(cursor, k)))) continue;
     if (score && rule.score) {
-      const s = score(rowid.get(c.customerId) as number);
+      const s = score(rowOf(c.customerId));
       if (s === null) continue;
       if (rule.score.min !== undefined && s < rule.score.min) continue;
       if (rule.score.max !== undefined && s > rule.score.max) continue;
