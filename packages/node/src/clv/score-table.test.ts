@@ -1,6 +1,13 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError, SegmentQuerySchema, customerValue } from '@fedmark/protocol';
+import {
+  ProtocolError,
+  SegmentQuerySchema,
+  canonicalHash,
+  customerValue,
+  type Canonical,
+} from '@fedmark/protocol';
+import { listLedger } from '../ledger/index.ts';
 import { useTempNode } from '../_testing/temp-node.ts';
 import type { NodeIdentity } from '../identity/index.ts';
 import { computeSegmentVector } from '../analytics/segment-vector.ts';
@@ -62,6 +69,17 @@ describe('writeClvScores', () => {
       { name: 'expected_spend', type: 'real' },
       { name: 'clv', type: 'real' },
     ]);
+    // The ledger records the table write like an import: table, model hash, rows, cut-off.
+    const entry = listLedger(db, { type: 'import' }).at(-1);
+    expect(entry?.body).toMatchObject({
+      kind: 'table',
+      table: 'clv',
+      derivedBy: 'clv-score',
+      fileHash: canonicalHash('clv-model', MODEL as unknown as Canonical),
+      rowsInserted: r.scored,
+      lastDay: '2024-02-04',
+      months: 12,
+    });
   });
 
   it('replaces the previous table: as-of, horizon and an erased customer', async () => {
@@ -125,8 +143,10 @@ describe('writeClvScores', () => {
       `CREATE TEMP TRIGGER clv_fail BEFORE INSERT ON main.ft_clv WHEN NEW.customer = ${d}
        BEGIN SELECT RAISE(ABORT, 'disk full'); END`
     );
+    const entries = listLedger(db, { type: 'import' }).length;
     expect(() => writeClvScores(db, MODEL, { asOf: '2024-03-02' })).toThrow(/disk full/);
     expect(stored()).toEqual(before);
+    expect(listLedger(db, { type: 'import' })).toHaveLength(entries);
     db.exec('DROP TRIGGER clv_fail');
     writeClvScores(db, MODEL, { asOf: '2024-03-02' });
     expect(stored()).not.toEqual(before);

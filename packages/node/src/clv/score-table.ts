@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import {
   ProtocolError,
+  canonicalHash,
   customerValue,
+  type Canonical,
   type ClvHorizon,
   type ClvModel,
   type CustomerValue,
@@ -12,6 +14,7 @@ import {
   physicalColumnName,
   physicalTableName,
 } from '../store/feature-tables.ts';
+import { appendLedgerEntry } from '../ledger/append.ts';
 import { asOfToMs } from '../store/unit-source.ts';
 import { isoDay, scoreSummaries } from './score-summaries.ts';
 
@@ -157,6 +160,26 @@ export function writeClvScores(
       if (Number.isFinite(v.clv)) clv.push(v.clv);
       if (Number.isFinite(v.pAlive)) pAlive.push(v.pAlive);
     }
+    // Recorded like a feature-table import (docs/node-data.md "Importing"), in the same
+    // transaction: the ledger says when the table was replaced, from which model and how many
+    // rows it holds. `fileHash` is the model's canonical hash, since no file is read.
+    appendLedgerEntry(db, {
+      type: 'import',
+      body: {
+        kind: 'table',
+        table: CLV_TABLE,
+        derivedBy: 'clv-score',
+        file: `CLV model "${model.name.slice(0, 100)}"`,
+        fileHash: canonicalHash('clv-model', model as unknown as Canonical),
+        rowsRead: summaries.length,
+        rowsInserted: summaries.length,
+        rowsChanged: 0,
+        rowsUnchanged: 0,
+        rowsSkippedErased: 0,
+        lastDay: new Date(lastDay * DAY_MS).toISOString().slice(0, 10),
+        months: horizon.periods,
+      },
+    });
     return summaries.length;
   })();
   return {
