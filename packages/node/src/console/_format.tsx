@@ -71,3 +71,31 @@ export function bodySummary(body: Record<string, unknown>): { short: string; ful
     .join('; ');
   return { short: full.length > MAX_SUMMARY ? `${full.slice(0, MAX_SUMMARY - 1)}…` : full, full };
 }
+
+/** The two leading cells of a table of ledger entries: the seq, linked into the ledger, and the time. */
+export function EntryCells(p: { base: string; seq: number; at: string }) {
+  return (
+    <>
+      <td class="num">
+        <EntryLink base={p.base} seq={p.seq}>
+          {p.seq}
+        </EntryLink>
+      </td>
+      <td>
+        <Time iso={p.at} />
+      </td>
+    </>
+  );
+}
+
+/** The matching header cells: "Seq" and "Time (UTC)". */
+export function EntryHeads() {
+  return (
+    <>
+      <th class="num" scope="col">
+        Seq
+      </th>
+      <th scope="col">Time (UTC)</th>
+    </>
+  );
+}

@@ -8,7 +8,7 @@ import { appendLedgerEntry } from '../ledger/index.ts';
 import { session, tableRows, type TestSession } from './_test-session.ts';
 
 /**
- * The node console's Decisions page (issue 15: "a node page showing decisions' rule mix and an
+ * The node console's Decisions page ("a node page showing decisions' rule mix and an
  * audience's size"): the mix of the last 7 days apart from the older runs, audiences from the
  * ledger, and nothing personal on the page.
  */

@@ -3,7 +3,7 @@ import { listDecisionRuns, totalMix, type DecisionRun } from '../decide/decision
 import type { RuleMix } from '../decide/rule-mix.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { EntryLink, ShortHex, Time } from './_format.tsx';
+import { EntryCells, EntryHeads, ShortHex, Time } from './_format.tsx';
 
 /**
  * The marketing actions a node took with its own data (docs/decide.md "Decision log",
@@ -175,10 +175,7 @@ export function ActionsView(p: { model: ActionsModel; base: string }) {
             </caption>
             <thead>
               <tr>
-                <th class="num" scope="col">
-                  Seq
-                </th>
-                <th scope="col">Time (UTC)</th>
+                <EntryHeads />
                 <th scope="col">Name</th>
                 <th class="num" scope="col">
                   Customers
@@ -190,14 +187,7 @@ export function ActionsView(p: { model: ActionsModel; base: string }) {
             <tbody>
               {audiences.map((a) => (
                 <tr>
-                  <td class="num">
-                    <EntryLink base={p.base} seq={a.seq}>
-                      {a.seq}
-                    </EntryLink>
-                  </td>
-                  <td>
-                    <Time iso={a.at} />
-                  </td>
+                  <EntryCells base={p.base} seq={a.seq} at={a.at} />
                   <td>{a.name}</td>
                   <td class="num">{a.count === null ? '' : a.count.toLocaleString('en-US')}</td>
                   <td>{a.file ?? ''}</td>

@@ -2,7 +2,7 @@ import { Badge, Empty } from '@fedmark/protocol/console';
 import type { AuditCheck } from '../audit/index.ts';
 import { listLedger } from '../ledger/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { EntryLink, PseudonymLink, Time } from './_format.tsx';
+import { EntryCells, EntryHeads, EntryLink, PseudonymLink } from './_format.tsx';
 import { RunInfo, runAudit, type AuditRun } from './verification-page.tsx';
 
 /** The audit check that no release after an erasure used the erased pseudonym (docs/audit.md). */
@@ -102,10 +102,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
           </caption>
           <thead>
             <tr>
-              <th class="num" scope="col">
-                Seq
-              </th>
-              <th scope="col">Time (UTC)</th>
+              <EntryHeads />
               <th scope="col">Pseudonym</th>
               <th class="num" scope="col">
                 Rows deleted
@@ -116,14 +113,7 @@ export function ErasuresView(p: { model: ErasuresModel; base: string }) {
           <tbody>
             {erasures.map((e) => (
               <tr>
-                <td class="num">
-                  <EntryLink base={p.base} seq={e.seq}>
-                    {e.seq}
-                  </EntryLink>
-                </td>
-                <td>
-                  <Time iso={e.at} />
-                </td>
+                <EntryCells base={p.base} seq={e.seq} at={e.at} />
                 <td>
                   <PseudonymLink value={e.pseudonym} base={p.base} />
                 </td>

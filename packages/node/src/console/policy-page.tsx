@@ -3,7 +3,7 @@ import { Badge, Empty, Facts } from '@fedmark/protocol/console';
 import { listLedger } from '../ledger/index.ts';
 import { loadPolicy, policyHash } from '../policy/index.ts';
 import type { NodeConsoleContext } from './context.ts';
-import { bodySummary, EntryLink, formatEpsilon, ShortHex, Time } from './_format.tsx';
+import { bodySummary, EntryCells, EntryHeads, formatEpsilon, ShortHex } from './_format.tsx';
 
 /** Policy changes listed under the policy (newest first). */
 export const POLICY_CHANGES_SHOWN = 20;
@@ -97,10 +97,7 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
           <table>
             <thead>
               <tr>
-                <th class="num" scope="col">
-                  Seq
-                </th>
-                <th scope="col">Time (UTC)</th>
+                <EntryHeads />
                 <th scope="col">Change</th>
               </tr>
             </thead>
@@ -109,14 +106,7 @@ export function PolicyView(p: { model: PolicyModel; base: string }) {
                 const s = bodySummary(e.body);
                 return (
                   <tr>
-                    <td class="num">
-                      <EntryLink base={p.base} seq={e.seq}>
-                        {e.seq}
-                      </EntryLink>
-                    </td>
-                    <td>
-                      <Time iso={e.at} />
-                    </td>
+                    <EntryCells base={p.base} seq={e.seq} at={e.at} />
                     <td title={s.full}>{s.short}</td>
                   </tr>
                 );
