@@ -1,5 +1,6 @@
 import { canonicalHash } from '../hashing.ts';
 import { epsilonToMicro } from '../schemas/common.ts';
+import type { FixedPointBlock } from '../model/round-layout.ts';
 
 /**
  * The public layout of one node's release in one round of the federated CLV fit (docs/clv.md
@@ -65,15 +66,7 @@ export interface ClvRoundSpec {
   roundEpsilonMicro: number;
 }
 
-export interface ClvBlock {
-  name: ClvBlockName;
-  offset: number;
-  length: number;
-  scale: number;
-  sensitivity: bigint;
-  l2Sensitivity?: bigint;
-  epsilonMicro: number;
-}
+export type ClvBlock = FixedPointBlock<ClvBlockName>;
 
 export interface ClvRoundLayout {
   spec: ClvRoundSpec;

@@ -20,8 +20,9 @@ export type TrainBlockName =
   | 'eval_pos'
   | 'eval_neg';
 
-export interface TrainBlock {
-  name: TrainBlockName;
+/** One block of a fixed-point round layout (training, and the federated CLV fit's). */
+export interface FixedPointBlock<TName extends string> {
+  name: TName;
   offset: number;
   length: number;
   /** A slot value v means v / scale in real units. */
@@ -31,6 +32,8 @@ export interface TrainBlock {
   l2Sensitivity?: bigint;
   epsilonMicro: number;
 }
+
+export type TrainBlock = FixedPointBlock<TrainBlockName>;
 
 export interface RoundLayout {
   round: number;
