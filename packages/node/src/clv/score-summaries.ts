@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RfmSummary } from '@fedmark/protocol';
+import { DAY_MS } from '../analytics/_days.ts';
 import { DAY_SQL } from '../store/customer-activity.ts';
 
 /**
@@ -19,8 +20,6 @@ export interface ScoreSummary extends RfmSummary {
   customerId: string;
   monetary: number;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * One aggregate pass over the distinct purchase days: the inner query sums each customer's
@@ -63,9 +62,4 @@ export function scoreSummaries(
     T: (endDay - first) / daysPerUnit,
     monetary: frequency > 0 ? repeatSpend / frequency : 0,
   }));
-}
-
-/** Days since 1970-01-01 of an ISO date (YYYY-MM-DD, already validated). */
-export function isoDay(date: string): number {
-  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }

@@ -14,7 +14,8 @@ import { computeSegmentVector } from '../analytics/segment-vector.ts';
 import { createUnitSource } from '../store/index.ts';
 import { eraseCustomer } from '../erasure/index.ts';
 import { CLV_TEST_MODEL, importClvEvents } from './_clv-events-testing.ts';
-import { isoDay, scoreSummaries } from './score-summaries.ts';
+import { dayOfIso } from '../analytics/_days.ts';
+import { scoreSummaries } from './score-summaries.ts';
 import { clvHorizon, writeClvScores } from './score-table.ts';
 
 let root: string;
@@ -36,7 +37,7 @@ function stored(): Record<string, unknown>[] {
 }
 
 function expected(lastDay: string) {
-  return scoreSummaries(db, isoDay(lastDay), 7).map((s) => {
+  return scoreSummaries(db, dayOfIso(lastDay), 7).map((s) => {
     const v = customerValue(MODEL.bgnbd, MODEL.gammaGamma, s);
     return { id: s.customerId, e: v.expectedPurchases, p: v.pAlive, s: v.expectedSpend, v: v.clv };
   });
@@ -91,7 +92,7 @@ describe('writeClvScores', () => {
     expect(r.scored).toBe(3);
     expect(r.lastDay).toBe('2024-02-04');
     const h = clvHorizon(7, 6, 0.02);
-    const want = scoreSummaries(db, isoDay('2024-02-04'), 7).map((s) => {
+    const want = scoreSummaries(db, dayOfIso('2024-02-04'), 7).map((s) => {
       const v = customerValue(MODEL.bgnbd, MODEL.gammaGamma, s, h);
       return {
         id: s.customerId,

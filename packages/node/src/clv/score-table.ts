@@ -16,7 +16,8 @@ import {
 } from '../store/feature-tables.ts';
 import { appendLedgerEntry } from '../ledger/append.ts';
 import { asOfToMs } from '../store/unit-source.ts';
-import { isoDay, scoreSummaries } from './score-summaries.ts';
+import { DAY_MS, dayOfIso } from '../analytics/_days.ts';
+import { scoreSummaries } from './score-summaries.ts';
 
 /**
  * Per-customer CLV at the node (docs/clv.md "Per-customer"): every customer's expected
@@ -62,8 +63,6 @@ export interface ClvScoreResult {
   /** Quantiles over the scored customers (null when none is scored). */
   quantiles: { clv: ClvQuantiles; pAlive: ClvQuantiles } | null;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * A month in the model's unit: 364/12 days, so 52/12 in weeks as lifetimes' default horizon
@@ -114,7 +113,7 @@ export function writeClvScores(
 ): ClvScoreResult {
   const horizon = clvHorizon(model.daysPerUnit, opts.months, opts.discount);
   const lastDay =
-    opts.asOf !== undefined ? asOfToMs(opts.asOf) / DAY_MS - 1 : isoDay(model.calibrationEnd);
+    opts.asOf !== undefined ? asOfToMs(opts.asOf) / DAY_MS - 1 : dayOfIso(model.calibrationEnd);
   const phys = physicalTableName(CLV_TABLE);
   const cols = CLV_COLUMNS.map(physicalColumnName);
   const pAlive = [] as number[];
