@@ -45,3 +45,26 @@ export const CDNOW_RFM_COUNTS: Record<string, number> = {
   'R-F-M-': 13608,
 };
 export const CDNOW_RFM_MEANS = { recency: 368.2216, frequency: 2.9554, monetary: 106.0804 };
+
+/**
+ * Splits the CDNOW 1/10 sample (test/data/CDNOW_sample.txt: master id, sample id, YYYYMMDD,
+ * quantity, amount; the data of the published BG/NBD fit) into per-node event files, customers by
+ * sample id modulo `nodes`. Returns the file of each node.
+ */
+export function splitCdnowSample(outDir: string, nodes: number): string[] {
+  const header = 'customer_id,time,type,amount,channel,category';
+  const parts: string[][] = Array.from({ length: nodes }, () => [header]);
+  for (const line of readFileSync(testDataFile('CDNOW_sample.txt'), 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5) continue;
+    const d = f[2] as string;
+    const time = `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T00:00:00Z`;
+    parts[Number(f[1]) % nodes]!.push(`${Number(f[1])},${time},purchase,${f[4]},web,cd`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  return parts.map((rows, i) => {
+    const file = join(outDir, `cdnow-sample-${i}.csv`);
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    return file;
+  });
+}

@@ -365,7 +365,7 @@ describe('fedmark coordinator CLI', () => {
     const c = captureCli();
     expect(await run(['job', 'template', 'churn'], c.io)).toBe(2);
     expect(c.err()).toBe(
-      'error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train, overlap\n'
+      'error: unknown template "churn"; choose one of rfm, lifecycle, ab-test, segment, train, clv, overlap\n'
     );
     expect(await run(['job', 'frobnicate'], captureCli().io)).toBe(2);
     const h = captureCli();

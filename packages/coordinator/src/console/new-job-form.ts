@@ -40,14 +40,24 @@ export function templateDefaults(
   today: string
 ): Record<ParamField, string> {
   const t = jobTemplate(template, today);
-  const epsilon = t.kind === 'train' ? t.train.epsilon : t.query.epsilon;
+  const epsilon =
+    t.kind === 'train'
+      ? t.train.epsilon
+      : t.kind === 'clv'
+        ? (t.clv.epsilon ?? 1)
+        : t.query.epsilon;
+  // A clv job's as-of day is the end of its calibration period.
+  const asOf =
+    t.kind === 'train' ? '' : t.kind === 'clv' ? t.clv.calibrationEnd : (t.query.asOf ?? today);
   return {
     name: t.name ?? '',
-    asOf: t.kind === 'train' ? '' : (t.query.asOf ?? today),
+    asOf,
     minNodes: String(t.minNodes ?? 3),
     epsilon: String(epsilon),
     // The schema's default by kind (docs/privacy.md "Distributed noise").
-    mechanism: t.mechanism ?? (t.kind === 'train' ? 'distributed-gaussian' : 'distributed-laplace'),
+    mechanism:
+      t.mechanism ??
+      (t.kind === 'train' || t.kind === 'clv' ? 'distributed-gaussian' : 'distributed-laplace'),
     deadlineMs: String(t.deadlineMs ?? 120_000),
   };
 }
@@ -99,6 +109,7 @@ export function specFromParams(
     if (!/^[0-9]*\.?[0-9]+(e-?[0-9]+)?$/i.test(v.epsilon) || !Number.isFinite(e))
       errors.fields.epsilon = `epsilon: expected a positive number such as 0.5, got ${JSON.stringify(v.epsilon)}`;
     else if (spec.kind === 'train') spec.train.epsilon = e;
+    else if (spec.kind === 'clv') spec.clv.epsilon = e;
     else spec.query.epsilon = e;
   }
   // Validated by the schema below, which names the mechanisms it accepts.

@@ -99,7 +99,7 @@ describe('new-job form', () => {
     const unknown = await b.post('/console/jobs/new', { template: 'nope', action: 'create' });
     expect(unknown.status).toBe(400);
     expect(testIdText(unknown.html, 'error-template')).toBe(
-      'template: choose one of rfm, lifecycle, ab-test, segment, train'
+      'template: choose one of rfm, lifecycle, ab-test, segment, train, clv'
     );
     expect(h.store.jobs.listJobs()).toEqual([]);
   });

@@ -18,6 +18,7 @@ import { recordEvent } from './events.ts';
 import { roundCount, roundQuery } from './round-queries.ts';
 import { MAX_ROWS_REMEDY, checkRoundCapacity } from './capacity.ts';
 import { asStoredQuery, checkTrainCapacity, trainRoundPlan } from './train-rounds.ts';
+import { clvRoundPlan } from './clv-rounds.ts';
 import type { RoundEngine } from './rounds.ts';
 import { preflightJob } from './preflight.ts';
 import { createOverlapJob } from '../overlap/create.ts';
@@ -89,6 +90,15 @@ export function createJob(ctx: Ctx, engine: RoundEngine, body: unknown): { jobId
       query: asStoredQuery(plan.query),
       layout: { hash: plan.layoutHash, length: plan.layoutLength },
     };
+  } else if (spec.kind === 'clv') {
+    // Each round's layout depends on the parameters published before it; round 0's is public.
+    const capacity = {
+      nodes: participants.length,
+      heParams,
+      maxRowsPerNode: ctx.maxRowsPerNode,
+    };
+    const plan = clvRoundPlan(spec, 0, null, capacity);
+    first = { query: asStoredQuery(plan.query), layout: plan.layout };
   } else {
     for (let r = 0; r < roundCount(spec); r++) {
       const query = roundQuery(spec, r);

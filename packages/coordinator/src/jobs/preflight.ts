@@ -3,6 +3,7 @@ import {
   PolicySummarySchema,
   ProtocolError,
   addSpend,
+  clvJobEpsilonMicro,
   epsilonToMicro,
   evaluateRound,
   policySummarySigningPayload,
@@ -66,6 +67,16 @@ export function jobRequest(spec: RoundJobSpec): RoundRequest {
       kind: 'train',
       purpose: 'model_training',
       spend: check ? addSpend(training, pureSpend(epsilonToMicro(check.epsilon))) : training,
+      ...common,
+    };
+  }
+  if (spec.kind === 'clv') {
+    // A CLV fit is model training to a node's policy (ClvJobSpecSchema); its rounds share one unit.
+    const unit = unitNoiseOf(spec, spec.clv.epsilon, 1);
+    return {
+      kind: 'train',
+      purpose: 'model_training',
+      spend: roundSpend(unit, clvJobEpsilonMicro(spec.clv)),
       ...common,
     };
   }

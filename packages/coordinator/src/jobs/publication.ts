@@ -5,6 +5,7 @@ import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
 import { roundCount, roundQuery, type RfmMeans } from './round-queries.ts';
 import { publishTrainRound } from './train-publication.ts';
+import { publishClvRound } from './clv-publication.ts';
 import { thresholdOf } from './threshold.ts';
 
 /**
@@ -30,11 +31,15 @@ export function rfmMeansFrom(values: bigint[], r: RoundRecord): RfmMeans | undef
 /**
  * Publishes a round (call inside the decryption transaction): stores the result, and either
  * opens the next round (rfm phase 2 against the phase-1 means; train: the next optimiser round,
- * train-publication.ts) or marks the job published.
+ * train-publication.ts; clv: the next Newton round, clv-publication.ts) or marks the job published.
  */
 export function publishRound(ctx: Ctx, job: JobRecord, r: RoundRecord, values: bigint[]): void {
   if (job.spec.kind === 'train') {
     publishTrainRound(ctx, job, job.spec, r, values);
+    return;
+  }
+  if (job.spec.kind === 'clv') {
+    publishClvRound(ctx, job, job.spec, r, values);
     return;
   }
   const { jobs } = ctx.store;

@@ -1,6 +1,7 @@
 import {
   RFM_CLASSES,
   RFM_MEASURE_FIELDS,
+  clvRoundCount,
   trainRoundCount,
   type RoundJobSpec,
   type SegmentQuery,
@@ -12,6 +13,8 @@ export type RfmMeans = { recency: number; frequency: number; monetary: number };
 export function roundCount(spec: RoundJobSpec): number {
   // train: the standardisation phase (round 0), one round per optimiser step, the own-model check.
   if (spec.kind === 'train') return trainRoundCount(spec.train);
+  // clv: the BG/NBD rounds, then the Gamma-Gamma rounds (protocol clv/clv-job.ts).
+  if (spec.kind === 'clv') return clvRoundCount(spec.clv);
   return spec.kind === 'rfm' ? 2 : 1;
 }
 
@@ -36,8 +39,8 @@ function withWeightsFor(q: SegmentQuery): SegmentQuery {
  * round 1 groups by rfm_class against those means and sums monetary per class.
  */
 export function roundQuery(spec: RoundJobSpec, round: number, means?: RfmMeans): SegmentQuery {
-  if (spec.kind === 'train')
-    throw new RangeError('a train job has no segment queries (see train-rounds.ts)');
+  if (spec.kind === 'train' || spec.kind === 'clv')
+    throw new RangeError(`a ${spec.kind} job has no segment queries (see ${spec.kind}-rounds.ts)`);
   if (spec.kind === 'segment_stats') {
     if (round !== 0) throw new RangeError(`segment_stats has one round, asked for ${round}`);
     return spec.query;

@@ -7,6 +7,7 @@ import {
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { latestModel } from './train-publication.ts';
+import { clvModelOf } from './clv-publication.ts';
 import { exclusionsOf, roundParticipants } from './exclusions.ts';
 import { findOverlapJob, overlapResult, overlapStatus } from '../overlap/result.ts';
 
@@ -78,6 +79,7 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
   const job = jobOr404(ctx, jobId);
   const rounds = ctx.store.jobs.rounds(job.id).flatMap((r) => (r.result ? [r.result] : []));
   const model = job.kind === 'train' ? latestModel(rounds) : undefined;
+  const clvModel = job.kind === 'clv' ? clvModelOf(rounds) : undefined;
   return {
     version: 1,
     jobId: job.id,
@@ -87,6 +89,7 @@ export function jobResult(ctx: Ctx, jobId: string): JobResult {
     rounds,
     ...(job.rfmMeans ? { rfmMeans: job.rfmMeans } : {}),
     ...(model ? { model } : {}),
+    ...(clvModel ? { clvModel } : {}),
     excluded: exclusionsOf(ctx.store.jobs, job),
     ...(job.failure ? { failure: job.failure } : {}),
   };

@@ -5,7 +5,7 @@ import {
   type RoundJobSpecInput,
 } from '@fedmark/protocol';
 
-export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train'] as const;
+export const TEMPLATE_NAMES = ['rfm', 'lifecycle', 'ab-test', 'segment', 'train', 'clv'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** The campaigns `fedmark node synth` runs (retail, bank, telecom profiles), in profile order. */
@@ -156,6 +156,18 @@ export function jobTemplate(
           minNodes: 3,
           validation: { fraction: 0.2, seed: 1 },
         },
+      };
+    case 'clv':
+      // Federated BG/NBD + Gamma-Gamma (docs/clv.md "The clv job") over each node's purchases up
+      // to and including the as-of day, in weeks, at epsilon 1 per node for the whole fit. Its
+      // model file feeds `fedmark node clv-score` (CLV tiers, P(alive)); no column to declare:
+      // every node summarises its own purchase events.
+      return {
+        version: 1,
+        kind: 'clv',
+        name: 'customer lifetime value',
+        minNodes: 3,
+        clv: { calibrationEnd: asOf, epsilon: 1, daysPerUnit: 7 },
       };
     case 'segment':
       return {

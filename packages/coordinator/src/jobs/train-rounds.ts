@@ -6,6 +6,7 @@ import {
   ownModelCheckRound,
   roundLayout,
   standardisationLayout,
+  type ClvRoundQuery,
   type HeParamsId,
   type Model,
   type RoundNoise,
@@ -98,10 +99,10 @@ export function trainRoundPlan(
 }
 
 /**
- * The store keeps every round's query as JSON typed as a segment query; a train round stores its
- * TrainRoundQuery there (the wire schema of a round spec accepts both).
+ * The store keeps every round's query as JSON typed as a segment query; a train or clv round
+ * stores its own query there (the wire schema of a round spec accepts all three).
  */
-export function asStoredQuery(q: TrainRoundQuery): SegmentQuery {
+export function asStoredQuery(q: TrainRoundQuery | ClvRoundQuery): SegmentQuery {
   return q as unknown as SegmentQuery;
 }
 

@@ -70,7 +70,7 @@ export function defaultJobs(
  */
 export function abTestJob(asOf: string): RoundJobSpecInput {
   const t = jobTemplate('ab-test', asOf);
-  if (t.kind === 'train') throw new Error('the ab-test template is a statistics job');
+  if (!('query' in t)) throw new Error('the ab-test template is a statistics job');
   const name = 'A/B test by campaign';
   return {
     ...t,

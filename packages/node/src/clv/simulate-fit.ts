@@ -1,17 +1,15 @@
 import {
   CLV_DEFAULT_CLIP,
+  CLV_DEFAULT_ROUNDS,
   CLV_DIM,
-  CLV_MODEL_FORMAT,
-  CLV_MODEL_FORMAT_VERSION,
   DEFAULT_DELTA,
   MIN_NODES_FLOOR,
-  bgNbdFromTheta,
   clvEpsilonPlan,
   clvIntervals,
   clvRoundLayout,
   clvStep,
   decodeClvRound,
-  gammaGammaFromTheta,
+  federatedClvModel,
   rhoPicoForEpsilon,
   secaggThreshold,
   unitNoiseOf,
@@ -33,12 +31,6 @@ import { clvRoundRelease } from './round-release.ts';
  */
 
 export type ClvCustomer = RfmSummary & SpendSummary;
-
-/**
- * Default rounds: without noise BG/NBD converges from theta = 0 in 5 rounds and Gamma-Gamma in
- * 9 (CDNOW); one spare each. Under zCDP each extra round costs sqrt of the noise.
- */
-export const CLV_DEFAULT_ROUNDS: Record<ClvModelName, number> = { bgnbd: 6, 'gamma-gamma': 10 };
 
 export interface SimulateClvOptions {
   /** Total epsilon per node; omitted or `noise: false`: no noise (tests only). */
@@ -94,8 +86,6 @@ function fitOne(
   return { theta, last, counts };
 }
 
-const pair = (x: [number, number] | undefined): [number, number] => x as [number, number];
-
 export function simulateClvFit(
   nodes: readonly (readonly ClvCustomer[])[],
   opts: SimulateClvOptions
@@ -130,21 +120,12 @@ export function simulateClvFit(
     roundMicro: plan?.gammaGammaRoundMicro ?? 0,
     noise,
   });
-  const bi = clvIntervals(bg.theta, bg.last);
-  const gi = clvIntervals(gg.theta, gg.last);
-  return {
-    format: CLV_MODEL_FORMAT,
-    formatVersion: CLV_MODEL_FORMAT_VERSION,
-    kind: 'bgnbd_gamma_gamma',
+  return federatedClvModel({
     name: opts.name ?? 'federated CLV',
     daysPerUnit: 7,
     calibrationEnd: opts.calibrationEnd ?? '1997-09-30',
-    bgnbd: bgNbdFromTheta(bg.theta),
-    gammaGamma: gammaGammaFromTheta(gg.theta),
-    intervals: {
-      bgnbd: { r: pair(bi[0]), alpha: pair(bi[1]), a: pair(bi[2]), b: pair(bi[3]) },
-      gammaGamma: { p: pair(gi[0]), q: pair(gi[1]), v: pair(gi[2]) },
-    },
+    bgnbd: { theta: bg.theta, intervals: clvIntervals(bg.theta, bg.last) },
+    gammaGamma: { theta: gg.theta, intervals: clvIntervals(gg.theta, gg.last) },
     fit: {
       method: 'federated',
       nodes: nodes.map((_, i) => `node-${i + 1}`),
@@ -158,5 +139,5 @@ export function simulateClvFit(
       // Mean of the BG/NBD rounds' noisy counts: post-processing, less noisy than one round.
       customers: Math.max(0, bg.counts.reduce((s, v) => s + v, 0) / bg.counts.length),
     },
-  };
+  });
 }

@@ -29,6 +29,7 @@ import { publicReasonOf } from '../privacy/index.ts';
 import { getAnswer, markAnswer, putAnswer, type StoredAnswer } from './submissions.ts';
 import type { AgentContext } from './context.ts';
 import { releaseTrainRound } from './train-round.ts';
+import { releaseClvRound } from './clv-round.ts';
 import type { OwnModelComparison } from '../training/index.ts';
 import { maskingInputOf, type MaskingInput } from './secagg-input.ts';
 import { requireInstalledEpoch } from './members.ts';
@@ -232,23 +233,30 @@ async function releaseAndSubmit(
   };
   let release: { layoutHash: string; values: bigint[]; reused: boolean };
   let layout: { hash: string; length: number };
-  if (query.kind === 'train_round') {
+  if (query.kind === 'train_round' || query.kind === 'clv_round') {
+    const common = {
+      jobId: task.jobId,
+      round: task.round,
+      noise: task.spec.noise,
+      minNodes: task.spec.minNodes,
+      ...noiseTerms,
+    };
     try {
-      const trained = releaseTrainRound(
-        { db: ctx.db, identity: ctx.identity, policy },
-        {
-          jobId: task.jobId,
-          round: task.round,
-          query,
-          noise: task.spec.noise,
-          minNodes: task.spec.minNodes,
-          ...noiseTerms,
-        }
-      );
-      release = trained;
-      // releaseTrainRound derived the layout itself and checked it against the round's hash.
+      if (query.kind === 'train_round') {
+        const trained = releaseTrainRound(
+          { db: ctx.db, identity: ctx.identity, policy },
+          { ...common, query }
+        );
+        release = trained;
+        if (trained.ownModelCheck) logOwnModelCheck(ctx, task, trained.ownModelCheck);
+      } else {
+        release = releaseClvRound(
+          { db: ctx.db, identity: ctx.identity, policy, dir: ctx.dir },
+          { ...common, query }
+        );
+      }
+      // Both derived the layout themselves and checked it against the round's hash.
       layout = { hash: query.layoutHash, length: release.values.length };
-      if (trained.ownModelCheck) logOwnModelCheck(ctx, task, trained.ownModelCheck);
     } catch (err) {
       if (isProtocolError(err) && REFUSAL_CODES.has(err.code))
         return refuse(ctx, task, `${err.code}: ${publicReasonOf(err)}`, false);

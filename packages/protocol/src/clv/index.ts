@@ -8,3 +8,5 @@ export * from './holdout.ts';
 export * from './clv-model.ts';
 export * from './federated-layout.ts';
 export * from './federated-step.ts';
+export * from './clv-job.ts';
+export * from './clv-assembly.ts';

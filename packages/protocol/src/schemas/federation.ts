@@ -21,6 +21,8 @@ import type { Canonical } from '../encoding.ts';
 import { SealedDataKeySchema } from './key-bundle.ts';
 import { SecaggRoundSchema, SecaggSetupTaskSchema, SecaggUnmaskTaskSchema } from './secagg.ts';
 import { OverlapJobSpecSchema } from '../overlap/overlap-spec.ts';
+import { ClvFitSpecSchema, ClvRoundQuerySchema } from '../clv/clv-job.ts';
+import { ClvModelSchema } from '../clv/clv-model.ts';
 import { OverlapResultSchema, OverlapTaskSchema } from '../overlap/overlap-messages.ts';
 
 /**
@@ -244,10 +246,24 @@ export const TrainJobSpecSchema = z
     }
   });
 
+/**
+ * Federated probabilistic CLV (docs/clv.md "The clv job"): BG/NBD then Gamma-Gamma Newton
+ * rounds over each node's customer summaries up to `clv.calibrationEnd`. A node's policy treats
+ * it as model training (kind `train`, purpose `model_training`).
+ */
+export const ClvJobSpecSchema = z.object({
+  ...jobCommon,
+  kind: z.literal('clv'),
+  clv: ClvFitSpecSchema,
+  // Many rounds compose: zCDP with the Gaussian, as training (docs/models.md §4).
+  mechanism: MechanismSchema.default('distributed-gaussian'),
+});
+
 export const JobSpecSchema = z.discriminatedUnion('kind', [
   SegmentStatsJobSpecSchema,
   RfmJobSpecSchema,
   TrainJobSpecSchema,
+  ClvJobSpecSchema,
   OverlapJobSpecSchema,
 ]);
 /** The kinds that run rounds of encrypted, aggregated vectors (every kind but overlap). */
@@ -255,11 +271,13 @@ export const RoundJobSpecSchema = z.discriminatedUnion('kind', [
   SegmentStatsJobSpecSchema,
   RfmJobSpecSchema,
   TrainJobSpecSchema,
+  ClvJobSpecSchema,
 ]);
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 /** The statistics kinds (segment_stats, rfm): every round is a segment query. */
 export type StatsJobSpec = Extract<JobSpec, { kind: 'segment_stats' | 'rfm' }>;
 export type TrainJobSpec = Extract<JobSpec, { kind: 'train' }>;
+export type ClvJobSpec = Extract<JobSpec, { kind: 'clv' }>;
 export type RoundJobSpec = z.infer<typeof RoundJobSpecSchema>;
 export type RoundJobSpecInput = z.input<typeof RoundJobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
@@ -290,7 +308,7 @@ export type TrainRoundQuery = z.infer<typeof TrainRoundQuerySchema>;
 /** What one round asks of a node: a segment query, or a training round. */
 export const JobRoundSpecSchema = z.object({
   name: z.string().min(1).max(200),
-  query: z.union([TrainRoundQuerySchema, SegmentQuerySchema]),
+  query: z.union([TrainRoundQuerySchema, ClvRoundQuerySchema, SegmentQuerySchema]),
   minNodes: z.number().int().min(MIN_NODES_FLOOR),
   noise: NoiseModeSchema,
   /** A spec that names no mechanism is local Laplace: the one that trusts the aggregation least. */
@@ -587,7 +605,7 @@ export const ExclusionSchema = z.object({
 });
 export type Exclusion = z.infer<typeof ExclusionSchema>;
 
-export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train', 'overlap'] as const;
+export const JOB_SPEC_KINDS = ['segment_stats', 'rfm', 'train', 'clv', 'overlap'] as const;
 
 export const JobResultSchema = z.object({
   version: z.literal(1),
@@ -602,6 +620,8 @@ export const JobResultSchema = z.object({
     .optional(),
   /** train: the latest model (the final one once published), in the model file format. */
   model: ModelSchema.optional(),
+  /** clv: the fitted CLV model (once published), in the CLV model file format. */
+  clvModel: ClvModelSchema.optional(),
   /** Participants left out of rounds by their own refusal (absent from older coordinators). */
   excluded: z.array(ExclusionSchema).optional(),
   /** overlap: the pairwise figures (docs/overlap.md). */

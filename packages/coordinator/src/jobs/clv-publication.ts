@@ -1,0 +1,242 @@
+import {
+  ClvRoundQuerySchema,
+  ProtocolError,
+  bgNbdFromTheta,
+  clvIntervals,
+  clvQueryLayout,
+  clvRoundCount,
+  clvStep,
+  decodeClvRound,
+  epsilonToMicro,
+  federatedClvModel,
+  gammaGammaFromTheta,
+  isProtocolError,
+  rhoPicoForEpsilon,
+  roundNoiseOf,
+  type ClvJobSpec,
+  type ClvModel,
+  type ClvRoundQuery,
+  type HeParamsId,
+  type ResultCell,
+  type RoundResult,
+} from '@fedmark/protocol';
+import type { Ctx } from '../context.ts';
+import type { JobRecord, RoundRecord } from '../store/index.ts';
+import { recordEvent } from './events.ts';
+import { clvRoundPlan } from './clv-rounds.ts';
+import { asStoredQuery } from './train-rounds.ts';
+import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
+import { aggregateNoiseVariance, noiseNote } from '../results/noise.ts';
+import { resultNoiseFields } from '../results/publish.ts';
+import { thresholdOf } from './threshold.ts';
+
+/**
+ * Publishes a clv round (inside the decryption transaction, docs/clv.md "The clv job"): decodes
+ * the aggregate, takes the floored Newton step (post-processing of DP outputs, no privacy cost),
+ * stores the parameters after it with their 95% intervals in `interpretation`, and opens the
+ * next round at them; after the last round the result carries the CLV model file
+ * (`interpretation.clvModel`, and the job result's `clvModel`).
+ */
+
+/** What each clv round result holds in `interpretation`. */
+export interface ClvRoundInterpretation {
+  phase: 'clv';
+  model: ClvRoundQuery['model'];
+  step: number;
+  /** Log-parameters after this round's step, and their 95% intervals (natural scale). */
+  theta: number[];
+  intervals: [number, number][];
+  /** Noisy customer count of the round. */
+  count: number;
+  clvModel?: ClvModel;
+}
+
+const PARAM_NAMES = { bgnbd: ['r', 'alpha', 'a', 'b'], 'gamma-gamma': ['p', 'q', 'v'] } as const;
+
+function paramsOf(model: ClvRoundQuery['model'], theta: readonly number[]): number[] {
+  const p = model === 'bgnbd' ? bgNbdFromTheta(theta) : gammaGammaFromTheta(theta);
+  return Object.values(p);
+}
+
+function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
+  ctx.store.jobs.updateJob(job.id, { status: 'failed', failure: { code, message } });
+  recordEvent(ctx, job.id, 'job_failed', { round, detail: { code, message } });
+  ctx.log(`job ${job.id} failed in round ${round}: ${code}`, 'warn');
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The published interpretation of round `round` of the job (throws if it has none). */
+function interpretationOf(ctx: Ctx, job: JobRecord, round: number): ClvRoundInterpretation {
+  const r = ctx.store.jobs.rounds(job.id).find((x) => x.round === round);
+  const i = r?.result?.interpretation as ClvRoundInterpretation | undefined;
+  if (i?.phase !== 'clv')
+    throw new ProtocolError('INTERNAL', `clv round ${round} has no published parameters`);
+  return i;
+}
+
+/** The CLV model file once the last Gamma-Gamma round is in. */
+function finalModel(
+  ctx: Ctx,
+  job: JobRecord,
+  spec: ClvJobSpec,
+  last: ClvRoundInterpretation,
+  contributors: string[]
+): ClvModel {
+  const bgRounds = Array.from({ length: spec.clv.rounds.bgnbd }, (_, i) =>
+    interpretationOf(ctx, job, i)
+  );
+  const bg = bgRounds[bgRounds.length - 1] as ClvRoundInterpretation;
+  const noise = spec.noise === 'on';
+  const totalMicro = epsilonToMicro(spec.clv.epsilon);
+  return federatedClvModel({
+    name: job.name,
+    daysPerUnit: spec.clv.daysPerUnit,
+    calibrationEnd: spec.clv.calibrationEnd,
+    bgnbd: bg,
+    gammaGamma: last,
+    fit: {
+      method: 'federated',
+      jobId: job.id,
+      nodes: contributors,
+      rounds: clvRoundCount(spec.clv),
+      noise,
+      epsilonPerNode: noise ? spec.clv.epsilon : 0,
+      ...(noise && spec.mechanism === 'distributed-gaussian'
+        ? {
+            delta: spec.delta,
+            rho: Number(rhoPicoForEpsilon(totalMicro, spec.delta)) / 1e12,
+          }
+        : {}),
+      // Mean of the BG/NBD rounds' noisy counts: post-processing, less noisy than one round.
+      customers: Math.max(0, bgRounds.reduce((s, x) => s + x.count, 0) / bgRounds.length),
+    },
+  });
+}
+
+function resultCells(i: ClvRoundInterpretation, countStd: number): ResultCell[] {
+  const names = PARAM_NAMES[i.model];
+  const values = paramsOf(i.model, i.theta);
+  return [
+    {
+      labels: [],
+      block: 'count',
+      estimate: i.count,
+      noiseStd: countStd,
+      ci95: [i.count - 1.96 * countStd, i.count + 1.96 * countStd],
+    },
+    ...names.map((name, k) => ({
+      labels: [name],
+      block: `${i.model}:parameter`,
+      estimate: values[k] as number,
+      noiseStd: 0,
+      ci95: i.intervals[k] as [number, number],
+    })),
+  ];
+}
+
+export function publishClvRound(
+  ctx: Ctx,
+  job: JobRecord,
+  spec: ClvJobSpec,
+  r: RoundRecord,
+  values: bigint[]
+): void {
+  const { jobs } = ctx.store;
+  const contributors = r.contributors ?? [];
+  const q = ClvRoundQuerySchema.parse(r.query);
+  const noiseOn = spec.noise === 'on';
+  const noise = roundNoiseOf(spec, q, thresholdOf(job));
+  const layout = clvQueryLayout(q);
+  const variance = aggregateNoiseVariance(layout, contributors.length, noiseOn, noise);
+  const isLast = r.round + 1 === clvRoundCount(spec.clv);
+  let interp: ClvRoundInterpretation;
+  try {
+    const decoded = decodeClvRound({ layout, values, variance });
+    const theta = clvStep(q.theta, decoded);
+    interp = {
+      phase: 'clv',
+      model: q.model,
+      step: q.step,
+      theta,
+      intervals: clvIntervals(theta, decoded),
+      count: decoded.count,
+    };
+    if (isLast) interp.clvModel = finalModel(ctx, job, spec, interp, contributors);
+  } catch (err) {
+    jobs.updateRound(job.id, r.round, {
+      status: 'failed',
+      closeReason: `CLV step failed: ${messageOf(err)}`,
+    });
+    const code = isProtocolError(err) ? err.code : 'CLV_STEP_FAILED';
+    fail(ctx, job, r.round, code, `round ${r.round}: ${messageOf(err)}`);
+    return;
+  }
+  const label = q.model === 'bgnbd' ? 'BG/NBD' : 'Gamma-Gamma';
+  const result: RoundResult = {
+    version: 1,
+    jobId: job.id,
+    round: r.round,
+    name: q.name,
+    layoutHash: r.layoutHash,
+    contributingNodes: contributors,
+    epsilonPerNode: q.epsilon,
+    noise: spec.noise,
+    ...resultNoiseFields(noise, q.epsilon),
+    values: values.map(String),
+    noiseVariance: variance,
+    cells: resultCells(interp, Math.sqrt(variance[0] ?? 0)),
+    interpretation: interp,
+    notes: [
+      noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
+      'The parameters are post-processing of those noisy sums (no further privacy cost).',
+      `${label} Newton round ${q.step + 1}: the parameter cells are the parameters after this round's step with approximate 95% intervals (noise and sampling)${isLast ? '; interpretation.clvModel is the CLV model file' : ''}.`,
+    ],
+    publishedAt: ctx.iso(),
+  };
+  jobs.updateRound(job.id, r.round, { status: 'published', result });
+  recordEvent(ctx, job.id, 'round_published', {
+    round: r.round,
+    detail: { contributors, model: q.model, step: q.step },
+  });
+  if (isLast) {
+    jobs.updateJob(job.id, { status: 'published' });
+    recordEvent(ctx, job.id, 'job_published', {});
+    ctx.log(`job ${job.id} published`);
+    return;
+  }
+  const next = r.round + 1;
+  // The next model's first round starts again from theta = 0.
+  const theta = next === spec.clv.rounds.bgnbd ? null : interp.theta;
+  let plan: ReturnType<typeof clvRoundPlan>;
+  try {
+    plan = clvRoundPlan(spec, next, theta, {
+      nodes: job.participants.length,
+      heParams: (ctx.store.keys.get(job.keyId)?.heParams ?? DEFAULT_HE_PARAMS) as HeParamsId,
+      maxRowsPerNode: ctx.maxRowsPerNode,
+    });
+  } catch (err) {
+    fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', messageOf(err));
+    return;
+  }
+  const now = ctx.now();
+  jobs.insertRound({
+    jobId: job.id,
+    round: next,
+    query: asStoredQuery(plan.query),
+    layoutHash: plan.layout.hash,
+    layoutLength: plan.layout.length,
+    openedAt: now,
+    deadlineAt: now + spec.deadlineMs,
+  });
+  recordEvent(ctx, job.id, 'round_opened', {
+    round: next,
+    detail: { layoutHash: plan.layout.hash, slots: plan.layout.length, model: plan.query.model },
+  });
+}
+
+/** The CLV model of a clv job's results: the last round's, once published. */
+export function clvModelOf(results: readonly RoundResult[]): ClvModel | undefined {
+  const last = results[results.length - 1]?.interpretation as ClvRoundInterpretation | undefined;
+  return last?.phase === 'clv' ? last.clvModel : undefined;
+}
