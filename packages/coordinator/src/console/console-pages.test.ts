@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  ClvRoundQuerySchema,
   SegmentStatsJobSpecSchema,
+  clvBlock,
+  clvQueryLayout,
   TrainSpecSchema,
   layoutOf,
   roundLayout,
@@ -71,6 +74,21 @@ async function operatorWithFederation(
   const h = harness({ heFor });
   const keyId = await federation(h, [...members], keys.publicKey);
   return { h, b: await session(h.coordinator.app, OPERATOR_TOKEN), keyId };
+}
+
+/** One round through secure aggregation and decryption, every node submitting `values`. */
+async function runMaskedRound(
+  h: Harness,
+  keyId: string,
+  members: readonly TestNode[],
+  r: { jobId: string; round: number; layoutHash: string; epsilon: number; values: bigint[] }
+): Promise<void> {
+  await setupRound(h, members, r.jobId, r.round);
+  await submitMasked(h, he, keys.secretKey, members, { ...r, keyId });
+  await unmaskAndDecrypt(h, he, keys.secretKey, members, r);
+  expect(h.store.jobs.getRound(r.jobId, r.round)?.result?.values).toEqual(
+    r.values.map((v) => String(v * BigInt(members.length)))
+  );
 }
 
 describe('coordinator console pages with a real job', () => {
@@ -201,26 +219,8 @@ describe('coordinator console pages with a real job', () => {
     const { jobId } = await json(
       await h.op('POST', '/v1/jobs', trainJobSpec('churn model', trainInput))
     );
-    const runRound = async (
-      round: number,
-      layoutHash: string,
-      epsilon: number,
-      values: bigint[]
-    ) => {
-      await setupRound(h, three, jobId, round);
-      await submitMasked(h, he, keys.secretKey, three, {
-        jobId,
-        round,
-        keyId,
-        layoutHash,
-        values,
-        epsilon,
-      });
-      await unmaskAndDecrypt(h, he, keys.secretKey, three, { jobId, round, layoutHash });
-      expect(h.store.jobs.getRound(jobId, round)?.result?.values).toEqual(
-        values.map((v) => String(v * 3n))
-      );
-    };
+    const runRound = (round: number, layoutHash: string, epsilon: number, values: bigint[]) =>
+      runMaskedRound(h, keyId, three, { jobId, round, layoutHash, epsilon, values });
     const s = standardisationLayout(train);
     await runRound(0, s.hash, s.epsilonMicro / 1e6, [100n, 30n, 100n, 1638400n, 1638400n]);
     for (const r of [1, 2]) {
@@ -255,6 +255,75 @@ describe('coordinator console pages with a real job', () => {
     expect(page.html).toMatch(/>0\.4<\/text>/);
     expect(page.html).toContain(`fedmark model export ${jobId} --out model.json`);
     // No per-cell bar charts for a model: its rounds are optimiser steps, not segment tables.
+    expect(page.html).not.toContain('<g class="err-bar">');
+  });
+  it('shows a clv job as its fitted parameters with 95% intervals and their path over the Newton rounds', async () => {
+    const three = nodes.slice(0, 3);
+    const { h, b, keyId } = await operatorWithFederation(three);
+    const { jobId } = await json(
+      await h.op('POST', '/v1/jobs', {
+        version: 1,
+        kind: 'clv',
+        name: 'clv by console',
+        minNodes: 3,
+        stragglerWaitMs: 0,
+        clv: { calibrationEnd: '1997-09-30', rounds: { bgnbd: 2, gammaGamma: 1 } },
+      })
+    );
+    for (const round of [0, 1, 2]) {
+      const rec = h.store.jobs.getRound(jobId, round);
+      const q = ClvRoundQuerySchema.parse(rec?.query);
+      const layout = clvQueryLayout(q);
+      // Per node: gradient 1000 and information 10^4 x identity (far above the noise floor of
+      // federated-step.ts clvFloor): summed over three nodes, a step of +0.1 per log-parameter.
+      const values = new Array<bigint>(layout.length).fill(0n);
+      const put = (block: Parameters<typeof clvBlock>[1], i: number, v: number) => {
+        const x = clvBlock(layout, block);
+        values[x.offset + i] = BigInt(Math.round(v * x.scale));
+      };
+      put('count', 0, 100);
+      put('loglik', 0, -50);
+      const d = q.theta.length;
+      for (let i = 0; i < d; i++) put('gradient', i, 1000);
+      for (let i = 0, k = 0; i < d; i++)
+        for (let j = i; j < d; j++) put('information', k++, i === j ? 10_000 : 0);
+      await runMaskedRound(h, keyId, three, {
+        jobId,
+        round,
+        layoutHash: rec?.layoutHash ?? '',
+        epsilon: q.epsilon,
+        values,
+      });
+    }
+    const res = jobResult(h.coordinator.ctx, jobId);
+    expect(res.status).toBe('published');
+    // Two BG/NBD steps from theta = 0 give e^0.2; the one Gamma-Gamma step e^0.1.
+    expect(res.clvModel?.bgnbd.r).toBeCloseTo(Math.exp(0.2), 9);
+    expect(res.clvModel?.gammaGamma.v).toBeCloseTo(Math.exp(0.1), 9);
+
+    const page = await b.get(`/console/jobs/${jobId}/result`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<h2>CLV model &quot;clv by console&quot;</h2>');
+    const last = (round: number, name: string) =>
+      res.rounds[round]?.cells.find((c) => c.block.endsWith(':parameter') && c.labels[0] === name);
+    for (const [round, name] of [
+      [1, 'alpha'],
+      [1, 'b'],
+      [2, 'q'],
+    ] as const) {
+      const c = last(round, name);
+      expect(c?.ci95[0]).toBeLessThan(c?.estimate as number);
+      expect(page.html).toContain(
+        `<tr><td>${name}</td><td class="num">${fmtNumber(c?.estimate as number)}</td><td class="num">${fmtInterval(c?.ci95 as [number, number])}</td></tr>`
+      );
+    }
+    expect(page.html).toContain('Fitted parameters after Newton round 2');
+    expect(page.html).toContain(`fedmark model export ${jobId} --out clv-model.json`);
+    // BG/NBD moved over two rounds: a chart with 4 lines of 2 points; Gamma-Gamma had one round.
+    expect(page.html).toMatch(
+      /aria-label="BG\/NBD \(purchase counts\): log-parameters per Newton round"[^>]*data-testid="clv-chart-bgnbd"/
+    );
+    expect(page.html).not.toContain('data-testid="clv-chart-gamma-gamma"');
     expect(page.html).not.toContain('<g class="err-bar">');
   });
 });

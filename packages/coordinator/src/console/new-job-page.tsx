@@ -86,7 +86,7 @@ const LABELS: Record<ParamField, { label: string; hint: string; type: string }> 
   },
   epsilon: {
     label: 'Epsilon per round',
-    hint: 'Privacy budget each node spends per round (train: for the whole model).',
+    hint: 'Privacy budget each node spends per round (train and clv: for the whole fit).',
     type: 'text',
   },
   mechanism: {

@@ -38,6 +38,7 @@ describe('console result page: post-processed figures', () => {
     rfmMeans: undefined,
     model: undefined,
     overlap: undefined,
+    clv: undefined,
     rounds: [
       {
         round: 0,
@@ -107,6 +108,7 @@ describe('console result page: an overlap job', () => {
     rfmMeans: undefined,
     model: undefined,
     overlap: { matchingKey: 'email', purpose: 'marketing', pairs },
+    clv: undefined,
     rounds: [],
   });
 

@@ -16,6 +16,7 @@ import type { Ctx } from '../context.ts';
 import { jobResult } from '../jobs/status.ts';
 import { fmtCount, fmtInterval, fmtNumber, fmtTime } from './format.ts';
 import { OverlapSection } from './overlap-section.tsx';
+import { ClvSection, clvViewOf, type ClvView } from './clv-section.tsx';
 import { StateBadge } from './job-state.tsx';
 import { PATHS } from './paths.ts';
 
@@ -65,6 +66,8 @@ export interface ResultView {
   model: Model | undefined;
   /** overlap jobs: the pairwise figures (docs/overlap.md). */
   overlap: OverlapResult | undefined;
+  /** clv jobs: the parameters per Newton round and the CLV model (docs/clv.md "The clv job"). */
+  clv: ClvView | undefined;
 }
 
 /** A round's cells grouped by block, in publication order, with the dimension names as column heads. */
@@ -108,6 +111,7 @@ export function loadResultView(ctx: Ctx, jobId: string): ResultView {
     rfmMeans: res.rfmMeans,
     model: res.model,
     overlap: res.overlap,
+    clv: res.kind === 'clv' ? clvViewOf(res.rounds) : undefined,
     rounds: res.rounds.map((r) => ({
       round: r.round,
       name: r.name,
@@ -116,7 +120,8 @@ export function loadResultView(ctx: Ctx, jobId: string): ResultView {
       noise: r.noise,
       publishedAt: r.publishedAt,
       notes: r.notes,
-      blocks: res.kind === 'train' ? [] : blocksOf(r),
+      // Model rounds are shown by their own section, not as cell tables.
+      blocks: res.kind === 'train' || res.kind === 'clv' ? [] : blocksOf(r),
     })),
   };
 }
@@ -294,7 +299,7 @@ function TrainSection(p: { model: Model; status: JobResult['status'] }) {
 
 export function ResultPage(v: ResultView) {
   // The first chart on the page carries the stable test id the browser test looks for.
-  let chartId: string | undefined = v.model ? undefined : 'result-chart';
+  let chartId: string | undefined = v.model || v.clv ? undefined : 'result-chart';
   const takeId = () => {
     const id = chartId;
     chartId = undefined;
@@ -330,6 +335,7 @@ export function ResultPage(v: ResultView) {
         </p>
       ) : null}
       {v.model ? <TrainSection model={v.model} status={v.status} /> : null}
+      {v.clv ? <ClvSection clv={v.clv} jobId={v.jobId} /> : null}
       {v.overlap ? (
         <OverlapSection overlap={v.overlap} />
       ) : v.rounds.length === 0 ? (
