@@ -3,9 +3,17 @@
  * customer id over 3 in-process nodes with distributed Gaussian shares (simulateClvFit, default
  * clips and rounds), 20 runs at each epsilon and one without noise, against the pooled fit
  * (fitPooledClv) in the same run; the holdout test of Fader, Hardie and Lee 2005 (weeks 40-78,
- * holdoutReport) per fit. Figures only, no assertions.
+ * holdoutReport) per fit; for Gamma-Gamma the population mean spend p v / (q - 1) (infinite when
+ * q <= 1) and each repeat customer's expected spend against the pooled fit's (median relative
+ * error over customers, per fit). Figures only, no assertions.
  */
-import { fitPooledClv, holdoutReport, type ClvModel } from '../packages/protocol/src/index.ts';
+import {
+  fitPooledClv,
+  gammaGammaExpectedSpend,
+  holdoutReport,
+  type ClvModel,
+  type GammaGammaParams,
+} from '../packages/protocol/src/index.ts';
 import { cdnowCustomers } from '../packages/protocol/src/clv/_cdnow-testing.ts';
 import { simulateClvFit } from '../packages/node/src/clv/simulate-fit.ts';
 
@@ -29,11 +37,23 @@ export async function run(): Promise<Record<string, unknown>> {
     const h = holdoutReport(p, all, HOLDOUT_WEEKS);
     return (h.predicted - h.actual) / h.actual;
   };
+  const repeat = all.filter((c) => c.frequency > 0);
+  const meanSpend = (g: GammaGammaParams) =>
+    g.q > 1 ? (g.p * g.v) / (g.q - 1) : Number.POSITIVE_INFINITY;
+  const spendError = (g: GammaGammaParams) => {
+    const e = repeat
+      .map((c) => Math.abs(gammaGammaExpectedSpend(g, c) / gammaGammaExpectedSpend(pg, c) - 1))
+      .sort((a, b) => a - b);
+    return e[Math.floor(e.length / 2)] as number;
+  };
   const summary = (fits: ClvModel[]) => {
     const out: Record<string, unknown> = {};
     for (const k of ['r', 'alpha', 'a', 'b'] as const) out[k] = stats(fits.map((f) => f.bgnbd[k]));
     for (const k of ['p', 'q', 'v'] as const) out[k] = stats(fits.map((f) => f.gammaGamma[k]));
     out['holdoutRelativeError'] = stats(fits.map((f) => relErr(f.bgnbd)));
+    out['meanSpend'] = stats(fits.map((f) => meanSpend(f.gammaGamma)));
+    out['fitsWithQAtMost1'] = fits.filter((f) => f.gammaGamma.q <= 1).length;
+    out['expectedSpendMedianError'] = stats(fits.map((f) => spendError(f.gammaGamma)));
     const cover = (k: 'r' | 'alpha' | 'a' | 'b') =>
       fits.filter((f) => {
         const iv = f.intervals?.bgnbd[k];
@@ -55,6 +75,7 @@ export async function run(): Promise<Record<string, unknown>> {
       bgnbd: { r: r4(pb.r), alpha: r4(pb.alpha), a: r4(pb.a), b: r4(pb.b) },
       gammaGamma: { p: r4(pg.p), q: r4(pg.q), v: r4(pg.v) },
       holdoutRelativeError: r4(relErr(pb)),
+      meanSpend: r4(meanSpend(pg)),
     },
     noNoise: summary([simulateClvFit(nodes, { noise: false })]),
   };

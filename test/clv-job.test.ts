@@ -57,7 +57,6 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
       stragglerWaitMs: 10_000,
       clv: {
         calibrationEnd: '1997-09-30',
-        rounds: { bgnbd: 6, gammaGamma: 10 },
         clip: EXACT_CLIP,
       },
     });
@@ -70,16 +69,21 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
     if (workdir) rmSync(workdir, { recursive: true, force: true });
   });
 
-  it('runs 6 BG/NBD and 10 Gamma-Gamma rounds with all three nodes and publishes the model', () => {
+  it('runs the default 6 BG/NBD and 6 Gamma-Gamma rounds (a start and 5 Newton) with all three nodes and publishes the model', () => {
     expect(result.status).toBe('published');
     expect(result.kind).toBe('clv');
-    expect(result.rounds.map((r) => r.round)).toEqual([...Array(16).keys()]);
+    expect(result.rounds.map((r) => r.round)).toEqual([...Array(12).keys()]);
     expect(result.rounds.every((r) => r.contributingNodes.length === 3)).toBe(true);
     const counts = result.rounds.map((r) => r.cells.find((c) => c.block === 'count')?.estimate);
     // Every customer buys in the calibration period; Gamma-Gamma reads the repeat buyers only.
     expect(counts.slice(0, 6)).toEqual(new Array(6).fill(2357));
     expect(new Set(counts.slice(6)).size).toBe(1);
     expect(counts[6]).toBeLessThan(2357);
+    // Round 6 is Gamma-Gamma's start round: a mean log spend, no parameters yet.
+    expect(result.rounds[6]?.cells.map((c) => c.block)).toEqual([
+      'count',
+      'gamma-gamma:start mean log spend',
+    ]);
     const params = result.rounds[5]?.cells.filter((c) => c.block === 'bgnbd:parameter');
     expect(params?.map((c) => c.labels[0])).toEqual(['r', 'alpha', 'a', 'b']);
     for (const c of params ?? []) {
@@ -96,7 +100,6 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
       [0, 1, 2].map((k) => all.filter((c) => c.id % 3 === k)),
       {
         noise: false,
-        rounds: { bgnbd: 6, 'gamma-gamma': 10 },
         clip: { bgnbd: EXACT_CLIP.bgnbd, 'gamma-gamma': EXACT_CLIP.gammaGamma },
       }
     );
@@ -115,7 +118,7 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
       jobId: result.jobId,
       noise: false,
       epsilonPerNode: 0,
-      rounds: 16,
+      rounds: 12,
       customers: 2357,
     });
     expect([...m.fit.nodes].sort()).toEqual([...NODES].sort());
@@ -130,7 +133,7 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
           .map((e) => e.body as { jobId?: string; round?: number; purpose?: string })
           .filter((b) => b.jobId === result.jobId);
         expect(rounds.map((b) => b.round).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([
-          ...Array(16).keys(),
+          ...Array(12).keys(),
         ]);
         expect(rounds.every((b) => b.purpose === 'model_training')).toBe(true);
       } finally {

@@ -1,5 +1,5 @@
 import { Empty, LineChart } from '@fedmark/protocol/console';
-import type { ClvModel, RoundResult } from '@fedmark/protocol';
+import { clvNewtonRound, type ClvModel, type RoundResult } from '@fedmark/protocol';
 import type { ClvRoundInterpretation } from '../jobs/clv-publication.ts';
 import { fmtCount, fmtInterval, fmtNumber } from './format.ts';
 
@@ -15,7 +15,8 @@ type ClvFitModel = ClvRoundInterpretation['model'];
 export interface ClvStepView {
   round: number;
   model: ClvFitModel;
-  step: number;
+  /** 1-based Newton round (clvNewtonRound); Gamma-Gamma's start round is not a step. */
+  newtonRound: number;
   /** Noisy customer count of the round. */
   count: number;
   /** Parameters after the step (natural scale), in the model's order, with 95% intervals. */
@@ -34,13 +35,14 @@ export function clvViewOf(rounds: readonly RoundResult[]): ClvView {
   let model: ClvModel | undefined;
   for (const r of rounds) {
     const i = r.interpretation as ClvRoundInterpretation | undefined;
-    if (i?.phase !== 'clv') continue;
+    // The start round only places the first Newton round (its cell is in the round's notes).
+    if (i?.phase !== 'clv' || i.meanLogSpend !== undefined) continue;
     // The parameter cells hold the natural-scale values and intervals the publication computed.
     const cells = r.cells.filter((c) => c.block === `${i.model}:parameter`);
     steps.push({
       round: r.round,
       model: i.model,
-      step: i.step,
+      newtonRound: clvNewtonRound(i.model, i.step),
       count: i.count,
       params: cells.map((c) => ({ name: c.labels[0] ?? '?', value: c.estimate, ci95: c.ci95 })),
     });
@@ -82,13 +84,16 @@ function FitBlock(p: { model: ClvFitModel; steps: ClvStepView[]; final: boolean 
   // Log scale puts r (about 0.2) and alpha (about 4) on one readable chart, as the fit sees them.
   const series = last.params.map((x, k) => ({
     name: `log ${x.name}`,
-    points: p.steps.map((s) => ({ x: s.step + 1, y: Math.log(s.params[k]?.value ?? Number.NaN) })),
+    points: p.steps.map((s) => ({
+      x: s.newtonRound,
+      y: Math.log(s.params[k]?.value ?? Number.NaN),
+    })),
   }));
   return (
     <div class="block">
       <h3>{TITLES[p.model]}</h3>
       <p class="muted">
-        {p.final ? 'Fitted' : 'Latest'} parameters after Newton round {last.step + 1} (noisy
+        {p.final ? 'Fitted' : 'Latest'} parameters after Newton round {last.newtonRound} (noisy
         customer count {fmtCount(last.count)}); intervals cover the noise and sampling (normal
         approximation on the log scale).
       </p>

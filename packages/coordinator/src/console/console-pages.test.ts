@@ -4,6 +4,8 @@ import {
   SegmentStatsJobSpecSchema,
   clvBlock,
   clvQueryLayout,
+  clvStartTheta,
+  isClvStartRound,
   TrainSpecSchema,
   layoutOf,
   roundLayout,
@@ -267,10 +269,10 @@ describe('coordinator console pages with a real job', () => {
         name: 'clv by console',
         minNodes: 3,
         stragglerWaitMs: 0,
-        clv: { calibrationEnd: '1997-09-30', rounds: { bgnbd: 2, gammaGamma: 1 } },
+        clv: { calibrationEnd: '1997-09-30', rounds: { bgnbd: 2, gammaGamma: 2 } },
       })
     );
-    for (const round of [0, 1, 2]) {
+    for (const round of [0, 1, 2, 3]) {
       const rec = h.store.jobs.getRound(jobId, round);
       const q = ClvRoundQuerySchema.parse(rec?.query);
       const layout = clvQueryLayout(q);
@@ -282,11 +284,16 @@ describe('coordinator console pages with a real job', () => {
         values[x.offset + i] = BigInt(Math.round(v * x.scale));
       };
       put('count', 0, 100);
-      put('loglik', 0, -50);
-      const d = q.theta.length;
-      for (let i = 0; i < d; i++) put('gradient', i, 1000);
-      for (let i = 0, k = 0; i < d; i++)
-        for (let j = i; j < d; j++) put('information', k++, i === j ? 10_000 : 0);
+      if (isClvStartRound(q.model, q.step)) {
+        // Gamma-Gamma's start round: a mean log spend of 3 places its first Newton round.
+        put('logspend', 0, 300);
+      } else {
+        put('loglik', 0, -50);
+        const d = q.theta.length;
+        for (let i = 0; i < d; i++) put('gradient', i, 1000);
+        for (let i = 0, k = 0; i < d; i++)
+          for (let j = i; j < d; j++) put('information', k++, i === j ? 10_000 : 0);
+      }
       await runMaskedRound(h, keyId, three, {
         jobId,
         round,
@@ -297,9 +304,10 @@ describe('coordinator console pages with a real job', () => {
     }
     const res = jobResult(h.coordinator.ctx, jobId);
     expect(res.status).toBe('published');
-    // Two BG/NBD steps from theta = 0 give e^0.2; the one Gamma-Gamma step e^0.1.
+    // Two BG/NBD steps from theta = 0 give e^0.2; Gamma-Gamma's one step moves its start by 0.1.
     expect(res.clvModel?.bgnbd.r).toBeCloseTo(Math.exp(0.2), 9);
-    expect(res.clvModel?.gammaGamma.v).toBeCloseTo(Math.exp(0.1), 9);
+    const start = clvStartTheta({ count: 300, logSpend: 900, logSpendNoiseVar: 0 });
+    expect(res.clvModel?.gammaGamma.v).toBeCloseTo(Math.exp((start[2] as number) + 0.1), 9);
 
     const page = await b.get(`/console/jobs/${jobId}/result`);
     expect(page.status).toBe(200);
@@ -309,7 +317,7 @@ describe('coordinator console pages with a real job', () => {
     for (const [round, name] of [
       [1, 'alpha'],
       [1, 'b'],
-      [2, 'q'],
+      [3, 'q'],
     ] as const) {
       const c = last(round, name);
       expect(c?.ci95[0]).toBeLessThan(c?.estimate as number);
@@ -319,7 +327,7 @@ describe('coordinator console pages with a real job', () => {
     }
     expect(page.html).toContain('Fitted parameters after Newton round 2');
     expect(page.html).toContain(`fedmark model export ${jobId} --out clv-model.json`);
-    // BG/NBD moved over two rounds: a chart with 4 lines of 2 points; Gamma-Gamma had one round.
+    // BG/NBD moved over two rounds: a chart; Gamma-Gamma had one Newton round after its start.
     expect(page.html).toMatch(
       /aria-label="BG\/NBD \(purchase counts\): log-parameters per Newton round"[^>]*data-testid="clv-chart-bgnbd"/
     );

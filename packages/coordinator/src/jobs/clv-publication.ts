@@ -3,13 +3,17 @@ import {
   ProtocolError,
   bgNbdFromTheta,
   clvIntervals,
+  clvNewtonRound,
   clvQueryLayout,
   clvRoundCount,
+  clvStartTheta,
   clvStep,
   decodeClvRound,
+  decodeClvStart,
   epsilonToMicro,
   federatedClvModel,
   gammaGammaFromTheta,
+  isClvStartRound,
   isProtocolError,
   rhoPicoForEpsilon,
   roundNoiseOf,
@@ -43,9 +47,12 @@ export interface ClvRoundInterpretation {
   phase: 'clv';
   model: ClvRoundQuery['model'];
   step: number;
-  /** Log-parameters after this round's step, and their 95% intervals (natural scale). */
+  /** Log-parameters after this round's step, and their 95% intervals (natural scale; none after
+   * Gamma-Gamma's start round, whose theta is only where the Newton rounds start). */
   theta: number[];
   intervals: [number, number][];
+  /** Gamma-Gamma's start round: the noisy mean of ln(mean repeat spend) it started from. */
+  meanLogSpend?: number;
   /** Noisy customer count of the round. */
   count: number;
   clvModel?: ClvModel;
@@ -114,17 +121,22 @@ function finalModel(
   });
 }
 
-function resultCells(i: ClvRoundInterpretation, countStd: number): ResultCell[] {
+const normalCell = (block: string, estimate: number, sd: number): ResultCell => ({
+  labels: [],
+  block,
+  estimate,
+  noiseStd: sd,
+  ci95: [estimate - 1.96 * sd, estimate + 1.96 * sd],
+});
+
+function resultCells(i: ClvRoundInterpretation, countStd: number, startStd: number): ResultCell[] {
+  const count = normalCell('count', i.count, countStd);
+  if (i.meanLogSpend !== undefined)
+    return [count, normalCell('gamma-gamma:start mean log spend', i.meanLogSpend, startStd)];
   const names = PARAM_NAMES[i.model];
   const values = paramsOf(i.model, i.theta);
   return [
-    {
-      labels: [],
-      block: 'count',
-      estimate: i.count,
-      noiseStd: countStd,
-      ci95: [i.count - 1.96 * countStd, i.count + 1.96 * countStd],
-    },
+    count,
     ...names.map((name, k) => ({
       labels: [name],
       block: `${i.model}:parameter`,
@@ -151,17 +163,33 @@ export function publishClvRound(
   const variance = aggregateNoiseVariance(layout, contributors.length, noiseOn, noise);
   const isLast = r.round + 1 === clvRoundCount(spec.clv);
   let interp: ClvRoundInterpretation;
+  let startStd = 0;
   try {
-    const decoded = decodeClvRound({ layout, values, variance });
-    const theta = clvStep(q.theta, decoded);
-    interp = {
-      phase: 'clv',
-      model: q.model,
-      step: q.step,
-      theta,
-      intervals: clvIntervals(theta, decoded),
-      count: decoded.count,
-    };
+    if (isClvStartRound(q.model, q.step)) {
+      const start = decodeClvStart({ layout, values, variance });
+      const n = Math.max(1, start.count);
+      startStd = Math.sqrt(start.logSpendNoiseVar) / n;
+      interp = {
+        phase: 'clv',
+        model: q.model,
+        step: q.step,
+        theta: clvStartTheta(start),
+        intervals: [],
+        count: start.count,
+        meanLogSpend: start.logSpend / n,
+      };
+    } else {
+      const decoded = decodeClvRound({ layout, values, variance });
+      const theta = clvStep(q.theta, decoded);
+      interp = {
+        phase: 'clv',
+        model: q.model,
+        step: q.step,
+        theta,
+        intervals: clvIntervals(theta, decoded),
+        count: decoded.count,
+      };
+    }
     if (isLast) interp.clvModel = finalModel(ctx, job, spec, interp, contributors);
   } catch (err) {
     jobs.updateRound(job.id, r.round, {
@@ -185,12 +213,14 @@ export function publishClvRound(
     ...resultNoiseFields(noise, q.epsilon),
     values: values.map(String),
     noiseVariance: variance,
-    cells: resultCells(interp, Math.sqrt(variance[0] ?? 0)),
+    cells: resultCells(interp, Math.sqrt(variance[0] ?? 0), startStd),
     interpretation: interp,
     notes: [
       noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
       'The parameters are post-processing of those noisy sums (no further privacy cost).',
-      `${label} Newton round ${q.step + 1}: the parameter cells are the parameters after this round's step with approximate 95% intervals (noise and sampling)${isLast ? '; interpretation.clvModel is the CLV model file' : ''}.`,
+      interp.meanLogSpend !== undefined
+        ? `${label} start round: the noisy mean of ln(mean repeat spend) over the repeat customers sets where the Newton rounds start (interpretation.theta); its interval covers the noise only.`
+        : `${label} Newton round ${clvNewtonRound(q.model, q.step)}: the parameter cells are the parameters after this round's step with approximate 95% intervals (noise and sampling)${isLast ? '; interpretation.clvModel is the CLV model file' : ''}.`,
     ],
     publishedAt: ctx.iso(),
   };

@@ -61,7 +61,7 @@ describe('job templates', () => {
     ]);
   });
 
-  it('clv: calibration to the as-of day, epsilon 1 over 6 + 10 rounds, round 0 within t60 for 64 nodes of 10^7 customers', () => {
+  it('clv: calibration to the as-of day, epsilon 1 over 6 + 6 rounds, round 0 within t60 for 64 nodes of 10^7 customers', () => {
     const spec = RoundJobSpecSchema.parse(checkedTemplate('clv', '2026-01-31'));
     if (spec.kind !== 'clv') throw new Error('the clv template must be a clv job');
     expect([spec.clv.calibrationEnd, spec.clv.daysPerUnit, spec.mechanism]).toEqual([
@@ -69,11 +69,11 @@ describe('job templates', () => {
       7,
       'distributed-gaussian',
     ]);
-    expect(roundCount(spec)).toBe(16);
+    expect(roundCount(spec)).toBe(12);
     // Flooring leaves less than one micro-epsilon a round unspent, never more than the total.
     const spent = clvJobEpsilonMicro(spec.clv);
     expect(spent).toBeLessThanOrEqual(1_000_000);
-    expect(spent).toBeGreaterThan(1_000_000 - 16);
+    expect(spent).toBeGreaterThan(1_000_000 - 12);
     const capacity = { nodes: 64, heParams: 'bfv-8192-t60' as const, maxRowsPerNode: 10_000_000 };
     expect(clvRoundPlan(spec, 0, null, capacity).layout.length).toBe(16);
     // Under the 40-bit t the fixed point of 2^24 units per clip holds about 3 x 10^4 customers.

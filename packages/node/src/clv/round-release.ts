@@ -1,7 +1,9 @@
 import {
   BG_NBD_LIKELIHOOD,
   GAMMA_GAMMA_LIKELIHOOD,
+  LOG_SPEND_CLIP,
   clvBlock,
+  isClvStartRound,
   customerInformation,
   type ClvRoundLayout,
   type CustomerLikelihood,
@@ -18,6 +20,7 @@ import { roundHalfAway } from '../training/_round.ts';
  * norm, log-likelihood clamped) and each customer's terms rounded before summing, so the sum
  * over nodes equals the pooled vector exactly whatever the split. Gamma-Gamma rounds read only
  * customers with a repeat purchase (as lifetimes fits it); the caller passes all of them.
+ * Gamma-Gamma's start round sums their clamped ln(mean repeat spend) instead (clvStartVector).
  */
 
 export interface ClvRelease {
@@ -25,11 +28,41 @@ export interface ClvRelease {
   variance: number[];
 }
 
+/** Every slot as an exact integer (each term was rounded before it was added). */
+function exactSlots(acc: Float64Array): bigint[] {
+  return Array.from(acc, (v, i) => {
+    if (!Number.isSafeInteger(v))
+      throw new RangeError(`slot ${i} left the exact integer range of a double (${v})`);
+    return BigInt(v);
+  });
+}
+
+/** The start round: count and sum of clamped ln(mean repeat spend) of the repeat customers. */
+function clvStartVector(
+  layout: ClvRoundLayout,
+  customers: readonly (RfmSummary & Partial<SpendSummary>)[]
+): bigint[] {
+  const c = clvBlock(layout, 'count');
+  const s = clvBlock(layout, 'logspend');
+  const acc = new Float64Array(layout.length);
+  for (const cust of customers) {
+    if (!(cust.frequency > 0)) continue;
+    acc[c.offset] = (acc[c.offset] as number) + 1;
+    // A mean spend of 0 or less (refunds) has no logarithm: it counts as the clamp's floor.
+    const m = cust.monetary ?? 0;
+    const ls =
+      m > 0 ? Math.max(-LOG_SPEND_CLIP, Math.min(LOG_SPEND_CLIP, Math.log(m))) : -LOG_SPEND_CLIP;
+    acc[s.offset] = (acc[s.offset] as number) + roundHalfAway(ls * s.scale);
+  }
+  return exactSlots(acc);
+}
+
 export function clvRoundVector(
   layout: ClvRoundLayout,
   customers: readonly (RfmSummary & Partial<SpendSummary>)[]
 ): bigint[] {
   const { spec } = layout;
+  if (isClvStartRound(spec.model, spec.round)) return clvStartVector(layout, customers);
   const model = (
     spec.model === 'bgnbd' ? BG_NBD_LIKELIHOOD : GAMMA_GAMMA_LIKELIHOOD
   ) as CustomerLikelihood<RfmSummary & Partial<SpendSummary>>;
@@ -63,11 +96,7 @@ export function clvRoundVector(
       for (let j = i; j < d; j++)
         bump(k++, roundHalfAway(hf * ((hi[i] as number[])[j] as number) * h.scale));
   }
-  return Array.from(acc, (v, i) => {
-    if (!Number.isSafeInteger(v))
-      throw new RangeError(`slot ${i} left the exact integer range of a double (${v})`);
-    return BigInt(v);
-  });
+  return exactSlots(acc);
 }
 
 /**

@@ -7,8 +7,11 @@ import {
   clvEpsilonPlan,
   clvIntervals,
   clvRoundLayout,
+  clvStartTheta,
   clvStep,
   decodeClvRound,
+  decodeClvStart,
+  isClvStartRound,
   federatedClvModel,
   rhoPicoForEpsilon,
   secaggThreshold,
@@ -78,11 +81,17 @@ function fitOne(
         variance[i] = (variance[i] as number) + (rel.variance[i] as number);
       });
     }
+    if (isClvStartRound(model, r)) {
+      const start = decodeClvStart({ layout, values, variance });
+      counts.push(start.count);
+      theta = clvStartTheta(start);
+      continue;
+    }
     last = decodeClvRound({ layout, values, variance });
     counts.push(last.count);
     theta = clvStep(theta, last);
   }
-  if (!last) throw new RangeError('rounds must be at least 1');
+  if (!last) throw new RangeError(`${model} needs at least one Newton round`);
   return { theta, last, counts };
 }
 

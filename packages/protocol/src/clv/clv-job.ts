@@ -19,10 +19,11 @@ import {
  */
 
 /**
- * Default rounds: without noise BG/NBD converges from theta = 0 in 5 rounds and Gamma-Gamma in
- * 9 (CDNOW); one spare each. Under zCDP each extra round costs sqrt of the noise.
+ * Default rounds: without noise BG/NBD converges from theta = 0 in 5 rounds and Gamma-Gamma from
+ * its start round (federated-step.ts clvStartTheta) in 5 Newton rounds (CDNOW); BG/NBD has one
+ * spare. Under zCDP each extra round costs sqrt of the noise.
  */
-export const CLV_DEFAULT_ROUNDS: Record<ClvModelName, number> = { bgnbd: 6, 'gamma-gamma': 10 };
+export const CLV_DEFAULT_ROUNDS: Record<ClvModelName, number> = { bgnbd: 6, 'gamma-gamma': 6 };
 
 const ClipSchema = z
   .object({
@@ -46,7 +47,8 @@ export const ClvFitSpecSchema = z
     rounds: z
       .object({
         bgnbd: z.number().int().min(1).max(30).default(CLV_DEFAULT_ROUNDS.bgnbd),
-        gammaGamma: z.number().int().min(1).max(30).default(CLV_DEFAULT_ROUNDS['gamma-gamma']),
+        // The start round plus at least one Newton round (federated-layout.ts isClvStartRound).
+        gammaGamma: z.number().int().min(2).max(30).default(CLV_DEFAULT_ROUNDS['gamma-gamma']),
       })
       .strict()
       .default({

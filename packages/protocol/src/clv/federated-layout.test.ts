@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CLV_DEFAULT_CLIP,
+  LOG_SPEND_CLIP,
   clvBlock,
   clvEpsilonPlan,
   clvRoundLayout,
@@ -46,6 +47,29 @@ describe('clvRoundLayout', () => {
     expect(clvRoundLayout({ ...spec }).hash).toBe(h);
     expect(clvRoundLayout({ ...spec, theta: [0, 0, 0, 1e-9] }).hash).not.toBe(h);
     expect(clvRoundLayout({ ...spec, round: 1 }).hash).not.toBe(h);
+  });
+
+  it("Gamma-Gamma's first round is a start round: count and the clamped log-spend sum only", () => {
+    const start = {
+      ...spec,
+      model: 'gamma-gamma' as const,
+      theta: [0, 0, 0],
+      clip: CLV_DEFAULT_CLIP['gamma-gamma'],
+    };
+    const l = clvRoundLayout(start);
+    const ss = clvScale(LOG_SPEND_CLIP);
+    expect(l.blocks.map((b) => [b.name, b.length, b.sensitivity])).toEqual([
+      ['count', 1, 1n],
+      ['logspend', 1, BigInt(Math.ceil(LOG_SPEND_CLIP * ss + 0.5))],
+    ]);
+    expect(l.blocks.reduce((s, b) => s + b.epsilonMicro, 0)).toBe(100_000);
+    // Its later rounds are Newton rounds again.
+    expect(clvRoundLayout({ ...start, round: 1 }).blocks.map((b) => b.name)).toEqual([
+      'count',
+      'loglik',
+      'gradient',
+      'information',
+    ]);
   });
 
   it('refuses a theta of the wrong dimension', () => {

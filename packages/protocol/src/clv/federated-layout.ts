@@ -12,7 +12,7 @@ import type { FixedPointBlock } from '../model/round-layout.ts';
  */
 
 export type ClvModelName = 'bgnbd' | 'gamma-gamma';
-export type ClvBlockName = 'count' | 'loglik' | 'gradient' | 'information';
+export type ClvBlockName = 'count' | 'loglik' | 'gradient' | 'information' | 'logspend';
 
 export interface ClvClip {
   /** L2 clip of one customer's gradient (log-parameter units). */
@@ -29,7 +29,8 @@ export interface ClvClip {
  * no-noise path up to 20.7 far from the optimum; information Frobenius norms p99 1.74 (max 9.4 on
  * the path). Clip 3 / 2 beat 11 / 6 at epsilon 1 (r median 0.27 against 0.37 over 8 runs): the
  * noise falls with the clip faster than the bias of the few clipped customers grows.
- * Gamma-Gamma: gradient p99 7.65, information p99 13.45 at the optimum; not tuned under noise.
+ * Gamma-Gamma: gradient p99 7.65, information p99 13.45 at the optimum; clips not tuned under
+ * noise (its start round, LOG_SPEND_CLIP below, is what made it usable there).
  * Log-likelihoods: BG/NBD per customer in [-56, 1] along the path, Gamma-Gamma in [-16, -2].
  */
 export const CLV_DEFAULT_CLIP: Record<ClvModelName, ClvClip> = {
@@ -45,7 +46,29 @@ export const CLV_BLOCK_WEIGHTS: Record<ClvBlockName, number> = {
   loglik: 2,
   gradient: 16,
   information: 16,
+  logspend: 16,
 };
+
+/**
+ * Gamma-Gamma's first round is a start round, not a Newton step: it releases only the count and
+ * the sum of ln(mean repeat spend) of the customers with a repeat purchase, each clamped to
+ * [-LOG_SPEND_CLIP, LOG_SPEND_CLIP] (e^12 = 160,000 a transaction: room for any currency), and
+ * the coordinator starts the Newton rounds from clvStartTheta (federated-step.ts). Measured on
+ * CDNOW at epsilon 1 (20 runs): from theta = 0 (q = 1, where the mean spend p v / (q - 1) is
+ * infinite) the noise-floored Newton steps stayed near q = 1 (median q 0.84, 15 of 20 fits with
+ * q <= 1 and so no finite mean spend); from a start at the data's spend scale none did.
+ */
+export const LOG_SPEND_CLIP = 12;
+
+/** Whether step `step` of `model` is the start round (Gamma-Gamma's first). */
+export function isClvStartRound(model: ClvModelName, step: number): boolean {
+  return model === 'gamma-gamma' && step === 0;
+}
+
+/** The 1-based Newton round that step `step` of `model` is (0 for the start round). */
+export function clvNewtonRound(model: ClvModelName, step: number): number {
+  return model === 'gamma-gamma' ? step : step + 1;
+}
 
 /**
  * 2^24 units for the clip: rounding adds at most 1/2 unit per customer and slot, and the
@@ -95,35 +118,50 @@ export function clvRoundLayout(spec: ClvRoundSpec): ClvRoundLayout {
   const sl = clvScale(clip.loglik);
   const sg = clvScale(clip.gradient);
   const sh = clvScale(clip.information);
-  const draft: Omit<ClvBlock, 'offset' | 'epsilonMicro'>[] = [
-    { name: 'count', length: 1, scale: 1, sensitivity: 1n },
-    {
-      name: 'loglik',
-      length: 1,
-      scale: sl,
-      sensitivity: BigInt(Math.ceil(clip.loglik * sl + 0.5)),
-    },
-    {
-      name: 'gradient',
-      length: d,
-      scale: sg,
-      sensitivity: BigInt(Math.ceil(Math.sqrt(d) * clip.gradient * sg + d / 2)),
-      l2Sensitivity: BigInt(Math.ceil(clip.gradient * sg + Math.sqrt(d) / 2)),
-    },
-    {
-      name: 'information',
-      length: m,
-      scale: sh,
-      sensitivity: BigInt(Math.ceil(Math.sqrt(m) * clip.information * sh + m / 2)),
-      l2Sensitivity: BigInt(Math.ceil(clip.information * sh + Math.sqrt(m) / 2)),
-    },
-  ];
+  const count = { name: 'count', length: 1, scale: 1, sensitivity: 1n } as const;
+  const ss = clvScale(LOG_SPEND_CLIP);
+  const draft: Omit<ClvBlock, 'offset' | 'epsilonMicro'>[] = isClvStartRound(spec.model, spec.round)
+    ? [
+        count,
+        {
+          name: 'logspend',
+          length: 1,
+          scale: ss,
+          sensitivity: BigInt(Math.ceil(LOG_SPEND_CLIP * ss + 0.5)),
+        },
+      ]
+    : [
+        count,
+        {
+          name: 'loglik',
+          length: 1,
+          scale: sl,
+          sensitivity: BigInt(Math.ceil(clip.loglik * sl + 0.5)),
+        },
+        {
+          name: 'gradient',
+          length: d,
+          scale: sg,
+          sensitivity: BigInt(Math.ceil(Math.sqrt(d) * clip.gradient * sg + d / 2)),
+          l2Sensitivity: BigInt(Math.ceil(clip.gradient * sg + Math.sqrt(d) / 2)),
+        },
+        {
+          name: 'information',
+          length: m,
+          scale: sh,
+          sensitivity: BigInt(Math.ceil(Math.sqrt(m) * clip.information * sh + m / 2)),
+          l2Sensitivity: BigInt(Math.ceil(clip.information * sh + Math.sqrt(m) / 2)),
+        },
+      ];
   const total = draft.reduce((s, b) => s + CLV_BLOCK_WEIGHTS[b.name], 0);
   const shares = draft.map((b) =>
     Math.floor((spec.roundEpsilonMicro * CLV_BLOCK_WEIGHTS[b.name]) / total)
   );
-  // The flooring remainder goes to the gradient: the shares sum exactly to the round's epsilon.
-  shares[2] = (shares[2] as number) + spec.roundEpsilonMicro - shares.reduce((s, x) => s + x, 0);
+  // The flooring remainder goes to the gradient (to logspend in a start round): the shares sum
+  // exactly to the round's epsilon.
+  const rest = draft.length === 2 ? 1 : 2;
+  shares[rest] =
+    (shares[rest] as number) + spec.roundEpsilonMicro - shares.reduce((s, x) => s + x, 0);
   let offset = 0;
   const blocks = draft.map((b, i) => {
     const out = { ...b, offset, epsilonMicro: shares[i] as number };

@@ -1,5 +1,5 @@
 import { flooredSolve, symmetricEigen } from '../model/_linalg.ts';
-import { clvBlock, type ClvRoundLayout } from './federated-layout.ts';
+import { LOG_SPEND_CLIP, clvBlock, type ClvRoundLayout } from './federated-layout.ts';
 
 /**
  * The coordinator's update from one CLV round's aggregate (the slot-wise sum of the nodes'
@@ -14,7 +14,8 @@ import { clvBlock, type ClvRoundLayout } from './federated-layout.ts';
  * The floor is max(2 sigma_h sqrt(d), 1e-6): the spectral norm of the symmetric noise matrix
  * (Wigner; as the training Newton step, docs/models.md §5), so noise cannot make a direction
  * look flatter than the noise itself.
- * Start: theta = 0 (every parameter 1), as the pooled fit.
+ * Start: BG/NBD at theta = 0 (every parameter 1), as the pooled fit; Gamma-Gamma at
+ * clvStartTheta from its start round (federated-layout.ts LOG_SPEND_CLIP says why).
  */
 
 export const STEP_CAP = 2;
@@ -118,4 +119,48 @@ export function clvIntervals(theta: readonly number[], s: ClvDecoded): [number, 
     const sd = Math.sqrt(Math.max(0, v));
     return [Math.exp(t - 1.96 * sd), Math.exp(t + 1.96 * sd)];
   });
+}
+
+export interface ClvStartDecoded {
+  /** Noisy count of customers with a repeat purchase. */
+  count: number;
+  /** Noisy sum of their clamped ln(mean repeat spend). */
+  logSpend: number;
+  /** Noise variance of that sum (0 without noise). */
+  logSpendNoiseVar: number;
+}
+
+/** Decodes a Gamma-Gamma start round (federated-layout.ts isClvStartRound). */
+export function decodeClvStart(agg: ClvAggregate): ClvStartDecoded {
+  const c = clvBlock(agg.layout, 'count');
+  const s = clvBlock(agg.layout, 'logspend');
+  return {
+    count: Number(agg.values[c.offset] as bigint),
+    logSpend: Number(agg.values[s.offset] as bigint) / s.scale,
+    logSpendNoiseVar: (agg.variance[s.offset] as number) / s.scale ** 2,
+  };
+}
+
+/**
+ * p = q = e^1.5 (4.48) at the start: q > 2, so the population mean and variance of spend are
+ * finite. Measured on CDNOW only (no other spend data in the repository): without noise the
+ * saddle-free steps from p = q = e left for p, q > 200 before coming back (not converged in 9
+ * Newton rounds), from e^1.5 and e^2 they converge in 5; at epsilon 1 (20 runs, 5 Newton rounds)
+ * the per-customer expected spend is within a median 6% of the pooled fit's.
+ */
+const START_LOG_PQ = 1.5;
+
+/**
+ * Gamma-Gamma's starting log-parameters from the start round: p = q = e^1.5 and v such that the
+ * population mean spend p v / (q - 1) is the customers' geometric mean spend (the noisy mean of
+ * ln spend, kept inside the clamp; a noisy count under 1 counts as 1). A start only: the Newton
+ * rounds then fit all three. Post-processing of DP outputs.
+ */
+export function clvStartTheta(s: ClvStartDecoded): number[] {
+  const meanLog = Math.max(
+    -LOG_SPEND_CLIP,
+    Math.min(LOG_SPEND_CLIP, s.logSpend / Math.max(1, s.count))
+  );
+  const e = Math.exp(START_LOG_PQ); // p = q
+  return [START_LOG_PQ, START_LOG_PQ, meanLog + Math.log((e - 1) / e)];
 }
