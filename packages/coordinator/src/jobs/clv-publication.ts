@@ -14,7 +14,6 @@ import {
   federatedClvModel,
   gammaGammaFromTheta,
   isClvStartRound,
-  isProtocolError,
   rhoPicoForEpsilon,
   roundNoiseOf,
   type ClvJobSpec,
@@ -26,7 +25,13 @@ import {
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
-import { recordEvent } from './events.ts';
+import {
+  failModelStep,
+  failNextRound,
+  openModelRound,
+  publishModelJob,
+  publishModelRound,
+} from './model-round-steps.ts';
 import { clvRoundPlan } from './clv-rounds.ts';
 import { asStoredQuery } from './train-rounds.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
@@ -64,14 +69,6 @@ function paramsOf(model: ClvRoundQuery['model'], theta: readonly number[]): numb
   const p = model === 'bgnbd' ? bgNbdFromTheta(theta) : gammaGammaFromTheta(theta);
   return Object.values(p);
 }
-
-function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
-  ctx.store.jobs.updateJob(job.id, { status: 'failed', failure: { code, message } });
-  recordEvent(ctx, job.id, 'job_failed', { round, detail: { code, message } });
-  ctx.log(`job ${job.id} failed in round ${round}: ${code}`, 'warn');
-}
-
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** The published interpretation of round `round` of the job (throws if it has none). */
 function interpretationOf(ctx: Ctx, job: JobRecord, round: number): ClvRoundInterpretation {
@@ -154,7 +151,6 @@ export function publishClvRound(
   r: RoundRecord,
   values: bigint[]
 ): void {
-  const { jobs } = ctx.store;
   const contributors = r.contributors ?? [];
   const q = ClvRoundQuerySchema.parse(r.query);
   const noiseOn = spec.noise === 'on';
@@ -192,12 +188,7 @@ export function publishClvRound(
     }
     if (isLast) interp.clvModel = finalModel(ctx, job, spec, interp, contributors);
   } catch (err) {
-    jobs.updateRound(job.id, r.round, {
-      status: 'failed',
-      closeReason: `CLV step failed: ${messageOf(err)}`,
-    });
-    const code = isProtocolError(err) ? err.code : 'CLV_STEP_FAILED';
-    fail(ctx, job, r.round, code, `round ${r.round}: ${messageOf(err)}`);
+    failModelStep(ctx, job, r.round, err, { what: 'CLV step', fallbackCode: 'CLV_STEP_FAILED' });
     return;
   }
   const label = q.model === 'bgnbd' ? 'BG/NBD' : 'Gamma-Gamma';
@@ -224,15 +215,9 @@ export function publishClvRound(
     ],
     publishedAt: ctx.iso(),
   };
-  jobs.updateRound(job.id, r.round, { status: 'published', result });
-  recordEvent(ctx, job.id, 'round_published', {
-    round: r.round,
-    detail: { contributors, model: q.model, step: q.step },
-  });
+  publishModelRound(ctx, job, result, { model: q.model, step: q.step });
   if (isLast) {
-    jobs.updateJob(job.id, { status: 'published' });
-    recordEvent(ctx, job.id, 'job_published', {});
-    ctx.log(`job ${job.id} published`);
+    publishModelJob(ctx, job);
     return;
   }
   const next = r.round + 1;
@@ -246,23 +231,21 @@ export function publishClvRound(
       maxRowsPerNode: ctx.maxRowsPerNode,
     });
   } catch (err) {
-    fail(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', messageOf(err));
+    failNextRound(ctx, job, next, err);
     return;
   }
-  const now = ctx.now();
-  jobs.insertRound({
-    jobId: job.id,
-    round: next,
-    query: asStoredQuery(plan.query),
-    layoutHash: plan.layout.hash,
-    layoutLength: plan.layout.length,
-    openedAt: now,
-    deadlineAt: now + spec.deadlineMs,
-  });
-  recordEvent(ctx, job.id, 'round_opened', {
-    round: next,
-    detail: { layoutHash: plan.layout.hash, slots: plan.layout.length, model: plan.query.model },
-  });
+  openModelRound(
+    ctx,
+    job,
+    next,
+    {
+      query: asStoredQuery(plan.query),
+      layoutHash: plan.layout.hash,
+      layoutLength: plan.layout.length,
+      deadlineMs: spec.deadlineMs,
+    },
+    { model: plan.query.model }
+  );
 }
 
 /** The CLV model of a clv job's results: the last round's, once published. */

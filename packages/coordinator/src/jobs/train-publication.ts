@@ -1,7 +1,6 @@
 import {
   ProtocolError,
   applyUpdate,
-  isProtocolError,
   epsilonToMicro,
   OWN_MODEL_BLOCK,
   ownModelCheckLayout,
@@ -22,7 +21,13 @@ import {
 } from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
-import { recordEvent } from './events.ts';
+import {
+  failModelStep,
+  failNextRound,
+  openModelRound,
+  publishModelJob,
+  publishModelRound,
+} from './model-round-steps.ts';
 import { roundCount } from './round-queries.ts';
 import {
   asStoredQuery,
@@ -116,12 +121,6 @@ function phaseNote(phase: TrainRoundQuery['phase'], round: number): string {
   return `Optimiser round ${round - 1}: interpretation.model is the model after this round; its history entry ${round - 1} describes the model the nodes evaluated.`;
 }
 
-function fail(ctx: Ctx, job: JobRecord, round: number, code: string, message: string): void {
-  ctx.store.jobs.updateJob(job.id, { status: 'failed', failure: { code, message } });
-  recordEvent(ctx, job.id, 'job_failed', { round, detail: { code, message } });
-  ctx.log(`job ${job.id} failed in round ${round}: ${code}`, 'warn');
-}
-
 /**
  * Publishes a train round (inside the decryption transaction): decodes the aggregate, takes the
  * optimiser step (post-processing of DP outputs, no privacy cost), stores the round result with
@@ -135,7 +134,6 @@ export function publishTrainRound(
   r: RoundRecord,
   values: bigint[]
 ): void {
-  const { jobs } = ctx.store;
   const contributors = r.contributors ?? [];
   const q = storedTrainQuery(r.query);
   const noiseOn = spec.noise === 'on';
@@ -144,18 +142,10 @@ export function publishTrainRound(
   try {
     stepped = stepModel(spec, r, values, contributors, noiseOn, job.id, noise);
   } catch (err) {
-    const code = isProtocolError(err) ? err.code : 'TRAINING_STEP_FAILED';
-    jobs.updateRound(job.id, r.round, {
-      status: 'failed',
-      closeReason: `optimiser step failed: ${err instanceof Error ? err.message : String(err)}`,
+    failModelStep(ctx, job, r.round, err, {
+      what: 'optimiser step',
+      fallbackCode: 'TRAINING_STEP_FAILED',
     });
-    fail(
-      ctx,
-      job,
-      r.round,
-      code,
-      `round ${r.round}: ${err instanceof Error ? err.message : String(err)}`
-    );
     return;
   }
   const { model, variance } = stepped;
@@ -180,11 +170,7 @@ export function publishTrainRound(
     ],
     publishedAt: ctx.iso(),
   };
-  jobs.updateRound(job.id, r.round, { status: 'published', result });
-  recordEvent(ctx, job.id, 'round_published', {
-    round: r.round,
-    detail: { contributors, phase: q.phase },
-  });
+  publishModelRound(ctx, job, result, { phase: q.phase });
   const next = r.round + 1;
   if (next < roundCount(spec)) {
     const plan = trainRoundPlan(spec, next, model);
@@ -195,34 +181,24 @@ export function publishTrainRound(
       const tail = roundNoiseOf(spec, plan.query, 1);
       checkTrainCapacity(plan, job.participants.length, heParams, ctx.maxRowsPerNode, next, tail);
     } catch (err) {
-      fail(
-        ctx,
-        job,
-        next,
-        isProtocolError(err) ? err.code : 'BAD_REQUEST',
-        err instanceof Error ? err.message : String(err)
-      );
+      failNextRound(ctx, job, next, err);
       return;
     }
-    const now = ctx.now();
-    jobs.insertRound({
-      jobId: job.id,
-      round: next,
-      query: asStoredQuery(plan.query),
-      layoutHash: plan.layoutHash,
-      layoutLength: plan.layoutLength,
-      openedAt: now,
-      deadlineAt: now + spec.deadlineMs,
-    });
-    recordEvent(ctx, job.id, 'round_opened', {
-      round: next,
-      detail: { layoutHash: plan.layoutHash, slots: plan.layoutLength, phase: plan.query.phase },
-    });
+    openModelRound(
+      ctx,
+      job,
+      next,
+      {
+        query: asStoredQuery(plan.query),
+        layoutHash: plan.layoutHash,
+        layoutLength: plan.layoutLength,
+        deadlineMs: spec.deadlineMs,
+      },
+      { phase: plan.query.phase }
+    );
     return;
   }
-  jobs.updateJob(job.id, { status: 'published' });
-  recordEvent(ctx, job.id, 'job_published', {});
-  ctx.log(`job ${job.id} published`);
+  publishModelJob(ctx, job);
 }
 
 /** The latest model of a train job: the one in its last published round, if any. */
