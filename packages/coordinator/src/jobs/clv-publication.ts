@@ -27,6 +27,7 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import {
   failModelStep,
+  modelRoundResult,
   failNextRound,
   openModelRound,
   publishModelJob,
@@ -35,8 +36,7 @@ import {
 import { clvRoundPlan } from './clv-rounds.ts';
 import { asStoredQuery } from './train-rounds.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { aggregateNoiseVariance, noiseNote } from '../results/noise.ts';
-import { resultNoiseFields } from '../results/publish.ts';
+import { aggregateNoiseVariance } from '../results/noise.ts';
 import { thresholdOf } from './threshold.ts';
 
 /**
@@ -192,29 +192,22 @@ export function publishClvRound(
     return;
   }
   const label = q.model === 'bgnbd' ? 'BG/NBD' : 'Gamma-Gamma';
-  const result: RoundResult = {
-    version: 1,
-    jobId: job.id,
-    round: r.round,
-    name: q.name,
-    layoutHash: r.layoutHash,
-    contributingNodes: contributors,
-    epsilonPerNode: q.epsilon,
-    noise: spec.noise,
-    ...resultNoiseFields(noise, q.epsilon),
-    values: values.map(String),
-    noiseVariance: variance,
+  const result = modelRoundResult(ctx, {
+    job,
+    round: r,
+    query: q,
+    noise,
+    values,
+    variance,
     cells: resultCells(interp, Math.sqrt(variance[0] ?? 0), startStd),
     interpretation: interp,
+    what: 'The parameters are',
     notes: [
-      noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
-      'The parameters are post-processing of those noisy sums (no further privacy cost).',
       interp.meanLogSpend !== undefined
         ? `${label} start round: the noisy mean of ln(mean repeat spend) over the repeat customers sets where the Newton rounds start (interpretation.theta); its interval covers the noise only.`
         : `${label} Newton round ${clvNewtonRound(q.model, q.step)}: the parameter cells are the parameters after this round's step with approximate 95% intervals (noise and sampling)${isLast ? '; interpretation.clvModel is the CLV model file' : ''}.`,
     ],
-    publishedAt: ctx.iso(),
-  };
+  });
   publishModelRound(ctx, job, result, { model: q.model, step: q.step });
   if (isLast) {
     publishModelJob(ctx, job);

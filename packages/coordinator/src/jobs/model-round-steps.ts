@@ -1,7 +1,15 @@
-import { isProtocolError, type RoundResult } from '@fedmark/protocol';
+import {
+  epsilonToMicro,
+  isProtocolError,
+  type ResultCell,
+  type RoundNoise,
+  type RoundResult,
+} from '@fedmark/protocol';
 import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import { recordEvent } from './events.ts';
+import { noiseNote } from '../results/noise.ts';
+import { resultNoiseFields } from '../results/publish.ts';
 
 /**
  * What train and clv publications share (train-publication.ts, clv-publication.ts): each
@@ -51,6 +59,50 @@ export function failModelStep(
 /** The next round could not be planned (e.g. its sums could wrap the plaintext modulus). */
 export function failNextRound(ctx: Ctx, job: JobRecord, next: number, err: unknown): void {
   failModelJob(ctx, job, next, isProtocolError(err) ? err.code : 'BAD_REQUEST', messageOf(err));
+}
+
+/**
+ * A model round's result: the summed values with their noise, the round's cells and
+ * interpretation, and notes: how it was noised, that `what` is post-processing, then `notes`.
+ */
+export function modelRoundResult(
+  ctx: Ctx,
+  o: {
+    job: JobRecord;
+    round: RoundRecord;
+    query: { name: string; epsilon: number };
+    noise: RoundNoise;
+    values: readonly bigint[];
+    variance: number[];
+    cells: ResultCell[];
+    interpretation: RoundResult['interpretation'];
+    what: string;
+    notes: string[];
+  }
+): RoundResult {
+  const contributors = o.round.contributors ?? [];
+  const noiseOn = o.job.spec.noise === 'on';
+  return {
+    version: 1,
+    jobId: o.job.id,
+    round: o.round.round,
+    name: o.query.name,
+    layoutHash: o.round.layoutHash,
+    contributingNodes: contributors,
+    epsilonPerNode: o.query.epsilon,
+    noise: o.job.spec.noise,
+    ...resultNoiseFields(o.noise, o.query.epsilon),
+    values: o.values.map(String),
+    noiseVariance: o.variance,
+    cells: o.cells,
+    interpretation: o.interpretation,
+    notes: [
+      noiseNote(o.noise, noiseOn, contributors.length, epsilonToMicro(o.query.epsilon)),
+      `${o.what} post-processing of those noisy sums (no further privacy cost).`,
+      ...o.notes,
+    ],
+    publishedAt: ctx.iso(),
+  };
 }
 
 /** Stores the round's result and records its publication with `detail`. */

@@ -1,7 +1,6 @@
 import {
   ProtocolError,
   applyUpdate,
-  epsilonToMicro,
   OWN_MODEL_BLOCK,
   ownModelCheckLayout,
   ownModelCheckRecord,
@@ -23,6 +22,7 @@ import type { Ctx } from '../context.ts';
 import type { JobRecord, RoundRecord } from '../store/index.ts';
 import {
   failModelStep,
+  modelRoundResult,
   failNextRound,
   openModelRound,
   publishModelJob,
@@ -36,8 +36,7 @@ import {
   trainRoundPlan,
 } from './train-rounds.ts';
 import { DEFAULT_HE_PARAMS } from '../keys/epochs.ts';
-import { aggregateNoiseVariance, noiseNote } from '../results/noise.ts';
-import { resultNoiseFields } from '../results/publish.ts';
+import { aggregateNoiseVariance } from '../results/noise.ts';
 import { thresholdOf } from './threshold.ts';
 
 /** The outcome of one train round: the model after it (round 0: the starting model). */
@@ -149,27 +148,18 @@ export function publishTrainRound(
     return;
   }
   const { model, variance } = stepped;
-  const result: RoundResult = {
-    version: 1,
-    jobId: job.id,
-    round: r.round,
-    name: q.name,
-    layoutHash: r.layoutHash,
-    contributingNodes: contributors,
-    epsilonPerNode: q.epsilon,
-    noise: spec.noise,
-    ...resultNoiseFields(noise, q.epsilon),
-    values: values.map(String),
-    noiseVariance: variance,
+  const result = modelRoundResult(ctx, {
+    job,
+    round: r,
+    query: q,
+    noise,
+    values,
+    variance,
     cells: resultCells(model, q.phase),
     interpretation: { phase: q.phase, model },
-    notes: [
-      noiseNote(noise, noiseOn, contributors.length, epsilonToMicro(q.epsilon)),
-      'The model is post-processing of those noisy sums (no further privacy cost).',
-      phaseNote(q.phase, r.round),
-    ],
-    publishedAt: ctx.iso(),
-  };
+    what: 'The model is',
+    notes: [phaseNote(q.phase, r.round)],
+  });
   publishModelRound(ctx, job, result, { phase: q.phase });
   const next = r.round + 1;
   if (next < roundCount(spec)) {
