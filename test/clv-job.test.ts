@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clvModelFromJson, type JobResult } from '@fedmark/protocol';
+import { clvModelFromJson, fitPooledClv, type JobResult } from '@fedmark/protocol';
 import { LocalFederation } from '../packages/coordinator/src/simulate/federation.ts';
 import { runFedmark } from '../packages/coordinator/src/simulate/processes.ts';
 import { simulateClvFit } from '../packages/node/src/clv/simulate-fit.ts';
@@ -18,7 +18,8 @@ import { splitCdnowSample } from './support/cdnow.ts';
  * the in-process federated fit computes from the same customers (whose equality with the pooled
  * fit is tested in packages/node/src/clv/simulate-fit.test.ts), so the real release path adds
  * nothing and loses nothing; then the model file goes through `fedmark model export` and
- * `fedmark node clv-score`.
+ * `fedmark node clv-score`. Last, a job with noise at the defaults (epsilon 1, default clips)
+ * through the same processes gives a usable fit (docs/clv.md "Gamma-Gamma start round").
  */
 const NODES = ['north', 'centre', 'south'];
 // Clips above every customer's gradient norm at the optimum (simulate-fit.test.ts): the clipped
@@ -167,4 +168,34 @@ describe('clv job end to end: federated BG/NBD + Gamma-Gamma over real processes
     expect(JSON.parse(out)).toMatchObject({ lastDay: '1997-09-30' });
     expect(JSON.parse(out).scored).toBeGreaterThan(700);
   });
+
+  it('with noise at the defaults fits usable parameters: BG/NBD near the pooled fit, a finite mean spend', async () => {
+    const jobId = await fed.operator.createJob({
+      version: 1,
+      kind: 'clv',
+      name: 'CDNOW clv noised',
+      minNodes: 3,
+      stragglerWaitMs: 10_000,
+      clv: { calibrationEnd: '1997-09-30' },
+    });
+    await fed.operator.waitForJob(jobId, { timeoutMs: 240_000 });
+    const noised = await fed.operator.result(jobId);
+    expect(noised.status).toBe('published');
+    expect(noised.rounds.every((r) => r.contributingNodes.length === 3)).toBe(true);
+    const counts = noised.rounds.map((r) => r.cells.find((c) => c.block === 'count')?.estimate);
+    expect(counts.slice(0, 6).some((c) => c !== 2357)).toBe(true);
+    const m = noised.clvModel;
+    if (!m) throw new Error('the noised clv job has no clvModel');
+    expect(m.fit).toMatchObject({ noise: true, epsilonPerNode: 1, rounds: 12 });
+    expect(m.fit.rho).toBeCloseTo(0.0202, 3);
+    // 20 in-process runs at these settings (bench/results/clv.json): r 0.17-0.32, mean spend
+    // 30.3-44.4 against the pooled 0.243 and 35.17; the bounds here are wider than that range.
+    const pooled = fitPooledClv(cdnowCustomers());
+    expect(m.bgnbd.r / pooled.bgnbd.r).toBeGreaterThan(0.5);
+    expect(m.bgnbd.r / pooled.bgnbd.r).toBeLessThan(2);
+    const g = m.gammaGamma;
+    expect(g.q).toBeGreaterThan(1);
+    const meanSpend = (x: typeof g) => (x.p * x.v) / (x.q - 1);
+    expect(Math.abs(meanSpend(g) / meanSpend(pooled.gammaGamma) - 1)).toBeLessThan(0.4);
+  }, 300_000);
 });
