@@ -98,6 +98,20 @@ const EXPECTED: { starts: string; out: RegExp; file?: string }[] = [
     out: /^scored 2000 rows of data-a\/churn\.csv into scores\.csv/,
   },
   { starts: 'fedmark node score', out: /^scored \d+ customers of table churn into scores-a\.csv/ },
+  { starts: 'echo \'{"version": 1, "kind": "decision_policy"', out: /^$/ },
+  {
+    starts: 'fedmark node decide --dir node-a --policy policy.json --all',
+    out: /^decided 2000 customers into decisions-a\.csv: \d+ with an action\n[\s\S]*rules fired: consent 2000, lifecycle \d+/,
+  },
+  {
+    starts: 'fedmark node decide --dir node-a --policy policy.json --customer',
+    out: /^rt0000001: [\s\S]*\n {2}consent +/,
+  },
+  { starts: 'echo \'{"version": 1, "kind": "audience"', out: /^$/ },
+  {
+    starts: 'fedmark node audience',
+    out: /^audience "mature, high spend": [1-9]\d* customers with marketing consent into audience-a\.csv\nledger entry \d+ \(audience\)/,
+  },
   { starts: 'fedmark node erase', out: /^Erased 1 customer\(s\)/ },
   {
     starts: 'fedmark audit verify',
@@ -193,6 +207,10 @@ describe('the README tour, verbatim, from a temporary directory', () => {
     expect(JSON.parse(readFileSync(join(work, 'model.json'), 'utf8'))).toMatchObject({
       name: 'churn propensity',
     });
+    expect(readFileSync(join(work, 'decisions-a.csv'), 'utf8').split('\n')[0]).toMatch(
+      /^customer_id,action,campaign/
+    );
+    expect(readFileSync(join(work, 'audience-a.csv'), 'utf8').split('\n')[0]).toBe('customer_id');
     expect(existsSync(join(repo, 'node-a'))).toBe(false);
   });
 });
