@@ -3,6 +3,7 @@ import {
   ProtocolError,
   bgNbdFromTheta,
   clvIntervals,
+  clvMeanLogSpend,
   clvNewtonRound,
   clvQueryLayout,
   clvRoundCount,
@@ -163,8 +164,7 @@ export function publishClvRound(
   try {
     if (isClvStartRound(q.model, q.step)) {
       const start = decodeClvStart({ layout, values, variance });
-      const n = Math.max(1, start.count);
-      startStd = Math.sqrt(start.logSpendNoiseVar) / n;
+      startStd = Math.sqrt(start.logSpendNoiseVar) / Math.max(1, start.count);
       interp = {
         phase: 'clv',
         model: q.model,
@@ -172,7 +172,7 @@ export function publishClvRound(
         theta: clvStartTheta(start),
         intervals: [],
         count: start.count,
-        meanLogSpend: start.logSpend / n,
+        meanLogSpend: clvMeanLogSpend(start),
       };
     } else {
       const decoded = decodeClvRound({ layout, values, variance });
@@ -214,7 +214,7 @@ export function publishClvRound(
     return;
   }
   const next = r.round + 1;
-  // The next model's first round starts again from theta = 0.
+  // Gamma-Gamma's first round is its start round (theta = 0 there only names the layout).
   const theta = next === spec.clv.rounds.bgnbd ? null : interp.theta;
   let plan: ReturnType<typeof clvRoundPlan>;
   try {

@@ -157,10 +157,12 @@ const START_LOG_PQ = 1.5;
  * rounds then fit all three. Post-processing of DP outputs.
  */
 export function clvStartTheta(s: ClvStartDecoded): number[] {
-  const meanLog = Math.max(
-    -LOG_SPEND_CLIP,
-    Math.min(LOG_SPEND_CLIP, s.logSpend / Math.max(1, s.count))
-  );
   const e = Math.exp(START_LOG_PQ); // p = q
-  return [START_LOG_PQ, START_LOG_PQ, meanLog + Math.log((e - 1) / e)];
+  return [START_LOG_PQ, START_LOG_PQ, clvMeanLogSpend(s) + Math.log((e - 1) / e)];
+}
+
+/** The start round's noisy mean of ln spend, kept inside the clamp (a count under 1 counts as 1). */
+export function clvMeanLogSpend(s: ClvStartDecoded): number {
+  const mean = s.logSpend / Math.max(1, s.count);
+  return Math.max(-LOG_SPEND_CLIP, Math.min(LOG_SPEND_CLIP, mean));
 }
