@@ -109,7 +109,8 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       insecureHttp: true,
     });
     await fed.start();
-    // Every default job of the demo: RFM, lifecycle x NES, the A/B test and the churn model.
+    // Every default job of the demo: RFM, lifecycle x NES, the A/B test, the response rates by
+    // channel x time of week and the churn model.
     for (const spec of defaultJobs('2026-01-01', 0.5)) {
       const jobId = await fed.operator.createJob({ ...spec, stragglerWaitMs: 0 });
       const final = await fed.operator.waitForJob(jobId, { timeoutMs: 120_000 });
@@ -129,10 +130,11 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
       'rfm published',
       'segment_stats published',
       'segment_stats published',
+      'segment_stats published',
       'train published',
     ]);
-    // rfm rounds 0 and 1, lifecycle x NES, the A/B test, the train job's phase 1 and its rounds
-    expect(rounds).toBeGreaterThanOrEqual(8);
+    // rfm rounds 0 and 1, lifecycle x NES, the A/B test, the rates, the train job's rounds
+    expect(rounds).toBeGreaterThanOrEqual(9);
     for (const name of NODES) {
       const submissions = proxies
         .get(name)!

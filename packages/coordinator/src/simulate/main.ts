@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   JobSpecSchema,
   asJobSpec,
@@ -16,6 +16,14 @@ import { LocalFederation, type NodeSetup } from './federation.ts';
 import { abTestOf, abTestReport, epsilonSpentPerNode, modelFooter } from './demo-summary.ts';
 import { jobReport } from './report.ts';
 import { overlapDemoJob, withOverlapPolicy } from './overlap-demo.ts';
+import {
+  DEMO_AUDIENCE_FILE,
+  DEMO_DECISIONS_FILE,
+  actionReport,
+  responseRatesOf,
+  runActionDemo,
+  type ActionDemo,
+} from './action-demo.ts';
 import { consoleGuide, untilInterrupted } from './serve.ts';
 
 const PROFILES = ['retail', 'bank', 'telecom'] as const;
@@ -60,6 +68,7 @@ interface SimulateOptions {
   overlap?: boolean;
   policy?: string;
   partial?: boolean;
+  decide: boolean;
 }
 
 /**
@@ -118,6 +127,7 @@ function loadJobs(opts: SimulateOptions, setups: readonly NodeSetup[]): JobSpecI
       setups.every((s) => 'synth' in s.data || s.data.files.some(has));
     return defaultJobs(opts.asOf, opts.epsilon, {
       abTest: every((f) => f.kind === 'touches'),
+      responseRates: every((f) => f.kind === 'touches'),
       train: every((f) => f.kind === 'table' && f.table === 'churn'),
     });
   }
@@ -265,6 +275,17 @@ async function simulate(
     if (opts.modelOut && !model && !opts.partial)
       throw new Error('--model-out: no train job in this run produced a complete model');
     if (modelFile && model) err(`Model written to ${modelFile}\n`);
+    const action = await actionStep(
+      opts,
+      fed,
+      workdir,
+      setups,
+      results,
+      modelFile,
+      model?.file ?? undefined,
+      err
+    );
+    if (action && !opts.json) out(`\n${actionReport(action)}\n`);
     const wallSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (opts.json) {
       const doc = {
@@ -275,6 +296,7 @@ async function simulate(
         results,
         abTests,
         model: model ?? null,
+        action: action ?? null,
       };
       out(`${JSON.stringify(doc, null, 2)}\n`);
     }
@@ -302,6 +324,42 @@ async function simulate(
     if (!opts.keep && !opts.workdir) rmSync(workdir, { recursive: true, force: true });
     else err(`Kept the federation's directories in ${workdir}\n`);
   }
+}
+
+/**
+ * The next-best-action and audience step at the first node (action-demo.ts), when it has the
+ * synthetic retailer's data and the run writes a model file (its files go beside it): with the
+ * model if this run wrote one, with the response rates if a job published them.
+ */
+async function actionStep(
+  opts: SimulateOptions,
+  fed: LocalFederation,
+  workdir: string,
+  setups: readonly NodeSetup[],
+  results: readonly JobResult[],
+  modelFile: string | undefined,
+  writtenModel: string | undefined,
+  err: (s: string) => void
+): Promise<ActionDemo | undefined> {
+  const data = setups[0]?.data;
+  const first = fed.nodes.find((n) => n.name === setups[0]?.name);
+  if (!opts.decide || !modelFile || !first || !data || !('synth' in data)) return undefined;
+  if (data.synth.profile !== 'retail') return undefined;
+  const t0 = Date.now();
+  err(`Deciding next-best-actions and building an audience at ${first.name} ...\n`);
+  const rates = responseRatesOf(results);
+  const action = await runActionDemo({
+    node: first,
+    workdir,
+    outDir: dirname(modelFile),
+    asOf: opts.asOf,
+    ...(writtenModel ? { modelFile: writtenModel } : {}),
+    ...(rates ? { rates } : {}),
+  });
+  err(
+    `  ${action.decisions.decisions} decisions and an audience of ${action.audience.count} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`
+  );
+  return action;
 }
 
 /** `fedmark simulate`: the whole federation on this machine, one command (bin/fedmark.mjs routes here). */
@@ -343,7 +401,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     )
     .option(
       '--job <file>',
-      'job spec JSON (one spec or an array); default: two-phase RFM, lifecycle x NES, an A/B test per campaign and the train template (see fedmark job template)'
+      'job spec JSON (one spec or an array); default: two-phase RFM, lifecycle x NES, an A/B test per campaign, response rates by channel x time of week and the train template (see fedmark job template)'
     )
     .option(
       '--as-of <date>',
@@ -352,7 +410,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     )
     .option(
       '--epsilon <e>',
-      'epsilon per round at each node for the default RFM and lifecycle jobs (the A/B and train jobs carry their own: 2 and 1)',
+      'epsilon per round at each node for the default RFM and lifecycle jobs (the A/B, response-rate and train jobs carry their own: 2, 0.5 and 1)',
       Number,
       0.5
     )
@@ -386,6 +444,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     .option(
       '--overlap',
       "also run an overlap job: how many customers each pair of nodes shares by e-mail (consent for marketing at both), as DP figures with intervals; the nodes opt in (overlap allowed, matching on their customers' email column) — synthetic nodes share customers from one e-mail population (docs/overlap.md)"
+    )
+    .option(
+      '--no-decide',
+      `skip the last step: next-best-actions for every customer of the first (retail) node and an audience, written beside the model file (./${DEMO_DECISIONS_FILE}, ./${DEMO_AUDIENCE_FILE}; docs/decide.md "In the demo")`
     )
     .option(
       '--test-only-no-noise',
