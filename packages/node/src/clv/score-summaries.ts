@@ -15,11 +15,15 @@ import { CONSENT_IN_FORCE_SQL } from '../store/_consent-sql.ts';
  * left, so they have none either.
  */
 
-export interface ScoreSummary extends RfmSummary {
-  /** The customer's rowid (the key of feature-table rows). */
-  customer: number;
+/** What a federated fit reads of a customer, whichever backend the node reads. */
+export interface ClvSummary extends RfmSummary {
   customerId: string;
   monetary: number;
+}
+
+export interface ScoreSummary extends ClvSummary {
+  /** The customer's rowid (the key of feature-table rows). */
+  customer: number;
 }
 
 /**

@@ -6,9 +6,8 @@ import {
   type RoundNoise,
 } from '@fedmark/protocol';
 import { releaseVector, type Release } from '../release/index.ts';
-import { loadWarehouseMapping } from '../warehouse/index.ts';
+import { openClvSummaries } from '../warehouse/index.ts';
 import { clvRoundVector } from '../clv/round-release.ts';
-import { scoreSummaries } from '../clv/score-summaries.ts';
 import { dayOfIso } from '../analytics/_days.ts';
 import type { TrainReleaseContext } from './train-round.ts';
 
@@ -18,7 +17,8 @@ import type { TrainReleaseContext } from './train-round.ts';
  * path as model training (kind `train`, purpose `model_training`: policy, minRowsPerJob, budget,
  * noise share, one transaction charging the budget and writing the ledger). The exact vector is
  * clvRoundVector over the summaries, up to the calibration end, of the customers whose
- * `model_training` consent is in force now; erased customers have no events, so no summary.
+ * `model_training` consent is in force now; erased customers have no events, so no summary (on a
+ * warehouse node, their tombstones exclude them).
  */
 
 export interface ClvRoundRequest {
@@ -31,21 +31,13 @@ export interface ClvRoundRequest {
   secureAggregation?: { threshold: number };
 }
 
-export function releaseClvRound(
-  ctx: TrainReleaseContext & { dir?: string },
-  req: ClvRoundRequest
-): Release {
+export function releaseClvRound(ctx: TrainReleaseContext, req: ClvRoundRequest): Release {
   const q = req.query;
   const expected = q.model === 'bgnbd' ? req.round : req.round - q.clv.rounds.bgnbd;
   if (q.step !== expected || expected < 0)
     throw new ProtocolError(
       'BAD_REQUEST',
       `round ${req.round} of a clv job is ${q.model} step ${Math.max(0, expected)}, the query says step ${q.step}`
-    );
-  if (ctx.dir !== undefined && loadWarehouseMapping(ctx.dir) !== null)
-    throw new ProtocolError(
-      'BAD_REQUEST',
-      'this node reads a warehouse (docs/warehouse.md): clv rounds summarise imported purchase events only, not built for warehouse nodes yet'
     );
   const layout = clvQueryLayout(q);
   if (layout.hash !== q.layoutHash)
@@ -66,9 +58,12 @@ export function releaseClvRound(
     round: req.round,
     layout,
     compute: () => {
-      const customers = scoreSummaries(ctx.db, dayOfIso(q.clv.calibrationEnd), q.clv.daysPerUnit, {
+      // From the node's events or its warehouse (openClvSummaries picks the backend).
+      const customers = openClvSummaries(ctx.db, {
+        endDay: dayOfIso(q.clv.calibrationEnd),
+        daysPerUnit: q.clv.daysPerUnit,
         purpose: 'model_training',
-        at: new Date(),
+        consentAt: new Date(),
       });
       return {
         values: clvRoundVector(layout, customers),

@@ -251,7 +251,7 @@ async function releaseAndSubmit(
         if (trained.ownModelCheck) logOwnModelCheck(ctx, task, trained.ownModelCheck);
       } else {
         release = releaseClvRound(
-          { db: ctx.db, identity: ctx.identity, policy, dir: ctx.dir },
+          { db: ctx.db, identity: ctx.identity, policy },
           { ...common, query }
         );
       }

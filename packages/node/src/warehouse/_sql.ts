@@ -181,3 +181,32 @@ FROM ${quoteTable(f.table)} f JOIN consented k ON k.cid = f.${quoteIdent(f.custo
 WHERE $2::float8 IS NOT NULL -- feature rows have no time: asOf is typed, not applied
 ORDER BY k.cid COLLATE "C"`;
 }
+
+/**
+ * CLV summaries of consented customers with a purchase before $2 (clv/score-summaries.ts is the
+ * SQLite twin and the definition): cid, purchase days after the first (frequency), first and
+ * last purchase day (days since 1970-01-01, UTC), and the amount of the repeat days. Purchases on
+ * one day are one transaction; an event without an amount adds 0, as SQLite's total() does.
+ */
+export function clvSummariesSql(m: WarehouseMapping): string {
+  const e = m.events;
+  const et = `e.${quoteIdent(e.time.column)}`;
+  const day =
+    e.time.type === 'epoch_ms'
+      ? `floor(${et}::float8 / ${DAY_MS})::int`
+      : `((${et})::date - DATE '1970-01-01')`;
+  const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}, purchase_days AS (
+  SELECT e.${quoteIdent(e.customerId)}::text AS cid, ${day} AS day, coalesce(sum(${amount}), 0) AS amount
+  FROM ${quoteTable(e.table)} e
+  WHERE e.${quoteIdent(e.type)}::text = 'purchase' AND ${before(et, e.time.type, '$2')}
+  GROUP BY 1, 2
+), tagged AS (
+  SELECT d.cid, d.day, d.amount, min(d.day) OVER (PARTITION BY d.cid) AS first FROM purchase_days d
+)
+SELECT t.cid, (count(*) - 1)::float8, min(t.first)::float8, max(t.day)::float8,
+  coalesce(sum(t.amount) FILTER (WHERE t.day > t.first), 0)::float8
+FROM tagged t JOIN consented k ON k.cid = t.cid
+GROUP BY t.cid
+ORDER BY t.cid COLLATE "C"`;
+}

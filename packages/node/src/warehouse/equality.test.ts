@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SegmentQuerySchema, type SegmentQueryInput } from '@fedmark/protocol';
+import {
+  ClvFitSpecSchema,
+  PolicySchema,
+  SegmentQuerySchema,
+  clvRoundQuery,
+  type SegmentQueryInput,
+} from '@fedmark/protocol';
+import { releaseClvRound } from '../federation/clv-round.ts';
 import { computeSegmentVector } from '../analytics/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
 import { revokeConsent } from '../consent/index.ts';
@@ -22,6 +29,7 @@ import { loadCsvIntoPostgres } from './_test-load-csv.ts';
 import { postgresAvailability, startTestPostgres, type TestPostgres } from './_test-postgres.ts';
 import {
   closeWarehouseConnections,
+  openClvSummaries,
   openFeatureCatalog,
   openUnitSource,
   WAREHOUSE_FILE,
@@ -36,6 +44,7 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
   let root: string;
   let dbA: Database.Database;
   let dbB: Database.Database;
+  let idA: NodeIdentity;
   let idB: NodeIdentity;
   const sqlite = (purpose: 'analytics' | 'model_training' = 'analytics'): UnitSource =>
     createUnitSource(dbA, { purpose, asOf: AS_OF, consentAt: AT });
@@ -52,7 +61,7 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     await initNode({ dir: join(root, 'a'), name: 'a' });
     await initNode({ dir: join(root, 'b'), name: 'b' });
     dbA = openNodeDatabase(join(root, 'a'));
-    const idA = loadIdentity(join(root, 'a'));
+    idA = loadIdentity(join(root, 'a'));
     for (const kind of ['customers', 'events', 'touches', 'consents'] as const)
       await importCsv(dbA, idA, { kind, file: f(kind) });
     await importCsv(dbA, idA, { kind: 'table', table: 'churn', file: f('churn') });
@@ -98,6 +107,39 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     expect([...warehouse('model_training').tableRows('churn')]).toEqual([
       ...sqlite('model_training').tableRows('churn'),
     ]);
+  });
+
+  it('gives the same CLV summaries for a clv round (purchase days folded in PostgreSQL)', () => {
+    const o = { endDay: 20_400, daysPerUnit: 7, purpose: 'model_training' as const, consentAt: AT };
+    // The SQLite node's own summaries, as scoreSummaries gives them (ordered by rowid = id order).
+    const a = openClvSummaries(dbA, o);
+    expect(a.length).toBeGreaterThan(100);
+    expect(a.some((c) => c.frequency > 0 && c.monetary > 0)).toBe(true);
+    const b = openClvSummaries(dbB, o);
+    const exact = (cs: typeof a) =>
+      cs
+        .map(({ customerId, frequency, recency, T }) => ({ customerId, frequency, recency, T }))
+        .sort((x, y) => (x.customerId < y.customerId ? -1 : 1));
+    expect(exact(b)).toEqual(exact(a));
+    const spend = new Map(a.map((c) => [c.customerId, c.monetary]));
+    for (const c of b) expect(c.monetary).toBeCloseTo(spend.get(c.customerId) as number, 9);
+    // An earlier cut-off counts fewer purchases: the cut is applied in PostgreSQL.
+    const earlier = openClvSummaries(dbB, { ...o, endDay: 20_200 });
+    expect(earlier.length).toBeLessThan(b.length);
+    expect(exact(earlier)).toEqual(exact(openClvSummaries(dbA, { ...o, endDay: 20_200 })));
+  });
+
+  it('releases the same clv round vectors (BG/NBD and the Gamma-Gamma start) as the SQLite node', () => {
+    const policy = PolicySchema.parse({ testOnlyAllowNoiseOff: true });
+    const fit = ClvFitSpecSchema.parse({ calibrationEnd: '2025-11-08' });
+    for (const round of [0, fit.rounds.bgnbd]) {
+      const { query } = clvRoundQuery('clv on a warehouse', fit, round, null);
+      const req = { jobId: 'j-clv-wh', round, query, noise: 'off-test-only' as const, minNodes: 3 };
+      const a = releaseClvRound({ db: dbA, identity: idA, policy }, req);
+      const b = releaseClvRound({ db: dbB, identity: idB, policy }, req);
+      expect(a.rows).toBeGreaterThan(100);
+      expect([b.rows, b.values]).toEqual([a.rows, a.values]);
+    }
   });
 
   it('lists the same feature tables and typed columns for train rounds and scoring', () => {
@@ -159,7 +201,15 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
 
   it('honours a revocation in the warehouse, one recorded on the node, and an erasure', () => {
     const ids = [...warehouse().customers()].map((c) => c.customerId);
-    const [first, second, third] = ids as [string, string, string];
+    // Three customers with purchases before the cut, so the CLV summaries had them too.
+    const clvOpts = {
+      endDay: 20_400,
+      daysPerUnit: 7,
+      purpose: 'analytics' as const,
+      consentAt: AT,
+    };
+    const buyers = openClvSummaries(dbB, clvOpts).map((c) => c.customerId);
+    const [first, second, third] = buyers as [string, string, string];
     // The institution records a revocation in its own consent table.
     pg.psql(
       `INSERT INTO retail.consents VALUES ('${first}', 'analytics', 'revoked', '2025-11-30T00:00:00Z', 'web');`
@@ -185,6 +235,8 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     expect([...src.events()].some((e) => e.customerId === first || e.customerId === second)).toBe(
       false
     );
+    const clv = openClvSummaries(dbB, clvOpts).map((c) => c.customerId);
+    expect(clv).toEqual(buyers.filter((i) => !gone.has(i)));
     // The revocation is dated: a computation whose consent moment precedes it still sees them.
     const before = openUnitSource(dbB, {
       purpose: 'analytics',

@@ -11,6 +11,7 @@
 export {
   openUnitSource,
   openFeatureCatalog,
+  openClvSummaries,
   closeWarehouseConnections,
   type FeatureCatalog,
 } from './open.ts';

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { ProtocolError, PurposeSchema } from '@fedmark/protocol';
+import { ProtocolError, PurposeSchema, type Purpose } from '@fedmark/protocol';
 import type { UnitSource } from '../analytics/types.ts';
 import { loadIdentity, pseudonymFor } from '../identity/index.ts';
 import {
@@ -23,6 +23,8 @@ import { PgBridge } from './_bridge.ts';
 import { loadWarehouseMapping, WAREHOUSE_FILE } from './config-file.ts';
 import { resolveConnectionString, type WarehouseMapping } from './mapping.ts';
 import { createWarehouseUnitSource, type NodeOverlay } from './source.ts';
+import { scoreSummaries, type ClvSummary } from '../clv/score-summaries.ts';
+import { warehouseClvSummaries } from './clv-summaries.ts';
 
 /** The node directory of a database opened by openNodeDatabase, or null (in-memory, elsewhere). */
 function nodeDirOf(db: Database.Database): string | null {
@@ -106,6 +108,27 @@ export function openUnitSource(db: Database.Database, opts: UnitSourceOptions): 
     opts,
     nodeOverlay(db, dir, opts)
   );
+}
+
+/**
+ * The CLV summaries a clv round fits on (docs/clv.md "The clv job"): purchases up to `endDay`
+ * of the customers whose consent for `purpose` is in force at `consentAt`, from the warehouse
+ * when the node has a mapping, else from the node's own events.
+ */
+export function openClvSummaries(
+  db: Database.Database,
+  o: { endDay: number; daysPerUnit: number; purpose: Purpose; consentAt: Date }
+): ClvSummary[] {
+  const dir = nodeDirOf(db);
+  const mapping = dir === null ? null : mappingFor(dir);
+  if (dir === null || mapping === null)
+    return scoreSummaries(db, o.endDay, o.daysPerUnit, { purpose: o.purpose, at: o.consentAt });
+  const overlay = nodeOverlay(db, dir, {
+    purpose: o.purpose,
+    asOf: '1970-01-01',
+    consentAt: o.consentAt,
+  });
+  return warehouseClvSummaries(warehouseBridge(dir, mapping), mapping, o, overlay);
 }
 
 /** The feature tables a query can name and their columns, from whichever backend is in use. */

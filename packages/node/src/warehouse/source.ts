@@ -28,8 +28,32 @@ export interface NodeOverlay {
   isErased?: (customerId: string) => boolean;
 }
 
+/**
+ * The bind parameters every statement of _sql.ts takes: purpose, the cut (rows before it, epoch
+ * ms), the consent moment (default now) and the node's own consent records up to that moment.
+ */
+export function warehouseParams(
+  purposeName: string,
+  cutMs: number,
+  consentAtDate: Date | undefined,
+  overlay: NodeOverlay
+): unknown[] {
+  const purpose = PurposeSchema.parse(purposeName);
+  const consentAt = consentAtDate ? consentAtDate.getTime() : Date.now();
+  if (!Number.isFinite(consentAt)) throw new TypeError('"consentAt" expected a valid Date');
+  const own = overlay.consents.filter((k) => k.time <= consentAt);
+  return [
+    purpose,
+    cutMs,
+    consentAt,
+    own.map((k) => k.customerId),
+    own.map((k) => k.time),
+    own.map((k) => k.status),
+  ];
+}
+
 /** Drops the rows of erased customers; ordered streams ask once per customer. */
-function* withoutErased<T extends { customerId: string }>(
+export function* withoutErased<T extends { customerId: string }>(
   rows: Iterable<T>,
   isErased: ((id: string) => boolean) | undefined
 ): Generator<T> {
@@ -54,19 +78,7 @@ export function createWarehouseUnitSource(
   opts: UnitSourceOptions,
   overlay: NodeOverlay = { consents: [] }
 ): UnitSource {
-  const purpose = PurposeSchema.parse(opts.purpose);
-  const asOf = asOfToMs(opts.asOf);
-  const consentAt = opts.consentAt ? opts.consentAt.getTime() : Date.now();
-  if (!Number.isFinite(consentAt)) throw new TypeError('"consentAt" expected a valid Date');
-  const own = overlay.consents.filter((k) => k.time <= consentAt);
-  const params = [
-    purpose,
-    asOf,
-    consentAt,
-    own.map((k) => k.customerId),
-    own.map((k) => k.time),
-    own.map((k) => k.status),
-  ];
+  const params = warehouseParams(opts.purpose, asOfToMs(opts.asOf), opts.consentAt, overlay);
   const attrs = mapping.customers.attributes;
 
   function* customers(): Generator<CustomerSummary> {
