@@ -5,12 +5,17 @@
  * example churn model over the churn feature table and example channel x hour rates) at
  * 2025-12-31T10:00Z, the last day of the synthetic window (so the fatigue window holds touches).
  * Targets (issue: next-best-action at the node): p99 under 200 ms for one decision through the
- * in-process API, a batch of every customer under 60 s. Figures only, no assertions.
+ * in-process API, a batch of every customer under 60 s. Then every customer's CLV scored with
+ * docs/examples/clv-model.json (`fedmark node clv-score`). Figures only, no assertions.
  */
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClvModelSchema } from '../packages/protocol/src/index.ts';
+import { dayOfIso } from '../packages/node/src/analytics/_days.ts';
 import { createNodeApp } from '../packages/node/src/api/app.ts';
+import { scoreSummaries } from '../packages/node/src/clv/score-summaries.ts';
+import { writeClvScores } from '../packages/node/src/clv/score-table.ts';
 import { generateApiTokens } from '../packages/node/src/api/tokens.ts';
 import { decideBatch, loadDecisionPolicy } from '../packages/node/src/decide/index.ts';
 import { initNode, loadIdentity } from '../packages/node/src/identity/index.ts';
@@ -19,6 +24,7 @@ import { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { generateSynthetic } from '../packages/node/src/synth/index.ts';
 
 const POLICY = join(import.meta.dirname, '..', 'docs', 'examples', 'decision-policy.json');
+const CLV_MODEL = join(import.meta.dirname, '..', 'docs', 'examples', 'clv-model.json');
 const AT = new Date('2025-12-31T10:00:00Z');
 
 const cpuSince = (from: NodeJS.CpuUsage): number => {
@@ -96,6 +102,20 @@ export async function run(): Promise<Record<string, unknown>> {
     const batchSeconds = (performance.now() - t) / 1000;
     const batchCpuSeconds = cpuSince(c0);
     const outMiB = statSync(out).size / 2 ** 20;
+
+    // CLV scoring of every customer (`fedmark node clv-score`, docs/clv.md "Per-customer") with
+    // the example CLV model, and, in the same run, the summaries query alone (its SQL floor).
+    const clvModel = ClvModelSchema.parse(JSON.parse(readFileSync(CLV_MODEL, 'utf8')));
+    t = performance.now();
+    const s0 = process.cpuUsage();
+    const summaries = scoreSummaries(db, dayOfIso('2025-12-31'), clvModel.daysPerUnit).length;
+    const summarySeconds = (performance.now() - t) / 1000;
+    const summaryCpuSeconds = cpuSince(s0);
+    t = performance.now();
+    const k0 = process.cpuUsage();
+    const scored = writeClvScores(db, clvModel, { asOf: '2026-01-01' });
+    const clvSeconds = (performance.now() - t) / 1000;
+    const clvCpuSeconds = cpuSince(k0);
     db.close();
     return {
       data: `synth retail, seed decide-bench, ${customers} customers`,
@@ -124,6 +144,19 @@ export async function run(): Promise<Record<string, unknown>> {
         channels: mix.channels,
         reasons: mix.reasons,
         rules: mix.rules,
+      },
+      clvScore: {
+        model: 'docs/examples/clv-model.json',
+        asOf: '2026-01-01',
+        scored: scored.scored,
+        seconds: round(clvSeconds),
+        cpuSeconds: round(clvCpuSeconds),
+        customersPerSecond: Math.round(scored.scored / clvSeconds),
+        comparator: 'the CLV summaries query alone (scoreSummaries), same run',
+        summaries,
+        summarySeconds: round(summarySeconds),
+        summaryCpuSeconds: round(summaryCpuSeconds),
+        ratioToSummaries: round(clvCpuSeconds / summaryCpuSeconds),
       },
     };
   } finally {
