@@ -5,8 +5,13 @@ import {
   ProtocolError,
   SegmentQuerySchema,
   canonicalHash,
+  encodeRow,
+  linearScore,
   modelFromJson,
+  modelVector,
+  sigmoid,
   type Canonical,
+  type Model,
   type LedgerEntry,
 } from '@fedmark/protocol';
 import { toNumber } from '../analytics/cell-index.ts';
@@ -16,15 +21,17 @@ import type { NodeIdentity } from '../identity/identity.ts';
 import { appendLedgerEntry } from '../ledger/append.ts';
 import { commitUnits } from '../release/_units-commit.ts';
 import { storeReleaseUnits } from '../release/release-units.ts';
-import { createUnitSource } from '../store/unit-source.ts';
-import { featureRowReader, modelScorer } from '../decide/_feature-reader.ts';
+import { OrderedCursor } from '../analytics/_merge.ts';
+import type { TableRow } from '../analytics/types.ts';
+import { pickScoringTable } from '../training/score-node.ts';
+import { openFeatureCatalog, openUnitSource, type FeatureCatalog } from '../warehouse/index.ts';
 import { csvCell, writeLinesAtomically } from '../decide/decisions-file.ts';
 import { AudienceRuleSchema, type AudienceRule, type Condition } from './audience-rule.ts';
 
 /**
  * Building an audience (docs/decide.md "Audiences"): the node's own customers whose consent for
  * `marketing` is in force at the moment of building (the unit source's filter: revoked and
- * erased customers are never read) and who match the rule, written to a local CSV for the
+ * erased customers are never read), from its imported data or its warehouse, and who match the rule, written to a local CSV for the
  * institution's own channels. The ledger records it like a release records its units: the
  * count, the RFC 6962 root over the customers' keyed pseudonyms (release/_units-commit.ts), the
  * rule's hash; the sorted pseudonyms are kept beside the ledger (release_units, keyed by the
@@ -67,23 +74,17 @@ function matches(c: Condition, v: string | number | null): boolean {
   return true;
 }
 
-type Getter = (cursor: RowCursor, k: ReturnType<typeof deriveContext>) => string | number | null;
-
 /**
- * A condition's value for the current customer: a derived customer field through the segment
- * field catalog, or a feature table's column by a point read of the customer's row (a customer
- * without a row has no value, so it matches no condition on it). An unknown table or column is
- * refused here, before anything is recorded.
+ * A `table.<t>.<c>` condition's table and column must exist (whichever backend the node reads),
+ * refused before anything is read or recorded. Its value then comes from the table's rows,
+ * merge-joined by customer id as a segment query joins them (a customer without a row has no
+ * value, so it matches no condition on it).
  */
-function conditionGetter(
-  db: Database.Database,
-  field: string,
-  rowOf: (customerId: string) => number
-): Getter {
-  if (!field.startsWith('table.')) return resolveField('customer', field, []);
+function checkTableField(catalog: FeatureCatalog, field: string): void {
+  if (!field.startsWith('table.')) return;
   const [, table, column] = field.split('.') as [string, string, string];
-  const read = featureRowReader(db, table, [column]);
-  return (cursor) => read(rowOf(cursor.customer.customerId))?.[column] ?? null;
+  if (!catalog.columns(table).some((c) => c.name === column))
+    throw new ProtocolError('BAD_REQUEST', `feature table "${table}" has no column "${column}"`);
 }
 
 export interface BuildAudienceOptions {
@@ -110,34 +111,48 @@ export async function buildAudience(o: BuildAudienceOptions): Promise<AudienceRe
     epsilon: 1,
   });
   const k = deriveContext(q);
-  const rowid = db.prepare('SELECT id FROM customers WHERE customer_id = ?').pluck();
-  let current: { id: string; row: number } | null = null;
-  const rowOf = (customerId: string): number => {
-    if (current?.id !== customerId)
-      current = { id: customerId, row: rowid.get(customerId) as number };
-    return current.row;
-  };
-  const getters = rule.where.map((c) => ({ c, get: conditionGetter(db, c.field, rowOf) }));
-  let score: ((customer: number) => number | null) | null = null;
+  const catalog = openFeatureCatalog(db);
+  const tables: string[] = [];
+  const getters = rule.where.map((c) => {
+    checkTableField(catalog, c.field);
+    return { c, get: resolveField('customer', c.field, tables) };
+  });
+  let score: { model: Model; w: Float64Array; at: number } | null = null;
   if (rule.score) {
     const path = resolve(dirname(resolve(o.ruleFile)), rule.score.model.file);
     const model = modelFromJson(readFileSync(path, 'utf8'), path);
-    score = modelScorer(db, model, rule.score.model.table);
+    const table = pickScoringTable(db, model, rule.score.model.table);
+    const at = tables.includes(table) ? tables.indexOf(table) : tables.push(table) - 1;
+    score = { model, w: modelVector(model), at };
   }
-  const source = createUnitSource(db, { purpose: 'marketing', asOf: o.asOf, consentAt });
-  const cursor: RowCursor = { customer: null as never, row: null, tables: [] };
+  // The node's own tables or its warehouse (docs/warehouse.md): customers and feature rows come
+  // ordered by customer id with the marketing consent filter applied, on either backend.
+  const source = openUnitSource(db, { purpose: 'marketing', asOf: o.asOf, consentAt });
+  const joins = tables.map(
+    (t) => new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`)
+  );
+  const cursor: RowCursor = { customer: null as never, row: null, tables: tables.map(() => null) };
   const ids: string[] = [];
-  for (const c of source.customers()) {
-    cursor.customer = c;
-    cursor.row = c;
-    if (!getters.every(({ c: cond, get }) => matches(cond, get(cursor, k)))) continue;
-    if (score && rule.score) {
-      const s = score(rowOf(c.customerId));
-      if (s === null) continue;
-      if (rule.score.min !== undefined && s < rule.score.min) continue;
-      if (rule.score.max !== undefined && s > rule.score.max) continue;
+  try {
+    for (const c of source.customers()) {
+      cursor.customer = c;
+      cursor.row = c;
+      joins.forEach((j, i) => {
+        cursor.tables[i] = j.seek(c.customerId)?.values ?? null;
+      });
+      if (!getters.every(({ c: cond, get }) => matches(cond, get(cursor, k)))) continue;
+      if (score && rule.score) {
+        const row = cursor.tables[score.at];
+        if (!row) continue;
+        const s = sigmoid(linearScore(score.w, encodeRow(score.model.encoding, row)));
+        if (rule.score.min !== undefined && s < rule.score.min) continue;
+        if (rule.score.max !== undefined && s > rule.score.max) continue;
+      }
+      ids.push(c.customerId);
     }
-    ids.push(c.customerId);
+  } finally {
+    // Table streams may hold rows past the last customer: close them before the ledger write.
+    for (const j of joins) j.close();
   }
   const units = commitUnits(o.identity.pepper, ids);
   const ruleHash = canonicalHash('audience-rule', rule as unknown as Canonical);

@@ -4,7 +4,7 @@
  * exactly the same segment vectors, and the warehouse node must honour consent revocations (in
  * the warehouse and on the node) and erasures.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import {
   clvRoundQuery,
   type SegmentQueryInput,
 } from '@fedmark/protocol';
+import { buildAudience, parseAudienceRule } from '../audience/index.ts';
 import { releaseClvRound } from '../federation/clv-round.ts';
 import { computeSegmentVector } from '../analytics/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
@@ -36,6 +37,7 @@ import {
 } from './index.ts';
 
 const pgBin = postgresAvailability();
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'examples');
 const AS_OF = '2025-12-01';
 const AT = new Date('2025-12-01T00:00:00Z');
 
@@ -140,6 +142,50 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
       expect(a.rows).toBeGreaterThan(100);
       expect([b.rows, b.values]).toEqual([a.rows, a.values]);
     }
+  });
+
+  it('builds the same audience (segment field, feature-table column, model score) as the SQLite node', async () => {
+    copyFileSync(join(EXAMPLES, 'churn-model.json'), join(root, 'churn-model.json'));
+    const ruleFile = join(root, 'audience.json');
+    const rule = parseAudienceRule({
+      version: 1,
+      kind: 'audience',
+      name: 'tenured, at risk',
+      where: [
+        { field: 'lifecycle_stage', in: ['growth', 'mature', 'decline'] },
+        { field: 'table.churn.tenure_days', min: 200 },
+      ],
+      score: { model: { file: 'churn-model.json', table: 'churn' }, min: 0.2 },
+    });
+    writeFileSync(ruleFile, JSON.stringify(rule));
+    const build = (db: Database.Database, identity: NodeIdentity, out: string) =>
+      buildAudience({
+        db,
+        identity,
+        rule,
+        ruleFile,
+        out: join(root, out),
+        asOf: AS_OF,
+        consentAt: AT,
+      });
+    const a = await build(dbA, idA, 'audience-a.csv');
+    const b = await build(dbB, idB, 'audience-b.csv');
+    expect(a.count).toBeGreaterThan(10);
+    expect(a.count).toBeLessThan([...sqlite().customers()].length);
+    expect([b.count, b.unitsRoot === a.unitsRoot]).toEqual([a.count, false]); // peppers differ
+    expect(readFileSync(join(root, 'audience-b.csv'), 'utf8')).toBe(
+      readFileSync(join(root, 'audience-a.csv'), 'utf8')
+    );
+    await expect(
+      buildAudience({
+        db: dbB,
+        identity: idB,
+        rule: { ...rule, where: [{ field: 'table.churn.shoe_size', min: 1 }] },
+        ruleFile,
+        out: join(root, 'never.csv'),
+        asOf: AS_OF,
+      })
+    ).rejects.toThrow('feature table "churn" has no column "shoe_size"');
   });
 
   it('lists the same feature tables and typed columns for train rounds and scoring', () => {
