@@ -65,22 +65,53 @@ export interface FactLoaderOptions {
   now: Date;
 }
 
-export function createFactLoader(o: FactLoaderOptions): FactLoader {
-  const { db, policy } = o;
-  const nowMs = o.now.getTime();
+/**
+ * The moment of a decision run: rows at the moment itself count as before it (a touch sent now
+ * is a touch in the window), so reads stop at `until`; the fatigue window starts 7 days earlier;
+ * derived fields (lifecycle) are as of the moment's day with the policy's thresholds.
+ */
+export function decisionMoment(
+  policy: CompiledPolicy,
+  now: Date
+): { nowMs: number; until: number; windowStart: number; k: DeriveContext } {
+  const nowMs = now.getTime();
   if (!Number.isFinite(nowMs)) throw new TypeError('"now" expected a valid Date');
-  // Rows at the moment itself count as before it (a touch sent now is a touch in the window).
-  const until = nowMs + 1;
   const asOfDay = Math.floor(nowMs / DAY_MS);
-  const k: DeriveContext = {
-    asOfDay,
-    asOfCivil: civilOfDay(asOfDay),
-    params: {
-      lifecycle: LifecycleParamsSchema.parse(policy.policy.lifecycle),
-      nes: NesParamsSchema.parse({}),
-      rfm: RfmParamsSchema.parse({}),
+  return {
+    nowMs,
+    until: nowMs + 1,
+    windowStart: nowMs - FATIGUE_MS,
+    k: {
+      asOfDay,
+      asOfCivil: civilOfDay(asOfDay),
+      params: {
+        lifecycle: LifecycleParamsSchema.parse(policy.policy.lifecycle),
+        nes: NesParamsSchema.parse({}),
+        rfm: RfmParamsSchema.parse({}),
+      },
     },
   };
+}
+
+/** Facts of a customer the decision can say nothing more about: unknown, erased, or no consent. */
+export function factsWithoutConsent(
+  customerId: string,
+  status: CustomerFacts['status']
+): CustomerFacts {
+  return {
+    customerId,
+    status,
+    marketingConsent: false,
+    stage: null,
+    clvValue: null,
+    scores: {},
+    touches7d: {},
+  };
+}
+
+export function createFactLoader(o: FactLoaderOptions): FactLoader {
+  const { db, policy } = o;
+  const { nowMs, until, k } = decisionMoment(policy, o.now);
   const params = { purpose: 'marketing', consentAt: nowMs };
   const clvField = policy.policy.clv?.field ?? null;
   const attr = clvField?.startsWith('attr.') ? clvField.slice(5) : null;
@@ -120,16 +151,7 @@ export function createFactLoader(o: FactLoaderOptions): FactLoader {
 
   const factsOf = (r: CustomerRow): CustomerFacts => {
     const customerId = r[1];
-    if (r[12] !== 1)
-      return {
-        customerId,
-        status: 'known',
-        marketingConsent: false,
-        stage: null,
-        clvValue: null,
-        scores: {},
-        touches7d: {},
-      };
+    if (r[12] !== 1) return factsWithoutConsent(customerId, 'known');
     let agg = r.slice(4, 11) as ActivityAggregateColumns;
     if (r[11] !== null && r[11] >= until) agg = asOf.get({ id: r[0], until }) as typeof agg;
     const summary = customerSummary(customerId, r[2], {}, ...agg);
@@ -154,15 +176,7 @@ export function createFactLoader(o: FactLoaderOptions): FactLoader {
       const r = byId.get({ ...params, id: customerId }) as CustomerRow | undefined;
       if (r) return factsOf(r);
       const gone = erased.get(pseudonymFor(o.identity, customerId)) !== undefined;
-      return {
-        customerId,
-        status: gone ? 'erased' : 'unknown',
-        marketingConsent: false,
-        stage: null,
-        clvValue: null,
-        scores: {},
-        touches7d: {},
-      };
+      return factsWithoutConsent(customerId, gone ? 'erased' : 'unknown');
     },
     *all() {
       for (const r of every.iterate(params) as IterableIterator<CustomerRow>) yield factsOf(r);

@@ -10,7 +10,9 @@ import {
   decisionToJsonLine,
   writeLinesAtomically,
 } from './decisions-file.ts';
-import { createFactLoader } from './fact-loader.ts';
+import { createFactLoader, type FactLoader } from './fact-loader.ts';
+import { warehouseAccess } from '../warehouse/index.ts';
+import { createWarehouseFactLoader } from '../warehouse/decision-facts.ts';
 import type { LoadedPolicy } from './policy-file.ts';
 import { addToMix, emptyMix, type RuleMix } from './rule-mix.ts';
 
@@ -28,14 +30,19 @@ export interface DecideContext {
   now: Date;
 }
 
-const loaderOf = (c: DecideContext) =>
-  createFactLoader({
+/** The node's own tables, or its warehouse when it has a mapping (docs/warehouse.md). */
+function loaderOf(c: DecideContext): FactLoader {
+  const o = {
     db: c.db,
     identity: c.identity,
     policy: c.loaded.compiled,
     models: c.loaded.models,
     now: c.now,
-  });
+  };
+  const wh = warehouseAccess(c.db);
+  if (wh === null) return createFactLoader(o);
+  return createWarehouseFactLoader({ ...o, ...wh, overlay: wh.overlay('marketing', c.now) });
+}
 
 function log(c: DecideContext, source: 'api' | 'cli', mix: RuleMix): void {
   recordDecisionRun(c.db, {
@@ -77,9 +84,12 @@ export async function decideBatch(c: DecideContext, o: BatchOptions): Promise<Ru
   const loader = loaderOf(c);
   const policy = c.loaded.compiled;
   const mix = emptyMix();
+  // A warehouse node's customer count is not known before the stream ends: no percentage.
   const total =
     o.customerIds?.length ??
-    (c.db.prepare('SELECT count(*) FROM customers').pluck().get() as number);
+    (warehouseAccess(c.db) === null
+      ? (c.db.prepare('SELECT count(*) FROM customers').pluck().get() as number)
+      : 0);
   const csv = decisionFormat(o.out) === 'csv';
   const ids = o.customerIds;
   const facts = ids

@@ -53,7 +53,10 @@ function signupDaySql(m: WarehouseMapping['customers']): string {
  * before $3 (warehouse or node) is a grant; on a tie at the same millisecond a revocation wins,
  * as in store/_consent-sql.ts ('revoked' sorts after 'granted').
  */
-function consentCtes(m: WarehouseMapping, opts: { mappedCustomersOnly: boolean }): string {
+function consentCtes(
+  m: WarehouseMapping,
+  opts: { mappedCustomersOnly: boolean; one?: string }
+): string {
   const k = m.consents;
   const kt = `k.${quoteIdent(k.time.column)}`;
   // The node's own records join in the warehouse column's own type, so the sort below compares
@@ -66,12 +69,15 @@ function consentCtes(m: WarehouseMapping, opts: { mappedCustomersOnly: boolean }
     AND EXISTS (SELECT 1 FROM ${quoteTable(m.customers.table)} c
                 WHERE c.${quoteIdent(m.customers.customerId)}::text = x.cid)`
     : '';
+  // One customer's records only (a decision's point read), or everyone's.
+  const oneK = opts.one ? ` AND k.${quoteIdent(k.customerId)}::text = ${opts.one}::text` : '';
+  const oneL = opts.one ? ` WHERE l.cid = ${opts.one}::text` : '';
   return `consent_records AS (
   SELECT k.${quoteIdent(k.customerId)}::text AS cid, ${kt} AS t, k.${quoteIdent(k.status)}::text AS status
   FROM ${quoteTable(k.table)} k
-  WHERE k.${quoteIdent(k.purpose)}::text = $1::text AND ${atOrBefore(kt, k.time.type, '$3')}
+  WHERE k.${quoteIdent(k.purpose)}::text = $1::text AND ${atOrBefore(kt, k.time.type, '$3')}${oneK}
   UNION ALL
-  SELECT l.cid, ${own}, l.status FROM unnest($4::text[], $5::float8[], $6::text[]) AS l(cid, ms, status)
+  SELECT l.cid, ${own}, l.status FROM unnest($4::text[], $5::float8[], $6::text[]) AS l(cid, ms, status)${oneL}
 ), latest_consent AS (
   SELECT DISTINCT ON (r.cid) r.cid, r.status FROM consent_records r
   ORDER BY r.cid, r.t DESC, r.status COLLATE "C" DESC
@@ -86,8 +92,17 @@ function dayOf(col: string, type: TimeType): string {
   return type === 'epoch_ms' ? `floor(${col}::float8 / ${DAY_MS})` : `(${col})::date`;
 }
 
-/** Per-customer summary: the columns CustomerAggRow reads, attributes after them in mapping order. */
-export function customersSql(m: WarehouseMapping): string {
+/**
+ * Per-customer summary: the columns CustomerAggRow reads, attributes after them in mapping order.
+ * By default only customers whose consent is in force (a segment query's source). With
+ * `everyone`, every mapped customer and, as the last column, whether its consent is in force (a
+ * decision reads every customer and answers "no consent" itself); with `one`, the parameter
+ * holding one customer id (a decision's point read), every part filtered to it.
+ */
+export function customersSql(
+  m: WarehouseMapping,
+  o: { everyone?: boolean; one?: string } = {}
+): string {
   const e = m.events;
   const et = `e.${quoteIdent(e.time.column)}`;
   const tt = e.time.type;
@@ -96,20 +111,28 @@ export function customersSql(m: WarehouseMapping): string {
   const attrs = m.customers.attributes
     .map((a, i) => `, c.${quoteIdent(a.column)} AS a${i}`)
     .join('');
+  const only = (col: string): string => (o.one ? ` AND ${col}::text = ${o.one}::text` : '');
   const t = m.touches;
   const touchCte = t
     ? `, touch_activity AS (
   SELECT t.${quoteIdent(t.customerId)}::text AS cid, max(t.${quoteIdent(t.time.column)}) AS last_response
   FROM ${quoteTable(t.table)} t
   WHERE ${before(`t.${quoteIdent(t.time.column)}`, t.time.type, '$2')}
-    AND t.${quoteIdent(t.outcome)}::text <> 'none'
+    AND t.${quoteIdent(t.outcome)}::text <> 'none'${only(`t.${quoteIdent(t.customerId)}`)}
   GROUP BY 1)`
     : '';
+  const cid = `c.${quoteIdent(m.customers.customerId)}::text`;
+  // Everyone: the consent is a flag on a LEFT JOIN; otherwise the join itself filters.
+  const id = o.everyone ? cid : 'k.cid';
+  const consentJoin = o.everyone
+    ? `LEFT JOIN latest_consent k ON k.cid = ${cid}`
+    : `JOIN consented k ON k.cid = ${cid}`;
+  const flag = o.everyone ? `, coalesce(k.status = 'granted', false)` : '';
   // One GROUP BY customer over the raw columns; times become epoch ms only on the aggregated
   // row (converting every event row cost more than the aggregation). count(DISTINCT day) makes
   // it a sorted aggregate, which an index on (customer, time) feeds without a sort. Grouped by
   // the distribution column, Citus runs it whole on each shard (docs/warehouse.md).
-  return `WITH ${consentCtes(m, { mappedCustomersOnly: false })}, event_summary AS (
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: false, ...(o.one ? { one: o.one } : {}) })}, event_summary AS (
   SELECT e.${quoteIdent(e.customerId)}::text AS cid,
     count(*) FILTER (WHERE ${purchase})::float8 AS purchase_count,
     count(DISTINCT ${dayOf(et, tt)}) FILTER (WHERE ${purchase})::float8 AS purchase_days,
@@ -118,18 +141,47 @@ export function customersSql(m: WarehouseMapping): string {
     max(${et}) AS last_event,
     sum(${amount}) FILTER (WHERE ${purchase}) AS monetary
   FROM ${quoteTable(e.table)} e
-  WHERE ${before(et, tt, '$2')}
+  WHERE ${before(et, tt, '$2')}${only(`e.${quoteIdent(e.customerId)}`)}
   GROUP BY 1
 )${touchCte}
-SELECT k.cid, ${signupDaySql(m.customers)} AS signup_day,
+SELECT ${id}, ${signupDaySql(m.customers)} AS signup_day,
   coalesce(s.purchase_count, 0), coalesce(s.purchase_days, 0),
   ${msOf('s.first_purchase', tt)}, ${msOf('s.last_purchase', tt)}, ${msOf('s.last_event', tt)},
-  coalesce(s.monetary, 0)::float8, ${t ? msOf('ta.last_response', t.time.type) : 'NULL::float8'}${attrs}
+  coalesce(s.monetary, 0)::float8, ${t ? msOf('ta.last_response', t.time.type) : 'NULL::float8'}${attrs}${flag}
 FROM ${quoteTable(m.customers.table)} c
-JOIN consented k ON k.cid = c.${quoteIdent(m.customers.customerId)}::text
-LEFT JOIN event_summary s ON s.cid = k.cid
-${t ? 'LEFT JOIN touch_activity ta ON ta.cid = k.cid' : ''}
-ORDER BY k.cid COLLATE "C"`;
+${consentJoin}
+LEFT JOIN event_summary s ON s.cid = ${id}
+${t ? `LEFT JOIN touch_activity ta ON ta.cid = ${id}` : ''}
+${o.one ? `WHERE ${cid} = ${o.one}::text` : ''}
+ORDER BY ${id} COLLATE "C"`;
+}
+
+/**
+ * Touches per customer and channel in [$7, $2) of consented customers (a decision's fatigue
+ * window): cid, channel, count, ordered by cid. With `one`, that customer's only.
+ */
+export function touchWindowSql(m: WarehouseMapping, o: { one?: string } = {}): string | null {
+  const t = m.touches;
+  if (!t) return null;
+  const tt = `t.${quoteIdent(t.time.column)}`;
+  const cid = `t.${quoteIdent(t.customerId)}::text`;
+  const from =
+    t.time.type === 'epoch_ms' ? `${tt} >= $7::float8` : `${tt} >= to_timestamp($7::float8 / 1000)`;
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true, ...(o.one ? { one: o.one } : {}) })}
+SELECT k.cid, t.${quoteIdent(t.channel)}::text AS channel, count(*)::float8
+FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = ${cid}
+WHERE ${from} AND ${before(tt, t.time.type, '$2')}${o.one ? ` AND ${cid} = ${o.one}::text` : ''}
+GROUP BY 1, 2
+ORDER BY k.cid COLLATE "C", t.${quoteIdent(t.channel)}::text COLLATE "C"`;
+}
+
+/** One customer's row of a feature table ($1 the id): the mapped columns in order. */
+export function tableRowSql(m: WarehouseMapping, name: string): string | null {
+  const f = m.tables.find((t) => t.name === name);
+  if (!f) return null;
+  const cols = f.columns.map((c, i) => `f.${quoteIdent(c.column)} AS v${i}`).join(', ');
+  return `SELECT ${cols || '1'} FROM ${quoteTable(f.table)} f
+WHERE f.${quoteIdent(f.customerId)}::text = $1::text LIMIT 1`;
 }
 
 const textOrNull = (alias: string, col: string | undefined): string =>

@@ -17,6 +17,14 @@ import {
   type SegmentQueryInput,
 } from '@fedmark/protocol';
 import { buildAudience, parseAudienceRule } from '../audience/index.ts';
+import {
+  createFactLoader,
+  decideBatch,
+  decideCustomers,
+  loadDecisionPolicy,
+  type FactLoader,
+} from '../decide/index.ts';
+import { createWarehouseFactLoader } from './decision-facts.ts';
 import { releaseClvRound } from '../federation/clv-round.ts';
 import { computeSegmentVector } from '../analytics/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
@@ -32,11 +40,18 @@ import {
   closeWarehouseConnections,
   openClvSummaries,
   openFeatureCatalog,
+  warehouseAccess,
   openUnitSource,
   WAREHOUSE_FILE,
 } from './index.ts';
 
 const pgBin = postgresAvailability();
+const decisionIds = (csv: string) =>
+  readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0] as string);
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'examples');
 const AS_OF = '2025-12-01';
 const AT = new Date('2025-12-01T00:00:00Z');
@@ -188,6 +203,51 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     ).rejects.toThrow('feature table "churn" has no column "shoe_size"');
   });
 
+  it('decides the same for every customer as the SQLite node (batch and point reads)', async () => {
+    // The example policy: the churn model on the churn table, CLV tiers, fatigue, rates, DND.
+    const loaded = loadDecisionPolicy(join(EXAMPLES, 'decision-policy.json'));
+    const now = new Date('2025-11-20T10:00:00Z');
+    const ctxA = { db: dbA, identity: idA, loaded, now };
+    const ctxB = { db: dbB, identity: idB, loaded, now };
+    const [outA, outB] = [join(root, 'decisions-a.csv'), join(root, 'decisions-b.csv')];
+    const mixA = await decideBatch(ctxA, { out: outA });
+    const mixB = await decideBatch(ctxB, { out: outB });
+    expect(mixA.decisions).toBe([...dbA.prepare('SELECT 1 FROM customers').all()].length);
+    expect(mixA.withAction).toBeGreaterThan(50);
+    expect(mixA.reasons['no_marketing_consent']).toBeGreaterThan(0);
+    for (const rule of ['score', 'response_rate', 'clv_tier'])
+      expect(mixA.rules[rule] ?? 0, `${rule}: ${JSON.stringify(mixA.rules)}`).toBeGreaterThan(0);
+    expect(mixB).toEqual(mixA);
+    // SQLite streams in rowid order, the warehouse in id order: compare the lines as sets.
+    const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').sort();
+    expect(lines(outB)).toEqual(lines(outA));
+    // The facts themselves, touches of the fatigue window included (fatigue rarely fires on 300
+    // customers, so the decisions alone would not show a wrong window).
+    const facts = (l: FactLoader) =>
+      [...l.all()]
+        .map((f) => ({ ...f, clvValue: f.clvValue === null ? null : +f.clvValue.toFixed(6) }))
+        .sort((x, y) => (x.customerId < y.customerId ? -1 : 1));
+    const o = { policy: loaded.compiled, models: loaded.models, now };
+    const factsA = facts(createFactLoader({ db: dbA, identity: idA, ...o }));
+    const wh = warehouseAccess(dbB);
+    if (!wh) throw new Error('node b has no warehouse mapping');
+    const factsB = facts(
+      createWarehouseFactLoader({
+        db: dbB,
+        identity: idB,
+        ...o,
+        ...wh,
+        overlay: wh.overlay('marketing', now),
+      })
+    );
+    expect(factsA.filter((f) => Object.keys(f.touches7d).length > 0).length).toBeGreaterThan(3);
+    expect(factsB).toEqual(factsA);
+    const ids = [...decisionIds(outA).slice(0, 25), 'no-such-customer'];
+    expect(decideCustomers(ctxB, ids, 'cli').decisions).toEqual(
+      decideCustomers(ctxA, ids, 'cli').decisions
+    );
+  });
+
   it('lists the same feature tables and typed columns for train rounds and scoring', () => {
     expect(openFeatureCatalog(dbB).tables()).toEqual(['churn']);
     expect(openFeatureCatalog(dbB).columns('churn')).toEqual(featureTableColumns(dbA, 'churn'));
@@ -245,7 +305,7 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     });
   }
 
-  it('honours a revocation in the warehouse, one recorded on the node, and an erasure', () => {
+  it('honours a revocation in the warehouse, one recorded on the node, and an erasure', async () => {
     const ids = [...warehouse().customers()].map((c) => c.customerId);
     // Three customers with purchases before the cut, so the CLV summaries had them too.
     const clvOpts = {
@@ -281,6 +341,18 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     expect([...src.events()].some((e) => e.customerId === first || e.customerId === second)).toBe(
       false
     );
+    // A decision for the erased customer says so, and the batch no longer has them.
+    const ctx = {
+      db: dbB,
+      identity: idB,
+      loaded: loadDecisionPolicy(join(EXAMPLES, 'decision-policy.json')),
+      now: AT,
+    };
+    expect(decideCustomers(ctx, [third], 'cli').decisions[0]?.reason).toBe('erased');
+    const batch = join(root, 'after-erasure.csv');
+    await decideBatch(ctx, { out: batch });
+    expect(decisionIds(batch)).not.toContain(third);
+    expect(decisionIds(batch)).toContain(first);
     const clv = openClvSummaries(dbB, clvOpts).map((c) => c.customerId);
     expect(clv).toEqual(buyers.filter((i) => !gone.has(i)));
     // The revocation is dated: a computation whose consent moment precedes it still sees them.

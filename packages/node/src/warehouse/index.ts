@@ -12,6 +12,7 @@ export {
   openUnitSource,
   openFeatureCatalog,
   openClvSummaries,
+  warehouseAccess,
   closeWarehouseConnections,
   type FeatureCatalog,
 } from './open.ts';

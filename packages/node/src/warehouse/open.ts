@@ -111,6 +111,27 @@ export function openUnitSource(db: Database.Database, opts: UnitSourceOptions): 
 }
 
 /**
+ * What a reader that is not a UnitSource needs of a warehouse node (decide/run.ts): the
+ * connection, the mapping and the node's overlay for a purpose at a moment; null for a node that
+ * reads its own SQLite tables.
+ */
+export function warehouseAccess(db: Database.Database): {
+  bridge: PgBridge;
+  mapping: WarehouseMapping;
+  overlay: (purpose: Purpose, consentAt: Date) => NodeOverlay;
+} | null {
+  const dir = nodeDirOf(db);
+  const mapping = dir === null ? null : mappingFor(dir);
+  if (dir === null || mapping === null) return null;
+  return {
+    bridge: warehouseBridge(dir, mapping),
+    mapping,
+    overlay: (purpose, consentAt) =>
+      nodeOverlay(db, dir, { purpose, asOf: '1970-01-01', consentAt }),
+  };
+}
+
+/**
  * The CLV summaries a clv round fits on (docs/clv.md "The clv job"): purchases up to `endDay`
  * of the customers whose consent for `purpose` is in force at `consentAt`, from the warehouse
  * when the node has a mapping, else from the node's own events.
