@@ -8,7 +8,7 @@
  * tombstones) are `erased` to a point read and absent from the batch, as on SQLite.
  */
 import { ProtocolError, encodeRow, linearScore, modelVector, sigmoid } from '@fedmark/protocol';
-import { OrderedCursor, groupByCustomer } from '../analytics/_merge.ts';
+import { OrderedCursor } from '../analytics/_merge.ts';
 import { toNumber } from '../analytics/cell-index.ts';
 import { lifecycleStage } from '../analytics/customer-fields.ts';
 import type { TableRow } from '../analytics/types.ts';
@@ -29,6 +29,23 @@ import type { WarehouseMapping } from './mapping.ts';
 import { createWarehouseUnitSource, warehouseParams, type NodeOverlay } from './source.ts';
 
 type Row = unknown[];
+
+/** touchWindowSql's rows (cid, channel, count; ordered by cid) as one record per customer. */
+function* touchWindows(
+  rows: Iterable<Row>
+): Generator<{ customerId: string; touches7d: Record<string, number> }> {
+  let customerId: string | undefined;
+  let touches7d: Record<string, number> = {};
+  for (const [cid, channel, n] of rows) {
+    if (cid !== customerId) {
+      if (customerId !== undefined) yield { customerId, touches7d };
+      customerId = cid as string;
+      touches7d = {};
+    }
+    touches7d[channel as string] = n as number;
+  }
+  if (customerId !== undefined) yield { customerId, touches7d };
+}
 
 export function createWarehouseFactLoader(
   o: FactLoaderOptions & {
@@ -121,15 +138,11 @@ export function createWarehouseFactLoader(
       ];
       if (!r) return factsWithoutConsent(customerId, 'unknown');
       if (r[flagAt] !== true) return factsWithoutConsent(customerId, 'known');
-      const touches7d: Record<string, number> = {};
       const oneTouchSql = touchWindowSql(mapping, { one: '$8' });
-      if (oneTouchSql)
-        for (const [, channel, n] of bridge.stream(oneTouchSql, [
-          ...params,
-          windowStart,
-          customerId,
-        ]))
-          touches7d[channel as string] = n as number;
+      const [window] = oneTouchSql
+        ? [...touchWindows(bridge.stream(oneTouchSql, [...params, windowStart, customerId]))]
+        : [];
+      const touches7d = window?.touches7d ?? {};
       const rows = new Map<string, Record<string, CellValue> | null>();
       for (const t of tables) {
         const [v] = [...bridge.stream(tableRowSql(mapping, t) as string, [customerId])];
@@ -158,21 +171,7 @@ export function createWarehouseFactLoader(
       );
       const touchGroups = touchSql
         ? new OrderedCursor(
-            (function* () {
-              const rows = (function* () {
-                for (const [customerId, channel, n] of bridge.stream(touchSql, [
-                  ...params,
-                  windowStart,
-                ]))
-                  yield {
-                    customerId: customerId as string,
-                    channel: channel as string,
-                    n: n as number,
-                  };
-              })();
-              for (const g of groupByCustomer(rows, 'touches in the fatigue window'))
-                yield { customerId: (g[0] as { customerId: string }).customerId, g };
-            })(),
+            touchWindows(bridge.stream(touchSql, [...params, windowStart])),
             'touches in the fatigue window'
           )
         : null;
@@ -184,7 +183,7 @@ export function createWarehouseFactLoader(
           const touches7d: Record<string, number> = {};
           if (r[flagAt] === true) {
             for (const [t, j] of joins) rows.set(t, j.seek(customerId)?.values ?? null);
-            for (const x of touchGroups?.seek(customerId)?.g ?? []) touches7d[x.channel] = x.n;
+            Object.assign(touches7d, touchGroups?.seek(customerId)?.touches7d);
           }
           yield factsOf(r, rows, touches7d);
         }
