@@ -15,7 +15,14 @@
  * const v = computeSegmentVector(q, memoryUnitSource({ events: [purchase] }));
  * v.values; // count [1n, 0n, 0n, 0n, 0n], total 1n, sum:monetary [1250n, 0n, 0n, 0n, 0n]: one intro customer
  */
-export type { CustomerSummary, EventRow, TouchRow, TableRow, UnitSource } from './types.ts';
+export type {
+  CustomerSummary,
+  EventRow,
+  RowHint,
+  TouchRow,
+  TableRow,
+  UnitSource,
+} from './types.ts';
 /** Every derived field of one customer as of `q.asOf` (see docs/analytics.md for definitions). */
 export {
   deriveCustomerFields,

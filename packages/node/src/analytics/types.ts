@@ -45,10 +45,21 @@ export interface TableRow {
   values: Record<string, string | number | null>;
 }
 
+/**
+ * What a caller of events()/touches() will use of each customer's rows (unit-rows.ts): the
+ * earliest `perCustomer` in stream order, the rows at or after `fromMs`. A hint only: a source
+ * may return more (SQLite and memory sources do, the caller cuts them itself), never fewer of the
+ * rows it names. A warehouse source applies it in SQL so the other rows never leave PostgreSQL.
+ */
+export interface RowHint {
+  perCustomer?: number;
+  fromMs?: number;
+}
+
 /** Read access for one query. Iteration order: by customerId, then time. */
 export interface UnitSource {
   customers(): Iterable<CustomerSummary>;
-  events(): Iterable<EventRow>;
-  touches(): Iterable<TouchRow>;
+  events(hint?: RowHint): Iterable<EventRow>;
+  touches(hint?: RowHint): Iterable<TouchRow>;
   tableRows(table: string): Iterable<TableRow>;
 }

@@ -3,7 +3,7 @@ import { DAY_MS } from './_days.ts';
 import { OrderedCursor, earliest, groupByCustomer } from './_merge.ts';
 import type { DeriveContext } from './customer-fields.ts';
 import { RESPONSE_OUTCOMES, type AssignmentRow, type ChannelRow } from './field-catalog.ts';
-import type { CustomerSummary, EventRow, TouchRow, UnitSource } from './types.ts';
+import type { CustomerSummary, EventRow, RowHint, TouchRow, UnitSource } from './types.ts';
 
 /** Fatigue window: touches in the 7 days before asOf (touch fatigue: touches per 7 days per channel). */
 export const FATIGUE_WINDOW_DAYS = 7;
@@ -73,10 +73,19 @@ export function* unitRowGroups(
   const customers = new OrderedCursor(source.customers(), 'customers');
   const limit = q.maxRowsPerCustomer;
   const windowStartMs = endMs - FATIGUE_WINDOW_DAYS * DAY_MS;
+  // What the cut below keeps, told to the source (a warehouse applies it in SQL): the earliest
+  // `limit` rows of event and touch units, the fatigue window's touches. Assignments aggregate
+  // every touch of a campaign first, so they need them all.
+  const hint: RowHint =
+    unit === 'customer_channel'
+      ? { fromMs: windowStartMs }
+      : unit === 'assignment'
+        ? {}
+        : { perCustomer: limit };
   const groups =
     unit === 'event'
-      ? groupByCustomer<EventRow | TouchRow>(before(source.events(), endMs), 'events')
-      : groupByCustomer<EventRow | TouchRow>(before(source.touches(), endMs), 'touches');
+      ? groupByCustomer<EventRow | TouchRow>(before(source.events(hint), endMs), 'events')
+      : groupByCustomer<EventRow | TouchRow>(before(source.touches(hint), endMs), 'touches');
   try {
     for (const group of groups) {
       const customer = customers.seek((group[0] as EventRow | TouchRow).customerId);

@@ -12,6 +12,7 @@
  * string order the analytics' merge-joins check (analytics/_merge.ts) for ASCII ids, and what
  * SQLite's BINARY collation gives. Ties in time follow the SQLite primary keys' column order.
  */
+import type { RowHint } from '../analytics/types.ts';
 import type { TimeType, WarehouseMapping } from './mapping.ts';
 
 const DAY_MS = 86_400_000;
@@ -187,8 +188,42 @@ WHERE f.${quoteIdent(f.customerId)}::text = $1::text LIMIT 1`;
 const textOrNull = (alias: string, col: string | undefined): string =>
   col ? `nullif(${alias}.${quoteIdent(col)}::text, '')` : 'NULL::text';
 
+/** A RowHint's `fromMs` as a condition on a time column (the number is checked, then a literal). */
+function sinceSql(col: string, type: TimeType, fromMs: number | undefined): string {
+  if (fromMs === undefined) return '';
+  if (!Number.isFinite(fromMs)) throw new RangeError('"fromMs" expected a finite number');
+  return type === 'epoch_ms'
+    ? ` AND ${col} >= ${fromMs}::float8`
+    : ` AND ${col} >= to_timestamp(${fromMs}::float8 / 1000)`;
+}
+
+/**
+ * A RowHint's `perCustomer` around a row statement whose first column is the customer id: the
+ * earliest rows of each customer in the statement's own order (row_number over the same ORDER
+ * BY), in that order. The number is checked, then written as a literal, so the statements keep
+ * the common parameters.
+ */
+function perCustomerSql(
+  body: { cte: string; columns: string[]; from: string; order: string },
+  perCustomer: number | undefined
+): string {
+  const cols = body.columns.map((c, i) => `${c} AS c${i}`).join(', ');
+  if (perCustomer === undefined)
+    return `${body.cte}\nSELECT ${body.columns.join(', ')}\n${body.from}\nORDER BY ${body.order}`;
+  if (!(Number.isInteger(perCustomer) && perCustomer >= 1))
+    throw new RangeError('"perCustomer" expected a positive integer');
+  const out = body.columns.map((_, i) => `r.c${i}`).join(', ');
+  return `${body.cte}
+SELECT ${out} FROM (
+  SELECT ${cols}, row_number() OVER (PARTITION BY k.cid ORDER BY ${body.order}) AS rn
+  ${body.from}
+) r
+WHERE r.rn <= ${perCustomer}
+ORDER BY r.c0 COLLATE "C", r.rn`;
+}
+
 /** Events before $2 of consented customers: cid, ms, type, amount, channel, category. */
-export function eventsSql(m: WarehouseMapping): string {
+export function eventsSql(m: WarehouseMapping, hint: RowHint = {}): string {
   const e = m.events;
   const et = `e.${quoteIdent(e.time.column)}`;
   const ms = msOf(et, e.time.type);
@@ -197,16 +232,21 @@ export function eventsSql(m: WarehouseMapping): string {
   const channel = textOrNull('e', e.channel);
   const category = textOrNull('e', e.category);
   // ORDER BY names expressions, not output positions: `1 COLLATE "C"` would be a constant.
-  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
-SELECT k.cid, ${ms}, ${type}, ${amount}, ${channel}, ${category}
-FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
-WHERE ${before(et, e.time.type, '$2')}
-ORDER BY k.cid COLLATE "C", ${ms}, ${type} COLLATE "C", coalesce(${channel}, '') COLLATE "C",
-  coalesce(${category}, '') COLLATE "C", ${amount}`;
+  return perCustomerSql(
+    {
+      cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
+      columns: ['k.cid', ms, type, amount, channel, category],
+      from: `FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
+WHERE ${before(et, e.time.type, '$2')}${sinceSql(et, e.time.type, hint.fromMs)}`,
+      order: `k.cid COLLATE "C", ${ms}, ${type} COLLATE "C", coalesce(${channel}, '') COLLATE "C",
+  coalesce(${category}, '') COLLATE "C", ${amount}`,
+    },
+    hint.perCustomer
+  );
 }
 
 /** Touches before $2 of consented customers: cid, ms, channel, campaign, variant, outcome. */
-export function touchesSql(m: WarehouseMapping): string | null {
+export function touchesSql(m: WarehouseMapping, hint: RowHint = {}): string | null {
   const t = m.touches;
   if (!t) return null;
   const tt = `t.${quoteIdent(t.time.column)}`;
@@ -214,12 +254,17 @@ export function touchesSql(m: WarehouseMapping): string | null {
   const channel = `t.${quoteIdent(t.channel)}::text`;
   const campaign = `t.${quoteIdent(t.campaign)}::text`;
   const variant = textOrNull('t', t.variant);
-  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
-SELECT k.cid, ${ms}, ${channel}, ${campaign}, ${variant}, t.${quoteIdent(t.outcome)}::text
-FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
-WHERE ${before(tt, t.time.type, '$2')}
-ORDER BY k.cid COLLATE "C", ${ms}, ${channel} COLLATE "C", ${campaign} COLLATE "C",
-  coalesce(${variant}, '') COLLATE "C"`;
+  return perCustomerSql(
+    {
+      cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
+      columns: ['k.cid', ms, channel, campaign, variant, `t.${quoteIdent(t.outcome)}::text`],
+      from: `FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
+WHERE ${before(tt, t.time.type, '$2')}${sinceSql(tt, t.time.type, hint.fromMs)}`,
+      order: `k.cid COLLATE "C", ${ms}, ${channel} COLLATE "C", ${campaign} COLLATE "C",
+  coalesce(${variant}, '') COLLATE "C"`,
+    },
+    hint.perCustomer
+  );
 }
 
 /** A feature table's rows of consented customers: cid, then the mapped columns in order. */

@@ -126,6 +126,30 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     ]);
   });
 
+  it('applies row hints in PostgreSQL: the earliest rows per customer, a fatigue window', () => {
+    const firstOf = <T extends { customerId: string }>(rows: T[], n: number): T[] => {
+      const seen = new Map<string, number>();
+      return rows.filter((r) => {
+        const k = (seen.get(r.customerId) ?? 0) + 1;
+        seen.set(r.customerId, k);
+        return k <= n;
+      });
+    };
+    const events = [...warehouse().events()];
+    const two = [...warehouse().events({ perCustomer: 2 })];
+    expect(two.length).toBeLessThan(events.length / 2);
+    expect(two).toEqual(firstOf(events, 2));
+    const from = Date.parse('2025-11-24T00:00:00Z');
+    const touches = [...warehouse().touches()];
+    const recent = [...warehouse().touches({ fromMs: from })];
+    expect(recent.length).toBeGreaterThan(0);
+    expect(recent.length).toBeLessThan(touches.length / 10);
+    expect(recent).toEqual(touches.filter((t) => t.time >= from));
+    expect([...warehouse().touches({ fromMs: from, perCustomer: 1 })]).toEqual(firstOf(recent, 1));
+    // A hint is only a hint: the SQLite source may return everything, and does.
+    expect([...sqlite().events({ perCustomer: 2 })]).toEqual([...sqlite().events()]);
+  });
+
   it('gives the same CLV summaries for a clv round (purchase days folded in PostgreSQL)', () => {
     const o = { endDay: 20_400, daysPerUnit: 7, purpose: 'model_training' as const, consentAt: AT };
     // The SQLite node's own summaries, as scoreSummaries gives them (ordered by rowid = id order).
@@ -281,8 +305,15 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
       dimensions: [{ field: 'variant', categories: ['A', 'B'] }],
       measures: ['clicked', 'converted'].map((field) => ({ field, lower: 0, upper: 1 })),
     },
+    'touches by channel, the first 2 per customer': {
+      unit: 'touch',
+      maxRowsPerCustomer: 2,
+      dimensions: [{ field: 'channel', categories: ['email', 'sms', 'app'] }],
+      measures: [{ field: 'responded', lower: 0, upper: 1 }],
+    },
     'channel x hour of week': {
       unit: 'event',
+      maxRowsPerCustomer: 3,
       dimensions: [
         { field: 'channel', categories: ['web', 'store', 'app'] },
         { field: 'hour_of_week', edges: [24, 48, 72, 96, 120, 144] },

@@ -8,6 +8,7 @@ import { ProtocolError, PurposeSchema } from '@fedmark/protocol';
 import type {
   CustomerSummary,
   EventRow,
+  RowHint,
   TableRow,
   TouchRow,
   UnitSource,
@@ -108,8 +109,8 @@ export function createWarehouseUnitSource(
     }
   }
 
-  function* events(): Generator<EventRow> {
-    for (const r of bridge.stream(eventsSql(mapping), params)) {
+  function* events(hint: RowHint = {}): Generator<EventRow> {
+    for (const r of bridge.stream(eventsSql(mapping, hint), params)) {
       const [customerId, time, type, amount, channel, category] = r as [
         string,
         number,
@@ -122,8 +123,8 @@ export function createWarehouseUnitSource(
     }
   }
 
-  function* touches(): Generator<TouchRow> {
-    const sql = touchesSql(mapping);
+  function* touches(hint: RowHint = {}): Generator<TouchRow> {
+    const sql = touchesSql(mapping, hint);
     if (sql === null) return;
     for (const r of bridge.stream(sql, params)) {
       const [customerId, time, channel, campaign, variant, outcome] = r as [
@@ -155,8 +156,8 @@ export function createWarehouseUnitSource(
   const isErased = overlay.isErased;
   return {
     customers: () => withoutErased(customers(), isErased),
-    events: () => withoutErased(events(), isErased),
-    touches: () => withoutErased(touches(), isErased),
+    events: (hint) => withoutErased(events(hint), isErased),
+    touches: (hint) => withoutErased(touches(hint), isErased),
     tableRows: (table) => withoutErased(tableRows(table), isErased),
   };
 }
