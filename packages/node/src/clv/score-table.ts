@@ -17,7 +17,9 @@ import {
 import { appendLedgerEntry } from '../ledger/append.ts';
 import { asOfToMs } from '../store/unit-source.ts';
 import { DAY_MS, dayOfIso } from '../analytics/_days.ts';
-import { scoreSummaries } from './score-summaries.ts';
+import { csvCell, writeLinesAtomically } from '../decide/decisions-file.ts';
+import { openClvSummaries } from '../warehouse/index.ts';
+import { scoreSummaries, type ClvSummary } from './score-summaries.ts';
 
 /**
  * Per-customer CLV at the node (docs/clv.md "Per-customer"): every customer's expected
@@ -112,12 +114,10 @@ export function writeClvScores(
   opts: ClvScoreOptions = {}
 ): ClvScoreResult {
   const horizon = clvHorizon(model.daysPerUnit, opts.months, opts.discount);
-  const lastDay =
-    opts.asOf !== undefined ? asOfToMs(opts.asOf) / DAY_MS - 1 : dayOfIso(model.calibrationEnd);
+  const lastDay = lastDayOf(model, opts);
   const phys = physicalTableName(CLV_TABLE);
   const cols = CLV_COLUMNS.map(physicalColumnName);
-  const pAlive = [] as number[];
-  const clv = [] as number[];
+  const seen = { pAlive: [] as number[], clv: [] as number[] };
   const scored = db.transaction(() => {
     const idColumn = featureTableIdColumn(db, CLV_TABLE);
     if (idColumn !== undefined) {
@@ -148,7 +148,7 @@ export function writeClvScores(
     );
     const summaries = scoreSummaries(db, lastDay, model.daysPerUnit);
     for (const s of summaries) {
-      const v: CustomerValue = customerValue(model.bgnbd, model.gammaGamma, s, horizon);
+      const v = valueOf(model, s, horizon, seen);
       insert.run(
         s.customer,
         finite(v.expectedPurchases),
@@ -156,8 +156,6 @@ export function writeClvScores(
         finite(v.expectedSpend),
         finite(v.clv)
       );
-      if (Number.isFinite(v.clv)) clv.push(v.clv);
-      if (Number.isFinite(v.pAlive)) pAlive.push(v.pAlive);
     }
     // Recorded like a feature-table import (docs/node-data.md "Importing"), in the same
     // transaction: the ledger says when the table was replaced, from which model and how many
@@ -181,13 +179,77 @@ export function writeClvScores(
     });
     return summaries.length;
   })();
+  return scoreResult(scored, lastDay, horizon, seen);
+}
+
+/** One customer's values; the finite CLV and P(alive) are kept for the quantiles. */
+function valueOf(
+  model: ClvModel,
+  s: ClvSummary,
+  horizon: ClvHorizon,
+  seen: { pAlive: number[]; clv: number[] }
+): CustomerValue {
+  const v = customerValue(model.bgnbd, model.gammaGamma, s, horizon);
+  if (Number.isFinite(v.clv)) seen.clv.push(v.clv);
+  if (Number.isFinite(v.pAlive)) seen.pAlive.push(v.pAlive);
+  return v;
+}
+
+function scoreResult(
+  scored: number,
+  lastDay: number,
+  horizon: ClvHorizon,
+  seen: { pAlive: number[]; clv: number[] }
+): ClvScoreResult {
   return {
     scored,
     lastDay: new Date(lastDay * DAY_MS).toISOString().slice(0, 10),
     horizon,
     quantiles:
-      clv.length > 0 && pAlive.length > 0
-        ? { clv: quantiles(Float64Array.from(clv)), pAlive: quantiles(Float64Array.from(pAlive)) }
+      seen.clv.length > 0 && seen.pAlive.length > 0
+        ? {
+            clv: quantiles(Float64Array.from(seen.clv)),
+            pAlive: quantiles(Float64Array.from(seen.pAlive)),
+          }
         : null,
   };
+}
+
+/** The last day a run counts: the day before `asOf`, or the model's calibrationEnd. */
+function lastDayOf(model: ClvModel, opts: ClvScoreOptions): number {
+  return opts.asOf !== undefined
+    ? asOfToMs(opts.asOf) / DAY_MS - 1
+    : dayOfIso(model.calibrationEnd);
+}
+
+/**
+ * The same scores as writeClvScores, written to a CSV file instead of the node's table
+ * (`customer_id` then CLV_COLUMNS; a missing value is an empty cell), all-or-nothing. This is the
+ * way on a node that reads a warehouse (docs/warehouse.md), whose feature tables come from the
+ * mapping: the institution loads the file into its warehouse and maps it as the table `clv`.
+ * Nothing is recorded in the ledger: the file is the node's own output, as a decisions file is.
+ */
+export async function writeClvScoresCsv(
+  db: Database.Database,
+  model: ClvModel,
+  out: string,
+  opts: ClvScoreOptions = {}
+): Promise<ClvScoreResult & { out: string }> {
+  const horizon = clvHorizon(model.daysPerUnit, opts.months, opts.discount);
+  const lastDay = lastDayOf(model, opts);
+  const seen = { pAlive: [] as number[], clv: [] as number[] };
+  const summaries = openClvSummaries(db, {
+    endDay: lastDay,
+    daysPerUnit: model.daysPerUnit,
+    consent: null,
+  });
+  const cell = (x: number): string => (Number.isFinite(x) ? String(x) : '');
+  await writeLinesAtomically(out, [
+    `${CLV_ID_COLUMN},${CLV_COLUMNS.join(',')}\n`,
+    ...summaries.map((s) => {
+      const v = valueOf(model, s, horizon, seen);
+      return `${csvCell(s.customerId)},${[v.expectedPurchases, v.pAlive, v.expectedSpend, v.clv].map(cell).join(',')}\n`;
+    }),
+  ]);
+  return { ...scoreResult(summaries.length, lastDay, horizon, seen), out };
 }

@@ -62,8 +62,7 @@ export function releaseClvRound(ctx: TrainReleaseContext, req: ClvRoundRequest):
       const customers = openClvSummaries(ctx.db, {
         endDay: dayOfIso(q.clv.calibrationEnd),
         daysPerUnit: q.clv.daysPerUnit,
-        purpose: 'model_training',
-        consentAt: new Date(),
+        consent: { purpose: 'model_training', at: new Date() },
       });
       return {
         values: clvRoundVector(layout, customers),

@@ -280,12 +280,14 @@ ORDER BY k.cid COLLATE "C"`;
 }
 
 /**
- * CLV summaries of consented customers with a purchase before $2 (clv/score-summaries.ts is the
+ * CLV summaries of the customers with a purchase before the cut (clv/score-summaries.ts is the
  * SQLite twin and the definition): cid, purchase days after the first (frequency), first and
  * last purchase day (days since 1970-01-01, UTC), and the amount of the repeat days. Purchases on
  * one day are one transaction; an event without an amount adds 0, as SQLite's total() does.
+ * A clv round reads consented customers (the common parameters, the cut is $2); scoring reads
+ * every mapped customer, as on SQLite (`everyone`: the cut is the only parameter, $1).
  */
-export function clvSummariesSql(m: WarehouseMapping): string {
+export function clvSummariesSql(m: WarehouseMapping, o: { everyone?: boolean } = {}): string {
   const e = m.events;
   const et = `e.${quoteIdent(e.time.column)}`;
   const day =
@@ -293,17 +295,21 @@ export function clvSummariesSql(m: WarehouseMapping): string {
       ? `floor(${et}::float8 / ${DAY_MS})::int`
       : `((${et})::date - DATE '1970-01-01')`;
   const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
-  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}, purchase_days AS (
+  const cut = o.everyone ? '$1' : '$2';
+  const who = o.everyone
+    ? `JOIN ${quoteTable(m.customers.table)} c ON c.${quoteIdent(m.customers.customerId)}::text = t.cid`
+    : 'JOIN consented k ON k.cid = t.cid';
+  return `WITH ${o.everyone ? '' : `${consentCtes(m, { mappedCustomersOnly: true })}, `}purchase_days AS (
   SELECT e.${quoteIdent(e.customerId)}::text AS cid, ${day} AS day, coalesce(sum(${amount}), 0) AS amount
   FROM ${quoteTable(e.table)} e
-  WHERE e.${quoteIdent(e.type)}::text = 'purchase' AND ${before(et, e.time.type, '$2')}
+  WHERE e.${quoteIdent(e.type)}::text = 'purchase' AND ${before(et, e.time.type, cut)}
   GROUP BY 1, 2
 ), tagged AS (
   SELECT d.cid, d.day, d.amount, min(d.day) OVER (PARTITION BY d.cid) AS first FROM purchase_days d
 )
 SELECT t.cid, (count(*) - 1)::float8, min(t.first)::float8, max(t.day)::float8,
   coalesce(sum(t.amount) FILTER (WHERE t.day > t.first), 0)::float8
-FROM tagged t JOIN consented k ON k.cid = t.cid
+FROM tagged t ${who}
 GROUP BY t.cid
 ORDER BY t.cid COLLATE "C"`;
 }

@@ -11,6 +11,7 @@ import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClvFitSpecSchema,
+  ClvModelSchema,
   PolicySchema,
   SegmentQuerySchema,
   clvRoundQuery,
@@ -26,6 +27,8 @@ import {
 } from '../decide/index.ts';
 import { createWarehouseFactLoader } from './decision-facts.ts';
 import { releaseClvRound } from '../federation/clv-round.ts';
+import { writeClvScoresCsv } from '../clv/score-table.ts';
+import { runCli } from '../_testing/run-cli.ts';
 import { computeSegmentVector } from '../analytics/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
 import { revokeConsent } from '../consent/index.ts';
@@ -151,7 +154,11 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
   });
 
   it('gives the same CLV summaries for a clv round (purchase days folded in PostgreSQL)', () => {
-    const o = { endDay: 20_400, daysPerUnit: 7, purpose: 'model_training' as const, consentAt: AT };
+    const o = {
+      endDay: 20_400,
+      daysPerUnit: 7,
+      consent: { purpose: 'model_training' as const, at: AT },
+    };
     // The SQLite node's own summaries, as scoreSummaries gives them (ordered by rowid = id order).
     const a = openClvSummaries(dbA, o);
     expect(a.length).toBeGreaterThan(100);
@@ -168,6 +175,42 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     const earlier = openClvSummaries(dbB, { ...o, endDay: 20_200 });
     expect(earlier.length).toBeLessThan(b.length);
     expect(exact(earlier)).toEqual(exact(openClvSummaries(dbA, { ...o, endDay: 20_200 })));
+  });
+
+  it('scores CLV into a CSV as the SQLite node does; without --out the CLI says what to do', async () => {
+    const model = ClvModelSchema.parse(
+      JSON.parse(readFileSync(join(EXAMPLES, 'clv-model.json'), 'utf8'))
+    );
+    const read = (f: string) =>
+      readFileSync(f, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','))
+        .sort((x, y) => ((x[0] as string) < (y[0] as string) ? -1 : 1));
+    const opts = { asOf: '2025-11-01' };
+    const a = await writeClvScoresCsv(dbA, model, join(root, 'clv-a.csv'), opts);
+    const b = await writeClvScoresCsv(dbB, model, join(root, 'clv-b.csv'), opts);
+    expect(a.scored).toBeGreaterThan(100);
+    expect(b.scored).toBe(a.scored);
+    const [ra, rb] = [read(a.out), read(b.out)];
+    expect(rb.map((x) => x[0])).toEqual(ra.map((x) => x[0]));
+    rb.forEach((x, i) => {
+      for (let j = 1; j <= 4; j++)
+        expect(Number(x[j])).toBeCloseTo(Number((ra[i] as string[])[j]), 9);
+    });
+    const cli = await runCli(
+      'node',
+      'clv-score',
+      '--dir',
+      join(root, 'b'),
+      '--model',
+      join(EXAMPLES, 'clv-model.json')
+    );
+    expect(cli.code).toBe(16);
+    expect(cli.err).toContain(
+      'give --out clv.csv, load the file into the warehouse and map it as the feature table clv'
+    );
   });
 
   it('releases the same clv round vectors (BG/NBD and the Gamma-Gamma start) as the SQLite node', () => {
@@ -342,8 +385,7 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     const clvOpts = {
       endDay: 20_400,
       daysPerUnit: 7,
-      purpose: 'analytics' as const,
-      consentAt: AT,
+      consent: { purpose: 'analytics' as const, at: AT },
     };
     const buyers = openClvSummaries(dbB, clvOpts).map((c) => c.customerId);
     const [first, second, third] = buyers as [string, string, string];

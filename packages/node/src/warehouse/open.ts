@@ -132,22 +132,24 @@ export function warehouseAccess(db: Database.Database): {
 }
 
 /**
- * The CLV summaries a clv round fits on (docs/clv.md "The clv job"): purchases up to `endDay`
- * of the customers whose consent for `purpose` is in force at `consentAt`, from the warehouse
- * when the node has a mapping, else from the node's own events.
+ * CLV summaries (docs/clv.md): purchases up to `endDay`, from the warehouse when the node has a
+ * mapping, else from the node's own events. A clv round passes `consent` (only customers whose
+ * consent for the purpose is in force at that moment); scoring passes null and reads every
+ * customer, as on SQLite (explicit, so a caller cannot drop the filter by a misspelt option).
  */
 export function openClvSummaries(
   db: Database.Database,
-  o: { endDay: number; daysPerUnit: number; purpose: Purpose; consentAt: Date }
+  o: { endDay: number; daysPerUnit: number; consent: { purpose: Purpose; at: Date } | null }
 ): ClvSummary[] {
   const dir = nodeDirOf(db);
   const mapping = dir === null ? null : mappingFor(dir);
   if (dir === null || mapping === null)
-    return scoreSummaries(db, o.endDay, o.daysPerUnit, { purpose: o.purpose, at: o.consentAt });
+    return scoreSummaries(db, o.endDay, o.daysPerUnit, o.consent ?? undefined);
+  // Without a consent filter the overlay serves the erasures only (its purpose does not matter).
   const overlay = nodeOverlay(db, dir, {
-    purpose: o.purpose,
+    purpose: o.consent?.purpose ?? 'analytics',
     asOf: '1970-01-01',
-    consentAt: o.consentAt,
+    ...(o.consent ? { consentAt: o.consent.at } : {}),
   });
   return warehouseClvSummaries(warehouseBridge(dir, mapping), mapping, o, overlay);
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../../_testing/run-cli.ts';
@@ -58,6 +58,39 @@ describe('fedmark node clv-score', () => {
     expect(out.horizon.periods).toBe(6);
     expect(out.quantiles.pAlive.max).toBeLessThanOrEqual(1);
     expect(t.db.prepare('SELECT count(*) FROM ft_clv').pluck().get()).toBe(4);
+  });
+
+  it('--out writes the same scores to a CSV instead of the table', async () => {
+    await importClvEvents(t.db, t.identity, t.root);
+    const m = modelFile('m.json', MODEL);
+    expect((await score(m)).code).toBe(0);
+    const table = t.db
+      .prepare(
+        `SELECT c.customer_id, f.* FROM ft_clv f JOIN customers c ON c.id = f.customer ORDER BY c.customer_id`
+      )
+      .all() as Record<string, unknown>[];
+    const out = join(t.root, 'scores.csv');
+    const r = await score(m, '--out', out);
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`scored 4 customers into ${out}`);
+    const [header, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
+    expect(header).toBe('customer_id,expected_purchases,p_alive,expected_spend,clv');
+    const rows = lines
+      .map((l) => l.split(','))
+      .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1));
+    expect(rows.map((x) => x[0])).toEqual(table.map((x) => x['customer_id']));
+    rows.forEach((x, i) => {
+      const want = table[i] as Record<string, unknown>;
+      for (const [j, col] of ['expected_purchases', 'p_alive', 'expected_spend', 'clv'].entries()) {
+        const v = want[Object.keys(want).find((k) => k.endsWith(col)) as string] as number | null;
+        expect(x[j + 1] === '' ? null : Number(x[j + 1])).toBe(v);
+      }
+    });
+    const bad = await score(m, '--out', join(t.root, 'scores.txt'));
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      expect.stringContaining('--out: expected a .csv file'),
+    ]);
   });
 
   it('names the file and the field of a bad model file, and the file of unreadable JSON', async () => {
