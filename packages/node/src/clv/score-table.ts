@@ -148,7 +148,7 @@ export function writeClvScores(
     );
     const summaries = scoreSummaries(db, lastDay, model.daysPerUnit);
     for (const s of summaries) {
-      const v = valueOf(model, s, horizon, seen);
+      const v = scoredValue(model, s, horizon, seen);
       insert.run(
         s.customer,
         finite(v.expectedPurchases),
@@ -183,7 +183,7 @@ export function writeClvScores(
 }
 
 /** One customer's values; the finite CLV and P(alive) are kept for the quantiles. */
-function valueOf(
+function scoredValue(
   model: ClvModel,
   s: ClvSummary,
   horizon: ClvHorizon,
@@ -247,7 +247,7 @@ export async function writeClvScoresCsv(
   await writeLinesAtomically(out, [
     `${CLV_ID_COLUMN},${CLV_COLUMNS.join(',')}\n`,
     ...summaries.map((s) => {
-      const v = valueOf(model, s, horizon, seen);
+      const v = scoredValue(model, s, horizon, seen);
       return `${csvCell(s.customerId)},${[v.expectedPurchases, v.pAlive, v.expectedSpend, v.clv].map(cell).join(',')}\n`;
     }),
   ]);
