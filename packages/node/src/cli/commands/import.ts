@@ -1,13 +1,16 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Purpose } from '@fedmark/protocol';
+import { basename } from 'node:path';
+import { ProtocolError, type Purpose } from '@fedmark/protocol';
+import type { ImportReport } from '../../importing/index.ts';
 import { emit, type CliContext } from '../context.ts';
 import { lawfulBasisOption } from '../options.ts';
 import { createProgress } from '../progress.ts';
 import { withNode } from '../node-context.ts';
 import { examples } from './_help.ts';
+import { IMPORT_KINDS, type ImportKind } from '../../importing/formats.ts';
+import { importFiles, type ImportFile } from './_import-files.ts';
 
-export const IMPORT_KINDS = ['customers', 'events', 'touches', 'consents', 'table'] as const;
-type Kind = (typeof IMPORT_KINDS)[number];
+type Kind = ImportKind;
 
 const ENCODINGS = ['utf-8', 'latin1'] as const;
 
@@ -26,7 +29,7 @@ function kindOption(value: string): Kind {
 
 export interface ImportOpts {
   dir: string;
-  kind: Kind;
+  kind?: Kind;
   table?: string;
   idColumn?: string;
   lawfulBasis?: Record<string, string>;
@@ -34,15 +37,51 @@ export interface ImportOpts {
   json?: boolean;
 }
 
+function reportText(report: ImportReport): string {
+  return [
+    `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted, ${report.rowsChanged} changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
+    `  file sha256 ${report.fileHash} (recorded in the ledger)`,
+    ...(report.lawfulBasis ?? []).map(
+      (l) =>
+        `  lawful basis ${l.basis} for ${l.purpose}: ${l.customers} customers (${l.newlyCovered} newly covered)`
+    ),
+    '',
+  ].join('\n');
+}
+
+/** A failed file of several: which one, and which were imported before it and which were not. */
+function withImportContext(
+  err: unknown,
+  failed: ImportFile,
+  files: readonly ImportFile[],
+  doneCount: number
+): unknown {
+  const names = (fs: readonly ImportFile[]) => fs.map((f) => f.path).join(', ') || 'none';
+  const context = ` (imported before it: ${names(files.slice(0, doneCount))}; not imported: ${names(files.slice(doneCount))})`;
+  // Most import errors name the file and line already; the others get its name in front.
+  const named = (m: string) => (m.includes(basename(failed.path)) ? m : `${failed.path}: ${m}`);
+  if (err instanceof ProtocolError)
+    return new ProtocolError(err.code, `${named(err.message)}${context}`, err.cause);
+  if (err instanceof Error) err.message = `${named(err.message)}${context}`;
+  return err;
+}
+
 export function registerImport(node: Command, ctx: CliContext): void {
   const cmd = node
     .command('import')
     .description(
-      'import a CSV file in one transaction: a bad row imports nothing and is named (line, column, value, why)'
+      'import CSV files, each in one transaction: a bad row imports nothing of its file and is named (line, column, value, why); several files in one call import customers first and stop at the first bad file'
     )
-    .argument('<file>', 'CSV file with a header row (formats: docs/node-data.md)')
+    .argument(
+      '<files...>',
+      "CSV files with a header row (formats: docs/node-data.md); each file's kind from --kind, a customers:/events:/touches:/consents:/table:NAME: prefix, or a name such as events.csv"
+    )
     .requiredOption('--dir <path>', 'node directory')
-    .requiredOption('--kind <kind>', `what the file holds: ${IMPORT_KINDS.join('|')}`, kindOption)
+    .option(
+      '--kind <kind>',
+      `what the files hold: ${IMPORT_KINDS.join('|')} (default: from each file's prefix or name)`,
+      kindOption
+    )
     .option('--table <name>', 'feature table name (required with --kind table)')
     .option('--id-column <column>', 'customer id column of a feature table (default: customer_id)')
     .option(
@@ -56,11 +95,16 @@ export function registerImport(node: Command, ctx: CliContext): void {
       encodingOption
     )
     .option('--json', 'print the import report as JSON')
-    .action(async (file: string, o: ImportOpts) => {
+    .action(async (specs: string[], o: ImportOpts) => {
       if (o.kind === 'table' && o.table === undefined)
         cmd.error('error: --kind table needs --table <name>');
-      if (o.kind !== 'table' && (o.table !== undefined || o.idColumn !== undefined))
-        cmd.error('error: --table and --id-column apply to --kind table only');
+      if (o.kind !== 'table' && o.table !== undefined)
+        cmd.error(
+          'error: --table applies to --kind table only (or name tables as table:NAME:file.csv)'
+        );
+      const files = importFiles(specs, o);
+      if (o.idColumn !== undefined && !files.some((f) => f.kind === 'table'))
+        cmd.error('error: --id-column applies to feature tables only');
       const { importCsv, LAWFUL_BASES } = await import('../../importing/index.ts');
       type Basis = (typeof LAWFUL_BASES)[number];
       const lawfulBasis = Object.entries(o.lawfulBasis ?? {}).map(([purpose, basis]) => {
@@ -70,40 +114,47 @@ export function registerImport(node: Command, ctx: CliContext): void {
           );
         return { purpose: purpose as Purpose, basis: basis as Basis };
       });
-      let rows = 0;
-      const progress = createProgress(ctx.io, `import ${o.kind}`, {
-        unit: 'bytes',
-        plain: (done, total) =>
-          `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
+      const reports = await withNode(o.dir, async ({ db, identity }) => {
+        const done: ImportReport[] = [];
+        for (const f of files) {
+          try {
+            done.push(await importOne(f));
+          } catch (err) {
+            throw files.length === 1 ? err : withImportContext(err, f, files, done.length);
+          }
+        }
+        return done;
+
+        function importOne(f: ImportFile): Promise<ImportReport> {
+          let rows = 0;
+          const progress = createProgress(ctx.io, `import ${f.kind}`, {
+            unit: 'bytes',
+            plain: (done, total) =>
+              `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
+          });
+          // A lawful basis covers the customers of every file but the consents log itself.
+          const basis = f.kind !== 'consents' && lawfulBasis.length > 0 ? { lawfulBasis } : {};
+          return importCsv(db, identity, {
+            kind: f.kind,
+            file: f.path,
+            ...(f.table === undefined ? {} : { table: f.table }),
+            ...(f.kind === 'table' && o.idColumn !== undefined ? { idColumn: o.idColumn } : {}),
+            ...basis,
+            ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
+            onProgress: (r, bytes, total) => {
+              rows = r;
+              progress.update(bytes, total);
+            },
+          }).finally(() => progress.stop());
+        }
       });
-      const report = await withNode(o.dir, ({ db, identity }) =>
-        importCsv(db, identity, {
-          kind: o.kind,
-          file,
-          ...(o.table === undefined ? {} : { table: o.table }),
-          ...(o.idColumn === undefined ? {} : { idColumn: o.idColumn }),
-          ...(lawfulBasis.length > 0 ? { lawfulBasis } : {}),
-          ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
-          onProgress: (r, bytes, total) => {
-            rows = r;
-            progress.update(bytes, total);
-          },
-        }).finally(() => progress.stop())
-      );
-      emit(ctx, o.json, report, () =>
-        [
-          `Imported ${report.file} as ${report.kind}${report.table ? ` (table ${report.table})` : ''}: ${report.rowsRead} rows read, ${report.rowsInserted} inserted, ${report.rowsChanged} changed, ${report.rowsUnchanged} unchanged, ${report.rowsSkippedErased} skipped (erased customers)`,
-          `  file sha256 ${report.fileHash} (recorded in the ledger)`,
-          ...(report.lawfulBasis ?? []).map(
-            (l) =>
-              `  lawful basis ${l.basis} for ${l.purpose}: ${l.customers} customers (${l.newlyCovered} newly covered)`
-          ),
-          '',
-        ].join('\n')
-      );
+      const text = () => `${reports.map(reportText).join('')}`;
+      if (reports.length === 1) emit(ctx, o.json, reports[0], text);
+      else emit(ctx, o.json, { imports: reports }, text);
     });
   examples(
     cmd,
+    'fedmark node import --dir ./node-a ./data-a/customers.csv ./data-a/events.csv ./data-a/touches.csv ./data-a/consents.csv table:churn:./data-a/churn.csv',
     'fedmark node import --dir ./node-a --kind customers ./data-a/customers.csv',
     'fedmark node import --dir ./node-a --kind events ./data-a/events.csv --json',
     'fedmark node import --dir ./node-a --kind customers crm.csv --lawful-basis analytics=contract',
