@@ -31,7 +31,7 @@ const EXPECTED: { starts: string; out: RegExp; file?: string }[] = [
   { starts: 'fedmark node synth --dir data-b', out: /Wrote bank data/ },
   { starts: 'fedmark node synth --dir data-c', out: /Wrote telecom data/ },
   {
-    starts: 'for n in a b c; do\n  for kind',
+    starts: 'for n in a b c; do   # kinds from the file names',
     out: /(Imported churn\.csv as table \(table churn\): 2000 rows read[\s\S]*){3}/,
   },
   { starts: "echo '{", out: /^$/ },
