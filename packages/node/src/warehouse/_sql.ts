@@ -296,8 +296,9 @@ export function clvSummariesSql(m: WarehouseMapping, o: { everyone?: boolean } =
       : `((${et})::date - DATE '1970-01-01')`;
   const amount = e.amount ? `e.${quoteIdent(e.amount)}::float8` : 'NULL::float8';
   const cut = o.everyone ? '$1' : '$2';
+  // EXISTS, not a join: a customers table with a repeated id must not count a customer twice.
   const who = o.everyone
-    ? `JOIN ${quoteTable(m.customers.table)} c ON c.${quoteIdent(m.customers.customerId)}::text = t.cid`
+    ? `WHERE EXISTS (SELECT 1 FROM ${quoteTable(m.customers.table)} c WHERE c.${quoteIdent(m.customers.customerId)}::text = t.cid)`
     : 'JOIN consented k ON k.cid = t.cid';
   return `WITH ${o.everyone ? '' : `${consentCtes(m, { mappedCustomersOnly: true })}, `}purchase_days AS (
   SELECT e.${quoteIdent(e.customerId)}::text AS cid, ${day} AS day, coalesce(sum(${amount}), 0) AS amount
