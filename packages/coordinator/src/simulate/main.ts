@@ -313,7 +313,7 @@ async function simulate(
     if (opts.serve) {
       // Our own SIGINT handler exits at once; while serving, Ctrl-C is the normal way out.
       process.removeListener('SIGINT', stopOnSignal);
-      err(consoleGuide(fed));
+      err(consoleGuide(fed, action?.node));
       await untilInterrupted();
       err('Stopping the federation ...\n');
     }

@@ -19,7 +19,7 @@ function nodeTokens(dir: string): Record<string, string> {
  * which token logs in as which role. These are this throwaway federation's own tokens (the
  * same ones `coordinator init` and `node serve` print at creation), so printing them is the point.
  */
-export function consoleGuide(fed: LocalFederation): string {
+export function consoleGuide(fed: LocalFederation, actionAt?: string): string {
   const lines = [
     '',
     'The federation keeps running. Web consoles (log in with a token below; Ctrl-C stops everything):',
@@ -33,6 +33,9 @@ export function consoleGuide(fed: LocalFederation): string {
   for (const n of fed.nodes) {
     const t = nodeTokens(n.dir);
     lines.push(`  node ${n.name}  ${n.apiUrl ?? '(API address unknown)'}/console`);
+    // The demo's next-best-action run is logged at that node (docs/decide.md "Decision log").
+    if (n.name === actionAt && n.apiUrl)
+      lines.push(`    decisions and the audience of this run: ${n.apiUrl}/console/actions`);
     for (const role of ['admin', 'auditor'])
       if (t[role]) lines.push(`    ${role.padEnd(7)} token  ${t[role]}`);
   }
