@@ -31,7 +31,7 @@ export interface DecideContext {
 }
 
 /** The node's own tables, or its warehouse when it has a mapping (docs/warehouse.md). */
-function loaderOf(c: DecideContext): FactLoader {
+function loaderOf(c: DecideContext, wh = warehouseAccess(c.db)): FactLoader {
   const o = {
     db: c.db,
     identity: c.identity,
@@ -39,7 +39,6 @@ function loaderOf(c: DecideContext): FactLoader {
     models: c.loaded.models,
     now: c.now,
   };
-  const wh = warehouseAccess(c.db);
   if (wh === null) return createFactLoader(o);
   return createWarehouseFactLoader({ ...o, ...wh, overlay: wh.overlay('marketing', c.now) });
 }
@@ -81,15 +80,14 @@ const PROGRESS_EVERY = 10_000;
 
 /** Decides every listed (or stored) customer into `out`; returns the rule mix. */
 export async function decideBatch(c: DecideContext, o: BatchOptions): Promise<RuleMix> {
-  const loader = loaderOf(c);
+  const wh = warehouseAccess(c.db);
+  const loader = loaderOf(c, wh);
   const policy = c.loaded.compiled;
   const mix = emptyMix();
   // A warehouse node's customer count is not known before the stream ends: no percentage.
   const total =
     o.customerIds?.length ??
-    (warehouseAccess(c.db) === null
-      ? (c.db.prepare('SELECT count(*) FROM customers').pluck().get() as number)
-      : 0);
+    (wh === null ? (c.db.prepare('SELECT count(*) FROM customers').pluck().get() as number) : 0);
   const csv = decisionFormat(o.out) === 'csv';
   const ids = o.customerIds;
   const facts = ids

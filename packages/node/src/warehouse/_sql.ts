@@ -158,20 +158,21 @@ ORDER BY ${id} COLLATE "C"`;
 }
 
 /**
- * Touches per customer and channel in [$7, $2) of consented customers (a decision's fatigue
+ * Touches per customer and channel in [fromMs, $2) of consented customers (a decision's fatigue
  * window): cid, channel, count, ordered by cid. With `one`, that customer's only.
  */
-export function touchWindowSql(m: WarehouseMapping, o: { one?: string } = {}): string | null {
+export function touchWindowSql(
+  m: WarehouseMapping,
+  o: { fromMs: number; one?: string }
+): string | null {
   const t = m.touches;
   if (!t) return null;
   const tt = `t.${quoteIdent(t.time.column)}`;
   const cid = `t.${quoteIdent(t.customerId)}::text`;
-  const from =
-    t.time.type === 'epoch_ms' ? `${tt} >= $7::float8` : `${tt} >= to_timestamp($7::float8 / 1000)`;
   return `WITH ${consentCtes(m, { mappedCustomersOnly: true, ...(o.one ? { one: o.one } : {}) })}
 SELECT k.cid, t.${quoteIdent(t.channel)}::text AS channel, count(*)::float8
 FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = ${cid}
-WHERE ${from} AND ${before(tt, t.time.type, '$2')}${o.one ? ` AND ${cid} = ${o.one}::text` : ''}
+WHERE ${before(tt, t.time.type, '$2')}${sinceSql(tt, t.time.type, o.fromMs)}${o.one ? ` AND ${cid} = ${o.one}::text` : ''}
 GROUP BY 1, 2
 ORDER BY k.cid COLLATE "C", t.${quoteIdent(t.channel)}::text COLLATE "C"`;
 }

@@ -126,33 +126,36 @@ export function createWarehouseFactLoader(
     };
   };
 
-  const touchSql = touchWindowSql(mapping);
+  // Every statement built once per loader; a point read's customer id is $7 in each.
+  const sql = {
+    customer: customersSql(mapping, { everyone: true, one: '$7' }),
+    customers: customersSql(mapping, { everyone: true }),
+    touches: touchWindowSql(mapping, { fromMs: windowStart, one: '$7' }),
+    allTouches: touchWindowSql(mapping, { fromMs: windowStart }),
+    rows: tables.map((t) => ({
+      table: t,
+      sql: tableRowSql(mapping, t) as string,
+      columns: columnsOf(t),
+    })),
+  };
   return {
     one(customerId) {
       if (overlay.isErased?.(customerId)) return factsWithoutConsent(customerId, 'erased');
-      const [r] = [
-        ...bridge.stream(customersSql(mapping, { everyone: true, one: '$7' }), [
-          ...params,
-          customerId,
-        ]),
-      ];
+      const one = [...params, customerId];
+      const [r] = [...bridge.stream(sql.customer, one)];
       if (!r) return factsWithoutConsent(customerId, 'unknown');
       if (r[flagAt] !== true) return factsWithoutConsent(customerId, 'known');
-      const oneTouchSql = touchWindowSql(mapping, { one: '$8' });
-      const [window] = oneTouchSql
-        ? [...touchWindows(bridge.stream(oneTouchSql, [...params, windowStart, customerId]))]
-        : [];
-      const touches7d = window?.touches7d ?? {};
+      const [window] = sql.touches ? [...touchWindows(bridge.stream(sql.touches, one))] : [];
       const rows = new Map<string, Record<string, CellValue> | null>();
-      for (const t of tables) {
-        const [v] = [...bridge.stream(tableRowSql(mapping, t) as string, [customerId])];
+      for (const t of sql.rows) {
+        const [v] = [...bridge.stream(t.sql, [customerId])];
         const out: Record<string, CellValue> = {};
-        columnsOf(t).forEach((c, i) => {
+        t.columns.forEach((c, i) => {
           out[c.name] = coerceCell(v?.[i], c.type);
         });
-        rows.set(t, v ? out : null);
+        rows.set(t.table, v ? out : null);
       }
-      return factsOf(r, rows, touches7d);
+      return factsOf(r, rows, window?.touches7d ?? {});
     },
     *all() {
       const source = createWarehouseUnitSource(
@@ -169,14 +172,14 @@ export function createWarehouseFactLoader(
         (t) =>
           [t, new OrderedCursor<TableRow>(source.tableRows(t), `rows of table "${t}"`)] as const
       );
-      const touchGroups = touchSql
+      const touchGroups = sql.allTouches
         ? new OrderedCursor(
-            touchWindows(bridge.stream(touchSql, [...params, windowStart])),
+            touchWindows(bridge.stream(sql.allTouches, params)),
             'touches in the fatigue window'
           )
         : null;
       try {
-        for (const r of bridge.stream(customersSql(mapping, { everyone: true }), params)) {
+        for (const r of bridge.stream(sql.customers, params)) {
           const customerId = r[0] as string;
           if (overlay.isErased?.(customerId)) continue;
           const rows = new Map<string, Record<string, CellValue> | null>();

@@ -141,17 +141,11 @@ export function openClvSummaries(
   db: Database.Database,
   o: { endDay: number; daysPerUnit: number; consent: { purpose: Purpose; at: Date } | null }
 ): ClvSummary[] {
-  const dir = nodeDirOf(db);
-  const mapping = dir === null ? null : mappingFor(dir);
-  if (dir === null || mapping === null)
-    return scoreSummaries(db, o.endDay, o.daysPerUnit, o.consent ?? undefined);
+  const wh = warehouseAccess(db);
+  if (wh === null) return scoreSummaries(db, o.endDay, o.daysPerUnit, o.consent ?? undefined);
   // Without a consent filter the overlay serves the erasures only (its purpose does not matter).
-  const overlay = nodeOverlay(db, dir, {
-    purpose: o.consent?.purpose ?? 'analytics',
-    asOf: '1970-01-01',
-    ...(o.consent ? { consentAt: o.consent.at } : {}),
-  });
-  return warehouseClvSummaries(warehouseBridge(dir, mapping), mapping, o, overlay);
+  const overlay = wh.overlay(o.consent?.purpose ?? 'analytics', o.consent?.at ?? new Date());
+  return warehouseClvSummaries(wh.bridge, wh.mapping, o, overlay);
 }
 
 /** The feature tables a query can name and their columns, from whichever backend is in use. */
