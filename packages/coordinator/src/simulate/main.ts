@@ -276,13 +276,7 @@ async function simulate(
       throw new Error('--model-out: no train job in this run produced a complete model');
     if (modelFile && model) err(`Model written to ${modelFile}\n`);
     const action = await actionStep(
-      opts,
-      fed,
-      workdir,
-      setups,
-      results,
-      modelFile,
-      model?.file ?? undefined,
+      { opts, fed, workdir, setups, results, modelFile, writtenModel: model?.file ?? undefined },
       err
     );
     if (action && !opts.json) out(`\n${actionReport(action)}\n`);
@@ -332,19 +326,24 @@ async function simulate(
  * model if this run wrote one, with the response rates if a job published them.
  */
 async function actionStep(
-  opts: SimulateOptions,
-  fed: LocalFederation,
-  workdir: string,
-  setups: readonly NodeSetup[],
-  results: readonly JobResult[],
-  modelFile: string | undefined,
-  writtenModel: string | undefined,
+  run: {
+    opts: SimulateOptions;
+    fed: LocalFederation;
+    workdir: string;
+    setups: readonly NodeSetup[];
+    results: readonly JobResult[];
+    /** Where this run writes a model (the step's files go beside it), if anywhere. */
+    modelFile: string | undefined;
+    /** The model file this run did write (absent when its train job failed or was not run). */
+    writtenModel: string | undefined;
+  },
   err: (s: string) => void
 ): Promise<ActionDemo | undefined> {
+  const { opts, fed, workdir, setups, results, modelFile, writtenModel } = run;
   const data = setups[0]?.data;
   const first = fed.nodes.find((n) => n.name === setups[0]?.name);
-  if (!opts.decide || !modelFile || !first || !data || !('synth' in data)) return undefined;
-  if (data.synth.profile !== 'retail') return undefined;
+  const retail = data !== undefined && 'synth' in data && data.synth.profile === 'retail';
+  if (!opts.decide || !modelFile || !first || !retail) return undefined;
   const t0 = Date.now();
   err(`Deciding next-best-actions and building an audience at ${first.name} ...\n`);
   const rates = responseRatesOf(results);

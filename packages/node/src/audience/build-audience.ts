@@ -31,8 +31,8 @@ import { AudienceRuleSchema, type AudienceRule, type Condition } from './audienc
 /**
  * Building an audience (docs/decide.md "Audiences"): the node's own customers whose consent for
  * `marketing` is in force at the moment of building (the unit source's filter: revoked and
- * erased customers are never read), from its imported data or its warehouse, and who match the rule, written to a local CSV for the
- * institution's own channels. The ledger records it like a release records its units: the
+ * erased customers are never read), from its imported data or its warehouse, and who match the
+ * rule, written to a local CSV for the institution's own channels. The ledger records it like a release records its units: the
  * count, the RFC 6962 root over the customers' keyed pseudonyms (release/_units-commit.ts), the
  * rule's hash; the sorted pseudonyms are kept beside the ledger (release_units, keyed by the
  * entry's seq) so the node can later prove an erased customer was not in it. Nothing leaves.

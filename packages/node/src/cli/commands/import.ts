@@ -132,8 +132,10 @@ export function registerImport(node: Command, ctx: CliContext): void {
             plain: (done, total) =>
               `${rows} rows${total ? ` (${Math.floor((100 * done) / total)}%)` : ''}`,
           });
-          // A lawful basis covers the customers of every file but the consents log itself.
-          const basis = f.kind !== 'consents' && lawfulBasis.length > 0 ? { lawfulBasis } : {};
+          // With several files a lawful basis covers the customers of every file but the consents
+          // log itself; a single file gets exactly what was asked (importCsv judges it).
+          const covered = files.length === 1 || f.kind !== 'consents';
+          const basis = covered && lawfulBasis.length > 0 ? { lawfulBasis } : {};
           return importCsv(db, identity, {
             kind: f.kind,
             file: f.path,
@@ -148,7 +150,7 @@ export function registerImport(node: Command, ctx: CliContext): void {
           }).finally(() => progress.stop());
         }
       });
-      const text = () => `${reports.map(reportText).join('')}`;
+      const text = () => reports.map(reportText).join('');
       if (reports.length === 1) emit(ctx, o.json, reports[0], text);
       else emit(ctx, o.json, { imports: reports }, text);
     });
