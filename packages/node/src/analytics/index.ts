@@ -40,6 +40,17 @@ export {
   type AssignmentRow,
   type ChannelRow,
 } from './field-catalog.ts';
+/** Row-unit queries as plans a source can compute itself (a warehouse, in SQL). */
+export {
+  cellPlanOf,
+  PLAN_FIELDS,
+  type CellPlan,
+  type CellTotals,
+  type PlanDimension,
+  type PlanMeasure,
+  type PlanTerm,
+  type RowUnit,
+} from './cell-plan.ts';
 /** In-memory UnitSource for tests and demos. */
 export { memoryUnitSource, type MemoryCustomer, type MemorySourceInput } from './memory-source.ts';
 /** Round half away from zero, the fixed-point rounding of every sum. */

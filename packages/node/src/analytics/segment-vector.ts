@@ -11,6 +11,7 @@ import { deriveContext } from './customer-fields.ts';
 import { resolveField, type Getter, type RowCursor } from './field-catalog.ts';
 import { ExactSums, roundHalfAway } from './fixed-point.ts';
 import { unitRowGroups } from './unit-rows.ts';
+import { cellPlanOf, checkCellTotals } from './cell-plan.ts';
 import type { CustomerSummary, TableRow, UnitSource } from './types.ts';
 
 /**
@@ -80,6 +81,9 @@ function fixedPoint(x: number, scale: number, lo: number, hi: number): number {
  */
 export function computeSegmentVector(q: SegmentQuery, source: UnitSource): SegmentVector {
   const layout = layoutOf(q);
+  // A source that computes the cells itself (a warehouse, in SQL) does; otherwise the streams.
+  const pushed = source.cells ? pushedDown(q, source) : null;
+  if (pushed) return pushed;
   const k = deriveContext(q);
   const tables: string[] = [];
   const dims = q.dimensions.map((d) => compileDimension(q.unit, d, tables));
@@ -119,8 +123,46 @@ export function computeSegmentVector(q: SegmentQuery, source: UnitSource): Segme
       }
     }
   }
-  const values = assemble(layout, counts, rows, measures, q.measures);
+  const values = assemble(
+    layout,
+    counts,
+    rows,
+    (i) => {
+      const m = measures[i] as CompiledMeasure;
+      const squares = m.squares?.sums;
+      return {
+        sum: (cell) => m.sum.value(cell),
+        squares: squares ? (c) => squares.value(c) : null,
+      };
+    },
+    q.measures
+  );
   return { layout, values, cellCounts: Array.from(counts), rows };
+}
+
+/** The vector from the source's own computation of the query's cells, or null if it has none. */
+function pushedDown(q: SegmentQuery, source: UnitSource): SegmentVector | null {
+  const plan = cellPlanOf(q);
+  const totals = plan && source.cells?.(plan, () => {});
+  if (!plan || !totals) return null;
+  checkCellTotals(plan, totals);
+  const layout = layoutOf(q);
+  const rows = totals.counts.reduce((a, b) => a + b, 0);
+  const values = assemble(
+    layout,
+    totals.counts,
+    rows,
+    (i) => {
+      const sums = totals.sums[i] as bigint[];
+      const squares = totals.squares[i];
+      return {
+        sum: (cell) => sums[cell] as bigint,
+        squares: squares ? (cell) => squares[cell] as bigint : null,
+      };
+    },
+    q.measures
+  );
+  return { layout, values, cellCounts: [...totals.counts], rows };
 }
 
 /**
@@ -168,11 +210,17 @@ function scanCustomers(
   }
 }
 
+/** One measure's exact sums by cell, and its sums of squares (null when not asked for). */
+type MeasureSums = (measure: number) => {
+  sum: (cell: number) => bigint;
+  squares: ((cell: number) => bigint) | null;
+};
+
 function assemble(
   layout: SegmentLayout,
-  counts: Float64Array,
+  counts: ArrayLike<number>,
   rows: number,
-  measures: CompiledMeasure[],
+  sumsOf: MeasureSums,
   declared: Measure[]
 ): bigint[] {
   const values = new Array<bigint>(layout.length).fill(0n);
@@ -181,11 +229,11 @@ function assemble(
       values[b.offset] = BigInt(rows);
       continue;
     }
-    const m =
-      b.field === undefined ? undefined : measures[declared.findIndex((d) => d.field === b.field)];
-    const sums = b.kind === 'sum' ? m?.sum : b.kind === 'sumsq' ? m?.squares?.sums : undefined;
-    for (let i = 0; i < b.length; i++)
-      values[b.offset + i] = sums ? sums.value(i) : BigInt(counts[i] as number);
+    const i = b.field === undefined ? -1 : declared.findIndex((d) => d.field === b.field);
+    const m = i < 0 ? undefined : sumsOf(i);
+    const sums = b.kind === 'sum' ? m?.sum : b.kind === 'sumsq' ? m?.squares : undefined;
+    for (let c = 0; c < b.length; c++)
+      values[b.offset + c] = sums ? sums(c) : BigInt(counts[c] as number);
   }
   return values;
 }

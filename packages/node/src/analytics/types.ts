@@ -1,3 +1,5 @@
+import type { CellPlan, CellTotals } from './cell-plan.ts';
+
 /**
  * What the analytics read. The store produces these (with SQL aggregation pushed down where it
  * can), already filtered to customers whose consent for the query's purpose is in force at the
@@ -62,4 +64,11 @@ export interface UnitSource {
   events(hint?: RowHint): Iterable<EventRow>;
   touches(hint?: RowHint): Iterable<TouchRow>;
   tableRows(table: string): Iterable<TableRow>;
+  /**
+   * Optional push-down (cell-plan.ts): the cells of a row-unit query computed by the source
+   * itself, exactly as computeSegmentVector would from the streams, or null when it cannot (the
+   * streams are read instead). `seen` is called with every customer whose rows it read, as the
+   * streams would have yielded them (a release commits to them: release/_units-source.ts).
+   */
+  cells?(plan: CellPlan, seen: (customerId: string) => void): CellTotals | null;
 }

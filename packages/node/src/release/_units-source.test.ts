@@ -7,7 +7,14 @@ const source = memoryUnitSource({
   customers: [{ customerId: 'c1' }, { customerId: 'c2' }],
   events: [
     { customerId: 'c1', time: DAY, type: 'visit', amount: null, channel: 'web', category: null },
-    { customerId: 'c2', time: 2 * DAY, type: 'visit', amount: null, channel: 'app', category: null },
+    {
+      customerId: 'c2',
+      time: 2 * DAY,
+      type: 'visit',
+      amount: null,
+      channel: 'app',
+      category: null,
+    },
   ],
   touches: [
     { customerId: 'c2', time: DAY, channel: 'sms', campaign: 'x', variant: null, outcome: 'none' },

@@ -32,6 +32,16 @@ export function recordingSource(source: UnitSource): { source: UnitSource; units
       events: (hint) => tap(source.events(hint), units),
       touches: (hint) => tap(source.touches(hint), units),
       tableRows: (table) => tap(source.tableRows(table), units),
+      // A source computing cells itself reports the customers it read instead of yielding them.
+      ...(source.cells
+        ? {
+            cells: (plan, seen) =>
+              (source.cells as NonNullable<UnitSource['cells']>)(plan, (id) => {
+                units.add(id);
+                seen(id);
+              }),
+          }
+        : {}),
     },
   };
 }
