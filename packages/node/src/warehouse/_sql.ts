@@ -204,27 +204,55 @@ function sinceSql(col: string, type: TimeType, fromMs: number | undefined): stri
  * BY), in that order. The number is checked, then written as a literal, so the statements keep
  * the common parameters.
  */
-function perCustomerSql(
-  body: { cte: string; columns: string[]; from: string; order: string },
-  perCustomer: number | undefined
-): string {
+/** A row statement's parts: the CTEs, the output columns (the customer id first), FROM .. WHERE, order. */
+export interface RowStatement {
+  cte: string;
+  columns: string[];
+  from: string;
+  order: string;
+}
+
+/**
+ * The statement's columns as c0, c1, ... with `rn`, each row's position among its customer's
+ * rows in the statement's own order (row_number over the same ORDER BY): a subquery.
+ */
+export function numberedRowsSql(body: RowStatement): string {
   const cols = body.columns.map((c, i) => `${c} AS c${i}`).join(', ');
+  return `SELECT ${cols}, row_number() OVER (PARTITION BY k.cid ORDER BY ${body.order}) AS rn
+  ${body.from}`;
+}
+
+/** Checks a per-customer row limit before it is written into a statement as a literal. */
+export function rowLimit(n: number): number {
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new RangeError('"perCustomer" expected a positive integer');
+  return n;
+}
+
+/**
+ * A RowHint's `perCustomer` around a row statement whose first column is the customer id: the
+ * earliest rows of each customer in the statement's own order, in that order. The number is
+ * checked, then written as a literal, so the statements keep the common parameters.
+ */
+function perCustomerSql(body: RowStatement, perCustomer: number | undefined): string {
   if (perCustomer === undefined)
     return `${body.cte}\nSELECT ${body.columns.join(', ')}\n${body.from}\nORDER BY ${body.order}`;
-  if (!(Number.isInteger(perCustomer) && perCustomer >= 1))
-    throw new RangeError('"perCustomer" expected a positive integer');
   const out = body.columns.map((_, i) => `r.c${i}`).join(', ');
   return `${body.cte}
 SELECT ${out} FROM (
-  SELECT ${cols}, row_number() OVER (PARTITION BY k.cid ORDER BY ${body.order}) AS rn
-  ${body.from}
+  ${numberedRowsSql(body)}
 ) r
-WHERE r.rn <= ${perCustomer}
+WHERE r.rn <= ${rowLimit(perCustomer)}
 ORDER BY r.c0 COLLATE "C", r.rn`;
 }
 
 /** Events before $2 of consented customers: cid, ms, type, amount, channel, category. */
 export function eventsSql(m: WarehouseMapping, hint: RowHint = {}): string {
+  return perCustomerSql(eventRows(m, hint), hint.perCustomer);
+}
+
+/** eventsSql's statement; `extra` is one more condition on the consented customer `k.cid`. */
+export function eventRows(m: WarehouseMapping, hint: RowHint = {}, extra = ''): RowStatement {
   const e = m.events;
   const et = `e.${quoteIdent(e.time.column)}`;
   const ms = msOf(et, e.time.type);
@@ -233,21 +261,28 @@ export function eventsSql(m: WarehouseMapping, hint: RowHint = {}): string {
   const channel = textOrNull('e', e.channel);
   const category = textOrNull('e', e.category);
   // ORDER BY names expressions, not output positions: `1 COLLATE "C"` would be a constant.
-  return perCustomerSql(
-    {
-      cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
-      columns: ['k.cid', ms, type, amount, channel, category],
-      from: `FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
-WHERE ${before(et, e.time.type, '$2')}${sinceSql(et, e.time.type, hint.fromMs)}`,
-      order: `k.cid COLLATE "C", ${ms}, ${type} COLLATE "C", coalesce(${channel}, '') COLLATE "C",
+  return {
+    cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
+    columns: ['k.cid', ms, type, amount, channel, category],
+    from: `FROM ${quoteTable(e.table)} e JOIN consented k ON k.cid = e.${quoteIdent(e.customerId)}::text
+WHERE ${before(et, e.time.type, '$2')}${sinceSql(et, e.time.type, hint.fromMs)}${extra}`,
+    order: `k.cid COLLATE "C", ${ms}, ${type} COLLATE "C", coalesce(${channel}, '') COLLATE "C",
   coalesce(${category}, '') COLLATE "C", ${amount}`,
-    },
-    hint.perCustomer
-  );
+  };
 }
 
 /** Touches before $2 of consented customers: cid, ms, channel, campaign, variant, outcome. */
 export function touchesSql(m: WarehouseMapping, hint: RowHint = {}): string | null {
+  const body = touchRows(m, hint);
+  return body && perCustomerSql(body, hint.perCustomer);
+}
+
+/** touchesSql's statement (null without a touches mapping); `extra` as for eventRows. */
+export function touchRows(
+  m: WarehouseMapping,
+  hint: RowHint = {},
+  extra = ''
+): RowStatement | null {
   const t = m.touches;
   if (!t) return null;
   const tt = `t.${quoteIdent(t.time.column)}`;
@@ -255,17 +290,22 @@ export function touchesSql(m: WarehouseMapping, hint: RowHint = {}): string | nu
   const channel = `t.${quoteIdent(t.channel)}::text`;
   const campaign = `t.${quoteIdent(t.campaign)}::text`;
   const variant = textOrNull('t', t.variant);
-  return perCustomerSql(
-    {
-      cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
-      columns: ['k.cid', ms, channel, campaign, variant, `t.${quoteIdent(t.outcome)}::text`],
-      from: `FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
-WHERE ${before(tt, t.time.type, '$2')}${sinceSql(tt, t.time.type, hint.fromMs)}`,
-      order: `k.cid COLLATE "C", ${ms}, ${channel} COLLATE "C", ${campaign} COLLATE "C",
+  return {
+    cte: `WITH ${consentCtes(m, { mappedCustomersOnly: true })}`,
+    columns: ['k.cid', ms, channel, campaign, variant, `t.${quoteIdent(t.outcome)}::text`],
+    from: `FROM ${quoteTable(t.table)} t JOIN consented k ON k.cid = t.${quoteIdent(t.customerId)}::text
+WHERE ${before(tt, t.time.type, '$2')}${sinceSql(tt, t.time.type, hint.fromMs)}${extra}`,
+    order: `k.cid COLLATE "C", ${ms}, ${channel} COLLATE "C", ${campaign} COLLATE "C",
   coalesce(${variant}, '') COLLATE "C"`,
-    },
-    hint.perCustomer
-  );
+  };
+}
+
+/** The consented, mapped customers' ids in id order: whose rows a push-down reads. */
+export function consentedIdsSql(m: WarehouseMapping): string {
+  return `WITH ${consentCtes(m, { mappedCustomersOnly: true })}
+SELECT x.cid FROM consented x
+WHERE $2::float8 IS NOT NULL -- ids have no time: asOf is typed, not applied
+ORDER BY x.cid COLLATE "C"`;
 }
 
 /** A feature table's rows of consented customers: cid, then the mapped columns in order. */

@@ -32,6 +32,8 @@ import { runCli } from '../_testing/run-cli.ts';
 import { computeSegmentVector } from '../analytics/index.ts';
 import type { UnitSource } from '../analytics/types.ts';
 import { revokeConsent } from '../consent/index.ts';
+import { listLedger } from '../ledger/index.ts';
+import { releaseSegmentStats } from '../release/index.ts';
 import { eraseCustomer } from '../erasure/index.ts';
 import { initNode, loadIdentity, type NodeIdentity } from '../identity/index.ts';
 import { importCsv } from '../importing/index.ts';
@@ -370,14 +372,112 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
       dimensions: [{ field: 'table.churn.tenure_days', edges: [90, 365, 730] }],
     },
   };
-  for (const [name, q] of Object.entries(QUERIES)) {
+  // Row-unit queries the warehouse computes in SQL (analytics/cell-plan.ts), beside the ones above.
+  const PUSHED: Record<string, Partial<SegmentQueryInput>> = {
+    'amount by event type and category, sums and squares, ties in rounding': {
+      unit: 'event',
+      maxRowsPerCustomer: 5,
+      dimensions: [
+        { field: 'event_type', categories: ['purchase', 'visit'] },
+        { field: 'category', categories: ['grocery', 'apparel', "it's"] },
+      ],
+      measures: [
+        { field: 'amount', lower: 0, upper: 500, scale: 100, squares: true, squareScale: 10 },
+        { field: 'hour_of_week', lower: 10.25, upper: 150.5, scale: 2, squares: true },
+      ],
+    },
+    'amount bins, with an odd scale and a negative lower bound': {
+      unit: 'event',
+      maxRowsPerCustomer: 4,
+      dimensions: [{ field: 'amount', edges: [0, 10.5, 50, 200] }],
+      measures: [{ field: 'amount', lower: -10.5, upper: 50.5, scale: 3, squares: true }],
+    },
+    'touch outcome x hour of day categories, hour as a measure': {
+      unit: 'touch',
+      maxRowsPerCustomer: 6,
+      dimensions: [
+        { field: 'outcome', categories: ['none', 'opened', 'clicked', 'converted'] },
+        { field: 'hour_of_week', categories: ['9', '10', '11', '12', '13', '14'] },
+      ],
+      measures: [{ field: 'hour_of_week', lower: 0, upper: 167 }],
+    },
+    'funnel by campaign x variant, the first 2 assignments per customer': {
+      unit: 'assignment',
+      maxRowsPerCustomer: 2,
+      dimensions: [
+        { field: 'campaign', categories: ['spring_sale', 'loyalty_push', 'holiday_promo'] },
+        { field: 'variant', categories: ['A', 'B'] },
+      ],
+      measures: ['exposed', 'clicked', 'converted'].map((field) => ({ field, lower: 0, upper: 1 })),
+    },
+    'fatigue per channel, touches with squares': {
+      unit: 'customer_channel',
+      dimensions: [{ field: 'channel', categories: ['email', 'sms', 'app'] }],
+      measures: [{ field: 'touches_7d', lower: 0, upper: 20, squares: true }],
+    },
+  };
+  // Spies on a warehouse source: how many plans it computed in SQL.
+  const spied = (src: UnitSource): { src: UnitSource; pushed: () => number } => {
+    let n = 0;
+    const cells = src.cells?.bind(src);
+    if (!cells) throw new Error('a warehouse source computes cells');
+    return {
+      src: { ...src, cells: (plan, seen) => (n++, cells(plan, seen)) },
+      pushed: () => n,
+    };
+  };
+  const streamsOnly = ({ cells: _, ...src }: UnitSource): UnitSource => src;
+  const ROW_UNITS = ['assignment', 'touch', 'event', 'customer_channel'];
+  for (const [name, q] of Object.entries({ ...QUERIES, ...PUSHED })) {
     it(`gives the same segment vector: ${name}`, () => {
       const query = SegmentQuerySchema.parse({ ...base, ...q });
       const a = computeSegmentVector(query, sqlite()).values;
       expect(a.some((v) => v > 0n)).toBe(true);
-      expect(computeSegmentVector(query, warehouse()).values).toEqual(a);
+      const w = spied(warehouse());
+      expect(computeSegmentVector(query, w.src).values).toEqual(a);
+      // Every row-unit query here reads only its rows' own fields, so PostgreSQL computed it.
+      expect(w.pushed()).toBe(ROW_UNITS.includes(query.unit) ? 1 : 0);
+      expect(computeSegmentVector(query, streamsOnly(warehouse())).values).toEqual(a);
     });
   }
+
+  it('computes a row-unit query over customer fields from the streams, with the same vector', () => {
+    const query = SegmentQuerySchema.parse({
+      ...base,
+      unit: 'event',
+      maxRowsPerCustomer: 3,
+      dimensions: [
+        { field: 'lifecycle_stage', categories: ['intro', 'growth', 'mature', 'decline'] },
+        { field: 'channel', categories: ['web', 'store', 'app'] },
+      ],
+    });
+    const w = spied(warehouse());
+    const b = computeSegmentVector(query, w.src).values;
+    expect(w.pushed()).toBe(0);
+    expect(b).toEqual(computeSegmentVector(query, sqlite()).values);
+  });
+
+  it('commits a pushed-down release to the same customers as one read from the streams', () => {
+    const policy = PolicySchema.parse({ testOnlyAllowNoiseOff: true });
+    const funnel = PUSHED['funnel by campaign x variant, the first 2 assignments per customer'];
+    const query = SegmentQuerySchema.parse({ ...base, ...funnel });
+    const release = (source: UnitSource, jobId: string) =>
+      releaseSegmentStats(
+        { db: dbB, identity: idB, policy },
+        { query, source, jobId, round: 0, noise: 'off-test-only' }
+      );
+    const w = spied(warehouse());
+    const a = release(w.src, 'j-push-units');
+    expect(w.pushed()).toBe(1);
+    const b = release(streamsOnly(warehouse()), 'j-stream-units');
+    expect(a.values).toEqual(b.values);
+    const units = (jobId: string) => {
+      const e = listLedger(dbB, { type: 'release' }).find((x) => x.body['jobId'] === jobId);
+      return [e?.body['unitsCount'], e?.body['unitsRoot']];
+    };
+    expect(units('j-push-units')[0]).toBeGreaterThan(100);
+    expect(units('j-push-units')).toEqual(units('j-stream-units'));
+  });
 
   it('honours a revocation in the warehouse, one recorded on the node, and an erasure', async () => {
     const ids = [...warehouse().customers()].map((c) => c.customerId);
@@ -414,6 +514,13 @@ describe.skipIf(!pgBin.ok)('a warehouse node and a SQLite node on the same data'
     expect([...src.events()].some((e) => e.customerId === first || e.customerId === second)).toBe(
       false
     );
+    // Pushed down, the erased and revoked customers are left out as the streams leave them out.
+    for (const q of Object.values(PUSHED)) {
+      const query = SegmentQuerySchema.parse({ ...base, ...q });
+      expect(computeSegmentVector(query, src).values).toEqual(
+        computeSegmentVector(query, streamsOnly(src)).values
+      );
+    }
     // A decision for the erased customer says so, and the batch no longer has them.
     const ctx = {
       db: dbB,

@@ -5,6 +5,7 @@
  * in batches from server-side cursors, so the node's memory stays flat whatever the table sizes.
  */
 import { ProtocolError, PurposeSchema } from '@fedmark/protocol';
+import type { CellPlan, CellTotals } from '../analytics/cell-plan.ts';
 import type {
   CustomerSummary,
   EventRow,
@@ -18,7 +19,8 @@ import { asOfToMs, type UnitSourceOptions } from '../store/unit-source.ts';
 import { customerSummary } from '../store/customer-summary.ts';
 import type { ActivityAggregateColumns } from '../store/customer-activity.ts';
 import type { PgBridge } from './_bridge.ts';
-import { customersSql, eventsSql, tableRowsSql, touchesSql } from './_sql.ts';
+import { cellsSql } from './_cells-sql.ts';
+import { consentedIdsSql, customersSql, eventsSql, tableRowsSql, touchesSql } from './_sql.ts';
 import type { WarehouseMapping } from './mapping.ts';
 
 /** What the node itself knows beside the warehouse: its own consent records and erasures. */
@@ -154,10 +156,47 @@ export function createWarehouseUnitSource(
   }
 
   const isErased = overlay.isErased;
+
+  /**
+   * Push-down (docs/warehouse.md): the ids of the customers whose rows the query reads go by
+   * once (for the release's units commitment, and to find the erased ones, whose pseudonyms only
+   * the node can compute), then one row per non-empty cell.
+   */
+  function cells(plan: CellPlan, seen: (customerId: string) => void): CellTotals | null {
+    const sql = cellsSql(mapping, plan);
+    // The plan's cut is the query's asOf; a source opened at another asOf is read row by row.
+    if (sql === null || plan.endMs !== params[1]) return null;
+    const erased: string[] = [];
+    for (const [id] of bridge.stream(consentedIdsSql(mapping), params) as Iterable<[string]>) {
+      if (isErased?.(id)) erased.push(id);
+      else seen(id);
+    }
+    const totals: CellTotals = {
+      counts: new Array<number>(plan.cells).fill(0),
+      sums: plan.measures.map(() => new Array<bigint>(plan.cells).fill(0n)),
+      squares: plan.measures.map((m) =>
+        m.squares ? new Array<bigint>(plan.cells).fill(0n) : null
+      ),
+    };
+    for (const r of bridge.stream(sql, [...params, erased])) {
+      const cell = r[0] as number;
+      if (!(Number.isInteger(cell) && cell >= 0 && cell < plan.cells))
+        throw new Error(`the warehouse computed cell ${String(cell)} of ${plan.cells}`);
+      totals.counts[cell] = r[1] as number;
+      let c = 2;
+      plan.measures.forEach((m, i) => {
+        (totals.sums[i] as bigint[])[cell] = BigInt(r[c++] as string);
+        if (m.squares) (totals.squares[i] as bigint[])[cell] = BigInt(r[c++] as string);
+      });
+    }
+    return totals;
+  }
+
   return {
     customers: () => withoutErased(customers(), isErased),
     events: (hint) => withoutErased(events(hint), isErased),
     touches: (hint) => withoutErased(touches(hint), isErased),
     tableRows: (table) => withoutErased(tableRows(table), isErased),
+    cells,
   };
 }
