@@ -182,7 +182,10 @@ describe('egress canary: nothing but signed ciphertexts and metadata leaves a no
   it('keeps counts and sums inside the ciphertext: the clear metadata has only the agreed fields', () => {
     for (const name of NODES) {
       for (const e of proxies.get(name)!.exchanges.filter((x) => x.url.endsWith('/submission'))) {
-        const body = JSON.parse(e.requestBody.toString('utf8')) as Record<string, unknown>;
+        // Submissions travel gzip-compressed; the canary reads them inflated (capture-proxy.ts).
+        expect(e.requestHeaders['content-encoding']).toBe('gzip');
+        expect(e.requestBody.length).toBeLessThan(e.requestText.length * 0.8);
+        const body = JSON.parse(e.requestText) as Record<string, unknown>;
         expect(Object.keys(body).sort()).toEqual(SUBMISSION_KEYS);
         const { ciphertexts: _c, ...clear } = body;
         // The node's exact record count must not be anywhere in the clear part.

@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 
 export interface CapturedExchange {
   method: string;
   url: string;
   requestHeaders: Record<string, string>;
+  /** The body as it crossed the wire (gzip bytes when the node compressed it). */
   requestBody: Buffer;
+  /** The body before compression: what a canary must search. */
+  requestText: string;
   status: number;
   responseBody: Buffer;
 }
@@ -59,6 +63,10 @@ export class CaptureProxy {
       url: req.url ?? '',
       requestHeaders,
       requestBody,
+      requestText: (requestHeaders['content-encoding'] === 'gzip'
+        ? gunzipSync(requestBody)
+        : requestBody
+      ).toString('utf8'),
       status: res.status,
       responseBody,
     });
@@ -70,13 +78,10 @@ export class CaptureProxy {
     return { status: res.status, headers, body: responseBody };
   }
 
-  /** Everything the node sent: URLs, headers and bodies, as one searchable text. */
+  /** Everything the node sent: URLs, headers and bodies (inflated), as one searchable text. */
   sentText(): string {
     return this.exchanges
-      .map(
-        (e) =>
-          `${e.method} ${e.url}\n${JSON.stringify(e.requestHeaders)}\n${e.requestBody.toString('utf8')}`
-      )
+      .map((e) => `${e.method} ${e.url}\n${JSON.stringify(e.requestHeaders)}\n${e.requestText}`)
       .join('\n');
   }
 

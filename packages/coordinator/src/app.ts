@@ -22,8 +22,9 @@ import { transparencyLogFor, transparencyRoutes } from './transparency/index.ts'
 import { CONSOLE_BASE, consoleApp, consoleNotFound } from './console/routes.tsx';
 import { zodMessage } from './zod-message.ts';
 
-/** Largest request body (a submission of up to 64 ciphertexts of ~450 KB base64-encoded fits). */
-export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+import { MAX_BODY_BYTES } from './body-limit.ts';
+
+export { MAX_BODY_BYTES };
 
 /** Rows per node assumed by the plaintext-range check (see CoordinatorOptions.maxRowsPerNode). */
 export const DEFAULT_MAX_ROWS_PER_NODE = 10_000_000;

@@ -40,6 +40,7 @@ export * from './dir-backup.ts';
 export * from './tls/index.ts';
 export * from './ready-line.ts';
 export * from './http-retry.ts';
+export * from './request-body.ts';
 export * from './logging.ts';
 export * from './psi/index.ts';
 export * from './overlap/index.ts';

@@ -4,12 +4,14 @@ import { createMiddleware } from 'hono/factory';
 import {
   REQUEST_WINDOW_MS,
   checkNodeRequestHeaders,
+  decodeRequestBody,
   hexToBytes,
   verifyNodeRequest,
   equalBytes,
   sha256,
 } from '@fedmark/protocol';
 import { ProtocolError, errorToWire } from '@fedmark/protocol';
+import { MAX_BODY_BYTES } from '../body-limit.ts';
 import type { Ctx } from '../context.ts';
 
 export interface NodeAuthVars {
@@ -69,7 +71,13 @@ export function nodeAuth(ctx: Ctx) {
       c.header('connection', 'close');
       throw err;
     }
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    // A large body may come gzip-compressed (protocol request-body.ts): inflated here, capped at
+    // the body limit, so the signature below is checked over the JSON text the node signed.
+    const raw = decodeRequestBody(
+      new Uint8Array(await c.req.arrayBuffer()),
+      c.req.header('content-encoding'),
+      MAX_BODY_BYTES
+    );
     const url = new URL(c.req.url);
     const now = ctx.now();
     if (now - lastPrune > 60_000) {

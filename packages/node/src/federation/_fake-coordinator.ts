@@ -59,6 +59,7 @@ import {
   SecaggSetupSchema,
   SecaggUnmaskSchema,
   advertOf,
+  decodeRequestBody,
   maskCorrection,
   secaggSetsHash,
   secaggSetsSigningPayload,
@@ -131,7 +132,13 @@ export class FakeCoordinator {
   readonly fetch: FetchFn = async (url, init) => {
     const u = new URL(url);
     const path = u.pathname + u.search;
-    const body = init.body ?? '';
+    // As the real coordinator does (nodes/auth.ts): a compressed body is inflated, then checked.
+    const body =
+      typeof init.body === 'string' || init.body === undefined
+        ? (init.body ?? '')
+        : Buffer.from(
+            decodeRequestBody(init.body, init.headers['content-encoding'], 32 << 20)
+          ).toString('utf8');
     this.requests.push({
       node: init.headers['x-fedmark-node'] ?? null,
       method: init.method,

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { ProtocolError, TlsPinError, errorFromWire, signNodeRequest } from '@fedmark/protocol';
+import {
+  ProtocolError,
+  TlsPinError,
+  encodeRequestBody,
+  errorFromWire,
+  signNodeRequest,
+} from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/index.ts';
 
 /**
@@ -9,7 +15,13 @@ import type { NodeIdentity } from '../identity/index.ts';
  */
 export type FetchFn = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    /** JSON text, or its gzip bytes with `content-encoding: gzip` (protocol request-body.ts). */
+    body?: string | Uint8Array;
+    signal?: AbortSignal;
+  }
 ) => Promise<Response>;
 
 /** Structured, secret-free log sink: `event` is a short name, `detail` holds ids and reasons only. */
@@ -129,10 +141,14 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
         })
       );
     }
+    // Signed as JSON text above; large bodies travel gzip-compressed (the coordinator inflates,
+    // then verifies the signature over the text).
+    const encoded = text === undefined ? undefined : encodeRequestBody(text);
+    if (encoded) Object.assign(headers, encoded.headers);
     const res = await doFetch(url.href, {
       method,
       headers,
-      ...(text !== undefined ? { body: text } : {}),
+      ...(encoded !== undefined ? { body: encoded.body } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const raw = await res.text();
