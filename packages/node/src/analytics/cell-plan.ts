@@ -1,7 +1,7 @@
 /**
  * A row-unit query (event, touch, assignment, customer_channel) as a plan that a source can
  * compute itself: a warehouse turns it into one GROUP BY in PostgreSQL, so only one row per
- * non-empty cell reaches the node instead of every row (docs/warehouse.md "Push-down").
+ * non-empty cell reaches the node instead of every row (docs/warehouse.md "Push-down of row units").
  *
  * Only queries whose every dimension and measure reads a field of the unit row itself are
  * planned; a field derived from the customer (lifecycle stage, RFM, an attribute) needs the

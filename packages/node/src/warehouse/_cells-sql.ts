@@ -1,7 +1,7 @@
 /**
  * Internal: a CellPlan (analytics/cell-plan.ts) as one PostgreSQL statement, so that a row-unit
  * query (channel x hour, funnels, A/B, fatigue) returns one row per non-empty cell instead of
- * every event or touch (docs/warehouse.md "Push-down"). Each step mirrors the JavaScript it
+ * every event or touch (docs/warehouse.md "Push-down of row units"). Each step mirrors the JavaScript it
  * replaces, which is the definition (warehouse/equality.test.ts compares the two on real data):
  *
  * - rows: eventRows / touchRows (_sql.ts), the same consent filter, cut and order as the streams;
