@@ -19,43 +19,59 @@ import { registerStartCommand } from './start-command.ts';
 import { zodMessage } from '../zod-message.ts';
 
 /** The node to admit: from its public-key file, or from --name/--signing-key/--box-key. */
-function admissionKeys(o: { keys?: string; name?: string; signingKey?: string; boxKey?: string }): {
+interface AdmissionKeys {
   name: string;
   signingKey: string;
   boxKey: string;
-} {
+}
+
+/** One node's public keys from its key file (written by fedmark node keys --out). */
+function keysFromFile(file: string): AdmissionKeys {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(
+      EXIT.INPUT_INVALID,
+      `${file}: ${err instanceof Error ? err.message : String(err)}`
+    );
+  }
+  const parsed = NodePublicKeysFileSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new CliError(EXIT.INPUT_INVALID, `${file}: ${zodMessage(parsed.error)}`);
+  return { name: parsed.data.name, signingKey: parsed.data.signingKey, boxKey: parsed.data.boxKey };
+}
+
+/** The nodes to admit: one per --keys file, or the one named by --name/--signing-key/--box-key. */
+function admissionKeys(o: {
+  keys?: string[];
+  name?: string;
+  signingKey?: string;
+  boxKey?: string;
+}): AdmissionKeys[] {
   if (o.keys !== undefined) {
     if (o.name !== undefined || o.signingKey !== undefined || o.boxKey !== undefined) {
       throw new CliError(
         EXIT.USAGE,
-        'give either --keys <file> or --name/--signing-key/--box-key, not both'
+        'give either --keys <file...> or --name/--signing-key/--box-key, not both'
       );
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(o.keys, 'utf8'));
-    } catch (err) {
-      throw new CliError(
-        EXIT.INPUT_INVALID,
-        `${o.keys}: ${err instanceof Error ? err.message : String(err)}`
-      );
+    const all = o.keys.map(keysFromFile);
+    const seen = new Set<string>();
+    for (const [i, k] of all.entries()) {
+      if (seen.has(k.name))
+        throw new CliError(EXIT.INPUT_INVALID, `${o.keys[i]}: node ${k.name} is named twice`);
+      seen.add(k.name);
     }
-    const parsed = NodePublicKeysFileSchema.safeParse(raw);
-    if (!parsed.success)
-      throw new CliError(EXIT.INPUT_INVALID, `${o.keys}: ${zodMessage(parsed.error)}`);
-    return {
-      name: parsed.data.name,
-      signingKey: parsed.data.signingKey,
-      boxKey: parsed.data.boxKey,
-    };
+    return all;
   }
   if (o.name === undefined || o.signingKey === undefined || o.boxKey === undefined) {
     throw new CliError(
       EXIT.USAGE,
-      'give --keys <file>, or all of --name, --signing-key and --box-key'
+      'give --keys <file...>, or all of --name, --signing-key and --box-key'
     );
   }
-  return { name: o.name, signingKey: o.signingKey, boxKey: o.boxKey };
+  return [{ name: o.name, signingKey: o.signingKey, boxKey: o.boxKey }];
 }
 
 /** `fedmark coordinator init|start|admit|keys|enroll-token|nodes`. */
@@ -132,22 +148,25 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
   coord
     .command('admit')
     .description(
-      "admit a node by its public keys (starts a new key epoch); the node then pins this coordinator's key"
+      "admit nodes by their public keys (starts one new key epoch); each node then pins this coordinator's key"
     )
     .requiredOption('--dir <dir>', 'coordinator directory')
-    .option('--keys <file>', "the node's public-key file (written by fedmark node keys --out)")
+    .option(
+      '--keys <file...>',
+      'public-key files, one per node (written by fedmark node keys --out); all are admitted in one transaction, or none'
+    )
     .option('--name <name>', 'node name (instead of --keys)')
     .option('--signing-key <hex>', "node's Ed25519 public key (64 hex)")
     .option('--box-key <hex>', "node's X25519 public key (64 hex)")
     .option('--json', 'print a JSON object')
     .addHelpText(
       'after',
-      '\nExamples:\n  fedmark coordinator admit --dir ./coord --keys node-a.keys.json\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n'
+      '\nExamples:\n  fedmark coordinator admit --dir ./coord --keys node-a.keys.json\n  fedmark coordinator admit --dir ./coord --keys bank.keys.json retailer.keys.json insurer.keys.json\n  fedmark coordinator admit --dir ./coord --name bank --signing-key 3b6a...e1 --box-key 8f40...2c\n'
     )
     .action(
       (o: {
         dir: string;
-        keys?: string;
+        keys?: string[];
         name?: string;
         signingKey?: string;
         boxKey?: string;
@@ -157,21 +176,23 @@ export function registerCoordinatorCommands(program: Command, io: CliIo): void {
         const d = openCoordinatorDir(o.dir);
         try {
           const c = createCoordinator({ ...d, timers: false, log: () => {} });
-          const n = admitNode(c.ctx, keys);
+          // One transaction: a refused node (a name already admitted) leaves nobody admitted.
+          const nodes = d.store.transaction(() => keys.map((k) => admitNode(c.ctx, k)));
           const epoch = d.store.keys.latest();
           const coordinatorKey = bytesToHex(d.coordinatorKey.publicKey);
           const tlsFingerprint = dirTlsFingerprint(o.dir);
-          if (o.json)
+          if (o.json) {
+            const one = nodes.length === 1 ? { node: nodes[0] } : {};
             io.out(
-              `${JSON.stringify({ node: n, keyEpoch: epoch?.keyId ?? null, coordinatorKey, tlsFingerprint })}\n`
+              `${JSON.stringify({ ...one, nodes, keyEpoch: epoch?.keyId ?? null, coordinatorKey, tlsFingerprint })}\n`
             );
-          else {
+          } else {
             io.out(
-              `admitted ${n.name}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`
+              `admitted ${nodes.map((n) => n.name).join(', ')}; key epoch ${epoch?.keyId ?? '-'} starts (generator ${epoch?.generator ?? '-'})\n`
             );
             io.out(`coordinator signing key: ${coordinatorKey}\n`);
             io.out(
-              `next, on the node: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}${tlsFingerprint ? ` --tls-fingerprint ${tlsFingerprint}` : ''}\n`
+              `next, on ${nodes.length === 1 ? 'the node' : 'each node'}: fedmark node pin-coordinator --dir <node dir> --coordinator <this coordinator's URL> --key ${coordinatorKey}${tlsFingerprint ? ` --tls-fingerprint ${tlsFingerprint}` : ''}\n`
             );
           }
         } finally {

@@ -373,3 +373,64 @@ describe('fedmark coordinator CLI', () => {
     expect(h.out()).toContain('fedmark coordinator start --dir ./coord --port 7700');
   });
 });
+
+describe('fedmark coordinator admit with several key files', () => {
+  const keyFile = (name: string): string => {
+    const file = join(root, `batch-${name}.keys.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        kind: 'fedmark-node-public-keys',
+        name,
+        signingKey: bytesToHex(generateSigningKeyPair().publicKey),
+        boxKey: bytesToHex(generateBoxKeyPair().publicKey),
+      })
+    );
+    return file;
+  };
+
+  it('admits them in one transaction, ending in one key epoch with all of them, or admits none', async () => {
+    const dir = join(root, 'coord-batch');
+    expect(await run(['coordinator', 'init', '--dir', dir, '--json'], captureCli().io)).toBe(0);
+    const c = captureCli();
+    const files = [keyFile('bank'), keyFile('shop'), keyFile('insurer')];
+    expect(
+      await run(['coordinator', 'admit', '--dir', dir, '--keys', ...files, '--json'], c.io)
+    ).toBe(0);
+    const out = JSON.parse(c.out()) as {
+      nodes: { name: string }[];
+      node?: unknown;
+      keyEpoch: string;
+    };
+    expect(out.nodes.map((n) => n.name)).toEqual(['bank', 'shop', 'insurer']);
+    expect(out.node).toBeUndefined();
+    const opened = openCoordinatorDir(dir);
+    const latest = opened.store.keys.latest();
+    expect(latest?.keyId).toBe(out.keyEpoch);
+    expect(latest?.members.map((m) => m.name).sort()).toEqual(['bank', 'insurer', 'shop']);
+    expect(opened.store.keys.list().filter((e) => e.state !== 'retired')).toHaveLength(1);
+    opened.store.close();
+    opened.transparencyDb.close();
+
+    // A batch with a name already admitted: refused, and its other node is not admitted either.
+    const again = captureCli();
+    expect(
+      await run(
+        ['coordinator', 'admit', '--dir', dir, '--keys', keyFile('telco'), keyFile('shop')],
+        again.io
+      )
+    ).toBe(25);
+    expect(again.err()).toContain('shop');
+    const after = openCoordinatorDir(dir);
+    expect(after.store.nodes.get('telco')).toBeUndefined();
+    after.store.close();
+    after.transparencyDb.close();
+
+    // The same node twice in one call is named, before anything is written.
+    const twice = captureCli();
+    const f = keyFile('telco');
+    expect(await run(['coordinator', 'admit', '--dir', dir, '--keys', f, f], twice.io)).toBe(23);
+    expect(twice.err()).toBe(`error: ${f}: node telco is named twice\n`);
+  });
+});

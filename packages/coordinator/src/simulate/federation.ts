@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { coordinatorFetch, type KeyEpoch } from '@fedmark/protocol';
+import { coordinatorFetch, type KeyEpoch, type NodePublicKeysFile } from '@fedmark/protocol';
 import { OperatorClient } from './operator-client.ts';
 import {
   freePort,
@@ -150,56 +150,23 @@ export class LocalFederation {
     );
     // Awaited once the first node's data is in; until then a failure must not be "unhandled".
     coordinatorUp.catch(() => undefined);
-    // One admission at a time: each starts a key epoch, and `coordinator admit` runs against the
-    // live coordinator's database (docs/coordinator.md).
-    let admissions = Promise.resolve();
-    const admit = (n: LocalNode): Promise<void> =>
-      (admissions = admissions.then(() =>
-        this.timed(
-          n.name,
-          () =>
-            runFedmark([
-              'coordinator',
-              'admit',
-              '--dir',
-              this.coordinatorDir,
-              '--name',
-              n.name,
-              '--signing-key',
-              n.signingKey,
-              '--box-key',
-              n.boxKey,
-            ]).then(() =>
-              // The node pins the coordinator's key, as the operator hands it over, so it checks
-              // what the coordinator signs: receipts, round specs, contributor sets.
-              runFedmark([
-                'node',
-                'pin-coordinator',
-                '--dir',
-                n.dir,
-                '--coordinator',
-                this.coordinatorUrl,
-                '--key',
-                coordinatorKey,
-                '--tls-fingerprint',
-                this.tlsFingerprint,
-              ])
-            ),
-          () => 'admitted by the coordinator (public keys) and pinned its signing and TLS keys'
-        ).then(() => undefined)
-      ));
-    let admitted = 0;
-    let allAdmitted!: () => void;
-    const everyoneAdmitted = new Promise<void>((r) => (allAdmitted = r));
+    // Every node initialises at once; one `coordinator admit` then takes them all (one key
+    // epoch with every member) while the nodes generate and import their data. Each node pins
+    // the coordinator once admitted and starts serving once its data is in and the coordinator
+    // is up, so the key ceremony overlaps the slowest node's import.
+    const inits = this.opts.nodes.map((setup) => this.initNode(setup));
+    const admitted = Promise.all(inits).then((nodes) => this.admitAll(nodes));
+    // Awaited by every node below; until then a failure must not be "unhandled".
+    admitted.catch(() => undefined);
     await Promise.all(
-      this.opts.nodes.map(async (setup) => {
-        await this.prepareNode(setup, async (n) => {
-          await admit(n);
-          if (++admitted === this.opts.nodes.length) allAdmitted();
-        });
-        await Promise.all([everyoneAdmitted, coordinatorUp]);
+      this.opts.nodes.map(async (setup, i) => {
+        const node = await (inits[i] as Promise<LocalNode>);
+        await Promise.all([
+          admitted.then(() => this.pinCoordinator(node, coordinatorKey)),
+          this.loadData(setup, node),
+        ]);
+        await coordinatorUp;
         if (this.opts.startNodes === false) return;
-        const node = this.node(setup.name);
         await this.timed(
           setup.name,
           async () => {
@@ -209,6 +176,48 @@ export class LocalFederation {
           () => `serving at ${node.apiUrl}, polling the coordinator`
         );
       })
+    );
+  }
+
+  /** One `coordinator admit` for every node, from public-key files written from their init. */
+  private async admitAll(nodes: readonly LocalNode[]): Promise<void> {
+    const files = nodes.map((n) => {
+      const file = join(this.opts.workdir, `${n.name}.keys.json`);
+      const keys: NodePublicKeysFile = {
+        version: 1,
+        kind: 'fedmark-node-public-keys',
+        name: n.name,
+        signingKey: n.signingKey,
+        boxKey: n.boxKey,
+      };
+      writeFileSync(file, `${JSON.stringify(keys)}\n`);
+      return file;
+    });
+    await this.timed(
+      'coordinator',
+      () => runFedmark(['coordinator', 'admit', '--dir', this.coordinatorDir, '--keys', ...files]),
+      () => `admitted ${nodes.length} nodes by their public keys (one key epoch)`
+    );
+  }
+
+  /** The node pins the coordinator's signing and TLS keys, as the operator hands them over. */
+  private async pinCoordinator(n: LocalNode, coordinatorKey: string): Promise<void> {
+    await this.timed(
+      n.name,
+      () =>
+        runFedmark([
+          'node',
+          'pin-coordinator',
+          '--dir',
+          n.dir,
+          '--coordinator',
+          this.coordinatorUrl,
+          '--key',
+          coordinatorKey,
+          '--tls-fingerprint',
+          this.tlsFingerprint,
+        ]),
+      () => 'pinned the coordinator signing and TLS keys (it checks what the coordinator signs)'
     );
   }
 
@@ -254,11 +263,8 @@ export class LocalFederation {
     }
   }
 
-  /** Initialises a node, hands it to `admit` (its public keys are known now), then loads its data. */
-  private async prepareNode(
-    setup: NodeSetup,
-    admit: (node: LocalNode) => Promise<void>
-  ): Promise<void> {
+  /** `fedmark node init`: the node's keys, policy and ledger (its public keys are known now). */
+  private async initNode(setup: NodeSetup): Promise<LocalNode> {
     const t0 = Date.now();
     const dir = join(this.opts.workdir, 'nodes', setup.name);
     const init = JSON.parse(
@@ -295,7 +301,12 @@ export class LocalFederation {
       what: 'initialised (signing and box keys, policy, ledger)',
       ms: Date.now() - t0,
     });
-    await admit(node);
+    return node;
+  }
+
+  /** The node's policy patch, if any, then its data: generated or given files, one import call. */
+  private async loadData(setup: NodeSetup, node: LocalNode): Promise<void> {
+    const dir = node.dir;
     if (this.opts.allowNoiseOff || this.opts.policyPatch) {
       // Through `fedmark node policy set`, so the change is validated and recorded in the ledger.
       const policy = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8')) as Record<
