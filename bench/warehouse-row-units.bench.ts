@@ -1,5 +1,5 @@
 /**
- * Row-unit push-down benchmark (docs/warehouse.md "Push-down"): a channel x day-of-week query
+ * Row-unit push-down benchmark (docs/warehouse.md "Push-down of row units"): a channel x day-of-week query
  * over events (every event of every customer, with the amount's sum and sum of squares) on
  * WAREHOUSE_BENCH_CUSTOMERS customers (default 1M, ten events each, bench/warehouse.bench.ts's
  * generator), computed three ways in one run: by PostgreSQL (one GROUP BY, one row per cell

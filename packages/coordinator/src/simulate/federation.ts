@@ -151,9 +151,9 @@ export class LocalFederation {
     // Awaited once the first node's data is in; until then a failure must not be "unhandled".
     coordinatorUp.catch(() => undefined);
     // Every node initialises at once; one `coordinator admit` then takes them all (one key
-    // epoch with every member) while the nodes generate and import their data. Each node pins
-    // the coordinator once admitted and starts serving once its data is in and the coordinator
-    // is up, so the key ceremony overlaps the slowest node's import.
+    // epoch with every member) while the nodes pin the coordinator and generate and import their
+    // data. Each node starts serving once admitted, with its data in and the coordinator up, so
+    // the key ceremony overlaps the slowest node's import.
     const inits = this.opts.nodes.map((setup) => this.initNode(setup));
     const admitted = Promise.all(inits).then((nodes) => this.admitAll(nodes));
     // Awaited by every node below; until then a failure must not be "unhandled".
@@ -161,8 +161,10 @@ export class LocalFederation {
     await Promise.all(
       this.opts.nodes.map(async (setup, i) => {
         const node = await (inits[i] as Promise<LocalNode>);
+        // Pinning needs only the coordinator's keys, known since its init: no need to wait.
         await Promise.all([
-          admitted.then(() => this.pinCoordinator(node, coordinatorKey)),
+          admitted,
+          this.pinCoordinator(node, coordinatorKey),
           this.loadData(setup, node),
         ]);
         await coordinatorUp;
