@@ -9,7 +9,15 @@
  * null). A source's `cells()` must give exactly what computeSegmentVector would compute from its
  * streams: warehouse/equality.test.ts checks that against SQLite on real PostgreSQL.
  */
-import { dimensionLabels, type QueryUnit, type SegmentQuery } from '@fedmark/protocol';
+import {
+  dimensionLabels,
+  type ASSIGNMENT_FIELDS,
+  type CUSTOMER_CHANNEL_FIELDS,
+  type EVENT_FIELDS,
+  type QueryUnit,
+  type SegmentQuery,
+  type TOUCH_FIELDS,
+} from '@fedmark/protocol';
 import { DAY_MS } from './_days.ts';
 import { FATIGUE_WINDOW_DAYS } from './unit-rows.ts';
 
@@ -18,7 +26,13 @@ export type RowUnit = Exclude<QueryUnit, 'customer'>;
 /** How a unit field's values look: text (possibly null), whole numbers, or any finite number. */
 export type PlanFieldKind = 'text' | 'integer' | 'number';
 
-/** The fields a plan can read, per unit (field-catalog.ts defines what each one is). */
+type Kinds<F extends readonly string[]> = Record<F[number], PlanFieldKind>;
+
+/**
+ * The fields a plan can read, per unit: every field of the unit row itself (field-catalog.ts
+ * defines what each one is; the types make a field added there fail to compile here until it is
+ * given a kind, and the SQL a column: warehouse/_cells-sql.ts).
+ */
 export const PLAN_FIELDS: Record<RowUnit, Record<string, PlanFieldKind>> = {
   event: {
     event_type: 'text',
@@ -26,7 +40,7 @@ export const PLAN_FIELDS: Record<RowUnit, Record<string, PlanFieldKind>> = {
     category: 'text',
     amount: 'number',
     hour_of_week: 'integer',
-  },
+  } satisfies Kinds<typeof EVENT_FIELDS>,
   touch: {
     channel: 'text',
     campaign: 'text',
@@ -34,15 +48,17 @@ export const PLAN_FIELDS: Record<RowUnit, Record<string, PlanFieldKind>> = {
     outcome: 'text',
     hour_of_week: 'integer',
     responded: 'integer',
-  },
+  } satisfies Kinds<typeof TOUCH_FIELDS>,
   assignment: {
     campaign: 'text',
     variant: 'text',
     exposed: 'integer',
     clicked: 'integer',
     converted: 'integer',
-  },
-  customer_channel: { channel: 'text', touches_7d: 'integer' },
+  } satisfies Kinds<typeof ASSIGNMENT_FIELDS>,
+  customer_channel: { channel: 'text', touches_7d: 'integer' } satisfies Kinds<
+    typeof CUSTOMER_CHANNEL_FIELDS
+  >,
 };
 
 export type PlanDimension =
