@@ -17,14 +17,11 @@ import { importCsv } from '../packages/node/src/importing/index.ts';
 import { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { loadCsvIntoPostgres } from '../packages/node/src/warehouse/_test-load-csv.ts';
 import {
-  postgresBinDir,
-  startTestPostgres,
-} from '../packages/node/src/warehouse/_test-postgres.ts';
-import {
   closeWarehouseConnections,
   openUnitSource,
   WAREHOUSE_FILE,
 } from '../packages/node/src/warehouse/index.ts';
+import { startBenchPostgres } from './support/bench-postgres.ts';
 import { writeData } from './warehouse.bench.ts';
 
 const AS_OF = '2025-01-01';
@@ -91,19 +88,8 @@ function timed(src: UnitSource) {
 
 export async function run(): Promise<Record<string, unknown>> {
   const customers = Number(process.env['WAREHOUSE_BENCH_CUSTOMERS'] ?? 1_000_000);
-  const bin = postgresBinDir();
-  if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install -y postgresql)');
   const root = mkdtempSync(join(tmpdir(), 'warehouse-rows-bench-'));
-  const pg = await startTestPostgres(bin, {
-    settings: {
-      shared_buffers: '1GB',
-      work_mem: '256MB',
-      maintenance_work_mem: '512MB',
-      max_parallel_workers_per_gather: '2',
-      max_wal_size: '8GB',
-      synchronous_commit: 'off',
-    },
-  });
+  const pg = await startBenchPostgres();
   try {
     writeData(root, customers);
     const file = (n: string) => join(root, `${n}.csv`);

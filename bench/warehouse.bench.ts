@@ -24,14 +24,11 @@ import { importCsv } from '../packages/node/src/importing/index.ts';
 import { openNodeDatabase } from '../packages/node/src/store/index.ts';
 import { loadCsvIntoPostgres } from '../packages/node/src/warehouse/_test-load-csv.ts';
 import {
-  postgresBinDir,
-  startTestPostgres,
-} from '../packages/node/src/warehouse/_test-postgres.ts';
-import {
   closeWarehouseConnections,
   openUnitSource,
   WAREHOUSE_FILE,
 } from '../packages/node/src/warehouse/index.ts';
+import { BENCH_PG_SETTINGS, startBenchPostgres } from './support/bench-postgres.ts';
 import { rfmLifecycleNesQuery } from './support/segmentation-query.ts';
 
 const EVENTS_PER_CUSTOMER = 10;
@@ -132,20 +129,8 @@ async function measure(
   sampler: ReturnType<typeof rssSampler>,
   opts: { sqlite: boolean }
 ): Promise<Record<string, unknown>> {
-  const bin = postgresBinDir();
-  if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install -y postgresql)');
   const root = mkdtempSync(join(tmpdir(), 'warehouse-bench-'));
-  // A modest server: the figures are for a database the node shares a 2-core machine with.
-  const pg = await startTestPostgres(bin, {
-    settings: {
-      shared_buffers: '1GB',
-      work_mem: '256MB',
-      maintenance_work_mem: '512MB',
-      max_parallel_workers_per_gather: '2',
-      max_wal_size: '8GB',
-      synchronous_commit: 'off',
-    },
-  });
+  const pg = await startBenchPostgres();
   try {
     let t = performance.now();
     writeData(root, customers);
@@ -218,7 +203,7 @@ async function measure(
     const postgresql = {
       loadSeconds: pgLoadSeconds,
       databaseMiB: pgDatabaseMiB,
-      settings: 'shared_buffers 1GB, work_mem 256MB, 2 parallel workers, loopback',
+      settings: BENCH_PG_SETTINGS,
       cold: viaPg.figures,
       ...(viaPgWarm ? { warm: viaPgWarm.figures } : {}),
     };
