@@ -141,9 +141,15 @@ export function createCoordinatorClient(opts: CoordinatorClientOptions): Coordin
         })
       );
     }
-    // Signed as JSON text above; large bodies travel gzip-compressed (the coordinator inflates,
-    // then verifies the signature over the text).
-    const encoded = text === undefined ? undefined : encodeRequestBody(text);
+    // Signed as JSON text above; large signed bodies travel gzip-compressed (the coordinator's
+    // node routes inflate, then verify the signature over the text). The unsigned enrollment
+    // call goes as it is: only the signed routes inflate.
+    const encoded =
+      text === undefined
+        ? undefined
+        : opts.identity
+          ? encodeRequestBody(text)
+          : { body: text, headers: {} };
     if (encoded) Object.assign(headers, encoded.headers);
     const res = await doFetch(url.href, {
       method,
