@@ -1,13 +1,17 @@
 /**
- * Internal: reads a CSV file into batches of records (csv-parse: quoting, BOM, CRLF), checking
- * its bytes as strict UTF-8 and hashing them as they pass. One implementation for both places it
- * runs: on the import's own thread for small files, and in a worker thread for large ones
+ * Internal: reads a CSV file into batches of records, checking its bytes as strict UTF-8 and
+ * hashing them as they pass. The common file (no quotes, LF or CRLF) is split by
+ * _plain-csv-lines.ts; from the first line it cannot take, csv-parse (quoting, BOM, CR) reads
+ * the file again from the start and the records already handed out are skipped, so every file
+ * gives exactly csv-parse's records. One implementation for both places it runs: on the
+ * import's own thread for small files, and in a worker thread for large ones
  * (_csv-parse-worker.ts), so parsing overlaps the SQLite writes (_csv-stream.ts decides).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { createUtf8Check } from './_utf8.ts';
+import { PlainCsvLines } from './_plain-csv-lines.ts';
 import type { ImportEncoding } from './formats.ts';
 
 export const PARSE_OPTIONS = {
@@ -41,17 +45,164 @@ export interface RecordProducer {
   resume(): void;
 }
 
-/** Starts reading `file`; records arrive in batches of up to `batchSize`. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Starts reading `file`; records arrive in batches of up to `batchSize`. `chunkBytes` is the
+ * read size, at least 4 (tests lower it to cross chunk boundaries often).
+ */
 export function produceRecords(
   file: string,
   encoding: ImportEncoding,
   sink: RecordSink,
-  batchSize: number
+  batchSize: number,
+  chunkBytes = CHUNK_BYTES
+): RecordProducer {
+  let paused = false;
+  let parsed: RecordProducer | null = null;
+  const plain = producePlainRecords(file, encoding, sink, batchSize, chunkBytes, (skip, bytes) => {
+    parsed = produceParsedRecords(file, encoding, sink, batchSize, chunkBytes, skip, bytes);
+    if (paused) parsed.pause();
+  });
+  return {
+    pause: () => {
+      paused = true;
+      (parsed ?? plain).pause();
+    },
+    resume: () => {
+      paused = false;
+      (parsed ?? plain).resume();
+    },
+  };
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const UTF16LE_BOM = [0xff, 0xfe];
+
+function startsWith(chunk: Buffer, bytes: number[]): boolean {
+  return bytes.every((b, i) => chunk[i] === b);
+}
+
+/**
+ * The fast path: each chunk is checked, hashed, decoded once and split into records; they are
+ * handed out while the file is paused, so at most one chunk's records wait in memory. At the
+ * first line PlainCsvLines cannot take, it stops reading and calls `handOver` with the number
+ * of records handed out and the bytes read so far.
+ */
+function producePlainRecords(
+  file: string,
+  encoding: ImportEncoding,
+  sink: RecordSink,
+  batchSize: number,
+  chunkBytes: number,
+  handOver: (skip: number, bytes: number) => void
+): RecordProducer {
+  const hash = createHash('sha256');
+  const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
+  const lines = new PlainCsvLines();
+  let queue: string[][] = [];
+  let head = 0;
+  let bytes = 0;
+  let first = true;
+  let paused = false;
+  let ended = false;
+  let done = false;
+  const input = createReadStream(file, { highWaterMark: chunkBytes });
+  const stop = (): void => {
+    if (done) return;
+    done = true;
+    input.destroy();
+  };
+  const finish = (last: () => void): void => {
+    if (done) return;
+    stop();
+    last();
+  };
+  const deliver = (): void => {
+    while (!done && !paused && head < queue.length) {
+      const batch = queue.slice(head, head + batchSize);
+      head += batch.length;
+      if (!sink.batch(batch, bytes)) {
+        stop();
+        return;
+      }
+    }
+    if (done || paused) return;
+    queue = [];
+    head = 0;
+    if (lines.irregular) {
+      stop();
+      handOver(lines.produced, bytes);
+    } else if (ended) finish(() => sink.end(hash.digest('hex'), bytes));
+    else input.resume();
+  };
+  input.on('data', (chunk) => {
+    if (done) return;
+    const buf = chunk as Buffer;
+    input.pause();
+    let text: string;
+    if (utf8) {
+      const bad = utf8.push(buf);
+      if (bad !== null) {
+        finish(() => sink.badByte(bad));
+        return;
+      }
+      text = utf8.text;
+    } else text = buf.toString('latin1');
+    hash.update(buf);
+    bytes += buf.length;
+    if (first) {
+      first = false;
+      // csv-parse drops a UTF-8 BOM (and, in Latin-1, switches to UTF-8; a UTF-16 BOM to
+      // UTF-16): only the plain UTF-8 case is taken here.
+      if (utf8 && startsWith(buf, UTF8_BOM)) text = text.slice(1);
+      else if (startsWith(buf, UTF8_BOM) || startsWith(buf, UTF16LE_BOM)) lines.stop();
+    }
+    lines.push(text, queue);
+    deliver();
+  });
+  input.on('end', () => {
+    if (done) return;
+    const bad = utf8?.end() ?? null;
+    if (bad !== null) {
+      finish(() => sink.badByte(bad));
+      return;
+    }
+    lines.end(queue);
+    ended = true;
+    deliver();
+  });
+  input.on('error', () => finish(() => sink.readError()));
+  return {
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      if (!paused) return;
+      paused = false;
+      deliver();
+    },
+  };
+}
+
+/**
+ * csv-parse over the whole file, for what the fast path cannot take: the first `skip` records
+ * were handed out already and are dropped; progress never reports fewer than `bytesBefore`.
+ */
+function produceParsedRecords(
+  file: string,
+  encoding: ImportEncoding,
+  sink: RecordSink,
+  batchSize: number,
+  chunkBytes: number,
+  skip: number,
+  bytesBefore: number
 ): RecordProducer {
   const hash = createHash('sha256');
   let bytes = 0;
+  let skipped = 0;
   let done = false;
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  const input = createReadStream(file, { highWaterMark: chunkBytes });
   // Latin-1 maps every byte to the code point of the same value: nothing can be invalid.
   const parser = parse({ ...PARSE_OPTIONS, encoding: encoding === 'latin1' ? 'latin1' : 'utf8' });
   const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
@@ -91,16 +242,20 @@ export function produceRecords(
     while (!done && !paused) {
       const rec = parser.read() as string[] | null;
       if (rec === null) break;
+      if (skipped < skip) {
+        skipped++;
+        continue;
+      }
       records.push(rec);
       if (records.length === batchSize) {
-        if (!sink.batch(records, bytes)) {
+        if (!sink.batch(records, Math.max(bytes, bytesBefore))) {
           stop();
           return;
         }
         records = [];
       }
     }
-    if (records.length > 0 && !done && !sink.batch(records, bytes)) stop();
+    if (records.length > 0 && !done && !sink.batch(records, Math.max(bytes, bytesBefore))) stop();
   };
   parser.on('readable', drain);
   parser.on('end', () => finish(() => sink.end(hash.digest('hex'), bytes)));

@@ -10,6 +10,12 @@ import { createReadStream } from 'node:fs';
 export interface Utf8Check {
   /** Checks the next chunk; returns the absolute byte offset of the first bad byte, or null. */
   push(chunk: Uint8Array): number | null;
+  /**
+   * The text of the last chunk that passed (a character cut by the chunk's end is in the next
+   * one's text): the check decodes anyway, so the fast CSV path reads this instead of decoding
+   * again (_plain-csv-lines.ts).
+   */
+  readonly text: string;
   /** At end of input: the offset of a character cut off by the end of the file, or null. */
   end(): number | null;
 }
@@ -19,10 +25,14 @@ export function createUtf8Check(): Utf8Check {
   let offset = 0;
   // Bytes of a character begun at the end of the previous chunk (0-3), kept to locate errors.
   let pending: Uint8Array = new Uint8Array(0);
+  let text = '';
   return {
+    get text() {
+      return text;
+    },
     push(chunk) {
       try {
-        decoder.decode(chunk, { stream: true });
+        text = decoder.decode(chunk, { stream: true });
       } catch {
         const joined = new Uint8Array(pending.length + chunk.length);
         joined.set(pending, 0);
