@@ -24,8 +24,12 @@ export function fieldParser<T>(
   const fast = FAST_ACCEPT.get(schema) as ((s: string) => T | undefined) | undefined;
   let lookups = 0;
   let hits = 0;
-  return (cells) => {
-    const raw = index < 0 ? '' : (cells[index] as string);
+  // The previous cell's value: consecutive rows often repeat a cell (the customer of a
+  // per-customer export, its event type), and comparing two short strings is cheaper than
+  // hashing one for the Map.
+  let lastRaw: string | undefined;
+  let lastValue: T | undefined;
+  const parse = (raw: string): T => {
     if (cache !== null) {
       lookups++;
       const hit = cache.get(raw);
@@ -55,6 +59,14 @@ export function fieldParser<T>(
       cache.set(raw, r.data);
     }
     return r.data;
+  };
+  return (cells) => {
+    const raw = index < 0 ? '' : (cells[index] as string);
+    if (raw === lastRaw) return lastValue as T;
+    const value = parse(raw);
+    lastRaw = raw;
+    lastValue = value;
+    return value;
   };
 }
 
