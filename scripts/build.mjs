@@ -13,11 +13,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundled entry points per package; output in packages/<name>/dist/<key>.js. */
 const PACKAGES = {
-  // Worker threads start from their own entry files (src/_worker-thread.ts): the import's CSV reader,
+  // Worker threads start from their own entry files (src/_worker-thread.ts): the import's CSV parser,
   // and the PSI hash of an overlap job's matching keys (overlap/parallel-hash.ts).
   node: {
     cli: 'src/cli/main.ts',
-    'csv-read-worker': 'src/importing/_csv-read-worker.ts',
+    'csv-parse-worker': 'src/importing/_csv-parse-worker.ts',
     'psi-hash-worker': 'src/overlap/_psi-hash-worker.ts',
   },
   coordinator: { cli: 'src/cli/main.ts', simulate: 'src/simulate/main.ts' },

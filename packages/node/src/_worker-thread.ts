@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 
 /** Worker entries: the bundle's entry name (scripts/build.mjs) and its source, from this file. */
 const ENTRIES = {
-  'csv-read-worker': './importing/_csv-read-worker.ts',
+  'csv-parse-worker': './importing/_csv-parse-worker.ts',
   'psi-hash-worker': './overlap/_psi-hash-worker.ts',
 } as const;
 

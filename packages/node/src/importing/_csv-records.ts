@@ -1,17 +1,16 @@
 /**
- * Internal: reads a CSV file into batches of records. The text (checked as strict UTF-8,
- * hashed, decoded: _csv-text.ts) comes from this thread for small files and from a worker
- * thread for large ones (_csv-read-worker.ts; _csv-stream.ts decides). The common file (no
- * quotes, LF or CRLF) is split here by _plain-csv-lines.ts; from the first line it cannot take,
- * csv-parse (quoting, BOM, CR) reads the file again from the start on this thread and the
- * records already handed out are skipped, so every file gives exactly csv-parse's records.
+ * Internal: reads a CSV file into batches of records, checking its bytes as strict UTF-8 and
+ * hashing them as they pass. The common file (no quotes, LF or CRLF) is split by
+ * _plain-csv-lines.ts; from the first line it cannot take, csv-parse (quoting, BOM, CR) reads
+ * the file again from the start and the records already handed out are skipped, so every file
+ * gives exactly csv-parse's records. One implementation for both places it runs: on the
+ * import's own thread for small files, and in a worker thread for large ones
+ * (_csv-parse-worker.ts), so parsing overlaps the SQLite writes (_csv-stream.ts decides).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { startWorker } from '../_worker-thread.ts';
 import { createUtf8Check } from './_utf8.ts';
-import { CHUNK_BYTES, produceText, type TextSink } from './_csv-text.ts';
 import { PlainCsvLines } from './_plain-csv-lines.ts';
 import type { ImportEncoding } from './formats.ts';
 
@@ -37,141 +36,153 @@ export interface RecordSink {
   end(fileHash: string, bytes: number): void;
 }
 
-export interface ProduceOptions {
-  /** Read, check, hash and decode in a worker thread. */
-  inWorker: boolean;
-  /** Read size, at least 4 (tests lower it to cross chunk boundaries often). */
-  chunkBytes?: number;
+export interface RecordProducer {
+  /**
+   * Stops handing out batches until resume(): the parser's buffer fills and pipe() pauses the
+   * file, so memory stays bounded however far the consumer falls behind.
+   */
+  pause(): void;
+  resume(): void;
 }
 
-/** The text source as the record side sees it. */
-interface TextSource {
-  /** The sink is done with one text (flow control for the worker). */
-  taken(): void;
-  stop(): void;
-}
+const CHUNK_BYTES = 1 << 20;
 
-type WorkerMessage =
-  | { type: 'text'; text: string; bytes: number }
-  | { type: 'badByte'; offset: number }
-  | { type: 'readError' }
-  | { type: 'end'; fileHash: string; bytes: number };
-
-function startText(
-  file: string,
-  encoding: ImportEncoding,
-  sink: TextSink,
-  opts: ProduceOptions
-): TextSource {
-  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-  if (!opts.inWorker) {
-    const text = produceText(file, encoding, sink, chunkBytes);
-    return { taken: () => undefined, stop: text.stop };
-  }
-  const worker = startWorker('csv-read-worker', { file, encoding, chunkBytes });
-  let over = false;
-  const stop = (): void => {
-    if (over) return;
-    over = true;
-    void worker.terminate();
-  };
-  worker.on('message', (m: WorkerMessage) => {
-    if (over) return;
-    switch (m.type) {
-      case 'text':
-        return sink.text(m.text, m.bytes);
-      case 'badByte':
-        stop();
-        return sink.badByte(m.offset);
-      case 'readError':
-        stop();
-        return sink.readError();
-      case 'end':
-        stop();
-        return sink.end(m.fileHash, m.bytes);
-    }
-  });
-  worker.on('error', (err) => {
-    if (over) return;
-    stop();
-    sink.readError(`the CSV reader thread failed: ${err.message}`);
-  });
-  return { taken: () => (over ? undefined : worker.postMessage({ type: 'credit' })), stop };
-}
-
-/** What csv-parse makes of a byte order mark, seen in the first text (docs: _plain-csv-lines.ts). */
-function leadingBom(text: string, encoding: ImportEncoding): 'none' | 'drop' | 'parser' {
-  if (encoding === 'utf-8') return text.charCodeAt(0) === 0xfeff ? 'drop' : 'none';
-  // Latin-1 text of the UTF-8 (EF BB BF) and UTF-16LE (FF FE) marks: csv-parse drops them and
-  // switches encoding, which only it does.
-  return text.startsWith('\u00ef\u00bb\u00bf') || text.startsWith('\u00ff\u00fe')
-    ? 'parser'
-    : 'none';
-}
-
-/** Starts reading `file`; records arrive in batches of up to `batchSize`. */
+/**
+ * Starts reading `file`; records arrive in batches of up to `batchSize`. `chunkBytes` is the
+ * read size, at least 4 (tests lower it to cross chunk boundaries often).
+ */
 export function produceRecords(
   file: string,
   encoding: ImportEncoding,
   sink: RecordSink,
   batchSize: number,
-  opts: ProduceOptions
-): void {
+  chunkBytes = CHUNK_BYTES
+): RecordProducer {
+  let paused = false;
+  let parsed: RecordProducer | null = null;
+  const plain = producePlainRecords(file, encoding, sink, batchSize, chunkBytes, (skip, bytes) => {
+    parsed = produceParsedRecords(file, encoding, sink, batchSize, chunkBytes, skip, bytes);
+    if (paused) parsed.pause();
+  });
+  return {
+    pause: () => {
+      paused = true;
+      (parsed ?? plain).pause();
+    },
+    resume: () => {
+      paused = false;
+      (parsed ?? plain).resume();
+    },
+  };
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const UTF16LE_BOM = [0xff, 0xfe];
+
+function startsWith(chunk: Buffer, bytes: number[]): boolean {
+  return bytes.every((b, i) => chunk[i] === b);
+}
+
+/**
+ * The fast path: each chunk is checked, hashed, decoded once and split into records; they are
+ * handed out while the file is paused, so at most one chunk's records wait in memory. At the
+ * first line PlainCsvLines cannot take, it stops reading and calls `handOver` with the number
+ * of records handed out and the bytes read so far.
+ */
+function producePlainRecords(
+  file: string,
+  encoding: ImportEncoding,
+  sink: RecordSink,
+  batchSize: number,
+  chunkBytes: number,
+  handOver: (skip: number, bytes: number) => void
+): RecordProducer {
+  const hash = createHash('sha256');
+  const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
   const lines = new PlainCsvLines();
+  let queue: string[][] = [];
+  let head = 0;
+  let bytes = 0;
   let first = true;
-  let over = false;
-  /** Hands out `records`; false when the sink stopped the reading. */
-  const deliver = (records: string[][], bytes: number): boolean => {
-    for (let at = 0; at < records.length && !over; at += batchSize) {
-      if (!sink.batch(records.slice(at, at + batchSize), bytes)) over = true;
-    }
-    if (over) source.stop();
-    return !over;
+  let paused = false;
+  let ended = false;
+  let done = false;
+  const input = createReadStream(file, { highWaterMark: chunkBytes });
+  const stop = (): void => {
+    if (done) return;
+    done = true;
+    input.destroy();
   };
-  /** After the records before it: csv-parse from the start, skipping what was handed out. */
-  const handOver = (bytes: number): void => {
-    over = true;
-    source.stop();
-    const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    produceParsedRecords(file, encoding, sink, batchSize, chunkBytes, lines.produced, bytes);
-  };
-  const ended = (last: () => void): void => {
-    if (over) return;
-    over = true;
+  const finish = (last: () => void): void => {
+    if (done) return;
+    stop();
     last();
   };
-  const source: TextSource = startText(
-    file,
-    encoding,
-    {
-      text(text, bytes) {
-        if (over) return;
-        let t = text;
-        if (first && t !== '') {
-          first = false;
-          const bom = leadingBom(t, encoding);
-          if (bom === 'drop') t = t.slice(1);
-          else if (bom === 'parser') lines.stop();
-        }
-        const records: string[][] = [];
-        lines.push(t, records);
-        if (!deliver(records, bytes)) return;
-        if (lines.irregular) handOver(bytes);
-        else source.taken();
-      },
-      badByte: (offset) => ended(() => sink.badByte(offset)),
-      readError: (detail) => ended(() => sink.readError(detail)),
-      end(fileHash, bytes) {
-        if (over) return;
-        const records: string[][] = [];
-        lines.end(records);
-        if (!deliver(records, bytes)) return;
-        if (lines.irregular) handOver(bytes);
-        else ended(() => sink.end(fileHash, bytes));
-      },
+  const deliver = (): void => {
+    while (!done && !paused && head < queue.length) {
+      const batch = queue.slice(head, head + batchSize);
+      head += batch.length;
+      if (!sink.batch(batch, bytes)) {
+        stop();
+        return;
+      }
+    }
+    if (done || paused) return;
+    queue = [];
+    head = 0;
+    if (lines.irregular) {
+      stop();
+      handOver(lines.produced, bytes);
+    } else if (ended) finish(() => sink.end(hash.digest('hex'), bytes));
+    else input.resume();
+  };
+  input.on('data', (chunk) => {
+    if (done) return;
+    const buf = chunk as Buffer;
+    input.pause();
+    let text: string;
+    if (utf8) {
+      const bad = utf8.push(buf);
+      if (bad !== null) {
+        finish(() => sink.badByte(bad));
+        return;
+      }
+      text = utf8.text;
+    } else text = buf.toString('latin1');
+    hash.update(buf);
+    bytes += buf.length;
+    if (first) {
+      first = false;
+      // csv-parse drops a UTF-8 BOM (and, in Latin-1, switches to UTF-8; a UTF-16 BOM to
+      // UTF-16): only the plain UTF-8 case is taken here.
+      if (utf8 && startsWith(buf, UTF8_BOM)) text = text.slice(1);
+      else if (startsWith(buf, UTF8_BOM) || startsWith(buf, UTF16LE_BOM)) lines.stop();
+    }
+    lines.push(text, queue);
+    deliver();
+  });
+  input.on('end', () => {
+    if (done) return;
+    const bad = utf8?.end() ?? null;
+    if (bad !== null) {
+      finish(() => sink.badByte(bad));
+      return;
+    }
+    lines.end(queue);
+    ended = true;
+    deliver();
+  });
+  input.on('error', () => finish(() => sink.readError()));
+  return {
+    pause: () => {
+      paused = true;
     },
-    opts
-  );
+    resume: () => {
+      if (!paused) return;
+      paused = false;
+      deliver();
+    },
+  };
 }
 
 /**
@@ -186,7 +197,7 @@ function produceParsedRecords(
   chunkBytes: number,
   skip: number,
   bytesBefore: number
-): void {
+): RecordProducer {
   const hash = createHash('sha256');
   let bytes = 0;
   let skipped = 0;
@@ -225,9 +236,10 @@ function produceParsedRecords(
   parser.on('error', (err: Error & { lines?: number; code?: string }) =>
     finish(() => sink.csvError({ lines: err.lines, code: err.code, message: err.message }))
   );
+  let paused = false;
   const drain = (): void => {
     let records: string[][] = [];
-    while (!done) {
+    while (!done && !paused) {
       const rec = parser.read() as string[] | null;
       if (rec === null) break;
       if (skipped < skip) {
@@ -248,4 +260,13 @@ function produceParsedRecords(
   parser.on('readable', drain);
   parser.on('end', () => finish(() => sink.end(hash.digest('hex'), bytes)));
   input.pipe(parser);
+  return {
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      drain();
+    },
+  };
 }

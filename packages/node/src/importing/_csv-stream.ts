@@ -1,6 +1,6 @@
 /**
- * Internal: streams a CSV file's records (read, checked, hashed and decoded in a worker thread
- * for large files, parsed by _csv-records.ts) to `onRecord`, one at a time in file order, and turns every
+ * Internal: streams a CSV file's records (read, checked, hashed and parsed by _csv-records.ts,
+ * in a worker thread for large files) to `onRecord`, one at a time in file order, and turns every
  * problem into an ImportError naming the line. Never holds more than the stream buffers and a
  * few batches in memory.
  *
@@ -10,9 +10,10 @@
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { parse, type CastingContext } from 'csv-parse';
+import { startWorker } from '../_worker-thread.ts';
 import { ImportError } from './import-error.ts';
 import { locateByte } from './_utf8.ts';
-import { PARSE_OPTIONS, produceRecords } from './_csv-records.ts';
+import { PARSE_OPTIONS, produceRecords, type RecordSink } from './_csv-records.ts';
 import type { ImportEncoding } from './formats.ts';
 
 export interface CsvStreamResult {
@@ -46,10 +47,9 @@ const PROGRESS_EVERY = 100_000;
 /** Records per batch, on either thread. */
 const BATCH = 1000;
 /**
- * Files at least this large are read in a worker thread (_csv-read-worker.ts): there the
- * thread's start-up (about 20 ms, more when compiled from source) is small against the reading,
- * checking, hashing and decoding it takes off the importing thread; smaller files are read in
- * line.
+ * Files at least this large are parsed in a worker thread (_csv-parse-worker.ts): there the
+ * thread's start-up (about 20 ms, more when compiled from source) is small against the parse it
+ * takes off the importing thread; smaller files parse in line.
  */
 export const WORKER_MIN_BYTES = 8 << 20;
 
@@ -57,6 +57,64 @@ export interface StreamCsvOptions {
   encoding?: ImportEncoding;
   /** Parse in a worker from this size on (default WORKER_MIN_BYTES); tests lower it. */
   workerMinBytes?: number;
+}
+
+/** The reading side as the consumer sees it: it stops by returning false from `batch`. */
+interface Producer {
+  /** The consumer finished a batch (flow control for the worker). */
+  credit(): void;
+}
+
+type WorkerMessage =
+  | { type: 'batch'; records: string[][]; bytes: number }
+  | { type: 'badByte'; offset: number }
+  | { type: 'csvError'; err: { lines?: number; code?: string; message: string } }
+  | { type: 'readError' }
+  | { type: 'end'; fileHash: string; bytes: number };
+
+function startProducer(
+  file: string,
+  encoding: ImportEncoding,
+  sink: RecordSink,
+  inWorker: boolean
+): Producer {
+  if (!inWorker) {
+    produceRecords(file, encoding, sink, BATCH);
+    return { credit: () => undefined };
+  }
+  const worker = startWorker('csv-parse-worker', { file, encoding, batchSize: BATCH });
+  let over = false;
+  const stop = (): void => {
+    if (over) return;
+    over = true;
+    void worker.terminate();
+  };
+  worker.on('message', (m: WorkerMessage) => {
+    if (over) return;
+    switch (m.type) {
+      case 'batch':
+        if (!sink.batch(m.records, m.bytes)) stop();
+        return;
+      case 'badByte':
+        stop();
+        return sink.badByte(m.offset);
+      case 'csvError':
+        stop();
+        return sink.csvError(m.err);
+      case 'readError':
+        stop();
+        return sink.readError();
+      case 'end':
+        stop();
+        return sink.end(m.fileHash, m.bytes);
+    }
+  });
+  worker.on('error', (err) => {
+    if (over) return;
+    stop();
+    sink.readError(`the CSV parser thread failed: ${err.message}`);
+  });
+  return { credit: () => (over ? undefined : worker.postMessage({ type: 'credit' })) };
 }
 
 export function streamCsv(
@@ -181,7 +239,7 @@ export function streamCsv(
       records++;
       if (h.onProgress && records % PROGRESS_EVERY === 0) h.onProgress(records, bytes, totalBytes);
     };
-    produceRecords(
+    const producer = startProducer(
       file,
       encoding,
       {
@@ -194,6 +252,7 @@ export function streamCsv(
             fail(err);
             return false;
           }
+          producer.credit();
           return true;
         },
         badByte,
@@ -234,8 +293,7 @@ export function streamCsv(
           resolve({ fileHash, records, bytes: read });
         },
       },
-      BATCH,
-      { inWorker: totalBytes >= (opts.workerMinBytes ?? WORKER_MIN_BYTES) }
+      totalBytes >= (opts.workerMinBytes ?? WORKER_MIN_BYTES)
     );
   });
 }
