@@ -46,9 +46,24 @@ const cell = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .array(fc.constantFrom(' ', '\t', '\f', '\u00a0', '\ufeff', 'x', 'é', '𝄞'), {
-        maxLength: 4,
-      })
+      .array(
+        fc.constantFrom(
+          ' ',
+          '\t',
+          '\f',
+          '\v',
+          '\u00a0',
+          '\u2028',
+          '\u3000',
+          '\ufeff',
+          'x',
+          'é',
+          '𝄞'
+        ),
+        {
+          maxLength: 4,
+        }
+      )
       .map((a) => a.join('')),
   },
   { weight: 1, arbitrary: fc.constantFrom('"q"', 'a"b', '"a,b"', '"x\ny"', 'a\rb', '\r') }

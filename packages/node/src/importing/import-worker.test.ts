@@ -89,6 +89,16 @@ describe('importCsv: parsing in a worker thread', () => {
     expect([bytes.worker.rows, quote.worker.rows]).toEqual([0, 0]);
   });
 
+  it('stores the same rows when a file turns quoted half-way (csv-parse from there on)', async () => {
+    // 1,500 plain records, then quoted cells: the fast path hands over to csv-parse.
+    const quoted = eventsText(500).split('\n').slice(1).join('\n').replaceAll(',web,', ',"web",');
+    const text = `${eventsText(500)}${quoted.replaceAll('C', 'Q')}`;
+    const { inLine, worker } = await bothWays({ kind: 'events', file: file('turns.csv', text) });
+    expect(worker.error).toBeNull();
+    expect(worker.report).toEqual(inLine.report);
+    expect([worker.rows, inLine.rows]).toEqual([3000, 3000]);
+  });
+
   it('refuses an empty file and a bad header in a worker too', async () => {
     const empty = await bothWays({ kind: 'events', file: file('empty.csv', '') });
     expect((empty.worker.error as ImportError).message).toBe(
