@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { ProtocolError, PurposeSchema, type Purpose } from '@fedmark/protocol';
 import type { NodeIdentity } from '../identity/identity.ts';
 import { appendLedgerEntry } from '../ledger/append.ts';
+import { TempIdSet } from '../store/temp-id-set.ts';
 import { CustomerResolver } from './_customer-resolver.ts';
 import { streamCsv } from './_csv-stream.ts';
 import type { KindWriter, WriterContext } from './_writer.ts';
@@ -122,29 +123,15 @@ export async function importCsv(
         .run(opts.kind, '', nowDate.toISOString()).lastInsertRowid
     );
     const lawful = opts.lawfulBasis ?? [];
-    if (lawful.length > 0)
-      db.exec(
-        'CREATE TEMP TABLE IF NOT EXISTS import_customers (customer INTEGER PRIMARY KEY); DELETE FROM temp.import_customers;'
-      );
-    const noteStmt =
-      lawful.length > 0
-        ? db.prepare('INSERT OR IGNORE INTO temp.import_customers (customer) VALUES (?)')
-        : null;
-    let lastNoted = -1;
+    // The customers the file names, for the lawful basis (declareLawfulBasis reads the table).
+    const noted = lawful.length > 0 ? new TempIdSet(db, 'import_customers') : null;
     const ctx: WriterContext = {
       db,
       identity,
       importId,
       resolver: new CustomerResolver(db, identity, importId),
       now: nowDate.getTime(),
-      noteCustomer: noteStmt
-        ? (rowid) => {
-            if (rowid !== lastNoted) {
-              noteStmt.run(rowid);
-              lastNoted = rowid;
-            }
-          }
-        : null,
+      noteCustomer: noted ? (rowid) => noted.add(rowid) : null,
     };
     const writer = makeWriter(ctx, opts);
     const csv = await streamCsv(
@@ -170,8 +157,10 @@ export async function importCsv(
       rowsSkippedErased: ctx.resolver.skippedErased,
       ...(opts.table !== undefined ? { table: opts.table } : {}),
     };
-    if (lawful.length > 0)
+    if (noted) {
+      noted.write();
       report.lawfulBasis = lawful.map((lb) => declareLawfulBasis(db, lb, csv.fileHash, ctx.now));
+    }
     appendLedgerEntry(db, {
       type: 'import',
       at: nowDate,

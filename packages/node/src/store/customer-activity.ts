@@ -11,6 +11,7 @@
  * numbers to the last bit (unit-source.test.ts checks this against a plain aggregation).
  */
 import type Database from 'better-sqlite3';
+import { TempIdSet } from './temp-id-set.ts';
 
 const DAY_MS = 86_400_000;
 /** floor(time / day) for negative times too (SQLite integer division truncates toward zero). */
@@ -88,30 +89,21 @@ export const CUSTOMER_ACTIVITY_MIGRATION_SQL = CUSTOMER_ACTIVITY_TABLE_SQL + ref
  * the import's transaction, recomputes their aggregates: a failed import rolls both back.
  */
 export class ActivityRefresher {
-  private readonly mark: Database.Statement;
-  private last = -1;
-  private marked = 0;
+  private readonly dirty: TempIdSet;
 
   constructor(private readonly db: Database.Database) {
-    db.exec(
-      'CREATE TEMP TABLE IF NOT EXISTS activity_dirty (customer INTEGER PRIMARY KEY); DELETE FROM temp.activity_dirty;'
-    );
-    this.mark = db.prepare('INSERT OR IGNORE INTO temp.activity_dirty (customer) VALUES (?)');
+    this.dirty = new TempIdSet(db, 'activity_dirty');
   }
 
-  /** Rows of one customer usually arrive together: consecutive repeats cost nothing. */
   changed(customer: number): void {
-    if (customer === this.last) return;
-    this.mark.run(customer);
-    this.last = customer;
-    this.marked++;
+    this.dirty.add(customer);
   }
 
   flush(): void {
-    if (this.marked > 0)
+    if (this.dirty.added > 0) {
+      this.dirty.write();
       this.db.exec(refreshSql('c.id IN (SELECT customer FROM temp.activity_dirty)'));
-    this.db.exec('DELETE FROM temp.activity_dirty');
-    this.last = -1;
-    this.marked = 0;
+    }
+    this.dirty.clear(this.db);
   }
 }
