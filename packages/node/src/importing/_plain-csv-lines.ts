@@ -18,19 +18,6 @@
 /** Line ends, decided by the first line as csv-parse decides its record delimiter. */
 type LineEnd = 'unknown' | 'lf' | 'crlf';
 
-/** Whether a text may hold a quote, a carriage return, a character `trim` removes. */
-interface Seen {
-  quotes: boolean;
-  returns: boolean;
-  spaces: boolean;
-}
-const ALL_POSSIBLE: Seen = { quotes: true, returns: true, spaces: true };
-/**
- * Whitespace other than the line ends: \s is exactly the set String.prototype.trimEnd removes
- * (ECMAScript WhiteSpace and LineTerminator), and it holds the leading space, tab and form feed.
- */
-const SPACE_NOT_LINE_END_RE = /[^\S\r\n]/;
-
 const SPACE = 32;
 const TAB = 9;
 const FORM_FEED = 12;
@@ -62,9 +49,8 @@ export class PlainCsvLines {
     // LF file no carriage return.
     const quotes = complete.includes('"');
     const returns = this.lineEnd !== 'lf' || complete.includes('\r');
-    // Nor, usually, anything `trim` removes.
-    const seen: Seen = { quotes, returns, spaces: SPACE_NOT_LINE_END_RE.test(complete) };
-    for (const line of complete.split('\n')) if (!this.line(line, true, out, seen)) return false;
+    const lines = complete.split('\n');
+    for (const line of lines) if (!this.line(line, true, out, quotes, returns)) return false;
     return true;
   }
 
@@ -73,11 +59,17 @@ export class PlainCsvLines {
     if (this.irregular) return false;
     const rest = this.carry;
     this.carry = '';
-    return rest === '' || this.line(rest, false, out, ALL_POSSIBLE);
+    return rest === '' || this.line(rest, false, out, true, true);
   }
 
-  /** `seen`: what the text this line is from may hold. */
-  private line(raw: string, ended: boolean, out: string[][], seen: Seen): boolean {
+  /** `quotes`, `returns`: whether the text this line is from may hold a quote, a CR. */
+  private line(
+    raw: string,
+    ended: boolean,
+    out: string[][],
+    quotes: boolean,
+    returns: boolean
+  ): boolean {
     let line = raw;
     if (this.lineEnd === 'unknown' && ended)
       this.lineEnd = line.charCodeAt(line.length - 1) === 13 ? 'crlf' : 'lf';
@@ -85,14 +77,12 @@ export class PlainCsvLines {
       if (line.charCodeAt(line.length - 1) !== 13) return this.stop();
       line = line.slice(0, -1);
     }
-    if ((seen.returns && line.includes('\r')) || (seen.quotes && line.includes('"')))
-      return this.stop();
+    if ((returns && line.includes('\r')) || (quotes && line.includes('"'))) return this.stop();
     if (isBlank(line)) return true;
     const fields = line.split(',');
     if (this.columns < 0) this.columns = fields.length;
     else if (fields.length !== this.columns) return this.stop();
-    if (seen.spaces)
-      for (let i = 0; i < fields.length; i++) fields[i] = trimField(fields[i] as string);
+    for (let i = 0; i < fields.length; i++) fields[i] = trimField(fields[i] as string);
     out.push(fields);
     this.produced++;
     return true;
