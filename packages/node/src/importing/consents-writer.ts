@@ -1,5 +1,5 @@
 import { pseudonymFor } from '../identity/identity.ts';
-import { appendLedgerEntry } from '../ledger/append.ts';
+import { appendLedgerEntries, type AppendLedgerInput } from '../ledger/append.ts';
 import { fieldParsers } from './_field-parser.ts';
 import { COLUMNS, CONSENT_FIELDS } from './formats.ts';
 import { mapHeader } from './_header.ts';
@@ -8,9 +8,13 @@ import type { KindWriter, WriterContext } from './_writer.ts';
 /** Default `source` for consent rows whose file has no source column or an empty cell. */
 export const DEFAULT_CONSENT_SOURCE = 'consents_file';
 
+/** Ledger entries written at a time: one savepoint and head lookup per batch, not per entry. */
+const LEDGER_BATCH = 512;
+
 /**
  * Writes consent records. Every new record is also a consent_granted / consent_revoked ledger
- * entry (subject = pseudonym), so an auditor sees each consent change, not just a file hash.
+ * entry (subject = pseudonym), so an auditor sees each consent change, not just a file hash;
+ * the entries are written LEDGER_BATCH at a time, inside the import's transaction.
  * A record already present (same customer, purpose, time, status, source) changes nothing.
  */
 export function consentsWriter(ctx: WriterContext): KindWriter {
@@ -20,6 +24,13 @@ export function consentsWriter(ctx: WriterContext): KindWriter {
   let f: ReturnType<typeof fieldParsers<typeof CONSENT_FIELDS>> | null = null;
   let inserted = 0;
   let unchanged = 0;
+  // In file order; written before the import's own entry (finish runs first).
+  let entries: AppendLedgerInput[] = [];
+  const writeEntries = (): void => {
+    if (entries.length === 0) return;
+    appendLedgerEntries(ctx.db, entries);
+    entries = [];
+  };
   return {
     header(cells) {
       f = fieldParsers(
@@ -45,7 +56,7 @@ export function consentsWriter(ctx: WriterContext): KindWriter {
         return;
       }
       inserted++;
-      appendLedgerEntry(ctx.db, {
+      entries.push({
         type: r.status === 'granted' ? 'consent_granted' : 'consent_revoked',
         subject: pseudonymFor(ctx.identity, r.customer_id),
         body: { purpose: r.purpose, effectiveAt: new Date(r.time).toISOString() },
@@ -53,8 +64,11 @@ export function consentsWriter(ctx: WriterContext): KindWriter {
         // The default label names nobody, and bulk files without a source column skip the cost.
         ...(source === DEFAULT_CONSENT_SOURCE ? {} : { privatePayload: { source } }),
       });
+      if (entries.length >= LEDGER_BATCH) writeEntries();
     },
-    finish() {},
+    finish() {
+      writeEntries();
+    },
     get inserted() {
       return inserted;
     },

@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import {
   GENESIS_HASH,
   LEDGER_ENTRY_TYPES,
@@ -8,6 +7,7 @@ import {
   type LedgerEntryType,
 } from '@fedmark/protocol';
 import { assertJsonSafe, entryHash, privateCommitment } from './_row.ts';
+import { randomSalt } from './_salt-pool.ts';
 
 export interface AppendLedgerInput {
   type: LedgerEntryType;
@@ -34,8 +34,12 @@ interface Statements {
   head: Database.Statement;
   insert: Database.Statement;
   insertPrivate: Database.Statement;
-  /** Built once per connection: creating a better-sqlite3 transaction function per call is costly. */
-  write: Database.Transaction<(e: PreparedEntry) => LedgerEntry>;
+  /**
+   * Built once per connection: creating a better-sqlite3 transaction function per call is
+   * costly. Writes the entries in order after the current head, in one transaction (a savepoint
+   * inside a caller's).
+   */
+  write: Database.Transaction<(es: readonly PreparedEntry[]) => LedgerEntry[]>;
 }
 
 const STATEMENTS = new WeakMap<Database.Database, Statements>();
@@ -50,15 +54,21 @@ function statements(db: Database.Database): Statements {
     const insertPrivate = db.prepare(
       'INSERT INTO ledger_private (seq, subject, salt, payload) VALUES (?, ?, ?, ?)'
     );
-    const write = db.transaction((e: PreparedEntry): LedgerEntry => {
+    const write = db.transaction((es: readonly PreparedEntry[]): LedgerEntry[] => {
       const last = head.get() as { seq: number; hash: string } | undefined;
-      const seq = last ? last.seq + 1 : 0;
-      const prevHash = last ? last.hash : GENESIS_HASH;
-      const { type, at, subject, body, commitment } = e;
-      const hash = entryHash({ seq, type, at, subject, body, commitment, prevHash });
-      insert.run(seq, type, at, subject, e.bodyJson, commitment, prevHash, hash);
-      if (e.priv) insertPrivate.run(seq, subject, e.priv.salt, e.priv.payloadJson);
-      return { seq, type, at, subject, body, commitment, prevHash, hash };
+      let seq = last ? last.seq + 1 : 0;
+      let prevHash = last ? last.hash : GENESIS_HASH;
+      const written: LedgerEntry[] = [];
+      for (const e of es) {
+        const { type, at, subject, body, commitment } = e;
+        const hash = entryHash({ seq, type, at, subject, body, commitment, prevHash });
+        insert.run(seq, type, at, subject, e.bodyJson, commitment, prevHash, hash);
+        if (e.priv) insertPrivate.run(seq, subject, e.priv.salt, e.priv.payloadJson);
+        written.push({ seq, type, at, subject, body, commitment, prevHash, hash });
+        seq++;
+        prevHash = hash;
+      }
+      return written;
     });
     s = { head, insert, insertPrivate, write };
     STATEMENTS.set(db, s);
@@ -69,7 +79,8 @@ function statements(db: Database.Database): Statements {
 const SUBJECT_RE = /^[0-9a-f]{64}$/;
 const TYPES: ReadonlySet<string> = new Set(LEDGER_ENTRY_TYPES);
 
-export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInput): LedgerEntry {
+/** Checks one entry and turns it into what write() stores; throws on a bad entry. */
+function prepareEntry(entry: AppendLedgerInput): PreparedEntry {
   const type = entry.type;
   if (!TYPES.has(type))
     throw new TypeError(
@@ -109,13 +120,30 @@ export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInpu
     const payloadJson = JSON.stringify(entry.privatePayload);
     // 32-byte random salt: the commitment of a low-entropy payload (a customer id) must not be
     // brute-forceable once the payload is erased.
-    const salt = new Uint8Array(randomBytes(32));
+    const salt = randomSalt();
     commitment = privateCommitment(salt, JSON.parse(payloadJson) as Canonical);
     priv = { salt, payloadJson };
   }
 
+  return { type, at, subject, body, bodyJson, commitment, priv };
+}
+
+export function appendLedgerEntry(db: Database.Database, entry: AppendLedgerInput): LedgerEntry {
+  return appendLedgerEntries(db, [entry])[0] as LedgerEntry;
+}
+
+/**
+ * Appends the entries in order, all or none, reading the chain's head once: for callers that
+ * write many at a time (a consents file writes one per new consent), where a savepoint and a
+ * head lookup per entry cost more than the entry (bench node-store, docs/scale.md). Every entry
+ * is checked before any is written.
+ */
+export function appendLedgerEntries(
+  db: Database.Database,
+  entries: readonly AppendLedgerInput[]
+): LedgerEntry[] {
+  const prepared = entries.map(prepareEntry);
   const { write } = statements(db);
-  const prepared: PreparedEntry = { type, at, subject, body, bodyJson, commitment, priv };
   // Inside a caller's transaction this nests as a savepoint (all-or-nothing with the caller's
   // work). Outside, take the write lock up front (IMMEDIATE): reading the head and then writing
   // in a DEFERRED transaction could fail with SQLITE_BUSY when another process appends.

@@ -8,7 +8,7 @@
  * appendLedgerEntry(db, { type: 'policy_change', body: { field: 'minCohort', from: 10, to: 20 } });
  * verifyLedger(db); // { ok: true, size: 2, head: '…' }
  */
-export { appendLedgerEntry, type AppendLedgerInput } from './append.ts';
+export { appendLedgerEntries, appendLedgerEntry, type AppendLedgerInput } from './append.ts';
 /** Entries in seq order, optionally filtered (fromSeq, type, subject) and limited. */
 export { listLedger, ledgerSize, ledgerEntryLeafBytes, type ListLedgerOptions } from './list.ts';
 /** Recomputes the whole chain; names the first bad entry. */

@@ -9,6 +9,7 @@ import {
 } from '@fedmark/protocol';
 import { useTempDatabase } from '../_testing/temp-node.ts';
 import {
+  appendLedgerEntries,
   appendLedgerEntry,
   ledgerEntryLeafBytes,
   ledgerSize,
@@ -135,6 +136,44 @@ describe('appendLedgerEntry', () => {
     expect(leaf).toEqual(
       canonicalBytes('ledger-leaf', { ...e, body: { i: 3, note: 'entry 3', eps: 0.25 } })
     );
+  });
+});
+
+describe('appendLedgerEntries', () => {
+  const entry = (i: number) => ({
+    type: 'consent_granted' as const,
+    body: { i },
+    subject: SUBJECT,
+    privatePayload: { source: `clerk ${i}` },
+    at: new Date(Date.UTC(2025, 0, 1, 0, 0, i)),
+  });
+
+  it('chains a batch after the head exactly as one append at a time would', () => {
+    appendLedgerEntry(db, { type: 'import', body: { first: true } });
+    const batch = appendLedgerEntries(db, [0, 1, 2].map(entry));
+    expect(batch.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(batch[0]?.prevHash).toBe(listLedger(db)[0]?.hash);
+    expect(batch[2]?.prevHash).toBe(batch[1]?.hash);
+    expect(listLedger(db).slice(1)).toEqual(batch);
+    expect(verifyLedger(db).ok).toBe(true);
+  });
+
+  it('writes nothing when any entry of the batch is bad', () => {
+    appendLedgerEntry(db, { type: 'import', body: {} });
+    const bad = { ...entry(1), subject: 'C-1' };
+    expect(() => appendLedgerEntries(db, [entry(0), bad, entry(2)])).toThrow(/pseudonym/);
+    expect(ledgerSize(db)).toBe(1);
+  });
+
+  it('salts every private payload with its own 32 random bytes, across pool refills', () => {
+    appendLedgerEntries(
+      db,
+      Array.from({ length: 600 }, (_, i) => entry(i))
+    );
+    const salts = db.prepare('SELECT hex(salt) FROM ledger_private').pluck().all() as string[];
+    expect(salts).toHaveLength(600);
+    expect(new Set(salts).size).toBe(600);
+    expect(salts.every((h) => h.length === 64 && h !== '0'.repeat(64))).toBe(true);
   });
 });
 
