@@ -72,7 +72,10 @@ if (FROM_SOURCE) {
   );
   process.exit(2);
 }
-// Stack traces point at the TypeScript sources (the bundles carry source maps).
-process.setSourceMapsEnabled(true);
+// With FEDMARK_DEBUG=1, the only time the CLI prints a stack trace, stack traces point at the
+// TypeScript sources (the bundles carry source maps). Not otherwise: with source maps on, every
+// process reads and parses the maps of what it loads (4 MB for node-seal alone) and every stack
+// formatted goes through them, about 0.6 CPU-s per node agent (docs/scale.md "Cheap federation").
+if (process.env.FEDMARK_DEBUG === '1') process.setSourceMapsEnabled(true);
 const mod = await import(target.href);
 process.exitCode = await mod.run(process.argv.slice(2));
