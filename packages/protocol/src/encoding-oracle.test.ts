@@ -127,6 +127,13 @@ describe('canonicalBytes against the plain oracle', () => {
     same('x', [1n, 2 ** 53 - 1, -7, 1.5e-7, 123.456, new Uint8Array([0, 255])]);
     same('x', [1e21]);
     same('x', { u: undefined, n: null, nested: { deep: [{}] } });
+    // Long strings take the native UTF-8 writer: a base64 body, non-ASCII, lone surrogates.
+    same('x', [
+      'QUJD'.repeat(75_000),
+      `${'a'.repeat(40)}é😀`,
+      `${'b'.repeat(40)}\ud800`,
+      '\udc00'.repeat(33),
+    ]);
   });
 
   it('matches on random JSON-like values', () => {
@@ -137,6 +144,8 @@ describe('canonicalBytes against the plain oracle', () => {
       fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Object.is(d, -0)),
       fc.string({ unit: 'grapheme' }),
       fc.string(),
+      fc.string({ unit: 'binary', minLength: 20, maxLength: 80 }),
+      fc.string({ minLength: 30, maxLength: 80 }),
       fc.bigInt(),
       fc.uint8Array({ maxLength: 8 })
     );

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -15,7 +15,9 @@ export { bytesToHex, hexToBytes, randomBytes };
  * FIPS test vectors). HMAC and HKDF keep @noble/hashes' own SHA-256 object, which they need.
  */
 export function sha256(data: Uint8Array): Uint8Array {
-  const d = createHash('sha256').update(data).digest();
+  // The one-shot crypto.hash (Node >= 20.12) skips the Hash object createHash builds per call,
+  // which is most of the cost of the short inputs of Merkle trees (merkle/hash.ts).
+  const d = hash('sha256', data, 'buffer');
   return new Uint8Array(d.buffer, d.byteOffset, d.length);
 }
 

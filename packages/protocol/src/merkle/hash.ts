@@ -1,4 +1,6 @@
-import { sha256 } from '@noble/hashes/sha2.js';
+// node:crypto's SHA-256 (hashing.ts): a ledger's tree hashes one leaf and one node per entry,
+// and the noble implementation was several times slower for these 33- and 65-byte inputs.
+import { sha256 } from '../hashing.ts';
 
 /** Every RFC 6962 hash is SHA-256, so leaf hashes, node hashes and roots are all 32 bytes. */
 export const MERKLE_HASH_BYTES = 32;
