@@ -104,6 +104,6 @@ export class ActivityRefresher {
       this.dirty.write();
       this.db.exec(refreshSql('c.id IN (SELECT customer FROM temp.activity_dirty)'));
     }
-    this.dirty.clear(this.db);
+    this.dirty.clear();
   }
 }

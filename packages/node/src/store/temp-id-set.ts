@@ -18,7 +18,7 @@ export class TempIdSet {
 
   /** Creates the table if needed and empties it. `name` is a fixed identifier, never input. */
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     readonly name: string
   ) {
     db.exec(
@@ -46,10 +46,10 @@ export class TempIdSet {
   }
 
   /** Empties the table and the buffer. */
-  clear(db: Database.Database): void {
+  clear(): void {
     this.pending = [];
     this.last = -1;
     this.added = 0;
-    db.exec(`DELETE FROM temp.${this.name}`);
+    this.db.exec(`DELETE FROM temp.${this.name}`);
   }
 }
