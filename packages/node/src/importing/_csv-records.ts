@@ -8,7 +8,7 @@
  * (_csv-parse-worker.ts), so parsing overlaps the SQLite writes (_csv-stream.ts decides).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { createUtf8Check } from './_utf8.ts';
 import { PlainCsvLines } from './_plain-csv-lines.ts';
@@ -83,6 +83,49 @@ function startsWith(chunk: Buffer, bytes: number[]): boolean {
   return bytes.every((b, i) => chunk[i] === b);
 }
 
+/** What readChecked reports; the caller stops the stream itself. */
+interface CheckedChunks {
+  /** A chunk that passed the check; `text` is its UTF-8 decoding (null for Latin-1). */
+  chunk(buf: Buffer, text: string | null): void;
+  /** The first byte that is not UTF-8, by absolute offset. */
+  badByte(offset: number): void;
+  /** The whole file passed. */
+  ended(): void;
+  readError(): void;
+}
+
+/**
+ * Reads `file` as both producers need it: each chunk checked as strict UTF-8 (Latin-1 maps
+ * every byte to the code point of the same value: nothing can be invalid) before anyone sees
+ * it, hashed and counted. Handlers registered here come before any pipe() the caller adds.
+ */
+function readChecked(
+  file: string,
+  encoding: ImportEncoding,
+  chunkBytes: number,
+  on: CheckedChunks
+): { input: ReadStream; digest: () => string; bytes: () => number } {
+  const hash = createHash('sha256');
+  const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
+  let bytes = 0;
+  const input = createReadStream(file, { highWaterMark: chunkBytes });
+  input.on('data', (chunk) => {
+    const buf = chunk as Buffer;
+    const bad = utf8?.push(buf) ?? null;
+    if (bad !== null) return on.badByte(bad);
+    hash.update(buf);
+    bytes += buf.length;
+    on.chunk(buf, utf8 ? utf8.text : null);
+  });
+  input.on('end', () => {
+    const bad = utf8?.end() ?? null;
+    if (bad !== null) on.badByte(bad);
+    else on.ended();
+  });
+  input.on('error', () => on.readError());
+  return { input, digest: () => hash.digest('hex'), bytes: () => bytes };
+}
+
 /**
  * The fast path: each chunk is checked, hashed, decoded once and split into records; they are
  * handed out while the file is paused, so at most one chunk's records wait in memory. At the
@@ -97,21 +140,17 @@ function producePlainRecords(
   chunkBytes: number,
   handOver: (skip: number, bytes: number) => void
 ): RecordProducer {
-  const hash = createHash('sha256');
-  const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
   const lines = new PlainCsvLines();
   let queue: string[][] = [];
   let head = 0;
-  let bytes = 0;
   let first = true;
   let paused = false;
   let ended = false;
   let done = false;
-  const input = createReadStream(file, { highWaterMark: chunkBytes });
   const stop = (): void => {
     if (done) return;
     done = true;
-    input.destroy();
+    reader.input.destroy();
   };
   const finish = (last: () => void): void => {
     if (done) return;
@@ -122,7 +161,7 @@ function producePlainRecords(
     while (!done && !paused && head < queue.length) {
       const batch = queue.slice(head, head + batchSize);
       head += batch.length;
-      if (!sink.batch(batch, bytes)) {
+      if (!sink.batch(batch, reader.bytes())) {
         stop();
         return;
       }
@@ -132,47 +171,34 @@ function producePlainRecords(
     head = 0;
     if (lines.irregular) {
       stop();
-      handOver(lines.produced, bytes);
-    } else if (ended) finish(() => sink.end(hash.digest('hex'), bytes));
-    else input.resume();
+      handOver(lines.produced, reader.bytes());
+    } else if (ended) finish(() => sink.end(reader.digest(), reader.bytes()));
+    else reader.input.resume();
   };
-  input.on('data', (chunk) => {
-    if (done) return;
-    const buf = chunk as Buffer;
-    input.pause();
-    let text: string;
-    if (utf8) {
-      const bad = utf8.push(buf);
-      if (bad !== null) {
-        finish(() => sink.badByte(bad));
-        return;
+  const reader = readChecked(file, encoding, chunkBytes, {
+    chunk(buf, decoded) {
+      if (done) return;
+      reader.input.pause();
+      let text = decoded ?? buf.toString('latin1');
+      if (first) {
+        first = false;
+        // csv-parse drops a UTF-8 BOM (and, in Latin-1, switches to UTF-8; a UTF-16 BOM to
+        // UTF-16): only the plain UTF-8 case is taken here.
+        if (decoded !== null && startsWith(buf, UTF8_BOM)) text = text.slice(1);
+        else if (startsWith(buf, UTF8_BOM) || startsWith(buf, UTF16LE_BOM)) lines.stop();
       }
-      text = utf8.text;
-    } else text = buf.toString('latin1');
-    hash.update(buf);
-    bytes += buf.length;
-    if (first) {
-      first = false;
-      // csv-parse drops a UTF-8 BOM (and, in Latin-1, switches to UTF-8; a UTF-16 BOM to
-      // UTF-16): only the plain UTF-8 case is taken here.
-      if (utf8 && startsWith(buf, UTF8_BOM)) text = text.slice(1);
-      else if (startsWith(buf, UTF8_BOM) || startsWith(buf, UTF16LE_BOM)) lines.stop();
-    }
-    lines.push(text, queue);
-    deliver();
+      lines.push(text, queue);
+      deliver();
+    },
+    badByte: (offset) => finish(() => sink.badByte(offset)),
+    ended() {
+      if (done) return;
+      lines.end(queue);
+      ended = true;
+      deliver();
+    },
+    readError: () => finish(() => sink.readError()),
   });
-  input.on('end', () => {
-    if (done) return;
-    const bad = utf8?.end() ?? null;
-    if (bad !== null) {
-      finish(() => sink.badByte(bad));
-      return;
-    }
-    lines.end(queue);
-    ended = true;
-    deliver();
-  });
-  input.on('error', () => finish(() => sink.readError()));
   return {
     pause: () => {
       paused = true;
@@ -198,18 +224,13 @@ function produceParsedRecords(
   skip: number,
   bytesBefore: number
 ): RecordProducer {
-  const hash = createHash('sha256');
-  let bytes = 0;
   let skipped = 0;
   let done = false;
-  const input = createReadStream(file, { highWaterMark: chunkBytes });
-  // Latin-1 maps every byte to the code point of the same value: nothing can be invalid.
   const parser = parse({ ...PARSE_OPTIONS, encoding: encoding === 'latin1' ? 'latin1' : 'utf8' });
-  const utf8 = encoding === 'utf-8' ? createUtf8Check() : null;
   const stop = (): void => {
     if (done) return;
     done = true;
-    input.destroy();
+    reader.input.destroy();
     parser.destroy();
   };
   const finish = (last: () => void): void => {
@@ -217,22 +238,14 @@ function produceParsedRecords(
     stop();
     last();
   };
-  // Registered before pipe(): each chunk is checked before the parser sees it.
-  input.on('data', (chunk) => {
-    if (done) return;
-    const bad = utf8?.push(chunk as Buffer) ?? null;
-    if (bad !== null) {
-      finish(() => sink.badByte(bad));
-      return;
-    }
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
+  const reader = readChecked(file, encoding, chunkBytes, {
+    chunk: () => undefined,
+    badByte: (offset) => finish(() => sink.badByte(offset)),
+    // The parser's own end below is the end of the records.
+    ended: () => undefined,
+    readError: () => finish(() => sink.readError()),
   });
-  input.on('end', () => {
-    const bad = utf8?.end() ?? null;
-    if (bad !== null) finish(() => sink.badByte(bad));
-  });
-  input.on('error', () => finish(() => sink.readError()));
+  const progress = (): number => Math.max(reader.bytes(), bytesBefore);
   parser.on('error', (err: Error & { lines?: number; code?: string }) =>
     finish(() => sink.csvError({ lines: err.lines, code: err.code, message: err.message }))
   );
@@ -248,18 +261,18 @@ function produceParsedRecords(
       }
       records.push(rec);
       if (records.length === batchSize) {
-        if (!sink.batch(records, Math.max(bytes, bytesBefore))) {
+        if (!sink.batch(records, progress())) {
           stop();
           return;
         }
         records = [];
       }
     }
-    if (records.length > 0 && !done && !sink.batch(records, Math.max(bytes, bytesBefore))) stop();
+    if (records.length > 0 && !done && !sink.batch(records, progress())) stop();
   };
   parser.on('readable', drain);
-  parser.on('end', () => finish(() => sink.end(hash.digest('hex'), bytes)));
-  input.pipe(parser);
+  parser.on('end', () => finish(() => sink.end(reader.digest(), reader.bytes())));
+  reader.input.pipe(parser);
   return {
     pause: () => {
       paused = true;
